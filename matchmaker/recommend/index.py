@@ -1,0 +1,388 @@
+"""Vector indexes over unit-length vectors keyed by int64 ids: exact (reference) and HNSW.
+
+Inner product on normalised vectors is cosine. ``ExactIndex`` is the reference; ``HNSWIndex`` is
+used past a size threshold and only with its recall@10 against exact measured (``build_index``).
+Persistence of one index as files is here (``save``/``load``); making it atomic and verified is
+``store.py``'s job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+INDEX_FILE = "index.faiss"
+IDS_FILE = "ids.npy"
+VECTORS_FILE = "vectors.npy"
+
+
+def _faiss() -> Any:
+    import faiss
+
+    return faiss
+
+
+def _as_ids(ids: Any) -> NDArray[np.int64]:
+    arr = np.ascontiguousarray(np.asarray(ids, dtype=np.int64).reshape(-1))
+    if (arr < 0).any():
+        raise ValueError("ids must be non-negative (-1 means 'no result')")
+    return arr
+
+
+def _as_vectors(vectors: Any, dim: int) -> NDArray[np.float32]:
+    arr = np.ascontiguousarray(np.asarray(vectors, dtype=np.float32))
+    if arr.ndim == 1:
+        arr = arr.reshape(1, -1)
+    if arr.ndim != 2 or arr.shape[1] != dim:
+        raise ValueError(f"expected vectors of dimension {dim}, got shape {arr.shape}")
+    return arr
+
+
+def _empty(nq: int, k: int) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
+    return np.full((nq, k), -np.inf, dtype=np.float32), np.full((nq, k), -1, dtype=np.int64)
+
+
+def _exact_topk(
+    queries: NDArray[np.float32], vectors: NDArray[np.float32], ids: NDArray[np.int64], k: int
+) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
+    scores, out_ids = _empty(len(queries), k)
+    if len(ids) == 0:
+        return scores, out_ids
+    sims = queries @ vectors.T
+    take = min(k, len(ids))
+    part = np.argpartition(-sims, take - 1, axis=1)[:, :take]
+    for row in range(len(queries)):
+        order = part[row][np.argsort(-sims[row, part[row]], kind="stable")]
+        scores[row, :take] = sims[row, order]
+        out_ids[row, :take] = ids[order]
+    return scores, out_ids
+
+
+@runtime_checkable
+class VectorIndex(Protocol):
+    """The contract every index meets (tests/unit/recommend/test_index_contract.py)."""
+
+    index_type: ClassVar[str]
+    dim: int
+
+    def __len__(self) -> int: ...
+
+    def __contains__(self, item_id: object) -> bool: ...
+
+    def add(self, ids: Any, vectors: Any) -> None:
+        """Add vectors; an id already present is replaced (upsert)."""
+        ...
+
+    def remove(self, ids: Any) -> None:
+        """Remove ids; unknown ids are ignored."""
+        ...
+
+    def search(
+        self, queries: Any, k: int, allowed_ids: Collection[int] | None = None
+    ) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
+        """(scores, ids), each (n_queries, k), best first; missing slots are (-inf, -1)."""
+        ...
+
+    def ids(self) -> NDArray[np.int64]: ...
+
+    def get_vectors(self, ids: Any) -> NDArray[np.float32]:
+        """Stored vectors of ``ids`` (KeyError for an unknown id)."""
+        ...
+
+    def save(self, folder: Path) -> list[str]:
+        """Write the index files into ``folder``; returns the file names written."""
+        ...
+
+    @classmethod
+    def load(cls, folder: Path, dim: int) -> VectorIndex: ...
+
+
+class ExactIndex:
+    """Brute-force inner product: faiss ``IndexIDMap2(IndexFlatIP)``."""
+
+    index_type: ClassVar[str] = "exact"
+
+    def __init__(self, dim: int) -> None:
+        faiss = _faiss()
+        self.dim = dim
+        self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+        self._present: set[int] = set()
+
+    def __len__(self) -> int:
+        return int(self._index.ntotal)
+
+    def __contains__(self, item_id: object) -> bool:
+        return item_id in self._present
+
+    def add(self, ids: Any, vectors: Any) -> None:
+        id_arr, vecs = _as_ids(ids), _as_vectors(vectors, self.dim)
+        if len(id_arr) != len(vecs):
+            raise ValueError("ids and vectors differ in length")
+        if len(set(id_arr.tolist())) != len(id_arr):
+            raise ValueError("duplicate ids in one add")
+        self.remove([i for i in id_arr.tolist() if i in self._present])
+        self._index.add_with_ids(vecs, id_arr)
+        self._present.update(id_arr.tolist())
+
+    def remove(self, ids: Any) -> None:
+        id_arr = _as_ids(ids)
+        id_arr = id_arr[[i in self._present for i in id_arr.tolist()]] if len(id_arr) else id_arr
+        if len(id_arr) == 0:
+            return
+        self._index.remove_ids(_faiss().IDSelectorBatch(id_arr))
+        self._present.difference_update(id_arr.tolist())
+
+    def search(
+        self, queries: Any, k: int, allowed_ids: Collection[int] | None = None
+    ) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
+        faiss = _faiss()
+        q = _as_vectors(queries, self.dim)
+        if k <= 0:
+            raise ValueError("k must be positive")
+        if len(self) == 0 or (allowed_ids is not None and len(allowed_ids) == 0):
+            return _empty(len(q), k)
+        params = None
+        if allowed_ids is not None:
+            # IndexIDMap2 translates the selector from external ids to its own positions.
+            selector = faiss.IDSelectorBatch(_as_ids(list(allowed_ids)))
+            params = faiss.SearchParameters(sel=selector)
+        scores, found = self._index.search(q, k, params=params)
+        scores = scores.astype(np.float32)
+        scores[found < 0] = -np.inf
+        return scores, found.astype(np.int64)
+
+    def ids(self) -> NDArray[np.int64]:
+        return _faiss().vector_to_array(self._index.id_map).astype(np.int64)
+
+    def get_vectors(self, ids: Any) -> NDArray[np.float32]:
+        id_arr = _as_ids(ids)
+        out = np.empty((len(id_arr), self.dim), dtype=np.float32)
+        for row, item_id in enumerate(id_arr.tolist()):
+            if item_id not in self._present:
+                raise KeyError(item_id)
+            out[row] = self._index.reconstruct(item_id)
+        return out
+
+    def all_vectors(self) -> NDArray[np.float32]:
+        n = len(self)
+        if n == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.asarray(self._index.index.reconstruct_n(0, n), dtype=np.float32)
+
+    def save(self, folder: Path) -> list[str]:
+        folder = Path(folder)
+        _faiss().write_index(self._index, str(folder / INDEX_FILE))
+        np.save(folder / IDS_FILE, self.ids(), allow_pickle=False)
+        np.save(folder / VECTORS_FILE, self.all_vectors(), allow_pickle=False)
+        return [INDEX_FILE, IDS_FILE, VECTORS_FILE]
+
+    @classmethod
+    def load(cls, folder: Path, dim: int) -> ExactIndex:
+        faiss = _faiss()
+        raw = faiss.read_index(str(Path(folder) / INDEX_FILE))
+        if raw.d != dim:
+            raise ValueError(f"index dimension {raw.d} != expected {dim}")
+        self = cls(dim)
+        if not isinstance(raw, faiss.IndexIDMap2):
+            raise ValueError(f"expected IndexIDMap2, found {type(raw).__name__}")
+        self._index = raw
+        ids = np.load(Path(folder) / IDS_FILE, allow_pickle=False)
+        self._present = set(ids.astype(np.int64).tolist())
+        if len(self._present) != self._index.ntotal:
+            raise ValueError("ids file does not match the index")
+        return self
+
+
+class HNSWIndex:
+    """Approximate graph index (faiss ``IndexHNSWFlat``, inner product).
+
+    HNSW cannot delete, so removal is a tombstone (position's id set to -1) excluded at search
+    with an ``IDSelector``; when tombstones pass ``rebuild_ratio`` of the index it is rebuilt.
+    Filters that leave few candidates are answered exactly: a graph walk with a very selective
+    filter loses recall, and scoring a few thousand vectors directly is cheap.
+    """
+
+    index_type: ClassVar[str] = "hnsw"
+
+    def __init__(
+        self, dim: int, *, m: int = 32, ef_construction: int = 100, ef_search: int = 128,
+        exact_filter_below: int = 4096, rebuild_ratio: float = 0.25,
+    ) -> None:
+        self.dim = dim
+        self.m, self.ef_construction, self.ef_search = m, ef_construction, ef_search
+        self.exact_filter_below = exact_filter_below
+        self.rebuild_ratio = rebuild_ratio
+        self._reset()
+
+    def _reset(self) -> None:
+        faiss = _faiss()
+        self._index = faiss.IndexHNSWFlat(self.dim, self.m, faiss.METRIC_INNER_PRODUCT)
+        self._index.hnsw.efConstruction = self.ef_construction
+        self._pos_ids = np.zeros(0, dtype=np.int64)  # position -> id, -1 = tombstone
+        self._pos_of: dict[int, int] = {}
+
+    def __len__(self) -> int:
+        return len(self._pos_of)
+
+    def __contains__(self, item_id: object) -> bool:
+        return item_id in self._pos_of
+
+    def add(self, ids: Any, vectors: Any) -> None:
+        id_arr, vecs = _as_ids(ids), _as_vectors(vectors, self.dim)
+        if len(id_arr) != len(vecs):
+            raise ValueError("ids and vectors differ in length")
+        if len(set(id_arr.tolist())) != len(id_arr):
+            raise ValueError("duplicate ids in one add")
+        self.remove([i for i in id_arr.tolist() if i in self._pos_of])
+        start = int(self._index.ntotal)
+        self._index.add(vecs)
+        self._pos_ids = np.concatenate([self._pos_ids, id_arr])
+        for offset, item_id in enumerate(id_arr.tolist()):
+            self._pos_of[item_id] = start + offset
+
+    def remove(self, ids: Any) -> None:
+        for item_id in _as_ids(ids).tolist():
+            pos = self._pos_of.pop(item_id, None)
+            if pos is not None:
+                self._pos_ids[pos] = -1
+        dead = int(self._index.ntotal) - len(self._pos_of)
+        if dead and dead > self.rebuild_ratio * max(1, int(self._index.ntotal)):
+            self._rebuild()
+
+    def _rebuild(self) -> None:
+        live = np.flatnonzero(self._pos_ids >= 0)
+        ids = self._pos_ids[live].copy()
+        vecs = self._reconstruct(live)
+        self._reset()
+        if len(ids):
+            self.add(ids, vecs)
+
+    def _reconstruct(self, positions: NDArray[np.int64]) -> NDArray[np.float32]:
+        if len(positions) == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.asarray(
+            self._index.reconstruct_batch(np.ascontiguousarray(positions, dtype=np.int64)),
+            dtype=np.float32,
+        )
+
+    def search(
+        self, queries: Any, k: int, allowed_ids: Collection[int] | None = None
+    ) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
+        faiss = _faiss()
+        q = _as_vectors(queries, self.dim)
+        if k <= 0:
+            raise ValueError("k must be positive")
+        if len(self) == 0:
+            return _empty(len(q), k)
+        selector: Any = None
+        if allowed_ids is not None:
+            positions = np.array(
+                sorted(self._pos_of[i] for i in allowed_ids if i in self._pos_of), dtype=np.int64
+            )
+            if len(positions) <= max(self.exact_filter_below, k):
+                return _exact_topk(q, self._reconstruct(positions), self._pos_ids[positions], k)
+            selector = faiss.IDSelectorBatch(positions)
+        elif len(self) < self._index.ntotal:
+            dead = np.flatnonzero(self._pos_ids < 0).astype(np.int64)
+            batch = faiss.IDSelectorBatch(dead)
+            selector = faiss.IDSelectorNot(batch)
+            selector.keep_alive = batch  # the C++ object only borrows it
+        params = faiss.SearchParametersHNSW(efSearch=max(self.ef_search, k))
+        if selector is not None:
+            params.sel = selector
+        scores, pos = self._index.search(q, k, params=params)
+        found = np.where(pos >= 0, self._pos_ids[np.maximum(pos, 0)], -1)
+        scores = scores.astype(np.float32)
+        scores[found < 0] = -np.inf
+        return scores, found.astype(np.int64)
+
+    def ids(self) -> NDArray[np.int64]:
+        return self._pos_ids[self._pos_ids >= 0].copy()
+
+    def get_vectors(self, ids: Any) -> NDArray[np.float32]:
+        positions = np.array([self._pos_of[i] for i in _as_ids(ids).tolist()], dtype=np.int64)
+        return self._reconstruct(positions)
+
+    def all_vectors(self) -> NDArray[np.float32]:
+        return self._reconstruct(np.flatnonzero(self._pos_ids >= 0).astype(np.int64))
+
+    def save(self, folder: Path) -> list[str]:
+        folder = Path(folder)
+        if len(self) < self._index.ntotal:
+            self._rebuild()  # never persist tombstones
+        _faiss().write_index(self._index, str(folder / INDEX_FILE))
+        np.save(folder / IDS_FILE, self._pos_ids, allow_pickle=False)
+        np.save(folder / VECTORS_FILE, self.all_vectors(), allow_pickle=False)
+        return [INDEX_FILE, IDS_FILE, VECTORS_FILE]
+
+    @classmethod
+    def load(cls, folder: Path, dim: int, **kwargs: Any) -> HNSWIndex:
+        faiss = _faiss()
+        # read_index returns the concrete type; keep that object (it owns the C++ index).
+        raw = faiss.read_index(str(Path(folder) / INDEX_FILE))
+        if not isinstance(raw, faiss.IndexHNSWFlat):
+            raise ValueError(f"expected IndexHNSWFlat, found {type(raw).__name__}")
+        if raw.d != dim:
+            raise ValueError(f"index dimension {raw.d} != expected {dim}")
+        self = cls(dim, **kwargs)
+        self._index = raw
+        self._pos_ids = np.load(Path(folder) / IDS_FILE, allow_pickle=False).astype(np.int64)
+        if len(self._pos_ids) != raw.ntotal:
+            raise ValueError("ids file does not match the index")
+        self._pos_of = {int(i): p for p, i in enumerate(self._pos_ids.tolist()) if i >= 0}
+        return self
+
+
+INDEX_TYPES: dict[str, type[ExactIndex] | type[HNSWIndex]] = {
+    ExactIndex.index_type: ExactIndex,
+    HNSWIndex.index_type: HNSWIndex,
+}
+
+
+def recall_at_k(
+    approx: VectorIndex, exact: VectorIndex, queries: NDArray[np.float32], k: int = 10
+) -> float:
+    """Mean fraction of the exact top-k that the approximate index also returns."""
+    if len(queries) == 0 or len(exact) == 0:
+        return 1.0
+    _, truth = exact.search(queries, k)
+    _, got = approx.search(queries, k)
+    hits = [len(set(t[t >= 0].tolist()) & set(g.tolist())) / max(1, int((t >= 0).sum()))
+            for t, g in zip(truth, got, strict=True)]
+    return float(np.mean(hits))
+
+
+def build_index(
+    ids: Any, vectors: Any, *, dim: int, approximate_above: int = 50_000,
+    target_recall: float = 0.95, n_probe_queries: int = 200, seed: int = 0,
+) -> tuple[VectorIndex, float | None]:
+    """Exact index, or HNSW past ``approximate_above`` rows with its recall@10 vs exact measured.
+
+    efSearch is doubled until recall@10 on a sample of the indexed vectors reaches
+    ``target_recall`` (capped at 1024); the measured recall is returned for the manifest.
+    """
+    vecs = _as_vectors(vectors, dim)
+    exact = ExactIndex(dim)
+    exact.add(ids, vecs)
+    if len(vecs) <= approximate_above:
+        return exact, None
+    approx = HNSWIndex(dim)
+    approx.add(ids, vecs)
+    rng = np.random.default_rng(seed)
+    # Perturbed copies of indexed rows: realistic queries lie near the data but are not in it
+    # (an indexed row as its own query would flatter the recall).
+    picked = vecs[rng.choice(len(vecs), size=min(n_probe_queries, len(vecs)), replace=False)]
+    noise = rng.normal(scale=0.5 / np.sqrt(dim), size=picked.shape).astype(np.float32)
+    sample = picked + noise
+    sample /= np.linalg.norm(sample, axis=1, keepdims=True)
+    recall = recall_at_k(approx, exact, sample)
+    while recall < target_recall and approx.ef_search < 1024:
+        approx.ef_search *= 2
+        recall = recall_at_k(approx, exact, sample)
+    return approx, recall

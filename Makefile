@@ -1,0 +1,62 @@
+# The two commands of the README: `make run` and `make test`. Everything else supports them.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+FLASK := $(VENV)/bin/flask --app matchmaker
+HOST ?= 127.0.0.1
+PORT ?= 5000
+PO_FILES := $(wildcard matchmaker/translations/zh/LC_MESSAGES/*.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: run test install serve-prep lint typecheck chromium clean bench eval
+
+run: install serve-prep
+	@$(FLASK) demo-logins
+	@echo "Serving on http://$(HOST):$(PORT)"
+	@# The session key lives only in this process's environment, never on disk.
+	@MATCHMAKER_SECRET_KEY=$${MATCHMAKER_SECRET_KEY:-$$($(PY) -c 'import secrets; print(secrets.token_hex(32))')} \
+		$(FLASK) run --host $(HOST) --port $(PORT)
+
+serve-prep:
+	$(FLASK) db upgrade
+	$(FLASK) demo-data
+	$(FLASK) index build
+
+test: install chromium
+	$(PY) -m pytest
+
+install: $(VENV)/.installed $(MO_FILES)
+
+# torch first and pinned: a CPU build lies on these machines, and an unpinned torch would pull
+# gigabytes of CUDA packages. The stamp makes a second `make` start at once.
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet torch==2.13.0
+	$(PIP) install --quiet -e '.[test,dev]'
+	touch $@
+
+%.mo: %.po $(VENV)/.installed
+	$(PY) scripts/i18n.py compile
+
+chromium:
+	@bash scripts/install_chromium.sh
+
+lint: install
+	$(VENV)/bin/ruff check matchmaker tests scripts
+
+typecheck: install
+	$(VENV)/bin/mypy matchmaker/recommend matchmaker/services
+
+bench: install
+	$(PY) scripts/bench_recommend.py
+
+eval: install
+	$(FLASK) eval ../shared/eval/dev-yc-crunchbase
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

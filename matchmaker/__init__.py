@@ -1,0 +1,60 @@
+"""Matchmaker: the application factory. Nothing else runs at import."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+
+from matchmaker.config import PROJECT_ROOT, defaults
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: defaults, then ``MATCHMAKER_*`` environment, then ``test_config``.
+
+    Migrations are not run here (``flask --app matchmaker db upgrade`` does that), and no secret
+    is ever written to disk: outside debug and testing a missing SECRET_KEY stops the start.
+    """
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    app.config.from_mapping(defaults(app.instance_path))
+    app.config.from_prefixed_env("MATCHMAKER")
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+
+    if not app.config["SECRET_KEY"]:
+        _use_ephemeral_secret(app)
+    app.config.setdefault("SQLALCHEMY_ENGINES", {"default": app.config["DATABASE_URL"]})
+
+    from matchmaker import extensions, web
+    from matchmaker.cli import register_commands
+
+    extensions.init_app(app)
+    web.register(app)
+    register_commands(app)
+    return app
+
+
+def _use_ephemeral_secret(app: Flask) -> None:
+    """Debug, tests and command-line tools get a random in-memory key; a server never does.
+
+    CLI commands (migrations, demo data, indexes, evaluation) issue no cookies, so they may run
+    without a configured key; but if such an app is asked to serve a request outside debug, it
+    refuses, so production cannot run on a key that changes with every process.
+    """
+    if not (app.debug or app.testing or os.environ.get("FLASK_RUN_FROM_CLI") == "true"):
+        raise RuntimeError(
+            "MATCHMAKER_SECRET_KEY is not set: refusing to start without a secret key "
+            "(set it in the environment, or use --debug for local development)."
+        )
+    app.config["SECRET_KEY"] = os.urandom(32).hex()
+    if app.debug or app.testing:
+        return
+
+    @app.before_request
+    def _refuse_to_serve() -> None:
+        raise RuntimeError("MATCHMAKER_SECRET_KEY is not set: refusing to serve requests.")

@@ -1,0 +1,43 @@
+"""Unbound extension singletons, bound to an app in ``create_app``."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_sqlalchemy_lite import SQLAlchemy
+from flask_wtf import CSRFProtect
+
+db = SQLAlchemy()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+babel = Babel()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def init_app(app: Flask) -> None:
+    """Bind every extension to ``app``."""
+    from matchmaker.database import configure_dialects
+    from matchmaker.web.i18n import select_locale, select_timezone
+
+    configure_dialects()
+    url = app.config["DATABASE_URL"]
+    if url.startswith("sqlite"):
+        _prepare_sqlite_folder(url)
+    db.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+
+def _prepare_sqlite_folder(url: str) -> None:
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    database = make_url(url).database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)

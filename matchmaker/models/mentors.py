@@ -1,0 +1,35 @@
+"""Mentor profiles (创业导师)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from matchmaker.models.base import Base, CodeList, TimestampMixin
+from matchmaker.models.users import User
+
+
+class MentorProfile(TimestampMixin, Base):
+    __tablename__ = "mentor_profiles"
+    __table_args__ = (sa.CheckConstraint("capacity_per_month >= 0", name="capacity_nonnegative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    kind: Mapped[str] = mapped_column(sa.String(30))
+    headline: Mapped[str] = mapped_column(sa.String(200), default="")
+    expertise: Mapped[str] = mapped_column(sa.Text, default="")
+    sectors: Mapped[list[str]] = mapped_column(CodeList(), default=list)
+    languages: Mapped[list[str]] = mapped_column(CodeList(), default=list)
+    mentoring_topics: Mapped[list[str]] = mapped_column(CodeList(), default=list)
+    organisation: Mapped[str] = mapped_column(sa.String(120), default="")
+    location: Mapped[str] = mapped_column(sa.String(120), default="")
+    timezone: Mapped[str] = mapped_column(sa.String(40), default="Asia/Shanghai")
+    capacity_per_month: Mapped[int] = mapped_column(default=4)
+    accepting_requests: Mapped[bool] = mapped_column(default=True)
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    user: Mapped[User] = relationship()
+
+    @property
+    def name(self) -> str:
+        return self.user.display_name

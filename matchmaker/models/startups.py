@@ -1,0 +1,58 @@
+"""Startups and their team members."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from matchmaker.models.base import Base, CodeList, Money, TimestampMixin
+from matchmaker.models.users import User
+
+
+class Startup(TimestampMixin, Base):
+    __tablename__ = "startups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    one_liner: Mapped[str] = mapped_column(sa.String(200), default="")
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    sectors: Mapped[list[str]] = mapped_column(CodeList(), default=list)
+    stage: Mapped[str] = mapped_column(sa.String(20), default="idea")
+    funding_round: Mapped[str] = mapped_column(sa.String(20), default="none")
+    location: Mapped[str] = mapped_column(sa.String(120), default="")
+    team_size: Mapped[int] = mapped_column(default=1)
+    founded_on: Mapped[date | None]
+    founder_backgrounds: Mapped[list[str]] = mapped_column(CodeList(), default=list)
+    languages: Mapped[list[str]] = mapped_column(CodeList(), default=list)
+    mentoring_topics: Mapped[list[str]] = mapped_column(CodeList(), default=list)
+    services_needed: Mapped[list[str]] = mapped_column(CodeList(), default=list)
+    funding_need_amount: Mapped[Decimal | None] = mapped_column(Money)
+    funding_need_currency: Mapped[str] = mapped_column(sa.String(3), default="CNY")
+    funding_need_note: Mapped[str] = mapped_column(sa.Text, default="")
+    website: Mapped[str] = mapped_column(sa.String(200), default="")
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    members: Mapped[list[StartupMember]] = relationship(
+        back_populates="startup", cascade="all, delete-orphan"
+    )
+
+    def has_member(self, user: User) -> bool:
+        return any(m.user_id == user.id for m in self.members)
+
+
+class StartupMember(Base):
+    __tablename__ = "startup_members"
+
+    startup_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("startups.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    title: Mapped[str] = mapped_column(sa.String(80), default="")
+
+    startup: Mapped[Startup] = relationship(back_populates="members")
+    user: Mapped[User] = relationship()

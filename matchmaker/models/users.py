@@ -1,0 +1,66 @@
+"""Accounts and roles."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from matchmaker.models.base import Base, CodeList, TimestampMixin, utcnow
+
+
+def new_session_version() -> str:
+    return secrets.token_hex(8)
+
+
+class User(TimestampMixin, Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    display_name: Mapped[str] = mapped_column(sa.String(120))
+    locale: Mapped[str] = mapped_column(sa.String(8), default="zh_CN")
+    roles: Mapped[list[str]] = mapped_column(CodeList(), default=list)
+    phone: Mapped[str | None] = mapped_column(sa.String(40))
+    wechat_id: Mapped[str | None] = mapped_column(sa.String(60))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    # Part of the login cookie's identity: changing it (on a password change) logs out every
+    # other session of this user, as CTFd binds sessions to the password hash.
+    session_version: Mapped[str] = mapped_column(sa.String(32), default=new_session_version)
+    last_seen_at: Mapped[datetime | None] = mapped_column(default=utcnow)
+    # Secret of the private calendar feed URL; None until the user asks for a feed, and
+    # replaced when they revoke it.
+    calendar_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+
+    # Flask-Login protocol.
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_version}"
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+        self.session_version = new_session_version()
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+    @property
+    def is_operator(self) -> bool:
+        return "operator" in self.roles
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"

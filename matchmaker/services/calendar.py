@@ -1,0 +1,90 @@
+"""Calendar files: one ``.ics`` per event and a private per-user feed.
+
+Areas that schedule things (mentoring sessions, equipment bookings) register a feed provider:
+a function ``(session, user) -> list[CalendarEvent]``. The feed URL carries a secret token that
+the user can revoke (a new token makes the old URL useless).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from icalendar import Calendar, Event
+from sqlalchemy.orm import Session
+
+from matchmaker.models import User, utcnow
+
+
+@dataclass(frozen=True)
+class CalendarEvent:
+    uid: str  # stable across updates so calendar apps replace rather than duplicate
+    summary: str
+    start: datetime  # naive UTC, as stored
+    end: datetime
+    description: str = ""
+    location: str = ""
+    status: str = "CONFIRMED"  # or TENTATIVE / CANCELLED
+
+
+FeedProvider = Callable[[Session, User], list[CalendarEvent]]
+FEED_PROVIDERS: list[FeedProvider] = []
+
+
+def register_feed_provider(provider: FeedProvider) -> None:
+    if provider not in FEED_PROVIDERS:
+        FEED_PROVIDERS.append(provider)
+
+
+def render_ics(events: Iterable[CalendarEvent], name: str = "Matchmaker") -> bytes:
+    cal = Calendar()
+    cal.add("prodid", "-//Matchmaker//matchmaker//EN")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", name)
+    stamp = datetime.now(UTC)
+    for e in events:
+        ev = Event()
+        ev.add("uid", e.uid)
+        ev.add("dtstamp", stamp)
+        ev.add("dtstart", e.start.replace(tzinfo=UTC))
+        ev.add("dtend", e.end.replace(tzinfo=UTC))
+        ev.add("summary", e.summary)
+        if e.description:
+            ev.add("description", e.description)
+        if e.location:
+            ev.add("location", e.location)
+        ev.add("status", e.status)
+        cal.add_component(ev)
+    return cal.to_ical()
+
+
+def user_feed(session: Session, user: User) -> bytes:
+    events: list[CalendarEvent] = []
+    for provider in FEED_PROVIDERS:
+        events.extend(provider(session, user))
+    return render_ics(
+        sorted(events, key=lambda e: e.start), name=f"Matchmaker · {user.display_name}"
+    )
+
+
+def issue_feed_token(session: Session, user: User) -> str:
+    """A new secret feed token; any earlier feed URL stops working."""
+    user.calendar_token = secrets.token_urlsafe(32)
+    user.updated_at = utcnow()
+    session.commit()
+    return user.calendar_token
+
+
+def revoke_feed_token(session: Session, user: User) -> None:
+    user.calendar_token = None
+    session.commit()
+
+
+def user_for_feed_token(session: Session, token: str) -> User | None:
+    if not token:
+        return None
+    user = session.scalar(sa.select(User).where(User.calendar_token == token))
+    return user if user is not None and user.is_active else None

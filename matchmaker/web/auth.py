@@ -1,0 +1,176 @@
+"""Sign-up, sign-in, sign-out, password and language."""
+
+from __future__ import annotations
+
+from urllib.parse import urljoin, urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms import EmailField, PasswordField, RadioField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from matchmaker import vocab
+from matchmaker.extensions import db, limiter
+from matchmaker.services import accounts
+from matchmaker.services.errors import ServiceError
+from matchmaker.web.forms import MultiCheckboxField, vocab_choices
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+
+class RegisterForm(FlaskForm):
+    display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(), Length(min=accounts.MIN_PASSWORD_LENGTH)]
+    )
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+    roles = MultiCheckboxField(_l("I am a"), validators=[DataRequired()])
+    locale = RadioField(_l("Language"), default="zh_CN")
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.roles.choices = [
+            c for c in vocab_choices(vocab.ROLES) if c[0] in accounts.SELF_SERVICE_ROLES
+        ]
+        self.locale.choices = [("zh_CN", "简体中文"), ("en", "English")]
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email()])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    new_password = PasswordField(
+        _l("New password"), validators=[DataRequired(), Length(min=accounts.MIN_PASSWORD_LENGTH)]
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords differ."))],
+    )
+
+
+def is_safe_next_url(target: str | None) -> bool:
+    """Only same-host paths (redash's check): no open redirect through ``?next=``."""
+    if not target:
+        return False
+    ref = urlsplit(request.host_url)
+    test = urlsplit(urljoin(request.host_url, target))
+    return (
+        test.scheme in ("http", "https")
+        and ref.netloc == test.netloc
+        and not target.startswith("//")
+    )
+
+
+def _redirect_next(default: str = "main.index") -> Response:
+    target = request.args.get("next") or request.form.get("next")
+    return redirect(target if target and is_safe_next_url(target) else url_for(default))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register() -> str | Response:
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.register_user(
+                db.session,
+                email=form.email.data or "",
+                password=form.password.data or "",
+                display_name=form.display_name.data or "",
+                locale=form.locale.data or "zh_CN",
+                roles=form.roles.data or [],
+            )
+        except ServiceError as exc:
+            field = getattr(form, exc.field or "", None)
+            if field is not None:
+                field.errors = [*field.errors, str(exc.message)]
+            else:
+                flash(str(exc.message), "danger")
+        else:
+            login_user(user)
+            flash(_("Welcome to Matchmaker! Complete your profile to get matches."), "success")
+            return redirect(url_for("profiles.onboarding"))
+    return render_template("auth/register.html", form=form)
+
+
+def _login_limit_key() -> str:
+    # Throttle per address and per account so a botnet cannot guess one account's password.
+    email = (request.form.get("email") or "").strip().lower()
+    return f"{request.remote_addr}|{email}"
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: _login_limit(), methods=["POST"], key_func=_login_limit_key)
+def login() -> str | Response:
+    if current_user.is_authenticated:
+        return _redirect_next()
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = accounts.authenticate(db.session, form.email.data or "", form.password.data or "")
+        if user is None:
+            flash(_("Wrong e-mail address or password."), "danger")
+        else:
+            session.pop("locale", None)
+            login_user(user)
+            return _redirect_next()
+    return render_template("auth/login.html", form=form, next=request.args.get("next", ""))
+
+
+def _login_limit() -> str:
+    from flask import current_app
+
+    return str(current_app.config["LOGIN_RATE_LIMIT"])
+
+
+@bp.post("/logout")
+@login_required
+def logout() -> Response:
+    logout_user()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> str | Response:
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(
+                db.session,
+                current_user,
+                form.current_password.data or "",
+                form.new_password.data or "",
+            )
+        except ServiceError as exc:
+            form.current_password.errors = [*form.current_password.errors, str(exc.message)]
+        else:
+            # Re-issue this browser's cookie with the new session version; others are now stale.
+            login_user(current_user._get_current_object())  # type: ignore[attr-defined]
+            flash(_("Your password has been changed. Other devices are signed out."), "success")
+            return redirect(url_for("main.index"))
+    return render_template("auth/password.html", form=form)
+
+
+@bp.post("/language")
+def set_language() -> Response:
+    """Switch language; remembered on the account when signed in, else in the session."""
+    locale = request.form.get("locale", "")
+    if locale in vocab.UI_LOCALES:
+        session["locale"] = locale
+        if current_user.is_authenticated:
+            accounts.set_locale(db.session, current_user, locale)
+    target = request.form.get("next")
+    return redirect(target if target and is_safe_next_url(target) else url_for("main.index"))

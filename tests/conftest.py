@@ -1,0 +1,130 @@
+"""Fixtures shared by every test (flaskr style): app, client, runner, auth, db_session, factories.
+
+The schema is built once per test session with the real Alembic migrations, on SQLite by default
+or on the database in MATCHMAKER_TEST_DATABASE_URL (PostgreSQL in CI). After each test every table
+is emptied, so tests are isolated even when they commit from several threads.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy.orm import Session
+
+from matchmaker import create_app, migrate
+from matchmaker.database import make_engine
+from matchmaker.extensions import db
+from matchmaker.models import Base
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = os.environ.get("MATCHMAKER_TEST_DATABASE_URL")
+    if not url:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    engine = make_engine(url)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
+            conn.exec_driver_sql("CREATE SCHEMA public")
+    engine.dispose()
+    migrate.upgrade(url)
+    yield url
+
+
+def _empty_all_tables(url: str) -> None:
+    engine = make_engine(url)
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql(
+                "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
+            )
+        else:
+            for table in tables:
+                conn.exec_driver_sql(f'DELETE FROM "{table}"')
+    engine.dispose()
+
+
+@pytest.fixture
+def app_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "DATABASE_URL": database_url,
+        "SQLALCHEMY_ENGINES": {"default": database_url},
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "INDEX_DIR": str(tmp_path / "indexes"),
+        "MODEL_DIR": str(tmp_path / "models"),
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "SERVER_NAME": "localhost",
+    }
+
+
+@pytest.fixture
+def make_app(app_config: dict[str, Any], database_url: str) -> Iterator[Callable[..., Flask]]:
+    """Apps with settings of the test's own; their engines are closed and tables emptied after."""
+    made: list[Flask] = []
+
+    def factory(**overrides: Any) -> Flask:
+        made.append(create_app({**app_config, **overrides}))
+        return made[-1]
+
+    yield factory
+    for app in made:
+        with app.app_context():
+            for engine in db.engines.values():
+                engine.dispose()
+    _empty_all_tables(database_url)
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Flask:
+    # No app context stays pushed during the test: each request gets its own, as in production
+    # (a shared context would share ``g`` and the ORM session between requests).
+    return make_app()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def db_session(app: Flask, database_url: str) -> Iterator[Session]:
+    """A session of the test's own, for arranging data and checking what requests wrote."""
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        yield session
+    engine.dispose()
+
+
+class AuthActions:
+    def __init__(self, client: FlaskClient) -> None:
+        self._client = client
+
+    def login(self, email: str, password: str = "password123"):  # type: ignore[no-untyped-def]
+        return self._client.post("/auth/login", data={"email": email, "password": password})
+
+    def logout(self):  # type: ignore[no-untyped-def]
+        return self._client.post("/auth/logout")
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    return AuthActions(client)

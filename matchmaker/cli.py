@@ -91,27 +91,17 @@ def create_operator(email: str, name: str, password: str) -> None:
     click.echo(f"operator {email} created")
 
 
-# Areas add their command groups (index, eval, ...) here, imported lazily so that a missing
-# optional area never breaks the CLI.
-AREA_COMMANDS = (
-    "matchmaker.cli_recommend",
-    "matchmaker.cli_areas",
-)
-
-
 def register_commands(app: Flask) -> None:
+    """The foundation's commands, then each area's from ``matchmaker/commands/``."""
+    import pkgutil
     from importlib import import_module
+
+    from matchmaker import commands
 
     for command in (db_group, demo_data, demo_logins, create_operator):
         app.cli.add_command(command)
-    for name in AREA_COMMANDS:
-        try:
-            module = import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        module.register(app)
+    for module in pkgutil.iter_modules(commands.__path__):
+        import_module(f"{commands.__name__}.{module.name}").register(app)
 
 
 def main() -> None:

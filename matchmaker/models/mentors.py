@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -33,3 +35,21 @@ class MentorProfile(TimestampMixin, Base):
     @property
     def name(self) -> str:
         return self.user.display_name
+
+
+class MentorMentee(Base):
+    """A startup a mentor has mentored: completed sessions on the platform or imported history.
+
+    The engine compares a new startup with these ("mentors whose past mentees resemble it").
+    """
+
+    __tablename__ = "mentor_mentees"
+
+    mentor_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("mentor_profiles.id", ondelete="CASCADE"), primary_key=True
+    )
+    startup_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("startups.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    since: Mapped[date | None]
+    source: Mapped[str] = mapped_column(sa.String(20), default="platform")  # or "imported"

@@ -56,3 +56,24 @@ class StartupMember(Base):
 
     startup: Mapped[Startup] = relationship(back_populates="members")
     user: Mapped[User] = relationship()
+
+
+class FundingAsk(TimestampMixin, Base):
+    """What a startup is raising: the founder's funding ask, matched against investors."""
+
+    __tablename__ = "funding_asks"
+    __table_args__ = (sa.CheckConstraint("amount > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    startup_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("startups.id", ondelete="CASCADE"), index=True
+    )
+    round: Mapped[str] = mapped_column(sa.String(20))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(sa.String(3), default="CNY")
+    instrument: Mapped[str] = mapped_column(sa.String(20), default="equity")
+    use_of_funds: Mapped[str] = mapped_column(sa.Text, default="")
+    traction: Mapped[str] = mapped_column(sa.Text, default="")
+    is_open: Mapped[bool] = mapped_column(default=True)
+
+    startup: Mapped[Startup] = relationship()

@@ -30,8 +30,11 @@ class DashboardPanel:
 NavProvider = Callable[[Any], list[NavItem]]
 PanelProvider = Callable[[Any], list[DashboardPanel]]
 
+SectionProvider = Callable[[Any, Any], list[DashboardPanel]]
+
 NAV_PROVIDERS: list[NavProvider] = []
 PANEL_PROVIDERS: list[PanelProvider] = []
+SECTION_PROVIDERS: dict[str, list[SectionProvider]] = {}
 
 
 def register_nav(provider: NavProvider) -> NavProvider:
@@ -44,6 +47,20 @@ def register_panels(provider: PanelProvider) -> PanelProvider:
     if provider not in PANEL_PROVIDERS:
         PANEL_PROVIDERS.append(provider)
     return provider
+
+
+def register_section(page: str, provider: SectionProvider) -> SectionProvider:
+    """Add a section to a detail page (``"startup"``, ``"mentor"``, ``"investor"``,
+    ``"facility"``, ``"equipment"``): ``provider(entity, user)`` returns the panels to show."""
+    providers = SECTION_PROVIDERS.setdefault(page, [])
+    if provider not in providers:
+        providers.append(provider)
+    return provider
+
+
+def detail_sections(page: str, entity: Any, user: Any) -> list[DashboardPanel]:
+    panels = [p for provider in SECTION_PROVIDERS.get(page, []) for p in provider(entity, user)]
+    return sorted(panels, key=lambda p: p.order)
 
 
 def dashboard_panels(user: Any) -> list[DashboardPanel]:

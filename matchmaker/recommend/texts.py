@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import date
 
 from matchmaker import vocab
 
@@ -64,7 +65,9 @@ class MentorProfile:
     accepting_requests: bool = True
     active: bool = True
     past_mentee_ids: tuple[int, ...] = ()  # startup ids, oldest first
-    past_mentee_years: tuple[int | None, ...] = ()  # parallel to past_mentee_ids, may be empty
+    # When each mentoring relation started, parallel to past_mentee_ids (may be empty or shorter):
+    # recent mentoring counts more than old mentoring.
+    past_mentee_dates: tuple[date | None, ...] = ()
 
     @property
     def capacity_left(self) -> int | None:
@@ -83,6 +86,7 @@ class PortfolioEntry:
     round: str | None = None
     year: int | None = None
     startup_id: int | None = None
+    date: date | None = None  # more precise than ``year`` when known; recency uses it
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,333 @@
+"""The engine's in-memory state: profiles, vectors, lexical rows and history relations per kind.
+
+``sync`` builds a kind from a full profile list, re-embedding only profiles whose content hash
+changed (so a persisted index loaded at start-up is reused); ``upsert``/``remove`` change one
+profile without a rebuild. History relations (portfolio companies, past mentees) are kept per
+candidate, with reverse maps (startup -> candidates linked to it) for co-occurrence features.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from matchmaker.recommend import texts as T
+from matchmaker.recommend.embedding import Embedder
+from matchmaker.recommend.index import ExactIndex, VectorIndex, build_index
+from matchmaker.recommend.lexical import LexicalIndex
+from matchmaker.recommend.store import IndexUnavailable, load_index, save_index
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+Profile = T.StartupProfile | T.MentorProfile | T.InvestorProfile | T.EquipmentProfile
+KINDS = ("startup", "mentor", "investor", "equipment")
+PORTFOLIO = "portfolio"  # vectors of portfolio companies that are not platform startups
+
+TEXTS: dict[str, tuple[Callable[[Any], str], str]] = {
+    "startup": (T.startup_text, T.STARTUP_TEMPLATE_VERSION),
+    "mentor": (T.mentor_text, T.MENTOR_TEMPLATE_VERSION),
+    "investor": (T.investor_text, T.INVESTOR_TEMPLATE_VERSION),
+    "equipment": (T.equipment_text, T.EQUIPMENT_TEMPLATE_VERSION),
+    PORTFOLIO: (T.portfolio_entry_text, T.PORTFOLIO_TEMPLATE_VERSION),
+}
+PROFILE_TYPES: dict[str, type] = {
+    "startup": T.StartupProfile,
+    "mentor": T.MentorProfile,
+    "investor": T.InvestorProfile,
+    "equipment": T.EquipmentProfile,
+}
+
+
+@dataclass(frozen=True)
+class Relation:
+    """One history link of a candidate: a portfolio company or a past mentee."""
+
+    label: str
+    startup_id: int | None
+    vector_kind: str  # "startup" or PORTFOLIO
+    vector_id: int
+    when: float | None  # decimal year (2011.5 = early July 2011), None if unknown
+    round: str | None
+    sectors: tuple[str, ...]
+
+
+def decimal_year(year: int | None, day: date | None) -> float | None:
+    """A date as a decimal year; a bare year counts as its middle."""
+    if day is not None:
+        return day.year + (day.timetuple().tm_yday - 0.5) / 366.0
+    return None if year is None else year + 0.5
+
+
+def _entry_key(text: str) -> int:
+    # Same text, same vector: entries are keyed by their content so duplicates embed once.
+    return int(T.content_hash(text, "", T.PORTFOLIO_TEMPLATE_VERSION)[:15], 16)
+
+
+def _check_type(kind: str, profile: object) -> None:
+    expected = PROFILE_TYPES[kind]
+    if not isinstance(profile, expected):
+        raise TypeError(f"{kind} profiles must be {expected.__name__}, got {type(profile)}")
+
+
+class Corpus:
+    def __init__(
+        self, embedder: Embedder, *, approximate_above: int = 50_000, show_progress: bool = False
+    ) -> None:
+        self.embedder = embedder
+        self.approximate_above = approximate_above
+        self.show_progress = show_progress
+        self.profiles: dict[str, dict[int, Any]] = {k: {} for k in KINDS}
+        self.indexes: dict[str, VectorIndex] = {}
+        self.recall: dict[str, float | None] = {}
+        self.lexical: dict[str, LexicalIndex] = {k: LexicalIndex() for k in KINDS}
+        self.hashes: dict[str, dict[int, str]] = {k: {} for k in (*KINDS, PORTFOLIO)}
+        self.relations: dict[str, dict[int, list[Relation]]] = {"mentor": {}, "investor": {}}
+        self.linked: dict[str, dict[int, set[int]]] = {
+            "mentor": defaultdict(set),
+            "investor": defaultdict(set),
+        }
+        self.entry_owners: dict[int, set[int]] = defaultdict(set)  # portfolio vector -> investors
+        self._stats: dict[str, tuple[int, float, float]] = {}
+
+    # -- text and vectors ---------------------------------------------------------------------
+    def text(self, kind: str, profile: Any) -> str:
+        return TEXTS[kind][0](profile)
+
+    def _hash(self, kind: str, text: str) -> str:
+        return T.content_hash(text, self.embedder.model_id, TEXTS[kind][1])
+
+    def index(self, kind: str) -> VectorIndex:
+        if kind not in self.indexes:
+            self.indexes[kind] = ExactIndex(self.embedder.dim)
+        return self.indexes[kind]
+
+    def embed(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        return self.embedder.encode(list(texts), show_progress=self.show_progress)
+
+    def vector(self, kind: str, item_id: int, profile: Any | None = None) -> NDArray[np.float32]:
+        """The stored vector, or a fresh embedding if the item is not indexed (yet)."""
+        index = self.index(kind)
+        if item_id in index:
+            return index.get_vectors([item_id])[0]
+        if profile is None:
+            raise KeyError(f"{kind} {item_id} is neither indexed nor given")
+        return self.embed([self.text(kind, profile)])[0]
+
+    def _sync_vectors(self, kind: str, items: dict[int, str], *, rebuild: bool) -> None:
+        """Make the index of ``kind`` hold exactly ``items`` (id -> text); embeds only changes."""
+        index = self.index(kind)
+        hashes = self.hashes[kind]
+        new_hashes = {i: self._hash(kind, t) for i, t in items.items()}
+        stale = [i for i in index.ids().tolist() if i not in items]
+        changed = [i for i, h in new_hashes.items() if hashes.get(i) != h or i not in index]
+        vectors = self.embed([items[i] for i in changed]) if changed else None
+        if rebuild:
+            keep = [i for i in items if i not in set(changed)]
+            all_ids = np.array(keep + changed, dtype=np.int64)
+            parts = [index.get_vectors(keep)] if keep else []
+            if vectors is not None:
+                parts.append(vectors)
+            all_vecs = (
+                np.vstack(parts) if parts else np.zeros((0, self.embedder.dim), dtype=np.float32)
+            )
+            self.indexes[kind], self.recall[kind] = build_index(
+                all_ids, all_vecs, dim=self.embedder.dim, approximate_above=self.approximate_above
+            )
+        else:
+            index.remove(stale)
+            if vectors is not None:
+                index.add(np.array(changed, dtype=np.int64), vectors)
+        self.hashes[kind] = new_hashes
+
+    # -- whole kinds --------------------------------------------------------------------------
+    def sync(self, kind: str, profiles: Iterable[Any]) -> None:
+        """Replace all profiles of ``kind``; unchanged ones keep their vectors (no re-embedding)."""
+        items = {p.id: p for p in profiles}
+        for p in items.values():
+            _check_type(kind, p)
+        self.profiles[kind] = items
+        texts = {i: self.text(kind, p) for i, p in items.items()}
+        self._sync_vectors(kind, texts, rebuild=True)
+        ids = list(texts)
+        self.lexical[kind].fit(ids, [texts[i] for i in ids])
+        if kind in self.relations:
+            self.relations[kind] = {}
+            self.linked[kind] = defaultdict(set)
+            for p in items.values():
+                self._set_relations(kind, p)
+            self._sync_portfolio_vectors(rebuild=True)
+        if kind == "startup":
+            # Relation labels and vectors depend on which startups exist.
+            for other in self.relations:
+                for p in list(self.profiles[other].values()):
+                    self._set_relations(other, p)
+            self._sync_portfolio_vectors(rebuild=True)
+        self._stats.clear()
+
+    def upsert(self, kind: str, profile: Any) -> None:
+        """Add or replace one profile: re-embeds it only if its text changed."""
+        _check_type(kind, profile)
+        text = self.text(kind, profile)
+        h = self._hash(kind, text)
+        index = self.index(kind)
+        if self.hashes[kind].get(profile.id) != h or profile.id not in index:
+            index.add([profile.id], self.embed([text]))
+            self.hashes[kind][profile.id] = h
+        self.profiles[kind][profile.id] = profile
+        self.lexical[kind].upsert(profile.id, text)
+        if kind in self.relations:
+            self._set_relations(kind, profile)
+            self._sync_portfolio_vectors(rebuild=False)
+        self._stats.clear()
+
+    def remove(self, kind: str, item_id: int) -> None:
+        self.profiles[kind].pop(item_id, None)
+        self.index(kind).remove([item_id])
+        self.hashes[kind].pop(item_id, None)
+        self.lexical[kind].remove(item_id)
+        if kind in self.relations:
+            self._drop_relations(kind, item_id)
+        self._stats.clear()
+
+    # -- history relations --------------------------------------------------------------------
+    def _drop_relations(self, kind: str, cand_id: int) -> None:
+        for rel in self.relations[kind].pop(cand_id, []):
+            if rel.startup_id is not None:
+                self.linked[kind][rel.startup_id].discard(cand_id)
+            if rel.vector_kind == PORTFOLIO:
+                self.entry_owners[rel.vector_id].discard(cand_id)
+
+    def _set_relations(self, kind: str, profile: Any) -> None:
+        self._drop_relations(kind, profile.id)
+        startups = self.profiles["startup"]
+        rels: list[Relation] = []
+        if isinstance(profile, T.InvestorProfile):
+            for e in profile.portfolio:
+                when = decimal_year(e.year, e.date)
+                if e.startup_id is not None and e.startup_id in startups:
+                    s = startups[e.startup_id]
+                    rels.append(
+                        Relation(
+                            e.company or s.name,
+                            e.startup_id,
+                            "startup",
+                            e.startup_id,
+                            when,
+                            e.round,
+                            e.sectors or s.sectors,
+                        )
+                    )
+                else:
+                    key = _entry_key(T.portfolio_entry_text(e))
+                    rels.append(
+                        Relation(e.company, e.startup_id, PORTFOLIO, key, when, e.round, e.sectors)
+                    )
+        elif isinstance(profile, T.MentorProfile):
+            dates = list(profile.past_mentee_dates) + [None] * len(profile.past_mentee_ids)
+            for sid, day in zip(profile.past_mentee_ids, dates, strict=False):
+                s = startups.get(sid)
+                when = decimal_year(None, day)
+                if s is not None:
+                    rels.append(Relation(s.name, sid, "startup", sid, when, s.ask_round, s.sectors))
+                else:  # a mentee we know nothing about still counts for popularity
+                    rels.append(Relation(f"#{sid}", sid, "none", sid, when, None, ()))
+        self.relations[kind][profile.id] = rels
+        for rel in rels:
+            if rel.startup_id is not None:
+                self.linked[kind][rel.startup_id].add(profile.id)
+            if rel.vector_kind == PORTFOLIO:
+                self.entry_owners[rel.vector_id].add(profile.id)
+
+    def _sync_portfolio_vectors(self, *, rebuild: bool) -> None:
+        texts: dict[int, str] = {}
+        for p in self.profiles["investor"].values():
+            for e in p.portfolio:
+                if e.startup_id is None or e.startup_id not in self.profiles["startup"]:
+                    text = T.portfolio_entry_text(e)
+                    texts[_entry_key(text)] = text
+        if rebuild or set(texts) != set(self.hashes[PORTFOLIO]):
+            self._sync_vectors(PORTFOLIO, texts, rebuild=rebuild)
+
+    def relation_vectors(self, rels: Sequence[Relation]) -> NDArray[np.float32]:
+        """Vectors of the relations (zero rows for relations without one)."""
+        out = np.zeros((len(rels), self.embedder.dim), dtype=np.float32)
+        by_kind: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for row, rel in enumerate(rels):
+            if rel.vector_kind in ("startup", PORTFOLIO) and rel.vector_id in self.index(
+                rel.vector_kind
+            ):
+                by_kind[rel.vector_kind].append((row, rel.vector_id))
+        for kind, pairs in by_kind.items():
+            rows, ids = zip(*pairs, strict=True)
+            out[list(rows)] = self.index(kind).get_vectors(list(ids))
+        return out
+
+    def stats(self, kind: str) -> tuple[int, float, float]:
+        """(largest history, largest recency-weighted history, latest relation time).
+
+        "Now" is the latest relation in the data rather than the wall clock, so that offline
+        evaluation on old data and a live platform measure recency the same way.
+        """
+        if kind not in self._stats:
+            rels = self.relations.get(kind, {})
+            times = [r.when for rs in rels.values() for r in rs if r.when is not None]
+            latest = max(times, default=0.0)
+            sizes = [len(rs) for rs in rels.values()]
+            recent = [self.recent_weight(rs, latest) for rs in rels.values()]
+            self._stats[kind] = (max(sizes, default=0), max(recent, default=0.0), latest)
+        return self._stats[kind]
+
+    def popular(self, kind: str, n: int) -> list[int]:
+        """The ``n`` candidates with the largest history, largest first."""
+        rels = self.relations.get(kind, {})
+        return sorted(rels, key=lambda i: (-len(rels[i]), i))[:n]
+
+    @staticmethod
+    def recent_weight(
+        rels: Sequence[Relation], latest: float, half_life_years: float = 0.2
+    ) -> float:
+        """Relations weighted by recency (halving every ``half_life_years``); undated ones
+        count as old. Who was active lately is the best single predictor of who acts next."""
+        return sum(
+            0.5 ** (max(0.0, latest - r.when) / half_life_years) for r in rels if r.when is not None
+        )
+
+    # -- persistence --------------------------------------------------------------------------
+    def save(self, root: Path | str, kind: str, data_watermark: str) -> None:
+        save_index(
+            root,
+            kind,
+            self.index(kind),
+            model_id=self.embedder.model_id,
+            template_version=TEXTS[kind][1],
+            data_watermark=data_watermark,
+            recall_at_10=self.recall.get(kind),
+            content_hashes=self.hashes[kind],
+        )
+
+    def load(self, root: Path | str, kind: str) -> str | None:
+        """Adopt a persisted index (its vectors are reused by the next ``sync``).
+
+        Returns its data watermark, or None when it is missing, stale or corrupt (the next
+        ``sync`` then embeds everything).
+        """
+        try:
+            index, manifest, hashes = load_index(
+                root,
+                kind,
+                model_id=self.embedder.model_id,
+                template_version=TEXTS[kind][1],
+                dim=self.embedder.dim,
+            )
+        except IndexUnavailable:
+            return None
+        self.indexes[kind], self.hashes[kind] = index, hashes
+        self.recall[kind] = manifest.recall_at_10
+        return manifest.data_watermark

@@ -1,0 +1,153 @@
+"""Pair features (startup, candidate) and the default two-sided score.
+
+All features are in [0, 1]; 0.5 means "not stated / unknown" so a missing field neither helps nor
+hurts. The two sides are scored separately and combined with a harmonic mean, so a candidate must
+be good for the startup (``serves``) *and* the startup must fit what the candidate says it wants
+(``fits``): one-sided enthusiasm is not a match.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+from matchmaker import vocab
+
+UNKNOWN = 0.5
+
+# Order matters only for the learned ranker file; names are the contract.
+FEATURE_NAMES: tuple[str, ...] = (
+    "dense",  # cosine of the two profile texts
+    "lexical",  # TF-IDF cosine of the two texts
+    "history_top3",  # mean of the 3 best cosines of the startup to portfolio / past mentees
+    "history_max",
+    "history_sector_share",  # share of portfolio / mentees sharing a sector with the startup
+    "sector_overlap",  # Jaccard with stated sectors (0.5 if none stated)
+    "topic_overlap",  # mentoring topics asked vs offered (mentors)
+    "stage_fit",
+    "history_round_share",  # share of portfolio at the round being raised
+    "ticket_fit",
+    "instrument_fit",
+    "location_match",
+    "language_match",
+    "popularity",  # log of portfolio size / mentee count, scaled to the largest
+    "activity",  # log of recent deals / sessions, scaled to the most active
+    "co_occurrence",  # backed or mentored the same startups as the startup's current backers
+    "capacity_left",
+)
+
+# Default weights of the "serves the startup" side. They favour evidence from behaviour (history,
+# co-investment, recent activity) over text, because candidate descriptions are often empty and
+# stated interests are cheap; text still decides between candidates with similar records.
+SERVES_WEIGHTS: Mapping[str, float] = {
+    "dense": 0.12,
+    "lexical": 0.06,
+    "history_top3": 0.22,
+    "history_max": 0.06,
+    "history_sector_share": 0.04,
+    "topic_overlap": 0.04,
+    "co_occurrence": 0.14,
+    "popularity": 0.16,
+    "activity": 0.12,
+    "capacity_left": 0.04,
+}
+
+
+def jaccard(a: Sequence[str], b: Sequence[str]) -> float:
+    sa, sb = {x.casefold() for x in a}, {x.casefold() for x in b}
+    if not sa or not sb:
+        return 0.0
+    return len(sa & sb) / len(sa | sb)
+
+
+def stated_overlap(asked: Sequence[str], offered: Sequence[str]) -> float:
+    """Jaccard when both sides state something, UNKNOWN otherwise."""
+    if not asked or not offered:
+        return UNKNOWN
+    return jaccard(asked, offered)
+
+
+def stage_fit(ask_round: str | None, stages: Sequence[str]) -> float:
+    """1 inside the stated rounds, decaying with distance outside, UNKNOWN if either is unknown."""
+    if not ask_round or not stages:
+        return UNKNOWN
+    if ask_round in stages:
+        return 1.0
+    ask = vocab.ordinal(vocab.ROUNDS, ask_round)
+    known = [o for o in (vocab.ordinal(vocab.ROUNDS, s) for s in stages) if o is not None]
+    if ask is None or not known:
+        return 0.0
+    return 0.5 ** min(abs(ask - o) for o in known)
+
+
+def ticket_fit(
+    amount: float | None,
+    currency: str | None,
+    low: float | None,
+    high: float | None,
+    range_currency: str | None,
+) -> float:
+    """1 inside [low, high]; exp(-|log(amount / nearest bound)|) outside; UNKNOWN if unstated."""
+    if amount is None or amount <= 0 or (low is None and high is None):
+        return UNKNOWN
+    if currency and range_currency and currency != range_currency:
+        return UNKNOWN  # no exchange rates in the engine; do not pretend
+    if low is not None and amount < low:
+        return math.exp(-abs(math.log(amount / max(low, 1e-9))))
+    if high is not None and amount > high:
+        return math.exp(-abs(math.log(amount / max(high, 1e-9))))
+    return 1.0
+
+
+def membership(value: str | None, allowed: Sequence[str]) -> float:
+    if not value or not allowed:
+        return UNKNOWN
+    return 1.0 if value in allowed else 0.0
+
+
+def location_match(location: str, places: Sequence[str]) -> float:
+    """1 if any place names the startup's city/region (substring, case-insensitive)."""
+    loc = location.casefold().strip()
+    places = [p.casefold().strip() for p in places if p and p.strip()]
+    if not loc or not places:
+        return UNKNOWN
+    return 1.0 if any(p in loc or loc in p for p in places) else 0.0
+
+
+def scaled_log(count: float, largest: float) -> float:
+    if count <= 0 or largest <= 0:
+        return 0.0
+    return min(1.0, math.log1p(count) / math.log1p(largest))
+
+
+def harmonic(a: float, b: float) -> float:
+    a, b = max(a, 1e-6), max(b, 1e-6)
+    return 2 * a * b / (a + b)
+
+
+def serves_score(f: Mapping[str, float], weights: Mapping[str, float] = SERVES_WEIGHTS) -> float:
+    """How much the candidate can do for the startup: a weighted mean of evidence."""
+    total = sum(weights.values())
+    return sum(w * f.get(name, 0.0) for name, w in weights.items()) / total
+
+
+def fits_score(f: Mapping[str, float], stated: Sequence[str]) -> float:
+    """How well the startup fits what the candidate wants, stated or revealed by its history.
+
+    Stated preferences (sectors, rounds, ticket, instrument, region, languages) count when the
+    candidate states them; its history (what it actually backed or mentored) always counts,
+    scaled into [0.5, 1] so that no history is neutral rather than disqualifying.
+    """
+    parts = [f[name] for name in stated]
+    revealed = 0.5 + 0.5 * min(
+        1.0,
+        max(0.0, 0.7 * f.get("history_top3", 0.0) + 0.3 * f.get("history_sector_share", 0.0)) / 0.6,
+    )
+    parts.append(revealed)
+    return sum(parts) / len(parts)
+
+
+def two_sided_score(
+    f: Mapping[str, float], stated: Sequence[str], weights: Mapping[str, float] = SERVES_WEIGHTS
+) -> float:
+    return harmonic(serves_score(f, weights), fits_score(f, stated))

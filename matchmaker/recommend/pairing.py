@@ -1,0 +1,245 @@
+"""Features, hard filters and reasons for (startup, mentor|investor) pairs, computed in batch.
+
+Both directions (mentors for a startup, startups for a mentor) go through ``score_pairs`` so a
+pair gets the same score whichever side asks.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from matchmaker.recommend import features as F
+from matchmaker.recommend.reasons import (
+    NEIGHBOUR_MIN_SIMILARITY,
+    SIMILAR_PROFILE_MIN,
+    Reason,
+    shared,
+)
+from matchmaker.recommend.texts import InvestorProfile, MentorProfile, StartupProfile
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from matchmaker.recommend.corpus import Corpus, Relation
+    from matchmaker.recommend.learn import LearnedRanker
+
+
+@dataclass(frozen=True)
+class ScoredPair:
+    candidate_id: int
+    startup_id: int
+    score: float
+    features: dict[str, float]
+    reasons: tuple[Reason, ...]
+
+
+def refuses(startup: StartupProfile, candidate: Any) -> bool:
+    """True when the candidate side would turn the startup down (or cannot take it now)."""
+    if not startup.active or not candidate.active:
+        return True
+    if isinstance(candidate, InvestorProfile):
+        return bool(
+            candidate.stages and startup.ask_round and startup.ask_round not in candidate.stages
+        )
+    if isinstance(candidate, MentorProfile):
+        return not candidate.accepting_requests or candidate.capacity_left == 0
+    return False
+
+
+def stated_preferences(startup: StartupProfile, c: Any) -> list[str]:
+    """Features that express what the candidate says it wants, where it says so."""
+    out = []
+    if c.sectors and startup.sectors:
+        out.append("sector_overlap")
+    if c.languages and startup.languages:
+        out.append("language_match")
+    if isinstance(c, InvestorProfile):
+        if c.stages and startup.ask_round:
+            out.append("stage_fit")
+        if (c.ticket_min is not None or c.ticket_max is not None) and startup.ask_amount:
+            out.append("ticket_fit")
+        if c.instruments and startup.ask_instrument:
+            out.append("instrument_fit")
+        if c.regions and startup.location:
+            out.append("location_match")
+    return out
+
+
+def _history(
+    corpus: Corpus,
+    kind: str,
+    startup: StartupProfile,
+    s_vec: NDArray[np.float32],
+    cand_ids: Sequence[int],
+) -> list[tuple[list[Relation], NDArray[np.float32]]]:
+    """Each candidate's relations (minus the startup itself) and their cosines to the startup."""
+    per = [
+        [r for r in corpus.relations[kind].get(c, []) if r.startup_id != startup.id]
+        for c in cand_ids
+    ]
+    flat = [r for rels in per for r in rels]
+    sims = corpus.relation_vectors(flat) @ s_vec if flat else np.zeros(0, dtype=np.float32)
+    out, start = [], 0
+    for rels in per:
+        out.append((rels, sims[start : start + len(rels)]))
+        start += len(rels)
+    return out
+
+
+def score_pairs(
+    corpus: Corpus,
+    kind: str,
+    startup: StartupProfile,
+    s_vec: NDArray[np.float32],
+    candidates: Sequence[Any],
+    dense: Sequence[float],
+    lexical: Mapping[int, float],
+    s_text: str,
+    c_texts: Mapping[int, str],
+    *,
+    ranker: LearnedRanker | None = None,
+) -> list[ScoredPair]:
+    """Score ``candidates`` (all of ``kind``) for ``startup``; refusals must be filtered before."""
+    max_size, max_recent, latest = corpus.stats(kind)
+    backers = corpus.linked[kind].get(startup.id, set())
+    backed_by: Counter[int] = Counter()  # startup -> how many of the startup's backers back it
+    for b in backers:
+        for r in corpus.relations[kind].get(b, []):
+            if r.startup_id is not None and r.startup_id != startup.id:
+                backed_by[r.startup_id] += 1
+    history = _history(corpus, kind, startup, s_vec, [c.id for c in candidates])
+    s_sectors = {x.casefold() for x in startup.sectors}
+    out = []
+    for c, d, (rels, sims) in zip(candidates, dense, history, strict=True):
+        f: dict[str, float] = {"dense": max(0.0, float(d)), "lexical": lexical.get(c.id, 0.0)}
+        top = np.sort(sims)[::-1][:3] if len(sims) else sims
+        f["history_top3"] = max(0.0, float(top.sum()) / 3.0)
+        f["history_max"] = max(0.0, float(top[0])) if len(top) else 0.0
+        f["history_sector_share"] = (
+            sum(1 for r in rels if s_sectors & {x.casefold() for x in r.sectors}) / len(rels)
+            if rels and s_sectors
+            else 0.0
+        )
+        f["sector_overlap"] = F.stated_overlap(startup.sectors, c.sectors)
+        f["language_match"] = (
+            F.UNKNOWN
+            if not (startup.languages and c.languages)
+            else float(bool(shared(startup.languages, c.languages)))
+        )
+        known_rounds = [r.round for r in rels if r.round]
+        f["history_round_share"] = (
+            sum(1 for x in known_rounds if x == startup.ask_round) / len(known_rounds)
+            if startup.ask_round and known_rounds
+            else F.UNKNOWN
+        )
+        f["popularity"] = F.scaled_log(len(rels), max_size)
+        f["activity"] = F.scaled_log(corpus.recent_weight(rels, latest), max_recent)
+        co = sum(backed_by[r.startup_id] for r in rels if r.startup_id is not None)
+        f["co_occurrence"] = min(1.0, math.log1p(co) / math.log1p(5))
+        if isinstance(c, InvestorProfile):
+            f["topic_overlap"] = F.UNKNOWN
+            f["stage_fit"] = F.stage_fit(startup.ask_round, c.stages)
+            f["ticket_fit"] = F.ticket_fit(
+                startup.ask_amount, startup.ask_currency, c.ticket_min, c.ticket_max, c.currency
+            )
+            f["instrument_fit"] = F.membership(startup.ask_instrument, c.instruments)
+            f["location_match"] = F.location_match(startup.location, c.regions)
+            f["capacity_left"] = F.UNKNOWN
+        else:
+            f["topic_overlap"] = F.stated_overlap(startup.mentoring_topics, c.topics)
+            f["stage_fit"] = f["ticket_fit"] = f["instrument_fit"] = F.UNKNOWN
+            f["location_match"] = F.location_match(startup.location, [c.location])
+            left, cap = c.capacity_left, c.capacity_per_month
+            f["capacity_left"] = F.UNKNOWN if left is None or not cap else left / cap
+        stated = stated_preferences(startup, c)
+        score = ranker.score(f) if ranker else F.two_sided_score(f, stated)
+        reasons = _reasons(
+            corpus, kind, startup, c, f, rels, sims, backers, s_text, c_texts.get(c.id, "")
+        )
+        out.append(ScoredPair(c.id, startup.id, score, f, reasons))
+    return out
+
+
+def _reasons(
+    corpus: Corpus,
+    kind: str,
+    s: StartupProfile,
+    c: Any,
+    f: Mapping[str, float],
+    rels: Sequence[Relation],
+    sims: NDArray[np.float32],
+    backers: set[int],
+    s_text: str,
+    c_text: str,
+) -> tuple[Reason, ...]:
+    out: list[Reason] = []
+    if len(sims) and float(sims.max()) >= NEIGHBOUR_MIN_SIMILARITY:
+        best = rels[int(np.argmax(sims))]
+        code = "portfolio_neighbour" if kind == "investor" else "past_mentee_neighbour"
+        out.append(
+            Reason(
+                code,
+                {
+                    "company": best.label,
+                    "startup_id": best.startup_id,
+                    "similarity": round(float(sims.max()), 2),
+                },
+            )
+        )
+    if backers and f["co_occurrence"] > 0:
+        theirs = {r.startup_id for r in rels if r.startup_id is not None}
+        partners = sorted(
+            b
+            for b in backers
+            if b != c.id
+            and theirs
+            & {r.startup_id for r in corpus.relations[kind].get(b, []) if r.startup_id != s.id}
+        )
+        if partners:
+            out.append(
+                Reason("co_investor" if kind == "investor" else "co_mentor", {"partners": partners})
+            )
+    sectors = shared(s.sectors, c.sectors)
+    if sectors:
+        out.append(Reason("shared_sectors", {"sectors": sectors}))
+    if isinstance(c, MentorProfile):
+        topics = shared(s.mentoring_topics, c.topics)
+        if topics:
+            out.append(Reason("shared_topics", {"topics": topics}))
+    if isinstance(c, InvestorProfile):
+        if f["stage_fit"] == 1.0:
+            out.append(Reason("stage_fit", {"round": s.ask_round, "stages": list(c.stages)}))
+        if f["ticket_fit"] == 1.0:
+            out.append(
+                Reason(
+                    "ticket_fit",
+                    {
+                        "amount": s.ask_amount,
+                        "currency": s.ask_currency,
+                        "min": c.ticket_min,
+                        "max": c.ticket_max,
+                    },
+                )
+            )
+        if f["instrument_fit"] == 1.0:
+            out.append(Reason("instrument_fit", {"instrument": s.ask_instrument}))
+    if f["lexical"] > 0:
+        terms = corpus.lexical["startup"].matched_terms(s_text, c_text)
+        if terms:
+            out.append(Reason("matched_terms", {"terms": terms}))
+    if f["dense"] >= SIMILAR_PROFILE_MIN:
+        out.append(Reason("similar_profile", {"similarity": round(f["dense"], 2)}))
+    if f["location_match"] == 1.0:
+        out.append(Reason("same_location", {"location": s.location}))
+    langs = shared(s.languages, c.languages)
+    if langs:
+        out.append(Reason("shared_languages", {"languages": langs}))
+    if isinstance(c, MentorProfile) and c.capacity_left:
+        out.append(Reason("free_capacity", {"left": c.capacity_left}))
+    return tuple(out)

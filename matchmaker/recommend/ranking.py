@@ -1,0 +1,420 @@
+"""``Recommender``: the engine's one public entry point.
+
+Candidate generation is the union of the dense index's top-N, the lexical leg's top-N, the
+candidates linked to the startup's nearest neighbours (startups and portfolio companies), the
+co-backers of its current backers and the most active candidates; then hard filters (what the
+other side would refuse), pair features, a two-sided score (or a learned ranker) and a
+capacity-aware re-rank. The app, the CLI and the evaluation scripts all call these methods.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from matchmaker.recommend import features as F
+from matchmaker.recommend.corpus import KINDS, PORTFOLIO, Corpus
+from matchmaker.recommend.embedding import Embedder
+from matchmaker.recommend.learn import LearnedRanker
+from matchmaker.recommend.pairing import ScoredPair, refuses, score_pairs
+from matchmaker.recommend.reasons import SIMILAR_PROFILE_MIN, Reason, shared
+from matchmaker.recommend.rerank import capacity_rerank
+from matchmaker.recommend.texts import StartupProfile
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+
+class UnknownProfile(KeyError):  # noqa: N818 - reads as "unknown profile"
+    """An id the recommender has no profile for."""
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    kind: str  # "startup" | "mentor" | "investor" | "equipment"
+    id: int
+    score: float
+    reasons: tuple[Reason, ...] = ()
+    features: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RecommenderConfig:
+    candidates_per_leg: int = 100  # top-N from each of the dense and lexical legs
+    neighbour_startups: int = 30  # similar startups whose backers become candidates
+    approximate_above: int = 50_000  # HNSW past this many vectors of a kind
+    min_training_rows: int = 200  # a learned ranker needs at least this many outcome rows
+    search_dense_weight: float = 0.65  # free-text search: dense vs lexical
+    capacity_scarce_sessions: float = 2.0
+    capacity_scarce_hours: float = 8.0
+    exposure_strength: float = 0.15
+
+
+class Recommender:
+    """Recommendations from in-memory profiles, an embedder and (optionally loaded) indexes.
+
+    Build with ``sync`` per kind (or ``from_profiles``); keep current with ``upsert``/``remove``.
+    Methods taking a startup accept its id or a ``StartupProfile`` (e.g. with a new funding ask).
+    """
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        *,
+        config: RecommenderConfig | None = None,
+        rankers: Mapping[str, LearnedRanker] | None = None,
+        show_progress: bool = False,
+    ) -> None:
+        self.config = config or RecommenderConfig()
+        self.corpus = Corpus(
+            embedder, approximate_above=self.config.approximate_above, show_progress=show_progress
+        )
+        self.rankers: dict[str, LearnedRanker] = dict(rankers or {})
+        self.exposure: dict[str, Counter[int]] = {k: Counter() for k in KINDS}
+
+    @classmethod
+    def from_profiles(
+        cls,
+        embedder: Embedder,
+        *,
+        startups: Iterable[Any] = (),
+        mentors: Iterable[Any] = (),
+        investors: Iterable[Any] = (),
+        equipment: Iterable[Any] = (),
+        index_root: Path | str | None = None,
+        **kwargs: Any,
+    ) -> Recommender:
+        """Build every kind; with ``index_root``, persisted vectors are reused where unchanged."""
+        rec = cls(embedder, **kwargs)
+        if index_root is not None:
+            rec.load_indexes(index_root)
+        # Startups first: mentor and investor histories link to them.
+        for kind, profiles in (
+            ("startup", startups),
+            ("mentor", mentors),
+            ("investor", investors),
+            ("equipment", equipment),
+        ):
+            rec.sync(kind, profiles)
+        return rec
+
+    # -- state --------------------------------------------------------------------------------
+    def sync(self, kind: str, profiles: Iterable[Any]) -> None:
+        """Replace all profiles of ``kind`` (re-embeds only changed texts)."""
+        self._check_kind(kind)
+        self.corpus.sync(kind, profiles)
+
+    def upsert(self, kind: str, profile: Any) -> None:
+        """Add or update one profile without a rebuild (after the database commit)."""
+        self._check_kind(kind)
+        self.corpus.upsert(kind, profile)
+
+    def remove(self, kind: str, item_id: int) -> None:
+        self._check_kind(kind)
+        self.corpus.remove(kind, item_id)
+
+    def save_indexes(self, root: Path | str, data_watermark: str) -> None:
+        for kind in (*KINDS, PORTFOLIO):
+            self.corpus.save(root, kind, data_watermark)
+
+    def load_indexes(self, root: Path | str) -> dict[str, str | None]:
+        """Adopt persisted indexes; returns kind -> data watermark (None if rebuilt needed)."""
+        return {kind: self.corpus.load(root, kind) for kind in (*KINDS, PORTFOLIO)}
+
+    def record_exposure(self, kind: str, ids: Iterable[int]) -> None:
+        """Count that ``ids`` were shown, so the re-rank spreads attention."""
+        self.exposure[kind].update(ids)
+
+    def profile(self, kind: str, item_id: int) -> Any:
+        try:
+            return self.corpus.profiles[kind][item_id]
+        except KeyError:
+            raise UnknownProfile(f"no {kind} with id {item_id}") from None
+
+    @staticmethod
+    def _check_kind(kind: str) -> None:
+        if kind not in KINDS:
+            raise ValueError(f"unknown kind {kind!r}; expected one of {KINDS}")
+
+    def _startup(self, startup: int | StartupProfile) -> tuple[StartupProfile, NDArray[np.float32]]:
+        if isinstance(startup, StartupProfile):
+            known = self.corpus.profiles["startup"].get(startup.id)
+            same_text = known is not None and (
+                self.corpus.text("startup", known) == self.corpus.text("startup", startup)
+            )
+            vec = (
+                self.corpus.vector("startup", startup.id)
+                if same_text
+                else self.corpus.embed([self.corpus.text("startup", startup)])[0]
+            )
+            return startup, vec
+        profile = self.profile("startup", startup)
+        return profile, self.corpus.vector("startup", startup, profile)
+
+    # -- startup -> mentors / investors --------------------------------------------------------
+    def mentors_for_startup(
+        self, startup: int | StartupProfile, k: int = 10, *, exclude: Collection[int] = ()
+    ) -> list[Recommendation]:
+        """Mentors who can help and would take the startup; past mentors are excluded."""
+        return self._for_startup("mentor", startup, k, exclude)
+
+    def investors_for_startup(
+        self, startup: int | StartupProfile, k: int = 10, *, exclude: Collection[int] = ()
+    ) -> list[Recommendation]:
+        """Investors for the startup's ask (``ask_round`` etc.); current investors excluded."""
+        return self._for_startup("investor", startup, k, exclude)
+
+    def _for_startup(
+        self, kind: str, startup: int | StartupProfile, k: int, exclude: Collection[int]
+    ) -> list[Recommendation]:
+        s, s_vec = self._startup(startup)
+        s_text = self.corpus.text("startup", s)
+        pool = self.corpus.profiles[kind]
+        skip = set(exclude) | self.corpus.linked[kind].get(s.id, set())
+        ids = [i for i in self._generate(kind, s, s_vec, s_text) if i not in skip]
+        cands = [pool[i] for i in sorted(ids) if not refuses(s, pool[i])]
+        if not cands:
+            return []
+        index = self.corpus.index(kind)
+        dense = index.get_vectors([c.id for c in cands]) @ s_vec
+        lexical = self.corpus.lexical[kind].scores(s_text, [c.id for c in cands])
+        texts = {c.id: self.corpus.text(kind, c) for c in cands}
+        pairs = score_pairs(
+            self.corpus,
+            kind,
+            s,
+            s_vec,
+            cands,
+            dense.tolist(),
+            lexical,
+            s_text,
+            texts,
+            ranker=self._ranker(kind),
+        )
+        recs = [Recommendation(kind, p.candidate_id, p.score, p.reasons, p.features) for p in pairs]
+        return self._rerank(kind, recs)[:k]
+
+    def _generate(
+        self, kind: str, s: StartupProfile, s_vec: NDArray[np.float32], s_text: str
+    ) -> set[int]:
+        cfg, corpus = self.config, self.corpus
+        pool = corpus.profiles[kind]
+        n = cfg.candidates_per_leg
+        if len(pool) <= 2 * n:
+            return set(pool)  # small pools: every candidate gets scored
+        out = set(_ids(corpus.index(kind).search(s_vec, n)[1]))
+        out.update(i for i, _ in corpus.lexical[kind].search(s_text, n))
+        _, near = corpus.index("startup").search(s_vec, cfg.neighbour_startups + 1)
+        for sid in _ids(near):
+            if sid != s.id:
+                out.update(corpus.linked[kind].get(sid, ()))
+        if kind == "investor" and len(corpus.index(PORTFOLIO)):
+            _, entries = corpus.index(PORTFOLIO).search(s_vec, cfg.neighbour_startups)
+            for key in _ids(entries):
+                out.update(corpus.entry_owners.get(key, ()))
+        for backer in corpus.linked[kind].get(s.id, ()):
+            for rel in corpus.relations[kind].get(backer, []):
+                if rel.startup_id is not None:
+                    out.update(corpus.linked[kind].get(rel.startup_id, ()))
+        out.update(corpus.popular(kind, n // 2))
+        return out & set(pool)
+
+    def _ranker(self, kind: str) -> LearnedRanker | None:
+        ranker = self.rankers.get(kind)
+        if ranker is None or ranker.n_train < self.config.min_training_rows:
+            return None
+        if set(ranker.feature_names) - set(F.FEATURE_NAMES):
+            return None
+        return ranker
+
+    def _rerank(self, kind: str, recs: list[Recommendation]) -> list[Recommendation]:
+        pool = self.corpus.profiles[kind]
+        if kind == "mentor":
+            left: dict[int, float | None] = {r.id: pool[r.id].capacity_left for r in recs}
+            scarce = self.config.capacity_scarce_sessions
+        elif kind == "equipment":
+            left = {r.id: pool[r.id].free_hours_next_14d for r in recs}
+            scarce = self.config.capacity_scarce_hours
+        else:
+            left, scarce = {}, 1.0
+        return capacity_rerank(
+            recs,
+            capacity_left=left,
+            exposure=self.exposure[kind],
+            scarce=scarce,
+            strength=self.config.exposure_strength,
+        )
+
+    def pair_features(
+        self, kind: str, startup: int | StartupProfile, candidate_ids: Sequence[int]
+    ) -> list[ScoredPair]:
+        """Features of given pairs, for building learned-ranker training rows."""
+        s, s_vec = self._startup(startup)
+        s_text = self.corpus.text("startup", s)
+        cands = [self.profile(kind, i) for i in candidate_ids]
+        if not cands:
+            return []
+        dense = self.corpus.index(kind).get_vectors(list(candidate_ids)) @ s_vec
+        lexical = self.corpus.lexical[kind].scores(s_text, list(candidate_ids))
+        texts = {c.id: self.corpus.text(kind, c) for c in cands}
+        return score_pairs(
+            self.corpus,
+            kind,
+            s,
+            s_vec,
+            cands,
+            dense.tolist(),
+            lexical,
+            s_text,
+            texts,
+            ranker=self._ranker(kind),
+        )
+
+    # -- mentor / investor -> startups ---------------------------------------------------------
+    def startups_for_mentor(
+        self, mentor_id: int, k: int = 10, *, exclude: Collection[int] = ()
+    ) -> list[Recommendation]:
+        """Startups this mentor fits, scored as the same pair from the startup's side."""
+        return self._startups_for("mentor", mentor_id, k, exclude)
+
+    def startups_for_investor(
+        self, investor_id: int, k: int = 10, *, exclude: Collection[int] = ()
+    ) -> list[Recommendation]:
+        return self._startups_for("investor", investor_id, k, exclude)
+
+    def _startups_for(
+        self, kind: str, cand_id: int, k: int, exclude: Collection[int]
+    ) -> list[Recommendation]:
+        c = self.profile(kind, cand_id)
+        corpus, n = self.corpus, self.config.candidates_per_leg
+        c_vec = corpus.vector(kind, cand_id, c)
+        c_text = corpus.text(kind, c)
+        startups = corpus.profiles["startup"]
+        ids = set(_ids(corpus.index("startup").search(c_vec, n)[1]))
+        ids.update(i for i, _ in corpus.lexical["startup"].search(c_text, n))
+        linked = {r.startup_id for r in corpus.relations[kind].get(cand_id, [])}
+        known = [i for i in linked if i is not None and i in corpus.index("startup")]
+        if known:
+            _, near = corpus.index("startup").search(
+                corpus.index("startup").get_vectors(known), max(5, n // max(1, len(known)))
+            )
+            ids.update(_ids(near))
+        skip = set(exclude) | linked
+        lexical = corpus.lexical["startup"].scores(c_text, list(ids))
+        recs = []
+        for sid in sorted(ids - skip):
+            s = startups.get(sid)
+            if s is None or refuses(s, c):
+                continue
+            s_vec = corpus.vector("startup", sid, s)
+            (pair,) = score_pairs(
+                corpus,
+                kind,
+                s,
+                s_vec,
+                [c],
+                [float(c_vec @ s_vec)],
+                {cand_id: lexical.get(sid, 0.0)},
+                corpus.text("startup", s),
+                {cand_id: c_text},
+                ranker=self._ranker(kind),
+            )
+            recs.append(Recommendation("startup", sid, pair.score, pair.reasons, pair.features))
+        recs.sort(key=lambda r: (-r.score, r.id))
+        return recs[:k]
+
+    # -- similarity and free text -------------------------------------------------------------
+    def similar_startups(self, startup: int | StartupProfile, k: int = 10) -> list[Recommendation]:
+        s, s_vec = self._startup(startup)
+        s_text = self.corpus.text("startup", s)
+        recs = self._hybrid("startup", s_vec, s_text, k + 1, allowed=None)
+        out = []
+        for r in recs:
+            if r.id == s.id:
+                continue
+            other = self.corpus.profiles["startup"][r.id]
+            sectors = shared(s.sectors, other.sectors)
+            extra = (Reason("shared_sectors", {"sectors": sectors}),) if sectors else ()
+            out.append(Recommendation(r.kind, r.id, r.score, r.reasons + extra, r.features))
+        return out[:k]
+
+    def equipment_for_need(
+        self, text: str, k: int = 10, *, category: str | None = None
+    ) -> list[Recommendation]:
+        """Equipment for a described need ("XRD testing for a battery cathode"), free time first
+        among equals; ``category`` restricts to one vocab.EQUIPMENT_CATEGORIES code."""
+        pool = self.corpus.profiles["equipment"]
+        allowed = {
+            i for i, e in pool.items() if e.active and (category is None or e.category == category)
+        }
+        q = self.corpus.embed([text])[0]
+        recs = self._hybrid("equipment", q, text, max(k * 3, 30), allowed=allowed)
+        out = []
+        for r in recs:
+            e = pool[r.id]
+            extra: list[Reason] = []
+            if e.free_hours_next_14d:
+                extra.append(Reason("free_capacity", {"hours": e.free_hours_next_14d}))
+            if e.voucher_eligible:
+                extra.append(Reason("voucher_eligible", {}))
+            out.append(Recommendation(r.kind, r.id, r.score, r.reasons + tuple(extra), r.features))
+        return self._rerank("equipment", out)[:k]
+
+    def search(self, text: str, kinds: Sequence[str] = KINDS, k: int = 10) -> list[Recommendation]:
+        """Free-text search across kinds ("专利律师", "XRD testing"), merged by score."""
+        q = self.corpus.embed([text])[0]
+        out: list[Recommendation] = []
+        for kind in kinds:
+            self._check_kind(kind)
+            pool = self.corpus.profiles[kind]
+            allowed = {i for i, p in pool.items() if p.active}
+            out.extend(self._hybrid(kind, q, text, k, allowed=allowed))
+        out.sort(key=lambda r: (-r.score, r.kind, r.id))
+        return out[:k]
+
+    def _hybrid(
+        self, kind: str, q: NDArray[np.float32], text: str, k: int, allowed: set[int] | None
+    ) -> list[Recommendation]:
+        """Dense + lexical score over one kind (union of both legs' top results)."""
+        corpus, w = self.corpus, self.config.search_dense_weight
+        index = corpus.index(kind)
+        if len(index) == 0 or (allowed is not None and not allowed):
+            return []
+        n = max(k, self.config.candidates_per_leg)
+        ids = set(_ids(index.search(q, min(n, len(index)), allowed_ids=allowed)[1]))
+        ids.update(
+            i for i, _ in corpus.lexical[kind].search(text, n) if allowed is None or i in allowed
+        )
+        if not ids:
+            return []
+        order = sorted(ids)
+        dense = np.clip(index.get_vectors(order) @ q, 0.0, 1.0)
+        lexical = corpus.lexical[kind].scores(text, order)
+        recs = []
+        for i, d in zip(order, dense.tolist(), strict=True):
+            lx = lexical.get(i, 0.0)
+            reasons: list[Reason] = []
+            if lx > 0:
+                terms = corpus.lexical[kind].matched_terms(
+                    text, corpus.text(kind, corpus.profiles[kind][i])
+                )
+                if terms:
+                    reasons.append(Reason("matched_terms", {"terms": terms}))
+            if d >= SIMILAR_PROFILE_MIN:
+                reasons.append(Reason("similar_profile", {"similarity": round(d, 2)}))
+            recs.append(
+                Recommendation(
+                    kind, i, w * d + (1 - w) * lx, tuple(reasons), {"dense": d, "lexical": lx}
+                )
+            )
+        recs.sort(key=lambda r: (-r.score, r.id))
+        return recs[:k]
+
+
+def _ids(found: NDArray[np.int64]) -> list[int]:
+    return [int(i) for i in np.asarray(found).ravel().tolist() if i >= 0]

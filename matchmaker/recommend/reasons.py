@@ -1,0 +1,53 @@
+"""Structured reasons: a code plus parameters, translated by the web layer.
+
+Every reason is a checkable fact about the two profiles (a ``shared_sectors`` reason names only
+sectors both sides list), never a restatement of a score. Codes are a contract with the templates:
+
+=====================  ============================================================
+code                   params
+=====================  ============================================================
+shared_sectors         sectors: list[str] (codes both sides have)
+matched_terms          terms: list[str] (words both texts contain)
+shared_topics          topics: list[str] (mentoring topics asked and offered)
+stage_fit              round: str, stages: list[str] (the investor's stated rounds)
+ticket_fit             amount: float, currency: str|None, min: float|None, max: float|None
+instrument_fit         instrument: str
+portfolio_neighbour    company: str, startup_id: int|None, similarity: float
+past_mentee_neighbour  company: str, startup_id: int, similarity: float
+co_investor            partners: list[int] (candidate ids who already back the startup)
+same_location          location: str
+shared_languages       languages: list[str]
+free_capacity          left: int (sessions this month) | hours: float (equipment, 14 days)
+voucher_eligible       (none)
+similar_profile        similarity: float (dense cosine, only for strong matches)
+=====================  ============================================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def as_tuple(self) -> tuple[str, dict[str, Any]]:
+        return (self.code, dict(self.params))
+
+
+# Below these, a similarity is not worth telling a user about.
+NEIGHBOUR_MIN_SIMILARITY = 0.35
+SIMILAR_PROFILE_MIN = 0.45
+
+
+def shared(a: tuple[str, ...] | list[str], b: tuple[str, ...] | list[str]) -> list[str]:
+    """Items of ``a`` also in ``b`` (case-insensitive), in ``a``'s order, without duplicates."""
+    lowered = {x.casefold() for x in b}
+    out: list[str] = []
+    for x in a:
+        if x.casefold() in lowered and x not in out:
+            out.append(x)
+    return out

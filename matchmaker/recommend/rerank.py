@@ -1,0 +1,58 @@
+"""Capacity-aware re-ranking: a good candidate with no time left should not top every list.
+
+Relevance alone sends every startup to the same famous mentor or the same XRD machine. After
+scoring, each candidate's score is multiplied by a capacity factor (little left -> lower) and an
+exposure factor (already recommended to many startups recently -> lower), then the list re-sorted.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from matchmaker.recommend.ranking import Recommendation
+
+
+def capacity_factor(left: float | None, *, scarce: float = 2.0) -> float:
+    """1 when capacity is unknown or ample; 0.1 when none is left; in between when scarce.
+
+    ``scarce`` is the amount (sessions, hours) below which a candidate starts to lose rank.
+    """
+    if left is None:
+        return 1.0
+    if left <= 0:
+        return 0.1
+    return min(1.0, 0.5 + 0.5 * left / scarce)
+
+
+def exposure_factor(times_recommended: int, *, strength: float = 0.15) -> float:
+    """Gentle and logarithmic: being popular is information, but it should not be a monopoly."""
+    if times_recommended <= 0:
+        return 1.0
+    return 1.0 / (1.0 + strength * math.log1p(times_recommended))
+
+
+def capacity_rerank(
+    recs: Sequence[Recommendation],
+    *,
+    capacity_left: Mapping[int, float | None],
+    exposure: Mapping[int, int] | None = None,
+    scarce: float = 2.0,
+    strength: float = 0.15,
+) -> list[Recommendation]:
+    """Scores multiplied by the capacity and exposure factors, re-sorted (best first).
+
+    The factors are recorded in each recommendation's features so the ranking stays explainable.
+    """
+    exposure = exposure or {}
+    out = []
+    for rec in recs:
+        cap = capacity_factor(capacity_left.get(rec.id), scarce=scarce)
+        exp = exposure_factor(exposure.get(rec.id, 0), strength=strength)
+        features = dict(rec.features, rerank_capacity=cap, rerank_exposure=exp)
+        out.append(replace(rec, score=rec.score * cap * exp, features=features))
+    out.sort(key=lambda r: (-r.score, r.id))
+    return out

@@ -1,0 +1,184 @@
+"""Mentoring: mentors' availability, session requests and sessions, and both sides' reviews.
+
+One row of ``mentor_sessions`` is the whole life of a session, from the founder's request to the
+review (``status`` follows the state machine in ``services/mentoring.py``). Times are naive UTC;
+weekly slots are stored in the mentor's own zone (``MentorProfile.timezone``) because "Tuesdays at
+10:00" means 10:00 local time across daylight-saving changes.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from matchmaker.models.base import Base, TimestampMixin, utcnow
+from matchmaker.models.mentors import MentorProfile
+from matchmaker.models.startups import Startup
+from matchmaker.models.users import User
+
+# Statuses in which a session holds its mentor's slot.
+SLOT_HOLDING_STATUSES = ("scheduled",)
+
+
+class WeeklySlot(Base):
+    """A recurring opening: every ``weekday`` (0 = Monday) at ``start_minute`` local time."""
+
+    __tablename__ = "mentor_weekly_slots"
+    __table_args__ = (
+        sa.UniqueConstraint("mentor_id", "weekday", "start_minute"),
+        sa.CheckConstraint("weekday >= 0 AND weekday <= 6", name="weekday_range"),
+        sa.CheckConstraint("start_minute >= 0 AND start_minute < 1440", name="minute_range"),
+        sa.CheckConstraint("duration_minutes > 0", name="duration_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mentor_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("mentor_profiles.id", ondelete="CASCADE"), index=True
+    )
+    weekday: Mapped[int]
+    start_minute: Mapped[int]
+    duration_minutes: Mapped[int] = mapped_column(default=60)
+
+
+class OneOffOpening(Base):
+    """A single extra opening at an exact time (UTC)."""
+
+    __tablename__ = "mentor_openings"
+    __table_args__ = (
+        sa.UniqueConstraint("mentor_id", "starts_at"),
+        sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mentor_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("mentor_profiles.id", ondelete="CASCADE"), index=True
+    )
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+
+
+class BlackoutDate(Base):
+    """A day (in the mentor's zone) on which none of the mentor's slots is offered."""
+
+    __tablename__ = "mentor_blackouts"
+    __table_args__ = (sa.UniqueConstraint("mentor_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mentor_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("mentor_profiles.id", ondelete="CASCADE"), index=True
+    )
+    day: Mapped[date]
+    note: Mapped[str] = mapped_column(sa.String(200), default="")
+
+
+class MentorSession(TimestampMixin, Base):
+    """A founder's request for a session and, once accepted, the session itself."""
+
+    __tablename__ = "mentor_sessions"
+    __table_args__ = (
+        # The guarantee that a mentor's slot is never given to two sessions, whatever the race.
+        sa.Index(
+            "uq_mentor_sessions_active_slot",
+            "mentor_id",
+            "starts_at",
+            unique=True,
+            sqlite_where=sa.text("status = 'scheduled'"),
+            postgresql_where=sa.text("status = 'scheduled'"),
+        ),
+        sa.Index("ix_mentor_sessions_mentor_status", "mentor_id", "status"),
+        sa.Index("ix_mentor_sessions_startup_status", "startup_id", "status"),
+        sa.CheckConstraint(
+            "status IN ('requested', 'scheduled', 'declined', 'expired', 'withdrawn', "
+            "'completed', 'no_show', 'cancelled', 'rescheduled')",
+            name="status_known",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mentor_id: Mapped[int] = mapped_column(sa.ForeignKey("mentor_profiles.id", ondelete="CASCADE"))
+    startup_id: Mapped[int] = mapped_column(sa.ForeignKey("startups.id", ondelete="CASCADE"))
+    requested_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    status: Mapped[str] = mapped_column(sa.String(20), default="requested")
+    # While requested: whose move it is ("mentor" to decide, "founder" to answer a question or
+    # pick one of the mentor's proposed times).
+    awaiting: Mapped[str] = mapped_column(sa.String(10), default="mentor")
+    source: Mapped[str] = mapped_column(sa.String(20), default="request")  # or "office_hours"
+    topic: Mapped[str] = mapped_column(sa.String(30))
+    goal: Mapped[str] = mapped_column(sa.Text, default="")
+    starts_at: Mapped[datetime | None]
+    ends_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
+    info_question: Mapped[str] = mapped_column(sa.Text, default="")
+    info_answer: Mapped[str] = mapped_column(sa.Text, default="")
+    decline_reason: Mapped[str] = mapped_column(sa.String(30), default="")
+    decline_note: Mapped[str] = mapped_column(sa.Text, default="")
+    cancel_note: Mapped[str] = mapped_column(sa.Text, default="")
+    closed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    closed_at: Mapped[datetime | None]
+    rescheduled_from_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("mentor_sessions.id", ondelete="SET NULL")
+    )
+    follow_up_of_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("mentor_sessions.id", ondelete="SET NULL")
+    )
+    # The MatchOutcome "completed" row, so the founder's rating can be written onto it later.
+    outcome_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("match_outcomes.id", ondelete="SET NULL")
+    )
+
+    mentor: Mapped[MentorProfile] = relationship()
+    startup: Mapped[Startup] = relationship()
+    requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
+    proposals: Mapped[list[SlotProposal]] = relationship(
+        back_populates="mentor_session",
+        cascade="all, delete-orphan",
+        order_by="SlotProposal.starts_at",
+    )
+    reviews: Mapped[list[SessionReview]] = relationship(
+        back_populates="mentor_session", cascade="all, delete-orphan"
+    )
+
+
+class SlotProposal(Base):
+    """A time proposed for a requested session, by the founder or (as a counter) the mentor."""
+
+    __tablename__ = "mentor_session_proposals"
+    __table_args__ = (sa.UniqueConstraint("session_id", "starts_at", "proposed_by"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("mentor_sessions.id", ondelete="CASCADE"), index=True
+    )
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    proposed_by: Mapped[str] = mapped_column(sa.String(10))  # "founder" or "mentor"
+
+    mentor_session: Mapped[MentorSession] = relationship(back_populates="proposals")
+
+
+class SessionReview(Base):
+    """One side's record of a session: a rating, private notes and follow-up actions."""
+
+    __tablename__ = "mentor_session_reviews"
+    __table_args__ = (
+        sa.UniqueConstraint("session_id", "author_id"),
+        sa.CheckConstraint("rating >= 1 AND rating <= 5", name="rating_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("mentor_sessions.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    side: Mapped[str] = mapped_column(sa.String(10))  # "founder" or "mentor"
+    rating: Mapped[int]
+    notes: Mapped[str] = mapped_column(sa.Text, default="")  # private to the author
+    follow_up_actions: Mapped[str] = mapped_column(sa.Text, default="")
+    wants_follow_up: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    mentor_session: Mapped[MentorSession] = relationship(back_populates="reviews")

@@ -8,6 +8,7 @@ candidate, with reverse maps (startup -> candidates linked to it) for co-occurre
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -56,6 +57,13 @@ class Relation:
     when: float | None  # decimal year (2011.5 = early July 2011), None if unknown
     round: str | None
     sectors: tuple[str, ...]
+    age: float | None = None  # the company's age in years when the relation formed
+
+
+def company_age(when: float | None, founded_year: int | None) -> float | None:
+    if when is None or founded_year is None:
+        return None
+    return max(0.0, when - (founded_year + 0.5))
 
 
 def decimal_year(year: int | None, day: date | None) -> float | None:
@@ -222,6 +230,7 @@ class Corpus:
                             when,
                             e.round,
                             e.sectors or s.sectors,
+                            company_age(when, s.founded_year),
                         )
                     )
                 else:
@@ -235,7 +244,10 @@ class Corpus:
                 s = startups.get(sid)
                 when = decimal_year(None, day)
                 if s is not None:
-                    rels.append(Relation(s.name, sid, "startup", sid, when, s.ask_round, s.sectors))
+                    age = company_age(when, s.founded_year)
+                    rels.append(
+                        Relation(s.name, sid, "startup", sid, when, s.ask_round, s.sectors, age)
+                    )
                 else:  # a mentee we know nothing about still counts for popularity
                     rels.append(Relation(f"#{sid}", sid, "none", sid, when, None, ()))
         self.relations[kind][profile.id] = rels
@@ -288,6 +300,23 @@ class Corpus:
         """The ``n`` candidates with the largest history, largest first."""
         rels = self.relations.get(kind, {})
         return sorted(rels, key=lambda i: (-len(rels[i]), i))[:n]
+
+    @staticmethod
+    def stage_weight(
+        rels: Sequence[Relation], latest: float, age: float | None, half_life_years: float = 0.4
+    ) -> float:
+        """Recent relations with companies about as old as ``age`` (revealed stage preference:
+        a fund doing series B lately is not the angel a two-month-old startup needs)."""
+        total = 0.0
+        for r in rels:
+            if r.when is None:
+                continue
+            recency = 0.5 ** (max(0.0, latest - r.when) / half_life_years)
+            if age is None or r.age is None:
+                total += 0.3 * recency  # unknown ages: some evidence, less than a match
+            else:
+                total += recency * math.exp(-abs(r.age - age) / 2.0)
+        return total
 
     @staticmethod
     def recent_weight(

@@ -31,25 +31,29 @@ FEATURE_NAMES: tuple[str, ...] = (
     "location_match",
     "language_match",
     "popularity",  # log of portfolio size / mentee count, scaled to the largest
-    "activity",  # log of recent deals / sessions, scaled to the most active
+    "activity",  # log of recency-weighted deals / sessions, scaled to the most active
+    "stage_activity",  # same, counting only companies about as old as the startup
     "co_occurrence",  # backed or mentored the same startups as the startup's current backers
     "capacity_left",
 )
 
-# Default weights of the "serves the startup" side. They favour evidence from behaviour (history,
-# co-investment, recent activity) over text, because candidate descriptions are often empty and
-# stated interests are cheap; text still decides between candidates with similar records.
+# Default weights of the "serves the startup" side. They favour evidence from behaviour (recent
+# activity, recent activity with companies of the startup's age, co-investment, history) over text,
+# because candidate descriptions are often empty and stated interests are cheap; on investment data
+# recent activity is the strongest single predictor of who acts next. Text still separates
+# candidates with similar records.
 SERVES_WEIGHTS: Mapping[str, float] = {
-    "dense": 0.12,
+    "activity": 0.28,
+    "stage_activity": 0.24,
+    "co_occurrence": 0.10,
+    "history_top3": 0.08,
+    "history_max": 0.03,
+    "popularity": 0.05,
+    "dense": 0.07,
     "lexical": 0.06,
-    "history_top3": 0.22,
-    "history_max": 0.06,
-    "history_sector_share": 0.04,
     "topic_overlap": 0.04,
-    "co_occurrence": 0.14,
-    "popularity": 0.16,
-    "activity": 0.12,
-    "capacity_left": 0.04,
+    "history_sector_share": 0.02,
+    "capacity_left": 0.03,
 }
 
 

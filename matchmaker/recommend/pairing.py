@@ -115,6 +115,7 @@ def score_pairs(
                 backed_by[r.startup_id] += 1
     history = _history(corpus, kind, startup, s_vec, [c.id for c in candidates])
     s_sectors = {x.casefold() for x in startup.sectors}
+    s_age = None if startup.founded_year is None else max(0.0, latest - startup.founded_year - 0.5)
     out = []
     for c, d, (rels, sims) in zip(candidates, dense, history, strict=True):
         f: dict[str, float] = {"dense": max(0.0, float(d)), "lexical": lexical.get(c.id, 0.0)}
@@ -140,6 +141,7 @@ def score_pairs(
         )
         f["popularity"] = F.scaled_log(len(rels), max_size)
         f["activity"] = F.scaled_log(corpus.recent_weight(rels, latest), max_recent)
+        f["stage_activity"] = F.scaled_log(corpus.stage_weight(rels, latest, s_age), max_recent)
         co = sum(backed_by[r.startup_id] for r in rels if r.startup_id is not None)
         f["co_occurrence"] = min(1.0, math.log1p(co) / math.log1p(5))
         if isinstance(c, InvestorProfile):

@@ -1,0 +1,173 @@
+"""Recommendation commands: ``index build|status|verify``, ``train-ranker`` and ``eval``.
+
+Thin: each parses its options, calls ``services.recommendations`` / ``services.eval_bundle`` and
+prints a summary. ``EMBEDDING_MODEL=hashing`` (``MATCHMAKER_EMBEDDING_MODEL=hashing``) uses the
+model-free hashing embedder instead of the sentence-transformers model.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+
+from matchmaker.extensions import db
+
+
+@click.group("index", help="Recommendation indexes (one per profile kind, under INDEX_DIR).")
+def index_group() -> None:
+    pass
+
+
+def _settings(embedding_model: str | None = None):  # type: ignore[no-untyped-def]
+    from matchmaker.services.recommendations import EngineSettings
+
+    settings = EngineSettings.from_app(current_app, in_request=False)
+    if embedding_model:
+        from dataclasses import replace
+
+        settings = replace(settings, embedding_model=embedding_model)
+    return settings
+
+
+@index_group.command("build")
+@click.option(
+    "--kind",
+    "kinds",
+    multiple=True,
+    type=click.Choice(["startup", "mentor", "investor", "equipment"]),
+    help="Only these kinds (default: all).",
+)
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def index_build(kinds: tuple[str, ...], quiet: bool) -> None:
+    """Rebuild the indexes from the database (unchanged profiles are not re-embedded)."""
+    from matchmaker.services.recommendations import build_indexes
+
+    settings = _settings()
+    click.echo(f"building indexes in {settings.index_dir} with {settings.embedding_model} ...")
+    report = build_indexes(db.session, settings, kinds or None, show_progress=not quiet)
+    click.echo(f"{'kind':<10} {'profiles':>9} {'embedded':>9}  index   recall@10")
+    for k in report.kinds:
+        recall = "-" if k.recall_at_10 is None else f"{k.recall_at_10:.3f}"
+        click.echo(f"{k.kind:<10} {k.count:>9} {k.embedded:>9}  {k.index_type:<7} {recall}")
+    total = sum(k.count for k in report.kinds)
+    embedded = sum(k.embedded for k in report.kinds)
+    click.echo(
+        f"done: {total} profiles indexed, {embedded} embedded, {total - embedded} reused,"
+        f" model {report.model_id}, {report.seconds:.1f}s"
+    )
+
+
+@index_group.command("status")
+def index_status() -> None:
+    """What is on disk (from the manifests)."""
+    from matchmaker.services.recommendations import index_status as status
+
+    settings = _settings()
+    click.echo(f"indexes in {settings.index_dir}")
+    missing = 0
+    for s in status(settings):
+        if not s.present:
+            missing += 1
+            click.echo(f"  {s.kind:<10} missing")
+            continue
+        recall = "" if s.recall_at_10 is None else f" recall@10={s.recall_at_10:.3f}"
+        click.echo(
+            f"  {s.kind:<10} {s.count:>7} vectors  {s.index_type:<6} {s.model_id}"
+            f" {s.template_version}  built {s.created_at}{recall}"
+        )
+    if missing:
+        click.echo("run `flask --app matchmaker index build` to create the missing indexes")
+
+
+@index_group.command("verify")
+def index_verify() -> None:
+    """Check checksums, model and content against the database; exit 1 if any is unusable."""
+    from matchmaker.services.recommendations import verify_indexes
+
+    checks = verify_indexes(db.session, _settings())
+    for c in checks:
+        click.echo(f"  {c.kind:<10} {'ok' if c.ok else 'FAILED'}  {c.problem}")
+    bad = [c for c in checks if not c.ok]
+    if bad:
+        click.echo(
+            f"{len(bad)} index(es) unusable: they are rebuilt on next use, or run"
+            " `flask --app matchmaker index build`"
+        )
+        raise SystemExit(1)
+    click.echo("all indexes verified")
+
+
+@click.command("train-ranker")
+def train_ranker() -> None:
+    """Learn ranking weights from match outcomes (MatchOutcome) into MODEL_DIR."""
+    from matchmaker.services.recommendations import train_rankers
+
+    for r in train_rankers(db.session, _settings()):
+        if r.path is None:
+            click.echo(f"{r.kind}: {r.message}")
+            continue
+        metrics = ", ".join(f"{k}={v:.3f}" for k, v in sorted(r.metrics.items()))
+        click.echo(f"{r.kind}: trained on {r.rows} outcomes ({r.positives} positive) -> {r.path}")
+        click.echo(f"{r.kind}: {metrics}")
+
+
+@click.command("eval")
+@click.argument("bundle_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object only.")
+@click.option("--embedding-model", default=None, help="Override EMBEDDING_MODEL (e.g. 'hashing').")
+@click.option(
+    "--with-rankers",
+    is_flag=True,
+    help="Use the learned rankers in MODEL_DIR (default: the engine's default weights).",
+)
+def eval_command(
+    bundle_dir: Path, as_json: bool, embedding_model: str | None, with_rankers: bool
+) -> None:
+    """Measure the engine on a benchmark bundle (see shared/eval/README.md)."""
+    from matchmaker.services.eval_bundle import BundleError, evaluate_bundle
+
+    settings = _settings(embedding_model)
+    progress = None
+    if not as_json:
+        from tqdm import tqdm
+
+        def progress(items):  # type: ignore[no-untyped-def]
+            return tqdm(items, desc="ranking", unit="startup")
+
+    try:
+        result = evaluate_bundle(
+            bundle_dir,
+            embedding_model=settings.embedding_model,
+            model_dir=settings.model_dir if with_rankers else None,
+            show_progress=not as_json,
+            progress=progress,
+        )
+    except BundleError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps(result.as_json()))
+        return
+    click.echo(
+        f"bundle {result.bundle}: task={result.task}, language={result.language},"
+        f" {result.queries} query startups, {result.candidates} candidates,"
+        f" embedder={result.embedder}"
+    )
+    click.echo(f"{'ranker':<12} {'recall@10':>10} {'ndcg@10':>10} {'mrr':>10}")
+    rows = {"engine": result.engine, **result.baselines}
+    for name, m in rows.items():
+        click.echo(f"{name:<12} {m['recall@10']:>10.4f} {m['ndcg@10']:>10.4f} {m['mrr']:>10.4f}")
+    best = max(m["ndcg@10"] for m in result.baselines.values())
+    if best > 0:
+        click.echo(
+            f"engine / best baseline nDCG@10 = {result.engine['ndcg@10'] / best:.3f}"
+            f"  ({result.seconds:.1f}s)"
+        )
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(index_group)
+    app.cli.add_command(train_ranker)
+    app.cli.add_command(eval_command)

@@ -56,7 +56,9 @@ def live_server(make_app: Callable[..., Flask]) -> Iterator[str]:
 
 @pytest.fixture
 def page(playwright_browser: Any, live_server: str) -> Iterator[Any]:
-    context = playwright_browser.new_context(base_url=live_server, locale="zh-CN", accept_downloads=True)
+    context = playwright_browser.new_context(
+        base_url=live_server, locale="zh-CN", accept_downloads=True
+    )
     context.set_default_timeout(15_000)
     page = context.new_page()
     yield page

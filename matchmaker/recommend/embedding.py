@@ -95,7 +95,10 @@ class SentenceTransformerEmbedder:
     @property
     def dim(self) -> int:
         self.load()
-        get_dim = getattr(self._model, "get_sentence_embedding_dimension", None)
+        # Renamed in sentence-transformers 5; accept both spellings.
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or getattr(
+            self._model, "get_sentence_embedding_dimension", None
+        )
         dim = get_dim() if get_dim else None
         if not dim:
             raise EmbedderError("model does not report its embedding dimension")

@@ -1,0 +1,298 @@
+"""Sixty-odd startups with their teams and funding asks, composed from the phrase banks."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+
+from matchmaker import vocab
+from matchmaker.demo.context import ANCHOR, days_before
+from matchmaker.demo.mentor_text import ORGS_EN, ORGS_ZH
+from matchmaker.demo.names import (
+    CITIES,
+    EN_BRANDS,
+    EN_INDUSTRY_WORDS,
+    ZH_BRANDS,
+    ZH_INDUSTRY_WORDS,
+)
+from matchmaker.demo.people import Person
+from matchmaker.demo.startup_text_en import SECTOR_TEXT_EN, TEAM_EN, TRACTION_EN
+from matchmaker.demo.startup_text_zh import SECTOR_TEXT_ZH, TEAM_ZH, TRACTION_ZH
+from matchmaker.models import FundingAsk, Startup, StartupMember, User
+
+STARTUP_COUNT = 62
+WAN = 10_000
+
+# (stage, round) pairs that go together; the first startups take each once, so every stage
+# and every round is present, then the rest follow the weights.
+STAGE_ROUNDS: tuple[tuple[str, str, int], ...] = (
+    ("idea", "none", 8),
+    ("idea", "seed", 3),
+    ("prototype", "none", 3),
+    ("prototype", "seed", 6),
+    ("prototype", "angel", 5),
+    ("pilot", "angel", 5),
+    ("pilot", "pre_a", 4),
+    ("pilot", "a", 2),
+    ("market", "pre_a", 2),
+    ("market", "a", 3),
+    ("market", "b_plus", 2),
+)
+# Sectors that often go together in one company.
+RELATED: dict[str, tuple[str, ...]] = {
+    "electronic_information": ("internet", "advanced_manufacturing"),
+    "biotechnology": ("medicine_health", "modern_agriculture"),
+    "modern_agriculture": ("biotechnology", "internet"),
+    "high_end_equipment": ("advanced_manufacturing", "electronic_information"),
+    "new_energy": ("new_materials", "energy_saving_environment"),
+    "new_materials": ("new_energy", "advanced_manufacturing"),
+    "energy_saving_environment": ("new_energy", "internet"),
+    "medicine_health": ("big_health", "biotechnology"),
+    "cultural_creative": ("internet", "modern_services"),
+    "modern_services": ("internet",),
+    "advanced_manufacturing": ("high_end_equipment", "new_materials"),
+    "internet": ("modern_services", "big_health"),
+    "big_health": ("medicine_health", "internet"),
+}
+STAGE_SERVICES: dict[str, tuple[str, ...]] = {
+    "idea": ("design", "ip_patents", "prototyping"),
+    "prototype": ("prototyping", "testing", "design", "ip_patents"),
+    "pilot": ("pilot_production", "testing", "ip_patents", "promotion"),
+    "market": ("promotion", "pilot_production", "ip_patents"),
+}
+STAGE_TOPICS: dict[str, tuple[str, ...]] = {
+    "idea": ("strategy", "product", "legal_ip", "policy", "technology"),
+    "prototype": ("technology", "product", "fundraising", "legal_ip", "policy"),
+    "pilot": ("operations", "fundraising", "marketing", "finance", "hiring"),
+    "market": ("marketing", "hiring", "finance", "fundraising", "strategy"),
+}
+STAGE_MONTHS: dict[str, tuple[int, int]] = {
+    "idea": (1, 8),
+    "prototype": (6, 24),
+    "pilot": (14, 42),
+    "market": (30, 84),
+}
+STAGE_TEAM: dict[str, tuple[int, int]] = {
+    "idea": (2, 4),
+    "prototype": (3, 10),
+    "pilot": (6, 25),
+    "market": (15, 80),
+}
+NEXT_ROUND = {
+    "none": "seed",
+    "seed": "angel",
+    "angel": "pre_a",
+    "pre_a": "a",
+    "a": "b_plus",
+    "b_plus": "b_plus",
+}
+# Typical amounts asked per round, in 万元 (CNY 10,000).
+ASK_WAN: dict[str, tuple[int, int]] = {
+    "seed": (50, 300),
+    "angel": (200, 800),
+    "pre_a": (800, 2000),
+    "a": (2000, 6000),
+    "b_plus": (8000, 30000),
+}
+ZH_BACKGROUNDS = (
+    ("researcher_on_leave", 6),
+    ("university_student", 5),
+    ("returnee", 4),
+    ("corporate_spinoff", 4),
+    ("veteran", 1),
+    ("hk_macao_taiwan", 1),
+)
+ZH_TITLES = ("联合创始人兼CTO", "联合创始人兼COO", "联合创始人、市场总监", "研发负责人")
+EN_TITLES = ("Co-founder & CTO", "Co-founder & COO", "Head of Engineering")
+USE_OF_FUNDS_ZH = (
+    "约60%用于研发团队扩充和中试线建设，25%用于市场拓展，其余补充流动资金。",
+    "主要用于完成产品注册检验和临床试验，以及首批量产备货。",
+    "用于样机迭代、可靠性测试和知识产权布局。",
+    "扩大产能、建设销售团队，并开拓成渝以外的市场。",
+)
+USE_OF_FUNDS_EN = (
+    "Roughly 60% for engineering hires and the pilot line, 25% for sales, the rest as runway.",
+    "Certification, the first production batch and two key hires.",
+    "Prototype iterations, reliability testing and patent filings.",
+)
+
+
+class Sequence:
+    """Takes items from a bank in a shuffled order, reshuffling only when all were used, so
+    neighbours in the dataset do not share sentences."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self._queues: dict[tuple[str, ...], list[str]] = {}
+
+    def take(self, key: tuple[str, ...], bank: tuple[str, ...]) -> str:
+        queue = self._queues.get(key)
+        if not queue:
+            queue = list(bank)
+            self.rng.shuffle(queue)
+            self._queues[key] = queue
+        return queue.pop()
+
+
+@dataclass
+class StartupSet:
+    startups: list[Startup] = field(default_factory=list)
+    english: set[int] = field(default_factory=set)  # positions of English-language startups
+    leads: list[User] = field(default_factory=list)
+    asks: list[FundingAsk] = field(default_factory=list)
+
+
+def _fill(text: str, rng: random.Random, brand: str) -> str:
+    return text.format(brand=brand, n=rng.randint(2, 6), m=rng.randint(8, 30))
+
+
+def build_startups(
+    rng: random.Random,
+    make_user: Callable[[Person, list[str]], User],
+    people: Callable[[bool], Person],
+    demo_founder: tuple[Person, User],
+    texts: Sequence,
+) -> StartupSet:
+    """Startups, their members (new founder accounts) and funding asks; nothing is flushed."""
+    result = StartupSet()
+    zh_brands = [b for b in ZH_BRANDS if b != "澜锂"]
+    en_brands = list(EN_BRANDS)
+    rng.shuffle(zh_brands)
+    rng.shuffle(en_brands)
+    zh_brands.insert(0, "澜锂")  # the demo founder's company, named in the README
+    sectors = list(vocab.SECTORS)
+    combos = [(s, r) for s, r, _ in STAGE_ROUNDS]
+    weights = [w for _, _, w in STAGE_ROUNDS]
+    for i in range(STARTUP_COUNT):
+        english = i % 10 in (3, 6, 9)
+        if i == 0:
+            sector, (stage, round_) = "new_materials", ("pilot", "angel")
+        else:
+            sector = sectors[i % len(sectors)]
+            stage, round_ = combos[i] if i < len(combos) else rng.choices(combos, weights)[0]
+        lang_text = SECTOR_TEXT_EN if english else SECTOR_TEXT_ZH
+        bank = lang_text[sector]
+        city_zh, city_en = CITIES[0] if i == 0 else rng.choice(CITIES)
+        if english:
+            background = rng.choice(("foreign_talent", "foreign_talent", "corporate_spinoff"))
+            brand = en_brands.pop()
+            name = f"{brand} {rng.choice(EN_INDUSTRY_WORDS[sector])}"
+            lead_person = people(False)
+            lead = make_user(lead_person, ["founder"])
+            team_bank, traction_bank, org = TEAM_EN, TRACTION_EN, rng.choice(ORGS_EN)
+        else:
+            background = rng.choices(*zip(*ZH_BACKGROUNDS, strict=True))[0]
+            brand = zh_brands.pop(0)
+            city = "成都" if "成都" in city_zh else "西安" if "西安" in city_zh else "重庆"
+            name = f"{city}{brand}{rng.choice(ZH_INDUSTRY_WORDS[sector])}有限公司"
+            if stage == "idea" and round_ == "none":
+                name += "（筹）"  # not yet incorporated
+            lead_person = demo_founder[0] if i == 0 else people(True)
+            lead = demo_founder[1] if i == 0 else make_user(lead_person, ["founder"])
+            team_bank, traction_bank, org = TEAM_ZH, TRACTION_ZH, rng.choice(ORGS_ZH)
+        key = ("en" if english else "zh", sector)
+        team_line = team_bank[background][
+            0 if i == 0 else rng.randrange(len(team_bank[background]))
+        ]
+        traction = _fill(rng.choice(traction_bank[stage]), rng, brand)
+        parts = (
+            team_line.format(brand=brand, org=org),
+            texts.take((*key, "problems"), bank["problems"]),
+            texts.take((*key, "tech"), bank["tech"]),
+            texts.take((*key, "customers"), bank["customers"]),
+            traction,
+        )
+        description = (" " if english else "").join(parts)
+        one_liner = texts.take((*key, "offers"), bank["offers"])
+        months = rng.randint(*STAGE_MONTHS[stage])
+        founded = ANCHOR - timedelta(days=30 * months + rng.randint(0, 25))
+        team_size = rng.randint(*STAGE_TEAM[stage])
+        startup = Startup(
+            name=name,
+            one_liner=one_liner,
+            description=description,
+            sectors=[sector] + ([rng.choice(RELATED[sector])] if rng.random() < 0.4 else []),
+            stage=stage,
+            funding_round=round_,
+            location=city_en if english else city_zh,
+            team_size=team_size,
+            founded_on=founded,
+            founder_backgrounds=[background],
+            languages=list(lead_person.languages),
+            mentoring_topics=rng.sample(STAGE_TOPICS[stage], k=rng.randint(2, 3)),
+            services_needed=rng.sample(STAGE_SERVICES[stage], k=rng.randint(1, 3)),
+            website=(f"https://{brand.lower().replace(' ', '')}.example.com" if english else ""),
+            created_at=days_before(min(months * 30, rng.randint(20, 600))),
+            updated_at=days_before(rng.randint(1, 20)),
+        )
+        startup.members.append(
+            StartupMember(user=lead, title="Founder & CEO" if english else "创始人兼CEO")
+        )
+        for _ in range(0 if team_size < 3 else rng.choice((0, 1, 1, 2))):
+            cofounder = make_user(people(not english), ["founder"])
+            titles = EN_TITLES if english else ZH_TITLES
+            startup.members.append(StartupMember(user=cofounder, title=rng.choice(titles)))
+        result.startups.append(startup)
+        result.leads.append(lead)
+        if english:
+            result.english.add(i)
+        if i == 0 or rng.random() < 0.5:
+            ask = _funding_ask(rng, startup, english, traction)
+            result.asks.append(ask)
+            startup.funding_need_amount = ask.amount
+            startup.funding_need_note = ask.use_of_funds
+        if round_ not in ("none", "seed") and rng.random() < 0.2:
+            result.asks.append(_past_ask(rng, startup, english))
+    return result
+
+
+def _funding_ask(rng: random.Random, startup: Startup, english: bool, traction: str) -> FundingAsk:
+    round_ = NEXT_ROUND[startup.funding_round]
+    low, high = ASK_WAN[round_]
+    amount = rng.randrange(low, high + 1, 10 if high <= 1000 else 100) * WAN
+    instrument = "equity"
+    if startup.funding_round == "none" and not english:
+        # Before any equity round, Chongqing founders typically combine a startup-guarantee
+        # loan (创业担保贷款, up to 150,000) or a startup subsidy with crowdfunding.
+        instrument = rng.choice(("debt", "grant", "equity", "crowdfunding"))
+        if instrument == "debt":
+            amount = 15 * WAN
+        elif instrument == "grant":
+            amount = 5 * WAN
+    elif round_ in ("seed", "angel") and rng.random() < 0.3:
+        instrument = "convertible"
+    elif round_ in ("a", "b_plus") and rng.random() < 0.3:
+        instrument = "equity_debt"
+    return FundingAsk(
+        startup=startup,
+        round=round_,
+        amount=Decimal(amount),
+        currency="CNY",
+        instrument=instrument,
+        use_of_funds=rng.choice(USE_OF_FUNDS_EN if english else USE_OF_FUNDS_ZH),
+        traction=traction,
+        is_open=True,
+        created_at=days_before(rng.randint(5, 90)),
+        updated_at=days_before(rng.randint(1, 5)),
+    )
+
+
+def _past_ask(rng: random.Random, startup: Startup, english: bool) -> FundingAsk:
+    """The round the startup closed last (kept as history, no longer open)."""
+    low, high = ASK_WAN[startup.funding_round]
+    amount = rng.randrange(low, high + 1, 10 if high <= 1000 else 100) * WAN
+    return FundingAsk(
+        startup=startup,
+        round=startup.funding_round,
+        amount=Decimal(amount),
+        currency="CNY",
+        instrument="equity",
+        use_of_funds=rng.choice(USE_OF_FUNDS_EN if english else USE_OF_FUNDS_ZH),
+        traction="",
+        is_open=False,
+        created_at=days_before(rng.randint(200, 500)),
+        updated_at=days_before(rng.randint(100, 199)),
+    )

@@ -462,7 +462,7 @@ def _new_state(
                 settings.index_dir,
                 pending,
             )
-            fallback = Recommender(HashingEmbedder(), config=config)
+            fallback = Recommender(get_embedder(HASHING_MODEL), config=config)
             for kind in KINDS:
                 fallback.sync(kind, profiles[kind].values())
             return _EngineState(settings, fallback, marks, degraded=True)

@@ -1,0 +1,138 @@
+"""The engine's structured reasons (code + parameters) as sentences in the reader's language.
+
+The engine states facts ("both list these sectors"); this module only words them, from the point
+of view of who reads them: a founder looking at a candidate (``viewer="startup"``), a mentor or
+investor looking at a startup (``viewer="candidate"``), or someone searching (``viewer="search"``).
+Vocabulary codes are shown with their labels; a reason this module does not know is left out
+rather than shown raw.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from matchmaker import vocab
+from matchmaker.web.i18n import current_locale
+
+MAX_REASONS = 4
+
+
+def _list(items: Iterable[str]) -> str:
+    sep = "、" if current_locale().startswith("zh") else ", "
+    return sep.join(items)
+
+
+def _labels(vocabulary: vocab.Labels, codes: Sequence[str]) -> str:
+    return _list(vocab.label(vocabulary, c, current_locale()) for c in codes)
+
+
+def _money(amount: Any, currency: str | None) -> str:
+    try:
+        value = float(amount)
+    except (TypeError, ValueError):
+        return ""
+    unit = vocab.label(vocab.CURRENCIES, currency, current_locale()) if currency else ""
+    return f"{value:,.0f} {unit}".strip()
+
+
+def reason_text(code: str, params: dict[str, Any], viewer: str = "startup") -> str | None:
+    """One reason as a sentence, or None when it has nothing to say to this reader."""
+    p = params
+    if code == "shared_sectors":
+        return _("Shared sectors: %(sectors)s", sectors=_labels(vocab.SECTORS, p["sectors"]))
+    if code == "matched_terms":
+        return _("Matched phrases: %(terms)s", terms=_list(p["terms"]))
+    if code == "shared_topics":
+        return _(
+            "Mentoring topics in common: %(topics)s",
+            topics=_labels(vocab.MENTORING_TOPICS, p["topics"]),
+        )
+    if code == "stage_fit":
+        rnd = vocab.label(vocab.ROUNDS, p["round"], current_locale())
+        if viewer == "candidate":
+            return _("Raising a round you invest in: %(round)s", round=rnd)
+        return _("Invests in your round: %(round)s", round=rnd)
+    if code == "ticket_fit":
+        amount = _money(p.get("amount"), p.get("currency"))
+        if viewer == "candidate":
+            return _("The ask fits your ticket size: %(amount)s", amount=amount)
+        return _("Your ask fits their ticket size: %(amount)s", amount=amount)
+    if code == "instrument_fit":
+        instrument = vocab.label(vocab.INSTRUMENTS, p["instrument"], current_locale())
+        if viewer == "candidate":
+            return _("Seeks an instrument you offer: %(instrument)s", instrument=instrument)
+        return _("Offers the instrument you seek: %(instrument)s", instrument=instrument)
+    if code == "portfolio_neighbour":
+        if viewer == "candidate":
+            return _("Similar to your portfolio company %(company)s", company=p["company"])
+        return _("Backed a similar company: %(company)s", company=p["company"])
+    if code == "past_mentee_neighbour":
+        if viewer == "candidate":
+            return _("Similar to %(company)s, whom you mentored", company=p["company"])
+        return _("Mentored a similar startup: %(company)s", company=p["company"])
+    if code == "co_investor":
+        n = len(p.get("partners") or ())
+        if viewer == "candidate":
+            return ngettext(
+                "Backed by %(num)d fund you have co-invested with",
+                "Backed by %(num)d funds you have co-invested with",
+                n,
+            )
+        return ngettext(
+            "Has co-invested with %(num)d of your current investors",
+            "Has co-invested with %(num)d of your current investors",
+            n,
+        )
+    if code == "co_mentor":
+        n = len(p.get("partners") or ())
+        return ngettext(
+            "Mentored the same startups as %(num)d of your mentors",
+            "Mentored the same startups as %(num)d of your mentors",
+            n,
+        )
+    if code == "same_location":
+        return _("Same location: %(location)s", location=p["location"])
+    if code == "shared_languages":
+        return _(
+            "Common languages: %(languages)s", languages=_labels(vocab.LANGUAGES, p["languages"])
+        )
+    if code == "free_capacity":
+        if "left" in p:
+            if viewer == "candidate":
+                return None  # the mentor knows their own calendar
+            return ngettext(
+                "%(num)d session free this month",
+                "%(num)d sessions free this month",
+                int(p["left"]),
+            )
+        hours = float(p["hours"])
+        return _("%(hours)s free hours in the next 14 days", hours=f"{hours:g}")
+    if code == "voucher_eligible":
+        return _("Innovation vouchers accepted")
+    if code == "similar_profile":
+        return _(
+            "Closely related profile (similarity %(similarity)s)",
+            similarity=f"{float(p['similarity']):.2f}",
+        )
+    return None
+
+
+def reason_texts(
+    reasons: Iterable[Any], viewer: str = "startup", limit: int = MAX_REASONS
+) -> list[str]:
+    """Sentences for an engine ``Reason`` sequence, in the engine's order, at most ``limit``."""
+    out: list[str] = []
+    for r in reasons:
+        try:
+            text = reason_text(r.code, dict(r.params), viewer)
+        except (KeyError, TypeError, ValueError):
+            text = None  # a malformed reason is dropped, never shown half-true
+        if text and text not in out:
+            out.append(text)
+        if len(out) >= limit:
+            break
+    return out

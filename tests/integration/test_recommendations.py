@@ -1,0 +1,383 @@
+"""The bridge between the engine and the database: use cases, freshness, index lifecycle.
+
+Most tests use the model-free hashing embedder (``EMBEDDING_MODEL="hashing"``); the ones marked
+``slow`` load the real sentence-transformers model once per test session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sqlalchemy.orm import Session
+
+from matchmaker import vocab
+from matchmaker.models import FundingAsk, MatchOutcome
+from matchmaker.recommend.ranking import Recommender
+from matchmaker.services import profile_events
+from matchmaker.services import recommendations as reco
+from matchmaker.services.errors import NotFound
+from tests.factories import (
+    make_equipment,
+    make_facility,
+    make_investor,
+    make_mentor,
+    make_startup,
+    make_user,
+)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, app: object) -> Iterator[reco.EngineSettings]:
+    yield reco.EngineSettings(tmp_path / "idx", tmp_path / "models", reco.HASHING_MODEL)
+    reco.forget_engines()
+
+
+@pytest.fixture
+def world(db_session: Session) -> dict[str, object]:
+    """A battery startup, mentors and investors that fit or do not, and two instruments."""
+    founder = make_user(db_session, "founder")
+    startup = make_startup(db_session, founder, name="Cathode Labs")
+    battery = make_mentor(db_session)
+    lawyer = make_mentor(
+        db_session,
+        kind="lawyer",
+        headline="专利律师",
+        expertise="专利申请、知识产权保护与商标注册",
+        sectors=["internet"],
+        mentoring_topics=["legal_ip"],
+        location="Beijing",
+    )
+    busy = make_mentor(db_session, accepting_requests=False, headline="Battery pack engineer")
+    seed_fund = make_investor(db_session, name="Seed Battery Fund")
+    late_fund = make_investor(db_session, name="Growth Fund", stages=["b_plus"])
+    lab = make_facility(db_session)
+    xrd = make_equipment(db_session, lab)
+    printer = make_equipment(
+        db_session,
+        lab,
+        name="Metal 3D printer",
+        category="prototyping",
+        model_specs="EOS M290",
+        description="Selective laser melting of titanium and steel parts.",
+    )
+    db_session.add(
+        FundingAsk(startup_id=startup.id, round="seed", amount=Decimal("3000000"), currency="CNY")
+    )
+    db_session.commit()
+    return {
+        "startup": startup,
+        "battery": battery,
+        "lawyer": lawyer,
+        "busy": busy,
+        "seed_fund": seed_fund,
+        "late_fund": late_fund,
+        "xrd": xrd,
+        "printer": printer,
+    }
+
+
+def _ids(matches: list[reco.Match]) -> list[int]:
+    return [m.id for m in matches]
+
+
+def test_mentors_for_startup_fit_both_sides_and_reasons_are_true(
+    db_session: Session, world: dict, settings: reco.EngineSettings
+) -> None:
+    startup = world["startup"]
+    matches = reco.recommend_mentors(db_session, startup.id, settings=settings)
+    ids = _ids(matches)
+    assert ids[0] == world["battery"].id
+    assert world["busy"].id not in ids  # not accepting requests: the other side would refuse
+    for m in matches:
+        assert m.entity.id == m.id and m.kind == "mentor"
+        for r in m.reasons:
+            if r.code == "shared_sectors":
+                assert r.params["sectors"]
+                assert set(r.params["sectors"]) <= set(startup.sectors) & set(m.entity.sectors)
+    assert "shared_sectors" in {r.code for r in matches[0].reasons}
+
+
+def test_mentor_kind_filter(
+    db_session: Session, world: dict, settings: reco.EngineSettings
+) -> None:
+    matches = reco.recommend_mentors(
+        db_session, world["startup"].id, kind="lawyer", settings=settings
+    )
+    assert _ids(matches) == [world["lawyer"].id]
+
+
+def test_investors_use_the_open_funding_ask(
+    db_session: Session, world: dict, settings: reco.EngineSettings
+) -> None:
+    matches = reco.recommend_investors(db_session, world["startup"].id, settings=settings)
+    ids = _ids(matches)
+    assert world["seed_fund"].id in ids
+    assert world["late_fund"].id not in ids  # invests only in later rounds than the seed ask
+    top = next(m for m in matches if m.id == world["seed_fund"].id)
+    codes = {r.code: r.params for r in top.reasons}
+    assert codes["stage_fit"]["round"] == "seed"
+    assert codes["ticket_fit"]["amount"] == 3000000.0
+
+
+def test_rank_all_keeps_candidates_the_filters_drop(
+    db_session: Session, world: dict, settings: reco.EngineSettings
+) -> None:
+    matches = reco.recommend_investors(
+        db_session, world["startup"].id, settings=settings, rank_all=True
+    )
+    assert set(_ids(matches)) == {world["seed_fund"].id, world["late_fund"].id}
+    assert _ids(matches)[-1] == world["late_fund"].id
+
+
+def test_equipment_for_a_need_and_category(
+    db_session: Session, world: dict, settings: reco.EngineSettings
+) -> None:
+    matches = reco.recommend_equipment(
+        db_session, "XRD testing for a battery cathode", settings=settings
+    )
+    assert matches[0].id == world["xrd"].id
+    terms = next(r for r in matches[0].reasons if r.code == "matched_terms").params["terms"]
+    e = matches[0].entity
+    text = " ".join([e.name, e.description, *vocab.EQUIPMENT_CATEGORIES[e.category]]).lower()
+    assert terms and all(t.lower() in text for t in terms)
+    only = reco.recommend_equipment(db_session, "XRD", category="prototyping", settings=settings)
+    assert _ids(only) == [world["printer"].id] or _ids(only) == []
+
+
+def test_search_across_kinds_in_chinese(
+    db_session: Session, world: dict, settings: reco.EngineSettings
+) -> None:
+    matches = reco.search(db_session, "专利律师", settings=settings)
+    assert (matches[0].kind, matches[0].id) == ("mentor", world["lawyer"].id)
+    assert reco.search(db_session, "   ", settings=settings) == []
+
+
+def test_deal_flow_and_similar_startups(
+    db_session: Session, world: dict, settings: reco.EngineSettings
+) -> None:
+    other = make_startup(db_session, name="Anode Works", description="Silicon anodes for EV cells.")
+    reco.build_indexes(db_session, settings, show_progress=False)
+    for_mentor = reco.recommend_startups_for_mentor(
+        db_session, world["battery"].id, settings=settings
+    )
+    assert world["startup"].id in _ids(for_mentor)
+    for_fund = reco.recommend_startups_for_investor(
+        db_session, world["seed_fund"].id, settings=settings
+    )
+    assert world["startup"].id in _ids(for_fund)
+    assert reco.recommend_startups_for_investor(
+        db_session, world["late_fund"].id, settings=settings
+    ) == [] or world["startup"].id not in _ids(
+        reco.recommend_startups_for_investor(db_session, world["late_fund"].id, settings=settings)
+    )
+    similar = reco.similar_startups(db_session, world["startup"].id, settings=settings)
+    assert _ids(similar) == [other.id]
+    with pytest.raises(NotFound):
+        reco.similar_startups(db_session, 987654, settings=settings)
+
+
+def test_profile_edit_is_applied_without_a_full_rebuild(
+    db_session: Session, world: dict, settings: reco.EngineSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reco.build_indexes(db_session, settings, show_progress=False)
+    before = reco.search(db_session, "cryogenic microscopy", ["mentor"], settings=settings)
+    assert not before or before[0].id != world["lawyer"].id
+
+    def no_full_sync(*args: object, **kwargs: object) -> None:
+        raise AssertionError("full re-sync")
+
+    monkeypatch.setattr(Recommender, "sync", no_full_sync)
+    lawyer = world["lawyer"]
+    lawyer.expertise = "Cryogenic electron microscopy of battery interfaces"
+    db_session.commit()
+    profile_events.profile_changed("mentor", lawyer.id)
+    top = reco.search(db_session, "cryogenic microscopy", ["mentor"], settings=settings)[0]
+    assert (top.kind, top.id) == ("mentor", lawyer.id)
+    # The change was persisted: a new process (fresh state) starts from it without embedding.
+    manifest = reco.index_status(settings)
+    assert {s.kind for s in manifest if s.present} >= {"mentor", "startup"}
+
+
+def test_deactivated_profile_disappears(
+    db_session: Session, world: dict, settings: reco.EngineSettings
+) -> None:
+    startup_id = world["startup"].id
+    assert world["seed_fund"].id in _ids(
+        reco.recommend_investors(db_session, startup_id, settings=settings)
+    )
+    world["seed_fund"].is_active = False
+    db_session.commit()
+    profile_events.profile_changed("investor", world["seed_fund"].id)
+    assert world["seed_fund"].id not in _ids(
+        reco.recommend_investors(db_session, startup_id, settings=settings)
+    )
+    # Changed by another process (no event here): the watermark notices.
+    world["battery"].is_active = False
+    db_session.commit()
+    assert world["battery"].id not in _ids(
+        reco.recommend_mentors(db_session, startup_id, settings=settings)
+    )
+
+
+def test_missing_or_corrupt_index_is_rebuilt_never_served(
+    db_session: Session, world: dict, settings: reco.EngineSettings
+) -> None:
+    reco.build_indexes(db_session, settings, show_progress=False)
+    assert all(c.ok for c in reco.verify_indexes(db_session, settings))
+    vectors = settings.index_dir / "mentor" / "vectors.npy"
+    if not vectors.exists():
+        vectors = next((settings.index_dir / "mentor").glob("*.npy"))
+    vectors.write_bytes(b"garbage")
+    checks = {c.kind: c for c in reco.verify_indexes(db_session, settings)}
+    assert not checks["mentor"].ok and "Corrupt" in checks["mentor"].problem
+    reco.forget_engines()  # a new process
+    matches = reco.recommend_mentors(db_session, world["startup"].id, settings=settings)
+    assert _ids(matches)[0] == world["battery"].id
+    assert all(c.ok for c in reco.verify_indexes(db_session, settings))  # rewritten
+    import shutil
+
+    shutil.rmtree(settings.index_dir)
+    reco.forget_engines()
+    assert _ids(reco.recommend_mentors(db_session, world["startup"].id, settings=settings))
+    assert all(c.ok for c in reco.verify_indexes(db_session, settings))
+
+
+def test_stale_index_content_is_reported_and_reconciled(
+    db_session: Session, world: dict, settings: reco.EngineSettings
+) -> None:
+    reco.build_indexes(db_session, settings, show_progress=False)
+    reco.forget_engines()
+    world["printer"].description = "Now a wire EDM machine"
+    db_session.commit()
+    checks = {c.kind: c for c in reco.verify_indexes(db_session, settings)}
+    assert not checks["equipment"].ok and "1 changed" in checks["equipment"].problem
+    report = reco.build_indexes(db_session, settings, show_progress=False)
+    assert {k.kind: k.embedded for k in report.kinds}["equipment"] == 1  # only the changed one
+    assert {k.kind: k.embedded for k in report.kinds}["startup"] == 0
+
+
+def test_capacity_provider_takes_a_full_mentor_out(
+    db_session: Session, world: dict, settings: reco.EngineSettings
+) -> None:
+    battery = world["battery"]
+    previous = reco._CAPACITY_PROVIDERS.copy()
+    try:
+        reco.register_capacity_provider(
+            "mentor", lambda session, ids: {battery.id: battery.capacity_per_month}
+        )
+        ids = _ids(reco.recommend_mentors(db_session, world["startup"].id, settings=settings))
+        assert battery.id not in ids
+    finally:
+        reco._CAPACITY_PROVIDERS.clear()
+        reco._CAPACITY_PROVIDERS.update(previous)
+    ids = _ids(reco.recommend_mentors(db_session, world["startup"].id, settings=settings))
+    assert battery.id in ids
+
+
+def test_train_ranker_says_when_outcomes_are_too_few(
+    db_session: Session, world: dict, settings: reco.EngineSettings
+) -> None:
+    db_session.add(
+        MatchOutcome(
+            startup_id=world["startup"].id,
+            candidate_kind="mentor",
+            candidate_id=world["battery"].id,
+            outcome="completed",
+            rating=5,
+        )
+    )
+    db_session.commit()
+    results = {r.kind: r for r in reco.train_rankers(db_session, settings)}
+    assert results["mentor"].path is None and results["mentor"].rows == 1
+    assert "too few" in results["mentor"].message
+    assert not (settings.model_dir / "ranker-mentor.json").exists()
+
+
+def test_train_ranker_writes_a_usable_model(
+    db_session: Session, world: dict, settings: reco.EngineSettings
+) -> None:
+    startups = [make_startup(db_session, name=f"S{i}") for i in range(40)]
+    mentors = [world["battery"], world["lawyer"]] + [
+        make_mentor(db_session, headline=f"Mentor {i}") for i in range(4)
+    ]
+    rng = np.random.default_rng(0)
+    for s in startups:
+        for m in mentors:
+            good = m.id == world["battery"].id or rng.random() < 0.2
+            db_session.add(
+                MatchOutcome(
+                    startup_id=s.id,
+                    candidate_kind="mentor",
+                    candidate_id=m.id,
+                    outcome="completed" if good else "declined",
+                )
+            )
+    db_session.commit()
+    results = {r.kind: r for r in reco.train_rankers(db_session, settings, kinds=["mentor"])}
+    assert results["mentor"].path == settings.model_dir / "ranker-mentor.json"
+    assert results["mentor"].rows == 240
+    reco.forget_engines()
+    rec = reco.engine_for(db_session, settings)
+    assert rec.rankers["mentor"].n_train == 240
+
+
+def test_request_without_index_uses_the_cheap_path(
+    db_session: Session, world: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A web request never embeds many profiles with the real model: it falls back."""
+
+    class Exploding:
+        model_id = "exploding"
+        dim = 384
+
+        def encode(self, *args: object, **kwargs: object) -> object:
+            raise AssertionError("the real model must not embed inside this request")
+
+    monkeypatch.setitem(reco._EMBEDDERS, "fake-model", Exploding())  # type: ignore[arg-type]
+    settings = reco.EngineSettings(
+        tmp_path / "i", tmp_path / "m", "fake-model", max_request_embed=2
+    )
+    try:
+        matches = reco.recommend_mentors(db_session, world["startup"].id, settings=settings)
+        assert _ids(matches)[0] == world["battery"].id
+        assert not (tmp_path / "i" / "mentor").exists()  # the fallback is never persisted
+    finally:
+        reco.forget_engines()
+
+
+@pytest.fixture(scope="session")
+def real_embedder() -> object:
+    embedder = reco.get_embedder(reco.DEFAULT_MODEL)
+    embedder.encode(["warm up"])
+    return embedder
+
+
+@pytest.mark.slow
+def test_real_model_search_and_recommendations(
+    db_session: Session, world: dict, tmp_path: Path, real_embedder: object
+) -> None:
+    settings = reco.EngineSettings(tmp_path / "idx", tmp_path / "models", reco.DEFAULT_MODEL)
+    try:
+        report = reco.build_indexes(db_session, settings, show_progress=False)
+        assert report.model_id == reco.DEFAULT_MODEL
+        assert (
+            reco.recommend_equipment(
+                db_session, "XRD testing for a battery cathode", settings=settings
+            )[0].id
+            == world["xrd"].id
+        )
+        top = reco.search(
+            db_session, "intellectual property attorney", ["mentor"], settings=settings
+        )
+        assert top and top[0].id == world["lawyer"].id or world["lawyer"].id in _ids(top)
+        assert (
+            _ids(reco.recommend_mentors(db_session, world["startup"].id, settings=settings))[0]
+            == world["battery"].id
+        )
+        assert all(c.ok for c in reco.verify_indexes(db_session, settings))
+    finally:
+        reco.forget_engines()

@@ -103,6 +103,7 @@ class Corpus:
         }
         self.entry_owners: dict[int, set[int]] = defaultdict(set)  # portfolio vector -> investors
         self._stats: dict[str, tuple[int, float, float]] = {}
+        self._orders: dict[str, list[int]] = {}  # cached orderings, cleared on any change
 
     # -- text and vectors ---------------------------------------------------------------------
     def text(self, kind: str, profile: Any) -> str:
@@ -178,6 +179,7 @@ class Corpus:
                     self._set_relations(other, p)
             self._sync_portfolio_vectors(rebuild=True)
         self._stats.clear()
+        self._orders.clear()
 
     def upsert(self, kind: str, profile: Any) -> None:
         """Add or replace one profile: re-embeds it only if its text changed."""
@@ -194,6 +196,7 @@ class Corpus:
             self._set_relations(kind, profile)
             self._sync_portfolio_vectors(rebuild=False)
         self._stats.clear()
+        self._orders.clear()
 
     def remove(self, kind: str, item_id: int) -> None:
         self.profiles[kind].pop(item_id, None)
@@ -203,6 +206,7 @@ class Corpus:
         if kind in self.relations:
             self._drop_relations(kind, item_id)
         self._stats.clear()
+        self._orders.clear()
 
     # -- history relations --------------------------------------------------------------------
     def _drop_relations(self, kind: str, cand_id: int) -> None:
@@ -297,9 +301,14 @@ class Corpus:
         return self._stats[kind]
 
     def popular(self, kind: str, n: int) -> list[int]:
-        """The ``n`` candidates with the largest history, largest first."""
-        rels = self.relations.get(kind, {})
-        return sorted(rels, key=lambda i: (-len(rels[i]), i))[:n]
+        """The ``n`` most active candidates (recency-weighted history), most active first."""
+        key = f"popular:{kind}"
+        if key not in self._orders:
+            rels = self.relations.get(kind, {})
+            latest = self.stats(kind)[2]
+            weight = {i: self.recent_weight(rs, latest) for i, rs in rels.items()}
+            self._orders[key] = sorted(rels, key=lambda i: (-weight[i], -len(rels[i]), i))
+        return self._orders[key][:n]
 
     @staticmethod
     def stage_weight(

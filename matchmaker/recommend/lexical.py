@@ -231,8 +231,17 @@ class LexicalIndex:
 
     def search(self, query: str, k: int) -> list[tuple[int, float]]:
         """Top ``k`` (id, cosine) with a positive score, best first."""
-        found = self.scores(query)
-        return sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+        if not self._fitted or not self._ids or k <= 0:
+            return []
+        q = self.transform([query])
+        if q.nnz == 0:
+            return []
+        sims = np.asarray((self._full() @ q.T).todense()).ravel()
+        # argpartition, not a dict of every non-zero row: common words touch most of the corpus.
+        take = min(k, len(sims))
+        top = np.argpartition(-sims, take - 1)[:take]
+        pairs = [(self._ids[i], float(sims[i])) for i in top if sims[i] > 0]
+        return sorted(pairs, key=lambda kv: (-kv[1], kv[0]))
 
     def similarity_matrix(self, texts: Sequence[str], ids: Sequence[int]) -> NDArray[np.float32]:
         """(len(texts), len(ids)) cosine of each text to each indexed id (0 for unknown ids)."""

@@ -104,8 +104,12 @@ def score_pairs(
     c_texts: Mapping[int, str],
     *,
     ranker: LearnedRanker | None = None,
+    explain: bool = True,
 ) -> list[ScoredPair]:
-    """Score ``candidates`` (all of ``kind``) for ``startup``; refusals must be filtered before."""
+    """Score ``candidates`` (all of ``kind``) for ``startup``; refusals must be filtered before.
+
+    With ``explain=False`` reasons are left empty (they are the costly part).
+    """
     max_size, max_recent, latest = corpus.stats(kind)
     backers = corpus.linked[kind].get(startup.id, set())
     backed_by: Counter[int] = Counter()  # startup -> how many of the startup's backers back it
@@ -161,8 +165,12 @@ def score_pairs(
             f["capacity_left"] = F.UNKNOWN if left is None or not cap else left / cap
         stated = stated_preferences(startup, c)
         score = ranker.score(f) if ranker else F.two_sided_score(f, stated)
-        reasons = _reasons(
-            corpus, kind, startup, c, f, rels, sims, backers, s_text, c_texts.get(c.id, "")
+        reasons = (
+            _reasons(
+                corpus, kind, startup, c, f, rels, sims, backers, s_text, c_texts.get(c.id, "")
+            )
+            if explain
+            else ()
         )
         out.append(ScoredPair(c.id, startup.id, score, f, reasons))
     return out

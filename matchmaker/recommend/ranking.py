@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -184,20 +184,27 @@ class Recommender:
         dense = index.get_vectors([c.id for c in cands]) @ s_vec
         lexical = self.corpus.lexical[kind].scores(s_text, [c.id for c in cands])
         texts = {c.id: self.corpus.text(kind, c) for c in cands}
+        ranker = self._ranker(kind)
+        args = (self.corpus, kind, s, s_vec)
         pairs = score_pairs(
-            self.corpus,
-            kind,
-            s,
-            s_vec,
-            cands,
-            dense.tolist(),
+            *args, cands, dense.tolist(), lexical, s_text, texts, ranker=ranker, explain=False
+        )
+        recs = [Recommendation(kind, p.candidate_id, p.score, (), p.features) for p in pairs]
+        top = self._rerank(kind, recs)[:k]
+        # Reasons cost tokenising both texts: only for what is shown.
+        at = {c.id: j for j, c in enumerate(cands)}
+        shown = [cands[at[r.id]] for r in top]
+        explained = score_pairs(
+            *args,
+            shown,
+            [float(dense[at[c.id]]) for c in shown],
             lexical,
             s_text,
             texts,
-            ranker=self._ranker(kind),
+            ranker=ranker,
         )
-        recs = [Recommendation(kind, p.candidate_id, p.score, p.reasons, p.features) for p in pairs]
-        return self._rerank(kind, recs)[:k]
+        reasons = {p.candidate_id: p.reasons for p in explained}
+        return [replace(r, reasons=reasons[r.id]) for r in top]
 
     def _generate(
         self, kind: str, s: StartupProfile, s_vec: NDArray[np.float32], s_text: str
@@ -222,7 +229,7 @@ class Recommender:
                 if rel.startup_id is not None:
                     out.update(corpus.linked[kind].get(rel.startup_id, ()))
         out.update(corpus.popular(kind, n // 2))
-        return out & set(pool)
+        return {i for i in out if i in pool}
 
     def _ranker(self, kind: str) -> LearnedRanker | None:
         ranker = self.rankers.get(kind)

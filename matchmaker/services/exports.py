@@ -1,0 +1,170 @@
+"""Export of every directory (startups, mentors, investors, facilities, equipment, policies) as
+CSV or Excel, for operators. Column keys match the bulk import's, and code lists are written as
+labels in the operator's language (which the import reads back)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from matchmaker import vocab
+from matchmaker.models import Equipment, Facility, Investor, MentorProfile, Startup
+from matchmaker.models.operator import Policy
+
+EXPORT_KINDS = ("startup", "mentor", "investor", "facility", "equipment", "policy")
+
+
+def _codes(vocabulary: vocab.Labels, codes: Sequence[str], locale: str | None) -> str:
+    return "; ".join(vocab.label(vocabulary, c, locale) for c in codes)
+
+
+def _money(value: Any) -> float | None:
+    return float(value) if value is not None else None
+
+
+def _startups(session: Session, locale: str | None) -> tuple[list[str], list[list[Any]]]:
+    header = ["id", "name", "one_liner", "sectors", "stage", "funding_round", "location",
+              "team_size", "founded_on", "services_needed", "website", "is_active"]  # fmt: skip
+    rows = [
+        [s.id, s.name, s.one_liner, _codes(vocab.SECTORS, s.sectors, locale),
+         vocab.label(vocab.STAGES, s.stage, locale),
+         vocab.label(vocab.ROUNDS, s.funding_round, locale),
+         s.location, s.team_size, s.founded_on.isoformat() if s.founded_on else "",
+         _codes(vocab.CHAIN_SERVICES, s.services_needed, locale), s.website, s.is_active]
+        for s in session.scalars(sa.select(Startup).order_by(Startup.id))
+    ]  # fmt: skip
+    return header, rows
+
+
+def _mentors(session: Session, locale: str | None) -> tuple[list[str], list[list[Any]]]:
+    header = ["id", "email", "display_name", "kind", "headline", "expertise", "sectors",
+              "languages", "mentoring_topics", "organisation", "location", "capacity_per_month",
+              "is_active"]  # fmt: skip
+    mentors = session.scalars(
+        sa.select(MentorProfile)
+        .options(selectinload(MentorProfile.user))
+        .order_by(MentorProfile.id)
+    )
+    rows = [
+        [m.id, m.user.email, m.user.display_name, vocab.label(vocab.MENTOR_KINDS, m.kind, locale),
+         m.headline, m.expertise, _codes(vocab.SECTORS, m.sectors, locale),
+         _codes(vocab.LANGUAGES, m.languages, locale),
+         _codes(vocab.MENTORING_TOPICS, m.mentoring_topics, locale), m.organisation, m.location,
+         m.capacity_per_month, m.is_active]
+        for m in mentors
+    ]  # fmt: skip
+    return header, rows
+
+
+def _investors(session: Session, locale: str | None) -> tuple[list[str], list[list[Any]]]:
+    header = ["id", "name", "type", "thesis", "sectors", "stages", "ticket_min", "ticket_max",
+              "currency", "instruments", "regions", "location", "website", "is_active"]  # fmt: skip
+    rows = [
+        [i.id, i.name, vocab.label(vocab.INVESTOR_TYPES, i.type, locale), i.thesis,
+         _codes(vocab.SECTORS, i.sectors, locale), _codes(vocab.ROUNDS, i.stages, locale),
+         _money(i.ticket_min), _money(i.ticket_max), i.currency,
+         _codes(vocab.INSTRUMENTS, i.instruments, locale), "; ".join(i.regions), i.location,
+         i.website, i.is_active]
+        for i in session.scalars(sa.select(Investor).order_by(Investor.id))
+    ]  # fmt: skip
+    return header, rows
+
+
+def _facilities(session: Session, locale: str | None) -> tuple[list[str], list[list[Any]]]:
+    header = ["id", "name", "kind", "description", "address", "location", "opening_hours",
+              "contact_email", "is_active"]  # fmt: skip
+    rows = [
+        [f.id, f.name, vocab.label(vocab.FACILITY_KINDS, f.kind, locale), f.description,
+         f.address, f.location, f.opening_hours, f.contact_email, f.is_active]
+        for f in session.scalars(sa.select(Facility).order_by(Facility.id))
+    ]  # fmt: skip
+    return header, rows
+
+
+def _equipment(session: Session, locale: str | None) -> tuple[list[str], list[list[Any]]]:
+    header = ["id", "facility", "name", "category", "model_specs", "description",
+              "price_per_hour", "voucher_eligible", "training_required", "booking_mode",
+              "is_active"]  # fmt: skip
+    items = session.scalars(
+        sa.select(Equipment).options(selectinload(Equipment.facility)).order_by(Equipment.id)
+    )
+    rows = [
+        [e.id, e.facility.name, e.name, vocab.label(vocab.EQUIPMENT_CATEGORIES, e.category, locale),
+         e.model_specs, e.description, _money(e.price_per_hour),
+         "yes" if e.voucher_eligible else "no", "yes" if e.training_required else "no",
+         vocab.label(vocab.BOOKING_MODES, e.booking_mode, locale), e.is_active]
+        for e in items
+    ]  # fmt: skip
+    return header, rows
+
+
+def _policies(session: Session, locale: str | None) -> tuple[list[str], list[list[Any]]]:
+    header = ["id", "title_en", "title_zh", "issuer_en", "issuer_zh", "document_number",
+              "kind", "sectors", "stages", "locations", "max_company_age_years", "max_team_size",
+              "requires_makerspace", "benefit_amount", "deadline", "is_published"]  # fmt: skip
+    rows = [
+        [p.id, p.title_en, p.title_zh, p.issuer_en, p.issuer_zh, p.document_number, p.kind,
+         _codes(vocab.SECTORS, p.sectors, locale), _codes(vocab.STAGES, p.stages, locale),
+         "; ".join(p.locations), p.max_company_age_years, p.max_team_size,
+         p.requires_makerspace, _money(p.benefit_amount),
+         p.deadline.isoformat() if p.deadline else "", p.is_published]
+        for p in session.scalars(sa.select(Policy).order_by(Policy.id))
+    ]  # fmt: skip
+    return header, rows
+
+
+_TABLES: dict[str, Callable[[Session, str | None], tuple[list[str], list[list[Any]]]]] = {
+    "startup": _startups,
+    "mentor": _mentors,
+    "investor": _investors,
+    "facility": _facilities,
+    "equipment": _equipment,
+    "policy": _policies,
+}
+
+
+def table(session: Session, kind: str, locale: str | None) -> tuple[list[str], list[list[Any]]]:
+    if kind not in _TABLES:
+        raise KeyError(kind)
+    return _TABLES[kind](session, locale)
+
+
+def _safe(value: Any) -> Any:
+    """Neutralise spreadsheet formulas in text cells (CSV/formula injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+def to_csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if v is None else _safe(v) for v in row])
+    return out.getvalue().encode("utf-8-sig")  # the BOM makes Excel read UTF-8
+
+
+def to_xlsx(sheets: Sequence[tuple[str, Sequence[str], Sequence[Sequence[Any]]]]) -> bytes:
+    """An .xlsx with one sheet per (title, header, rows)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    book.remove(book.active)
+    for title, header, rows in sheets:
+        sheet = book.create_sheet(title[:31])
+        sheet.append(list(header))
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            sheet.append([_safe(v) for v in row])
+        sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,484 @@
+"""The incubation-chain pathway: where a startup stands (idea -> prototype -> testing -> pilot
+production -> market, and its funding round), the next steps it needs, and for each step the
+engine's best mentor, equipment, investor or policy with reasons.
+
+Operators also see which startups are stuck: no activity for ``stuck_days`` days, or open needs
+(services wanted, an open funding ask) that nothing on the platform has answered yet.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session, selectinload
+
+from matchmaker import vocab
+from matchmaker.models import (
+    Equipment,
+    Facility,
+    FundingAsk,
+    Investor,
+    MatchOutcome,
+    MentorProfile,
+    Startup,
+    User,
+    has_any_code,
+    utcnow,
+)
+from matchmaker.models.operator import SupportRecord
+from matchmaker.services import operator_sources as sources
+from matchmaker.services import policies as policy_service
+from matchmaker.services.errors import Forbidden, NotFound
+
+log = logging.getLogger(__name__)
+
+DEFAULT_STUCK_DAYS = 60
+
+
+@dataclass(frozen=True)
+class ChainStep:
+    code: str
+    label: Any  # lazy text
+    service: str  # CHAIN_SERVICES code this step needs
+    topics: tuple[str, ...]  # MENTORING_TOPICS that help with it
+    category: str | None  # EQUIPMENT_CATEGORIES code that serves it
+
+
+CHAIN: tuple[ChainStep, ...] = (
+    ChainStep("idea", _l("Idea and design"), "design", ("product", "strategy"), "design"),
+    ChainStep(
+        "prototype", _l("Prototype"), "prototyping", ("technology", "product"), "prototyping"
+    ),
+    ChainStep(
+        "testing", _l("Inspection and testing"), "testing", ("technology", "legal_ip"), "testing"
+    ),
+    ChainStep(
+        "pilot_production",
+        _l("Pilot production"),
+        "pilot_production",
+        ("operations", "technology"),
+        "pilot_production",
+    ),
+    ChainStep("market", _l("Market"), "promotion", ("marketing", "fundraising"), None),
+)
+STEP_INDEX = {s.code: i for i, s in enumerate(CHAIN)}
+_STAGE_TO_STEP = {"idea": 0, "prototype": 1, "pilot": 3, "market": 4}
+
+
+def position(startup: Startup) -> int:
+    """Index in CHAIN. A prototype-stage startup that needs testing but no more prototyping
+    stands at the testing step."""
+    index = _STAGE_TO_STEP.get(startup.stage, 0)
+    needs = set(startup.services_needed)
+    if index == 1 and "testing" in needs and "prototyping" not in needs:
+        index = 2
+    return index
+
+
+def next_round(current: str) -> str | None:
+    rounds = list(vocab.ROUNDS)
+    i = vocab.ordinal(vocab.ROUNDS, current)
+    if i is None:
+        return rounds[1]
+    return rounds[i + 1] if i + 1 < len(rounds) else None
+
+
+# --- recommendations per step ---------------------------------------------------------------
+
+
+@dataclass
+class Suggestion:
+    kind: str  # mentor / investor / equipment / policy
+    id: int
+    name: str
+    score: float
+    reasons: list[Any] = field(default_factory=list)  # Reason objects or lazy texts
+    entity: Any = None
+
+
+@dataclass
+class PathwayStep:
+    step: ChainStep
+    status: str  # done / current / next / later
+    needed: bool  # the startup asks for this step's service
+    mentor: Suggestion | None = None
+    equipment: Suggestion | None = None
+    policy: Suggestion | None = None
+
+
+@dataclass
+class Pathway:
+    startup: Startup
+    position: int
+    steps: list[PathwayStep]
+    next_round: str | None
+    investor: Suggestion | None
+    open_ask: FundingAsk | None
+    eligibility: list[policy_service.Eligibility]
+    last_activity: datetime | None
+    stuck_reasons: list[Any]
+    engine_used: bool
+
+    @property
+    def current(self) -> ChainStep:
+        return CHAIN[self.position]
+
+    @property
+    def eligible_policies(self) -> list[policy_service.Eligibility]:
+        return [e for e in self.eligibility if e.eligible]
+
+    @property
+    def other_policies(self) -> list[policy_service.Eligibility]:
+        return [e for e in self.eligibility if not e.eligible]
+
+
+def _engine_matches(call: Callable[[], list[Any]]) -> list[Any] | None:
+    """The bridge's matches, or None when the engine cannot answer (no index, no model)."""
+    try:
+        return call()
+    except Exception:  # the pathway still shows the chain when the engine is unavailable
+        log.warning("recommendation engine unavailable for the pathway", exc_info=True)
+        return None
+
+
+def _from_match(m: Any) -> Suggestion:
+    entity = m.entity
+    name = getattr(entity, "name", "") or str(m.id)
+    return Suggestion(m.kind, m.id, name, float(m.score), list(m.reasons), entity)
+
+
+def _fallback_mentors(session: Session, startup: Startup) -> list[Suggestion]:
+    rows = session.scalars(
+        sa.select(MentorProfile)
+        .join(User, MentorProfile.user_id == User.id)
+        .where(MentorProfile.is_active, MentorProfile.accepting_requests, User.is_active)
+        .options(selectinload(MentorProfile.user))
+    ).all()
+    out = []
+    for m in rows:
+        shared = [s for s in m.sectors if s in startup.sectors]
+        reasons: list[Any] = []
+        if shared:
+            reasons.append(_l("Same sector"))
+        out.append(Suggestion("mentor", m.id, m.name, float(len(shared)), reasons, m))
+    return sorted(out, key=lambda s: (-s.score, s.id))
+
+
+def _fallback_equipment(session: Session, category: str) -> list[Suggestion]:
+    rows = session.scalars(
+        sa.select(Equipment)
+        .join(Facility, Equipment.facility_id == Facility.id)
+        .where(Equipment.is_active, Facility.is_active, Equipment.category == category)
+        .options(selectinload(Equipment.facility))
+        .order_by(Equipment.voucher_eligible.desc(), Equipment.id)
+    ).all()
+    return [Suggestion("equipment", e.id, e.name, 0.0, [], e) for e in rows]
+
+
+def _fallback_investors(session: Session, startup: Startup, round_: str | None) -> list[Suggestion]:
+    stmt = sa.select(Investor).where(Investor.is_active)
+    if startup.sectors:
+        stmt = stmt.where(has_any_code(Investor.sectors, startup.sectors))
+    out = []
+    for inv in session.scalars(stmt.order_by(Investor.id)):
+        score = 1.0 if round_ and round_ in inv.stages else 0.0
+        out.append(Suggestion("investor", inv.id, inv.name, score, [_l("Same sector")], inv))
+    return sorted(out, key=lambda s: (-s.score, s.id))
+
+
+def _need_text(startup: Startup, step: ChainStep) -> str:
+    service = vocab.CHAIN_SERVICES.get(step.service, ("", ""))
+    return " ".join([service[0], service[1], startup.one_liner, startup.description])
+
+
+def _pick_mentor(candidates: Sequence[Suggestion], step: ChainStep) -> Suggestion | None:
+    for c in candidates:
+        topics = getattr(c.entity, "mentoring_topics", []) or []
+        if any(t in topics for t in step.topics):
+            return c
+    return candidates[0] if candidates else None
+
+
+def build_pathway(
+    session: Session,
+    startup: Startup,
+    *,
+    use_engine: bool = True,
+    today: date | None = None,
+    locale: str | None = None,
+    stuck_days: int = DEFAULT_STUCK_DAYS,
+) -> Pathway:
+    """The whole pathway page of one startup."""
+    today = today or date.today()
+    pos = position(startup)
+    needs = set(startup.services_needed)
+    eligibility = policy_service.eligibility_for(session, startup, today=today, locale=locale)
+
+    engine_used = False
+    mentors: list[Suggestion] | None = None
+    if use_engine:
+        from matchmaker.services import recommendations as bridge
+
+        found = _engine_matches(lambda: bridge.recommend_mentors(session, startup.id, limit=20))
+        if found is not None:
+            engine_used = True
+            mentors = [_from_match(m) for m in found]
+    if mentors is None:
+        mentors = _fallback_mentors(session, startup)
+
+    steps = []
+    for i, step in enumerate(CHAIN):
+        status = (
+            "done" if i < pos else "current" if i == pos else "next" if i == pos + 1 else "later"
+        )
+        item = PathwayStep(step, status, step.service in needs)
+        if status in ("current", "next") or item.needed:
+            item.mentor = _pick_mentor(mentors, step)
+            if step.category is not None:
+                item.equipment = _best_equipment(session, startup, step, use_engine)
+            item.policy = _best_policy(eligibility, step)
+        steps.append(item)
+
+    round_ = next_round(startup.funding_round)
+    open_ask = session.scalar(
+        sa.select(FundingAsk)
+        .where(FundingAsk.startup_id == startup.id, FundingAsk.is_open)
+        .order_by(FundingAsk.created_at.desc(), FundingAsk.id.desc())
+        .limit(1)
+    )
+    investor = None
+    if use_engine:
+        from matchmaker.services import recommendations as bridge
+
+        found = _engine_matches(lambda: bridge.recommend_investors(session, startup.id, limit=1))
+        if found:
+            investor = _from_match(found[0])
+    if investor is None:
+        fallback = _fallback_investors(session, startup, open_ask.round if open_ask else round_)
+        investor = fallback[0] if fallback else None
+
+    activity = last_activity(session, [startup.id]).get(startup.id)
+    stuck = stuck_reasons_for(session, [startup], stuck_days=stuck_days, locale=locale).get(
+        startup.id, []
+    )
+    return Pathway(
+        startup,
+        pos,
+        steps,
+        round_,
+        investor,
+        open_ask,
+        eligibility,
+        activity,
+        stuck,
+        engine_used,
+    )
+
+
+def _best_equipment(
+    session: Session, startup: Startup, step: ChainStep, use_engine: bool
+) -> Suggestion | None:
+    if use_engine:
+        from matchmaker.services import recommendations as bridge
+
+        found = _engine_matches(
+            lambda: bridge.recommend_equipment(
+                session, _need_text(startup, step), category=step.category, limit=1
+            )
+        )
+        if found:
+            return _from_match(found[0])
+        if found is not None:
+            return None
+    fallback = _fallback_equipment(session, step.category or "")
+    return fallback[0] if fallback else None
+
+
+def _best_policy(
+    eligibility: Sequence[policy_service.Eligibility], step: ChainStep
+) -> Suggestion | None:
+    for e in eligibility:
+        if e.eligible and step.service in e.policy.chain_services:
+            reasons: list[Any] = [c.message for c in e.met]
+            return Suggestion(
+                "policy", e.policy.id, e.policy.title_en, e.relevance, reasons, e.policy
+            )
+    return None
+
+
+# --- activity and stuck startups -------------------------------------------------------------
+
+ActivitySource = Callable[[Session, Sequence[int]], dict[int, datetime]]
+ACTIVITY_SOURCES: list[ActivitySource] = []
+
+
+def register_activity_source(source: ActivitySource) -> ActivitySource:
+    """``source(session, startup_ids)`` returns the latest activity time per startup."""
+    if source not in ACTIVITY_SOURCES:
+        ACTIVITY_SOURCES.append(source)
+    return source
+
+
+def _latest(session: Session, column: Any, key: Any, ids: Sequence[int]) -> dict[int, datetime]:
+    rows = session.execute(sa.select(key, sa.func.max(column)).where(key.in_(ids)).group_by(key))
+    return {int(k): v for k, v in rows if v is not None}
+
+
+@register_activity_source
+def _outcome_activity(session: Session, ids: Sequence[int]) -> dict[int, datetime]:
+    return _latest(session, MatchOutcome.created_at, MatchOutcome.startup_id, ids)
+
+
+@register_activity_source
+def _support_activity(session: Session, ids: Sequence[int]) -> dict[int, datetime]:
+    return _latest(session, SupportRecord.created_at, SupportRecord.startup_id, ids)
+
+
+@register_activity_source
+def _area_activity(session: Session, ids: Sequence[int]) -> dict[int, datetime]:
+    out: dict[int, datetime] = {}
+    for model in (
+        sources.mentor_session_model(),
+        sources.pitch_model(),
+        sources.introduction_model(),
+        sources.booking_model(),
+    ):
+        if model is None:
+            continue
+        for k, v in _latest(session, model.updated_at, model.startup_id, ids).items():
+            out[k] = max(out.get(k, v), v)
+    return out
+
+
+def last_activity(session: Session, ids: Sequence[int]) -> dict[int, datetime]:
+    """Latest of the profile's own edits and every registered activity source, per startup."""
+    if not ids:
+        return {}
+    out = _latest(session, Startup.updated_at, Startup.id, ids)
+    for source in ACTIVITY_SOURCES:
+        for k, v in source(session, ids).items():
+            out[k] = max(out.get(k, v), v)
+    return out
+
+
+def stuck_reasons_for(
+    session: Session,
+    startups: Iterable[Startup],
+    *,
+    stuck_days: int = DEFAULT_STUCK_DAYS,
+    now: datetime | None = None,
+    locale: str | None = None,
+) -> dict[int, list[Any]]:
+    """Why each startup is stuck (empty list: it is not): no activity for ``stuck_days`` days,
+    a needed service no active instrument serves, an open funding ask nobody has answered."""
+    now = now or utcnow()
+    startups = list(startups)
+    ids = [s.id for s in startups]
+    activity = last_activity(session, ids)
+    categories = {
+        c
+        for (c,) in session.execute(
+            sa.select(Equipment.category)
+            .join(Facility, Equipment.facility_id == Facility.id)
+            .where(Equipment.is_active, Facility.is_active)
+            .distinct()
+        )
+    }
+    open_asks = {
+        sid: created
+        for sid, created in session.execute(
+            sa.select(FundingAsk.startup_id, sa.func.min(FundingAsk.created_at))
+            .where(FundingAsk.is_open, FundingAsk.startup_id.in_(ids))
+            .group_by(FundingAsk.startup_id)
+        )
+    }
+    answered = _investor_answers(session, ids)
+    cutoff = now - timedelta(days=stuck_days)
+    out: dict[int, list[Any]] = {}
+    for s in startups:
+        reasons: list[Any] = []
+        seen = activity.get(s.id)
+        if seen is None or seen < cutoff:
+            reasons.append(_l("No activity for %(n)d days.", n=stuck_days))
+        for need in s.services_needed:
+            step = next((st for st in CHAIN if st.service == need and st.category), None)
+            if step is not None and step.category not in categories:
+                service = vocab.label(vocab.CHAIN_SERVICES, need, locale)
+                reasons.append(
+                    _l("Needs %(service)s but no instrument offers it.", service=service)
+                )
+        if s.id in open_asks and s.id not in answered:
+            reasons.append(_l("Open funding ask without any investor contact."))
+        out[s.id] = reasons
+    return out
+
+
+def _investor_answers(session: Session, ids: Sequence[int]) -> set[int]:
+    found = {
+        sid
+        for (sid,) in session.execute(
+            sa.select(MatchOutcome.startup_id)
+            .where(MatchOutcome.candidate_kind == "investor", MatchOutcome.startup_id.in_(ids))
+            .distinct()
+        )
+    }
+    for model in (sources.pitch_model(), sources.introduction_model()):
+        if model is not None:
+            found |= {
+                sid
+                for (sid,) in session.execute(
+                    sa.select(model.startup_id).where(model.startup_id.in_(ids)).distinct()
+                )
+            }
+    return found
+
+
+@dataclass
+class PathwayRow:
+    startup: Startup
+    position: int
+    last_activity: datetime | None
+    stuck_reasons: list[Any]
+
+    @property
+    def step(self) -> ChainStep:
+        return CHAIN[self.position]
+
+
+def overview(
+    session: Session,
+    *,
+    stuck_only: bool = False,
+    stuck_days: int = DEFAULT_STUCK_DAYS,
+    locale: str | None = None,
+) -> list[PathwayRow]:
+    """Every active startup's position on the chain and whether it is stuck (operators)."""
+    startups = list(
+        session.scalars(sa.select(Startup).where(Startup.is_active).order_by(Startup.name))
+    )
+    activity = last_activity(session, [s.id for s in startups])
+    stuck = stuck_reasons_for(session, startups, stuck_days=stuck_days, locale=locale)
+    rows = [PathwayRow(s, position(s), activity.get(s.id), stuck[s.id]) for s in startups]
+    if stuck_only:
+        rows = [r for r in rows if r.stuck_reasons]
+    return rows
+
+
+def startup_for_pathway(session: Session, actor: Any, startup_id: int) -> Startup:
+    """The startup, if ``actor`` is on its team or an operator."""
+    startup = session.scalar(
+        sa.select(Startup).where(Startup.id == startup_id).options(selectinload(Startup.members))
+    )
+    if startup is None:
+        raise NotFound(_l("No such startup."))
+    if not getattr(actor, "is_authenticated", False) or not (
+        actor.is_operator or startup.has_member(actor)
+    ):
+        raise Forbidden(_l("Only the startup's team and operators can see its pathway."))
+    return startup

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from matchmaker.extensions import db
 
@@ -33,6 +34,7 @@ def _settings(embedding_model: str | None = None):  # type: ignore[no-untyped-de
 
 
 @index_group.command("build")
+@with_appcontext
 @click.option(
     "--kind",
     "kinds",
@@ -61,6 +63,7 @@ def index_build(kinds: tuple[str, ...], quiet: bool) -> None:
 
 
 @index_group.command("status")
+@with_appcontext
 def index_status() -> None:
     """What is on disk (from the manifests)."""
     from matchmaker.services.recommendations import index_status as status
@@ -83,6 +86,7 @@ def index_status() -> None:
 
 
 @index_group.command("verify")
+@with_appcontext
 def index_verify() -> None:
     """Check checksums, model and content against the database; exit 1 if any is unusable."""
     from matchmaker.services.recommendations import verify_indexes
@@ -101,6 +105,7 @@ def index_verify() -> None:
 
 
 @click.command("train-ranker")
+@with_appcontext
 def train_ranker() -> None:
     """Learn ranking weights from match outcomes (MatchOutcome) into MODEL_DIR."""
     from matchmaker.services.recommendations import train_rankers
@@ -115,6 +120,7 @@ def train_ranker() -> None:
 
 
 @click.command("eval")
+@with_appcontext
 @click.argument("bundle_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object only.")
 @click.option("--embedding-model", default=None, help="Override EMBEDDING_MODEL (e.g. 'hashing').")

@@ -1,0 +1,224 @@
+"""What a facility manager publishes: weekly windows, one-off openings, blackouts, booking
+rules and mode, and the users trained on an instrument."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, time
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session, selectinload
+
+from matchmaker import vocab
+from matchmaker.models import Equipment, Facility, FacilityManager, User, utcnow
+from matchmaker.models.bookings import (
+    AvailabilityException,
+    AvailabilityWindow,
+    BookingRules,
+    EquipmentTraining,
+)
+from matchmaker.services import notifications
+from matchmaker.services.errors import Forbidden, Invalid, NotFound
+
+notifications.register_messages(
+    {
+        "facilities.training_granted": _l(
+            "You are recorded as trained on %(equipment)s until %(until)s."
+        ),
+    }
+)
+
+
+def managed_equipment(session: Session, user: User, equipment_id: int) -> Equipment:
+    """The instrument, if ``user`` manages its facility (or is an operator)."""
+    equipment = session.scalar(
+        sa.select(Equipment)
+        .where(Equipment.id == equipment_id)
+        .options(selectinload(Equipment.facility).selectinload(Facility.managers))
+    )
+    if equipment is None:
+        raise NotFound(_l("No such instrument."))
+    if not (user.is_operator or equipment.facility.has_manager(user)):
+        raise Forbidden(_l("Only the facility's managers can do this."))
+    return equipment
+
+
+def managed_facilities(session: Session, user: User) -> list[Facility]:
+    stmt = sa.select(Facility).options(selectinload(Facility.equipment))
+    if not user.is_operator:
+        stmt = stmt.join(FacilityManager).where(FacilityManager.user_id == user.id)
+    return list(session.scalars(stmt.order_by(Facility.name)).unique())
+
+
+def save_rules(
+    session: Session,
+    user: User,
+    equipment_id: int,
+    *,
+    min_minutes: int,
+    max_minutes: int,
+    granularity_minutes: int,
+    buffer_minutes: int,
+    lead_time_minutes: int,
+    horizon_days: int,
+    weekly_quota_hours: Decimal | None,
+    cancel_notice_hours: int,
+    booking_mode: str,
+    training_required: bool,
+) -> BookingRules:
+    equipment = managed_equipment(session, user, equipment_id)
+    if booking_mode not in vocab.BOOKING_MODES:
+        raise Invalid(_l("Unknown booking mode."), field="booking_mode")
+    if min_minutes <= 0 or granularity_minutes <= 0:
+        raise Invalid(_l("Lengths must be positive."), field="min_minutes")
+    if max_minutes < min_minutes:
+        raise Invalid(_l("The maximum length must be at least the minimum."), field="max_minutes")
+    if min(buffer_minutes, lead_time_minutes, cancel_notice_hours) < 0 or horizon_days <= 0:
+        raise Invalid(_l("Margins cannot be negative."), field="buffer_minutes")
+    if weekly_quota_hours is not None and weekly_quota_hours <= 0:
+        raise Invalid(_l("The weekly quota must be positive."), field="weekly_quota_hours")
+    rules = session.get(BookingRules, equipment_id) or BookingRules(equipment_id=equipment_id)
+    rules.min_minutes = min_minutes
+    rules.max_minutes = max_minutes
+    rules.granularity_minutes = granularity_minutes
+    rules.buffer_minutes = buffer_minutes
+    rules.lead_time_minutes = lead_time_minutes
+    rules.horizon_days = horizon_days
+    rules.weekly_quota_hours = weekly_quota_hours
+    rules.cancel_notice_hours = cancel_notice_hours
+    session.add(rules)
+    equipment.booking_mode = booking_mode
+    equipment.training_required = training_required
+    equipment.updated_at = utcnow()
+    session.commit()
+    return rules
+
+
+def add_weekly_window(
+    session: Session, user: User, equipment_id: int, weekdays: Iterable[int], start: time, end: time
+) -> list[AvailabilityWindow]:
+    managed_equipment(session, user, equipment_id)
+    days = sorted({int(d) for d in weekdays})
+    if not days or any(not 0 <= d <= 6 for d in days):
+        raise Invalid(_l("Choose at least one weekday."), field="weekdays")
+    if end <= start:
+        raise Invalid(_l("The window must end after it starts."), field="end_time")
+    windows = [
+        AvailabilityWindow(equipment_id=equipment_id, weekday=d, start_time=start, end_time=end)
+        for d in days
+    ]
+    session.add_all(windows)
+    session.commit()
+    return windows
+
+
+def delete_window(session: Session, user: User, window_id: int) -> None:
+    window = session.get(AvailabilityWindow, window_id)
+    if window is None:
+        raise NotFound(_l("No such window."))
+    managed_equipment(session, user, window.equipment_id)
+    session.delete(window)
+    session.commit()
+
+
+def add_exception(
+    session: Session,
+    user: User,
+    equipment_id: int,
+    *,
+    kind: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    note: str = "",
+) -> AvailabilityException:
+    """A one-off opening or a maintenance blackout (UTC times)."""
+    managed_equipment(session, user, equipment_id)
+    if kind not in ("opening", "blackout"):
+        raise Invalid(_l("Unknown kind."), field="kind")
+    if ends_at <= starts_at:
+        raise Invalid(_l("The period must end after it starts."), field="ends_at")
+    row = AvailabilityException(
+        equipment_id=equipment_id, kind=kind, starts_at=starts_at, ends_at=ends_at, note=note
+    )
+    session.add(row)
+    session.commit()
+    return row
+
+
+def delete_exception(session: Session, user: User, exception_id: int) -> None:
+    row = session.get(AvailabilityException, exception_id)
+    if row is None:
+        raise NotFound(_l("No such period."))
+    managed_equipment(session, user, row.equipment_id)
+    session.delete(row)
+    session.commit()
+
+
+def grant_training(
+    session: Session, manager: User, equipment_id: int, email: str, valid_until: date
+) -> EquipmentTraining:
+    equipment = managed_equipment(session, manager, equipment_id)
+    trainee = session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    if trainee is None:
+        raise NotFound(_l("No user with this e-mail address."), field="email")
+    row = session.scalar(
+        sa.select(EquipmentTraining).where(
+            EquipmentTraining.equipment_id == equipment_id,
+            EquipmentTraining.user_id == trainee.id,
+        )
+    ) or EquipmentTraining(equipment_id=equipment_id, user_id=trainee.id)
+    row.valid_until = valid_until
+    row.granted_by_id = manager.id
+    session.add(row)
+    rows = notifications.notify(
+        session,
+        [trainee],
+        "facilities.training_granted",
+        equipment=equipment.name,
+        until=valid_until.isoformat(),
+    )
+    session.commit()
+    notifications.send_after_commit(session, rows)
+    return row
+
+
+def revoke_training(session: Session, manager: User, training_id: int) -> None:
+    row = session.get(EquipmentTraining, training_id)
+    if row is None:
+        raise NotFound(_l("No such training record."))
+    managed_equipment(session, manager, row.equipment_id)
+    session.delete(row)
+    session.commit()
+
+
+def setup_view(session: Session, equipment_id: int) -> dict[str, object]:
+    """Everything the availability page lists, loaded up front."""
+    return {
+        "windows": list(
+            session.scalars(
+                sa.select(AvailabilityWindow)
+                .where(AvailabilityWindow.equipment_id == equipment_id)
+                .order_by(AvailabilityWindow.weekday, AvailabilityWindow.start_time)
+            )
+        ),
+        "exceptions": list(
+            session.scalars(
+                sa.select(AvailabilityException)
+                .where(
+                    AvailabilityException.equipment_id == equipment_id,
+                    AvailabilityException.ends_at > utcnow(),
+                )
+                .order_by(AvailabilityException.starts_at)
+            )
+        ),
+        "trainings": list(
+            session.scalars(
+                sa.select(EquipmentTraining)
+                .where(EquipmentTraining.equipment_id == equipment_id)
+                .options(selectinload(EquipmentTraining.user))
+                .order_by(EquipmentTraining.valid_until)
+            )
+        ),
+    }

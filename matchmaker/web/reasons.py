@@ -13,7 +13,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from matchmaker import vocab
 from matchmaker.web.i18n import current_locale
@@ -77,23 +76,11 @@ def reason_text(code: str, params: dict[str, Any], viewer: str = "startup") -> s
     if code == "co_investor":
         n = len(p.get("partners") or ())
         if viewer == "candidate":
-            return ngettext(
-                "Backed by %(num)d fund you have co-invested with",
-                "Backed by %(num)d funds you have co-invested with",
-                n,
-            )
-        return ngettext(
-            "Has co-invested with %(num)d of your current investors",
-            "Has co-invested with %(num)d of your current investors",
-            n,
-        )
+            return _("Backed by funds you have co-invested with: %(num)d", num=n)
+        return _("Co-invested before with your current investors: %(num)d", num=n)
     if code == "co_mentor":
         n = len(p.get("partners") or ())
-        return ngettext(
-            "Mentored the same startups as %(num)d of your mentors",
-            "Mentored the same startups as %(num)d of your mentors",
-            n,
-        )
+        return _("Mentored the same startups as your mentors: %(num)d", num=n)
     if code == "same_location":
         return _("Same location: %(location)s", location=p["location"])
     if code == "shared_languages":
@@ -104,13 +91,9 @@ def reason_text(code: str, params: dict[str, Any], viewer: str = "startup") -> s
         if "left" in p:
             if viewer == "candidate":
                 return None  # the mentor knows their own calendar
-            return ngettext(
-                "%(num)d session free this month",
-                "%(num)d sessions free this month",
-                int(p["left"]),
-            )
+            return _("Sessions free this month: %(num)d", num=int(p["left"]))
         hours = float(p["hours"])
-        return _("%(hours)s free hours in the next 14 days", hours=f"{hours:g}")
+        return _("Free hours in the next 14 days: %(hours)s", hours=f"{hours:g}")
     if code == "voucher_eligible":
         return _("Innovation vouchers accepted")
     if code == "similar_profile":

@@ -88,7 +88,7 @@ def load_core(session: Session) -> DemoContext:
     accounts.make(accounts.pool.international("en"), ["operator"])
 
     built = build_startups(
-        rng, accounts.make, accounts.person, (DEMO_PEOPLE["founder"], demo["founder"]), texts
+        rng, accounts.make, accounts.person, (DEMO_PEOPLE["founder"], demo["founder"])
     )
     session.add_all(built.startups)
     session.add_all(built.asks)

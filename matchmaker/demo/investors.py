@@ -12,8 +12,8 @@ from matchmaker.demo.context import days_before
 from matchmaker.demo.investor_data import INVESTORS
 from matchmaker.demo.names import EN_INDUSTRY_WORDS, ZH_INDUSTRY_WORDS
 from matchmaker.demo.people import Person
-from matchmaker.demo.startup_text_en import SECTOR_TEXT_EN
-from matchmaker.demo.startup_text_zh import SECTOR_TEXT_ZH
+from matchmaker.demo.startup_text_en import EXTRA_OFFERS_EN, VENTURES_EN
+from matchmaker.demo.startup_text_zh import EXTRA_OFFERS_ZH, VENTURES_ZH
 from matchmaker.demo.startups import Sequence
 from matchmaker.models import Investor, InvestorMember, PortfolioEntry, Startup, User
 
@@ -170,8 +170,11 @@ def _add_portfolio(
     rounds = [r for r in spec["stages"] if r != "none"] or ["seed"]
     for _ in range(size - len(linked)):
         sector = rng.choice(sectors)
-        bank = (SECTOR_TEXT_EN if english else SECTOR_TEXT_ZH)[sector]
-        offer = texts.take(("en" if english else "zh", sector, "offers"), bank["offers"])
+        extra, ventures = (
+            (EXTRA_OFFERS_EN, VENTURES_EN) if english else (EXTRA_OFFERS_ZH, VENTURES_ZH)
+        )
+        offers = (*extra[sector], *(v[0] for v in ventures[sector]))
+        offer = texts.take(("en" if english else "zh", sector, "offers"), offers)
         investor.portfolio.append(
             PortfolioEntry(
                 company=_off_platform_name(rng, sector, english, taken),

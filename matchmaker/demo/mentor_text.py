@@ -17,7 +17,7 @@ MENTOR_KIND_TEXT: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "headline_en": (
             "Serial founder in {sector}, one exit to a listed company",
-            "Built a {sector} business from a garage to 300 employees",
+            "Grew a {sector} company from a garage to 300 employees",
         ),
         "expertise_zh": (
             "擅长从0到1搭建团队和供应链，帮助硬件团队少走量产弯路。",
@@ -73,14 +73,13 @@ MENTOR_KIND_TEXT: dict[str, dict[str, tuple[str, ...]]] = {
             "Principal engineer with twenty years in {sector}",
         ),
         "expertise_zh": (
-            "熟悉材料表征和工艺放大，可以帮助设计中试方案和检测计划。",
-            "擅长产品可靠性设计和失效分析，熟悉车规和工业级认证流程。",
             "长期从事产学研合作，了解科研成果转化中的专利和作价入股问题。",
-            "精通嵌入式系统和信号处理，能帮团队评审硬件架构。",
+            "擅长产品可靠性设计和失效分析，熟悉车规和工业级认证流程。",
+            "指导过多个团队从实验室样品走到中试，清楚放大过程中最容易踩的坑。",
         ),
         "expertise_en": (
             "Reviews system architecture, test plans and scale-up risks before money is spent.",
-            "Expert in characterisation (XRD, SEM, thermal analysis) and in reading the results right.",
+            "Has taken several lab results to pilot production and knows where scale-up goes wrong.",
         ),
         "organisations_zh": (
             "重庆大学",
@@ -218,3 +217,37 @@ ORGS_EN: tuple[str, ...] = (
     "Sichuan University",
     "École Polytechnique",
 )
+
+# What a technical expert works on, by sector (the first line of their expertise).
+SECTOR_EXPERTISE: dict[str, dict[str, str]] = {
+    "zh": {
+        "electronic_information": "长期从事嵌入式系统、射频与信号处理研究，能帮团队评审硬件架构和EMC设计。",
+        "biotechnology": "研究方向为合成生物学和发酵工程，熟悉菌种构建、高通量筛选和发酵放大。",
+        "modern_agriculture": "长期从事丘陵山地农业机械化和智慧农业研究，熟悉农机鉴定和补贴目录。",
+        "high_end_equipment": "研究方向为机器人控制和装备故障诊断，主持过多项企业横向课题。",
+        "new_energy": "从事电化学储能研究十余年，熟悉电芯设计、BMS和安全测试标准。",
+        "new_materials": "熟悉材料表征（XRD、SEM、热分析）和工艺放大，可以帮助设计中试方案和检测计划。",
+        "energy_saving_environment": "研究方向为工业废水处理和建筑节能，参与过多项环保标准编制。",
+        "medicine_health": "从事医疗器械研发和临床转化，熟悉注册检验、临床试验和GMP体系。",
+        "cultural_creative": "从事数字媒体和交互设计研究，熟悉实时渲染、游戏引擎和文旅项目策划。",
+        "modern_services": "研究方向为技术转移和科技金融，熟悉科技成果评估和作价入股流程。",
+        "advanced_manufacturing": "研究方向为增材制造和精密加工，熟悉模具设计、工艺优化和质量体系。",
+        "internet": "从事分布式系统和人工智能应用研究，能帮团队评审技术架构和数据安全方案。",
+        "big_health": "研究方向为康复工程和老年健康，熟悉可穿戴设备的临床验证。",
+    },
+    "en": {
+        "electronic_information": "Works on embedded systems, RF and signal processing; reviews hardware architecture and EMC design.",
+        "biotechnology": "Synthetic biology and fermentation: strain engineering, high-throughput screening, scale-up.",
+        "modern_agriculture": "Researches mechanisation and sensing for hillside farming.",
+        "high_end_equipment": "Robot control and machine fault diagnosis, with many industry projects.",
+        "new_energy": "Fifteen years in electrochemical storage: cell design, BMS and safety testing standards.",
+        "new_materials": "Characterisation (XRD, SEM, thermal analysis) and process scale-up for new materials.",
+        "energy_saving_environment": "Industrial wastewater treatment and energy efficiency in buildings.",
+        "medicine_health": "Medical-device development and clinical translation, registration testing and GMP.",
+        "cultural_creative": "Digital media and interaction design: real-time rendering, game engines, immersive exhibits.",
+        "modern_services": "Technology transfer and valuation of research results.",
+        "advanced_manufacturing": "Additive manufacturing and precision machining, tooling design and process optimisation.",
+        "internet": "Distributed systems and applied AI; reviews software architecture and data security.",
+        "big_health": "Rehabilitation engineering and healthy ageing, clinical validation of wearables.",
+    },
+}

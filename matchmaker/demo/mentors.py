@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from matchmaker import vocab
 from matchmaker.demo.context import ANCHOR, days_before
 from matchmaker.demo.investor_data import INVESTORS
-from matchmaker.demo.mentor_text import MENTOR_KIND_COUNTS, MENTOR_KIND_TEXT
+from matchmaker.demo.mentor_text import MENTOR_KIND_COUNTS, MENTOR_KIND_TEXT, SECTOR_EXPERTISE
 from matchmaker.demo.names import CITIES
 from matchmaker.demo.people import Person
 from matchmaker.demo.startups import RELATED, Sequence
@@ -75,7 +75,10 @@ def build_mentors(
             if english:
                 sector_label = sector_label.lower()
             headline = texts.take((lang, kind, "headline"), bank[f"headline_{lang}"])
-            first_line = texts.take((lang, kind, "expertise"), bank[f"expertise_{lang}"])
+            if kind == "technical_expert":
+                first_line = SECTOR_EXPERTISE[lang][mentor_sectors[0]]
+            else:
+                first_line = texts.take((lang, kind, "expertise"), bank[f"expertise_{lang}"])
             second_line = texts.take((lang, kind, "expertise"), bank[f"expertise_{lang}"])
             labels = [vocab.label(vocab.SECTORS, s, lang) for s in mentor_sectors]
             focus = (
@@ -91,7 +94,7 @@ def build_mentors(
                 title = "Partner" if english else "投资合伙人"
                 fund.members.append(InvestorMember(user=user, title=title))
             else:
-                organisation = rng.choice(bank[f"organisations_{lang}"])
+                organisation = "重庆大学" if is_demo else rng.choice(bank[f"organisations_{lang}"])
             city_zh, city_en = rng.choice(CITIES[:8] if not english else CITIES)
             location, timezone = (city_en if english else city_zh), "Asia/Shanghai"
             if english and "de" in person.languages and not remote_done:

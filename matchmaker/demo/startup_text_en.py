@@ -1,259 +1,231 @@
 # ruff: noqa: E501  (prose data: a sentence is kept on one line so it can be read and edited)
 """English phrase banks for startup profiles, per sector (international founders hosted by the
-makerspace). Same shape as ``startup_text_zh``."""
+makerspace). Same shape as ``startup_text_zh``: ventures of four parts that belong together."""
 
 from __future__ import annotations
 
-SECTOR_TEXT_EN: dict[str, dict[str, tuple[str, ...]]] = {
-    "electronic_information": {
-        "offers": (
+Venture = tuple[str, str, str, str]  # one-liner, problem, technology, customers
+
+VENTURES_EN: dict[str, tuple[Venture, ...]] = {
+    "electronic_information": (
+        (
             "Low-power LoRa vibration sensors for rotating machinery",
-            "Open-hardware FPGA boards for university teaching labs",
-            "Chip-scale LiDAR for delivery robots",
-            "Edge gateways that turn legacy PLC data into MQTT streams",
-        ),
-        "problems": (
             "Factories in western China run thousands of motors with no condition monitoring at all.",
-            "Imported sensing modules are expensive and take months to arrive.",
-        ),
-        "tech": (
             "Our firmware does on-device spectral analysis, so a coin cell lasts three years.",
-            "We designed the optics and the readout ASIC in-house; the second tape-out is done.",
-        ),
-        "customers": (
             "Customers are maintenance teams at auto-parts plants and water utilities.",
-            "We sell to system integrators in the Chengdu-Chongqing electronics cluster.",
         ),
-    },
-    "biotechnology": {
-        "offers": (
-            "Cell-free protein expression kits for teaching and research labs",
-            "Precision-fermented dairy proteins",
-            "Microbial biostimulants for tea and citrus growers",
-            "Organ-on-chip models for preclinical toxicity testing",
+        (
+            "Chip-scale LiDAR for delivery robots",
+            "Imported LiDAR units cost more than the rest of a small delivery robot together.",
+            "We designed the optics and the readout ASIC in-house; the second tape-out is done.",
+            "We sell to robot makers in the Chengdu-Chongqing electronics cluster.",
         ),
-        "problems": (
+    ),
+    "biotechnology": (
+        (
+            "Cell-free protein expression kits for research labs",
             "Small labs wait weeks for custom proteins from contract manufacturers.",
-            "Animal testing is slow, costly and often fails to predict human response.",
-        ),
-        "tech": (
-            "Our engineered strain reaches titres of 8 g/L in fed-batch fermentation.",
-            "We combine microfluidics with patient-derived cells; two patents are pending.",
-        ),
-        "customers": (
+            "Our lysate makes milligrams of protein in four hours on a benchtop, no cell culture needed.",
             "Early users are university groups and two CROs in Chengdu.",
-            "We are validating the product with a national dairy brand.",
         ),
-    },
-    "modern_agriculture": {
-        "offers": (
-            "Vertical-farm modules for restaurants and hotels",
+        (
+            "Organ-on-chip models for preclinical toxicity testing",
+            "Animal testing is slow, costly and often fails to predict human response.",
+            "We combine microfluidics with patient-derived cells; two patents are pending.",
+            "We are validating the chips with a national pharmaceutical group.",
+        ),
+    ),
+    "modern_agriculture": (
+        (
             "Drone-based yield estimation for citrus orchards",
-            "Insect-protein feed from food waste",
-        ),
-        "problems": (
             "Hillside orchards are hard to survey, so growers guess their harvest and sell too early.",
-            "Fishmeal prices have doubled, squeezing feed mills and fish farmers.",
-        ),
-        "tech": (
             "Our models count fruit from multispectral images with 93% accuracy.",
-            "Black soldier fly larvae convert a tonne of food waste into 150 kg of protein meal.",
-        ),
-        "customers": (
             "Pilot customers are cooperatives in Fengjie and a provincial agri-trading group.",
+        ),
+        (
+            "Insect-protein feed from food waste",
+            "Fishmeal prices have doubled, squeezing feed mills and fish farmers.",
+            "Black soldier fly larvae convert a tonne of food waste into 150 kg of protein meal.",
             "We supply feed mills and aquaculture farms along the Yangtze.",
         ),
-    },
-    "high_end_equipment": {
-        "offers": (
-            "Autonomous inspection robots for cable tunnels",
-            "Compact five-axis machine tools for small workshops",
-            "Exoskeletons that reduce lifting strain on assembly lines",
-        ),
-        "problems": (
+    ),
+    "high_end_equipment": (
+        (
+            "Autonomous inspection robots for utility tunnels",
             "Utility tunnels are long, hot and dangerous to inspect by hand.",
-            "Workers on motorcycle assembly lines lift more than a tonne per shift.",
-        ),
-        "tech": (
             "The robot fuses thermal imaging, gas sensing and SLAM on a rail-free chassis.",
-            "A passive spring mechanism gives 30% support with no battery at all.",
-        ),
-        "customers": (
             "We work with grid operators and metro maintenance companies.",
+        ),
+        (
+            "Exoskeletons that reduce lifting strain on assembly lines",
+            "Workers on motorcycle assembly lines lift more than a tonne per shift.",
+            "A passive spring mechanism gives 30% support with no battery at all.",
             "Two tier-one suppliers of Chongqing's motorcycle makers are piloting it.",
         ),
-    },
-    "new_energy": {
-        "offers": (
+    ),
+    "new_energy": (
+        (
             "Solid-state electrolyte films for next-generation batteries",
-            "Solar-powered cold rooms for rural cooperatives",
-            "Battery passports: traceability software for EV battery packs",
-        ),
-        "problems": (
             "Liquid electrolytes limit both the safety and the energy density of lithium cells.",
-            "Farmers lose up to a third of their fruit because there is no cold storage near the field.",
-        ),
-        "tech": (
             "Our sulfide electrolyte reaches 10 mS/cm at room temperature and is air-stable.",
-            "Phase-change storage keeps the room at 4°C through the night without batteries.",
-        ),
-        "customers": (
             "We are sampling with three cell makers in Sichuan and Chongqing.",
+        ),
+        (
+            "Solar-powered cold rooms for rural cooperatives",
+            "Farmers lose up to a third of their fruit because there is no cold storage near the field.",
+            "Phase-change storage keeps the room at 4°C through the night without batteries.",
             "Buyers are cooperatives and county agricultural bureaus.",
         ),
-    },
-    "new_materials": {
-        "offers": (
-            "Bio-based aerogels for building insulation",
+    ),
+    "new_materials": (
+        (
             "Recycled carbon-fibre composites for e-bike frames",
-            "Self-healing coatings for marine and bridge steel",
-        ),
-        "problems": (
             "Carbon-fibre scrap from wind blades and aircraft ends up in landfill.",
-            "Corrosion costs bridge and port operators billions in repainting every year.",
-        ),
-        "tech": (
             "We reclaim fibres by solvolysis and keep 90% of their tensile strength.",
-            "Microcapsules release a healing agent when the coating cracks; salt-spray tests pass 2,000 h.",
-        ),
-        "customers": (
             "Bicycle brands in Tianjin and Taiwan are testing our frames.",
+        ),
+        (
+            "Self-healing coatings for bridge and marine steel",
+            "Corrosion costs bridge and port operators billions in repainting every year.",
+            "Microcapsules release a healing agent when the coating cracks; salt-spray tests pass 2,000 h.",
             "Customers are bridge maintenance companies and shipyards on the Yangtze.",
         ),
-    },
-    "energy_saving_environment": {
-        "offers": (
+    ),
+    "energy_saving_environment": (
+        (
             "Membrane systems that recover water from textile dyeing",
-            "Smart meters that find leaks in municipal water networks",
-            "Low-carbon cement additives from industrial slag",
-        ),
-        "problems": (
             "Textile mills discharge huge volumes of coloured wastewater under ever stricter limits.",
-            "Chinese cities lose around 15% of their treated water to leaks.",
-        ),
-        "tech": (
             "Our ceramic nanofiltration membranes tolerate 90°C and strong alkali.",
+            "Pilots run at two dyeing parks in Sichuan and Chongqing.",
+        ),
+        (
+            "Acoustic leak detection for municipal water networks",
+            "Chinese cities lose around 15% of their treated water to leaks.",
             "Acoustic sensors and a learning model pinpoint leaks within five metres.",
+            "One district water company is a paying pilot; we sell through engineering contractors.",
         ),
-        "customers": (
-            "Pilots run at two dyeing parks and one district water company.",
-            "We sell through environmental engineering contractors.",
-        ),
-    },
-    "medicine_health": {
-        "offers": (
+    ),
+    "medicine_health": (
+        (
             "AI-assisted retinal screening for diabetic patients",
-            "Point-of-care sepsis test from a drop of blood",
-            "3D-printed patient-specific surgical guides",
-        ),
-        "problems": (
             "Most diabetic patients in county towns never see an ophthalmologist.",
-            "Sepsis kills when diagnosis takes hours; today's lab tests are too slow.",
-        ),
-        "tech": (
             "Our model was validated on 40,000 fundus images from three hospitals.",
-            "A microfluidic cartridge gives a result in 15 minutes on a handheld reader.",
-        ),
-        "customers": (
             "We work with county hospitals and regional medical alliances.",
+        ),
+        (
+            "Point-of-care sepsis test from a drop of blood",
+            "Sepsis kills when diagnosis takes hours; today's lab tests are too slow.",
+            "A microfluidic cartridge gives a result in 15 minutes on a handheld reader.",
             "Two tertiary hospitals in Chongqing run our clinical study.",
         ),
-    },
-    "cultural_creative": {
-        "offers": (
+    ),
+    "cultural_creative": (
+        (
             "Bilingual walking-tour app for Chongqing's old town",
-            "Animation studio producing children's series on Chinese folklore",
-            "Design studio turning intangible heritage into modern homeware",
-        ),
-        "problems": (
-            "Foreign visitors struggle to find stories behind the places they visit.",
-            "Traditional crafts are fading because young buyers find them old-fashioned.",
-        ),
-        "tech": (
+            "Foreign visitors struggle to find the stories behind the places they visit.",
             "Stories are geo-triggered and narrated in five languages.",
-            "We co-design with masters of Rongchang pottery and Shu embroidery.",
-        ),
-        "customers": (
             "Partners include tourism boards, hotels and museum shops.",
+        ),
+        (
+            "Design studio turning intangible heritage into modern homeware",
+            "Traditional crafts are fading because young buyers find them old-fashioned.",
+            "We co-design with masters of Rongchang pottery and Shu embroidery.",
             "We sell online and through design stores in Shanghai and Shenzhen.",
         ),
-    },
-    "modern_services": {
-        "offers": (
+    ),
+    "modern_services": (
+        (
             "Market-entry services for European hardware companies in western China",
-            "Technical translation and localisation for engineering documents",
-            "Shared quality-engineering team for hardware startups",
-        ),
-        "problems": (
             "Foreign SMEs find certification, distributors and manufacturing partners hard to reach.",
-            "Hardware startups cannot afford a full-time quality team before mass production.",
-        ),
-        "tech": (
             "We combine a partner network of 200 factories with structured supplier audits.",
-            "Our engineers work on-site a few days a month and run the quality system remotely.",
-        ),
-        "customers": (
             "Clients are German and French Mittelstand companies.",
+        ),
+        (
+            "Shared quality-engineering team for hardware startups",
+            "Hardware startups cannot afford a full-time quality team before mass production.",
+            "Our engineers work on-site a few days a month and run the quality system remotely.",
             "Clients are hardware startups in makerspaces across Chongqing and Chengdu.",
         ),
-    },
-    "advanced_manufacturing": {
-        "offers": (
+    ),
+    "advanced_manufacturing": (
+        (
             "On-demand sheet-metal fabrication with instant online quotes",
-            "Robotic welding cells for small-batch production",
-            "Digital twins for injection-moulding process tuning",
-        ),
-        "problems": (
             "Getting a quote for custom metal parts still takes days of e-mails.",
-            "Small fabricators cannot justify programming a robot for batches of fifty.",
-        ),
-        "tech": (
             "Our geometry engine prices a part from its CAD file in seconds.",
-            "Offline programming from CAD plus seam tracking cuts set-up to under an hour.",
-        ),
-        "customers": (
             "We serve hardware startups and equipment makers in the region.",
+        ),
+        (
+            "Robotic welding cells for small-batch production",
+            "Small fabricators cannot justify programming a robot for batches of fifty.",
+            "Offline programming from CAD plus seam tracking cuts set-up to under an hour.",
             "Customers are job shops supplying the automotive and furniture industries.",
         ),
-    },
-    "internet": {
-        "offers": (
-            "Developer tools for testing WeChat mini-programs",
-            "Marketplace connecting freelance engineers with manufacturers",
+    ),
+    "internet": (
+        (
             "Bilingual recruiting platform for foreign talent in western China",
-        ),
-        "problems": (
             "Companies in Chongqing struggle to hire engineers with international experience.",
-            "Manual testing of mini-programs across devices slows every release.",
-        ),
-        "tech": (
-            "We match candidates on skills extracted from projects, not just job titles.",
-            "Our cloud device farm runs tests on 300 real phones in parallel.",
-        ),
-        "customers": (
+            "We match candidates on skills extracted from their projects, not just job titles.",
             "Customers are foreign-invested enterprises and high-tech zones.",
+        ),
+        (
+            "Device-farm testing for WeChat mini-programs",
+            "Manual testing of mini-programs across devices slows every release.",
+            "Our cloud device farm runs tests on 300 real phones in parallel.",
             "Paying users are software agencies and in-house mobile teams.",
         ),
-    },
-    "big_health": {
-        "offers": (
+    ),
+    "big_health": (
+        (
             "Digital physiotherapy programmes for knee and back pain",
-            "Healthy-ageing day clubs with cognitive training",
-            "Plant-based meal plans for people with type 2 diabetes",
-        ),
-        "problems": (
             "Physiotherapists are scarce outside big hospitals, so patients stop exercising after discharge.",
-            "Families want meaningful daytime activities for elderly parents with early memory loss.",
-        ),
-        "tech": (
             "Phone-camera pose estimation checks each exercise and adapts the programme.",
-            "Programmes follow validated cognitive-stimulation protocols adapted for Chinese speakers.",
-        ),
-        "customers": (
             "We work with rehabilitation clinics and commercial insurers.",
+        ),
+        (
+            "Healthy-ageing day clubs with cognitive training",
+            "Families want meaningful daytime activities for elderly parents with early memory loss.",
+            "Programmes follow validated cognitive-stimulation protocols adapted for Chinese speakers.",
             "Families pay a monthly fee; some districts subsidise places.",
         ),
-    },
+    ),
+}
+
+EXTRA_OFFERS_EN: dict[str, tuple[str, ...]] = {
+    "electronic_information": (
+        "Open-hardware FPGA boards for teaching labs",
+        "Edge gateways for legacy PLC data",
+    ),
+    "biotechnology": (
+        "Precision-fermented dairy proteins",
+        "Microbial biostimulants for tea growers",
+    ),
+    "modern_agriculture": ("Vertical-farm modules for restaurants", "Smart beehive monitoring"),
+    "high_end_equipment": (
+        "Compact five-axis machine tools",
+        "Autonomous forklifts for cold stores",
+    ),
+    "new_energy": ("Battery passports for EV packs", "Micro-inverters for balcony solar"),
+    "new_materials": ("Bio-based aerogel insulation", "Recyclable thermoplastic composites"),
+    "energy_saving_environment": (
+        "Low-carbon cement additives from slag",
+        "Heat pumps for industrial drying",
+    ),
+    "medicine_health": ("3D-printed surgical guides", "Remote cardiac rhythm monitoring"),
+    "cultural_creative": (
+        "Animation series on Chinese folklore",
+        "Indie games for language learning",
+    ),
+    "modern_services": (
+        "Technical translation for engineering documents",
+        "Cross-border compliance software",
+    ),
+    "advanced_manufacturing": (
+        "Digital twins for injection moulding",
+        "Cloud CNC machining marketplace",
+    ),
+    "internet": ("Freelance engineering marketplace", "Carbon accounting API for SMEs"),
+    "big_health": ("Plant-based meal plans for diabetes", "Sleep coaching app"),
 }
 
 TEAM_EN: dict[str, tuple[str, ...]] = {
@@ -275,16 +247,16 @@ TEAM_EN: dict[str, tuple[str, ...]] = {
 
 TRACTION_EN: dict[str, tuple[str, ...]] = {
     "idea": (
-        "We have a working proof of concept and have interviewed {m} potential customers.",
-        "We are filing {n} patent applications and looking for a first pilot partner.",
+        "We have validated the concept in {m} customer interviews; {n} want to join a trial.",
+        "We have filed {n} patent applications and are looking for a first pilot partner.",
     ),
     "prototype": (
-        "Prototype v{n} is in reliability testing at the makerspace's shared lab.",
-        "{n} customers are trialling engineering samples.",
+        "A first version is on trial with {n} customers and in testing at the makerspace's shared lab.",
+        "{n} customers are trialling the first version and giving weekly feedback.",
     ),
     "pilot": (
-        "A pilot line is running and {n} customers have signed letters of intent.",
-        "We are scaling up production; {n} customers have qualified our samples.",
+        "Small-batch delivery has started and {n} customers have signed letters of intent.",
+        "{n} customers have completed trials and we are scaling up delivery.",
     ),
     "market": (
         "Revenue last year was about CNY {m} million, with more than {n}0 paying customers.",

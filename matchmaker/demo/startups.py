@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from matchmaker import vocab
 from matchmaker.demo.context import ANCHOR, days_before
-from matchmaker.demo.mentor_text import ORGS_EN, ORGS_ZH
+from matchmaker.demo.mentor_text import ORGS_EN
 from matchmaker.demo.names import (
     CITIES,
     EN_BRANDS,
@@ -19,11 +19,11 @@ from matchmaker.demo.names import (
     ZH_INDUSTRY_WORDS,
 )
 from matchmaker.demo.people import Person
-from matchmaker.demo.startup_text_en import SECTOR_TEXT_EN, TEAM_EN, TRACTION_EN
-from matchmaker.demo.startup_text_zh import SECTOR_TEXT_ZH, TEAM_ZH, TRACTION_ZH
+from matchmaker.demo.startup_text_en import TEAM_EN, TRACTION_EN, VENTURES_EN
+from matchmaker.demo.startup_text_zh import SECTOR_ORGS_ZH, TEAM_ZH, TRACTION_ZH, VENTURES_ZH
 from matchmaker.models import FundingAsk, Startup, StartupMember, User
 
-STARTUP_COUNT = 62
+STARTUP_COUNT = 62  # of 65 ventures: 3 Chinese and 2 English per sector
 WAN = 10_000
 
 # (stage, round) pairs that go together; the first startups take each once, so every stage
@@ -154,7 +154,6 @@ def build_startups(
     make_user: Callable[[Person, list[str]], User],
     people: Callable[[bool], Person],
     demo_founder: tuple[Person, User],
-    texts: Sequence,
 ) -> StartupSet:
     """Startups, their members (new founder accounts) and funding asks; nothing is flushed."""
     result = StartupSet()
@@ -162,19 +161,26 @@ def build_startups(
     en_brands = list(EN_BRANDS)
     rng.shuffle(zh_brands)
     rng.shuffle(en_brands)
-    zh_brands.insert(0, "澜锂")  # the demo founder's company, named in the README
-    sectors = list(vocab.SECTORS)
+    # Each startup tells a different venture of its sector. The demo founder's company comes
+    # first: 澜锂, coated high-nickel cathodes (new materials), at pilot stage after an angel round.
+    slots = [
+        (sector, lang, k)
+        for sector in vocab.SECTORS
+        for lang, ventures in (("zh", VENTURES_ZH), ("en", VENTURES_EN))
+        for k in range(len(ventures[sector]))
+    ]
+    slots.remove(("new_materials", "zh", 0))
+    rng.shuffle(slots)
+    slots = [("new_materials", "zh", 0), *slots[: STARTUP_COUNT - 1]]
     combos = [(s, r) for s, r, _ in STAGE_ROUNDS]
     weights = [w for _, _, w in STAGE_ROUNDS]
-    for i in range(STARTUP_COUNT):
-        english = i % 10 in (3, 6, 9)
+    for i, (sector, lang, k) in enumerate(slots):
+        english = lang == "en"
         if i == 0:
-            sector, (stage, round_) = "new_materials", ("pilot", "angel")
+            stage, round_ = "pilot", "angel"
         else:
-            sector = sectors[i % len(sectors)]
-            stage, round_ = combos[i] if i < len(combos) else rng.choices(combos, weights)[0]
-        lang_text = SECTOR_TEXT_EN if english else SECTOR_TEXT_ZH
-        bank = lang_text[sector]
+            stage, round_ = combos[i - 1] if i <= len(combos) else rng.choices(combos, weights)[0]
+        offer, problem, tech, customers = (VENTURES_EN if english else VENTURES_ZH)[sector][k]
         city_zh, city_en = CITIES[0] if i == 0 else rng.choice(CITIES)
         if english:
             background = rng.choice(("foreign_talent", "foreign_talent", "corporate_spinoff"))
@@ -185,28 +191,23 @@ def build_startups(
             team_bank, traction_bank, org = TEAM_EN, TRACTION_EN, rng.choice(ORGS_EN)
         else:
             background = rng.choices(*zip(*ZH_BACKGROUNDS, strict=True))[0]
-            brand = zh_brands.pop(0)
+            brand = "澜锂" if i == 0 else zh_brands.pop()
             city = "成都" if "成都" in city_zh else "西安" if "西安" in city_zh else "重庆"
-            name = f"{city}{brand}{rng.choice(ZH_INDUSTRY_WORDS[sector])}有限公司"
+            words = ZH_INDUSTRY_WORDS[sector]
+            industry = words[0] if i == 0 else rng.choice(words)
+            name = f"{city}{brand}{industry}有限公司"
             if stage == "idea" and round_ == "none":
                 name += "（筹）"  # not yet incorporated
             lead_person = demo_founder[0] if i == 0 else people(True)
             lead = demo_founder[1] if i == 0 else make_user(lead_person, ["founder"])
-            team_bank, traction_bank, org = TEAM_ZH, TRACTION_ZH, rng.choice(ORGS_ZH)
-        key = ("en" if english else "zh", sector)
-        team_line = team_bank[background][
-            0 if i == 0 else rng.randrange(len(team_bank[background]))
-        ]
+            team_bank, traction_bank = TEAM_ZH, TRACTION_ZH
+            org = rng.choice(SECTOR_ORGS_ZH[sector])
+        team_lines = team_bank[background]
+        team_line = team_lines[0 if i == 0 else rng.randrange(len(team_lines))]
         traction = _fill(rng.choice(traction_bank[stage]), rng, brand)
-        parts = (
-            team_line.format(brand=brand, org=org),
-            texts.take((*key, "problems"), bank["problems"]),
-            texts.take((*key, "tech"), bank["tech"]),
-            texts.take((*key, "customers"), bank["customers"]),
-            traction,
-        )
+        parts = (team_line.format(brand=brand, org=org), problem, tech, customers, traction)
         description = (" " if english else "").join(parts)
-        one_liner = texts.take((*key, "offers"), bank["offers"])
+        one_liner = offer
         months = rng.randint(*STAGE_MONTHS[stage])
         founded = ANCHOR - timedelta(days=30 * months + rng.randint(0, 25))
         team_size = rng.randint(*STAGE_TEAM[stage])

@@ -264,7 +264,9 @@ def index() -> str:
     results: list[MatchView] | None = []
     if q:
         matches = _safely(lambda: reco.search(db.session, q, kinds, SEARCH_SIZE))
-        results = None if matches is None else [_view(m, "search") for m in matches]
+        # A hit with no reason (no shared term, no strong similarity) is noise, not an answer.
+        views = [_view(m, "search") for m in matches] if matches is not None else None
+        results = None if views is None else [v for v in views if v.reasons]
     return render_template(
         "recommendations/search.html",
         q=q,

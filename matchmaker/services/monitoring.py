@@ -159,7 +159,7 @@ def startup_metrics(session: Session, period: Period, locale: str | None) -> lis
     by_sector = Counter(code for s in startups for code in s.sectors)
     by_stage = Counter(s.stage for s in startups)
     sectors = [c for c in vocab.SECTORS if by_sector.get(c)]
-    new = [s.created_at for s in session.scalars(sa.select(Startup))]
+    new = session.scalars(sa.select(Startup.created_at).where(Startup.is_active)).all()
     return [
         Metric(
             "startups_by_sector",

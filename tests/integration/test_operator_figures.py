@@ -186,7 +186,7 @@ def dataset(db_session: Session) -> dict[str, Any]:
         )
     )
     s.commit()
-    return {"a": a, "b": b, "mentor": mentor, "investor": investor, "facility": facility}  # fmt: skip
+    return {"a": a, "b": b, "mentor": mentor, "investor": investor, "facility": facility}
 
 
 def _metrics(session: Session) -> dict[str, monitoring.Metric]:

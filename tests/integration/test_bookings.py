@@ -25,8 +25,8 @@ from matchmaker.services.errors import Conflict, Forbidden, Invalid
 from tests.factories import make_equipment, make_facility, make_startup, make_user
 
 
-@pytest.fixture
-def ctx(app: Flask) -> Iterator[None]:
+@pytest.fixture(name="ctx")
+def ctx_fixture(app: Flask) -> Iterator[None]:
     with app.test_request_context():
         yield
 
@@ -57,8 +57,8 @@ def open_every_day(session: Session, equipment_id: int, start: int = 8, end: int
     session.commit()
 
 
-@pytest.fixture
-def lab(db_session: Session, ctx: None) -> Lab:
+@pytest.fixture(name="lab")
+def lab_fixture(db_session: Session, ctx: None) -> Lab:
     manager = make_user(db_session, "facility_manager")
     founder = make_user(db_session, "founder")
     startup = make_startup(db_session, owner=founder)

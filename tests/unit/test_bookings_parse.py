@@ -1,0 +1,78 @@
+"""Reading a duration and a time window from a need in English or Chinese."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from matchmaker.services.availability_equipment import to_local
+from matchmaker.services.booking_proposals import (
+    DEFAULT_MINUTES,
+    parse_duration,
+    parse_need,
+    parse_window,
+)
+
+NOW = datetime(2026, 11, 18, 2, 0)  # Wednesday 10:00 in Shanghai
+
+
+@pytest.mark.parametrize(
+    ("text", "minutes"),
+    [
+        ("need XRD phase analysis of a cathode powder, about 3 hours, next week", 180),
+        ("下周需要做XRD物相分析，大约3小时", 180),
+        ("需要三个小时的测试", 180),
+        ("两个半小时", 150),
+        ("约1.5h", 90),
+        ("90 minutes on the SEM", 90),
+        ("45分钟", 45),
+        ("half a day of CNC time", 240),
+        ("需要半天", 240),
+        ("a full day of printing", 480),
+        ("two hours tomorrow", 120),
+        ("十二小时", 720),
+        ("XRD please", None),
+    ],
+)
+def test_durations(text: str, minutes: int | None) -> None:
+    assert parse_duration(text) == minutes
+
+
+def _local_days(window: tuple[datetime, datetime]) -> tuple[str, str]:
+    start, end = window
+    return to_local(start).date().isoformat(), to_local(end).date().isoformat()
+
+
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [
+        ("next week", ("2026-11-23", "2026-11-30")),
+        ("下周需要做XRD物相分析", ("2026-11-23", "2026-11-30")),
+        ("tomorrow afternoon", ("2026-11-19", "2026-11-20")),
+        ("明天", ("2026-11-19", "2026-11-20")),
+        ("后天", ("2026-11-20", "2026-11-21")),
+        ("this week", ("2026-11-18", "2026-11-23")),
+        ("本周", ("2026-11-18", "2026-11-23")),
+        ("next month", ("2026-12-01", "2027-01-01")),
+        ("within 2 weeks", ("2026-11-18", "2026-12-02")),
+        ("两周内", ("2026-11-18", "2026-12-02")),
+        ("3天内", ("2026-11-18", "2026-11-21")),
+    ],
+)
+def test_windows(text: str, days: tuple[str, str]) -> None:
+    window = parse_window(text, NOW)
+    assert window is not None
+    assert _local_days(window) == days
+
+
+def test_defaults_when_absent() -> None:
+    need = parse_need("XRD please", NOW)
+    assert need.minutes == DEFAULT_MINUTES and not need.minutes_given
+    assert not need.window_given
+    assert need.window_start == NOW and need.window_end == NOW + timedelta(days=14)
+
+
+def test_window_never_starts_in_the_past() -> None:
+    need = parse_need("this week, 2 hours", NOW)
+    assert need.window_start == NOW and need.minutes == 120

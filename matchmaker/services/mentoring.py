@@ -39,7 +39,7 @@ from matchmaker.models import (
 from matchmaker.models.mentoring import MentorSession, SessionReview, SlotProposal
 from matchmaker.services import availability, notifications
 from matchmaker.services.availability import Slot
-from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound
+from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 
 DEFAULT_REQUEST_TTL_HOURS = 72
 CHANGE_NOTICE_HOURS = 24  # cancel or reschedule no later than this before the start
@@ -856,25 +856,15 @@ class OfficeHoursBooking:
     starts_at: datetime
 
 
-def publish_office_hours(
+def _office_hours_sessions(
     session: Session,
     operator: User,
     bookings: Sequence[OfficeHoursBooking],
-    *,
-    topic: str = "strategy",
-    now: datetime | None = None,
+    topic: str,
+    now: datetime,
 ) -> list[MentorSession]:
-    """Create the (adjusted) office-hours assignment as scheduled sessions, all or nothing."""
-    now = _now(now)
-    if not operator.is_operator:
-        raise Forbidden(_l("Only operators can publish office hours."))
-    if not bookings:
-        raise Invalid(_l("There is nothing to publish."))
-    if topic not in vocab.MENTORING_TOPICS:
-        topic = "strategy"
     seen_slots: set[tuple[int, datetime]] = set()
     seen_pairs: set[tuple[int, int]] = set()
-    begin_write(session)
     created: list[MentorSession] = []
     booked: list[tuple[int, datetime, datetime]] = []
     for b in bookings:
@@ -910,6 +900,31 @@ def publish_office_hours(
         session.add(ms)
         created.append(ms)
     session.flush()
+    return created
+
+
+def publish_office_hours(
+    session: Session,
+    operator: User,
+    bookings: Sequence[OfficeHoursBooking],
+    *,
+    topic: str = "strategy",
+    now: datetime | None = None,
+) -> list[MentorSession]:
+    """Create the (adjusted) office-hours assignment as scheduled sessions, all or nothing."""
+    now = _now(now)
+    if not operator.is_operator:
+        raise Forbidden(_l("Only operators can publish office hours."))
+    if not bookings:
+        raise Invalid(_l("There is nothing to publish."))
+    if topic not in vocab.MENTORING_TOPICS:
+        topic = "strategy"
+    begin_write(session)
+    try:
+        created = _office_hours_sessions(session, operator, bookings, topic, now)
+    except ServiceError:
+        session.rollback()
+        raise
     sent: list[Notification] = []
     for ms in created:
         mentor = ms.mentor

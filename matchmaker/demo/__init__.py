@@ -60,7 +60,8 @@ def load_demo_data(session: Session, force: bool = False) -> DemoResult | None:
     ``force`` loads into a database that has users, unless the demo accounts are already there
     (their e-mail addresses are unique, so a second copy cannot be written): then None too.
     Each area gets the context with a random generator of its own, seeded from its module name,
-    so adding an area never changes the data of another.
+    so adding an area never changes the data of another. The core and each area commit on their
+    own: an area that fails is rolled back and its error raised, with the core data kept.
     """
     started = time.perf_counter()
     if session.scalar(sa.select(User.id).limit(1)) is not None:

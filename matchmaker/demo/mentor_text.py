@@ -17,7 +17,7 @@ MENTOR_KIND_TEXT: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "headline_en": (
             "Serial founder in {sector}, one exit to a listed company",
-            "Grew a {sector} company from a garage to 300 employees",
+            "Grew a company in {sector} from a garage to 300 employees",
         ),
         "expertise_zh": (
             "擅长从0到1搭建团队和供应链，帮助硬件团队少走量产弯路。",

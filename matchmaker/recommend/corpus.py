@@ -104,6 +104,7 @@ class Corpus:
         self.entry_owners: dict[int, set[int]] = defaultdict(set)  # portfolio vector -> investors
         self._stats: dict[str, tuple[int, float, float]] = {}
         self._orders: dict[str, list[int]] = {}  # cached orderings, cleared on any change
+        self._sets: dict[str, frozenset[int]] = {}  # cached filters, cleared on any change
 
     # -- text and vectors ---------------------------------------------------------------------
     def text(self, kind: str, profile: Any) -> str:
@@ -180,6 +181,7 @@ class Corpus:
             self._sync_portfolio_vectors(rebuild=True)
         self._stats.clear()
         self._orders.clear()
+        self._sets.clear()
 
     def upsert(self, kind: str, profile: Any) -> None:
         """Add or replace one profile: re-embeds it only if its text changed."""
@@ -197,6 +199,7 @@ class Corpus:
             self._sync_portfolio_vectors(rebuild=False)
         self._stats.clear()
         self._orders.clear()
+        self._sets.clear()
 
     def remove(self, kind: str, item_id: int) -> None:
         self.profiles[kind].pop(item_id, None)
@@ -207,6 +210,7 @@ class Corpus:
             self._drop_relations(kind, item_id)
         self._stats.clear()
         self._orders.clear()
+        self._sets.clear()
 
     # -- history relations --------------------------------------------------------------------
     def _drop_relations(self, kind: str, cand_id: int) -> None:
@@ -299,6 +303,16 @@ class Corpus:
             recent = [self.recent_weight(rs, latest) for rs in rels.values()]
             self._stats[kind] = (max(sizes, default=0), max(recent, default=0.0), latest)
         return self._stats[kind]
+
+    def ids_where(self, kind: str, key: str, predicate: Callable[[Any], bool]) -> frozenset[int]:
+        """Ids of ``kind`` whose profile satisfies ``predicate``, cached under ``key`` until the
+        next change (filters like "active" would otherwise scan every profile per request)."""
+        cache_key = f"{kind}:{key}"
+        if cache_key not in self._sets:
+            self._sets[cache_key] = frozenset(
+                i for i, p in self.profiles[kind].items() if predicate(p)
+            )
+        return self._sets[cache_key]
 
     def popular(self, kind: str, n: int) -> list[int]:
         """The ``n`` most active candidates (recency-weighted history), most active first."""

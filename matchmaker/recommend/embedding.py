@@ -140,6 +140,7 @@ class HashingEmbedder:
             n_features=n_features,
             alternate_sign=False,
             norm="l2",
+            dtype=np.float32,  # float64 would upcast the 50 MB projection on every call
         )
         self._n_features = n_features
         self._seed = seed

@@ -113,6 +113,12 @@ def _fold(word: str) -> str:
 
 def tokenize(text: str) -> list[str]:
     """Lexical tokens of ``text``: words for reasons plus CJK bigrams (prefixed ``~``)."""
+    return list(_tokenize_cached(text))
+
+
+@lru_cache(maxsize=65_536)
+def _tokenize_cached(text: str) -> tuple[str, ...]:
+    # Profile texts are tokenised again for every explanation; jieba is the costly part.
     out: list[str] = []
     for match in _TOKEN.finditer(text.lower()):
         tok = match.group(0)
@@ -121,7 +127,7 @@ def tokenize(text: str) -> list[str]:
             out.extend("~" + tok[i : i + 2] for i in range(len(tok) - 1))
         elif tok not in _STOP and not (len(tok) == 1 and tok.isalpha()):
             out.append(_fold(tok))
-    return out
+    return tuple(out)
 
 
 class LexicalIndex:
@@ -143,6 +149,8 @@ class LexicalIndex:
         self._rows: list[sp.csr_matrix] = []
         self._matrix: sp.csr_matrix | None = None
         self._idf: dict[str, float] = {}
+        self._max_idf = 1.0
+        self._query_cache: dict[str, sp.csr_matrix] = {}
 
     def __len__(self) -> int:
         return len(self._row_of)
@@ -166,6 +174,8 @@ class LexicalIndex:
         self._fitted = True
         vocab = self._vectorizer.get_feature_names_out()
         self._idf = dict(zip(vocab.tolist(), self._vectorizer.idf_.tolist(), strict=True))
+        self._max_idf = max(self._idf.values(), default=1.0)
+        self._query_cache.clear()
         for i, item_id in enumerate(ids):
             self._append(int(item_id), matrix[i])
         self._matrix = matrix
@@ -183,6 +193,17 @@ class LexicalIndex:
         if not self._fitted:
             return sp.csr_matrix((len(texts), 1), dtype=np.float32)
         return self._vectorizer.transform(texts).tocsr()
+
+    def _query(self, text: str) -> sp.csr_matrix:
+        # One request asks search() and scores() about the same query text; sklearn's transform
+        # costs milliseconds of validation, so the last few queries are kept (vocabulary-bound).
+        found = self._query_cache.get(text)
+        if found is None:
+            found = self.transform([text])
+            if len(self._query_cache) >= 64:
+                self._query_cache.pop(next(iter(self._query_cache)))
+            self._query_cache[text] = found
+        return found
 
     def upsert(self, item_id: int, text: str) -> None:
         """Add or replace one row with the fitted vocabulary (no refit)."""
@@ -215,7 +236,7 @@ class LexicalIndex:
         """Cosine similarity of ``query`` to each indexed row (or only ``ids``)."""
         if not self._fitted or not self._ids:
             return {}
-        q = self.transform([query])
+        q = self._query(query)
         if q.nnz == 0:
             return {}
         matrix = self._full()
@@ -233,7 +254,7 @@ class LexicalIndex:
         """Top ``k`` (id, cosine) with a positive score, best first."""
         if not self._fitted or not self._ids or k <= 0:
             return []
-        q = self.transform([query])
+        q = self._query(query)
         if q.nnz == 0:
             return []
         sims = np.asarray((self._full() @ q.T).todense()).ravel()
@@ -265,7 +286,7 @@ class LexicalIndex:
             t[1:] for t in shared if t.startswith("~") and not any(t[1:] in w for w in words)
         ]
         terms = words + bigrams
-        max_idf = max(self._idf.values(), default=1.0)
+        max_idf = self._max_idf
 
         def rarity(term: str) -> float:
             return self._idf.get(term, self._idf.get("~" + term, max_idf))

@@ -356,9 +356,11 @@ class Recommender:
         """Equipment for a described need ("XRD testing for a battery cathode"), free time first
         among equals; ``category`` restricts to one vocab.EQUIPMENT_CATEGORIES code."""
         pool = self.corpus.profiles["equipment"]
-        allowed = {
-            i for i, e in pool.items() if e.active and (category is None or e.category == category)
-        }
+        allowed = self.corpus.ids_where(
+            "equipment",
+            f"active:{category}",
+            lambda e: e.active and (category is None or e.category == category),
+        )
         q = self.corpus.embed([text])[0]
         recs = self._hybrid("equipment", q, text, max(k * 3, 30), allowed=allowed)
         out = []
@@ -378,20 +380,21 @@ class Recommender:
         out: list[Recommendation] = []
         for kind in kinds:
             self._check_kind(kind)
-            pool = self.corpus.profiles[kind]
-            allowed = {i for i, p in pool.items() if p.active}
+            allowed = self.corpus.ids_where(kind, "active", lambda p: p.active)
             out.extend(self._hybrid(kind, q, text, k, allowed=allowed))
         out.sort(key=lambda r: (-r.score, r.kind, r.id))
         return out[:k]
 
     def _hybrid(
-        self, kind: str, q: NDArray[np.float32], text: str, k: int, allowed: set[int] | None
+        self, kind: str, q: NDArray[np.float32], text: str, k: int, allowed: frozenset[int] | None
     ) -> list[Recommendation]:
         """Dense + lexical score over one kind (union of both legs' top results)."""
         corpus, w = self.corpus, self.config.search_dense_weight
         index = corpus.index(kind)
         if len(index) == 0 or (allowed is not None and not allowed):
             return []
+        if allowed is not None and len(allowed) >= len(index):
+            allowed = None  # everything allowed: an unfiltered search is faster
         n = max(k, self.config.candidates_per_leg)
         ids = set(_ids(index.search(q, min(n, len(index)), allowed_ids=allowed)[1]))
         ids.update(
@@ -405,22 +408,23 @@ class Recommender:
         recs = []
         for i, d in zip(order, dense.tolist(), strict=True):
             lx = lexical.get(i, 0.0)
-            reasons: list[Reason] = []
-            if lx > 0:
-                terms = corpus.lexical[kind].matched_terms(
-                    text, corpus.text(kind, corpus.profiles[kind][i])
-                )
-                if terms:
-                    reasons.append(Reason("matched_terms", {"terms": terms}))
-            if d >= SIMILAR_PROFILE_MIN:
-                reasons.append(Reason("similar_profile", {"similarity": round(d, 2)}))
-            recs.append(
-                Recommendation(
-                    kind, i, w * d + (1 - w) * lx, tuple(reasons), {"dense": d, "lexical": lx}
-                )
-            )
+            score = w * d + (1 - w) * lx
+            recs.append(Recommendation(kind, i, score, (), {"dense": d, "lexical": lx}))
         recs.sort(key=lambda r: (-r.score, r.id))
-        return recs[:k]
+        return [self._explain_match(kind, text, r) for r in recs[:k]]
+
+    def _explain_match(self, kind: str, text: str, rec: Recommendation) -> Recommendation:
+        reasons: list[Reason] = []
+        if rec.features["lexical"] > 0:
+            profile = self.corpus.profiles[kind][rec.id]
+            terms = self.corpus.lexical[kind].matched_terms(text, self.corpus.text(kind, profile))
+            if terms:
+                reasons.append(Reason("matched_terms", {"terms": terms}))
+        if rec.features["dense"] >= SIMILAR_PROFILE_MIN:
+            reasons.append(
+                Reason("similar_profile", {"similarity": round(rec.features["dense"], 2)})
+            )
+        return replace(rec, reasons=tuple(reasons))
 
 
 def _ids(found: NDArray[np.int64]) -> list[int]:

@@ -122,9 +122,8 @@ def test_mentor_import_creates_accounts_and_rejects_duplicates(
         assert done.count == 2
         again = bulk_import.preview(db_session, "mentor", csv_bytes(good), "m.csv")
         assert not again.valid
-        twice = bulk_import.preview(
-            db_session, "mentor", csv_bytes([header, good[1][:], ["li.na@EXAMPLE.com", "x", "lawyer"]]), "m.csv"
-        )  # fmt: skip
+        dup = csv_bytes([header, ["a@x.cn", "A", "lawyer"], ["A@X.cn", "B", "lawyer"]])
+        twice = bulk_import.preview(db_session, "mentor", dup, "m.csv")
         assert {e.column for r in twice.rows for e in r.errors} == {"email"}
     db_session.expire_all()
     li = db_session.scalar(sa.select(User).where(User.email == "li.na@example.com"))

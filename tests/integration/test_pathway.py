@@ -1,0 +1,118 @@
+"""The pathway: position on the chain, next steps with matches, eligible policies, stuck
+startups."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from matchmaker.models import FundingAsk, MatchOutcome, utcnow
+from matchmaker.models.operator import StartupResidency
+from matchmaker.services import pathway
+from matchmaker.services.operator_seed import seed_policies
+from tests.factories import make_equipment, make_facility, make_mentor, make_startup, make_user
+
+
+@pytest.fixture
+def app(make_app: Any) -> Flask:
+    return make_app(EMBEDDING_MODEL="hashing")
+
+
+@pytest.mark.parametrize(
+    ("stage", "needs", "step"),
+    [
+        ("idea", [], "idea"),
+        ("prototype", ["prototyping", "testing"], "prototype"),
+        ("prototype", ["testing"], "testing"),
+        ("pilot", [], "pilot_production"),
+        ("market", [], "market"),
+    ],
+)
+def test_position_on_the_chain(stage: str, needs: list[str], step: str) -> None:
+    from matchmaker.models import Startup
+
+    assert pathway.CHAIN[pathway.position(Startup(stage=stage, services_needed=needs))].code == step
+
+
+def test_next_round() -> None:
+    assert pathway.next_round("none") == "seed"
+    assert pathway.next_round("a") == "b_plus"
+    assert pathway.next_round("b_plus") is None
+
+
+@pytest.mark.parametrize("use_engine", [True, False])
+def test_pathway_page_data(app: Flask, db_session: Session, use_engine: bool) -> None:
+    founder = make_user(db_session, "founder")
+    startup = make_startup(
+        db_session,
+        founder,
+        stage="prototype",
+        services_needed=["testing"],
+        founded_on=date.today() - timedelta(days=400),
+        team_size=5,
+    )
+    mentor = make_mentor(db_session, mentoring_topics=["technology"])
+    xrd = make_equipment(db_session, make_facility(db_session), name="XRD", category="testing")
+    db_session.add(StartupResidency(startup_id=startup.id))
+    db_session.commit()
+    seed_policies(db_session)
+    with app.test_request_context():
+        view = pathway.build_pathway(db_session, startup, use_engine=use_engine, locale="en")
+    assert view.current.code == "testing"
+    statuses = {s.step.code: s.status for s in view.steps}
+    assert statuses == {
+        "idea": "done", "prototype": "done", "testing": "current",
+        "pilot_production": "next", "market": "later",
+    }  # fmt: skip
+    testing = next(s for s in view.steps if s.step.code == "testing")
+    assert testing.needed and testing.mentor is not None and testing.mentor.id == mentor.id
+    assert testing.equipment is not None and testing.equipment.id == xrd.id
+    assert testing.policy is not None  # R&D equipment deduction or innovation vouchers
+    eligible = {e.policy.slug for e in view.eligible_policies}
+    # resident, 5 people, in Chongqing, about a year old, prototype stage
+    assert {"cq-micro-startup-subsidy", "cq-micro-startup-loan", "cq-seed-interest-free-credit",
+            "cq-innovation-voucher"} <= eligible  # fmt: skip
+    missing = {e.policy.slug: [c.rule for c in e.missing] for e in view.other_policies}
+    assert missing["sc-researcher-keeps-position"] == ["founder_backgrounds"]
+    assert missing["cq-listing-growth-voucher"] == ["stages"]
+    assert view.engine_used is use_engine
+    assert view.stuck_reasons == []  # just created
+
+
+def test_stuck_startups(app: Flask, db_session: Session) -> None:
+    old = utcnow() - timedelta(days=90)
+    quiet = make_startup(db_session, name="Quiet", created_at=old, updated_at=old)
+    busy = make_startup(db_session, name="Busy", created_at=old, updated_at=old)
+    db_session.add(
+        MatchOutcome(
+            startup_id=busy.id, candidate_kind="mentor", candidate_id=1, outcome="accepted"
+        )
+    )
+    unserved = make_startup(db_session, name="Unserved", services_needed=["pilot_production"])
+    asking = make_startup(db_session, name="Asking")
+    db_session.add(FundingAsk(startup_id=asking.id, round="seed", amount=1000000))
+    answered = make_startup(db_session, name="Answered")
+    db_session.add(FundingAsk(startup_id=answered.id, round="seed", amount=1000000))
+    db_session.add(
+        MatchOutcome(
+            startup_id=answered.id, candidate_kind="investor", candidate_id=1, outcome="meeting"
+        )
+    )
+    db_session.commit()
+    with app.test_request_context():
+        rows = {r.startup.name: r for r in pathway.overview(db_session, locale="en")}
+        reasons = {name: [str(x) for x in r.stuck_reasons] for name, r in rows.items()}
+        stuck_only = {r.startup.name for r in pathway.overview(db_session, stuck_only=True)}
+    assert reasons["Quiet"] == ["No activity for 60 days."]
+    assert reasons["Busy"] == []
+    assert reasons["Unserved"] == [
+        "Needs Pilot and small-batch production but no instrument offers it."
+    ]
+    assert reasons["Asking"] == ["Open funding ask without any investor contact."]
+    assert reasons["Answered"] == []
+    assert stuck_only == {"Quiet", "Unserved", "Asking"}
+    assert isinstance(rows["Busy"].last_activity, datetime)

@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - rows of test data read better one per line
 """What the disclosure lists, the repeated-support flags and near-duplicate profiles."""
 
 from __future__ import annotations

@@ -85,14 +85,14 @@ def test_pathway_page_data(app: Flask, db_session: Session, use_engine: bool) ->
 
 def test_stuck_startups(app: Flask, db_session: Session) -> None:
     old = utcnow() - timedelta(days=90)
-    quiet = make_startup(db_session, name="Quiet", created_at=old, updated_at=old)
+    make_startup(db_session, name="Quiet", created_at=old, updated_at=old)
     busy = make_startup(db_session, name="Busy", created_at=old, updated_at=old)
     db_session.add(
         MatchOutcome(
             startup_id=busy.id, candidate_kind="mentor", candidate_id=1, outcome="accepted"
         )
     )
-    unserved = make_startup(db_session, name="Unserved", services_needed=["pilot_production"])
+    make_startup(db_session, name="Unserved", services_needed=["pilot_production"])
     asking = make_startup(db_session, name="Asking")
     db_session.add(FundingAsk(startup_id=asking.id, round="seed", amount=1000000))
     answered = make_startup(db_session, name="Answered")

@@ -315,17 +315,15 @@ SEED_POLICIES: tuple[dict[str, Any], ...] = (
 )
 
 
-def seed_policies(session: Session, *, publish: bool = True) -> int:
-    """Create or update the seed policies (keyed by slug); returns how many were written.
-
-    A use case of its own: commits once.
-    """
+def apply_seed_policies(session: Session, *, publish: bool = True) -> list[Policy]:
+    """Add or update the seed policies in the caller's transaction (no commit)."""
     existing = {
         p.slug: p
         for p in session.scalars(
             sa.select(Policy).where(Policy.slug.in_([s["slug"] for s in SEED_POLICIES]))
         )
     }
+    out = []
     for spec in SEED_POLICIES:
         values = dict(spec)
         issuer_en, issuer_zh = values.pop("issuer")
@@ -340,5 +338,16 @@ def seed_policies(session: Session, *, publish: bool = True) -> int:
         if publish and not policy.is_published:
             policy.is_published = True
             policy.published_at = utcnow()
+        out.append(policy)
+    return out
+
+
+def seed_policies(session: Session, *, publish: bool = True) -> int:
+    """Create or update the seed policies (keyed by slug); returns how many there are.
+
+    A use case of its own: commits once. Needs no migration and no app (the CLI and the demo
+    call it).
+    """
+    policies = apply_seed_policies(session, publish=publish)
     session.commit()
-    return len(SEED_POLICIES)
+    return len(policies)

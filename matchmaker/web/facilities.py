@@ -1,0 +1,995 @@
+"""Shared facilities: find and book equipment, propose a booking, manage availability,
+approvals and usage, innovation vouchers. Thin views over ``services.bookings*``,
+``services.vouchers``, ``services.utilisation`` and ``services.booking_proposals``."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from matchmaker.extensions import db
+from matchmaker.models import Equipment, Facility, Startup, StartupMember, utcnow
+from matchmaker.models.bookings import Voucher, WaitlistEntry
+from matchmaker.services import (
+    booking_proposals,
+    bookings,
+    bookings_queries,
+    bookings_setup,
+    utilisation,
+    vouchers,
+)
+from matchmaker.services.availability_equipment import (
+    local_today,
+    rules_for,
+    to_local,
+    to_utc,
+)
+from matchmaker.services.calendar import render_ics
+from matchmaker.services.errors import ServiceError
+from matchmaker.web import facilities_forms as forms
+from matchmaker.web.navigation import (
+    DashboardPanel,
+    NavItem,
+    register_nav,
+    register_panels,
+    register_section,
+)
+
+bp = Blueprint("facilities", __name__, url_prefix="/facilities")
+
+STATUS_LABELS = {
+    "pending": _l("Awaiting approval"),
+    "confirmed": _l("Confirmed"),
+    "declined": _l("Declined"),
+    "cancelled": _l("Cancelled"),
+    "completed": _l("Completed"),
+    "no_show": _l("No-show"),
+}
+LEDGER_KINDS = {
+    "issue": _l("Issued"),
+    "hold": _l("Held for a booking"),
+    "release": _l("Returned"),
+    "redeem": _l("Redeemed"),
+}
+
+
+@bp.app_template_global("facility_local")
+def facility_local(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return "" if moment is None else to_local(moment).strftime(fmt)
+
+
+@bp.app_template_global("booking_status_label")
+def booking_status_label(status: str) -> str:
+    return str(STATUS_LABELS.get(status, status))
+
+
+@bp.app_template_global("ledger_kind_label")
+def ledger_kind_label(kind: str) -> str:
+    return str(LEDGER_KINDS.get(kind, kind))
+
+
+def _is_manager() -> bool:
+    return bool(current_user.has_role("facility_manager") or current_user.is_operator)
+
+
+def _require_manager() -> None:
+    if not _is_manager():
+        abort(403)
+
+
+def _my_startups() -> list[Startup]:
+    return list(
+        db.session.scalars(
+            sa.select(Startup)
+            .join(StartupMember)
+            .where(StartupMember.user_id == current_user.id)
+            .order_by(Startup.name)
+        )
+    )
+
+
+def _voucher_choices(startups: list[Startup], category: str | None) -> list[tuple[int, str]]:
+    choices = [(0, _("No voucher"))]
+    for s in startups:
+        for v in vouchers.usable_vouchers(db.session, s.id, category):
+            choices.append(
+                (
+                    v.id,
+                    _(
+                        "%(code)s · balance %(balance)s CNY · %(startup)s",
+                        code=v.code,
+                        balance=v.balance,
+                        startup=s.name,
+                    ),
+                )
+            )
+    return choices
+
+
+def _fail(exc: ServiceError) -> None:
+    flash(str(exc.message), "danger")
+
+
+def _equipment_or_404(equipment_id: int) -> Equipment:
+    equipment = db.session.get(Equipment, equipment_id)
+    if equipment is None:
+        abort(404)
+    return equipment
+
+
+# -- founder: find, calendar, book ------------------------------------------------------------
+
+
+@bp.get("/")
+@login_required
+def index() -> str:
+    text = request.args.get("q", "")
+    category = request.args.get("category", "")
+    facility_id = request.args.get("facility_id", type=int)
+    try:
+        max_price = Decimal(request.args["max_price"]) if request.args.get("max_price") else None
+    except InvalidOperation:
+        max_price = None
+    voucher_only = bool(request.args.get("voucher"))
+    items = bookings_queries.find_equipment(
+        db.session,
+        text=text,
+        category=category,
+        facility_id=facility_id,
+        max_price=max_price,
+        voucher_only=voucher_only,
+    )
+    facilities = db.session.scalars(
+        sa.select(Facility).where(Facility.is_active.is_(True)).order_by(Facility.name)
+    ).all()
+    startups = _my_startups()
+    propose = forms.ProposeForm()
+    propose.startup_id.choices = [(s.id, s.name) for s in startups]
+    return render_template(
+        "facilities/index.html",
+        items=items,
+        facilities=facilities,
+        args=request.args,
+        propose=propose,
+        has_startup=bool(startups),
+    )
+
+
+def _week_start(arg: str | None) -> date:
+    try:
+        day = date.fromisoformat(arg) if arg else local_today()
+    except ValueError:
+        day = local_today()
+    return day - timedelta(days=day.weekday())
+
+
+@bp.get("/equipment/<int:equipment_id>")
+@login_required
+def equipment(equipment_id: int) -> str:
+    eq = _equipment_or_404(equipment_id)
+    week = _week_start(request.args.get("week"))
+    days = bookings_queries.week_calendar(db.session, eq, week)
+    startups = _my_startups()
+    form = forms.BookingForm()
+    form.startup_id.choices = [(s.id, s.name) for s in startups]
+    form.voucher_id.choices = (
+        _voucher_choices(startups, eq.category) if eq.voucher_eligible else [(0, _("No voucher"))]
+    )
+    waitlist = forms.WaitlistForm()
+    waitlist.startup_id.choices = form.startup_id.choices
+    if request.args.get("day"):
+        try:
+            form.day.data = date.fromisoformat(request.args["day"])
+            form.start.data = datetime.strptime(request.args.get("start", "09:00"), "%H:%M").time()
+        except ValueError:
+            pass
+    return render_template(
+        "facilities/equipment.html",
+        equipment=eq,
+        rules=rules_for(db.session, eq.id),
+        days=days,
+        week=week,
+        prev_week=week - timedelta(days=7),
+        next_week=week + timedelta(days=7),
+        form=form,
+        waitlist=waitlist,
+        has_startup=bool(startups),
+        can_manage=bookings.can_manage(current_user, eq),
+    )
+
+
+def _slot_from(form: Any) -> tuple[datetime, datetime]:
+    start = to_utc(datetime.combine(form.day.data, form.start.data))
+    return start, start + timedelta(minutes=int(form.minutes.data))
+
+
+@bp.post("/equipment/<int:equipment_id>/book")
+@login_required
+def book(equipment_id: int) -> WerkzeugResponse | str:
+    eq = _equipment_or_404(equipment_id)
+    startups = _my_startups()
+    form = forms.BookingForm()
+    form.startup_id.choices = [(s.id, s.name) for s in startups]
+    form.voucher_id.choices = _voucher_choices(startups, eq.category)
+    back = redirect(url_for(".equipment", equipment_id=equipment_id))
+    if not form.validate_on_submit():
+        for name, errors in form.errors.items():
+            for error in errors:
+                flash(f"{form[name].label.text}: {error}", "danger")
+        return back
+    starts_at, ends_at = _slot_from(form)
+    weeks = form.weeks.data or 1
+    try:
+        if weeks > 1:
+            report = bookings.create_series(
+                db.session,
+                current_user,
+                equipment_id=equipment_id,
+                startup_id=form.startup_id.data,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                weeks=weeks,
+                purpose=form.purpose.data or "",
+                voucher_id=form.voucher_id.data or None,
+            )
+            return render_template("facilities/series_report.html", equipment=eq, report=report)
+        booking = bookings.create_booking(
+            db.session,
+            current_user,
+            equipment_id=equipment_id,
+            startup_id=form.startup_id.data,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            purpose=form.purpose.data or "",
+            voucher_id=form.voucher_id.data or None,
+        )
+    except ServiceError as exc:
+        _fail(exc)
+        return back
+    if booking.status == "confirmed":
+        flash(_("Booked: your slot is confirmed."), "success")
+    else:
+        flash(_("Requested: the facility will approve or decline your booking."), "info")
+    return redirect(url_for(".booking", booking_id=booking.id))
+
+
+@bp.post("/equipment/<int:equipment_id>/waitlist")
+@login_required
+def join_waitlist(equipment_id: int) -> WerkzeugResponse:
+    _equipment_or_404(equipment_id)
+    form = forms.WaitlistForm()
+    form.startup_id.choices = [(s.id, s.name) for s in _my_startups()]
+    if form.validate_on_submit():
+        starts_at, ends_at = _slot_from(form)
+        try:
+            bookings.join_waitlist(
+                db.session,
+                current_user,
+                equipment_id=equipment_id,
+                startup_id=form.startup_id.data,
+                starts_at=starts_at,
+                ends_at=ends_at,
+            )
+            flash(_("You are on the waitlist; we will notify you if the slot frees."), "success")
+        except ServiceError as exc:
+            _fail(exc)
+    else:
+        flash(_("Please choose a date, a start time and a length."), "danger")
+    return redirect(url_for(".equipment", equipment_id=equipment_id))
+
+
+@bp.get("/equipment/<int:equipment_id>/calendar.ics")
+def equipment_feed(equipment_id: int) -> Response:
+    eq = _equipment_or_404(equipment_id)
+    events = bookings_queries.equipment_feed_events(db.session, equipment_id)
+    return Response(render_ics(events, name=eq.name), mimetype="text/calendar")
+
+
+@bp.route("/propose", methods=["GET", "POST"])
+@login_required
+def propose() -> str:
+    startups = _my_startups()
+    form = forms.ProposeForm()
+    form.startup_id.choices = [(s.id, s.name) for s in startups]
+    proposals = None
+    need = None
+    if form.validate_on_submit():
+        need = booking_proposals.parse_need(form.need.data or "")
+        try:
+            proposals = booking_proposals.propose_bookings(
+                db.session,
+                current_user,
+                form.startup_id.data,
+                need,
+                category=form.category.data or None,
+            )
+        except ServiceError as exc:
+            _fail(exc)
+    from matchmaker.web.reasons import reason_texts
+
+    return render_template(
+        "facilities/propose.html",
+        form=form,
+        need=need,
+        proposals=proposals,
+        reason_texts=reason_texts,
+        voucher_choices={
+            p.equipment.id: _voucher_choices(startups, p.equipment.category)
+            for p in proposals or []
+            if p.equipment.voucher_eligible
+        },
+        has_startup=bool(startups),
+        csrf_form=forms.EmptyForm(),
+    )
+
+
+# -- bookings -------------------------------------------------------------------------------
+
+
+@bp.get("/bookings")
+@login_required
+def my_bookings() -> str:
+    return render_template(
+        "facilities/my_bookings.html",
+        bookings=bookings_queries.founder_bookings(db.session, current_user),
+        waitlist=bookings_queries.founder_waitlist(db.session, current_user),
+        csrf_form=forms.EmptyForm(),
+    )
+
+
+def _visible_booking(booking_id: int) -> Any:
+    booking = bookings_queries.booking_detail(db.session, booking_id)
+    if booking is None:
+        abort(404)
+    member = any(m.user_id == current_user.id for m in booking.startup.members)
+    if not (member or bookings.can_manage(current_user, booking.equipment)):
+        abort(404)
+    return booking
+
+
+@bp.get("/bookings/<int:booking_id>")
+@login_required
+def booking(booking_id: int) -> str:
+    b = _visible_booking(booking_id)
+    return render_template(
+        "facilities/booking.html",
+        booking=b,
+        can_manage=bookings.can_manage(current_user, b.equipment),
+        csrf_form=forms.EmptyForm(),
+        decline_form=forms.DeclineForm(),
+        usage_form=forms.UsageForm(actual_minutes=b.minutes),
+    )
+
+
+@bp.get("/bookings/<int:booking_id>.ics")
+@login_required
+def booking_ics(booking_id: int) -> Response:
+    b = _visible_booking(booking_id)
+    return Response(
+        render_ics([bookings_queries.booking_event(b)], name=b.equipment.name),
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f"attachment; filename=booking-{b.id}.ics"},
+    )
+
+
+def _booking_action(booking_id: int, action: Any, done: str) -> WerkzeugResponse:
+    if not forms.EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        action()
+        flash(done, "success")
+    except ServiceError as exc:
+        if exc.status == 404:
+            abort(404)
+        _fail(exc)
+    target = request.form.get("next")
+    if target and target.startswith("/facilities/") and not target.startswith("//"):
+        return redirect(target)
+    return redirect(url_for(".booking", booking_id=booking_id))
+
+
+@bp.post("/bookings/<int:booking_id>/cancel")
+@login_required
+def cancel(booking_id: int) -> WerkzeugResponse:
+    return _booking_action(
+        booking_id,
+        lambda: bookings.cancel_booking(db.session, current_user, booking_id),
+        _("The booking is cancelled."),
+    )
+
+
+@bp.post("/bookings/<int:booking_id>/approve")
+@login_required
+def approve(booking_id: int) -> WerkzeugResponse:
+    return _booking_action(
+        booking_id,
+        lambda: bookings.approve_booking(db.session, current_user, booking_id),
+        _("The booking is approved."),
+    )
+
+
+@bp.post("/bookings/<int:booking_id>/decline")
+@login_required
+def decline(booking_id: int) -> WerkzeugResponse:
+    form = forms.DeclineForm()
+    if not form.validate_on_submit():
+        flash(_("Please give the founder a reason."), "danger")
+        return redirect(url_for(".booking", booking_id=booking_id))
+    return _booking_action(
+        booking_id,
+        lambda: bookings.decline_booking(
+            db.session, current_user, booking_id, form.reason.data or ""
+        ),
+        _("The booking is declined."),
+    )
+
+
+@bp.post("/bookings/<int:booking_id>/check-in")
+@login_required
+def check_in(booking_id: int) -> WerkzeugResponse:
+    return _booking_action(
+        booking_id,
+        lambda: bookings.check_in(db.session, current_user, booking_id),
+        _("Checked in."),
+    )
+
+
+@bp.post("/bookings/<int:booking_id>/usage")
+@login_required
+def record_usage(booking_id: int) -> WerkzeugResponse:
+    form = forms.UsageForm()
+    if not form.validate_on_submit():
+        flash(_("Enter the minutes used (1 to 1440)."), "danger")
+        return redirect(url_for(".booking", booking_id=booking_id))
+    return _booking_action(
+        booking_id,
+        lambda: bookings.record_usage(
+            db.session, current_user, booking_id, form.actual_minutes.data or 0
+        ),
+        _("Usage recorded; the booking is completed."),
+    )
+
+
+@bp.post("/bookings/<int:booking_id>/no-show")
+@login_required
+def no_show(booking_id: int) -> WerkzeugResponse:
+    return _booking_action(
+        booking_id,
+        lambda: bookings.mark_no_show(db.session, current_user, booking_id),
+        _("Marked as a no-show."),
+    )
+
+
+@bp.get("/waitlist/<int:entry_id>")
+@login_required
+def waitlist_offer(entry_id: int) -> str:
+    entry = db.session.get(WaitlistEntry, entry_id)
+    if entry is None or entry.user_id != current_user.id:
+        abort(404)
+    startups = _my_startups()
+    return render_template(
+        "facilities/waitlist_offer.html",
+        entry=entry,
+        voucher_choices=_voucher_choices(startups, entry.equipment.category),
+        csrf_form=forms.EmptyForm(),
+    )
+
+
+@bp.post("/waitlist/<int:entry_id>/accept")
+@login_required
+def accept_offer(entry_id: int) -> WerkzeugResponse:
+    if not forms.EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        b = bookings.accept_offer(
+            db.session,
+            current_user,
+            entry_id,
+            voucher_id=request.form.get("voucher_id", type=int) or None,
+        )
+    except ServiceError as exc:
+        if exc.status == 404:
+            abort(404)
+        _fail(exc)
+        return redirect(url_for(".my_bookings"))
+    flash(_("Booked: your slot is confirmed."), "success")
+    return redirect(url_for(".booking", booking_id=b.id))
+
+
+@bp.post("/waitlist/<int:entry_id>/leave")
+@login_required
+def leave_waitlist(entry_id: int) -> WerkzeugResponse:
+    if not forms.EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        bookings.leave_waitlist(db.session, current_user, entry_id)
+    except ServiceError:
+        abort(404)
+    flash(_("You left the waitlist."), "info")
+    return redirect(url_for(".my_bookings"))
+
+
+# -- managers ---------------------------------------------------------------------------------
+
+
+@bp.get("/manage")
+@login_required
+def manage() -> str:
+    _require_manager()
+    return render_template(
+        "facilities/manage.html",
+        facilities=bookings_setup.managed_facilities(db.session, current_user),
+        inbox=bookings_queries.manager_inbox(db.session, current_user),
+        csrf_form=forms.EmptyForm(),
+        decline_form=forms.DeclineForm(),
+    )
+
+
+def _rules_form(eq: Equipment) -> forms.RulesForm:
+    rules = rules_for(db.session, eq.id)
+    form = forms.RulesForm(
+        booking_mode=eq.booking_mode,
+        training_required=eq.training_required,
+        min_minutes=rules.min_minutes,
+        max_minutes=rules.max_minutes,
+        granularity_minutes=rules.granularity_minutes,
+        buffer_minutes=rules.buffer_minutes,
+        lead_time_minutes=rules.lead_time_minutes,
+        horizon_days=rules.horizon_days,
+        weekly_quota_hours=rules.weekly_quota_hours,
+        cancel_notice_hours=rules.cancel_notice_hours,
+    )
+    return form
+
+
+def _render_setup(eq: Equipment, **form_overrides: Any) -> str:
+    values = {
+        "window_form": forms.WindowForm(formdata=None),
+        "exception_form": forms.ExceptionForm(formdata=None),
+        "rules_form": _rules_form(eq) if "rules_form" not in form_overrides else None,
+        "training_form": forms.TrainingForm(formdata=None),
+    }
+    values.update(form_overrides)
+    return render_template(
+        "facilities/setup.html",
+        equipment=eq,
+        csrf_form=forms.EmptyForm(),
+        **bookings_setup.setup_view(db.session, eq.id),
+        **values,
+    )
+
+
+@bp.get("/manage/equipment/<int:equipment_id>")
+@login_required
+def setup(equipment_id: int) -> str:
+    eq = bookings_setup.managed_equipment(db.session, current_user, equipment_id)
+    return _render_setup(eq)
+
+
+@bp.post("/manage/equipment/<int:equipment_id>/windows")
+@login_required
+def add_window(equipment_id: int) -> WerkzeugResponse | tuple[str, int]:
+    eq = bookings_setup.managed_equipment(db.session, current_user, equipment_id)
+    form = forms.WindowForm()
+    if not form.validate_on_submit():
+        return _render_setup(eq, window_form=form), 422
+    try:
+        bookings_setup.add_weekly_window(
+            db.session, current_user, equipment_id, [int(d) for d in form.weekdays.data or []],
+            form.start_time.data, form.end_time.data,
+        )  # fmt: skip
+    except ServiceError as exc:
+        form.end_time.errors = [str(exc.message)]
+        return _render_setup(eq, window_form=form), 422
+    flash(_("Weekly availability published."), "success")
+    return redirect(url_for(".setup", equipment_id=equipment_id))
+
+
+@bp.post("/manage/windows/<int:window_id>/delete")
+@login_required
+def delete_window(window_id: int) -> WerkzeugResponse:
+    from matchmaker.models.bookings import AvailabilityWindow
+
+    window = db.session.get(AvailabilityWindow, window_id)
+    if window is None or not forms.EmptyForm().validate_on_submit():
+        abort(404)
+    equipment_id = window.equipment_id
+    bookings_setup.delete_window(db.session, current_user, window_id)
+    flash(_("Window removed."), "info")
+    return redirect(url_for(".setup", equipment_id=equipment_id))
+
+
+@bp.post("/manage/equipment/<int:equipment_id>/exceptions")
+@login_required
+def add_exception(equipment_id: int) -> WerkzeugResponse | tuple[str, int]:
+    eq = bookings_setup.managed_equipment(db.session, current_user, equipment_id)
+    form = forms.ExceptionForm()
+    if not form.validate_on_submit():
+        return _render_setup(eq, exception_form=form), 422
+    starts_at = to_utc(datetime.combine(form.day.data, form.start_time.data))
+    ends_at = to_utc(datetime.combine(form.end_day.data or form.day.data, form.end_time.data))
+    try:
+        bookings_setup.add_exception(
+            db.session, current_user, equipment_id, kind=form.kind.data or "blackout",
+            starts_at=starts_at, ends_at=ends_at, note=form.note.data or "",
+        )  # fmt: skip
+    except ServiceError as exc:
+        form.end_time.errors = [str(exc.message)]
+        return _render_setup(eq, exception_form=form), 422
+    flash(_("Saved."), "success")
+    return redirect(url_for(".setup", equipment_id=equipment_id))
+
+
+@bp.post("/manage/exceptions/<int:exception_id>/delete")
+@login_required
+def delete_exception(exception_id: int) -> WerkzeugResponse:
+    from matchmaker.models.bookings import AvailabilityException
+
+    row = db.session.get(AvailabilityException, exception_id)
+    if row is None or not forms.EmptyForm().validate_on_submit():
+        abort(404)
+    equipment_id = row.equipment_id
+    bookings_setup.delete_exception(db.session, current_user, exception_id)
+    flash(_("Removed."), "info")
+    return redirect(url_for(".setup", equipment_id=equipment_id))
+
+
+@bp.post("/manage/equipment/<int:equipment_id>/rules")
+@login_required
+def save_rules(equipment_id: int) -> WerkzeugResponse | tuple[str, int]:
+    eq = bookings_setup.managed_equipment(db.session, current_user, equipment_id)
+    form = forms.RulesForm()
+    if not form.validate_on_submit():
+        return _render_setup(eq, rules_form=form), 422
+    try:
+        bookings_setup.save_rules(
+            db.session,
+            current_user,
+            equipment_id,
+            min_minutes=form.min_minutes.data or 0,
+            max_minutes=form.max_minutes.data or 0,
+            granularity_minutes=form.granularity_minutes.data or 0,
+            buffer_minutes=form.buffer_minutes.data or 0,
+            lead_time_minutes=form.lead_time_minutes.data or 0,
+            horizon_days=form.horizon_days.data or 0,
+            weekly_quota_hours=form.weekly_quota_hours.data,
+            cancel_notice_hours=form.cancel_notice_hours.data or 0,
+            booking_mode=form.booking_mode.data or "instant",
+            training_required=bool(form.training_required.data),
+        )
+    except ServiceError as exc:
+        field = getattr(form, exc.field or "", None) or form.min_minutes
+        field.errors = [str(exc.message)]
+        db.session.rollback()
+        return _render_setup(eq, rules_form=form), 422
+    flash(_("Booking rules saved."), "success")
+    return redirect(url_for(".setup", equipment_id=equipment_id))
+
+
+@bp.post("/manage/equipment/<int:equipment_id>/trainings")
+@login_required
+def grant_training(equipment_id: int) -> WerkzeugResponse | tuple[str, int]:
+    eq = bookings_setup.managed_equipment(db.session, current_user, equipment_id)
+    form = forms.TrainingForm()
+    if not form.validate_on_submit():
+        return _render_setup(eq, training_form=form), 422
+    try:
+        bookings_setup.grant_training(
+            db.session,
+            current_user,
+            equipment_id,
+            form.email.data or "",
+            form.valid_until.data,
+        )
+    except ServiceError as exc:
+        form.email.errors = [str(exc.message)]
+        return _render_setup(eq, training_form=form), 422
+    flash(_("Training recorded."), "success")
+    return redirect(url_for(".setup", equipment_id=equipment_id))
+
+
+@bp.post("/manage/trainings/<int:training_id>/delete")
+@login_required
+def revoke_training(training_id: int) -> WerkzeugResponse:
+    from matchmaker.models.bookings import EquipmentTraining
+
+    row = db.session.get(EquipmentTraining, training_id)
+    if row is None or not forms.EmptyForm().validate_on_submit():
+        abort(404)
+    equipment_id = row.equipment_id
+    bookings_setup.revoke_training(db.session, current_user, training_id)
+    flash(_("Removed."), "info")
+    return redirect(url_for(".setup", equipment_id=equipment_id))
+
+
+@bp.get("/manage/usage")
+@login_required
+def usage() -> str | Response:
+    _require_manager()
+    facilities = bookings_setup.managed_facilities(db.session, current_user)
+    form = forms.UsageFilterForm(request.args)
+    form.facility_id.choices = [(0, _("All my facilities"))] + [(f.id, f.name) for f in facilities]
+    all_equipment = [e for f in facilities for e in f.equipment]
+    form.equipment_id.choices = [(0, _("All instruments"))] + [
+        (e.id, f"{e.name} · {e.facility.name}") for e in all_equipment
+    ]
+    form.validate()
+    today = local_today()
+    first = form.first.data or today - timedelta(days=30)
+    last = form.last.data or today + timedelta(days=30)
+    if last < first:
+        first, last = last, first
+    if (last - first).days > 366 * 2:
+        last = first + timedelta(days=366 * 2)
+    selected = [
+        e
+        for e in all_equipment
+        if (not form.facility_id.data or e.facility_id == form.facility_id.data)
+        and (not form.equipment_id.data or e.id == form.equipment_id.data)
+    ]
+    report = utilisation.usage_report(db.session, selected, first, last)
+    fmt = request.args.get("format")
+    filename = f"utilisation-{first.isoformat()}-{last.isoformat()}"
+    if fmt == "csv":
+        return Response(
+            utilisation.report_csv(report),
+            mimetype="text/csv",
+            headers={"Content-Disposition": f"attachment; filename={filename}.csv"},
+        )
+    if fmt == "xlsx":
+        return Response(
+            utilisation.report_xlsx(report),
+            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f"attachment; filename={filename}.xlsx"},
+        )
+    chart = {
+        "labels": [d.isoformat() for d in report.days],
+        "datasets": [
+            {"label": _("Hours open"), "data": report.daily_open},
+            {"label": _("Hours booked"), "data": report.daily_booked},
+            {"label": _("Hours used"), "data": report.daily_used},
+        ],
+    }
+    query = {k: v for k, v in request.args.items() if k != "format"}
+    query.update(first=first.isoformat(), last=last.isoformat())
+    return render_template(
+        "facilities/usage.html",
+        form=form,
+        report=report,
+        chart_json=json.dumps(chart, ensure_ascii=False).replace("</", "<\\/"),
+        query=query,
+    )
+
+
+# -- vouchers ---------------------------------------------------------------------------------
+
+
+def _ledger_response(lines: list[vouchers.LedgerLine], name: str) -> Response | None:
+    fmt = request.args.get("format")
+    if fmt == "csv":
+        return Response(
+            vouchers.ledger_csv(lines),
+            mimetype="text/csv",
+            headers={"Content-Disposition": f"attachment; filename={name}.csv"},
+        )
+    if fmt == "xlsx":
+        return Response(
+            vouchers.ledger_xlsx(lines),
+            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f"attachment; filename={name}.xlsx"},
+        )
+    return None
+
+
+@bp.get("/vouchers")
+@login_required
+def voucher_list() -> str:
+    if current_user.is_operator:
+        rows = db.session.scalars(
+            sa.select(Voucher).order_by(Voucher.created_at.desc()).limit(500)
+        ).all()
+    else:
+        ids = [s.id for s in _my_startups()]
+        rows = db.session.scalars(
+            sa.select(Voucher).where(Voucher.startup_id.in_(ids)).order_by(Voucher.id)
+        ).all()
+    startups = {
+        s.id: s
+        for s in db.session.scalars(
+            sa.select(Startup).where(Startup.id.in_({v.startup_id for v in rows}))
+        )
+    }
+    return render_template(
+        "facilities/vouchers.html",
+        vouchers=rows,
+        startups=startups,
+        my_startups=_my_startups(),
+        managed=bookings_setup.managed_facilities(db.session, current_user)
+        if _is_manager()
+        else [],
+    )
+
+
+@bp.route("/vouchers/issue", methods=["GET", "POST"])
+@login_required
+def issue_voucher() -> str | WerkzeugResponse:
+    if not current_user.is_operator:
+        abort(403)
+    form = forms.VoucherForm()
+    form.startup_id.choices = [
+        (s.id, s.name)
+        for s in db.session.scalars(
+            sa.select(Startup).where(Startup.is_active.is_(True)).order_by(Startup.name)
+        )
+    ]
+    if request.method == "GET":
+        form.valid_from.data = local_today()
+        form.valid_until.data = local_today() + timedelta(days=365)
+    if form.validate_on_submit():
+        try:
+            voucher = vouchers.issue_voucher(
+                db.session,
+                current_user,
+                startup_id=form.startup_id.data,
+                amount=form.amount.data,
+                valid_from=form.valid_from.data,
+                valid_until=form.valid_until.data,
+                categories=form.categories.data or [],
+                note=form.note.data or "",
+            )
+        except ServiceError as exc:
+            field = getattr(form, exc.field or "", None) or form.amount
+            field.errors = [*field.errors, str(exc.message)]
+        else:
+            flash(_("Voucher %(code)s issued.", code=voucher.code), "success")
+            return redirect(url_for(".voucher_list"))
+    return render_template("facilities/issue_voucher.html", form=form), (
+        422 if form.errors else 200
+    )  # type: ignore[return-value]
+
+
+@bp.get("/vouchers/startup/<int:startup_id>")
+@login_required
+def startup_ledger(startup_id: int) -> str | Response:
+    startup = db.session.get(Startup, startup_id)
+    if startup is None:
+        abort(404)
+    if not (current_user.is_operator or startup.has_member(current_user)):
+        abort(404)
+    lines = vouchers.startup_ledger(db.session, startup_id)
+    exported = _ledger_response(lines, f"vouchers-startup-{startup_id}")
+    if exported is not None:
+        return exported
+    return render_template(
+        "facilities/ledger.html",
+        title=_("Voucher ledger of %(name)s", name=startup.name),
+        lines=lines,
+        vouchers=vouchers.startup_vouchers(db.session, startup_id),
+        endpoint=".startup_ledger",
+        args={"startup_id": startup_id},
+    )
+
+
+@bp.get("/vouchers/facility/<int:facility_id>")
+@login_required
+def facility_ledger(facility_id: int) -> str | Response:
+    facility = db.session.get(Facility, facility_id)
+    if facility is None:
+        abort(404)
+    if not (current_user.is_operator or facility.has_manager(current_user)):
+        abort(404)
+    lines = vouchers.facility_ledger(db.session, facility_id)
+    exported = _ledger_response(lines, f"vouchers-facility-{facility_id}")
+    if exported is not None:
+        return exported
+    return render_template(
+        "facilities/ledger.html",
+        title=_("Voucher ledger of %(name)s", name=facility.name),
+        lines=lines,
+        vouchers=[],
+        endpoint=".facility_ledger",
+        args={"facility_id": facility_id},
+    )
+
+
+# -- navigation, dashboard panels, detail sections ------------------------------------------
+
+
+def _nav(user: Any) -> list[NavItem]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    items = []
+    if user.has_role("founder"):
+        items.append(NavItem(url_for("facilities.index"), str(_("Book equipment"))))
+    if user.has_role("facility_manager") or user.is_operator:
+        items.append(NavItem(url_for("facilities.manage"), str(_("Facility bookings"))))
+    if user.is_operator:
+        items.append(NavItem(url_for("facilities.voucher_list"), str(_("Innovation vouchers"))))
+    return items
+
+
+def _panels(user: Any) -> list[DashboardPanel]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    panels = []
+    if user.has_role("founder"):
+        upcoming = [
+            b
+            for b in bookings_queries.founder_bookings(db.session, user)
+            if b.status in ("pending", "confirmed") and b.ends_at > utcnow()
+        ][::-1][:5]
+        startup_ids = [
+            m.startup_id
+            for m in db.session.scalars(
+                sa.select(StartupMember).where(StartupMember.user_id == user.id)
+            )
+        ]
+        balance = db.session.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(Voucher.balance), 0)).where(
+                Voucher.startup_id.in_(startup_ids), Voucher.valid_until >= local_today()
+            )
+        )
+        panels.append(
+            DashboardPanel(
+                "facilities/_founder_panel.html",
+                {"upcoming": upcoming, "balance": balance, "startup_ids": startup_ids},
+                order=60,
+            )
+        )
+    if user.has_role("facility_manager"):
+        inbox = bookings_queries.manager_inbox(db.session, user)
+        panels.append(DashboardPanel("facilities/_manager_panel.html", {"inbox": inbox}, order=60))
+    return panels
+
+
+def _equipment_section(entity: Any, user: Any) -> list[DashboardPanel]:
+    if not isinstance(entity, Equipment):
+        return []
+    week = _week_start(None)
+    days = bookings_queries.week_calendar(db.session, entity, week)
+    return [
+        DashboardPanel(
+            "facilities/_equipment_section.html",
+            {"equipment": entity, "days": days, "rules": rules_for(db.session, entity.id)},
+            order=40,
+        )
+    ]
+
+
+def _facility_section(entity: Any, user: Any) -> list[DashboardPanel]:
+    if not isinstance(entity, Facility):
+        return []
+    manager = getattr(user, "is_authenticated", False) and (
+        user.is_operator or entity.has_manager(user)
+    )
+    return [
+        DashboardPanel(
+            "facilities/_facility_section.html",
+            {"facility": entity, "manager": manager},
+            order=40,
+        )
+    ]
+
+
+register_nav(_nav)
+register_panels(_panels)
+register_section("equipment", _equipment_section)
+register_section("facility", _facility_section)

@@ -103,7 +103,7 @@ def test_stuck_startups(app: Flask, db_session: Session) -> None:
         )
     )
     db_session.commit()
-    with app.test_request_context():
+    with app.test_request_context(headers={"Accept-Language": "en"}):
         rows = {r.startup.name: r for r in pathway.overview(db_session, locale="en")}
         reasons = {name: [str(x) for x in r.stuck_reasons] for name, r in rows.items()}
         stuck_only = {r.startup.name for r in pathway.overview(db_session, stuck_only=True)}

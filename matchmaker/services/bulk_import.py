@@ -65,7 +65,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("capacity_per_month", _l("Sessions a month"), kind="int"),
     ),
     "investor": (
-        Column("name", _l("Name"), True, max_length=160),
+        Column("name", _l("Organisation name"), True, max_length=160),
         Column("type", _l("Investor type"), True, "code", vocab.INVESTOR_TYPES),
         Column("thesis", _l("Thesis"), max_length=5000),
         Column("sectors", _l("Sectors"), kind="codes", vocabulary=vocab.SECTORS),
@@ -73,13 +73,15 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("ticket_min", _l("Minimum ticket"), kind="money"),
         Column("ticket_max", _l("Maximum ticket"), kind="money"),
         Column("currency", _l("Currency"), kind="code", vocabulary=vocab.CURRENCIES),
-        Column("instruments", _l("Instruments"), kind="codes", vocabulary=vocab.INSTRUMENTS),
+        Column(
+            "instruments", _l("Investment instruments"), kind="codes", vocabulary=vocab.INSTRUMENTS
+        ),
         Column("regions", _l("Regions"), kind="places"),
         Column("location", _l("Location"), max_length=120),
         Column("website", _l("Website"), max_length=200),
     ),
     "facility": (
-        Column("name", _l("Name"), True, max_length=160),
+        Column("name", _l("Organisation name"), True, max_length=160),
         Column("kind", _l("Facility kind"), True, "code", vocab.FACILITY_KINDS),
         Column("description", _l("Description"), max_length=5000),
         Column("address", _l("Address"), max_length=255),
@@ -89,7 +91,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
     ),
     "equipment": (
         Column("facility", _l("Facility"), True, "facility"),
-        Column("name", _l("Name"), True, max_length=160),
+        Column("name", _l("Instrument name"), True, max_length=160),
         Column("category", _l("Category"), True, "code", vocab.EQUIPMENT_CATEGORIES),
         Column("model_specs", _l("Model and specifications"), max_length=255),
         Column("description", _l("Description"), max_length=5000),

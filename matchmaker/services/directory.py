@@ -96,7 +96,9 @@ def paginate(
     return Page(items=items, number=number, pages=pages, total=total)
 
 
-def _where(stmt: sa.Select[Any], *conditions: sa.ColumnElement[bool] | None) -> sa.Select[Any]:
+def _where(
+    stmt: sa.Select[Any], *conditions: sa.ColumnExpressionArgument[bool] | None
+) -> sa.Select[Any]:
     real = [c for c in conditions if c is not None]
     return stmt.where(*real) if real else stmt
 

@@ -42,7 +42,9 @@ def list_users(
     """Accounts matching a keyword (name or e-mail), a role and a status (active/suspended)."""
     _need_operator(actor)
     stmt = sa.select(User)
-    conditions = [keyword_condition(q, User.display_name, User.email)]
+    conditions: list[sa.ColumnExpressionArgument[bool] | None] = [
+        keyword_condition(q, User.display_name, User.email)
+    ]
     if role:
         if role not in vocab.ROLES:
             raise Invalid(_l("Choose a value from the list."), field="role")

@@ -261,16 +261,22 @@ def mentor_profile_of(session: Session, user: User) -> MentorProfile | None:
     return session.scalar(sa.select(MentorProfile).where(MentorProfile.user_id == user.id))
 
 
+def editable_mentor(session: Session, actor: User, mentor_id: int) -> MentorProfile:
+    mentor = session.get(MentorProfile, mentor_id)
+    if mentor is None:
+        raise NotFound(_l("No such mentor."))
+    if not (actor.is_operator or mentor.user_id == actor.id):
+        raise Forbidden(_l("You can only edit your own mentor profile."))
+    return mentor
+
+
 def save_mentor_profile(
     session: Session, actor: User, values: Mapping[str, Any], *, mentor_id: int | None = None
 ) -> MentorProfile:
     """Create or update a mentor profile: one's own, or (operators) the one ``mentor_id``."""
+    mentor: MentorProfile | None
     if mentor_id is not None:
-        mentor = session.get(MentorProfile, mentor_id)
-        if mentor is None:
-            raise NotFound(_l("No such mentor."))
-        if not (actor.is_operator or mentor.user_id == actor.id):
-            raise Forbidden(_l("You can only edit your own mentor profile."))
+        mentor = editable_mentor(session, actor, mentor_id)
     else:
         _need_role(actor, "mentor")
         mentor = mentor_profile_of(session, actor)

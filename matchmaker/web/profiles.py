@@ -148,6 +148,25 @@ def edit_mentor() -> str | Response:
     return render_template("profiles/mentor_form.html", form=form, mentor=mentor)
 
 
+@bp.route("/mentors/<int:mentor_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_mentor_profile(mentor_id: int) -> str | Response:
+    """Operators (or the mentor) edit a given mentor profile."""
+    mentor = service.editable_mentor(db.session, current_user, mentor_id)
+    form = MentorForm(obj=mentor)
+    if form.validate_on_submit():
+        values = form_values(form, service.MENTOR_FIELDS)
+        if _attempt(
+            form,
+            lambda: service.save_mentor_profile(
+                db.session, current_user, values, mentor_id=mentor_id
+            ),
+        ):
+            _saved()
+            return redirect(url_for("directory.mentor", mentor_id=mentor_id))
+    return render_template("profiles/mentor_form.html", form=form, mentor=mentor)
+
+
 # --- investors ----------------------------------------------------------------------------
 
 

@@ -92,6 +92,7 @@ def _startup_form(**overrides: Any) -> dict[str, Any]:
         "/me/facilities/1/equipment/new",
         "/me/equipment/1/edit",
         "/me/portfolio/1/edit",
+        "/me/mentors/1/edit",
     ],
 )
 def test_anonymous_is_sent_to_login(client: FlaskClient, path: str) -> None:
@@ -697,3 +698,24 @@ def test_forms_render_in_chinese(client: FlaskClient, auth: Any, db_session: Ses
         response = client.get(path)
         assert response.status_code == 200, path
         assert text in response.get_data(as_text=True), path
+
+
+def test_operator_edits_a_mentor_profile(
+    client: FlaskClient, auth: Any, db_session: Session
+) -> None:
+    mentor = make_mentor(db_session, headline="Old headline")
+    make_user(db_session, "mentor", email="m@example.com")
+    make_user(db_session, "operator", email="op@example.com")
+    url = f"/me/mentors/{mentor.id}/edit"
+    auth.login("m@example.com")
+    assert client.get(url).status_code == 403
+    assert client.post(url, data=MENTOR_FORM).status_code == 403
+    auth.logout()
+    auth.login("op@example.com")
+    assert f'href="{url}"' in client.get(f"/mentors/{mentor.id}").get_data(as_text=True)
+    assert client.post(url, data={**MENTOR_FORM, "capacity_per_month": "99"}).status_code == 200
+    assert client.post(url, data={**MENTOR_FORM, "headline": "Fixed"}).status_code == 302
+    assert client.get("/me/mentors/9999/edit").status_code == 404
+    db_session.rollback()  # end the read snapshot
+    assert db_session.get(MentorProfile, mentor.id).headline == "Fixed"
+    assert _count(db_session, MentorProfile) == 1

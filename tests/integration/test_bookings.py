@@ -27,7 +27,7 @@ from tests.factories import make_equipment, make_facility, make_startup, make_us
 
 @pytest.fixture(name="ctx")
 def ctx_fixture(app: Flask) -> Iterator[None]:
-    with app.test_request_context():
+    with app.test_request_context(headers={"Accept-Language": "en"}):
         yield
 
 

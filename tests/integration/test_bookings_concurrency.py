@@ -38,7 +38,10 @@ def _race(app: Flask, database_url: str, attempts: list[dict[str, object]]) -> l
     def worker(i: int, kwargs: dict[str, object]) -> None:
         engine = make_engine(database_url)
         try:
-            with app.test_request_context(), Session(engine) as session:
+            with (
+                app.test_request_context(headers={"Accept-Language": "en"}),
+                Session(engine) as session,
+            ):
                 user = session.get(type(kwargs["user"]), kwargs["user"].id)  # type: ignore[attr-defined]
                 args = {k: v for k, v in kwargs.items() if k != "user"}
                 barrier.wait()
@@ -151,7 +154,7 @@ def test_voucher_is_never_overspent_under_concurrent_bookings(
     equipment_id, people = _arrange(db_session, 1)
     user, startup_id = people[0]
     operator = make_user(db_session, "operator")
-    with app.test_request_context():
+    with app.test_request_context(headers={"Accept-Language": "en"}):
         voucher = vouchers.issue_voucher(
             db_session,
             operator,

@@ -66,8 +66,8 @@ def map_round(raw: str | None) -> str | None:
     return None
 
 
-def _year(text: str | None) -> int | None:
-    m = re.search(r"(19|20)\d\d", text or "")
+def _year(text: Any) -> int | None:
+    m = re.search(r"(19|20)\d\d", str(text or ""))
     return int(m.group(0)) if m else None
 
 
@@ -84,6 +84,8 @@ def _cut(text: Any, n: int) -> str:
 
 
 def _codes(values: Any) -> list[str]:
+    if isinstance(values, str):  # "a, b" instead of ["a", "b"]
+        values = re.split(r"[,;|，、]", values)
     out = []
     for v in values or ():
         code = _cut(v, 60).replace("|", "/")

@@ -9,12 +9,13 @@ investor is pitched twice for the same ask.
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -39,6 +40,23 @@ from matchmaker.services.pitch_decks import StagedDeck, remove_deck
 log = logging.getLogger(__name__)
 
 DEFAULT_PITCHES_PER_WEEK = 5
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def rolls_back(func: F) -> F:
+    """A refused or failed use case ends its transaction (and SQLite's write lock) at once."""
+
+    @functools.wraps(func)
+    def wrapper(session: Session, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(session, *args, **kwargs)
+        except BaseException:
+            session.rollback()
+            raise
+
+    return cast(F, wrapper)
+
 
 notifications.register_messages(
     {
@@ -317,6 +335,7 @@ def pitches_this_week(session: Session, startup_id: int) -> int:
     )
 
 
+@rolls_back
 def send_pitches(
     session: Session,
     user: User,
@@ -467,3 +486,63 @@ def open_ask_of(session: Session, startup_id: int) -> FundingAsk | None:
         .order_by(FundingAsk.created_at.desc(), FundingAsk.id.desc())
         .limit(1)
     )
+
+
+def open_asks_for_member(session: Session, user: Any) -> list[FundingAsk]:
+    ids = member_startup_ids(session, user)
+    if not ids:
+        return []
+    return list(
+        session.scalars(
+            sa.select(FundingAsk)
+            .where(FundingAsk.startup_id.in_(ids), FundingAsk.is_open.is_(True))
+            .options(selectinload(FundingAsk.startup))
+            .order_by(FundingAsk.created_at.desc())
+        )
+    )
+
+
+def dashboard_counts(session: Session, user: Any) -> dict[str, Any]:
+    """Figures for the dashboard panel: the founder's asks and pitches, the fund's new deals."""
+    from matchmaker.models.funding import Introduction
+
+    startups = member_startup_ids(session, user)
+    funds = member_investor_ids(session, user)
+    counts: dict[str, Any] = {"is_founder": bool(startups), "is_investor": bool(funds)}
+    if startups:
+        counts["open_asks"] = (
+            session.scalar(
+                sa.select(sa.func.count(FundingAsk.id)).where(
+                    FundingAsk.startup_id.in_(startups), FundingAsk.is_open.is_(True)
+                )
+            )
+            or 0
+        )
+        counts["active_pitches"] = (
+            session.scalar(
+                sa.select(sa.func.count(Pitch.id)).where(
+                    Pitch.startup_id.in_(startups), Pitch.stage.not_in(("invested", "passed"))
+                )
+            )
+            or 0
+        )
+    if funds:
+        counts["new_deals"] = (
+            session.scalar(
+                sa.select(sa.func.count(Pitch.id)).where(
+                    Pitch.investor_id.in_(funds), Pitch.stage == "new"
+                )
+            )
+            or 0
+        )
+    mine = sa.or_(
+        Introduction.startup_id.in_(startups or [-1]),
+        Introduction.investor_id.in_(funds or [-1]),
+    )
+    counts["pending_intros"] = (
+        session.scalar(
+            sa.select(sa.func.count(Introduction.id)).where(mine, Introduction.status == "pending")
+        )
+        or 0
+    )
+    return counts

@@ -23,7 +23,7 @@ from matchmaker.models.base import utcnow
 from matchmaker.models.funding import FundNote, Introduction, Pitch, PitchStageChange
 from matchmaker.services import notifications
 from matchmaker.services.errors import Invalid, NotFound
-from matchmaker.services.funding import member_investor_ids
+from matchmaker.services.funding import member_investor_ids, rolls_back
 from matchmaker.services.funding_match import FitReason, ask_satisfies, fit_reasons, fit_score
 
 log = logging.getLogger(__name__)
@@ -118,6 +118,7 @@ def notes_for(session: Session, user: Any, pitch_id: int) -> list[FundNote]:
     )
 
 
+@rolls_back
 def add_note(session: Session, user: User, pitch_id: int, body: str) -> FundNote:
     body = (body or "").strip()
     if not body:
@@ -135,6 +136,7 @@ def allowed_moves(stage: str) -> tuple[str, ...]:
     return TRANSITIONS.get(stage, ())
 
 
+@rolls_back
 def move_pitch(
     session: Session,
     user: User,

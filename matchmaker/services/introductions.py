@@ -22,7 +22,7 @@ from matchmaker.models.base import utcnow
 from matchmaker.models.funding import Introduction
 from matchmaker.services import notifications
 from matchmaker.services.errors import Conflict, Invalid, NotFound
-from matchmaker.services.funding import member_investor_ids, member_startup_ids
+from matchmaker.services.funding import member_investor_ids, member_startup_ids, rolls_back
 
 SIDES = ("startup", "investor")
 
@@ -96,6 +96,7 @@ def _members(entity: Startup | Investor) -> list[int]:
     return [m.user_id for m in entity.members]
 
 
+@rolls_back
 def request_introduction(
     session: Session,
     user: User,
@@ -175,6 +176,7 @@ def _locked(session: Session, intro_id: int) -> Introduction | None:
     return session.scalar(stmt)
 
 
+@rolls_back
 def accept_introduction(
     session: Session, user: User, intro_id: int, *, link: str = ""
 ) -> Introduction:
@@ -221,6 +223,7 @@ def accept_introduction(
     return intro
 
 
+@rolls_back
 def decline_introduction(
     session: Session, user: User, intro_id: int, *, link: str = ""
 ) -> Introduction:

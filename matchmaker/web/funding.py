@@ -1,0 +1,524 @@
+"""Funding pages: the founder's asks and pitches, the investor's deal flow and pipeline, and
+double opt-in introductions. Thin views: parse, call one service, render or redirect."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from matchmaker.extensions import db
+from matchmaker.models import FundingAsk, Investor, Startup
+from matchmaker.services import funding, funding_pipeline, introductions, pitch_decks
+from matchmaker.services.errors import Forbidden, ServiceError
+from matchmaker.web.funding_forms import (
+    AskForm,
+    EmptyForm,
+    IntroductionForm,
+    MoveForm,
+    NoteForm,
+    PitchForm,
+)
+from matchmaker.web.navigation import (
+    DashboardPanel,
+    NavItem,
+    register_nav,
+    register_panels,
+    register_section,
+)
+
+bp = Blueprint("funding", __name__, url_prefix="/funding")
+
+Page = str | WerkzeugResponse
+
+
+def _show_error(form: FlaskForm, exc: ServiceError) -> None:
+    field = getattr(form, exc.field or "", None)
+    if field is not None:
+        field.errors = [*field.errors, str(exc.message)]
+    else:
+        flash(str(exc.message), "danger")
+
+
+def _engine_on() -> bool:
+    return bool(current_app.config.get("FUNDING_USE_ENGINE", True))
+
+
+# --- founder side ----------------------------------------------------------------------------
+
+
+@bp.get("/")
+@login_required
+def index() -> str:
+    return render_template(
+        "funding/index.html",
+        overview=funding.founder_overview(db.session, current_user),
+        weekly_limit=_weekly_limit(),
+        stage_labels=funding_pipeline.FOUNDER_STAGE_LABELS,
+    )
+
+
+def _weekly_limit() -> int:
+    return int(current_app.config.get("FUNDING_PITCHES_PER_WEEK", funding.DEFAULT_PITCHES_PER_WEEK))
+
+
+def _stage_deck(form: AskForm) -> pitch_decks.StagedDeck | None:
+    upload = form.deck.data
+    if not upload or not getattr(upload, "filename", ""):
+        return None
+    return pitch_decks.stage_deck(
+        upload.stream,
+        upload.filename,
+        upload_dir=current_app.config["UPLOAD_DIR"],
+        max_bytes=int(
+            current_app.config.get("PITCH_DECK_MAX_BYTES", pitch_decks.DEFAULT_MAX_BYTES)
+        ),
+    )
+
+
+def _save_ask(form: AskForm, **target: Any) -> FundingAsk | None:
+    try:
+        deck = _stage_deck(form)
+        return funding.save_ask(
+            db.session,
+            current_user,
+            funding.AskInput(
+                round=form.round.data or "",
+                amount=form.amount.data if form.amount.data is not None else "",
+                currency=form.currency.data or "",
+                instrument=form.instrument.data or "",
+                use_of_funds=form.use_of_funds.data or "",
+                traction=form.traction.data or "",
+                is_open=bool(form.is_open.data),
+            ),
+            deck=deck,
+            upload_dir=current_app.config["UPLOAD_DIR"],
+            **target,
+        )
+    except ServiceError as exc:
+        if exc.status in (403, 404):
+            raise
+        _show_error(form, exc)
+        return None
+
+
+@bp.route("/startups/<int:startup_id>/asks/new", methods=["GET", "POST"])
+@login_required
+def new_ask(startup_id: int) -> Page:
+    startup = db.session.get(Startup, startup_id) or abort(404)
+    if not funding.is_startup_member(db.session, current_user, startup_id):
+        raise Forbidden(_l("Only the startup's team can manage its funding."))
+    form = AskForm()
+    if form.validate_on_submit():
+        ask = _save_ask(form, startup_id=startup_id)
+        if ask is not None:
+            flash(_("Your funding ask is saved. Now pitch the investors that fit it."), "success")
+            return redirect(url_for("funding.ask", ask_id=ask.id))
+    return render_template("funding/ask_form.html", form=form, startup=startup, ask=None), (
+        422 if form.errors else 200
+    )
+
+
+@bp.route("/asks/<int:ask_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_ask(ask_id: int) -> Page:
+    ask = funding.ask_for_member(db.session, current_user, ask_id)
+    form = AskForm(obj=ask)
+    if form.validate_on_submit():
+        saved = _save_ask(form, ask_id=ask_id)
+        if saved is not None:
+            flash(_("Your funding ask is saved."), "success")
+            return redirect(url_for("funding.ask", ask_id=ask_id))
+    deck = funding.deck_of(db.session, ask_id)
+    return render_template(
+        "funding/ask_form.html", form=form, startup=ask.startup, ask=ask, deck=deck
+    ), (422 if form.errors else 200)
+
+
+@bp.get("/asks/<int:ask_id>")
+@login_required
+def ask(ask_id: int) -> str:
+    ask = funding.ask_for_member(db.session, current_user, ask_id)
+    matches = funding.recommend_investors_for_ask(db.session, ask, use_engine=_engine_on())
+    return _render_ask(ask, matches, PitchForm())
+
+
+def _render_ask(ask: FundingAsk, matches: list[funding.InvestorMatch], form: PitchForm) -> str:
+    form.investor_ids.choices = [(m.investor.id, m.investor.name) for m in matches if not m.pitch]
+    used = funding.pitches_this_week(db.session, ask.startup_id)
+    intros = {
+        v.intro.investor_id: v
+        for v in introductions.introductions_for(db.session, current_user)
+        if v.intro.startup_id == ask.startup_id
+    }
+    return render_template(
+        "funding/ask.html",
+        ask=ask,
+        deck=funding.deck_of(db.session, ask.id),
+        matches=matches,
+        pitches=funding.ask_pitches(db.session, ask.id),
+        form=form,
+        weekly_limit=_weekly_limit(),
+        left=max(0, _weekly_limit() - used),
+        stage_labels=funding_pipeline.FOUNDER_STAGE_LABELS,
+        pass_reasons=funding_pipeline.PASS_REASONS,
+        intros=intros,
+        intro_form=EmptyForm(),
+    )
+
+
+@bp.post("/asks/<int:ask_id>/pitch")
+@login_required
+def send_pitch(ask_id: int) -> Page:
+    ask = funding.ask_for_member(db.session, current_user, ask_id)
+    form = PitchForm()
+    form.investor_ids.choices = [(int(i), "") for i in request.form.getlist("investor_ids")]
+    if form.validate_on_submit():
+        try:
+            sent = funding.send_pitches(
+                db.session,
+                current_user,
+                ask_id,
+                form.investor_ids.data or [],
+                message=form.message.data or "",
+                weekly_limit=_weekly_limit(),
+                link_for=lambda p: url_for("funding.deal", pitch_id=p.id, _external=True),
+            )
+        except ServiceError as exc:
+            if exc.status in (403, 404):
+                raise
+            flash(str(exc.message), "danger")
+            ask = funding.ask_for_member(db.session, current_user, ask_id)
+            matches = funding.recommend_investors_for_ask(db.session, ask, use_engine=_engine_on())
+            return _render_ask(ask, matches, form), exc.status
+        flash(_("Pitch sent to %(n)d investors.", n=len(sent)), "success")
+        return redirect(url_for("funding.ask", ask_id=ask_id))
+    flash(_("Choose at least one investor to pitch."), "danger")
+    return redirect(url_for("funding.ask", ask_id=ask.id))
+
+
+@bp.get("/asks/<int:ask_id>/deck")
+@login_required
+def deck(ask_id: int) -> Response:
+    deck = funding.deck_for_viewer(db.session, current_user, ask_id)
+    path = pitch_decks.deck_path(current_app.config["UPLOAD_DIR"], deck.stored_name)
+    if not path.is_file():
+        abort(404)
+    return send_file(
+        path,
+        mimetype="application/pdf",
+        as_attachment=False,
+        download_name=deck.original_name or "pitch-deck.pdf",
+        max_age=0,
+    )
+
+
+# --- investor side ---------------------------------------------------------------------------
+
+
+def _decimal_arg(name: str) -> Decimal | None:
+    raw = (request.args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+@bp.get("/deal-flow")
+@login_required
+def deal_flow() -> str:
+    filters = funding_pipeline.DealFilters(
+        sector=request.args.get("sector", ""),
+        round=request.args.get("round", ""),
+        stage=request.args.get("stage", ""),
+        ticket_min=_decimal_arg("ticket_min"),
+        ticket_max=_decimal_arg("ticket_max"),
+        location=(request.args.get("location") or "").strip(),
+        pipeline=request.args.get("pipeline", ""),
+    )
+    flow = funding_pipeline.deal_flow(
+        db.session,
+        current_user,
+        request.args.get("investor_id", type=int),
+        filters,
+        use_engine=_engine_on(),
+    )
+    return render_template(
+        "funding/deal_flow.html",
+        flow=flow,
+        filters=filters,
+        stage_labels=funding_pipeline.STAGE_LABELS,
+        intro_form=EmptyForm(),
+    )
+
+
+@bp.get("/deal-flow/<int:investor_id>/pipeline.csv")
+@login_required
+def pipeline_csv(investor_id: int) -> Response:
+    rows = funding_pipeline.pipeline_rows(db.session, current_user, investor_id)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["startup", "round", "amount", "currency", "instrument", "stage", "since"])
+    for p in rows:
+        writer.writerow(
+            [
+                p.startup.name,
+                p.ask.round,
+                p.ask.amount,
+                p.ask.currency,
+                p.ask.instrument,
+                p.stage,
+                p.created_at.date().isoformat(),
+            ]
+        )
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename=pipeline-{investor_id}.csv"},
+    )
+
+
+@bp.get("/deals/<int:pitch_id>")
+@login_required
+def deal(pitch_id: int) -> str:
+    pitch = funding_pipeline.pitch_for_member(db.session, current_user, pitch_id)
+    return _render_deal(pitch, MoveForm(), NoteForm())
+
+
+def _render_deal(pitch: Any, move_form: MoveForm, note_form: NoteForm) -> str:
+    return render_template(
+        "funding/deal.html",
+        pitch=pitch,
+        notes=funding_pipeline.notes_for(db.session, current_user, pitch.id),
+        moves=funding_pipeline.allowed_moves(pitch.stage),
+        stage_labels=funding_pipeline.STAGE_LABELS,
+        pass_reasons=funding_pipeline.PASS_REASONS,
+        deck=funding.deck_of(db.session, pitch.ask_id),
+        move_form=move_form,
+        note_form=note_form,
+        intro=introductions.introduction_between(db.session, pitch.startup_id, pitch.investor_id),
+        intro_form=EmptyForm(),
+    )
+
+
+@bp.post("/deals/<int:pitch_id>/stage")
+@login_required
+def move(pitch_id: int) -> Page:
+    form = MoveForm()
+    if form.validate_on_submit():
+        try:
+            funding_pipeline.move_pitch(
+                db.session,
+                current_user,
+                pitch_id,
+                form.to_stage.data or "",
+                pass_reason=form.pass_reason.data or "",
+                link_for_founder=url_for("funding.index", _external=True),
+            )
+        except ServiceError as exc:
+            if exc.status in (403, 404):
+                raise
+            _show_error(form, exc)
+            flash(str(exc.message), "danger")
+            pitch = funding_pipeline.pitch_for_member(db.session, current_user, pitch_id)
+            return _render_deal(pitch, form, NoteForm()), exc.status
+        flash(_("The deal is updated."), "success")
+    return redirect(url_for("funding.deal", pitch_id=pitch_id))
+
+
+@bp.post("/deals/<int:pitch_id>/notes")
+@login_required
+def add_note(pitch_id: int) -> Page:
+    form = NoteForm()
+    if form.validate_on_submit():
+        try:
+            funding_pipeline.add_note(db.session, current_user, pitch_id, form.body.data or "")
+        except ServiceError as exc:
+            if exc.status in (403, 404):
+                raise
+            _show_error(form, exc)
+        else:
+            return redirect(url_for("funding.deal", pitch_id=pitch_id))
+    pitch = funding_pipeline.pitch_for_member(db.session, current_user, pitch_id)
+    return _render_deal(pitch, MoveForm(), form), 422
+
+
+# --- introductions ---------------------------------------------------------------------------
+
+
+@bp.get("/introductions")
+@login_required
+def introductions_page() -> str:
+    return render_template(
+        "funding/introductions.html",
+        views=introductions.introductions_for(db.session, current_user),
+        form=EmptyForm(),
+    )
+
+
+@bp.get("/api/introductions")
+@login_required
+def introductions_api() -> Response:
+    """JSON of the user's introductions; contacts only once both sides accepted."""
+    return jsonify(
+        introductions=[
+            {
+                "id": v.intro.id,
+                "startup": v.intro.startup.name,
+                "investor": v.intro.investor.name,
+                "status": v.intro.status,
+                "my_side": v.my_side,
+                "contacts": [c.__dict__ for c in v.contacts],
+            }
+            for v in introductions.introductions_for(db.session, current_user)
+        ]
+    )
+
+
+def _intro_link() -> str:
+    return url_for("funding.introductions_page", _external=True)
+
+
+def _back(default: str) -> WerkzeugResponse:
+    from matchmaker.web.auth import is_safe_next_url
+
+    target = request.form.get("next")
+    return redirect(target if target and is_safe_next_url(target) else default)
+
+
+@bp.post("/introductions/request")
+@login_required
+def request_intro() -> WerkzeugResponse:
+    form = IntroductionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        startup_id, investor_id = int(form.startup_id.data or 0), int(form.investor_id.data or 0)
+    except ValueError:
+        abort(400)
+    try:
+        intro = introductions.request_introduction(
+            db.session,
+            current_user,
+            startup_id=startup_id,
+            investor_id=investor_id,
+            side=form.side.data or "",
+            message=form.message.data or "",
+            link=_intro_link(),
+        )
+    except ServiceError as exc:
+        if exc.status in (403, 404):
+            raise
+        flash(str(exc.message), "danger")
+    else:
+        if intro.is_accepted:
+            flash(_("Introduction accepted: you can now see each other's contacts."), "success")
+        else:
+            flash(_("Introduction requested. Contacts are shared once they accept."), "success")
+    return _back(url_for("funding.introductions_page"))
+
+
+@bp.post("/introductions/<int:intro_id>/<any(accept, decline):answer>")
+@login_required
+def answer_intro(intro_id: int, answer: str) -> WerkzeugResponse:
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    action = (
+        introductions.accept_introduction
+        if answer == "accept"
+        else introductions.decline_introduction
+    )
+    try:
+        intro = action(db.session, current_user, intro_id, link=_intro_link())
+    except ServiceError as exc:
+        if exc.status in (403, 404):
+            raise
+        flash(str(exc.message), "danger")
+    else:
+        if intro.is_accepted:
+            flash(_("Introduction accepted: you can now see each other's contacts."), "success")
+        elif answer == "accept":
+            flash(_("Accepted. Contacts are shared once the other side accepts too."), "success")
+        else:
+            flash(_("Introduction declined."), "info")
+    return _back(url_for("funding.introductions_page"))
+
+
+# --- navigation, dashboard, detail pages -----------------------------------------------------
+
+
+def _nav(user: Any) -> list[NavItem]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    items = []
+    if user.has_role("founder"):
+        items.append(NavItem(url_for("funding.index"), str(_l("Funding"))))
+    if user.has_role("investor"):
+        items.append(NavItem(url_for("funding.deal_flow"), str(_l("Deal flow"))))
+    return items
+
+
+def _panels(user: Any) -> list[DashboardPanel]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    if not (user.has_role("founder") or user.has_role("investor")):
+        return []
+    return [DashboardPanel("funding/_panel.html", funding.dashboard_counts(db.session, user), 40)]
+
+
+def _investor_section(investor: Investor, user: Any) -> list[DashboardPanel]:
+    """On a fund's page: a founder with an open ask may pitch it or ask for an introduction."""
+    if not getattr(user, "is_authenticated", False) or not user.has_role("founder"):
+        return []
+    asks = funding.open_asks_for_member(db.session, user)
+    if not asks:
+        return []
+    return [DashboardPanel("funding/_investor_section.html", {"investor": investor, "asks": asks})]
+
+
+def _startup_section(startup: Startup, user: Any) -> list[DashboardPanel]:
+    """On a startup's page: a fund member may ask for an introduction."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    funds = funding.member_investor_ids(db.session, user)
+    if not funds:
+        return []
+    existing = {
+        fid: introductions.introduction_between(db.session, startup.id, fid) for fid in funds
+    }
+    investors = [db.session.get(Investor, fid) for fid in funds]
+    return [
+        DashboardPanel(
+            "funding/_startup_section.html",
+            {"startup": startup, "investors": investors, "existing": existing},
+        )
+    ]
+
+
+register_nav(_nav)
+register_panels(_panels)
+register_section("investor", _investor_section)
+register_section("startup", _startup_section)

@@ -1,0 +1,70 @@
+"""Forms of the funding area."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, DecimalField, HiddenField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from matchmaker import vocab
+from matchmaker.services.funding_pipeline import PASS_REASONS
+from matchmaker.web.forms import MultiCheckboxField, vocab_choices
+
+
+class AskForm(FlaskForm):
+    round = SelectField(_l("Round"), validators=[DataRequired()])
+    amount = DecimalField(
+        _l("Amount"),
+        places=2,
+        validators=[
+            DataRequired(_l("Enter the amount as a number.")),
+            NumberRange(min=0.01, message=_l("The amount must be a positive number.")),
+        ],
+    )
+    currency = SelectField(_l("Currency"), validators=[DataRequired()], default="CNY")
+    instrument = SelectField(_l("Instrument"), validators=[DataRequired()], default="equity")
+    use_of_funds = TextAreaField(_l("Use of funds"), validators=[Length(max=5000)])
+    traction = TextAreaField(_l("Traction"), validators=[Length(max=5000)])
+    deck = FileField(_l("Pitch deck (PDF)"))
+    is_open = BooleanField(_l("Open: investors can be pitched"), default=True)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.round.choices = [c for c in vocab_choices(vocab.ROUNDS) if c[0] != "none"]
+        self.currency.choices = vocab_choices(vocab.CURRENCIES)
+        self.instrument.choices = vocab_choices(vocab.INSTRUMENTS)
+
+
+class PitchForm(FlaskForm):
+    investor_ids = MultiCheckboxField(_l("Investors"), coerce=int)
+    message = TextAreaField(_l("A short message (optional)"), validators=[Length(max=2000)])
+
+
+class MoveForm(FlaskForm):
+    to_stage = HiddenField(validators=[DataRequired()])
+    pass_reason = SelectField(_l("Why do you pass?"), validators=[Optional()])
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.pass_reason.choices = [("", "—")] + [
+            (code, str(labels[0])) for code, labels in PASS_REASONS.items()
+        ]
+
+
+class NoteForm(FlaskForm):
+    body = TextAreaField(
+        _l("Note (only your fund sees it)"), validators=[DataRequired(), Length(max=5000)]
+    )
+
+
+class IntroductionForm(FlaskForm):
+    startup_id = HiddenField(validators=[DataRequired()])
+    investor_id = HiddenField(validators=[DataRequired()])
+    side = HiddenField(validators=[DataRequired()])
+    message = TextAreaField(_l("A short message (optional)"), validators=[Length(max=2000)])
+
+
+class EmptyForm(FlaskForm):
+    """CSRF only (accept, decline)."""

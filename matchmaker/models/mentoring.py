@@ -21,6 +21,16 @@ from matchmaker.models.users import User
 # Statuses in which a session holds its mentor's slot.
 SLOT_HOLDING_STATUSES = ("scheduled",)
 
+# On PostgreSQL, scheduled sessions of one mentor may not even overlap (two slots of different
+# lengths); SQLite relies on the partial unique index plus ``begin_write``. Owned by the migration
+# ``0002_mentoring``; attached below for ``create_all`` on PostgreSQL too.
+OVERLAP_CONSTRAINT = "ex_mentor_sessions_no_overlap"
+OVERLAP_DDL = (
+    f"ALTER TABLE mentor_sessions ADD CONSTRAINT {OVERLAP_CONSTRAINT} "
+    "EXCLUDE USING gist (mentor_id WITH =, tsrange(starts_at, ends_at) WITH &&) "
+    "WHERE (status = 'scheduled')"
+)
+
 
 class WeeklySlot(Base):
     """A recurring opening: every ``weekday`` (0 = Monday) at ``start_minute`` local time."""
@@ -182,3 +192,13 @@ class SessionReview(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     mentor_session: Mapped[MentorSession] = relationship(back_populates="reviews")
+
+
+sa.event.listen(
+    MentorSession.__table__,
+    "after_create",
+    sa.DDL("CREATE EXTENSION IF NOT EXISTS btree_gist").execute_if(dialect="postgresql"),
+)
+sa.event.listen(
+    MentorSession.__table__, "after_create", sa.DDL(OVERLAP_DDL).execute_if(dialect="postgresql")
+)

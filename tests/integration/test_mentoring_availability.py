@@ -22,7 +22,7 @@ pytestmark = pytest.mark.db
 
 @pytest.fixture
 def w(app: Flask, db_session: Session) -> Iterator[World]:
-    with app.test_request_context():
+    with app.test_request_context(headers={"Accept-Language": "en"}):
         yield make_world(db_session)
 
 
@@ -146,7 +146,7 @@ def _office_day(db_session: Session) -> tuple[date, list, list]:
 
 
 def test_office_hours_plan_and_publish(app, db_session):
-    with app.test_request_context():
+    with app.test_request_context(headers={"Accept-Language": "en"}):
         day, mentors, (operator, *startups) = _office_day(db_session)
         plan = office_hours.plan_office_hours(
             db_session, day, [s.id for s in startups], [m.id for m in mentors], use_engine=False

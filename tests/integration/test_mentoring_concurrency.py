@@ -31,7 +31,10 @@ def _race(app: Flask, database_url: str, user_id: int, jobs: list[tuple[str, int
     def worker(i: int, action: str, session_id: int, starts: object) -> None:
         engine = make_engine(database_url)
         try:
-            with app.test_request_context(), Session(engine) as session:
+            with (
+                app.test_request_context(headers={"Accept-Language": "en"}),
+                Session(engine) as session,
+            ):
                 user = session.get(User, user_id)
                 barrier.wait()
                 try:
@@ -53,7 +56,7 @@ def _race(app: Flask, database_url: str, user_id: int, jobs: list[tuple[str, int
 def test_parallel_accepts_of_one_slot_exactly_one_wins(
     app: Flask, database_url: str, db_session: Session
 ) -> None:
-    with app.test_request_context():
+    with app.test_request_context(headers={"Accept-Language": "en"}):
         w = make_world(db_session, n_slots=2)
         slot = w.slots[0]
         request_ids = []
@@ -99,7 +102,7 @@ def test_parallel_accepts_of_one_slot_exactly_one_wins(
 def test_parallel_founders_choosing_one_proposed_time_exactly_one_wins(
     app: Flask, database_url: str, db_session: Session
 ) -> None:
-    with app.test_request_context():
+    with app.test_request_context(headers={"Accept-Language": "en"}):
         w = make_world(db_session, n_slots=2)
         slot = w.slots[1]
         jobs = []
@@ -127,7 +130,10 @@ def test_parallel_founders_choosing_one_proposed_time_exactly_one_wins(
     def worker(i: int) -> None:
         engine = make_engine(database_url)
         try:
-            with app.test_request_context(), Session(engine) as session:
+            with (
+                app.test_request_context(headers={"Accept-Language": "en"}),
+                Session(engine) as session,
+            ):
                 user = session.get(User, founders[i])
                 barrier.wait()
                 try:

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.db
 
 @pytest.fixture
 def w(app: Flask, db_session: Session) -> Iterator[World]:
-    with app.test_request_context():
+    with app.test_request_context(headers={"Accept-Language": "en"}):
         yield make_world(db_session)
 
 
@@ -61,7 +61,7 @@ def test_request_creates_a_pending_request_and_notifies_the_mentor(db_session, w
 
 def test_request_ttl_comes_from_config(make_app, db_session):
     app = make_app(MENTORING_REQUEST_TTL_HOURS=5)
-    with app.test_request_context():
+    with app.test_request_context(headers={"Accept-Language": "en"}):
         w = make_world(db_session)
         ms = _request(db_session, w)
         assert ms.expires_at < utcnow() + timedelta(hours=5, minutes=1)
@@ -486,3 +486,17 @@ def test_pending_counts(db_session, w):
     assert svc.pending_counts(db_session, w.mentor_user)["mentor_pending"] == 1
     svc.ask_for_info(db_session, w.mentor_user, ms.id, "?")
     assert svc.pending_counts(db_session, w.founder)["founder_waiting"] == 1
+
+
+def test_postgresql_refuses_overlapping_scheduled_sessions(db_session, w, database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("the exclusion constraint is PostgreSQL's (SQLite serialises with begin_write)")
+    put_session(db_session, w, "scheduled", starts=w.slots[0])
+    with pytest.raises(IntegrityError):
+        put_session(
+            db_session,
+            w,
+            "scheduled",
+            starts=w.slots[0] + timedelta(minutes=30),
+            startup=make_startup(db_session),
+        )

@@ -1,0 +1,270 @@
+"""Demo shared-facility time: availability and rules for every instrument, innovation vouchers
+with their ledger, six weeks of completed, no-show and cancelled bookings (so the utilisation
+page has something to show), and upcoming bookings, one of them awaiting the demo manager's
+approval. Rows are written directly (no notifications), consistent with every constraint."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from matchmaker.demo.context import DemoContext
+from matchmaker.models import Equipment, MatchOutcome, Startup
+from matchmaker.models.bookings import (
+    AvailabilityException,
+    AvailabilityWindow,
+    BookingRules,
+    EquipmentBooking,
+    EquipmentTraining,
+    Voucher,
+    VoucherEntry,
+)
+from matchmaker.services.availability_equipment import to_utc
+
+# Non-overlapping local slots of a working day (start hour, minute, length in minutes).
+SLOTS = [(9, 0, 120), (11, 30, 90), (14, 0, 180)]
+PURPOSES = [
+    "正极材料物相分析",
+    "Prototype housing, second iteration",
+    "小批量试产工艺验证",
+    "Surface morphology of coated samples",
+    "结构件尺寸检测",
+]
+
+
+def _at(day: date, hour: int, minute: int = 0) -> datetime:
+    return to_utc(datetime.combine(day, time(hour, minute)))
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _publish(session: Session, ctx: DemoContext, eq: Equipment) -> None:
+    for weekday in range(5):
+        session.add(
+            AvailabilityWindow(
+                equipment_id=eq.id, weekday=weekday, start_time=time(9), end_time=time(18)
+            )
+        )
+    if ctx.rng.random() < 0.4:
+        session.add(
+            AvailabilityWindow(equipment_id=eq.id, weekday=5, start_time=time(9), end_time=time(12))
+        )
+    session.add(
+        BookingRules(
+            equipment_id=eq.id,
+            min_minutes=30,
+            max_minutes=480,
+            granularity_minutes=30,
+            buffer_minutes=ctx.rng.choice([0, 0, 15, 30]),
+            lead_time_minutes=120,
+            horizon_days=90,
+            weekly_quota_hours=ctx.rng.choice([None, None, Decimal("12"), Decimal("20")]),
+            cancel_notice_hours=24,
+        )
+    )
+    # A maintenance day in the coming weeks for some instruments.
+    if ctx.rng.random() < 0.3:
+        day = _monday(ctx.anchor) + timedelta(days=21 + ctx.rng.randint(0, 4))
+        session.add(
+            AvailabilityException(
+                equipment_id=eq.id,
+                kind="blackout",
+                starts_at=_at(day, 9),
+                ends_at=_at(day, 18),
+                note="年度维护 / annual maintenance",
+            )
+        )
+
+
+def _vouchers(session: Session, ctx: DemoContext) -> dict[int, Voucher]:
+    operator = (ctx.users_by_role.get("operator") or [None])[0]
+    founder = ctx.demo_users.get("founder")
+    chosen = [s for s in ctx.startups if s.members and ctx.rng.random() < 0.4]
+    demo_startups = [s for s in ctx.startups if founder and s.has_member(founder)]
+    out: dict[int, Voucher] = {}
+    for i, startup in enumerate(dict.fromkeys([*demo_startups, *chosen])):
+        amount = Decimal(ctx.rng.choice([5000, 10000, 20000]))
+        voucher = Voucher(
+            code=f"CXQ-2026-D{i + 1:03d}",
+            startup_id=startup.id,
+            amount=amount,
+            balance=amount,
+            valid_from=ctx.anchor - timedelta(days=90),
+            valid_until=ctx.anchor + timedelta(days=275),
+            categories=["testing", "prototyping", "pilot_production"],
+            note="2026年度科技创新券 / 2026 innovation voucher",
+            issued_by_id=operator.id if operator else None,
+        )
+        session.add(voucher)
+        session.flush()
+        session.add(
+            VoucherEntry(
+                voucher_id=voucher.id,
+                kind="issue",
+                amount=amount,
+                balance_after=amount,
+                actor_id=voucher.issued_by_id,
+                created_at=datetime.combine(voucher.valid_from, time(2)),
+            )
+        )
+        out[startup.id] = voucher
+    return out
+
+
+def _book(
+    session: Session,
+    eq: Equipment,
+    startup: Startup,
+    start: datetime,
+    minutes: int,
+    status: str,
+    purpose: str,
+    voucher: Voucher | None,
+    manager_id: int | None,
+) -> EquipmentBooking:
+    end = start + timedelta(minutes=minutes)
+    price = (eq.price_per_hour * Decimal(minutes) / Decimal(60)).quantize(Decimal("0.01"))
+    booking = EquipmentBooking(
+        equipment_id=eq.id,
+        startup_id=startup.id,
+        user_id=startup.members[0].user_id,
+        starts_at=start,
+        ends_at=end,
+        status=status,
+        purpose=purpose,
+        price=price,
+        created_at=start - timedelta(days=5),
+        updated_at=start - timedelta(days=5),
+    )
+    if status == "completed":
+        booking.actual_minutes = minutes - 15 * (len(purpose) % 2)
+        booking.checked_in_at = start
+        booking.completed_at = end
+    session.add(booking)
+    session.flush()
+    use_voucher = voucher is not None and eq.voucher_eligible and eq.category in voucher.categories
+    if use_voucher and voucher is not None and voucher.balance > 0 and status != "cancelled":
+        amount = min(price, voucher.balance)
+        voucher.balance -= amount
+        booking.voucher_id = voucher.id
+        booking.voucher_amount = amount
+        booking.voucher_state = "held"
+        session.add(
+            VoucherEntry(
+                voucher_id=voucher.id,
+                booking_id=booking.id,
+                facility_id=eq.facility_id,
+                kind="hold",
+                amount=amount,
+                balance_after=voucher.balance,
+                actor_id=booking.user_id,
+                created_at=booking.created_at,
+            )
+        )
+        if status in ("completed", "no_show"):
+            if status == "no_show":
+                voucher.balance += amount
+            booking.voucher_state = "redeemed" if status == "completed" else "released"
+            session.add(
+                VoucherEntry(
+                    voucher_id=voucher.id,
+                    booking_id=booking.id,
+                    facility_id=eq.facility_id,
+                    kind="redeem" if status == "completed" else "release",
+                    amount=amount,
+                    balance_after=voucher.balance,
+                    actor_id=manager_id,
+                    created_at=end,
+                )
+            )
+    session.add(
+        MatchOutcome(
+            startup_id=startup.id,
+            candidate_kind="equipment",
+            candidate_id=eq.id,
+            outcome="booked",
+            created_at=booking.created_at,
+        )
+    )
+    if status in ("completed", "no_show"):
+        session.add(
+            MatchOutcome(
+                startup_id=startup.id,
+                candidate_kind="equipment",
+                candidate_id=eq.id,
+                outcome=status,
+                created_at=end,
+            )
+        )
+    return booking
+
+
+def load_area(session: Session, ctx: DemoContext) -> None:
+    rng = ctx.rng
+    startups = [s for s in ctx.startups if s.members]
+    if not ctx.equipment or not startups:
+        return
+    for eq in ctx.equipment:
+        _publish(session, ctx, eq)
+    vouchers = _vouchers(session, ctx)
+    founder = ctx.demo_users.get("founder")
+    demo_startup = next((s for s in startups if founder and s.has_member(founder)), None)
+    for eq in ctx.equipment:
+        if eq.training_required and founder is not None:
+            session.add(
+                EquipmentTraining(
+                    equipment_id=eq.id,
+                    user_id=founder.id,
+                    valid_until=ctx.anchor + timedelta(days=180),
+                )
+            )
+    first_monday = _monday(ctx.anchor) - timedelta(weeks=6)
+    for eq in ctx.equipment:
+        manager_id = eq.facility.managers[0].user_id if eq.facility.managers else None
+        taken: set[tuple[date, int]] = set()
+        # Six weeks of history, busier for testing instruments.
+        per_week = 4 if eq.category == "testing" else 2
+        for week in range(6):
+            for _ in range(rng.randint(1, per_week)):
+                day = first_monday + timedelta(weeks=week, days=rng.randint(0, 4))
+                slot = rng.randrange(len(SLOTS))
+                if (day, slot) in taken:
+                    continue
+                taken.add((day, slot))
+                hour, minute, minutes = SLOTS[slot]
+                startup = rng.choice(startups)
+                status = rng.choices(["completed", "no_show", "cancelled"], [85, 7, 8])[0]
+                _book(
+                    session, eq, startup, _at(day, hour, minute), minutes, status,
+                    rng.choice(PURPOSES), vouchers.get(startup.id), manager_id,
+                )  # fmt: skip
+        # Upcoming weeks: confirmed bookings, and requests awaiting approval.
+        start_monday = _monday(ctx.anchor) + timedelta(weeks=4)
+        for _ in range(rng.randint(1, 3)):
+            day = start_monday + timedelta(days=rng.randint(0, 11))
+            if day.weekday() > 4:
+                continue
+            slot = rng.randrange(len(SLOTS))
+            if (day, slot) in taken:
+                continue
+            taken.add((day, slot))
+            hour, minute, minutes = SLOTS[slot]
+            startup = rng.choice(startups)
+            status = "pending" if eq.booking_mode == "approval" else "confirmed"
+            _book(
+                session, eq, startup, _at(day, hour, minute), minutes, status,
+                rng.choice(PURPOSES), vouchers.get(startup.id), manager_id,
+            )  # fmt: skip
+        if demo_startup is not None and eq.category == "testing" and eq.booking_mode == "approval":
+            day = start_monday + timedelta(days=14)
+            if (day, 0) not in taken:
+                taken.add((day, 0))
+                _book(
+                    session, eq, demo_startup, _at(day, 9), 120, "pending",
+                    "正极粉末XRD物相分析", vouchers.get(demo_startup.id), manager_id,
+                )  # fmt: skip
+    session.flush()

@@ -822,6 +822,8 @@ def _not_found() -> Any:
 def _refresh_capacity(session: Session, rec: Recommender, kind: str) -> None:
     """Capacity changes without a profile edit (a session booked): update the profiles whose
     capacity moved (same text, so no re-embedding)."""
+    if kind not in ("mentor", "equipment"):
+        return
     pool = rec.corpus.profiles[kind]
     # No provider (any more): the defaults, i.e. nothing used and availability unknown.
     amounts = _capacity(session, kind, list(pool)) if kind in _CAPACITY_PROVIDERS else {}

@@ -218,6 +218,9 @@ def save_ask(
     """
     try:
         values = _validated(data)
+        user_id = user.id
+        begin_write(session)
+        user = session.get(User, user_id) or user
         if ask_id is not None:
             ask = ask_for_member(session, user, ask_id)
             for key, value in values.items():

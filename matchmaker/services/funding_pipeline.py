@@ -125,8 +125,10 @@ def add_note(session: Session, user: User, pitch_id: int, body: str) -> FundNote
         raise Invalid(_l("Write something first."), field="body")
     if len(body) > 5000:
         raise Invalid(_l("A note can be at most 5000 characters."), field="body")
-    pitch = _member_pitch(session, user, pitch_id)
-    note = FundNote(pitch_id=pitch.id, investor_id=pitch.investor_id, author_id=user.id, body=body)
+    user_id = user.id
+    begin_write(session)  # a stale read snapshot must not fail the write on SQLite
+    pitch = _member_pitch(session, session.get(User, user_id), pitch_id)
+    note = FundNote(pitch_id=pitch.id, investor_id=pitch.investor_id, author_id=user_id, body=body)
     session.add(note)
     session.commit()
     return note

@@ -8,6 +8,7 @@ is emptied, so tests are isolated even when they commit from several threads.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -81,11 +82,19 @@ def make_app(app_config: dict[str, Any], database_url: str) -> Iterator[Callable
         return made[-1]
 
     yield factory
-    for app in made:
-        with app.app_context():
-            for engine in db.engines.values():
-                engine.dispose()
-    _empty_all_tables(database_url)
+
+    def clean_up() -> None:
+        for app in made:
+            with app.app_context():
+                for engine in db.engines.values():
+                    engine.dispose()
+        _empty_all_tables(database_url)
+
+    # In a worker thread: Playwright's sync API keeps an asyncio loop running in this thread, and
+    # flask-sqlalchemy-lite's async app-context teardown refuses to run under a running loop.
+    worker = threading.Thread(target=clean_up)
+    worker.start()
+    worker.join()
 
 
 @pytest.fixture

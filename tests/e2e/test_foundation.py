@@ -3,43 +3,11 @@ interface switches between Chinese and English."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from flask import Flask
-
-from matchmaker import create_app
-from matchmaker.extensions import db
-from tests.conftest import _empty_all_tables
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def make_app(app_config: dict[str, Any], database_url: str) -> Iterator[Callable[..., Flask]]:
-    """As tests/conftest.py's, but cleans up in a worker thread: Playwright's sync API keeps an
-    asyncio loop running in this thread, and flask-sqlalchemy-lite's async app-context teardown
-    refuses to run under a running loop."""
-    made: list[Flask] = []
-
-    def factory(**overrides: Any) -> Flask:
-        made.append(create_app({**app_config, **overrides}))
-        return made[-1]
-
-    yield factory
-
-    def clean_up() -> None:
-        for app in made:
-            with app.app_context():
-                for engine in db.engines.values():
-                    engine.dispose()
-        _empty_all_tables(database_url)
-
-    worker = threading.Thread(target=clean_up)
-    worker.start()
-    worker.join()
 
 
 def test_founder_onboarding_directory_and_language(page: Any) -> None:

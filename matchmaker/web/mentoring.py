@@ -42,16 +42,6 @@ APP_ZONE = "Asia/Shanghai"
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _viewer_zone() -> str:
-    if getattr(current_user, "is_authenticated", False) and current_user.has_role("mentor"):
-        zone = db.session.scalar(
-            sa.select(MentorProfile.timezone).where(MentorProfile.user_id == current_user.id)
-        )
-        if zone:
-            return str(zone)
-    return APP_ZONE
-
-
 @bp.app_template_filter("mentoring_time")
 def mentoring_time(moment: datetime | None, zone: str | None = None) -> str:
     """A naive UTC time shown in ``zone`` in the reader's language, with the zone's name."""
@@ -317,6 +307,9 @@ def _session_forms(view: mentoring.SessionView, zone: str) -> dict[str, FlaskFor
     propose.slots.choices = own
     reschedule = forms.RescheduleForm(formdata=None)
     reschedule.slot.choices = own
+    review = forms.ReviewForm(formdata=None)
+    if view.side != "founder":
+        del review.wants_follow_up  # only founders ask for a follow-up session
     return {
         "accept": accept,
         "decline": forms.DeclineForm(formdata=None),
@@ -329,7 +322,7 @@ def _session_forms(view: mentoring.SessionView, zone: str) -> dict[str, FlaskFor
         "reschedule": reschedule,
         "complete": forms.ConfirmForm(formdata=None),
         "no_show": forms.ConfirmForm(formdata=None),
-        "review": forms.ReviewForm(formdata=None),
+        "review": review,
     }
 
 

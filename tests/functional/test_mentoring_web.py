@@ -504,3 +504,21 @@ def test_errors_are_translated(client, db_session, w):
     )
     assert response.status_code == 422
     assert "该时间已经过去".encode() in response.data
+
+
+def test_expire_requests_command(runner, db_session, w):
+    ms = put_session(db_session, w, "requested")
+    ms.expires_at = utcnow() - timedelta(minutes=1)
+    db_session.commit()
+    result = runner.invoke(args=["mentoring", "expire-requests"])
+    assert result.exit_code == 0, result.output
+    assert "1 request(s) expired" in result.output
+    assert fetch(db_session, ms.id).status == "expired"
+
+
+def test_mentors_are_not_offered_the_follow_up_box(client, db_session, w):
+    ms = put_session(db_session, w, "completed", starts=utcnow() - timedelta(hours=3))
+    login(client, w.mentor_user)
+    page = client.get(f"/mentoring/sessions/{ms.id}")
+    assert b'data-testid="form-review"' in page.data
+    assert b"wants_follow_up" not in page.data

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,9 +20,11 @@ import numpy as np
 from matchmaker.recommend import features as F
 from matchmaker.recommend.corpus import KINDS, PORTFOLIO, Corpus
 from matchmaker.recommend.embedding import Embedder
-from matchmaker.recommend.learn import LearnedRanker
+from matchmaker.recommend.hybrid import found_ids as _ids
+from matchmaker.recommend.hybrid import hybrid_search
+from matchmaker.recommend.learn import LearnedRanker, load_usable_ranker
 from matchmaker.recommend.pairing import ScoredPair, refuses, score_pairs
-from matchmaker.recommend.reasons import SIMILAR_PROFILE_MIN, Reason, shared
+from matchmaker.recommend.reasons import Reason, Recommendation, shared
 from matchmaker.recommend.rerank import capacity_rerank
 from matchmaker.recommend.texts import StartupProfile
 
@@ -32,15 +34,6 @@ if TYPE_CHECKING:
 
 class UnknownProfile(KeyError):  # noqa: N818 - reads as "unknown profile"
     """An id the recommender has no profile for."""
-
-
-@dataclass(frozen=True)
-class Recommendation:
-    kind: str  # "startup" | "mentor" | "investor" | "equipment"
-    id: int
-    score: float
-    reasons: tuple[Reason, ...] = ()
-    features: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -125,6 +118,23 @@ class Recommender:
     def load_indexes(self, root: Path | str) -> dict[str, str | None]:
         """Adopt persisted indexes; returns kind -> data watermark (None if rebuilt needed)."""
         return {kind: self.corpus.load(root, kind) for kind in (*KINDS, PORTFOLIO)}
+
+    def load_rankers(self, folder: Path | str) -> dict[str, LearnedRanker]:
+        """Adopt ``<folder>/ranker-<kind>.json`` where usable (see models/README.md).
+
+        A malformed file raises ``learn.RankerInvalid``; absent or under-trained ones are skipped
+        and that kind keeps the default weights.
+        """
+        for kind in ("mentor", "investor"):
+            ranker = load_usable_ranker(
+                Path(folder) / f"ranker-{kind}.json",
+                kind,
+                F.FEATURE_NAMES,
+                min_rows=self.config.min_training_rows,
+            )
+            if ranker is not None:
+                self.rankers[kind] = ranker
+        return dict(self.rankers)
 
     def record_exposure(self, kind: str, ids: Iterable[int]) -> None:
         """Count that ``ids`` were shown, so the re-rank spreads attention."""
@@ -388,44 +398,7 @@ class Recommender:
     def _hybrid(
         self, kind: str, q: NDArray[np.float32], text: str, k: int, allowed: frozenset[int] | None
     ) -> list[Recommendation]:
-        """Dense + lexical score over one kind (union of both legs' top results)."""
-        corpus, w = self.corpus, self.config.search_dense_weight
-        index = corpus.index(kind)
-        if len(index) == 0 or (allowed is not None and not allowed):
-            return []
-        if allowed is not None and len(allowed) >= len(index):
-            allowed = None  # everything allowed: an unfiltered search is faster
-        n = max(k, self.config.candidates_per_leg)
-        ids = set(_ids(index.search(q, min(n, len(index)), allowed_ids=allowed)[1]))
-        ids.update(
-            i for i, _ in corpus.lexical[kind].search(text, n) if allowed is None or i in allowed
+        cfg = self.config
+        return hybrid_search(
+            self.corpus, kind, q, text, k, allowed, cfg.search_dense_weight, cfg.candidates_per_leg
         )
-        if not ids:
-            return []
-        order = sorted(ids)
-        dense = np.clip(index.get_vectors(order) @ q, 0.0, 1.0)
-        lexical = corpus.lexical[kind].scores(text, order)
-        recs = []
-        for i, d in zip(order, dense.tolist(), strict=True):
-            lx = lexical.get(i, 0.0)
-            score = w * d + (1 - w) * lx
-            recs.append(Recommendation(kind, i, score, (), {"dense": d, "lexical": lx}))
-        recs.sort(key=lambda r: (-r.score, r.id))
-        return [self._explain_match(kind, text, r) for r in recs[:k]]
-
-    def _explain_match(self, kind: str, text: str, rec: Recommendation) -> Recommendation:
-        reasons: list[Reason] = []
-        if rec.features["lexical"] > 0:
-            profile = self.corpus.profiles[kind][rec.id]
-            terms = self.corpus.lexical[kind].matched_terms(text, self.corpus.text(kind, profile))
-            if terms:
-                reasons.append(Reason("matched_terms", {"terms": terms}))
-        if rec.features["dense"] >= SIMILAR_PROFILE_MIN:
-            reasons.append(
-                Reason("similar_profile", {"similarity": round(rec.features["dense"], 2)})
-            )
-        return replace(rec, reasons=tuple(reasons))
-
-
-def _ids(found: NDArray[np.int64]) -> list[int]:
-    return [int(i) for i in np.asarray(found).ravel().tolist() if i >= 0]

@@ -38,6 +38,17 @@ class Reason:
         return (self.code, dict(self.params))
 
 
+@dataclass(frozen=True)
+class Recommendation:
+    """One ranked result: what it is, how good, why (reasons) and the evidence (features)."""
+
+    kind: str  # "startup" | "mentor" | "investor" | "equipment"
+    id: int
+    score: float
+    reasons: tuple[Reason, ...] = ()
+    features: dict[str, float] = field(default_factory=dict)
+
+
 # Below these, a similarity is not worth telling a user about.
 NEIGHBOUR_MIN_SIMILARITY = 0.35
 SIMILAR_PROFILE_MIN = 0.45

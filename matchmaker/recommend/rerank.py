@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from matchmaker.recommend.ranking import Recommendation
+    from matchmaker.recommend.reasons import Recommendation
 
 
 def capacity_factor(left: float | None, *, scarce: float = 2.0) -> float:

@@ -91,3 +91,14 @@ def test_recommender_uses_ranker_only_above_min_rows(
     base = {k: v for k, v in feats.items() if not k.startswith("rerank_")}
     expected = ranker.score(base) * feats["rerank_capacity"] * feats["rerank_exposure"]
     assert learned[0].score == pytest.approx(expected)
+
+
+def test_recommender_loads_usable_rankers_from_models_folder(
+    tmp_path: Path, hashing_embedder
+) -> None:  # noqa: ANN001
+    train_ranker("mentor", outcome_rows(300), FEATURE_NAMES).save(tmp_path / "ranker-mentor.json")
+    train_ranker("investor", outcome_rows(50), FEATURE_NAMES).save(
+        tmp_path / "ranker-investor.json"
+    )
+    rec = Recommender(hashing_embedder)
+    assert set(rec.load_rankers(tmp_path)) == {"mentor"}, "the investor ranker has too few rows"

@@ -1,0 +1,75 @@
+"""Free-text retrieval over one kind: dense and lexical legs fused, explained with matched terms.
+
+Used by ``Recommender.search``, ``equipment_for_need`` and ``similar_startups``: there is no
+second side to satisfy, so the score is a weighted sum of cosine similarities.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from matchmaker.recommend.reasons import SIMILAR_PROFILE_MIN, Reason, Recommendation
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from matchmaker.recommend.corpus import Corpus
+
+
+def found_ids(found: NDArray[np.int64]) -> list[int]:
+    """Ids from an index search result, without the -1 padding."""
+    return [int(i) for i in np.asarray(found).ravel().tolist() if i >= 0]
+
+
+def hybrid_search(
+    corpus: Corpus,
+    kind: str,
+    q: NDArray[np.float32],
+    text: str,
+    k: int,
+    allowed: frozenset[int] | None,
+    dense_weight: float,
+    per_leg: int,
+) -> list[Recommendation]:
+    """Top ``k`` of ``kind`` for ``text`` (embedded as ``q``) among ``allowed`` (None: all).
+
+    Candidates are the union of both legs' top ``per_leg``; reasons are computed only for the
+    ``k`` returned, because matched terms cost a tokenisation of each profile.
+    """
+    index = corpus.index(kind)
+    if len(index) == 0 or (allowed is not None and not allowed):
+        return []
+    if allowed is not None and len(allowed) >= len(index):
+        allowed = None  # everything allowed: an unfiltered search is faster
+    n = max(k, per_leg)
+    ids = set(found_ids(index.search(q, min(n, len(index)), allowed_ids=allowed)[1]))
+    ids.update(
+        i for i, _ in corpus.lexical[kind].search(text, n) if allowed is None or i in allowed
+    )
+    if not ids:
+        return []
+    order = sorted(ids)
+    dense = np.clip(index.get_vectors(order) @ q, 0.0, 1.0)
+    lexical = corpus.lexical[kind].scores(text, order)
+    recs = []
+    for i, d in zip(order, dense.tolist(), strict=True):
+        lx = lexical.get(i, 0.0)
+        score = dense_weight * d + (1 - dense_weight) * lx
+        recs.append(Recommendation(kind, i, score, (), {"dense": d, "lexical": lx}))
+    recs.sort(key=lambda r: (-r.score, r.id))
+    return [explain_match(corpus, kind, text, r) for r in recs[:k]]
+
+
+def explain_match(corpus: Corpus, kind: str, text: str, rec: Recommendation) -> Recommendation:
+    reasons: list[Reason] = []
+    if rec.features["lexical"] > 0:
+        profile = corpus.profiles[kind][rec.id]
+        terms = corpus.lexical[kind].matched_terms(text, corpus.text(kind, profile))
+        if terms:
+            reasons.append(Reason("matched_terms", {"terms": terms}))
+    if rec.features["dense"] >= SIMILAR_PROFILE_MIN:
+        reasons.append(Reason("similar_profile", {"similarity": round(rec.features["dense"], 2)}))
+    return replace(rec, reasons=tuple(reasons))

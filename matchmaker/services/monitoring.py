@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from matchmaker import vocab
-from matchmaker.models import MatchOutcome, Startup
+from matchmaker.models import Equipment, MatchOutcome, Startup
 from matchmaker.models.operator import SupportRecord
 from matchmaker.services import operator_sources as sources
 from matchmaker.services.errors import Invalid
@@ -392,94 +392,58 @@ def funding_metrics(session: Session, period: Period, locale: str | None) -> lis
 # --- facilities ------------------------------------------------------------------------------
 
 
-def booked_hours(
-    session: Session, period: Period, equipment_ids: Sequence[int] | None = None
-) -> dict[int, float]:
-    """Hours of confirmed and completed bookings starting in the period, per instrument."""
-    booking = sources.booking_model()
-    if booking is None:
-        return {}
-    stmt = sa.select(booking.equipment_id, booking.starts_at, booking.ends_at).where(
-        booking.status.in_(("confirmed", "completed")),
-        booking.starts_at >= period.start_at,
-        booking.starts_at < period.end_at,
-    )
-    if equipment_ids is not None:
-        stmt = stmt.where(booking.equipment_id.in_(equipment_ids))
-    out: dict[int, float] = defaultdict(float)
-    for eid, start, end in session.execute(stmt):
-        out[eid] += (end - start).total_seconds() / 3600
-    return dict(out)
-
-
-def available_hours(
-    session: Session, period: Period, equipment_ids: Sequence[int] | None = None
-) -> dict[int, float]:
-    """Opening hours in the period from each instrument's weekly windows (instruments
-    without windows are absent: their utilisation is unknown, not zero)."""
-    window = sources.availability_window_model()
-    if window is None:
-        return {}
-    stmt = sa.select(window.equipment_id, window.weekday, window.start_time, window.end_time)
-    if equipment_ids is not None:
-        stmt = stmt.where(window.equipment_id.in_(equipment_ids))
-    weekdays = Counter((period.start + timedelta(days=i)).weekday() for i in range(period.days))
-    out: dict[int, float] = defaultdict(float)
-    for eid, weekday, start, end in session.execute(stmt):
-        minutes = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
-        out[eid] += weekdays.get(weekday, 0) * minutes / 60
-    return dict(out)
-
-
-def utilisation(booked: dict[int, float], available: dict[int, float]) -> float | None:
-    """Booked over open hours, over the instruments whose opening hours are known."""
-    total = sum(available.values())
-    if not total:
+def usage(session: Session, period: Period, equipment: Sequence[Any] | None = None) -> Any | None:
+    """The facilities area's usage report for ``period`` (all instruments by default), or None
+    when that area is not installed."""
+    report = sources.usage_report_function()
+    if report is None:
         return None
-    return sum(booked.get(eid, 0.0) for eid in available) / total
+    if equipment is None:
+        equipment = session.scalars(sa.select(Equipment).order_by(Equipment.id)).all()
+    return report(session, list(equipment), period.start, period.end)
 
 
 @register_metric_provider
 def facility_metrics(session: Session, period: Period, locale: str | None) -> list[Metric]:
-    booking = sources.booking_model()
+    report = usage(session, period)
     voucher = sources.voucher_model()
     entry = sources.voucher_entry_model()
-    if booking is None:
-        return []
-    rows = session.execute(
-        sa.select(booking.starts_at, booking.ends_at).where(
-            booking.status.in_(("confirmed", "completed")),
-            booking.starts_at >= period.start_at,
-            booking.starts_at < period.end_at,
-        )
-    ).all()
-    monthly: dict[str, float] = defaultdict(float)
-    for start, end in rows:
-        monthly[month_of(start)] += (end - start).total_seconds() / 3600
-    hours = booked_hours(session, period)
-    rate = utilisation(hours, available_hours(session, period))
-    metrics = [
-        Metric(
-            "equipment_hours",
-            "facilities",
-            _l("Equipment hours booked"),
-            total=round(sum(hours.values()), 1),
-            unit=_l("hours"),
-            chart="bar",
-            labels=period.months(),
-            datasets=[
-                Dataset(_l("Hours"), [round(monthly.get(m, 0.0), 1) for m in period.months()])
-            ],
-        ),
-        Metric(
-            "equipment_utilisation",
-            "facilities",
-            _l("Equipment utilisation"),
-            total=round(rate * 100, 1) if rate is not None else None,
-            unit="%",
-            note=_l("Booked hours over weekly opening hours, for instruments that publish them."),
-        ),
-    ]
+    metrics = []
+    if report is not None:
+        monthly: dict[str, float] = defaultdict(float)
+        for day, hours in zip(report.days, report.daily_booked, strict=True):
+            monthly[month_of(day)] += hours
+        total = report.total
+        metrics += [
+            Metric(
+                "equipment_hours",
+                "facilities",
+                _l("Equipment hours booked"),
+                total=round(float(total.hours_booked), 1),
+                unit=_l("hours"),
+                chart="bar",
+                labels=period.months(),
+                datasets=[
+                    Dataset(_l("Hours"), [round(monthly.get(m, 0.0), 1) for m in period.months()])
+                ],
+                note=_l(
+                    "%(n)d hours used of %(open)d open.",
+                    n=float(total.hours_used),
+                    open=float(total.hours_open),
+                ),
+            ),
+            Metric(
+                "equipment_utilisation",
+                "facilities",
+                _l("Equipment utilisation"),
+                total=float(total.utilisation) if total.hours_open else None,
+                unit="%",
+                note=_l(
+                    "Hours used over published opening hours; booked: %(rate)s%%.",
+                    rate=total.booking_rate,
+                ),
+            ),
+        ]
     if voucher is not None and entry is not None:
         issued = session.execute(
             sa.select(voucher.created_at, voucher.amount).where(

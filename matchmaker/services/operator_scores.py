@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from matchmaker.models import Equipment, Facility, Investor, MatchOutcome, MentorProfile
 from matchmaker.services import operator_sources as sources
-from matchmaker.services.monitoring import Period, available_hours, booked_hours, utilisation
+from matchmaker.services.monitoring import Period, usage
 
 MENTOR_FORMULA = (
     "40 × rating/5 + 25 × min(held/10, 1) + 20 × answered share + 15 × min(startups/5, 1)"
@@ -29,7 +29,7 @@ INVESTOR_FORMULA = (
 )
 FACILITY_FORMULA = (
     "40 × min(utilisation/60%, 1) + 25 × min(startups/10, 1) + 20 × (1 − no-show share) "
-    "+ 15 × min(hours/200, 1)"
+    "+ 15 × min(booked hours/200, 1); utilisation = hours used / hours open"
 )
 
 
@@ -150,8 +150,9 @@ def investor_scores(session: Session, period: Period) -> list[PerformanceScore]:
 @dataclass
 class FacilityFigures:
     facility: Facility
-    hours: float
-    utilisation: float | None
+    hours: float  # booked
+    hours_used: float
+    utilisation: float | None  # used over open, 0-1; None when no opening hours are published
     startups: int
     bookings: int
     no_shows: int
@@ -161,63 +162,53 @@ class FacilityFigures:
 
 
 def facility_figures(session: Session, period: Period) -> list[FacilityFigures]:
+    """Per facility, from the facilities area's usage report (the same figures its managers
+    see); outcome rows stand in for bookings where that area is not installed."""
     facilities = session.scalars(
         sa.select(Facility).options(selectinload(Facility.equipment)).order_by(Facility.name)
     ).all()
-    hours = booked_hours(session, period)
-    available = available_hours(session, period)
-    booking = sources.booking_model()
-    per_startups: dict[int, set[int]] = defaultdict(set)
-    counts: dict[int, list[str]] = defaultdict(list)
-    if booking is not None:
-        for eid, sid, status in session.execute(
-            sa.select(booking.equipment_id, booking.startup_id, booking.status).where(
-                booking.starts_at >= period.start_at, booking.starts_at < period.end_at
-            )
-        ):
-            counts[eid].append(status)
-            if status in ("confirmed", "completed"):
-                per_startups[eid].add(sid)
-    else:
-        for o in _outcomes(session, "equipment", period):
-            if o.outcome == "booked":
-                counts[o.candidate_id].append("completed")
-                per_startups[o.candidate_id].add(o.startup_id)
-    redeemed: dict[int, float] = defaultdict(float)
-    entry = sources.voucher_entry_model()
-    if entry is not None:
-        for fid, amount in session.execute(
-            sa.select(entry.facility_id, entry.amount).where(
-                entry.kind == "redeem",
-                entry.created_at >= period.start_at,
-                entry.created_at < period.end_at,
-            )
-        ):
-            if fid is not None:
-                redeemed[fid] += float(amount)
     out = []
     for f in facilities:
-        ids = [e.id for e in f.equipment]
-        f_hours = {i: hours.get(i, 0.0) for i in ids}
-        f_avail = {i: available[i] for i in ids if i in available}
-        statuses = [s for i in ids for s in counts.get(i, [])]
+        report = usage(session, period, f.equipment)
+        if report is None:
+            out.append(_figures_from_outcomes(session, period, f))
+            continue
+        total = report.total
         out.append(
             FacilityFigures(
                 f,
-                round(sum(f_hours.values()), 1),
-                utilisation(f_hours, f_avail),
-                len(set().union(*(per_startups.get(i, set()) for i in ids))) if ids else 0,
-                sum(s in ("confirmed", "completed", "no_show") for s in statuses),
-                sum(s == "no_show" for s in statuses),
-                round(redeemed.get(f.id, 0.0), 2),
-                f_hours,
+                round(float(total.hours_booked), 1),
+                round(float(total.hours_used), 1),
+                float(total.utilisation) / 100 if total.hours_open else None,
+                total.startups_served,
+                total.bookings,
+                total.no_shows,
+                round(float(total.vouchers_redeemed), 2),
+                {r.equipment_id: round(float(r.hours_booked), 1) for r in report.rows},
                 {
-                    i: utilisation({i: f_hours[i]}, {i: f_avail[i]}) if i in f_avail else None
-                    for i in ids
+                    r.equipment_id: float(r.utilisation) / 100 if r.hours_open else None
+                    for r in report.rows
                 },
             )
         )
     return out
+
+
+def _figures_from_outcomes(session: Session, period: Period, f: Facility) -> FacilityFigures:
+    ids = {e.id for e in f.equipment}
+    booked = [o for o in _outcomes(session, "equipment", period) if o.candidate_id in ids]
+    return FacilityFigures(
+        f,
+        0.0,
+        0.0,
+        None,
+        len({o.startup_id for o in booked if o.outcome in ("booked", "completed")}),
+        sum(o.outcome in ("booked", "no_show") for o in booked),
+        sum(o.outcome == "no_show" for o in booked),
+        0.0,
+        {},
+        {},
+    )
 
 
 def facility_scores(
@@ -226,7 +217,7 @@ def facility_scores(
     figures = facility_figures(session, period) if figures is None else figures
     out = []
     for f in figures:
-        if not f.bookings and not f.hours:
+        if not f.bookings and not f.hours and not f.startups:
             continue
         no_show = f.no_shows / f.bookings if f.bookings else 0.0
         rate = f.utilisation or 0.0

@@ -50,3 +50,12 @@ def voucher_entry_model() -> Any | None:
 
 def availability_window_model() -> Any | None:
     return area_model("bookings", "AvailabilityWindow")
+
+
+def usage_report_function() -> Any | None:
+    """The facilities area's ``services.utilisation.usage_report`` (hours open, booked, used per
+    instrument), so the operator's utilisation is the same figure the facility reports."""
+    try:
+        return import_module("matchmaker.services.utilisation").usage_report
+    except (ImportError, AttributeError):
+        return None

@@ -146,24 +146,16 @@ def dataset(db_session: Session) -> dict[str, Any]:
     facility = make_facility(s, manager, name="Lab")
     xrd = make_equipment(s, facility, name="XRD")
     s.add(AvailabilityWindow(equipment_id=xrd.id, weekday=0, start_time=time(9), end_time=time(17)))
-    for st, day, h0, h1, status in [
-        (a, "2026-01-05", 9, 13, "completed"),
-        (b, "2026-02-02", 10, 12, "confirmed"),
-        (a, "2026-02-09", 9, 11, "cancelled"),
-        (a, "2026-03-02", 9, 11, "no_show"),
-        (a, "2026-04-06", 9, 17, "completed"),  # after the period
+    for st, day, h0, h1, status, used in [
+        (a, "2026-01-05", 9, 13, "completed", 240),
+        (b, "2026-02-02", 10, 12, "confirmed", None),
+        (a, "2026-02-09", 9, 11, "cancelled", None),
+        (a, "2026-03-02", 9, 11, "no_show", None),
+        (a, "2026-04-06", 1, 9, "completed", 420),  # after the period
     ]:
-        s.add(
-            EquipmentBooking(
-                equipment_id=xrd.id,
-                startup_id=st.id,
-                user_id=founder.id,
-                starts_at=at(day, h0),
-                ends_at=at(day, h1),
-                status=status,
-                price=Decimal(0),
-            )
-        )
+        s.add(EquipmentBooking(equipment_id=xrd.id, startup_id=st.id, user_id=founder.id,
+                               starts_at=at(day, h0), ends_at=at(day, h1), status=status,
+                               price=Decimal(0), actual_minutes=used))  # fmt: skip
     voucher = Voucher(
         code="V-1",
         startup_id=a.id,
@@ -226,10 +218,11 @@ def test_support_and_mentoring_figures(
 
 def test_facility_figures(app: Flask, db_session: Session, dataset: dict[str, Any]) -> None:
     m = _metrics(db_session)
-    assert m["equipment_hours"].total == 6.0  # 4 h completed + 2 h confirmed
-    assert m["equipment_hours"].datasets[0].data == [4.0, 2.0, 0.0]
-    # 13 Mondays of 8 opening hours in Q1 2026 = 104 h; 6 / 104 = 5.8 %.
-    assert m["equipment_utilisation"].total == 5.8
+    # booked: 4 h completed + 2 h confirmed + 2 h no-show (the facilities area's definition)
+    assert m["equipment_hours"].total == 8.0
+    assert m["equipment_hours"].datasets[0].data == [4.0, 2.0, 2.0]
+    # used: the 240 recorded minutes; open: 13 Mondays x 8 h = 104 h; 4 / 104 = 3.8 %
+    assert m["equipment_utilisation"].total == 3.8
     vouchers = _series(m["vouchers"])
     assert vouchers["Issued (yuan)"] == [1000.0, 0.0, 0.0]
     assert vouchers["Redeemed (yuan)"] == [300.0, 0.0, 0.0]
@@ -246,8 +239,9 @@ def test_performance_scores(app: Flask, db_session: Session, dataset: dict[str, 
     # pitches: none, so the answered share is from outcomes (3 of 3);
     # 35 x 1 + 25 x 1/5 + 25 x 1/3 + 15 x 2/5 = 35 + 5 + 8.33 + 6
     assert [(s.id, s.score) for s in investor] == [(dataset["investor"].id, 54.3)]
-    # 40 x (6/104)/0.6 + 25 x 2/10 + 20 x (1 - 1/3) + 15 x 6/200 = 3.85 + 5 + 13.33 + 0.45
-    assert [(s.id, s.score) for s in facility] == [(dataset["facility"].id, 22.6)]
+    # utilisation 3.8 %, one startup served (completed), 1 no-show in 3 bookings, 8 h booked:
+    # 40 x 0.038/0.6 + 25 x 1/10 + 20 x (1 - 1/3) + 15 x 8/200 = 2.53 + 2.5 + 13.33 + 0.6
+    assert [(s.id, s.score) for s in facility] == [(dataset["facility"].id, 19.0)]
     assert "rating/5" in mentor[0].formula
 
 
@@ -260,7 +254,7 @@ def test_annual_report_workbook(app: Flask, db_session: Session, dataset: dict[s
         summary = {row[0]: row[1] for row in book["Summary"].iter_rows(values_only=True)}
         assert summary["Support granted (yuan)"] == 200000
         one = evaluation_reports.facility_report(db_session, 2026, dataset["facility"].id, "en")
-        # the April booking counts in the year: 4 + 2 + 8 hours
-        assert one.facility_figures[0].hours == 14.0
+        # the April booking counts in the year: 4 + 2 + 2 + 8 hours
+        assert one.facility_figures[0].hours == 16.0
         sheet = load_workbook(BytesIO(evaluation_reports.report_xlsx(one)))["Equipment"]
-        assert list(sheet.iter_rows(values_only=True))[1][:3] == ("XRD", "testing", 14.0)
+        assert list(sheet.iter_rows(values_only=True))[1][:3] == ("XRD", "testing", 16.0)

@@ -197,4 +197,28 @@ def load_area(session: Session, ctx: DemoContext) -> None:
                     ],
                 )
             )
+        # A request waiting in the demo mentor's inbox, from another startup.
+        asker = next((s for s in startups if s.id != startup.id), None)
+        if asker is not None:
+            wanted = datetime.combine(ctx.anchor + timedelta(days=52), time(hour=8))
+            session.add(
+                MentorSession(
+                    mentor_id=demo_mentor.id,
+                    startup_id=asker.id,
+                    requested_by_id=_founders(asker)[0],
+                    status="requested",
+                    awaiting="mentor",
+                    topic=ctx.rng.choice(demo_mentor.mentoring_topics or ["strategy"]),
+                    goal=GOALS[1],
+                    created_at=days_before(1),
+                    updated_at=days_before(1),
+                    proposals=[
+                        SlotProposal(
+                            starts_at=wanted,
+                            ends_at=wanted + timedelta(hours=1),
+                            proposed_by="founder",
+                        )
+                    ],
+                )
+            )
     session.commit()

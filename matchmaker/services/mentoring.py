@@ -399,13 +399,18 @@ def accept_request(
     ms = _load(session, session_id)
     _as_mentor(ms, user)
     _require_open_request(ms, _l("accept"), now)
-    proposed = {p.starts_at for p in ms.proposals if p.proposed_by == "founder"}
+    proposed = {p.starts_at: p for p in ms.proposals if p.proposed_by == "founder"}
     if starts_at <= now:
         raise Invalid(_l("That time is in the past."), field="slot")
     slot = availability.find_free_slot(session, ms.mentor, starts_at, now=now)
-    if slot is None:
-        if starts_at in proposed:
+    if slot is None and starts_at in proposed:
+        # The founder's time, no longer in the mentor's availability (edited since, or a
+        # blackout day): the mentor may still agree to it unless another session holds it.
+        p = proposed[starts_at]
+        if availability.slot_taken(session, ms.mentor_id, p.starts_at, p.ends_at):
             raise Conflict(SLOT_TAKEN)
+        slot = Slot(ms.mentor_id, p.starts_at, p.ends_at)
+    if slot is None:
         raise Invalid(_l("The mentor does not offer that time."), field="slot")
     _schedule(session, ms, slot, _l("accept"))
     _outcome(session, ms, "accepted")

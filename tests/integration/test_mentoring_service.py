@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from matchmaker.models import MatchOutcome, MentorMentee, Notification, utcnow
-from matchmaker.models.mentoring import MentorSession, SessionReview
+from matchmaker.models.mentoring import MentorSession, OneOffOpening, SessionReview
 from matchmaker.services import mentoring as svc
 from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound
 from tests.factories import make_startup
@@ -500,3 +500,11 @@ def test_postgresql_refuses_overlapping_scheduled_sessions(db_session, w, databa
             starts=w.slots[0] + timedelta(minutes=30),
             startup=make_startup(db_session),
         )
+
+
+def test_mentor_may_accept_a_proposed_time_no_longer_in_their_availability(db_session, w):
+    ms = _request(db_session, w, slot_starts=[w.slots[0]])
+    db_session.execute(sa.delete(OneOffOpening).where(OneOffOpening.starts_at == w.slots[0]))
+    db_session.commit()
+    ms = svc.accept_request(db_session, w.mentor_user, ms.id, w.slots[0])
+    assert ms.status == "scheduled" and ms.starts_at == w.slots[0]

@@ -1,0 +1,126 @@
+"""In a real browser: a founder creates a funding ask with a deck and pitches a recommended
+investor; the investor moves the deal to a meeting; both accept the introduction and only then
+see each other's contacts."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy.orm import Session
+from werkzeug.serving import make_server
+
+from tests.factories import PASSWORD, make_investor, make_startup, make_user
+
+pytestmark = pytest.mark.e2e
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def live_server(make_app: Callable[..., Flask]) -> Iterator[str]:
+    """As in conftest, with the model-free embedder: no model loads inside a page view."""
+    app = make_app(SERVER_NAME=None, WTF_CSRF_ENABLED=True, EMBEDDING_MODEL="hashing")
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+def _sign_in(page: Any, email: str) -> None:
+    page.context.clear_cookies()
+    page.goto("/auth/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+
+
+def test_pitch_meeting_and_double_opt_in(page: Any, db_session: Session) -> None:
+    founder = make_user(
+        db_session,
+        "founder",
+        locale="zh_CN",
+        email="li@sparkcell.cn",
+        phone="+86 138 0000 1111",
+        wechat_id="spark_li",
+    )
+    partner = make_user(
+        db_session,
+        "investor",
+        locale="zh_CN",
+        email="wang@jialing.vc",
+        phone="+86 139 2222 3333",
+        wechat_id="jialing_wang",
+    )
+    make_startup(db_session, founder, name="星火电池")
+    make_investor(db_session, partner, name="嘉陵创投")
+    db_session.rollback()
+
+    # The founder creates an ask with a PDF deck.
+    _sign_in(page, "li@sparkcell.cn")
+    page.goto("/funding/")
+    page.click("[data-testid=new-ask]")
+    page.select_option("#round", "seed")
+    page.fill("#amount", "3000000")
+    page.select_option("#currency", "CNY")
+    page.select_option("#instrument", "equity")
+    page.fill("#use_of_funds", "建设中试线")
+    page.fill("#traction", "三家付费客户")
+    page.set_input_files(
+        "#deck", files=[{"name": "deck.pdf", "mimeType": "application/pdf", "buffer": PDF}]
+    )
+    page.click("[data-testid=save-ask]")
+    page.wait_for_url("**/funding/asks/*")
+    assert page.locator("[data-testid=deck-link]").count() == 1
+
+    # The recommended investor is explained; the founder pitches it.
+    match = page.locator("[data-testid=match]", has_text="嘉陵创投")
+    assert "行业" in match.inner_text() or "Sector" in match.inner_text()
+    match.locator("[data-testid=pick-investor]").check()
+    page.click("[data-testid=send-pitch]")
+    page.wait_for_load_state()
+    assert "嘉陵创投" in page.locator("[data-testid=pitch-status]").inner_text()
+
+    # The investor finds it in the deal flow and moves it to a meeting.
+    _sign_in(page, "wang@jialing.vc")
+    page.goto("/funding/deal-flow")
+    page.click("[data-testid=open-deal]")
+    page.wait_for_url("**/funding/deals/*")
+    page.click("[data-testid=move-reviewing]")
+    page.wait_for_load_state()
+    page.click("[data-testid=move-meeting]")
+    page.wait_for_load_state()
+    assert page.locator("[data-testid=move-due_diligence]").count() == 1
+    body = page.inner_text("main")
+    assert "li@sparkcell.cn" not in body and "spark_li" not in body
+    page.click("[data-testid=accept-intro]")
+    page.wait_for_load_state()
+
+    # Until the founder accepts, the investor sees no contact of the founder.
+    page.goto("/funding/introductions")
+    assert "li@sparkcell.cn" not in page.content()
+    assert "+86 138 0000 1111" not in page.content()
+
+    # The founder accepts; both now see each other's e-mail, phone and WeChat ID.
+    _sign_in(page, "li@sparkcell.cn")
+    page.goto("/funding/introductions")
+    assert "wang@jialing.vc" not in page.content()
+    page.click("[data-testid=accept-intro]")
+    page.wait_for_load_state()
+    contacts = page.locator("[data-testid=contacts]").inner_text()
+    assert "wang@jialing.vc" in contacts and "+86 139 2222 3333" in contacts
+    assert "jialing_wang" in contacts
+
+    _sign_in(page, "wang@jialing.vc")
+    page.goto("/funding/introductions")
+    contacts = page.locator("[data-testid=contacts]").inner_text()
+    assert "li@sparkcell.cn" in contacts and "spark_li" in contacts
+    assert "+86 138 0000 1111" in contacts

@@ -280,7 +280,7 @@ def test_contacts_hidden_until_both_accept(client: FlaskClient, db_session: Sess
         f"/funding/asks/{ask_id}",
         "/funding/introductions",
         "/funding/api/introductions",
-        f"/directory/investors/{w['fund']}",
+        f"/investors/{w['fund']}",
     ]
     partner_urls = [
         "/",
@@ -289,7 +289,7 @@ def test_contacts_hidden_until_both_accept(client: FlaskClient, db_session: Sess
         "/funding/introductions",
         "/funding/api/introductions",
         f"/funding/deal-flow/{w['fund']}/pipeline.csv",
-        f"/directory/startups/{w['startup']}",
+        f"/startups/{w['startup']}",
     ]
     other = {
         "founder": ["partner@fund.cn", "+86 139 2222 3333", "fund_partner"],
@@ -299,7 +299,9 @@ def test_contacts_hidden_until_both_accept(client: FlaskClient, db_session: Sess
     def leaked(urls: list[str], contacts: list[str]) -> list[tuple[str, str]]:
         out = []
         for url in urls:
-            body = client.get(url).get_data(as_text=True)
+            response = client.get(url)
+            assert response.status_code == 200, url
+            body = response.get_data(as_text=True)
             out += [(url, c) for c in contacts if c in body]
         return out
 
@@ -356,3 +358,30 @@ def test_nav_and_dashboard_panel(client: FlaskClient, db_session: Session) -> No
     _login(client, "partner@fund.cn")
     home = client.get("/").get_data(as_text=True)
     assert 'href="/funding/deal-flow"' in home
+
+
+def test_detail_page_sections(client: FlaskClient, db_session: Session) -> None:
+    w = _world(db_session)
+    bank = make_investor(
+        db_session,
+        name="Chongqing Rural Bank",
+        type="bank",
+        instruments=["debt"],
+        loan_products="IP-pledge loans up to 5M CNY",
+    )
+    bank_id = bank.id
+    db_session.rollback()
+    _login(client, "founder@sparkcell.cn")
+    client.post(f"/funding/startups/{w['startup']}/asks/new", data=_ask_form(instrument="debt"))
+    page = client.get(f"/investors/{bank_id}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert 'data-testid="funding-investor-section"' in text
+    assert "IP-pledge loans up to 5M CNY" in text
+    ask_id = db_session.scalar(sa.select(FundingAsk.id))
+    ask_page = client.get(f"/funding/asks/{ask_id}").get_data(as_text=True)
+    assert "Chongqing Rural Bank" in ask_page and "Loan products" in ask_page
+    _login(client, "partner@fund.cn")
+    page = client.get(f"/startups/{w['startup']}")
+    assert page.status_code == 200
+    assert 'data-testid="funding-startup-section"' in page.get_data(as_text=True)

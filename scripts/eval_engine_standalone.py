@@ -139,6 +139,7 @@ def load_bundle(folder: Path) -> Bundle:
                     sectors=startups[sid[r["startup_id"]]].sectors,
                     round=map_round(r.get("round")),
                     year=_year(r.get("date")),
+                    date=_date(r.get("date")),
                     startup_id=sid[r["startup_id"]],
                 )
                 for r in past
@@ -158,7 +159,7 @@ def load_bundle(folder: Path) -> Bundle:
                     name=c.get("name") or "",
                     expertise=c.get("description") or "",
                     past_mentee_ids=tuple(sid[r["startup_id"]] for r in past),
-                    past_mentee_years=tuple(_year(r.get("date")) for r in past),
+                    past_mentee_dates=tuple(_date(r.get("date")) for r in past),
                 )
             )
     names = {cid[c["id"]]: c.get("name") or c["id"] for c in raw_cands}

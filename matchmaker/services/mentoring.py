@@ -76,22 +76,28 @@ SLOT_TAKEN = _l("That slot has just been taken by another session. Please pick a
 notifications.register_messages(
     {
         "mentoring.requested": _l("%(startup)s requests a mentoring session with you."),
-        "mentoring.accepted": _l("%(mentor)s accepted your request: session on %(when)s (UTC)."),
+        "mentoring.accepted": _l(
+            "%(mentor)s accepted your request: session on %(when)s (Beijing time)."
+        ),
         "mentoring.declined": _l("%(mentor)s declined your mentoring request."),
         "mentoring.times_proposed": _l(
             "%(mentor)s proposed other times for your session; please pick one."
         ),
         "mentoring.info_requested": _l("%(mentor)s asks for more information about your request."),
         "mentoring.info_answered": _l("%(startup)s answered your question about their request."),
-        "mentoring.time_chosen": _l("%(startup)s picked a time: session on %(when)s (UTC)."),
+        "mentoring.time_chosen": _l(
+            "%(startup)s picked a time: session on %(when)s (Beijing time)."
+        ),
         "mentoring.withdrawn": _l("%(startup)s withdrew their mentoring request."),
         "mentoring.expired": _l("Your mentoring request to %(mentor)s expired without an answer."),
-        "mentoring.cancelled": _l("%(name)s cancelled the session of %(when)s (UTC)."),
-        "mentoring.rescheduled": _l("%(name)s moved your session to %(when)s (UTC)."),
+        "mentoring.cancelled": _l("%(name)s cancelled the session of %(when)s (Beijing time)."),
+        "mentoring.rescheduled": _l("%(name)s moved your session to %(when)s (Beijing time)."),
         "mentoring.completed": _l("Your session with %(name)s is complete: please rate it."),
-        "mentoring.no_show": _l("The session of %(when)s (UTC) was marked as a no-show."),
+        "mentoring.no_show": _l("The session of %(when)s (Beijing time) was marked as a no-show."),
         "mentoring.follow_up_wanted": _l("%(startup)s would like a follow-up session."),
-        "mentoring.office_hours": _l("Office hours: a session on %(when)s (UTC) with %(name)s."),
+        "mentoring.office_hours": _l(
+            "Office hours: a session on %(when)s (Beijing time) with %(name)s."
+        ),
     }
 )
 
@@ -124,8 +130,14 @@ def session_link(session_id: int) -> str:
     return f"/mentoring/sessions/{session_id}"
 
 
+NOTIFICATION_ZONE = "Asia/Shanghai"  # notifications are stored once for readers in any zone
+
+
 def _when(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M") if moment else ""
+    """A time for a notification text, in Beijing time (the makerspace's zone)."""
+    if moment is None:
+        return ""
+    return availability.to_local(moment, NOTIFICATION_ZONE).strftime("%Y-%m-%d %H:%M")
 
 
 def status_label(status: str) -> Any:

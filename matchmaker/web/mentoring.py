@@ -53,6 +53,14 @@ def mentoring_time(moment: datetime | None, zone: str | None = None) -> str:
     return f"{text} ({tz.key})"
 
 
+@bp.app_template_filter("mentoring_clock")
+def mentoring_clock(moment: datetime | None, zone: str | None = None) -> str:
+    """Only the wall-clock time (HH:MM) of a naive UTC time in ``zone``."""
+    if moment is None:
+        return ""
+    return availability.to_local(moment, zone or APP_ZONE).strftime("%H:%M")
+
+
 def _slot_choices(slots: list[availability.Slot], zone: str) -> list[tuple[str, str]]:
     return [(s.key, mentoring_time(s.starts_at, zone)) for s in slots]
 

@@ -60,6 +60,20 @@ def _show_error(form: FlaskForm, exc: ServiceError) -> None:
         flash(str(exc.message), "danger")
 
 
+@bp.app_template_global("funding_reason")
+def funding_reason(reason: Any, viewer: str = "startup") -> str | None:
+    """The engine's wording of a reason (``web.reasons``); None for the funding area's own
+    codes, which ``funding/_macros.html`` words."""
+    try:
+        from matchmaker.web.reasons import reason_text
+    except ImportError:
+        return None
+    try:
+        return reason_text(reason.code, dict(reason.params), viewer)
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 def _engine_on() -> bool:
     return bool(current_app.config.get("FUNDING_USE_ENGINE", True))
 

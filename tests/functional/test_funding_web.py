@@ -192,7 +192,7 @@ def _ask_and_pitch(client: FlaskClient, db_session: Session, w: dict[str, Any]) 
     ask_id = db_session.scalar(sa.select(FundingAsk.id))
     assert ask_id is not None
     page = client.get(f"/funding/asks/{ask_id}")
-    assert b"Fits Capital" in page.data and b"Sector" in page.data
+    assert b"Fits Capital" in page.data and b"New energy" in page.data
     client.post(f"/funding/asks/{ask_id}/pitch", data={"investor_ids": [w["fund"]]})
     db_session.rollback()
     pitch_id = db_session.scalar(sa.select(Pitch.id))

@@ -238,13 +238,17 @@ def deck(ask_id: int) -> Response:
     path = pitch_decks.deck_path(current_app.config["UPLOAD_DIR"], deck.stored_name)
     if not path.is_file():
         abort(404)
-    return send_file(
+    response = send_file(
         path,
         mimetype="application/pdf",
         as_attachment=False,
         download_name=deck.original_name or "pitch-deck.pdf",
         max_age=0,
     )
+    # Private to the viewer; never sniffed into anything but a PDF.
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 # --- investor side ---------------------------------------------------------------------------

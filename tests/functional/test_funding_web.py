@@ -106,6 +106,11 @@ def test_create_ask_with_deck_and_deck_access(
     assert client.get(f"/funding/asks/{ask.id}/deck").status_code == 200
     _login(client, "rival@other.cn")
     assert client.get(f"/funding/asks/{ask.id}/deck").status_code == 403
+    db_session.rollback()  # a fresh snapshot before writing
+    make_user(db_session, "operator", email="ops@makerspace.cn")
+    _login(client, "ops@makerspace.cn")
+    got = client.get(f"/funding/asks/{ask.id}/deck")
+    assert got.status_code == 200 and got.headers["X-Content-Type-Options"] == "nosniff"
     client.post("/auth/logout")
     assert client.get(f"/funding/asks/{ask.id}/deck").status_code == 302  # to sign-in
 

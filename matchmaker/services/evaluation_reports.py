@@ -147,7 +147,9 @@ def report_xlsx(report: AnnualReport) -> bytes:
         if not scores:
             continue
         labels = [str(k) for k in scores[0].parts]
-        rows = [[s.name, s.score, *[str(v) for v in s.parts.values()], s.formula] for s in scores]
+        rows = [
+            [s.name, s.score, *[str(v) for v in s.parts.values()], str(s.formula)] for s in scores
+        ]
         sheets.append((name, [_("Name"), _("Score"), *labels, _("Formula")], rows))
     if report.equipment_rows:
         sheets.append(

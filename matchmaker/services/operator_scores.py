@@ -21,15 +21,19 @@ from matchmaker.models import Equipment, Facility, Investor, MatchOutcome, Mento
 from matchmaker.services import operator_sources as sources
 from matchmaker.services.monitoring import Period, usage
 
-MENTOR_FORMULA = (
-    "40 × rating/5 + 25 × min(held/10, 1) + 20 × answered share + 15 × min(startups/5, 1)"
+MENTOR_FORMULA = _l(
+    "40 × average rating/5 + 25 × min(sessions held/10, 1) + 20 × answered share "
+    "+ 15 × min(startups served/5, 1); answered share = (accepted + declined) / (accepted + "
+    "declined + expired), 1 when nobody asked"
 )
-INVESTOR_FORMULA = (
-    "35 × answered share + 25 × min(meetings/5, 1) + 25 × min(deals/3, 1) + 15 × min(startups/5, 1)"
+INVESTOR_FORMULA = _l(
+    "35 × answered share + 25 × min(meetings and introductions/5, 1) + 25 × min(deals/3, 1) "
+    "+ 15 × min(startups engaged/5, 1); answered share = pitches moved past “new” / pitches "
+    "received"
 )
-FACILITY_FORMULA = (
-    "40 × min(utilisation/60%, 1) + 25 × min(startups/10, 1) + 20 × (1 − no-show share) "
-    "+ 15 × min(booked hours/200, 1); utilisation = hours used / hours open"
+FACILITY_FORMULA = _l(
+    "40 × min(utilisation/0.6, 1) + 25 × min(startups served/10, 1) + 20 × (1 − no-show "
+    "share) + 15 × min(hours booked/200, 1); utilisation = hours used / hours open"
 )
 
 
@@ -40,7 +44,7 @@ class PerformanceScore:
     name: str
     score: float
     parts: dict[str, Any] = field(default_factory=dict)  # label -> shown value
-    formula: str = ""
+    formula: Any = ""
 
 
 def _cap(x: float) -> float:
@@ -77,7 +81,7 @@ def mentor_scores(session: Session, period: Period) -> list[PerformanceScore]:
         asked = answered + sum(o.outcome == "expired" for o in rows)
         startups = len({o.startup_id for o in rows if o.outcome in ("accepted", "completed")})
         rating = statistics.fmean(ratings) if ratings else 0.0
-        share = answered / asked if asked else 0.0
+        share = answered / asked if asked else 1.0
         score = 40 * rating / 5 + 25 * _cap(len(held) / 10) + 20 * share + 15 * _cap(startups / 5)
         out.append(
             PerformanceScore(

@@ -316,7 +316,11 @@ def _relevance(startup: Startup, policies: Sequence[Policy]) -> dict[int, tuple[
     query = startup_text(startup)
     scores = index.scores(query)
     return {
-        p.id: (float(scores.get(p.id, 0.0)), index.matched_terms(query, text, limit=4))
+        # single characters ("原", "带") are matches, not evidence a reader can use
+        p.id: (
+            float(scores.get(p.id, 0.0)),
+            [t for t in index.matched_terms(query, text, limit=8) if len(t) > 1][:4],
+        )
         for p, text in zip(policies, texts, strict=True)
     }
 

@@ -307,12 +307,18 @@ def main() -> int:
     rows = [
         f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
         f"faiss {faiss.__version__} ({faiss.omp_get_max_threads()} threads), "
-        f"python {platform.python_version()}"
+        f"python {platform.python_version()}, load average at start "
+        f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}"
     ]
-    bench_model(args.model_texts, rows)
+    print(rows[0], flush=True)
+    if args.model_texts:
+        rows = []
+        bench_model(args.model_texts, rows)
+        print("\n".join(rows), flush=True)
     for n in sizes:
+        rows = []  # printed per size, so a long run shows results as they come
         bench_size(n, args.repeats, rows)
-    print("\n".join(rows))
+        print("\n".join(rows), flush=True)
     return 0
 
 

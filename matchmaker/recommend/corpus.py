@@ -105,6 +105,7 @@ class Corpus:
         self._stats: dict[str, tuple[int, float, float]] = {}
         self._orders: dict[str, list[int]] = {}  # cached orderings, cleared on any change
         self._sets: dict[str, frozenset[int]] = {}  # cached filters, cleared on any change
+        self._activity: dict[str, dict[int, float]] = {}
 
     # -- text and vectors ---------------------------------------------------------------------
     def text(self, kind: str, profile: Any) -> str:
@@ -182,6 +183,7 @@ class Corpus:
         self._stats.clear()
         self._orders.clear()
         self._sets.clear()
+        self._activity.clear()
 
     def upsert(self, kind: str, profile: Any) -> None:
         """Add or replace one profile: re-embeds it only if its text changed."""
@@ -200,6 +202,7 @@ class Corpus:
         self._stats.clear()
         self._orders.clear()
         self._sets.clear()
+        self._activity.clear()
 
     def remove(self, kind: str, item_id: int) -> None:
         self.profiles[kind].pop(item_id, None)
@@ -211,6 +214,7 @@ class Corpus:
         self._stats.clear()
         self._orders.clear()
         self._sets.clear()
+        self._activity.clear()
 
     # -- history relations --------------------------------------------------------------------
     def _drop_relations(self, kind: str, cand_id: int) -> None:
@@ -303,6 +307,15 @@ class Corpus:
             recent = [self.recent_weight(rs, latest) for rs in rels.values()]
             self._stats[kind] = (max(sizes, default=0), max(recent, default=0.0), latest)
         return self._stats[kind]
+
+    def activity(self, kind: str, cand_id: int) -> float:
+        """``recent_weight`` of a candidate's whole history, cached until the next change."""
+        key = f"activity:{kind}"
+        cache = self._activity.setdefault(key, {})
+        if cand_id not in cache:
+            latest = self.stats(kind)[2]
+            cache[cand_id] = self.recent_weight(self.relations[kind].get(cand_id, []), latest)
+        return cache[cand_id]
 
     def ids_where(self, kind: str, key: str, predicate: Callable[[Any], bool]) -> frozenset[int]:
         """Ids of ``kind`` whose profile satisfies ``predicate``, cached under ``key`` until the

@@ -144,7 +144,12 @@ def score_pairs(
             else F.UNKNOWN
         )
         f["popularity"] = F.scaled_log(len(rels), max_size)
-        f["activity"] = F.scaled_log(corpus.recent_weight(rels, latest), max_recent)
+        recent = (
+            corpus.activity(kind, c.id)  # cached: the usual case, nothing excluded
+            if len(rels) == len(corpus.relations[kind].get(c.id, ()))
+            else corpus.recent_weight(rels, latest)
+        )
+        f["activity"] = F.scaled_log(recent, max_recent)
         f["stage_activity"] = F.scaled_log(corpus.stage_weight(rels, latest, s_age), max_recent)
         co = sum(backed_by[r.startup_id] for r in rels if r.startup_id is not None)
         f["co_occurrence"] = min(1.0, math.log1p(co) / math.log1p(5))

@@ -38,7 +38,7 @@ class UnknownProfile(KeyError):  # noqa: N818 - reads as "unknown profile"
 
 @dataclass(frozen=True)
 class RecommenderConfig:
-    candidates_per_leg: int = 100  # top-N from each of the dense and lexical legs
+    candidates_per_leg: int = 50  # top-N from each of the dense and lexical legs
     neighbour_startups: int = 30  # similar startups whose backers become candidates
     approximate_above: int = 50_000  # HNSW past this many vectors of a kind
     min_training_rows: int = 200  # a learned ranker needs at least this many outcome rows

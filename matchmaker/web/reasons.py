@@ -9,6 +9,7 @@ rather than shown raw.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -38,13 +39,32 @@ def _money(amount: Any, currency: str | None) -> str:
     return f"{value:,.0f} {unit}".strip()
 
 
+_CJK = re.compile(r"[\u3400-\u9fff]")
+# Characters that make a two-character CJK fragment a piece of grammar, not a phrase ("与销").
+_FUNCTION_CHARS = set("与和及的了过在是对为于或并等")
+
+
+def readable_terms(terms: Iterable[str]) -> list[str]:
+    """Matched terms worth showing: no single characters and no CJK fragments straddling a
+    function word. Only drops terms, so what remains is still shared by both texts."""
+    out = []
+    for t in terms:
+        if len(t) < 2:
+            continue
+        if _CJK.search(t) and len(t) == 2 and _FUNCTION_CHARS & set(t):
+            continue
+        out.append(t)
+    return out
+
+
 def reason_text(code: str, params: dict[str, Any], viewer: str = "startup") -> str | None:
     """One reason as a sentence, or None when it has nothing to say to this reader."""
     p = params
     if code == "shared_sectors":
         return _("Shared sectors: %(sectors)s", sectors=_labels(vocab.SECTORS, p["sectors"]))
     if code == "matched_terms":
-        return _("Matched phrases: %(terms)s", terms=_list(p["terms"]))
+        terms = readable_terms(p["terms"])
+        return _("Matched phrases: %(terms)s", terms=_list(terms)) if terms else None
     if code == "shared_topics":
         return _(
             "Mentoring topics in common: %(topics)s",

@@ -147,3 +147,33 @@ def test_engine_failure_does_not_break_the_dashboard(
     response = client.get("/")
     assert response.status_code == 200
     assert "Recommendations are unavailable right now." in response.get_data(as_text=True)
+
+
+def test_reason_texts_in_both_languages(app: Flask) -> None:
+    from flask_babel import force_locale
+
+    from matchmaker.recommend.reasons import Reason
+    from matchmaker.web.reasons import reason_texts
+
+    reasons = [
+        Reason("shared_sectors", {"sectors": ["new_energy"]}),
+        Reason("matched_terms", {"terms": ["过", "与销", "XRD", "正极"]}),
+        Reason("free_capacity", {"left": 2}),
+        Reason("not_a_code", {}),
+        Reason("matched_terms", {"terms": ["过"]}),  # nothing readable left: dropped
+    ]
+    with app.test_request_context():
+        with force_locale("en"):
+            assert reason_texts(reasons, limit=10) == [
+                "Shared sectors: New energy",
+                "Matched phrases: XRD, 正极",
+                "Sessions free this month: 2",
+            ]
+            assert reason_texts(reasons, viewer="candidate", limit=10)[-1] != (
+                "Sessions free this month: 2"
+            )
+        with force_locale("zh_CN"):
+            assert reason_texts(reasons, limit=2) == [
+                "共同领域：新能源",
+                "匹配词：XRD、正极",
+            ]

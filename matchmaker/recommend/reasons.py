@@ -14,7 +14,9 @@ ticket_fit             amount: float, currency: str|None, min: float|None, max: 
 instrument_fit         instrument: str
 portfolio_neighbour    company: str, startup_id: int|None, similarity: float
 past_mentee_neighbour  company: str, startup_id: int, similarity: float
-co_investor            partners: list[int] (candidate ids who already back the startup)
+co_investor            partners: list[int] (investor ids already backing the startup that
+                       co-invested with this one)
+co_mentor              partners: list[int] (same, for mentors)
 same_location          location: str
 shared_languages       languages: list[str]
 free_capacity          left: int (sessions this month) | hours: float (equipment, 14 days)

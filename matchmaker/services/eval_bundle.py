@@ -18,7 +18,7 @@ import tempfile
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from matchmaker import vocab
 from matchmaker.models import (
     FundingAsk,
     Investor,
+    MatchOutcome,
     MentorMentee,
     MentorProfile,
     PortfolioEntry,
@@ -71,12 +72,11 @@ def _year(text: Any) -> int | None:
     return int(m.group(0)) if m else None
 
 
-def _date(text: str | None) -> date | None:
+def _iso_day(text: str | None) -> date | None:
     try:
         return date.fromisoformat((text or "").strip()[:10])
     except ValueError:
-        year = _year(text)
-        return date(year, 7, 1) if year else None
+        return None
 
 
 def _cut(text: Any, n: int) -> str:
@@ -216,8 +216,24 @@ def import_bundle(session: Session, folder: Path | str) -> ImportedBundle:
                     MentorMentee(
                         mentor_id=pair[0],
                         startup_id=pair[1],
-                        since=_date(r.get("date")),
+                        since=_iso_day(r.get("date")),
                         source="imported",
+                    )
+                )
+
+    else:
+        # An investment before the split is an outcome the platform would have recorded: its
+        # day gives the engine recency finer than the portfolio entry's year.
+        for r in history_rows:
+            day = _iso_day(r.get("date"))
+            if day is not None:
+                session.add(
+                    MatchOutcome(
+                        startup_id=startups[r["startup_id"]].id,
+                        candidate_kind="investor",
+                        candidate_id=candidates[r["candidate_id"]].id,
+                        outcome="invested",
+                        created_at=datetime(day.year, day.month, day.day),
                     )
                 )
 

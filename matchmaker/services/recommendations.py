@@ -220,7 +220,13 @@ def mentor_profile(
     )
 
 
-def investor_profile(inv: Investor, entries: Sequence[PortfolioEntry]) -> T.InvestorProfile:
+def investor_profile(
+    inv: Investor,
+    entries: Sequence[PortfolioEntry],
+    deal_dates: Mapping[int, date] | None = None,
+) -> T.InvestorProfile:
+    """``deal_dates``: entry id -> the day of the investment, where an "invested" outcome
+    records it (``PortfolioEntry`` itself keeps only the year)."""
     return T.InvestorProfile(
         id=inv.id,
         name=inv.name,
@@ -241,6 +247,7 @@ def investor_profile(inv: Investor, entries: Sequence[PortfolioEntry]) -> T.Inve
                 round=_opt(e.round),
                 year=e.year,
                 startup_id=e.startup_id,
+                date=(deal_dates or {}).get(e.id),
             )
             for e in entries
         ),
@@ -327,7 +334,8 @@ def load_profiles(
         )
         for entry in entry_rows:
             entries[entry.investor_id].append(entry)
-        return {i.id: investor_profile(i, entries.get(i.id, ())) for i in investors}
+        dates = _deal_dates(session, entries, ids)
+        return {i.id: investor_profile(i, entries.get(i.id, ()), dates) for i in investors}
     if kind == "equipment":
         if ids is not None:
             where.append(Equipment.id.in_(list(ids)))
@@ -342,6 +350,37 @@ def load_profiles(
             for e, f in eq_rows
         }
     raise ValueError(f"unknown kind {kind!r}")
+
+
+def _deal_dates(
+    session: Session, entries: Mapping[int, Sequence[PortfolioEntry]], ids: Collection[int] | None
+) -> dict[int, date]:
+    """Day of each platform-linked portfolio entry, from the "invested" outcomes of the same
+    investor and startup in the entry's year (recency is measured in months, a year is too
+    coarse). Entries without such an outcome keep only their year."""
+    query = sa.select(
+        MatchOutcome.candidate_id, MatchOutcome.startup_id, MatchOutcome.created_at
+    ).where(MatchOutcome.candidate_kind == "investor", MatchOutcome.outcome == "invested")
+    if ids is not None:
+        query = query.where(MatchOutcome.candidate_id.in_(list(ids)))
+    days: dict[tuple[int, int], list[date]] = defaultdict(list)
+    for investor_id, startup_id, created_at in session.execute(
+        query.order_by(MatchOutcome.created_at)
+    ):
+        days[(investor_id, startup_id)].append(created_at.date())
+    out: dict[int, date] = {}
+    if not days:
+        return out
+    for investor_id, rows in entries.items():
+        for e in rows:
+            free = days.get((investor_id, e.startup_id or -1))
+            if not free:
+                continue
+            day = next((d for d in free if e.year is None or d.year == e.year), None)
+            if day is not None:
+                free.remove(day)
+                out[e.id] = day
+    return out
 
 
 # -- watermarks ---------------------------------------------------------------------------------
@@ -362,7 +401,8 @@ def data_watermarks(session: Session) -> dict[str, str]:
         + _agg(MentorMentee, MentorMentee.since)
         + _agg(User, User.updated_at)[1:],
         "investor": _agg(Investor, Investor.updated_at)
-        + _agg(PortfolioEntry, PortfolioEntry.updated_at),
+        + _agg(PortfolioEntry, PortfolioEntry.updated_at)
+        + _agg(MatchOutcome, MatchOutcome.created_at),
         "equipment": _agg(Equipment, Equipment.updated_at) + _agg(Facility, Facility.updated_at),
     }
     flat = [(kind, i) for kind, cols in parts.items() for i in range(len(cols))]

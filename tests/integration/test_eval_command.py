@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,15 @@ from sqlalchemy.orm import Session
 
 from matchmaker import migrate
 from matchmaker.database import make_engine
-from matchmaker.models import FundingAsk, Investor, MentorMentee, MentorProfile, PortfolioEntry
+from matchmaker.models import (
+    FundingAsk,
+    Investor,
+    MatchOutcome,
+    MentorMentee,
+    MentorProfile,
+    PortfolioEntry,
+)
+from matchmaker.services import recommendations as reco
 from matchmaker.services.eval_bundle import import_bundle, map_round
 
 EN = {
@@ -115,6 +124,12 @@ def test_import_maps_history_and_keeps_queries_out_of_candidates(tmp_path: Path)
         assert [(e.company, e.round, e.year) for e in green.portfolio] == [("Volt", "seed", 2010)]
         s2 = bundle.startup_ids["s2"]
         assert all(e.startup_id != s2 for e in session.query(PortfolioEntry))  # query stays out
+        outcomes = [
+            (o.candidate_id, o.outcome, o.created_at.date()) for o in session.query(MatchOutcome)
+        ]
+        assert (green.id, "invested", date(2010, 3, 1)) in outcomes and len(outcomes) == 2
+        profile = reco.load_profiles(session, "investor", [green.id])[green.id]
+        assert profile.portfolio[0].date == date(2010, 3, 1)  # recency finer than the year
         asks = {a.startup_id: a.round for a in session.query(FundingAsk)}
         assert asks == {s2: "a"}  # s4's query has no round: no ask
         assert bundle.relevant == {

@@ -21,7 +21,13 @@ from flask_wtf import FlaskForm
 
 from matchmaker.extensions import db
 from matchmaker.models import MentorProfile, Startup
-from matchmaker.services import availability, calendar, mentoring, mentoring_calendar
+from matchmaker.services import (
+    availability,
+    calendar,
+    mentoring,
+    mentoring_calendar,
+    mentoring_queries,
+)
 from matchmaker.services import office_hours as office_hours_service
 from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from matchmaker.web import mentoring_forms as forms
@@ -102,7 +108,9 @@ def _reasons_for(startup_id: int, mentor_id: int) -> list[str]:
         from matchmaker.web.reasons import reason_texts
     except ImportError:
         return []
-    return reason_texts(mentoring.match_reasons(db.session, startup_id, mentor_id), "candidate")
+    return reason_texts(
+        mentoring_queries.match_reasons(db.session, startup_id, mentor_id), "candidate"
+    )
 
 
 # --- founder: request and overview -------------------------------------------------------------
@@ -157,7 +165,7 @@ def request_session(mentor_id: int) -> str | Response | tuple[str, int]:
 @bp.get("/mentoring/")
 @login_required
 def my_mentoring() -> str:
-    overview = mentoring.founder_overview(db.session, current_user)
+    overview = mentoring_queries.founder_overview(db.session, current_user)
     return render_template("mentoring/my.html", overview=overview, zone=APP_ZONE)
 
 
@@ -167,7 +175,7 @@ def my_mentoring() -> str:
 @bp.get("/mentoring/inbox")
 @login_required
 def inbox() -> str:
-    box = mentoring.mentor_inbox(db.session, current_user)
+    box = mentoring_queries.mentor_inbox(db.session, current_user)
     reasons = {ms.id: _reasons_for(ms.startup_id, ms.mentor_id) for ms in box.pending}
     return render_template(
         "mentoring/inbox.html", inbox=box, reasons=reasons, zone=box.mentor.timezone
@@ -295,7 +303,7 @@ def remove_availability(kind: str, entry_id: int) -> Response:
 # --- one session -------------------------------------------------------------------------------
 
 
-def _session_forms(view: mentoring.SessionView, zone: str) -> dict[str, FlaskForm]:
+def _session_forms(view: mentoring_queries.SessionView, zone: str) -> dict[str, FlaskForm]:
     ms = view.ms
     own = _slot_choices(view.free_slots, zone)
     founder_props = [p for p in ms.proposals if p.proposed_by == "founder"]
@@ -337,7 +345,7 @@ def _session_forms(view: mentoring.SessionView, zone: str) -> dict[str, FlaskFor
 def _render_session(
     session_id: int, status: int = 200, bound: tuple[str, FlaskForm] | None = None
 ) -> tuple[str, int]:
-    view = mentoring.session_view(db.session, current_user, session_id)
+    view = mentoring_queries.session_view(db.session, current_user, session_id)
     zone = view.ms.mentor.timezone if view.side == "mentor" else APP_ZONE
     session_forms = _session_forms(view, zone)
     if bound is not None:
@@ -632,7 +640,7 @@ def _panels(user: Any) -> list[DashboardPanel]:
         return []
     if not (user.has_role("founder") or user.has_role("mentor")):
         return []
-    counts = mentoring.pending_counts(db.session, user)
+    counts = mentoring_queries.pending_counts(db.session, user)
     return [
         DashboardPanel(
             "mentoring/_panel.html",

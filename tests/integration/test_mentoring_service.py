@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from matchmaker.models import MatchOutcome, MentorMentee, Notification, utcnow
 from matchmaker.models.mentoring import MentorSession, OneOffOpening, SessionReview
 from matchmaker.services import mentoring as svc
+from matchmaker.services import mentoring_queries as queries
 from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound
 from tests.factories import make_startup
 from tests.integration.test_mentoring_support import World, hour_from_now, make_world, put_session
@@ -476,16 +477,16 @@ def test_strangers_cannot_act_on_a_session(db_session, w, action, status):
 def test_strangers_cannot_see_a_session(db_session, w):
     ms = put_session(db_session, w, "requested")
     with pytest.raises(NotFound):
-        svc.session_view(db_session, w.stranger, ms.id)
-    assert svc.session_view(db_session, w.founder, ms.id).side == "founder"
-    assert svc.session_view(db_session, w.mentor_user, ms.id).side == "mentor"
+        queries.session_view(db_session, w.stranger, ms.id)
+    assert queries.session_view(db_session, w.founder, ms.id).side == "founder"
+    assert queries.session_view(db_session, w.mentor_user, ms.id).side == "mentor"
 
 
 def test_pending_counts(db_session, w):
     ms = _request(db_session, w)
-    assert svc.pending_counts(db_session, w.mentor_user)["mentor_pending"] == 1
+    assert queries.pending_counts(db_session, w.mentor_user)["mentor_pending"] == 1
     svc.ask_for_info(db_session, w.mentor_user, ms.id, "?")
-    assert svc.pending_counts(db_session, w.founder)["founder_waiting"] == 1
+    assert queries.pending_counts(db_session, w.founder)["founder_waiting"] == 1
 
 
 def test_postgresql_refuses_overlapping_scheduled_sessions(db_session, w, database_url):

@@ -115,7 +115,8 @@ def test_investors_have_realistic_tickets_and_portfolios_with_co_investment(
 ) -> None:
     investors = _all(db_session, Investor)
     for investor in investors:
-        assert 3 <= len(investor.portfolio) <= 8, investor.name
+        # The core writes 3-8 entries; areas may add deals their demo closes (funding: invested).
+        assert len(investor.portfolio) >= 3, investor.name
         assert investor.ticket_min is not None and investor.ticket_max is not None
         assert investor.ticket_min <= investor.ticket_max
         assert investor.members, investor.name

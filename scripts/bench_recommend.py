@@ -193,7 +193,7 @@ def timed(fn: Callable[[], Any], repeats: int, desc: str) -> tuple[float, float]
     return statistics.median(samples), q[94]
 
 
-def bench_size(n: int, repeats: int, rows: list[str]) -> None:
+def bench_size(n: int, repeats: int, rows: list[str], approximate_above: int | None = None) -> None:
     corpus = make_corpus(n)
     embedder = HashingEmbedder()
     rng = np.random.default_rng(1)
@@ -202,7 +202,9 @@ def bench_size(n: int, repeats: int, rows: list[str]) -> None:
     embedder.encode(texts[: min(n, 5000)], batch_size=1024)
     hashing_rate = min(n, 5000) / (time.perf_counter() - t0)
     # approximate_above < n: HNSW for every kind at this size (recall measured at build).
-    config = RecommenderConfig(approximate_above=min(50_000, n // 2))
+    if approximate_above is None:
+        approximate_above = min(50_000, n // 2)
+    config = RecommenderConfig(approximate_above=approximate_above)
     rec = Recommender(embedder, config=config, show_progress=True)
     build: dict[str, float] = {}
     for kind in ("startup", "mentor", "investor", "equipment"):
@@ -302,6 +304,12 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="*")
     parser.add_argument("--repeats", type=int, default=200)
     parser.add_argument("--model-texts", type=int, default=2000)
+    parser.add_argument(
+        "--approximate-above",
+        type=int,
+        help="HNSW past this many vectors in the recommender (default: half the corpus); the "
+        "investor HNSW index is always built and measured on its own",
+    )
     args = parser.parse_args()
     sizes = args.sizes or ([2_000, 10_000] if args.quick else [10_000, 100_000])
     rows = [
@@ -317,7 +325,7 @@ def main() -> int:
         print("\n".join(rows), flush=True)
     for n in sizes:
         rows = []  # printed per size, so a long run shows results as they come
-        bench_size(n, args.repeats, rows)
+        bench_size(n, args.repeats, rows, args.approximate_above)
         print("\n".join(rows), flush=True)
     return 0
 

@@ -73,9 +73,8 @@ def _pitch(
             )
         )
     if final == "invested":
-        session.add(
+        investor.portfolio.append(
             PortfolioEntry(
-                investor_id=investor.id,
                 company=ask.startup.name,
                 description=ask.startup.one_liner,
                 sector=ask.startup.sectors[0] if ask.startup.sectors else "",
@@ -158,6 +157,8 @@ def load_area(session: Session, ctx: DemoContext) -> None:
             if (ask.id, investor.id) in pitched:
                 continue
             final = ctx.rng.choice(finals) if ctx.rng.random() < 0.95 else "invested"
+            if final == "invested" and len(investor.portfolio) >= 7:
+                final = "term_sheet"  # keep portfolios at a realistic size (3-8 companies)
             pitch = _pitch(session, ctx, ask, investor, final, ctx.rng.randint(3, 40))
             pitched.add((ask.id, investor.id))
             if final in ("meeting", "due_diligence", "term_sheet", "invested"):

@@ -2,7 +2,7 @@
 
 Every setting can be given as ``MATCHMAKER_<NAME>`` (e.g. ``MATCHMAKER_DATABASE_URL``); values are
 parsed as JSON where they look like JSON (Flask's ``from_prefixed_env``), so
-``MATCHMAKER_MENTORING__REQUEST_TTL_HOURS=72`` works as well.
+``MATCHMAKER_MENTORING_REQUEST_TTL_HOURS=72`` gives an int.
 """
 
 from __future__ import annotations
@@ -43,6 +43,18 @@ def defaults(instance_path: str) -> dict[str, Any]:
             [str(Path(__file__).parent / "translations")] * len(TRANSLATION_DOMAINS)
         ),
         "PAGE_SIZE": 12,
+        # Engine: how many profiles a web request may embed when an index must be rebuilt
+        # (more is the CLI's job: `flask --app matchmaker index build`).
+        "RECOMMEND_REQUEST_EMBED_LIMIT": 300,
+        # Mentoring: unanswered session requests expire after this many hours.
+        "MENTORING_REQUEST_TTL_HOURS": 72,
+        # Funding: pitches a startup may send per rolling week, and the pitch deck size limit.
+        "FUNDING_PITCHES_PER_WEEK": 5,
+        "PITCH_DECK_MAX_BYTES": 10 * 1024 * 1024,
+        "FUNDING_USE_ENGINE": True,
+        # Operator console: a startup with no activity for this many days counts as stuck.
+        "OPERATOR_STUCK_DAYS": 60,
+        "OPERATOR_PATHWAY_ENGINE": True,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,

@@ -13,6 +13,8 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
+from matchmaker.services.recommendations import get_embedder
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -44,6 +46,9 @@ def playwright_browser() -> Iterator[Any]:
 def live_server(make_app: Callable[..., Flask]) -> Iterator[str]:
     """The app in a background thread; yields its base URL."""
     app = make_app(SERVER_NAME=None, WTF_CSRF_ENABLED=True)
+    # The real embedding model, loaded before the browser starts clicking (as a long-running
+    # server would have it), so no page waits for the model to load.
+    get_embedder(app.config["EMBEDDING_MODEL"]).encode(["warm-up"])
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

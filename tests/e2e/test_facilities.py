@@ -4,48 +4,18 @@ and records usage, and the utilisation page shows it."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from flask import Flask
 from sqlalchemy.orm import Session
 
-from matchmaker import create_app
-from matchmaker.extensions import db
 from matchmaker.models import utcnow
 from matchmaker.models.bookings import Voucher, VoucherEntry
-from tests.conftest import _empty_all_tables
 from tests.factories import PASSWORD, make_equipment, make_facility, make_startup, make_user
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def make_app(app_config: dict[str, Any], database_url: str) -> Iterator[Callable[..., Flask]]:
-    """As tests/conftest.py's (with the fast hashing embedder), cleaning up in a worker thread:
-    Playwright's sync API keeps an asyncio loop running in this thread."""
-    made: list[Flask] = []
-
-    def factory(**overrides: Any) -> Flask:
-        made.append(create_app({**app_config, "EMBEDDING_MODEL": "hashing", **overrides}))
-        return made[-1]
-
-    yield factory
-
-    def clean_up() -> None:
-        for app in made:
-            with app.app_context():
-                for engine in db.engines.values():
-                    engine.dispose()
-        _empty_all_tables(database_url)
-
-    worker = threading.Thread(target=clean_up)
-    worker.start()
-    worker.join()
 
 
 def _sign_in(page: Any, email: str) -> None:

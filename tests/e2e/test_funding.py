@@ -4,34 +4,16 @@ see each other's contacts."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from flask import Flask
 from sqlalchemy.orm import Session
-from werkzeug.serving import make_server
 
 from tests.factories import PASSWORD, make_investor, make_startup, make_user
 
 pytestmark = pytest.mark.e2e
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-@pytest.fixture
-def live_server(make_app: Callable[..., Flask]) -> Iterator[str]:
-    """As in conftest, with the model-free embedder: no model loads inside a page view."""
-    app = make_app(SERVER_NAME=None, WTF_CSRF_ENABLED=True, EMBEDDING_MODEL="hashing")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
 
 
 def _sign_in(page: Any, email: str) -> None:

@@ -113,7 +113,7 @@ def reason_text(code: str, params: dict[str, Any], viewer: str = "startup") -> s
                 return None  # the mentor knows their own calendar
             return _("Sessions free this month: %(num)d", num=int(p["left"]))
         hours = float(p["hours"])
-        return _("Free hours in the next 14 days: %(hours)s", hours=f"{hours:g}")
+        return _("Free hours in the next 14 days: %(hours)s", hours=f"{round(hours, 1):g}")
     if code == "voucher_eligible":
         return _("Innovation vouchers accepted")
     if code == "similar_profile":

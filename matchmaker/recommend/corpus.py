@@ -140,7 +140,8 @@ class Corpus:
         changed = [i for i, h in new_hashes.items() if hashes.get(i) != h or i not in index]
         vectors = self.embed([items[i] for i in changed]) if changed else None
         if rebuild:
-            keep = [i for i in items if i not in set(changed)]
+            changed_set = set(changed)  # not inside the comprehension: that was O(n^2)
+            keep = [i for i in items if i not in changed_set]
             all_ids = np.array(keep + changed, dtype=np.int64)
             parts = [index.get_vectors(keep)] if keep else []
             if vectors is not None:

@@ -44,6 +44,8 @@ def configure_dialects() -> None:
     @event.listens_for(Engine, "begin")
     def _sqlite_on_begin(conn: sa.Connection) -> None:
         if conn.dialect.name == "sqlite":
+            if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+                return
             immediate = conn.get_execution_options().get(_WRITE_LOCK, False)
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 

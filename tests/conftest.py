@@ -116,8 +116,12 @@ def runner(app: Flask) -> FlaskCliRunner:
 
 @pytest.fixture
 def db_session(app: Flask, database_url: str) -> Iterator[Session]:
-    """A session of the test's own, for arranging data and checking what requests wrote."""
-    engine = make_engine(database_url)
+    """A session of the test's own, for arranging data and checking what requests wrote.
+
+    It autocommits each statement: a test session that held a transaction open would keep
+    reading an old snapshot, and on SQLite would block (or be refused) the app's writes.
+    """
+    engine = make_engine(database_url).execution_options(isolation_level="AUTOCOMMIT")
     with Session(engine) as session:
         yield session
     engine.dispose()

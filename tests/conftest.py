@@ -141,3 +141,10 @@ class AuthActions:
 @pytest.fixture
 def auth(client: FlaskClient) -> AuthActions:
     return AuthActions(client)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Browser tests run last: Playwright's sync API keeps an asyncio loop running in the main
+    thread until the session ends, and Flask app contexts cannot be torn down under it."""
+    e2e = [item for item in items if "/e2e/" in str(item.path)]
+    items[:] = [item for item in items if "/e2e/" not in str(item.path)] + e2e

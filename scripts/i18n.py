@@ -89,7 +89,10 @@ def compile_all() -> None:
 
 
 def check() -> int:
-    missing = 0
+    """Untranslated or fuzzy entries, and one msgid translated differently in two domains:
+    the domains are merged into one catalog at run time, so one of the two would silently win."""
+    problems = 0
+    seen: dict[str, tuple[str, object]] = {}
     for po in sorted((TRANSLATIONS / LOCALE / "LC_MESSAGES").glob("*.po")):
         with po.open("rb") as f:
             catalog = read_po(f)
@@ -98,9 +101,15 @@ def check() -> int:
                 continue
             strings = message.string if isinstance(message.string, tuple) else (message.string,)
             if message.fuzzy or not all(strings):
-                missing += 1
+                problems += 1
                 print(f"{po.name}: untranslated: {message.id!r}")
-    return 1 if missing else 0
+            key = str(message.id)
+            if key in seen and seen[key][1] != message.string:
+                problems += 1
+                other_po, other = seen[key]
+                print(f"{po.name}: {key!r} is {message.string!r}, but {other!r} in {other_po}")
+            seen.setdefault(key, (po.name, message.string))
+    return 1 if problems else 0
 
 
 def main(argv: list[str]) -> int:

@@ -247,7 +247,7 @@ class EquipmentForm(FlaskForm):
     )
     voucher_eligible = BooleanField(_l("Innovation vouchers accepted"))
     training_required = BooleanField(_l("Training required"))
-    booking_mode = SelectField(_l("Booking"), default="instant")
+    booking_mode = SelectField(_l("Booking mode"), default="instant")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

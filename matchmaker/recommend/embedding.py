@@ -36,6 +36,23 @@ class Embedder(Protocol):
         ...
 
 
+# Model names that read Chinese; anything else (the default all-MiniLM) is taken as English-only.
+_CJK_MODEL_HINTS = ("multilingual", "m3", "labse", "chinese", "zh", "text2vec", "e5", "hashing")
+
+
+def reads_cjk(embedder: object) -> bool:
+    """Whether ``embedder``'s vectors mean anything for Chinese text.
+
+    An explicit ``reads_cjk`` attribute wins; otherwise the model id decides. An English-only
+    model maps Chinese text to near-identical vectors, so its cosines there are noise.
+    """
+    flag = getattr(embedder, "reads_cjk", None)
+    if isinstance(flag, bool):
+        return flag
+    model_id = str(getattr(embedder, "model_id", "")).lower()
+    return any(hint in model_id for hint in _CJK_MODEL_HINTS)
+
+
 def normalise_rows(x: NDArray[Any]) -> NDArray[np.float32]:
     """Unit-length float32 rows; all-zero rows (empty text) stay zero instead of becoming NaN."""
     x = np.ascontiguousarray(x, dtype=np.float32)

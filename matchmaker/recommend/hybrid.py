@@ -6,12 +6,18 @@ second side to satisfy, so the score is a weighted sum of cosine similarities.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from matchmaker.recommend.embedding import reads_cjk
 from matchmaker.recommend.reasons import SIMILAR_PROFILE_MIN, Reason, Recommendation
+
+# Dense weight on text the embedding model cannot read (Chinese for an English-only model).
+NON_READER_DENSE_WEIGHT = 0.2
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -22,6 +28,23 @@ if TYPE_CHECKING:
 def found_ids(found: NDArray[np.int64]) -> list[int]:
     """Ids from an index search result, without the -1 padding."""
     return [int(i) for i in np.asarray(found).ravel().tolist() if i >= 0]
+
+
+def cjk_share(text: str) -> float:
+    """Fraction of the letters of ``text`` that are CJK characters."""
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters:
+        return 0.0
+    return sum(1 for ch in letters if _CJK.match(ch)) / len(letters)
+
+
+def effective_dense_weight(dense_weight: float, text: str, model_reads_cjk: bool) -> float:
+    """The dense leg's weight for ``text``: lowered, in proportion to its Chinese, when the
+    model cannot read Chinese (its cosines there are noise; the lexical leg still reads it)."""
+    if model_reads_cjk:
+        return dense_weight
+    share = cjk_share(text)
+    return dense_weight * (1 - share) + min(dense_weight, NON_READER_DENSE_WEIGHT) * share
 
 
 def hybrid_search(
@@ -54,10 +77,11 @@ def hybrid_search(
     order = sorted(ids)
     dense = np.clip(index.get_vectors(order) @ q, 0.0, 1.0)
     lexical = corpus.lexical[kind].scores(text, order)
+    weight = effective_dense_weight(dense_weight, text, reads_cjk(corpus.embedder))
     recs = []
     for i, d in zip(order, dense.tolist(), strict=True):
         lx = lexical.get(i, 0.0)
-        score = dense_weight * d + (1 - dense_weight) * lx
+        score = weight * d + (1 - weight) * lx
         recs.append(Recommendation(kind, i, score, (), {"dense": d, "lexical": lx}))
     recs.sort(key=lambda r: (-r.score, r.id))
     return [explain_match(corpus, kind, text, r) for r in recs[:k]]
@@ -70,6 +94,8 @@ def explain_match(corpus: Corpus, kind: str, text: str, rec: Recommendation) -> 
         terms = corpus.lexical[kind].matched_terms(text, corpus.text(kind, profile))
         if terms:
             reasons.append(Reason("matched_terms", {"terms": terms}))
-    if rec.features["dense"] >= SIMILAR_PROFILE_MIN:
+    if rec.features["dense"] >= SIMILAR_PROFILE_MIN and (
+        reads_cjk(corpus.embedder) or cjk_share(text) < 0.5
+    ):
         reasons.append(Reason("similar_profile", {"similarity": round(rec.features["dense"], 2)}))
     return replace(rec, reasons=tuple(reasons))

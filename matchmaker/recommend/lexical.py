@@ -28,70 +28,38 @@ _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TOKEN = re.compile(rf"[{_CJK}]+|[a-z0-9][a-z0-9+#\-]*[a-z0-9+#]|[a-z0-9]")
 _IS_CJK = re.compile(rf"[{_CJK}]")
 
-# Small on purpose: TF-IDF already discounts common words; these are the ones that make
-# "matched terms" reasons look silly.
-_STOP = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "by",
-        "for",
-        "from",
-        "has",
-        "have",
-        "in",
-        "is",
-        "it",
-        "its",
-        "of",
-        "on",
-        "or",
-        "our",
-        "the",
-        "their",
-        "this",
-        "to",
-        "we",
-        "with",
-        "you",
-        "your",
-        "will",
-        "can",
-        "all",
-        "more",
-        "new",
-        "who",
-        "that",
-        "which",
-        "into",
-        "over",
-        "than",
-        "also",
-        "not",
-        "de",
-        "la",
-        "的",
-        "了",
-        "和",
-        "与",
-        "及",
-        "是",
-        "在",
-        "为",
-        "对",
-        "等",
-        "我们",
-        "一个",
-        "有",
-        "中",
-        "或",
-    ]
-)
+# Function words, plus the generic business vocabulary every profile on a makerspace platform
+# uses (企业 公司 科技 产品 服务 生产 负责 协议 / company product service team ...). TF-IDF only
+# discounts them, and on a few hundred profiles not enough: they matched a battery-cathode maker
+# to a fermenter and made "matched terms" reasons out of 生产 and 企业. Domain words (电池 材料
+# 正极 检测 XRD) are never here.
+_STOP_EN = """
+a an and are as at be by for from has have in is it its of on or our the their this to we with
+you your will can all more new who that which into over than also not de la
+i me my us they them he she his her was were been being do does did done so such very most
+about after before between both each other some any only own same then there these those
+what when where why how while per via using use used based through within across up out
+company companies co corp inc ltd llc limited group business businesses enterprise
+enterprises firm firms product products service services solution solutions platform
+platforms team teams customer customers client clients market markets industry industries
+provide provides providing offer offers help helps helping make makes making build builds
+building develop develops developing development work works working experience year years
+leading leader world global international technology technologies tech innovative innovation
+high quality professional support including well first one two three
+"""
+_STOP_ZH = """
+的 了 和 与 及 是 在 为 对 等 有 中 或 也 都 就 而 并 把 被 让 向 从 到 以 于 之 其 这 那
+我 我们 你 您 你们 他们 她们 它们 一个 一些 一种 这个 这些 那些 此 该 各 每 所 所有 可以
+能够 已经 已 正在 进行 通过 以及 以上 以下 左右 大约 约 多 较 更 最 很 非常 主要 相关 包括
+其他 其中 方面 目前 未来 同时 并且 但是 但 如果 因为 所以 需要 提供 提升 实现 帮助 服务
+企业 公司 有限公司 有限 集团 科技 技术 产品 平台 开发 研发 团队 客户 市场 行业 项目 业务
+负责 协议 生产 工艺 批次 国际 国内 全国 知名 领先 专业 经验 合作 发展 管理 工作 创新 创业
+中小企业 头部 优质 核心 相关 能力 资源 解决 方案 解决方案 阶段 一致性 情况 问题 数据 信息
+签订 完成 获得 拥有 具有 成立 成功 优秀 高效 领域 方向 重点 支持 基础 系统 体系 机构 单位
+中心 科技型 高新 新 高 大 小 年 月 日 天 周 下周 本周 小时 分钟
+家 份 位 次 个 后 前 近 很好 好 做 做出 过 来 去 上 下 内 外
+"""
+_STOP = frozenset(_STOP_EN.split()) | frozenset(_STOP_ZH.split())
 
 
 @lru_cache(maxsize=1)
@@ -123,11 +91,27 @@ def _tokenize_cached(text: str) -> tuple[str, ...]:
     for match in _TOKEN.finditer(text.lower()):
         tok = match.group(0)
         if _IS_CJK.match(tok):
-            out.extend(w for w in _jieba().lcut(tok) if w not in _STOP)
-            out.extend("~" + tok[i : i + 2] for i in range(len(tok) - 1))
+            words = _jieba().lcut(tok)
+            out.extend(w for w in words if w not in _STOP)
+            # Bigrams only inside runs of content words: a bigram touching a stopword ("料的",
+            # "司生") or made of one ("企业") is noise.
+            content: list[bool] = []
+            for w in words:
+                content.extend([w not in _STOP] * len(w))
+            out.extend(
+                "~" + tok[i : i + 2]
+                for i in range(len(tok) - 1)
+                if content[i] and content[i + 1] and tok[i : i + 2] not in _STOP
+            )
         elif tok not in _STOP and not (len(tok) == 1 and tok.isalpha()):
             out.append(_fold(tok))
     return tuple(out)
+
+
+MAX_DF = 0.5  # fraction of rows above which a term is dropped from the index ...
+MAX_DF_FROM = 50  # ... once the corpus has this many rows
+REASON_MAX_DF = 0.4  # terms in more rows than this are not shown as matched terms ...
+MAX_DF_FROM_REASONS = 10  # ... once the corpus has this many rows
 
 
 class LexicalIndex:
@@ -150,6 +134,7 @@ class LexicalIndex:
         self._matrix: sp.csr_matrix | None = None
         self._idf: dict[str, float] = {}
         self._max_idf = 1.0
+        self._reason_min_idf = 0.0
         self._query_cache: dict[str, sp.csr_matrix] = {}
 
     def __len__(self) -> int:
@@ -170,11 +155,20 @@ class LexicalIndex:
             for item_id in ids:
                 self._append(int(item_id), None)
             return
+        # On a big corpus a term in most rows says nothing; a small one keeps every term (one
+        # profile of three is not "common").
+        self._vectorizer.set_params(max_df=MAX_DF if len(texts) >= MAX_DF_FROM else 1.0)
         matrix = self._vectorizer.fit_transform(texts).tocsr()
         self._fitted = True
         vocab = self._vectorizer.get_feature_names_out()
         self._idf = dict(zip(vocab.tolist(), self._vectorizer.idf_.tolist(), strict=True))
         self._max_idf = max(self._idf.values(), default=1.0)
+        n = len(texts)
+        # smooth idf of a term in REASON_MAX_DF of the rows: below it a term is too common to
+        # be shown as evidence.
+        self._reason_min_idf = (
+            math.log((1 + n) / (1 + REASON_MAX_DF * n)) + 1.0 if n >= MAX_DF_FROM_REASONS else 0.0
+        )
         self._query_cache.clear()
         for i, item_id in enumerate(ids):
             self._append(int(item_id), matrix[i])
@@ -282,9 +276,13 @@ class LexicalIndex:
         shared = set(tokenize(query)) & set(tokenize(text))
         words = [t for t in shared if not t.startswith("~")]
         # A bigram is news only if no shared word already contains it.
-        bigrams = [
-            t[1:] for t in shared if t.startswith("~") and not any(t[1:] in w for w in words)
-        ]
+        # Bigrams are a fallback when no word is shared: most of them straddle two words
+        # ("验检" from 检验|检测) and read as noise next to real words.
+        bigrams = (
+            []
+            if any(w not in _STOP for w in words)
+            else [t[1:] for t in shared if t.startswith("~")]
+        )
         terms = words + bigrams
         max_idf = self._max_idf
 
@@ -292,7 +290,10 @@ class LexicalIndex:
             return self._idf.get(term, self._idf.get("~" + term, max_idf))
 
         terms.sort(key=lambda t: (-rarity(t), t))
-        return [t for t in terms if not _is_numeric(t)][:limit]
+        floor = self._reason_min_idf
+        return [t for t in terms if t not in _STOP and not _is_numeric(t) and rarity(t) >= floor][
+            :limit
+        ]
 
 
 def _is_numeric(term: str) -> bool:

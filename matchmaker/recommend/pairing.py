@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from matchmaker.recommend import features as F
+from matchmaker.recommend.embedding import reads_cjk
+from matchmaker.recommend.hybrid import cjk_share
 from matchmaker.recommend.reasons import (
     NEIGHBOUR_MIN_SIMILARITY,
     SIMILAR_PROFILE_MIN,
@@ -248,7 +250,9 @@ def _reasons(
         terms = corpus.lexical["startup"].matched_terms(s_text, c_text)
         if terms:
             out.append(Reason("matched_terms", {"terms": terms}))
-    if f["dense"] >= SIMILAR_PROFILE_MIN:
+    if f["dense"] >= SIMILAR_PROFILE_MIN and (
+        reads_cjk(corpus.embedder) or cjk_share(s_text) < 0.5
+    ):
         out.append(Reason("similar_profile", {"similarity": round(f["dense"], 2)}))
     if f["location_match"] == 1.0:
         out.append(Reason("same_location", {"location": s.location}))

@@ -62,3 +62,50 @@ def test_empty_corpus_and_empty_query() -> None:
     index.fit([1], [""])
     assert index.search("anything", 3) == []
     assert fitted().search("", 3) == []
+
+
+# Profiles in the style of the demo data: every one is written with the same business words.
+GENERIC_WORDS = {"企业", "公司", "有限公司", "科技", "技术", "产品", "服务", "负责", "协议", "生产"}
+GENERIC_WORDS |= {"我们", "提供", "平台", "开发", "团队", "客户", "市场", "工艺", "批次"}
+GENERIC_WORDS |= {"company", "product", "service", "team", "customer", "platform", "provide"}
+EQUIPMENT = {
+    10: "X射线衍射仪（XRD）. Bruker D8. 粉末和薄膜物相分析，电池正极材料常用。我们提供专业服务",
+    11: "高低温湿热试验箱. 温湿度循环试验，适用于企业电子产品和电池模组生产批次检验。",
+    12: "50升中试发酵罐. 微生物发酵工艺开发，为企业提供中试生产服务，团队负责技术协议。",
+    13: "场发射扫描电镜（SEM）. 材料表面形貌观察，能谱分析。科技公司 product service team",
+    14: "3D printer. Our company provides a product prototyping service platform for customers",
+}
+STARTUP = (
+    "重庆澜锂新材料科技有限公司. 高镍三元正极材料的包覆改性。创始人此前在国际知名企业负责研发，"
+    "团队掌握包覆工艺，产品批次一致性好，已与电池企业签订协议，进入小批量生产。"
+    "We provide our customers a product platform and service team."
+)
+
+
+def equipment_index() -> LexicalIndex:
+    index = LexicalIndex()
+    index.fit(list(EQUIPMENT), list(EQUIPMENT.values()))
+    return index
+
+
+def test_generic_business_words_never_match_or_explain() -> None:
+    index = equipment_index()
+    tokens = set(tokenize(STARTUP))
+    assert not tokens & GENERIC_WORDS
+    assert not {t for t in tokens if t.startswith("~") and t[1:] in GENERIC_WORDS}
+    for text in EQUIPMENT.values():
+        terms = index.matched_terms(STARTUP, text)
+        assert not set(terms) & GENERIC_WORDS, terms
+    # The fermenter shares only business words with the battery startup: no lexical match.
+    assert index.scores(STARTUP, [12]).get(12, 0.0) == 0.0
+
+
+def test_chinese_need_ranks_the_right_instrument_first() -> None:
+    index = equipment_index()
+    assert index.search("下周需要做XRD物相分析，大约3小时", 1)[0][0] == 10
+    assert index.search(STARTUP, 1)[0][0] == 10  # 正极 材料 电池, not 企业 生产 批次
+    assert set(index.matched_terms("下周需要做XRD物相分析，大约3小时", EQUIPMENT[10])) == {
+        "xrd",
+        "物相",
+        "分析",
+    }

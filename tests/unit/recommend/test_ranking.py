@@ -180,3 +180,13 @@ def test_rejects_unknown_kind_and_wrong_profile_type(recommender: Recommender, w
         recommender.sync("robots", [])
     with pytest.raises(TypeError):
         recommender.upsert("mentor", world.startups[0])
+
+
+def test_chinese_need_ranks_the_instrument_first_and_explains_with_domain_terms(
+    recommender: Recommender,
+) -> None:
+    top = recommender.equipment_for_need("电池正极材料需要做XRD物相测试，我们公司提供样品", k=3)
+    assert top[0].id == 30
+    terms = reason(top[0], "matched_terms")
+    assert terms is not None and "xrd" in terms.params["terms"]
+    assert not {"我们", "公司", "提供"} & set(terms.params["terms"])

@@ -136,6 +136,7 @@ class LexicalIndex:
         self._max_idf = 1.0
         self._reason_min_idf = 0.0
         self._query_cache: dict[str, sp.csr_matrix] = {}
+        self._columns: sp.csc_matrix | None = None  # column view of the matrix, for search
 
     def __len__(self) -> int:
         return len(self._row_of)
@@ -150,6 +151,7 @@ class LexicalIndex:
         if len(set(ids)) != len(ids):
             raise ValueError("duplicate ids")
         self._ids, self._row_of, self._rows, self._matrix = [], {}, [], None
+        self._columns = None
         if not texts or not any(t.strip() for t in texts):
             self._fitted = False
             for item_id in ids:
@@ -173,6 +175,7 @@ class LexicalIndex:
         for i, item_id in enumerate(ids):
             self._append(int(item_id), matrix[i])
         self._matrix = matrix
+        self._columns = None
 
     def _append(self, item_id: int, row: sp.csr_matrix | None) -> None:
         self._row_of[item_id] = len(self._ids)
@@ -208,6 +211,7 @@ class LexicalIndex:
         else:
             self._append(item_id, row)
         self._matrix = None
+        self._columns = None
 
     def remove(self, item_id: int) -> None:
         pos = self._row_of.pop(int(item_id), None)
@@ -218,6 +222,7 @@ class LexicalIndex:
         for i in range(pos, len(self._ids)):
             self._row_of[self._ids[i]] = i
         self._matrix = None
+        self._columns = None
 
     def _full(self) -> sp.csr_matrix:
         if self._matrix is None:
@@ -225,6 +230,14 @@ class LexicalIndex:
                 sp.vstack(self._rows, format="csr") if self._rows else self._empty_row()[:0]
             )
         return self._matrix
+
+    def _all_sims(self, q: sp.csr_matrix) -> NDArray[np.float32]:
+        """Cosine of the query row ``q`` to every row: only the query's columns are read (an
+        inverted-index product), not a sparse product over the whole matrix."""
+        if self._columns is None:
+            self._columns = self._full().tocsc()
+        cols = self._columns[:, q.indices]
+        return np.asarray(cols @ q.data, dtype=np.float32).ravel()
 
     def scores(self, query: str, ids: Iterable[int] | None = None) -> dict[int, float]:
         """Cosine similarity of ``query`` to each indexed row (or only ``ids``)."""
@@ -235,7 +248,7 @@ class LexicalIndex:
             return {}
         matrix = self._full()
         if ids is None:
-            sims = np.asarray((matrix @ q.T).todense()).ravel()
+            sims = self._all_sims(q)
             return {self._ids[i]: float(sims[i]) for i in np.flatnonzero(sims)}
         wanted = [i for i in ids if i in self._row_of]
         if not wanted:
@@ -251,7 +264,7 @@ class LexicalIndex:
         q = self._query(query)
         if q.nnz == 0:
             return []
-        sims = np.asarray((self._full() @ q.T).todense()).ravel()
+        sims = self._all_sims(q)
         # argpartition, not a dict of every non-zero row: common words touch most of the corpus.
         take = min(k, len(sims))
         top = np.argpartition(-sims, take - 1)[:take]

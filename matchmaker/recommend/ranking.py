@@ -193,17 +193,17 @@ class Recommender:
         index = self.corpus.index(kind)
         dense = index.get_vectors([c.id for c in cands]) @ s_vec
         lexical = self.corpus.lexical[kind].scores(s_text, [c.id for c in cands])
-        texts = {c.id: self.corpus.text(kind, c) for c in cands}
         ranker = self._ranker(kind)
         args = (self.corpus, kind, s, s_vec)
         pairs = score_pairs(
-            *args, cands, dense.tolist(), lexical, s_text, texts, ranker=ranker, explain=False
+            *args, cands, dense.tolist(), lexical, s_text, {}, ranker=ranker, explain=False
         )
         recs = [Recommendation(kind, p.candidate_id, p.score, (), p.features) for p in pairs]
         top = self._rerank(kind, recs)[:k]
         # Reasons cost tokenising both texts: only for what is shown.
         at = {c.id: j for j, c in enumerate(cands)}
         shown = [cands[at[r.id]] for r in top]
+        texts = {c.id: self.corpus.text(kind, c) for c in shown}
         explained = score_pairs(
             *args,
             shown,

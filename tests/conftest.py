@@ -118,10 +118,14 @@ def runner(app: Flask) -> FlaskCliRunner:
 def db_session(app: Flask, database_url: str) -> Iterator[Session]:
     """A session of the test's own, for arranging data and checking what requests wrote.
 
-    It autocommits each statement: a test session that held a transaction open would keep
-    reading an old snapshot, and on SQLite would block (or be refused) the app's writes.
+    On SQLite it autocommits each statement: a test session that held a transaction open would
+    keep reading an old snapshot and block (or be refused) the app's writes. PostgreSQL reads
+    committed data at every statement anyway, and services called with this session need real
+    transactions there (savepoints).
     """
-    engine = make_engine(database_url).execution_options(isolation_level="AUTOCOMMIT")
+    engine = make_engine(database_url)
+    if engine.dialect.name == "sqlite":
+        engine = engine.execution_options(isolation_level="AUTOCOMMIT")
     with Session(engine) as session:
         yield session
     engine.dispose()

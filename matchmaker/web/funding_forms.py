@@ -24,7 +24,9 @@ class AskForm(FlaskForm):
         ],
     )
     currency = SelectField(_l("Currency"), validators=[DataRequired()], default="CNY")
-    instrument = SelectField(_l("Financing instrument"), validators=[DataRequired()], default="equity")
+    instrument = SelectField(
+        _l("Financing instrument"), validators=[DataRequired()], default="equity"
+    )
     use_of_funds = TextAreaField(_l("Use of funds"), validators=[Length(max=5000)])
     traction = TextAreaField(_l("Traction"), validators=[Length(max=5000)])
     deck = FileField(_l("Pitch deck (PDF)"))

@@ -94,6 +94,31 @@ def _history(
     return out
 
 
+def _history_top(
+    history: Sequence[tuple[Sequence[Relation], NDArray[np.float32]]],
+) -> tuple[list[float], list[float]]:
+    """Per candidate: the sum of its 3 best cosines and its best cosine (0 without history),
+    for all candidates at once. Sums are float32 in the order of the best three, as the
+    one-candidate-at-a-time ``np.sort(sims)[::-1][:3].sum()`` gives them."""
+    lens = np.fromiter((len(sims) for _, sims in history), dtype=np.int64, count=len(history))
+    if not len(history) or not lens.any():
+        zeros = [0.0] * len(history)
+        return zeros, list(zeros)
+    flat = np.concatenate([sims for _, sims in history]).astype(np.float32, copy=False)
+    rows = np.repeat(np.arange(len(history)), lens)
+    cols = np.arange(len(flat)) - np.repeat(np.cumsum(lens) - lens, lens)
+    mat = np.full((len(history), int(lens.max())), -np.inf, dtype=np.float32)
+    mat[rows, cols] = flat
+    width = min(3, mat.shape[1])
+    top = -np.sort(-mat, axis=1)[:, :width]
+    top[np.isneginf(top)] = 0.0
+    total = np.zeros(len(history), dtype=np.float32)
+    for j in range(width):
+        total = total + top[:, j]
+    best = np.where(lens > 0, top[:, 0], np.float32(0.0))
+    return total.tolist(), best.tolist()
+
+
 def score_pairs(
     corpus: Corpus,
     kind: str,
@@ -120,16 +145,25 @@ def score_pairs(
             if r.startup_id is not None and r.startup_id != startup.id:
                 backed_by[r.startup_id] += 1
     history = _history(corpus, kind, startup, s_vec, [c.id for c in candidates])
+    top3, best = _history_top(history)
     s_sectors = {x.casefold() for x in startup.sectors}
+    folded_sectors: dict[tuple[str, ...], frozenset[str]] = {}
+
+    def folded(sectors: tuple[str, ...]) -> frozenset[str]:
+        """Casefolded sectors of a relation, once per distinct sector tuple in the request."""
+        out = folded_sectors.get(sectors)
+        if out is None:
+            out = folded_sectors[sectors] = frozenset(x.casefold() for x in sectors)
+        return out
+
     s_age = None if startup.founded_year is None else max(0.0, latest - startup.founded_year - 0.5)
     out = []
-    for c, d, (rels, sims) in zip(candidates, dense, history, strict=True):
+    for c, d, (rels, sims), t3, mx in zip(candidates, dense, history, top3, best, strict=True):
         f: dict[str, float] = {"dense": max(0.0, float(d)), "lexical": lexical.get(c.id, 0.0)}
-        top = np.sort(sims)[::-1][:3] if len(sims) else sims
-        f["history_top3"] = max(0.0, float(top.sum()) / 3.0)
-        f["history_max"] = max(0.0, float(top[0])) if len(top) else 0.0
+        f["history_top3"] = max(0.0, t3 / 3.0)
+        f["history_max"] = max(0.0, mx)
         f["history_sector_share"] = (
-            sum(1 for r in rels if s_sectors & {x.casefold() for x in r.sectors}) / len(rels)
+            sum(1 for r in rels if not s_sectors.isdisjoint(folded(r.sectors))) / len(rels)
             if rels and s_sectors
             else 0.0
         )
@@ -153,7 +187,11 @@ def score_pairs(
         )
         f["activity"] = F.scaled_log(recent, max_recent)
         f["stage_activity"] = F.scaled_log(corpus.stage_weight(rels, latest, s_age), max_recent)
-        co = sum(backed_by[r.startup_id] for r in rels if r.startup_id is not None)
+        co = (
+            sum(backed_by[r.startup_id] for r in rels if r.startup_id is not None)
+            if backed_by
+            else 0
+        )
         f["co_occurrence"] = min(1.0, math.log1p(co) / math.log1p(5))
         if isinstance(c, InvestorProfile):
             f["topic_overlap"] = F.UNKNOWN

@@ -114,13 +114,16 @@ def add_weekly_window(
     return windows
 
 
-def delete_window(session: Session, user: User, window_id: int) -> None:
+def delete_window(session: Session, user: User, window_id: int) -> int:
+    """Remove a weekly window; returns its equipment's id."""
     window = session.get(AvailabilityWindow, window_id)
     if window is None:
         raise NotFound(_l("No such window."))
-    managed_equipment(session, user, window.equipment_id)
+    equipment_id = window.equipment_id
+    managed_equipment(session, user, equipment_id)
     session.delete(window)
     session.commit()
+    return equipment_id
 
 
 def add_exception(
@@ -147,13 +150,16 @@ def add_exception(
     return row
 
 
-def delete_exception(session: Session, user: User, exception_id: int) -> None:
+def delete_exception(session: Session, user: User, exception_id: int) -> int:
+    """Remove a one-off opening or blackout; returns its equipment's id."""
     row = session.get(AvailabilityException, exception_id)
     if row is None:
         raise NotFound(_l("No such period."))
-    managed_equipment(session, user, row.equipment_id)
+    equipment_id = row.equipment_id
+    managed_equipment(session, user, equipment_id)
     session.delete(row)
     session.commit()
+    return equipment_id
 
 
 def grant_training(

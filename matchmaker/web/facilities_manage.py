@@ -99,13 +99,9 @@ def add_window(equipment_id: int) -> WerkzeugResponse | tuple[str, int]:
 @bp.post("/manage/windows/<int:window_id>/delete")
 @login_required
 def delete_window(window_id: int) -> WerkzeugResponse:
-    from matchmaker.models.bookings import AvailabilityWindow
-
-    window = db.session.get(AvailabilityWindow, window_id)
-    if window is None or not forms.EmptyForm().validate_on_submit():
-        abort(404)
-    equipment_id = window.equipment_id
-    bookings_setup.delete_window(db.session, current_user, window_id)
+    if not forms.EmptyForm().validate_on_submit():
+        abort(400)
+    equipment_id = bookings_setup.delete_window(db.session, current_user, window_id)
     flash(_("Window removed."), "info")
     return redirect(url_for(".setup", equipment_id=equipment_id))
 
@@ -134,13 +130,9 @@ def add_exception(equipment_id: int) -> WerkzeugResponse | tuple[str, int]:
 @bp.post("/manage/exceptions/<int:exception_id>/delete")
 @login_required
 def delete_exception(exception_id: int) -> WerkzeugResponse:
-    from matchmaker.models.bookings import AvailabilityException
-
-    row = db.session.get(AvailabilityException, exception_id)
-    if row is None or not forms.EmptyForm().validate_on_submit():
-        abort(404)
-    equipment_id = row.equipment_id
-    bookings_setup.delete_exception(db.session, current_user, exception_id)
+    if not forms.EmptyForm().validate_on_submit():
+        abort(400)
+    equipment_id = bookings_setup.delete_exception(db.session, current_user, exception_id)
     flash(_("Removed."), "info")
     return redirect(url_for(".setup", equipment_id=equipment_id))
 

@@ -21,7 +21,7 @@ from matchmaker.models.bookings import (
 )
 from matchmaker.services import bookings, bookings_setup
 from matchmaker.services.availability_equipment import to_local, to_utc
-from matchmaker.services.errors import Conflict, Forbidden, Invalid
+from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound
 from tests.factories import make_equipment, make_facility, make_startup, make_user
 
 
@@ -353,3 +353,23 @@ def test_waitlist_offer_when_slot_frees(db_session: Session, lab: Lab) -> None:
     assert b.status == "confirmed" and b.startup_id == other_startup.id
     with pytest.raises(Invalid):
         bookings.accept_offer(db_session, other, entry.id)
+
+
+def test_only_managers_remove_windows_and_exceptions(db_session: Session, lab: Lab) -> None:
+    window = db_session.scalars(
+        sa.select(AvailabilityWindow).where(AvailabilityWindow.equipment_id == lab.equipment_id)
+    ).first()
+    assert window is not None
+    start, end = local_slot(4, 9, 120)
+    blackout = bookings_setup.add_exception(
+        db_session, lab.manager, lab.equipment_id, kind="blackout", starts_at=start, ends_at=end
+    )
+    with pytest.raises(Forbidden):
+        bookings_setup.delete_window(db_session, lab.founder, window.id)
+    with pytest.raises(Forbidden):
+        bookings_setup.delete_exception(db_session, lab.founder, blackout.id)
+    assert bookings_setup.delete_window(db_session, lab.manager, window.id) == lab.equipment_id
+    assert bookings_setup.delete_exception(db_session, lab.manager, blackout.id) == lab.equipment_id
+    assert db_session.get(AvailabilityWindow, window.id) is None
+    with pytest.raises(NotFound):
+        bookings_setup.delete_window(db_session, lab.manager, window.id)

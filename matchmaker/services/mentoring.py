@@ -223,6 +223,21 @@ def _outcome(session: Session, ms: MentorSession, outcome: str) -> MatchOutcome:
     return row
 
 
+def _pass_turn(session: Session, ms: MentorSession, side: str, kind: str, now: datetime) -> None:
+    """An open request now waits on ``side`` (who gets a fresh answer window), told by ``kind``."""
+    ms.awaiting = side
+    ms.expires_at = now + timedelta(hours=request_ttl_hours())
+    if side == "founder":
+        sent = notifications.notify(
+            session, _founder_ids(ms), kind, link=session_link(ms.id), mentor=ms.mentor.name
+        )
+    else:
+        sent = notifications.notify(
+            session, [ms.mentor.user_id], kind, link=session_link(ms.id), startup=ms.startup.name
+        )
+    _commit(session, sent)
+
+
 def _commit(session: Session, sent: Sequence[Notification]) -> None:
     try:
         session.commit()
@@ -489,16 +504,7 @@ def propose_times(
     ms.proposals = [p for p in ms.proposals if p.proposed_by == "founder"] + [
         SlotProposal(starts_at=s.starts_at, ends_at=s.ends_at, proposed_by="mentor") for s in slots
     ]
-    ms.awaiting = "founder"
-    ms.expires_at = now + timedelta(hours=request_ttl_hours())
-    sent = notifications.notify(
-        session,
-        _founder_ids(ms),
-        "mentoring.times_proposed",
-        link=session_link(ms.id),
-        mentor=ms.mentor.name,
-    )
-    _commit(session, sent)
+    _pass_turn(session, ms, "founder", "mentoring.times_proposed", now)
     return ms
 
 
@@ -515,16 +521,7 @@ def ask_for_info(
     _require_open_request(ms, _l("ask about"), now)
     ms.info_question = question[:2000]
     ms.info_answer = ""
-    ms.awaiting = "founder"
-    ms.expires_at = now + timedelta(hours=request_ttl_hours())
-    sent = notifications.notify(
-        session,
-        _founder_ids(ms),
-        "mentoring.info_requested",
-        link=session_link(ms.id),
-        mentor=ms.mentor.name,
-    )
-    _commit(session, sent)
+    _pass_turn(session, ms, "founder", "mentoring.info_requested", now)
     return ms
 
 
@@ -545,16 +542,7 @@ def answer_info(
     if not ms.info_question:
         raise Conflict(_l("The mentor has not asked a question."))
     ms.info_answer = answer[:2000]
-    ms.awaiting = "mentor"
-    ms.expires_at = now + timedelta(hours=request_ttl_hours())
-    sent = notifications.notify(
-        session,
-        [ms.mentor.user_id],
-        "mentoring.info_answered",
-        link=session_link(ms.id),
-        startup=ms.startup.name,
-    )
-    _commit(session, sent)
+    _pass_turn(session, ms, "mentor", "mentoring.info_answered", now)
     return ms
 
 

@@ -106,16 +106,12 @@ notifications.register_messages(
 
 
 def request_ttl_hours() -> int:
-    """MENTORING_REQUEST_TTL_HOURS (or MATCHMAKER_MENTORING__REQUEST_TTL_HOURS) from the app."""
+    """MENTORING_REQUEST_TTL_HOURS from the app's config (the default outside an app)."""
     from flask import current_app, has_app_context
 
     if not has_app_context():
         return DEFAULT_REQUEST_TTL_HOURS
-    config = current_app.config
-    nested = config.get("MENTORING")
-    value = config.get("MENTORING_REQUEST_TTL_HOURS")
-    if value is None and isinstance(nested, dict):
-        value = nested.get("REQUEST_TTL_HOURS")
+    value = current_app.config.get("MENTORING_REQUEST_TTL_HOURS")
     try:
         return max(1, int(value)) if value is not None else DEFAULT_REQUEST_TTL_HOURS
     except (TypeError, ValueError):

@@ -22,6 +22,7 @@ from matchmaker.recommend import texts as T
 from matchmaker.recommend.embedding import Embedder
 from matchmaker.recommend.index import ExactIndex, VectorIndex, build_index
 from matchmaker.recommend.lexical import LexicalIndex
+from matchmaker.recommend.mentions import NameIndex
 from matchmaker.recommend.store import IndexUnavailable, load_index, save_index
 
 if TYPE_CHECKING:
@@ -102,6 +103,7 @@ class Corpus:
             "investor": defaultdict(set),
         }
         self.entry_owners: dict[int, set[int]] = defaultdict(set)  # portfolio vector -> investors
+        self.names: dict[str, NameIndex] = {"mentor": NameIndex(), "investor": NameIndex()}
         self._stats: dict[str, tuple[int, float, float]] = {}
         self._orders: dict[str, list[int]] = {}  # cached orderings, cleared on any change
         self._sets: dict[str, frozenset[int]] = {}  # cached filters, cleared on any change
@@ -172,8 +174,10 @@ class Corpus:
         if kind in self.relations:
             self.relations[kind] = {}
             self.linked[kind] = defaultdict(set)
+            self.names[kind] = NameIndex()
             for p in items.values():
                 self._set_relations(kind, p)
+                self.names[kind].set(p.id, p.name)
             self._sync_portfolio_vectors(rebuild=True)
         if kind == "startup":
             # Relation labels and vectors depend on which startups exist.
@@ -199,6 +203,7 @@ class Corpus:
         self.lexical[kind].upsert(profile.id, text)
         if kind in self.relations:
             self._set_relations(kind, profile)
+            self.names[kind].set(profile.id, profile.name)
             self._sync_portfolio_vectors(rebuild=False)
         self._stats.clear()
         self._orders.clear()
@@ -212,6 +217,7 @@ class Corpus:
         self.lexical[kind].remove(item_id)
         if kind in self.relations:
             self._drop_relations(kind, item_id)
+            self.names[kind].remove(item_id)
         self._stats.clear()
         self._orders.clear()
         self._sets.clear()

@@ -35,6 +35,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "stage_activity",  # same, counting only companies about as old as the startup
     "co_occurrence",  # backed or mentored the same startups as the startup's current backers
     "capacity_left",
+    "named",  # the startup's own description names the candidate ("backed by SV Angel")
 )
 
 # Default weights of the "serves the startup" side. They favour evidence from behaviour (recent
@@ -43,6 +44,8 @@ FEATURE_NAMES: tuple[str, ...] = (
 # recent activity is the strongest single predictor of who acts next. Text still separates
 # candidates with similar records.
 SERVES_WEIGHTS: Mapping[str, float] = {
+    # A founder naming a fund or mentor in their own words states a tie; as strong as activity.
+    "named": 0.28,
     "activity": 0.28,
     "stage_activity": 0.24,
     "co_occurrence": 0.10,

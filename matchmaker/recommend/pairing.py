@@ -23,7 +23,12 @@ from matchmaker.recommend.reasons import (
     Reason,
     shared,
 )
-from matchmaker.recommend.texts import InvestorProfile, MentorProfile, StartupProfile
+from matchmaker.recommend.texts import (
+    InvestorProfile,
+    MentorProfile,
+    StartupProfile,
+    startup_own_words,
+)
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -144,6 +149,7 @@ def score_pairs(
         for r in corpus.relations[kind].get(b, []):
             if r.startup_id is not None and r.startup_id != startup.id:
                 backed_by[r.startup_id] += 1
+    named = corpus.names[kind].find(startup_own_words(startup)) if kind in corpus.names else set()
     history = _history(corpus, kind, startup, s_vec, [c.id for c in candidates])
     top3, best = _history_top(history)
     s_sectors = {x.casefold() for x in startup.sectors}
@@ -193,6 +199,7 @@ def score_pairs(
             else 0
         )
         f["co_occurrence"] = min(1.0, math.log1p(co) / math.log1p(5))
+        f["named"] = 1.0 if c.id in named else 0.0
         if isinstance(c, InvestorProfile):
             f["topic_overlap"] = F.UNKNOWN
             f["stage_fit"] = F.stage_fit(startup.ask_round, c.stages)
@@ -234,6 +241,8 @@ def _reasons(
     c_text: str,
 ) -> tuple[Reason, ...]:
     out: list[Reason] = []
+    if f["named"]:
+        out.append(Reason("named_in_profile", {"name": c.name}))
     if len(sims) and float(sims.max()) >= NEIGHBOUR_MIN_SIMILARITY:
         best = rels[int(np.argmax(sims))]
         code = "portfolio_neighbour" if kind == "investor" else "past_mentee_neighbour"

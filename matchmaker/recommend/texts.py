@@ -154,6 +154,11 @@ def startup_text(p: StartupProfile) -> str:
     )
 
 
+def startup_own_words(p: StartupProfile) -> str:
+    """What the founders wrote about the startup (where they name backers and mentors)."""
+    return "\n".join(t for t in (p.one_liner, p.description) if t)
+
+
 def mentor_text(p: MentorProfile) -> str:
     return _join(
         p.name,

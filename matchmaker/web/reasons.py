@@ -60,6 +60,10 @@ def readable_terms(terms: Iterable[str]) -> list[str]:
 def reason_text(code: str, params: dict[str, Any], viewer: str = "startup") -> str | None:
     """One reason as a sentence, or None when it has nothing to say to this reader."""
     p = params
+    if code == "named_in_profile":
+        if viewer == "candidate":
+            return _("Their profile names you")
+        return _("Named in your profile: %(name)s", name=p["name"])
     if code == "shared_sectors":
         return _("Shared sectors: %(sectors)s", sectors=_labels(vocab.SECTORS, p["sectors"]))
     if code == "matched_terms":

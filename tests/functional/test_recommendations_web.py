@@ -177,3 +177,19 @@ def test_reason_texts_in_both_languages(app: Flask) -> None:
                 "共同领域：新能源",
                 "匹配词：XRD、正极",
             ]
+
+
+def test_named_in_profile_reason_speaks_to_each_side(app: Flask) -> None:
+    from flask_babel import force_locale
+
+    from matchmaker.recommend.reasons import Reason
+    from matchmaker.web.reasons import reason_texts
+
+    named = [Reason("named_in_profile", {"name": "红杉资本"})]
+    with app.test_request_context():
+        with force_locale("en"):
+            assert reason_texts(named) == ["Named in your profile: 红杉资本"]
+            assert reason_texts(named, viewer="candidate") == ["Their profile names you"]
+        with force_locale("zh_CN"):
+            assert reason_texts(named) == ["您的简介中提到：红杉资本"]
+            assert reason_texts(named, viewer="candidate") == ["对方简介中提到了您"]

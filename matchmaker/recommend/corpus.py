@@ -177,7 +177,7 @@ class Corpus:
             self.names[kind] = NameIndex()
             for p in items.values():
                 self._set_relations(kind, p)
-                self.names[kind].set(p.id, p.name)
+                self.names[kind].put(p.id, p.name)
             self._sync_portfolio_vectors(rebuild=True)
         if kind == "startup":
             # Relation labels and vectors depend on which startups exist.
@@ -203,7 +203,7 @@ class Corpus:
         self.lexical[kind].upsert(profile.id, text)
         if kind in self.relations:
             self._set_relations(kind, profile)
-            self.names[kind].set(profile.id, profile.name)
+            self.names[kind].put(profile.id, profile.name)
             self._sync_portfolio_vectors(rebuild=False)
         self._stats.clear()
         self._orders.clear()

@@ -38,7 +38,7 @@ def _compact(text: str) -> str:
 
 
 class NameIndex:
-    """Names of one kind of profile (mentors or investors), kept current with ``set``/``remove``."""
+    """Names of one kind of profile (mentors or investors), kept current with ``put``/``remove``."""
 
     def __init__(self) -> None:
         # casefolded words -> {item id: the match must start with a capital letter}
@@ -51,7 +51,7 @@ class NameIndex:
     def __len__(self) -> int:
         return len(self._keys)
 
-    def set(self, item_id: int, name: str) -> None:
+    def put(self, item_id: int, name: str) -> None:
         """Index ``name`` for ``item_id`` (replacing what was indexed for it)."""
         self.remove(item_id)
         keys: list[tuple[str, ...] | str] = []

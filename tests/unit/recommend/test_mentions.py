@@ -13,7 +13,7 @@ from matchmaker.recommend.texts import InvestorProfile, StartupProfile
 def index(**names: str) -> NameIndex:
     idx = NameIndex()
     for key, name in names.items():
-        idx.set(int(key[1:]), name)
+        idx.put(int(key[1:]), name)
     return idx
 
 
@@ -47,11 +47,11 @@ def test_cjk_names_match_inside_running_text() -> None:
     assert idx.find("张先生创立") == set(), "one character is not a name"
 
 
-def test_set_replaces_and_remove_forgets() -> None:
+def test_put_replaces_and_remove_forgets() -> None:
     idx = index(i1="Old Name Capital")
-    idx.set(1, "New Name Capital")
+    idx.put(1, "New Name Capital")
     assert idx.find("Old Name Capital and New Name Capital") == {1}
-    idx.set(1, "Old Name Capital")
+    idx.put(1, "Old Name Capital")
     idx.remove(1)
     assert idx.find("Old Name Capital") == set() and len(idx) == 0
 

@@ -95,7 +95,7 @@ class Corpus:
         self.profiles: dict[str, dict[int, Any]] = {k: {} for k in KINDS}
         self.indexes: dict[str, VectorIndex] = {}
         self.recall: dict[str, float | None] = {}
-        self.lexical: dict[str, LexicalIndex] = {k: LexicalIndex() for k in KINDS}
+        self.lexical: dict[str, LexicalIndex] = {k: LexicalIndex() for k in (*KINDS, PORTFOLIO)}
         self.hashes: dict[str, dict[int, str]] = {k: {} for k in (*KINDS, PORTFOLIO)}
         self.relations: dict[str, dict[int, list[Relation]]] = {"mentor": {}, "investor": {}}
         self.linked: dict[str, dict[int, set[int]]] = {
@@ -285,6 +285,16 @@ class Corpus:
                     texts[_entry_key(text)] = text
         if rebuild or set(texts) != set(self.hashes[PORTFOLIO]):
             self._sync_vectors(PORTFOLIO, texts, rebuild=rebuild)
+            lexical = self.lexical[PORTFOLIO]
+            if rebuild or not len(lexical):
+                keys = list(texts)
+                lexical.fit(keys, [texts[k] for k in keys])
+            else:
+                indexed = set(lexical.ids())
+                for key in indexed - texts.keys():
+                    lexical.remove(key)
+                for key in texts.keys() - indexed:
+                    lexical.upsert(key, texts[key])
 
     def relation_vectors(self, rels: Sequence[Relation]) -> NDArray[np.float32]:
         """Vectors of the relations (zero rows for relations without one)."""
@@ -298,6 +308,19 @@ class Corpus:
         for kind, pairs in by_kind.items():
             rows, ids = zip(*pairs, strict=True)
             out[list(rows)] = self.index(kind).get_vectors(list(ids))
+        return out
+
+    def relation_lexical(self, rels: Sequence[Relation], text: str) -> NDArray[np.float32]:
+        """TF-IDF cosine of ``text`` to each relation's company (0 where there is no text)."""
+        out = np.zeros(len(rels), dtype=np.float32)
+        by_kind: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for row, rel in enumerate(rels):
+            if rel.vector_kind in ("startup", PORTFOLIO):
+                by_kind[rel.vector_kind].append((row, rel.vector_id))
+        for kind, pairs in by_kind.items():
+            sims = self.lexical[kind].scores(text, {i for _, i in pairs})
+            for row, item_id in pairs:
+                out[row] = sims.get(item_id, 0.0)
         return out
 
     def stats(self, kind: str) -> tuple[int, float, float]:

@@ -141,6 +141,9 @@ class LexicalIndex:
     def __len__(self) -> int:
         return len(self._row_of)
 
+    def ids(self) -> list[int]:
+        return list(self._row_of)
+
     def __contains__(self, item_id: object) -> bool:
         return item_id in self._row_of
 

@@ -4,7 +4,8 @@ Candidate generation is the union of the dense index's top-N, the lexical leg's 
 candidates linked to the startup's nearest neighbours (startups and portfolio companies), the
 co-backers of its current backers, the candidates its own description names and the most active
 candidates; then hard filters (what the other side would refuse), pair features, a two-sided
-score (or a learned ranker) and a capacity-aware re-rank. The app, the CLI and the evaluation scripts all call these methods.
+score (or a learned ranker) and a capacity-aware re-rank. The app, the CLI and the evaluation
+scripts all call these methods.
 """
 
 from __future__ import annotations

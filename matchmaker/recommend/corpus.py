@@ -108,6 +108,7 @@ class Corpus:
         self._orders: dict[str, list[int]] = {}  # cached orderings, cleared on any change
         self._sets: dict[str, frozenset[int]] = {}  # cached filters, cleared on any change
         self._activity: dict[str, dict[int, float]] = {}
+        self._named: dict[str, dict[str, frozenset[int]]] = {}  # kind -> text -> named ids
 
     # -- text and vectors ---------------------------------------------------------------------
     def text(self, kind: str, profile: Any) -> str:
@@ -189,6 +190,7 @@ class Corpus:
         self._orders.clear()
         self._sets.clear()
         self._activity.clear()
+        self._named.clear()
 
     def upsert(self, kind: str, profile: Any) -> None:
         """Add or replace one profile: re-embeds it only if its text changed."""
@@ -209,6 +211,7 @@ class Corpus:
         self._orders.clear()
         self._sets.clear()
         self._activity.clear()
+        self._named.clear()
 
     def remove(self, kind: str, item_id: int) -> None:
         self.profiles[kind].pop(item_id, None)
@@ -222,6 +225,7 @@ class Corpus:
         self._orders.clear()
         self._sets.clear()
         self._activity.clear()
+        self._named.clear()
 
     # -- history relations --------------------------------------------------------------------
     def _drop_relations(self, kind: str, cand_id: int) -> None:
@@ -346,6 +350,18 @@ class Corpus:
             latest = self.stats(kind)[2]
             cache[cand_id] = self.recent_weight(self.relations[kind].get(cand_id, []), latest)
         return cache[cand_id]
+
+    def named(self, kind: str, startup: T.StartupProfile) -> frozenset[int]:
+        """Ids of ``kind`` (mentor, investor) named in the startup's own words, cached until the
+        next change: a deal-flow request asks it for every startup it scores."""
+        if kind not in self.names:
+            return frozenset()
+        text = T.startup_own_words(startup)
+        cache = self._named.setdefault(kind, {})
+        found = cache.get(text)
+        if found is None:
+            found = cache[text] = frozenset(self.names[kind].find(text))
+        return found
 
     def ids_where(self, kind: str, key: str, predicate: Callable[[Any], bool]) -> frozenset[int]:
         """Ids of ``kind`` whose profile satisfies ``predicate``, cached under ``key`` until the

@@ -23,12 +23,7 @@ from matchmaker.recommend.reasons import (
     Reason,
     shared,
 )
-from matchmaker.recommend.texts import (
-    InvestorProfile,
-    MentorProfile,
-    StartupProfile,
-    startup_own_words,
-)
+from matchmaker.recommend.texts import InvestorProfile, MentorProfile, StartupProfile
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -162,7 +157,7 @@ def score_pairs(
         for r in corpus.relations[kind].get(b, []):
             if r.startup_id is not None and r.startup_id != startup.id:
                 backed_by[r.startup_id] += 1
-    named = corpus.names[kind].find(startup_own_words(startup)) if kind in corpus.names else set()
+    named = corpus.named(kind, startup)
     # 1 where the embedding model reads the startup's text; less for Chinese it cannot read, whose
     # cosines are then mostly noise at a high level (0.4-0.7 between unrelated Chinese texts).
     trust = effective_dense_weight(1.0, s_text, reads_cjk(corpus.embedder))

@@ -27,7 +27,7 @@ from matchmaker.recommend.learn import LearnedRanker, load_usable_ranker
 from matchmaker.recommend.pairing import ScoredPair, refuses, score_pairs
 from matchmaker.recommend.reasons import Reason, Recommendation, shared
 from matchmaker.recommend.rerank import capacity_rerank
-from matchmaker.recommend.texts import StartupProfile, startup_own_words
+from matchmaker.recommend.texts import StartupProfile
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -240,8 +240,7 @@ class Recommender:
                 if rel.startup_id is not None:
                     out.update(corpus.linked[kind].get(rel.startup_id, ()))
         out.update(corpus.popular(kind, n // 2))
-        if kind in corpus.names:
-            out.update(corpus.names[kind].find(startup_own_words(s)))
+        out.update(corpus.named(kind, s))
         return {i for i in out if i in pool}
 
     def _ranker(self, kind: str) -> LearnedRanker | None:

@@ -729,7 +729,7 @@ def complete_session(
     now = _now(now)
     begin_write(session)
     ms = _load(session, session_id)
-    side = _as_party(ms, user)
+    _as_party(ms, user)  # refuses anyone who is not the mentor or a founder of the startup
     if ms.status != "scheduled":
         raise _refuse(ms, _l("complete"))
     if ms.ends_at is not None and ms.ends_at > now:
@@ -750,7 +750,6 @@ def complete_session(
     session.flush()
     ms.outcome_id = outcome.id
     recipients = _founder_ids(ms) + [ms.mentor.user_id]
-    del side
     sent = []
     for uid in recipients:
         other = ms.startup.name if uid == ms.mentor.user_id else ms.mentor.name

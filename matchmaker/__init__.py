@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from matchmaker.config import PROJECT_ROOT, defaults
+from matchmaker.config import PROJECT_ROOT, check_secret_key, defaults, secret_key_from_environment
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -23,11 +23,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     app.config.from_mapping(defaults(app.instance_path))
     app.config.from_prefixed_env("MATCHMAKER")
+    if (raw_key := secret_key_from_environment(os.environ)) is not None:
+        app.config["SECRET_KEY"] = raw_key  # the text itself, never its JSON reading
     if test_config is not None:
         app.config.from_mapping(test_config)
 
-    if not app.config["SECRET_KEY"]:
+    if app.config["SECRET_KEY"] in (None, "", b""):
         _use_ephemeral_secret(app)
+    else:
+        check_secret_key(app.config["SECRET_KEY"])
     app.config.setdefault("SQLALCHEMY_ENGINES", {"default": app.config["DATABASE_URL"]})
 
     from matchmaker import extensions, web

@@ -2,11 +2,13 @@
 
 Every setting can be given as ``MATCHMAKER_<NAME>`` (e.g. ``MATCHMAKER_DATABASE_URL``); values are
 parsed as JSON where they look like JSON (Flask's ``from_prefixed_env``), so
-``MATCHMAKER_MENTORING_REQUEST_TTL_HOURS=72`` gives an int.
+``MATCHMAKER_MENTORING_REQUEST_TTL_HOURS=72`` gives an int. The secret key is the exception: it
+is always read as the raw text of ``MATCHMAKER_SECRET_KEY`` (see ``secret_key_from_environment``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,13 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # The areas whose Babel catalogs are merged into one translation (see matchmaker/translations).
 TRANSLATION_DOMAINS = ("messages", "recommend", "mentoring", "funding", "facilities", "operator")
+
+SECRET_KEY_VARIABLE = "MATCHMAKER_SECRET_KEY"  # noqa: S105 (the variable's name, not a key)
+# 32 characters is what ``secrets.token_hex(16)`` (128 random bits) gives: the shortest key that
+# still holds as much randomness as the HMAC that signs the session cookie needs. Shorter keys
+# ("12345", a word) are guessable offline from one captured cookie.
+MIN_SECRET_KEY_LENGTH = 32
+_MAKE_A_KEY = "python -c 'import secrets; print(secrets.token_hex(32))'"
 
 
 def defaults(instance_path: str) -> dict[str, Any]:
@@ -59,3 +68,29 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
     }
+
+
+def secret_key_from_environment(environ: Mapping[str, str]) -> str | None:
+    """``MATCHMAKER_SECRET_KEY`` exactly as written, or None when it is not set.
+
+    ``from_prefixed_env`` parses every value as JSON where it can, so an all-digit key became an
+    int (and every signed cookie then failed with a 500) and ``"quoted"`` lost its quotes.
+    """
+    return environ.get(SECRET_KEY_VARIABLE)
+
+
+def check_secret_key(key: object) -> None:
+    """Refuse, at start-up, a secret key that is not text or is too short to be secret.
+
+    The message never repeats the key: start-up errors end up in logs.
+    """
+    if not isinstance(key, str | bytes):
+        raise RuntimeError(
+            f"{SECRET_KEY_VARIABLE} must be a string, not {type(key).__name__}. "
+            f"Make one with: {_MAKE_A_KEY}"
+        )
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        raise RuntimeError(
+            f"{SECRET_KEY_VARIABLE} is too short ({len(key)} characters; at least "
+            f"{MIN_SECRET_KEY_LENGTH} are needed). Make one with: {_MAKE_A_KEY}"
+        )

@@ -60,7 +60,7 @@ def _empty_all_tables(url: str) -> None:
 def app_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
     return {
         "TESTING": True,
-        "SECRET_KEY": "test-secret",
+        "SECRET_KEY": "test-secret-of-at-least-32-characters",
         "DATABASE_URL": database_url,
         "SQLALCHEMY_ENGINES": {"default": database_url},
         "WTF_CSRF_ENABLED": False,

@@ -13,9 +13,9 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Equipment, StartupMember, User, utcnow
 from matchmaker.models.bookings import (
     ACTIVE_BOOKING_STATUSES,

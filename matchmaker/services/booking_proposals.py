@@ -233,7 +233,7 @@ def propose_bookings(
         if equipment.training_required and not is_trained(
             session, equipment.id, user.id, to_local(need.window_end).date()
         ):
-            from flask_babel import lazy_gettext as _l
+            from matchmaker.i18n import lazy_gettext as _l
 
             proposal.blocked = _l("Needs training before you can book it.")
             proposals.append(proposal)

@@ -16,11 +16,11 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from matchmaker.database import begin_write
+from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Equipment, Facility, MatchOutcome, Notification, User, utcnow
 from matchmaker.models.bookings import (
     BookingSeries,

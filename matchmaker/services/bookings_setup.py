@@ -8,10 +8,10 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, selectinload
 
 from matchmaker import vocab
+from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Equipment, Facility, FacilityManager, User, utcnow
 from matchmaker.models.bookings import (
     AvailabilityException,

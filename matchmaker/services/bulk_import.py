@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from matchmaker import vocab
+from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Equipment, Facility, Investor, MentorProfile, User
 from matchmaker.models.operator import ImportBatch
 from matchmaker.services.errors import Conflict, Invalid

@@ -14,9 +14,9 @@ from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, selectinload
 
+from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import (
     Equipment,
     Facility,

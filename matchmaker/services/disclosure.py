@@ -20,10 +20,10 @@ from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, selectinload
 
 from matchmaker import vocab
+from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Equipment, Startup, User
 from matchmaker.models.operator import SUPPORT_KINDS, Policy, SupportRecord
 from matchmaker.services import operator_sources as sources

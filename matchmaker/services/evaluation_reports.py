@@ -10,9 +10,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Facility
 from matchmaker.models.operator import Policy, SupportRecord
 from matchmaker.services import monitoring, operator_scores

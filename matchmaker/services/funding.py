@@ -18,12 +18,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from matchmaker import vocab
 from matchmaker.database import begin_write
+from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import FundingAsk, Investor, InvestorMember, Startup, StartupMember, User
 from matchmaker.models.base import utcnow
 from matchmaker.models.funding import Pitch, PitchDeck, PitchStageChange

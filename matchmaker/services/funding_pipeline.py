@@ -14,10 +14,10 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, selectinload
 
 from matchmaker.database import begin_write
+from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import FundingAsk, Investor, MatchOutcome, PortfolioEntry, Startup, User
 from matchmaker.models.base import utcnow
 from matchmaker.models.funding import FundNote, Introduction, Pitch, PitchStageChange

@@ -11,9 +11,9 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, selectinload
 
+from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import MentorProfile, Startup, User
 from matchmaker.models.mentoring import MentorSession, SessionReview
 from matchmaker.services import availability

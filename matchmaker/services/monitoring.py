@@ -16,10 +16,10 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from matchmaker import vocab
+from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Equipment, MatchOutcome, Startup
 from matchmaker.models.operator import SupportRecord
 from matchmaker.services import operator_sources as sources

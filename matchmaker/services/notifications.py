@@ -17,9 +17,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Notification, User, utcnow
 
 log = logging.getLogger(__name__)

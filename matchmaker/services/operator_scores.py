@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, selectinload
 
+from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Equipment, Facility, Investor, MatchOutcome, MentorProfile
 from matchmaker.services import operator_sources as sources
 from matchmaker.services.monitoring import Period, usage

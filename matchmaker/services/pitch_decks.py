@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from flask_babel import lazy_gettext as _l
-
+from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.services.errors import Invalid
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024

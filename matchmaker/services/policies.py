@@ -16,11 +16,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from matchmaker import vocab
+from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Startup, User, utcnow
 from matchmaker.models.operator import POLICY_KINDS, Policy, StartupResidency
 from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound

@@ -854,7 +854,7 @@ def _startup_for_ranking(session: Session, rec: Recommender, startup_id: int) ->
 
 
 def _not_found() -> Any:
-    from flask_babel import lazy_gettext as _l
+    from matchmaker.i18n import lazy_gettext as _l
 
     return _l("This profile does not exist.")
 

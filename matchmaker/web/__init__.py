@@ -34,7 +34,7 @@ def register(app: Flask) -> None:
 
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "warning"
-    from flask_babel import lazy_gettext as _l
+    from matchmaker.i18n import lazy_gettext as _l
 
     login_manager.login_message = _l("Please sign in to see this page.")
 

@@ -20,11 +20,11 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from matchmaker.extensions import db
+from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Equipment, Facility, Startup, StartupMember, utcnow
 from matchmaker.models.bookings import Voucher, WaitlistEntry
 from matchmaker.services import (

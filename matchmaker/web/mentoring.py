@@ -15,11 +15,11 @@ import sqlalchemy as sa
 from babel.dates import format_datetime
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from matchmaker.extensions import db
+from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import MentorProfile, Startup
 from matchmaker.services import (
     availability,

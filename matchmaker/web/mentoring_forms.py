@@ -3,7 +3,6 @@ is offered, and says why not in words the user understands (not "Not a valid cho
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -21,6 +20,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from matchmaker import vocab
+from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.services.mentoring import DECLINE_REASONS
 from matchmaker.web.forms import MultiCheckboxField, vocab_choices
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
@@ -20,6 +19,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from matchmaker import vocab
+from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models.operator import POLICY_KINDS, SUPPORT_KINDS
 from matchmaker.services.bulk_import import IMPORT_KINDS, KIND_LABELS
 from matchmaker.services.disclosure import SUPPORT_KIND_LABELS

@@ -15,10 +15,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, render_template, request, url_for
-from flask_babel import lazy_gettext as _l
 
 from matchmaker import vocab
 from matchmaker.extensions import db
+from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Investor, InvestorMember, MentorProfile, Startup, StartupMember
 from matchmaker.services import recommendations as reco
 from matchmaker.web.navigation import DashboardPanel, register_panels, register_section

@@ -1,12 +1,17 @@
 """Export of every directory (startups, mentors, investors, facilities, equipment, policies) as
 CSV or Excel, for operators. Column keys match the bulk import's, and code lists are written as
-labels in the operator's language (which the import reads back)."""
+labels in the operator's language (which the import reads back).
+
+Also the one CSV/Excel writer every download uses (directories, voucher ledgers, utilisation,
+deal pipeline, disclosure, annual reports): it keeps user text from running as a formula."""
 
 from __future__ import annotations
 
-import csv
 import io
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime, time
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -134,36 +139,84 @@ def table(session: Session, kind: str, locale: str | None) -> tuple[list[str], l
     return _TABLES[kind](session, locale)
 
 
-def _safe(value: Any) -> Any:
-    """Neutralise spreadsheet formulas in text cells (CSV/formula injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
+# -- the one writer every CSV and Excel download goes through -----------------------------------
+#
+# Spreadsheet programs run a text cell that starts with a formula character (CSV/formula
+# injection, OWASP): founders write names and notes that operators and investors open in Excel.
+# Tab, CR and LF count too (Excel and LibreOffice skip them before reading "=..."), so do leading
+# spaces, and the full-width forms a Chinese input method types. Such a cell gets a leading "'",
+# which both programs show as text. Numbers, dates and booleans stay what they are.
+FORMULA_STARTS = frozenset("=+-@\t\r\n＝＋－＠")
+# Characters XML 1.0 cannot hold: openpyxl refuses them (a 500 on export), so they are dropped.
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# A CSV field holding one of these is quoted even when RFC 4180 does not require it: Excel in a
+# locale whose list separator is ";" would otherwise split "a;=1+1" into a formula cell.
+_CSV_QUOTE = frozenset(',;"\t\r\n|')
+
+
+def guard_text(text: str) -> str:
+    """Text as a spreadsheet shows it, never as a formula."""
+    if text.lstrip(" ")[:1] in FORMULA_STARTS:
+        return "'" + text
+    return text
+
+
+def _cell(value: Any) -> Any:
+    """A value as a cell: numbers, dates and booleans as themselves, everything else as guarded
+    text (lazy translations included)."""
+    if value is None or isinstance(value, bool | int | float | Decimal | date | datetime | time):
+        return value
+    return guard_text(value if isinstance(value, str) else str(value))
+
+
+def _csv_field(value: Any) -> str:
+    if value is None:
+        return ""
+    text = str(value)
+    if isinstance(value, str) and (set(text) & _CSV_QUOTE):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def csv_text(rows: Iterable[Sequence[Any]]) -> str:
+    """Rows as CSV text (RFC 4180, CRLF line ends), every text cell guarded."""
+    return "".join(",".join(_csv_field(_cell(v)) for v in row) + "\r\n" for row in rows)
+
+
+def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """A CSV download: header and rows, UTF-8 with a BOM (which makes Excel read UTF-8)."""
+    return csv_text([header, *rows]).encode("utf-8-sig")
+
+
+def _xlsx_value(value: Any) -> Any:
+    value = _cell(value)
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, str):
+        return _XML_ILLEGAL.sub("", value)
     return value
 
 
-def to_csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(["" if v is None else _safe(v) for v in row])
-    return out.getvalue().encode("utf-8-sig")  # the BOM makes Excel read UTF-8
+def to_xlsx(sheets: Sequence[tuple[str, Sequence[Any], Iterable[Sequence[Any]]]]) -> bytes:
+    """An .xlsx with one sheet per (title, header, rows); the header row is bold and frozen.
 
-
-def to_xlsx(sheets: Sequence[tuple[str, Sequence[str], Sequence[Sequence[Any]]]]) -> bytes:
-    """An .xlsx with one sheet per (title, header, rows)."""
+    Every text cell is guarded and stored as a string: openpyxl turns a str starting with "="
+    into a live formula, which data_type "s" rules out whatever the text is."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     book = Workbook()
     book.remove(book.active)
     for title, header, rows in sheets:
-        sheet = book.create_sheet(title[:31])
-        sheet.append(list(header))
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            sheet.append([_safe(v) for v in row])
+        sheet = book.create_sheet(_XML_ILLEGAL.sub("", str(title))[:31])
+        for r, row in enumerate([header, *rows], start=1):
+            for c, raw in enumerate(row, start=1):
+                value = _xlsx_value(raw)
+                cell = sheet.cell(row=r, column=c, value=value)
+                if isinstance(value, str):
+                    cell.data_type = "s"
+                if r == 1 and header:
+                    cell.font = Font(bold=True)
         sheet.freeze_panes = "A2"
     buffer = io.BytesIO()
     book.save(buffer)

@@ -13,8 +13,6 @@ For a period of local days ``[first, last]``:
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -25,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from matchmaker.models import Equipment
 from matchmaker.models.bookings import EquipmentBooking
+from matchmaker.services import exports
 from matchmaker.services.availability_equipment import (
     clip,
     open_intervals,
@@ -200,30 +199,24 @@ def _table(report: UsageReport, total_label: str) -> list[list[object]]:
 
 
 def report_csv(report: UsageReport, total_label: str = "TOTAL") -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(["period", report.first.isoformat(), report.last.isoformat()])
-    writer.writerow(HEADER)
-    writer.writerows(_table(report, total_label))
-    return buf.getvalue()
+    return exports.csv_text(
+        [
+            ["period", report.first.isoformat(), report.last.isoformat()],
+            HEADER,
+            *_table(report, total_label),
+        ]
+    )
 
 
 def report_xlsx(report: UsageReport, total_label: str = "TOTAL") -> bytes:
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active or wb.create_sheet()
-    ws.title = "utilisation"
-    ws.append(["period", report.first.isoformat(), report.last.isoformat()])
-    ws.append(list(HEADER))
-    for values in _table(report, total_label):
-        ws.append([float(v) if isinstance(v, Decimal) else v for v in values])
-    daily = wb.create_sheet("daily")
-    daily.append(["date", "hours_open", "hours_booked", "hours_used"])
-    for i, d in enumerate(report.days):
-        daily.append(
-            [d.isoformat(), report.daily_open[i], report.daily_booked[i], report.daily_used[i]]
-        )
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    period = ["period", report.first.isoformat(), report.last.isoformat()]
+    daily = [
+        [d.isoformat(), report.daily_open[i], report.daily_booked[i], report.daily_used[i]]
+        for i, d in enumerate(report.days)
+    ]
+    return exports.to_xlsx(
+        [
+            ("utilisation", period, [HEADER, *_table(report, total_label)]),
+            ("daily", ["date", "hours_open", "hours_booked", "hours_used"], daily),
+        ]
+    )

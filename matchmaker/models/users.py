@@ -28,8 +28,9 @@ class User(TimestampMixin, Base):
     phone: Mapped[str | None] = mapped_column(sa.String(40))
     wechat_id: Mapped[str | None] = mapped_column(sa.String(60))
     is_active: Mapped[bool] = mapped_column(default=True)
-    # Part of the login cookie's identity: changing it (on a password change) logs out every
-    # other session of this user, as CTFd binds sessions to the password hash.
+    # Part of the login cookie's identity (the remember-me cookie's too): changing it signs out
+    # every session of this user, as CTFd binds sessions to the password hash. It changes on a
+    # password change, a sign-out, a suspension and a restore (``end_sessions``).
     session_version: Mapped[str] = mapped_column(sa.String(32), default=new_session_version)
     last_seen_at: Mapped[datetime | None] = mapped_column(default=utcnow)
     # Secret of the private calendar feed URL; None until the user asks for a feed, and
@@ -50,6 +51,11 @@ class User(TimestampMixin, Base):
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
+        self.end_sessions()
+
+    def end_sessions(self) -> None:
+        """Make every cookie issued so far stale: a fresh random version, never a fixed one
+        (a shared value such as "suspended" would let an old cookie come back to life)."""
         self.session_version = new_session_version()
 
     def check_password(self, password: str) -> bool:

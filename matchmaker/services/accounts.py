@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from matchmaker import vocab
+from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import User, utcnow
 from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound
 
@@ -90,6 +90,16 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
     session.commit()
 
 
+def sign_out(session: Session, user: User) -> None:
+    """End every session of ``user``: a copied session or remember-me cookie is dead afterwards.
+
+    Signing out on one device signs out the others too; that is the price of a cookie that
+    cannot be replayed after sign-out (the cookie itself cannot be revoked, only its version).
+    """
+    user.end_sessions()
+    session.commit()
+
+
 def set_locale(session: Session, user: User, locale: str) -> None:
     if locale not in vocab.UI_LOCALES:
         raise Invalid(_l("Unknown language."), field="locale")
@@ -118,7 +128,8 @@ def set_user_active(session: Session, actor: User, user_id: int, active: bool) -
     if user.id == actor.id:
         raise Invalid(_l("You cannot suspend your own account."))
     user.is_active = active
-    if not active:
-        user.session_version = "suspended"
+    # Both ways: a suspension ends the sessions, and a restore starts from a version no cookie
+    # issued before it has ever carried.
+    user.end_sessions()
     session.commit()
     return user

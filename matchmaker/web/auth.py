@@ -6,7 +6,6 @@ from urllib.parse import urljoin, urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -15,6 +14,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from matchmaker import vocab
 from matchmaker.extensions import db, limiter
+from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.services import accounts
 from matchmaker.services.errors import ServiceError
 from matchmaker.web.forms import MultiCheckboxField, vocab_choices
@@ -137,6 +137,9 @@ def _login_limit() -> str:
 @bp.post("/logout")
 @login_required
 def logout() -> Response:
+    # Rotate the session version first: clearing this browser's cookie alone would leave a
+    # copied cookie (or a remember-me cookie) valid.
+    accounts.sign_out(db.session, current_user._get_current_object())  # type: ignore[attr-defined]
     logout_user()
     flash(_("You are signed out."), "info")
     return redirect(url_for("main.index"))

@@ -9,7 +9,7 @@ import pytest
 from matchmaker import create_app
 from tests.factories import make_user
 
-GOOD_KEY = "0123456789" * 4  # 40 characters, all digits: JSON would read it as an int
+GOOD_KEY = "1234567890" * 4  # 40 characters, all digits: JSON would read it as an int
 
 
 def _config(app_config: dict[str, Any]) -> dict[str, Any]:

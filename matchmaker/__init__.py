@@ -36,9 +36,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from matchmaker import extensions, web
     from matchmaker.cli import register_commands
+    from matchmaker.web import security
 
     extensions.init_app(app)
     web.register(app)
+    security.register(app)
     register_commands(app)
     return app
 

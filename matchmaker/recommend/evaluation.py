@@ -44,6 +44,22 @@ def reciprocal_rank(ranked: Sequence[int], relevant: set[int]) -> float:
     return 0.0
 
 
+def per_query(
+    rankings: Mapping[int, Sequence[int]], relevant: Mapping[int, set[int]], k: int = 10
+) -> dict[int, tuple[float, float, float]]:
+    """(recall@k, nDCG@k, reciprocal rank) of each query of ``relevant``; a query missing from
+    ``rankings`` counts as an empty ranking (all zeros), never skipped."""
+    out = {}
+    for q, rel in relevant.items():
+        ranked = list(rankings.get(q, ()))
+        out[q] = (
+            recall_at_k(ranked, rel, k),
+            ndcg_at_k(ranked, rel, k),
+            reciprocal_rank(ranked, rel),
+        )
+    return out
+
+
 def evaluate(
     rankings: Mapping[int, Sequence[int]], relevant: Mapping[int, set[int]], k: int = 10
 ) -> dict[str, float]:
@@ -53,12 +69,7 @@ def evaluate(
     """
     if not relevant:
         raise ValueError("no queries")
-    rows = []
-    for q, rel in relevant.items():
-        ranked = list(rankings.get(q, ()))
-        rows.append(
-            (recall_at_k(ranked, rel, k), ndcg_at_k(ranked, rel, k), reciprocal_rank(ranked, rel))
-        )
+    rows = list(per_query(rankings, relevant, k).values())
     arr = np.array(rows, dtype=np.float64).mean(axis=0)
     return {
         f"recall@{k}": float(arr[0]),
@@ -93,3 +104,49 @@ def baseline_rankings(
     by_id = dict(zip(ids, dense.tolist(), strict=True))
     out["dense"] = sorted(ids, key=lambda i: (-by_id[i], i))
     return out
+
+
+def paired_bootstrap(
+    a: Sequence[float],
+    b: Sequence[float],
+    *,
+    resamples: int = 10_000,
+    level: float = 0.95,
+    seed: int = 0,
+) -> dict[str, float]:
+    """Mean of ``a - b`` over paired queries and its percentile bootstrap confidence interval
+    (queries resampled with replacement, the same resample for both rankers)."""
+    x = np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)
+    if x.ndim != 1 or not len(x):
+        raise ValueError("need two equally long, non-empty score lists")
+    rng = np.random.default_rng(seed)
+    means = np.empty(resamples, dtype=np.float64)
+    for start in range(0, resamples, 1000):  # bounded memory for large query sets
+        n = min(1000, resamples - start)
+        means[start : start + n] = x[rng.integers(0, len(x), size=(n, len(x)))].mean(axis=1)
+    tail = (1.0 - level) / 2.0
+    lo, hi = np.quantile(means, [tail, 1.0 - tail])
+    return {"diff": float(x.mean()), "ci_low": float(lo), "ci_high": float(hi), "level": level}
+
+
+def compare_with_best_baseline(
+    engine: Mapping[int, Sequence[int]],
+    baselines: Mapping[str, Mapping[int, Sequence[int]]],
+    relevant: Mapping[int, set[int]],
+    *,
+    k: int = 10,
+    seed: int = 0,
+) -> dict[str, object]:
+    """nDCG@k of the engine minus that of the best baseline (by mean nDCG@k), per query, with
+    its paired bootstrap 95 % interval, and the ratio of the means."""
+    ours = per_query(engine, relevant, k)
+    theirs = {name: per_query(r, relevant, k) for name, r in baselines.items()}
+    means = {name: float(np.mean([v[1] for v in rows.values()])) for name, rows in theirs.items()}
+    best = max(means, key=lambda name: means[name])
+    queries = sorted(relevant)
+    ci = paired_bootstrap(
+        [ours[q][1] for q in queries], [theirs[best][q][1] for q in queries], seed=seed
+    )
+    engine_mean = float(np.mean([ours[q][1] for q in queries]))
+    ratio = engine_mean / means[best] if means[best] > 0 else float("inf")
+    return {"best_baseline": best, "ratio": ratio, **ci}

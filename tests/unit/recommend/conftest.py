@@ -13,7 +13,12 @@ from datetime import date
 import numpy as np
 import pytest
 
-from matchmaker.recommend.embedding import HashingEmbedder, SentenceTransformerEmbedder
+from matchmaker.recommend.embedding import (
+    CombinedEmbedder,
+    HashingEmbedder,
+    SentenceTransformerEmbedder,
+    UniversalSentenceEncoder,
+)
 from matchmaker.recommend.ranking import Recommender
 from matchmaker.recommend.texts import (
     EquipmentProfile,
@@ -50,6 +55,20 @@ def real_embedder() -> SentenceTransformerEmbedder:
     embedder = SentenceTransformerEmbedder()
     embedder.load()
     return embedder
+
+
+@pytest.fixture(scope="session")
+def use_embedder() -> UniversalSentenceEncoder:
+    embedder = UniversalSentenceEncoder()
+    embedder.load()
+    return embedder
+
+
+@pytest.fixture(scope="session")
+def combined_embedder(
+    use_embedder: UniversalSentenceEncoder, real_embedder: SentenceTransformerEmbedder
+) -> CombinedEmbedder:
+    return CombinedEmbedder([use_embedder, real_embedder])
 
 
 @dataclass

@@ -33,3 +33,19 @@ def test_undefined_inputs_raise() -> None:
         recall_at_k([1], set())
     with pytest.raises(ValueError):
         evaluate({}, {})
+
+
+def test_paired_bootstrap_interval_covers_the_mean_and_sees_a_real_difference() -> None:
+    from matchmaker.recommend.evaluation import compare_with_best_baseline, paired_bootstrap
+
+    same = paired_bootstrap([0.2, 0.4, 0.1, 0.3], [0.2, 0.4, 0.1, 0.3])
+    assert same["diff"] == same["ci_low"] == same["ci_high"] == 0.0
+    better = paired_bootstrap([0.5 + 0.01 * i for i in range(50)], [0.2] * 50)
+    assert 0 < better["ci_low"] < better["diff"] < better["ci_high"]
+    noisy = paired_bootstrap([1.0, 0.0] * 20, [0.0, 1.0] * 20)
+    assert noisy["ci_low"] < 0 < noisy["ci_high"]
+    relevant = {1: {10}, 2: {20}}
+    out = compare_with_best_baseline(
+        {1: [10, 20], 2: [20, 10]}, {"pop": {1: [20, 10], 2: [20, 10]}}, relevant
+    )
+    assert out["best_baseline"] == "pop" and out["diff"] > 0 and out["ratio"] > 1

@@ -29,6 +29,7 @@ OPTIONAL_BLUEPRINT_MODULES = (
 def register(app: Flask) -> None:
     from matchmaker.services.accounts import load_user_for_session
     from matchmaker.web import errors
+    from matchmaker.web.forms import refuse_control_characters
     from matchmaker.web.i18n import register_template_helpers
     from matchmaker.web.navigation import register_template_globals
 
@@ -53,5 +54,6 @@ def register(app: Flask) -> None:
             continue
         app.register_blueprint(module.bp)
     errors.register(app)
+    app.before_request(refuse_control_characters)
     register_template_helpers(app)
     register_template_globals(app)

@@ -1,10 +1,17 @@
-"""Form helpers every area shares: vocabulary choices in the request's language."""
+"""Form helpers every area shares: vocabulary choices in the request's language, the numeric field
+every form uses, the guard against control characters and the parsing of ids in query strings."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
+from flask import abort, request
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
+from wtforms import DecimalField as WTFormsDecimalField
 from wtforms import SelectMultipleField, widgets
 
 from matchmaker import vocab
@@ -22,6 +29,84 @@ class MultiCheckboxField(SelectMultipleField):
 
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
+
+
+# Money columns are Numeric(16, 2): a wider number is refused by PostgreSQL (a 500) and silently
+# stored as a float by SQLite.
+DECIMAL_LIMIT = Decimal(10) ** 14
+
+
+class DecimalField(WTFormsDecimalField):
+    """WTForms' DecimalField without its holes: Decimal() reads "NaN", "sNaN" and "Infinity",
+    which crash comparisons (ticket_min > ticket_max) or reach the database. Every form uses
+    this one, so no amount field can forget the check."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        super().process_formdata(valuelist)
+        value = self.data
+        if isinstance(value, Decimal) and (not value.is_finite() or abs(value) >= DECIMAL_LIMIT):
+            self.data = None
+            raise ValueError(_("Enter a number (not NaN or infinity) of at most 14 digits."))
+
+
+# C0 control characters other than tab, LF and CR. PostgreSQL cannot store NUL in text (a 500),
+# XML (the Excel exports) cannot hold any of them, and no keyboard types them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _has_control(values: Sequence[str]) -> bool:
+    return any(_CONTROL.search(v) for v in values)
+
+
+def refuse_control_characters() -> None:
+    """Before every request: a form or query string holding a control character is refused
+    with a 400 in the user's language, before any view runs, so nothing is stored.
+
+    One check here rather than a validator on each field: it also covers the values views read
+    from request.form or request.args directly (slot keys, filters, ids) and every future form."""
+    sources = [request.args]
+    if request.method == "POST" and request.mimetype in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        sources.append(request.form)
+    for source in sources:
+        for key, values in source.lists():
+            if _has_control([key, *values]):
+                abort(
+                    400,
+                    description=_(
+                        "The form contained invisible control characters (such as NUL bytes). "
+                        "Remove them and try again."
+                    ),
+                )
+
+
+# Ids are INTEGER columns; a larger number cannot name a row (and SQLite raises OverflowError).
+MAX_ID = 2**31 - 1
+
+
+def parse_id(raw: str | None) -> int | None:
+    """A row id written as ASCII digits, or None ("²" is a digit to str.isdigit, not to int)."""
+    raw = (raw or "").strip()
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 10:
+        return None
+    value = int(raw)
+    return value if 0 < value <= MAX_ID else None
+
+
+def id_arg(name: str) -> int | None:
+    """An id filter from the query string (?facility_id=...): None when absent or not an id."""
+    return parse_id(request.args.get(name))
+
+
+def int_arg(name: str, low: int, high: int) -> int | None:
+    """A bounded whole number from the query string (?year=...): None when absent or outside."""
+    raw = (request.args.get(name) or "").strip()
+    if not (raw.isascii() and raw.lstrip("-").isdigit()) or len(raw) > 12:
+        return None
+    value = int(raw)
+    return value if low <= value <= high else None
 
 
 def form_errors(form: FlaskForm) -> list[str]:

@@ -15,6 +15,7 @@ from flask_login import current_user
 from matchmaker import vocab
 from matchmaker.extensions import db
 from matchmaker.services import directory as service
+from matchmaker.web.forms import id_arg
 from matchmaker.web.navigation import detail_sections
 
 bp = Blueprint("directory", __name__)
@@ -35,14 +36,13 @@ def _filters() -> service.Filters:
             max_price = None
     except InvalidOperation:
         max_price = None
-    facility = args.get("facility", "")
     return service.Filters(
         q=args.get("q", "").strip()[:100],
         sector=_code("sector", vocab.SECTORS),
         location=args.get("location", "").strip()[:60],
         voucher_eligible=args.get("voucher") == "1",
         max_price=max_price,
-        facility_id=int(facility) if facility.isdigit() else None,
+        facility_id=id_arg("facility"),
     )
 
 

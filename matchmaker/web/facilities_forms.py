@@ -6,7 +6,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -18,7 +17,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from matchmaker import vocab
 from matchmaker.i18n import lazy_gettext as _l
-from matchmaker.web.forms import MultiCheckboxField, vocab_choices
+from matchmaker.web.forms import DecimalField, MultiCheckboxField, vocab_choices
 
 
 def weekday_choices() -> list[tuple[str, str]]:

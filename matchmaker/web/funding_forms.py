@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DecimalField, HiddenField, SelectField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from matchmaker import vocab
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.services.funding_pipeline import PASS_REASONS
-from matchmaker.web.forms import MultiCheckboxField, vocab_choices
+from matchmaker.web.forms import DecimalField, MultiCheckboxField, vocab_choices
 
 
 class AskForm(FlaskForm):

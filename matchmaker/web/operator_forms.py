@@ -9,7 +9,6 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -24,7 +23,7 @@ from matchmaker.models.operator import POLICY_KINDS, SUPPORT_KINDS
 from matchmaker.services.bulk_import import IMPORT_KINDS, KIND_LABELS
 from matchmaker.services.disclosure import SUPPORT_KIND_LABELS
 from matchmaker.services.policies import POLICY_KIND_LABELS
-from matchmaker.web.forms import MultiCheckboxField, vocab_choices
+from matchmaker.web.forms import DecimalField, MultiCheckboxField, vocab_choices
 from matchmaker.web.i18n import current_locale
 
 

@@ -34,15 +34,27 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         check_secret_key(app.config["SECRET_KEY"])
     app.config.setdefault("SQLALCHEMY_ENGINES", {"default": app.config["DATABASE_URL"]})
 
-    from matchmaker import extensions, web
+    from matchmaker import extensions, jobs, web
     from matchmaker.cli import register_commands
-    from matchmaker.web import security
+    from matchmaker.web import outbox, security
 
+    _configure_logging(app)
     extensions.init_app(app)
+    jobs.register(app)
     web.register(app)
+    app.register_blueprint(outbox.bp)
     security.register(app)
     register_commands(app)
     return app
+
+
+def _configure_logging(app: Flask) -> None:
+    """Our loggers (``matchmaker.*``) write at LOG_LEVEL to Flask's handler (stderr).
+
+    Without a level they inherit WARNING from the root logger, and the INFO lines that matter
+    in development (e-mail without SMTP, jobs run) went nowhere.
+    """
+    app.logger.setLevel(app.config["LOG_LEVEL"])  # app.logger is "matchmaker", with its handler
 
 
 def _use_ephemeral_secret(app: Flask) -> None:

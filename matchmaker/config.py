@@ -39,12 +39,26 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
         "LOGIN_RATE_LIMIT": "10 per minute",
         "RATELIMIT_STORAGE_URI": "memory://",
-        "SMTP_HOST": None,  # None: e-mails are written to the log
+        # E-mail goes out through Flask-Mailman from the job queue. Without SMTP_HOST every
+        # message is written to the log and kept in the operators' dev outbox (/operator/outbox).
+        "SMTP_HOST": None,
         "SMTP_PORT": 25,
         "SMTP_USER": None,
         "SMTP_PASSWORD": None,
         "SMTP_STARTTLS": False,
         "MAIL_SENDER": "Matchmaker <noreply@matchmaker.local>",
+        # A send that fails (server down, 4xx) is tried again this often, this many seconds apart.
+        "MAIL_RETRIES": 5,
+        "MAIL_RETRY_DELAY_SECONDS": 60,
+        # Job queue (matchmaker/queue.py): Redis when REDIS_URL is set (any number of workers on
+        # any number of machines), else a SQLite file that the web and worker processes of one
+        # machine share. QUEUE_IMMEDIATE runs each job at once in the caller (tests only).
+        "REDIS_URL": None,
+        "QUEUE_DATABASE": str(Path(instance_path) / "jobs.sqlite3"),
+        "QUEUE_NAME": "matchmaker",
+        "QUEUE_IMMEDIATE": False,
+        # The level of the ``matchmaker`` loggers (mail without SMTP is logged at INFO).
+        "LOG_LEVEL": "INFO",
         "BABEL_DEFAULT_LOCALE": "zh_CN",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "BABEL_DOMAIN": ";".join(TRANSLATION_DOMAINS),

@@ -7,18 +7,24 @@ from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
+from flask_mailman import Mail
 from flask_sqlalchemy_lite import SQLAlchemy
 from flask_wtf import CSRFProtect
+
+from matchmaker.queue import JobQueue
 
 db = SQLAlchemy()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+mail = Mail()
+queue = JobQueue()
 
 
 def init_app(app: Flask) -> None:
     """Bind every extension to ``app``."""
+    from matchmaker import mail as mail_settings
     from matchmaker.database import configure_dialects
     from matchmaker.web.i18n import select_locale, select_timezone
 
@@ -31,6 +37,9 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     limiter.init_app(app)
     login_manager.init_app(app)
+    mail_settings.configure(app)
+    mail.init_app(app)
+    queue.init_app(app)
 
 
 def _prepare_sqlite_folder(url: str) -> None:

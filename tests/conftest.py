@@ -69,6 +69,9 @@ def app_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
         "MODEL_DIR": str(tmp_path / "models"),
         "UPLOAD_DIR": str(tmp_path / "uploads"),
         "SERVER_NAME": "localhost",
+        # Jobs run at once, in the caller, with their own app context and session; the queue's
+        # own tests (tests/integration/test_jobs_*.py) turn this off and run a real worker.
+        "QUEUE_IMMEDIATE": True,
     }
 
 

@@ -2,25 +2,27 @@
 
 Areas register their message texts in ``MESSAGES`` (kind -> lazy translatable text with
 ``%(name)s`` parameters); ``notify`` stores one row per recipient inside the caller's transaction,
-and ``send_pending_emails`` mails them after the caller committed. E-mail goes through the
-configured SMTP server, or to the log when none is set.
+and ``send_after_commit`` queues one e-mail job per notification once the caller commits. The
+job (``matchmaker.jobs.mail``) renders the e-mail in the recipient's language and sends it with
+Flask-Mailman (see ``matchmaker.mail``): through SMTP, retried by the queue when it fails, or to
+the log and the dev outbox when no SMTP server is configured.
 """
 
 from __future__ import annotations
 
 import logging
-import smtplib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from email.message import EmailMessage
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import force_locale
+from flask_mailman import EmailMessage
 from sqlalchemy.orm import Session
 
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Notification, User, utcnow
+from matchmaker.queue import enqueue_after_commit
 
 log = logging.getLogger(__name__)
 
@@ -78,38 +80,43 @@ def emails_for(session: Session, notifications: Iterable[Notification]) -> list[
     return out
 
 
-def deliver(emails: Iterable[OutgoingEmail], config: Mapping[str, Any]) -> None:
-    """Send after commit; a failing mail server is logged and never undoes the use case."""
-    emails = list(emails)
-    if not emails:
-        return
-    host = config.get("SMTP_HOST")
-    if not host:
-        for email in emails:
-            log.info("e-mail to %s: %s\n%s", email.to, email.subject, email.body)
-        return
-    try:
-        with smtplib.SMTP(host, int(config.get("SMTP_PORT", 25)), timeout=10) as smtp:
-            if config.get("SMTP_STARTTLS"):
-                smtp.starttls()
-            if config.get("SMTP_USER"):
-                smtp.login(config["SMTP_USER"], config.get("SMTP_PASSWORD") or "")
-            for email in emails:
-                msg = EmailMessage()
-                msg["From"] = config.get("MAIL_SENDER", "noreply@matchmaker.local")
-                msg["To"] = email.to
-                msg["Subject"] = email.subject
-                msg.set_content(email.body)
-                smtp.send_message(msg)
-    except (OSError, smtplib.SMTPException):
-        log.exception("could not send %d e-mails through %s", len(emails), host)
+def send_email(email: OutgoingEmail) -> None:
+    """Send one e-mail now with the app's mail settings; a failure raises (the job retries)."""
+    EmailMessage(subject=email.subject, body=email.body, to=[email.to]).send()
+
+
+def email_notification(session: Session, notification_id: int) -> int:
+    """E-mail one stored notification to its recipient; returns how many e-mails went out.
+
+    Rendered here, in the worker, in the recipient's language at sending time. A notification
+    deleted meanwhile, or a recipient who is no longer active, gets nothing.
+    """
+    notification = session.get(Notification, notification_id)
+    if notification is None:
+        return 0
+    emails = emails_for(session, [notification])
+    for email in emails:
+        send_email(email)
+    return len(emails)
 
 
 def send_after_commit(session: Session, notifications: Iterable[Notification]) -> None:
-    """Mail committed notifications, using the current app's mail settings."""
-    from flask import current_app
+    """Queue one e-mail job per notification, handed over once ``session`` commits.
 
-    deliver(emails_for(session, notifications), current_app.config)
+    Services call it right after their commit (the jobs then go at once), or before the commit
+    once the rows are flushed. One job per notification, so a retry re-sends only the e-mail
+    that failed.
+    """
+    # jobs import services; this is the one way back, kept out of import time.
+    from matchmaker.jobs.mail import send_notification_email
+
+    for notification in notifications:
+        # The identity map's key, not ``notification.id``: after a commit that attribute is
+        # expired, and reading it would open a new transaction the jobs would then wait on.
+        identity = sa.inspect(notification).identity
+        if identity is None:
+            raise RuntimeError("send_after_commit() needs saved notifications (commit first)")
+        enqueue_after_commit(session, send_notification_email, identity[0])
 
 
 def unread_count(session: Session, user: User) -> int:

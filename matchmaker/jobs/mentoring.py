@@ -1,0 +1,17 @@
+"""Mentoring housekeeping jobs."""
+
+from __future__ import annotations
+
+import logging
+
+from matchmaker.extensions import db
+from matchmaker.services import mentoring
+
+log = logging.getLogger(__name__)
+
+
+def expire_mentoring_requests() -> None:
+    """Periodic: expire requests unanswered past MENTORING_REQUEST_TTL_HOURS."""
+    count = mentoring.expire_requests(db.session)
+    if count:
+        log.info("%d mentoring request(s) expired", count)

@@ -1,0 +1,137 @@
+"""The job queue: jobs reach it only when their transaction commits, and run once on a worker.
+
+On the SQLite queue by default, on Redis when MATCHMAKER_TEST_REDIS_URL is set.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from matchmaker.extensions import db, queue
+from matchmaker.jobs.mail import send_notification_email
+from matchmaker.jobs.mentoring import expire_mentoring_requests
+from matchmaker.models import Notification, User, utcnow
+from matchmaker.models.mentoring import MentorSession
+from matchmaker.models.outbox import OutboxEmail
+from matchmaker.queue import enqueue_after_commit
+from matchmaker.services import notifications
+from tests.factories import make_startup, make_user
+from tests.integration.jobs_support import queue_app, running_worker, watch
+from tests.integration.test_mentoring_support import make_world, put_session
+
+pytestmark = pytest.mark.db
+__all__ = ["queue_app"]  # the fixture, imported for pytest
+
+
+def _outbox(session: Session) -> list[OutboxEmail]:
+    return list(session.scalars(sa.select(OutboxEmail).order_by(OutboxEmail.id)))
+
+
+def _notify(user: User, name: str) -> list[Notification]:
+    """Flushed (not committed) notifications in the app's session."""
+    rows = notifications.notify(db.session, [user.id], "welcome", name=name)
+    db.session.flush()
+    return rows
+
+
+def _pending(app: Flask) -> int:
+    return int(queue.bound(app).huey.pending_count())
+
+
+def test_a_job_queued_in_a_transaction_that_rolls_back_never_runs(queue_app, db_session):
+    rolled_back = make_user(db_session, email="rolled-back@example.com")
+    kept = make_user(db_session, email="kept@example.com")
+    with queue_app.app_context():
+        notifications.send_after_commit(db.session, _notify(rolled_back, "Rolled back"))
+        assert _pending(queue_app) == 0  # waiting for the commit
+        db.session.rollback()
+        assert _pending(queue_app) == 0
+        # Later transactions of the same session do not bring it back.
+        notifications.send_after_commit(db.session, _notify(kept, "Kept"))
+        db.session.commit()
+    assert _pending(queue_app) == 1
+
+    events = watch(queue_app)
+    with running_worker(queue_app):
+        events.wait_for(send_notification_email)
+    # One queue, in order: had the rolled-back job been queued, it would have run first.
+    assert [e.recipients for e in _outbox(db_session)] == ["kept@example.com"]
+    assert events.count(send_notification_email, "executing") == 1
+
+
+def test_a_job_queued_in_a_savepoint_that_rolls_back_is_dropped(queue_app, db_session):
+    user = make_user(db_session)
+    with queue_app.app_context():
+        outer_id = _notify(user, "Outer")[0].id
+        enqueue_after_commit(db.session, send_notification_email, outer_id)
+        savepoint = db.session.begin_nested()
+        inner = _notify(user, "Inner")
+        enqueue_after_commit(db.session, send_notification_email, inner[0].id)
+        savepoint.rollback()
+        db.session.commit()
+        ids = [task.args[0] for task in queue.bound().huey.pending()]
+    assert ids == [outer_id]
+
+
+def test_a_job_queued_after_commit_runs_exactly_once_on_a_worker(queue_app, db_session):
+    user = make_user(db_session, email="ada@example.com", locale="en")
+    with queue_app.app_context():
+        rows = _notify(user, "Ada")
+        db.session.commit()
+        notifications.send_after_commit(db.session, rows)  # after the commit: queued at once
+    assert _pending(queue_app) == 1
+
+    events = watch(queue_app)
+    with running_worker(queue_app, threads=2):
+        events.wait_for(send_notification_email)
+    assert _pending(queue_app) == 0
+    assert events.count(send_notification_email, "executing") == 1
+    [email] = _outbox(db_session)
+    assert email.recipients == "ada@example.com"
+    assert email.subject == "[Matchmaker] Welcome to Matchmaker, Ada."
+
+
+def test_request_expiry_is_a_periodic_job_that_expires_stale_requests(queue_app, db_session):
+    with queue_app.test_request_context(headers={"Accept-Language": "en"}):
+        world = make_world(db_session)
+        stale = put_session(db_session, world, "requested")
+        other = make_startup(db_session, world.founder)
+        fresh = put_session(db_session, world, "requested", starts=world.slots[1], startup=other)
+    stale_id, fresh_id = stale.id, fresh.id
+    db_session.execute(
+        sa.update(MentorSession)
+        .where(MentorSession.id == stale_id)
+        .values(expires_at=utcnow() - timedelta(minutes=1))
+    )
+
+    jobs = queue.bound(queue_app)
+    # The worker's scheduler starts it every quarter of an hour, and not in between.
+    assert expire_mentoring_requests in jobs.periodic_due(datetime(2026, 12, 1, 9, 45))
+    assert expire_mentoring_requests not in jobs.periodic_due(datetime(2026, 12, 1, 9, 46))
+
+    events = watch(queue_app)
+    with queue_app.app_context():
+        jobs.enqueue(expire_mentoring_requests)  # what the scheduler does when it is due
+    with running_worker(queue_app):
+        events.wait_for(expire_mentoring_requests)
+        events.wait_for(send_notification_email)  # the founder is told, by e-mail too
+
+    db_session.expire_all()
+    assert db_session.get(MentorSession, stale_id).status == "expired"
+    assert db_session.get(MentorSession, fresh_id).status == "requested"
+    [email] = _outbox(db_session)
+    assert email.recipients == world.founder.email
+    assert "expired" in email.subject
+
+
+def test_an_unregistered_job_is_refused(queue_app):
+    def not_a_job() -> None:
+        raise AssertionError("never runs")
+
+    with queue_app.app_context(), pytest.raises(LookupError, match="not a registered job"):
+        queue.bound().enqueue(not_a_job)

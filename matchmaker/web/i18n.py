@@ -1,4 +1,8 @@
-"""Language and time zone of the current request, and template helpers for vocabularies."""
+"""Language and time zone of the current request, and template helpers for vocabularies.
+
+Translatable messages themselves are made with ``matchmaker.i18n`` (services use them too): its
+lazy messages escape their parameters when they reach HTML, Flask-Babel's do not.
+"""
 
 from __future__ import annotations
 

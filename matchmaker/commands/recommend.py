@@ -1,4 +1,5 @@
-"""Recommendation commands: ``index build|status|verify``, ``train-ranker`` and ``eval``.
+"""Recommendation commands: ``index build|status|verify``, ``train-ranker``, ``calibrate``
+and ``eval``.
 
 Thin: each parses its options, calls ``services.recommendations`` / ``services.eval_bundle`` and
 prints a summary. ``EMBEDDING_MODEL=hashing`` (``MATCHMAKER_EMBEDDING_MODEL=hashing``) uses the
@@ -119,6 +120,30 @@ def train_ranker() -> None:
         click.echo(f"{r.kind}: {metrics}")
 
 
+@click.command("calibrate")
+@with_appcontext
+@click.option(
+    "--kind",
+    "kinds",
+    multiple=True,
+    type=click.Choice(["investor", "mentor"]),
+    help="Only these kinds (default: both).",
+)
+def calibrate_command(kinds: tuple[str, ...]) -> None:
+    """Re-choose ranking weights from the platform's own relations (time split inside the
+    history, popularity floor); writes MODEL_DIR/calibration-<kind>.json."""
+    from matchmaker.services.recommendations import PAIR_KINDS, calibrate_engine
+
+    settings = _settings()
+    for cal in calibrate_engine(db.session, settings, kinds or PAIR_KINDS):
+        checks = ", ".join(f"{k}={v:.4f}" for k, v in cal.metrics.items() if "ndcg" in k)
+        click.echo(f"{cal.kind}: {cal.method} on {cal.n_targets} target startups ({checks})")
+        if cal.note:
+            click.echo(f"{cal.kind}: {cal.note}")
+        weights = ", ".join(f"{k}={v:.3f}" for k, v in sorted(cal.weights.items()))
+        click.echo(f"{cal.kind}: weights {weights} -> {settings.model_dir}")
+
+
 @click.command("eval")
 @with_appcontext
 @click.argument("bundle_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
@@ -129,8 +154,17 @@ def train_ranker() -> None:
     is_flag=True,
     help="Use the learned rankers in MODEL_DIR (default: the engine's default weights).",
 )
+@click.option(
+    "--no-calibrate",
+    is_flag=True,
+    help="Skip calibrating on the bundle's own history (keep the default weights).",
+)
 def eval_command(
-    bundle_dir: Path, as_json: bool, embedding_model: str | None, with_rankers: bool
+    bundle_dir: Path,
+    as_json: bool,
+    embedding_model: str | None,
+    with_rankers: bool,
+    no_calibrate: bool,
 ) -> None:
     """Measure the engine on a benchmark bundle (see shared/eval/README.md)."""
     from matchmaker.services.eval_bundle import BundleError, evaluate_bundle
@@ -150,6 +184,7 @@ def eval_command(
             model_dir=settings.model_dir if with_rankers else None,
             show_progress=not as_json,
             progress=progress,
+            calibrate=not no_calibrate,
         )
     except BundleError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -165,15 +200,21 @@ def eval_command(
     rows = {"engine": result.engine, **result.baselines}
     for name, m in rows.items():
         click.echo(f"{name:<12} {m['recall@10']:>10.4f} {m['ndcg@10']:>10.4f} {m['mrr']:>10.4f}")
-    best = max(m["ndcg@10"] for m in result.baselines.values())
-    if best > 0:
-        click.echo(
-            f"engine / best baseline nDCG@10 = {result.engine['ndcg@10'] / best:.3f}"
-            f"  ({result.seconds:.1f}s)"
-        )
+    cmp = result.vs_best_baseline
+    click.echo(
+        f"engine / best baseline ({cmp['best_baseline']}) nDCG@10 = {cmp['ratio']:.3f};"
+        f" engine - {cmp['best_baseline']} = {cmp['diff']:+.4f},"
+        f" paired bootstrap 95% CI [{cmp['ci_low']:+.4f}, {cmp['ci_high']:+.4f}]"
+        f"  ({result.seconds:.1f}s)"
+    )
+    if result.calibration:
+        cal = result.calibration
+        checks = ", ".join(f"{k}={v:.4f}" for k, v in cal["metrics"].items() if "ndcg" in k)
+        click.echo(f"calibration on the bundle's history: {cal['method']} ({checks})")
 
 
 def register(app: Flask) -> None:
     app.cli.add_command(index_group)
     app.cli.add_command(train_ranker)
     app.cli.add_command(eval_command)
+    app.cli.add_command(calibrate_command)

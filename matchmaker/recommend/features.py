@@ -32,10 +32,10 @@ FEATURE_NAMES: tuple[str, ...] = (
     "language_match",
     "popularity",  # log of portfolio size / mentee count, scaled to the largest
     "activity",  # log of recency-weighted deals / sessions, scaled to the most active
+    "activity_long",  # the same with a one-year half-life, scaled to the largest history
     "stage_activity",  # same, counting only companies about as old as the startup
     "co_occurrence",  # backed or mentored the same startups as the startup's current backers
     "capacity_left",
-    "named",  # the startup's own description names the candidate ("backed by SV Angel")
 )
 
 # Default weights of the "serves the startup" side. They favour evidence from behaviour (recent
@@ -43,9 +43,10 @@ FEATURE_NAMES: tuple[str, ...] = (
 # because candidate descriptions are often empty and stated interests are cheap; on investment data
 # recent activity is the strongest single predictor of who acts next. Text still separates
 # candidates with similar records.
+#
+# A candidate the startup's own description names ("backed by SV Angel") is not scored at all: it
+# is an existing tie, shown as such and excluded from recommendations (``Recommender.named``).
 SERVES_WEIGHTS: Mapping[str, float] = {
-    # A founder naming a fund or mentor in their own words states a tie; as strong as activity.
-    "named": 0.28,
     "activity": 0.28,
     "stage_activity": 0.24,
     "co_occurrence": 0.10,

@@ -28,6 +28,7 @@ from matchmaker.recommend.texts import InvestorProfile, MentorProfile, StartupPr
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
+    from matchmaker.recommend.calibration import Calibration
     from matchmaker.recommend.corpus import Corpus, Relation
     from matchmaker.recommend.learn import LearnedRanker
 
@@ -77,6 +78,7 @@ def stated_preferences(startup: StartupProfile, c: Any) -> list[str]:
 # pairs (dev-yc-crunchbase portfolios: 90th percentile 0.063 against 0.35); this brings them near
 # the scale the history weights were set on, without one shared rare term saturating them.
 LEXICAL_TO_DENSE = 4.0
+LONG_HALF_LIFE_YEARS = 1.0
 
 
 def _history(
@@ -144,11 +146,13 @@ def score_pairs(
     c_texts: Mapping[int, str],
     *,
     ranker: LearnedRanker | None = None,
+    calibration: Calibration | None = None,
     explain: bool = True,
 ) -> list[ScoredPair]:
     """Score ``candidates`` (all of ``kind``) for ``startup``; refusals must be filtered before.
 
-    With ``explain=False`` reasons are left empty (they are the costly part).
+    The score is the learned ranker's if given, else the calibration's, else the default
+    two-sided score. With ``explain=False`` reasons are left empty (they are the costly part).
     """
     max_size, max_recent, latest = corpus.stats(kind)
     backers = corpus.linked[kind].get(startup.id, set())
@@ -157,7 +161,6 @@ def score_pairs(
         for r in corpus.relations[kind].get(b, []):
             if r.startup_id is not None and r.startup_id != startup.id:
                 backed_by[r.startup_id] += 1
-    named = corpus.named(kind, startup)
     # 1 where the embedding model reads the startup's text; less for Chinese it cannot read, whose
     # cosines are then mostly noise at a high level (0.4-0.7 between unrelated Chinese texts).
     trust = effective_dense_weight(1.0, s_text, reads_cjk(corpus.embedder))
@@ -206,6 +209,11 @@ def score_pairs(
             else corpus.recent_weight(rels, latest)
         )
         f["activity"] = F.scaled_log(recent, max_recent)
+        # A slower clock for markets where the long-run record predicts better than last quarter
+        # (weight 0 by default; ``calibration`` decides from the platform's own history).
+        f["activity_long"] = F.scaled_log(
+            corpus.recent_weight(rels, latest, LONG_HALF_LIFE_YEARS), max_size
+        )
         f["stage_activity"] = F.scaled_log(corpus.stage_weight(rels, latest, s_age), max_recent)
         co = (
             sum(backed_by[r.startup_id] for r in rels if r.startup_id is not None)
@@ -213,7 +221,6 @@ def score_pairs(
             else 0
         )
         f["co_occurrence"] = min(1.0, math.log1p(co) / math.log1p(5))
-        f["named"] = 1.0 if c.id in named else 0.0
         if isinstance(c, InvestorProfile):
             f["topic_overlap"] = F.UNKNOWN
             f["stage_fit"] = F.stage_fit(startup.ask_round, c.stages)
@@ -230,7 +237,12 @@ def score_pairs(
             left, cap = c.capacity_left, c.capacity_per_month
             f["capacity_left"] = F.UNKNOWN if left is None or not cap else left / cap
         stated = stated_preferences(startup, c)
-        score = ranker.score(f) if ranker else F.two_sided_score(f, stated)
+        if ranker is not None:
+            score = ranker.score(f)
+        elif calibration is not None:
+            score = calibration.score(f, stated)
+        else:
+            score = F.two_sided_score(f, stated)
         reasons = (
             _reasons(
                 corpus, kind, startup, c, f, rels, sims, backers, s_text, c_texts.get(c.id, "")
@@ -255,8 +267,6 @@ def _reasons(
     c_text: str,
 ) -> tuple[Reason, ...]:
     out: list[Reason] = []
-    if f["named"]:
-        out.append(Reason("named_in_profile", {"name": c.name}))
     if len(sims) and float(sims.max()) >= NEIGHBOUR_MIN_SIMILARITY:
         best = rels[int(np.argmax(sims))]
         code = "portfolio_neighbour" if kind == "investor" else "past_mentee_neighbour"

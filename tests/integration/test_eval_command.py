@@ -99,6 +99,10 @@ def test_eval_json_shape(
     # Two candidates per query at most and 10 slots: every relevant one is retrieved.
     assert out["engine"]["recall@10"] == 1.0
     assert 0 < out["engine"]["mrr"] <= 1.0
+    cmp = out["vs_best_baseline"]
+    assert cmp["best_baseline"] in out["baselines"] and cmp["level"] == 0.95
+    assert cmp["ci_low"] <= cmp["diff"] <= cmp["ci_high"]
+    assert out["calibration"]["method"] in ("default", "popularity", "fitted")
 
 
 def test_eval_table_and_bad_bundle(runner: FlaskCliRunner, tmp_path: Path) -> None:

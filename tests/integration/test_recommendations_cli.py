@@ -55,3 +55,31 @@ def test_train_ranker_command_with_too_few_outcomes(
         assert not (tmp_path / "models").exists() or not any((tmp_path / "models").iterdir())
     finally:
         reco.forget_engines()
+
+
+def test_calibrate_command_writes_the_artifact_and_the_engine_adopts_it(
+    make_app: Callable[..., Flask], db_session: Session, tmp_path: Path
+) -> None:
+    app = make_app(
+        EMBEDDING_MODEL="hashing",
+        INDEX_DIR=str(tmp_path / "ix"),
+        MODEL_DIR=str(tmp_path / "models"),
+    )
+    make_startup(db_session)
+    make_investor(db_session)
+    try:
+        result = app.test_cli_runner().invoke(args=["calibrate", "--kind", "investor"])
+        assert result.exit_code == 0, result.output
+        # No dated history on this platform: the default weights stay, and it says why.
+        assert "investor: default" in result.output and "too little" in result.output
+        path = tmp_path / "models" / "calibration-investor.json"
+        cal = reco.Calibration.load(path)
+        assert cal.method == "default"
+        with app.app_context():
+            from matchmaker.extensions import db
+
+            settings = reco.EngineSettings.from_app(app, in_request=False)
+            reco.forget_engines()
+            assert reco.engine_for(db.session, settings).calibrations["investor"] == cal
+    finally:
+        reco.forget_engines()

@@ -56,10 +56,11 @@ def test_put_replaces_and_remove_forgets() -> None:
     assert idx.find("Old Name Capital") == set() and len(idx) == 0
 
 
-def test_a_named_investor_is_found_ranked_and_explained_at_any_pool_size() -> None:
+def test_a_named_investor_is_an_existing_tie_not_a_recommendation() -> None:
     # 200 funds (more than two legs of one candidate: generation is not "score everyone"); the
     # startup names fund 150, which is neither near in the text indexes (twenty funds describe
-    # the startup's business better) nor active. It must still be found, ranked first, and say why.
+    # the startup's business better) nor active. It is found at any pool size, reported as a
+    # tie, and never recommended (a founder writing "backed by X" states a relation).
     funds = [
         InvestorProfile(
             id=i,
@@ -81,13 +82,12 @@ def test_a_named_investor_is_found_ranked_and_explained_at_any_pool_size() -> No
         investors=funds,
         config=RecommenderConfig(candidates_per_leg=1),
     )
-    top = rec.investors_for_startup(1000, k=3)[0]
-    assert top.id == 150 and top.features["named"] == 1.0
-    assert top.reasons[0].code == "named_in_profile"
-    assert top.reasons[0].params == {"name": "Fund 150 Partners"}
+    assert rec.named("investor", 1000) == [150]
+    assert 150 not in {r.id for r in rec.investors_for_startup(1000, k=200)}
+    assert 1000 not in {r.id for r in rec.startups_for_investor(150, k=10)}
+    assert all("named" not in r.features for r in rec.investors_for_startup(1000, k=10))
     # Editing the description drops the tie; the index follows the edit without a rebuild.
     rec.upsert("startup", replace(startup, description="Warehouse robots."))
-    assert all(r.features["named"] == 0.0 for r in rec.investors_for_startup(1000, k=10))
+    assert rec.named("investor", 1000) == []
     rec.upsert("investor", replace(funds[0], name="Spark"))
-    fund_1 = next(r for r in rec.investors_for_startup(1000, k=10) if r.id == 1)
-    assert fund_1.features["named"] == 0.0, "the startup's own name is not a tie"
+    assert rec.named("investor", 1000) == [], "the startup's own name is not a tie"

@@ -1,0 +1,419 @@
+"""Self-calibration of the two-sided score from the platform's own history, stored as JSON.
+
+The default weights (``features.SERVES_WEIGHTS``) were set by hand on one English bundle and lean
+on recency. Markets differ: on one, who invested last quarter is who invests next; on another,
+the long-run record or text similarity says more. ``calibrate`` lets the data decide, with a time
+split *inside the history* (it never sees anything held out for evaluation):
+
+1. the latest ``target_share`` of dated relations are targets; a copy of the engine keeps only
+   the earlier relations (portfolio entries, past mentees) and computes the pair features of
+   every target startup against every candidate not already tied to it;
+2. three scorers are measured on that check by nDCG@10: the default weights, the popularity
+   prior alone, and weights fitted by coordinate ascent on nDCG@10 (measured by cross-validation
+   over target startups, so the fitted weights are judged on startups they were not fitted on),
+   shrunk toward the default weights by ``n / (n + prior_strength)`` for ``n`` target startups;
+3. the best of the three is kept. The popularity prior is one of them, so the chosen scorer is
+   never worse than popularity on the check (the safe floor); with little history the shrinkage
+   keeps the default weights.
+
+The result is a ``Calibration``: weights, the method chosen and every metric of the check, written
+atomically as plain JSON (no pickle), validated on load.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from matchmaker.recommend import features as F
+from matchmaker.recommend.corpus import decimal_year
+from matchmaker.recommend.texts import InvestorProfile, MentorProfile
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from matchmaker.recommend.ranking import Recommender
+
+CALIBRATION_FORMAT = 1
+# Serves-side features the calibration may weigh (all in [0, 1]).
+TUNABLE: tuple[str, ...] = (
+    "activity",
+    "activity_long",
+    "stage_activity",
+    "co_occurrence",
+    "history_top3",
+    "history_max",
+    "history_sector_share",
+    "popularity",
+    "dense",
+    "lexical",
+    "topic_overlap",
+    "capacity_left",
+)
+POPULARITY_PRIOR: Mapping[str, float] = {"popularity": 1.0}
+METHODS = ("default", "popularity", "fitted")
+
+
+class CalibrationInvalid(Exception):  # noqa: N818 - reads as "the calibration is invalid"
+    """The calibration file is unreadable, malformed or names unknown features."""
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Serves-side weights chosen on the platform's own history, and the evidence for them.
+
+    ``two_sided``: combine with the "fits" side by a harmonic mean (as the default score does);
+    False only for the popularity prior, which is served exactly as measured.
+    """
+
+    kind: str
+    method: str
+    weights: dict[str, float]
+    two_sided: bool = True
+    metrics: dict[str, float] = field(default_factory=dict)
+    n_targets: int = 0
+    cutoff: float | None = None
+    created_at: str = ""
+    note: str = ""
+    format_version: int = CALIBRATION_FORMAT
+
+    def score(self, f: Mapping[str, float], stated: Sequence[str]) -> float:
+        if self.two_sided:
+            return F.two_sided_score(f, stated, self.weights)
+        return F.serves_score(f, self.weights)
+
+    def save(self, path: Path | str) -> None:
+        """Write atomically (temporary file, fsync, rename) so readers never see half a file."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        with tmp.open("w", encoding="utf-8") as fh:
+            json.dump(asdict(self), fh, indent=2, sort_keys=True)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: Path | str) -> Calibration:
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise CalibrationInvalid(f"cannot read calibration {path}: {exc}") from exc
+        if not isinstance(data, dict) or data.get("format_version") != CALIBRATION_FORMAT:
+            raise CalibrationInvalid(f"{path}: not a calibration of format {CALIBRATION_FORMAT}")
+        try:
+            cal = cls(
+                kind=str(data["kind"]),
+                method=str(data["method"]),
+                weights={str(k): float(v) for k, v in dict(data["weights"]).items()},
+                two_sided=bool(data.get("two_sided", True)),
+                metrics={str(k): float(v) for k, v in dict(data.get("metrics", {})).items()},
+                n_targets=int(data.get("n_targets", 0)),
+                cutoff=None if data.get("cutoff") is None else float(data["cutoff"]),
+                created_at=str(data.get("created_at", "")),
+                note=str(data.get("note", "")),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CalibrationInvalid(f"{path}: malformed calibration: {exc}") from exc
+        check_weights(cal.weights, str(path))
+        if cal.method not in METHODS:
+            raise CalibrationInvalid(f"{path}: unknown method {cal.method!r}")
+        return cal
+
+
+def check_weights(weights: Mapping[str, float], where: str = "weights") -> None:
+    unknown = set(weights) - set(F.FEATURE_NAMES)
+    if unknown:
+        raise CalibrationInvalid(f"{where}: unknown features {sorted(unknown)}")
+    if not weights or any(not math.isfinite(w) or w < 0 for w in weights.values()):
+        raise CalibrationInvalid(f"{where}: weights must be finite and non-negative")
+    if sum(weights.values()) <= 0:
+        raise CalibrationInvalid(f"{where}: weights sum to zero")
+
+
+def default_calibration(kind: str, note: str = "") -> Calibration:
+    """The hand-set default weights (what the engine uses without a calibration)."""
+    return Calibration(kind, "default", dict(F.SERVES_WEIGHTS), created_at=_now(), note=note)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+# -- the time split inside the history ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Split:
+    cutoff: float
+    past: list[Any]  # candidate profiles with only the relations before the cutoff
+    targets: dict[int, set[int]]  # startup id -> candidates it tied to at or after the cutoff
+
+
+def _dated(profile: Any) -> list[tuple[int, float]]:
+    """(startup id, decimal year) of each dated relation of a candidate."""
+    if isinstance(profile, InvestorProfile):
+        out = []
+        for e in profile.portfolio:
+            when = decimal_year(e.year, e.date)
+            if e.startup_id is not None and when is not None:
+                out.append((e.startup_id, when))
+        return out
+    if isinstance(profile, MentorProfile):
+        dates = list(profile.past_mentee_dates) + [None] * len(profile.past_mentee_ids)
+        return [
+            (sid, when)
+            for sid, day in zip(profile.past_mentee_ids, dates, strict=False)
+            if day is not None and (when := decimal_year(None, day)) is not None
+        ]
+    raise TypeError(f"no history on {type(profile).__name__}")
+
+
+def _before(profile: Any, cutoff: float) -> Any:
+    """The profile as it was before ``cutoff`` (undated relations are kept: they are old)."""
+    if isinstance(profile, InvestorProfile):
+        kept = tuple(
+            e
+            for e in profile.portfolio
+            if (w := decimal_year(e.year, e.date)) is None or w < cutoff
+        )
+        return replace(profile, portfolio=kept)
+    dates = list(profile.past_mentee_dates) + [None] * len(profile.past_mentee_ids)
+    pairs = [
+        (sid, day)
+        for sid, day in zip(profile.past_mentee_ids, dates, strict=False)
+        if day is None or (decimal_year(None, day) or 0.0) < cutoff
+    ]
+    return replace(
+        profile,
+        past_mentee_ids=tuple(s for s, _ in pairs),
+        past_mentee_dates=tuple(d for _, d in pairs),
+    )
+
+
+def split_history(
+    candidates: Sequence[Any], startup_ids: set[int], target_share: float = 0.2
+) -> Split | None:
+    """The latest ``target_share`` of dated relations (to platform startups) as targets.
+
+    None when there are too few dated relations to say anything."""
+    rels = [(c.id, sid, w) for c in candidates for sid, w in _dated(c) if sid in startup_ids]
+    if len(rels) < 20:
+        return None
+    times = sorted(w for _, _, w in rels)
+    cutoff = times[min(len(times) - 1, int(len(times) * (1.0 - target_share)))]
+    if cutoff <= times[0]:
+        return None
+    targets: dict[int, set[int]] = defaultdict(set)
+    for cid, sid, w in rels:
+        if w >= cutoff:
+            targets[sid].add(cid)
+    return Split(cutoff, [_before(c, cutoff) for c in candidates], dict(targets))
+
+
+# -- the check: features of every target startup against every candidate ---------------------------
+
+
+@dataclass
+class Check:
+    """Feature tensors of the check: per target startup, its candidates' features and labels."""
+
+    x: NDArray[np.float64]  # (queries, candidates, features), padded with 0
+    fits: NDArray[np.float64]  # (queries, candidates)
+    labels: NDArray[np.bool_]  # (queries, candidates)
+    valid: NDArray[np.bool_]  # (queries, candidates): False for padding
+    order: NDArray[np.int64]  # (queries, candidates): candidate ids, for tie-breaking
+    names: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return int(self.x.shape[0])
+
+    def subset(self, rows: NDArray[np.int64]) -> Check:
+        return Check(
+            self.x[rows], self.fits[rows], self.labels[rows], self.valid[rows], self.order[rows],
+            self.names,
+        )  # fmt: skip
+
+
+def build_check(past: Recommender, kind: str, targets: Mapping[int, set[int]]) -> Check | None:
+    from matchmaker.recommend.pairing import refuses, stated_preferences
+
+    pool = past.corpus.profiles[kind]
+    startups = past.corpus.profiles["startup"]
+    rows: list[tuple[list[list[float]], list[float], list[bool], list[int]]] = []
+    for sid in sorted(targets):
+        s = startups.get(sid)
+        if s is None:
+            continue
+        ties = past.existing_ties(kind, s)
+        cands = [i for i in sorted(pool) if i not in ties and not refuses(s, pool[i])]
+        relevant = targets[sid] & set(cands)
+        if not relevant or not cands:
+            continue
+        pairs = past.pair_features(kind, s, cands, explain=False)
+        feats = [[p.features.get(n, 0.0) for n in TUNABLE] for p in pairs]
+        fits = [
+            F.fits_score(p.features, stated_preferences(s, pool[p.candidate_id])) for p in pairs
+        ]
+        rows.append((feats, fits, [p.candidate_id in relevant for p in pairs], cands))
+    if not rows:
+        return None
+    q, c = len(rows), max(len(r[3]) for r in rows)
+    check = Check(
+        np.zeros((q, c, len(TUNABLE))),
+        np.zeros((q, c)),
+        np.zeros((q, c), dtype=bool),
+        np.zeros((q, c), dtype=bool),
+        np.zeros((q, c), dtype=np.int64),
+        TUNABLE,
+    )
+    for i, (feats, fits, labels, ids) in enumerate(rows):
+        n = len(ids)
+        check.x[i, :n] = feats
+        check.fits[i, :n] = fits
+        check.labels[i, :n] = labels
+        check.valid[i, :n] = True
+        check.order[i, :n] = ids
+    return check
+
+
+def _vector(weights: Mapping[str, float]) -> NDArray[np.float64]:
+    w = np.array([weights.get(n, 0.0) for n in TUNABLE], dtype=np.float64)
+    return w / w.sum()
+
+
+def scores(check: Check, w: NDArray[np.float64], two_sided: bool) -> NDArray[np.float64]:
+    serves = check.x @ (w / w.sum())
+    if not two_sided:
+        return serves
+    a, b = np.maximum(serves, 1e-6), np.maximum(check.fits, 1e-6)
+    return 2 * a * b / (a + b)
+
+
+def ndcg_at_10(check: Check, s: NDArray[np.float64]) -> float:
+    """Mean binary nDCG@10 of ranking each query's candidates by ``s`` (ties by id)."""
+    if not len(check):
+        return 0.0
+    s = np.where(check.valid, s, -np.inf)
+    order = np.lexsort((check.order, -s), axis=-1)[:, :10]
+    gains = np.take_along_axis(check.labels, order, axis=1).astype(np.float64)
+    discounts = 1.0 / np.log2(np.arange(2, 12))
+    dcg = (gains * discounts[: gains.shape[1]]).sum(axis=1)
+    n_rel = np.minimum(check.labels.sum(axis=1), 10)
+    ideal = np.array([discounts[:n].sum() for n in n_rel])
+    return float(np.mean(dcg / np.maximum(ideal, 1e-12)))
+
+
+def fit_weights(
+    check: Check, start: Mapping[str, float], *, passes: int = 4, min_gain: float = 1e-4
+) -> NDArray[np.float64]:
+    """Coordinate ascent on nDCG@10 (RankLib's method for linear rankers): one weight at a
+    time, a few multiplicative and additive moves, keep a move only if it gains."""
+    w = _vector(start)
+    best = ndcg_at_10(check, scores(check, w, True))
+    for _ in range(passes):
+        improved = False
+        for j in range(len(TUNABLE)):
+            for move in (0.0, 0.5, 2.0, "+0.05", "+0.15"):
+                trial = w.copy()
+                trial[j] = trial[j] + float(move[1:]) if isinstance(move, str) else trial[j] * move
+                if trial.sum() <= 0:
+                    continue
+                value = ndcg_at_10(check, scores(check, trial, True))
+                if value > best + min_gain:
+                    best, w, improved = value, trial / trial.sum(), True
+        if not improved:
+            break
+    return w
+
+
+def _shrunk(fitted: NDArray[np.float64], n: int, prior_strength: float) -> NDArray[np.float64]:
+    lam = n / (n + prior_strength)
+    return lam * fitted + (1.0 - lam) * _vector(F.SERVES_WEIGHTS)
+
+
+def calibrate(
+    rec: Recommender,
+    kind: str,
+    *,
+    target_share: float = 0.2,
+    folds: int = 3,
+    prior_strength: float = 30.0,
+    seed: int = 0,
+) -> Calibration:
+    """Choose the serves-side weights of ``kind`` ("investor", "mentor") on ``rec``'s own
+    history (see the module docstring). Only ``rec``'s profiles and relations are read."""
+    from matchmaker.recommend.ranking import Recommender
+
+    pool = list(rec.corpus.profiles[kind].values())
+    split = split_history(pool, set(rec.corpus.profiles["startup"]), target_share)
+    if split is None:
+        return default_calibration(kind, "too little dated history")
+    past = Recommender(rec.corpus.embedder, config=rec.config)
+    # The same texts: reuse the vectors instead of embedding again.
+    past.corpus.indexes = dict(rec.corpus.indexes)
+    past.corpus.hashes = {k: dict(v) for k, v in rec.corpus.hashes.items()}
+    past.sync("startup", rec.corpus.profiles["startup"].values())
+    past.sync(kind, split.past)
+    check = build_check(past, kind, split.targets)
+    if check is None or len(check) < 5:
+        return default_calibration(kind, "too few target startups")
+    n = len(check)
+    default_w, pop_w = _vector(F.SERVES_WEIGHTS), _vector(POPULARITY_PRIOR)
+    metrics = {
+        "targets": float(n),
+        "candidates": float(check.valid.sum(axis=1).mean()),
+        "ndcg_default": ndcg_at_10(check, scores(check, default_w, True)),
+        "ndcg_popularity": ndcg_at_10(check, scores(check, pop_w, False)),
+    }
+    rng = np.random.default_rng(seed)
+    fold_of = rng.permutation(n) % max(2, folds)
+    held: list[float] = []
+    for k in range(max(2, folds)):
+        train, test = np.flatnonzero(fold_of != k), np.flatnonzero(fold_of == k)
+        if not len(train) or not len(test):
+            continue
+        w = _shrunk(fit_weights(check.subset(train), F.SERVES_WEIGHTS), len(train), prior_strength)
+        held.append(ndcg_at_10(check.subset(test), scores(check.subset(test), w, True)) * len(test))
+    metrics["ndcg_fitted_cv"] = sum(held) / n
+    fitted = _shrunk(fit_weights(check, F.SERVES_WEIGHTS), n, prior_strength)
+    metrics["ndcg_fitted_in_sample"] = ndcg_at_10(check, scores(check, fitted, True))
+    options = {
+        "default": metrics["ndcg_default"],
+        "popularity": metrics["ndcg_popularity"],
+        "fitted": metrics["ndcg_fitted_cv"],
+    }
+    # The fitted weights must beat both fixed scorers; ties go to the popularity prior.
+    if options["fitted"] > max(options["default"], options["popularity"]):
+        method = "fitted"
+    elif options["popularity"] >= options["default"]:
+        method = "popularity"
+    else:
+        method = "default"
+    if method == "fitted":
+        weights = {
+            name: round(float(v), 6) for name, v in zip(TUNABLE, fitted, strict=True) if v > 0
+        }
+    elif method == "popularity":
+        weights = dict(POPULARITY_PRIOR)
+    else:
+        weights = dict(F.SERVES_WEIGHTS)
+    return Calibration(
+        kind,
+        method,
+        weights,
+        two_sided=method != "popularity",
+        metrics={k: round(v, 6) for k, v in metrics.items()},
+        n_targets=n,
+        cutoff=round(split.cutoff, 4),
+        created_at=_now(),
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -11,7 +11,7 @@ from matchmaker import vocab
 from matchmaker.extensions import db
 from matchmaker.services import moderation
 from matchmaker.services.errors import Invalid
-from matchmaker.web.auth import is_safe_next_url
+from matchmaker.web.redirects import redirect_next
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -32,8 +32,7 @@ def _operators_only() -> None:
 
 
 def _back(default: str) -> Response:
-    target = request.form.get("next")
-    return redirect(target if target and is_safe_next_url(target) else default)
+    return redirect_next(default)
 
 
 @bp.get("/users")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urljoin, urlsplit
-
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -18,8 +16,12 @@ from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.services import accounts
 from matchmaker.services.errors import ServiceError
 from matchmaker.web.forms import MultiCheckboxField, vocab_choices
+from matchmaker.web.redirects import redirect_next, safe_next
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
+# Pages put their own address in the language form's ``next``: the same check, so a 1 MB query
+# string is not echoed into every page.
+bp.add_app_template_filter(safe_next, "safe_next")
 
 
 class RegisterForm(FlaskForm):
@@ -60,21 +62,8 @@ class ChangePasswordForm(FlaskForm):
 
 
 def is_safe_next_url(target: str | None) -> bool:
-    """Only same-host paths (redash's check): no open redirect through ``?next=``."""
-    if not target:
-        return False
-    ref = urlsplit(request.host_url)
-    test = urlsplit(urljoin(request.host_url, target))
-    return (
-        test.scheme in ("http", "https")
-        and ref.netloc == test.netloc
-        and not target.startswith("//")
-    )
-
-
-def _redirect_next(default: str = "main.index") -> Response:
-    target = request.args.get("next") or request.form.get("next")
-    return redirect(target if target and is_safe_next_url(target) else url_for(default))
+    """Kept only for callers not yet moved to ``redirects.safe_next``; the check lives there."""
+    return safe_next(target) is not None
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -115,7 +104,7 @@ def _login_limit_key() -> str:
 @limiter.limit(lambda: _login_limit(), methods=["POST"], key_func=_login_limit_key)
 def login() -> str | Response:
     if current_user.is_authenticated:
-        return _redirect_next()
+        return redirect_next()
     form = LoginForm()
     if form.validate_on_submit():
         user = accounts.authenticate(db.session, form.email.data or "", form.password.data or "")
@@ -124,8 +113,10 @@ def login() -> str | Response:
         else:
             session.pop("locale", None)
             login_user(user)
-            return _redirect_next()
-    return render_template("auth/login.html", form=form, next=request.args.get("next", ""))
+            return redirect_next()
+    # Only a next that would be followed is put back into the form (never a 1 MB one).
+    next_path = safe_next(request.args.get("next")) or ""
+    return render_template("auth/login.html", form=form, next=next_path)
 
 
 def _login_limit() -> str:
@@ -175,5 +166,4 @@ def set_language() -> Response:
         session["locale"] = locale
         if current_user.is_authenticated:
             accounts.set_locale(db.session, current_user, locale)
-    target = request.form.get("next")
-    return redirect(target if target and is_safe_next_url(target) else url_for("main.index"))
+    return redirect_next()

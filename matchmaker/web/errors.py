@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from matchmaker.extensions import db
+from matchmaker.extensions import db, login_manager
 from matchmaker.services.errors import ServiceError
+from matchmaker.web.redirects import safe_next
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or (request.accept_mimetypes.best == "application/json")
+    """API calls (``/api/`` anywhere in the path, e.g. ``/funding/api/...``) and requests whose
+    Accept header prefers JSON to HTML; ``*/*`` (a browser, curl) gets HTML."""
+    if "/api/" in request.path:
+        return True
+    preferred = request.accept_mimetypes.best_match(("text/html", "application/json"))
+    return preferred == "application/json"
 
 
 def _titles() -> dict[int, str]:
     return {
         400: _("Bad request"),
+        401: _("Sign in"),
         403: _("You do not have access to this page"),
         404: _("Page not found"),
         405: _("Method not allowed"),
@@ -36,7 +44,23 @@ def _render(status: int, message: str | None = None):
     return render_template("errors/error.html", status=status, title=title, message=message), status
 
 
+def _unauthorized() -> ResponseReturnValue:
+    """An anonymous request for a page that needs a signed-in user (Flask-Login's handler).
+
+    A script gets 401 and a JSON error it can act on (a 302 to an HTML sign-in page is
+    useless to it); a browser is sent to sign in and brought back to a GET page afterwards.
+    """
+    message = str(login_manager.login_message or _("Please sign in to see this page."))
+    if _wants_json():
+        return _render(401, message)
+    flash(message, login_manager.login_message_category)
+    back = safe_next(request.full_path.rstrip("?")) if request.method == "GET" else None
+    return redirect(url_for("auth.login", next=back) if back else url_for("auth.login"))
+
+
 def register(app: Flask) -> None:
+    login_manager.unauthorized_handler(_unauthorized)
+
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         if exc.code is None or exc.code < 400:

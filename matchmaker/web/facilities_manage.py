@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from matchmaker.extensions import db
+from matchmaker.filenames import attachment_headers
 from matchmaker.models import Equipment
 from matchmaker.services import bookings_queries, bookings_setup, utilisation
 from matchmaker.services.availability_equipment import local_today, rules_for, to_utc
@@ -237,13 +238,13 @@ def usage() -> str | Response:
         return Response(
             utilisation.report_csv(report),
             mimetype="text/csv",
-            headers={"Content-Disposition": f"attachment; filename={filename}.csv"},
+            headers=attachment_headers(f"{filename}.csv"),
         )
     if fmt == "xlsx":
         return Response(
             utilisation.report_xlsx(report),
             mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers={"Content-Disposition": f"attachment; filename={filename}.xlsx"},
+            headers=attachment_headers(f"{filename}.xlsx"),
         )
     chart = {
         "labels": [d.isoformat() for d in report.days],

@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from matchmaker.extensions import db
+from matchmaker.filenames import attachment_headers
 from matchmaker.models import Facility, Startup
 from matchmaker.models.bookings import Voucher
 from matchmaker.services import bookings_setup, vouchers
@@ -29,13 +30,13 @@ def _ledger_response(lines: list[vouchers.LedgerLine], name: str) -> Response | 
         return Response(
             vouchers.ledger_csv(lines),
             mimetype="text/csv",
-            headers={"Content-Disposition": f"attachment; filename={name}.csv"},
+            headers=attachment_headers(f"{name}.csv"),
         )
     if fmt == "xlsx":
         return Response(
             vouchers.ledger_xlsx(lines),
             mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers={"Content-Disposition": f"attachment; filename={name}.xlsx"},
+            headers=attachment_headers(f"{name}.xlsx"),
         )
     return None
 

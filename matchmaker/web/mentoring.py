@@ -19,6 +19,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from matchmaker.extensions import db
+from matchmaker.filenames import attachment_headers
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import MentorProfile, Startup
 from matchmaker.services import (
@@ -501,7 +502,7 @@ def session_ics(session_id: int) -> Response:
     return Response(
         body,
         mimetype="text/calendar",
-        headers={"Content-Disposition": f'attachment; filename="mentoring-{session_id}.ics"'},
+        headers=attachment_headers(f"mentoring-{session_id}.ics"),
     )
 
 

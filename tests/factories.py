@@ -151,3 +151,25 @@ def make_equipment(session: Session, facility: Facility, **fields: Any) -> Equip
     session.add(equipment)
     session.commit()
     return equipment
+
+
+def make_pdf(*, extra_objects: bytes = b"") -> bytes:
+    """A minimal but well-formed PDF (catalog, empty page tree, xref table, trailer): what the
+    pitch deck check accepts. ``extra_objects`` go before the xref table."""
+    head = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n"
+    objects = [
+        b"1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n",
+        b"2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n",
+    ]
+    body = head
+    offsets = []
+    for obj in objects:
+        offsets.append(len(body))
+        body += obj
+    body += extra_objects
+    xref_at = len(body)
+    table = b"xref\n0 3\n0000000000 65535 f \n" + b"".join(
+        b"%010d 00000 n \n" % offset for offset in offsets
+    )
+    trailer = b"trailer\n<< /Size 3 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref_at
+    return body + table + trailer

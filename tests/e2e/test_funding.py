@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from tests.factories import PASSWORD, make_investor, make_startup, make_user
+from tests.factories import PASSWORD, make_investor, make_pdf, make_startup, make_user
 
 pytestmark = pytest.mark.e2e
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = make_pdf()
 
 
 def _sign_in(page: Any, email: str) -> None:

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from matchmaker.models import FundingAsk
 from matchmaker.models.funding import Pitch, PitchDeck
-from tests.factories import make_investor, make_startup, make_user
+from tests.factories import make_investor, make_pdf, make_startup, make_user
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = make_pdf()
 
 
 @pytest.fixture

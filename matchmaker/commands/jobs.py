@@ -23,7 +23,10 @@ from matchmaker.extensions import queue
 @click.option("--no-periodic", is_flag=True, help="Leave the periodic jobs to another worker.")
 @with_appcontext
 def worker(threads: int, no_periodic: bool) -> None:
-    """Run queued jobs and the periodic ones until SIGINT (finishes running jobs) or SIGTERM.
+    """Run queued jobs and the periodic ones until SIGTERM or SIGINT.
+
+    SIGTERM, what process managers (systemd, honcho, Kubernetes) send, lets running jobs finish
+    (huey's default would abandon them); SIGINT stops at once, SIGHUP restarts.
 
     Start one per machine or more: with MATCHMAKER_REDIS_URL they all share one queue; without
     it they share the SQLite queue file of this machine. Periodic jobs are enqueued by every
@@ -36,7 +39,9 @@ def worker(threads: int, no_periodic: bool) -> None:
     jobs = queue.bound()
     storage = "Redis" if current_app.config.get("REDIS_URL") else jobs.huey.storage.filename
     click.echo(f"job worker: {threads} thread(s), queue on {storage}")
-    consumer = jobs.consumer(workers=threads, worker_type="thread", periodic=not no_periodic)
+    consumer = jobs.consumer(
+        workers=threads, worker_type="thread", periodic=not no_periodic, graceful_signal="TERM"
+    )
     consumer.run()
 
 

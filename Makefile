@@ -14,12 +14,15 @@ export TRANSFORMERS_OFFLINE := 1
 
 .PHONY: run test install serve-prep lint typecheck chromium clean bench eval
 
+# As production runs it: gunicorn (gunicorn.conf.py: 2 x CPUs workers) and one job worker, both
+# from the Procfile under honcho; Ctrl-C stops both.
 run: install serve-prep
 	@$(FLASK) demo-logins
-	@echo "Serving on http://$(HOST):$(PORT)"
-	@# The session key lives only in this process's environment, never on disk.
+	@echo "Serving on http://$(HOST):$(PORT) (gunicorn) with one job worker; Ctrl-C stops both"
+	@# The session key lives only in these processes' environment, never on disk; every web
+	@# worker must share it, so it is made once here.
 	@MATCHMAKER_SECRET_KEY=$${MATCHMAKER_SECRET_KEY:-$$($(PY) -c 'import secrets; print(secrets.token_hex(32))')} \
-		$(FLASK) run --host $(HOST) --port $(PORT)
+		HOST=$(HOST) $(VENV)/bin/honcho start --procfile Procfile --port $(PORT)
 
 serve-prep:
 	$(FLASK) db upgrade
@@ -50,7 +53,7 @@ lint: install
 	$(VENV)/bin/ruff check matchmaker tests scripts
 
 typecheck: install
-	$(VENV)/bin/mypy matchmaker/recommend matchmaker/services
+	$(VENV)/bin/mypy matchmaker/recommend matchmaker/services matchmaker/jobs matchmaker/queue.py matchmaker/mail.py
 
 bench: install
 	$(PY) scripts/bench_recommend.py

@@ -109,6 +109,7 @@ class Corpus:
         self._sets: dict[str, frozenset[int]] = {}  # cached filters, cleared on any change
         self._activity: dict[str, dict[int, float]] = {}
         self._named: dict[str, dict[str, frozenset[int]]] = {}  # kind -> text -> named ids
+        self._phrase_vectors: dict[str, NDArray[np.float32]] = {}  # phrase -> vector
 
     # -- text and vectors ---------------------------------------------------------------------
     def text(self, kind: str, profile: Any) -> str:
@@ -362,6 +363,22 @@ class Corpus:
         if found is None:
             found = cache[text] = frozenset(self.names[kind].find(text))
         return found
+
+    def closest_phrase(self, q: NDArray[np.float32], profile: Any, minimum: float) -> str | None:
+        """The phrase of ``profile`` (``texts.profile_phrases``) closest in meaning to the vector
+        ``q``, if its cosine reaches ``minimum``. Phrase vectors are cached by text (they are
+        short and few per profile; the cache is dropped when it grows past 50,000)."""
+        phrases = T.profile_phrases(profile)
+        if not phrases:
+            return None
+        todo = [p for p in phrases if p not in self._phrase_vectors]
+        if todo:
+            if len(self._phrase_vectors) > 50_000:
+                self._phrase_vectors.clear()
+            self._phrase_vectors.update(zip(todo, self.embedder.encode(todo), strict=True))
+        sims = np.stack([self._phrase_vectors[p] for p in phrases]) @ q
+        best = int(np.argmax(sims))
+        return phrases[best] if float(sims[best]) >= minimum else None
 
     def ids_where(self, kind: str, key: str, predicate: Callable[[Any], bool]) -> frozenset[int]:
         """Ids of ``kind`` whose profile satisfies ``predicate``, cached under ``key`` until the

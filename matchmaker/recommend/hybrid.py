@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from matchmaker.recommend.embedding import reads_cjk
-from matchmaker.recommend.reasons import SIMILAR_PROFILE_MIN, Reason, Recommendation
+from matchmaker.recommend.reasons import SIMILAR_MEANING_MIN, Reason, Recommendation
 
 # Dense weight on text the embedding model cannot read (Chinese for an English-only model).
 NON_READER_DENSE_WEIGHT = 0.2
@@ -84,18 +84,29 @@ def hybrid_search(
         score = weight * d + (1 - weight) * lx
         recs.append(Recommendation(kind, i, score, (), {"dense": d, "lexical": lx}))
     recs.sort(key=lambda r: (-r.score, r.id))
-    return [explain_match(corpus, kind, text, r) for r in recs[:k]]
+    return [explain_match(corpus, kind, text, r, q) for r in recs[:k]]
 
 
-def explain_match(corpus: Corpus, kind: str, text: str, rec: Recommendation) -> Recommendation:
+def explain_match(
+    corpus: Corpus, kind: str, text: str, rec: Recommendation, q: NDArray[np.float32]
+) -> Recommendation:
+    """Shared words if there are any; otherwise the result's phrase closest in meaning to the
+    need (in either language: "场发射扫描电镜" for "scanning electron microscope"), if the model
+    reads the need's language and the phrase is close enough."""
     reasons: list[Reason] = []
+    profile = corpus.profiles[kind][rec.id]
     if rec.features["lexical"] > 0:
-        profile = corpus.profiles[kind][rec.id]
         terms = corpus.lexical[kind].matched_terms(text, corpus.text(kind, profile))
         if terms:
             reasons.append(Reason("matched_terms", {"terms": terms}))
-    if rec.features["dense"] >= SIMILAR_PROFILE_MIN and (
-        reads_cjk(corpus.embedder) or cjk_share(text) < 0.5
-    ):
-        reasons.append(Reason("similar_profile", {"similarity": round(rec.features["dense"], 2)}))
+    if not reasons and model_reads(corpus, text):
+        phrase = corpus.closest_phrase(q, profile, SIMILAR_MEANING_MIN)
+        if phrase:
+            reasons.append(Reason("similar_meaning", {"phrase": phrase}))
     return replace(rec, reasons=tuple(reasons))
+
+
+def model_reads(corpus: Corpus, text: str) -> bool:
+    """Whether the embedding model's vector of ``text`` means something (not Chinese text for
+    an English-only model)."""
+    return reads_cjk(corpus.embedder) or cjk_share(text) < 0.5

@@ -46,6 +46,8 @@ provide provides providing offer offers help helps helping make makes making bui
 building develop develops developing development work works working experience year years
 leading leader world global international technology technologies tech innovative innovation
 high quality professional support including well first one two three
+fund funds cny rmb usd million millions billion take takes taking focus focuses focused aim aims
+region regions area areas
 """
 _STOP_ZH = """
 的 了 和 与 及 是 在 为 对 等 有 中 或 也 都 就 而 并 把 被 让 向 从 到 以 于 之 其 这 那
@@ -58,6 +60,7 @@ _STOP_ZH = """
 签订 完成 获得 拥有 具有 成立 成功 优秀 高效 领域 方向 重点 支持 基础 系统 体系 机构 单位
 中心 科技型 高新 新 高 大 小 年 月 日 天 周 下周 本周 小时 分钟
 家 份 位 次 个 后 前 近 很好 好 做 做出 过 来 去 上 下 内 外
+关注 目标 用于 万元 亿元 万 亿 元 地区 区域 人民币 美元
 """
 _STOP = frozenset(_STOP_EN.split()) | frozenset(_STOP_ZH.split())
 

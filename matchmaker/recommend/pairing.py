@@ -16,9 +16,10 @@ import numpy as np
 
 from matchmaker.recommend import features as F
 from matchmaker.recommend.embedding import reads_cjk
-from matchmaker.recommend.hybrid import cjk_share, effective_dense_weight
+from matchmaker.recommend.hybrid import effective_dense_weight, model_reads
 from matchmaker.recommend.reasons import (
     NEIGHBOUR_MIN_SIMILARITY,
+    SIMILAR_MEANING_MIN,
     SIMILAR_PROFILE_MIN,
     Reason,
     shared,
@@ -245,7 +246,17 @@ def score_pairs(
             score = F.two_sided_score(f, stated)
         reasons = (
             _reasons(
-                corpus, kind, startup, c, f, rels, sims, backers, s_text, c_texts.get(c.id, "")
+                corpus,
+                kind,
+                startup,
+                c,
+                f,
+                rels,
+                sims,
+                backers,
+                s_text,
+                c_texts.get(c.id, ""),
+                s_vec,
             )
             if explain
             else ()
@@ -265,6 +276,7 @@ def _reasons(
     backers: set[int],
     s_text: str,
     c_text: str,
+    s_vec: NDArray[np.float32],
 ) -> tuple[Reason, ...]:
     out: list[Reason] = []
     if len(sims) and float(sims.max()) >= NEIGHBOUR_MIN_SIMILARITY:
@@ -273,11 +285,7 @@ def _reasons(
         out.append(
             Reason(
                 code,
-                {
-                    "company": best.label,
-                    "startup_id": best.startup_id,
-                    "similarity": round(float(sims.max()), 2),
-                },
+                {"company": best.label, "startup_id": best.startup_id},
             )
         )
     if backers and f["co_occurrence"] > 0:
@@ -321,10 +329,14 @@ def _reasons(
         terms = corpus.lexical["startup"].matched_terms(s_text, c_text)
         if terms:
             out.append(Reason("matched_terms", {"terms": terms}))
-    if f["dense"] >= SIMILAR_PROFILE_MIN and (
-        reads_cjk(corpus.embedder) or cjk_share(s_text) < 0.5
+    if (
+        not any(r.code == "matched_terms" for r in out)
+        and f["dense"] >= SIMILAR_PROFILE_MIN
+        and model_reads(corpus, s_text)
     ):
-        out.append(Reason("similar_profile", {"similarity": round(f["dense"], 2)}))
+        phrase = corpus.closest_phrase(s_vec, c, SIMILAR_MEANING_MIN)
+        if phrase:
+            out.append(Reason("similar_meaning", {"phrase": phrase}))
     if f["location_match"] == 1.0:
         out.append(Reason("same_location", {"location": s.location}))
     langs = shared(s.languages, c.languages)

@@ -12,8 +12,8 @@ shared_topics          topics: list[str] (mentoring topics asked and offered)
 stage_fit              round: str, stages: list[str] (the investor's stated rounds)
 ticket_fit             amount: float, currency: str|None, min: float|None, max: float|None
 instrument_fit         instrument: str
-portfolio_neighbour    company: str, startup_id: int|None, similarity: float
-past_mentee_neighbour  company: str, startup_id: int, similarity: float
+portfolio_neighbour    company: str, startup_id: int|None
+past_mentee_neighbour  company: str, startup_id: int
 co_investor            partners: list[int] (investor ids already backing the startup that
                        co-invested with this one)
 co_mentor              partners: list[int] (same, for mentors)
@@ -21,8 +21,12 @@ same_location          location: str
 shared_languages       languages: list[str]
 free_capacity          left: int (sessions this month) | hours: float (equipment, 14 days)
 voucher_eligible       (none)
-similar_profile        similarity: float (dense cosine, only for strong matches)
+similar_meaning        phrase: str (the phrase of the result closest in meaning to the need or
+                       the startup, in whatever language it is written: "场发射扫描电镜" for
+                       "scanning electron microscope"; only when no word is shared)
 =====================  ============================================================
+
+No reason carries a score: a number like "similarity 0.51" means nothing to a founder.
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ class Recommendation:
 # Below these, a similarity is not worth telling a user about.
 NEIGHBOUR_MIN_SIMILARITY = 0.35
 SIMILAR_PROFILE_MIN = 0.45
+SIMILAR_MEANING_MIN = 0.4  # cosine of the need (or startup) and one phrase of the result
 
 
 def shared(a: tuple[str, ...] | list[str], b: tuple[str, ...] | list[str]) -> list[str]:

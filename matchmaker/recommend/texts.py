@@ -12,8 +12,10 @@ built from the old template are detected as stale (see ``content_hash``).
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from matchmaker import vocab
 
@@ -204,3 +206,31 @@ def content_hash(text: str, model_id: str, template_version: str) -> str:
         h.update(part.encode("utf-8"))
         h.update(b"\x00")
     return h.hexdigest()
+
+
+_PHRASE_BREAK = re.compile(r"[。；;！!？?\n,，、:：()（）]|(?<=[a-z])\.\s")
+MAX_PHRASES = 8
+
+
+def profile_phrases(p: Any) -> list[str]:
+    """Short phrases a person wrote about the profile (name of an instrument, a mentor's headline,
+    clauses of a description), for saying which part of it is close in meaning to a need."""
+    if isinstance(p, EquipmentProfile):
+        parts = [p.name, p.description, ", ".join(p.keywords)]
+    elif isinstance(p, MentorProfile):
+        parts = [p.headline, p.expertise]
+    elif isinstance(p, InvestorProfile):
+        parts = [p.thesis]
+    elif isinstance(p, StartupProfile):
+        parts = [p.one_liner, p.description]
+    else:
+        return []
+    out: list[str] = []
+    for part in parts:
+        for piece in _PHRASE_BREAK.split(part or ""):
+            piece = piece.strip(" .-")
+            if 2 <= len(piece) <= 60 and piece not in out:
+                out.append(piece)
+            if len(out) >= MAX_PHRASES:
+                return out
+    return out

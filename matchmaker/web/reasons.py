@@ -120,11 +120,10 @@ def reason_text(code: str, params: dict[str, Any], viewer: str = "startup") -> s
         return _("Free hours in the next 14 days: %(hours)s", hours=f"{round(hours, 1):g}")
     if code == "voucher_eligible":
         return _("Innovation vouchers accepted")
-    if code == "similar_profile":
-        return _(
-            "Closely related profile (similarity %(similarity)s)",
-            similarity=f"{float(p['similarity']):.2f}",
-        )
+    if code == "similar_meaning":
+        return _("Similar in meaning: %(phrase)s", phrase=p["phrase"])
+    if code == "similar_profile":  # older engines; a score means nothing to a founder
+        return _("Closely related profile")
     return None
 
 

@@ -1,0 +1,116 @@
+"""Reasons a founder can trust: true, no filler words, no raw score, and across languages."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from matchmaker.recommend.embedding import HashingEmbedder, UniversalSentenceEncoder
+from matchmaker.recommend.lexical import LexicalIndex, tokenize
+from matchmaker.recommend.ranking import Recommender
+from matchmaker.recommend.texts import EquipmentProfile, MentorProfile, StartupProfile
+
+FILLER = ["关注", "目标", "用于", "万元", "地区", "fund", "cny", "million", "take"]
+
+
+@pytest.mark.parametrize("word", FILLER)
+def test_no_filler_word_can_become_a_reason(word: str) -> None:
+    texts = [f"{word} 电池 材料 {word} battery", f"{word} 生物 发酵 {word} enzyme", f"{word} 物流"]
+    index = LexicalIndex()
+    index.fit([1, 2, 3], texts)
+    assert word not in tokenize(
+        f"我们 {word} 重点",
+    ) and word.casefold() not in tokenize(word)
+    assert word not in index.matched_terms(f"{word} 500{word}", texts[0])
+    assert word not in index.matched_terms(f"{word} battery", texts[0])
+
+
+def _no_scores(recs: list) -> None:  # noqa: ANN001
+    for r in recs:
+        for reason in r.reasons:
+            assert not {"similarity", "score", "cosine"} & set(reason.params), reason
+
+
+def test_reasons_are_true_and_carry_no_score(recommender: Recommender) -> None:
+    for sid in recommender.corpus.profiles["startup"]:
+        s_text = recommender.corpus.text("startup", recommender.profile("startup", sid))
+        for kind, method in (
+            ("mentor", recommender.mentors_for_startup),
+            ("investor", recommender.investors_for_startup),
+        ):
+            recs = method(sid, k=10)
+            _no_scores(recs)
+            for r in recs:
+                c_text = recommender.corpus.text(kind, recommender.profile(kind, r.id))
+                for reason in r.reasons:
+                    if reason.code == "matched_terms":
+                        assert all(
+                            t in tokenize(s_text)
+                            and t in tokenize(c_text)
+                            or t in s_text.casefold()
+                            and t in c_text.casefold()
+                            for t in reason.params["terms"]
+                        )
+                    if reason.code == "similar_meaning":
+                        assert reason.params["phrase"] in c_text
+    _no_scores(recommender.search("battery testing"))
+    _no_scores(recommender.equipment_for_need("XRD"))
+
+
+EQUIPMENT = [
+    EquipmentProfile(
+        id=1, name="场发射扫描电镜（SEM）", description="Zeiss Sigma 300，分辨率1.2 nm"
+    ),
+    EquipmentProfile(id=2, name="盐雾试验箱", description="Q-FOG CCT1100，循环腐蚀"),
+    EquipmentProfile(id=3, name="Desktop CNC mill", description="Bantam Tools, 0.025 mm"),
+    EquipmentProfile(id=4, name="真空冷冻干燥机", description="Christ Epsilon 2-6D"),
+    EquipmentProfile(id=5, name="Laser cutter", description="Epilog Fusion Pro 32, 120 W CO2"),
+]
+
+
+@pytest.fixture(scope="module")
+def bilingual() -> Recommender:
+    return Recommender.from_profiles(UniversalSentenceEncoder(), equipment=EQUIPMENT)
+
+
+@pytest.mark.parametrize(
+    ("need", "answer", "phrase"),
+    [
+        ("scanning electron microscope", 1, "场发射扫描电镜"),
+        ("salt spray corrosion test chamber", 2, "盐雾试验箱"),
+        ("桌面数控铣床", 3, "Desktop CNC mill"),
+    ],
+)
+def test_cross_lingual_match_is_found_and_explained(
+    bilingual: Recommender, need: str, answer: int, phrase: str
+) -> None:
+    top = bilingual.search(need, kinds=["equipment"], k=3)[0]
+    assert top.id == answer
+    assert [r.code for r in top.reasons] == ["similar_meaning"]
+    assert top.reasons[0].params == {"phrase": phrase}
+
+
+def test_an_english_only_model_gives_no_meaning_reason_for_chinese() -> None:
+    class EnglishOnly(HashingEmbedder):
+        reads_cjk = False
+
+    rec = Recommender.from_profiles(EnglishOnly(dim=64), equipment=EQUIPMENT)
+    for r in rec.search("场发射扫描电镜 需要", kinds=["equipment"], k=5):
+        assert "similar_meaning" not in [x.code for x in r.reasons]
+
+
+def test_mentor_reason_names_the_phrase_not_a_number() -> None:
+    mentor = MentorProfile(
+        id=7, name="Dr. Wu", headline="专利代理人", expertise="专利申请与知识产权保护"
+    )
+    startup = StartupProfile(id=1, name="Volt", description="We need help filing patents")
+    rec = Recommender.from_profiles(
+        UniversalSentenceEncoder(), startups=[startup], mentors=[mentor]
+    )
+    (r,) = rec.mentors_for_startup(1, k=1)
+    codes = {x.code: x.params for x in r.reasons}
+    assert "similar_profile" not in codes
+    if "similar_meaning" in codes:
+        assert codes["similar_meaning"]["phrase"] in ("专利代理人", "专利申请与知识产权保护")
+    _no_scores([replace(r)])

@@ -76,12 +76,16 @@ class BoundQueue:
     @property
     def huey(self) -> Huey:
         """The huey instance, built (storage opened, jobs registered) on first use."""
+        return self._build()[0]
+
+    def _build(self) -> tuple[Huey, dict[Job, TaskWrapper]]:
+        # Locked: the threads of a web or worker process may all reach here first at once.
         with self._lock:
             if self._huey is None:
                 self._huey = _make_huey(self.app)
                 for spec in self._specs.values():
                     self._tasks[spec.job] = self._wrap(self._huey, spec)
-            return self._huey
+            return self._huey, self._tasks
 
     def _wrap(self, huey: Huey, spec: _JobSpec) -> TaskWrapper:
         app = self.app
@@ -99,19 +103,21 @@ class BoundQueue:
 
     def task(self, job: Job) -> TaskWrapper:
         """The huey task that runs ``job``; a job nobody registered is a programming error."""
-        if self.huey is not None and job in self._tasks:  # ``huey`` builds the tasks
-            return self._tasks[job]
-        raise LookupError(
-            f"{job.__module__}.{job.__qualname__} is not a registered job "
-            "(add it to matchmaker.jobs.register)"
-        )
+        _, tasks = self._build()
+        try:
+            return tasks[job]
+        except KeyError:
+            raise LookupError(
+                f"{job.__module__}.{job.__qualname__} is not a registered job "
+                "(add it to matchmaker.jobs.register)"
+            ) from None
 
     def enqueue(self, job: Job, *args: Any) -> None:
         """Hand ``job(*args)`` to the queue now (immediate mode: run it now)."""
         self.task(job)(*args)
 
     def consumer(self, **options: Any) -> Consumer:
-        """A huey consumer for this app's queue (``Consumer.run`` handles SIGINT/SIGTERM)."""
+        """A huey consumer for this app's queue (``Consumer.run`` handles SIGINT and SIGTERM)."""
         return self.huey.create_consumer(**options)
 
     def periodic_due(self, moment: datetime) -> list[Job]:

@@ -2,7 +2,7 @@
 
 Areas register their message texts in ``MESSAGES`` (kind -> lazy translatable text with
 ``%(name)s`` parameters); ``notify`` stores one row per recipient inside the caller's transaction,
-and ``send_after_commit`` queues one e-mail job per notification once the caller commits. The
+and ``send_after_commit`` queues one e-mail job per notification after the caller commits. The
 job (``matchmaker.jobs.mail``) renders the e-mail in the recipient's language and sends it with
 Flask-Mailman (see ``matchmaker.mail``): through SMTP, retried by the queue when it fails, or to
 the log and the dev outbox when no SMTP server is configured.
@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Notification, User, utcnow
-from matchmaker.queue import enqueue_after_commit
+from matchmaker.queue import enqueue
 
 log = logging.getLogger(__name__)
 
@@ -101,22 +101,23 @@ def email_notification(session: Session, notification_id: int) -> int:
 
 
 def send_after_commit(session: Session, notifications: Iterable[Notification]) -> None:
-    """Queue one e-mail job per notification, handed over once ``session`` commits.
+    """Queue one e-mail job per notification; the caller has just committed them.
 
-    Services call it right after their commit (the jobs then go at once), or before the commit
-    once the rows are flushed. One job per notification, so a retry re-sends only the e-mail
-    that failed.
+    Queued at once, whatever the session does next (a read after the commit opens a new
+    transaction that may never commit). Inside a use case, before its commit, queue with
+    ``matchmaker.queue.enqueue_after_commit`` instead. One job per notification, so a retry
+    re-sends only the e-mail that failed.
     """
     # jobs import services; this is the one way back, kept out of import time.
     from matchmaker.jobs.mail import send_notification_email
 
     for notification in notifications:
-        # The identity map's key, not ``notification.id``: after a commit that attribute is
-        # expired, and reading it would open a new transaction the jobs would then wait on.
+        # The identity map's key, not ``notification.id``: after the commit that attribute is
+        # expired, and reading it would query the database again for nothing.
         identity = sa.inspect(notification).identity
         if identity is None:
-            raise RuntimeError("send_after_commit() needs saved notifications (commit first)")
-        enqueue_after_commit(session, send_notification_email, identity[0])
+            raise RuntimeError("send_after_commit() needs committed notifications")
+        enqueue(send_notification_email, identity[0])
 
 
 def unread_count(session: Session, user: User) -> int:

@@ -47,12 +47,14 @@ def test_a_job_queued_in_a_transaction_that_rolls_back_never_runs(queue_app, db_
     rolled_back = make_user(db_session, email="rolled-back@example.com")
     kept = make_user(db_session, email="kept@example.com")
     with queue_app.app_context():
-        notifications.send_after_commit(db.session, _notify(rolled_back, "Rolled back"))
+        [row] = _notify(rolled_back, "Rolled back")
+        enqueue_after_commit(db.session, send_notification_email, row.id)
         assert _pending(queue_app) == 0  # waiting for the commit
         db.session.rollback()
         assert _pending(queue_app) == 0
         # Later transactions of the same session do not bring it back.
-        notifications.send_after_commit(db.session, _notify(kept, "Kept"))
+        [row] = _notify(kept, "Kept")
+        enqueue_after_commit(db.session, send_notification_email, row.id)
         db.session.commit()
     assert _pending(queue_app) == 1
 

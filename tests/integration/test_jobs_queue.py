@@ -110,6 +110,7 @@ def test_request_expiry_is_a_periodic_job_that_expires_stale_requests(queue_app,
         .where(MentorSession.id == stale_id)
         .values(expires_at=utcnow() - timedelta(minutes=1))
     )
+    db_session.commit()  # PostgreSQL: the test session has a real transaction
 
     jobs = queue.bound(queue_app)
     # The worker's scheduler starts it every quarter of an hour, and not in between.

@@ -15,6 +15,7 @@ import itertools
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -23,9 +24,13 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from matchmaker.database import make_engine
-from matchmaker.models import Startup, StartupMember, User
+from matchmaker.models import MentorProfile, Startup, StartupMember, User, utcnow
+from matchmaker.models.bookings import AvailabilityWindow
+from matchmaker.models.mentoring import MentorSession, OneOffOpening, SlotProposal
+from matchmaker.services import availability as mentor_availability
+from matchmaker.services.availability_equipment import to_local, to_utc
 from matchmaker.services.errors import ServiceError
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, make_equipment, make_facility, make_user
 
 WIDTH = 20  # racing threads (and connections) at once
 BARRIER_GUARD_SECONDS = 300  # a broken run fails instead of hanging; never reached when healthy
@@ -159,3 +164,91 @@ def quick_founders(session: Session, n: int, prefix: str = "founder") -> list[tu
     session.add_all(startups)
     session.commit()
     return list(zip(users, startups, strict=True))
+
+
+# --- arranging mentors and instruments ---------------------------------------------------------
+
+MENTOR_ZONE = "Asia/Shanghai"
+
+
+def equipment_open_daily(db_session: Session) -> int:
+    """An instant-booking instrument open 08:00-20:00 (local) every day; its id."""
+    facility = make_facility(db_session, manager=make_user(db_session, "facility_manager"))
+    equipment = make_equipment(db_session, facility)
+    db_session.add_all(
+        AvailabilityWindow(
+            equipment_id=equipment.id, weekday=d, start_time=time(8), end_time=time(20)
+        )
+        for d in range(7)
+    )
+    db_session.commit()
+    return equipment.id
+
+
+def equipment_slot(days: int, hour: int, minutes: int = 60) -> tuple[datetime, datetime]:
+    day = to_local(utcnow()).date() + timedelta(days=days)
+    start = to_utc(datetime.combine(day, time(hour)))
+    return start, start + timedelta(minutes=minutes)
+
+
+def mentor_day_slots(n: int, *, days_ahead: int = 3, minutes: int = 30) -> list[datetime]:
+    """``n`` consecutive slots (UTC) within one local day of the mentor, so in one month."""
+    day = mentor_availability.to_local(utcnow(), MENTOR_ZONE).date() + timedelta(days=days_ahead)
+    midnight = datetime.combine(day, time())
+    return [
+        mentor_availability.to_utc(midnight + timedelta(minutes=minutes * k), MENTOR_ZONE)
+        for k in range(n)
+    ]
+
+
+def make_mentor_with_slots(
+    db_session: Session, slots: list[datetime], *, capacity: int = 100, minutes: int = 30
+) -> MentorProfile:
+    (user,) = quick_users(db_session, 1, "mentor", prefix="mentor")
+    mentor = MentorProfile(
+        user=user,
+        kind="technical_expert",
+        headline="Battery materials",
+        mentoring_topics=["technology"],
+        timezone=MENTOR_ZONE,
+        capacity_per_month=capacity,
+    )
+    db_session.add(mentor)
+    db_session.flush()
+    db_session.add_all(
+        OneOffOpening(mentor_id=mentor.id, starts_at=s, ends_at=s + timedelta(minutes=minutes))
+        for s in slots
+    )
+    db_session.commit()
+    return mentor
+
+
+def open_requests(
+    db_session: Session,
+    mentor: MentorProfile,
+    asks: list[tuple[User, Startup, datetime]],
+    *,
+    minutes: int = 30,
+) -> list[int]:
+    """Open requests written directly (the request use case is raced on its own below)."""
+    rows = [
+        MentorSession(
+            mentor_id=mentor.id,
+            startup_id=startup.id,
+            requested_by_id=founder.id,
+            status="requested",
+            awaiting="mentor",
+            topic="technology",
+            goal="Review our test plan",
+            expires_at=utcnow() + timedelta(hours=72),
+            proposals=[
+                SlotProposal(
+                    starts_at=s, ends_at=s + timedelta(minutes=minutes), proposed_by="founder"
+                )
+            ],
+        )
+        for founder, startup, s in asks
+    ]
+    db_session.add_all(rows)
+    db_session.commit()
+    return [r.id for r in rows]

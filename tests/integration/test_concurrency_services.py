@@ -9,7 +9,7 @@ MATCHMAKER_TEST_DATABASE_URL, on PostgreSQL (where the row locks and constraints
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -19,26 +19,27 @@ from sqlalchemy.orm import Session
 
 from matchmaker.models import (
     MatchOutcome,
-    MentorProfile,
     Notification,
-    Startup,
     User,
     utcnow,
 )
-from matchmaker.models.bookings import AvailabilityWindow, EquipmentBooking, Voucher
+from matchmaker.models.bookings import EquipmentBooking, Voucher
 from matchmaker.models.funding import Introduction
-from matchmaker.models.mentoring import MentorSession, OneOffOpening, SlotProposal
+from matchmaker.models.mentoring import MentorSession
 from matchmaker.services import accounts, bookings, introductions, mentoring, vouchers
-from matchmaker.services import availability as mentor_availability
-from matchmaker.services.availability_equipment import to_local, to_utc
-from tests.factories import make_equipment, make_facility, make_investor, make_user
+from matchmaker.services.availability_equipment import to_local
+from tests.factories import make_investor, make_user
 from tests.integration.race import (
     WIDTH,
     Attempt,
     by_label,
     crashes,
+    equipment_open_daily,
+    equipment_slot,
+    make_mentor_with_slots,
+    mentor_day_slots,
+    open_requests,
     quick_founders,
-    quick_users,
     race,
 )
 
@@ -46,7 +47,6 @@ pytestmark = pytest.mark.db
 
 ROUNDS = 10  # contests per rule; ROUNDS * WIDTH = 200 attempts
 ATTEMPTS = ROUNDS * WIDTH
-MENTOR_ZONE = "Asia/Shanghai"
 
 
 def _only_refusals(outcomes, *kinds: str) -> None:  # type: ignore[no-untyped-def]
@@ -55,88 +55,6 @@ def _only_refusals(outcomes, *kinds: str) -> None:  # type: ignore[no-untyped-de
 
 
 # --- arranging ---------------------------------------------------------------------------------
-
-
-def _equipment(db_session: Session) -> int:
-    facility = make_facility(db_session, manager=make_user(db_session, "facility_manager"))
-    equipment = make_equipment(db_session, facility)
-    db_session.add_all(
-        AvailabilityWindow(
-            equipment_id=equipment.id, weekday=d, start_time=time(8), end_time=time(20)
-        )
-        for d in range(7)
-    )
-    db_session.commit()
-    return equipment.id
-
-
-def _equipment_slot(days: int, hour: int, minutes: int = 60) -> tuple[datetime, datetime]:
-    day = to_local(utcnow()).date() + timedelta(days=days)
-    start = to_utc(datetime.combine(day, time(hour)))
-    return start, start + timedelta(minutes=minutes)
-
-
-def mentor_day_slots(n: int, *, days_ahead: int = 3, minutes: int = 30) -> list[datetime]:
-    """``n`` consecutive slots (UTC) within one local day of the mentor, so in one month."""
-    day = mentor_availability.to_local(utcnow(), MENTOR_ZONE).date() + timedelta(days=days_ahead)
-    midnight = datetime.combine(day, time())
-    return [
-        mentor_availability.to_utc(midnight + timedelta(minutes=minutes * k), MENTOR_ZONE)
-        for k in range(n)
-    ]
-
-
-def make_mentor_with_slots(
-    db_session: Session, slots: list[datetime], *, capacity: int = 100, minutes: int = 30
-) -> MentorProfile:
-    (user,) = quick_users(db_session, 1, "mentor", prefix="mentor")
-    mentor = MentorProfile(
-        user=user,
-        kind="technical_expert",
-        headline="Battery materials",
-        mentoring_topics=["technology"],
-        timezone=MENTOR_ZONE,
-        capacity_per_month=capacity,
-    )
-    db_session.add(mentor)
-    db_session.flush()
-    db_session.add_all(
-        OneOffOpening(mentor_id=mentor.id, starts_at=s, ends_at=s + timedelta(minutes=minutes))
-        for s in slots
-    )
-    db_session.commit()
-    return mentor
-
-
-def open_requests(
-    db_session: Session,
-    mentor: MentorProfile,
-    asks: list[tuple[User, Startup, datetime]],
-    *,
-    minutes: int = 30,
-) -> list[int]:
-    """Open requests written directly (the request use case is raced on its own below)."""
-    rows = [
-        MentorSession(
-            mentor_id=mentor.id,
-            startup_id=startup.id,
-            requested_by_id=founder.id,
-            status="requested",
-            awaiting="mentor",
-            topic="technology",
-            goal="Review our test plan",
-            expires_at=utcnow() + timedelta(hours=72),
-            proposals=[
-                SlotProposal(
-                    starts_at=s, ends_at=s + timedelta(minutes=minutes), proposed_by="founder"
-                )
-            ],
-        )
-        for founder, startup, s in asks
-    ]
-    db_session.add_all(rows)
-    db_session.commit()
-    return [r.id for r in rows]
 
 
 def _accept(session_id: int, starts: datetime):  # type: ignore[no-untyped-def]
@@ -158,11 +76,11 @@ def _scheduled_by_mentor(db_session: Session) -> Counter[int]:
 def test_equipment_slot_one_winner_per_slot(
     app: Flask, database_url: str, db_session: Session
 ) -> None:
-    equipment_id = _equipment(db_session)
+    equipment_id = equipment_open_daily(db_session)
     people = quick_founders(db_session, WIDTH)
     waves = []
     for r in range(ROUNDS):
-        start, end = _equipment_slot(2 + r, 10)
+        start, end = equipment_slot(2 + r, 10)
         waves.append(
             [
                 Attempt(
@@ -187,11 +105,11 @@ def test_overlapping_equipment_slots_one_winner(
     app: Flask, database_url: str, db_session: Session
 ) -> None:
     """Different but overlapping slots (offsets of 0, 30 and 60 minutes on a 2-hour booking)."""
-    equipment_id = _equipment(db_session)
+    equipment_id = equipment_open_daily(db_session)
     people = quick_founders(db_session, WIDTH)
     waves = []
     for r in range(ROUNDS):
-        start, end = _equipment_slot(2 + r, 10, 120)
+        start, end = equipment_slot(2 + r, 10, 120)
         wave = []
         for i, (user, startup) in enumerate(people):
             shift = timedelta(minutes=30 * (i % 3))
@@ -228,7 +146,7 @@ def test_voucher_never_overspent(app: Flask, database_url: str, db_session: Sess
     voucher_ids = []
     with app.test_request_context(headers={"Accept-Language": "en"}):
         for r, (user, startup) in enumerate(people):
-            equipment_id = _equipment(db_session)
+            equipment_id = equipment_open_daily(db_session)
             voucher = vouchers.issue_voucher(
                 db_session,
                 operator,
@@ -241,7 +159,7 @@ def test_voucher_never_overspent(app: Flask, database_url: str, db_session: Sess
             voucher_ids.append(voucher.id)
             wave = []
             for i in range(WIDTH):
-                start, end = _equipment_slot(2 + i // 10, 8 + i % 10)
+                start, end = equipment_slot(2 + i // 10, 8 + i % 10)
                 wave.append(
                     Attempt(
                         user.id,

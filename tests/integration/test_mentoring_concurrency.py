@@ -1,6 +1,8 @@
 """Parallel accepts of one mentor slot, each in its own thread, engine and session: exactly one
 wins and the others are told the slot is taken. Runs on SQLite (serialised by ``begin_write``)
-and on PostgreSQL (settled by the partial unique index), with MATCHMAKER_TEST_DATABASE_URL."""
+and on PostgreSQL (the mentor's row lock, with the partial unique index and the exclusion
+constraint behind it), with MATCHMAKER_TEST_DATABASE_URL. The 200-attempt suites of every rule
+are ``test_concurrency_services.py`` and ``test_concurrency_http.py``."""
 
 from __future__ import annotations
 

@@ -49,6 +49,7 @@ TUNABLE: tuple[str, ...] = (
     "activity",
     "activity_long",
     "stage_activity",
+    "round_activity",
     "co_occurrence",
     "history_top3",
     "history_max",
@@ -157,21 +158,22 @@ class Split:
     cutoff: float
     past: list[Any]  # candidate profiles with only the relations before the cutoff
     targets: dict[int, set[int]]  # startup id -> candidates it tied to at or after the cutoff
+    rounds: dict[int, str]  # startup id -> the round of its first target relation, where known
 
 
-def _dated(profile: Any) -> list[tuple[int, float]]:
-    """(startup id, decimal year) of each dated relation of a candidate."""
+def _dated(profile: Any) -> list[tuple[int, float, str | None]]:
+    """(startup id, decimal year, round) of each dated relation of a candidate."""
     if isinstance(profile, InvestorProfile):
         out = []
         for e in profile.portfolio:
             when = decimal_year(e.year, e.date)
             if e.startup_id is not None and when is not None:
-                out.append((e.startup_id, when))
+                out.append((e.startup_id, when, e.round))
         return out
     if isinstance(profile, MentorProfile):
         dates = list(profile.past_mentee_dates) + [None] * len(profile.past_mentee_ids)
         return [
-            (sid, when)
+            (sid, when, None)
             for sid, day in zip(profile.past_mentee_ids, dates, strict=False)
             if day is not None and (when := decimal_year(None, day)) is not None
         ]
@@ -206,18 +208,23 @@ def split_history(
     """The latest ``target_share`` of dated relations (to platform startups) as targets.
 
     None when there are too few dated relations to say anything."""
-    rels = [(c.id, sid, w) for c in candidates for sid, w in _dated(c) if sid in startup_ids]
+    rels = [
+        (c.id, sid, w, rnd) for c in candidates for sid, w, rnd in _dated(c) if sid in startup_ids
+    ]
     if len(rels) < 20:
         return None
-    times = sorted(w for _, _, w in rels)
+    times = sorted(r[2] for r in rels)
     cutoff = times[min(len(times) - 1, int(len(times) * (1.0 - target_share)))]
     if cutoff <= times[0]:
         return None
     targets: dict[int, set[int]] = defaultdict(set)
-    for cid, sid, w in rels:
+    rounds: dict[int, str] = {}
+    for cid, sid, w, rnd in sorted(rels, key=lambda r: r[2]):
         if w >= cutoff:
             targets[sid].add(cid)
-    return Split(cutoff, [_before(c, cutoff) for c in candidates], dict(targets))
+            if rnd and sid not in rounds:
+                rounds[sid] = rnd  # what the startup was raising: its ask at the time
+    return Split(cutoff, [_before(c, cutoff) for c in candidates], dict(targets), rounds)
 
 
 # -- the check: features of every target startup against every candidate ---------------------------
@@ -244,7 +251,12 @@ class Check:
         )  # fmt: skip
 
 
-def build_check(past: Recommender, kind: str, targets: Mapping[int, set[int]]) -> Check | None:
+def build_check(
+    past: Recommender,
+    kind: str,
+    targets: Mapping[int, set[int]],
+    rounds: Mapping[int, str] | None = None,
+) -> Check | None:
     from matchmaker.recommend.pairing import refuses, stated_preferences
 
     pool = past.corpus.profiles[kind]
@@ -254,6 +266,8 @@ def build_check(past: Recommender, kind: str, targets: Mapping[int, set[int]]) -
         s = startups.get(sid)
         if s is None:
             continue
+        if rounds and sid in rounds:  # the startup as it was when raising that round
+            s = replace(s, ask_round=rounds[sid])
         ties = past.existing_ties(kind, s)
         cands = [i for i in sorted(pool) if i not in ties and not refuses(s, pool[i])]
         relevant = targets[sid] & set(cands)
@@ -364,7 +378,7 @@ def calibrate(
     past.corpus.hashes = {k: dict(v) for k, v in rec.corpus.hashes.items()}
     past.sync("startup", rec.corpus.profiles["startup"].values())
     past.sync(kind, split.past)
-    check = build_check(past, kind, split.targets)
+    check = build_check(past, kind, split.targets, split.rounds)
     if check is None or len(check) < 5:
         return default_calibration(kind, "too few target startups")
     n = len(check)

@@ -34,6 +34,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "activity",  # log of recency-weighted deals / sessions, scaled to the most active
     "activity_long",  # the same with a one-year half-life, scaled to the largest history
     "stage_activity",  # same, counting only companies about as old as the startup
+    "round_activity",  # recent deals (one-year half-life) at the round the startup is raising
     "co_occurrence",  # backed or mentored the same startups as the startup's current backers
     "capacity_left",
 )

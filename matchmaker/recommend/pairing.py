@@ -215,6 +215,13 @@ def score_pairs(
         f["activity_long"] = F.scaled_log(
             corpus.recent_weight(rels, latest, LONG_HALF_LIFE_YEARS), max_size
         )
+        # Revealed round preference: recent deals at the round being raised (0 if not asked).
+        at_round = [r for r in rels if r.round and r.round == startup.ask_round]
+        f["round_activity"] = (
+            F.scaled_log(corpus.recent_weight(at_round, latest, LONG_HALF_LIFE_YEARS), max_size)
+            if at_round
+            else 0.0
+        )
         f["stage_activity"] = F.scaled_log(corpus.stage_weight(rels, latest, s_age), max_recent)
         co = (
             sum(backed_by[r.startup_id] for r in rels if r.startup_id is not None)

@@ -11,6 +11,7 @@ from matchmaker import vocab
 from matchmaker.extensions import db
 from matchmaker.services import moderation
 from matchmaker.services.errors import Invalid
+from matchmaker.web.forms import int_arg
 from matchmaker.web.redirects import redirect_next
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -40,14 +41,13 @@ def users() -> str:
     role = request.args.get("role", "")
     role = role if role in vocab.ROLES else ""
     status = request.args.get("status", "")
-    raw_page = request.args.get("page", "1")
     page = moderation.list_users(
         db.session,
         current_user,
         q=request.args.get("q", "").strip()[:100],
         role=role,
         status=status if status in ("active", "suspended") else "",
-        page=int(raw_page) if raw_page.isdigit() and int(raw_page) < 100000 else 1,
+        page=int_arg("page", 1, 99999) or 1,
     )
     return render_template("admin/users.html", page=page, role=role, status=status)
 

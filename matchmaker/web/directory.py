@@ -15,7 +15,7 @@ from flask_login import current_user
 from matchmaker import vocab
 from matchmaker.extensions import db
 from matchmaker.services import directory as service
-from matchmaker.web.forms import id_arg
+from matchmaker.web.forms import id_arg, int_arg
 from matchmaker.web.navigation import detail_sections
 
 bp = Blueprint("directory", __name__)
@@ -47,8 +47,7 @@ def _filters() -> service.Filters:
 
 
 def _page_number() -> int:
-    raw = request.args.get("page", "1")
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 100000 else 1
+    return int_arg("page", 1, 99999) or 1
 
 
 def _list(search: Any, template: str, filters: service.Filters, **extra: Any) -> str:

@@ -32,6 +32,7 @@ from matchmaker.services import (
 from matchmaker.services import office_hours as office_hours_service
 from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from matchmaker.web import mentoring_forms as forms
+from matchmaker.web.forms import parse_id
 from matchmaker.web.i18n import current_locale
 from matchmaker.web.navigation import (
     DashboardPanel,
@@ -145,7 +146,7 @@ def request_session(mentor_id: int) -> str | Response | tuple[str, int]:
                 topic=form.topic.data or "",
                 goal=form.goal.data or "",
                 slot_starts=_keys_to_times(form.slots.data),
-                follow_up_of_id=int(follow_up) if follow_up and follow_up.isdigit() else None,
+                follow_up_of_id=parse_id(follow_up),
             )
         except (Invalid, Conflict) as exc:
             _attach(form, exc)
@@ -601,7 +602,7 @@ def office_hours() -> str | Response | tuple[str, int]:
     for row in plan.rows:
         field = f"slot-{row.mentor.id}-{row.slot.key}"
         chosen = request.form.get(field, "")
-        if chosen.isdigit() and int(chosen) in form.startups.data:
+        if parse_id(chosen) in form.startups.data:
             bookings.append(
                 mentoring.OfficeHoursBooking(int(chosen), row.mentor.id, row.slot.starts_at)
             )

@@ -28,12 +28,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from matchmaker import vocab
 from matchmaker.database import begin_write
+from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import (
     MatchOutcome,
     MentorMentee,

@@ -65,6 +65,40 @@ ZH_NEEDS_EN_EQUIPMENT = [
 ]
 
 
+# Mentor needs, and the words (either language) a mentor's profile must contain to name them.
+EXPERTISE_NEEDS = {
+    "XRD": ("xrd", "x-ray diffraction", "x射线衍射"),
+    "专利": ("专利", "patent"),
+    "GMP": ("gmp",),
+    "融资路演": ("路演", "融资", "pitch", "fundrais"),
+    "patent filing": ("专利", "patent"),
+    "fundraising pitch": ("路演", "融资", "pitch", "fundrais"),
+}
+
+
+def expertise(session: Any, settings: Any) -> dict[str, Any]:
+    """For each mentor need: how many of the top 3 mentors of ``search`` name it, and whether
+    any mentor on the platform does."""
+    from matchmaker.recommend.texts import mentor_text
+    from matchmaker.services import recommendations as reco
+
+    rec = reco.engine_for(session, settings)
+    texts = {i: mentor_text(p).casefold() for i, p in rec.corpus.profiles["mentor"].items()}
+    rows = []
+    for need, words in EXPERTISE_NEEDS.items():
+        naming = {i for i, t in texts.items() if any(w in t for w in words)}
+        hits = reco.search(session, need, kinds=["mentor"], limit=3, settings=settings)
+        rows.append(
+            {
+                "need": need,
+                "mentors_naming_it": len(naming),
+                "top3_naming_it": sum(1 for m in hits if m.id in naming),
+                "first_names_it": bool(hits) and hits[0].id in naming,
+            }
+        )
+    return {"rows": rows, "first_names_it": sum(r["first_names_it"] for r in rows)}
+
+
 def probe(session: Any, settings: Any, pairs: list[tuple[str, str]]) -> dict[str, Any]:
     from matchmaker.services import recommendations as reco
 
@@ -143,6 +177,7 @@ def main(argv: list[str] | None = None) -> int:
                 "en_to_zh": probe(db.session, settings, EN_NEEDS_ZH_EQUIPMENT),
                 "zh_to_en": probe(db.session, settings, ZH_NEEDS_EN_EQUIPMENT),
             }
+            out["expertise"] = expertise(db.session, settings)
             if not args.no_crowding:
                 out["crowding"] = crowding(db.session, settings)
             reco.forget_engines()
@@ -156,6 +191,11 @@ def main(argv: list[str] | None = None) -> int:
         for row in r["rows"]:
             if not row["rank"] or not row["reasons"]:
                 print(f"   miss: {row['need']!r} -> {row['answer']} (top 3: {row['top3']})")
+    for row in out["expertise"]["rows"]:
+        print(
+            f"mentor need {row['need']!r}: {row['top3_naming_it']}/3 of the top 3 name it,"
+            f" first names it: {row['first_names_it']} ({row['mentors_naming_it']} mentors do)"
+        )
     if "crowding" in out:
         c = out["crowding"]
         print(

@@ -166,7 +166,7 @@ def eval_command(
     with_rankers: bool,
     no_calibrate: bool,
 ) -> None:
-    """Measure the engine on a benchmark bundle (see shared/eval/README.md)."""
+    """Measure the engine on a benchmark bundle (see benchmarks/bundles/README.md)."""
     from matchmaker.services.eval_bundle import BundleError, evaluate_bundle
 
     settings = _settings(embedding_model)

@@ -1,4 +1,4 @@
-"""Benchmark bundles (``shared/eval/README.md``): import into a database, then evaluate.
+"""Benchmark bundles (``benchmarks/bundles/README.md``): import into a database, then evaluate.
 
 ``import_bundle`` writes a bundle's startups and candidates as ordinary rows: investors with
 ``PortfolioEntry`` rows linked to the startups of ``history.csv``, mentors (each with a user) with

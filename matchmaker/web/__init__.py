@@ -29,7 +29,7 @@ OPTIONAL_BLUEPRINT_MODULES = (
 def register(app: Flask) -> None:
     from matchmaker.services.accounts import load_user_for_session
     from matchmaker.web import errors
-    from matchmaker.web.forms import refuse_control_characters
+    from matchmaker.web.forms import IdConverter, refuse_control_characters
     from matchmaker.web.i18n import register_template_helpers
     from matchmaker.web.navigation import register_template_globals
 
@@ -43,6 +43,7 @@ def register(app: Flask) -> None:
     def _load_user(cookie_id: str):
         return load_user_for_session(db.session, cookie_id)
 
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     for name in BLUEPRINT_MODULES:
         app.register_blueprint(import_module(name).bp)
     for name in OPTIONAL_BLUEPRINT_MODULES:

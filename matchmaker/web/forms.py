@@ -11,6 +11,7 @@ from typing import Any
 from flask import abort, request
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
+from werkzeug.routing import IntegerConverter, Map
 from wtforms import DecimalField as WTFormsDecimalField
 from wtforms import SelectMultipleField, widgets
 
@@ -84,6 +85,21 @@ def refuse_control_characters() -> None:
 
 # Ids are INTEGER columns; a larger number cannot name a row (and SQLite raises OverflowError).
 MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every route: a number beyond MAX_ID matches no route (a 404), instead of
+    reaching the database as a value its integer columns cannot compare with (a 500)."""
+
+    def __init__(
+        self,
+        map: Map,
+        fixed_digits: int = 0,
+        min: int | None = None,
+        max: int | None = MAX_ID,
+        signed: bool = False,
+    ) -> None:
+        super().__init__(map, fixed_digits, min, max, signed)
 
 
 def parse_id(raw: str | None) -> int | None:

@@ -75,10 +75,18 @@ def _arguments(msgid: str, payload: str) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def app() -> Iterator[Flask]:
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    # No database is touched: only templates, translations and the session serialiser.
+    folder = tmp_path_factory.mktemp("instance")
     app = create_app(
-        {"TESTING": True, "SECRET_KEY": "k" * 64, "DATABASE_URL": "sqlite://"}
-    )  # no database is touched: only templates, translations and the session serialiser
+        {
+            "TESTING": True,
+            "SECRET_KEY": "k" * 64,
+            "DATABASE_URL": "sqlite://",
+            "QUEUE_DATABASE": str(folder / "jobs.sqlite3"),
+            "UPLOAD_DIR": str(folder / "uploads"),
+        }
+    )
     with app.test_request_context():
         yield app
 

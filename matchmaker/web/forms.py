@@ -42,6 +42,8 @@ class DecimalField(WTFormsDecimalField):
     which crash comparisons (ticket_min > ticket_max) or reach the database. Every form uses
     this one, so no amount field can forget the check."""
 
+    data: Decimal | None
+
     def process_formdata(self, valuelist: list[Any]) -> None:
         super().process_formdata(valuelist)
         value = self.data

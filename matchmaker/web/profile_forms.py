@@ -11,7 +11,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     EmailField,
     IntegerField,
     SelectField,
@@ -33,7 +32,7 @@ from wtforms.validators import (
 from matchmaker import vocab
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.services.profiles import MAX_MENTOR_CAPACITY
-from matchmaker.web.forms import MultiCheckboxField, vocab_choices
+from matchmaker.web.forms import DecimalField, MultiCheckboxField, vocab_choices
 
 MAX_AMOUNT = Decimal("99999999999999")
 _money = [Optional(), NumberRange(min=0, max=MAX_AMOUNT, message=_l("Enter a positive amount."))]

@@ -363,7 +363,7 @@ def test_real_model_search_and_recommendations(
     settings = reco.EngineSettings(tmp_path / "idx", tmp_path / "models", reco.DEFAULT_MODEL)
     try:
         report = reco.build_indexes(db_session, settings, show_progress=False)
-        assert report.model_id == reco.DEFAULT_MODEL
+        assert report.model_id.startswith(reco.DEFAULT_MODEL + ":")  # the model and its version
         assert (
             reco.recommend_equipment(
                 db_session, "XRD testing for a battery cathode", settings=settings

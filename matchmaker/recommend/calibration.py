@@ -266,8 +266,9 @@ def build_check(
         s = startups.get(sid)
         if s is None:
             continue
-        if rounds and sid in rounds:  # the startup as it was when raising that round
-            s = replace(s, ask_round=rounds[sid])
+        # The startup as it was when raising that round: its current ask is of another time
+        # (and on an evaluation bundle it comes from the held-out relations).
+        s = replace(s, ask_round=(rounds or {}).get(sid))
         ties = past.existing_ties(kind, s)
         cands = [i for i in sorted(pool) if i not in ties and not refuses(s, pool[i])]
         relevant = targets[sid] & set(cands)

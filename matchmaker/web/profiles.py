@@ -17,7 +17,7 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from matchmaker.extensions import db
-from matchmaker.services import dashboard
+from matchmaker.services import dashboard, memberships
 from matchmaker.services import profiles as service
 from matchmaker.services.errors import Conflict, Invalid
 from matchmaker.web.profile_forms import (
@@ -50,26 +50,85 @@ def _attempt(form: FlaskForm, use_case: Callable[[], T]) -> T | None:
         return None
 
 
+def _succeeds(form: FlaskForm, use_case: Callable[[], object]) -> bool:
+    """``_attempt`` for a use case that returns nothing: did it go through?"""
+
+    def run() -> bool:
+        use_case()
+        return True
+
+    return _attempt(form, run) is not None
+
+
 def _saved() -> None:
     flash(_("Your changes have been saved."), "success")
+
+
+def _invited() -> None:
+    # The same words whether or not an account uses the address (no way to probe for accounts).
+    flash(
+        _(
+            "If an account uses this e-mail address, its owner has been invited. "
+            "They become a member once they accept."
+        ),
+        "success",
+    )
+
+
+def _me_link() -> str:
+    return url_for("profiles.onboarding", _external=True)
 
 
 @bp.get("/")
 @login_required
 def onboarding() -> str:
     overview = dashboard.overview_for(db.session, current_user)
-    return render_template("profiles/onboarding.html", overview=overview)
+    invitations = memberships.invitations_for(db.session, current_user)
+    return render_template("profiles/onboarding.html", overview=overview, invitations=invitations)
+
+
+# --- invitations (the invitee) --------------------------------------------------------------
+
+
+@bp.post(
+    "/invitations/<any(startup, investor):kind>/<int:invitation_id>/<any(accept, decline):answer>"
+)
+@login_required
+def answer_invitation(kind: str, invitation_id: int, answer: str) -> Response:
+    """Only the account using the invited address may answer (anyone else gets a 404)."""
+    try:
+        if answer == "accept":
+            memberships.accept_invitation(
+                db.session, current_user, kind, invitation_id, link=_me_link()
+            )
+        else:
+            memberships.decline_invitation(db.session, current_user, kind, invitation_id)
+    except Conflict as exc:
+        flash(str(exc.message), "danger")
+    else:
+        if answer == "accept":
+            flash(_("Welcome aboard: you are now a member."), "success")
+        else:
+            flash(_("Invitation declined."), "info")
+    return redirect(url_for("profiles.onboarding"))
 
 
 # --- startups -----------------------------------------------------------------------------
 
 
 def _render_startup(form: StartupForm, startup: Any = None, member_form: Any = None) -> str:
+    invitations = (
+        memberships.open_invitations(db.session, current_user, "startup", startup.id)
+        if startup is not None
+        else []
+    )
     return render_template(
         "profiles/startup_form.html",
         form=form,
         startup=startup,
         member_form=member_form or MemberForm(formdata=None),
+        invitations=invitations,
+        withdraw_endpoint="profiles.withdraw_startup_invitation",
     )
 
 
@@ -104,24 +163,48 @@ def edit_startup(startup_id: int) -> str | Response:
 @bp.post("/startups/<int:startup_id>/members")
 @login_required
 def add_startup_member(startup_id: int) -> str | Response:
+    """Invite someone to the team (an invitation, not an addition: see ``memberships``)."""
     startup = service.editable_startup(db.session, current_user, startup_id)
     member_form = MemberForm()
     if member_form.validate_on_submit():
         email, title = member_form.email.data or "", member_form.title.data or ""
-        if _attempt(
+        invited = _attempt(
             member_form,
-            lambda: service.add_startup_member(db.session, current_user, startup_id, email, title),
-        ):
-            flash(_("The team member has been added."), "success")
+            lambda: (
+                memberships.invite_startup_member(
+                    db.session, current_user, startup_id, email, title, link=_me_link()
+                )
+                or True
+            ),
+        )
+        if invited:
+            _invited()
             return redirect(url_for("profiles.edit_startup", startup_id=startup_id))
     return _render_startup(StartupForm(formdata=None, obj=startup), startup, member_form)
+
+
+@bp.post("/startups/<int:startup_id>/invitations/<int:invitation_id>/withdraw")
+@login_required
+def withdraw_startup_invitation(startup_id: int, invitation_id: int) -> Response:
+    back = url_for("profiles.edit_startup", startup_id=startup_id)
+    return _withdraw("startup", startup_id, invitation_id, back)
+
+
+def _withdraw(kind: str, owner_id: int, invitation_id: int, back: str) -> Response:
+    try:
+        memberships.withdraw_invitation(db.session, current_user, kind, owner_id, invitation_id)
+    except Conflict as exc:
+        flash(str(exc.message), "danger")
+    else:
+        flash(_("The invitation has been withdrawn."), "info")
+    return redirect(back)
 
 
 @bp.post("/startups/<int:startup_id>/members/<int:user_id>/remove")
 @login_required
 def remove_startup_member(startup_id: int, user_id: int) -> Response:
     try:
-        service.remove_startup_member(db.session, current_user, startup_id, user_id)
+        memberships.remove_startup_member(db.session, current_user, startup_id, user_id)
     except Invalid as exc:
         db.session.rollback()
         flash(str(exc.message), "danger")
@@ -183,12 +266,19 @@ def _render_investor(
     member_form: Any = None,
     portfolio_form: Any = None,
 ) -> str:
+    invitations = (
+        memberships.open_invitations(db.session, current_user, "investor", investor.id)
+        if investor is not None
+        else []
+    )
     return render_template(
         "profiles/investor_form.html",
         form=form,
         investor=investor,
         member_form=member_form or MemberForm(formdata=None),
         portfolio_form=portfolio_form or PortfolioForm(formdata=None),
+        invitations=invitations,
+        withdraw_endpoint="profiles.withdraw_investor_invitation",
     )
 
 
@@ -272,26 +362,38 @@ def remove_portfolio_entry(entry_id: int) -> Response:
 @bp.post("/investors/<int:investor_id>/members")
 @login_required
 def add_investor_member(investor_id: int) -> str | Response:
+    """Invite someone to the fund (an invitation, not an addition: see ``memberships``)."""
     investor = service.editable_investor(db.session, current_user, investor_id)
     member_form = MemberForm()
     if member_form.validate_on_submit():
         email, title = member_form.email.data or "", member_form.title.data or ""
-        if _attempt(
+        invited = _attempt(
             member_form,
-            lambda: service.add_investor_member(
-                db.session, current_user, investor_id, email, title
+            lambda: (
+                memberships.invite_investor_member(
+                    db.session, current_user, investor_id, email, title, link=_me_link()
+                )
+                or True
             ),
-        ):
-            flash(_("The member has been added."), "success")
+        )
+        if invited:
+            _invited()
             return redirect(url_for("profiles.edit_investor", investor_id=investor_id))
     return _render_investor(_investor_page_form(investor), investor, member_form)
+
+
+@bp.post("/investors/<int:investor_id>/invitations/<int:invitation_id>/withdraw")
+@login_required
+def withdraw_investor_invitation(investor_id: int, invitation_id: int) -> Response:
+    back = url_for("profiles.edit_investor", investor_id=investor_id)
+    return _withdraw("investor", investor_id, invitation_id, back)
 
 
 @bp.post("/investors/<int:investor_id>/members/<int:user_id>/remove")
 @login_required
 def remove_investor_member(investor_id: int, user_id: int) -> Response:
     try:
-        service.remove_investor_member(db.session, current_user, investor_id, user_id)
+        memberships.remove_investor_member(db.session, current_user, investor_id, user_id)
     except Invalid as exc:
         db.session.rollback()
         flash(str(exc.message), "danger")

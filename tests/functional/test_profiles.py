@@ -22,6 +22,7 @@ from matchmaker.models import (
     Startup,
     StartupMember,
 )
+from matchmaker.models.memberships import InvestorInvitation, StartupInvitation
 from matchmaker.services import profile_events
 from tests.factories import (
     make_equipment,
@@ -266,14 +267,23 @@ def test_startup_team_members(client: FlaskClient, auth: Any, db_session: Sessio
     url = f"/me/startups/{startup.id}/members"
     response = client.post(url, data={"email": "MATE@example.com", "title": "CTO"})
     assert response.status_code == 302
-    assert _count(db_session, StartupMember) == 2
-    # Unknown account, malformed address, already on the team: an error and nothing saved.
-    for bad in ("nobody@example.com", "not-an-email", "mate@example.com"):
-        response = client.post(url, data={"email": bad})
+    assert _count(db_session, StartupMember) == 1  # invited, not joined
+    # Malformed address or title: an error and nothing saved.
+    for bad in ({"email": "not-an-email"}, {"email": "a@example.com", "title": "x" * 81}):
+        response = client.post(url, data=bad)
         assert response.status_code == 200
         assert "invalid-feedback" in response.get_data(as_text=True)
+    assert _count(db_session, StartupInvitation) == 1
+    auth.logout()
+    auth.login("mate@example.com")
+    [invitation_id] = db_session.scalars(sa.select(StartupInvitation.id)).all()
+    response = client.post(f"/me/invitations/startup/{invitation_id}/accept")
+    assert response.status_code == 302
     assert _count(db_session, StartupMember) == 2
     # The teammate can now edit, and can be removed; the last member cannot.
+    assert client.get(f"/me/startups/{startup.id}/edit").status_code == 200
+    auth.logout()
+    auth.login("f@example.com")
     response = client.post(f"/me/startups/{startup.id}/members/{mate.id}/remove")
     assert response.status_code == 302
     assert _count(db_session, StartupMember) == 1
@@ -536,8 +546,16 @@ def test_investor_members(client: FlaskClient, auth: Any, db_session: Session) -
     auth.login("i@example.com")
     url = f"/me/investors/{investor.id}/members"
     assert client.post(url, data={"email": "p@example.com", "title": "VP"}).status_code == 302
-    assert _count(db_session, InvestorMember) == 2
-    assert client.post(url, data={"email": "ghost@example.com"}).status_code == 200
+    assert client.post(url, data={"email": "ghost@example.com"}).status_code == 302
+    assert _count(db_session, InvestorMember) == 1
+    page = client.get(f"/me/investors/{investor.id}/edit").get_data(as_text=True)
+    assert "p@example.com" in page and "ghost@example.com" in page  # pending, as typed
+    auth.logout()
+    auth.login("p@example.com")
+    [invitation_id] = db_session.scalars(
+        sa.select(InvestorInvitation.id).where(InvestorInvitation.email == "p@example.com")
+    ).all()
+    assert client.post(f"/me/invitations/investor/{invitation_id}/accept").status_code == 302
     assert _count(db_session, InvestorMember) == 2
     assert client.post(f"{url}/{partner.id}/remove").status_code == 302
     assert _count(db_session, InvestorMember) == 1

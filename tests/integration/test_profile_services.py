@@ -13,7 +13,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from matchmaker.models import Equipment, Investor, MentorProfile, Startup, StartupMember
-from matchmaker.services import directory, moderation, profile_events
+from matchmaker.services import directory, memberships, moderation, profile_events
 from matchmaker.services import profiles as service
 from matchmaker.services.errors import Forbidden, Invalid, NotFound
 from tests.factories import (
@@ -114,7 +114,7 @@ def test_startup_permissions(session: Session) -> None:
     with pytest.raises(Forbidden):
         service.update_startup(session, stranger, startup.id, {"name": "Hijacked"})
     with pytest.raises(Forbidden):
-        service.add_startup_member(session, stranger, startup.id, stranger.email)
+        memberships.invite_startup_member(session, stranger, startup.id, stranger.email)
     with pytest.raises(NotFound):
         service.update_startup(session, owner, 9999, {"name": "X"})
     with pytest.raises(Forbidden):
@@ -126,18 +126,18 @@ def test_team_members(session: Session) -> None:
     owner = make_user(session, "founder")
     mate = make_user(session, "founder")
     startup = make_startup(session, owner)
-    service.add_startup_member(session, owner, startup.id, mate.email.upper(), "CTO")
-    with pytest.raises(Invalid):
-        service.add_startup_member(session, owner, startup.id, mate.email)
-    with pytest.raises(Invalid):
-        service.add_startup_member(session, owner, startup.id, "nobody@example.com")
+    memberships.invite_startup_member(session, owner, startup.id, mate.email.upper(), "CTO")
+    with pytest.raises(Forbidden):  # invited is not joined
+        service.update_startup(session, mate, startup.id, {"location": "成都"})
+    [invitation] = memberships.invitations_for(session, mate)
+    memberships.accept_invitation(session, mate, "startup", invitation.id)
     # A teammate may edit, and may leave; the last member stays.
     service.update_startup(session, mate, startup.id, {"location": "成都"})
-    service.remove_startup_member(session, owner, startup.id, mate.id)
+    memberships.remove_startup_member(session, owner, startup.id, mate.id)
     with pytest.raises(Invalid):
-        service.remove_startup_member(session, owner, startup.id, owner.id)
+        memberships.remove_startup_member(session, owner, startup.id, owner.id)
     with pytest.raises(NotFound):
-        service.remove_startup_member(session, owner, startup.id, mate.id)
+        memberships.remove_startup_member(session, owner, startup.id, mate.id)
     assert _count(session, StartupMember) == 1
 
 

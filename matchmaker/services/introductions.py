@@ -4,6 +4,16 @@ Either side may request (which accepts for that side); a deal reaching "meeting"
 that both must accept. Contact details (e-mail, phone, WeChat ID) leave this module only through
 ``contacts_of``, and only for an accepted introduction: every page, export and API builds on
 ``IntroductionView``, whose ``contacts`` stay empty until both sides said yes.
+
+"Both sides" means two different parties, each answering for itself:
+
+- one person's acceptance counts for one side only, the side they are a member of; the two
+  acceptances of an introduction are always by two different people;
+- a startup and a fund that share a member (someone on both teams) cannot be introduced: the
+  request and every acceptance are refused while they share one, so such an introduction never
+  completes. Otherwise one account holding both roles could say yes for both parties;
+- members are people who joined (``memberships``: an invitation is accepted by the invitee), so
+  nobody is made part of a side, and of its contact list, without their own consent.
 """
 
 from __future__ import annotations
@@ -12,12 +22,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from matchmaker.database import begin_write
-from matchmaker.models import Investor, MatchOutcome, Startup, User
+from matchmaker.i18n import lazy_gettext as _l
+from matchmaker.models import (
+    Investor,
+    InvestorMember,
+    MatchOutcome,
+    Startup,
+    StartupMember,
+    User,
+)
 from matchmaker.models.base import utcnow
 from matchmaker.models.funding import Introduction
 from matchmaker.services import notifications
@@ -75,25 +92,35 @@ def sides_of(session: Session, user: Any, intro: Introduction) -> list[str]:
 
 
 def contacts_of(session: Session, intro: Introduction, side: str) -> list[Contact]:
-    """The contact details of ``side``'s people, or nothing unless the intro is accepted."""
-    if intro.status != "accepted":
+    """The contact details of ``side``'s members, or nothing unless the intro is accepted.
+
+    Members are only people who joined: a member row exists once its person accepted an
+    invitation (or created the profile). Pending invitees live in the invitation tables and are
+    never read here.
+    """
+    if intro.status != "accepted" or side not in SIDES:
         return []
-    owner: Startup | Investor | None = (
-        session.get(Startup, intro.startup_id)
-        if side == "startup"
-        else session.get(Investor, intro.investor_id)
-    )
-    if owner is None:
-        return []
+    owner: Startup | Investor = intro.startup if side == "startup" else intro.investor
+    people = sorted((m.user for m in owner.members), key=lambda u: u.id)
     return [
-        Contact(m.user.display_name, m.user.email, m.user.phone or "", m.user.wechat_id or "")
-        for m in owner.members
-        if m.user.is_active
+        Contact(u.display_name, u.email, u.phone or "", u.wechat_id or "")
+        for u in people
+        if u.is_active
     ]
 
 
 def _members(entity: Startup | Investor) -> list[int]:
     return [m.user_id for m in entity.members]
+
+
+def _share_a_member(startup: Startup, investor: Investor) -> bool:
+    return bool(set(_members(startup)) & set(_members(investor)))
+
+
+_SHARED = _l(
+    "This startup and this fund share a team member, so they cannot be introduced to each "
+    "other: both sides must be answered by different people."
+)
 
 
 @rolls_back
@@ -124,6 +151,9 @@ def request_introduction(
     if (startup_id if side == "startup" else investor_id) not in mine:
         session.rollback()
         raise NotFound(_l("This introduction cannot be requested."))
+    if _share_a_member(startup, investor):
+        session.rollback()
+        raise Conflict(_SHARED)
     intro = session.scalar(
         sa.select(Introduction).where(
             Introduction.startup_id == startup_id, Introduction.investor_id == investor_id
@@ -180,7 +210,13 @@ def _locked(session: Session, intro_id: int) -> Introduction | None:
 def accept_introduction(
     session: Session, user: User, intro_id: int, *, link: str = ""
 ) -> Introduction:
-    """Accept for every side the user belongs to that has not accepted yet."""
+    """Accept for the one side the user is a member of.
+
+    Refused (``Conflict``) when the startup and the fund share a member, when the user's side
+    has already accepted, and when this user already accepted for the other side (they have
+    since changed teams): one person never accepts for both sides. Not a member of either
+    side: ``NotFound``.
+    """
     user_id = user.id
     begin_write(session)
     me = session.get(User, user_id)
@@ -192,13 +228,21 @@ def accept_introduction(
     if intro.status != "pending":
         session.rollback()
         raise Conflict(_l("This introduction is already %(status)s.", status=_status(intro)))
-    todo = [s for s in sides if not intro.accepted_by(s)]
-    if not todo:
+    startup, investor = intro.startup, intro.investor
+    # Disjoint teams leave exactly one side in ``sides``.
+    if len(sides) > 1 or _share_a_member(startup, investor):
+        session.rollback()
+        raise Conflict(_SHARED)
+    [side] = sides
+    if intro.accepted_by(side):
         session.rollback()
         raise Conflict(_l("You have already accepted; waiting for the other side."))
-    for side in todo:
-        _stamp(intro, side, user_id)
-    startup, investor = intro.startup, intro.investor
+    if _accepted_by_id(intro, _other(side)) == user_id:
+        session.rollback()
+        raise Conflict(
+            _l("You accepted for the other side: someone else must accept for this one.")
+        )
+    _stamp(intro, side, user_id)
     if intro.accepted_by("startup") and intro.accepted_by("investor"):
         intro.status = "accepted"
         session.add(
@@ -212,7 +256,7 @@ def accept_introduction(
         recipients = [u for u in _members(startup) + _members(investor) if u != user_id]
         kind = "funding.intro_accepted"
     else:
-        waiting = "investor" if intro.accepted_by("startup") else "startup"
+        waiting = _other(side)
         recipients = _members(investor) if waiting == "investor" else _members(startup)
         kind = "funding.intro_proposed"
     rows = notifications.notify(
@@ -221,6 +265,14 @@ def accept_introduction(
     session.commit()
     notifications.send_after_commit(session, rows)
     return intro
+
+
+def _other(side: str) -> str:
+    return "investor" if side == "startup" else "startup"
+
+
+def _accepted_by_id(intro: Introduction, side: str) -> int | None:
+    return intro.startup_accepted_by_id if side == "startup" else intro.investor_accepted_by_id
 
 
 @rolls_back
@@ -269,8 +321,12 @@ def introductions_for(session: Session, user: Any) -> list[IntroductionView]:
         sa.select(Introduction)
         .where(sa.or_(Introduction.startup_id.in_(startups), Introduction.investor_id.in_(funds)))
         .options(
-            selectinload(Introduction.startup).selectinload(Startup.members),
-            selectinload(Introduction.investor).selectinload(Investor.members),
+            selectinload(Introduction.startup)
+            .selectinload(Startup.members)
+            .selectinload(StartupMember.user),
+            selectinload(Introduction.investor)
+            .selectinload(Investor.members)
+            .selectinload(InvestorMember.user),
         )
         .order_by(Introduction.created_at.desc(), Introduction.id.desc())
     ).all()
@@ -286,13 +342,19 @@ def introductions_for(session: Session, user: Any) -> list[IntroductionView]:
             )
             if mine
         ]
+        can_accept = (
+            intro.status == "pending"
+            and sides == [side]
+            and not intro.accepted_by(side)
+            and _accepted_by_id(intro, other) != user.id
+            and not _share_a_member(intro.startup, intro.investor)
+        )
         out.append(
             IntroductionView(
                 intro=intro,
                 my_side=side,
                 other_side_name=intro.investor.name if side == "startup" else intro.startup.name,
-                can_accept=intro.status == "pending"
-                and any(not intro.accepted_by(s) for s in sides),
+                can_accept=can_accept,
                 contacts=contacts_of(session, intro, other),
             )
         )

@@ -4,7 +4,7 @@ One function per use case; each takes the session first, checks that ``actor`` m
 edit what is theirs, operators everything), validates, commits once and, after the commit, tells
 ``profile_events`` listeners so that derived indexes stay fresh. Values arrive as plain dicts
 whose keys are model attributes; unknown keys are ignored, so a form can never set ``is_active``
-or an id.
+or an id. Who is on a team or in a fund (invitations, leaving) is ``memberships``.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from matchmaker import vocab
+from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import (
     Equipment,
     Facility,
@@ -32,7 +32,6 @@ from matchmaker.models import (
     StartupMember,
     User,
 )
-from matchmaker.services.accounts import find_user_by_email
 from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound
 from matchmaker.services.profile_events import profile_changed
 
@@ -148,13 +147,6 @@ def _need_role(actor: User, role: str) -> None:
         raise Forbidden(_l("Your account does not have the role needed for this."))
 
 
-def _user_by_email(session: Session, email: str) -> User:
-    user = find_user_by_email(session, email or "")
-    if user is None or not user.is_active:
-        raise Invalid(_l("No active account uses this e-mail address."), field="email")
-    return user
-
-
 # --- startups -----------------------------------------------------------------------------
 
 
@@ -208,32 +200,6 @@ def update_startup(
     _commit(session)
     profile_changed("startup", startup.id)
     return startup
-
-
-def add_startup_member(
-    session: Session, actor: User, startup_id: int, email: str, title: str = ""
-) -> StartupMember:
-    startup = editable_startup(session, actor, startup_id)
-    user = _user_by_email(session, email)
-    if startup.has_member(user):
-        raise Invalid(_l("This person is already on the team."), field="email")
-    member = StartupMember(user_id=user.id, title=(title or "").strip())
-    startup.members.append(member)
-    _commit(session)
-    profile_changed("startup", startup.id)
-    return member
-
-
-def remove_startup_member(session: Session, actor: User, startup_id: int, user_id: int) -> None:
-    startup = editable_startup(session, actor, startup_id)
-    member = next((m for m in startup.members if m.user_id == user_id), None)
-    if member is None:
-        raise NotFound(_l("This person is not on the team."))
-    if len(startup.members) == 1:
-        raise Invalid(_l("A startup keeps at least one team member."))
-    startup.members.remove(member)
-    _commit(session)
-    profile_changed("startup", startup.id)
 
 
 # --- mentors ------------------------------------------------------------------------------
@@ -409,30 +375,6 @@ def remove_portfolio_entry(session: Session, actor: User, entry_id: int) -> None
     session.delete(entry)
     _commit(session)
     profile_changed("investor", investor_id)
-
-
-def add_investor_member(
-    session: Session, actor: User, investor_id: int, email: str, title: str = ""
-) -> InvestorMember:
-    investor = editable_investor(session, actor, investor_id)
-    user = _user_by_email(session, email)
-    if investor.has_member(user):
-        raise Invalid(_l("This person is already a member."), field="email")
-    member = InvestorMember(user_id=user.id, title=(title or "").strip())
-    investor.members.append(member)
-    _commit(session)
-    return member
-
-
-def remove_investor_member(session: Session, actor: User, investor_id: int, user_id: int) -> None:
-    investor = editable_investor(session, actor, investor_id)
-    member = next((m for m in investor.members if m.user_id == user_id), None)
-    if member is None:
-        raise NotFound(_l("This person is not a member."))
-    if len(investor.members) == 1:
-        raise Invalid(_l("A fund keeps at least one member."))
-    investor.members.remove(member)
-    _commit(session)
 
 
 # --- facilities and equipment -------------------------------------------------------------

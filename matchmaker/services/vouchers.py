@@ -8,8 +8,6 @@ at most once (unique per booking and kind), so the same value is never spent twi
 
 from __future__ import annotations
 
-import csv
-import io
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,12 +15,12 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, selectinload
 
+from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Startup, User, utcnow
 from matchmaker.models.bookings import EquipmentBooking, Voucher, VoucherEntry
-from matchmaker.services import notifications
+from matchmaker.services import exports, notifications
 from matchmaker.services.availability_equipment import to_local
 from matchmaker.services.errors import Forbidden, Invalid, NotFound
 
@@ -305,22 +303,8 @@ def _ledger_rows(lines: Sequence[LedgerLine]) -> list[list[object]]:
 
 
 def ledger_csv(lines: Sequence[LedgerLine]) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(LEDGER_HEADER)
-    writer.writerows(_ledger_rows(lines))
-    return buf.getvalue()
+    return exports.csv_text([LEDGER_HEADER, *_ledger_rows(lines)])
 
 
 def ledger_xlsx(lines: Sequence[LedgerLine]) -> bytes:
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active or wb.create_sheet()
-    ws.title = "ledger"
-    ws.append(list(LEDGER_HEADER))
-    for row in _ledger_rows(lines):
-        ws.append([float(v) if isinstance(v, Decimal) else v for v in row])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return exports.to_xlsx([("ledger", LEDGER_HEADER, _ledger_rows(lines))])

@@ -24,6 +24,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from matchmaker.extensions import db
+from matchmaker.filenames import attachment_headers
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Equipment, Facility, Startup, StartupMember, utcnow
 from matchmaker.models.bookings import Voucher, WaitlistEntry
@@ -42,6 +43,7 @@ from matchmaker.services.availability_equipment import (
 from matchmaker.services.calendar import render_ics
 from matchmaker.services.errors import ServiceError
 from matchmaker.web import facilities_forms as forms
+from matchmaker.web.forms import id_arg
 from matchmaker.web.navigation import (
     DashboardPanel,
     NavItem,
@@ -49,6 +51,7 @@ from matchmaker.web.navigation import (
     register_panels,
     register_section,
 )
+from matchmaker.web.redirects import safe_next
 
 bp = Blueprint("facilities", __name__, url_prefix="/facilities")
 
@@ -140,10 +143,12 @@ def _equipment_or_404(equipment_id: int) -> Equipment:
 def index() -> str:
     text = request.args.get("q", "")
     category = request.args.get("category", "")
-    facility_id = request.args.get("facility_id", type=int)
+    facility_id = id_arg("facility_id")
     try:
         max_price = Decimal(request.args["max_price"]) if request.args.get("max_price") else None
     except InvalidOperation:
+        max_price = None
+    if max_price is not None and not max_price.is_finite():
         max_price = None
     voucher_only = bool(request.args.get("voucher"))
     items = bookings_queries.find_equipment(
@@ -383,7 +388,7 @@ def booking_ics(booking_id: int) -> Response:
     return Response(
         render_ics([bookings_queries.booking_event(b)], name=b.equipment.name),
         mimetype="text/calendar",
-        headers={"Content-Disposition": f"attachment; filename=booking-{b.id}.ics"},
+        headers=attachment_headers(f"booking-{b.id}.ics"),
     )
 
 
@@ -397,8 +402,8 @@ def _booking_action(booking_id: int, action: Any, done: str) -> WerkzeugResponse
         if exc.status == 404:
             abort(404)
         _fail(exc)
-    target = request.form.get("next")
-    if target and target.startswith("/facilities/") and not target.startswith("//"):
+    target = safe_next(request.form.get("next"))
+    if target and target.startswith("/facilities/"):
         return redirect(target)
     return redirect(url_for(".booking", booking_id=booking_id))
 

@@ -3,8 +3,6 @@ double opt-in introductions. Thin views: parse, call one service, render or redi
 
 from __future__ import annotations
 
-import csv
-import io
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -22,15 +20,17 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from matchmaker.extensions import db
+from matchmaker.filenames import attachment_headers, safe_file_name
+from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import FundingAsk, Investor, Startup
-from matchmaker.services import funding, funding_pipeline, introductions, pitch_decks
+from matchmaker.services import exports, funding, funding_pipeline, introductions, pitch_decks
 from matchmaker.services.errors import Forbidden, ServiceError
+from matchmaker.web.forms import id_arg, parse_id
 from matchmaker.web.funding_forms import (
     AskForm,
     EmptyForm,
@@ -46,6 +46,7 @@ from matchmaker.web.navigation import (
     register_panels,
     register_section,
 )
+from matchmaker.web.redirects import redirect_next
 
 bp = Blueprint("funding", __name__, url_prefix="/funding")
 
@@ -206,7 +207,10 @@ def _render_ask(ask: FundingAsk, matches: list[funding.InvestorMatch], form: Pit
 def send_pitch(ask_id: int) -> Page:
     ask = funding.ask_for_member(db.session, current_user, ask_id)
     form = PitchForm()
-    form.investor_ids.choices = [(int(i), "") for i in request.form.getlist("investor_ids")]
+    # The investors offered are the ones posted (the service checks each); anything that is not
+    # an id stays out of the choices, so the form refuses it instead of int() raising.
+    posted = [parse_id(raw) for raw in request.form.getlist("investor_ids")]
+    form.investor_ids.choices = [(i, "") for i in posted if i is not None]
     if form.validate_on_submit():
         try:
             sent = funding.send_pitches(
@@ -238,15 +242,17 @@ def deck(ask_id: int) -> Response:
     path = pitch_decks.deck_path(current_app.config["UPLOAD_DIR"], deck.stored_name)
     if not path.is_file():
         abort(404)
+    # Saved, never opened in a tab of this site: a file that is also HTML (a polyglot) can then
+    # neither run nor be sniffed into anything but a PDF, and its name cannot disguise itself.
     response = send_file(
         path,
         mimetype="application/pdf",
-        as_attachment=False,
-        download_name=deck.original_name or "pitch-deck.pdf",
+        as_attachment=True,
+        download_name=safe_file_name(deck.original_name, "pitch-deck.pdf"),
         max_age=0,
     )
-    # Private to the viewer; never sniffed into anything but a PDF.
     response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "sandbox"
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -280,7 +286,7 @@ def deal_flow() -> str:
     flow = funding_pipeline.deal_flow(
         db.session,
         current_user,
-        request.args.get("investor_id", type=int),
+        id_arg("investor_id"),
         filters,
         use_engine=_engine_on(),
     )
@@ -297,25 +303,23 @@ def deal_flow() -> str:
 @login_required
 def pipeline_csv(investor_id: int) -> Response:
     rows = funding_pipeline.pipeline_rows(db.session, current_user, investor_id)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["startup", "round", "amount", "currency", "instrument", "stage", "since"])
-    for p in rows:
-        writer.writerow(
-            [
-                p.startup.name,
-                p.ask.round,
-                p.ask.amount,
-                p.ask.currency,
-                p.ask.instrument,
-                p.stage,
-                p.created_at.date().isoformat(),
-            ]
-        )
+    header = ["startup", "round", "amount", "currency", "instrument", "stage", "since"]
+    table = [
+        [
+            p.startup.name,
+            p.ask.round,
+            p.ask.amount,
+            p.ask.currency,
+            p.ask.instrument,
+            p.stage,
+            p.created_at.date().isoformat(),
+        ]
+        for p in rows
+    ]
     return Response(
-        out.getvalue(),
+        exports.to_csv(header, table),
         mimetype="text/csv",
-        headers={"Content-Disposition": f"attachment; filename=pipeline-{investor_id}.csv"},
+        headers=attachment_headers(f"pipeline-{investor_id}.csv"),
     )
 
 
@@ -421,10 +425,7 @@ def _intro_link() -> str:
 
 
 def _back(default: str) -> WerkzeugResponse:
-    from matchmaker.web.auth import is_safe_next_url
-
-    target = request.form.get("next")
-    return redirect(target if target and is_safe_next_url(target) else default)
+    return redirect_next(default)
 
 
 @bp.post("/introductions/request")
@@ -433,9 +434,10 @@ def request_intro() -> WerkzeugResponse:
     form = IntroductionForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        startup_id, investor_id = int(form.startup_id.data or 0), int(form.investor_id.data or 0)
-    except ValueError:
+    # Hidden ids: a value that cannot name a row (a 20-digit number is out of PostgreSQL's
+    # integer range) is a bad request, not a 500.
+    startup_id, investor_id = parse_id(form.startup_id.data), parse_id(form.investor_id.data)
+    if startup_id is None or investor_id is None:
         abort(400)
     try:
         intro = introductions.request_introduction(

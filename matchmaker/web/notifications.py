@@ -10,6 +10,8 @@ from werkzeug.wrappers import Response
 
 from matchmaker.extensions import db
 from matchmaker.services import notifications
+from matchmaker.web.forms import parse_id
+from matchmaker.web.redirects import safe_next
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -33,8 +35,8 @@ def index() -> str:
 @login_required
 def mark_read() -> Response:
     raw = request.form.get("id")
-    notifications.mark_read(db.session, current_user, int(raw) if raw and raw.isdigit() else None)
-    target = request.form.get("link")
-    if target and target.startswith("/") and not target.startswith("//"):
+    notifications.mark_read(db.session, current_user, parse_id(raw))
+    target = safe_next(request.form.get("link"))
+    if target:
         return redirect(target)
     return redirect(url_for("notifications.index"))

@@ -25,6 +25,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from matchmaker import vocab
 from matchmaker.extensions import db, login_manager
+from matchmaker.filenames import attachment_headers
 from matchmaker.models import Facility, Startup, StartupMember
 from matchmaker.services import (
     bulk_import,
@@ -38,6 +39,7 @@ from matchmaker.services import (
 from matchmaker.services import operator_scores as scores
 from matchmaker.services.errors import ServiceError
 from matchmaker.services.operator_seed import seed_policies
+from matchmaker.web.forms import id_arg, int_arg
 from matchmaker.web.i18n import current_locale
 from matchmaker.web.navigation import (
     DashboardPanel,
@@ -93,7 +95,7 @@ def _download(data: bytes, filename: str, mimetype: str) -> Response:
     return Response(
         data,
         mimetype=mimetype,
-        headers={"Content-Disposition": f"attachment; filename={filename}"},
+        headers=attachment_headers(filename),
     )
 
 
@@ -163,7 +165,7 @@ def performance() -> str:
 
 
 def _report(year: int) -> evaluation_reports.AnnualReport:
-    facility_id = request.args.get("facility_id", type=int)
+    facility_id = id_arg("facility_id")
     if facility_id:
         return evaluation_reports.facility_report(db.session, year, facility_id, current_locale())
     return evaluation_reports.makerspace_report(db.session, year, current_locale())
@@ -171,7 +173,7 @@ def _report(year: int) -> evaluation_reports.AnnualReport:
 
 @bp.get("/reports")
 def reports() -> str:
-    year = request.args.get("year", type=int) or date.today().year
+    year = int_arg("year", 1900, 9999) or date.today().year
     report = _report(year)
     facilities = db.session.scalars(sa.select(Facility).order_by(Facility.name)).all()
     return render_template("operator/report.html", report=report, facilities=facilities)
@@ -273,8 +275,8 @@ def new_support() -> Page:
         sa.select(Startup).where(Startup.is_active).order_by(Startup.name)
     ).all()
     form = SupportForm(startups, policies.all_policies(db.session))
-    if request.method == "GET" and request.args.get("startup_id", type=int):
-        form.startup_id.data = request.args.get("startup_id", type=int)
+    if request.method == "GET" and id_arg("startup_id"):
+        form.startup_id.data = id_arg("startup_id")
     if form.validate_on_submit():
         try:
             disclosure.record_support(
@@ -401,7 +403,7 @@ def detail(policy_id: int) -> str:
 
 @disclosure_bp.get("/", endpoint="index")
 def disclosure_index() -> Page:
-    year = request.args.get("year", type=int)
+    year = int_arg("year", 1900, 9999)
     kind = request.args.get("kind") or None
     query = request.args.get("q", "")
     items = disclosure.disclosed_support(

@@ -61,11 +61,6 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
-def is_safe_next_url(target: str | None) -> bool:
-    """Kept only for callers not yet moved to ``redirects.safe_next``; the check lives there."""
-    return safe_next(target) is not None
-
-
 @bp.route("/register", methods=["GET", "POST"])
 def register() -> str | Response:
     if current_user.is_authenticated:

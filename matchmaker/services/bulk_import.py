@@ -37,6 +37,9 @@ MAX_MONEY = Decimal("100000000000000")
 IMPORT_KINDS = ("mentor", "investor", "facility", "equipment")
 _SPLIT = re.compile(r"[;,，；、|\n]+")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# C0 controls other than tab, LF and CR, as the web forms refuse them: PostgreSQL cannot store
+# NUL, and the Excel exports cannot hold any of them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _TRUE = {"1", "true", "yes", "y", "是", "√", "x"}
 _FALSE = {"", "0", "false", "no", "n", "否"}
 
@@ -259,6 +262,8 @@ def _lookup(vocabulary: vocab.Labels) -> dict[str, str]:
 
 def _parse_cell(col: Column, text: str, ctx: _Context) -> tuple[Any, Any]:
     """(value, error message or None)."""
+    if _CONTROL.search(text):
+        return None, _l("Contains invisible control characters (such as NUL bytes).")
     if not text:
         if col.required:
             return None, _l("This field is required.")

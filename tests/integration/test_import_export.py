@@ -97,6 +97,22 @@ def test_one_bad_row_refuses_the_whole_file(app: Flask, db_session: Session) -> 
     assert _count(db_session, ImportBatch) == 0
 
 
+def test_control_characters_in_a_cell_are_a_row_error(app: Flask, db_session: Session) -> None:
+    # PostgreSQL cannot store NUL in text: importing it was a 500 there.
+    operator = make_user(db_session, "operator")
+    make_facility(db_session, name="Lab")
+    data = csv_bytes([HEADER, ["Lab", "XRD\x00", "testing", "spec\x1b", "300", "yes"]])
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        dry = bulk_import.preview(db_session, "equipment", data, "lab.csv")
+        errors = {e.column: str(e.message) for r in dry.rows for e in r.errors}
+        assert errors == dict.fromkeys(
+            ("name", "model_specs"), "Contains invisible control characters (such as NUL bytes)."
+        )
+        with pytest.raises(Invalid):
+            bulk_import.run_import(db_session, operator, "equipment", data, "lab.csv")
+    assert _count(db_session, Equipment) == 0
+
+
 def test_row_errors_are_translated(app: Flask, db_session: Session) -> None:
     make_facility(db_session, name="Lab")
     data = csv_bytes([HEADER, ["Lab", "XRD", "teleportation", "", "x", "yes"]])

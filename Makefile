@@ -59,7 +59,8 @@ bench: install
 	$(PY) scripts/bench_recommend.py
 
 eval: install
-	$(FLASK) eval ../shared/eval/dev-yc-crunchbase
+	$(FLASK) eval benchmarks/bundles/dev-yc-crunchbase
+	$(FLASK) eval benchmarks/bundles/dev-cn-chollima
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

@@ -56,8 +56,9 @@ def _empty_all_tables(url: str) -> None:
     engine.dispose()
 
 
-@pytest.fixture
-def app_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
+def app_settings(database_url: str, folder: Path) -> dict[str, Any]:
+    """The settings every test app starts from; its files (indexes, models, uploads) go under
+    ``folder``, never into the source tree."""
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret-of-at-least-32-characters",
@@ -65,14 +66,19 @@ def app_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
         "SQLALCHEMY_ENGINES": {"default": database_url},
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
-        "INDEX_DIR": str(tmp_path / "indexes"),
-        "MODEL_DIR": str(tmp_path / "models"),
-        "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "INDEX_DIR": str(folder / "indexes"),
+        "MODEL_DIR": str(folder / "models"),
+        "UPLOAD_DIR": str(folder / "uploads"),
         "SERVER_NAME": "localhost",
         # Jobs run at once, in the caller, with their own app context and session; the queue's
         # own tests (tests/integration/test_jobs_*.py) turn this off and run a real worker.
         "QUEUE_IMMEDIATE": True,
     }
+
+
+@pytest.fixture
+def app_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
+    return app_settings(database_url, tmp_path)
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -55,7 +56,7 @@ from matchmaker.models.bookings import (
 from matchmaker.models.funding import Introduction, Pitch
 from matchmaker.models.mentoring import MentorSession, WeeklySlot
 from matchmaker.models.operator import Policy
-from tests.conftest import _empty_all_tables
+from tests.conftest import _empty_all_tables, app_settings
 from tests.factories import make_user
 
 MB = "x" * (1024 * 1024)
@@ -204,16 +205,7 @@ def world(database_url: str) -> Iterator[World]:
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app(
             {
-                "TESTING": True,
-                "SECRET_KEY": "test-secret-" + "x" * 32,
-                "DATABASE_URL": database_url,
-                "SQLALCHEMY_ENGINES": {"default": database_url},
-                "WTF_CSRF_ENABLED": False,
-                "RATELIMIT_ENABLED": False,
-                "INDEX_DIR": f"{tmp}/indexes",
-                "MODEL_DIR": f"{tmp}/models",
-                "UPLOAD_DIR": f"{tmp}/uploads",
-                "SERVER_NAME": "localhost",
+                **app_settings(database_url, Path(tmp)),
                 "EMBEDDING_MODEL": "hashing",
                 "FUNDING_USE_ENGINE": False,
                 "OPERATOR_PATHWAY_ENGINE": False,

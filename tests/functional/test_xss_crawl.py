@@ -15,6 +15,7 @@ import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -42,7 +43,7 @@ from matchmaker.models.bookings import EquipmentBooking, Voucher
 from matchmaker.models.funding import Pitch
 from matchmaker.models.mentoring import MentorSession
 from matchmaker.models.operator import Policy
-from tests.conftest import _empty_all_tables
+from tests.conftest import _empty_all_tables, app_settings
 
 # Columns that are not free text (codes, states, secrets, addresses the tests sign in with).
 NOT_TEXT = {
@@ -159,16 +160,7 @@ def crawl(database_url: str) -> Iterator[Crawl]:
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app(
             {
-                "TESTING": True,
-                "SECRET_KEY": "test-secret-" + "x" * 32,
-                "DATABASE_URL": database_url,
-                "SQLALCHEMY_ENGINES": {"default": database_url},
-                "WTF_CSRF_ENABLED": False,
-                "RATELIMIT_ENABLED": False,
-                "INDEX_DIR": f"{tmp}/indexes",
-                "MODEL_DIR": f"{tmp}/models",
-                "UPLOAD_DIR": f"{tmp}/uploads",
-                "SERVER_NAME": "localhost",
+                **app_settings(database_url, Path(tmp)),
                 "EMBEDDING_MODEL": "hashing",
             }
         )

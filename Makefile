@@ -11,6 +11,9 @@ PO_FILES := $(wildcard matchmaker/translations/zh/LC_MESSAGES/*.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
+# From a checkout, the indexes and model artifacts go to its indexes/ and models/ folders (ignored
+# by git); an installed package keeps them under its instance folder.
+export MATCHMAKER_DATA_DIR ?= $(CURDIR)
 
 .PHONY: run test install serve-prep lint typecheck chromium clean bench eval
 

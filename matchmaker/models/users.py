@@ -27,6 +27,10 @@ class User(TimestampMixin, Base):
     roles: Mapped[list[str]] = mapped_column(CodeList(), default=list)
     phone: Mapped[str | None] = mapped_column(sa.String(40))
     wechat_id: Mapped[str | None] = mapped_column(sa.String(60))
+    # Each channel is shown to the other side of an accepted introduction only with its own
+    # consent (e-mail always is: it is how the account was registered for contact).
+    share_phone: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    share_wechat: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     is_active: Mapped[bool] = mapped_column(default=True)
     # Part of the login cookie's identity (the remember-me cookie's too): changing it signs out
     # every session of this user, as CTFd binds sessions to the password hash. It changes on a

@@ -102,8 +102,14 @@ def contacts_of(session: Session, intro: Introduction, side: str) -> list[Contac
         return []
     owner: Startup | Investor = intro.startup if side == "startup" else intro.investor
     people = sorted((m.user for m in owner.members), key=lambda u: u.id)
+    # The phone and WeChat ID each go out only with their owner's own consent for that channel.
     return [
-        Contact(u.display_name, u.email, u.phone or "", u.wechat_id or "")
+        Contact(
+            u.display_name,
+            u.email,
+            (u.phone or "") if u.share_phone else "",
+            (u.wechat_id or "") if u.share_wechat else "",
+        )
         for u in people
         if u.is_active
     ]

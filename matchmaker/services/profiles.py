@@ -9,6 +9,7 @@ or an id. Who is on a team or in a fund (invitations, leaving) is ``memberships`
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
@@ -32,11 +33,12 @@ from matchmaker.models import (
     StartupMember,
     User,
 )
+from matchmaker.models.mentoring import MAX_SESSIONS_PER_MONTH
 from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound
 from matchmaker.services.profile_events import profile_changed
 
 MAX_MONEY = Decimal("100000000000000")  # Numeric(16, 2)
-MAX_MENTOR_CAPACITY = 60
+MAX_MENTOR_CAPACITY = MAX_SESSIONS_PER_MONTH  # the one limit, defined with the sessions
 
 STARTUP_FIELDS = (
     "name", "one_liner", "description", "sectors", "stage", "funding_round", "location",
@@ -486,3 +488,44 @@ def set_equipment_active(
     _commit(session)
     profile_changed("equipment", equipment.id)
     return equipment
+
+
+# --- contact channels ------------------------------------------------------------------------
+
+_PHONE = re.compile(r"^\+?[0-9][0-9 ()\-]{4,38}$")
+_WECHAT = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]{5,59}$")
+
+
+def update_contact_channels(
+    session: Session,
+    actor: User,
+    *,
+    phone: str,
+    wechat_id: str,
+    share_phone: bool,
+    share_wechat: bool,
+) -> User:
+    """The account's phone and WeChat ID, each with its own consent to be shown to the other
+    side of an accepted introduction (``introductions.contacts_of``). Nothing else shows them:
+    no page, export, feed or notification reads these columns."""
+    phone, wechat_id = (phone or "").strip(), (wechat_id or "").strip()
+    if phone and not _PHONE.match(phone):
+        raise Invalid(
+            _l("Enter a phone number of digits, spaces and an optional +."), field="phone"
+        )
+    if wechat_id and not _WECHAT.match(wechat_id):
+        raise Invalid(
+            _l("A WeChat ID has 6 to 60 letters, digits, - or _, and starts with a letter."),
+            field="wechat_id",
+        )
+    if share_phone and not phone:
+        raise Invalid(_l("Enter the phone number you agree to share."), field="phone")
+    if share_wechat and not wechat_id:
+        raise Invalid(_l("Enter the WeChat ID you agree to share."), field="wechat_id")
+    user = session.get(User, actor.id)
+    if user is None:
+        raise NotFound(_l("This account does not exist."))
+    user.phone, user.wechat_id = phone or None, wechat_id or None
+    user.share_phone, user.share_wechat = bool(share_phone), bool(share_wechat)
+    session.commit()
+    return user

@@ -12,7 +12,6 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
-    IntegerField,
     SelectField,
     StringField,
     TextAreaField,
@@ -31,27 +30,12 @@ from wtforms.validators import (
 
 from matchmaker import vocab
 from matchmaker.i18n import lazy_gettext as _l
+from matchmaker.models.mentoring import TIME_ZONES
 from matchmaker.services.profiles import MAX_MENTOR_CAPACITY
-from matchmaker.web.forms import DecimalField, MultiCheckboxField, vocab_choices
+from matchmaker.web.forms import DecimalField, MultiCheckboxField, WholeNumberField, vocab_choices
 
 MAX_AMOUNT = Decimal("99999999999999")
 _money = [Optional(), NumberRange(min=0, max=MAX_AMOUNT, message=_l("Enter a positive amount."))]
-
-TIMEZONES = (
-    "Asia/Shanghai",
-    "Asia/Hong_Kong",
-    "Asia/Taipei",
-    "Asia/Singapore",
-    "Asia/Tokyo",
-    "Asia/Seoul",
-    "Europe/London",
-    "Europe/Berlin",
-    "Europe/Paris",
-    "Europe/Moscow",
-    "America/New_York",
-    "America/Los_Angeles",
-    "UTC",
-)
 
 
 def split_list(text: str | None) -> list[str]:
@@ -69,7 +53,7 @@ def form_values(form: FlaskForm, fields: tuple[str, ...]) -> dict[str, Any]:
 
 
 class StartupForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    name = StringField(_l("Startup name"), validators=[DataRequired(), Length(max=120)])
     one_liner = StringField(_l("One-liner"), validators=[Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Length(max=10000)])
     sectors = MultiCheckboxField(
@@ -78,7 +62,7 @@ class StartupForm(FlaskForm):
     stage = SelectField(_l("Stage"), default="idea")
     funding_round = SelectField(_l("Funding round"), default="none")
     location = StringField(_l("Location"), validators=[Length(max=120)])
-    team_size = IntegerField(
+    team_size = WholeNumberField(
         _l("Team size"),
         default=1,
         validators=[InputRequired(), NumberRange(min=1, max=100000)],
@@ -132,7 +116,7 @@ class MentorForm(FlaskForm):
     organisation = StringField(_l("Organisation"), validators=[Length(max=120)])
     location = StringField(_l("Location"), validators=[Length(max=120)])
     timezone = SelectField(_l("Time zone"), default="Asia/Shanghai")
-    capacity_per_month = IntegerField(
+    capacity_per_month = WholeNumberField(
         _l("Sessions per month"),
         default=4,
         validators=[
@@ -152,11 +136,11 @@ class MentorForm(FlaskForm):
         self.sectors.choices = vocab_choices(vocab.SECTORS)
         self.languages.choices = vocab_choices(vocab.LANGUAGES)
         self.mentoring_topics.choices = vocab_choices(vocab.MENTORING_TOPICS)
-        self.timezone.choices = [(tz, tz) for tz in TIMEZONES]
+        self.timezone.choices = [(tz, tz) for tz in TIME_ZONES]
 
 
 class InvestorForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=160)])
+    name = StringField(_l("Fund name"), validators=[DataRequired(), Length(max=160)])
     type = SelectField(_l("Type"))
     thesis = TextAreaField(_l("Investment thesis"), validators=[Length(max=10000)])
     sectors = MultiCheckboxField(_l("Sectors"))
@@ -164,7 +148,7 @@ class InvestorForm(FlaskForm):
     ticket_min = DecimalField(_l("Smallest ticket"), places=2, validators=_money)
     ticket_max = DecimalField(_l("Largest ticket"), places=2, validators=_money)
     currency = SelectField(_l("Currency"), default="CNY")
-    instruments = MultiCheckboxField(_l("Instruments"))
+    instruments = MultiCheckboxField(_l("Financing instruments"))
     regions = StringField(_l("Regions (comma-separated)"), validators=[Length(max=900)], filters=[])
     location = StringField(_l("Location"), validators=[Length(max=120)])
     website = URLField(
@@ -200,7 +184,7 @@ class PortfolioForm(FlaskForm):
     description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
     sector = SelectField(_l("Sector"), default="")
     round = SelectField(_l("Round"), default="")
-    year = IntegerField(
+    year = WholeNumberField(
         _l("Year"),
         validators=[
             Optional(),
@@ -252,3 +236,10 @@ class EquipmentForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.category.choices = vocab_choices(vocab.EQUIPMENT_CATEGORIES)
         self.booking_mode.choices = vocab_choices(vocab.BOOKING_MODES)
+
+
+class ContactChannelsForm(FlaskForm):
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
+    share_phone = BooleanField(_l("Share my phone number after an accepted introduction"))
+    wechat_id = StringField(_l("WeChat ID"), validators=[Optional(), Length(max=60)])
+    share_wechat = BooleanField(_l("Share my WeChat ID after an accepted introduction"))

@@ -21,6 +21,7 @@ from matchmaker.services import dashboard, memberships
 from matchmaker.services import profiles as service
 from matchmaker.services.errors import Conflict, Invalid
 from matchmaker.web.profile_forms import (
+    ContactChannelsForm,
     EquipmentForm,
     FacilityForm,
     InvestorForm,
@@ -79,12 +80,50 @@ def _me_link() -> str:
     return url_for("profiles.onboarding", _external=True)
 
 
-@bp.get("/")
+@bp.get("/", endpoint="onboarding")
 @login_required
-def onboarding() -> str:
+def onboarding_page() -> str:
+    return _onboarding()
+
+
+def _onboarding(contact_form: ContactChannelsForm | None = None) -> str:
     overview = dashboard.overview_for(db.session, current_user)
     invitations = memberships.invitations_for(db.session, current_user)
-    return render_template("profiles/onboarding.html", overview=overview, invitations=invitations)
+    if contact_form is None:
+        contact_form = ContactChannelsForm(
+            formdata=None,
+            phone=current_user.phone or "",
+            wechat_id=current_user.wechat_id or "",
+            share_phone=current_user.share_phone,
+            share_wechat=current_user.share_wechat,
+        )
+    return render_template(
+        "profiles/onboarding.html",
+        overview=overview,
+        invitations=invitations,
+        contact_form=contact_form,
+    )
+
+
+@bp.post("/contacts")
+@login_required
+def save_contact_channels() -> tuple[str, int] | Response:
+    """Phone and WeChat ID, each with its own consent to be shared in accepted introductions."""
+    form = ContactChannelsForm()
+    if form.validate_on_submit() and _succeeds(
+        form,
+        lambda: service.update_contact_channels(
+            db.session,
+            current_user,
+            phone=form.phone.data or "",
+            wechat_id=form.wechat_id.data or "",
+            share_phone=bool(form.share_phone.data),
+            share_wechat=bool(form.share_wechat.data),
+        ),
+    ):
+        _saved()
+        return redirect(url_for("profiles.onboarding"))
+    return _onboarding(form), 422
 
 
 # --- invitations (the invitee) --------------------------------------------------------------

@@ -18,6 +18,27 @@ from matchmaker.models.mentors import MentorProfile
 from matchmaker.models.startups import Startup
 from matchmaker.models.users import User
 
+# The one limit on a mentor's sessions a month: the profile form, the availability settings, the
+# services behind both and the bulk import all read it from here.
+MAX_SESSIONS_PER_MONTH = 60
+
+# The one list of time zones a mentor can choose (profile form and availability settings).
+TIME_ZONES = (
+    "Asia/Shanghai",
+    "Asia/Hong_Kong",
+    "Asia/Taipei",
+    "Asia/Singapore",
+    "Asia/Tokyo",
+    "Asia/Seoul",
+    "Europe/London",
+    "Europe/Berlin",
+    "Europe/Paris",
+    "Europe/Moscow",
+    "America/New_York",
+    "America/Los_Angeles",
+    "UTC",
+)
+
 # Statuses in which a session holds its mentor's slot.
 SLOT_HOLDING_STATUSES = ("scheduled",)
 
@@ -144,6 +165,13 @@ class MentorSession(TimestampMixin, Base):
     follow_up_of_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("mentor_sessions.id", ondelete="SET NULL")
     )
+    # Where it happens: a room or address, and/or a video-call link (in the .ics and reminder).
+    meeting_place: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    meeting_url: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
+    # A no-show says who was absent ("mentor" or "founder"); the absent side may dispute once.
+    absent_side: Mapped[str] = mapped_column(sa.String(10), default="", server_default="")
+    no_show_disputed_at: Mapped[datetime | None]
+    no_show_dispute_note: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     # The MatchOutcome "completed" row, so the founder's rating can be written onto it later.
     outcome_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("match_outcomes.id", ondelete="SET NULL")
@@ -198,6 +226,9 @@ class SessionReview(Base):
     notes: Mapped[str] = mapped_column(sa.Text, default="")  # private to the author
     follow_up_actions: Mapped[str] = mapped_column(sa.Text, default="")
     wants_follow_up: Mapped[bool] = mapped_column(default=False)
+    # A comment for the mentor's public page, shown only when its author agreed to share it.
+    public_comment: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    share_comment: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     mentor_session: Mapped[MentorSession] = relationship(back_populates="reviews")

@@ -10,10 +10,10 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from icalendar import Calendar, Event
+from icalendar import Alarm, Calendar, Event
 from sqlalchemy.orm import Session
 
 from matchmaker.models import User, utcnow
@@ -28,6 +28,9 @@ class CalendarEvent:
     description: str = ""
     location: str = ""
     status: str = "CONFIRMED"  # or TENTATIVE / CANCELLED
+    url: str = ""  # a video-call link, when the event has one
+    # Minutes before the start at which calendar apps remind the attendee (a VALARM); 0: none.
+    reminder_minutes: int = 0
 
 
 FeedProvider = Callable[[Session, User], list[CalendarEvent]]
@@ -56,15 +59,29 @@ def render_ics(events: Iterable[CalendarEvent], name: str = "Matchmaker") -> byt
             ev.add("description", e.description)
         if e.location:
             ev.add("location", e.location)
+        if e.url:
+            ev.add("url", e.url)
         ev.add("status", e.status)
+        if e.reminder_minutes > 0 and e.status != "CANCELLED":
+            alarm = Alarm()
+            alarm.add("action", "DISPLAY")
+            alarm.add("trigger", timedelta(minutes=-e.reminder_minutes))
+            where = " · ".join(part for part in (e.location, e.url) if part)
+            alarm.add("description", f"{e.summary} · {where}" if where else e.summary)
+            ev.add_component(alarm)
         cal.add_component(ev)
     return cal.to_ical()
 
 
 def user_feed(session: Session, user: User) -> bytes:
+    """The user's feed. A calendar app fetches it without the user's cookie or language, so the
+    providers' titles are written in the language of the user's account."""
+    from flask_babel import force_locale
+
     events: list[CalendarEvent] = []
-    for provider in FEED_PROVIDERS:
-        events.extend(provider(session, user))
+    with force_locale(user.locale or "zh_CN"):
+        for provider in FEED_PROVIDERS:
+            events.extend(provider(session, user))
     return render_ics(
         sorted(events, key=lambda e: e.start), name=f"Matchmaker · {user.display_name}"
     )

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session, selectinload
 from matchmaker import vocab
 from matchmaker.database import begin_write
 from matchmaker.i18n import lazy_gettext as _l
+from matchmaker.i18n import lazy_ngettext as _ln
 from matchmaker.models import (
     MatchOutcome,
     MentorMentee,
@@ -103,7 +104,10 @@ notifications.register_messages(
         "mentoring.cancelled": _l("%(name)s cancelled the session of %(when)s (Beijing time)."),
         "mentoring.rescheduled": _l("%(name)s moved your session to %(when)s (Beijing time)."),
         "mentoring.completed": _l("Your session with %(name)s is complete: please rate it."),
-        "mentoring.no_show": _l("The session of %(when)s (Beijing time) was marked as a no-show."),
+        "mentoring.no_show": _l(
+            "The session of %(when)s (Beijing time) was marked as a no-show: %(absent)s did not "
+            "come. If you were there, you can dispute it once on the session's page."
+        ),
         "mentoring.follow_up_wanted": _l("%(startup)s would like a follow-up session."),
         "mentoring.office_hours": _l(
             "Office hours: a session on %(when)s (Beijing time) with %(name)s."
@@ -685,9 +689,10 @@ def expire_requests(session: Session, *, now: datetime | None = None) -> int:
 def _within_policy(ms: MentorSession, now: datetime) -> None:
     if ms.starts_at is not None and ms.starts_at - now < timedelta(hours=CHANGE_NOTICE_HOURS):
         raise Invalid(
-            _l(
-                "Sessions can be cancelled or moved only up to %(hours)d hours before they start.",
-                hours=CHANGE_NOTICE_HOURS,
+            _ln(
+                "Sessions can be cancelled or moved only up to %(num)d hour before they start.",
+                "Sessions can be cancelled or moved only up to %(num)d hours before they start.",
+                CHANGE_NOTICE_HOURS,
             )
         )
 
@@ -828,6 +833,8 @@ def mark_no_show(
     _transition(ms, "no_show", _l("mark as a no-show"))
     ms.closed_by_id = user.id
     ms.closed_at = now
+    # Whoever marks it says the other side did not come; the notice names the absent party.
+    ms.absent_side = "founder" if side == "mentor" else "mentor"
     _outcome(session, ms, "no_show")
     sent = notifications.notify(
         session,
@@ -835,6 +842,7 @@ def mark_no_show(
         "mentoring.no_show",
         link=session_link(ms.id),
         when=_when(ms.starts_at),
+        absent=ms.startup.name if ms.absent_side == "founder" else ms.mentor.name,
     )
     _commit(session, sent)
     return ms
@@ -852,6 +860,8 @@ def review_session(
     notes: str = "",
     follow_up_actions: str = "",
     wants_follow_up: bool = False,
+    public_comment: str = "",
+    share_comment: bool = False,
 ) -> SessionReview:
     """One side's rating (1-5), private notes and follow-up actions for a completed session."""
     begin_write(session)
@@ -876,6 +886,9 @@ def review_session(
         notes=(notes or "").strip()[:4000],
         follow_up_actions=(follow_up_actions or "").strip()[:4000],
         wants_follow_up=bool(wants_follow_up) and side == "founder",
+        # Only founders' comments are shown (on the mentor's page), and only if they agreed.
+        public_comment=(public_comment or "").strip()[:1000] if side == "founder" else "",
+        share_comment=bool(share_comment) and side == "founder",
     )
     session.add(review)
     sent: list[Notification] = []

@@ -20,17 +20,38 @@ FEED_STATUSES = ("scheduled", "completed", "cancelled")
 FEED_PAST_DAYS = 90
 
 
+REMINDER_MINUTES = 60  # the calendar app's reminder, which carries the place and the link
+
+
 def event_for(ms: MentorSession) -> CalendarEvent:
-    assert ms.starts_at is not None and ms.ends_at is not None
-    topic = vocab.label(vocab.MENTORING_TOPICS, ms.topic, "en")
+    """The session as a calendar event, titled in the current language (the feed sets the
+    account's language; a download the reader's)."""
+    from flask_babel import get_locale, gettext
+
+    if ms.starts_at is None or ms.ends_at is None:
+        raise Conflict(_l("Only a scheduled session has a calendar file."))
+    locale = str(get_locale() or "zh_CN")
+    topic = vocab.label(vocab.MENTORING_TOPICS, ms.topic, locale)
+    summary = gettext(
+        "Mentoring: %(startup)s × %(mentor)s (%(topic)s)",
+        startup=ms.startup.name,
+        mentor=ms.mentor.name,
+        topic=topic,
+    )
+    description = ms.goal
+    if ms.meeting_url:
+        description = f"{description}\n\n{gettext('Video link')}: {ms.meeting_url}".strip()
     return CalendarEvent(
         uid=f"mentor-session-{ms.id}@matchmaker",
-        summary=f"Mentoring: {ms.startup.name} × {ms.mentor.name} ({topic})",
+        summary=summary,
         start=ms.starts_at,
         end=ms.ends_at,
-        description=ms.goal,
-        location=ms.mentor.location or "",
+        description=description,
+        # The agreed place; without one, the mentor's city is the best hint there is.
+        location=ms.meeting_place or ms.mentor.location or "",
+        url=ms.meeting_url,
         status="CANCELLED" if ms.status == "cancelled" else "CONFIRMED",
+        reminder_minutes=REMINDER_MINUTES if ms.status == "scheduled" else 0,
     )
 
 

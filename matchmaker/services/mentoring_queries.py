@@ -7,19 +7,25 @@ Read-only; every status change lives in ``services/mentoring.py``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from matchmaker.i18n import lazy_gettext as _l
-from matchmaker.models import MentorProfile, Startup, User
+from matchmaker.models import MentorProfile, Startup, User, utcnow
 from matchmaker.models.mentoring import MentorSession, SessionReview
 from matchmaker.services import availability
 from matchmaker.services.availability import Slot
 from matchmaker.services.errors import NotFound
-from matchmaker.services.mentoring import OPEN_STATUSES, _load, founder_startups, side_of
+from matchmaker.services.mentoring import (
+    CHANGE_NOTICE_HOURS,
+    OPEN_STATUSES,
+    _load,
+    founder_startups,
+    side_of,
+)
 
 _LIST_OPTIONS = (
     selectinload(MentorSession.mentor).selectinload(MentorProfile.user),
@@ -117,6 +123,11 @@ class SessionView:
     own_review: SessionReview | None
     other_reviewed: bool
     free_slots: list[Slot]
+    # What a scheduled session allows now, so the page offers only actions that can succeed
+    # (the services refuse the others with the same rules).
+    can_change: bool = False  # cancel or move: more than CHANGE_NOTICE_HOURS before the start
+    has_started: bool = False  # a no-show can be marked
+    has_ended: bool = False  # it can be marked completed
 
 
 def session_view(session: Session, user: User, session_id: int) -> SessionView:
@@ -130,12 +141,17 @@ def session_view(session: Session, user: User, session_id: int) -> SessionView:
     slots: list[Slot] = []
     if ms.status in OPEN_STATUSES and side is not None:
         slots = availability.free_slots(session, ms.mentor, exclude_session_id=ms.id)
+    now = utcnow()
+    starts, ends = ms.starts_at, ms.ends_at
     return SessionView(
         ms=ms,
         side=side,
         own_review=own,
         other_reviewed=any(r.author_id != user.id for r in reviews),
         free_slots=slots,
+        can_change=starts is not None and starts - now >= timedelta(hours=CHANGE_NOTICE_HOURS),
+        has_started=starts is not None and starts <= now,
+        has_ended=ends is None or ends <= now,
     )
 
 

@@ -3,6 +3,7 @@ double opt-in introductions. Thin views: parse, call one service, render or redi
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -20,6 +21,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -28,7 +30,14 @@ from matchmaker.extensions import db
 from matchmaker.filenames import attachment_headers, safe_file_name
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import FundingAsk, Investor, Startup
-from matchmaker.services import exports, funding, funding_pipeline, introductions, pitch_decks
+from matchmaker.services import (
+    availability,
+    exports,
+    funding,
+    funding_pipeline,
+    introductions,
+    pitch_decks,
+)
 from matchmaker.services.errors import Forbidden, ServiceError
 from matchmaker.web.forms import id_arg, parse_id
 from matchmaker.web.funding_forms import (
@@ -59,6 +68,18 @@ def _show_error(form: FlaskForm, exc: ServiceError) -> None:
         field.errors = [*field.errors, str(exc.message)]
     else:
         flash(str(exc.message), "danger")
+
+
+BEIJING = "Asia/Shanghai"
+
+
+@bp.app_template_filter("funding_time")
+def funding_time(moment: datetime | None) -> str:
+    """A stored (naive UTC) time in Beijing time, as on the mentoring and facility pages."""
+    if moment is None:
+        return ""
+    local = availability.to_local(moment, BEIJING).strftime("%Y-%m-%d %H:%M")
+    return _("%(when)s (Beijing time)", when=local)
 
 
 @bp.app_template_global("funding_reason")
@@ -229,7 +250,12 @@ def send_pitch(ask_id: int) -> Page:
             ask = funding.ask_for_member(db.session, current_user, ask_id)
             matches = funding.recommend_investors_for_ask(db.session, ask, use_engine=_engine_on())
             return _render_ask(ask, matches, form), exc.status
-        flash(_("Pitch sent to %(n)d investors.", n=len(sent)), "success")
+        flash(
+            ngettext(
+                "Pitch sent to %(num)d investor.", "Pitch sent to %(num)d investors.", len(sent)
+            ),
+            "success",
+        )
         return redirect(url_for("funding.ask", ask_id=ask_id))
     flash(_("Choose at least one investor to pitch."), "danger")
     return redirect(url_for("funding.ask", ask_id=ask.id))

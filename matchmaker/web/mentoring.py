@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from babel.dates import format_datetime
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
@@ -27,7 +28,9 @@ from matchmaker.services import (
     calendar,
     mentoring,
     mentoring_calendar,
+    mentoring_meetings,
     mentoring_queries,
+    mentoring_ratings,
 )
 from matchmaker.services import office_hours as office_hours_service
 from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
@@ -328,6 +331,8 @@ def _session_forms(view: mentoring_queries.SessionView, zone: str) -> dict[str, 
     review = forms.ReviewForm(formdata=None)
     if view.side != "founder":
         del review.wants_follow_up  # only founders ask for a follow-up session
+        del review.public_comment  # and only founders' comments reach the mentor's page
+        del review.share_comment
     return {
         "accept": accept,
         "decline": forms.DeclineForm(formdata=None),
@@ -341,6 +346,10 @@ def _session_forms(view: mentoring_queries.SessionView, zone: str) -> dict[str, 
         "complete": forms.ConfirmForm(formdata=None),
         "no_show": forms.ConfirmForm(formdata=None),
         "review": review,
+        "place": forms.PlaceForm(
+            formdata=None, meeting_place=ms.meeting_place, meeting_url=ms.meeting_url
+        ),
+        "dispute": forms.DisputeForm(formdata=None),
     }
 
 
@@ -469,9 +478,29 @@ ACTIONS: dict[str, tuple[type[FlaskForm], Callable[[Any, int], Any], Any]] = {
             rating=_rating(f),
             notes=f.notes.data or "",
             follow_up_actions=f.follow_up_actions.data or "",
-            wants_follow_up=bool(f.wants_follow_up.data),
+            wants_follow_up=bool(getattr(f, "wants_follow_up", None) and f.wants_follow_up.data),
+            public_comment=(f.public_comment.data or "") if hasattr(f, "public_comment") else "",
+            share_comment=bool(hasattr(f, "share_comment") and f.share_comment.data),
         ),
         _l("Thank you: your review has been saved."),
+    ),
+    "place": (
+        forms.PlaceForm,
+        lambda f, sid: mentoring_meetings.set_meeting_place(
+            db.session,
+            current_user,
+            sid,
+            place=f.meeting_place.data or "",
+            url=f.meeting_url.data or "",
+        ),
+        _l("The place of the session has been saved."),
+    ),
+    "dispute": (
+        forms.DisputeForm,
+        lambda f, sid: mentoring_meetings.dispute_no_show(
+            db.session, current_user, sid, note=f.note.data or ""
+        ),
+        _l("Your dispute has been recorded."),
     ),
 }
 
@@ -617,7 +646,14 @@ def office_hours() -> str | Response | tuple[str, int]:
             db.session, day, form.startups.data, form.mentors.data
         )
         return render_template("mentoring/office_hours.html", form=form, plan=plan), exc.status
-    flash(_("%(n)d office-hours sessions published.", n=len(created)), "success")
+    flash(
+        ngettext(
+            "%(num)d office-hours session published.",
+            "%(num)d office-hours sessions published.",
+            len(created),
+        ),
+        "success",
+    )
     return redirect(url_for("mentoring.office_hours"))
 
 
@@ -672,6 +708,7 @@ def _mentor_section(mentor: MentorProfile, user: Any) -> list[DashboardPanel]:
                 "receiving": availability.receiving_requests(db.session, mentor),
                 "can_request": can_request,
                 "zone": APP_ZONE,
+                "rating": mentoring_ratings.mentor_rating(db.session, mentor.id),
             },
             order=20,
         )

@@ -9,7 +9,6 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -21,8 +20,9 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from matchmaker import vocab
 from matchmaker.i18n import lazy_gettext as _l
+from matchmaker.models.mentoring import MAX_SESSIONS_PER_MONTH, TIME_ZONES
 from matchmaker.services.mentoring import DECLINE_REASONS
-from matchmaker.web.forms import MultiCheckboxField, vocab_choices
+from matchmaker.web.forms import MultiCheckboxField, WholeNumberField, vocab_choices
 
 WEEKDAYS = [
     (0, _l("Monday")),
@@ -32,18 +32,6 @@ WEEKDAYS = [
     (4, _l("Friday")),
     (5, _l("Saturday")),
     (6, _l("Sunday")),
-]
-COMMON_ZONES = [
-    "Asia/Shanghai",
-    "Asia/Hong_Kong",
-    "Asia/Taipei",
-    "Asia/Singapore",
-    "Asia/Tokyo",
-    "Europe/London",
-    "Europe/Berlin",
-    "America/New_York",
-    "America/Los_Angeles",
-    "UTC",
 ]
 
 
@@ -122,24 +110,47 @@ class ReviewForm(FlaskForm):
     notes = TextAreaField(_l("Private notes (only you see them)"), validators=[Length(max=4000)])
     follow_up_actions = TextAreaField(_l("Follow-up actions"), validators=[Length(max=4000)])
     wants_follow_up = BooleanField(_l("I would like a follow-up session"))
+    public_comment = TextAreaField(
+        _l("A comment for the mentor's page (optional)"), validators=[Length(max=1000)]
+    )
+    share_comment = BooleanField(_l("Show my comment on the mentor's page"))
+
+
+class PlaceForm(FlaskForm):
+    meeting_place = StringField(_l("Place (room, address)"), validators=[Length(max=200)])
+    meeting_url = StringField(_l("Video link"), validators=[Length(max=500)])
+
+
+class DisputeForm(FlaskForm):
+    note = TextAreaField(
+        _l("What happened?"), validators=[DataRequired(_l("Say what happened.")), Length(max=2000)]
+    )
 
 
 class SettingsForm(FlaskForm):
     timezone = SelectField(_l("Time zone"))
-    capacity_per_month = IntegerField(
-        _l("Sessions a month"), validators=[InputRequired(), NumberRange(min=0, max=100)]
+    capacity_per_month = WholeNumberField(
+        _l("Sessions a month"),
+        validators=[
+            InputRequired(),
+            NumberRange(
+                min=0,
+                max=MAX_SESSIONS_PER_MONTH,
+                message=_l("Enter a number from 0 to %(n)d.", n=MAX_SESSIONS_PER_MONTH),
+            ),
+        ],
     )
     accepting_requests = BooleanField(_l("Accepting requests"))
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.timezone.choices = [(z, z) for z in COMMON_ZONES]
+        self.timezone.choices = [(z, z) for z in TIME_ZONES]
 
 
 class WeeklySlotForm(FlaskForm):
     weekday = SelectField(_l("Day"), coerce=int, choices=WEEKDAYS)
     start_time = TimeField(_l("Start time"), validators=[InputRequired()])
-    duration_minutes = IntegerField(
+    duration_minutes = WholeNumberField(
         _l("Minutes"), default=60, validators=[InputRequired(), NumberRange(min=15, max=240)]
     )
 
@@ -148,7 +159,7 @@ class OpeningForm(FlaskForm):
     starts_at = DateTimeLocalField(
         _l("Starts at"), format="%Y-%m-%dT%H:%M", validators=[InputRequired()]
     )
-    duration_minutes = IntegerField(
+    duration_minutes = WholeNumberField(
         _l("Minutes"), default=60, validators=[InputRequired(), NumberRange(min=15, max=240)]
     )
 

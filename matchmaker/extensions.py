@@ -25,6 +25,7 @@ queue = JobQueue()
 def init_app(app: Flask) -> None:
     """Bind every extension to ``app``."""
     from matchmaker import mail as mail_settings
+    from matchmaker import ratelimit
     from matchmaker.database import configure_dialects
     from matchmaker.web.i18n import select_locale, select_timezone
 
@@ -35,6 +36,7 @@ def init_app(app: Flask) -> None:
     db.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    ratelimit.configure(app)  # counters every worker shares (Redis, else a local SQLite file)
     limiter.init_app(app)
     login_manager.init_app(app)
     mail_settings.configure(app)

@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -89,14 +99,33 @@ def register() -> str | Response:
     return render_template("auth/register.html", form=form)
 
 
-def _login_limit_key() -> str:
-    # Throttle per address and per account so a botnet cannot guess one account's password.
-    email = (request.form.get("email") or "").strip().lower()
-    return f"{request.remote_addr}|{email}"
+def _account_key() -> str:
+    # Per account, from every address: a botnet spreading guesses for one account over many
+    # addresses still gets LOGIN_RATE_LIMIT guesses in all.
+    email = accounts.normalise_email(request.form.get("email") or "")[:254]
+    return f"account:{email}" if email else f"address:{get_remote_address()}"
 
 
+def _address_key() -> str:
+    # Per address, over every account: password spraying (one address, one common password,
+    # a hundred accounts) is throttled although no single account sees many attempts.
+    return f"address:{get_remote_address()}"
+
+
+def _login_limit() -> str:
+    return str(current_app.config["LOGIN_RATE_LIMIT"])
+
+
+def _login_address_limit() -> str:
+    return str(current_app.config["LOGIN_IP_RATE_LIMIT"])
+
+
+# Every attempt counts (not only failures): counting after the password check would let
+# concurrent attempts all pass the check before any is counted. The counters are shared by all
+# workers (matchmaker/ratelimit.py), and each hit is atomic, so at most the limit gets through.
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: _login_limit(), methods=["POST"], key_func=_login_limit_key)
+@limiter.limit(_login_address_limit, methods=["POST"], key_func=_address_key)
+@limiter.limit(_login_limit, methods=["POST"], key_func=_account_key)
 def login() -> str | Response:
     if current_user.is_authenticated:
         return redirect_next()
@@ -104,7 +133,10 @@ def login() -> str | Response:
     if form.validate_on_submit():
         user = accounts.authenticate(db.session, form.email.data or "", form.password.data or "")
         if user is None:
-            flash(_("Wrong e-mail address or password."), "danger")
+            refusal = accounts.sign_in_refusal(
+                db.session, form.email.data or "", form.password.data or ""
+            )
+            flash(str(refusal), "danger")
         else:
             session.pop("locale", None)
             login_user(user)
@@ -112,12 +144,6 @@ def login() -> str | Response:
     # Only a next that would be followed is put back into the form (never a 1 MB one).
     next_path = safe_next(request.args.get("next")) or ""
     return render_template("auth/login.html", form=form, next=next_path)
-
-
-def _login_limit() -> str:
-    from flask import current_app
-
-    return str(current_app.config["LOGIN_RATE_LIMIT"])
 
 
 @bp.post("/logout")

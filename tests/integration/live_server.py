@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,13 +56,23 @@ def live_server(
     database_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
     """gunicorn -w 4 on 127.0.0.1, serving the test database; stopped after the module."""
-    workdir = tmp_path_factory.mktemp("live")
+    with serve(database_url, tmp_path_factory.mktemp("live")) as server:
+        yield server
+
+
+@contextmanager
+def serve(
+    database_url: str, workdir: Path, settings: dict[str, str] | None = None
+) -> Iterator[LiveServer]:
+    """gunicorn -w 4 on a free port of 127.0.0.1; ``settings`` are extra ``MATCHMAKER_*``
+    variables (the rate-limit suite turns the limits on). Always stopped on the way out."""
     port = _free_port()
     env = {
         **os.environ,
         "MATCHMAKER_DATABASE_URL": database_url,
         "MATCHMAKER_SECRET_KEY": secrets.token_hex(32),
         "MATCHMAKER_RATELIMIT_ENABLED": "false",
+        "MATCHMAKER_RATELIMIT_DATABASE": str(workdir / "ratelimits.sqlite3"),
         "MATCHMAKER_INDEX_DIR": str(workdir / "indexes"),
         "MATCHMAKER_MODEL_DIR": str(workdir / "models"),
         "MATCHMAKER_UPLOAD_DIR": str(workdir / "uploads"),
@@ -71,8 +82,10 @@ def live_server(
         "MATCHMAKER_EMBEDDING_MODEL": "hashing",
         "HF_HUB_OFFLINE": "1",
         "TRANSFORMERS_OFFLINE": "1",
+        **(settings or {}),
     }
     env.pop("MATCHMAKER_TEST_DATABASE_URL", None)
+    env.pop("MATCHMAKER_REDIS_URL", None)  # the local shared store unless a test asks for Redis
     log = workdir / "gunicorn.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
@@ -117,7 +130,9 @@ def live_server(
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
     if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)  # the master stops its workers
+        # Quick shutdown (the master stops its workers at once): every reply a test waits for
+        # has arrived, and a graceful stop waited out its timeout on idle workers.
+        proc.send_signal(signal.SIGQUIT)
         try:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
@@ -125,12 +140,28 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
             proc.wait(timeout=30)
 
 
+class _SourceAddressAdapter(requests.adapters.HTTPAdapter):
+    """Connections from a chosen loopback address (all of 127.0.0.0/8 is this machine)."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["source_address"] = (self.source, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
 class Browser:
     """One visitor: a cookie jar, signed in (or not) through the real pages."""
 
-    def __init__(self, base: str) -> None:
+    def __init__(self, base: str, source: str | None = None) -> None:
         self.base = base
+        self.source = source
         self.http = requests.Session()
+        if source is not None:  # another loopback address (127.0.0.2...): another visitor's IP
+            adapter = _SourceAddressAdapter(source)
+            self.http.mount("http://", adapter)
         # A fresh connection per request: gunicorn's worker may close an idle keep-alive
         # connection just as a reused one sends (a client-side race, not the server's answer).
         self.http.headers["Connection"] = "close"
@@ -159,7 +190,7 @@ class Browser:
 
     def twin(self) -> Browser:
         """Another tab of the same signed-in user (its own connection, the same cookies)."""
-        other = Browser(self.base)
+        other = Browser(self.base, self.source)
         other.http.cookies.update(self.http.cookies)
         return other
 

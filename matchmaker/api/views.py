@@ -1,0 +1,334 @@
+"""/api/v1: the open data API (issue 17). Thin views: each calls one service and wraps its rows
+in the response model that the OpenAPI document declares."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, g, jsonify, render_template, request
+from flask_babel import force_locale
+from spectree import Response as Responses
+
+from matchmaker.api import schemas as S
+from matchmaker.api.auth import ANY_SCOPE, authenticate_request, grant, requires
+from matchmaker.api.problems import api_locale, from_exception
+from matchmaker.api.spec import PROBLEM_STATUSES, api, document, problem_responses
+from matchmaker.extensions import csrf, db
+from matchmaker.models.api import API_SCOPES
+from matchmaker.services import api_own, api_public, api_statistics, api_tokens, monitoring
+from matchmaker.services import service_events as events
+from matchmaker.web.reasons import reason_text
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+# Only reads are served: nothing here takes a form, and the token, not a cookie, authenticates.
+csrf.exempt(bp)
+
+ERRORS = problem_responses(*PROBLEM_STATUSES)
+DIRECTORY = "directory"  # tag of the endpoints answered with an ETag
+
+
+@bp.record_once
+def _install_event_recording(state: Any) -> None:
+    events.install()
+
+
+bp.before_request(authenticate_request)
+
+
+@bp.errorhandler(Exception)
+def _problem(exc: Exception) -> Response:
+    db.session.rollback()
+    return from_exception(exc)
+
+
+@bp.after_request
+def _describe(response: Response) -> Response:
+    """Every answer says what the token sees; directory pages get an ETag (If-None-Match ->
+    304), and vary by token and language."""
+    granted = g.get("api_grant")
+    if granted is not None:
+        response.headers["X-API-Scopes"] = " ".join(granted.scopes)
+        response.headers["RateLimit-Limit"] = str(granted.limit)
+        response.headers["RateLimit-Remaining"] = str(granted.remaining)
+    response.headers["Vary"] = "Authorization, Accept-Language"
+    response.headers.setdefault("Cache-Control", "private, no-cache")
+    view = current_app.view_functions.get(request.endpoint or "")
+    if response.status_code == 200 and getattr(view, "api_conditional", False):
+        response.add_etag()
+        response.make_conditional(request)
+    return response
+
+
+def conditional(view: Any) -> Any:
+    view.api_conditional = True
+    return view
+
+
+def _scopes() -> list[str]:
+    return [s for s in API_SCOPES if s in grant().scopes]
+
+
+def _after(query: Any) -> int:
+    return int(query.cursor) if query.cursor else 0
+
+
+def _next(cursor: int | None) -> str | None:
+    return str(cursor) if cursor is not None else None
+
+
+# --- the document and its page ---------------------------------------------------------------
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    return jsonify(document())
+
+
+@bp.get("/docs")
+def docs() -> str:
+    return render_template("api/docs.html", spec=document())
+
+
+# --- token -----------------------------------------------------------------------------------
+
+
+def _with_locale(view: Any) -> Any:
+    """Run the view in the caller's language (labels and titles it words)."""
+    from functools import wraps
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with force_locale(api_locale()):
+            return view(*args, **kwargs)
+
+    return wrapper
+
+
+@bp.get("/token")
+@api.validate(resp=Responses(HTTP_200=S.TokenInfo, **ERRORS), tags=["token"])
+@requires(ANY_SCOPE)
+@_with_locale
+def token() -> S.TokenInfo:
+    """What this token can see: its scopes, whose own data, its rate limit."""
+    g_ = grant()
+    return S.TokenInfo(
+        scopes=_scopes(),  # type: ignore[arg-type]
+        name=g_.name,
+        can_see=[
+            S.ScopeInfo(scope=s, description=str(api_tokens.SCOPE_LABELS[s]))  # type: ignore[arg-type]
+            for s in _scopes()
+        ],
+        user_id=g_.user_id,
+        rate_limit=S.RateLimit(limit_per_minute=g_.limit, remaining=g_.remaining),
+    )
+
+
+# --- statistics and the event feed -----------------------------------------------------------
+
+
+@bp.get("/statistics")
+@api.validate(
+    query=S.StatisticsQuery, resp=Responses(HTTP_200=S.StatisticsResponse, **ERRORS),
+    tags=["statistics"],
+)  # fmt: skip
+@requires("statistics")
+@_with_locale
+def statistics() -> S.StatisticsResponse:
+    """The operator console's monitoring figures for a period: per makerspace (each metric,
+    by month where it is a time series) and per facility and instrument."""
+    query: S.StatisticsQuery = request.context.query  # type: ignore[attr-defined]
+    period = monitoring.Period.parse(
+        query.start.isoformat() if query.start else None,
+        query.end.isoformat() if query.end else None,
+    )
+    data = api_statistics.statistics(db.session, period, api_locale())
+    return S.StatisticsResponse(scopes=_scopes(), data=S.StatisticsOut.model_validate(data))  # type: ignore[arg-type]
+
+
+@bp.get("/events")
+@api.validate(
+    query=S.EventsQuery, resp=Responses(HTTP_200=S.EventsResponse, **ERRORS), tags=["statistics"]
+)
+@requires("statistics")
+def service_events() -> S.EventsResponse:
+    """Service events after the cursor, oldest first: each event exactly once across pages,
+    however many arrive meanwhile. Keep the last next_cursor and ask again later."""
+    query: S.EventsQuery = request.context.query  # type: ignore[attr-defined]
+    page = events.events_since(db.session, _after(query), query.limit)
+    return S.EventsResponse(
+        scopes=_scopes(),  # type: ignore[arg-type]
+        data=[
+            S.EventOut(
+                sequence=e.sequence, kind=e.kind,  # type: ignore[arg-type]
+                occurred_at=e.occurred_at.isoformat(), startup_id=e.startup_id,
+                facility_id=e.facility_id, subject_id=e.subject_id,
+                amount=float(e.amount) if e.amount is not None else None,
+            )
+            for e in page.events
+        ],
+        next_cursor=str(page.cursor),
+        has_more=len(page.events) == query.limit,
+    )  # fmt: skip
+
+
+# --- public directories, policies, disclosures -----------------------------------------------
+
+
+def _page(model: Any, rows: list[dict[str, Any]], cursor: int | None) -> Any:
+    return model(scopes=_scopes(), data=rows, next_cursor=_next(cursor))
+
+
+@bp.get("/startups")
+@api.validate(query=S.PageQuery, resp=Responses(HTTP_200=S.StartupPage, **ERRORS), tags=[DIRECTORY])
+@requires("public")
+@conditional
+def startups() -> S.StartupPage:
+    """Active startups, public profile fields only."""
+    q = request.context.query  # type: ignore[attr-defined]
+    rows, cursor = api_public.startups(db.session, _after(q), q.limit)
+    return _page(S.StartupPage, rows, cursor)
+
+
+@bp.get("/mentors")
+@api.validate(query=S.PageQuery, resp=Responses(HTTP_200=S.MentorPage, **ERRORS), tags=[DIRECTORY])
+@requires("public")
+@conditional
+def mentors() -> S.MentorPage:
+    """Active mentors, public profile fields only (never their contacts)."""
+    q = request.context.query  # type: ignore[attr-defined]
+    rows, cursor = api_public.mentors(db.session, _after(q), q.limit)
+    return _page(S.MentorPage, rows, cursor)
+
+
+@bp.get("/funds")
+@api.validate(query=S.PageQuery, resp=Responses(HTTP_200=S.FundPage, **ERRORS), tags=[DIRECTORY])
+@requires("public")
+@conditional
+def funds() -> S.FundPage:
+    """Active funds and other investors, public fields only."""
+    q = request.context.query  # type: ignore[attr-defined]
+    rows, cursor = api_public.funds(db.session, _after(q), q.limit)
+    return _page(S.FundPage, rows, cursor)
+
+
+@bp.get("/facilities")
+@api.validate(
+    query=S.PageQuery, resp=Responses(HTTP_200=S.FacilityPage, **ERRORS), tags=[DIRECTORY]
+)
+@requires("public")
+@conditional
+def facilities() -> S.FacilityPage:
+    """Active facilities (never their contact e-mail) and their instruments' ids."""
+    q = request.context.query  # type: ignore[attr-defined]
+    rows, cursor = api_public.facilities(db.session, _after(q), q.limit)
+    return _page(S.FacilityPage, rows, cursor)
+
+
+@bp.get("/equipment")
+@api.validate(
+    query=S.PageQuery, resp=Responses(HTTP_200=S.EquipmentPage, **ERRORS), tags=[DIRECTORY]
+)
+@requires("public")
+@conditional
+def equipment() -> S.EquipmentPage:
+    """Bookable instruments with their free hours over the next seven days."""
+    q = request.context.query  # type: ignore[attr-defined]
+    rows, cursor = api_public.equipment(db.session, _after(q), q.limit)
+    return _page(S.EquipmentPage, rows, cursor)
+
+
+@bp.get("/policies")
+@api.validate(query=S.PageQuery, resp=Responses(HTTP_200=S.PolicyPage, **ERRORS), tags=[DIRECTORY])
+@requires("public")
+@conditional
+@_with_locale
+def published_policies() -> S.PolicyPage:
+    """Published policies, worded in the caller's language."""
+    q = request.context.query  # type: ignore[attr-defined]
+    rows, cursor = api_public.published_policies(db.session, _after(q), q.limit, api_locale())
+    return _page(S.PolicyPage, rows, cursor)
+
+
+@bp.get("/disclosures")
+@api.validate(
+    query=S.DisclosureQuery, resp=Responses(HTTP_200=S.DisclosurePage, **ERRORS),
+    tags=[DIRECTORY],
+)  # fmt: skip
+@requires("public")
+@conditional
+@_with_locale
+def disclosures() -> S.DisclosurePage:
+    """The public disclosure records (support each startup received), newest first."""
+    q = request.context.query  # type: ignore[attr-defined]
+    rows, cursor = api_public.disclosures(db.session, _after(q), q.limit, api_locale(), q.year)
+    return _page(S.DisclosurePage, rows, cursor)
+
+
+# --- a user's own data -----------------------------------------------------------------------
+
+
+def _own_user() -> int:
+    user_id = grant().user_id
+    assert user_id is not None  # the database guarantees an own-scope token names a user
+    return user_id
+
+
+def _entity_name(kind: str, entity: Any) -> str:
+    if kind == "mentor":
+        return str(entity.user.display_name)
+    return str(entity.name)
+
+
+@bp.get("/me/recommendations")
+@api.validate(resp=Responses(HTTP_200=S.RecommendationsResponse, **ERRORS), tags=["own"])
+@requires("own")
+@_with_locale
+def my_recommendations() -> S.RecommendationsResponse:
+    """The recommendations the user's pages show (mentors and funds for their startups,
+    startups for their mentor profile), each with the engine's reasons."""
+    rows = []
+    for for_kind, for_id, match in api_own.recommendations(db.session, _own_user()):
+        viewer = "startup" if for_kind == "startup" else "candidate"
+        reasons = []
+        for r in match.reasons:
+            text = reason_text(r.code, r.params, viewer)
+            if text:
+                reasons.append(S.ReasonOut(code=r.code, text=text))
+        rows.append(
+            S.RecommendationOut(
+                for_kind=for_kind, for_id=for_id, kind=match.kind, id=match.id,  # type: ignore[arg-type]
+                name=_entity_name(match.kind, match.entity), score=float(match.score),
+                reasons=reasons,
+            )
+        )  # fmt: skip
+    return S.RecommendationsResponse(scopes=_scopes(), data=rows)  # type: ignore[arg-type]
+
+
+@bp.get("/me/sessions")
+@api.validate(query=S.PageQuery, resp=Responses(HTTP_200=S.SessionPage, **ERRORS), tags=["own"])
+@requires("own")
+def my_sessions() -> S.SessionPage:
+    """The user's mentor sessions, as founder or as mentor."""
+    q = request.context.query  # type: ignore[attr-defined]
+    rows, cursor = api_own.sessions(db.session, _own_user(), _after(q), q.limit)
+    return _page(S.SessionPage, rows, cursor)
+
+
+@bp.get("/me/bookings")
+@api.validate(query=S.PageQuery, resp=Responses(HTTP_200=S.BookingPage, **ERRORS), tags=["own"])
+@requires("own")
+def my_bookings() -> S.BookingPage:
+    """Equipment bookings the user made or their startups hold."""
+    q = request.context.query  # type: ignore[attr-defined]
+    rows, cursor = api_own.bookings(db.session, _own_user(), _after(q), q.limit)
+    return _page(S.BookingPage, rows, cursor)
+
+
+@bp.get("/me/pitches")
+@api.validate(query=S.PageQuery, resp=Responses(HTTP_200=S.PitchPage, **ERRORS), tags=["own"])
+@requires("own")
+def my_pitches() -> S.PitchPage:
+    """Pitches the user's startups sent, with their stage in each fund's pipeline."""
+    q = request.context.query  # type: ignore[attr-defined]
+    rows, cursor = api_own.pitches(db.session, _own_user(), _after(q), q.limit)
+    return _page(S.PitchPage, rows, cursor)

@@ -451,21 +451,27 @@ def save_policy(
         for key, value in data.items():
             setattr(policy, key, value)
     if publish is not None:
-        _set_published(policy, publish)
+        _set_published(session, policy, publish)
     _commit(session)
     return policy
 
 
-def _set_published(policy: Policy, publish: bool) -> None:
+def _set_published(session: Session, policy: Policy, publish: bool) -> None:
+    # Founders hear of a policy once: when it is first published, not when it is re-published.
+    first_publication = publish and policy.published_at is None
     if publish and not policy.is_published:
         policy.published_at = utcnow()
     policy.is_published = publish
+    if first_publication:
+        from matchmaker.services.policy_eligibility import notify_eligible_founders
+
+        notify_eligible_founders(session, policy)
 
 
 def set_published(session: Session, actor: User, policy_id: int, publish: bool) -> Policy:
     require_operator(actor)
     policy = get_policy(session, policy_id)
-    _set_published(policy, publish)
+    _set_published(session, policy, publish)
     _commit(session)
     return policy
 

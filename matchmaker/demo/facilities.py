@@ -30,6 +30,7 @@ def build_facilities(
             description=spec["description"],
             address=spec["address"],
             location=spec["location"],
+            district=spec["district"],
             opening_hours=spec["opening_hours"],
             contact_email=spec["email"],
             created_at=days_before(500 - j * 20),

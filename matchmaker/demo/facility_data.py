@@ -20,6 +20,7 @@ FACILITIES: tuple[dict[str, Any], ...] = (
         "description": "众创空间自营的样机加工车间，面向在孵团队开放，提供从手板、结构件到电路板的快速打样，工程师驻场指导，接受创新券结算。",
         "address": "重庆市两江新区金渝大道68号 创新大厦B座2层",
         "location": "重庆两江新区",
+        "district": "渝北区",
         "opening_hours": "周一至周六 09:00-21:00",
         "email": "fab@liangjiang-maker.example.com",
         "equipment": (
@@ -46,6 +47,7 @@ FACILITIES: tuple[dict[str, Any], ...] = (
         "description": "An English-speaking fab lab for international founders hosted by the makerspace: design workstations, scanning and rapid prototyping, with weekly induction sessions in English.",
         "address": "Floor 3, Building 5, Xiantao Data Valley, Yubei District, Chongqing",
         "location": "Chongqing",
+        "district": "渝北区",
         "opening_hours": "Mon-Fri 10:00-20:00, Sat 10:00-16:00",
         "email": "fablab@yangtze-makerhub.example.com",
         "equipment": (
@@ -70,6 +72,7 @@ FACILITIES: tuple[dict[str, Any], ...] = (
         "description": "依托高校材料学院建设的大型仪器共享平台，纳入重庆市科研设施与仪器开放共享目录，提供结构、形貌、成分和热性能的全套表征，出具CMA认证报告。",
         "address": "重庆市沙坪坝区大学城南路55号 材料楼1层",
         "location": "重庆沙坪坝区",
+        "district": "沙坪坝区",
         "opening_hours": "周一至周五 08:30-17:30（夜间机时需预约）",
         "email": "ceshi@uni-materials.example.edu.cn",
         "equipment": (
@@ -100,6 +103,7 @@ FACILITIES: tuple[dict[str, Any], ...] = (
         "description": "由高校生命科学学院和区政府共建，面向生物技术和医药初创企业开放分子、细胞和发酵中试设备，具备P2实验室条件。",
         "address": "重庆市北碚区天生路2号 生命科学楼A区",
         "location": "重庆北碚区",
+        "district": "北碚区",
         "opening_hours": "周一至周五 09:00-18:00",
         "email": "platform@jinyun-bio.example.edu.cn",
         "equipment": (
@@ -128,6 +132,7 @@ FACILITIES: tuple[dict[str, Any], ...] = (
         "description": "汽车集团研究院的对外开放实验室，提供汽车电子和零部件的环境可靠性、电磁兼容与射频测试，具备CNAS资质，可出具主机厂认可的报告。",
         "address": "重庆市两江新区鱼复工业园 研发中心3号楼",
         "location": "重庆两江新区",
+        "district": "江北区",
         "opening_hours": "周一至周五 08:30-17:30，周末可协商",
         "email": "testing@yuqi-rd.example.com",
         "equipment": (
@@ -154,6 +159,7 @@ FACILITIES: tuple[dict[str, Any], ...] = (
         "description": "由本地新材料企业开放的中试车间，可完成从公斤级到吨级的工艺放大，适合需要小批量试产和送样的初创团队。",
         "address": "重庆市长寿经开区化北路9号",
         "location": "重庆长寿区",
+        "district": "长寿区",
         "opening_hours": "三班倒，全天可预约",
         "email": "pilot@changjia-materials.example.com",
         "equipment": (
@@ -178,6 +184,7 @@ FACILITIES: tuple[dict[str, Any], ...] = (
         "description": "军工科研院所开放共享的检测设施，按GJB 150和GJB 151B开展环境适应性和电磁兼容试验，向民口企业开放，按服务绩效享受市级后补助，部分机时优先保障在孵企业。",
         "address": "重庆市渝北区空港大道789号",
         "location": "重庆渝北区",
+        "district": "渝北区",
         "opening_hours": "周一至周五 08:00-17:00（需提前三个工作日预约）",
         "email": "kaifang@junmin-test.example.com",
         "equipment": (
@@ -200,6 +207,7 @@ FACILITIES: tuple[dict[str, Any], ...] = (
         "description": "由军工集团研究所与地方政府共建，开放算力、金属增材制造和精密测量资源，服务人工智能、高端装备和航空航天配套初创企业。",
         "address": "四川省成都市高新区天府五街200号",
         "location": "成都高新区",
+        "district": "",
         "opening_hours": "算力7×24小时；制造与测量周一至周五 08:30-17:30",
         "email": "share@west-compute.example.com",
         "equipment": (

@@ -20,6 +20,11 @@ class Facility(TimestampMixin, Base):
     description: Mapped[str] = mapped_column(sa.Text, default="")
     address: Mapped[str] = mapped_column(sa.String(255), default="")
     location: Mapped[str] = mapped_column(sa.String(120), default="")
+    # Administrative district (区/县) as the boundary data names it, e.g. "渝北区": what the
+    # navigation map (services.resource_map) places the facility in. Coordinates are optional.
+    district: Mapped[str] = mapped_column(sa.String(40), default="", server_default="")
+    latitude: Mapped[Decimal | None] = mapped_column(sa.Numeric(9, 6))
+    longitude: Mapped[Decimal | None] = mapped_column(sa.Numeric(9, 6))
     opening_hours: Mapped[str] = mapped_column(sa.String(255), default="")
     contact_email: Mapped[str] = mapped_column(sa.String(254), default="")
     is_active: Mapped[bool] = mapped_column(default=True)

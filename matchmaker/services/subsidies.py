@@ -34,7 +34,7 @@ from matchmaker.models import Equipment, Facility, User
 from matchmaker.models.bookings import EquipmentBooking
 from matchmaker.models.subsidies import SubsidyRule
 from matchmaker.services import exports, utilisation
-from matchmaker.services.availability_equipment import to_local, to_utc
+from matchmaker.services.availability_equipment import local_today, to_local, to_utc
 from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound
 
 ZERO = Decimal("0")
@@ -263,6 +263,11 @@ def compute(session: Session, year: int) -> SubsidyReport:
     """The subsidy of every facility for the rule of ``year`` (NotFound without a rule)."""
     rule = rule_for(session, year)
     first, last = date(year, 1, 1), date(year, 12, 31)
+    today = local_today()
+    if first <= today < last:
+        # The running year: the days still to come were never open yet, so they must not
+        # lower the utilisation (nor can they hold evidence).
+        last = today
     facilities = list(
         session.scalars(
             sa.select(Facility)
@@ -340,7 +345,7 @@ def _facility(rule: SubsidyRule, result: FacilitySubsidy) -> None:
             _l(
                 "Utilisation %(value)s%% is below the minimum of %(minimum)s%%: no subsidy.",
                 value=result.utilisation,
-                minimum=minimum,
+                minimum=f"{minimum.normalize():f}",
             )
         )
         result.amount = ZERO

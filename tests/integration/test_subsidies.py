@@ -231,3 +231,26 @@ def test_pages_excel_and_print_carry_the_figures(
     assert rows["B Lab"][0] is None and rows["B Lab"][10] == 0
     assert len(list(book["Evidence"].iter_rows())) == 1 + 5
     assert client.get("/operator/subsidies/2031").status_code == 404
+
+
+def test_running_year_counts_open_hours_only_until_today(
+    app: Flask, db_session: Session, world: dict[str, Any]
+) -> None:
+    from matchmaker.extensions import db
+    from matchmaker.services.availability_equipment import local_today, to_utc
+
+    today = local_today()
+    if (today.month, today.day) >= (12, 30):
+        pytest.skip("no whole day left in this year after tomorrow")
+    lab = make_facility(db_session, name="D Lab")
+    d1 = _equipment(db_session, lab, "D1 Mill")
+    # Open for a day from the day after tomorrow: time that has not come yet.
+    later = to_utc(datetime.combine(today + timedelta(days=2), datetime.min.time()))
+    _open(db_session, d1, later, 24)
+    with app.test_request_context():
+        actor = db.session.get(User, world["operator"].id)
+        subsidies.save_rule(db.session, actor, {**RULE, "year": str(today.year)})
+        report = subsidies.compute(db.session, today.year)
+        (d,) = [f for f in report.facilities if f.name == "D Lab"]
+        assert report.last == today
+        assert d.hours_open == 0

@@ -12,6 +12,7 @@ not given"), never dropped. The boundaries are the vendored GeoJSON
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 from matchmaker import vocab
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Facility, Investor, MentorProfile
-from matchmaker.services.errors import Invalid
+from matchmaker.services.errors import Forbidden, Invalid, NotFound
 
 # The districts (区/县) of Chongqing as the boundary file names them, with English names.
 DISTRICTS: vocab.Labels = {
@@ -272,3 +273,57 @@ def resource_map(session: Session, filters: MapFilters, locale: str | None) -> R
         key=lambda i: (not i.district, i.district, list(RESOURCE_KINDS).index(i.kind), i.name)
     )
     return ResourceMap(items=items, counts=counts, unplaced=unplaced)
+
+
+# --- a facility's place ------------------------------------------------------------------------
+
+LATITUDE = (Decimal("-90"), Decimal("90"))
+LONGITUDE = (Decimal("-180"), Decimal("180"))
+
+
+def _coordinate(raw: Any, bounds: tuple[Decimal, Decimal], key: str) -> Decimal | None:
+    text = str(raw or "").strip()
+    if not text:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise Invalid(_l("Enter a number."), field=key) from None
+    if not value.is_finite() or not bounds[0] <= value <= bounds[1]:
+        raise Invalid(
+            _l("Enter a number between %(low)s and %(high)s.", low=bounds[0], high=bounds[1]),
+            field=key,
+        )
+    return value.quantize(Decimal("0.000001"))
+
+
+def set_facility_location(
+    session: Session,
+    actor: Any,
+    facility_id: int,
+    *,
+    district: str | None,
+    latitude: Any = None,
+    longitude: Any = None,
+) -> Facility:
+    """A manager of the facility (or an operator) sets its district and, optionally, both of
+    its coordinates. Everything is checked before anything is written."""
+    facility = session.get(Facility, facility_id)
+    if facility is None:
+        raise NotFound(_l("No such facility."))
+    if not (
+        getattr(actor, "is_authenticated", False)
+        and (actor.is_operator or facility.has_manager(actor))
+    ):
+        raise Forbidden(_l("Only the facility's managers and operators can do this."))
+    chosen = clean_district(district)
+    lat = _coordinate(latitude, LATITUDE, "latitude")
+    lon = _coordinate(longitude, LONGITUDE, "longitude")
+    if (lat is None) != (lon is None):
+        raise Invalid(
+            _l("Give both latitude and longitude, or neither."),
+            field="longitude" if lon is None else "latitude",
+        )
+    facility.district, facility.latitude, facility.longitude = chosen, lat, lon
+    session.commit()
+    return facility

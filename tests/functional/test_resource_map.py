@@ -61,3 +61,50 @@ def test_map_data_filters_and_bad_filters(client: FlaskClient, db_session: Sessi
     client.post("/auth/language", data={"locale": "zh_CN"})
     page = client.get("/map/?district=火星区").get_data(as_text=True)
     assert "创新创业导航地图" in page and "请从列表中选择" in page
+
+
+def test_manager_places_the_facility_and_bad_input_changes_nothing(
+    client: FlaskClient, db_session: Session
+) -> None:
+    manager = make_user(db_session, "facility_manager", email="mgr@example.com", locale="en")
+    make_user(db_session, "facility_manager", email="other@example.com")
+    lab = make_facility(db_session, manager, name="Placed Lab", district="北碚区")
+    url = f"/map/facilities/{lab.id}/location"
+
+    # Anyone sees the district on the facility's page; only its managers get the form.
+    page = client.get(f"/facilities/{lab.id}").get_data(as_text=True)
+    assert "Beibei" in page or "北碚区" in page
+    assert 'data-testid="facility-location-form"' not in page
+    client.post("/auth/login", data={"email": "other@example.com", "password": "password123"})
+    assert client.post(url, data={"district": "渝北区"}).status_code == 403
+    client.post("/auth/logout")
+
+    client.post("/auth/login", data={"email": "mgr@example.com", "password": "password123"})
+    assert 'data-testid="facility-location-form"' in client.get(f"/facilities/{lab.id}").get_data(
+        as_text=True
+    )
+    for bad, message in (
+        ({"district": "火星区"}, "Choose a district of the list."),
+        ({"district": "渝北区", "latitude": "29.6"}, "Give both latitude and longitude"),
+        ({"district": "渝北区", "latitude": "NaN", "longitude": "1"}, "Enter a number between"),
+        ({"district": "渝北区", "latitude": "95", "longitude": "106"}, "between -90 and 90"),
+    ):
+        page = client.post(url, data=bad, follow_redirects=True).get_data(as_text=True)
+        assert message in page, bad
+        db_session.expire_all()
+        assert (lab.district, lab.latitude) == ("北碚区", None)
+
+    manager.locale = "zh_CN"
+    db_session.commit()
+    page = client.post(url, data={"district": "Mars"}, follow_redirects=True).get_data(as_text=True)
+    assert "请从列表中选择区县。" in page
+
+    client.post(url, data={"district": "渝北区", "latitude": "29.601451", "longitude": "106.5"})
+    db_session.expire_all()
+    assert (lab.district, str(lab.latitude), str(lab.longitude)) == (
+        "渝北区",
+        "29.601451",
+        "106.500000",
+    )
+    item = client.get("/map/data.json?district=渝北区").get_json()["items"][0]
+    assert item["coordinates"] == [106.5, 29.601451]

@@ -169,3 +169,27 @@ class Introduction(TimestampMixin, Base):
     def accepted_by(self, side: str) -> bool:
         stamp = self.startup_accepted_at if side == "startup" else self.investor_accepted_at
         return stamp is not None
+
+
+# An investor asks a question, requests materials or declines in their own words; the founders
+# answer. One thread per pitch, seen by both teams (unlike the fund's private notes).
+PITCH_MESSAGE_KINDS = ("question", "materials", "decline", "reply")
+
+
+class PitchMessage(Base):
+    __tablename__ = "funding_pitch_messages"
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('question','materials','decline','reply')", name="kind_known"),
+        sa.CheckConstraint("side IN ('startup','investor')", name="side_known"),
+        sa.Index("ix_funding_pitch_messages_pitch_created", "pitch_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pitch_id: Mapped[int] = mapped_column(sa.ForeignKey("funding_pitches.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    side: Mapped[str] = mapped_column(sa.String(10))
+    kind: Mapped[str] = mapped_column(sa.String(12))
+    body: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    author: Mapped[User | None] = relationship()

@@ -37,6 +37,7 @@ from matchmaker.services import (
     funding_pipeline,
     introductions,
     pitch_decks,
+    pitch_messages,
 )
 from matchmaker.services.errors import Forbidden, ServiceError
 from matchmaker.web.forms import id_arg, parse_id
@@ -47,6 +48,7 @@ from matchmaker.web.funding_forms import (
     MoveForm,
     NoteForm,
     PitchForm,
+    PitchMessageForm,
 )
 from matchmaker.web.navigation import (
     DashboardPanel,
@@ -202,6 +204,7 @@ def ask(ask_id: int) -> str:
 def _render_ask(ask: FundingAsk, matches: list[funding.InvestorMatch], form: PitchForm) -> str:
     form.investor_ids.choices = [(m.investor.id, m.investor.name) for m in matches if not m.pitch]
     used = funding.pitches_this_week(db.session, ask.startup_id)
+    pitches = funding.ask_pitches(db.session, ask.id)
     intros = {
         v.intro.investor_id: v
         for v in introductions.introductions_for(db.session, current_user)
@@ -212,7 +215,8 @@ def _render_ask(ask: FundingAsk, matches: list[funding.InvestorMatch], form: Pit
         ask=ask,
         deck=funding.deck_of(db.session, ask.id),
         matches=matches,
-        pitches=funding.ask_pitches(db.session, ask.id),
+        pitches=pitches,
+        thread_sizes=pitch_messages.thread_sizes(db.session, [p.id for p in pitches]),
         form=form,
         weekly_limit=_weekly_limit(),
         left=max(0, _weekly_limit() - used),
@@ -369,6 +373,7 @@ def _render_deal(pitch: Any, move_form: MoveForm, note_form: NoteForm) -> str:
         note_form=note_form,
         intro=introductions.introduction_between(db.session, pitch.startup_id, pitch.investor_id),
         intro_form=EmptyForm(),
+        thread_size=pitch_messages.thread_sizes(db.session, [pitch.id]).get(pitch.id, 0),
     )
 
 
@@ -412,6 +417,60 @@ def add_note(pitch_id: int) -> Page:
             return redirect(url_for("funding.deal", pitch_id=pitch_id))
     pitch = funding_pipeline.pitch_for_member(db.session, current_user, pitch_id)
     return _render_deal(pitch, MoveForm(), form), 422
+
+
+# --- the conversation on a pitch -------------------------------------------------------------
+
+
+def _render_thread(thread: pitch_messages.PitchThread, form: PitchMessageForm) -> str:
+    return render_template(
+        "funding/pitch_thread.html",
+        thread=thread,
+        pitch=thread.pitch,
+        form=form,
+        kind_labels=pitch_messages.KIND_LABELS,
+        stage_labels=(
+            funding_pipeline.STAGE_LABELS
+            if thread.side == "investor"
+            else funding_pipeline.FOUNDER_STAGE_LABELS
+        ),
+    )
+
+
+@bp.get("/pitches/<int:pitch_id>/messages")
+@login_required
+def pitch_thread(pitch_id: int) -> str:
+    thread = pitch_messages.thread_for(db.session, current_user, pitch_id)
+    return _render_thread(thread, PitchMessageForm(formdata=None, kinds=thread.kinds))
+
+
+@bp.post("/pitches/<int:pitch_id>/messages")
+@login_required
+def post_pitch_message(pitch_id: int) -> Page:
+    thread = pitch_messages.thread_for(db.session, current_user, pitch_id)
+    # Every kind of the writer's side: a closed deal is refused by the service, with its reason.
+    form = PitchMessageForm(kinds=pitch_messages.KINDS_BY_SIDE[thread.side])
+    status = 422
+    if form.validate_on_submit():
+        try:
+            pitch_messages.post_message(
+                db.session,
+                current_user,
+                pitch_id,
+                kind=form.kind.data or "",
+                body=form.body.data or "",
+                link=url_for("funding.pitch_thread", pitch_id=pitch_id, _external=True),
+            )
+        except ServiceError as exc:
+            if exc.status in (403, 404):
+                raise
+            _show_error(form, exc)
+            status = exc.status
+        else:
+            flash(_("Your message has been sent."), "success")
+            return redirect(url_for("funding.pitch_thread", pitch_id=pitch_id))
+    thread = pitch_messages.thread_for(db.session, current_user, pitch_id)
+    return _render_thread(thread, form), status
 
 
 # --- introductions ---------------------------------------------------------------------------

@@ -70,3 +70,18 @@ class IntroductionForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """CSRF only (accept, decline)."""
+
+
+class PitchMessageForm(FlaskForm):
+    """A message on a pitch's thread; the service checks the kind against the writer's side."""
+
+    kind = SelectField(_l("Kind of message"), validators=[DataRequired()])
+    body = TextAreaField(
+        _l("Message"), validators=[DataRequired(_l("Write your message.")), Length(max=4000)]
+    )
+
+    def __init__(self, *args: object, kinds: tuple[str, ...] = (), **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        from matchmaker.services.pitch_messages import KIND_LABELS
+
+        self.kind.choices = [(k, str(KIND_LABELS[k])) for k in kinds]

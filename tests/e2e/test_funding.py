@@ -33,6 +33,8 @@ def test_pitch_meeting_and_double_opt_in(page: Any, db_session: Session) -> None
         email="li@sparkcell.cn",
         phone="+86 138 0000 1111",
         wechat_id="spark_li",
+        share_phone=True,
+        share_wechat=True,
     )
     partner = make_user(
         db_session,
@@ -41,6 +43,8 @@ def test_pitch_meeting_and_double_opt_in(page: Any, db_session: Session) -> None
         email="wang@jialing.vc",
         phone="+86 139 2222 3333",
         wechat_id="jialing_wang",
+        share_phone=True,
+        share_wechat=True,
     )
     make_startup(db_session, founder, name="星火电池")
     make_investor(db_session, partner, name="嘉陵创投")

@@ -40,6 +40,8 @@ def _world(db_session: Session) -> dict[str, Any]:
         email="founder@sparkcell.cn",
         phone="+86 138 0000 1111",
         wechat_id="spark_founder",
+        share_phone=True,  # each channel is shared only with its owner's consent
+        share_wechat=True,
     )
     partner = make_user(
         db_session,
@@ -47,6 +49,8 @@ def _world(db_session: Session) -> dict[str, Any]:
         email="partner@fund.cn",
         phone="+86 139 2222 3333",
         wechat_id="fund_partner",
+        share_phone=True,
+        share_wechat=True,
     )
     rival = make_user(db_session, "investor", email="rival@other.cn")
     startup = make_startup(db_session, founder, name="SparkCell")

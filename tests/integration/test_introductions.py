@@ -29,6 +29,8 @@ def _sides(db_session: Session):  # type: ignore[no-untyped-def]
         email="founder@sparkcell.cn",
         phone="+86 138 0000 1111",
         wechat_id="spark_founder",
+        share_phone=True,
+        share_wechat=True,
     )
     partner = make_user(
         db_session,
@@ -36,6 +38,8 @@ def _sides(db_session: Session):  # type: ignore[no-untyped-def]
         email="partner@fund.cn",
         phone="+86 139 2222 3333",
         wechat_id="fund_partner",
+        share_phone=True,
+        share_wechat=True,
     )
     startup = make_startup(db_session, founder)
     fund = make_investor(db_session, partner)
@@ -73,6 +77,28 @@ def test_investor_requests_founder_accepts_then_contacts_show(
         sa.select(Notification.kind).where(Notification.user_id == partner.id)
     ).all()
     assert "funding.intro_accepted" in kinds
+
+
+def test_each_channel_needs_its_own_consent(session: Session, db_session: Session) -> None:
+    """Accepted, but the partner withdrew consent for the phone: only e-mail and WeChat go."""
+    founder, partner, startup_id, fund_id = _sides(db_session)
+    db_session.execute(
+        sa.update(type(partner)).where(type(partner).id == partner.id).values(share_phone=False)
+    )
+    db_session.execute(
+        sa.update(type(founder)).where(type(founder).id == founder.id).values(share_wechat=False)
+    )
+    db_session.commit()
+    intro = introductions.request_introduction(
+        session, partner, startup_id=startup_id, investor_id=fund_id, side="investor"
+    )
+    introductions.accept_introduction(session, founder, intro.id)
+    [founder_view] = introductions.introductions_for(session, founder)
+    [partner_view] = introductions.introductions_for(session, partner)
+    [theirs] = founder_view.contacts
+    assert (theirs.email, theirs.phone, theirs.wechat_id) == ("partner@fund.cn", "", "fund_partner")
+    [ours] = partner_view.contacts
+    assert (ours.phone, ours.wechat_id) == ("+86 138 0000 1111", "")
 
 
 def test_founder_requests_and_a_second_request_from_the_other_side_accepts(

@@ -47,6 +47,8 @@ def _victim(session: Session) -> User:
         display_name="Victim Person",
         phone="+86 137 0000 9999",
         wechat_id="victim_wechat",
+        share_phone=True,
+        share_wechat=True,
     )
 
 

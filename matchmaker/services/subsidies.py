@@ -37,7 +37,7 @@ from matchmaker.services import exports, utilisation
 from matchmaker.services.availability_equipment import local_today, to_local, to_utc
 from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound
 
-ZERO = Decimal("0")
+ZERO = Decimal("0.00")  # money: shown to the fen even when nothing was counted
 FEN = Decimal("0.01")
 MAX_MONEY = Decimal("100000000000000")
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -82,17 +82,17 @@ def _clean_rule(values: Mapping[str, Any]) -> dict[str, Any]:
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise Invalid(_l("Enter a year between 2000 and 2100."), field="year")
     data: dict[str, Any] = {"year": year}
-    data["rate_per_hour"] = _decimal(values, "rate_per_hour", low=ZERO, high=MAX_MONEY)
+    data["rate_per_hour"] = _decimal(values, "rate_per_hour", low=Decimal("0"), high=MAX_MONEY)
     data["rate_per_voucher_yuan"] = _decimal(
-        values, "rate_per_voucher_yuan", low=ZERO, high=Decimal("10")
+        values, "rate_per_voucher_yuan", low=Decimal("0"), high=Decimal("10")
     )
     for key in ("cap_per_facility", "cap_per_instrument"):
-        cap = _decimal(values, key, low=ZERO, high=MAX_MONEY, optional=True)
+        cap = _decimal(values, key, low=Decimal("0"), high=MAX_MONEY, optional=True)
         if cap is not None and cap <= 0:
             raise Invalid(_l("A cap must be more than 0 (leave it empty for none)."), field=key)
         data[key] = cap
     data["min_utilisation_percent"] = _decimal(
-        values, "min_utilisation_percent", low=ZERO, high=Decimal("100")
+        values, "min_utilisation_percent", low=Decimal("0"), high=Decimal("100")
     )
     try:
         reward_count = int(values.get("reward_count") or 0)

@@ -18,7 +18,10 @@ from flask.cli import with_appcontext
 from matchmaker.extensions import db
 
 
-@click.group("index", help="Recommendation indexes (one per profile kind, under INDEX_DIR).")
+@click.group(
+    "index",
+    help="Recommendation indexes: published versions under INDEX_DIR (v<N>/, CURRENT).",
+)
 def index_group() -> None:
     pass
 
@@ -41,11 +44,13 @@ def _settings(embedding_model: str | None = None):  # type: ignore[no-untyped-de
     "kinds",
     multiple=True,
     type=click.Choice(["startup", "mentor", "investor", "equipment"]),
-    help="Only these kinds (default: all).",
+    help="Only report these kinds (a version always holds every kind).",
 )
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def index_build(kinds: tuple[str, ...], quiet: bool) -> None:
-    """Rebuild the indexes from the database (unchanged profiles are not re-embedded)."""
+    """Build and publish a new index version now: the queue's job, run here (stored vectors
+    are reused; only new or changed texts are embedded). Web processes swap to it by
+    themselves within a second or two."""
     from matchmaker.services.recommendations import build_indexes
 
     settings = _settings()
@@ -58,19 +63,21 @@ def index_build(kinds: tuple[str, ...], quiet: bool) -> None:
     total = sum(k.count for k in report.kinds)
     embedded = sum(k.embedded for k in report.kinds)
     click.echo(
-        f"done: {total} profiles indexed, {embedded} embedded, {total - embedded} reused,"
-        f" model {report.model_id}, {report.seconds:.1f}s"
+        f"done: version {report.version} published, {total} profiles indexed, {embedded}"
+        f" embedded, {total - embedded} reused, model {report.model_id}, {report.seconds:.1f}s"
     )
 
 
 @index_group.command("status")
 @with_appcontext
 def index_status() -> None:
-    """What is on disk (from the manifests)."""
+    """What the published version holds (from its manifests)."""
+    from matchmaker.recommend.store import current_version
     from matchmaker.services.recommendations import index_status as status
 
     settings = _settings()
-    click.echo(f"indexes in {settings.index_dir}")
+    version = current_version(settings.index_dir)
+    click.echo(f"indexes in {settings.index_dir}: published version {version or 'none'}")
     missing = 0
     for s in status(settings):
         if not s.present:
@@ -98,8 +105,8 @@ def index_verify() -> None:
     bad = [c for c in checks if not c.ok]
     if bad:
         click.echo(
-            f"{len(bad)} index(es) unusable: they are rebuilt on next use, or run"
-            " `flask --app matchmaker index build`"
+            f"{len(bad)} index(es) unusable: web processes keep serving the last good version;"
+            " the job worker rebuilds, or run `flask --app matchmaker index build`"
         )
         raise SystemExit(1)
     click.echo("all indexes verified")

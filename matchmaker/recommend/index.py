@@ -3,7 +3,10 @@
 Inner product on normalised vectors is cosine. ``ExactIndex`` is the reference; ``HNSWIndex`` is
 used past a size threshold and only with its recall@10 against exact measured (``build_index``).
 Persistence of one index as files is here (``save``/``load``); making it atomic and verified is
-``store.py``'s job.
+``store.py``'s job. ``load(..., mmap=True)`` maps the vectors of the FAISS file instead of reading
+them (``IO_FLAG_MMAP_IFC``): every web process of a machine then shares one copy in the page
+cache. A mapped index is read-only: ``add``/``remove`` raise ``ReadOnlyIndex`` (FAISS itself would
+abort the process).
 """
 
 from __future__ import annotations
@@ -26,6 +29,22 @@ def _faiss() -> Any:
     import faiss
 
     return faiss
+
+
+class ReadOnlyIndex(RuntimeError):
+    """A memory-mapped (published) index cannot change; build a new version instead."""
+
+
+def _read_faiss(path: Path, mmap: bool) -> Any:
+    faiss = _faiss()
+    if mmap:
+        return faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC)
+    return faiss.read_index(str(path))
+
+
+def _writable(index: Any) -> None:
+    if getattr(index, "read_only", False):
+        raise ReadOnlyIndex(f"{type(index).__name__} is memory-mapped and read-only")
 
 
 def _as_ids(ids: Any) -> NDArray[np.int64]:
@@ -113,6 +132,7 @@ class ExactIndex:
         self.dim = dim
         self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
         self._present: set[int] = set()
+        self.read_only = False
 
     def __len__(self) -> int:
         return int(self._index.ntotal)
@@ -121,6 +141,7 @@ class ExactIndex:
         return item_id in self._present
 
     def add(self, ids: Any, vectors: Any) -> None:
+        _writable(self)
         id_arr, vecs = _as_ids(ids), _as_vectors(vectors, self.dim)
         if len(id_arr) != len(vecs):
             raise ValueError("ids and vectors differ in length")
@@ -132,6 +153,8 @@ class ExactIndex:
 
     def remove(self, ids: Any) -> None:
         id_arr = _as_ids(ids)
+        if len(id_arr):
+            _writable(self)
         id_arr = id_arr[[i in self._present for i in id_arr.tolist()]] if len(id_arr) else id_arr
         if len(id_arr) == 0:
             return
@@ -183,9 +206,9 @@ class ExactIndex:
         return [INDEX_FILE, IDS_FILE, VECTORS_FILE]
 
     @classmethod
-    def load(cls, folder: Path, dim: int) -> ExactIndex:
+    def load(cls, folder: Path, dim: int, *, mmap: bool = False) -> ExactIndex:
         faiss = _faiss()
-        raw = faiss.read_index(str(Path(folder) / INDEX_FILE))
+        raw = _read_faiss(Path(folder) / INDEX_FILE, mmap)
         if raw.d != dim:
             raise ValueError(f"index dimension {raw.d} != expected {dim}")
         self = cls(dim)
@@ -196,6 +219,7 @@ class ExactIndex:
         self._present = set(ids.astype(np.int64).tolist())
         if len(self._present) != self._index.ntotal:
             raise ValueError("ids file does not match the index")
+        self.read_only = mmap
         return self
 
 
@@ -224,6 +248,7 @@ class HNSWIndex:
         self.m, self.ef_construction, self.ef_search = m, ef_construction, ef_search
         self.exact_filter_below = exact_filter_below
         self.rebuild_ratio = rebuild_ratio
+        self.read_only = False
         self._reset()
 
     def _reset(self) -> None:
@@ -240,6 +265,7 @@ class HNSWIndex:
         return item_id in self._pos_of
 
     def add(self, ids: Any, vectors: Any) -> None:
+        _writable(self)
         id_arr, vecs = _as_ids(ids), _as_vectors(vectors, self.dim)
         if len(id_arr) != len(vecs):
             raise ValueError("ids and vectors differ in length")
@@ -253,7 +279,10 @@ class HNSWIndex:
             self._pos_of[item_id] = start + offset
 
     def remove(self, ids: Any) -> None:
-        for item_id in _as_ids(ids).tolist():
+        id_arr = _as_ids(ids)
+        if len(id_arr):
+            _writable(self)
+        for item_id in id_arr.tolist():
             pos = self._pos_of.pop(item_id, None)
             if pos is not None:
                 self._pos_ids[pos] = -1
@@ -328,10 +357,10 @@ class HNSWIndex:
         return [INDEX_FILE, IDS_FILE, VECTORS_FILE]
 
     @classmethod
-    def load(cls, folder: Path, dim: int, **kwargs: Any) -> HNSWIndex:
+    def load(cls, folder: Path, dim: int, *, mmap: bool = False, **kwargs: Any) -> HNSWIndex:
         faiss = _faiss()
         # read_index returns the concrete type; keep that object (it owns the C++ index).
-        raw = faiss.read_index(str(Path(folder) / INDEX_FILE))
+        raw = _read_faiss(Path(folder) / INDEX_FILE, mmap)
         if not isinstance(raw, faiss.IndexHNSWFlat):
             raise ValueError(f"expected IndexHNSWFlat, found {type(raw).__name__}")
         if raw.d != dim:
@@ -342,6 +371,7 @@ class HNSWIndex:
         if len(self._pos_ids) != raw.ntotal:
             raise ValueError("ids file does not match the index")
         self._pos_of = {int(i): p for p, i in enumerate(self._pos_ids.tolist()) if i >= 0}
+        self.read_only = mmap
         return self
 
 

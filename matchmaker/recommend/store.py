@@ -9,16 +9,28 @@ the two renames leaves it aside, and ``load_index`` puts it back.
 Load: missing, corrupt (checksum, shape, unreadable) and stale (other model, template or dimension)
 are different exceptions, all subclasses of ``IndexUnavailable``: the caller rebuilds on any.
 No pickle anywhere: JSON, ``np.load(allow_pickle=False)`` and ``faiss.read_index``.
+
+Published versions (what web processes serve): a job builds every kind into ``<root>/v<N>/``
+(one ``<kind>/`` folder each, as above, plus ``version.json`` written last), under a cross-process
+build lock (``flock``); then the folder is renamed into place and the small ``<root>/CURRENT``
+file (the version number) is atomically replaced. A reader checks ``current_version`` (one small
+file read) and loads a version folder that never changes once published. A build killed midway
+leaves only a staging folder (removed by the next build) and ``CURRENT`` untouched. Old versions
+are removed, keeping the newest ``keep`` (a process still serving one has it memory-mapped: the
+files stay readable until it lets go).
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -198,8 +210,11 @@ def load_index(
     model_id: str,
     template_version: str,
     dim: int,
+    mmap: bool = False,
 ) -> tuple[VectorIndex, IndexManifest, dict[int, str]]:
     """The persisted index of ``kind``, its manifest and its content hashes, verified.
+
+    ``mmap``: map the FAISS file read-only instead of reading it (published versions).
 
     Raises ``IndexMissing``, ``IndexStale`` (model, template or dimension changed) or
     ``IndexCorrupt`` (checksum mismatch, unreadable or inconsistent files).
@@ -230,10 +245,10 @@ def load_index(
         index: VectorIndex
         if cls is HNSWIndex:
             index = HNSWIndex.load(
-                folder, dim, ef_search=int(manifest.params.get("ef_search", 128))
+                folder, dim, mmap=mmap, ef_search=int(manifest.params.get("ef_search", 128))
             )
         else:
-            index = cls.load(folder, dim)
+            index = cls.load(folder, dim, mmap=mmap)
         hash_ids = np.load(folder / HASH_IDS_FILE, allow_pickle=False)
         hashes = np.load(folder / HASHES_FILE, allow_pickle=False)
     except (RuntimeError, ValueError, OSError) as exc:  # faiss raises RuntimeError
@@ -241,3 +256,149 @@ def load_index(
     if len(index) != manifest.count or len(hash_ids) != len(hashes):
         raise IndexCorrupt(f"{folder}: counts do not match the manifest")
     return index, manifest, dict(zip(hash_ids.tolist(), hashes.tolist(), strict=True))
+
+
+# -- published versions -------------------------------------------------------------------------
+
+CURRENT = "CURRENT"
+VERSION_MANIFEST = "version.json"
+BUILD_LOCK = ".build.lock"
+_VERSION_DIR = re.compile(r"^v(\d+)$")
+
+
+def version_dir(root: Path | str, version: int) -> Path:
+    return Path(root) / f"v{version}"
+
+
+def current_version(root: Path | str) -> int | None:
+    """The published version number, or None when nothing was published (or the pointer is
+    unreadable). One small file read: cheap enough to ask every second."""
+    try:
+        text = (Path(root) / CURRENT).read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return int(text) if text.isdigit() else None
+
+
+def published_versions(root: Path | str) -> list[int]:
+    """Version folders present under ``root``, newest first."""
+    root = Path(root)
+    if not root.is_dir():
+        return []
+    found = [int(m.group(1)) for p in root.iterdir() if (m := _VERSION_DIR.match(p.name))]
+    return sorted(found, reverse=True)
+
+
+def read_version_manifest(root: Path | str, version: int) -> dict[str, Any]:
+    path = version_dir(root, version) / VERSION_MANIFEST
+    if not path.is_file():
+        raise IndexMissing(f"version {version} is not complete under {root}")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise IndexCorrupt(f"unreadable {path}: {exc}") from exc
+    if not isinstance(data, dict) or data.get("version") != version:
+        raise IndexCorrupt(f"{path} does not describe version {version}")
+    return data
+
+
+@contextlib.contextmanager
+def build_lock(root: Path | str) -> Iterator[None]:
+    """Exclusive across processes on this machine (``flock``; released if the holder dies)."""
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    with (root / BUILD_LOCK).open("a+b") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def publish_version(
+    root: Path | str, fill: Callable[[Path], Mapping[str, Any]], *, keep: int = 2
+) -> int:
+    """Build a new version with ``fill(staging_folder)`` (it writes the kind folders and returns
+    what ``version.json`` should say besides the version), publish it and return its number.
+
+    Hold ``build_lock`` around the call: numbering and the pointer assume one builder at a time.
+    """
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(root)
+    version = max([current_version(root) or 0, *published_versions(root)], default=0) + 1
+    staging = root / f".v{version}.staging-{uuid.uuid4().hex[:12]}"
+    staging.mkdir()
+    try:
+        extra = dict(fill(staging))
+        manifest = {
+            **extra,
+            "version": version,
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "format_version": FORMAT_VERSION,
+        }
+        (staging / VERSION_MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        _fsync_file(staging / VERSION_MANIFEST)
+        _fsync_dir(staging)
+        os.replace(staging, version_dir(root, version))
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _fsync_dir(root)
+    _write_pointer(root, version)
+    remove_old_versions(root, keep=keep)
+    return version
+
+
+def _write_pointer(root: Path, version: int) -> None:
+    tmp = root / f".{CURRENT}.{uuid.uuid4().hex[:12]}"
+    with tmp.open("w", encoding="ascii") as fh:
+        fh.write(f"{version}\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, root / CURRENT)  # readers see the old number or the new one, never half
+    _fsync_dir(root)
+
+
+def _remove_leftovers(root: Path) -> None:
+    """Staging folders and pointer temp files of builds that died (we hold the build lock, so
+    none of them is in progress)."""
+    for path in root.glob(".v*.staging-*"):
+        shutil.rmtree(path, ignore_errors=True)
+    for path in root.glob(f".{CURRENT}.*"):
+        path.unlink(missing_ok=True)
+
+
+def remove_old_versions(root: Path | str, *, keep: int = 2) -> list[int]:
+    """Delete version folders older than the newest ``keep`` (the current one always stays)."""
+    root = Path(root)
+    current = current_version(root)
+    versions = published_versions(root)
+    kept = set(versions[: max(1, keep)])
+    if current is not None:
+        kept.add(current)
+    removed = [v for v in versions if v not in kept]
+    for v in removed:
+        shutil.rmtree(version_dir(root, v), ignore_errors=True)
+    return removed
+
+
+def verify_version(root: Path | str, version: int) -> dict[str, Any]:
+    """The manifest of version ``version`` if every file it lists matches its checksum (the
+    version's own files and each kind's); ``IndexCorrupt`` / ``IndexMissing`` otherwise."""
+    manifest = read_version_manifest(root, version)
+    folder = version_dir(root, version)
+    listed: list[Path] = [folder / name for name in manifest.get("checksums", {})]
+    expected = dict(manifest.get("checksums", {}))
+    for kind_folder in sorted(p for p in folder.iterdir() if p.is_dir()):
+        kind_manifest = read_manifest(folder, kind_folder.name)
+        for name, digest in kind_manifest.checksums.items():
+            listed.append(kind_folder / name)
+            expected[f"{kind_folder.name}/{name}"] = digest
+    for path in listed:
+        key = path.name if path.parent == folder else f"{path.parent.name}/{path.name}"
+        if not path.is_file():
+            raise IndexCorrupt(f"{path} is missing")
+        if _sha256(path) != expected[key]:
+            raise IndexCorrupt(f"checksum mismatch for {path}")
+    return manifest

@@ -31,9 +31,11 @@ from matchmaker.services import notifications
 from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited
 from matchmaker.services.funding_match import (
     FitReason,
-    ask_satisfies,
+    FundingNeed,
     fit_reasons,
     fit_score,
+    investor_fits,
+    need_for,
 )
 from matchmaker.services.pitch_decks import StagedDeck, remove_deck
 
@@ -271,6 +273,19 @@ class InvestorMatch:
     fit: list[FitReason] = field(default_factory=list)
     pitch: Pitch | None = None
 
+    @property
+    def shown_reasons(self) -> list[Any]:
+        """What fits first (round, ticket, instrument), then the engine's reasons, then the
+        other stated-preference facts the engine did not state."""
+        first = [f for f in self.fit if f.code in _FIT_FIRST]
+        codes: set[str | None] = {r.code for r in first}
+        engine = [r for r in self.reasons if getattr(r, "code", None) not in codes]
+        codes |= {getattr(r, "code", None) for r in engine}
+        return [*first, *engine, *(f for f in self.fit if f.code not in codes)]
+
+
+_FIT_FIRST = ("stage_fit", "ticket_fit", "instrument_fit")
+
 
 def _engine_scores(session: Session, startup_id: int, limit: int) -> tuple[dict[int, Any], bool]:
     """Scores and reasons of ``services.recommendations`` if it is installed and works."""
@@ -287,30 +302,42 @@ def _engine_scores(session: Session, startup_id: int, limit: int) -> tuple[dict[
     return {int(m.id): m for m in matches}, True
 
 
-def recommend_investors_for_ask(
-    session: Session, ask: FundingAsk, *, limit: int = 10, use_engine: bool = True
-) -> list[InvestorMatch]:
-    """Investors whose stated preferences the ask satisfies, best first, with reasons.
+def recommend_investors_for_startup(
+    session: Session,
+    startup: Startup,
+    *,
+    ask: FundingAsk | None = None,
+    limit: int = 10,
+    use_engine: bool = True,
+) -> tuple[FundingNeed, list[InvestorMatch]]:
+    """Investors whose stated preferences the startup's need satisfies, best first, with reasons:
+    the one list behind the ask page, the founder's dashboard and the pathway.
 
-    The engine's ranking is used where available (its reasons are kept); investors it does not
-    return but which fit are appended by the stated-preference score, so a fitting fund is never
+    The need is ``ask``, else the startup's latest open ask, else its profile's stand-in
+    (``funding_match.need_for``). Every candidate passes ``funding_match.investor_fits``; the
+    engine's ranking orders them where available (its reasons are kept) and investors it does
+    not return but which fit follow by the stated-preference score, so a fitting fund is never
     hidden because an index is stale.
     """
-    startup = ask.startup
-    engine = _engine_scores(session, startup.id, limit * 3)[0] if use_engine else {}
+    if ask is None:
+        ask = open_ask_of(session, startup.id)
+    need = need_for(startup, ask)
+    engine = _engine_scores(session, startup.id, max(limit * 3, 30))[0] if use_engine else {}
     investors = session.scalars(
         sa.select(Investor)
         .where(Investor.is_active.is_(True))
         .options(selectinload(Investor.portfolio), selectinload(Investor.members))
     ).all()
-    pitches = {
-        p.investor_id: p for p in session.scalars(sa.select(Pitch).where(Pitch.ask_id == ask.id))
-    }
+    pitches = (
+        {p.investor_id: p for p in session.scalars(sa.select(Pitch).where(Pitch.ask_id == ask.id))}
+        if ask is not None
+        else {}
+    )
     out = []
     for investor in investors:
-        if not ask_satisfies(investor, ask, startup):
+        if not investor_fits(investor, need, startup):
             continue
-        fit = fit_reasons(investor, ask, startup)
+        fit = fit_reasons(investor, need, startup)
         match = engine.get(investor.id)
         if match is not None:
             score = 1.0 + float(match.score)  # engine-ranked first
@@ -320,7 +347,16 @@ def recommend_investors_for_ask(
             reasons = []
         out.append(InvestorMatch(investor, score, reasons, fit, pitches.get(investor.id)))
     out.sort(key=lambda m: (-m.score, m.investor.name))
-    return out[:limit]
+    return need, out[:limit]
+
+
+def recommend_investors_for_ask(
+    session: Session, ask: FundingAsk, *, limit: int = 10, use_engine: bool = True
+) -> list[InvestorMatch]:
+    """Investors whose stated preferences the ask satisfies, best first, with reasons."""
+    return recommend_investors_for_startup(
+        session, ask.startup, ask=ask, limit=limit, use_engine=use_engine
+    )[1]
 
 
 # --- pitches ---------------------------------------------------------------------------------

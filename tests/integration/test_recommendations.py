@@ -12,11 +12,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from matchmaker import vocab
 from matchmaker.models import FundingAsk, MatchOutcome
-from matchmaker.recommend.ranking import Recommender
 from matchmaker.services import profile_events
 from matchmaker.services import recommendations as reco
 from matchmaker.services.errors import NotFound
@@ -180,26 +180,33 @@ def test_deal_flow_and_similar_startups(
         reco.similar_startups(db_session, 987654, settings=settings)
 
 
-def test_profile_edit_is_applied_without_a_full_rebuild(
-    db_session: Session, world: dict, settings: reco.EngineSettings, monkeypatch: pytest.MonkeyPatch
+def test_profile_edit_reaches_the_engine_through_a_new_version(
+    make_app: object, db_session: Session, world: dict, tmp_path: Path
 ) -> None:
-    reco.build_indexes(db_session, settings, show_progress=False)
-    before = reco.search(db_session, "cryogenic microscopy", ["mentor"], settings=settings)
-    assert not before or before[0].id != world["lawyer"].id
+    """A save queues the embedding job (immediate here): the changed text alone is embedded,
+    a new version is published, and the engine serving it finds the edit."""
+    from matchmaker.extensions import db
+    from matchmaker.models.embeddings import ProfileEmbedding
 
-    def no_full_sync(*args: object, **kwargs: object) -> None:
-        raise AssertionError("full re-sync")
-
-    monkeypatch.setattr(Recommender, "sync", no_full_sync)
-    lawyer = world["lawyer"]
-    lawyer.expertise = "Cryogenic electron microscopy of battery interfaces"
-    db_session.commit()
-    profile_events.profile_changed("mentor", lawyer.id)
-    top = reco.search(db_session, "cryogenic microscopy", ["mentor"], settings=settings)[0]
-    assert (top.kind, top.id) == ("mentor", lawyer.id)
-    # The change was persisted: a new process (fresh state) starts from it without embedding.
-    manifest = reco.index_status(settings)
-    assert {s.kind for s in manifest if s.present} >= {"mentor", "startup"}
+    app = make_app(EMBEDDING_MODEL=reco.HASHING_MODEL, INDEX_DIR=str(tmp_path / "idx"))  # type: ignore[operator]
+    with app.app_context():
+        settings = reco.EngineSettings.from_app(app, in_request=False)
+        first = reco.build_indexes(db.session, settings, show_progress=False)
+        before = reco.search(db.session, "cryogenic microscopy", ["mentor"], settings=settings)
+        assert not before or before[0].id != world["lawyer"].id
+        lawyer = world["lawyer"]
+        lawyer.expertise = "Cryogenic electron microscopy of battery interfaces"
+        db_session.commit()
+        profile_events.profile_changed("mentor", lawyer.id)
+        top = reco.search(db.session, "cryogenic microscopy", ["mentor"], settings=settings)[0]
+        assert (top.kind, top.id) == ("mentor", lawyer.id)
+        assert reco.serving_engine_for(db.session, settings).version == (first.version or 0) + 1
+    rows = db_session.scalars(
+        sa.select(ProfileEmbedding).where(
+            ProfileEmbedding.kind == "mentor", ProfileEmbedding.profile_id == lawyer.id
+        )
+    ).all()
+    assert len(rows) == 1  # the new text's vector; the old one is dropped
 
 
 def test_deactivated_profile_disappears(
@@ -223,26 +230,22 @@ def test_deactivated_profile_disappears(
     )
 
 
-def test_missing_or_corrupt_index_is_rebuilt_never_served(
+def test_corrupt_version_falls_back_to_the_last_good_one(
     db_session: Session, world: dict, settings: reco.EngineSettings
 ) -> None:
     reco.build_indexes(db_session, settings, show_progress=False)
+    second = reco.build_indexes(db_session, settings, show_progress=False)
     assert all(c.ok for c in reco.verify_indexes(db_session, settings))
-    vectors = settings.index_dir / "mentor" / "vectors.npy"
-    if not vectors.exists():
-        vectors = next((settings.index_dir / "mentor").glob("*.npy"))
-    vectors.write_bytes(b"garbage")
+    folder = settings.index_dir / f"v{second.version}" / "mentor"
+    (folder / "vectors.npy").write_bytes(b"garbage")
     checks = {c.kind: c for c in reco.verify_indexes(db_session, settings)}
     assert not checks["mentor"].ok and "Corrupt" in checks["mentor"].problem
     reco.forget_engines()  # a new process
+    served = reco.serving_engine_for(db_session, settings)
+    assert served.version == (second.version or 0) - 1  # the last good version
     matches = reco.recommend_mentors(db_session, world["startup"].id, settings=settings)
     assert _ids(matches)[0] == world["battery"].id
-    assert all(c.ok for c in reco.verify_indexes(db_session, settings))  # rewritten
-    import shutil
-
-    shutil.rmtree(settings.index_dir)
-    reco.forget_engines()
-    assert _ids(reco.recommend_mentors(db_session, world["startup"].id, settings=settings))
+    reco.build_indexes(db_session, settings, show_progress=False)  # what the queued job does
     assert all(c.ok for c in reco.verify_indexes(db_session, settings))
 
 
@@ -325,28 +328,40 @@ def test_train_ranker_writes_a_usable_model(
     assert rec.rankers["mentor"].n_train == 240
 
 
-def test_request_without_index_uses_the_cheap_path(
-    db_session: Session, world: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_request_without_index_serves_lexical_and_queues_one_build(
+    make_app: object,
+    db_session: Session,
+    world: dict,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A web request never embeds many profiles with the real model: it falls back."""
+    """A web request never embeds profiles nor builds: with no published version it serves the
+    lexical and popularity legs and queues one build (however many requests ask)."""
+    from matchmaker.extensions import db, queue
 
     class Exploding:
         model_id = "exploding"
         dim = 384
 
         def encode(self, *args: object, **kwargs: object) -> object:
-            raise AssertionError("the real model must not embed inside this request")
+            raise AssertionError("the model must not embed inside this request")
 
     monkeypatch.setitem(reco._EMBEDDERS, "fake-model", Exploding())  # type: ignore[arg-type]
-    settings = reco.EngineSettings(
-        tmp_path / "i", tmp_path / "m", "fake-model", max_request_embed=2
+    app = make_app(  # type: ignore[operator]
+        QUEUE_IMMEDIATE=False, QUEUE_DATABASE=str(tmp_path / "jobs.sqlite3")
     )
+    settings = reco.EngineSettings(tmp_path / "i", tmp_path / "m", "fake-model")
     try:
-        matches = reco.recommend_mentors(db_session, world["startup"].id, settings=settings)
-        assert _ids(matches)[0] == world["battery"].id
-        assert not (tmp_path / "i" / "mentor").exists()  # the fallback is never persisted
+        for _ in range(2):
+            with app.test_request_context("/"):
+                matches = reco.recommend_mentors(db.session, world["startup"].id, settings=settings)
+                assert _ids(matches)[0] == world["battery"].id
+                assert reco.serving_engine_for(db.session, settings).lexical_only
+        assert not (tmp_path / "i").exists() or not any((tmp_path / "i").iterdir())
+        assert queue.bound(app).huey.pending_count() == 1
     finally:
         reco.forget_engines()
+        queue.bound(app).huey.flush()
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,31 @@
+"""Engine jobs: embed a changed profile once, build and publish index versions."""
+
+from __future__ import annotations
+
+import logging
+
+from matchmaker.extensions import db
+from matchmaker.services import indexing
+from matchmaker.services.recommendations import EngineSettings
+
+log = logging.getLogger(__name__)
+
+
+def embed_profile(kind: str, profile_id: int) -> None:
+    """After a profile save: embed its text (unless stored already), then publish."""
+    indexing.embed_profile(db.session, EngineSettings.from_app(), kind, profile_id)
+    indexing.request_publish()
+
+
+def publish_indexes() -> None:
+    """Build and publish a new index version if anything changed since the current one."""
+    indexing.publication_started()
+    report = indexing.build_and_publish(db.session, EngineSettings.from_app())
+    if not report.published:
+        log.info("index version unchanged: nothing to publish")
+
+
+def refresh_indexes() -> None:
+    """Periodic: publish what no save announced (rows changed by imports or by hand, a new
+    model or scoring file); a no-op when the current version is up to date."""
+    indexing.build_and_publish(db.session, EngineSettings.from_app())

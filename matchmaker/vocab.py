@@ -107,6 +107,9 @@ INSTRUMENTS: Labels = {
     "grant": ("Government grant or subsidy", "政府资助/补贴"),
     "crowdfunding": ("Crowdfunding", "众筹"),
     "equity_debt": ("Equity plus debt", "股债结合"),
+    # An equity round with a bank loan linked to it (the bank lends against the investors'
+    # equity, often 1:1): a policy instrument of its own, offered by banks and guidance funds.
+    "investment_loan": ("Investment-loan linkage (equity round plus linked loan)", "投贷联动"),
 }
 
 CURRENCIES: Labels = {

@@ -231,7 +231,8 @@ INVESTORS: tuple[dict[str, Any], ...] = (
         "name": "重庆市科技创业种子投资引导基金",
         "type": "government_guidance_fund",
         "lang": "zh",
-        "thesis": "市级财政出资设立，通过阶段参股和跟进投资，引导社会资本投向种子期、初创期科技型企业。",
+        "thesis": "市级财政出资设立，通过阶段参股和跟进投资，引导社会资本投向种子期、初创期科技型企业；"
+        "对种子期项目给予5万至50万元创业资助，并与合作银行开展投贷联动。",
         "sectors": [
             "electronic_information",
             "biotechnology",
@@ -242,8 +243,8 @@ INVESTORS: tuple[dict[str, Any], ...] = (
             "advanced_manufacturing",
         ],
         "stages": ["seed", "angel", "pre_a"],
-        "ticket": (100 * WAN, 1000 * WAN),
-        "instruments": ["equity"],
+        "ticket": (5 * WAN, 1000 * WAN),
+        "instruments": ["equity", "grant", "investment_loan"],
         "regions": ["重庆"],
         "location": "重庆渝北区",
         "co_investment_requirements": "跟进投资须有经备案的社会资本领投，引导基金出资不超过本轮融资额的30%，"
@@ -254,7 +255,8 @@ INVESTORS: tuple[dict[str, Any], ...] = (
         "name": "两江新区产业引导基金",
         "type": "government_guidance_fund",
         "lang": "zh",
-        "thesis": "围绕两江新区主导产业（汽车、电子信息、生物医药）设立子基金，并对落户新区的项目直接投资。",
+        "thesis": "围绕两江新区主导产业（汽车、电子信息、生物医药）设立子基金，并对落户新区的项目直接投资；"
+        "与新区合作银行投贷联动，对直投项目配套信用贷款。",
         "sectors": [
             "electronic_information",
             "medicine_health",
@@ -263,7 +265,7 @@ INVESTORS: tuple[dict[str, Any], ...] = (
         ],
         "stages": ["pre_a", "a", "b_plus"],
         "ticket": (2000 * WAN, 1 * YI),
-        "instruments": ["equity", "equity_debt"],
+        "instruments": ["equity", "equity_debt", "investment_loan"],
         "regions": ["重庆两江新区"],
         "location": "重庆两江新区",
         "co_investment_requirements": "子基金返投两江新区比例不低于引导基金出资额的1.5倍；直投项目须与"
@@ -278,11 +280,12 @@ INVESTORS: tuple[dict[str, Any], ...] = (
         "sectors": [],
         "stages": ["none", "seed", "angel", "pre_a"],
         "ticket": (10 * WAN, 1000 * WAN),
-        "instruments": ["debt", "equity_debt"],
+        "instruments": ["debt", "convertible", "investment_loan"],
         "regions": ["重庆"],
         "location": "重庆渝中区",
         "loan_products": "创业担保贷款：个人最高15万元、小微企业最高300万元，财政贴息，免抵押；\n"
         "知识产权质押贷款：以发明专利、商标质押，最高1000万元，期限1-3年；\n"
+        "认股选择权贷款：贷款附认股权，可在下一轮融资时按约定转为股权；\n"
         "投贷联动：已获备案创投机构投资的企业，按股权融资额的1:1给予信用贷款。",
     },
     {
@@ -294,12 +297,13 @@ INVESTORS: tuple[dict[str, Any], ...] = (
         "sectors": [],
         "stages": ["seed", "angel", "pre_a", "a"],
         "ticket": (50 * WAN, 500 * WAN),
-        "instruments": ["debt"],
+        "instruments": ["debt", "convertible", "investment_loan"],
         "regions": ["Chongqing"],
         "location": "Chongqing",
         "loan_products": "Science-and-technology credit loan: up to CNY 5 million for companies with "
         "high-tech status, no collateral required.\nVenture-debt facility alongside "
-        "an equity round led by a registered VC: up to 30% of the round.",
+        "an equity round led by a registered VC (investment-loan linkage, 投贷联动): up to 30% "
+        "of the round.\nConvertible loan: converts into equity at the next priced round.",
     },
     # --- crowdfunding
     {

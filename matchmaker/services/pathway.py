@@ -23,18 +23,18 @@ from matchmaker.models import (
     Equipment,
     Facility,
     FundingAsk,
-    Investor,
     MatchOutcome,
     MentorProfile,
     Startup,
     User,
-    has_any_code,
     utcnow,
 )
 from matchmaker.models.operator import SupportRecord
+from matchmaker.services import funding
 from matchmaker.services import operator_sources as sources
 from matchmaker.services import policies as policy_service
 from matchmaker.services.errors import Forbidden, NotFound
+from matchmaker.services.funding_match import next_round
 
 log = logging.getLogger(__name__)
 
@@ -79,14 +79,6 @@ def position(startup: Startup) -> int:
     if index == 1 and "testing" in needs and "prototyping" not in needs:
         index = 2
     return index
-
-
-def next_round(current: str) -> str | None:
-    rounds = list(vocab.ROUNDS)
-    i = vocab.ordinal(vocab.ROUNDS, current)
-    if i is None:
-        return rounds[1]
-    return rounds[i + 1] if i + 1 < len(rounds) else None
 
 
 # --- recommendations per step ---------------------------------------------------------------
@@ -181,15 +173,21 @@ def _fallback_equipment(session: Session, category: str) -> list[Suggestion]:
     return [Suggestion("equipment", e.id, e.name, 0.0, [], e) for e in rows]
 
 
-def _fallback_investors(session: Session, startup: Startup, round_: str | None) -> list[Suggestion]:
-    stmt = sa.select(Investor).where(Investor.is_active)
-    if startup.sectors:
-        stmt = stmt.where(has_any_code(Investor.sectors, startup.sectors))
-    out = []
-    for inv in session.scalars(stmt.order_by(Investor.id)):
-        score = 1.0 if round_ and round_ in inv.stages else 0.0
-        out.append(Suggestion("investor", inv.id, inv.name, score, [_l("Same sector")], inv))
-    return sorted(out, key=lambda s: (-s.score, s.id))
+def _best_investor(
+    session: Session, startup: Startup, open_ask: FundingAsk | None, use_engine: bool
+) -> Suggestion | None:
+    """The first of the investors the founder's dashboard and ask page show (one filter: round,
+    ticket, instrument, region and sector of the open ask or, before one exists, of the
+    profile's stand-in need)."""
+    matches = funding.recommend_investors_for_startup(
+        session, startup, ask=open_ask, limit=1, use_engine=use_engine
+    )[1]
+    if not matches:
+        return None
+    m = matches[0]
+    return Suggestion(
+        "investor", m.investor.id, m.investor.name, m.score, m.shown_reasons, m.investor
+    )
 
 
 def _need_text(startup: Startup, step: ChainStep) -> str:
@@ -252,16 +250,7 @@ def build_pathway(
         .order_by(FundingAsk.created_at.desc(), FundingAsk.id.desc())
         .limit(1)
     )
-    investor = None
-    if use_engine:
-        from matchmaker.services import recommendations as bridge
-
-        found = _engine_matches(lambda: bridge.recommend_investors(session, startup.id, limit=1))
-        if found:
-            investor = _from_match(found[0])
-    if investor is None:
-        fallback = _fallback_investors(session, startup, open_ask.round if open_ask else round_)
-        investor = fallback[0] if fallback else None
+    investor = _best_investor(session, startup, open_ask, use_engine)
 
     activity = last_activity(session, [startup.id]).get(startup.id)
     stuck = stuck_reasons_for(session, [startup], stuck_days=stuck_days, locale=locale).get(

@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request, url_for
 
 from matchmaker import vocab
 from matchmaker.extensions import db
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Investor, InvestorMember, MentorProfile, Startup, StartupMember
+from matchmaker.services import funding
 from matchmaker.services import recommendations as reco
 from matchmaker.web.navigation import DashboardPanel, register_panels, register_section
 from matchmaker.web.reasons import reason_texts
@@ -112,6 +113,20 @@ def need_text(startup: Startup) -> str:
     return ". ".join(p for p in (startup.one_liner, startup.description, *services) if p)
 
 
+def investor_matches(startup: Startup, size: int) -> list[reco.Match]:
+    """The ask page's investor list (``services.funding``: one filter on round, ticket,
+    instrument, region and sector, with the profile's need standing in before an ask exists),
+    as panel matches."""
+    use_engine = bool(current_app.config.get("FUNDING_USE_ENGINE", True))
+    _, matches = funding.recommend_investors_for_startup(
+        db.session, startup, limit=size, use_engine=use_engine
+    )
+    return [
+        reco.Match("investor", m.investor.id, m.score, tuple(m.shown_reasons), m.investor)
+        for m in matches
+    ]
+
+
 def startup_groups(startup: Startup, size: int = PANEL_SIZE) -> list[MatchGroup]:
     session = db.session
     return [
@@ -125,7 +140,7 @@ def startup_groups(startup: Startup, size: int = PANEL_SIZE) -> list[MatchGroup]
         _group(
             _l("Investors"),
             "startup",
-            lambda: reco.recommend_investors(session, startup.id, size),
+            lambda: investor_matches(startup, size),
             _l("No investor matches your ask yet."),
             "reco-investors",
         ),

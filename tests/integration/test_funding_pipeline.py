@@ -12,7 +12,14 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from matchmaker.extensions import db
-from matchmaker.models import FundingAsk, MatchOutcome, Notification, PortfolioEntry, User
+from matchmaker.models import (
+    FundingAsk,
+    Investor,
+    MatchOutcome,
+    Notification,
+    PortfolioEntry,
+    User,
+)
 from matchmaker.models.funding import PIPELINE_STAGES, Introduction, Pitch
 from matchmaker.services import funding, funding_pipeline
 from matchmaker.services.errors import Invalid, NotFound
@@ -222,6 +229,10 @@ def test_deal_flow_ranks_explains_and_filters(
 ) -> None:
     deal = _deal(session, db_session)
     other_founder = make_user(db_session, "founder")
+    # In a region the fund states (Chongqing and Chengdu): region filters like round and ticket.
+    fund = db_session.get(Investor, deal.investor_id)
+    assert fund is not None
+    fund.regions = ["Chongqing", "Chengdu"]
     quiet = make_startup(
         db_session, other_founder, name="Quiet Labs", location="Chengdu", sectors=["new_energy"]
     )

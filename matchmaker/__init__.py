@@ -40,13 +40,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from matchmaker import extensions, jobs, web
     from matchmaker.cli import register_commands
-    from matchmaker.web import outbox, security
+    from matchmaker.web import security
 
     _configure_logging(app)
     extensions.init_app(app)
     jobs.register(app)
     web.register(app)
-    app.register_blueprint(outbox.bp)
     security.register(app)
     register_commands(app)
     return app

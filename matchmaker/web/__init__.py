@@ -2,31 +2,13 @@
 
 from __future__ import annotations
 
-from importlib import import_module
-
-from flask import Flask
+from flask import Blueprint, Flask, Response, send_from_directory
 
 from matchmaker.extensions import db, login_manager
 
-# Each area's blueprint module exposes ``bp``; later areas append themselves here.
-BLUEPRINT_MODULES = (
-    "matchmaker.web.auth",
-    "matchmaker.web.main",
-    "matchmaker.web.profiles",
-    "matchmaker.web.directory",
-    "matchmaker.web.notifications",
-    "matchmaker.web.admin",
-)
-OPTIONAL_BLUEPRINT_MODULES = (
-    "matchmaker.web.recommendations",
-    "matchmaker.web.mentoring",
-    "matchmaker.web.funding",
-    "matchmaker.web.facilities",
-    "matchmaker.web.operator",
-)
-
 
 def register(app: Flask) -> None:
+    """Wire the web layer into ``app``: sign-in, every area's blueprints, errors, helpers."""
     from matchmaker.services.accounts import load_user_for_session
     from matchmaker.web import errors
     from matchmaker.web.forms import IdConverter, refuse_control_characters
@@ -44,17 +26,64 @@ def register(app: Flask) -> None:
         return load_user_for_session(db.session, cookie_id)
 
     app.url_map.converters["int"] = IdConverter  # before any route is added
-    for name in BLUEPRINT_MODULES:
-        app.register_blueprint(import_module(name).bp)
-    for name in OPTIONAL_BLUEPRINT_MODULES:
-        try:
-            module = import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        app.register_blueprint(module.bp)
+    for blueprint in _blueprints():
+        app.register_blueprint(blueprint)
     errors.register(app)
+
+    @app.get("/favicon.ico")
+    def favicon() -> Response:
+        # Browsers ask for /favicon.ico on every page whatever the <link> says; a 404 each time.
+        return send_from_directory(
+            app.static_folder or "static", "favicon.ico", mimetype="image/vnd.microsoft.icon",
+            max_age=7 * 24 * 3600,
+        )  # fmt: skip
+
     app.before_request(refuse_control_characters)
     register_template_helpers(app)
     register_template_globals(app)
+
+
+def _blueprints() -> tuple[Blueprint, ...]:
+    """Every area's blueprints, in one list to read (imported here, when the app is built)."""
+    from matchmaker import api
+    from matchmaker.web import (
+        admin,
+        api_tokens,
+        auth,
+        directory,
+        facilities,
+        funding,
+        main,
+        mentoring,
+        notifications,
+        operator,
+        outbox,
+        policy_eligibility,
+        profiles,
+        recommendations,
+        resource_map,
+        subsidies,
+    )
+
+    return (
+        auth.bp,
+        main.bp,
+        profiles.bp,
+        directory.bp,
+        notifications.bp,
+        admin.bp,
+        recommendations.bp,
+        mentoring.bp,
+        funding.bp,
+        facilities.bp,
+        operator.bp,
+        operator.policies_bp,
+        operator.disclosure_bp,
+        operator.pathway_bp,
+        outbox.bp,
+        policy_eligibility.bp,
+        subsidies.bp,
+        resource_map.bp,
+        api_tokens.bp,
+        api.bp,
+    )

@@ -64,12 +64,6 @@ pathway_bp = Blueprint("pathway", __name__, url_prefix="/pathway")
 Page = str | WerkzeugResponse
 
 
-@bp.record_once
-def _register_public_blueprints(state: Any) -> None:
-    for blueprint in (policies_bp, disclosure_bp, pathway_bp):
-        state.app.register_blueprint(blueprint)
-
-
 @bp.before_request
 def _operators_only() -> Any:
     if not current_user.is_authenticated:

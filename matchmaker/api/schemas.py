@@ -212,10 +212,8 @@ class FacilityOut(Model):
 
 
 class Availability(Model):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-    from_: str = Field(alias="from")
-    until: str
+    window_start: str = Field(description="free time is counted from here...")
+    window_end: str = Field(description="...to here (seven days)")
     free_hours: float
     next_free_at: str | None
 

@@ -3,6 +3,7 @@ in the response model that the OpenAPI document declares."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, render_template, request
@@ -47,9 +48,13 @@ def _describe(response: Response) -> Response:
     304), and vary by token and language."""
     granted = g.get("api_grant")
     if granted is not None:
-        response.headers["X-API-Scopes"] = " ".join(granted.scopes)
-        response.headers["RateLimit-Limit"] = str(granted.limit)
-        response.headers["RateLimit-Remaining"] = str(granted.remaining)
+        response.headers["X-API-Scopes"] = " ".join(s for s in API_SCOPES if s in granted.scopes)
+    if (rate := g.get("api_rate")) is not None:
+        limit, window = rate
+        response.headers["RateLimit-Limit"] = str(limit)
+        response.headers["RateLimit-Remaining"] = str(window.remaining)
+        if window.remaining == 0:
+            response.headers["Retry-After"] = str(max(1, int(window.reset_time - time.time())))
     response.headers["Vary"] = "Authorization, Accept-Language"
     response.headers.setdefault("Cache-Control", "private, no-cache")
     view = current_app.view_functions.get(request.endpoint or "")
@@ -119,7 +124,7 @@ def token() -> S.TokenInfo:
             for s in _scopes()
         ],
         user_id=g_.user_id,
-        rate_limit=S.RateLimit(limit_per_minute=g_.limit, remaining=g_.remaining),
+        rate_limit=S.RateLimit(limit_per_minute=g.api_rate[0], remaining=g.api_rate[1].remaining),
     )
 
 

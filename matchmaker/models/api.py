@@ -1,12 +1,11 @@
-"""The open data API (issue 17): operator-issued tokens, their per-minute usage, and the
-service-event feed that monitoring platforms read incrementally.
+"""The open data API (issue 17): operator-issued tokens and the service-event feed that
+monitoring platforms read incrementally.
 
 A token's secret is never stored: only its SHA-256 (a random 256-bit secret needs no slow hash)
-and a short public prefix so operators can tell tokens apart. Rate limiting counts requests in
-one row per token and minute, incremented by an upsert, so two workers can never both take the
-last request of a window. Service events carry a sequence number handed out under a row lock on
-``api_event_sequence``: the lock is held until the writing transaction commits, so sequence
-order is commit order and a reader that has seen number n has seen every number below it.
+and a short public prefix so operators can tell tokens apart. Service events carry a sequence
+number handed out under a row lock on ``api_event_sequence``: the lock is held until the
+writing transaction commits, so sequence order is commit order and a reader that has seen
+number n has seen every number below it.
 """
 
 from __future__ import annotations
@@ -53,18 +52,6 @@ class ApiToken(Base):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
-
-
-class ApiTokenUsage(Base):
-    """Requests of one token in one minute (the rate-limit window)."""
-
-    __tablename__ = "api_token_usage"
-
-    token_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("api_tokens.id", ondelete="CASCADE"), primary_key=True
-    )
-    window_start: Mapped[datetime] = mapped_column(primary_key=True)
-    requests: Mapped[int] = mapped_column(default=0)
 
 
 class ApiEventSequence(Base):

@@ -122,7 +122,7 @@ def equipment(
                 "voucher_eligible": e.voucher_eligible,
                 "training_required": e.training_required, "booking_mode": e.booking_mode,
                 "availability": {
-                    "from": start.isoformat(), "until": end.isoformat(),
+                    "window_start": start.isoformat(), "window_end": end.isoformat(),
                     "free_hours": float(total_hours(free)),
                     "next_free_at": free[0][0].isoformat() if free else None,
                 },

@@ -4,9 +4,9 @@ Scopes: ``statistics`` (the monitoring figures and the service-event feed), ``pu
 directories, published policies and disclosure records) and ``own`` (one user's own
 recommendations, sessions, bookings and pitches; such a token names that user).
 
-The secret is shown once, at creation; only its SHA-256 is stored. Every authenticated request
-counts against the token's per-minute limit in ``api_token_usage`` with one atomic upsert, and
-stamps ``last_used_at``, in one transaction of its own.
+The secret is shown once, at creation; only its SHA-256 is stored. Authenticating stamps
+``last_used_at`` (to the minute). The per-token rate limit is the API layer's (``api/auth.py``),
+on the rate-limit store every worker shares (``matchmaker.ratelimit``).
 """
 
 from __future__ import annotations
@@ -18,15 +18,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import User, utcnow
-from matchmaker.models.api import API_SCOPES, ApiToken, ApiTokenUsage
-from matchmaker.services.errors import Forbidden, Invalid, NotFound, RateLimited
+from matchmaker.models.api import API_SCOPES, ApiToken
+from matchmaker.services.errors import Forbidden, Invalid, NotFound
 
 SECRET_PREFIX = "mm_"  # noqa: S105 - a marker that makes leaked tokens easy to scan for
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 SCOPE_LABELS = {
     "statistics": _l("Read statistics and the service-event feed"),
     "public": _l("Read public directories, policies and disclosures"),
@@ -54,8 +54,7 @@ class Grant:
     name: str
     scopes: tuple[str, ...]
     user_id: int | None
-    limit: int
-    remaining: int
+    rate_key: str  # names the token's rate-limit counter (unique, unlike a reused row id)
 
 
 def hash_secret(secret: str) -> str:
@@ -128,50 +127,17 @@ def revoke_token(session: Session, actor: Any, token_id: int) -> ApiToken:
     return token
 
 
-def _count_request(session: Session, token_id: int, window: datetime) -> int:
-    """Add one request to the token's window and return the new count, atomically."""
-    dialect = session.get_bind().dialect.name
-    table = ApiTokenUsage.__table__
-    insert: Any = (postgresql if dialect == "postgresql" else sqlite).insert(table)
-    stmt = insert.values(token_id=token_id, window_start=window, requests=1)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[table.c.token_id, table.c.window_start],
-        set_={"requests": table.c.requests + 1},
-    ).returning(table.c.requests)
-    return int(session.execute(stmt).scalar_one())
-
-
-def authenticate(
-    session: Session, secret: str | None, *, limit_per_minute: int, now: datetime | None = None
-) -> Grant:
-    """The grant of a presented secret, counted against its rate limit.
-
-    Raises ``Unauthenticated`` (401) for a missing, unknown or revoked token and ``RateLimited``
-    (429) past ``limit_per_minute`` requests in the current minute.
-    """
+def authenticate(session: Session, secret: str | None, *, now: datetime | None = None) -> Grant:
+    """The grant of a presented secret; raises ``Unauthenticated`` (401) for a missing, unknown
+    or revoked token. ``last_used_at`` is written at most once a minute per token, so reading the
+    API does not turn every request into a write on the application's database."""
     if not secret:
         raise Unauthenticated(_l("Send an API token: Authorization: Bearer <token>."))
     token = session.scalar(sa.select(ApiToken).where(ApiToken.secret_hash == hash_secret(secret)))
     if token is None or token.revoked_at is not None:
         raise Unauthenticated(_l("This API token is unknown or has been revoked."))
     now = now or utcnow()
-    window = now.replace(second=0, microsecond=0)
-    count = _count_request(session, token.id, window)
-    token.last_used_at = now
-    grant = Grant(
-        token.id, token.name, tuple(token.scopes), token.user_id, limit_per_minute,
-        max(limit_per_minute - count, 0),
-    )  # fmt: skip
-    # Old windows are of no use: keep the table to the current and the previous minute.
-    session.execute(
-        sa.delete(ApiTokenUsage).where(
-            ApiTokenUsage.token_id == token.id,
-            ApiTokenUsage.window_start < window - timedelta(minutes=1),
-        )
-    )
-    session.commit()
-    if count > limit_per_minute:
-        raise RateLimited(
-            _l("Too many requests with this token: at most %(n)d a minute.", n=limit_per_minute)
-        )
-    return grant
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+        token.last_used_at = now
+        session.commit()
+    return Grant(token.id, token.name, tuple(token.scopes), token.user_id, token.secret_hash)

@@ -1,4 +1,4 @@
-"""api: operator-issued API tokens, their per-minute usage and the service-event feed
+"""api: operator-issued API tokens and the service-event feed
 
 Revision ID: 0008_api_tokens
 Revises: 0001_foundation
@@ -49,19 +49,6 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_api_tokens_user_id"), "api_tokens", ["user_id"], unique=False)
     op.create_table(
-        "api_token_usage",
-        sa.Column("token_id", sa.Integer(), nullable=False),
-        sa.Column("window_start", sa.DateTime(), nullable=False),
-        sa.Column("requests", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["token_id"],
-            ["api_tokens.id"],
-            name=op.f("fk_api_token_usage_token_id_api_tokens"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("token_id", "window_start", name=op.f("pk_api_token_usage")),
-    )
-    op.create_table(
         "api_event_sequence",
         sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("last", sa.BigInteger(), nullable=False),
@@ -93,6 +80,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("api_service_events")
     op.drop_table("api_event_sequence")
-    op.drop_table("api_token_usage")
     op.drop_index(op.f("ix_api_tokens_user_id"), table_name="api_tokens")
     op.drop_table("api_tokens")

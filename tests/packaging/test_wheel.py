@@ -3,6 +3,7 @@ as package data, so an installed (not editable) copy migrates a database and ren
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -46,10 +47,18 @@ _SCRIPT = textwrap.dedent(
 
 
 def test_installed_wheel_migrates_and_renders_the_login_page(tmp_path: Path) -> None:
+    # Built from a copy of what the wheel is made of: setuptools writes a build/ folder beside
+    # the sources, which must not land in the checkout.
+    source = tmp_path / "source"
+    skip = shutil.ignore_patterns("__pycache__", "*.egg-info")
+    for part in ("matchmaker", "templates"):
+        shutil.copytree(ROOT / part, source / part, symlinks=True, ignore=skip)
+    for part in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / part, source / part)
     dist = tmp_path / "dist"
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-         "--wheel-dir", str(dist), str(ROOT)],
+         "--wheel-dir", str(dist), str(source)],
         check=True,
     )
     (wheel,) = dist.glob("matchmaker-*.whl")

@@ -22,7 +22,7 @@ def world(db_session: Session) -> dict[str, Any]:
     s = db_session
     fits, near, far, gone = (make_user(s, "founder", email=f"{n}@example.com")
                              for n in ("fits", "near", "far", "gone"))  # fmt: skip
-    cofounder = make_user(s, "founder", email="co@example.com")
+    cofounder = make_user(s, "founder", email="co@example.com", locale="zh_CN")
     a = make_startup(s, fits, name="Anode Works", sectors=["new_energy"], team_size=5,
                      location="重庆两江新区")  # fmt: skip
     s.add(StartupMember(startup_id=a.id, user_id=cofounder.id))
@@ -85,8 +85,11 @@ def test_first_publication_notifies_the_founders_who_qualify(
     # The e-mail jobs ran after the commit (immediate queue, no SMTP: kept in the outbox).
     recipients = db_session.scalars(sa.select(OutboxEmail.recipients)).all()
     assert sorted(recipients) == ["co@example.com", "fits@example.com"]
-    body = db_session.scalars(sa.select(OutboxEmail.body)).first() or ""
-    assert f"/policies/{world['policy']}" in body
+    bodies = dict(db_session.execute(sa.select(OutboxEmail.recipients, OutboxEmail.body)).all())
+    # Each in the recipient's language, with the link to the policy.
+    assert "Chongqing new energy seed subsidy" in bodies["fits@example.com"]
+    assert "新发布的政策「重庆新能源种子补助」适用于 Anode Works" in bodies["co@example.com"]
+    assert all(f"/policies/{world['policy']}" in b for b in bodies.values())
 
     # Withdrawn and published again: nobody hears of it twice.
     client.post(url, data={"publish": "0"})

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash
 
 from matchmaker import vocab
 from matchmaker.i18n import lazy_gettext as _l
@@ -68,13 +69,29 @@ def register_user(
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
-    """The active user with these credentials, or None (same answer for every failure)."""
-    user = find_user_by_email(session, email)
-    if user is None or not user.is_active or not user.check_password(password):
+    """The active user with these credentials, or None (same answer for every failure).
+
+    Nothing is locked while the password hash is checked (the slow part, on purpose): the read
+    ends first. The sign-in time is then written by one short UPDATE in a transaction of its
+    own, whose first statement is the write, so on SQLite it waits for the lock instead of
+    failing on a stale read snapshot. It leaves ``updated_at`` alone: signing in changes no
+    profile, and must not look like a change to anything that watches profiles.
+    """
+    row = session.execute(
+        sa.select(User.id, User.password_hash, User.is_active).where(
+            User.email == normalise_email(email)
+        )
+    ).one_or_none()
+    session.rollback()  # end the read before the slow check
+    if row is None or not row.is_active or not check_password_hash(row.password_hash, password):
         return None
-    user.last_seen_at = utcnow()
+    session.execute(
+        sa.update(User)
+        .where(User.id == row.id)
+        .values(last_seen_at=utcnow(), updated_at=User.updated_at)
+    )
     session.commit()
-    return user
+    return session.get(User, row.id)
 
 
 def change_password(session: Session, user: User, current: str, new: str) -> None:

@@ -1,13 +1,21 @@
-"""Error pages and JSON errors in the user's language; the session is rolled back on 500."""
+"""Error pages and JSON errors in the user's language; the session is rolled back on 500.
+
+Also where SQLite's "database is locked" is kept from users: requests that may write take the
+write lock at the start of each transaction (``database.writes_lock_up_front``), so they wait
+for it rather than fail; one that still waits past the busy timeout is a translated 503 asking
+to try again, never a 500.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
+from flask import Flask, flash, g, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from matchmaker.database import is_database_locked, writes_lock_up_front
 from matchmaker.extensions import db, login_manager
 from matchmaker.services.errors import ServiceError
 from matchmaker.web.redirects import safe_next
@@ -34,6 +42,7 @@ def _titles() -> dict[int, str]:
         422: _("The input could not be accepted"),
         429: _("Too many attempts; please wait a moment"),
         500: _("Something went wrong on our side"),
+        503: _("The site is busy right now; please try again in a moment"),
     }
 
 
@@ -60,6 +69,7 @@ def _unauthorized() -> ResponseReturnValue:
 
 def register(app: Flask) -> None:
     login_manager.unauthorized_handler(_unauthorized)
+    register_write_requests(app)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
@@ -74,7 +84,43 @@ def register(app: Flask) -> None:
         db.session.rollback()
         return _render(exc.status, str(exc.message))
 
+    @app.errorhandler(OperationalError)
+    def _database_busy(exc: OperationalError):
+        if not is_database_locked(exc):
+            raise exc  # a real fault: Flask logs it and answers with the 500 page
+        db.session.rollback()
+        app.logger.warning(
+            "database is locked past the busy timeout: %s %s", request.method, request.path
+        )
+        response, status = _render(503)
+        return response, status, {"Retry-After": "2"}
+
     @app.errorhandler(500)
     def _server_error(exc: Exception):
         db.session.rollback()
         return _render(500)
+
+
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def register_write_requests(app: Flask) -> None:
+    """Every request that may write runs in ``writes_lock_up_front`` (SQLite; no-op elsewhere).
+
+    Run before every other hook, so that no transaction (loading the signed-in user, say) has
+    begun deferred before the flag is set.
+    """
+
+    def _enter() -> None:
+        if request.method not in _SAFE_METHODS:
+            block = writes_lock_up_front()
+            block.__enter__()
+            g._write_lock_block = block
+
+    def _leave(exc: BaseException | None) -> None:
+        block = g.pop("_write_lock_block", None)
+        if block is not None:
+            block.__exit__(None, None, None)
+
+    app.before_request_funcs.setdefault(None, []).insert(0, _enter)
+    app.teardown_request(_leave)

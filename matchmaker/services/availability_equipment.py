@@ -85,18 +85,23 @@ def rules_for(session: Session, equipment_id: int) -> BookingRules:
     """The instrument's rules, or the defaults (not added to the session) when none were set."""
     rules = session.get(BookingRules, equipment_id)
     if rules is None:
-        rules = BookingRules(
-            equipment_id=equipment_id,
-            min_minutes=30,
-            max_minutes=480,
-            granularity_minutes=30,
-            buffer_minutes=0,
-            lead_time_minutes=60,
-            horizon_days=60,
-            weekly_quota_hours=None,
-            cancel_notice_hours=24,
-        )
+        rules = default_rules(equipment_id)
     return rules
+
+
+def default_rules(equipment_id: int) -> BookingRules:
+    """The rules of an instrument whose manager set none (not added to the session)."""
+    return BookingRules(
+        equipment_id=equipment_id,
+        min_minutes=30,
+        max_minutes=480,
+        granularity_minutes=30,
+        buffer_minutes=0,
+        lead_time_minutes=60,
+        horizon_days=60,
+        weekly_quota_hours=None,
+        cancel_notice_hours=24,
+    )
 
 
 def open_intervals(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -18,12 +19,23 @@ from matchmaker.models import (
     User,
     utcnow,
 )
-from matchmaker.models.bookings import EquipmentBooking, WaitlistEntry
+from matchmaker.models.bookings import (
+    ACTIVE_BOOKING_STATUSES,
+    AvailabilityException,
+    AvailabilityWindow,
+    BookingRules,
+    EquipmentBooking,
+    WaitlistEntry,
+)
 from matchmaker.services.availability_equipment import (
     Interval,
+    _open_from,
     active_bookings,
+    busy_intervals,
+    default_rules,
     free_intervals,
     open_intervals,
+    subtract,
     to_local,
     to_utc,
 )
@@ -241,3 +253,68 @@ def equipment_feed_events(session: Session, equipment_id: int) -> list[CalendarE
 
 
 register_feed_provider(user_feed_events)
+
+
+def free_intervals_by_equipment(
+    session: Session,
+    equipment_ids: Sequence[int],
+    start: datetime,
+    end: datetime,
+    *,
+    from_lead_time: bool = False,
+) -> dict[int, list[Interval]]:
+    """``free_intervals`` of many instruments in four queries, whatever their number.
+
+    With ``from_lead_time`` each instrument's time starts at ``start`` plus its own lead time
+    (what a founder can still book). Called once per recommendation of instruments (the
+    engine's capacity provider): per instrument it ran four queries, 224 of a dashboard's 260.
+    """
+    ids = sorted(set(equipment_ids))
+    if not ids:
+        return {}
+    rules = {
+        r.equipment_id: r
+        for r in session.scalars(sa.select(BookingRules).where(BookingRules.equipment_id.in_(ids)))
+    }
+    windows: dict[int, list[AvailabilityWindow]] = {i: [] for i in ids}
+    for w in session.scalars(
+        sa.select(AvailabilityWindow).where(AvailabilityWindow.equipment_id.in_(ids))
+    ):
+        windows[w.equipment_id].append(w)
+    exceptions: dict[int, list[AvailabilityException]] = {i: [] for i in ids}
+    for x in session.scalars(
+        sa.select(AvailabilityException).where(
+            AvailabilityException.equipment_id.in_(ids),
+            AvailabilityException.ends_at > start,
+            AvailabilityException.starts_at < end,
+        )
+    ):
+        exceptions[x.equipment_id].append(x)
+    own = {i: rules.get(i) or default_rules(i) for i in ids}
+    pad = timedelta(minutes=max(r.buffer_minutes for r in own.values()))
+    bookings: dict[int, list[EquipmentBooking]] = {i: [] for i in ids}
+    for b in session.scalars(
+        sa.select(EquipmentBooking)
+        .where(
+            EquipmentBooking.equipment_id.in_(ids),
+            EquipmentBooking.status.in_(ACTIVE_BOOKING_STATUSES),
+            EquipmentBooking.ends_at > start - pad,
+            EquipmentBooking.starts_at < end + pad,
+        )
+        .order_by(EquipmentBooking.starts_at)
+    ):
+        bookings[b.equipment_id].append(b)
+    out: dict[int, list[Interval]] = {}
+    for i in ids:
+        r = own[i]
+        lo = start + timedelta(minutes=r.lead_time_minutes) if from_lead_time else start
+        if lo >= end:
+            out[i] = []
+            continue
+        mine = timedelta(minutes=r.buffer_minutes)
+        near = [b for b in bookings[i] if b.ends_at > lo - mine and b.starts_at < end + mine]
+        opened = _open_from(
+            windows[i], [x for x in exceptions[i] if x.ends_at > lo and x.starts_at < end], lo, end
+        )
+        out[i] = subtract(opened, busy_intervals(near, r.buffer_minutes))
+    return out

@@ -127,9 +127,11 @@ def investor_matches(startup: Startup, size: int) -> list[reco.Match]:
     ]
 
 
-def startup_groups(startup: Startup, size: int = PANEL_SIZE) -> list[MatchGroup]:
+def startup_groups(
+    startup: Startup, size: int = PANEL_SIZE, *, equipment: bool = True
+) -> list[MatchGroup]:
     session = db.session
-    return [
+    groups = [
         _group(
             _l("Mentors"),
             "startup",
@@ -150,8 +152,14 @@ def startup_groups(startup: Startup, size: int = PANEL_SIZE) -> list[MatchGroup]
             lambda: reco.recommend_equipment(session, need_text(startup), limit=size),
             _l("No equipment matches your needs yet."),
             "reco-equipment",
-        ),
+        )
+        if equipment
+        else None,
     ]
+    # Groups are computed as they are built: a page without the equipment group must not ask
+    # for it (the startup page used to compute it, with every instrument's free hours, and
+    # drop it).
+    return [g for g in groups if g is not None]
 
 
 def _user_startups(user: Any) -> list[Startup]:
@@ -239,7 +247,7 @@ def startup_sections(startup: Startup, user: Any) -> list[DashboardPanel]:
                 "recommendations/_panel.html",
                 {
                     "title": _l("Recommended for this startup"),
-                    "groups": startup_groups(startup)[:2],
+                    "groups": startup_groups(startup, equipment=False),
                     "testid": "reco-for-startup",
                 },
                 order=30,

@@ -1,0 +1,109 @@
+"""The batched free-time read (the engine's capacity provider and dashboards) gives exactly what
+``free_intervals`` gives one instrument at a time, in a fixed number of queries."""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from matchmaker.models import utcnow
+from matchmaker.models.bookings import (
+    AvailabilityException,
+    AvailabilityWindow,
+    BookingRules,
+    EquipmentBooking,
+)
+from matchmaker.services.availability_equipment import free_intervals, rules_for
+from matchmaker.services.bookings_queries import free_intervals_by_equipment
+from tests.factories import make_equipment, make_facility, make_startup, make_user
+
+pytestmark = pytest.mark.db
+
+
+def _instruments(db_session: Session, n: int) -> list[int]:
+    facility = make_facility(db_session)
+    person = make_user(db_session, "founder")
+    startup = make_startup(db_session, person)
+    soon = utcnow().replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
+    ids = []
+    for k in range(n):
+        equipment = make_equipment(db_session, facility, name=f"Instrument {k}")
+        ids.append(equipment.id)
+        if k % 3:  # every third keeps the default rules (no row)
+            db_session.add(
+                BookingRules(
+                    equipment_id=equipment.id, buffer_minutes=15 * k, lead_time_minutes=30 * k
+                )
+            )
+        db_session.add_all(
+            AvailabilityWindow(
+                equipment_id=equipment.id, weekday=d, start_time=time(8 + k % 3), end_time=time(18)
+            )
+            for d in range(7)
+            if d != k % 7
+        )
+        db_session.add_all(
+            [
+                AvailabilityException(
+                    equipment_id=equipment.id,
+                    kind="blackout",
+                    starts_at=soon + timedelta(days=2, hours=k),
+                    ends_at=soon + timedelta(days=2, hours=k + 3),
+                ),
+                AvailabilityException(
+                    equipment_id=equipment.id,
+                    kind="opening",
+                    starts_at=soon + timedelta(days=5, hours=20),
+                    ends_at=soon + timedelta(days=5, hours=23),
+                ),
+                EquipmentBooking(
+                    equipment_id=equipment.id,
+                    startup_id=startup.id,
+                    user_id=person.id,
+                    starts_at=soon + timedelta(hours=k),
+                    ends_at=soon + timedelta(hours=k + 2),
+                    status="confirmed",
+                ),
+                EquipmentBooking(
+                    equipment_id=equipment.id,
+                    startup_id=startup.id,
+                    user_id=person.id,
+                    starts_at=soon + timedelta(days=3, hours=k),
+                    ends_at=soon + timedelta(days=3, hours=k + 1),
+                    status="cancelled",
+                ),
+            ]
+        )
+    db_session.commit()
+    return ids
+
+
+def test_batch_matches_one_at_a_time(db_session: Session) -> None:
+    ids = _instruments(db_session, 7)
+    now = utcnow()
+    end = now + timedelta(days=14)
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        batch = free_intervals_by_equipment(db_session, ids, now, end, from_lead_time=True)
+        plain = free_intervals_by_equipment(db_session, ids, now, end)
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
+    assert len(statements) <= 8  # four queries a call, whatever the number of instruments
+    from matchmaker.models import Equipment
+
+    for i in ids:
+        equipment = db_session.get(Equipment, i)
+        assert equipment is not None
+        lead = timedelta(minutes=rules_for(db_session, i).lead_time_minutes)
+        assert batch[i] == free_intervals(db_session, equipment, now + lead, end), i
+        assert plain[i] == free_intervals(db_session, equipment, now, end), i
+    assert free_intervals_by_equipment(db_session, [], now, end) == {}

@@ -46,6 +46,8 @@ def index() -> tuple[str, int]:
         districts=service.DISTRICTS,
         sectors=vocab.SECTORS,
         chain=vocab.CHAIN_SERVICES,
+        # the map draws what the list shows: the parsed filters, not the raw query string
+        data_url=url_for("resource_map.data", **{k: v for k, v in vars(filters).items() if v}),
     ), status
 
 

@@ -58,6 +58,11 @@ def test_map_data_filters_and_bad_filters(client: FlaskClient, db_session: Sessi
     page = client.get("/map/?chain=nope")
     assert page.status_code == 422
     assert "Choose a value from the list." in page.get_data(as_text=True)
+    # The map then draws what the list shows (everything), not the refused filter.
+    assert 'data-items="/map/data.json"' in page.get_data(as_text=True)
+    assert 'data-items="/map/data.json?category=mentor"' in client.get(
+        "/map/?category=mentor&utm=x"
+    ).get_data(as_text=True)
     client.post("/auth/language", data={"locale": "zh_CN"})
     page = client.get("/map/?district=火星区").get_data(as_text=True)
     assert "创新创业导航地图" in page and "请从列表中选择" in page

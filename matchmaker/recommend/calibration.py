@@ -12,9 +12,11 @@ split *inside the history* (it never sees anything held out for evaluation):
    prior alone, and weights fitted by coordinate ascent on nDCG@10 (measured by cross-validation
    over target startups, so the fitted weights are judged on startups they were not fitted on),
    shrunk toward the default weights by ``n / (n + prior_strength)`` for ``n`` target startups;
-3. the best of the three is kept. The popularity prior is one of them, so the chosen scorer is
-   never worse than popularity on the check (the safe floor); with little history the shrinkage
-   keeps the default weights.
+3. the best of the three is kept, the fitted weights only if their per-startup gain over the
+   better fixed scorer has a paired bootstrap 90 % interval above 0 (a few dozen target startups
+   make small gains noise). The popularity prior is one of them, so the chosen scorer is never
+   worse than popularity on the check (the safe floor); with little history the shrinkage keeps
+   the default weights.
 
 The result is a ``Calibration``: weights, the method chosen and every metric of the check, written
 atomically as plain JSON (no pickle), validated on load.
@@ -36,6 +38,7 @@ import numpy as np
 
 from matchmaker.recommend import features as F
 from matchmaker.recommend.corpus import decimal_year
+from matchmaker.recommend.evaluation import paired_bootstrap
 from matchmaker.recommend.texts import InvestorProfile, MentorProfile
 
 if TYPE_CHECKING:
@@ -51,6 +54,7 @@ TUNABLE: tuple[str, ...] = (
     "stage_activity",
     "round_activity",
     "co_occurrence",
+    "neighbour_vote",
     "history_top3",
     "history_max",
     "history_sector_share",
@@ -61,6 +65,8 @@ TUNABLE: tuple[str, ...] = (
     "capacity_left",
 )
 POPULARITY_PRIOR: Mapping[str, float] = {"popularity": 1.0}
+# Two-sided level of the paired bootstrap interval the fitted weights' gain must clear.
+FIT_CONFIDENCE = 0.90
 METHODS = ("default", "popularity", "fitted")
 
 
@@ -318,6 +324,11 @@ def ndcg_at_10(check: Check, s: NDArray[np.float64]) -> float:
     """Mean binary nDCG@10 of ranking each query's candidates by ``s`` (ties by id)."""
     if not len(check):
         return 0.0
+    return float(np.mean(ndcg_per_query(check, s)))
+
+
+def ndcg_per_query(check: Check, s: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Binary nDCG@10 of each query of the check, ranked by ``s`` (ties by id)."""
     s = np.where(check.valid, s, -np.inf)
     order = np.lexsort((check.order, -s), axis=-1)[:, :10]
     gains = np.take_along_axis(check.labels, order, axis=1).astype(np.float64)
@@ -325,7 +336,7 @@ def ndcg_at_10(check: Check, s: NDArray[np.float64]) -> float:
     dcg = (gains * discounts[: gains.shape[1]]).sum(axis=1)
     n_rel = np.minimum(check.labels.sum(axis=1), 10)
     ideal = np.array([discounts[:n].sum() for n in n_rel])
-    return float(np.mean(dcg / np.maximum(ideal, 1e-12)))
+    return dcg / np.maximum(ideal, 1e-12)
 
 
 def fit_weights(
@@ -392,23 +403,32 @@ def calibrate(
     }
     rng = np.random.default_rng(seed)
     fold_of = rng.permutation(n) % max(2, folds)
-    held: list[float] = []
+    held = np.zeros(n)  # each target startup's nDCG@10 under weights fitted without it
     for k in range(max(2, folds)):
         train, test = np.flatnonzero(fold_of != k), np.flatnonzero(fold_of == k)
         if not len(train) or not len(test):
             continue
         w = _shrunk(fit_weights(check.subset(train), F.SERVES_WEIGHTS), len(train), prior_strength)
-        held.append(ndcg_at_10(check.subset(test), scores(check.subset(test), w, True)) * len(test))
-    metrics["ndcg_fitted_cv"] = sum(held) / n
+        held[test] = ndcg_per_query(check.subset(test), scores(check.subset(test), w, True))
+    metrics["ndcg_fitted_cv"] = float(held.mean())
     fitted = _shrunk(fit_weights(check, F.SERVES_WEIGHTS), n, prior_strength)
     metrics["ndcg_fitted_in_sample"] = ndcg_at_10(check, scores(check, fitted, True))
+    # Fitted weights must beat the better fixed scorer by more than the check's noise: the
+    # lower end of a paired bootstrap interval of the per-startup gain must be above 0 (on a
+    # few dozen target startups a small mean gain is mostly which startups fell in the check).
+    if metrics["ndcg_default"] > metrics["ndcg_popularity"]:
+        fixed = ndcg_per_query(check, scores(check, default_w, True))
+    else:
+        fixed = ndcg_per_query(check, scores(check, pop_w, False))
+    gain = paired_bootstrap(held.tolist(), fixed.tolist(), level=FIT_CONFIDENCE, seed=seed)
+    metrics["fitted_gain_ci_low"] = gain["ci_low"]
     options = {
         "default": metrics["ndcg_default"],
         "popularity": metrics["ndcg_popularity"],
         "fitted": metrics["ndcg_fitted_cv"],
     }
-    # The fitted weights must beat both fixed scorers; ties go to the popularity prior.
-    if options["fitted"] > max(options["default"], options["popularity"]):
+    # The fitted weights must beat both fixed scorers, surely; ties go to the popularity prior.
+    if options["fitted"] > max(options["default"], options["popularity"]) and gain["ci_low"] > 0.0:
         method = "fitted"
     elif options["popularity"] >= options["default"]:
         method = "popularity"

@@ -105,6 +105,7 @@ class Corpus:
         self.entry_owners: dict[int, set[int]] = defaultdict(set)  # portfolio vector -> investors
         self.names: dict[str, NameIndex] = {"mentor": NameIndex(), "investor": NameIndex()}
         self._stats: dict[str, tuple[int, float, float]] = {}
+        self.version = 0  # bumped on every change: callers key their own caches on it
         self._orders: dict[str, list[int]] = {}  # cached orderings, cleared on any change
         self._sets: dict[str, frozenset[int]] = {}  # cached filters, cleared on any change
         self._activity: dict[str, dict[int, float]] = {}
@@ -192,6 +193,7 @@ class Corpus:
         self._sets.clear()
         self._activity.clear()
         self._named.clear()
+        self.version += 1
 
     def upsert(self, kind: str, profile: Any) -> None:
         """Add or replace one profile: re-embeds it only if its text changed."""
@@ -213,6 +215,7 @@ class Corpus:
         self._sets.clear()
         self._activity.clear()
         self._named.clear()
+        self.version += 1
 
     def remove(self, kind: str, item_id: int) -> None:
         self.profiles[kind].pop(item_id, None)
@@ -227,6 +230,7 @@ class Corpus:
         self._sets.clear()
         self._activity.clear()
         self._named.clear()
+        self.version += 1
 
     # -- history relations --------------------------------------------------------------------
     def _drop_relations(self, kind: str, cand_id: int) -> None:
@@ -352,6 +356,31 @@ class Corpus:
             cache[cand_id] = self.recent_weight(self.relations[kind].get(cand_id, []), latest)
         return cache[cand_id]
 
+    def neighbour_votes(
+        self, kind: str, startup_id: int, s_vec: NDArray[np.float32], k: int = 30
+    ) -> dict[int, float]:
+        """User-kNN over startups: the startup's ``k`` nearest other startups (by embedding), each
+        weighted by its squared cosine (clipped at 0), vote for the candidates tied to them.
+
+        A candidate's vote is its weight over the total weight, in [0, 1], so it does not depend
+        on which other candidates are scored (a pair scores the same from either side). Where
+        similar companies draw the same funds (syndicates, sector specialists), this carries
+        what the candidate's own, often empty, description cannot."""
+        index = self.index("startup")
+        if not len(index) or not self.linked.get(kind):
+            return {}
+        sims, ids = index.search(s_vec, min(k + 1, len(index)))
+        votes: dict[int, float] = defaultdict(float)
+        total = 0.0
+        for sim, sid in zip(sims[0].tolist(), ids[0].tolist(), strict=True):
+            if sid < 0 or sid == startup_id:
+                continue
+            weight = max(0.0, float(sim)) ** 2
+            total += weight
+            for cand in self.linked[kind].get(sid, ()):
+                votes[cand] += weight
+        return {c: v / total for c, v in votes.items()} if total > 0 else {}
+
     def named(self, kind: str, startup: T.StartupProfile) -> frozenset[int]:
         """Ids of ``kind`` (mentor, investor) named in the startup's own words, cached until the
         next change: a deal-flow request asks it for every startup it scores."""
@@ -371,14 +400,38 @@ class Corpus:
         phrases = T.profile_phrases(profile)
         if not phrases:
             return None
-        todo = [p for p in phrases if p not in self._phrase_vectors]
+        sims = self._phrase_matrix(phrases) @ q
+        best = int(np.argmax(sims))
+        return phrases[best] if float(sims[best]) >= minimum else None
+
+    def _phrase_matrix(self, phrases: Sequence[str]) -> NDArray[np.float32]:
+        """Vectors of ``phrases`` (one row each), embedding only those not cached yet."""
+        todo = list(dict.fromkeys(p for p in phrases if p not in self._phrase_vectors))
         if todo:
             if len(self._phrase_vectors) > 50_000:
                 self._phrase_vectors.clear()
             self._phrase_vectors.update(zip(todo, self.embedder.encode(todo), strict=True))
-        sims = np.stack([self._phrase_vectors[p] for p in phrases]) @ q
-        best = int(np.argmax(sims))
-        return phrases[best] if float(sims[best]) >= minimum else None
+        return np.stack([self._phrase_vectors[p] for p in phrases])
+
+    def phrase_similarity(
+        self, q: NDArray[np.float32], kind: str, ids: Sequence[int]
+    ) -> list[float]:
+        """Per profile of ``kind``: the best cosine of ``q`` to one of its short phrases (an
+        instrument's name, a mentor's expertise clause; 0 without phrases).
+
+        A short need ("XRD", "工程仿真工作站") is closer to the phrase that names it than to a
+        whole profile, whose vector averages every other thing the profile says; across
+        languages, where no word is shared, this is the only evidence."""
+        phrases = [T.profile_phrases(self.profiles[kind][i]) for i in ids]
+        flat = [p for ps in phrases for p in ps]
+        if not flat:
+            return [0.0] * len(ids)
+        sims = (self._phrase_matrix(flat) @ q).tolist()
+        out, start = [], 0
+        for ps in phrases:
+            out.append(max(sims[start : start + len(ps)], default=0.0))
+            start += len(ps)
+        return out
 
     def ids_where(self, kind: str, key: str, predicate: Callable[[Any], bool]) -> frozenset[int]:
         """Ids of ``kind`` whose profile satisfies ``predicate``, cached under ``key`` until the

@@ -36,6 +36,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "stage_activity",  # same, counting only companies about as old as the startup
     "round_activity",  # recent deals (one-year half-life) at the round the startup is raising
     "co_occurrence",  # backed or mentored the same startups as the startup's current backers
+    "neighbour_vote",  # share of the startup's nearest startups (by text) tied to the candidate
     "capacity_left",
 )
 
@@ -51,6 +52,7 @@ SERVES_WEIGHTS: Mapping[str, float] = {
     "activity": 0.28,
     "stage_activity": 0.24,
     "co_occurrence": 0.10,
+    "neighbour_vote": 0.10,
     "history_top3": 0.08,
     "history_max": 0.03,
     "popularity": 0.05,

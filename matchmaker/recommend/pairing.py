@@ -167,6 +167,7 @@ def score_pairs(
     trust = effective_dense_weight(1.0, s_text, reads_cjk(corpus.embedder))
     history = _history(corpus, kind, startup, s_vec, [c.id for c in candidates], s_text, trust)
     top3, best = _history_top(history)
+    votes = corpus.neighbour_votes(kind, startup.id, s_vec)
     s_sectors = {x.casefold() for x in startup.sectors}
     folded_sectors: dict[tuple[str, ...], frozenset[str]] = {}
 
@@ -229,6 +230,7 @@ def score_pairs(
             else 0
         )
         f["co_occurrence"] = min(1.0, math.log1p(co) / math.log1p(5))
+        f["neighbour_vote"] = trust * votes.get(c.id, 0.0)
         if isinstance(c, InvestorProfile):
             f["topic_overlap"] = F.UNKNOWN
             f["stage_fit"] = F.stage_fit(startup.ask_round, c.stages)

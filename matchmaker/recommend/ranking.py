@@ -26,13 +26,18 @@ from matchmaker.recommend.embedding import Embedder
 from matchmaker.recommend.hybrid import found_ids as _ids
 from matchmaker.recommend.hybrid import hybrid_search
 from matchmaker.recommend.learn import LearnedRanker, load_usable_ranker
-from matchmaker.recommend.pairing import ScoredPair, refuses, score_pairs
+from matchmaker.recommend.pairing import LEXICAL_TO_DENSE, ScoredPair, refuses, score_pairs
 from matchmaker.recommend.reasons import Reason, Recommendation, shared
-from matchmaker.recommend.rerank import capacity_rerank
+from matchmaker.recommend.rerank import capacity_rerank, demand_factor
 from matchmaker.recommend.texts import StartupProfile
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
+
+
+# A candidate whose fit to the startup (text, expertise, topics) ranks above this share of the
+# startup's candidates is spared the demand spreading in proportion: at the very top, fully.
+FIT_TOP_SHARE = 0.75
 
 
 class UnknownProfile(KeyError):  # noqa: N818 - reads as "unknown profile"
@@ -49,6 +54,9 @@ class RecommenderConfig:
     capacity_scarce_sessions: float = 2.0
     capacity_scarce_hours: float = 8.0
     exposure_strength: float = 0.15
+    demand_sample: int = 100  # startups sampled to estimate each mentor's expected demand
+    demand_strength: float = 0.5  # exponent of capacity / expected demand (see rerank.py)
+    demand_rounds: int = 8  # rounds of load-price adjustment (``load_prices``)
 
 
 class Recommender:
@@ -73,6 +81,7 @@ class Recommender:
         self.rankers: dict[str, LearnedRanker] = dict(rankers or {})
         self.calibrations: dict[str, Calibration] = {}
         self.exposure: dict[str, Counter[int]] = {k: Counter() for k in KINDS}
+        self._prices: dict[str, tuple[int, dict[int, float]]] = {}  # kind -> (version, prices)
 
     @classmethod
     def from_profiles(
@@ -183,27 +192,53 @@ class Recommender:
         """Investors for the startup's ask (``ask_round`` etc.); current investors excluded."""
         return self._for_startup("investor", startup, k, exclude)
 
-    def _for_startup(
-        self, kind: str, startup: int | StartupProfile, k: int, exclude: Collection[int]
-    ) -> list[Recommendation]:
-        s, s_vec = self._startup(startup)
-        s_text = self.corpus.text("startup", s)
+    def _scored(
+        self,
+        kind: str,
+        s: StartupProfile,
+        s_vec: NDArray[np.float32],
+        s_text: str,
+        exclude: Collection[int],
+    ) -> tuple[list[Any], NDArray[np.float32], dict[int, float], list[Recommendation]]:
+        """Generated candidates the startup may ask, their cosines and TF-IDF scores, and their
+        scored pairs (before any re-rank)."""
         pool = self.corpus.profiles[kind]
         skip = set(exclude) | self.existing_ties(kind, s)
         ids = [i for i in self._generate(kind, s, s_vec, s_text) if i not in skip]
         cands = [pool[i] for i in sorted(ids) if not refuses(s, pool[i])]
         if not cands:
-            return []
+            return [], np.zeros(0, dtype=np.float32), {}, []
         index = self.corpus.index(kind)
         dense = index.get_vectors([c.id for c in cands]) @ s_vec
         lexical = self.corpus.lexical[kind].scores(s_text, [c.id for c in cands])
-        scorer = self._scorer(kind)
-        args = (self.corpus, kind, s, s_vec)
         pairs = score_pairs(
-            *args, cands, dense.tolist(), lexical, s_text, {}, **scorer, explain=False
+            self.corpus,
+            kind,
+            s,
+            s_vec,
+            cands,
+            dense.tolist(),
+            lexical,
+            s_text,
+            {},
+            **self._scorer(kind),
+            explain=False,
         )
         recs = [Recommendation(kind, p.candidate_id, p.score, (), p.features) for p in pairs]
-        top = self._rerank(kind, recs)[:k]
+        return cands, dense, lexical, recs
+
+    def _for_startup(
+        self, kind: str, startup: int | StartupProfile, k: int, exclude: Collection[int]
+    ) -> list[Recommendation]:
+        s, s_vec = self._startup(startup)
+        s_text = self.corpus.text("startup", s)
+        cands, dense, lexical, recs = self._scored(kind, s, s_vec, s_text, exclude)
+        if not cands:
+            return []
+        scorer = self._scorer(kind)
+        args = (self.corpus, kind, s, s_vec)
+        demand = self._demand_factors(kind, recs) if kind == "mentor" else None
+        top = self._rerank(kind, recs, demand)[:k]
         # Reasons cost tokenising both texts: only for what is shown.
         at = {c.id: j for j, c in enumerate(cands)}
         shown = [cands[at[r.id]] for r in top]
@@ -289,7 +324,88 @@ class Recommender:
             return None
         return ranker
 
-    def _rerank(self, kind: str, recs: list[Recommendation]) -> list[Recommendation]:
+    def load_prices(self, kind: str) -> dict[int, float]:
+        """Candidate id -> its load price in (0, 1]: how far its scores are lowered so that the
+        number of active startups whose top 3 it stands in comes down toward its stated
+        monthly capacity (1 without a stated capacity, or without more demand than it).
+
+        Estimated on an even sample of at most ``config.demand_sample`` active startups, by a
+        few rounds of price adjustment (each round: every sampled startup's top 3 under the
+        current prices; a candidate in more of them than its capacity has its price multiplied
+        by ``(capacity / expected) ** demand_strength``), so that when one generalist is spread
+        the next one is not left to crowd in its place. Cached until the corpus changes."""
+        cached = self._prices.get(kind)
+        if cached is not None and cached[0] == self.corpus.version:
+            return cached[1]
+        pool = self.corpus.profiles[kind]
+        startups = self.corpus.profiles["startup"]
+        active = sorted(i for i, p in startups.items() if p.active)
+        step = max(1, -(-len(active) // max(1, self.config.demand_sample)))
+        sample = active[::step]
+        lists = []
+        for sid in sample:
+            s = startups[sid]
+            vec = self.corpus.vector("startup", sid, s)
+            _, _, _, recs = self._scored(kind, s, vec, self.corpus.text("startup", s), ())
+            if recs:
+                ranked = self._rerank(kind, recs)  # capacity left and exposure, no spreading
+                ids = np.array([r.id for r in ranked], dtype=np.int64)
+                lists.append((ids, np.array([r.score for r in ranked]), self._fits(ranked)))
+        capacity = {i: getattr(p, "capacity_per_month", None) for i, p in pool.items()}
+        price = dict.fromkeys(pool, 1.0)
+        scale = len(active) / len(sample) if sample else 0.0
+        for _ in range(self.config.demand_rounds):
+            counts: Counter[int] = Counter()
+            for ids, score, fit in lists:
+                prices = np.array([price[i] for i in ids.tolist()])
+                adjusted = score * prices ** (1.0 - fit)
+                counts.update(ids[np.lexsort((ids, -adjusted))[:3]].tolist())
+            moved = False
+            for cand, n in counts.items():
+                factor = demand_factor(
+                    n * scale, capacity.get(cand), 0.0, strength=self.config.demand_strength
+                )
+                if factor < 1.0:
+                    price[cand] *= factor
+                    moved = True
+            if not moved:
+                break
+        out = {i: v for i, v in price.items() if v < 1.0}
+        self._prices[kind] = (self.corpus.version, out)
+        return out
+
+    @staticmethod
+    def _fits(recs: Sequence[Recommendation]) -> NDArray[np.float64]:
+        """Per candidate, how real its fit to the startup is, in [0, 1]: its text, expertise
+        and topic evidence ranked among the startup's candidates; 0 up to the
+        ``FIT_TOP_SHARE`` quantile, 1 for the best."""
+        if len(recs) < 2:
+            return np.zeros(len(recs))
+        content = [
+            r.features.get("dense", 0.0)
+            + min(1.0, LEXICAL_TO_DENSE * r.features.get("lexical", 0.0))
+            + r.features.get("topic_overlap", 0.0)
+            for r in recs
+        ]
+        pct = np.argsort(np.argsort(content, kind="stable"), kind="stable") / (len(recs) - 1)
+        return np.clip((pct - FIT_TOP_SHARE) / (1.0 - FIT_TOP_SHARE), 0.0, 1.0)
+
+    def _demand_factors(self, kind: str, recs: Sequence[Recommendation]) -> dict[int, float]:
+        """Per candidate, its load price raised to (1 - its fit to this startup): a crowded
+        generalist is spread, the specialist whose expertise this startup names is not."""
+        prices = self.load_prices(kind)
+        if not prices:
+            return {}
+        fits = self._fits(recs)
+        return {
+            r.id: prices[r.id] ** (1.0 - float(fit))
+            for r, fit in zip(recs, fits.tolist(), strict=True)
+            if r.id in prices
+        }
+
+    def _rerank(
+        self, kind: str, recs: list[Recommendation], demand: Mapping[int, float] | None = None
+    ) -> list[Recommendation]:
         pool = self.corpus.profiles[kind]
         if kind == "mentor":
             left: dict[int, float | None] = {r.id: pool[r.id].capacity_left for r in recs}
@@ -305,6 +421,7 @@ class Recommender:
             exposure=self.exposure[kind],
             scarce=scarce,
             strength=self.config.exposure_strength,
+            demand=demand,
         )
 
     def pair_features(

@@ -1,8 +1,10 @@
 """Capacity-aware re-ranking: a good candidate with no time left should not top every list.
 
 Relevance alone sends every startup to the same famous mentor or the same XRD machine. After
-scoring, each candidate's score is multiplied by a capacity factor (little left -> lower) and an
-exposure factor (already recommended to many startups recently -> lower), then the list re-sorted.
+scoring, each candidate's score is multiplied by a capacity factor (little left -> lower), an
+exposure factor (already recommended to many startups recently -> lower) and a demand factor
+(would top more startups' lists than its stated monthly capacity can serve -> lower, unless its
+fit to this startup is among the best), then the list re-sorted.
 """
 
 from __future__ import annotations
@@ -35,6 +37,24 @@ def exposure_factor(times_recommended: int, *, strength: float = 0.15) -> float:
     return 1.0 / (1.0 + strength * math.log1p(times_recommended))
 
 
+def demand_factor(
+    expected: float, capacity: int | None, fit: float, *, strength: float = 0.5
+) -> float:
+    """How far a candidate expected in ``expected`` startups' top 3 is spread out, given it can
+    take ``capacity`` a month (None or 0: not stated, no spreading: demand says nothing without
+    a capacity to compare it with, and on historical data the busiest candidates are the ones
+    that were chosen).
+
+    ``fit`` in [0, 1] is how real this startup's fit is (1: its text and topic evidence is
+    among the best of its candidates): the spreading acts on the share of the score that the
+    fit does not carry, so a generalist is spread and the specialist a startup asked for is
+    not."""
+    if not capacity or capacity <= 0 or expected <= capacity:
+        return 1.0
+    factor = (capacity / expected) ** strength
+    return float(factor ** (1.0 - min(1.0, max(0.0, fit))))
+
+
 def capacity_rerank(
     recs: Sequence[Recommendation],
     *,
@@ -42,17 +62,21 @@ def capacity_rerank(
     exposure: Mapping[int, int] | None = None,
     scarce: float = 2.0,
     strength: float = 0.15,
+    demand: Mapping[int, float] | None = None,
 ) -> list[Recommendation]:
-    """Scores multiplied by the capacity and exposure factors, re-sorted (best first).
+    """Scores multiplied by the capacity, exposure and demand factors (``demand``: candidate id
+    -> its ``demand_factor``, 1 where absent), re-sorted (best first).
 
     The factors are recorded in each recommendation's features so the ranking stays explainable.
     """
     exposure = exposure or {}
+    demand = demand or {}
     out = []
     for rec in recs:
         cap = capacity_factor(capacity_left.get(rec.id), scarce=scarce)
         exp = exposure_factor(exposure.get(rec.id, 0), strength=strength)
-        features = dict(rec.features, rerank_capacity=cap, rerank_exposure=exp)
-        out.append(replace(rec, score=rec.score * cap * exp, features=features))
+        dem = demand.get(rec.id, 1.0)
+        features = dict(rec.features, rerank_capacity=cap, rerank_exposure=exp, rerank_demand=dem)
+        out.append(replace(rec, score=rec.score * cap * exp * dem, features=features))
     out.sort(key=lambda r: (-r.score, r.id))
     return out

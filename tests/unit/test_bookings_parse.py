@@ -9,6 +9,7 @@ import pytest
 from matchmaker.services.availability_equipment import to_local
 from matchmaker.services.booking_proposals import (
     DEFAULT_MINUTES,
+    need_subject,
     parse_duration,
     parse_need,
     parse_window,
@@ -76,3 +77,58 @@ def test_defaults_when_absent() -> None:
 def test_window_never_starts_in_the_past() -> None:
     need = parse_need("this week, 2 hours", NOW)
     assert need.window_start == NOW and need.minutes == 120
+
+
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [
+        # A deadline runs from today; "before"/之前/前 excludes the day, "by"/为止 includes it.
+        ("12月10日之前", ("2026-11-18", "2026-12-10")),
+        ("SEM成像，2小时，12月10日之前完成", ("2026-11-18", "2026-12-10")),
+        ("12月10号前", ("2026-11-18", "2026-12-10")),
+        ("2026年12月10日前", ("2026-11-18", "2026-12-10")),
+        ("12月10日为止", ("2026-11-18", "2026-12-11")),
+        ("2026-12-10之前", ("2026-11-18", "2026-12-10")),
+        ("before 10 December", ("2026-11-18", "2026-12-10")),
+        ("salt spray test before the 10th of Dec.", ("2026-11-18", "2026-12-10")),
+        ("by December 10", ("2026-11-18", "2026-12-11")),
+        ("no later than 2026-12-10", ("2026-11-18", "2026-12-11")),
+        ("下周三前", ("2026-11-18", "2026-11-25")),  # NOW is a Wednesday: next week's
+        ("周五之前", ("2026-11-18", "2026-11-20")),
+        ("本周五前", ("2026-11-18", "2026-11-20")),
+        ("before next Wednesday", ("2026-11-18", "2026-11-25")),
+        ("by Friday", ("2026-11-18", "2026-11-21")),
+        # A date already past this year is next year's.
+        ("1月5日之前", ("2026-11-18", "2027-01-05")),
+    ],
+)
+def test_deadlines(text: str, days: tuple[str, str]) -> None:
+    window = parse_window(text, NOW)
+    assert window is not None, text
+    assert _local_days(window) == days
+
+
+def test_a_deadline_in_a_full_need() -> None:
+    need = parse_need("scanning electron microscope, 2 hours, 12月10日之前", NOW)
+    assert need.window_given and need.minutes == 120
+    assert _local_days((need.window_start, need.window_end))[1] == "2026-12-10"
+
+
+@pytest.mark.parametrize(
+    ("text", "subject"),
+    [
+        ("scanning electron microscope, 2 hours, 12月10日之前", "scanning electron microscope"),
+        (
+            "need XRD phase analysis of a cathode powder, about 3 hours, next week",
+            "need XRD phase analysis of a cathode powder",
+        ),
+        ("下周三前做盐雾试验，大约3小时", "做盐雾试验"),
+        (
+            "salt spray corrosion test chamber before 10 December",
+            "salt spray corrosion test chamber",
+        ),
+        ("by Friday, 90 minutes", "by Friday, 90 minutes"),  # nothing else: the whole text
+    ],
+)
+def test_the_subject_leaves_out_when_and_how_long(text: str, subject: str) -> None:
+    assert need_subject(text) == subject

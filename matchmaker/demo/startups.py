@@ -19,6 +19,7 @@ from matchmaker.demo.names import (
     ZH_INDUSTRY_WORDS,
 )
 from matchmaker.demo.people import Person
+from matchmaker.demo.startup_funds import KIND_SERVICES, USE_OF_FUNDS, venture_kind
 from matchmaker.demo.startup_text_en import TEAM_EN, TRACTION_EN, VENTURES_EN
 from matchmaker.demo.startup_text_zh import SECTOR_ORGS_ZH, TEAM_ZH, TRACTION_ZH, VENTURES_ZH
 from matchmaker.models import FundingAsk, Startup, StartupMember, User
@@ -107,17 +108,23 @@ ZH_BACKGROUNDS = (
 )
 ZH_TITLES = ("联合创始人兼CTO", "联合创始人兼COO", "联合创始人、市场总监", "研发负责人")
 EN_TITLES = ("Co-founder & CTO", "Co-founder & COO", "Head of Engineering")
-USE_OF_FUNDS_ZH = (
-    "约60%用于研发团队扩充和中试线建设，25%用于市场拓展，其余补充流动资金。",
-    "主要用于完成产品注册检验和临床试验，以及首批量产备货。",
-    "用于样机迭代、可靠性测试和知识产权布局。",
-    "扩大产能、建设销售团队，并开拓成渝以外的市场。",
-)
-USE_OF_FUNDS_EN = (
-    "Roughly 60% for engineering hires and the pilot line, 25% for sales, the rest as runway.",
-    "Certification, the first production batch and two key hires.",
-    "Prototype iterations, reliability testing and patent filings.",
-)
+
+
+def _use_of_funds(rng: random.Random, startup: Startup, english: bool, stage: str) -> str:
+    # One draw from the generator, as before, so every later choice of the dataset stays put.
+    draw = rng.randrange(4 if not english else 3)
+    kind = venture_kind(startup.sectors[0], startup.one_liner)
+    zh, en = USE_OF_FUNDS[kind]["early" if stage in ("idea", "prototype") else "late"]
+    bank = en if english else zh
+    return bank[draw % len(bank)]
+
+
+def _services(picked: list[str], kind: str, stage: str) -> list[str]:
+    allowed = KIND_SERVICES.get(kind)
+    if allowed is None:
+        return picked
+    kept = [s for s in picked if s in allowed]
+    return kept or [next((s for s in STAGE_SERVICES[stage] if s in allowed), allowed[0])]
 
 
 class Sequence:
@@ -224,7 +231,11 @@ def build_startups(
             founder_backgrounds=[background],
             languages=list(lead_person.languages),
             mentoring_topics=rng.sample(STAGE_TOPICS[stage], k=rng.randint(2, 3)),
-            services_needed=rng.sample(STAGE_SERVICES[stage], k=rng.randint(1, 3)),
+            services_needed=_services(
+                rng.sample(STAGE_SERVICES[stage], k=rng.randint(1, 3)),
+                venture_kind(sector, one_liner),
+                stage,
+            ),
             website=(f"https://{brand.lower().replace(' ', '')}.example.com" if english else ""),
             created_at=days_before(min(months * 30, rng.randint(20, 600))),
             updated_at=days_before(rng.randint(1, 20)),
@@ -273,7 +284,7 @@ def _funding_ask(rng: random.Random, startup: Startup, english: bool, traction: 
         amount=Decimal(amount),
         currency="CNY",
         instrument=instrument,
-        use_of_funds=rng.choice(USE_OF_FUNDS_EN if english else USE_OF_FUNDS_ZH),
+        use_of_funds=_use_of_funds(rng, startup, english, startup.stage),
         traction=traction,
         is_open=True,
         created_at=days_before(rng.randint(5, 90)),
@@ -291,7 +302,7 @@ def _past_ask(rng: random.Random, startup: Startup, english: bool) -> FundingAsk
         amount=Decimal(amount),
         currency="CNY",
         instrument="equity",
-        use_of_funds=rng.choice(USE_OF_FUNDS_EN if english else USE_OF_FUNDS_ZH),
+        use_of_funds=_use_of_funds(rng, startup, english, startup.stage),
         traction="",
         is_open=False,
         created_at=days_before(rng.randint(200, 500)),

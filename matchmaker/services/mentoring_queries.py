@@ -183,3 +183,18 @@ def pending_counts(session: Session, user: User) -> dict[str, int]:
         elif startup_id in startup_ids and awaiting == "founder":
             counts["founder_waiting"] += 1
     return counts
+
+
+AT_CAPACITY = _l(
+    "You are at capacity this month: no new startups are suggested until a session frees up "
+    "or you raise your monthly limit in your availability settings."
+)
+NO_MATCH_YET = _l("No startup matches your profile yet.")
+
+
+def deal_flow_state(session: Session, mentor: MentorProfile) -> tuple[bool, Any]:
+    """Whether to suggest startups to a mentor, and what an empty list says. A fully booked
+    mentor is not sent more startups this month, and is told why rather than "no match"."""
+    if availability.at_capacity(session, mentor):
+        return False, AT_CAPACITY
+    return True, NO_MATCH_YET

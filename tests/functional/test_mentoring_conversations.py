@@ -217,3 +217,20 @@ def test_no_show_notice_names_the_absent_side_and_can_be_disputed_once(client, d
     ms = fetch(db_session, ms.id)
     assert ms.no_show_dispute_note == "I waited in room 301 for an hour"
     assert ms.status == "no_show"
+
+
+# --- 7: a fully booked mentor is told so ------------------------------------------------------
+
+
+def test_fully_booked_mentor_is_told_they_are_at_capacity(client, db_session, w):
+    login(client, w.mentor_user)
+    page = client.get("/").get_data(as_text=True)
+    assert "at capacity" not in page
+    db_session.rollback()
+    db_session.refresh(w.mentor)
+    w.mentor.capacity_per_month = 1
+    db_session.commit()
+    put_session(db_session, w, "scheduled", starts=hour_from_now(1))
+    page = client.get("/").get_data(as_text=True)
+    assert "You are at capacity this month" in page
+    assert "No startup matches your profile yet." not in page

@@ -92,16 +92,13 @@ def create_operator(email: str, name: str, password: str) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    """The foundation's commands, then each area's from ``matchmaker/commands/``."""
-    import pkgutil
-    from importlib import import_module
-
-    from matchmaker import commands
+    """The foundation's commands, then each area's (``matchmaker/commands/``)."""
+    from matchmaker.commands import jobs, mentoring, operator, recommend
 
     for command in (db_group, demo_data, demo_logins, create_operator):
         app.cli.add_command(command)
-    for module in pkgutil.iter_modules(commands.__path__):
-        import_module(f"{commands.__name__}.{module.name}").register(app)
+    for area in (recommend, mentoring, operator, jobs):
+        area.register(app)
 
 
 def main() -> None:

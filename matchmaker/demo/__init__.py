@@ -1,9 +1,9 @@
 """Deterministic bilingual demo data: ``flask --app matchmaker demo-data``.
 
 ``load_demo_data`` writes the core dataset (``core.py``: accounts, startups, investors, mentors,
-facilities), commits, then runs every other module of this package that defines
-``load_area(session, ctx)``, in module-name order, so an area (sessions, bookings, vouchers...)
-adds its own demo rows without editing these files. ``ctx`` is a ``DemoContext``.
+facilities), commits, then each area's ``load_area(session, ctx)`` listed in ``area_loaders``
+(bookings, funding, mentoring, operator), each committing its own rows. ``ctx`` is a
+``DemoContext``.
 
 Everything is written by our own code from curated phrase banks with ``random.Random(2026)``;
 nothing depends on the clock (dates are offsets from ``context.ANCHOR``) or on set ordering.
@@ -12,11 +12,9 @@ nothing depends on the clock (dates are offsets from ``context.ANCHOR``) or on s
 from __future__ import annotations
 
 import dataclasses
-import pkgutil
 import random
 import time
 from collections.abc import Callable
-from importlib import import_module
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -45,13 +43,11 @@ AreaLoader = Callable[[Session, DemoContext], None]
 
 
 def area_loaders() -> list[tuple[str, AreaLoader]]:
-    """(module name, load_area) of every module of this package that has one, by name."""
-    loaders = []
-    for module in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        loader = getattr(import_module(f"{__name__}.{module.name}"), "load_area", None)
-        if callable(loader):
-            loaders.append((module.name, loader))
-    return loaders
+    """(area name, load_area) of each area's demo rows, in the order they are loaded."""
+    from matchmaker.demo import facility_bookings, funding, mentoring, operator
+
+    areas = (facility_bookings, funding, mentoring, operator)
+    return [(area.__name__.rsplit(".", 1)[-1], area.load_area) for area in areas]
 
 
 def load_demo_data(session: Session, force: bool = False) -> DemoResult | None:

@@ -72,6 +72,12 @@ class Pitch(TimestampMixin, Base):
     stage: Mapped[str] = mapped_column(sa.String(20), default="new")
     # A code of PASS_REASONS: the founder sees its kind wording, never the fund's notes.
     pass_reason: Mapped[str] = mapped_column(sa.String(30), default="")
+    # The meeting the fund sets once the deal reaches "meeting" (naive UTC), and where it is:
+    # a place and/or a video link, in both teams' calendars (.ics) and reminders.
+    meeting_starts_at: Mapped[datetime | None]
+    meeting_ends_at: Mapped[datetime | None]
+    meeting_place: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    meeting_url: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
 
     ask: Mapped[FundingAsk] = relationship()
     startup: Mapped[Startup] = relationship()

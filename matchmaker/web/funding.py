@@ -34,6 +34,7 @@ from matchmaker.services import (
     availability,
     exports,
     funding,
+    funding_meetings,
     funding_pipeline,
     introductions,
     pitch_decks,
@@ -45,6 +46,7 @@ from matchmaker.web.funding_forms import (
     AskForm,
     EmptyForm,
     IntroductionForm,
+    MeetingForm,
     MoveForm,
     NoteForm,
     PitchForm,
@@ -360,7 +362,9 @@ def deal(pitch_id: int) -> str:
     return _render_deal(pitch, MoveForm(), NoteForm())
 
 
-def _render_deal(pitch: Any, move_form: MoveForm, note_form: NoteForm) -> str:
+def _render_deal(
+    pitch: Any, move_form: MoveForm, note_form: NoteForm, meeting_form: MeetingForm | None = None
+) -> str:
     return render_template(
         "funding/deal.html",
         pitch=pitch,
@@ -374,6 +378,65 @@ def _render_deal(pitch: Any, move_form: MoveForm, note_form: NoteForm) -> str:
         intro=introductions.introduction_between(db.session, pitch.startup_id, pitch.investor_id),
         intro_form=EmptyForm(),
         thread_size=pitch_messages.thread_sizes(db.session, [pitch.id]).get(pitch.id, 0),
+        meeting_form=meeting_form or _meeting_form(pitch),
+        meeting_stages=funding_meetings.MEETING_STAGES,
+    )
+
+
+def _meeting_form(pitch: Any) -> MeetingForm:
+    starts = pitch.meeting_starts_at
+    return MeetingForm(
+        formdata=None,
+        starts_at=availability.to_local(starts, BEIJING) if starts else None,
+        minutes=(
+            int((pitch.meeting_ends_at - starts).total_seconds() // 60)
+            if starts and pitch.meeting_ends_at
+            else 60
+        ),
+        place=pitch.meeting_place,
+        url=pitch.meeting_url,
+    )
+
+
+@bp.post("/deals/<int:pitch_id>/meeting")
+@login_required
+def set_meeting(pitch_id: int) -> Page:
+    """The fund sets when and where it meets the founders (a Beijing time in the form)."""
+    form = MeetingForm()
+    status = 422
+    if form.validate_on_submit():
+        local = form.starts_at.data
+        try:
+            funding_meetings.set_meeting(
+                db.session,
+                current_user,
+                pitch_id,
+                starts_at=availability.to_utc(local, BEIJING) if local else None,
+                minutes=int(form.minutes.data or 0),
+                place=form.place.data or "",
+                url=form.url.data or "",
+                link=url_for("funding.pitch_thread", pitch_id=pitch_id, _external=True),
+            )
+        except ServiceError as exc:
+            if exc.status in (403, 404):
+                raise
+            _show_error(form, exc)
+            status = exc.status
+        else:
+            flash(_("The meeting is set; the founders have been told."), "success")
+            return redirect(url_for("funding.deal", pitch_id=pitch_id))
+    pitch = funding_pipeline.pitch_for_member(db.session, current_user, pitch_id)
+    return _render_deal(pitch, MoveForm(), NoteForm(), form), status
+
+
+@bp.get("/pitches/<int:pitch_id>/meeting.ics")
+@login_required
+def meeting_ics(pitch_id: int) -> Response:
+    body = funding_meetings.meeting_ics(db.session, current_user, pitch_id)
+    return Response(
+        body,
+        mimetype="text/calendar",
+        headers=attachment_headers(f"meeting-{pitch_id}.ics"),
     )
 
 

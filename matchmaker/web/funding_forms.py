@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, HiddenField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from matchmaker import vocab
 from matchmaker.i18n import lazy_gettext as _l
@@ -85,3 +93,23 @@ class PitchMessageForm(FlaskForm):
         from matchmaker.services.pitch_messages import KIND_LABELS
 
         self.kind.choices = [(k, str(KIND_LABELS[k])) for k in kinds]
+
+
+class MeetingForm(FlaskForm):
+    """When (Beijing time) and where the fund meets the founders."""
+
+    starts_at = DateTimeLocalField(
+        _l("Starts at (Beijing time)"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[InputRequired(_l("Pick a time in the future."))],
+    )
+    minutes = IntegerField(
+        _l("Minutes"),
+        default=60,
+        validators=[
+            InputRequired(),
+            NumberRange(min=15, max=480, message=_l("A meeting lasts 15 to 480 minutes.")),
+        ],
+    )
+    place = StringField(_l("Place (room, address)"), validators=[Length(max=200)])
+    url = StringField(_l("Video link"), validators=[Length(max=500)])

@@ -207,3 +207,49 @@ def test_profile_labels_and_one_clear_error_per_bad_number(
     assert not any("not a valid choice" in e for e in errors)
     db_session.rollback()
     assert db_session.get(Startup, startup.id).team_size == 5  # type: ignore[union-attr]
+
+
+# --- 2: where the investor meeting happens ----------------------------------------------------
+
+
+def test_investor_meeting_place_and_link_in_pages_ics_and_notice(
+    client: FlaskClient, db_session: Session
+) -> None:
+    ids = _pitched(client, db_session)
+    _login(client, "partner@fund.cn")
+    url = f"/funding/deals/{ids['pitch']}/meeting"
+    meeting = {
+        "starts_at": "2099-05-04T14:00",  # Beijing time
+        "minutes": "90",
+        "place": "Fits Capital, 12F Jiefangbei Tower",
+        "url": "https://meet.example/fits",
+    }
+    assert client.post(url, data=meeting).status_code == 409  # not at the meeting stage yet
+    for stage in ("reviewing", "meeting"):
+        client.post(f"/funding/deals/{ids['pitch']}/stage", data={"to_stage": stage})
+    assert client.post(url, data={**meeting, "url": "ftp://x"}).status_code == 422
+    assert client.post(url, data={**meeting, "starts_at": "2001-01-01T10:00"}).status_code == 422
+    assert client.post(url, data=meeting).status_code == 302
+    db_session.rollback()
+    pitch = db_session.get(Pitch, ids["pitch"])
+    assert pitch is not None and pitch.meeting_starts_at == datetime(2099, 5, 4, 6, 0)
+    notice = db_session.scalar(
+        sa.select(Notification).where(Notification.kind == "funding.meeting_set")
+    )
+    assert notice is not None and "12F Jiefangbei Tower" in notice.params["where"]
+
+    _login(client, "founder@sparkcell.cn")
+    page = client.get(f"/funding/pitches/{ids['pitch']}/messages").get_data(as_text=True)
+    assert "2099-05-04 14:00 (Beijing time)" in page and "https://meet.example/fits" in page
+    ics = client.get(f"/funding/pitches/{ids['pitch']}/meeting.ics")
+    assert ics.status_code == 200
+    from icalendar import Calendar
+
+    [event] = [c for c in Calendar.from_ical(ics.data).walk() if c.name == "VEVENT"]
+    assert str(event["LOCATION"]) == "Fits Capital, 12F Jiefangbei Tower"
+    assert str(event["URL"]) == "https://meet.example/fits"
+    assert str(event["SUMMARY"]) == "Investor meeting: SparkCell × Fits Capital"
+    [alarm] = [c for c in event.walk() if c.name == "VALARM"]
+    assert "meet.example/fits" in str(alarm["DESCRIPTION"])
+    _login(client, "stranger@x.cn")
+    assert client.get(f"/funding/pitches/{ids['pitch']}/meeting.ics").status_code == 404

@@ -1,5 +1,5 @@
 """funding: a message thread per pitch (questions, requests for materials, declines in the
-investor's words, the founders' answers)
+investor's words, the founders' answers), and a pitch's meeting: when and where (place, link)
 
 Revision ID: 0008_funding_conversations
 Revises: 0003_funding
@@ -55,8 +55,21 @@ def upgrade() -> None:
         "funding_pitch_messages",
         ["pitch_id", "created_at"],
     )
+    op.add_column("funding_pitches", sa.Column("meeting_starts_at", sa.DateTime()))
+    op.add_column("funding_pitches", sa.Column("meeting_ends_at", sa.DateTime()))
+    op.add_column(
+        "funding_pitches",
+        sa.Column("meeting_place", sa.String(200), nullable=False, server_default=""),
+    )
+    op.add_column(
+        "funding_pitches",
+        sa.Column("meeting_url", sa.String(500), nullable=False, server_default=""),
+    )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("funding_pitches") as batch_op:
+        for column in ("meeting_url", "meeting_place", "meeting_ends_at", "meeting_starts_at"):
+            batch_op.drop_column(column)
     op.drop_index("ix_funding_pitch_messages_pitch_created", table_name="funding_pitch_messages")
     op.drop_table("funding_pitch_messages")

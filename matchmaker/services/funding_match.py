@@ -289,6 +289,8 @@ def fit_reasons(investor: Investor, need: Need, startup: Startup) -> list[FitRea
                     "currency": need.currency,
                     "min": float(investor.ticket_min) if investor.ticket_min is not None else None,
                     "max": float(investor.ticket_max) if investor.ticket_max is not None else None,
+                    # No ask yet: the amount is the profile's stated need, and the reason says so.
+                    "stated_need": not getattr(need, "from_ask", True),
                 },
             )
         )

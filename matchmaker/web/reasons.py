@@ -83,6 +83,8 @@ def reason_text(code: str, params: dict[str, Any], viewer: str = "startup") -> s
         amount = _money(p.get("amount"), p.get("currency"))
         if viewer == "candidate":
             return _("The ask fits your ticket size: %(amount)s", amount=amount)
+        if p.get("stated_need"):
+            return _("Your stated funding need fits their ticket size: %(amount)s", amount=amount)
         return _("Your ask fits their ticket size: %(amount)s", amount=amount)
     if code == "instrument_fit":
         instrument = vocab.label(vocab.INSTRUMENTS, p["instrument"], current_locale())

@@ -125,9 +125,12 @@ def test_before_an_ask_the_stated_need_filters_dashboard_and_pathway(
     assert funds[SEED_GUIDANCE_FUND] in fitting
     auth.login("founder@example.com")
 
-    shown = _panel_investors(client.get("/").get_data(as_text=True))
+    dashboard = client.get("/").get_data(as_text=True)
+    shown = _panel_investors(dashboard)
     assert shown and shown <= fitting
     assert funds[LIANGJIANG_FUND] not in shown
+    # The reason says what stood in for the ask: the need the founder stated.
+    assert "Your stated funding need fits their ticket size: 3,000,000" in dashboard
 
     html = client.get(f"/pathway/{startup.id}").get_data(as_text=True)
     found = re.search(

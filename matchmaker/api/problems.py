@@ -84,4 +84,5 @@ def from_exception(exc: Exception) -> Response:
     if isinstance(exc, HTTPException):
         status = exc.code or 500
         return problem(status, TITLES.get(status, _l("Bad request")))
-    raise exc
+    current_app.logger.exception("API request failed: %s", request.path)
+    return problem(500, _l("Something went wrong on our side; please try again later."))

@@ -9,7 +9,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 Scope = Literal["statistics", "public", "own"]
-CURSOR = r"^[0-9]{1,12}$"
+# Row ids are 32-bit: nine digits always fit (a longer cursor is refused by the schema, not by
+# the database); event sequences are 64-bit.
+CURSOR = r"^[0-9]{1,9}$"
+EVENT_CURSOR = r"^[0-9]{1,18}$"
 
 
 class Model(BaseModel):
@@ -34,7 +37,9 @@ class StatisticsQuery(Model):
 
 
 class EventsQuery(Model):
-    cursor: str | None = Field(None, pattern=CURSOR, description="next_cursor of the last page")
+    cursor: str | None = Field(
+        None, pattern=EVENT_CURSOR, description="next_cursor of the last page"
+    )
     limit: int = Field(100, ge=1, le=500)
 
 

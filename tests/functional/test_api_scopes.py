@@ -201,6 +201,9 @@ def test_problems_etags_and_cursors(client: FlaskClient, world: World, db_sessio
     body = bad.get_json()
     assert bad.status_code == 422 and body["errors"][0]["field"] == "start"
     assert body["detail"] != "The period must start before it ends."  # worded in Chinese
+    # A cursor past the 32-bit ids is refused by the schema (it was a DataError on PostgreSQL).
+    huge = _get(client, "/api/v1/equipment?cursor=10000000000", world.tokens["public"])
+    assert huge.status_code == 422 and huge.get_json()["errors"][0]["field"] == "cursor"
     limit = _get(client, "/api/v1/startups?limit=0", world.tokens["public"])
     assert limit.status_code == 422 and limit.get_json()["errors"][0]["field"] == "limit"
 

@@ -269,7 +269,9 @@ def test_http_equipment_slot(live_server: LiveServer, db_session: Session) -> No
         )
     replies = storm(waves)
     _no_server_error(replies)
-    assert {r.status for r in replies} == {302}  # success and refusal both redirect, with a flash
+    # Success redirects to the booking; a refusal redirects with a flash or shows the form
+    # again with the reason (409).
+    assert {r.status for r in replies} <= {302, 409}
     booked = [r for r in replies if "/facilities/bookings/" in r.location]
     assert Counter(r.label for r in booked) == dict.fromkeys(range(ROUNDS), 1)
     db_session.rollback()

@@ -11,6 +11,7 @@ the CLI and the evaluation scripts all call these methods.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -57,6 +58,10 @@ class RecommenderConfig:
     demand_sample: int = 100  # startups sampled to estimate each mentor's expected demand
     demand_strength: float = 0.5  # exponent of capacity / expected demand (see rerank.py)
     demand_rounds: int = 8  # rounds of load-price adjustment (``load_prices``)
+    # Prices older than this many seconds are re-estimated after a change; younger ones are
+    # kept (a booking changes one mentor's capacity left, not the market: re-scoring the sample
+    # inside a request after every booking would cost more than the estimate gains).
+    demand_max_age: float = 300.0
 
 
 class Recommender:
@@ -81,7 +86,8 @@ class Recommender:
         self.rankers: dict[str, LearnedRanker] = dict(rankers or {})
         self.calibrations: dict[str, Calibration] = {}
         self.exposure: dict[str, Counter[int]] = {k: Counter() for k in KINDS}
-        self._prices: dict[str, tuple[int, dict[int, float]]] = {}  # kind -> (version, prices)
+        # kind -> (corpus version, prices, when computed)
+        self._prices: dict[str, tuple[int, dict[int, float], float]] = {}
 
     @classmethod
     def from_profiles(
@@ -335,7 +341,10 @@ class Recommender:
         by ``(capacity / expected) ** demand_strength``), so that when one generalist is spread
         the next one is not left to crowd in its place. Cached until the corpus changes."""
         cached = self._prices.get(kind)
-        if cached is not None and cached[0] == self.corpus.version:
+        now = time.monotonic()
+        if cached is not None and (
+            cached[0] == self.corpus.version or now - cached[2] < self.config.demand_max_age
+        ):
             return cached[1]
         pool = self.corpus.profiles[kind]
         startups = self.corpus.profiles["startup"]
@@ -371,7 +380,7 @@ class Recommender:
             if not moved:
                 break
         out = {i: v for i, v in price.items() if v < 1.0}
-        self._prices[kind] = (self.corpus.version, out)
+        self._prices[kind] = (self.corpus.version, out, now)
         return out
 
     @staticmethod
@@ -396,11 +405,13 @@ class Recommender:
         prices = self.load_prices(kind)
         if not prices:
             return {}
+        pool = self.corpus.profiles[kind]
         fits = self._fits(recs)
         return {
             r.id: prices[r.id] ** (1.0 - float(fit))
             for r, fit in zip(recs, fits.tolist(), strict=True)
-            if r.id in prices
+            # Capacity as stated now: a mentor who withdrew it is not spread on an older price.
+            if r.id in prices and getattr(pool[r.id], "capacity_per_month", None)
         }
 
     def _rerank(

@@ -112,4 +112,9 @@ def test_prices_follow_changes() -> None:
     assert 100 in rec.load_prices("mentor")
     generalist = rec.profile("mentor", 100)
     rec.upsert("mentor", replace(generalist, capacity_per_month=None))
-    assert 100 not in rec.load_prices("mentor")  # no capacity stated any more: not spread
+    # Within the price's age the old estimate stands, but capacity is read as stated now.
+    assert 100 in rec.load_prices("mentor")
+    (pair,) = [r for r in rec.mentors_for_startup(30, k=20) if r.id == 100]
+    assert pair.features["rerank_demand"] == 1.0
+    rec.config = replace(rec.config, demand_max_age=0.0)
+    assert 100 not in rec.load_prices("mentor")  # re-estimated: no capacity, no price

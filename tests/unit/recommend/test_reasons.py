@@ -33,6 +33,7 @@ def _no_scores(recs: list) -> None:  # noqa: ANN001
 
 
 def test_reasons_are_true_and_carry_no_score(recommender: Recommender) -> None:
+    seen: set[str] = set()
     for sid in recommender.corpus.profiles["startup"]:
         s_text = recommender.corpus.text("startup", recommender.profile("startup", sid))
         for kind, method in (
@@ -54,6 +55,20 @@ def test_reasons_are_true_and_carry_no_score(recommender: Recommender) -> None:
                         )
                     if reason.code == "similar_meaning":
                         assert reason.params["phrase"] in c_text
+                    # Shared expertise (mentoring topics) and sectors: both sides state them.
+                    s_prof = recommender.profile("startup", sid)
+                    c_prof = recommender.profile(kind, r.id)
+                    seen.add(reason.code)
+                    if reason.code == "shared_topics":
+                        assert reason.params["topics"]
+                        assert set(reason.params["topics"]) <= set(s_prof.mentoring_topics)
+                        assert set(reason.params["topics"]) <= set(c_prof.topics)
+                    if reason.code == "shared_sectors":
+                        assert reason.params["sectors"]
+                        assert {x.casefold() for x in reason.params["sectors"]} <= {
+                            x.casefold() for x in s_prof.sectors
+                        } & {x.casefold() for x in c_prof.sectors}
+    assert {"shared_topics", "shared_sectors", "matched_terms"} <= seen  # checked, not vacuous
     _no_scores(recommender.search("battery testing"))
     _no_scores(recommender.equipment_for_need("XRD"))
 

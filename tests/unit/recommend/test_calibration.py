@@ -117,3 +117,41 @@ def test_artifact_round_trip_and_validation(tmp_path: Path) -> None:
     path.write_text("{not json")
     with pytest.raises(CalibrationInvalid):
         Calibration.load(path)
+
+
+def noise_world() -> Recommender:
+    """Twelve funds, each with a few deals spread evenly over the years: who invests in the last
+    period is unrelated to anything the features see (a fixed pseudo-random draw)."""
+    startups = [StartupProfile(id=i, name=f"Co {i}", description="hardware") for i in range(1, 201)]
+    sid = iter(range(1, 201))
+    deals: dict[int, list[tuple[int, date]]] = {f: [] for f in range(1, 13)}
+    for k in range(150):
+        fund = (k * 7 + (k * k) % 5) % 12 + 1
+        deals[fund].append((next(sid), date(2010, 1, 1) + timedelta(days=15 * k)))
+    investors = [
+        InvestorProfile(
+            id=fund,
+            name=f"Fund {fund}",
+            portfolio=tuple(
+                PortfolioEntry(company=f"Co {s}", startup_id=s, date=d) for s, d in rows
+            ),
+        )
+        for fund, rows in deals.items()
+    ]
+    return Recommender.from_profiles(
+        HashingEmbedder(dim=32), startups=startups, investors=investors
+    )
+
+
+def test_fitted_weights_are_kept_only_with_a_sure_gain() -> None:
+    for rec in (engine(True), engine(False), noise_world()):
+        cal = calibrate(rec, "investor", target_share=0.15)
+        if "fitted_gain_ci_low" in cal.metrics:
+            # The stored interval decides: a fitted scorer only with its lower end above 0.
+            assert (cal.method == "fitted") == (
+                cal.metrics["fitted_gain_ci_low"] > 0
+                and cal.metrics["ndcg_fitted_cv"]
+                > max(cal.metrics["ndcg_default"], cal.metrics["ndcg_popularity"])
+            )
+    # Where nothing predicts the last period, no fitted weights are adopted from noise.
+    assert calibrate(noise_world(), "investor", target_share=0.15).method != "fitted"

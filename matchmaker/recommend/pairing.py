@@ -291,12 +291,12 @@ def _reasons(
     if len(sims) and float(sims.max()) >= NEIGHBOUR_MIN_SIMILARITY:
         best = rels[int(np.argmax(sims))]
         code = "portfolio_neighbour" if kind == "investor" else "past_mentee_neighbour"
-        out.append(
-            Reason(
-                code,
-                {"company": best.label, "startup_id": best.startup_id},
-            )
-        )
+        params: dict[str, Any] = {"company": best.label, "startup_id": best.startup_id}
+        # Similar in what: the sectors the startup and that company both have, if any.
+        in_common = shared(s.sectors, best.sectors)
+        if in_common:
+            params["sectors"] = in_common
+        out.append(Reason(code, params))
     if backers and f["co_occurrence"] > 0:
         theirs = {r.startup_id for r in rels if r.startup_id is not None}
         partners = sorted(

@@ -91,6 +91,32 @@ def reason_text(code: str, params: dict[str, Any], viewer: str = "startup") -> s
         if viewer == "candidate":
             return _("Seeks an instrument you offer: %(instrument)s", instrument=instrument)
         return _("Offers the instrument you seek: %(instrument)s", instrument=instrument)
+    if code in ("portfolio_neighbour", "past_mentee_neighbour") and p.get("sectors"):
+        # Similar in what: the sectors both companies have.
+        both = _labels(vocab.SECTORS, p["sectors"])
+        if code == "portfolio_neighbour":
+            if viewer == "candidate":
+                return _(
+                    "Similar to your portfolio company %(company)s (both in %(sectors)s)",
+                    company=p["company"],
+                    sectors=both,
+                )
+            return _(
+                "Backed a similar company: %(company)s (both in %(sectors)s)",
+                company=p["company"],
+                sectors=both,
+            )
+        if viewer == "candidate":
+            return _(
+                "Similar to %(company)s, whom you mentored (both in %(sectors)s)",
+                company=p["company"],
+                sectors=both,
+            )
+        return _(
+            "Mentored a similar startup: %(company)s (both in %(sectors)s)",
+            company=p["company"],
+            sectors=both,
+        )
     if code == "portfolio_neighbour":
         if viewer == "candidate":
             return _("Similar to your portfolio company %(company)s", company=p["company"])

@@ -63,12 +63,20 @@ def test_reasons_are_true_and_carry_no_score(recommender: Recommender) -> None:
                         assert reason.params["topics"]
                         assert set(reason.params["topics"]) <= set(s_prof.mentoring_topics)
                         assert set(reason.params["topics"]) <= set(c_prof.topics)
+                    if reason.code in ("portfolio_neighbour", "past_mentee_neighbour"):
+                        # Similar in what: sectors of the startup and of that company.
+                        company = recommender.profile("startup", reason.params["startup_id"])
+                        both = {x.casefold() for x in company.sectors} & {
+                            x.casefold() for x in s_prof.sectors
+                        }
+                        assert {x.casefold() for x in reason.params.get("sectors", ())} == both
                     if reason.code == "shared_sectors":
                         assert reason.params["sectors"]
                         assert {x.casefold() for x in reason.params["sectors"]} <= {
                             x.casefold() for x in s_prof.sectors
                         } & {x.casefold() for x in c_prof.sectors}
-    assert {"shared_topics", "shared_sectors", "matched_terms"} <= seen  # checked, not vacuous
+    checked = {"shared_topics", "shared_sectors", "matched_terms", "portfolio_neighbour"}
+    assert checked <= seen  # each kind of reason was checked: the test is not vacuous
     _no_scores(recommender.search("battery testing"))
     _no_scores(recommender.equipment_for_need("XRD"))
 

@@ -106,6 +106,7 @@ class Corpus:
         self.names: dict[str, NameIndex] = {"mentor": NameIndex(), "investor": NameIndex()}
         self._stats: dict[str, tuple[int, float, float]] = {}
         self.version = 0  # bumped on every change: callers key their own caches on it
+        self._typical: dict[str, tuple[int, float]] = {}  # kind -> (version, median cosine)
         self._orders: dict[str, list[int]] = {}  # cached orderings, cleared on any change
         self._sets: dict[str, frozenset[int]] = {}  # cached filters, cleared on any change
         self._activity: dict[str, dict[int, float]] = {}
@@ -355,6 +356,28 @@ class Corpus:
             latest = self.stats(kind)[2]
             cache[cand_id] = self.recent_weight(self.relations[kind].get(cand_id, []), latest)
         return cache[cand_id]
+
+    def typical_cosine(self, kind: str = "startup", pairs: int = 400) -> float:
+        """Median cosine between two profiles of ``kind`` drawn at random (a fixed draw of at
+        most ``pairs`` pairs), cached until the corpus changes: how similar two unrelated
+        profiles look to this model (about 0.44 for the multilingual USE on the demo startups,
+        lower for MiniLM on English), so "similar" can mean "more similar than usual"."""
+        key = f"typical:{kind}"
+        cached = self._typical.get(key)
+        if cached is not None and cached[0] == self.version:
+            return cached[1]
+        index = self.index(kind)
+        ids = index.ids()
+        value = 0.0
+        if len(ids) >= 3:
+            rng = np.random.default_rng(0)
+            a, b = rng.integers(0, len(ids), size=(2, pairs))
+            keep = a != b
+            va = index.get_vectors(ids[a[keep]].tolist())
+            vb = index.get_vectors(ids[b[keep]].tolist())
+            value = float(np.median(np.einsum("ij,ij->i", va, vb)))
+        self._typical[key] = (self.version, value)
+        return value
 
     def neighbour_votes(
         self, kind: str, startup_id: int, s_vec: NDArray[np.float32], k: int = 30

@@ -16,8 +16,9 @@ import numpy as np
 
 from matchmaker.recommend import features as F
 from matchmaker.recommend.embedding import reads_cjk
-from matchmaker.recommend.hybrid import effective_dense_weight, model_reads
+from matchmaker.recommend.hybrid import cjk_share, effective_dense_weight, model_reads
 from matchmaker.recommend.reasons import (
+    NEIGHBOUR_ABOVE_TYPICAL,
     NEIGHBOUR_MIN_SIMILARITY,
     SIMILAR_MEANING_MIN,
     SIMILAR_PROFILE_MIN,
@@ -288,7 +289,12 @@ def _reasons(
     s_vec: NDArray[np.float32],
 ) -> tuple[Reason, ...]:
     out: list[Reason] = []
-    if len(sims) and float(sims.max()) >= NEIGHBOUR_MIN_SIMILARITY:
+    # "Similar" must mean more similar than two unrelated startups look to this model (a
+    # sepsis test and a smart-equipment maker sit at 0.48 for USE: not a reason to back it).
+    floor = NEIGHBOUR_MIN_SIMILARITY
+    if reads_cjk(corpus.embedder) or cjk_share(s_text) < 0.5:  # cosines, not TF-IDF blends
+        floor = max(floor, corpus.typical_cosine("startup") + NEIGHBOUR_ABOVE_TYPICAL)
+    if len(sims) and float(sims.max()) >= floor:
         best = rels[int(np.argmax(sims))]
         code = "portfolio_neighbour" if kind == "investor" else "past_mentee_neighbour"
         params: dict[str, Any] = {"company": best.label, "startup_id": best.startup_id}

@@ -57,6 +57,7 @@ class Recommendation:
 
 # Below these, a similarity is not worth telling a user about.
 NEIGHBOUR_MIN_SIMILARITY = 0.35
+NEIGHBOUR_ABOVE_TYPICAL = 0.1  # and above the median cosine of two unrelated startups
 SIMILAR_PROFILE_MIN = 0.45
 SIMILAR_MEANING_MIN = 0.4  # cosine of the need (or startup) and one phrase of the result
 

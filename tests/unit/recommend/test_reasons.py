@@ -9,7 +9,13 @@ import pytest
 from matchmaker.recommend.embedding import HashingEmbedder, UniversalSentenceEncoder
 from matchmaker.recommend.lexical import LexicalIndex, tokenize
 from matchmaker.recommend.ranking import Recommender
-from matchmaker.recommend.texts import EquipmentProfile, MentorProfile, StartupProfile
+from matchmaker.recommend.texts import (
+    EquipmentProfile,
+    InvestorProfile,
+    MentorProfile,
+    PortfolioEntry,
+    StartupProfile,
+)
 
 FILLER = ["关注", "目标", "用于", "万元", "地区", "fund", "cny", "million", "take"]
 
@@ -137,3 +143,54 @@ def test_mentor_reason_names_the_phrase_not_a_number() -> None:
     if "similar_meaning" in codes:
         assert codes["similar_meaning"]["phrase"] in ("专利代理人", "专利申请与知识产权保护")
     _no_scores([replace(r)])
+
+
+def test_a_similar_company_reason_needs_more_than_usual_similarity() -> None:
+    # A sepsis test is not "similar" to a walking-tour app or a gearbox maker just because every
+    # startup text looks somewhat alike to the model (here, as on the demo data, they share the
+    # makerspace's boilerplate); to another blood diagnostic it is.
+    hosted = " The founder came to Chongqing on a talent visa and is hosted by the makerspace."
+    startups = [
+        StartupProfile(
+            id=1,
+            name="Quillon",
+            description="Point-of-care sepsis test from a drop of blood" + hosted,
+        ),
+        StartupProfile(
+            id=2,
+            name="Strolly",
+            description="Walking-tour app for tourists in old towns" + hosted,
+        ),
+        StartupProfile(
+            id=3,
+            name="Gearworks",
+            description="Precision gearboxes for industrial robots" + hosted,
+        ),
+        StartupProfile(
+            id=4, name="Hemato", description="Rapid blood test for bacterial infection" + hosted
+        ),
+        StartupProfile(
+            id=5, name="Loom", description="Online marketplace for handmade scarves" + hosted
+        ),
+        StartupProfile(id=6, name="Brew", description="Craft beer subscription boxes" + hosted),
+    ]
+    funds = [
+        InvestorProfile(
+            id=10,
+            name="Tour Fund",
+            portfolio=(
+                PortfolioEntry("Strolly", startup_id=2),
+                PortfolioEntry("Gearworks", startup_id=3),
+            ),
+        ),
+        InvestorProfile(
+            id=11, name="Health Fund", portfolio=(PortfolioEntry("Hemato", startup_id=4),)
+        ),
+    ]
+    rec = Recommender.from_profiles(UniversalSentenceEncoder(), startups=startups, investors=funds)
+    reasons = {
+        p.candidate_id: {r.code: r.params for r in p.reasons}
+        for p in rec.pair_features("investor", 1, [10, 11])
+    }
+    assert "portfolio_neighbour" not in reasons[10]
+    assert reasons[11]["portfolio_neighbour"]["company"] == "Hemato"

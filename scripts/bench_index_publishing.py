@@ -1,0 +1,212 @@
+"""Index publishing, measured across real processes (docs/benchmarks.md, "Index publishing").
+
+Starts N single-process gunicorn web servers (gunicorn.conf.py, each on its own port, so every
+process can be asked) and one ``flask worker`` on a fresh demo database, then measures:
+
+- the first ``/search`` of each web process after it answers (the engine and query model are
+  loaded by the post-fork warm-up, not by the request);
+- the time from a profile save (commit + ``profile_changed``, what every use case does) to every
+  web process showing the edit, ``--edits`` times;
+- the RSS of each web process (and how much of it is file-backed, i.e. the mmap'd index).
+
+    python scripts/bench_index_publishing.py --webs 2 --edits 5
+    python scripts/bench_index_publishing.py --database-url postgresql+psycopg://... --model hashing
+
+Everything runs on 127.0.0.1 and stops at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+import sqlalchemy as sa
+
+PROJECT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _rss(pid: int) -> tuple[float, float]:
+    """(RSS, file-backed part) in MB of the process ``pid``."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "RssFile"):
+            fields[key] = int(value.split()[0]) / 1024
+    return fields.get("VmRSS", 0.0), fields.get("RssFile", 0.0)
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+
+def _shows(url: str, token: str, mentor_id: int) -> bool:
+    reply = requests.get(
+        f"{url}/search",
+        params={"q": token, "kind": "mentor"},
+        timeout=60,
+        headers={"Connection": "close"},
+    )
+    reply.raise_for_status()
+    return f"/mentors/{mentor_id}" in reply.text
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--webs", type=int, default=2)
+    parser.add_argument("--edits", type=int, default=5)
+    parser.add_argument("--model", default="use-multilingual-v3")
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="bench-publish-"))
+    url = args.database_url or f"sqlite:///{work / 'bench.sqlite3'}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MATCHMAKER_")}
+    env.update(
+        {
+            "MATCHMAKER_DATABASE_URL": url,
+            "MATCHMAKER_SECRET_KEY": secrets.token_hex(32),
+            "MATCHMAKER_INDEX_DIR": str(work / "indexes"),
+            "MATCHMAKER_MODEL_DIR": str(work / "models"),
+            "MATCHMAKER_UPLOAD_DIR": str(work / "uploads"),
+            "MATCHMAKER_QUEUE_DATABASE": str(work / "jobs.sqlite3"),
+            "MATCHMAKER_EMBEDDING_MODEL": args.model,
+            "HF_HUB_OFFLINE": "1",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    flask = [str(BIN / "flask"), "--app", "matchmaker"]
+    for step in (["db", "upgrade"], ["demo-data"], ["index", "build", "--quiet"]):
+        subprocess.run(flask + step, env=env, cwd=PROJECT, check=True, capture_output=True)
+    os.environ.update(env)  # this process saves the edits, as a web process would
+
+    from matchmaker import create_app
+    from matchmaker.extensions import db
+    from matchmaker.models import MentorProfile
+    from matchmaker.services import profile_events
+
+    app = create_app()
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        worker = subprocess.Popen(
+            flask + ["worker", "--threads", "1", "--no-periodic"],
+            env=env,
+            cwd=PROJECT,
+            stdout=(work / "worker.log").open("wb"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        procs.append(worker)
+        webs = []
+        for n in range(args.webs):
+            port = _port()
+            proc = subprocess.Popen(
+                [
+                    str(BIN / "gunicorn"),
+                    "--config",
+                    "gunicorn.conf.py",
+                    "--workers",
+                    "1",
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                ],
+                env=env,
+                cwd=PROJECT,
+                stdout=(work / f"web{n}.log").open("wb"),
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            procs.append(proc)
+            webs.append((f"http://127.0.0.1:{port}", proc))
+        first_search = []
+        for web_url, _ in webs:
+            while True:
+                try:
+                    if requests.get(web_url + "/auth/login", timeout=60).status_code == 200:
+                        break
+                except requests.RequestException:
+                    time.sleep(0.2)
+            started = time.perf_counter()
+            requests.get(web_url + "/search", params={"q": "XRD testing"}, timeout=60)
+            first_search.append(time.perf_counter() - started)
+        with app.app_context():
+            mentor_id = int(
+                db.session.scalar(sa.select(MentorProfile.id).order_by(MentorProfile.id).limit(1))
+            )
+            # Warm the worker (a long-running one is): one save that changes nothing.
+            profile_events.profile_changed("mentor", mentor_id)
+        worker_log = work / "worker.log"
+        while True:  # until a publication job has run
+            parts = worker_log.read_text(errors="replace").split("Executing matchmaker.jobs.index")
+            if len(parts) > 2 and "publish_indexes" in parts[-1] and "executed in" in parts[-1]:
+                break
+            time.sleep(0.2)
+        visible = []
+        for n in range(args.edits):
+            token = f"quasicrystal{n}zz{secrets.token_hex(3)}"
+            with app.app_context():
+                row = db.session.get(MentorProfile, mentor_id)
+                assert row is not None
+                row.expertise = f"{row.expertise} {token}"
+                db.session.commit()
+                saved = time.perf_counter()
+                profile_events.profile_changed("mentor", mentor_id)
+            pending = [w for w, _ in webs]
+            while pending and time.perf_counter() - saved < 120:
+                pending = [w for w in pending if not _shows(w, token, mentor_id)]
+            visible.append(time.perf_counter() - saved)
+        rss = []
+        for _, proc in webs:
+            for child in _children(proc.pid):
+                rss.append(_rss(child))
+        load = os.getloadavg()
+        print(f"model {args.model}, {args.webs} web processes, database {url.split(':')[0]}")
+        print("first /search per process (s):", ", ".join(f"{s:.2f}" for s in first_search))
+        print(
+            "edit -> every process shows it (s):",
+            ", ".join(f"{s:.2f}" for s in visible),
+            f"median {statistics.median(visible):.2f}, max {max(visible):.2f}",
+        )
+        print(
+            "RSS per web worker (MB, of which file-backed):",
+            ", ".join(f"{a:.0f} ({f:.0f})" for a, f in rss),
+        )
+        embeds = (work / "worker.log").read_text().count("embedded 1 mentor text(s)")
+        web_embeds = sum(
+            (work / f"web{n}.log").read_text().count("embedded") for n in range(args.webs)
+        )
+        print(
+            f"mentor embeddings by the worker: {embeds};"
+            f" profile embeddings by web processes: {web_embeds}"
+        )
+        print(f"load average: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in procs:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+if __name__ == "__main__":
+    main()

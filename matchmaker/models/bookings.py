@@ -23,7 +23,16 @@ from matchmaker.models.facilities import Equipment
 from matchmaker.models.startups import Startup
 from matchmaker.models.users import User
 
-BOOKING_STATUSES = ("pending", "confirmed", "declined", "cancelled", "completed", "no_show")
+# expired: a request nobody approved before its start time (jobs/facilities.py closes them).
+BOOKING_STATUSES = (
+    "pending",
+    "confirmed",
+    "declined",
+    "cancelled",
+    "completed",
+    "no_show",
+    "expired",
+)
 # States that hold the instrument's time: they take part in the no-overlap guarantee.
 ACTIVE_BOOKING_STATUSES = ("pending", "confirmed", "completed")
 
@@ -72,6 +81,15 @@ class AvailabilityWindow(Base):
     __table_args__ = (
         sa.CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday"),
         sa.CheckConstraint("end_time > start_time", name="order"),
+        # Overlaps are excluded on PostgreSQL (WINDOW_EXCLUSION_DDL below, migration 0008).
+        sa.Index(
+            "uq_equipment_availability_windows_slot",
+            "equipment_id",
+            "weekday",
+            "start_time",
+            "end_time",
+            unique=True,
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -81,6 +99,16 @@ class AvailabilityWindow(Base):
     weekday: Mapped[int]
     start_time: Mapped[time]
     end_time: Mapped[time]
+
+
+# Two windows of one weekday must not overlap: the times are put on one fixed date so that
+# tsrange can compare them (there is no built-in range type of times).
+WINDOW_EXCLUSION_CONSTRAINT = "ex_equipment_availability_windows_no_overlap"
+WINDOW_EXCLUSION_DDL = (
+    f"ALTER TABLE equipment_availability_windows ADD CONSTRAINT {WINDOW_EXCLUSION_CONSTRAINT} "
+    "EXCLUDE USING gist (equipment_id WITH =, weekday WITH =, "
+    "tsrange(DATE '2000-01-03' + start_time, DATE '2000-01-03' + end_time) WITH &&)"
+)
 
 
 class AvailabilityException(Base):
@@ -172,7 +200,8 @@ class EquipmentBooking(TimestampMixin, Base):
     __table_args__ = (
         sa.CheckConstraint("ends_at > starts_at", name="order"),
         sa.CheckConstraint(
-            "status IN ('pending', 'confirmed', 'declined', 'cancelled', 'completed', 'no_show')",
+            "status IN ('pending', 'confirmed', 'declined', 'cancelled', 'completed', 'no_show', "
+            "'expired')",
             name="status",
         ),
         sa.CheckConstraint(
@@ -219,6 +248,12 @@ class EquipmentBooking(TimestampMixin, Base):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_BOOKING_STATUSES
+
+    @property
+    def amount_due(self) -> Decimal:
+        """What the startup still pays the facility beyond the voucher's cover."""
+        covered = self.voucher_amount if self.voucher_state in ("held", "redeemed") else 0
+        return self.price - covered
 
 
 class VoucherEntry(Base):
@@ -286,4 +321,14 @@ sa.event.listen(
     EquipmentBooking.__table__,
     "after_create",
     sa.DDL(EXCLUSION_DDL).execute_if(dialect="postgresql"),
+)
+sa.event.listen(
+    AvailabilityWindow.__table__,
+    "after_create",
+    sa.DDL("CREATE EXTENSION IF NOT EXISTS btree_gist").execute_if(dialect="postgresql"),
+)
+sa.event.listen(
+    AvailabilityWindow.__table__,
+    "after_create",
+    sa.DDL(WINDOW_EXCLUSION_DDL).execute_if(dialect="postgresql"),
 )

@@ -135,6 +135,9 @@ class ImportBatch(Base):
     kind: Mapped[str] = mapped_column(sa.String(20))
     filename: Mapped[str] = mapped_column(sa.String(255), default="")
     row_count: Mapped[int] = mapped_column(default=0)
+    # SHA-256 of the file: the same file imported twice is refused (unique). A file imported
+    # again on purpose is stored without it, so the first import stays the one it is compared to.
+    content_hash: Mapped[str | None] = mapped_column(sa.String(64), index=True, unique=True)
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -11,7 +12,8 @@ from werkzeug.security import check_password_hash
 
 from matchmaker import vocab
 from matchmaker.i18n import lazy_gettext as _l
-from matchmaker.models import User, utcnow
+from matchmaker.models import Startup, StartupMember, User, utcnow
+from matchmaker.services import bookings
 from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound
 
 SELF_SERVICE_ROLES = ("founder", "mentor", "investor", "facility_manager")
@@ -136,7 +138,13 @@ def load_user_for_session(session: Session, cookie_id: str) -> User | None:
 
 
 def set_user_active(session: Session, actor: User, user_id: int, active: bool) -> User:
-    """Operators suspend or restore accounts (moderation)."""
+    """Operators suspend or restore accounts (moderation).
+
+    A suspension also hides the startups nobody active is left to run (they leave the public
+    directory) and cancels the user's future equipment bookings, so their slots are free; all
+    in one transaction. A restore does not re-show those startups by itself: an operator may
+    have hidden one for another reason, so it is shown again from its page.
+    """
     if not actor.is_operator:
         raise Forbidden(_l("Only operators can do this."))
     user = session.get(User, user_id)
@@ -148,5 +156,51 @@ def set_user_active(session: Session, actor: User, user_id: int, active: bool) -
     # Both ways: a suspension ends the sessions, and a restore starts from a version no cookie
     # issued before it has ever carried.
     user.end_sessions()
+    released: list[Any] = []
+    if not active:
+        session.flush()
+        hidden = hide_unrun_startups(session, user)
+        released = bookings.release_for_suspension(session, user, hidden)
     session.commit()
+    if released:
+        bookings.send_after_commit(session, released)
     return user
+
+
+def hide_unrun_startups(session: Session, user: User) -> list[int]:
+    """Hide (``is_active`` false) the active startups of ``user`` whose every member is now
+    suspended; returns their ids. No commit."""
+    ids = list(
+        session.scalars(
+            sa.select(Startup.id)
+            .join(StartupMember, StartupMember.startup_id == Startup.id)
+            .where(StartupMember.user_id == user.id, Startup.is_active.is_(True))
+        )
+    )
+    hidden = []
+    for startup_id in ids:
+        still_run = session.scalar(
+            sa.select(sa.func.count())
+            .select_from(StartupMember)
+            .join(User, User.id == StartupMember.user_id)
+            .where(StartupMember.startup_id == startup_id, User.is_active.is_(True))
+        )
+        if not still_run:
+            hidden.append(startup_id)
+    if hidden:
+        session.execute(
+            sa.update(Startup)
+            .where(Startup.id.in_(hidden))
+            .values(is_active=False)
+            .execution_options(synchronize_session="fetch")
+        )
+    return hidden
+
+
+def sign_in_refusal(session: Session, email: str, password: str) -> Any:
+    """Why a sign-in was refused, for the message: a suspended account is told so, but only to
+    whoever knows its password (anyone else gets the same answer as for a wrong password)."""
+    user = find_user_by_email(session, email)
+    if user is not None and not user.is_active and user.check_password(password):
+        return _l("Your account has been suspended. Please contact the makerspace operators.")
+    return _l("Wrong e-mail address or password.")

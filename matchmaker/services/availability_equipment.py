@@ -240,11 +240,16 @@ def check_slot(
     *,
     now: datetime | None = None,
     exclude_booking_id: int | None = None,
+    seen_at: datetime | None = None,
 ) -> None:
     """Refuse (``Invalid``/``Forbidden``/``Conflict``) a slot that breaks a rule; else return.
 
     Checked in the order a founder can act on: who, when, how long, where in the calendar,
     quota, then whether someone else holds the time.
+
+    A taken slot is told as it is: the founder's own startup holds it; someone booked it after
+    the founder saw it free (``seen_at``: when the page was shown; without it, within the last
+    few minutes): "just taken"; or it was taken before (a stale page, a busy time picked).
     """
     now = now or utcnow()
     equipment = request.equipment
@@ -309,10 +314,36 @@ def check_slot(
         session, equipment.id, starts - pad, ends + pad, exclude_id=exclude_booking_id
     )
     if taken:
-        raise Conflict(SLOT_TAKEN)
+        raise Conflict(taken_message(taken, request.startup_id, now=now, seen_at=seen_at))
 
 
 SLOT_TAKEN = _l("This slot has just been taken. Please choose another time.")
+SLOT_ALREADY_TAKEN = _l(
+    "This time was already booked by someone else before you chose it. Please choose a free "
+    "slot in the calendar."
+)
+# Without the moment the founder saw the slot free, a booking this recent counts as a race.
+JUST_TAKEN_WINDOW = timedelta(minutes=5)
+
+
+def taken_message(
+    taken: Sequence[EquipmentBooking],
+    startup_id: int,
+    *,
+    now: datetime,
+    seen_at: datetime | None,
+) -> object:
+    own = [b for b in taken if b.startup_id == startup_id]
+    if own:
+        first = own[0]
+        return _l(
+            "Your startup already has a booking of this instrument at that time (%(when)s).",
+            when=f"{to_local(first.starts_at):%Y-%m-%d %H:%M}–{to_local(first.ends_at):%H:%M}",
+        )
+    since = seen_at if seen_at is not None else now - JUST_TAKEN_WINDOW
+    if any(b.created_at is not None and b.created_at >= since for b in taken):
+        return SLOT_TAKEN
+    return SLOT_ALREADY_TAKEN
 
 
 def candidate_slots(

@@ -10,6 +10,7 @@ commit becomes the same "slot taken" ``Conflict``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -62,6 +63,10 @@ notifications.register_messages(
         ),
         "facilities.booking_no_show": _l(
             "Marked as no-show: %(equipment)s for %(startup)s, %(when)s."
+        ),
+        "facilities.booking_expired": _l(
+            "Booking request expired (not approved before its start): %(equipment)s for "
+            "%(startup)s, %(when)s."
         ),
         "facilities.waitlist_offer": _l(
             "A slot you were waiting for is free: %(equipment)s, %(when)s. Book it now."
@@ -136,9 +141,15 @@ def _book(
     voucher_amount: Decimal | None,
     now: datetime,
     series_id: int | None = None,
+    seen_at: datetime | None = None,
 ) -> EquipmentBooking:
     """Check and add one booking inside the caller's write transaction (no commit)."""
-    check_slot(session, SlotRequest(equipment, startup_id, user, starts_at, ends_at), now=now)
+    check_slot(
+        session,
+        SlotRequest(equipment, startup_id, user, starts_at, ends_at),
+        now=now,
+        seen_at=seen_at,
+    )
     booking = EquipmentBooking(
         equipment=equipment,
         startup_id=startup_id,
@@ -194,8 +205,12 @@ def create_booking(
     voucher_id: int | None = None,
     voucher_amount: Decimal | None = None,
     now: datetime | None = None,
+    seen_at: datetime | None = None,
 ) -> EquipmentBooking:
-    """Book one slot: confirmed at once (instant instruments) or pending approval."""
+    """Book one slot: confirmed at once (instant instruments) or pending approval.
+
+    ``seen_at``: when the founder was shown the slot free, so that a refusal says whether the
+    slot was just taken or already taken before."""
     now = now or utcnow()
     begin_write(session)
     try:
@@ -211,6 +226,7 @@ def create_booking(
             voucher_id=voucher_id,
             voucher_amount=voucher_amount,
             now=now,
+            seen_at=seen_at,
         )
         rows = _notify_new(session, booking)
     except IntegrityError as exc:
@@ -339,6 +355,17 @@ def _require_status(booking: EquipmentBooking, *allowed: str) -> None:
         raise Invalid(_l("This booking cannot be changed in its current state."))
 
 
+def _require_started(booking: EquipmentBooking, now: datetime) -> None:
+    if booking.starts_at > now:
+        raise Invalid(
+            _l(
+                "This booking starts at %(when)s: check-in and usage can be recorded only "
+                "once it has started.",
+                when=f"{to_local(booking.starts_at):%Y-%m-%d %H:%M}",
+            )
+        )
+
+
 def _free_and_offer(session: Session, booking: EquipmentBooking) -> list[Notification]:
     """Offer the freed time to waiting founders, earliest request first, one per slot."""
     session.flush()
@@ -410,12 +437,21 @@ def cancel_booking(
     return booking
 
 
-def approve_booking(session: Session, manager: User, booking_id: int) -> EquipmentBooking:
+def approve_booking(
+    session: Session, manager: User, booking_id: int, *, now: datetime | None = None
+) -> EquipmentBooking:
+    now = now or utcnow()
     begin_write(session)
     booking = _load(session, booking_id)
     try:
         _require_manager(manager, booking)
         _require_status(booking, "pending")
+        if booking.starts_at <= now:
+            # Approving now would confirm time that has already begun (and let a voucher be
+            # redeemed for it); the expiry job closes such requests.
+            raise Invalid(
+                _l("The requested time has passed: this request can no longer be approved.")
+            )
     except ServiceError:
         session.rollback()
         raise
@@ -454,6 +490,7 @@ def decline_booking(
 def check_in(
     session: Session, manager: User, booking_id: int, *, now: datetime | None = None
 ) -> EquipmentBooking:
+    now = now or utcnow()
     begin_write(session)
     booking = _load(session, booking_id)
     try:
@@ -461,10 +498,11 @@ def check_in(
         _require_status(booking, "confirmed")
         if booking.checked_in_at is not None:
             raise Invalid(_l("Already checked in."))
+        _require_started(booking, now)
     except ServiceError:
         session.rollback()
         raise
-    booking.checked_in_at = now or utcnow()
+    booking.checked_in_at = now
     session.commit()
     return booking
 
@@ -477,12 +515,17 @@ def record_usage(
     *,
     now: datetime | None = None,
 ) -> EquipmentBooking:
-    """Complete a confirmed booking with the minutes actually used; the voucher is redeemed."""
+    """Complete a confirmed booking with the minutes actually used; the voucher is redeemed.
+
+    Only once the booking has started: a voucher pays for a service given, never ahead of it.
+    """
+    now = now or utcnow()
     begin_write(session)
     booking = _load(session, booking_id)
     try:
         _require_manager(manager, booking)
         _require_status(booking, "confirmed")
+        _require_started(booking, now)
         if not 0 < actual_minutes <= 24 * 60:
             raise Invalid(_l("Enter the minutes used (1 to 1440)."), field="actual_minutes")
     except ServiceError:
@@ -490,7 +533,7 @@ def record_usage(
         raise
     booking.status = "completed"
     booking.actual_minutes = actual_minutes
-    booking.completed_at = now or utcnow()
+    booking.completed_at = now
     if booking.checked_in_at is None:
         booking.checked_in_at = booking.completed_at
     vouchers.redeem(session, booking, manager)
@@ -540,6 +583,81 @@ def mark_no_show(
     session.commit()
     _after_commit(session, rows)
     return booking
+
+
+def expire_requests(session: Session, *, now: datetime | None = None) -> int:
+    """Expire every request still pending at its start time; returns how many expired.
+
+    The held voucher value goes back to the voucher, the founder and the managers are told,
+    and the time is offered to the waitlist (it is free again, though it may be too late).
+    """
+    now = now or utcnow()
+    begin_write(session)
+    overdue = session.scalars(
+        sa.select(EquipmentBooking)
+        .where(EquipmentBooking.status == "pending", EquipmentBooking.starts_at <= now)
+        .order_by(EquipmentBooking.id)
+        # Re-checked after the lock wait: a request approved meanwhile is skipped.
+        .with_for_update(of=EquipmentBooking)
+        .execution_options(populate_existing=True)
+        .options(
+            selectinload(EquipmentBooking.equipment)
+            .selectinload(Equipment.facility)
+            .selectinload(Facility.managers),
+            selectinload(EquipmentBooking.startup),
+        )
+    ).all()
+    rows: list[Notification] = []
+    for booking in overdue:
+        if booking.status != "pending":
+            continue
+        booking.status = "expired"
+        vouchers.release(session, booking, None)
+        rows += _notify_all(session, booking, "facilities.booking_expired")
+    session.commit()
+    _after_commit(session, rows)
+    return len(overdue)
+
+
+def release_for_suspension(
+    session: Session,
+    user: User,
+    startup_ids: Sequence[int],
+    *,
+    now: datetime | None = None,
+) -> list[Notification]:
+    """Cancel the future bookings of a suspended user (and of the startups hidden with them),
+    inside the caller's transaction (no commit): their time is free again, held voucher value
+    returns to the voucher and the waitlist is offered the slots. The notifications to send
+    after the commit are returned."""
+    now = now or utcnow()
+    who = EquipmentBooking.user_id == user.id
+    if startup_ids:
+        who = sa.or_(who, EquipmentBooking.startup_id.in_(list(startup_ids)))
+    future = session.scalars(
+        sa.select(EquipmentBooking)
+        .where(who, EquipmentBooking.status.in_(("pending", "confirmed")))
+        .where(EquipmentBooking.starts_at > now)
+        .order_by(EquipmentBooking.id)
+        .with_for_update(of=EquipmentBooking)
+        .options(
+            selectinload(EquipmentBooking.equipment)
+            .selectinload(Equipment.facility)
+            .selectinload(Facility.managers),
+            selectinload(EquipmentBooking.startup),
+        )
+    ).all()
+    rows: list[Notification] = []
+    for booking in future:
+        booking.status = "cancelled"
+        vouchers.release(session, booking, None)
+        rows += _notify_all(session, booking, "facilities.booking_cancelled")
+        rows += _free_and_offer(session, booking)
+    return rows
+
+
+def send_after_commit(session: Session, rows: list[Notification]) -> None:
+    _after_commit(session, rows)
 
 
 def join_waitlist(

@@ -8,9 +8,11 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from matchmaker import vocab
+from matchmaker.database import begin_write
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Equipment, Facility, FacilityManager, User, utcnow
 from matchmaker.models.bookings import (
@@ -20,7 +22,8 @@ from matchmaker.models.bookings import (
     EquipmentTraining,
 )
 from matchmaker.services import notifications
-from matchmaker.services.errors import Forbidden, Invalid, NotFound
+from matchmaker.services.availability_equipment import local_today
+from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 
 notifications.register_messages(
     {
@@ -99,19 +102,63 @@ def save_rules(
 def add_weekly_window(
     session: Session, user: User, equipment_id: int, weekdays: Iterable[int], start: time, end: time
 ) -> list[AvailabilityWindow]:
-    managed_equipment(session, user, equipment_id)
+    """Publish the same opening on several weekdays.
+
+    A window that repeats or overlaps one already published on that weekday is refused (the
+    whole request, nothing half-saved): overlapping windows would double the open hours that
+    utilisation divides by. The database has the last word: a unique constraint everywhere and,
+    on PostgreSQL, an exclusion constraint on overlapping times (migration 0008); SQLite
+    serialises this check and the insert with ``begin_write``.
+    """
     days = sorted({int(d) for d in weekdays})
     if not days or any(not 0 <= d <= 6 for d in days):
         raise Invalid(_l("Choose at least one weekday."), field="weekdays")
     if end <= start:
         raise Invalid(_l("The window must end after it starts."), field="end_time")
-    windows = [
-        AvailabilityWindow(equipment_id=equipment_id, weekday=d, start_time=start, end_time=end)
-        for d in days
-    ]
-    session.add_all(windows)
-    session.commit()
+    begin_write(session)
+    try:
+        managed_equipment(session, user, equipment_id)
+        clashes = session.scalars(
+            sa.select(AvailabilityWindow).where(
+                AvailabilityWindow.equipment_id == equipment_id,
+                AvailabilityWindow.weekday.in_(days),
+                AvailabilityWindow.start_time < end,
+                AvailabilityWindow.end_time > start,
+            )
+        ).all()
+        if clashes:
+            raise Invalid(_window_clash(clashes[0], start, end), field="weekdays")
+        windows = [
+            AvailabilityWindow(equipment_id=equipment_id, weekday=d, start_time=start, end_time=end)
+            for d in days
+        ]
+        session.add_all(windows)
+        session.flush()
+    except IntegrityError as exc:
+        session.rollback()
+        raise Conflict(WINDOW_OVERLAP, field="weekdays") from exc
+    except ServiceError:
+        session.rollback()
+        raise
+    try:
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        raise Conflict(WINDOW_OVERLAP, field="weekdays") from exc
     return windows
+
+
+WINDOW_OVERLAP = _l("This window overlaps one already published for the same weekday.")
+
+
+def _window_clash(existing: AvailabilityWindow, start: time, end: time) -> object:
+    if existing.start_time == start and existing.end_time == end:
+        return _l("This window is already published.")
+    return _l(
+        "This window overlaps %(start)s–%(end)s, already published for the same weekday.",
+        start=existing.start_time.strftime("%H:%M"),
+        end=existing.end_time.strftime("%H:%M"),
+    )
 
 
 def delete_window(session: Session, user: User, window_id: int) -> int:
@@ -166,6 +213,11 @@ def grant_training(
     session: Session, manager: User, equipment_id: int, email: str, valid_until: date
 ) -> EquipmentTraining:
     equipment = managed_equipment(session, manager, equipment_id)
+    if valid_until < local_today():
+        raise Invalid(
+            _l("This training has already expired: enter a date from today on."),
+            field="valid_until",
+        )
     trainee = session.scalar(sa.select(User).where(User.email == email.strip().lower()))
     if trainee is None:
         raise NotFound(_l("No user with this e-mail address."), field="email")

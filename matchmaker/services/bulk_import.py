@@ -11,6 +11,7 @@ testing", "检验检测"); lists are separated by ``;``, ``,``, ``、`` or ``|``
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 import secrets
@@ -139,6 +140,8 @@ class ImportPreview:
     columns: tuple[Column, ...]
     rows: list[RowResult]
     file_errors: list[Any] = field(default_factory=list)
+    # The earlier import of the very same file, if any: shown as a warning before confirming.
+    duplicate_of: ImportBatch | None = None
 
     @property
     def valid(self) -> bool:
@@ -435,7 +438,30 @@ def preview(session: Session, kind: str, data: bytes, filename: str) -> ImportPr
         result.rows.append(row)
     if not result.rows:
         result.file_errors.append(_l("The file has no data rows."))
+    result.duplicate_of = earlier_import(session, data)
     return result
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def earlier_import(session: Session, data: bytes) -> ImportBatch | None:
+    """The committed import of exactly this file (same bytes), if there was one."""
+    return session.scalar(
+        sa.select(ImportBatch).where(ImportBatch.content_hash == content_hash(data))
+    )
+
+
+def _already_imported(batch: ImportBatch | None) -> Any:
+    if batch is None:
+        return _l("This file has already been imported: nothing was imported.")
+    return _l(
+        "This file was already imported on %(day)s (%(n)d rows): nothing was imported. "
+        "Tick “import it again” to import it anyway.",
+        day=f"{batch.created_at:%Y-%m-%d %H:%M}",
+        n=batch.row_count,
+    )
 
 
 # --- writing ------------------------------------------------------------------------------
@@ -494,9 +520,19 @@ class ImportResult:
 
 
 def run_import(
-    session: Session, actor: User, kind: str, data: bytes, filename: str
+    session: Session,
+    actor: User,
+    kind: str,
+    data: bytes,
+    filename: str,
+    *,
+    import_again: bool = False,
 ) -> ImportResult:
-    """Validate the whole file and write every row in one transaction, or refuse it whole."""
+    """Validate the whole file and write every row in one transaction, or refuse it whole.
+
+    The same file (same bytes) a second time is refused unless ``import_again``: its rows would
+    all be created twice. The unique hash decides when two operators confirm it at once.
+    """
     require_operator(actor)
     checked = preview(session, kind, data, filename)
     if not checked.valid:
@@ -504,23 +540,37 @@ def run_import(
             _l("The file has %(n)d errors: nothing was imported.", n=max(checked.error_count, 1)),
             field="file",
         )
+    if checked.duplicate_of is not None and not import_again:
+        raise Conflict(_already_imported(checked.duplicate_of), field="file")
+    digest = content_hash(data)
     session.rollback()  # end the validation's read transaction: the writes go in one of their own
     try:
         entities = [_WRITERS[kind](session, row.values) for row in checked.rows]
         session.flush()
         batch = ImportBatch(
-            kind=kind, filename=filename[:255], row_count=len(entities), created_by_id=actor.id
+            kind=kind,
+            filename=filename[:255],
+            row_count=len(entities),
+            created_by_id=actor.id,
+            content_hash=None if checked.duplicate_of is not None else digest,
         )
         session.add(batch)
+        session.flush()
+        # Read the ids before the commit: reading them after would open a read transaction
+        # that (SQLite) blocks the embedding jobs _announce starts, until its busy timeout.
+        ids = [e.id for e in entities]
+        batch_id = batch.id
         session.commit()
     except IntegrityError as exc:
         session.rollback()
+        earlier = None if import_again else earlier_import(session, data)
+        if earlier is not None:  # another operator imported the same file just now
+            raise Conflict(_already_imported(earlier), field="file") from exc
         raise Conflict(
             _l("The import conflicts with existing data: nothing was imported.")
         ) from exc
-    ids = [e.id for e in entities]
     _announce(kind, ids)
-    return ImportResult(batch.id, kind, len(ids), ids)
+    return ImportResult(batch_id, kind, len(ids), ids)
 
 
 def _announce(kind: str, ids: Sequence[int]) -> None:

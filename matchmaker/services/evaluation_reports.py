@@ -9,9 +9,11 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from matchmaker import vocab
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Facility
 from matchmaker.models.operator import Policy, SupportRecord
@@ -133,12 +135,26 @@ def report_xlsx(report: AnnualReport) -> bytes:
             [_("Vouchers redeemed (yuan)") + f" · {f.facility.name}", f.voucher_redeemed],
         ]
     sheets.append((_("Summary"), [_("Figure"), _("Value")], summary))
+    # Only series by month go under the month headers; counts by sector or stage have their
+    # own sheet (they used to land under "2026-01", "2026-02"... and past the last month).
+    months = report.period.months()
     monthly: list[list[Any]] = []
+    by_category: list[list[Any]] = []
     for m in report.metrics:
         for d in m.datasets:
-            monthly.append([str(m.title), str(d.label), *d.data])
+            if list(m.labels) == months and len(d.data) == len(months):
+                monthly.append([str(m.title), str(d.label), *d.data])
+            else:
+                by_category += [
+                    [str(m.title), str(d.label), str(label), value]
+                    for label, value in zip(m.labels, d.data, strict=False)
+                ]
     if monthly:
-        sheets.append((_("Monthly"), [_("Figure"), _("Series"), *report.period.months()], monthly))
+        sheets.append((_("Monthly"), [_("Figure"), _("Series"), *months], monthly))
+    if by_category:
+        sheets.append(
+            (_("By category"), [_("Figure"), _("Series"), _("Category"), _("Value")], by_category)
+        )
     for name, scores in (
         (_("Mentors"), report.mentors),
         (_("Investors"), report.investors),
@@ -146,9 +162,12 @@ def report_xlsx(report: AnnualReport) -> bytes:
     ):
         if not scores:
             continue
-        labels = [str(k) for k in scores[0].parts]
+        keys = list(scores[0].parts)
+        percent = {k for k in keys if any(_is_percent(s.parts.get(k)) for s in scores)}
+        labels = [f"{k} (%)" if k in percent else str(k) for k in keys]
         rows = [
-            [s.name, s.score, *[str(v) for v in s.parts.values()], str(s.formula)] for s in scores
+            [s.name, s.score, *[_as_number(s.parts.get(k)) for k in keys], str(s.formula)]
+            for s in scores
         ]
         sheets.append((name, [_("Name"), _("Score"), *labels, _("Formula")], rows))
     if report.equipment_rows:
@@ -159,7 +178,9 @@ def report_xlsx(report: AnnualReport) -> bytes:
                 [
                     [
                         r["name"],
-                        r["category"],
+                        vocab.label(
+                            vocab.EQUIPMENT_CATEGORIES, r["category"], str(get_locale() or "en")
+                        ),
                         r["hours"],
                         r["utilisation"] if r["utilisation"] is not None else "–",
                     ]
@@ -168,3 +189,23 @@ def report_xlsx(report: AnnualReport) -> bytes:
             )
         )
     return to_xlsx(sheets)
+
+
+def _is_percent(value: Any) -> bool:
+    return isinstance(value, str) and value.endswith("%")
+
+
+def _as_number(value: Any) -> Any:
+    """A score part as a number a spreadsheet can sum ("35%" -> 35.0); "–" (no figure) ->
+    an empty cell; other text stays text."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int | float | Decimal):
+        return value
+    text = str(value).strip()
+    if text in ("–", "-", ""):
+        return None
+    try:
+        return float(text[:-1]) if text.endswith("%") else float(text)
+    except ValueError:
+        return text

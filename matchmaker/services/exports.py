@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from matchmaker import vocab
+from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Equipment, Facility, Investor, MentorProfile, Startup
 from matchmaker.models.operator import Policy
 
@@ -133,10 +134,112 @@ _TABLES: dict[str, Callable[[Session, str | None], tuple[list[str], list[list[An
 }
 
 
+# Column headers as people read them, in the downloader's language. Where a column is also a
+# bulk-import column the label is the import's (the same msgid), which the import reads back.
+COLUMN_LABELS: dict[str, Any] = {
+    "id": _l("ID"),
+    "name": _l("Name"),
+    "one_liner": _l("One-liner"),
+    "sectors": _l("Sectors"),
+    "stage": _l("Stage"),
+    "stages": _l("Stages"),
+    "funding_round": _l("Funding round"),
+    "location": _l("Location"),
+    "team_size": _l("Team size"),
+    "founded_on": _l("Founded on"),
+    "services_needed": _l("Services needed"),
+    "website": _l("Website"),
+    "is_active": _l("Active"),
+    "email": _l("E-mail"),
+    "display_name": _l("Name"),
+    "headline": _l("Headline"),
+    "expertise": _l("Expertise"),
+    "languages": _l("Languages"),
+    "mentoring_topics": _l("Topics"),
+    "organisation": _l("Organisation"),
+    "capacity_per_month": _l("Sessions a month"),
+    "type": _l("Investor type"),
+    "thesis": _l("Thesis"),
+    "ticket_min": _l("Minimum ticket"),
+    "ticket_max": _l("Maximum ticket"),
+    "currency": _l("Currency"),
+    "instruments": _l("Investment instruments"),
+    "regions": _l("Regions"),
+    "description": _l("Description"),
+    "address": _l("Address"),
+    "opening_hours": _l("Opening hours"),
+    "contact_email": _l("Contact e-mail"),
+    "facility": _l("Facility"),
+    "category": _l("Category"),
+    "model_specs": _l("Model and specifications"),
+    "price_per_hour": _l("Price per hour"),
+    "voucher_eligible": _l("Voucher eligible"),
+    "training_required": _l("Training required"),
+    "booking_mode": _l("Booking mode"),
+    "title_en": _l("Title (English)"),
+    "title_zh": _l("Title (Chinese)"),
+    "issuer_en": _l("Issuer (English)"),
+    "issuer_zh": _l("Issuer (Chinese)"),
+    "document_number": _l("Document number"),
+    "locations": _l("Locations"),
+    "max_company_age_years": _l("Maximum company age (years)"),
+    "max_team_size": _l("Maximum team size"),
+    "requires_makerspace": _l("Requires a makerspace"),
+    "benefit_amount": _l("Benefit amount"),
+    "deadline": _l("Deadline"),
+    "is_published": _l("Published"),
+    # utilisation
+    "period": _l("Period"),
+    "equipment": _l("Instrument"),
+    "date": _l("Date"),
+    "hours_open": _l("Hours open"),
+    "hours_booked": _l("Hours booked"),
+    "hours_used": _l("Hours used"),
+    "utilisation_percent": _l("Utilisation (%)"),
+    "booking_rate_percent": _l("Booked share of open hours (%)"),
+    "startups_served": _l("Startups served"),
+    "bookings": _l("Bookings"),
+    "no_shows": _l("No-shows"),
+    "revenue_cny": _l("Revenue (CNY)"),
+    "vouchers_redeemed_cny": _l("Vouchers redeemed (CNY)"),
+    # voucher ledger
+    "time": _l("Time"),
+    "voucher": _l("Voucher"),
+    "startup": _l("Startup"),
+    "kind": _l("Kind"),
+    "amount": _l("Amount"),
+    "balance_after": _l("Balance after"),
+    "booking": _l("Booking"),
+}
+# Within one table a key can mean a kind of something specific.
+_KIND_LABELS: dict[str, Any] = {
+    "mentor": _l("Mentor kind"),
+    "facility": _l("Facility kind"),
+    "policy": _l("Kind of support"),
+}
+
+
+def header(keys: Sequence[str], table_kind: str | None = None) -> list[str]:
+    """Column keys as translated headers (the current locale); an unknown key stays itself."""
+    out = []
+    for key in keys:
+        if key == "kind" and table_kind in _KIND_LABELS:
+            out.append(str(_KIND_LABELS[table_kind]))
+        elif key == "name" and table_kind in ("investor", "facility"):
+            out.append(str(_l("Organisation name")))
+        elif key == "name" and table_kind == "equipment":
+            out.append(str(_l("Instrument name")))
+        else:
+            out.append(str(COLUMN_LABELS.get(key, key)))
+    return out
+
+
 def table(session: Session, kind: str, locale: str | None) -> tuple[list[str], list[list[Any]]]:
+    """A directory as (translated header, rows); call it under the downloader's locale."""
     if kind not in _TABLES:
         raise KeyError(kind)
-    return _TABLES[kind](session, locale)
+    keys, rows = _TABLES[kind](session, locale)
+    return header(keys, kind), rows
 
 
 # -- the one writer every CSV and Excel download goes through -----------------------------------

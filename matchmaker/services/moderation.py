@@ -9,7 +9,16 @@ from sqlalchemy.orm import Session, selectinload
 
 from matchmaker import vocab
 from matchmaker.i18n import lazy_gettext as _l
-from matchmaker.models import Equipment, Facility, Investor, MentorProfile, Startup, User, has_code
+from matchmaker.models import (
+    Equipment,
+    Facility,
+    Investor,
+    MentorProfile,
+    Startup,
+    StartupMember,
+    User,
+    has_code,
+)
 from matchmaker.services import accounts
 from matchmaker.services.directory import Page, keyword_condition, paginate
 from matchmaker.services.errors import Forbidden, Invalid, NotFound
@@ -62,7 +71,23 @@ def list_users(
 def set_user_active(session: Session, actor: User, user_id: int, active: bool) -> User:
     """Suspend or restore an account. A suspended mentor also leaves the mentor directory."""
     user = accounts.set_user_active(session, actor, user_id, active)
+    # Startups hidden with the suspension leave the search index too.
+    hidden = (
+        []
+        if active
+        else list(
+            session.scalars(
+                sa.select(Startup.id)
+                .join(StartupMember, StartupMember.startup_id == Startup.id)
+                .where(StartupMember.user_id == user.id, Startup.is_active.is_(False))
+            )
+        )
+    )
     mentor_id = session.scalar(sa.select(MentorProfile.id).where(MentorProfile.user_id == user.id))
+    # End this read transaction first: on SQLite an open reader blocks the index jobs' writes.
+    session.commit()
+    for startup_id in hidden:
+        profile_changed("startup", startup_id)
     if mentor_id is not None:
         profile_changed("mentor", mentor_id)
     return user

@@ -445,9 +445,14 @@ def facility_metrics(session: Session, period: Period, locale: str | None) -> li
             ),
         ]
     if voucher is not None and entry is not None:
+        # Issued when the ledger says so (its ``issue`` entry), not when the voucher row was
+        # written: an imported or back-dated voucher would otherwise count as issued months
+        # after it was redeemed.
         issued = session.execute(
-            sa.select(voucher.created_at, voucher.amount).where(
-                voucher.created_at >= period.start_at, voucher.created_at < period.end_at
+            sa.select(entry.created_at, entry.amount).where(
+                entry.kind == "issue",
+                entry.created_at >= period.start_at,
+                entry.created_at < period.end_at,
             )
         ).all()
         redeemed = session.execute(

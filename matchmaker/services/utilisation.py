@@ -3,7 +3,8 @@ needs for performance-based subsidies.
 
 For a period of local days ``[first, last]``:
 
-- hours open: published availability (windows + openings - blackouts);
+- hours open: published availability (windows + openings - blackouts) from the local day the
+  instrument was listed (``created_at``): time before it existed was never offered;
 - hours booked: confirmed, completed and no-show bookings, clipped to the period;
 - hours used: minutes recorded for completed bookings that start in the period;
 - utilisation: hours used / hours open;
@@ -21,6 +22,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Equipment
 from matchmaker.models.bookings import EquipmentBooking
 from matchmaker.services import exports
@@ -116,7 +118,8 @@ def usage_report(
     total = UsageRow(equipment_id=0, name="")
     for eq in equipment:
         row = UsageRow(equipment_id=eq.id, name=eq.name)
-        opened = open_intervals(session, eq.id, start, end)
+        listed = to_utc(datetime.combine(to_local(eq.created_at).date(), time()))
+        opened = open_intervals(session, eq.id, max(start, listed), end) if listed < end else []
         row.hours_open = total_hours(opened)
         for s, e in opened:
             add_daily(daily_open, s, e)
@@ -198,25 +201,33 @@ def _table(report: UsageReport, total_label: str) -> list[list[object]]:
     return out
 
 
-def report_csv(report: UsageReport, total_label: str = "TOTAL") -> str:
-    return exports.csv_text(
-        [
-            ["period", report.first.isoformat(), report.last.isoformat()],
-            HEADER,
-            *_table(report, total_label),
-        ]
-    )
+def _period(report: UsageReport) -> list[object]:
+    return [*exports.header(["period"]), report.first.isoformat(), report.last.isoformat()]
 
 
-def report_xlsx(report: UsageReport, total_label: str = "TOTAL") -> bytes:
-    period = ["period", report.first.isoformat(), report.last.isoformat()]
+def report_csv(report: UsageReport, total_label: str | None = None) -> str:
+    """Headers in the current locale (call it under the reader's locale)."""
+    total = total_label or str(_l("Total"))
+    return exports.csv_text([_period(report), exports.header(HEADER), *_table(report, total)])
+
+
+def report_xlsx(report: UsageReport, total_label: str | None = None) -> bytes:
+    total = total_label or str(_l("Total"))
     daily = [
         [d.isoformat(), report.daily_open[i], report.daily_booked[i], report.daily_used[i]]
         for i, d in enumerate(report.days)
     ]
     return exports.to_xlsx(
         [
-            ("utilisation", period, [HEADER, *_table(report, total_label)]),
-            ("daily", ["date", "hours_open", "hours_booked", "hours_used"], daily),
+            (
+                str(_l("Utilisation")),
+                _period(report),
+                [exports.header(HEADER), *_table(report, total)],
+            ),
+            (
+                str(_l("By day")),
+                exports.header(["date", "hours_open", "hours_booked", "hours_used"]),
+                daily,
+            ),
         ]
     )

@@ -39,7 +39,7 @@ def issue_voucher(
     operator: User,
     *,
     startup_id: int,
-    amount: Decimal,
+    amount: Decimal | None,
     valid_from: date,
     valid_until: date,
     categories: Sequence[str],
@@ -161,8 +161,9 @@ def hold(
     return wanted
 
 
-def release(session: Session, booking: EquipmentBooking, actor: User) -> None:
-    """Give a held amount back to the voucher (cancelled, declined, no-show)."""
+def release(session: Session, booking: EquipmentBooking, actor: User | None) -> None:
+    """Give a held amount back to the voucher (cancelled, declined, no-show, expired; no
+    ``actor`` when the expiry job does it)."""
     if booking.voucher_state != "held" or booking.voucher_id is None:
         return
     amount = booking.voucher_amount
@@ -182,7 +183,7 @@ def release(session: Session, booking: EquipmentBooking, actor: User) -> None:
             kind="release",
             amount=amount,
             balance_after=after,
-            actor_id=actor.id,
+            actor_id=actor.id if actor is not None else None,
         )
     )
     if booking.voucher is not None:
@@ -303,8 +304,10 @@ def _ledger_rows(lines: Sequence[LedgerLine]) -> list[list[object]]:
 
 
 def ledger_csv(lines: Sequence[LedgerLine]) -> str:
-    return exports.csv_text([LEDGER_HEADER, *_ledger_rows(lines)])
+    return exports.csv_text([exports.header(LEDGER_HEADER), *_ledger_rows(lines)])
 
 
 def ledger_xlsx(lines: Sequence[LedgerLine]) -> bytes:
-    return exports.to_xlsx([("ledger", LEDGER_HEADER, _ledger_rows(lines))])
+    return exports.to_xlsx(
+        [(str(_l("Voucher ledger")), exports.header(LEDGER_HEADER), _ledger_rows(lines))]
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -79,4 +81,5 @@ def set_profile_active(kind: str, entity_id: int) -> Response:
     else:
         flash(_("The profile has been deactivated and is hidden from the directory."), "info")
     endpoint, arg = PROFILE_PAGES[kind]
-    return _back(url_for(endpoint, **{arg: entity_id}))
+    values: dict[str, Any] = {arg: entity_id}
+    return _back(url_for(endpoint, **values))

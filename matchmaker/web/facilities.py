@@ -27,7 +27,7 @@ from matchmaker.extensions import db
 from matchmaker.filenames import attachment_headers
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Equipment, Facility, Startup, StartupMember, utcnow
-from matchmaker.models.bookings import Voucher, WaitlistEntry
+from matchmaker.models.bookings import EquipmentBooking, Voucher, WaitlistEntry
 from matchmaker.services import (
     booking_proposals,
     bookings,
@@ -62,6 +62,7 @@ STATUS_LABELS = {
     "cancelled": _l("Cancelled"),
     "completed": _l("Completed"),
     "no_show": _l("No-show"),
+    "expired": _l("Expired (not approved in time)"),
 }
 LEDGER_KINDS = {
     "issue": _l("Issued"),
@@ -128,6 +129,21 @@ def _fail(exc: ServiceError) -> None:
     flash(str(exc.message), "danger")
 
 
+def _flash_amount_due(booking: EquipmentBooking) -> None:
+    """A voucher that covers part of the price: say what is still owed, at once."""
+    if booking.voucher_id and booking.amount_due > 0:
+        flash(
+            _(
+                "The voucher covers %(covered)s CNY of %(price)s CNY: %(due)s CNY is still to "
+                "be paid to the facility.",
+                covered=booking.voucher_amount,
+                price=booking.price,
+                due=booking.amount_due,
+            ),
+            "warning",
+        )
+
+
 def _equipment_or_404(equipment_id: int) -> Equipment:
     equipment = db.session.get(Equipment, equipment_id)
     if equipment is None:
@@ -186,18 +202,26 @@ def _week_start(arg: str | None) -> date:
 @bp.get("/equipment/<int:equipment_id>")
 @login_required
 def equipment(equipment_id: int) -> str:
-    eq = _equipment_or_404(equipment_id)
+    return _render_equipment(_equipment_or_404(equipment_id))
+
+
+def _render_equipment(eq: Equipment, posted: forms.BookingForm | None = None) -> str:
+    """The calendar and booking form; ``posted``: a refused booking's form, shown again with
+    what the founder entered."""
     week = _week_start(request.args.get("week"))
+    if posted is not None and posted.day.data and request.args.get("week") is None:
+        week = _week_start(posted.day.data.isoformat())
     days = bookings_queries.week_calendar(db.session, eq, week)
     startups = _my_startups()
-    form = forms.BookingForm()
+    form = posted or forms.BookingForm()
     form.startup_id.choices = [(s.id, s.name) for s in startups]
     form.voucher_id.choices = (
         _voucher_choices(startups, eq.category) if eq.voucher_eligible else [(0, _("No voucher"))]
     )
+    form.seen_at.data = utcnow().isoformat(timespec="seconds")
     waitlist = forms.WaitlistForm()
     waitlist.startup_id.choices = form.startup_id.choices
-    if request.args.get("day"):
+    if posted is None and request.args.get("day"):
         try:
             form.day.data = date.fromisoformat(request.args["day"])
             form.start.data = datetime.strptime(request.args.get("start", "09:00"), "%H:%M").time()
@@ -218,6 +242,14 @@ def equipment(equipment_id: int) -> str:
     )
 
 
+def _seen_at(form: forms.BookingForm) -> datetime | None:
+    try:
+        seen = datetime.fromisoformat(form.seen_at.data or "")
+    except ValueError:
+        return None
+    return min(seen.replace(tzinfo=None), utcnow())
+
+
 def _slot_from(form: Any) -> tuple[datetime, datetime]:
     start = to_utc(datetime.combine(form.day.data, form.start.data))
     return start, start + timedelta(minutes=int(form.minutes.data))
@@ -225,18 +257,17 @@ def _slot_from(form: Any) -> tuple[datetime, datetime]:
 
 @bp.post("/equipment/<int:equipment_id>/book")
 @login_required
-def book(equipment_id: int) -> WerkzeugResponse | str:
+def book(equipment_id: int) -> WerkzeugResponse | str | tuple[str, int]:
     eq = _equipment_or_404(equipment_id)
     startups = _my_startups()
     form = forms.BookingForm()
     form.startup_id.choices = [(s.id, s.name) for s in startups]
     form.voucher_id.choices = _voucher_choices(startups, eq.category)
-    back = redirect(url_for(".equipment", equipment_id=equipment_id))
     if not form.validate_on_submit():
         for name, errors in form.errors.items():
             for error in errors:
                 flash(f"{form[name].label.text}: {error}", "danger")
-        return back
+        return _render_equipment(eq, form), 422
     starts_at, ends_at = _slot_from(form)
     weeks = form.weeks.data or 1
     try:
@@ -262,14 +293,17 @@ def book(equipment_id: int) -> WerkzeugResponse | str:
             ends_at=ends_at,
             purpose=form.purpose.data or "",
             voucher_id=form.voucher_id.data or None,
+            seen_at=_seen_at(form),
         )
     except ServiceError as exc:
+        # The same page again, with what the founder entered and the true reason.
         _fail(exc)
-        return back
+        return _render_equipment(eq, form), exc.status
     if booking.status == "confirmed":
         flash(_("Booked: your slot is confirmed."), "success")
     else:
         flash(_("Requested: the facility will approve or decline your booking."), "info")
+    _flash_amount_due(booking)
     return redirect(url_for(".booking", booking_id=booking.id))
 
 
@@ -513,6 +547,7 @@ def accept_offer(entry_id: int) -> WerkzeugResponse:
         _fail(exc)
         return redirect(url_for(".my_bookings"))
     flash(_("Booked: your slot is confirmed."), "success")
+    _flash_amount_due(b)
     return redirect(url_for(".booking", booking_id=b.id))
 
 

@@ -13,7 +13,14 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+)
 
 from matchmaker import vocab
 from matchmaker.i18n import lazy_gettext as _l
@@ -41,6 +48,9 @@ class BookingForm(FlaskForm):
     )
     voucher_id = SelectField(_l("Pay with an innovation voucher"), coerce=int, default=0)
     purpose = StringField(_l("Purpose"), validators=[Optional(), Length(max=500)])
+    # When the page showed the calendar (UTC, ISO): a refusal can then tell "just taken" (by
+    # someone since) from "already taken". Only the wording depends on it.
+    seen_at = HiddenField()
 
 
 class WaitlistForm(FlaskForm):
@@ -74,8 +84,28 @@ class UsageForm(FlaskForm):
     )
 
 
+class AtLeastOneChecked:
+    """At least one box ticked, checked on the server only.
+
+    ``DataRequired`` would set the field's ``required`` flag, which WTForms renders on every
+    check box: the browser then refuses the form until all seven weekdays are ticked.
+    """
+
+    field_flags: dict[str, bool] = {}
+
+    def __init__(self, message: object) -> None:
+        self.message = message
+
+    def __call__(self, form: FlaskForm, field: MultiCheckboxField) -> None:
+        if not field.data:
+            field.errors[:] = []
+            raise StopValidation(str(self.message))
+
+
 class WindowForm(FlaskForm):
-    weekdays = MultiCheckboxField(_l("Weekdays"), validators=[DataRequired()])
+    weekdays = MultiCheckboxField(
+        _l("Weekdays"), validators=[AtLeastOneChecked(_l("Choose at least one weekday."))]
+    )
     start_time = TimeField(_l("From"), validators=[DataRequired()])
     end_time = TimeField(_l("Until"), validators=[DataRequired()])
 

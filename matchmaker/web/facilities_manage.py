@@ -91,7 +91,8 @@ def add_window(equipment_id: int) -> WerkzeugResponse | tuple[str, int]:
             form.start_time.data, form.end_time.data,
         )  # fmt: skip
     except ServiceError as exc:
-        form.end_time.errors = [str(exc.message)]
+        target = form.weekdays if exc.field == "weekdays" else form.end_time
+        target.errors = [str(exc.message)]
         return _render_setup(eq, window_form=form), 422
     flash(_("Weekly availability published."), "success")
     return redirect(url_for(".setup", equipment_id=equipment_id))
@@ -186,7 +187,8 @@ def grant_training(equipment_id: int) -> WerkzeugResponse | tuple[str, int]:
             form.valid_until.data,
         )
     except ServiceError as exc:
-        form.email.errors = [str(exc.message)]
+        target = form.valid_until if exc.field == "valid_until" else form.email
+        target.errors = [str(exc.message)]
         return _render_setup(eq, training_form=form), 422
     flash(_("Training recorded."), "success")
     return redirect(url_for(".setup", equipment_id=equipment_id))

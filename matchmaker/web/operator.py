@@ -22,10 +22,13 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as WerkzeugResponse
+from wtforms import BooleanField, TextAreaField
+from wtforms.validators import Length
 
 from matchmaker import vocab
 from matchmaker.extensions import db, login_manager
 from matchmaker.filenames import attachment_headers
+from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Facility, Startup, StartupMember
 from matchmaker.services import (
     bulk_import,
@@ -61,7 +64,7 @@ policies_bp = Blueprint("policies", __name__, url_prefix="/policies")
 disclosure_bp = Blueprint("disclosure", __name__, url_prefix="/disclosure")
 pathway_bp = Blueprint("pathway", __name__, url_prefix="/pathway")
 
-Page = str | WerkzeugResponse
+Page = str | WerkzeugResponse | tuple[str, int]
 
 
 @bp.before_request
@@ -263,17 +266,23 @@ def residency(startup_id: int) -> WerkzeugResponse:
 # --- support records and duplicate check ---------------------------------------------------
 
 
+class CheckedSupportForm(SupportForm):
+    # Asked for (and required) only when a check warns: duplicate, not eligible, over the cap.
+    override_reason = TextAreaField(_l("Reason to record it anyway"), validators=[Length(max=1000)])
+
+
 @bp.route("/support/new", methods=["GET", "POST"])
 def new_support() -> Page:
     startups = db.session.scalars(
         sa.select(Startup).where(Startup.is_active).order_by(Startup.name)
     ).all()
-    form = SupportForm(startups, policies.all_policies(db.session))
+    form = CheckedSupportForm(startups, policies.all_policies(db.session))
     if request.method == "GET" and id_arg("startup_id"):
         form.startup_id.data = id_arg("startup_id")
+    warnings: list[policies.SupportWarning] = []
     if form.validate_on_submit():
         try:
-            disclosure.record_support(
+            policies.record_checked_support(
                 db.session,
                 current_user,
                 startup_id=form.startup_id.data,
@@ -283,13 +292,22 @@ def new_support() -> Page:
                 policy_id=form.policy_id.data or None,
                 description=form.description.data or "",
                 note=form.note.data or "",
+                override_reason=form.override_reason.data or "",
+                locale=current_locale(),
             )
+        except policies.SupportNeedsReason as exc:
+            warnings = exc.warnings
+            _form_error(form, exc)
         except ServiceError as exc:
             _form_error(form, exc)
         else:
             flash(_("The support is recorded and disclosed."), "success")
             return redirect(url_for("disclosure.index"))
-    return render_template("operator/support_form.html", form=form)
+    status = 422 if warnings else 200
+    return (
+        render_template("operator/support_form.html", form=form, warnings=warnings),
+        status,
+    )
 
 
 @bp.get("/duplicates")
@@ -326,7 +344,7 @@ def import_page() -> Page:
         else:
             if result.valid:
                 token = bulk_import.store_upload(_upload_dir(), data, filename)
-                confirm = ConfirmImportForm(
+                confirm = ConfirmRepeatableImportForm(
                     formdata=None, kind=result.kind, token=token, filename=filename
                 )
     return render_template(
@@ -338,16 +356,26 @@ def import_page() -> Page:
     )
 
 
+class ConfirmRepeatableImportForm(ConfirmImportForm):
+    # Shown only when the very same file was imported before (its rows would be created twice).
+    import_again = BooleanField(_l("Import it again"))
+
+
 @bp.post("/import/confirm")
 def confirm_import() -> Page:
-    form = ConfirmImportForm()
+    form = ConfirmRepeatableImportForm()
     if not form.validate_on_submit():
         abort(400)
     token = form.token.data or ""
     try:
         data = bulk_import.load_upload(_upload_dir(), token)
         done = bulk_import.run_import(
-            db.session, current_user, form.kind.data or "", data, form.filename.data or ""
+            db.session,
+            current_user,
+            form.kind.data or "",
+            data,
+            form.filename.data or "",
+            import_again=bool(form.import_again.data),
         )
     except ServiceError as exc:
         flash(str(exc.message), "danger")

@@ -9,10 +9,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from matchmaker.models import utcnow
-from matchmaker.models.bookings import Voucher, VoucherEntry
+from matchmaker.models.bookings import EquipmentBooking, Voucher, VoucherEntry
 from tests.factories import PASSWORD, make_equipment, make_facility, make_startup, make_user
 
 pytestmark = pytest.mark.e2e
@@ -101,6 +102,13 @@ def test_publish_propose_book_with_voucher_approve_and_report(
     page.goto("/facilities/manage")
     page.locator("[data-testid=inbox-pending] [data-testid=approve]").first.click()
     assert "预约已批准" in page.inner_text("main")
+    # Usage can be recorded once the booking has started: let its time come (move it to now).
+    booking = db_session.scalar(sa.select(EquipmentBooking))
+    assert booking is not None
+    shift = booking.starts_at - utcnow() + timedelta(minutes=5)
+    booking.starts_at -= shift
+    booking.ends_at -= shift
+    db_session.commit()
     page.goto(booking_url)
     assert page.inner_text("[data-testid=booking-status]") == "已确认"
     page.fill("#actual_minutes", "150")

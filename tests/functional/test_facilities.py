@@ -113,7 +113,7 @@ def test_refused_booking_shows_translated_error_and_changes_nothing(
         data=book_form(world, day_ahead(3), minutes=""),
         follow_redirects=True,
     )
-    assert r.status_code == 200
+    assert r.status_code == 422
     assert db_session.scalar(sa.select(sa.func.count(EquipmentBooking.id))) == 0
 
 
@@ -124,12 +124,34 @@ def test_slot_taken_message(
     client.post(
         f"/facilities/equipment/{world['equipment_id']}/book", data=book_form(world, day_ahead(3))
     )
+    # The founder's own booking holds the time: said so (not "just taken"), input kept.
     r = client.post(
         f"/facilities/equipment/{world['equipment_id']}/book",
-        data=book_form(world, day_ahead(3), start="11:00"),
-        follow_redirects=True,
+        data=book_form(world, day_ahead(3), start="11:00", purpose="第二次测试"),
     )
-    assert "该时段刚刚被预约".encode() in r.data
+    assert r.status_code == 409
+    assert "您的企业在该时段已有此设备的预约".encode() in r.data
+    assert "刚刚" not in r.data.decode() and 'value="第二次测试"' in r.data.decode()
+    # Another startup, on a page shown before the first booking: "already booked before".
+    other = make_user(db_session, "founder", locale="zh_CN")
+    other_startup = make_startup(db_session, owner=other)
+    login(client, other)
+    db_session.execute(sa.update(EquipmentBooking).values(created_at=utcnow() - timedelta(hours=1)))
+    db_session.commit()
+    seen = (utcnow() - timedelta(minutes=10)).isoformat(timespec="seconds")
+    data = {**book_form(world, day_ahead(3), start="11:00"), "startup_id": other_startup.id}
+    r = client.post(
+        f"/facilities/equipment/{world['equipment_id']}/book", data={**data, "seen_at": seen}
+    )
+    assert r.status_code == 409 and "您选择之前该时段已被他人预约".encode() in r.data
+    # Shown after the first booking was made, then taken: that is "just taken".
+    db_session.execute(sa.update(EquipmentBooking).values(created_at=utcnow()))
+    db_session.commit()
+    seen = (utcnow() - timedelta(seconds=30)).isoformat(timespec="seconds")
+    r = client.post(
+        f"/facilities/equipment/{world['equipment_id']}/book", data={**data, "seen_at": seen}
+    )
+    assert r.status_code == 409 and "该时段刚刚被预约".encode() in r.data
 
 
 def test_series_report_lists_booked_and_skipped(
@@ -170,9 +192,24 @@ def test_manager_publishes_rules_and_windows(
         data={"weekdays": ["5"], "start_time": "18:00", "end_time": "09:00"},
     )
     assert r.status_code == 422
+    # Saturday and Sunday 09:00-12:00 overlap the published 08:00-20:00: refused, translated,
+    # nothing saved (the weekend windows were saved silently before).
     r = client.post(
         f"/facilities/manage/equipment/{eid}/windows",
         data={"weekdays": ["5", "6"], "start_time": "09:00", "end_time": "12:00"},
+    )
+    assert r.status_code == 422 and "已发布的 08:00–20:00 重叠".encode() in r.data
+    assert (
+        db_session.scalar(
+            sa.select(sa.func.count(AvailabilityWindow.id)).where(
+                AvailabilityWindow.equipment_id == eid
+            )
+        )
+        == 7
+    )
+    r = client.post(
+        f"/facilities/manage/equipment/{eid}/windows",
+        data={"weekdays": ["5", "6"], "start_time": "20:00", "end_time": "22:00"},
     )
     assert r.status_code == 302
     rules = {
@@ -214,6 +251,12 @@ def test_approval_inbox_usage_and_exports(
     inbox = client.get("/facilities/manage")
     assert f"/facilities/bookings/{booking_id}".encode() in inbox.data
     client.post(f"/facilities/bookings/{booking_id}/approve")
+    # Usage is recorded once the booking has started: move it to yesterday (time passes).
+    moved = db_session.get(EquipmentBooking, booking_id)
+    assert moved is not None
+    moved.starts_at -= timedelta(days=3)
+    moved.ends_at -= timedelta(days=3)
+    db_session.commit()
     client.post(f"/facilities/bookings/{booking_id}/usage", data={"actual_minutes": 100})
     db_session.rollback()  # end the snapshot: see what the requests wrote
     b = db_session.get(EquipmentBooking, booking_id)
@@ -224,7 +267,7 @@ def test_approval_inbox_usage_and_exports(
     assert "X-ray diffractometer" in csv_text and ",1.67," in csv_text
     xlsx = client.get("/facilities/manage/usage?format=xlsx")
     wb = load_workbook(io.BytesIO(xlsx.data))
-    rows = list(wb["utilisation"].iter_rows(values_only=True))
+    rows = list(wb.worksheets[0].iter_rows(values_only=True))
     assert rows[2][0] == "X-ray diffractometer" and rows[2][3] == pytest.approx(1.67)
 
 

@@ -246,12 +246,15 @@ def test_approval_flow_and_illegal_transitions(db_session: Session, lab: Lab) ->
         bookings.decline_booking(db_session, lab.manager, b.id, "busy")
     with pytest.raises(Invalid, match="only after it started"):
         bookings.mark_no_show(db_session, lab.manager, b.id)
-    bookings.check_in(db_session, lab.manager, b.id)
-    done = bookings.record_usage(db_session, lab.manager, b.id, 50)
+    with pytest.raises(Invalid, match="once it has started"):
+        bookings.check_in(db_session, lab.manager, b.id, now=b.starts_at - timedelta(minutes=1))
+    started = b.starts_at + timedelta(minutes=5)
+    bookings.check_in(db_session, lab.manager, b.id, now=started)
+    done = bookings.record_usage(db_session, lab.manager, b.id, 50, now=started)
     assert (done.status, done.actual_minutes) == ("completed", 50)
     for action in (
         lambda: bookings.cancel_booking(db_session, lab.founder, b.id),
-        lambda: bookings.record_usage(db_session, lab.manager, b.id, 30),
+        lambda: bookings.record_usage(db_session, lab.manager, b.id, 30, now=started),
         lambda: bookings.approve_booking(db_session, lab.manager, b.id),
     ):
         with pytest.raises(Invalid):

@@ -62,8 +62,8 @@ def test_week_of_usage_hand_computed(db_session: Session, ctx: None) -> None:
     b3 = book(a_user, a, at(3, 14), at(3, 16))  # 2 h, no-show
     b4 = book(b_user, b, at(4, 9), at(4, 10))  # cancelled: not counted
     book(a_user, a, at(4, 13), at(4, 14))  # confirmed, not yet used: booked only
-    bookings.record_usage(db_session, manager, b1.id, 150)
-    bookings.record_usage(db_session, manager, b2.id, 120)
+    bookings.record_usage(db_session, manager, b1.id, 150, now=at(0, 12))
+    bookings.record_usage(db_session, manager, b2.id, 120, now=at(1, 12))
     bookings.mark_no_show(db_session, manager, b3.id, now=at(3, 15))
     bookings.cancel_booking(db_session, manager, b4.id)
 
@@ -94,10 +94,10 @@ def test_week_of_usage_hand_computed(db_session: Session, ctx: None) -> None:
     assert "X-ray diffractometer,40.00,8.00,4.50,11.2,20.0,2,4,1,1500.00,500.00" in csv_text
 
     wb = load_workbook(io.BytesIO(utilisation.report_xlsx(report)))
-    sheet = wb["utilisation"]
+    sheet = wb["Utilisation"]
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[1][0] == "equipment" and rows[1][4] == "utilisation_percent"
+    assert rows[1][0] == "Instrument" and rows[1][4] == "Utilisation (%)"
     assert rows[2] == ("X-ray diffractometer", 40, 8, 4.5, 11.2, 20, 2, 4, 1, 1500, 500)
-    assert rows[4][0] == "TOTAL" and rows[4][1] == 80
-    daily = list(wb["daily"].iter_rows(values_only=True))
+    assert rows[4][0] == "Total" and rows[4][1] == 80
+    daily = list(wb["By day"].iter_rows(values_only=True))
     assert daily[1] == (monday.isoformat(), 16, 3, 2.5)

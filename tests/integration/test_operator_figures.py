@@ -144,7 +144,8 @@ def dataset(db_session: Session) -> dict[str, Any]:
     )
     manager = make_user(s, "facility_manager")
     facility = make_facility(s, manager, name="Lab")
-    xrd = make_equipment(s, facility, name="XRD")
+    # Listed before the period: its open hours count from the period's start.
+    xrd = make_equipment(s, facility, name="XRD", created_at=at("2025-12-01"))
     s.add(AvailabilityWindow(equipment_id=xrd.id, weekday=0, start_time=time(9), end_time=time(17)))
     for st, day, h0, h1, status, used in [
         (a, "2026-01-05", 9, 13, "completed", 240),
@@ -167,6 +168,15 @@ def dataset(db_session: Session) -> dict[str, Any]:
     )
     s.add(voucher)
     s.flush()
+    s.add(
+        VoucherEntry(
+            voucher_id=voucher.id,
+            kind="issue",
+            amount=Decimal(1000),
+            balance_after=Decimal(1000),
+            created_at=at("2026-01-03"),
+        )
+    )
     s.add(
         VoucherEntry(
             voucher_id=voucher.id,
@@ -258,4 +268,5 @@ def test_annual_report_workbook(app: Flask, db_session: Session, dataset: dict[s
         # the April booking counts in the year: 4 + 2 + 2 + 8 hours
         assert one.facility_figures[0].hours == 16.0
         sheet = load_workbook(BytesIO(evaluation_reports.report_xlsx(one)))["Equipment"]
-        assert list(sheet.iter_rows(values_only=True))[1][:3] == ("XRD", "testing", 16.0)
+        first = list(sheet.iter_rows(values_only=True))[1][:3]
+        assert first == ("XRD", "Inspection and testing", 16.0)

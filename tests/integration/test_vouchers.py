@@ -71,7 +71,7 @@ def test_hold_release_on_cancel_and_redeem_on_completion(db_session: Session, la
     with pytest.raises(Invalid):  # cancelling twice cannot return the value twice
         bookings.cancel_booking(db_session, lab.founder, b2.id)
     assert _balance(db_session, v.id) == Decimal("400")
-    bookings.record_usage(db_session, lab.manager, b1.id, 120)
+    bookings.record_usage(db_session, lab.manager, b1.id, 120, now=b1.ends_at)
     assert _balance(db_session, v.id) == Decimal("400")
     kinds = db_session.scalars(sa.select(VoucherEntry.kind).order_by(VoucherEntry.id)).all()
     assert kinds == ["issue", "hold", "hold", "release", "redeem"]
@@ -117,9 +117,9 @@ def test_ledger_exports(db_session: Session, lab: Lab) -> None:
     book(db_session, lab, local_slot(2, 10), voucher_id=v.id)
     lines = vouchers.startup_ledger(db_session, lab.startup_id)
     text = vouchers.ledger_csv(lines)
-    assert text.splitlines()[0].startswith("time,voucher,startup,kind,amount")
+    assert text.splitlines()[0].startswith("Time,Voucher,Startup,Kind,Amount")
     assert ",hold,300.00,700.00," in text
     wb = load_workbook(io.BytesIO(vouchers.ledger_xlsx(lines)))
-    rows = list(wb["ledger"].iter_rows(values_only=True))
-    assert rows[0][3] == "kind" and [r[3] for r in rows[1:]] == ["issue", "hold"]
+    rows = list(wb.worksheets[0].iter_rows(values_only=True))
+    assert rows[0][3] == "Kind" and [r[3] for r in rows[1:]] == ["issue", "hold"]
     assert rows[2][4] == 300 and rows[2][5] == 700

@@ -1,0 +1,17 @@
+"""Shared-facilities housekeeping jobs."""
+
+from __future__ import annotations
+
+import logging
+
+from matchmaker.extensions import db
+from matchmaker.services import bookings
+
+log = logging.getLogger(__name__)
+
+
+def expire_booking_requests() -> None:
+    """Periodic: expire booking requests still pending at their start time."""
+    count = bookings.expire_requests(db.session)
+    if count:
+        log.info("%d booking request(s) expired", count)

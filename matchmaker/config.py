@@ -49,8 +49,14 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "EMBEDDING_MODEL": "use-multilingual-v3",
         "UPLOAD_DIR": str(Path(instance_path) / "uploads"),
         "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
+        # Sign-in attempts per account (from anywhere), and per address (over every account:
+        # one address trying many accounts with a common password is throttled too).
         "LOGIN_RATE_LIMIT": "10 per minute",
-        "RATELIMIT_STORAGE_URI": "memory://",
+        "LOGIN_IP_RATE_LIMIT": "30 per minute; 300 per hour",
+        # Where the counters live (matchmaker/ratelimit.py): unset means Redis when REDIS_URL is
+        # set, else RATELIMIT_DATABASE, a SQLite file every worker process of this machine shares.
+        "RATELIMIT_STORAGE_URI": None,
+        "RATELIMIT_DATABASE": str(Path(instance_path) / "ratelimits.sqlite3"),
         # E-mail goes out through Flask-Mailman from the job queue. Without SMTP_HOST every
         # message is written to the log and kept in the operators' dev outbox (/operator/outbox).
         "SMTP_HOST": None,
@@ -78,9 +84,14 @@ def defaults(instance_path: str) -> dict[str, Any]:
             [str(Path(__file__).parent / "translations")] * len(TRANSLATION_DOMAINS)
         ),
         "PAGE_SIZE": 12,
-        # Engine: how many profiles a web request may embed when an index must be rebuilt
-        # (more is the CLI's job: `flask --app matchmaker index build`).
-        "RECOMMEND_REQUEST_EMBED_LIMIT": 300,
+        # Engine (services/engine_state.py): web processes never embed profiles nor build
+        # indexes; they check INDEX_DIR/CURRENT at most every INDEX_CHECK_SECONDS and swap to a
+        # newer version in the background (a request waits INDEX_SWAP_WAIT_SECONDS for a swap in
+        # progress: 0 in production; only a process's first load is waited for, up to
+        # INDEX_FIRST_LOAD_SECONDS).
+        "INDEX_CHECK_SECONDS": 1.0,
+        "INDEX_SWAP_WAIT_SECONDS": 0.0,
+        "INDEX_FIRST_LOAD_SECONDS": 30.0,
         # Mentoring: unanswered session requests expire after this many hours.
         "MENTORING_REQUEST_TTL_HOURS": 72,
         # Funding: pitches a startup may send per rolling week, and the pitch deck size limit.

@@ -79,6 +79,10 @@ def _entry_key(text: str) -> int:
     return int(T.content_hash(text, "", T.PORTFOLIO_TEMPLATE_VERSION)[:15], 16)
 
 
+class VectorsMissing(LookupError):  # noqa: N818 - reads as "vectors missing"
+    """A frozen corpus (serving a published index) was asked to embed profiles."""
+
+
 def _check_type(kind: str, profile: object) -> None:
     expected = PROFILE_TYPES[kind]
     if not isinstance(profile, expected):
@@ -92,6 +96,9 @@ class Corpus:
         self.embedder = embedder
         self.approximate_above = approximate_above
         self.show_progress = show_progress
+        # Frozen: vectors come only from the loaded (published, read-only) indexes; a profile
+        # without one is an error, never an embedding (web processes serve, workers embed).
+        self.frozen = False
         self.profiles: dict[str, dict[int, Any]] = {k: {} for k in KINDS}
         self.indexes: dict[str, VectorIndex] = {}
         self.recall: dict[str, float | None] = {}
@@ -144,6 +151,13 @@ class Corpus:
         new_hashes = {i: self._hash(kind, t) for i, t in items.items()}
         stale = [i for i in index.ids().tolist() if i not in items]
         changed = [i for i, h in new_hashes.items() if hashes.get(i) != h or i not in index]
+        if self.frozen:
+            if changed or stale:
+                raise VectorsMissing(
+                    f"{kind}: {len(changed)} profiles without a published vector,"
+                    f" {len(stale)} vectors without a profile"
+                )
+            return
         vectors = self.embed([items[i] for i in changed]) if changed else None
         if rebuild:
             changed_set = set(changed)  # not inside the comprehension: that was O(n^2)
@@ -203,6 +217,8 @@ class Corpus:
         h = self._hash(kind, text)
         index = self.index(kind)
         if self.hashes[kind].get(profile.id) != h or profile.id not in index:
+            if self.frozen:
+                raise VectorsMissing(f"{kind} {profile.id}: no published vector for its text")
             index.add([profile.id], self.embed([text]))
             self.hashes[kind][profile.id] = h
         self.profiles[kind][profile.id] = profile

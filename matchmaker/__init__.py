@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:
+    from flask import Flask
 
 from matchmaker.config import (
     check_secret_key,
@@ -23,6 +24,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """
     # templates/ is the top-level folder of the checkout; matchmaker/templates links to it so
     # that the wheel carries the templates as package data and an installed app renders pages.
+    # Flask is imported here, not at the top: ``import matchmaker.recommend`` (the engine, used by
+    # scripts and workers that serve no page) must not load the web framework.
+    from flask import Flask
+
     app = Flask(__name__, instance_relative_config=True, template_folder="templates")
     app.config.from_mapping(defaults(app.instance_path))
     app.config.from_prefixed_env("MATCHMAKER")
@@ -40,10 +45,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from matchmaker import extensions, jobs, web
     from matchmaker.cli import register_commands
+    from matchmaker.services import service_events
     from matchmaker.web import security
 
     _configure_logging(app)
     extensions.init_app(app)
+    # Every process (web, job worker, CLI) writes the open data feed's events in the same
+    # transaction as the fact they record.
+    service_events.install()
     jobs.register(app)
     web.register(app)
     security.register(app)

@@ -27,7 +27,6 @@ def init_app(app: Flask) -> None:
     from matchmaker import mail as mail_settings
     from matchmaker import ratelimit
     from matchmaker.database import configure_dialects
-    from matchmaker.web.i18n import select_locale, select_timezone
 
     configure_dialects()
     url = app.config["DATABASE_URL"]
@@ -35,7 +34,6 @@ def init_app(app: Flask) -> None:
         _prepare_sqlite_folder(url)
     db.init_app(app)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     ratelimit.configure(app)  # counters every worker shares (Redis, else a local SQLite file)
     limiter.init_app(app)
     login_manager.init_app(app)

@@ -28,11 +28,6 @@ ERRORS = problem_responses(*PROBLEM_STATUSES)
 DIRECTORY = "directory"  # tag of the endpoints answered with an ETag
 
 
-@bp.record_once
-def _install_event_recording(state: Any) -> None:
-    events.install()
-
-
 bp.before_request(authenticate_request)
 
 

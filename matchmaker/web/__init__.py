@@ -10,9 +10,8 @@ from matchmaker.extensions import db, login_manager
 def register(app: Flask) -> None:
     """Wire the web layer into ``app``: sign-in, every area's blueprints, errors, helpers."""
     from matchmaker.services.accounts import load_user_for_session
-    from matchmaker.web import errors
+    from matchmaker.web import errors, i18n
     from matchmaker.web.forms import IdConverter, refuse_control_characters
-    from matchmaker.web.i18n import register_template_helpers
     from matchmaker.web.navigation import register_template_globals
 
     login_manager.login_view = "auth.login"
@@ -25,6 +24,7 @@ def register(app: Flask) -> None:
     def _load_user(cookie_id: str):
         return load_user_for_session(db.session, cookie_id)
 
+    i18n.init_app(app)
     app.url_map.converters["int"] = IdConverter  # before any route is added
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
@@ -39,7 +39,6 @@ def register(app: Flask) -> None:
         )  # fmt: skip
 
     app.before_request(refuse_control_characters)
-    register_template_helpers(app)
     register_template_globals(app)
 
 

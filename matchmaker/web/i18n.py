@@ -11,6 +11,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from matchmaker import vocab
+from matchmaker.extensions import babel
 
 SUPPORTED = vocab.UI_LOCALES
 
@@ -34,6 +35,13 @@ def select_timezone() -> str:
 
 def current_locale() -> str:
     return str(get_locale() or "zh_CN")
+
+
+def init_app(app: Flask) -> None:
+    """Flask-Babel picks each request's language and time zone here (the rest of the app only
+    translates), and templates get the vocabulary helpers."""
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    register_template_helpers(app)
 
 
 def register_template_helpers(app: Flask) -> None:

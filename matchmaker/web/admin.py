@@ -6,17 +6,19 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from matchmaker import vocab
 from matchmaker.extensions import db
 from matchmaker.services import moderation
 from matchmaker.services.errors import Invalid
+from matchmaker.web.access import operators_only
 from matchmaker.web.forms import int_arg
 from matchmaker.web.redirects import redirect_next
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+bp.before_request(operators_only)
 
 PROFILE_PAGES = {
     "startup": ("directory.startup", "startup_id"),
@@ -27,11 +29,6 @@ PROFILE_PAGES = {
 }
 
 
-@bp.before_request
-@login_required
-def _operators_only() -> None:
-    if not current_user.is_operator:
-        abort(403)
 
 
 def _back(default: str) -> Response:

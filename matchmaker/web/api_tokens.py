@@ -13,14 +13,16 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from matchmaker.extensions import db, login_manager
+from matchmaker.extensions import db
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models.api import API_SCOPES
 from matchmaker.services import api_tokens
 from matchmaker.services.errors import ServiceError
+from matchmaker.web.access import operators_only
 from matchmaker.web.forms import MultiCheckboxField
 
 bp = Blueprint("api_tokens", __name__, url_prefix="/operator/api-tokens")
+bp.before_request(operators_only)
 
 
 class TokenForm(FlaskForm):
@@ -37,13 +39,6 @@ class RevokeForm(FlaskForm):
     """Only the CSRF token."""
 
 
-@bp.before_request
-def _operators_only() -> Any:
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    if not current_user.is_operator:
-        abort(403)
-    return None
 
 
 def _page(form: TokenForm, secret: str | None = None, status: int = 200) -> Any:

@@ -5,21 +5,17 @@ Its own blueprint, registered in ``create_app``, so the operator console's modul
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template
-from flask_login import current_user, login_required
+from flask import Blueprint, current_app, render_template
 
 from matchmaker.extensions import db
 from matchmaker.mail import smtp_configured
 from matchmaker.services import outbox
+from matchmaker.web.access import operators_only
 
 bp = Blueprint("outbox", __name__, url_prefix="/operator/outbox")
+bp.before_request(operators_only)
 
 
-@bp.before_request
-@login_required
-def _operators_only() -> None:
-    if not current_user.is_operator:
-        abort(403)
 
 
 @bp.get("/", endpoint="index")

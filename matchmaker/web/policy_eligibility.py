@@ -3,25 +3,17 @@ operators only). The list comes from ``services.policy_eligibility``."""
 
 from __future__ import annotations
 
-from typing import Any
+from flask import Blueprint, render_template
 
-from flask import Blueprint, abort, render_template
-from flask_login import current_user
-
-from matchmaker.extensions import db, login_manager
+from matchmaker.extensions import db
 from matchmaker.services import policy_eligibility
+from matchmaker.web.access import operators_only
 from matchmaker.web.i18n import current_locale
 
 bp = Blueprint("policy_eligibility", __name__, url_prefix="/operator/policies")
+bp.before_request(operators_only)
 
 
-@bp.before_request
-def _operators_only() -> Any:
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    if not current_user.is_operator:
-        abort(403)
-    return None
 
 
 @bp.get("/<int:policy_id>/eligible")

@@ -15,13 +15,15 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import StringField
 from wtforms.validators import Length
 
-from matchmaker.extensions import db, login_manager
+from matchmaker.extensions import db
 from matchmaker.filenames import attachment_headers
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.services import subsidies
 from matchmaker.services.errors import ServiceError
+from matchmaker.web.access import operators_only
 
 bp = Blueprint("subsidies", __name__, url_prefix="/operator/subsidies")
+bp.before_request(operators_only)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Years a URL may name: outside them there can be no rule (the service refuses to save one).
@@ -57,13 +59,6 @@ class SubsidyRuleForm(FlaskForm):
         self.note.data = rule.note
 
 
-@bp.before_request
-def _operators_only() -> Any:
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    if not current_user.is_operator:
-        abort(403)
-    return None
 
 
 def _year(year: int) -> int:

@@ -12,11 +12,17 @@ from flask import Flask
 from huey import crontab
 
 from matchmaker.extensions import queue
-from matchmaker.jobs import mail, mentoring
+from matchmaker.jobs import facilities, indexing, mail, mentoring
 
 # Request expiry is also checked whenever a request is acted on; this run closes the overdue ones
 # and tells the founders, so a quarter of an hour late is soon enough.
 MENTORING_EXPIRY_SCHEDULE = crontab(minute="*/15")
+# Approving a request whose time has passed is refused anyway; this run frees the voucher value
+# and tells the founder, so within a quarter of an hour of the start is soon enough.
+BOOKING_EXPIRY_SCHEDULE = crontab(minute="*/15")
+# Saves publish a new index version within seconds; this run catches what no save announced
+# (rows changed by hand or by another tool, a new model, a new scoring file).
+INDEX_REFRESH_SCHEDULE = crontab(minute="*/10")
 
 
 def register(app: Flask) -> None:
@@ -28,3 +34,8 @@ def register(app: Flask) -> None:
         retry_delay=int(app.config["MAIL_RETRY_DELAY_SECONDS"]),
     )
     jobs.register_periodic(mentoring.expire_mentoring_requests, MENTORING_EXPIRY_SCHEDULE)
+    # Embedding retries: the model or the database may be briefly unavailable.
+    jobs.register(indexing.embed_profile, retries=3, retry_delay=10)
+    jobs.register(indexing.publish_indexes, retries=2, retry_delay=30)
+    jobs.register_periodic(indexing.refresh_indexes, INDEX_REFRESH_SCHEDULE)
+    jobs.register_periodic(facilities.expire_booking_requests, BOOKING_EXPIRY_SCHEDULE)

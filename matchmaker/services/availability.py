@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import MentorProfile, User, utcnow
 from matchmaker.models.mentoring import (
+    MAX_SESSIONS_PER_MONTH,
     SLOT_HOLDING_STATUSES,
     BlackoutDate,
     MentorSession,
@@ -268,9 +269,10 @@ def update_settings(
     mentor = mentor_for_user(session, user)
     if not is_valid_zone(timezone):
         raise Invalid(_l("Unknown time zone."), field="timezone")
-    if not 0 <= capacity_per_month <= 100:
+    if not 0 <= capacity_per_month <= MAX_SESSIONS_PER_MONTH:
         raise Invalid(
-            _l("Capacity must be between 0 and 100 sessions a month."), field="capacity_per_month"
+            _l("Enter a number from 0 to %(n)d.", n=MAX_SESSIONS_PER_MONTH),
+            field="capacity_per_month",
         )
     mentor.timezone = timezone
     mentor.capacity_per_month = capacity_per_month

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, selectinload
 from matchmaker import vocab
 from matchmaker.database import begin_write
 from matchmaker.i18n import lazy_gettext as _l
+from matchmaker.i18n import lazy_ngettext as _ln
 from matchmaker.models import FundingAsk, Investor, InvestorMember, Startup, StartupMember, User
 from matchmaker.models.base import utcnow
 from matchmaker.models.funding import Pitch, PitchDeck, PitchStageChange
@@ -419,9 +420,10 @@ def send_pitches(
     if used + len(wanted) > weekly_limit:
         session.rollback()
         raise RateLimited(
-            _l(
-                "You can send %(limit)d pitches a week; %(left)d left this week.",
-                limit=weekly_limit,
+            _ln(
+                "You can send %(num)d pitch a week; %(left)d left this week.",
+                "You can send %(num)d pitches a week; %(left)d left this week.",
+                weekly_limit,
                 left=max(0, weekly_limit - used),
             ),
             field="investor_ids",

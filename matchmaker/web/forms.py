@@ -13,7 +13,9 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.routing import IntegerConverter, Map
 from wtforms import DecimalField as WTFormsDecimalField
+from wtforms import IntegerField as WTFormsIntegerField
 from wtforms import SelectMultipleField, widgets
+from wtforms.validators import StopValidation, ValidationError
 
 from matchmaker import vocab
 from matchmaker.i18n import lazy_gettext as _l
@@ -31,6 +33,21 @@ class MultiCheckboxField(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
 
+    # WTForms' own messages for a value outside the list are not translated into Chinese
+    # ("'x' is not a valid choice for this field."): ours are, and say what to do.
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_("Choose only from the list.")) from None
+
+    def pre_validate(self, form: Any) -> None:
+        _stop_after_parse_error(self)
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            raise ValidationError(_("Choose only from the list.")) from None
+
 
 # Money columns are Numeric(16, 2): a wider number is refused by PostgreSQL (a 500) and silently
 # stored as a float by SQLite.
@@ -45,11 +62,44 @@ class DecimalField(WTFormsDecimalField):
     data: Decimal | None
 
     def process_formdata(self, valuelist: list[Any]) -> None:
-        super().process_formdata(valuelist)
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_("Enter a number.")) from None
         value = self.data
-        if isinstance(value, Decimal) and (not value.is_finite() or abs(value) >= DECIMAL_LIMIT):
+        if isinstance(value, Decimal) and not value.is_finite():
             self.data = None
-            raise ValueError(_("Enter a number (not NaN or infinity) of at most 14 digits."))
+            raise ValueError(_("Enter a number (not NaN or infinity)."))
+        if isinstance(value, Decimal) and abs(value) >= DECIMAL_LIMIT:
+            self.data = None
+            raise ValueError(_("This number is too large: at most 14 digits before the point."))
+
+    def pre_validate(self, form: Any) -> None:
+        _stop_after_parse_error(self)
+
+
+def _stop_after_parse_error(field: Any) -> None:
+    """A value that is not a number gets its one message; the range and required validators
+    would otherwise add a second, wrong one ("must not be below 0" for 1e30)."""
+    if field.process_errors:
+        raise StopValidation()
+
+
+class WholeNumberField(WTFormsIntegerField):
+    """An integer field whose "not a number" message is ours (translated) and comes alone."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist or not str(valuelist[0]).strip():
+            self.data = None
+            return
+        raw = str(valuelist[0]).strip()
+        if not (raw.isascii() and raw.lstrip("+-").isdigit()) or len(raw) > 12:
+            self.data = None
+            raise ValueError(_("Enter a whole number."))
+        self.data = int(raw)
+
+    def pre_validate(self, form: Any) -> None:
+        _stop_after_parse_error(self)
 
 
 # C0 control characters other than tab, LF and CR. PostgreSQL cannot store NUL in text (a 500),

@@ -26,7 +26,7 @@ from wtforms import BooleanField, TextAreaField
 from wtforms.validators import Length
 
 from matchmaker import vocab
-from matchmaker.extensions import db, login_manager
+from matchmaker.extensions import db
 from matchmaker.filenames import attachment_headers
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Facility, Startup, StartupMember
@@ -42,6 +42,8 @@ from matchmaker.services import (
 from matchmaker.services import operator_scores as scores
 from matchmaker.services.errors import ServiceError
 from matchmaker.services.operator_seed import seed_policies
+from matchmaker.services.recommendations import engine_status
+from matchmaker.web.access import operators_only
 from matchmaker.web.forms import id_arg, int_arg
 from matchmaker.web.i18n import current_locale
 from matchmaker.web.navigation import (
@@ -60,6 +62,7 @@ from matchmaker.web.operator_forms import (
 )
 
 bp = Blueprint("operator", __name__, url_prefix="/operator")
+bp.before_request(operators_only)
 policies_bp = Blueprint("policies", __name__, url_prefix="/policies")
 disclosure_bp = Blueprint("disclosure", __name__, url_prefix="/disclosure")
 pathway_bp = Blueprint("pathway", __name__, url_prefix="/pathway")
@@ -67,13 +70,6 @@ pathway_bp = Blueprint("pathway", __name__, url_prefix="/pathway")
 Page = str | WerkzeugResponse | tuple[str, int]
 
 
-@bp.before_request
-def _operators_only() -> Any:
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    if not current_user.is_operator:
-        abort(403)
-    return None
 
 
 def _stuck_days() -> int:
@@ -110,6 +106,7 @@ def console() -> str:
         startups=len(rows),
         stuck=sum(1 for r in rows if r.stuck_reasons),
         policies=len(policies.published_policies(db.session)),
+        engine=engine_status(db.session),
     )
 
 

@@ -8,6 +8,7 @@ candidate, with reverse maps (startup -> candidates linked to it) for co-occurre
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -28,9 +29,16 @@ from matchmaker.recommend.store import IndexUnavailable, load_index, save_index
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
+log = logging.getLogger(__name__)
+
 Profile = T.StartupProfile | T.MentorProfile | T.InvestorProfile | T.EquipmentProfile
 KINDS = ("startup", "mentor", "investor", "equipment")
 PORTFOLIO = "portfolio"  # vectors of portfolio companies that are not platform startups
+# Vectors of the short phrases of every profile (``texts.profile_phrases``), keyed by their text
+# (``phrase_key``): computed by the builder, published with the version, never embedded while
+# serving. Not in ``texts`` because it is the engine's bookkeeping, not a profile template.
+PHRASE = "phrase"
+PHRASE_TEMPLATE_VERSION = "phrase-v1"
 
 TEXTS: dict[str, tuple[Callable[[Any], str], str]] = {
     "startup": (T.startup_text, T.STARTUP_TEMPLATE_VERSION),
@@ -38,6 +46,7 @@ TEXTS: dict[str, tuple[Callable[[Any], str], str]] = {
     "investor": (T.investor_text, T.INVESTOR_TEMPLATE_VERSION),
     "equipment": (T.equipment_text, T.EQUIPMENT_TEMPLATE_VERSION),
     PORTFOLIO: (T.portfolio_entry_text, T.PORTFOLIO_TEMPLATE_VERSION),
+    PHRASE: (str, PHRASE_TEMPLATE_VERSION),
 }
 PROFILE_TYPES: dict[str, type] = {
     "startup": T.StartupProfile,
@@ -79,6 +88,17 @@ def _entry_key(text: str) -> int:
     return int(T.content_hash(text, "", T.PORTFOLIO_TEMPLATE_VERSION)[:15], 16)
 
 
+def phrase_key(text: str) -> int:
+    """The id of a phrase's vector: its content (60 bits), so a phrase shared by profiles, or
+    unchanged by an edit, has one vector."""
+    return int(T.content_hash(text, "", PHRASE_TEMPLATE_VERSION)[:15], 16)
+
+
+def phrase_texts(profiles: Iterable[Any]) -> dict[int, str]:
+    """``phrase_key`` -> phrase of every phrase of ``profiles`` (any kinds)."""
+    return {phrase_key(t): t for p in profiles for t in T.profile_phrases(p)}
+
+
 class VectorsMissing(LookupError):  # noqa: N818 - reads as "vectors missing"
     """A frozen corpus (serving a published index) was asked to embed profiles."""
 
@@ -103,7 +123,7 @@ class Corpus:
         self.indexes: dict[str, VectorIndex] = {}
         self.recall: dict[str, float | None] = {}
         self.lexical: dict[str, LexicalIndex] = {k: LexicalIndex() for k in (*KINDS, PORTFOLIO)}
-        self.hashes: dict[str, dict[int, str]] = {k: {} for k in (*KINDS, PORTFOLIO)}
+        self.hashes: dict[str, dict[int, str]] = {k: {} for k in (*KINDS, PORTFOLIO, PHRASE)}
         self.relations: dict[str, dict[int, list[Relation]]] = {"mentor": {}, "investor": {}}
         self.linked: dict[str, dict[int, set[int]]] = {
             "mentor": defaultdict(set),
@@ -118,7 +138,7 @@ class Corpus:
         self._sets: dict[str, frozenset[int]] = {}  # cached filters, cleared on any change
         self._activity: dict[str, dict[int, float]] = {}
         self._named: dict[str, dict[str, frozenset[int]]] = {}  # kind -> text -> named ids
-        self._phrase_vectors: dict[str, NDArray[np.float32]] = {}  # phrase -> vector
+        self._phrases_unvectored: set[int] = set()  # frozen: phrase keys already logged
 
     # -- text and vectors ---------------------------------------------------------------------
     def text(self, kind: str, profile: Any) -> str:
@@ -434,8 +454,7 @@ class Corpus:
 
     def closest_phrase(self, q: NDArray[np.float32], profile: Any, minimum: float) -> str | None:
         """The phrase of ``profile`` (``texts.profile_phrases``) closest in meaning to the vector
-        ``q``, if its cosine reaches ``minimum``. Phrase vectors are cached by text (they are
-        short and few per profile; the cache is dropped when it grows past 50,000)."""
+        ``q``, if its cosine reaches ``minimum`` (vectors: see ``_phrase_matrix``)."""
         phrases = T.profile_phrases(profile)
         if not phrases:
             return None
@@ -443,14 +462,45 @@ class Corpus:
         best = int(np.argmax(sims))
         return phrases[best] if float(sims[best]) >= minimum else None
 
+    def sync_phrases(self) -> int:
+        """Make the phrase index hold exactly the phrases of the current profiles, embedding
+        only phrases without a vector (a loaded previous version's are reused). The builder
+        calls it after every kind is synced; returns how many phrases were embedded."""
+        if self.frozen:
+            raise VectorsMissing("a frozen corpus does not embed phrases")
+        texts = phrase_texts(p for kind in KINDS for p in self.profiles[kind].values())
+        before = set(self.index(PHRASE).ids().tolist())
+        self._sync_vectors(PHRASE, texts, rebuild=True)
+        return len(set(texts) - before)
+
     def _phrase_matrix(self, phrases: Sequence[str]) -> NDArray[np.float32]:
-        """Vectors of ``phrases`` (one row each), embedding only those not cached yet."""
-        todo = list(dict.fromkeys(p for p in phrases if p not in self._phrase_vectors))
-        if todo:
-            if len(self._phrase_vectors) > 50_000:
-                self._phrase_vectors.clear()
-            self._phrase_vectors.update(zip(todo, self.embedder.encode(todo), strict=True))
-        return np.stack([self._phrase_vectors[p] for p in phrases])
+        """Vectors of ``phrases`` (one row each) from the phrase index.
+
+        Frozen (serving a published version): a phrase without a stored vector is a zero row
+        (similarity 0), logged once per phrase, never embedded: a request embeds only its
+        query. Otherwise (offline use, evaluation, tests) missing phrases are embedded and
+        added to the index."""
+        index = self.index(PHRASE)
+        keys = [phrase_key(p) for p in phrases]
+        todo = {k: p for k, p in zip(keys, phrases, strict=True) if k not in index}
+        if todo and not self.frozen:
+            ids = list(todo)
+            index.add(np.array(ids, dtype=np.int64), self.embed([todo[k] for k in ids]))
+            self.hashes[PHRASE].update({k: self._hash(PHRASE, todo[k]) for k in ids})
+            todo = {}
+        out = np.zeros((len(phrases), self.embedder.dim), dtype=np.float32)
+        have = [row for row, k in enumerate(keys) if k not in todo]
+        if have:
+            out[have] = index.get_vectors([keys[row] for row in have])
+        new = todo.keys() - self._phrases_unvectored
+        if new:
+            self._phrases_unvectored.update(new)
+            log.warning(
+                "%d phrase(s) without a published vector count as unrelated (e.g. %r)",
+                len(new),
+                todo[next(iter(new))],
+            )
+        return out
 
     def phrase_similarity(
         self, q: NDArray[np.float32], kind: str, ids: Sequence[int]

@@ -11,7 +11,9 @@ are different exceptions, all subclasses of ``IndexUnavailable``: the caller reb
 No pickle anywhere: JSON, ``np.load(allow_pickle=False)`` and ``faiss.read_index``.
 
 Published versions (what web processes serve): a job builds every kind into ``<root>/v<N>/``
-(one ``<kind>/`` folder each, as above, plus ``version.json`` written last), under a cross-process
+(one ``<kind>/`` folder each, as above, including ``portfolio/`` and ``phrase/``, the vectors of
+every profile's short phrases keyed by ``corpus.phrase_key``, plus ``version.json`` written
+last), under a cross-process
 build lock (``flock``); then the folder is renamed into place and the small ``<root>/CURRENT``
 file (the version number) is atomically replaced. A reader checks ``current_version`` (one small
 file read) and loads a version folder that never changes once published. A build killed midway

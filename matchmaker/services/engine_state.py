@@ -29,7 +29,7 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from matchmaker.recommend import store
-from matchmaker.recommend.corpus import KINDS, PORTFOLIO, TEXTS, VectorsMissing
+from matchmaker.recommend.corpus import KINDS, PHRASE, PORTFOLIO, TEXTS, VectorsMissing
 from matchmaker.recommend.ranking import Recommender, RecommenderConfig
 from matchmaker.services import indexing
 
@@ -330,6 +330,10 @@ def load_version(settings: EngineSettings, version: int) -> ServingEngine:
     adopt(PORTFOLIO)  # after the startups (see indexing._built_recommender)
     for kind in indexing.SYNC_AFTER_STARTUPS:
         rec.sync(kind, profiles[kind])
+    try:  # a version published before phrase vectors were: phrases count 0 until the next one
+        adopt(PHRASE)
+    except store.IndexMissing:
+        log.warning("index version %d has no phrase vectors: phrase similarity is 0", version)
     return ServingEngine(rec, version, embedder.model_id)
 
 

@@ -32,7 +32,15 @@ from matchmaker.models import Startup
 from matchmaker.models.embeddings import ProfileEmbedding
 from matchmaker.recommend import store
 from matchmaker.recommend import texts as T
-from matchmaker.recommend.corpus import KINDS, PORTFOLIO, PROFILE_TYPES, TEXTS, _entry_key
+from matchmaker.recommend.corpus import (
+    KINDS,
+    PHRASE,
+    PORTFOLIO,
+    PROFILE_TYPES,
+    TEXTS,
+    _entry_key,
+    phrase_texts,
+)
 from matchmaker.recommend.embedding import Embedder
 from matchmaker.recommend.ranking import Recommender, RecommenderConfig
 
@@ -108,7 +116,10 @@ def profile_texts(
 ) -> dict[int, tuple[str, str]]:
     """id -> (text, content hash without the model) of ``kind``; for ``PORTFOLIO``, the
     off-platform portfolio companies of the given investor profiles (keyed as the corpus keys
-    them), ``startup_ids`` being the platform startups they may point to."""
+    them), ``startup_ids`` being the platform startups they may point to; for ``PHRASE``, the
+    short phrases of the given profiles (any kinds), keyed by ``corpus.phrase_key``."""
+    if kind == PHRASE:
+        return {k: (text, text) for k, text in phrase_texts(profiles).items()}
     if kind == PORTFOLIO:
         known = set(startup_ids or ())
         out: dict[int, tuple[str, str]] = {}
@@ -209,8 +220,10 @@ def _forget_old_vectors(
 
 def embed_profile(session: Session, settings: EngineSettings, kind: str, profile_id: int) -> int:
     """Embed one profile's current text if no vector of it is stored yet (and, for an investor,
-    its off-platform portfolio companies). Returns how many texts were embedded. A deleted or
-    deactivated profile embeds nothing (the next version simply leaves it out)."""
+    its off-platform portfolio companies), and its short phrases that have no vector yet (the
+    next version serves them: web processes never embed phrases). Returns how many texts were
+    embedded. A deleted or deactivated profile embeds nothing (the next version simply leaves
+    it out)."""
     from matchmaker.services.recommendations import get_embedder, load_profiles
 
     if kind not in KINDS:
@@ -223,6 +236,7 @@ def embed_profile(session: Session, settings: EngineSettings, kind: str, profile
     if kind == "investor" and profiles:
         startup_ids = session.scalars(sa.select(Startup.id).where(Startup.is_active))
         todo.append((PORTFOLIO, profile_texts(PORTFOLIO, profiles.values(), startup_ids)))
+    todo.append((PHRASE, profile_texts(PHRASE, profiles.values())))
     embedded = 0
     for what, texts in todo:
         hashes = _hashes(what, texts, embedder.model_id)
@@ -230,7 +244,7 @@ def embed_profile(session: Session, settings: EngineSettings, kind: str, profile
         missing = {i: texts[i][0] for i in hashes if i not in have}
         embed_and_store(session, embedder, what, missing, hashes)
         embedded += len(missing)
-        if what != PORTFOLIO and profile_id in hashes:
+        if what not in (PORTFOLIO, PHRASE) and profile_id in hashes:
             _forget_old_vectors(session, what, profile_id, embedder.model_id, hashes[profile_id])
     session.commit()
     return embedded
@@ -310,7 +324,7 @@ def build_and_publish(
 
         def fill(staging: Path) -> dict[str, Any]:
             rec = _built_recommender(session, settings, embedder, profiles, embedded, show_progress)
-            for kind in (*KINDS, PORTFOLIO):
+            for kind in (*KINDS, PORTFOLIO, PHRASE):
                 rec.corpus.save(staging, kind, digest)
             (staging / PROFILES_FILE).write_bytes(snapshot)
             store._fsync_file(staging / PROFILES_FILE)
@@ -368,7 +382,13 @@ def _built_recommender(
         corpus = rec.corpus
         if previous_dir is not None:
             corpus.load(previous_dir, kind)  # unusable (corrupt, other model): not reused
-        source = profiles["investor"].values() if kind == PORTFOLIO else profiles[kind].values()
+        source: Iterable[Any]
+        if kind == PORTFOLIO:
+            source = profiles["investor"].values()
+        elif kind == PHRASE:
+            source = [p for k in KINDS for p in profiles[k].values()]
+        else:
+            source = profiles[kind].values()
         texts = profile_texts(kind, source, startup_ids)
         hashes = _hashes(kind, texts, embedder.model_id)
         index = corpus.index(kind)
@@ -394,6 +414,11 @@ def _built_recommender(
     session.commit()  # the new vectors are stored even if writing the files fails
     for kind in SYNC_AFTER_STARTUPS:  # nothing is embedded here: every vector is in place
         rec.sync(kind, profiles[kind].values())
+    # Phrase vectors (published so that serving never embeds them): reused from the previous
+    # version or the embeddings table; the sync drops phrases no profile has any more.
+    adopt(PHRASE)
+    session.commit()
+    rec.corpus.sync_phrases()
     return rec
 
 

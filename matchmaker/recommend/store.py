@@ -10,16 +10,15 @@ Load: missing, corrupt (checksum, shape, unreadable) and stale (other model, tem
 are different exceptions, all subclasses of ``IndexUnavailable``: the caller rebuilds on any.
 No pickle anywhere: JSON, ``np.load(allow_pickle=False)`` and ``faiss.read_index``.
 
-Published versions (what web processes serve): a job builds every kind into ``<root>/v<N>/``
-(one ``<kind>/`` folder each, as above, including ``portfolio/`` and ``phrase/``, the vectors of
-every profile's short phrases keyed by ``corpus.phrase_key``, plus ``version.json`` written
-last), under a cross-process
-build lock (``flock``); then the folder is renamed into place and the small ``<root>/CURRENT``
-file (the version number) is atomically replaced. A reader checks ``current_version`` (one small
-file read) and loads a version folder that never changes once published. A build killed midway
-leaves only a staging folder (removed by the next build) and ``CURRENT`` untouched. Old versions
-are removed, keeping the newest ``keep`` (a process still serving one has it memory-mapped: the
-files stay readable until it lets go).
+Published versions (what web processes serve): a job builds every kind into ``<root>/v<N>/`` (one
+``<kind>/`` folder each, as above, including ``portfolio/`` and ``phrase/``, the vectors of every
+profile's short phrases keyed by ``corpus.phrase_key``, plus ``version.json`` written last), under a
+cross-process build lock (``flock``); then the folder is renamed into place and the small
+``<root>/CURRENT`` file (the version number) is atomically replaced. A reader checks
+``current_version`` (one small file read) and loads a version folder that never changes once
+published. A build killed midway leaves only a staging folder (removed by the next build) and
+``CURRENT`` untouched. Old versions are removed, keeping the newest ``keep`` (a process still
+serving one has it memory-mapped: the files stay readable until it lets go).
 """
 
 from __future__ import annotations

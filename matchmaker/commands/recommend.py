@@ -9,6 +9,8 @@ model-free hashing embedder instead of the sentence-transformers model.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -16,6 +18,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from matchmaker.extensions import db
+from matchmaker.services.recommendations import EngineSettings
 
 
 @click.group(
@@ -26,13 +29,9 @@ def index_group() -> None:
     pass
 
 
-def _settings(embedding_model: str | None = None):  # type: ignore[no-untyped-def]
-    from matchmaker.services.recommendations import EngineSettings
-
+def _settings(embedding_model: str | None = None) -> EngineSettings:
     settings = EngineSettings.from_app(current_app, in_request=False)
     if embedding_model:
-        from dataclasses import replace
-
         settings = replace(settings, embedding_model=embedding_model)
     return settings
 
@@ -181,8 +180,8 @@ def eval_command(
     if not as_json:
         from tqdm import tqdm
 
-        def progress(items):  # type: ignore[no-untyped-def]
-            return tqdm(items, desc="ranking", unit="startup")
+        def progress(items: Iterable[int]) -> Iterator[int]:
+            return iter(tqdm(items, desc="ranking", unit="startup"))
 
     try:
         result = evaluate_bundle(

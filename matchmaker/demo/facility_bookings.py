@@ -81,7 +81,7 @@ def _publish(session: Session, ctx: DemoContext, eq: Equipment) -> None:
 
 
 def _vouchers(session: Session, ctx: DemoContext) -> dict[int, Voucher]:
-    operator = (ctx.users_by_role.get("operator") or [None])[0]
+    operator = next(iter(ctx.users_by_role.get("operator", [])), None)
     founder = ctx.demo_users.get("founder")
     chosen = [s for s in ctx.startups if s.members and ctx.rng.random() < 0.4]
     demo_startups = [s for s in ctx.startups if founder and s.has_member(founder)]

@@ -16,7 +16,7 @@ from matchmaker.services.operator_seed import apply_seed_policies
 def load_area(session: Session, ctx: DemoContext) -> None:
     policies = {p.slug: p for p in apply_seed_policies(session)}
     session.flush()
-    operator = (ctx.users_by_role.get("operator") or [None])[0]
+    operator = next(iter(ctx.users_by_role.get("operator", [])), None)
     operator_id = operator.id if operator is not None else None
     rng = ctx.rng
     residents = []

@@ -32,6 +32,7 @@ from matchmaker.models import Equipment, Facility, Investor, MentorProfile, User
 from matchmaker.models.operator import ImportBatch
 from matchmaker.services.errors import Conflict, Invalid
 from matchmaker.services.policies import require_operator
+from matchmaker.services.profile_events import PROFILE_KINDS, profile_changed
 
 MAX_ROWS = 5000
 MAX_MONEY = Decimal("100000000000000")
@@ -574,11 +575,7 @@ def run_import(
 
 
 def _announce(kind: str, ids: Sequence[int]) -> None:
-    """Tell the recommendation indexes after the commit (if that hook is installed)."""
-    try:
-        from matchmaker.services.profile_events import PROFILE_KINDS, profile_changed
-    except ImportError:
-        return
+    """Tell the recommendation indexes after the commit (one embedding job per profile)."""
     if kind not in PROFILE_KINDS:
         return
     for entity_id in ids:

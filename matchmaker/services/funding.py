@@ -28,7 +28,7 @@ from matchmaker.i18n import lazy_ngettext as _ln
 from matchmaker.models import FundingAsk, Investor, InvestorMember, Startup, StartupMember, User
 from matchmaker.models.base import utcnow
 from matchmaker.models.funding import Pitch, PitchDeck, PitchStageChange
-from matchmaker.services import notifications
+from matchmaker.services import notifications, recommendations
 from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited
 from matchmaker.services.funding_match import (
     FitReason,
@@ -289,13 +289,9 @@ _FIT_FIRST = ("stage_fit", "ticket_fit", "instrument_fit")
 
 
 def _engine_scores(session: Session, startup_id: int, limit: int) -> tuple[dict[int, Any], bool]:
-    """Scores and reasons of ``services.recommendations`` if it is installed and works."""
+    """Scores and reasons of the engine (``services.recommendations``), if it answers."""
     try:
-        from matchmaker.services import recommendations as bridge
-    except ImportError:
-        return {}, False
-    try:
-        matches = bridge.recommend_investors(session, startup_id, limit=limit)
+        matches = recommendations.recommend_investors(session, startup_id, limit=limit)
     except Exception:  # the engine is optional here: fall back to the stated-preference ranking
         log.exception("recommend_investors failed for startup %s", startup_id)
         session.rollback()

@@ -21,7 +21,7 @@ from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import FundingAsk, Investor, MatchOutcome, PortfolioEntry, Startup, User
 from matchmaker.models.base import utcnow
 from matchmaker.models.funding import FundNote, Introduction, Pitch, PitchStageChange
-from matchmaker.services import notifications
+from matchmaker.services import notifications, recommendations
 from matchmaker.services.errors import Invalid, NotFound
 from matchmaker.services.funding import member_investor_ids, rolls_back
 from matchmaker.services.funding_match import FitReason, ask_satisfies, fit_reasons, fit_score
@@ -244,10 +244,8 @@ def _propose_introduction(session: Session, pitch: Pitch, user_id: int) -> None:
 
 
 def _profile_changed(investor_id: int) -> None:
-    try:
-        from matchmaker.services.profile_events import profile_changed
-    except ImportError:
-        return
+    from matchmaker.services.profile_events import profile_changed
+
     profile_changed("investor", investor_id)
 
 
@@ -299,11 +297,7 @@ class DealFlow:
 
 def _engine_startups(session: Session, investor_id: int, limit: int) -> dict[int, Any]:
     try:
-        from matchmaker.services import recommendations as bridge
-    except ImportError:
-        return {}
-    try:
-        matches = bridge.recommend_startups_for_investor(session, investor_id, limit=limit)
+        matches = recommendations.recommend_startups_for_investor(session, investor_id, limit=limit)
     except Exception:  # optional: the stated-preference ranking still works
         log.exception("recommend_startups_for_investor failed for investor %s", investor_id)
         session.rollback()

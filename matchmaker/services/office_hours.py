@@ -21,7 +21,7 @@ from scipy.optimize import linear_sum_assignment
 from sqlalchemy.orm import Session, selectinload
 
 from matchmaker.models import MentorProfile, Startup, utcnow
-from matchmaker.services import availability
+from matchmaker.services import availability, recommendations
 from matchmaker.services.availability import Slot
 
 
@@ -67,14 +67,9 @@ def similarity(startup: Startup, mentor: MentorProfile) -> float:
 def engine_scores(
     session: Session, startup_ids: Sequence[int], mentor_ids: Sequence[int]
 ) -> dict[tuple[int, int], float]:
-    """Scores (startup, mentor) from the recommendation bridge; {} if it is not available."""
-    try:
-        from matchmaker.services import recommendations
-    except ImportError:
-        return {}
-    recommend = getattr(recommendations, "recommend_mentors", None)
-    if recommend is None:
-        return {}
+    """Scores (startup, mentor) from the recommendation engine; {} when it fails (the plan then
+    falls back to the plain similarity)."""
+    recommend = recommendations.recommend_mentors
     wanted = set(mentor_ids)
     out: dict[tuple[int, int], float] = {}
     for sid in startup_ids:

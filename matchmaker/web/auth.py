@@ -151,7 +151,7 @@ def login() -> str | Response:
 def logout() -> Response:
     # Rotate the session version first: clearing this browser's cookie alone would leave a
     # copied cookie (or a remember-me cookie) valid.
-    accounts.sign_out(db.session, current_user._get_current_object())  # type: ignore[attr-defined]
+    accounts.sign_out(db.session, current_user._get_current_object())
     logout_user()
     flash(_("You are signed out."), "info")
     return redirect(url_for("main.index"))
@@ -173,7 +173,7 @@ def change_password() -> str | Response:
             form.current_password.errors = [*form.current_password.errors, str(exc.message)]
         else:
             # Re-issue this browser's cookie with the new session version; others are now stale.
-            login_user(current_user._get_current_object())  # type: ignore[attr-defined]
+            login_user(current_user._get_current_object())
             flash(_("Your password has been changed. Other devices are signed out."), "success")
             return redirect(url_for("main.index"))
     return render_template("auth/password.html", form=form)

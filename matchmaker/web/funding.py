@@ -59,11 +59,12 @@ from matchmaker.web.navigation import (
     register_panels,
     register_section,
 )
+from matchmaker.web.reasons import reason_text
 from matchmaker.web.redirects import redirect_next
 
 bp = Blueprint("funding", __name__, url_prefix="/funding")
 
-Page = str | WerkzeugResponse
+Page = str | WerkzeugResponse | tuple[str, int]  # a form page again comes with its 4xx status
 
 
 def _show_error(form: FlaskForm, exc: ServiceError) -> None:
@@ -90,10 +91,6 @@ def funding_time(moment: datetime | None) -> str:
 def funding_reason(reason: Any, viewer: str = "startup") -> str | None:
     """The engine's wording of a reason (``web.reasons``); None for the funding area's own
     codes, which ``funding/_macros.html`` words."""
-    try:
-        from matchmaker.web.reasons import reason_text
-    except ImportError:
-        return None
     try:
         return reason_text(reason.code, dict(reason.params), viewer)
     except (KeyError, TypeError, ValueError):

@@ -13,11 +13,12 @@ from typing import Any
 
 import sqlalchemy as sa
 from babel.dates import format_datetime
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
 
 from matchmaker.extensions import db
 from matchmaker.filenames import attachment_headers
@@ -44,6 +45,7 @@ from matchmaker.web.navigation import (
     register_panels,
     register_section,
 )
+from matchmaker.web.reasons import reason_texts
 
 bp = Blueprint("mentoring", __name__)
 
@@ -109,10 +111,6 @@ def _status_of(exc: ServiceError) -> int:
 
 
 def _reasons_for(startup_id: int, mentor_id: int) -> list[str]:
-    try:
-        from matchmaker.web.reasons import reason_texts
-    except ImportError:
-        return []
     return reason_texts(
         mentoring_queries.match_reasons(db.session, startup_id, mentor_id), "candidate"
     )

@@ -95,7 +95,7 @@ def hybrid_search(
         # The best phrase of a profile can stand for it where it is closer to the need than the
         # whole text is. Only for the leading candidates (by the fused score and by the dense
         # score alone, so that hits in the other language, with no shared word, are among
-        # them): phrase vectors are embedded on first use.
+        # them). Phrase vectors come with the published index version (built by the worker).
         by_fused = sorted(range(len(order)), key=lambda j: -fused(order[j], dense[j]))
         by_dense = sorted(range(len(order)), key=lambda j: -dense[j])
         lead = sorted(set(by_fused[:PHRASE_RESCORED]) | set(by_dense[:PHRASE_RESCORED]))

@@ -11,10 +11,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from matchmaker.models import MentorProfile, StartupMember
+from matchmaker.models import MentorProfile, Startup, StartupMember
 from matchmaker.models.bookings import EquipmentBooking
 from matchmaker.models.funding import Pitch
 from matchmaker.models.mentoring import MentorSession
+from matchmaker.services import funding
 from matchmaker.services import recommendations as reco
 
 Row = dict[str, Any]
@@ -40,8 +41,11 @@ def recommendations(session: Session, user_id: int) -> list[tuple[str, int, reco
     for startup_id in session.scalars(_startup_ids(user_id).order_by(StartupMember.startup_id)):
         out += [("startup", startup_id, m) for m in reco.recommend_mentors(
             session, startup_id, RECOMMENDATIONS_PER_KIND)]  # fmt: skip
-        out += [("startup", startup_id, m) for m in reco.recommend_investors(
-            session, startup_id, RECOMMENDATIONS_PER_KIND)]  # fmt: skip
+        # The dashboard's investor list: one fit filter (round, ticket, instrument, region).
+        startup = session.get(Startup, startup_id)
+        if startup is not None:
+            out += [("startup", startup_id, m) for m in funding.investor_recommendations(
+                session, startup, RECOMMENDATIONS_PER_KIND)]  # fmt: skip
     mentor_id = _mentor_id(session, user_id)
     if mentor_id is not None:
         out += [("mentor", mentor_id, m) for m in reco.recommend_startups_for_mentor(

@@ -347,6 +347,22 @@ def recommend_investors_for_startup(
     return need, out[:limit]
 
 
+def investor_recommendations(
+    session: Session, startup: Startup, limit: int, *, use_engine: bool = True
+) -> list[recommendations.Match]:
+    """``recommend_investors_for_startup`` as the engine's matches (what fits first, then the
+    engine's reasons): the investors a founder's dashboard and the open data API show."""
+    _, matches = recommend_investors_for_startup(
+        session, startup, limit=limit, use_engine=use_engine
+    )
+    return [
+        recommendations.Match(
+            "investor", m.investor.id, m.score, tuple(m.shown_reasons), m.investor
+        )
+        for m in matches
+    ]
+
+
 def recommend_investors_for_ask(
     session: Session, ask: FundingAsk, *, limit: int = 10, use_engine: bool = True
 ) -> list[InvestorMatch]:

@@ -13,12 +13,14 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from matchmaker.demo.investor_data import INVESTORS
 from matchmaker.models import FundingAsk, Investor, Startup, User
+from matchmaker.services import api_own
 from matchmaker.services import recommendations as reco
 from matchmaker.services.funding_match import investor_fits, need_for
 from tests.factories import make_startup, make_user
@@ -140,7 +142,7 @@ def test_before_an_ask_the_stated_need_filters_dashboard_and_pathway(
 
 
 def test_dashboard_never_recommends_a_fund_the_ask_page_rejects(
-    client: FlaskClient, auth, db_session: Session, funds: dict[str, int]
+    app: Flask, client: FlaskClient, auth, db_session: Session, funds: dict[str, int]
 ) -> None:
     # Raising an angel round of ¥6 M: the ¥0.5-2 M angels and ¥10 M+ VCs are out by ticket.
     startup = _founder_startup(db_session, funding_round="seed")
@@ -150,6 +152,13 @@ def test_dashboard_never_recommends_a_fund_the_ask_page_rejects(
     assert on_ask_page == _fitting(db_session, startup.id, ask)
     shown = _panel_investors(client.get("/").get_data(as_text=True))
     assert shown and shown <= on_ask_page
+    # The open data API's "own recommendations" are the dashboard's funds, by the same filter.
+    founder_id = db_session.scalar(sa.select(User.id).where(User.email == "founder@example.com"))
+    assert founder_id is not None
+    with app.app_context():
+        own = api_own.recommendations(db_session, founder_id)
+    by_api = {m.id for _, _, m in own if m.kind == "investor"}
+    assert by_api and by_api <= on_ask_page
 
 
 @pytest.mark.parametrize(

@@ -438,6 +438,9 @@ def calibrate(
         weights = {
             name: round(float(v), 6) for name, v in zip(TUNABLE, fitted, strict=True) if v > 0
         }
+        # The history has no ratings to fit them on: keep the hand-set nudge of the centred
+        # features (``features.CENTRED``), which leaves the fitted order alone when unknown.
+        weights.update({name: F.SERVES_WEIGHTS[name] for name in F.CENTRED})
     elif method == "popularity":
         weights = dict(POPULARITY_PRIOR)
     else:

@@ -38,6 +38,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "co_occurrence",  # backed or mentored the same startups as the startup's current backers
     "neighbour_vote",  # share of the startup's nearest startups (by text) tied to the candidate
     "capacity_left",
+    "founder_rating",  # founders' ratings of the mentor, shrunk toward the scale's middle
 )
 
 # Default weights of the "serves the startup" side. They favour evidence from behaviour (recent
@@ -61,7 +62,22 @@ SERVES_WEIGHTS: Mapping[str, float] = {
     "topic_overlap": 0.04,
     "history_sector_share": 0.02,
     "capacity_left": 0.03,
+    # Small: ratings are few, self-selected and mostly kind, so they order candidates that are
+    # otherwise close rather than override evidence of fit. Centred (see ``CENTRED``): a
+    # candidate without ratings, and every evaluation bundle (no ratings), scores exactly as
+    # without this feature.
+    "founder_rating": 0.06,
 }
+
+# Features that enter the serves side as a nudge ``weight * (value - UNKNOWN)`` added to the
+# weighted mean instead of as one more term of it: UNKNOWN then changes nothing at all (a term of
+# the mean would shift every score and, through the harmonic mean, the order).
+CENTRED: frozenset[str] = frozenset({"founder_rating"})
+
+# Founders' ratings: a 1-5 scale whose middle is 3; PRIOR_RATINGS imaginary middling ratings
+# pull a small count toward the middle (one 5-star review must not beat twenty 4.6s).
+RATING_LOW, RATING_HIGH = 1.0, 5.0
+PRIOR_RATINGS = 3.0
 
 
 def jaccard(a: Sequence[str], b: Sequence[str]) -> float:
@@ -125,6 +141,17 @@ def location_match(location: str, places: Sequence[str]) -> float:
     return 1.0 if any(p in loc or loc in p for p in places) else 0.0
 
 
+def founder_rating(count: int, mean: float | None) -> float:
+    """The Bayesian average of the ratings toward the scale's middle, mapped to [0, 1];
+    UNKNOWN without ratings (no rating is not a poor rating)."""
+    if count <= 0 or mean is None or not math.isfinite(mean):
+        return UNKNOWN
+    middle = (RATING_LOW + RATING_HIGH) / 2
+    mean = min(RATING_HIGH, max(RATING_LOW, mean))
+    shrunk = (PRIOR_RATINGS * middle + count * mean) / (PRIOR_RATINGS + count)
+    return (shrunk - RATING_LOW) / (RATING_HIGH - RATING_LOW)
+
+
 def scaled_log(count: float, largest: float) -> float:
     if count <= 0 or largest <= 0:
         return 0.0
@@ -137,9 +164,20 @@ def harmonic(a: float, b: float) -> float:
 
 
 def serves_score(f: Mapping[str, float], weights: Mapping[str, float] = SERVES_WEIGHTS) -> float:
-    """How much the candidate can do for the startup: a weighted mean of evidence."""
-    total = sum(weights.values())
-    return sum(w * f.get(name, 0.0) for name, w in weights.items()) / total
+    """How much the candidate can do for the startup: a weighted mean of evidence, nudged by
+    the ``CENTRED`` features (kept in [0, 1])."""
+    total = sum(w for name, w in weights.items() if name not in CENTRED)
+    mean = (
+        sum(w * f.get(name, 0.0) for name, w in weights.items() if name not in CENTRED) / total
+        if total > 0
+        else UNKNOWN
+    )
+    if not CENTRED.intersection(weights):
+        return mean
+    nudge = sum(
+        w * (f.get(name, UNKNOWN) - UNKNOWN) for name, w in weights.items() if name in CENTRED
+    )
+    return min(1.0, max(0.0, mean + nudge))
 
 
 def fits_score(f: Mapping[str, float], stated: Sequence[str]) -> float:

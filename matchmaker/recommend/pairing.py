@@ -241,12 +241,14 @@ def score_pairs(
             f["instrument_fit"] = F.membership(startup.ask_instrument, c.instruments)
             f["location_match"] = F.location_match(startup.location, c.regions)
             f["capacity_left"] = F.UNKNOWN
+            f["founder_rating"] = F.UNKNOWN
         else:
             f["topic_overlap"] = F.stated_overlap(startup.mentoring_topics, c.topics)
             f["stage_fit"] = f["ticket_fit"] = f["instrument_fit"] = F.UNKNOWN
             f["location_match"] = F.location_match(startup.location, [c.location])
             left, cap = c.capacity_left, c.capacity_per_month
             f["capacity_left"] = F.UNKNOWN if left is None or not cap else left / cap
+            f["founder_rating"] = F.founder_rating(c.rating_count, c.rating_mean)
         stated = stated_preferences(startup, c)
         if ranker is not None:
             score = ranker.score(f)

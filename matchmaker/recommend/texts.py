@@ -70,6 +70,10 @@ class MentorProfile:
     # When each mentoring relation started, parallel to past_mentee_ids (may be empty or shorter):
     # recent mentoring counts more than old mentoring.
     past_mentee_dates: tuple[date | None, ...] = ()
+    # Founders' ratings of their sessions (1-5): how many, and their mean (None without one).
+    # Not part of the profile's text: a new rating re-scores, it does not re-embed.
+    rating_count: int = 0
+    rating_mean: float | None = None
 
     @property
     def capacity_left(self) -> int | None:

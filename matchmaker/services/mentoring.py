@@ -49,6 +49,7 @@ from matchmaker.models.mentoring import MentorSession, SessionReview, SlotPropos
 from matchmaker.services import availability, notifications
 from matchmaker.services.availability import Slot
 from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
+from matchmaker.services.profile_events import profile_changed
 
 DEFAULT_REQUEST_TTL_HOURS = 72
 CHANGE_NOTICE_HOURS = 24  # cancel or reschedule no later than this before the start
@@ -891,6 +892,7 @@ def review_session(
         share_comment=bool(share_comment) and side == "founder",
     )
     session.add(review)
+    mentor_id = ms.mentor_id
     sent: list[Notification] = []
     if side == "founder":
         outcome = session.get(MatchOutcome, ms.outcome_id) if ms.outcome_id else None
@@ -910,6 +912,10 @@ def review_session(
         session.rollback()
         raise Conflict(_l("You have already reviewed this session.")) from exc
     notifications.send_after_commit(session, sent)
+    if side == "founder":
+        # The mentor's rating is one of the engine's features: re-snapshot the profile (its
+        # text, hence its vector, is unchanged, so nothing is re-embedded).
+        profile_changed("mentor", mentor_id)
     return review
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
@@ -42,37 +44,112 @@ def public_stats(session: Session) -> dict[str, int]:
     }
 
 
+# The dashboard's panels (one per area) each need the user's startups and mentor profile: read
+# once per transaction and shared through the session, forgotten at its end or at any flush.
+_MEMO = "dashboard_memo"
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _forget_after_flush(session: Session, flush_context: Any) -> None:
+    session.info.pop(_MEMO, None)
+
+
+def _memo(session: Session, key: tuple[Any, ...], load: Callable[[], Any]) -> Any:
+    transaction = session.get_transaction()
+    memo = session.info.get(_MEMO)
+    if memo is None or memo[0] is not transaction:
+        memo = (transaction, {})
+        session.info[_MEMO] = memo
+    values: dict[tuple[Any, ...], Any] = memo[1]
+    if key not in values:
+        values[key] = load()
+    return values[key]
+
+
+def _owned_ids(session: Session, user: User) -> dict[str, list[int]]:
+    """Ids of what ``user`` owns, per kind, in one statement: most users own one or two kinds,
+    and the profiles of a kind they own none of are then not queried at all."""
+
+    def ids(kind: str, column: Any, where: Any) -> sa.Select[Any]:
+        return sa.select(sa.literal_column(f"'{kind}'", sa.String), column).where(where)
+
+    def load() -> dict[str, list[int]]:
+        owned: dict[str, list[int]] = {"startup": [], "mentor": [], "investor": [], "facility": []}
+        rows = session.execute(
+            sa.union_all(
+                ids("startup", StartupMember.startup_id, StartupMember.user_id == user.id),
+                ids("mentor", MentorProfile.id, MentorProfile.user_id == user.id),
+                ids("investor", InvestorMember.investor_id, InvestorMember.user_id == user.id),
+                ids("facility", FacilityManager.facility_id, FacilityManager.user_id == user.id),
+            )
+        )
+        for kind, item_id in rows:
+            owned[kind].append(int(item_id))
+        return owned
+
+    return cast(dict[str, list[int]], _memo(session, ("owned", user.id), load))
+
+
+def member_startups(session: Session, user: User) -> list[Startup]:
+    """Every startup ``user`` is on the team of (active or not), by name; one query per
+    transaction, whichever dashboard panels ask, none when they are on no team."""
+
+    def load() -> list[Startup]:
+        ids = _owned_ids(session, user)["startup"]
+        if not ids:
+            return []
+        return list(
+            session.scalars(
+                sa.select(Startup).where(Startup.id.in_(ids)).order_by(Startup.name, Startup.id)
+            )
+        )
+
+    return list(_memo(session, ("startups", user.id), load))
+
+
+def active_member_startups(session: Session, user: User) -> list[Startup]:
+    return [s for s in member_startups(session, user) if s.is_active]
+
+
+def mentor_profile_of(session: Session, user: User) -> MentorProfile | None:
+    """The user's mentor profile (active or not); one query per transaction."""
+    return cast(
+        MentorProfile | None,
+        _memo(
+            session,
+            ("mentor", user.id),
+            lambda: (
+                session.scalar(sa.select(MentorProfile).where(MentorProfile.user_id == user.id))
+                if _owned_ids(session, user)["mentor"]
+                else None
+            ),
+        ),
+    )
+
+
 def overview_for(session: Session, user: User) -> Overview:
     """The profiles ``user`` owns, by role, loaded in a fixed number of queries."""
     overview = Overview()
-    overview.startups = list(
-        session.scalars(
-            sa.select(Startup)
-            .join(StartupMember)
-            .where(StartupMember.user_id == user.id)
-            .order_by(Startup.name)
+    overview.startups = member_startups(session, user)
+    overview.mentor_profile = mentor_profile_of(session, user)
+    owned = _owned_ids(session, user)
+    if owned["investor"]:
+        overview.investors = list(
+            session.scalars(
+                sa.select(Investor)
+                .where(Investor.id.in_(owned["investor"]))
+                .order_by(Investor.name)
+            )
         )
-    )
-    overview.mentor_profile = session.scalar(
-        sa.select(MentorProfile).where(MentorProfile.user_id == user.id)
-    )
-    overview.investors = list(
-        session.scalars(
-            sa.select(Investor)
-            .join(InvestorMember)
-            .where(InvestorMember.user_id == user.id)
-            .order_by(Investor.name)
+    if owned["facility"]:
+        overview.facilities = list(
+            session.scalars(
+                sa.select(Facility)
+                .where(Facility.id.in_(owned["facility"]))
+                .options(selectinload(Facility.equipment))
+                .order_by(Facility.name)
+            )
         )
-    )
-    overview.facilities = list(
-        session.scalars(
-            sa.select(Facility)
-            .join(FacilityManager)
-            .where(FacilityManager.user_id == user.id)
-            .options(selectinload(Facility.equipment))
-            .order_by(Facility.name)
-        )
-    )
     if user.is_operator:
         overview.counts = public_stats(session)
         overview.counts["users"] = session.scalar(sa.select(sa.func.count(User.id))) or 0

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import MentorProfile, Startup, User, utcnow
 from matchmaker.models.mentoring import MentorSession, SessionReview
-from matchmaker.services import availability
+from matchmaker.services import availability, dashboard
 from matchmaker.services.availability import Slot
 from matchmaker.services.errors import NotFound
 from matchmaker.services.mentoring import (
@@ -158,8 +158,9 @@ def session_view(session: Session, user: User, session_id: int) -> SessionView:
 def pending_counts(session: Session, user: User) -> dict[str, int]:
     """For the dashboard: requests waiting for this user, and upcoming sessions."""
     counts = {"mentor_pending": 0, "founder_waiting": 0, "upcoming": 0, "to_review": 0}
-    mentor = session.scalar(sa.select(MentorProfile).where(MentorProfile.user_id == user.id))
-    startup_ids = [s.id for s in founder_startups(session, user)]
+    # The panels' shared reads (founder_startups' and the profile's queries, once per request).
+    mentor = dashboard.mentor_profile_of(session, user)
+    startup_ids = [s.id for s in dashboard.active_member_startups(session, user)]
     conditions = []
     if mentor is not None:
         conditions.append(MentorSession.mentor_id == mentor.id)

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from matchmaker import vocab
 from matchmaker.i18n import lazy_gettext as _l
@@ -238,10 +238,17 @@ def build_pathway(
         item = PathwayStep(step, status, step.service in needs)
         if status in ("current", "next") or item.needed:
             item.mentor = _pick_mentor(mentors, step)
-            if step.category is not None:
-                item.equipment = _best_equipment(session, startup, step, use_engine)
             item.policy = _best_policy(eligibility, step)
         steps.append(item)
+    shown = [
+        item
+        for item in steps
+        if item.step.category is not None and (item.status in ("current", "next") or item.needed)
+    ]
+    for item, equipment in zip(
+        shown, _best_equipment(session, startup, [i.step for i in shown], use_engine), strict=True
+    ):
+        item.equipment = equipment
 
     round_ = next_round(startup.funding_round)
     open_ask = session.scalar(
@@ -252,10 +259,11 @@ def build_pathway(
     )
     investor = _best_investor(session, startup, open_ask, use_engine)
 
-    activity = last_activity(session, [startup.id]).get(startup.id)
-    stuck = stuck_reasons_for(session, [startup], stuck_days=stuck_days, locale=locale).get(
-        startup.id, []
+    activities, stuck_by_id = activity_and_stuck(
+        session, [startup], stuck_days=stuck_days, locale=locale
     )
+    activity = activities.get(startup.id)
+    stuck = stuck_by_id.get(startup.id, [])
     return Pathway(
         startup,
         pos,
@@ -271,22 +279,27 @@ def build_pathway(
 
 
 def _best_equipment(
-    session: Session, startup: Startup, step: ChainStep, use_engine: bool
-) -> Suggestion | None:
+    session: Session, startup: Startup, chain_steps: Sequence[ChainStep], use_engine: bool
+) -> list[Suggestion | None]:
+    """The best instrument for each step, asked of the engine in one call (capacity read once,
+    the instruments loaded in one query); the category's fallback where the engine cannot
+    answer."""
+    if not chain_steps:
+        return []
     if use_engine:
         from matchmaker.services import recommendations as bridge
 
+        needs = [(_need_text(startup, step), step.category) for step in chain_steps]
         found = _engine_matches(
-            lambda: bridge.recommend_equipment(
-                session, _need_text(startup, step), category=step.category, limit=1
-            )
+            lambda: bridge.recommend_equipment_for_needs(session, needs, limit=1)
         )
-        if found:
-            return _from_match(found[0])
         if found is not None:
-            return None
-    fallback = _fallback_equipment(session, step.category or "")
-    return fallback[0] if fallback else None
+            return [_from_match(matches[0]) if matches else None for matches in found]
+    out: list[Suggestion | None] = []
+    for step in chain_steps:
+        fallback = _fallback_equipment(session, step.category or "")
+        out.append(fallback[0] if fallback else None)
+    return out
 
 
 def _best_policy(
@@ -303,57 +316,130 @@ def _best_policy(
 
 # --- activity and stuck startups -------------------------------------------------------------
 
-ActivitySource = Callable[[Session, Sequence[int]], dict[int, datetime]]
+ActivitySource = Callable[[Sequence[int]], Iterable["sa.Select[Any]"]]
 ACTIVITY_SOURCES: list[ActivitySource] = []
 
 
 def register_activity_source(source: ActivitySource) -> ActivitySource:
-    """``source(session, startup_ids)`` returns the latest activity time per startup."""
+    """``source(startup_ids)`` gives ``_latest`` selects (a page reads every source in one
+    statement: the query count must not grow with the sources)."""
     if source not in ACTIVITY_SOURCES:
         ACTIVITY_SOURCES.append(source)
     return source
 
 
-def _latest(session: Session, column: Any, key: Any, ids: Sequence[int]) -> dict[int, datetime]:
-    rows = session.execute(sa.select(key, sa.func.max(column)).where(key.in_(ids)).group_by(key))
-    return {int(k): v for k, v in rows if v is not None}
+# Every fact the pathway and the stuck list need is one row of one UNION ALL:
+# (what, startup id, category, time), the columns a kind of row does not use NULL.
+def _fact(
+    what: str,
+    startup_id: Any = None,
+    category: Any = None,
+    at: Any = None,
+) -> list[Any]:
+    return [
+        sa.literal_column(f"'{what}'", sa.String).label("what"),
+        (startup_id if startup_id is not None else sa.cast(sa.null(), sa.Integer)).label(
+            "startup_id"
+        ),
+        (category if category is not None else sa.cast(sa.null(), sa.String)).label("category"),
+        (at if at is not None else sa.cast(sa.null(), sa.DateTime)).label("at"),
+    ]
+
+
+def _latest(column: Any, key: Any, ids: Sequence[int]) -> sa.Select[Any]:
+    """The latest ``column`` per startup ``key``: an activity fact."""
+    return (
+        sa.select(*_fact("activity", startup_id=key, at=sa.func.max(column)))
+        .where(key.in_(ids))
+        .group_by(key)
+    )
 
 
 @register_activity_source
-def _outcome_activity(session: Session, ids: Sequence[int]) -> dict[int, datetime]:
-    return _latest(session, MatchOutcome.created_at, MatchOutcome.startup_id, ids)
+def _outcome_activity(ids: Sequence[int]) -> list[sa.Select[Any]]:
+    return [_latest(MatchOutcome.created_at, MatchOutcome.startup_id, ids)]
 
 
 @register_activity_source
-def _support_activity(session: Session, ids: Sequence[int]) -> dict[int, datetime]:
-    return _latest(session, SupportRecord.created_at, SupportRecord.startup_id, ids)
+def _support_activity(ids: Sequence[int]) -> list[sa.Select[Any]]:
+    return [_latest(SupportRecord.created_at, SupportRecord.startup_id, ids)]
 
 
 @register_activity_source
-def _area_activity(session: Session, ids: Sequence[int]) -> dict[int, datetime]:
-    out: dict[int, datetime] = {}
-    for model in (
-        sources.mentor_session_model(),
-        sources.pitch_model(),
-        sources.introduction_model(),
-        sources.booking_model(),
-    ):
-        if model is None:
-            continue
-        for k, v in _latest(session, model.updated_at, model.startup_id, ids).items():
-            out[k] = max(out.get(k, v), v)
-    return out
+def _area_activity(ids: Sequence[int]) -> list[sa.Select[Any]]:
+    return [
+        _latest(model.updated_at, model.startup_id, ids)
+        for model in (
+            sources.mentor_session_model(),
+            sources.pitch_model(),
+            sources.introduction_model(),
+            sources.booking_model(),
+        )
+        if model is not None
+    ]
+
+
+def _activity_facts(ids: Sequence[int]) -> list[sa.Select[Any]]:
+    parts = [_latest(Startup.updated_at, Startup.id, ids)]  # first: it types the union's columns
+    for source in ACTIVITY_SOURCES:
+        parts.extend(source(ids))
+    return parts
+
+
+def _stuck_facts(ids: Sequence[int]) -> list[sa.Select[Any]]:
+    """Categories some active instrument serves, open asks, asks an investor answered."""
+    parts = [
+        sa.select(*_fact("category", category=Equipment.category))
+        .join(Facility, Equipment.facility_id == Facility.id)
+        .where(Equipment.is_active, Facility.is_active)
+        .distinct(),
+        sa.select(*_fact("ask", startup_id=FundingAsk.startup_id)).where(
+            FundingAsk.is_open, FundingAsk.startup_id.in_(ids)
+        ),
+        sa.select(*_fact("answered", startup_id=MatchOutcome.startup_id)).where(
+            MatchOutcome.candidate_kind == "investor", MatchOutcome.startup_id.in_(ids)
+        ),
+    ]
+    for model in (sources.pitch_model(), sources.introduction_model()):
+        if model is not None:
+            parts.append(
+                sa.select(*_fact("answered", startup_id=model.startup_id)).where(
+                    model.startup_id.in_(ids)
+                )
+            )
+    return parts
+
+
+@dataclass
+class _Facts:
+    activity: dict[int, datetime] = field(default_factory=dict)
+    categories: set[str] = field(default_factory=set)
+    open_asks: set[int] = field(default_factory=set)
+    answered: set[int] = field(default_factory=set)
+
+
+def _read_facts(session: Session, ids: Sequence[int], *, stuck: bool) -> _Facts:
+    facts = _Facts()
+    if not ids:
+        return facts
+    parts = _activity_facts(ids) + (_stuck_facts(ids) if stuck else [])
+    for what, startup_id, category, at in session.execute(sa.union_all(*parts)):
+        if what == "activity" and at is not None:
+            key = int(startup_id)
+            facts.activity[key] = max(facts.activity.get(key, at), at)
+        elif what == "category":
+            facts.categories.add(category)
+        elif what == "ask":
+            facts.open_asks.add(int(startup_id))
+        elif what == "answered":
+            facts.answered.add(int(startup_id))
+    return facts
 
 
 def last_activity(session: Session, ids: Sequence[int]) -> dict[int, datetime]:
-    """Latest of the profile's own edits and every registered activity source, per startup."""
-    if not ids:
-        return {}
-    out = _latest(session, Startup.updated_at, Startup.id, ids)
-    for source in ACTIVITY_SOURCES:
-        for k, v in source(session, ids).items():
-            out[k] = max(out.get(k, v), v)
-    return out
+    """Latest of the profile's own edits and every registered activity source, per startup,
+    in one statement."""
+    return _read_facts(session, ids, stuck=False).activity
 
 
 def stuck_reasons_for(
@@ -366,66 +452,39 @@ def stuck_reasons_for(
 ) -> dict[int, list[Any]]:
     """Why each startup is stuck (empty list: it is not): no activity for ``stuck_days`` days,
     a needed service no active instrument serves, an open funding ask nobody has answered."""
+    return activity_and_stuck(session, startups, stuck_days=stuck_days, now=now, locale=locale)[1]
+
+
+def activity_and_stuck(
+    session: Session,
+    startups: Iterable[Startup],
+    *,
+    stuck_days: int = DEFAULT_STUCK_DAYS,
+    now: datetime | None = None,
+    locale: str | None = None,
+) -> tuple[dict[int, datetime], dict[int, list[Any]]]:
+    """``last_activity`` and ``stuck_reasons_for`` of the startups, read in one statement."""
     now = now or utcnow()
     startups = list(startups)
-    ids = [s.id for s in startups]
-    activity = last_activity(session, ids)
-    categories = {
-        c
-        for (c,) in session.execute(
-            sa.select(Equipment.category)
-            .join(Facility, Equipment.facility_id == Facility.id)
-            .where(Equipment.is_active, Facility.is_active)
-            .distinct()
-        )
-    }
-    open_asks = {
-        sid: created
-        for sid, created in session.execute(
-            sa.select(FundingAsk.startup_id, sa.func.min(FundingAsk.created_at))
-            .where(FundingAsk.is_open, FundingAsk.startup_id.in_(ids))
-            .group_by(FundingAsk.startup_id)
-        )
-    }
-    answered = _investor_answers(session, ids)
+    facts = _read_facts(session, [s.id for s in startups], stuck=True)
     cutoff = now - timedelta(days=stuck_days)
     out: dict[int, list[Any]] = {}
     for s in startups:
         reasons: list[Any] = []
-        seen = activity.get(s.id)
+        seen = facts.activity.get(s.id)
         if seen is None or seen < cutoff:
             reasons.append(_l("No activity for %(n)d days.", n=stuck_days))
         for need in s.services_needed:
             step = next((st for st in CHAIN if st.service == need and st.category), None)
-            if step is not None and step.category not in categories:
+            if step is not None and step.category not in facts.categories:
                 service = vocab.label(vocab.CHAIN_SERVICES, need, locale)
                 reasons.append(
                     _l("Needs %(service)s but no instrument offers it.", service=service)
                 )
-        if s.id in open_asks and s.id not in answered:
+        if s.id in facts.open_asks and s.id not in facts.answered:
             reasons.append(_l("Open funding ask without any investor contact."))
         out[s.id] = reasons
-    return out
-
-
-def _investor_answers(session: Session, ids: Sequence[int]) -> set[int]:
-    found = {
-        sid
-        for (sid,) in session.execute(
-            sa.select(MatchOutcome.startup_id)
-            .where(MatchOutcome.candidate_kind == "investor", MatchOutcome.startup_id.in_(ids))
-            .distinct()
-        )
-    }
-    for model in (sources.pitch_model(), sources.introduction_model()):
-        if model is not None:
-            found |= {
-                sid
-                for (sid,) in session.execute(
-                    sa.select(model.startup_id).where(model.startup_id.in_(ids)).distinct()
-                )
-            }
-    return found
+    return facts.activity, out
 
 
 @dataclass
@@ -451,8 +510,7 @@ def overview(
     startups = list(
         session.scalars(sa.select(Startup).where(Startup.is_active).order_by(Startup.name))
     )
-    activity = last_activity(session, [s.id for s in startups])
-    stuck = stuck_reasons_for(session, startups, stuck_days=stuck_days, locale=locale)
+    activity, stuck = activity_and_stuck(session, startups, stuck_days=stuck_days, locale=locale)
     rows = [PathwayRow(s, position(s), activity.get(s.id), stuck[s.id]) for s in startups]
     if stuck_only:
         rows = [r for r in rows if r.stuck_reasons]
@@ -462,7 +520,7 @@ def overview(
 def startup_for_pathway(session: Session, actor: Any, startup_id: int) -> Startup:
     """The startup, if ``actor`` is on its team or an operator."""
     startup = session.scalar(
-        sa.select(Startup).where(Startup.id == startup_id).options(selectinload(Startup.members))
+        sa.select(Startup).where(Startup.id == startup_id).options(joinedload(Startup.members))
     )
     if startup is None:
         raise NotFound(_l("No such startup."))

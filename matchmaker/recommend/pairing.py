@@ -81,6 +81,9 @@ def stated_preferences(startup: StartupProfile, c: Any) -> list[str]:
 # the scale the history weights were set on, without one shared rare term saturating them.
 LEXICAL_TO_DENSE = 4.0
 LONG_HALF_LIFE_YEARS = 1.0
+# "Well rated" worth telling a founder: the shrunk mean at 4 of 5 or above (three 5-star
+# ratings, or about six at 4.5; one 5-star review is not enough).
+RATED_WELL = 0.75
 
 
 def _history(
@@ -354,6 +357,8 @@ def _reasons(
         phrase = corpus.closest_phrase(s_vec, c, SIMILAR_MEANING_MIN)
         if phrase:
             out.append(Reason("similar_meaning", {"phrase": phrase}))
+    if isinstance(c, MentorProfile) and f["founder_rating"] >= RATED_WELL and c.rating_mean:
+        out.append(Reason("founder_rating", {"mean": c.rating_mean, "count": c.rating_count}))
     if f["location_match"] == 1.0:
         out.append(Reason("same_location", {"location": s.location}))
     langs = shared(s.languages, c.languages)

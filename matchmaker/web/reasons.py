@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from matchmaker import vocab
 from matchmaker.web.i18n import current_locale
@@ -138,6 +139,16 @@ def reason_text(code: str, params: dict[str, Any], viewer: str = "startup") -> s
     if code == "shared_languages":
         return _(
             "Common languages: %(languages)s", languages=_labels(vocab.LANGUAGES, p["languages"])
+        )
+    if code == "founder_rating":
+        if viewer == "candidate":
+            return None  # a mentor looking at a startup: their own rating is no reason
+        count = int(p["count"])
+        return ngettext(
+            "Rated %(mean)s by %(num)d founder",
+            "Rated %(mean)s by %(num)d founders",
+            count,  # also the %(num)d
+            mean=f"{round(float(p['mean']), 1):g}",
         )
     if code == "free_capacity":
         if "left" in p:

@@ -115,3 +115,20 @@ def test_calibration_and_ranker_files_without_the_feature_still_load(
     ranker = load_usable_ranker(ranker_path, "mentor", F.FEATURE_NAMES, min_rows=10)
     assert ranker is not None
     assert ranker.score(f) == ranker.score(f | {"founder_rating": 0.1})
+
+
+def test_the_rating_is_a_reason_only_when_the_shrunk_mean_says_well_rated(
+    hashing_embedder: HashingEmbedder,
+) -> None:
+    rec = _recommender(
+        hashing_embedder,
+        _mentor(10, rating_count=6, rating_mean=4.83),
+        _mentor(11, rating_count=1, rating_mean=5.0),  # one review: not yet a reason
+        _mentor(12, rating_count=9, rating_mean=2.5),
+    )
+    reasons = {
+        r.id: [x for x in r.reasons if x.code == "founder_rating"]
+        for r in rec.mentors_for_startup(1, 5)
+    }
+    assert [x.params for x in reasons[10]] == [{"mean": 4.83, "count": 6}]
+    assert reasons[11] == [] and reasons[12] == []

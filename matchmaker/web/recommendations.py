@@ -19,8 +19,8 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from matchmaker import vocab
 from matchmaker.extensions import db
 from matchmaker.i18n import lazy_gettext as _l
-from matchmaker.models import Investor, InvestorMember, MentorProfile, Startup, StartupMember
-from matchmaker.services import funding
+from matchmaker.models import Investor, InvestorMember, MentorProfile, Startup
+from matchmaker.services import dashboard, funding, mentoring_queries
 from matchmaker.services import recommendations as reco
 from matchmaker.web.navigation import DashboardPanel, register_panels, register_section
 from matchmaker.web.reasons import reason_texts
@@ -114,17 +114,10 @@ def need_text(startup: Startup) -> str:
 
 
 def investor_matches(startup: Startup, size: int) -> list[reco.Match]:
-    """The ask page's investor list (``services.funding``: one filter on round, ticket,
-    instrument, region and sector, with the profile's need standing in before an ask exists),
-    as panel matches."""
+    """The ask page's investor list (one fit filter on round, ticket, instrument, region and
+    sector, with the profile's need standing in before an ask exists), as panel matches."""
     use_engine = bool(current_app.config.get("FUNDING_USE_ENGINE", True))
-    _, matches = funding.recommend_investors_for_startup(
-        db.session, startup, limit=size, use_engine=use_engine
-    )
-    return [
-        reco.Match("investor", m.investor.id, m.score, tuple(m.shown_reasons), m.investor)
-        for m in matches
-    ]
+    return funding.investor_recommendations(db.session, startup, size, use_engine=use_engine)
 
 
 def startup_groups(
@@ -163,15 +156,8 @@ def startup_groups(
 
 
 def _user_startups(user: Any) -> list[Startup]:
-    return list(
-        db.session.scalars(
-            sa.select(Startup)
-            .join(StartupMember)
-            .where(StartupMember.user_id == user.id, Startup.is_active)
-            .order_by(Startup.name)
-            .limit(2)
-        )
-    )
+    # The dashboard's shared read of the user's startups (one query for every panel).
+    return dashboard.active_member_startups(db.session, user)[:2]
 
 
 def dashboard_panels(user: Any) -> list[DashboardPanel]:
@@ -194,11 +180,16 @@ def dashboard_panels(user: Any) -> list[DashboardPanel]:
     if user.has_role("mentor"):
         mentor = db.session.scalar(sa.select(MentorProfile).where(MentorProfile.user_id == user.id))
         if mentor is not None and mentor.is_active:
+            suggest, empty = mentoring_queries.deal_flow_state(db.session, mentor)
             group = _group(
                 _l("Startups you could help"),
                 "candidate",
-                lambda: reco.recommend_startups_for_mentor(db.session, mentor.id, DEAL_FLOW_SIZE),
-                _l("No startup matches your profile yet."),
+                lambda: (
+                    reco.recommend_startups_for_mentor(db.session, mentor.id, DEAL_FLOW_SIZE)
+                    if suggest
+                    else []
+                ),
+                empty,
                 "reco-deal-flow",
             )
             panels.append(

@@ -24,15 +24,17 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+import weakref
 from collections import defaultdict
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, cast
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, contains_eager
 
 from matchmaker.models import (
     Equipment,
@@ -75,6 +77,7 @@ from matchmaker.services import engine_state, indexing
 from matchmaker.services.errors import NotFound
 from matchmaker.services.indexing import BuildReport
 from matchmaker.services.indexing import KindBuild as KindBuild  # re-exported
+from matchmaker.services.mentoring_ratings import MentorRating, mentor_ratings
 
 log = logging.getLogger(__name__)
 
@@ -195,6 +198,7 @@ def mentor_profile(
     user: User,
     mentees: Sequence[tuple[int, date | None]] = (),
     sessions_this_month: int = 0,
+    rating: MentorRating | None = None,
 ) -> T.MentorProfile:
     return T.MentorProfile(
         id=m.id,
@@ -213,6 +217,8 @@ def mentor_profile(
         active=m.is_active and user.is_active,
         past_mentee_ids=tuple(sid for sid, _ in mentees),
         past_mentee_dates=tuple(day for _, day in mentees),
+        rating_count=rating.count if rating else 0,
+        rating_mean=rating.mean if rating else None,
     )
 
 
@@ -309,8 +315,11 @@ def load_profiles(
         for mentor_id, startup_id, since in mentee_rows:
             mentees[mentor_id].append((startup_id, since))
         used = _capacity(session, "mentor", [m.id for m, _ in pairs])
+        ratings = mentor_ratings(session, [m.id for m, _ in pairs])  # one query for all
         return {
-            m.id: mentor_profile(m, u, mentees.get(m.id, ()), int(used.get(m.id, 0)))
+            m.id: mentor_profile(
+                m, u, mentees.get(m.id, ()), int(used.get(m.id, 0)), ratings.get(m.id)
+            )
             for m, u in pairs
         }
     if kind == "investor":
@@ -592,14 +601,14 @@ _ENTITY_QUERIES: dict[str, Callable[[Sequence[int]], Any]] = {
         sa.select(MentorProfile)
         .join(User, MentorProfile.user_id == User.id)
         .where(MentorProfile.id.in_(ids), MentorProfile.is_active, User.is_active)
-        .options(selectinload(MentorProfile.user))
+        .options(contains_eager(MentorProfile.user))  # the join above: one statement
     ),
     "investor": lambda ids: sa.select(Investor).where(Investor.id.in_(ids), Investor.is_active),
     "equipment": lambda ids: (
         sa.select(Equipment)
         .join(Facility, Equipment.facility_id == Facility.id)
         .where(Equipment.id.in_(ids), Equipment.is_active, Facility.is_active)
-        .options(selectinload(Equipment.facility))
+        .options(contains_eager(Equipment.facility))  # the join above: one statement
     ),
 }
 
@@ -645,6 +654,82 @@ def _not_found() -> Any:
     return _l("This profile does not exist.")
 
 
+# -- capacity freshness ---------------------------------------------------------------------------
+# Reading capacity costs a few statements over every instrument or mentor (the pathway asks the
+# engine once per chain step, the dashboard once per panel). A served engine's figures are kept
+# for CAPACITY_TTL_SECONDS, and dropped at once when this process commits a write to a table
+# they are computed from (a booking, a session, opening hours...); writes by other processes
+# show within the TTL.
+CAPACITY_TTL_SECONDS = 10.0
+_CAPACITY_TABLES = frozenset(
+    {
+        "equipment",
+        "facilities",
+        "equipment_bookings",
+        "equipment_booking_rules",
+        "equipment_availability_windows",
+        "equipment_availability_exceptions",
+        "mentor_profiles",
+        "mentor_sessions",
+    }
+)
+_capacity_generation = 0
+# kind -> (weak reference to the engine's recommender, provider, generation, monotonic time) of
+# the last refresh; a weak reference so a replaced engine is not kept alive by this cache.
+_capacity_seen: dict[str, tuple[weakref.ref[Recommender], CapacityProvider | None, int, float]] = {}
+_capacity_seen_lock = threading.Lock()
+
+
+def _writes_capacity_tables(tables: Iterable[Any]) -> bool:
+    return any(getattr(t, "name", None) in _CAPACITY_TABLES for t in tables)
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _note_capacity_flush(session: Session, flush_context: Any) -> None:
+    changed = list(session.new) + list(session.dirty) + list(session.deleted)
+    tables = (t for obj in changed for t in sa.inspect(obj).mapper.tables)
+    if _writes_capacity_tables(tables):
+        session.info["capacity_written"] = True
+
+
+@sa.event.listens_for(Session, "do_orm_execute")
+def _note_capacity_statement(state: Any) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        if table is None or _writes_capacity_tables([table]):
+            state.session.info["capacity_written"] = True
+
+
+@sa.event.listens_for(Session, "after_commit")
+def _capacity_committed(session: Session) -> None:
+    if session.info.pop("capacity_written", False):
+        forget_capacity()
+
+
+@sa.event.listens_for(Session, "after_soft_rollback")
+def _capacity_rolled_back(session: Session, previous_transaction: Any) -> None:
+    session.info.pop("capacity_written", None)
+
+
+def forget_capacity() -> None:
+    """The next recommendation re-reads capacity (a write this process made, or a test)."""
+    global _capacity_generation
+    with _capacity_seen_lock:
+        _capacity_generation += 1
+        _capacity_seen.clear()
+
+
+def _capacity_fresh(rec: Recommender, kind: str) -> bool:
+    seen = _capacity_seen.get(kind)
+    return (
+        seen is not None
+        and seen[0]() is rec
+        and seen[1] is _CAPACITY_PROVIDERS.get(kind)
+        and seen[2] == _capacity_generation
+        and time.monotonic() - seen[3] < CAPACITY_TTL_SECONDS
+    )
+
+
 def _refresh_capacity(session: Session, engine: engine_state.ServingEngine, kind: str) -> None:
     """Capacity changes without a profile edit (a session booked): update the profiles whose
     capacity moved (same text, so no re-embedding). The only change a served engine takes, so
@@ -652,6 +737,11 @@ def _refresh_capacity(session: Session, engine: engine_state.ServingEngine, kind
     if kind not in ("mentor", "equipment"):
         return
     rec = engine.recommender
+    if _capacity_fresh(rec, kind):
+        return
+    generation = _capacity_generation  # a commit while reading makes this refresh stale
+    started = time.monotonic()
+    provider = _CAPACITY_PROVIDERS.get(kind)
     pool = rec.corpus.profiles[kind]
     # No provider (any more): the defaults, i.e. nothing used and availability unknown.
     amounts = _capacity(session, kind, list(pool)) if kind in _CAPACITY_PROVIDERS else {}
@@ -669,6 +759,9 @@ def _refresh_capacity(session: Session, engine: engine_state.ServingEngine, kind
         with engine.capacity_lock:
             for profile in moved:
                 rec.upsert(kind, profile)
+    with _capacity_seen_lock:
+        if generation == _capacity_generation:
+            _capacity_seen[kind] = (weakref.ref(rec), provider, generation, started)
 
 
 def _rank_for_startup(
@@ -791,6 +884,37 @@ def recommend_equipment(
     _refresh_capacity(session, engine, "equipment")
     recs = engine.recommender.equipment_for_need(need_text, limit, category=category)
     return _matches(session, recs, limit)
+
+
+def recommend_equipment_for_needs(
+    session: Session,
+    needs: Sequence[tuple[str, str | None]],
+    limit: int = 10,
+    *,
+    settings: EngineSettings | None = None,
+) -> list[list[Match]]:
+    """``recommend_equipment`` for several (need text, category) pairs at once (the pathway's
+    chain steps): capacity is read once and the instruments of every answer in one query."""
+    if not needs:
+        return []
+    engine = _serving(session, settings)
+    _refresh_capacity(session, engine, "equipment")
+    per_need = [
+        engine.recommender.equipment_for_need(text, limit, category=category)
+        if text.strip()
+        else []
+        for text, category in needs
+    ]
+    every = _matches(session, [r for recs in per_need for r in recs], None)
+    entities = {(m.kind, m.id): m.entity for m in every}
+    return [
+        [
+            Match(r.kind, r.id, r.score, tuple(r.reasons), entities[(r.kind, r.id)])
+            for r in recs
+            if (r.kind, r.id) in entities
+        ][:limit]
+        for recs in per_need
+    ]
 
 
 def recommend_startups_for_mentor(

@@ -58,6 +58,14 @@ def configure_dialects() -> None:
             immediate = immediate or _LOCK_UP_FRONT.get()
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
+    @event.listens_for(Engine, "commit")
+    def _sqlite_on_commit(conn: sa.Connection) -> None:
+        # The request's change is saved: what follows (re-reading the saved rows, rendering the
+        # answer) reads without the write lock, which it would otherwise hold until the request
+        # ends, keeping every other writer (and a job run at once, in tests) waiting.
+        if conn.dialect.name == "sqlite" and _LOCK_UP_FRONT.get():
+            _LOCK_UP_FRONT.set(False)
+
 
 def _is_sqlite(dbapi_connection: Any) -> bool:
     return type(dbapi_connection).__module__.startswith("sqlite3")
@@ -85,7 +93,8 @@ def begin_write(session: Session) -> None:
 
 @contextmanager
 def writes_lock_up_front() -> Iterator[None]:
-    """Within the block, every SQLite transaction this thread begins is ``BEGIN IMMEDIATE``.
+    """Within the block, every SQLite transaction this thread begins is ``BEGIN IMMEDIATE``,
+    until one commits (later ones, after the change is saved, are deferred reads).
 
     A deferred SQLite transaction that reads and then writes must upgrade its read snapshot to
     the write lock; if another process committed in between, SQLite refuses at once with

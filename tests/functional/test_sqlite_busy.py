@@ -63,3 +63,33 @@ def test_sign_in_waits_for_the_lock_and_leaves_the_profile_untouched(
     db_session.refresh(user)
     assert user.last_seen_at is not None
     assert user.updated_at == changed  # signing in is not a profile change
+
+
+def test_a_saved_profile_releases_the_lock_before_its_job_runs(
+    make_app: Callable[..., Flask],
+    sqlite_file: str,
+    db_session: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """After a write request commits, its later reads (re-loading the saved row) take no write
+    lock: the embedding job queued by the save (run at once here, as QUEUE_IMMEDIATE does) can
+    store its vector. It used to wait the whole busy timeout behind its own request and fail."""
+    from tests.factories import make_startup
+
+    monkeypatch.setattr(database, "SQLITE_BUSY_TIMEOUT_MS", 2000)
+    founder = make_user(db_session, "founder")
+    startup = make_startup(db_session, founder)
+    app = make_app(EMBEDDING_MODEL="hashing")
+    client = app.test_client()
+    client.post("/auth/login", data={"email": founder.email, "password": PASSWORD})
+    reply = client.post(
+        f"/me/startups/{startup.id}/edit",
+        data={"name": startup.name, "one_liner": "Solid-state battery cells", "stage": "idea",
+              "sectors": "new_energy", "languages": "zh", "team_size": "3"},
+    )  # fmt: skip
+    assert reply.status_code == 302
+    stored = sqlite3.connect(sqlite_file).execute(
+        "SELECT count(*) FROM engine_embeddings WHERE kind = 'startup' AND profile_id = ?",
+        (startup.id,),
+    )
+    assert stored.fetchone()[0] == 1

@@ -62,6 +62,10 @@ class DecimalField(WTFormsDecimalField):
     data: Decimal | None
 
     def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist or not str(valuelist[0]).strip():
+            # Left empty: no value, not a parse error (Optional or InputRequired decide).
+            self.data = None
+            return
         try:
             super().process_formdata(valuelist)
         except ValueError:

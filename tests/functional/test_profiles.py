@@ -154,6 +154,19 @@ def test_create_startup(client: FlaskClient, auth: Any, db_session: Session, eve
     assert events == [("startup", startup.id)]
 
 
+def test_optional_amount_left_empty_is_no_error(
+    client: FlaskClient, auth: Any, db_session: Session
+) -> None:
+    """A browser sends an empty number input as "": that is no amount, not a bad number."""
+    make_user(db_session, "founder", email="f@example.com")
+    auth.login("f@example.com")
+    form = _startup_form(funding_need_amount="", funding_need_note="")
+    assert client.post("/me/startups/new", data=form).status_code == 302
+    db_session.rollback()
+    startup = db_session.scalar(sa.select(Startup))
+    assert startup is not None and startup.funding_need_amount is None
+
+
 @pytest.mark.parametrize(
     ("overrides", "field_error"),
     [

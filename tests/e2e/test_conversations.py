@@ -4,71 +4,25 @@ on a pitch's thread; a session about to start offers no cancel button and says w
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from flask import Flask
 from sqlalchemy.orm import Session
-from werkzeug.serving import make_server
 
-from matchmaker import create_app
-from matchmaker.extensions import db
 from matchmaker.models import FundingAsk
 from matchmaker.models.funding import Pitch
-from tests.conftest import _empty_all_tables
-from tests.factories import PASSWORD, make_investor, make_startup, make_user
+from tests.e2e.browser import sign_in
+from tests.factories import make_investor, make_startup, make_user
 from tests.integration.test_mentoring_support import hour_from_now, make_world, put_session
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def make_app(app_config: dict[str, Any], database_url: str) -> Iterator[Callable[..., Flask]]:
-    """Clean-up in a worker thread (Playwright keeps an asyncio loop in this one)."""
-    made: list[Flask] = []
-
-    def factory(**overrides: Any) -> Flask:
-        made.append(create_app({**app_config, **overrides}))
-        return made[-1]
-
-    yield factory
-
-    def clean_up() -> None:
-        for app in made:
-            with app.app_context():
-                for engine in db.engines.values():
-                    engine.dispose()
-        _empty_all_tables(database_url)
-
-    worker = threading.Thread(target=clean_up)
-    worker.start()
-    worker.join()
-
-
-@pytest.fixture
-def live_server(make_app: Callable[..., Flask]) -> Iterator[str]:
-    """The cheap embedder: these pages do not depend on the engine's quality."""
-    app = make_app(SERVER_NAME=None, WTF_CSRF_ENABLED=True, EMBEDDING_MODEL="hashing")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-
-
-def _sign_in(page: Any, email: str) -> None:
-    page.context.clear_cookies()
-    page.goto("/auth/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_load_state()
+def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
+    """The fast hashing embedder: these pages do not depend on the engine's quality."""
+    return {**app_config, "EMBEDDING_MODEL": "hashing"}
 
 
 def _pitched(db_session: Session) -> dict[str, int]:
@@ -98,9 +52,9 @@ def _save_contacts(page: Any, phone: str, wechat: str, *, share_phone: bool) -> 
 
 def test_contact_channels_need_consent_and_both_sides(page: Any, db_session: Session) -> None:
     ids = _pitched(db_session)
-    _sign_in(page, "wang@jialing.vc")
+    sign_in(page, "wang@jialing.vc")
     _save_contacts(page, "+86 139 2222 3333", "jialing_wang", share_phone=False)
-    _sign_in(page, "li@sparkcell.cn")
+    sign_in(page, "li@sparkcell.cn")
     _save_contacts(page, "+86 138 0000 1111", "spark_li", share_phone=True)
     # The founder asks for the introduction from the ask page.
     page.goto(f"/funding/asks/{ids['ask']}")
@@ -109,7 +63,7 @@ def test_contact_channels_need_consent_and_both_sides(page: Any, db_session: Ses
     page.goto("/funding/introductions")
     assert "jialing_wang" not in page.content() and "wang@jialing.vc" not in page.content()
 
-    _sign_in(page, "wang@jialing.vc")
+    sign_in(page, "wang@jialing.vc")
     page.goto("/funding/introductions")
     assert "spark_li" not in page.content()
     page.click("[data-testid=accept-intro]")
@@ -117,7 +71,7 @@ def test_contact_channels_need_consent_and_both_sides(page: Any, db_session: Ses
     contacts = page.locator("[data-testid=contacts]").inner_text()
     assert "+86 138 0000 1111" in contacts and "spark_li" in contacts
 
-    _sign_in(page, "li@sparkcell.cn")
+    sign_in(page, "li@sparkcell.cn")
     page.goto("/funding/introductions")
     contacts = page.locator("[data-testid=contacts]").inner_text()
     assert "wang@jialing.vc" in contacts and "jialing_wang" in contacts
@@ -126,7 +80,7 @@ def test_contact_channels_need_consent_and_both_sides(page: Any, db_session: Ses
 
 def test_question_and_answer_on_a_pitch(page: Any, db_session: Session) -> None:
     ids = _pitched(db_session)
-    _sign_in(page, "wang@jialing.vc")
+    sign_in(page, "wang@jialing.vc")
     page.goto(f"/funding/deals/{ids['pitch']}")
     page.click("[data-testid=thread-link]")
     page.select_option("#kind", "question")
@@ -134,7 +88,7 @@ def test_question_and_answer_on_a_pitch(page: Any, db_session: Session) -> None:
     page.click("[data-testid=send-message]")
     page.wait_for_load_state()
 
-    _sign_in(page, "li@sparkcell.cn")
+    sign_in(page, "li@sparkcell.cn")
     page.goto(f"/funding/asks/{ids['ask']}")
     page.click("[data-testid=thread-link]")
     assert "What is your gross margin per cell?" in page.inner_text("main")
@@ -149,7 +103,7 @@ def test_no_cancel_button_within_24_hours(page: Any, db_session: Session) -> Non
     w = make_world(db_session, n_slots=1)
     soon = put_session(db_session, w, "scheduled", starts=hour_from_now(3))
     later = put_session(db_session, w, "scheduled", starts=w.slots[0])
-    _sign_in(page, w.founder.email)
+    sign_in(page, w.founder.email)
     page.goto(f"/mentoring/sessions/{soon.id}")
     assert page.locator("[data-testid=do-cancel]").count() == 0
     assert page.locator("[data-testid=too-late-to-change]").is_visible()

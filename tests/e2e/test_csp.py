@@ -5,22 +5,16 @@ event handler does not run."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from flask import Flask
 from sqlalchemy.orm import Session
 
-from matchmaker import create_app
-from matchmaker.extensions import db
 from matchmaker.models import Equipment
 from matchmaker.models.operator import Policy
-from tests.conftest import _empty_all_tables
+from tests.e2e.browser import sign_in
 from tests.factories import (
-    PASSWORD,
     make_facility,
     make_investor,
     make_mentor,
@@ -29,6 +23,12 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
+    """The fast hashing embedder: these pages do not depend on the engine's quality."""
+    return {**app_config, "EMBEDDING_MODEL": "hashing"}
 
 # Records every CSP violation and uncaught error from the first moment of each document
 # (Playwright injects this through the DevTools protocol: the page's CSP does not apply to it).
@@ -39,39 +39,6 @@ document.addEventListener('securitypolicyviolation', function (e) {
     + ' at ' + e.sourceFile + ':' + e.lineNumber);
 });
 """
-
-
-@pytest.fixture
-def make_app(app_config: dict[str, Any], database_url: str) -> Iterator[Callable[..., Flask]]:
-    """As tests/e2e/test_operator.py's: the fast hashing embedder, cleaned up in a worker thread
-    (Playwright's sync API keeps an asyncio loop running in this one)."""
-    made: list[Flask] = []
-
-    def factory(**overrides: Any) -> Flask:
-        made.append(create_app({**app_config, "EMBEDDING_MODEL": "hashing", **overrides}))
-        return made[-1]
-
-    yield factory
-
-    def clean_up() -> None:
-        for app in made:
-            with app.app_context():
-                for engine in db.engines.values():
-                    engine.dispose()
-        _empty_all_tables(database_url)
-
-    worker = threading.Thread(target=clean_up)
-    worker.start()
-    worker.join()
-
-
-def _sign_in(page: Any, email: str) -> None:
-    page.context.clear_cookies()
-    page.goto("/auth/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/")
 
 
 def _watch(page: Any) -> list[str]:
@@ -150,7 +117,7 @@ def test_main_pages_of_each_role_have_no_csp_violation(page: Any, people: dict[s
         if role is None:
             page.context.clear_cookies()
         else:
-            _sign_in(page, p[role])
+            sign_in(page, p[role])
         for url in urls:
             _visit(page, problems, url)
     assert not problems, "\n".join(problems)
@@ -159,11 +126,11 @@ def test_main_pages_of_each_role_have_no_csp_violation(page: Any, people: dict[s
 def test_moved_scripts_still_work(page: Any, people: dict[str, Any]) -> None:
     problems = _watch(page)
 
-    _sign_in(page, people["manager"])
+    sign_in(page, people["manager"])
     _visit(page, problems, "/facilities/manage/usage")
     assert page.evaluate("!!Chart.getChart(document.getElementById('usage-chart'))")
 
-    _sign_in(page, people["operator"])
+    sign_in(page, people["operator"])
     _visit(page, problems, "/operator/monitoring")
     assert page.locator("canvas.metric-chart").count() > 0
     assert page.evaluate(
@@ -174,7 +141,7 @@ def test_moved_scripts_still_work(page: Any, people: dict[str, Any]) -> None:
     page.click("[data-print]")
     assert page.evaluate("window.__printed === true")
 
-    _sign_in(page, people["investor"])
+    sign_in(page, people["investor"])
     _visit(page, problems, f"/me/investors/{people['investor_id']}/edit")
     loans = page.locator("[data-show-for=bank]")
     guidance = page.locator("[data-show-for=government_guidance_fund]")

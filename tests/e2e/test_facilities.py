@@ -14,18 +14,10 @@ from sqlalchemy.orm import Session
 
 from matchmaker.models import utcnow
 from matchmaker.models.bookings import EquipmentBooking, Voucher, VoucherEntry
-from tests.factories import PASSWORD, make_equipment, make_facility, make_startup, make_user
+from tests.e2e.browser import sign_in
+from tests.factories import make_equipment, make_facility, make_startup, make_user
 
 pytestmark = pytest.mark.e2e
-
-
-def _sign_in(page: Any, email: str) -> None:
-    page.context.clear_cookies()
-    page.goto("/auth/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/")
 
 
 def test_publish_propose_book_with_voucher_approve_and_report(
@@ -71,7 +63,7 @@ def test_publish_propose_book_with_voucher_approve_and_report(
     xrd_id = xrd.id
 
     # The manager publishes weekly availability: every day, 08:00-20:00.
-    _sign_in(page, manager.email)
+    sign_in(page, manager.email)
     page.goto("/facilities/manage")
     page.click(f"[data-testid=setup-{xrd_id}]")
     for day in range(7):
@@ -83,7 +75,7 @@ def test_publish_propose_book_with_voucher_approve_and_report(
     assert "周一 08:00–20:00" in page.inner_text("[data-testid=windows]")
 
     # The founder describes the need in Chinese; the XRD comes first with its earliest slots.
-    _sign_in(page, founder.email)
+    sign_in(page, founder.email)
     page.goto("/facilities/")
     page.fill("#need", "下周需要做XRD物相分析，大约3小时")
     page.click("[data-testid=propose-submit]")
@@ -98,7 +90,7 @@ def test_publish_propose_book_with_voucher_approve_and_report(
     booking_url = page.url
 
     # The manager approves from the inbox, then records the usage.
-    _sign_in(page, manager.email)
+    sign_in(page, manager.email)
     page.goto("/facilities/manage")
     page.locator("[data-testid=inbox-pending] [data-testid=approve]").first.click()
     assert "预约已批准" in page.inner_text("main")

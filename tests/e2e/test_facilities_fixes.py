@@ -13,18 +13,10 @@ from sqlalchemy.orm import Session
 from matchmaker.models import utcnow
 from matchmaker.models.bookings import AvailabilityWindow, EquipmentBooking
 from matchmaker.services.availability_equipment import to_local, to_utc
-from tests.factories import PASSWORD, make_equipment, make_facility, make_startup, make_user
+from tests.e2e.browser import sign_in
+from tests.factories import make_equipment, make_facility, make_startup, make_user
 
 pytestmark = pytest.mark.e2e
-
-
-def _sign_in(page: Any, email: str) -> None:
-    page.context.clear_cookies()
-    page.goto("/auth/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/")
 
 
 def test_weekdays_mon_to_fri_publish_and_a_refused_booking_keeps_its_input(
@@ -39,7 +31,7 @@ def test_weekdays_mon_to_fri_publish_and_a_refused_booking_keeps_its_input(
     eq_id = eq.id
 
     # Item 4: Monday to Friday only (the browser refused it while every box was `required`).
-    _sign_in(page, manager.email)
+    sign_in(page, manager.email)
     page.goto(f"/facilities/manage/equipment/{eq_id}")
     assert page.locator("input[name=weekdays][required]").count() == 0
     for day in range(5):
@@ -67,7 +59,7 @@ def test_weekdays_mon_to_fri_publish_and_a_refused_booking_keeps_its_input(
                          starts_at=start, ends_at=start + timedelta(hours=2), status="confirmed")
     )  # fmt: skip
     db_session.commit()
-    _sign_in(page, founder.email)
+    sign_in(page, founder.email)
     page.goto(f"/facilities/equipment/{eq_id}")
     form = page.locator("[data-testid=booking-form]")
     form.locator("#day").fill(day.isoformat())
@@ -99,7 +91,7 @@ def test_weekdays_mon_to_fri_publish_and_a_refused_booking_keeps_its_input(
 def test_english_navbar_fits_1366_with_svg_bell_and_favicon(page: Any, db_session: Session) -> None:
     operator = make_user(db_session, "operator", "founder", "facility_manager", locale="en")
     page.set_viewport_size({"width": 1366, "height": 800})
-    _sign_in(page, operator.email)
+    sign_in(page, operator.email)
     page.goto("/")
     sizes = page.evaluate(
         "() => ({doc: document.documentElement.scrollWidth, view: window.innerWidth,"

@@ -9,20 +9,12 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from tests.factories import PASSWORD, make_investor, make_pdf, make_startup, make_user
+from tests.e2e.browser import sign_in
+from tests.factories import make_investor, make_pdf, make_startup, make_user
 
 pytestmark = pytest.mark.e2e
 
 PDF = make_pdf()
-
-
-def _sign_in(page: Any, email: str) -> None:
-    page.context.clear_cookies()
-    page.goto("/auth/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
 
 
 def test_pitch_meeting_and_double_opt_in(page: Any, db_session: Session) -> None:
@@ -51,7 +43,7 @@ def test_pitch_meeting_and_double_opt_in(page: Any, db_session: Session) -> None
     db_session.rollback()
 
     # The founder creates an ask with a PDF deck.
-    _sign_in(page, "li@sparkcell.cn")
+    sign_in(page, "li@sparkcell.cn")
     page.goto("/funding/")
     page.click("[data-testid=new-ask]")
     page.select_option("#round", "seed")
@@ -76,7 +68,7 @@ def test_pitch_meeting_and_double_opt_in(page: Any, db_session: Session) -> None
     assert "嘉陵创投" in page.locator("[data-testid=pitch-status]").inner_text()
 
     # The investor finds it in the deal flow and moves it to a meeting.
-    _sign_in(page, "wang@jialing.vc")
+    sign_in(page, "wang@jialing.vc")
     page.goto("/funding/deal-flow")
     page.click("[data-testid=open-deal]")
     page.wait_for_url("**/funding/deals/*")
@@ -96,7 +88,7 @@ def test_pitch_meeting_and_double_opt_in(page: Any, db_session: Session) -> None
     assert "+86 138 0000 1111" not in page.content()
 
     # The founder accepts; both now see each other's e-mail, phone and WeChat ID.
-    _sign_in(page, "li@sparkcell.cn")
+    sign_in(page, "li@sparkcell.cn")
     page.goto("/funding/introductions")
     assert "wang@jialing.vc" not in page.content()
     page.click("[data-testid=accept-intro]")
@@ -105,7 +97,7 @@ def test_pitch_meeting_and_double_opt_in(page: Any, db_session: Session) -> None
     assert "wang@jialing.vc" in contacts and "+86 139 2222 3333" in contacts
     assert "jialing_wang" in contacts
 
-    _sign_in(page, "wang@jialing.vc")
+    sign_in(page, "wang@jialing.vc")
     page.goto("/funding/introductions")
     contacts = page.locator("[data-testid=contacts]").inner_text()
     assert "li@sparkcell.cn" in contacts and "spark_li" in contacts

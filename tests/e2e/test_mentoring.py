@@ -4,74 +4,27 @@ both see the scheduled session and download its .ics, and both rate it once it i
 from __future__ import annotations
 
 import importlib.util
-import threading
-from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
 from icalendar import Calendar
 from sqlalchemy.orm import Session
-from werkzeug.serving import make_server
 
-from matchmaker import create_app
-from matchmaker.extensions import db
-from matchmaker.models import MatchOutcome, User, utcnow
+from matchmaker.models import MatchOutcome, utcnow
 from matchmaker.models.mentoring import MentorSession, SessionReview
-from tests.conftest import _empty_all_tables
-from tests.factories import PASSWORD
+from tests.e2e.browser import sign_in
 from tests.integration.test_mentoring_support import make_world
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def make_app(app_config: dict[str, Any], database_url: str) -> Iterator[Callable[..., Flask]]:
-    """Clean-up in a worker thread (Playwright keeps an asyncio loop in this one)."""
-    made: list[Flask] = []
-
-    def factory(**overrides: Any) -> Flask:
-        made.append(create_app({**app_config, **overrides}))
-        return made[-1]
-
-    yield factory
-
-    def clean_up() -> None:
-        for app in made:
-            with app.app_context():
-                for engine in db.engines.values():
-                    engine.dispose()
-        _empty_all_tables(database_url)
-
-    worker = threading.Thread(target=clean_up)
-    worker.start()
-    worker.join()
-
-
-@pytest.fixture
-def live_server(make_app: Callable[..., Flask]) -> Iterator[str]:
-    """As tests/e2e/conftest.py's, with the cheap embedder so recommendations answer quickly."""
-    app = make_app(SERVER_NAME=None, WTF_CSRF_ENABLED=True, EMBEDDING_MODEL="hashing")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-
-
-def sign_in(page: Any, user: User) -> None:
-    page.context.clear_cookies()
-    page.goto("/auth/login")
-    page.fill("input[name=email]", user.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_load_state()
+def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
+    """The fast hashing embedder: these pages do not depend on the engine's quality."""
+    return {**app_config, "EMBEDDING_MODEL": "hashing"}
 
 
 def download_ics(page: Any, tmp_path: Path, name: str) -> Calendar:
@@ -91,7 +44,7 @@ def test_request_accept_attend_and_rate(page: Any, db_session: Session, tmp_path
 
     # The founder finds the mentor among their recommendations (or, if the engine has none to
     # offer, on the mentor's page in the directory) and asks for a session.
-    sign_in(page, w.founder)
+    sign_in(page, w.founder.email)
     page.goto("/")
     recommended = page.locator(f"[data-testid=match][data-kind=mentor][data-id='{mentor_id}'] a")
     if importlib.util.find_spec("matchmaker.web.recommendations") is not None:
@@ -111,7 +64,7 @@ def test_request_accept_attend_and_rate(page: Any, db_session: Session, tmp_path
     session_url = page.url
 
     # The mentor sees it in the inbox with the startup's profile and accepts the proposed time.
-    sign_in(page, w.mentor_user)
+    sign_in(page, w.mentor_user.email)
     page.goto("/mentoring/inbox")
     assert w.startup.name in page.inner_text("[data-testid=pending]")
     page.click("[data-testid=open-request]")
@@ -124,7 +77,7 @@ def test_request_accept_attend_and_rate(page: Any, db_session: Session, tmp_path
     assert w.startup.name in page.inner_text("[data-testid=upcoming]")
 
     # The founder sees the scheduled session and downloads it too.
-    sign_in(page, w.founder)
+    sign_in(page, w.founder.email)
     page.goto("/mentoring/")
     assert w.mentor.name in page.inner_text("[data-testid=upcoming]")
     page.click("[data-testid=upcoming] a")
@@ -151,7 +104,7 @@ def test_request_accept_attend_and_rate(page: Any, db_session: Session, tmp_path
     page.wait_for_load_state()
     assert page.inner_text("[data-testid=own-rating]") == "5"
 
-    sign_in(page, w.mentor_user)
+    sign_in(page, w.mentor_user.email)
     page.goto(session_url)
     assert "Very concrete advice." not in page.inner_text("main")
     page.check("[data-testid=form-review] input[name=rating][value='4']")

@@ -3,46 +3,23 @@ sees a startup become eligible for it on the startup's pathway page."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
 from openpyxl import Workbook
 from sqlalchemy.orm import Session
 
-from matchmaker import create_app
-from matchmaker.extensions import db
-from tests.conftest import _empty_all_tables
-from tests.factories import PASSWORD, make_facility, make_startup, make_user
+from tests.e2e.browser import sign_in
+from tests.factories import make_facility, make_startup, make_user
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def make_app(app_config: dict[str, Any], database_url: str) -> Iterator[Callable[..., Flask]]:
-    """As tests/conftest.py's (with the fast hashing embedder), cleaning up in a worker thread:
-    Playwright's sync API keeps an asyncio loop running in this thread."""
-    made: list[Flask] = []
-
-    def factory(**overrides: Any) -> Flask:
-        made.append(create_app({**app_config, "EMBEDDING_MODEL": "hashing", **overrides}))
-        return made[-1]
-
-    yield factory
-
-    def clean_up() -> None:
-        for app in made:
-            with app.app_context():
-                for engine in db.engines.values():
-                    engine.dispose()
-        _empty_all_tables(database_url)
-
-    worker = threading.Thread(target=clean_up)
-    worker.start()
-    worker.join()
+def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
+    """The fast hashing embedder: these pages do not depend on the engine's quality."""
+    return {**app_config, "EMBEDDING_MODEL": "hashing"}
 
 
 def _equipment_file(folder: Path) -> Path:
@@ -67,11 +44,7 @@ def test_import_publish_and_eligibility(page: Any, db_session: Session, tmp_path
     make_facility(db_session, name="两江材料检测中心")
     startup_id, email = startup.id, operator.email
 
-    page.goto("/auth/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/")
+    sign_in(page, email)
 
     # Import equipment: a preview first, then the confirmed import.
     page.goto("/operator/import")

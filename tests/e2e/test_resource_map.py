@@ -6,23 +6,23 @@ a click on a district narrows the list to it."""
 from __future__ import annotations
 
 import os
-import threading
-from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlparse
 
 import pytest
-from flask import Flask
 from sqlalchemy.orm import Session
 
-from matchmaker import create_app
-from matchmaker.extensions import db
 from matchmaker.models import Equipment
-from tests.conftest import _empty_all_tables
 from tests.factories import make_facility, make_investor, make_mentor, make_user
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
+    """The fast hashing embedder: these pages do not depend on the engine's quality."""
+    return {**app_config, "EMBEDDING_MODEL": "hashing"}
 
 LISTEN = """
 window.__problems = [];
@@ -30,30 +30,6 @@ document.addEventListener('securitypolicyviolation', function (e) {
   window.__problems.push('CSP ' + e.effectiveDirective + ' blocked ' + (e.blockedURI || 'inline'));
 });
 """
-
-
-@pytest.fixture
-def make_app(app_config: dict[str, Any], database_url: str) -> Iterator[Callable[..., Flask]]:
-    """As tests/e2e/test_operator.py's (the fast hashing embedder, cleaned up in a worker
-    thread: Playwright's sync API keeps an asyncio loop running in this one)."""
-    made: list[Flask] = []
-
-    def factory(**overrides: Any) -> Flask:
-        made.append(create_app({**app_config, "EMBEDDING_MODEL": "hashing", **overrides}))
-        return made[-1]
-
-    yield factory
-
-    def clean_up() -> None:
-        for app in made:
-            with app.app_context():
-                for engine in db.engines.values():
-                    engine.dispose()
-        _empty_all_tables(database_url)
-
-    worker = threading.Thread(target=clean_up)
-    worker.start()
-    worker.join()
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ as package data, so an installed (not editable) copy migrates a database and ren
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -71,10 +72,12 @@ def test_installed_wheel_migrates_and_renders_the_login_page(tmp_path: Path) -> 
     # The dependencies come from this venv's site-packages, put on the path after the installed
     # wheel; -I -S keep the checkout, its editable install and every .pth file off the path.
     dependencies = sysconfig.get_paths()["purelib"]
+    # Its own defaults, not the checkout's settings (`make` exports MATCHMAKER_DATA_DIR).
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("MATCHMAKER_")}
     result = subprocess.run(
         [sys.executable, "-I", "-S", "-c",
          f"import sys; sys.path[:0] = [{str(site)!r}, {dependencies!r}]\n" + _SCRIPT, str(site)],
-        capture_output=True, text=True, cwd=tmp_path, check=False,
+        capture_output=True, text=True, cwd=tmp_path, env=environ, check=False,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["200", "200", "200", "True", "True"]

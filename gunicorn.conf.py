@@ -53,10 +53,10 @@ def post_worker_init(worker: object) -> None:
     if torch is not None:
         torch.set_num_threads(1)
     # Load the served index version and the query model before this worker accepts requests,
-    # so its first /search is fast (matchmaker.services.engine_state); bounded well below the
-    # worker timeout (a slower load finishes in the background).
+    # so its first /search is fast (services/recommendations/engine_state.py); bounded well below
+    # the worker timeout (a slower load finishes in the background).
     app = getattr(worker, "wsgi", None)
     if app is not None and hasattr(app, "app_context"):
-        from matchmaker.services.engine_state import warm_up
+        from matchmaker.services.recommendations.engine_state import warm_up
 
         warm_up(app).join(timeout=40)

@@ -74,11 +74,11 @@ def demo_logins() -> None:
 @click.password_option()
 def create_operator(email: str, name: str, password: str) -> None:
     """Create an operator account (operators cannot sign up on the web)."""
-    from matchmaker.services import accounts
+    from matchmaker.services.accounts import users
     from matchmaker.services.errors import ServiceError
 
     try:
-        accounts.register_user(
+        users.register_user(
             db.session,
             email=email,
             password=password,

@@ -100,7 +100,7 @@ def main() -> None:
     from matchmaker import create_app
     from matchmaker.extensions import db
     from matchmaker.models import MentorProfile
-    from matchmaker.services import profile_events
+    from matchmaker.services.accounts import profile_events
 
     app = create_app()
     procs: list[subprocess.Popen[bytes]] = []

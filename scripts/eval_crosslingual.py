@@ -3,10 +3,10 @@
 Loads the bilingual demo data into a throw-away SQLite database, builds the indexes with the
 chosen embedder, then:
 
-- asks ``services.recommendations.search`` (what /search calls) for needs written in one language
-  whose answer is described only in the other (English needs for Chinese-described instruments and
-  the reverse), and counts how many find it in the top 3, and how many of those carry a reason
-  (the search page drops hits without one);
+- asks ``services.recommendations.bridge.search`` (what /search calls) for needs written in one
+language   whose answer is described only in the other (English needs for Chinese-described
+instruments and   the reverse), and counts how many find it in the top 3, and how many of those
+carry a reason   (the search page drops hits without one);
 - asks ``recommend_mentors`` for every demo startup and reports the share of startups whose top 3
   holds the most frequent mentor (crowding), and the largest such share of any mentor.
 
@@ -84,7 +84,7 @@ def expertise(session: Any, settings: Any) -> dict[str, Any]:
     """For each mentor need: how many of the top 3 mentors of ``search`` name it, and whether
     any mentor on the platform does."""
     from matchmaker.recommend.texts import mentor_text
-    from matchmaker.services import recommendations as reco
+    from matchmaker.services.recommendations import bridge as reco
 
     rec = reco.engine_for(session, settings)
     texts = {i: mentor_text(p).casefold() for i, p in rec.corpus.profiles["mentor"].items()}
@@ -104,7 +104,7 @@ def expertise(session: Any, settings: Any) -> dict[str, Any]:
 
 
 def probe(session: Any, settings: Any, pairs: list[tuple[str, str]]) -> dict[str, Any]:
-    from matchmaker.services import recommendations as reco
+    from matchmaker.services.recommendations import bridge as reco
 
     rows = []
     for need, answer in pairs:
@@ -128,7 +128,7 @@ def crowding(session: Any, settings: Any) -> dict[str, Any]:
     import sqlalchemy as sa
 
     from matchmaker.models import Startup
-    from matchmaker.services import recommendations as reco
+    from matchmaker.services.recommendations import bridge as reco
 
     ids = session.scalars(sa.select(Startup.id).where(Startup.is_active).order_by(Startup.id)).all()
     counts: Counter[int] = Counter()
@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     from matchmaker import create_app, migrate
     from matchmaker.demo import load_demo_data
     from matchmaker.extensions import db
-    from matchmaker.services import recommendations as reco
+    from matchmaker.services.recommendations import bridge as reco
 
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="matchmaker-xling-") as tmp:

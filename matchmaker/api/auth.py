@@ -19,7 +19,7 @@ from limits.strategies import FixedWindowRateLimiter
 
 from matchmaker.extensions import db
 from matchmaker.i18n import lazy_gettext as _l
-from matchmaker.services import api_tokens
+from matchmaker.services.api import tokens
 from matchmaker.services.errors import Forbidden, RateLimited
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -48,7 +48,7 @@ def authenticate_request() -> None:
     scope = getattr(view, "api_scope", None)
     if scope is None:  # the document and its page are public
         return
-    grant = api_tokens.authenticate(db.session, _bearer())
+    grant = tokens.authenticate(db.session, _bearer())
     limit = RateLimitItemPerMinute(
         int(current_app.config.get("API_RATE_LIMIT_PER_MINUTE", DEFAULT_RATE_LIMIT))
     )
@@ -76,6 +76,6 @@ def _rate_limiter(app: Flask) -> FixedWindowRateLimiter:
     return counter
 
 
-def grant() -> api_tokens.Grant:
-    granted: api_tokens.Grant = g.api_grant
+def grant() -> tokens.Grant:
+    granted: tokens.Grant = g.api_grant
     return granted

@@ -16,9 +16,11 @@ from matchmaker.api.problems import api_locale, from_exception
 from matchmaker.api.spec import PROBLEM_STATUSES, api, document, problem_responses
 from matchmaker.extensions import csrf, db
 from matchmaker.models.api import API_SCOPES
-from matchmaker.services import api_own, api_public, api_statistics, api_tokens, monitoring
 from matchmaker.services import service_events as events
-from matchmaker.web.reasons import reason_text
+from matchmaker.services.api import own_data, public_data, tokens
+from matchmaker.services.api import statistics as api_statistics
+from matchmaker.services.operator import monitoring
+from matchmaker.web.recommendations.reasons import reason_text
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Only reads are served: nothing here takes a form, and the token, not a cookie, authenticates.
@@ -115,7 +117,7 @@ def token() -> S.TokenInfo:
         scopes=_scopes(),  # type: ignore[arg-type]
         name=g_.name,
         can_see=[
-            S.ScopeInfo(scope=s, description=str(api_tokens.SCOPE_LABELS[s]))  # type: ignore[arg-type]
+            S.ScopeInfo(scope=s, description=str(tokens.SCOPE_LABELS[s]))  # type: ignore[arg-type]
             for s in _scopes()
         ],
         user_id=g_.user_id,
@@ -185,7 +187,7 @@ def _page(model: Any, rows: list[dict[str, Any]], cursor: int | None) -> Any:
 def startups() -> S.StartupPage:
     """Active startups, public profile fields only."""
     q = request.context.query  # type: ignore[attr-defined]
-    rows, cursor = api_public.startups(db.session, _after(q), q.limit)
+    rows, cursor = public_data.startups(db.session, _after(q), q.limit)
     return _page(S.StartupPage, rows, cursor)
 
 
@@ -196,7 +198,7 @@ def startups() -> S.StartupPage:
 def mentors() -> S.MentorPage:
     """Active mentors, public profile fields only (never their contacts)."""
     q = request.context.query  # type: ignore[attr-defined]
-    rows, cursor = api_public.mentors(db.session, _after(q), q.limit)
+    rows, cursor = public_data.mentors(db.session, _after(q), q.limit)
     return _page(S.MentorPage, rows, cursor)
 
 
@@ -207,7 +209,7 @@ def mentors() -> S.MentorPage:
 def funds() -> S.FundPage:
     """Active funds and other investors, public fields only."""
     q = request.context.query  # type: ignore[attr-defined]
-    rows, cursor = api_public.funds(db.session, _after(q), q.limit)
+    rows, cursor = public_data.funds(db.session, _after(q), q.limit)
     return _page(S.FundPage, rows, cursor)
 
 
@@ -220,7 +222,7 @@ def funds() -> S.FundPage:
 def facilities() -> S.FacilityPage:
     """Active facilities (never their contact e-mail) and their instruments' ids."""
     q = request.context.query  # type: ignore[attr-defined]
-    rows, cursor = api_public.facilities(db.session, _after(q), q.limit)
+    rows, cursor = public_data.facilities(db.session, _after(q), q.limit)
     return _page(S.FacilityPage, rows, cursor)
 
 
@@ -233,7 +235,7 @@ def facilities() -> S.FacilityPage:
 def equipment() -> S.EquipmentPage:
     """Bookable instruments with their free hours over the next seven days."""
     q = request.context.query  # type: ignore[attr-defined]
-    rows, cursor = api_public.equipment(db.session, _after(q), q.limit)
+    rows, cursor = public_data.equipment(db.session, _after(q), q.limit)
     return _page(S.EquipmentPage, rows, cursor)
 
 
@@ -245,7 +247,7 @@ def equipment() -> S.EquipmentPage:
 def published_policies() -> S.PolicyPage:
     """Published policies, worded in the caller's language."""
     q = request.context.query  # type: ignore[attr-defined]
-    rows, cursor = api_public.published_policies(db.session, _after(q), q.limit, api_locale())
+    rows, cursor = public_data.published_policies(db.session, _after(q), q.limit, api_locale())
     return _page(S.PolicyPage, rows, cursor)
 
 
@@ -260,7 +262,7 @@ def published_policies() -> S.PolicyPage:
 def disclosures() -> S.DisclosurePage:
     """The public disclosure records (support each startup received), newest first."""
     q = request.context.query  # type: ignore[attr-defined]
-    rows, cursor = api_public.disclosures(db.session, _after(q), q.limit, api_locale(), q.year)
+    rows, cursor = public_data.disclosures(db.session, _after(q), q.limit, api_locale(), q.year)
     return _page(S.DisclosurePage, rows, cursor)
 
 
@@ -287,7 +289,7 @@ def my_recommendations() -> S.RecommendationsResponse:
     """The recommendations the user's pages show (mentors and funds for their startups,
     startups for their mentor profile), each with the engine's reasons."""
     rows = []
-    for for_kind, for_id, match in api_own.recommendations(db.session, _own_user()):
+    for for_kind, for_id, match in own_data.recommendations(db.session, _own_user()):
         viewer = "startup" if for_kind == "startup" else "candidate"
         reasons = []
         for r in match.reasons:
@@ -310,7 +312,7 @@ def my_recommendations() -> S.RecommendationsResponse:
 def my_sessions() -> S.SessionPage:
     """The user's mentor sessions, as founder or as mentor."""
     q = request.context.query  # type: ignore[attr-defined]
-    rows, cursor = api_own.sessions(db.session, _own_user(), _after(q), q.limit)
+    rows, cursor = own_data.sessions(db.session, _own_user(), _after(q), q.limit)
     return _page(S.SessionPage, rows, cursor)
 
 
@@ -320,7 +322,7 @@ def my_sessions() -> S.SessionPage:
 def my_bookings() -> S.BookingPage:
     """Equipment bookings the user made or their startups hold."""
     q = request.context.query  # type: ignore[attr-defined]
-    rows, cursor = api_own.bookings(db.session, _own_user(), _after(q), q.limit)
+    rows, cursor = own_data.bookings(db.session, _own_user(), _after(q), q.limit)
     return _page(S.BookingPage, rows, cursor)
 
 
@@ -330,5 +332,5 @@ def my_bookings() -> S.BookingPage:
 def my_pitches() -> S.PitchPage:
     """Pitches the user's startups sent, with their stage in each fund's pipeline."""
     q = request.context.query  # type: ignore[attr-defined]
-    rows, cursor = api_own.pitches(db.session, _own_user(), _after(q), q.limit)
+    rows, cursor = own_data.pitches(db.session, _own_user(), _after(q), q.limit)
     return _page(S.PitchPage, rows, cursor)

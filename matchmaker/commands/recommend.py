@@ -1,9 +1,10 @@
 """Recommendation commands: ``index build|status|verify``, ``train-ranker``, ``calibrate``
 and ``eval``.
 
-Thin: each parses its options, calls ``services.recommendations`` / ``services.eval_bundle`` and
-prints a summary. ``EMBEDDING_MODEL=hashing`` (``MATCHMAKER_EMBEDDING_MODEL=hashing``) uses the
-model-free hashing embedder instead of the sentence-transformers model.
+Thin: each parses its options, calls ``services.recommendations.bridge`` /
+``services.recommendations.eval_bundle`` and prints a summary. ``EMBEDDING_MODEL=hashing``
+(``MATCHMAKER_EMBEDDING_MODEL=hashing``) uses the model-free hashing embedder instead of the
+sentence-transformers model.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from matchmaker.extensions import db
-from matchmaker.services.recommendations import EngineSettings
+from matchmaker.services.recommendations.bridge import EngineSettings
 
 
 @click.group(
@@ -50,7 +51,7 @@ def index_build(kinds: tuple[str, ...], quiet: bool) -> None:
     """Build and publish a new index version now: the queue's job, run here (stored vectors
     are reused; only new or changed texts are embedded). Web processes swap to it by
     themselves within a second or two."""
-    from matchmaker.services.recommendations import build_indexes
+    from matchmaker.services.recommendations.bridge import build_indexes
 
     settings = _settings()
     click.echo(f"building indexes in {settings.index_dir} with {settings.embedding_model} ...")
@@ -72,7 +73,7 @@ def index_build(kinds: tuple[str, ...], quiet: bool) -> None:
 def index_status() -> None:
     """What the published version holds (from its manifests)."""
     from matchmaker.recommend.store import current_version
-    from matchmaker.services.recommendations import index_status as status
+    from matchmaker.services.recommendations.bridge import index_status as status
 
     settings = _settings()
     version = current_version(settings.index_dir)
@@ -96,7 +97,7 @@ def index_status() -> None:
 @with_appcontext
 def index_verify() -> None:
     """Check checksums, model and content against the database; exit 1 if any is unusable."""
-    from matchmaker.services.recommendations import verify_indexes
+    from matchmaker.services.recommendations.bridge import verify_indexes
 
     checks = verify_indexes(db.session, _settings())
     for c in checks:
@@ -115,7 +116,7 @@ def index_verify() -> None:
 @with_appcontext
 def train_ranker() -> None:
     """Learn ranking weights from match outcomes (MatchOutcome) into MODEL_DIR."""
-    from matchmaker.services.recommendations import train_rankers
+    from matchmaker.services.recommendations.bridge import train_rankers
 
     for r in train_rankers(db.session, _settings()):
         if r.path is None:
@@ -138,7 +139,7 @@ def train_ranker() -> None:
 def calibrate_command(kinds: tuple[str, ...]) -> None:
     """Re-choose ranking weights from the platform's own relations (time split inside the
     history, popularity floor); writes MODEL_DIR/calibration-<kind>.json."""
-    from matchmaker.services.recommendations import PAIR_KINDS, calibrate_engine
+    from matchmaker.services.recommendations.bridge import PAIR_KINDS, calibrate_engine
 
     settings = _settings()
     for cal in calibrate_engine(db.session, settings, kinds or PAIR_KINDS):
@@ -173,7 +174,7 @@ def eval_command(
     no_calibrate: bool,
 ) -> None:
     """Measure the engine on a benchmark bundle (see benchmarks/bundles/README.md)."""
-    from matchmaker.services.eval_bundle import BundleError, evaluate_bundle
+    from matchmaker.services.recommendations.eval_bundle import BundleError, evaluate_bundle
 
     settings = _settings(embedding_model)
     progress = None

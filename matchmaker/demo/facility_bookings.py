@@ -21,7 +21,7 @@ from matchmaker.models.bookings import (
     Voucher,
     VoucherEntry,
 )
-from matchmaker.services.availability_equipment import to_utc
+from matchmaker.services.facilities.equipment_availability import to_utc
 
 # Non-overlapping local slots of a working day (start hour, minute, length in minutes).
 SLOTS = [(9, 0, 120), (11, 30, 90), (14, 0, 180)]

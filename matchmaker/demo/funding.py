@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from matchmaker.demo.context import DemoContext
 from matchmaker.models import FundingAsk, Investor, MatchOutcome, PortfolioEntry, Startup
 from matchmaker.models.funding import FundNote, Introduction, Pitch, PitchStageChange
-from matchmaker.services.funding_match import ask_satisfies
+from matchmaker.services.funding.matching import ask_satisfies
 
 PATH = ["new", "reviewing", "meeting", "due_diligence", "term_sheet", "invested"]
 PASS_REASONS = ["outside_thesis", "too_early", "ticket_size", "no_capacity"]

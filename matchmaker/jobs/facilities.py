@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from matchmaker.extensions import db
-from matchmaker.services import bookings
+from matchmaker.services.facilities import bookings
 
 log = logging.getLogger(__name__)
 

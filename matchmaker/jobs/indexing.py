@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 
 from matchmaker.extensions import db
-from matchmaker.services import indexing
-from matchmaker.services.recommendations import EngineSettings
+from matchmaker.services.recommendations import indexing
+from matchmaker.services.recommendations.bridge import EngineSettings
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,8 @@
 """Equipment time: availability, booking rules, trainings, bookings, waitlists and vouchers.
 
 Times are naive UTC like every timestamp in the schema; weekly windows are wall-clock times of
-the facility (Asia/Shanghai) and are turned into UTC intervals by ``services.availability``.
+the facility (Asia/Shanghai) and are turned into UTC intervals by
+``services.mentoring.availability``.
 
 No two active bookings of one instrument overlap. On PostgreSQL the migration
 ``0004_facilities`` owns an exclusion constraint for that (``EXCLUDE USING gist (equipment_id

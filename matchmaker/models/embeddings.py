@@ -1,9 +1,9 @@
 """Stored embeddings: one vector per (kind, profile, model version, content hash).
 
-Written only by job workers (``services.indexing``): a profile save queues a job that embeds the
-profile's text once, whatever the number of web processes or machines. Index builds read their
-vectors from here, so a rebuild never embeds a text twice; a new ``EMBEDDING_MODEL`` (another
-model version) or a new text template (another content hash) simply misses and is embedded.
+Written only by job workers (``services.recommendations.indexing``): a profile save queues a job
+that embeds the profile's text once, whatever the number of web processes or machines. Index builds
+read their vectors from here, so a rebuild never embeds a text twice; a new ``EMBEDDING_MODEL``
+(another model version) or a new text template (another content hash) simply misses and is embedded.
 """
 
 from __future__ import annotations

@@ -21,7 +21,8 @@ class Facility(TimestampMixin, Base):
     address: Mapped[str] = mapped_column(sa.String(255), default="")
     location: Mapped[str] = mapped_column(sa.String(120), default="")
     # Administrative district (区/县) as the boundary data names it, e.g. "渝北区": what the
-    # navigation map (services.resource_map) places the facility in. Coordinates are optional.
+    # navigation map (services.facilities.resource_map) places the facility in. Coordinates are
+    # optional.
     district: Mapped[str] = mapped_column(sa.String(40), default="", server_default="")
     latitude: Mapped[Decimal | None] = mapped_column(sa.Numeric(9, 6))
     longitude: Mapped[Decimal | None] = mapped_column(sa.Numeric(9, 6))

@@ -9,7 +9,7 @@ from matchmaker.extensions import db, login_manager
 
 def register(app: Flask) -> None:
     """Wire the web layer into ``app``: sign-in, every area's blueprints, errors, helpers."""
-    from matchmaker.services.accounts import load_user_for_session
+    from matchmaker.services.accounts.users import load_user_for_session
     from matchmaker.web import errors, i18n
     from matchmaker.web.forms import IdConverter, refuse_control_characters
     from matchmaker.web.navigation import register_template_globals
@@ -45,24 +45,23 @@ def register(app: Flask) -> None:
 def _blueprints() -> tuple[Blueprint, ...]:
     """Every area's blueprints, in one list to read (imported here, when the app is built)."""
     from matchmaker import api
-    from matchmaker.web import (
+    from matchmaker.web import main
+    from matchmaker.web.accounts import auth, directory, notifications, profiles
+
+    # The managers' and the voucher pages add their routes to the facilities blueprint.
+    from matchmaker.web.facilities import manage, resource_map, vouchers  # noqa: F401
+    from matchmaker.web.facilities import views as facilities
+    from matchmaker.web.funding import views as funding
+    from matchmaker.web.mentoring import views as mentoring
+    from matchmaker.web.operator import (
         admin,
         api_tokens,
-        auth,
-        directory,
-        facilities,
-        funding,
-        main,
-        mentoring,
-        notifications,
-        operator,
         outbox,
         policy_eligibility,
-        profiles,
-        recommendations,
-        resource_map,
         subsidies,
     )
+    from matchmaker.web.operator import views as operator
+    from matchmaker.web.recommendations import views as recommendations
 
     return (
         auth.bp,
@@ -86,3 +85,4 @@ def _blueprints() -> tuple[Blueprint, ...]:
         api_tokens.bp,
         api.bp,
     )
+

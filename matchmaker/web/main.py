@@ -6,7 +6,7 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 
 from matchmaker.extensions import db
-from matchmaker.services import dashboard
+from matchmaker.services.accounts import dashboard
 from matchmaker.web.navigation import dashboard_panels
 
 bp = Blueprint("main", __name__)

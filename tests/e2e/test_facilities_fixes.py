@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from matchmaker.models import utcnow
 from matchmaker.models.bookings import AvailabilityWindow, EquipmentBooking
-from matchmaker.services.availability_equipment import to_local, to_utc
+from matchmaker.services.facilities.equipment_availability import to_local, to_utc
 from tests.e2e.browser import sign_in
 from tests.factories import make_equipment, make_facility, make_startup, make_user
 

@@ -47,7 +47,7 @@ def test_request_accept_attend_and_rate(page: Any, db_session: Session, tmp_path
     sign_in(page, w.founder.email)
     page.goto("/")
     recommended = page.locator(f"[data-testid=match][data-kind=mentor][data-id='{mentor_id}'] a")
-    if importlib.util.find_spec("matchmaker.web.recommendations") is not None:
+    if importlib.util.find_spec("matchmaker.web.recommendations.views") is not None:
         assert recommended.count(), "the engine should recommend this mentor"
     if recommended.count():
         recommended.first.click()

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from matchmaker.models.bookings import EquipmentBooking, Voucher
 from matchmaker.models.mentoring import MentorSession
 from matchmaker.models.operator import Policy, SupportRecord
-from matchmaker.services import api_tokens
+from matchmaker.services.api import tokens as api_tokens
 from tests.factories import (
     make_equipment,
     make_facility,

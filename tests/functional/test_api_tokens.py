@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from matchmaker.models.api import ApiToken
-from matchmaker.services import api_tokens
+from matchmaker.services.api import tokens
 from tests.factories import make_user
 
 PAGE = "/operator/api-tokens/"
@@ -46,7 +46,7 @@ def test_issue_use_and_revoke(client: FlaskClient, db_session: Session) -> None:
     secret = _secret(created.get_data(as_text=True))
     token = db_session.scalars(sa.select(ApiToken)).one()
     assert token.scopes == ["statistics", "public"] and token.user_id is None
-    assert token.secret_hash == api_tokens.hash_secret(secret) and secret not in token.secret_hash
+    assert token.secret_hash == tokens.hash_secret(secret) and secret not in token.secret_hash
 
     listing = client.get(PAGE).get_data(as_text=True)
     assert "City platform" in listing and token.prefix in listing and secret not in listing

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 from matchmaker.demo.facility_data import FACILITIES
 from matchmaker.models import Equipment, utcnow
 from matchmaker.models.bookings import AvailabilityWindow
-from matchmaker.services import recommendations as reco
-from matchmaker.services.availability_equipment import to_local
+from matchmaker.services.facilities.equipment_availability import to_local
+from matchmaker.services.recommendations import bridge as reco
 from tests.factories import make_facility, make_startup, make_user
 
 MONTHS = "January February March April May June July August September October November December"

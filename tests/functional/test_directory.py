@@ -321,7 +321,7 @@ def test_no_query_per_row(app: Flask, client: FlaskClient, db_session: Session, 
 
 
 def test_directory_counts_are_correct(db_session: Session) -> None:
-    from matchmaker.services import directory
+    from matchmaker.services.accounts import directory
 
     for n in range(3):
         make_startup(db_session, name=f"S{n}")

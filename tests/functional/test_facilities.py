@@ -21,7 +21,7 @@ from matchmaker.models.bookings import (
     EquipmentBooking,
     Voucher,
 )
-from matchmaker.services.availability_equipment import to_local
+from matchmaker.services.facilities.equipment_availability import to_local
 from tests.factories import make_equipment, make_facility, make_startup, make_user
 
 

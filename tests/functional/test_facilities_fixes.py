@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from matchmaker.models import Equipment, Startup, utcnow
 from matchmaker.models.bookings import AvailabilityWindow, EquipmentBooking, Voucher
 from matchmaker.models.operator import ImportBatch, Policy, SupportRecord
-from matchmaker.services.availability_equipment import to_local
+from matchmaker.services.facilities.equipment_availability import to_local
 from tests.factories import make_equipment, make_facility, make_startup, make_user
 
 

@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 
 from matchmaker.demo.investor_data import INVESTORS
 from matchmaker.models import FundingAsk, Investor, Startup, User
-from matchmaker.services import api_own
-from matchmaker.services import recommendations as reco
-from matchmaker.services.funding_match import investor_fits, need_for
+from matchmaker.services.api import own_data
+from matchmaker.services.funding.matching import investor_fits, need_for
+from matchmaker.services.recommendations import bridge as reco
 from tests.factories import make_startup, make_user
 
 WAN = 10_000
@@ -156,7 +156,7 @@ def test_dashboard_never_recommends_a_fund_the_ask_page_rejects(
     founder_id = db_session.scalar(sa.select(User.id).where(User.email == "founder@example.com"))
     assert founder_id is not None
     with app.app_context():
-        own = api_own.recommendations(db_session, founder_id)
+        own = own_data.recommendations(db_session, founder_id)
     by_api = {m.id for _, _, m in own if m.kind == "investor"}
     assert by_api and by_api <= on_ask_page
 

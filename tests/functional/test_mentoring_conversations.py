@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from matchmaker.models import Notification, User, utcnow
 from matchmaker.models.mentoring import MentorSession, SessionReview
-from matchmaker.services import mentoring_ratings
+from matchmaker.services.mentoring import ratings
 from tests.factories import PASSWORD, make_startup
 from tests.integration.test_mentoring_support import World, hour_from_now, make_world, put_session
 
@@ -184,7 +184,7 @@ def test_review_comment_shared_only_with_consent_and_aggregate_on_mentor_page(
     assert "Sharp advice on XRD" in page and "Kept to himself" not in page
     # The hook the recommendation service passes to the engine.
     db_session.rollback()
-    summary = mentoring_ratings.mentor_ratings(db_session, [w.mentor.id])[w.mentor.id]
+    summary = ratings.mentor_ratings(db_session, [w.mentor.id])[w.mentor.id]
     assert (summary.count, summary.mean) == (2, 3.5)
 
 

@@ -20,7 +20,7 @@ from matchmaker.models.mentoring import (
     SessionReview,
     WeeklySlot,
 )
-from matchmaker.services import availability
+from matchmaker.services.mentoring import availability
 from tests.factories import PASSWORD, make_startup, make_user
 from tests.integration.test_mentoring_support import (
     World,

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from matchmaker.models import Equipment, Facility, Investor, MentorProfile, Startup, User
-from matchmaker.services import profile_events
+from matchmaker.services.accounts import profile_events
 from tests.factories import (
     make_equipment,
     make_facility,

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from matchmaker.models import FundingAsk
 from matchmaker.models.funding import PitchDeck
-from matchmaker.services import pitch_decks
 from matchmaker.services.errors import Invalid
+from matchmaker.services.funding import pitch_decks
 from tests.factories import PASSWORD, make_pdf, make_startup, make_user
 
 GOOD = make_pdf()

@@ -23,7 +23,7 @@ from matchmaker.models import (
     StartupMember,
 )
 from matchmaker.models.memberships import InvestorInvitation, StartupInvitation
-from matchmaker.services import profile_events
+from matchmaker.services.accounts import profile_events
 from tests.factories import (
     make_equipment,
     make_facility,

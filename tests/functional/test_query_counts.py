@@ -30,8 +30,8 @@ from matchmaker.models.bookings import (
     BookingRules,
     EquipmentBooking,
 )
-from matchmaker.services import recommendations as reco
-from matchmaker.services.bookings_queries import free_intervals_by_equipment
+from matchmaker.services.facilities.booking_queries import free_intervals_by_equipment
+from matchmaker.services.recommendations import bridge as reco
 from tests.factories import (
     make_equipment,
     make_facility,

@@ -9,7 +9,7 @@ def test_founder_rating_reason_in_both_languages(app: Flask) -> None:
     from flask_babel import force_locale
 
     from matchmaker.recommend.reasons import Reason
-    from matchmaker.web.reasons import reason_texts
+    from matchmaker.web.recommendations.reasons import reason_texts
 
     rated = [Reason("founder_rating", {"mean": 4.83, "count": 6})]
     with app.test_request_context():

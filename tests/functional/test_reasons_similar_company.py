@@ -9,7 +9,7 @@ def test_similar_company_reason_names_the_shared_sectors(app: Flask) -> None:
     from flask_babel import force_locale
 
     from matchmaker.recommend.reasons import Reason
-    from matchmaker.web.reasons import reason_texts
+    from matchmaker.web.recommendations.reasons import reason_texts
 
     with_sectors = [
         Reason(

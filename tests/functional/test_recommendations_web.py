@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from matchmaker.models import FundingAsk
-from matchmaker.services import recommendations as reco
+from matchmaker.services.recommendations import bridge as reco
 from tests.factories import (
     make_equipment,
     make_facility,
@@ -153,7 +153,7 @@ def test_reason_texts_in_both_languages(app: Flask) -> None:
     from flask_babel import force_locale
 
     from matchmaker.recommend.reasons import Reason
-    from matchmaker.web.reasons import reason_texts
+    from matchmaker.web.recommendations.reasons import reason_texts
 
     reasons = [
         Reason("shared_sectors", {"sectors": ["new_energy"]}),
@@ -183,7 +183,7 @@ def test_named_in_profile_reason_speaks_to_each_side(app: Flask) -> None:
     from flask_babel import force_locale
 
     from matchmaker.recommend.reasons import Reason
-    from matchmaker.web.reasons import reason_texts
+    from matchmaker.web.recommendations.reasons import reason_texts
 
     named = [Reason("named_in_profile", {"name": "红杉资本"})]
     with app.test_request_context():

@@ -7,7 +7,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from matchmaker.models import Equipment
-from matchmaker.services.resource_map import DISTRICTS, district_of
+from matchmaker.services.facilities.resource_map import DISTRICTS, district_of
 from tests.factories import make_facility, make_investor, make_mentor, make_user
 
 

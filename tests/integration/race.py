@@ -27,9 +27,9 @@ from matchmaker.database import make_engine
 from matchmaker.models import MentorProfile, Startup, StartupMember, User, utcnow
 from matchmaker.models.bookings import AvailabilityWindow
 from matchmaker.models.mentoring import MentorSession, OneOffOpening, SlotProposal
-from matchmaker.services import availability as mentor_availability
-from matchmaker.services.availability_equipment import to_local, to_utc
 from matchmaker.services.errors import ServiceError
+from matchmaker.services.facilities.equipment_availability import to_local, to_utc
+from matchmaker.services.mentoring import availability as mentor_availability
 from tests.factories import PASSWORD, make_equipment, make_facility, make_user
 
 WIDTH = 20  # racing threads (and connections) at once

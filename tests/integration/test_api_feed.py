@@ -21,7 +21,7 @@ from matchmaker.models.api import ServiceEvent
 from matchmaker.models.bookings import EquipmentBooking, Voucher, VoucherEntry
 from matchmaker.models.mentoring import MentorSession
 from matchmaker.models.operator import SupportRecord
-from matchmaker.services import api_tokens
+from matchmaker.services.api import tokens
 from tests.factories import make_equipment, make_facility, make_mentor, make_startup, make_user
 
 
@@ -102,7 +102,7 @@ def _page(client: FlaskClient, token: str, cursor: str | None, limit: int) -> di
 
 def test_every_event_exactly_once_while_new_ones_arrive(app: Flask, db_session: Session) -> None:
     space = Makerspace(db_session)
-    token = api_tokens.issue_token(db_session, space.operator, "platform", ["statistics"]).secret
+    token = tokens.issue_token(db_session, space.operator, "platform", ["statistics"]).secret
     client = app.test_client()
     for _ in range(3):
         space.one_of_each()

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from matchmaker.models.bookings import EquipmentBooking, Voucher, VoucherEntry
 from matchmaker.models.mentoring import MentorSession
 from matchmaker.models.operator import SupportRecord
-from matchmaker.services import api_tokens
+from matchmaker.services.api import tokens
 from tests.factories import make_equipment, make_facility, make_mentor, make_startup, make_user
 
 PERIOD = "start=2026-01-01&end=2026-03-31"
@@ -77,7 +77,7 @@ def _dataset(session: Session) -> dict[str, Any]:
                      created_at=datetime(2026, 2, 20))
     )  # fmt: skip
     session.commit()
-    token = api_tokens.issue_token(session, operator, "bureau", ["statistics"]).secret
+    token = tokens.issue_token(session, operator, "bureau", ["statistics"]).secret
     return {"operator": operator, "token": token, "facility": facility, "xrd": xrd}
 
 

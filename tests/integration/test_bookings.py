@@ -19,9 +19,9 @@ from matchmaker.models.bookings import (
     EquipmentBooking,
     WaitlistEntry,
 )
-from matchmaker.services import bookings, bookings_setup
-from matchmaker.services.availability_equipment import to_local, to_utc
 from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound
+from matchmaker.services.facilities import booking_setup, bookings
+from matchmaker.services.facilities.equipment_availability import to_local, to_utc
 from tests.factories import make_equipment, make_facility, make_startup, make_user
 
 
@@ -137,7 +137,7 @@ def test_rules_refuse_with_clear_message(
 
 
 def test_lead_time_buffer_and_blackout(db_session: Session, lab: Lab) -> None:
-    bookings_setup.save_rules(
+    booking_setup.save_rules(
         db_session, lab.manager, lab.equipment_id,
         min_minutes=30, max_minutes=240, granularity_minutes=30, buffer_minutes=30,
         lead_time_minutes=60 * 24 * 3, horizon_days=30, weekly_quota_hours=None,
@@ -150,7 +150,7 @@ def test_lead_time_buffer_and_blackout(db_session: Session, lab: Lab) -> None:
         book(db_session, lab, local_slot(5, 11, 60, minute=0))
     book(db_session, lab, local_slot(5, 11, 60, minute=30))
     start, end = local_slot(6, 8, 12 * 60)
-    bookings_setup.add_exception(
+    booking_setup.add_exception(
         db_session, lab.manager, lab.equipment_id, kind="blackout", starts_at=start, ends_at=end
     )
     with pytest.raises(Invalid, match="not open"):
@@ -161,7 +161,7 @@ def test_one_off_opening_allows_booking_outside_windows(db_session: Session, lab
     start, end = local_slot(3, 20, 120)
     with pytest.raises(Invalid):
         book(db_session, lab, (start, end))
-    bookings_setup.add_exception(
+    booking_setup.add_exception(
         db_session, lab.manager, lab.equipment_id, kind="opening", starts_at=start, ends_at=end
     )
     # Opening 20:00-22:00 is merged with the 08:00-20:00 window: 19:00-21:00 is bookable.
@@ -191,7 +191,7 @@ def test_training_gate_with_expiry(db_session: Session, lab: Lab) -> None:
     db_session.commit()
     with pytest.raises(Forbidden, match="training"):
         book(db_session, lab, local_slot(10, 10))
-    bookings_setup.grant_training(
+    booking_setup.grant_training(
         db_session,
         lab.manager,
         lab.equipment_id,
@@ -213,7 +213,7 @@ def test_only_members_book_and_only_managers_manage(db_session: Session, lab: La
     with pytest.raises(Forbidden):
         bookings.cancel_booking(db_session, stranger, b.id)
     with pytest.raises(Forbidden):
-        bookings_setup.add_weekly_window(
+        booking_setup.add_weekly_window(
             db_session, lab.founder, lab.equipment_id, [0], time(8), time(9)
         )
 
@@ -364,15 +364,15 @@ def test_only_managers_remove_windows_and_exceptions(db_session: Session, lab: L
     ).first()
     assert window is not None
     start, end = local_slot(4, 9, 120)
-    blackout = bookings_setup.add_exception(
+    blackout = booking_setup.add_exception(
         db_session, lab.manager, lab.equipment_id, kind="blackout", starts_at=start, ends_at=end
     )
     with pytest.raises(Forbidden):
-        bookings_setup.delete_window(db_session, lab.founder, window.id)
+        booking_setup.delete_window(db_session, lab.founder, window.id)
     with pytest.raises(Forbidden):
-        bookings_setup.delete_exception(db_session, lab.founder, blackout.id)
-    assert bookings_setup.delete_window(db_session, lab.manager, window.id) == lab.equipment_id
-    assert bookings_setup.delete_exception(db_session, lab.manager, blackout.id) == lab.equipment_id
+        booking_setup.delete_exception(db_session, lab.founder, blackout.id)
+    assert booking_setup.delete_window(db_session, lab.manager, window.id) == lab.equipment_id
+    assert booking_setup.delete_exception(db_session, lab.manager, blackout.id) == lab.equipment_id
     assert db_session.get(AvailabilityWindow, window.id) is None
     with pytest.raises(NotFound):
-        bookings_setup.delete_window(db_session, lab.manager, window.id)
+        booking_setup.delete_window(db_session, lab.manager, window.id)

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 from matchmaker.database import make_engine
 from matchmaker.models import utcnow
 from matchmaker.models.bookings import AvailabilityWindow, EquipmentBooking, Voucher, VoucherEntry
-from matchmaker.services import bookings, vouchers
-from matchmaker.services.availability_equipment import to_local, to_utc
 from matchmaker.services.errors import ServiceError
+from matchmaker.services.facilities import bookings, vouchers
+from matchmaker.services.facilities.equipment_availability import to_local, to_utc
 from tests.factories import make_equipment, make_facility, make_startup, make_user
 
 WORKERS = 12

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from matchmaker.models import Equipment, utcnow
 from matchmaker.models.bookings import AvailabilityWindow, BookingRules
-from matchmaker.services import booking_proposals, bookings
-from matchmaker.services.availability_equipment import to_local, to_utc
+from matchmaker.services.facilities import booking_proposals, bookings
+from matchmaker.services.facilities.equipment_availability import to_local, to_utc
 from tests.factories import make_equipment, make_facility, make_startup, make_user
 
 NEED = "need XRD phase analysis of a cathode powder, about 3 hours, next week"
@@ -103,12 +103,12 @@ def test_proposal_uses_the_engine_and_skips_taken_time(
 def test_proposal_in_chinese_falls_back_without_the_engine(
     db_session: Session, arranged: dict[str, object], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from matchmaker.services import recommendations
+    from matchmaker.services.recommendations import bridge
 
     def broken(*args: object, **kwargs: object) -> list[object]:
         raise RuntimeError("engine down")
 
-    monkeypatch.setattr(recommendations, "recommend_equipment", broken)
+    monkeypatch.setattr(bridge, "recommend_equipment", broken)
     need = booking_proposals.parse_need("下周需要做XRD物相分析，大约3小时")
     assert need.minutes == 180
     proposals = booking_proposals.propose_bookings(

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from matchmaker.models import MentorProfile, Notification, Startup, StartupMember, User
 from matchmaker.models.bookings import EquipmentBooking
 from matchmaker.models.mentoring import MentorSession
-from matchmaker.services.availability import SLOT_KEY_FORMAT
-from matchmaker.services.availability_equipment import to_local
+from matchmaker.services.facilities.equipment_availability import to_local
+from matchmaker.services.mentoring.availability import SLOT_KEY_FORMAT
 from tests.factories import PASSWORD
 from tests.integration.live_server import Browser, Click, LiveServer, Reply, live_server, storm
 from tests.integration.race import (

@@ -26,8 +26,11 @@ from matchmaker.models import (
 from matchmaker.models.bookings import EquipmentBooking, Voucher
 from matchmaker.models.funding import Introduction
 from matchmaker.models.mentoring import MentorSession
-from matchmaker.services import accounts, bookings, introductions, mentoring, vouchers
-from matchmaker.services.availability_equipment import to_local
+from matchmaker.services.accounts import users
+from matchmaker.services.facilities import bookings, vouchers
+from matchmaker.services.facilities.equipment_availability import to_local
+from matchmaker.services.funding import introductions
+from matchmaker.services.mentoring import sessions
 from tests.factories import make_investor, make_user
 from tests.integration.race import (
     WIDTH,
@@ -58,7 +61,7 @@ def _only_refusals(outcomes, *kinds: str) -> None:  # type: ignore[no-untyped-de
 
 
 def _accept(session_id: int, starts: datetime):  # type: ignore[no-untyped-def]
-    return lambda s, u: mentoring.accept_request(s, u, session_id, starts)
+    return lambda s, u: sessions.accept_request(s, u, session_id, starts)
 
 
 def _scheduled_by_mentor(db_session: Session) -> Counter[int]:
@@ -290,7 +293,7 @@ def test_withdraw_racing_accept_one_side_wins(
             wave.append(
                 Attempt(
                     user.id,
-                    lambda s, u, sid=i: mentoring.withdraw_request(s, u, sid),
+                    lambda s, u, sid=i: sessions.withdraw_request(s, u, sid),
                     label=(r, i, "withdraw"),
                 )
             )
@@ -335,7 +338,7 @@ def test_duplicate_requests_leave_one_open(
         [
             Attempt(
                 user.id,
-                lambda s, u, sid=startup.id: mentoring.request_session(
+                lambda s, u, sid=startup.id: sessions.request_session(
                     s,
                     u,
                     mentor_id=mentor.id,
@@ -429,7 +432,7 @@ def test_duplicate_sign_up_one_account(app: Flask, database_url: str, db_session
             [
                 Attempt(
                     None,
-                    lambda s, u, e=email: accounts.register_user(
+                    lambda s, u, e=email: users.register_user(
                         s, email=e, password="password123", display_name="Twin", locale="en"
                     ),
                     label=address,

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from matchmaker.models.bookings import EquipmentBooking, Voucher
 from matchmaker.models.mentoring import MentorSession
 from matchmaker.models.operator import SupportRecord
-from matchmaker.services import disclosure
 from matchmaker.services.errors import Forbidden, Invalid
-from matchmaker.services.operator_seed import seed_policies
+from matchmaker.services.operator import disclosure
+from matchmaker.services.operator.seed_policies import seed_policies
 from tests.factories import make_equipment, make_facility, make_mentor, make_startup, make_user
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from matchmaker.extensions import db
 from matchmaker.models.embeddings import ProfileEmbedding
 from matchmaker.recommend.embedding import HashingEmbedder
-from matchmaker.services import recommendations as reco
+from matchmaker.services.recommendations import bridge as reco
 from tests.factories import make_mentor, make_startup, make_user
 
 

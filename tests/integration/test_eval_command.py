@@ -21,8 +21,8 @@ from matchmaker.models import (
     MentorProfile,
     PortfolioEntry,
 )
-from matchmaker.services import recommendations as reco
-from matchmaker.services.eval_bundle import import_bundle, map_round
+from matchmaker.services.recommendations import bridge as reco
+from matchmaker.services.recommendations.eval_bundle import import_bundle, map_round
 
 EN = {
     "startups": [

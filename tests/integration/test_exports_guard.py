@@ -22,7 +22,9 @@ from sqlalchemy.orm import Session
 from matchmaker.models import FundingAsk, MentorProfile
 from matchmaker.models.funding import Pitch
 from matchmaker.models.operator import Policy
-from matchmaker.services import disclosure, exports, vouchers
+from matchmaker.services import exports
+from matchmaker.services.facilities import vouchers
+from matchmaker.services.operator import disclosure
 from tests.factories import (
     make_equipment,
     make_facility,

@@ -23,15 +23,9 @@ from matchmaker.models.bookings import (
     Voucher,
     VoucherEntry,
 )
-from matchmaker.services import (
-    bookings,
-    bookings_setup,
-    evaluation_reports,
-    monitoring,
-    utilisation,
-    vouchers,
-)
 from matchmaker.services.errors import Invalid
+from matchmaker.services.facilities import booking_setup, bookings, utilisation, vouchers
+from matchmaker.services.operator import evaluation_reports, monitoring
 from tests.factories import make_equipment, make_facility, make_startup, make_user
 from tests.integration.test_bookings import (  # noqa: F401 (fixtures)
     Lab,
@@ -58,16 +52,16 @@ def test_overlapping_or_repeated_window_is_refused_and_nothing_is_saved(
 ) -> None:
     manager = make_user(db_session, "facility_manager")
     eq = make_equipment(db_session, make_facility(db_session, manager=manager))
-    bookings_setup.add_weekly_window(db_session, manager, eq.id, [0, 1, 2, 3, 4], time(9), time(12))
+    booking_setup.add_weekly_window(db_session, manager, eq.id, [0, 1, 2, 3, 4], time(9), time(12))
     before = _windows(db_session, eq.id)
     with pytest.raises(Invalid, match="already published"):
-        bookings_setup.add_weekly_window(db_session, manager, eq.id, [0], time(9), time(12))
+        booking_setup.add_weekly_window(db_session, manager, eq.id, [0], time(9), time(12))
     # Friday and Saturday: Friday overlaps, so Saturday is not saved either.
     with pytest.raises(Invalid, match="overlaps 09:00–12:00"):
-        bookings_setup.add_weekly_window(db_session, manager, eq.id, [4, 5], time(11), time(14))
+        booking_setup.add_weekly_window(db_session, manager, eq.id, [4, 5], time(11), time(14))
     assert _windows(db_session, eq.id) == before
     # Back to back is fine (12:00 is where the morning ends).
-    bookings_setup.add_weekly_window(db_session, manager, eq.id, [4], time(12), time(14))
+    booking_setup.add_weekly_window(db_session, manager, eq.id, [4], time(12), time(14))
     assert (4, time(12), time(14)) in _windows(db_session, eq.id)
 
 
@@ -155,10 +149,10 @@ def test_stale_request_expires_releases_voucher_and_cannot_be_approved(
 
 def test_already_expired_training_is_refused(db_session: Session, lab: Lab) -> None:
     with pytest.raises(Invalid, match="already expired"):
-        bookings_setup.grant_training(
+        booking_setup.grant_training(
             db_session, lab.manager, lab.equipment_id, lab.founder.email, date(2020, 1, 1)
         )
-    row = bookings_setup.grant_training(
+    row = booking_setup.grant_training(
         db_session, lab.manager, lab.equipment_id, lab.founder.email,
         utcnow().date() + timedelta(days=90),
     )  # fmt: skip

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from matchmaker.models import Equipment, utcnow
 from matchmaker.models.bookings import AvailabilityWindow
-from matchmaker.services import bookings, bookings_setup, utilisation, vouchers
-from matchmaker.services.availability_equipment import to_local, to_utc
+from matchmaker.services.facilities import booking_setup, bookings, utilisation, vouchers
+from matchmaker.services.facilities.equipment_availability import to_local, to_utc
 from tests.factories import make_equipment, make_facility, make_startup, make_user
 from tests.integration.test_bookings import ctx_fixture  # noqa: F401 (fixture)
 
@@ -38,10 +38,10 @@ def test_week_of_usage_hand_computed(db_session: Session, ctx: None) -> None:
         return to_utc(datetime.combine(monday + timedelta(days=day), time(hour)))
 
     # Wednesday morning blackout (-4 h), Saturday one-off opening (+4 h): 40 hours open.
-    bookings_setup.add_exception(
+    booking_setup.add_exception(
         db_session, manager, eq.id, kind="blackout", starts_at=at(2, 9), ends_at=at(2, 13)
     )
-    bookings_setup.add_exception(
+    booking_setup.add_exception(
         db_session, manager, eq.id, kind="opening", starts_at=at(5, 10), ends_at=at(5, 14)
     )
     a_user, b_user = make_user(db_session), make_user(db_session)

@@ -21,9 +21,9 @@ from matchmaker.models import (
     User,
 )
 from matchmaker.models.funding import PIPELINE_STAGES, Introduction, Pitch
-from matchmaker.services import funding, funding_pipeline
 from matchmaker.services.errors import Invalid, NotFound
-from matchmaker.services.funding_pipeline import TRANSITIONS
+from matchmaker.services.funding import asks, pipeline
+from matchmaker.services.funding.pipeline import TRANSITIONS
 from tests.factories import make_investor, make_startup, make_user
 
 PATH = ["new", "reviewing", "meeting", "due_diligence", "term_sheet", "invested"]
@@ -59,7 +59,7 @@ def _deal(session: Session, db_session: Session) -> Deal:
     )
     db_session.add(ask)
     db_session.commit()
-    [pitch] = funding.send_pitches(session, founder, ask.id, [fund.id])
+    [pitch] = asks.send_pitches(session, founder, ask.id, [fund.id])
     db_session.rollback()  # a fresh snapshot: the service committed through another session
     return Deal(founder, partner, pitch.id, startup.id, fund.id)
 
@@ -71,12 +71,12 @@ def _stage(db_session: Session, pitch_id: int) -> str:
 
 def _walk_to(session: Session, deal: Deal, stage: str) -> None:
     if stage == "passed":
-        funding_pipeline.move_pitch(
+        pipeline.move_pitch(
             session, deal.partner, deal.pitch_id, "passed", pass_reason="too_early"
         )
         return
     for nxt in PATH[1 : PATH.index(stage) + 1]:
-        funding_pipeline.move_pitch(session, deal.partner, deal.pitch_id, nxt)
+        pipeline.move_pitch(session, deal.partner, deal.pitch_id, nxt)
 
 
 ILLEGAL = [(a, b) for a in PIPELINE_STAGES for b in PIPELINE_STAGES if b not in TRANSITIONS[a]]
@@ -89,7 +89,7 @@ def test_every_legal_transition(
 ) -> None:
     deal = _deal(session, db_session)
     _walk_to(session, deal, from_stage)
-    funding_pipeline.move_pitch(
+    pipeline.move_pitch(
         session, deal.partner, deal.pitch_id, to_stage, pass_reason="outside_thesis"
     )
     assert _stage(db_session, deal.pitch_id) == to_stage
@@ -102,7 +102,7 @@ def test_every_illegal_transition_is_refused(
     deal = _deal(session, db_session)
     _walk_to(session, deal, from_stage)
     with pytest.raises(Invalid):
-        funding_pipeline.move_pitch(
+        pipeline.move_pitch(
             session, deal.partner, deal.pitch_id, to_stage, pass_reason="other"
         )
     assert _stage(db_session, deal.pitch_id) == from_stage
@@ -113,12 +113,12 @@ def test_unknown_stage_and_pass_without_reason_are_refused(
 ) -> None:
     deal = _deal(session, db_session)
     with pytest.raises(Invalid):
-        funding_pipeline.move_pitch(session, deal.partner, deal.pitch_id, "signed")
+        pipeline.move_pitch(session, deal.partner, deal.pitch_id, "signed")
     with pytest.raises(Invalid) as err:
-        funding_pipeline.move_pitch(session, deal.partner, deal.pitch_id, "passed")
+        pipeline.move_pitch(session, deal.partner, deal.pitch_id, "passed")
     assert err.value.field == "pass_reason"
     with pytest.raises(Invalid):
-        funding_pipeline.move_pitch(
+        pipeline.move_pitch(
             session, deal.partner, deal.pitch_id, "passed", pass_reason="rude"
         )
     assert _stage(db_session, deal.pitch_id) == "new"
@@ -128,7 +128,7 @@ def test_invested_becomes_portfolio_entry_and_outcomes(
     session: Session, db_session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     changed: list[tuple[str, int]] = []
-    from matchmaker.services import profile_events
+    from matchmaker.services.accounts import profile_events
 
     monkeypatch.setattr(profile_events, "profile_changed", lambda k, i: changed.append((k, i)))
     deal = _deal(session, db_session)
@@ -154,7 +154,7 @@ def test_invested_becomes_portfolio_entry_and_outcomes(
 
 def test_pass_records_outcome_and_kind_reason(session: Session, db_session: Session) -> None:
     deal = _deal(session, db_session)
-    funding_pipeline.move_pitch(
+    pipeline.move_pitch(
         session, deal.partner, deal.pitch_id, "passed", pass_reason="ticket_size"
     )
     db_session.rollback()
@@ -188,31 +188,31 @@ def test_fund_isolation_and_private_notes(session: Session, db_session: Session)
     db_session.add(InvestorMember(investor_id=deal.investor_id, user_id=colleague.id))
     db_session.commit()
 
-    funding_pipeline.add_note(session, deal.partner, deal.pitch_id, "Strong team, thin moat")
+    pipeline.add_note(session, deal.partner, deal.pitch_id, "Strong team, thin moat")
     # A colleague in the same fund shares the pipeline and notes and can move the deal.
-    assert [n.body for n in funding_pipeline.notes_for(session, colleague, deal.pitch_id)] == [
+    assert [n.body for n in pipeline.notes_for(session, colleague, deal.pitch_id)] == [
         "Strong team, thin moat"
     ]
-    funding_pipeline.move_pitch(session, colleague, deal.pitch_id, "reviewing")
+    pipeline.move_pitch(session, colleague, deal.pitch_id, "reviewing")
     # Fund B, the founder and an outsider see nothing and can do nothing.
     for outsider in (other_partner, deal.founder):
         with pytest.raises(NotFound):
-            funding_pipeline.pitch_for_member(session, outsider, deal.pitch_id)
+            pipeline.pitch_for_member(session, outsider, deal.pitch_id)
         with pytest.raises(NotFound):
-            funding_pipeline.notes_for(session, outsider, deal.pitch_id)
+            pipeline.notes_for(session, outsider, deal.pitch_id)
         with pytest.raises(NotFound):
-            funding_pipeline.add_note(session, outsider, deal.pitch_id, "hi")
+            pipeline.add_note(session, outsider, deal.pitch_id, "hi")
         with pytest.raises(NotFound):
-            funding_pipeline.move_pitch(session, outsider, deal.pitch_id, "meeting")
+            pipeline.move_pitch(session, outsider, deal.pitch_id, "meeting")
         with pytest.raises(NotFound):
-            funding_pipeline.pipeline_rows(session, outsider, deal.investor_id)
-    flow = funding_pipeline.deal_flow(
-        session, other_partner, None, funding_pipeline.DealFilters(), use_engine=False
+            pipeline.pipeline_rows(session, outsider, deal.investor_id)
+    flow = pipeline.deal_flow(
+        session, other_partner, None, pipeline.DealFilters(), use_engine=False
     )
     assert flow.pitches == []
     with pytest.raises(NotFound):
-        funding_pipeline.deal_flow(
-            session, other_partner, deal.investor_id, funding_pipeline.DealFilters()
+        pipeline.deal_flow(
+            session, other_partner, deal.investor_id, pipeline.DealFilters()
         )
     assert _stage(db_session, deal.pitch_id) == "reviewing"
 
@@ -220,7 +220,7 @@ def test_fund_isolation_and_private_notes(session: Session, db_session: Session)
 def test_empty_note_refused(session: Session, db_session: Session) -> None:
     deal = _deal(session, db_session)
     with pytest.raises(Invalid):
-        funding_pipeline.add_note(session, deal.partner, deal.pitch_id, "   ")
+        pipeline.add_note(session, deal.partner, deal.pitch_id, "   ")
 
 
 @pytest.mark.parametrize("use_engine", [False, True])
@@ -247,19 +247,19 @@ def test_deal_flow_ranks_explains_and_filters(
     )
     db_session.commit()
     session.rollback()
-    flow = funding_pipeline.deal_flow(
-        session, deal.partner, None, funding_pipeline.DealFilters(), use_engine=use_engine
+    flow = pipeline.deal_flow(
+        session, deal.partner, None, pipeline.DealFilters(), use_engine=use_engine
     )
     assert [d.pitch.id for d in flow.pitches if d.pitch] == [deal.pitch_id]
     assert flow.pitches[0].fit
     assert [d.startup.name for d in flow.recommended] == ["Quiet Labs"]  # Bio Co fits no sector
     assert {r.code for r in flow.recommended[0].fit} >= {"shared_sectors", "stage_fit"}
-    chengdu = funding_pipeline.DealFilters(location="chengdu")
-    flow = funding_pipeline.deal_flow(session, deal.partner, None, chengdu, use_engine=use_engine)
+    chengdu = pipeline.DealFilters(location="chengdu")
+    flow = pipeline.deal_flow(session, deal.partner, None, chengdu, use_engine=use_engine)
     assert flow.pitches == [] and [d.startup.name for d in flow.recommended] == ["Quiet Labs"]
-    big = funding_pipeline.DealFilters(ticket_min=Decimal("3000000"), round="angel")
-    flow = funding_pipeline.deal_flow(session, deal.partner, None, big, use_engine=use_engine)
+    big = pipeline.DealFilters(ticket_min=Decimal("3000000"), round="angel")
+    flow = pipeline.deal_flow(session, deal.partner, None, big, use_engine=use_engine)
     assert flow.pitches == [] and [d.startup.name for d in flow.recommended] == ["Quiet Labs"]
-    sector = funding_pipeline.DealFilters(sector="biotechnology")
-    flow = funding_pipeline.deal_flow(session, deal.partner, None, sector, use_engine=use_engine)
+    sector = pipeline.DealFilters(sector="biotechnology")
+    flow = pipeline.deal_flow(session, deal.partner, None, sector, use_engine=use_engine)
     assert flow.pitches == [] and flow.recommended == []

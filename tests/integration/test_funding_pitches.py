@@ -15,8 +15,8 @@ from matchmaker.database import make_engine
 from matchmaker.extensions import db
 from matchmaker.models import FundingAsk, Notification
 from matchmaker.models.funding import Pitch
-from matchmaker.services import funding
 from matchmaker.services.errors import Conflict, Forbidden, Invalid, RateLimited
+from matchmaker.services.funding import asks
 from tests.factories import make_investor, make_startup, make_user
 
 
@@ -51,23 +51,23 @@ def test_save_ask_validates_and_refuses_strangers(session: Session, db_session: 
     founder = make_user(db_session, "founder")
     stranger = make_user(db_session, "founder")
     startup = make_startup(db_session, founder)
-    data = funding.AskInput(round="seed", amount="2500000", currency="CNY", instrument="grant")
-    ask = funding.save_ask(session, founder, data, startup_id=startup.id)
+    data = asks.AskInput(round="seed", amount="2500000", currency="CNY", instrument="grant")
+    ask = asks.save_ask(session, founder, data, startup_id=startup.id)
     assert ask.amount == Decimal("2500000.00") and ask.instrument == "grant"
     for bad, field in [
-        (funding.AskInput("none", "1", "CNY", "equity"), "round"),
-        (funding.AskInput("seed", "-5", "CNY", "equity"), "amount"),
-        (funding.AskInput("seed", "abc", "CNY", "equity"), "amount"),
-        (funding.AskInput("seed", "5", "XXX", "equity"), "currency"),
-        (funding.AskInput("seed", "5", "CNY", "tokens"), "instrument"),
+        (asks.AskInput("none", "1", "CNY", "equity"), "round"),
+        (asks.AskInput("seed", "-5", "CNY", "equity"), "amount"),
+        (asks.AskInput("seed", "abc", "CNY", "equity"), "amount"),
+        (asks.AskInput("seed", "5", "XXX", "equity"), "currency"),
+        (asks.AskInput("seed", "5", "CNY", "tokens"), "instrument"),
     ]:
         with pytest.raises(Invalid) as err:
-            funding.save_ask(session, founder, bad, startup_id=startup.id)
+            asks.save_ask(session, founder, bad, startup_id=startup.id)
         assert err.value.field == field
     with pytest.raises(Forbidden):
-        funding.save_ask(session, stranger, data, startup_id=startup.id)
+        asks.save_ask(session, stranger, data, startup_id=startup.id)
     with pytest.raises(Forbidden):
-        funding.save_ask(session, stranger, data, ask_id=ask.id)
+        asks.save_ask(session, stranger, data, ask_id=ask.id)
     db_session.rollback()  # end the read snapshot taken before the service committed
     assert db_session.scalar(sa.select(sa.func.count(FundingAsk.id))) == 1
 
@@ -101,14 +101,14 @@ def test_recommendations_only_where_the_ask_meets_stated_preferences(
     ask = _ask(db_session, startup.id)
     names = [
         m.investor.name
-        for m in funding.recommend_investors_for_ask(
+        for m in asks.recommend_investors_for_ask(
             session, session.get(FundingAsk, ask.id), use_engine=use_engine
         )
     ]
     assert set(names) == {"Fits Capital", "Liangjiang Guidance Fund"}
     matches = {
         m.investor.id: m
-        for m in funding.recommend_investors_for_ask(
+        for m in asks.recommend_investors_for_ask(
             session, session.get(FundingAsk, ask.id), use_engine=use_engine
         )
     }
@@ -121,7 +121,7 @@ def test_recommendations_only_where_the_ask_meets_stated_preferences(
     session.rollback()
     names = {
         m.investor.name
-        for m in funding.recommend_investors_for_ask(
+        for m in asks.recommend_investors_for_ask(
             session, session.get(FundingAsk, debt_ask.id), use_engine=use_engine
         )
     }
@@ -134,7 +134,7 @@ def test_send_pitches_notifies_fund_and_never_twice(session: Session, db_session
     startup = make_startup(db_session, founder)
     fund = make_investor(db_session, partner)
     ask = _ask(db_session, startup.id)
-    [pitch] = funding.send_pitches(session, founder, ask.id, [fund.id], message="Hello")
+    [pitch] = asks.send_pitches(session, founder, ask.id, [fund.id], message="Hello")
     assert pitch.stage == "new" and [h.to_stage for h in pitch.history] == ["new"]
     db_session.rollback()
     kinds = db_session.scalars(
@@ -142,7 +142,7 @@ def test_send_pitches_notifies_fund_and_never_twice(session: Session, db_session
     ).all()
     assert kinds == ["funding.pitch_received"]
     with pytest.raises(Conflict):
-        funding.send_pitches(session, founder, ask.id, [fund.id])
+        asks.send_pitches(session, founder, ask.id, [fund.id])
     # The database itself refuses a second pitch of the same ask to the same investor.
     db_session.add(Pitch(ask_id=ask.id, startup_id=startup.id, investor_id=fund.id))
     with pytest.raises(sa.exc.IntegrityError):
@@ -159,10 +159,10 @@ def test_only_the_team_pitches_and_closed_asks_cannot(
     fund = make_investor(db_session)
     ask = _ask(db_session, startup.id)
     with pytest.raises(Forbidden):
-        funding.send_pitches(session, stranger, ask.id, [fund.id])
+        asks.send_pitches(session, stranger, ask.id, [fund.id])
     closed = _ask(db_session, startup.id, is_open=False)
     with pytest.raises(Invalid):
-        funding.send_pitches(session, founder, closed.id, [fund.id])
+        asks.send_pitches(session, founder, closed.id, [fund.id])
     db_session.rollback()
     assert db_session.scalar(sa.select(sa.func.count(Pitch.id))) == 0
 
@@ -172,16 +172,16 @@ def test_weekly_limit_holds(session: Session, db_session: Session) -> None:
     startup = make_startup(db_session, founder)
     funds = [make_investor(db_session).id for _ in range(4)]
     ask = _ask(db_session, startup.id)
-    funding.send_pitches(session, founder, ask.id, funds[:2], weekly_limit=3)
+    asks.send_pitches(session, founder, ask.id, funds[:2], weekly_limit=3)
     with pytest.raises(RateLimited):
-        funding.send_pitches(session, founder, ask.id, funds[2:], weekly_limit=3)
+        asks.send_pitches(session, founder, ask.id, funds[2:], weekly_limit=3)
     db_session.rollback()
-    assert funding.pitches_this_week(db_session, startup.id) == 2
-    funding.send_pitches(session, founder, ask.id, funds[2:3], weekly_limit=3)
+    assert asks.pitches_this_week(db_session, startup.id) == 2
+    asks.send_pitches(session, founder, ask.id, funds[2:3], weekly_limit=3)
     with pytest.raises(RateLimited):
-        funding.send_pitches(session, founder, ask.id, funds[3:], weekly_limit=3)
+        asks.send_pitches(session, founder, ask.id, funds[3:], weekly_limit=3)
     db_session.rollback()
-    assert funding.pitches_this_week(db_session, startup.id) == 3
+    assert asks.pitches_this_week(db_session, startup.id) == 3
 
 
 def test_weekly_limit_holds_under_concurrent_sends(
@@ -200,7 +200,7 @@ def test_weekly_limit_holds_under_concurrent_sends(
             user = s.get(user_type, founder_id)
             barrier.wait()
             try:
-                funding.send_pitches(s, user, ask_id, [fund_id], weekly_limit=3)
+                asks.send_pitches(s, user, ask_id, [fund_id], weekly_limit=3)
                 results.append("ok")
             except RateLimited:
                 results.append("limited")
@@ -213,4 +213,4 @@ def test_weekly_limit_holds_under_concurrent_sends(
         t.join(timeout=120)
     assert results.count("ok") == 3 and results.count("limited") == 5
     db_session.rollback()
-    assert funding.pitches_this_week(db_session, startup.id) == 3
+    assert asks.pitches_this_week(db_session, startup.id) == 3

@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session
 
 from matchmaker.models import Equipment, Facility, Investor, MentorProfile, User
 from matchmaker.models.operator import ImportBatch
-from matchmaker.services import bulk_import, exports
+from matchmaker.services import exports
+from matchmaker.services.accounts.profile_events import on_profile_changed, remove_listener
 from matchmaker.services.errors import Forbidden, Invalid
-from matchmaker.services.profile_events import on_profile_changed, remove_listener
+from matchmaker.services.operator import bulk_import
 from tests.factories import make_facility, make_user
 
 

@@ -13,8 +13,8 @@ from flask_babel import force_locale
 from openpyxl import Workbook
 from sqlalchemy.orm import Session
 
-from matchmaker.services import bulk_import
 from matchmaker.services.errors import Invalid
+from matchmaker.services.operator import bulk_import
 
 HEADER = ["name", "kind", "location"]
 LIMIT = 20  # the tests lower MAX_ROWS so that "far past the limit" stays a small file

@@ -31,8 +31,9 @@ from matchmaker.extensions import db, queue
 from matchmaker.models import Startup
 from matchmaker.models.embeddings import ProfileEmbedding
 from matchmaker.recommend import store
-from matchmaker.services import indexing, profile_events
-from matchmaker.services import recommendations as reco
+from matchmaker.services.accounts import profile_events
+from matchmaker.services.recommendations import bridge as reco
+from matchmaker.services.recommendations import indexing
 from tests.factories import make_equipment, make_facility, make_mentor, make_startup, make_user
 from tests.integration.jobs_support import queue_settings
 from tests.integration.live_server import GUNICORN, PROJECT, _free_port, _stop

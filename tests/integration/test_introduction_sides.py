@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 
 from matchmaker.models import InvestorMember, User
 from matchmaker.models.funding import Introduction
-from matchmaker.services import introductions, memberships
+from matchmaker.services.accounts import memberships
 from matchmaker.services.errors import Conflict
+from matchmaker.services.funding import introductions
 from tests.factories import make_investor, make_startup, make_user
 
 

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from matchmaker.extensions import db
 from matchmaker.models import MatchOutcome, Notification
-from matchmaker.services import introductions
 from matchmaker.services.errors import Conflict, Invalid, NotFound
+from matchmaker.services.funding import introductions
 from tests.factories import make_investor, make_startup, make_user
 
 

@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 
 from matchmaker.models import InvestorMember, Notification, StartupMember, User
 from matchmaker.models.memberships import InvestorInvitation, StartupInvitation
-from matchmaker.services import introductions, memberships
+from matchmaker.services.accounts import memberships
 from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound
-from matchmaker.services.funding import member_investor_ids, member_startup_ids
+from matchmaker.services.funding import introductions
+from matchmaker.services.funding.asks import member_investor_ids, member_startup_ids
 from tests.factories import make_investor, make_startup, make_user
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from matchmaker.models.embeddings import ProfileEmbedding
-from matchmaker.services import mentoring as svc
-from matchmaker.services import recommendations as reco
+from matchmaker.services.mentoring import sessions as svc
+from matchmaker.services.recommendations import bridge as reco
 from tests.factories import make_mentor, make_startup, make_user
 from tests.integration.test_mentoring_support import World, hour_from_now, put_session
 

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 
 from matchmaker.models import utcnow
 from matchmaker.models.mentoring import BlackoutDate, MentorSession, WeeklySlot
-from matchmaker.services import availability, calendar, mentoring, mentoring_calendar, office_hours
+from matchmaker.services import calendar
 from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound
+from matchmaker.services.mentoring import availability, office_hours, session_calendar, sessions
 from tests.factories import make_mentor, make_startup, make_user
 from tests.integration.test_mentoring_support import World, make_world, open_slot, put_session
 
@@ -99,23 +100,23 @@ def test_capacity_provider_feeds_the_engine(db_session, w):
     expected = 1 if (utcnow() + timedelta(minutes=30)).month == utcnow().month else 0
     assert counts == {w.mentor.id: expected, 999: 0}
     try:
-        from matchmaker.services import recommendations
+        from matchmaker.services.recommendations import bridge
     except ImportError:
         pytest.skip("no recommendation bridge")
-    provider = recommendations._CAPACITY_PROVIDERS.get("mentor")
+    provider = bridge._CAPACITY_PROVIDERS.get("mentor")
     assert provider is not None
     assert provider(db_session, [w.mentor.id]) == {w.mentor.id: float(expected)}
 
 
 def test_session_ics_and_feed_parse(db_session, w):
     ms = put_session(db_session, w, "scheduled")
-    cal = Calendar.from_ical(mentoring_calendar.session_ics(db_session, w.founder, ms.id))
+    cal = Calendar.from_ical(session_calendar.session_ics(db_session, w.founder, ms.id))
     events = [c for c in cal.walk() if c.name == "VEVENT"]
     assert len(events) == 1
     assert events[0].decoded("dtstart").replace(tzinfo=None) == ms.starts_at
     assert str(events[0]["uid"]) == f"mentor-session-{ms.id}@matchmaker"
     with pytest.raises(NotFound):
-        mentoring_calendar.session_ics(db_session, w.stranger, ms.id)
+        session_calendar.session_ics(db_session, w.stranger, ms.id)
     feed = Calendar.from_ical(calendar.user_feed(db_session, w.mentor_user))
     uids = [str(c["uid"]) for c in feed.walk() if c.name == "VEVENT"]
     assert f"mentor-session-{ms.id}@matchmaker" in uids
@@ -126,7 +127,7 @@ def test_session_ics_and_feed_parse(db_session, w):
 def test_requested_session_has_no_ics(db_session, w):
     ms = put_session(db_session, w, "requested")
     with pytest.raises(Conflict):
-        mentoring_calendar.session_ics(db_session, w.founder, ms.id)
+        session_calendar.session_ics(db_session, w.founder, ms.id)
 
 
 def _office_day(db_session: Session) -> tuple[date, list, list]:
@@ -157,21 +158,21 @@ def test_office_hours_plan_and_publish(app, db_session):
         assert (startups[0].id, mentors[0].id) in assigned  # fundraising meets fundraising
         assert (startups[1].id, mentors[1].id) in assigned
         bookings = [
-            mentoring.OfficeHoursBooking(r.startup.id, r.mentor.id, r.slot.starts_at)
+            sessions.OfficeHoursBooking(r.startup.id, r.mentor.id, r.slot.starts_at)
             for r in plan.rows
             if r.startup
         ]
         with pytest.raises(Forbidden):
-            mentoring.publish_office_hours(db_session, startups[0].members[0].user, bookings)
+            sessions.publish_office_hours(db_session, startups[0].members[0].user, bookings)
         twice = [
             bookings[0],
-            mentoring.OfficeHoursBooking(
+            sessions.OfficeHoursBooking(
                 bookings[1].startup_id, bookings[0].mentor_id, bookings[0].starts_at
             ),
         ]
         with pytest.raises(Invalid):
-            mentoring.publish_office_hours(db_session, operator, twice)
-        created = mentoring.publish_office_hours(db_session, operator, bookings)
+            sessions.publish_office_hours(db_session, operator, twice)
+        created = sessions.publish_office_hours(db_session, operator, bookings)
         assert len(created) == 3 and all(ms.status == "scheduled" for ms in created)
         assert {ms.source for ms in created} == {"office_hours"}
         # Published slots are no longer offered.

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from matchmaker.models import MatchOutcome, MentorMentee, Notification, utcnow
 from matchmaker.models.mentoring import MentorSession, OneOffOpening, SessionReview
-from matchmaker.services import mentoring as svc
-from matchmaker.services import mentoring_queries as queries
 from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound
+from matchmaker.services.mentoring import queries
+from matchmaker.services.mentoring import sessions as svc
 from tests.factories import make_startup
 from tests.integration.test_mentoring_support import World, hour_from_now, make_world, put_session
 

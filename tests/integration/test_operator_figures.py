@@ -17,7 +17,7 @@ from matchmaker.models import MatchOutcome
 from matchmaker.models.bookings import AvailabilityWindow, EquipmentBooking, Voucher, VoucherEntry
 from matchmaker.models.mentoring import MentorSession, SessionReview
 from matchmaker.models.operator import SupportRecord
-from matchmaker.services import evaluation_reports, monitoring, operator_scores
+from matchmaker.services.operator import evaluation_reports, monitoring, scores
 from tests.factories import (
     make_equipment,
     make_facility,
@@ -241,9 +241,9 @@ def test_facility_figures(app: Flask, db_session: Session, dataset: dict[str, An
 
 def test_performance_scores(app: Flask, db_session: Session, dataset: dict[str, Any]) -> None:
     with app.test_request_context():
-        mentor = operator_scores.mentor_scores(db_session, Q1)
-        investor = operator_scores.investor_scores(db_session, Q1)
-        facility = operator_scores.facility_scores(db_session, Q1)
+        mentor = scores.mentor_scores(db_session, Q1)
+        investor = scores.investor_scores(db_session, Q1)
+        facility = scores.facility_scores(db_session, Q1)
     # 40 x 4.5/5 + 25 x 2/10 + 20 x 2/3 + 15 x 2/5 = 36 + 5 + 13.33 + 6
     assert [(s.id, s.score) for s in mentor] == [(dataset["mentor"].id, 60.3)]
     # pitches: none, so the answered share is from outcomes (3 of 3);

@@ -18,8 +18,8 @@ from matchmaker.recommend import store
 from matchmaker.recommend import texts as T
 from matchmaker.recommend.corpus import PHRASE, TEXTS, Corpus, phrase_key
 from matchmaker.recommend.embedding import HashingEmbedder
-from matchmaker.services import engine_state, indexing
-from matchmaker.services import recommendations as reco
+from matchmaker.services.recommendations import bridge as reco
+from matchmaker.services.recommendations import engine_state, indexing
 from tests.factories import make_equipment, make_facility, make_mentor, make_startup
 
 

@@ -13,9 +13,10 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from matchmaker.models import Equipment, Investor, MentorProfile, Startup, StartupMember
-from matchmaker.services import directory, memberships, moderation, profile_events
-from matchmaker.services import profiles as service
+from matchmaker.services.accounts import directory, memberships, profile_events
+from matchmaker.services.accounts import profiles as service
 from matchmaker.services.errors import Forbidden, Invalid, NotFound
+from matchmaker.services.operator import moderation
 from tests.factories import (
     make_equipment,
     make_facility,

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 
 from matchmaker import vocab
 from matchmaker.models import FundingAsk, MatchOutcome
-from matchmaker.services import profile_events
-from matchmaker.services import recommendations as reco
+from matchmaker.services.accounts import profile_events
 from matchmaker.services.errors import NotFound
+from matchmaker.services.recommendations import bridge as reco
 from tests.factories import (
     make_equipment,
     make_facility,

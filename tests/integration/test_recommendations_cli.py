@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from matchmaker.services import recommendations as reco
+from matchmaker.services.recommendations import bridge as reco
 from tests.factories import make_investor, make_mentor, make_startup
 
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from matchmaker.models import Equipment, Startup, User
 from matchmaker.models.bookings import AvailabilityException, EquipmentBooking, Voucher
 from matchmaker.models.subsidies import SubsidyRule
-from matchmaker.services import subsidies
+from matchmaker.services.operator import subsidies
 from tests.factories import make_equipment, make_facility, make_startup, make_user
 
 LISTED = datetime(2024, 1, 1)
@@ -237,7 +237,7 @@ def test_running_year_counts_open_hours_only_until_today(
     app: Flask, db_session: Session, world: dict[str, Any]
 ) -> None:
     from matchmaker.extensions import db
-    from matchmaker.services.availability_equipment import local_today, to_utc
+    from matchmaker.services.facilities.equipment_availability import local_today, to_utc
 
     today = local_today()
     if (today.month, today.day) >= (12, 30):

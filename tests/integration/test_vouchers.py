@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from matchmaker.models import Equipment, utcnow
 from matchmaker.models.bookings import Voucher, VoucherEntry
-from matchmaker.services import bookings, vouchers
-from matchmaker.services.availability_equipment import to_local
 from matchmaker.services.errors import Forbidden, Invalid
+from matchmaker.services.facilities import bookings, vouchers
+from matchmaker.services.facilities.equipment_availability import to_local
 from tests.factories import make_equipment, make_user
 from tests.integration.test_bookings import (  # noqa: F401 (fixtures)
     Lab,

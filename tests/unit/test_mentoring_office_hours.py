@@ -8,7 +8,7 @@ import random
 import numpy as np
 import pytest
 
-from matchmaker.services.office_hours import assign
+from matchmaker.services.mentoring.office_hours import assign
 
 
 def brute_force(scores: np.ndarray) -> float:

@@ -1,0 +1,3 @@
+"""What the open data API reads: public directories, statistics, a token owner's own data, the
+tokens.
+"""

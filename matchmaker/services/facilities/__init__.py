@@ -1,0 +1,3 @@
+"""Shared facilities: equipment availability, bookings and proposals, vouchers, utilisation, the
+resource map.
+"""

@@ -1,0 +1,377 @@
+"""Double opt-in introductions between a startup and an investor.
+
+Either side may request (which accepts for that side); a deal reaching "meeting" proposes one
+that both must accept. Contact details (e-mail, phone, WeChat ID) leave this module only through
+``contacts_of``, and only for an accepted introduction: every page, export and API builds on
+``IntroductionView``, whose ``contacts`` stay empty until both sides said yes.
+
+"Both sides" means two different parties, each answering for itself:
+
+- one person's acceptance counts for one side only, the side they are a member of; the two
+  acceptances of an introduction are always by two different people;
+- a startup and a fund that share a member (someone on both teams) cannot be introduced: the
+  request and every acceptance are refused while they share one, so such an introduction never
+  completes. Otherwise one account holding both roles could say yes for both parties;
+- members are people who joined (``memberships``: an invitation is accepted by the invitee), so
+  nobody is made part of a side, and of its contact list, without their own consent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from matchmaker.database import begin_write
+from matchmaker.i18n import lazy_gettext as _l
+from matchmaker.models import (
+    Investor,
+    InvestorMember,
+    MatchOutcome,
+    Startup,
+    StartupMember,
+    User,
+)
+from matchmaker.models.base import utcnow
+from matchmaker.models.funding import Introduction
+from matchmaker.services import notifications
+from matchmaker.services.errors import Conflict, Invalid, NotFound
+from matchmaker.services.funding.asks import member_investor_ids, member_startup_ids, rolls_back
+
+SIDES = ("startup", "investor")
+
+notifications.register_messages(
+    {
+        "funding.intro_requested_by_investor": _l(
+            "%(investor)s would like an introduction to %(startup)s. Accept to share contacts."
+        ),
+        "funding.intro_requested_by_startup": _l(
+            "%(startup)s would like an introduction to %(investor)s. Accept to share contacts."
+        ),
+        "funding.intro_proposed": _l(
+            "An introduction between %(startup)s and %(investor)s is waiting for your answer."
+        ),
+        "funding.intro_accepted": _l(
+            "The introduction between %(startup)s and %(investor)s is accepted: contacts are "
+            "now shared."
+        ),
+        "funding.intro_declined": _l(
+            "The introduction between %(startup)s and %(investor)s was declined."
+        ),
+    }
+)
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    email: str
+    phone: str
+    wechat_id: str
+
+
+@dataclass
+class IntroductionView:
+    intro: Introduction
+    my_side: str
+    other_side_name: str
+    can_accept: bool
+    contacts: list[Contact] = field(default_factory=list)  # the other side's, once accepted
+
+
+def sides_of(session: Session, user: Any, intro: Introduction) -> list[str]:
+    sides = []
+    if intro.startup_id in member_startup_ids(session, user):
+        sides.append("startup")
+    if intro.investor_id in member_investor_ids(session, user):
+        sides.append("investor")
+    return sides
+
+
+def contacts_of(session: Session, intro: Introduction, side: str) -> list[Contact]:
+    """The contact details of ``side``'s members, or nothing unless the intro is accepted.
+
+    Members are only people who joined: a member row exists once its person accepted an
+    invitation (or created the profile). Pending invitees live in the invitation tables and are
+    never read here.
+    """
+    if intro.status != "accepted" or side not in SIDES:
+        return []
+    owner: Startup | Investor = intro.startup if side == "startup" else intro.investor
+    people = sorted((m.user for m in owner.members), key=lambda u: u.id)
+    # The phone and WeChat ID each go out only with their owner's own consent for that channel.
+    return [
+        Contact(
+            u.display_name,
+            u.email,
+            (u.phone or "") if u.share_phone else "",
+            (u.wechat_id or "") if u.share_wechat else "",
+        )
+        for u in people
+        if u.is_active
+    ]
+
+
+def _members(entity: Startup | Investor) -> list[int]:
+    return [m.user_id for m in entity.members]
+
+
+def _share_a_member(startup: Startup, investor: Investor) -> bool:
+    return bool(set(_members(startup)) & set(_members(investor)))
+
+
+_SHARED = _l(
+    "This startup and this fund share a team member, so they cannot be introduced to each "
+    "other: both sides must be answered by different people."
+)
+
+
+@rolls_back
+def request_introduction(
+    session: Session,
+    user: User,
+    *,
+    startup_id: int,
+    investor_id: int,
+    side: str,
+    message: str = "",
+    link: str = "",
+) -> Introduction:
+    """Ask for an introduction as ``side``; accepting a pending one the other side requested."""
+    if side not in SIDES:
+        raise Invalid(_l("Choose for whom you ask."))
+    user_id = user.id
+    begin_write(session)
+    me = session.get(User, user_id)
+    startup = session.get(Startup, startup_id)
+    investor = session.get(Investor, investor_id)
+    if startup is None or investor is None or not startup.is_active or not investor.is_active:
+        session.rollback()
+        raise NotFound(_l("This introduction cannot be requested."))
+    mine = (
+        member_startup_ids(session, me) if side == "startup" else member_investor_ids(session, me)
+    )
+    if (startup_id if side == "startup" else investor_id) not in mine:
+        session.rollback()
+        raise NotFound(_l("This introduction cannot be requested."))
+    if _share_a_member(startup, investor):
+        session.rollback()
+        raise Conflict(_SHARED)
+    intro = session.scalar(
+        sa.select(Introduction).where(
+            Introduction.startup_id == startup_id, Introduction.investor_id == investor_id
+        )
+    )
+    if intro is not None:
+        if intro.status != "pending" or intro.accepted_by(side):
+            session.rollback()
+            raise Conflict(_l("An introduction between you already exists."))
+        session.rollback()
+        return accept_introduction(session, user, intro.id, link=link)
+    intro = Introduction(
+        startup_id=startup_id,
+        investor_id=investor_id,
+        requested_by_side=side,
+        requested_by_id=user_id,
+        message=message.strip(),
+    )
+    _stamp(intro, side, user_id)
+    session.add(intro)
+    other = _members(investor) if side == "startup" else _members(startup)
+    rows = notifications.notify(
+        session,
+        other,
+        f"funding.intro_requested_by_{side}",
+        link=link,
+        startup=startup.name,
+        investor=investor.name,
+    )
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise Conflict(_l("An introduction between you already exists.")) from None
+    notifications.send_after_commit(session, rows)
+    return intro
+
+
+def _stamp(intro: Introduction, side: str, user_id: int) -> None:
+    if side == "startup":
+        intro.startup_accepted_at, intro.startup_accepted_by_id = utcnow(), user_id
+    else:
+        intro.investor_accepted_at, intro.investor_accepted_by_id = utcnow(), user_id
+
+
+def _locked(session: Session, intro_id: int) -> Introduction | None:
+    stmt = sa.select(Introduction).where(Introduction.id == intro_id)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    return session.scalar(stmt)
+
+
+@rolls_back
+def accept_introduction(
+    session: Session, user: User, intro_id: int, *, link: str = ""
+) -> Introduction:
+    """Accept for the one side the user is a member of.
+
+    Refused (``Conflict``) when the startup and the fund share a member, when the user's side
+    has already accepted, and when this user already accepted for the other side (they have
+    since changed teams): one person never accepts for both sides. Not a member of either
+    side: ``NotFound``.
+    """
+    user_id = user.id
+    begin_write(session)
+    me = session.get(User, user_id)
+    intro = _locked(session, intro_id)
+    sides = sides_of(session, me, intro) if intro is not None else []
+    if intro is None or not sides:
+        session.rollback()
+        raise NotFound(_l("This introduction does not exist."))
+    if intro.status != "pending":
+        session.rollback()
+        raise Conflict(_l("This introduction is already %(status)s.", status=_status(intro)))
+    startup, investor = intro.startup, intro.investor
+    # Disjoint teams leave exactly one side in ``sides``.
+    if len(sides) > 1 or _share_a_member(startup, investor):
+        session.rollback()
+        raise Conflict(_SHARED)
+    [side] = sides
+    if intro.accepted_by(side):
+        session.rollback()
+        raise Conflict(_l("You have already accepted; waiting for the other side."))
+    if _accepted_by_id(intro, _other(side)) == user_id:
+        session.rollback()
+        raise Conflict(
+            _l("You accepted for the other side: someone else must accept for this one.")
+        )
+    _stamp(intro, side, user_id)
+    if intro.accepted_by("startup") and intro.accepted_by("investor"):
+        intro.status = "accepted"
+        session.add(
+            MatchOutcome(
+                startup_id=startup.id,
+                candidate_kind="investor",
+                candidate_id=investor.id,
+                outcome="introduced",
+            )
+        )
+        recipients = [u for u in _members(startup) + _members(investor) if u != user_id]
+        kind = "funding.intro_accepted"
+    else:
+        waiting = _other(side)
+        recipients = _members(investor) if waiting == "investor" else _members(startup)
+        kind = "funding.intro_proposed"
+    rows = notifications.notify(
+        session, recipients, kind, link=link, startup=startup.name, investor=investor.name
+    )
+    session.commit()
+    notifications.send_after_commit(session, rows)
+    return intro
+
+
+def _other(side: str) -> str:
+    return "investor" if side == "startup" else "startup"
+
+
+def _accepted_by_id(intro: Introduction, side: str) -> int | None:
+    return intro.startup_accepted_by_id if side == "startup" else intro.investor_accepted_by_id
+
+
+@rolls_back
+def decline_introduction(
+    session: Session, user: User, intro_id: int, *, link: str = ""
+) -> Introduction:
+    user_id = user.id
+    begin_write(session)
+    me = session.get(User, user_id)
+    intro = _locked(session, intro_id)
+    sides = sides_of(session, me, intro) if intro is not None else []
+    if intro is None or not sides:
+        session.rollback()
+        raise NotFound(_l("This introduction does not exist."))
+    if intro.status != "pending":
+        session.rollback()
+        raise Conflict(_l("This introduction is already %(status)s.", status=_status(intro)))
+    intro.status = "declined"
+    intro.declined_by_side = sides[0]
+    startup, investor = intro.startup, intro.investor
+    other = _members(investor) if sides[0] == "startup" else _members(startup)
+    rows = notifications.notify(
+        session,
+        [u for u in other if u != user_id],
+        "funding.intro_declined",
+        link=link,
+        startup=startup.name,
+        investor=investor.name,
+    )
+    session.commit()
+    notifications.send_after_commit(session, rows)
+    return intro
+
+
+def _status(intro: Introduction) -> Any:
+    return {"accepted": _l("accepted"), "declined": _l("declined")}.get(intro.status, _l("pending"))
+
+
+def introductions_for(session: Session, user: Any) -> list[IntroductionView]:
+    """The user's introductions, newest first; contacts only where both sides accepted."""
+    startups = member_startup_ids(session, user)
+    funds = member_investor_ids(session, user)
+    if not startups and not funds:
+        return []
+    intros = session.scalars(
+        sa.select(Introduction)
+        .where(sa.or_(Introduction.startup_id.in_(startups), Introduction.investor_id.in_(funds)))
+        .options(
+            selectinload(Introduction.startup)
+            .selectinload(Startup.members)
+            .selectinload(StartupMember.user),
+            selectinload(Introduction.investor)
+            .selectinload(Investor.members)
+            .selectinload(InvestorMember.user),
+        )
+        .order_by(Introduction.created_at.desc(), Introduction.id.desc())
+    ).all()
+    out = []
+    for intro in intros:
+        side = "startup" if intro.startup_id in startups else "investor"
+        other = "investor" if side == "startup" else "startup"
+        sides = [
+            s
+            for s, mine in (
+                ("startup", intro.startup_id in startups),
+                ("investor", intro.investor_id in funds),
+            )
+            if mine
+        ]
+        can_accept = (
+            intro.status == "pending"
+            and sides == [side]
+            and not intro.accepted_by(side)
+            and _accepted_by_id(intro, other) != user.id
+            and not _share_a_member(intro.startup, intro.investor)
+        )
+        out.append(
+            IntroductionView(
+                intro=intro,
+                my_side=side,
+                other_side_name=intro.investor.name if side == "startup" else intro.startup.name,
+                can_accept=can_accept,
+                contacts=contacts_of(session, intro, other),
+            )
+        )
+    return out
+
+
+def introduction_between(
+    session: Session, startup_id: int, investor_id: int
+) -> Introduction | None:
+    return session.scalar(
+        sa.select(Introduction).where(
+            Introduction.startup_id == startup_id, Introduction.investor_id == investor_id
+        )
+    )

@@ -1,0 +1,156 @@
+"""A pitch's meeting: the fund sets when and where (a place and/or a video link) once the deal
+reaches "meeting"; both teams get it in their calendars (a single .ics and the private feed,
+with a reminder alarm carrying the place and the link) and the founders are told."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from matchmaker.database import begin_write
+from matchmaker.i18n import lazy_gettext as _l
+from matchmaker.models import Investor, Startup, User, utcnow
+from matchmaker.models.funding import Pitch
+from matchmaker.services import calendar, notifications
+from matchmaker.services.calendar import CalendarEvent
+from matchmaker.services.errors import Conflict, Invalid, NotFound
+from matchmaker.services.funding.asks import member_investor_ids, member_startup_ids, rolls_back
+from matchmaker.services.funding.pipeline import _member_pitch
+from matchmaker.services.mentoring import availability
+
+MEETING_STAGES = ("meeting", "due_diligence", "term_sheet")
+REMINDER_MINUTES = 60
+FEED_PAST_DAYS = 90
+BEIJING = "Asia/Shanghai"
+
+notifications.register_messages(
+    {
+        "funding.meeting_set": _l(
+            "%(investor)s set a meeting with %(startup)s on %(when)s (Beijing time): %(where)s"
+        ),
+    }
+)
+
+
+def _valid_url(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and " " not in url
+
+
+def where_text(pitch: Pitch) -> str:
+    return " · ".join(part for part in (pitch.meeting_place, pitch.meeting_url) if part)
+
+
+@rolls_back
+def set_meeting(
+    session: Session,
+    user: User,
+    pitch_id: int,
+    *,
+    starts_at: datetime | None,
+    minutes: int,
+    place: str,
+    url: str,
+    link: str = "",
+    now: datetime | None = None,
+) -> Pitch:
+    """A fund member sets (or moves) the meeting; ``starts_at`` is naive UTC."""
+    place, url = (place or "").strip(), (url or "").strip()
+    now = now or utcnow()
+    if starts_at is None or starts_at <= now:
+        raise Invalid(_l("Pick a time in the future."), field="starts_at")
+    if not 15 <= minutes <= 480:
+        raise Invalid(_l("A meeting lasts 15 to 480 minutes."), field="minutes")
+    if not place and not url:
+        raise Invalid(_l("Give a place or a video link."), field="place")
+    if len(place) > 200:
+        raise Invalid(_l("Enter at most %(n)d characters.", n=200), field="place")
+    if url and (len(url) > 500 or not _valid_url(url)):
+        raise Invalid(_l("Enter a video link starting with https:// or http://."), field="url")
+    user_id = user.id
+    begin_write(session)
+    pitch = _member_pitch(session, session.get(User, user_id), pitch_id, lock=True)
+    if pitch.stage not in MEETING_STAGES:
+        raise Conflict(_l("A meeting can be set once the deal has reached the meeting stage."))
+    startup = session.get(Startup, pitch.startup_id)
+    investor = session.get(Investor, pitch.investor_id)
+    if startup is None or investor is None:
+        raise NotFound(_l("This deal does not exist."))
+    pitch.meeting_starts_at = starts_at
+    pitch.meeting_ends_at = starts_at + timedelta(minutes=minutes)
+    pitch.meeting_place, pitch.meeting_url = place, url
+    pitch.updated_at = utcnow()
+    when = availability.to_local(starts_at, BEIJING).strftime("%Y-%m-%d %H:%M")
+    rows = notifications.notify(
+        session,
+        [m.user_id for m in startup.members if m.user_id != user_id],
+        "funding.meeting_set",
+        link=link,
+        startup=startup.name,
+        investor=investor.name,
+        when=when,
+        where=where_text(pitch),
+    )
+    session.commit()
+    notifications.send_after_commit(session, rows)
+    return pitch
+
+
+def meeting_event(pitch: Pitch) -> CalendarEvent:
+    """The meeting as a calendar event, titled in the current language."""
+    from flask_babel import gettext
+
+    if pitch.meeting_starts_at is None or pitch.meeting_ends_at is None:
+        raise Conflict(_l("No meeting has been set for this pitch."))
+    return CalendarEvent(
+        uid=f"funding-meeting-{pitch.id}@matchmaker",
+        summary=gettext(
+            "Investor meeting: %(startup)s × %(investor)s",
+            startup=pitch.startup.name,
+            investor=pitch.investor.name,
+        ),
+        start=pitch.meeting_starts_at,
+        end=pitch.meeting_ends_at,
+        description=pitch.meeting_url,
+        location=pitch.meeting_place,
+        url=pitch.meeting_url,
+        status="CANCELLED" if pitch.stage == "passed" else "CONFIRMED",
+        reminder_minutes=REMINDER_MINUTES if pitch.stage != "passed" else 0,
+    )
+
+
+def pitch_for_either_side(session: Session, user: Any, pitch_id: int) -> Pitch:
+    pitch = session.get(Pitch, pitch_id)
+    if pitch is None or (
+        pitch.investor_id not in member_investor_ids(session, user)
+        and pitch.startup_id not in member_startup_ids(session, user)
+    ):
+        raise NotFound(_l("This deal does not exist."))
+    return pitch
+
+
+def meeting_ics(session: Session, user: Any, pitch_id: int) -> bytes:
+    pitch = pitch_for_either_side(session, user, pitch_id)
+    return calendar.render_ics([meeting_event(pitch)])
+
+
+def feed_events(session: Session, user: User) -> list[CalendarEvent]:
+    """Feed provider: meetings of the user's startups and funds, from 90 days ago on."""
+    funds, startups = member_investor_ids(session, user), member_startup_ids(session, user)
+    if not funds and not startups:
+        return []
+    rows = session.scalars(
+        sa.select(Pitch).where(
+            sa.or_(Pitch.investor_id.in_(funds), Pitch.startup_id.in_(startups)),
+            Pitch.meeting_starts_at.is_not(None),
+            Pitch.meeting_starts_at >= utcnow() - timedelta(days=FEED_PAST_DAYS),
+        )
+    ).all()
+    return [meeting_event(p) for p in rows]
+
+
+calendar.register_feed_provider(feed_events)

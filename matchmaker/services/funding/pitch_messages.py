@@ -1,0 +1,162 @@
+"""The conversation on a pitch: the fund asks a question, requests materials or declines in its
+own words; the founders answer. One thread per pitch, read by both teams (the fund's notes stay
+private: ``funding_pipeline``). Declining here passes the deal as the pipeline does, with the
+investor's own words shown instead of a canned reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from matchmaker.database import begin_write
+from matchmaker.i18n import lazy_gettext as _l
+from matchmaker.models import Investor, MatchOutcome, Startup, User
+from matchmaker.models.base import utcnow
+from matchmaker.models.funding import FINAL_STAGES, Pitch, PitchMessage, PitchStageChange
+from matchmaker.services import notifications
+from matchmaker.services.errors import Conflict, Invalid, NotFound
+from matchmaker.services.funding.asks import member_investor_ids, member_startup_ids, rolls_back
+from matchmaker.services.funding.pipeline import _profile_changed
+
+MAX_BODY = 4000
+
+# What each side may write; the labels are ours, so they are shown in the reader's language.
+KINDS_BY_SIDE: dict[str, tuple[str, ...]] = {
+    "investor": ("question", "materials", "decline"),
+    "startup": ("reply",),
+}
+KIND_LABELS: dict[str, Any] = {
+    "question": _l("Question"),
+    "materials": _l("Request for materials"),
+    "decline": _l("Not proceeding"),
+    "reply": _l("Answer"),
+}
+
+notifications.register_messages(
+    {
+        "funding.pitch_question": _l("%(investor)s asks %(startup)s a question about the pitch."),
+        "funding.pitch_materials": _l("%(investor)s asks %(startup)s for more materials."),
+        "funding.pitch_decline": _l(
+            "%(investor)s decided not to proceed with %(startup)s and wrote why."
+        ),
+        "funding.pitch_reply": _l("%(startup)s answered %(investor)s about the pitch."),
+    }
+)
+
+
+@dataclass
+class PitchThread:
+    pitch: Pitch
+    side: str  # the reader's side: "startup" or "investor"
+    messages: list[PitchMessage]
+    kinds: tuple[str, ...]  # what the reader may write now; empty once the deal is closed
+
+
+def _side(session: Session, user: Any, pitch: Pitch) -> str:
+    """The one side ``user`` is on; NotFound for anyone else (no leak of the pitch's existence),
+    Conflict for someone on both teams (one person never speaks for both sides)."""
+    investor = pitch.investor_id in member_investor_ids(session, user)
+    startup = pitch.startup_id in member_startup_ids(session, user)
+    if investor and startup:
+        raise Conflict(
+            _l("You are on both teams of this pitch: someone else must write for one side.")
+        )
+    if not investor and not startup:
+        raise NotFound(_l("This conversation does not exist."))
+    return "investor" if investor else "startup"
+
+
+def _kinds(pitch: Pitch, side: str) -> tuple[str, ...]:
+    return () if pitch.stage in FINAL_STAGES else KINDS_BY_SIDE[side]
+
+
+def thread_for(session: Session, user: Any, pitch_id: int) -> PitchThread:
+    pitch = session.get(Pitch, pitch_id)
+    if pitch is None:
+        raise NotFound(_l("This conversation does not exist."))
+    side = _side(session, user, pitch)
+    messages = list(
+        session.scalars(
+            sa.select(PitchMessage)
+            .where(PitchMessage.pitch_id == pitch.id)
+            .options(selectinload(PitchMessage.author))
+            .order_by(PitchMessage.created_at, PitchMessage.id)
+        )
+    )
+    return PitchThread(pitch=pitch, side=side, messages=messages, kinds=_kinds(pitch, side))
+
+
+@rolls_back
+def post_message(
+    session: Session, user: User, pitch_id: int, *, kind: str, body: str, link: str = ""
+) -> PitchMessage:
+    """Add a message to the pitch's thread and tell the other team. A decline closes the deal
+    (stage "passed", a ``MatchOutcome`` for the engine); a closed deal takes no new message."""
+    body = (body or "").strip()
+    if not body:
+        raise Invalid(_l("Write your message."), field="body")
+    if len(body) > MAX_BODY:
+        raise Invalid(_l("Enter at most %(n)d characters.", n=MAX_BODY), field="body")
+    user_id = user.id
+    begin_write(session)
+    stmt = sa.select(Pitch).where(Pitch.id == pitch_id)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    pitch = session.scalar(stmt)
+    if pitch is None:
+        raise NotFound(_l("This conversation does not exist."))
+    side = _side(session, session.get(User, user_id), pitch)
+    if pitch.stage in FINAL_STAGES:
+        raise Conflict(_l("This deal is closed: the conversation takes no new messages."))
+    if kind not in KINDS_BY_SIDE[side]:
+        raise Invalid(_l("Choose what kind of message this is."), field="kind")
+    message = PitchMessage(pitch_id=pitch.id, author_id=user_id, side=side, kind=kind, body=body)
+    session.add(message)
+    startup = session.get(Startup, pitch.startup_id)
+    investor = session.get(Investor, pitch.investor_id)
+    if startup is None or investor is None:
+        raise NotFound(_l("This conversation does not exist."))
+    if kind == "decline":
+        pitch.history.append(
+            PitchStageChange(from_stage=pitch.stage, to_stage="passed", changed_by_id=user_id)
+        )
+        pitch.stage, pitch.pass_reason, pitch.updated_at = "passed", "other", utcnow()
+        session.add(
+            MatchOutcome(
+                startup_id=startup.id,
+                candidate_kind="investor",
+                candidate_id=investor.id,
+                outcome="passed",
+            )
+        )
+    other = startup.members if side == "investor" else investor.members
+    rows = notifications.notify(
+        session,
+        [m.user_id for m in other if m.user_id != user_id],
+        f"funding.pitch_{kind}",
+        link=link,
+        startup=startup.name,
+        investor=investor.name,
+    )
+    investor_id = investor.id
+    session.commit()
+    notifications.send_after_commit(session, rows)
+    if kind == "decline":
+        _profile_changed(investor_id)  # the engine learns from the outcome, as for a pass
+    return message
+
+
+def thread_sizes(session: Session, pitch_ids: list[int]) -> dict[int, int]:
+    """Messages per pitch, for the links to each thread (one query)."""
+    if not pitch_ids:
+        return {}
+    rows = session.execute(
+        sa.select(PitchMessage.pitch_id, sa.func.count())
+        .where(PitchMessage.pitch_id.in_(pitch_ids))
+        .group_by(PitchMessage.pitch_id)
+    ).all()
+    return {pitch_id: int(n) for pitch_id, n in rows}

@@ -1,0 +1,3 @@
+"""Mentoring: mentors' availability, session requests and their lifecycle, meetings, ratings,
+office hours.
+"""

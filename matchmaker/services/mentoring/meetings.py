@@ -1,0 +1,115 @@
+"""Where a mentoring session happens (a place and/or a video link), and the one dispute of a
+no-show by the side marked absent. Both are use cases on a scheduled or closed session that
+leave its status alone, so they live beside the state machine (``services/mentoring.py``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from sqlalchemy.orm import Session
+
+from matchmaker.database import begin_write
+from matchmaker.i18n import lazy_gettext as _l
+from matchmaker.models import User
+from matchmaker.models.mentoring import MentorSession
+from matchmaker.services import notifications
+from matchmaker.services.errors import Conflict, Forbidden, Invalid
+from matchmaker.services.mentoring.sessions import (
+    _as_party,
+    _commit,
+    _lock,
+    _now,
+    _other_side,
+    _when,
+    session_link,
+)
+
+MAX_PLACE = 200
+MAX_URL = 500
+
+notifications.register_messages(
+    {
+        "mentoring.place_set": _l(
+            "%(name)s set where the session of %(when)s (Beijing time) happens: %(where)s"
+        ),
+        "mentoring.no_show_disputed": _l(
+            "%(name)s disputes the no-show of the session of %(when)s (Beijing time)."
+        ),
+    }
+)
+
+
+def _valid_url(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and " " not in url
+
+
+def where_text(ms: MentorSession) -> str:
+    """The place and the link, as one line for notifications and reminders."""
+    return " · ".join(part for part in (ms.meeting_place, ms.meeting_url) if part)
+
+
+def set_meeting_place(
+    session: Session, user: User, session_id: int, *, place: str, url: str
+) -> MentorSession:
+    """Either side says where a scheduled session happens; the other side is told."""
+    place, url = (place or "").strip(), (url or "").strip()
+    if not place and not url:
+        raise Invalid(_l("Give a place or a video link."), field="meeting_place")
+    if len(place) > MAX_PLACE:
+        raise Invalid(_l("Enter at most %(n)d characters.", n=MAX_PLACE), field="meeting_place")
+    if url and (len(url) > MAX_URL or not _valid_url(url)):
+        raise Invalid(
+            _l("Enter a video link starting with https:// or http://."), field="meeting_url"
+        )
+    begin_write(session)
+    ms = _lock(session, session_id)
+    side = _as_party(ms, user)
+    if ms.status != "scheduled":
+        raise Conflict(_l("Only a scheduled session can have its place changed."))
+    ms.meeting_place, ms.meeting_url = place, url
+    sent = notifications.notify(
+        session,
+        _other_side(ms, side),
+        "mentoring.place_set",
+        link=session_link(ms.id),
+        name=user.display_name,
+        when=_when(ms.starts_at),
+        where=where_text(ms),
+    )
+    _commit(session, sent)
+    return ms
+
+
+def dispute_no_show(
+    session: Session, user: User, session_id: int, *, note: str, now: datetime | None = None
+) -> MentorSession:
+    """The side marked absent says it was there, once. The dispute is recorded and shown to
+    both sides and the operators; the status stays a no-show (an operator settles it)."""
+    note = (note or "").strip()
+    if not note:
+        raise Invalid(_l("Say what happened."), field="note")
+    if len(note) > 2000:
+        raise Invalid(_l("Enter at most %(n)d characters.", n=2000), field="note")
+    begin_write(session)
+    ms = _lock(session, session_id)
+    side = _as_party(ms, user)
+    if ms.status != "no_show":
+        raise Conflict(_l("Only a no-show can be disputed."))
+    if side != ms.absent_side:
+        raise Forbidden(_l("Only the side marked absent can dispute a no-show."))
+    if ms.no_show_disputed_at is not None:
+        raise Conflict(_l("This no-show has already been disputed."))
+    ms.no_show_disputed_at = _now(now)
+    ms.no_show_dispute_note = note
+    sent = notifications.notify(
+        session,
+        _other_side(ms, side),
+        "mentoring.no_show_disputed",
+        link=session_link(ms.id),
+        name=user.display_name,
+        when=_when(ms.starts_at),
+    )
+    _commit(session, sent)
+    return ms

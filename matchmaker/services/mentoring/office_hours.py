@@ -1,0 +1,193 @@
+"""Office hours for a cohort: assign startups to mentors' slots on one day, maximising the total
+match score.
+
+Each startup gets at most one slot of the day and each slot goes to at most one startup (so a
+startup meets a given mentor at most once): a rectangular assignment problem solved exactly with
+``scipy.optimize.linear_sum_assignment`` on the score matrix. Scores come from the engine
+(``services.recommendations.bridge``) when it is available, else from a plain overlap of topics,
+sectors and languages. Publishing the (possibly adjusted) plan is a lifecycle use case in
+``services.mentoring.sessions.publish_office_hours``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+import numpy as np
+import sqlalchemy as sa
+from scipy.optimize import linear_sum_assignment
+from sqlalchemy.orm import Session, selectinload
+
+from matchmaker.models import MentorProfile, Startup, utcnow
+from matchmaker.services.mentoring import availability
+from matchmaker.services.mentoring.availability import Slot
+from matchmaker.services.recommendations import bridge
+
+
+@dataclass(frozen=True)
+class Assignment:
+    row: int  # index of the startup
+    col: int  # index of the slot
+    score: float
+
+
+def assign(scores: np.ndarray) -> list[Assignment]:
+    """Optimal assignment of rows (startups) to columns (slots) maximising the summed score.
+
+    Pairs with a score of zero or less are left out of the result: a meeting with no match is
+    not worth a mentor's slot.
+    """
+    if scores.size == 0:
+        return []
+    rows, cols = linear_sum_assignment(scores, maximize=True)
+    return [
+        Assignment(int(r), int(c), float(scores[r, c]))
+        for r, c in zip(rows, cols, strict=True)
+        if scores[r, c] > 0
+    ]
+
+
+def _jaccard(a: Sequence[str], b: Sequence[str]) -> float:
+    sa_, sb = set(a), set(b)
+    return len(sa_ & sb) / len(sa_ | sb) if sa_ and sb else 0.0
+
+
+def similarity(startup: Startup, mentor: MentorProfile) -> float:
+    """The fallback score in [0, 1]: topics weigh most, then sectors, then a shared language."""
+    return round(
+        0.5 * _jaccard(startup.mentoring_topics, mentor.mentoring_topics)
+        + 0.35 * _jaccard(startup.sectors, mentor.sectors)
+        + 0.15 * (1.0 if set(startup.languages) & set(mentor.languages) else 0.0)
+        + 0.01,  # every pair is possible: ties broken by the solver, never left unassigned
+        4,
+    )
+
+
+def engine_scores(
+    session: Session, startup_ids: Sequence[int], mentor_ids: Sequence[int]
+) -> dict[tuple[int, int], float]:
+    """Scores (startup, mentor) from the recommendation engine; {} when it fails (the plan then
+    falls back to the plain similarity)."""
+    recommend = bridge.recommend_mentors
+    wanted = set(mentor_ids)
+    out: dict[tuple[int, int], float] = {}
+    for sid in startup_ids:
+        try:
+            matches = recommend(session, sid, limit=max(len(wanted), 1) * 20, rank_all=True)
+        except Exception:  # noqa: BLE001 - fall back to the plain similarity
+            session.rollback()
+            return {}
+        for m in matches:
+            if m.id in wanted:
+                out[(sid, m.id)] = float(m.score)
+    return out
+
+
+@dataclass
+class PlanRow:
+    slot: Slot
+    mentor: MentorProfile
+    startup: Startup | None
+    score: float
+
+
+@dataclass
+class Plan:
+    day: date
+    startups: list[Startup]
+    mentors: list[MentorProfile]
+    rows: list[PlanRow]
+    scores: dict[tuple[int, int], float]
+    source: str  # "engine" or "similarity"
+
+    @property
+    def total(self) -> float:
+        return round(sum(r.score for r in self.rows if r.startup is not None), 4)
+
+    @property
+    def unassigned(self) -> list[Startup]:
+        taken = {r.startup.id for r in self.rows if r.startup is not None}
+        return [s for s in self.startups if s.id not in taken]
+
+
+def day_slots(session: Session, mentor: MentorProfile, day: date) -> list[Slot]:
+    """The mentor's free slots on ``day`` (in the mentor's zone)."""
+    start = availability.to_utc(datetime.combine(day, time()), mentor.timezone)
+    now = max(utcnow(), start)
+    return [
+        s
+        for s in availability.free_slots(session, mentor, now=now, days=2)
+        if availability.to_local(s.starts_at, mentor.timezone).date() == day
+    ]
+
+
+def plan_office_hours(
+    session: Session,
+    day: date,
+    startup_ids: Sequence[int],
+    mentor_ids: Sequence[int],
+    *,
+    use_engine: bool = True,
+) -> Plan:
+    """Preview: the optimal assignment of the chosen startups to the chosen mentors' free slots
+    on ``day``."""
+    startups = list(
+        session.scalars(
+            sa.select(Startup).where(Startup.id.in_(list(startup_ids))).order_by(Startup.name)
+        )
+    )
+    mentors = list(
+        session.scalars(
+            sa.select(MentorProfile)
+            .where(MentorProfile.id.in_(list(mentor_ids)))
+            .options(selectinload(MentorProfile.user))
+            .order_by(MentorProfile.id)
+        )
+    )
+    slots: list[tuple[Slot, MentorProfile]] = [
+        (slot, m) for m in mentors for slot in day_slots(session, m, day)
+    ]
+    engine = (
+        engine_scores(session, [s.id for s in startups], [m.id for m in mentors])
+        if use_engine
+        else {}
+    )
+    scores: dict[tuple[int, int], float] = {}
+    for s in startups:
+        for m in mentors:
+            raw = engine.get((s.id, m.id))
+            scores[(s.id, m.id)] = (
+                round(max(raw, 0.0) + 0.01, 4) if raw is not None else similarity(s, m)
+            )
+    matrix = np.array(
+        [[scores[(s.id, m.id)] for _, m in slots] for s in startups], dtype=float
+    ).reshape(len(startups), len(slots))
+    chosen = {a.col: a for a in assign(matrix)}
+    rows = [
+        PlanRow(
+            slot=slot,
+            mentor=m,
+            startup=startups[chosen[i].row] if i in chosen else None,
+            score=chosen[i].score if i in chosen else 0.0,
+        )
+        for i, (slot, m) in enumerate(slots)
+    ]
+    return Plan(
+        day=day,
+        startups=startups,
+        mentors=mentors,
+        rows=rows,
+        scores=scores,
+        source="engine" if engine else "similarity",
+    )
+
+
+def total_score(scores: Mapping[tuple[int, int], float], pairs: Sequence[tuple[int, int]]) -> float:
+    """Sum of scores of (startup, mentor) pairs (to compare an adjusted plan with the optimum)."""
+    return round(sum(scores.get(p, 0.0) for p in pairs), 4)
+
+
+def tomorrow() -> date:
+    return (utcnow() + timedelta(days=1)).date()

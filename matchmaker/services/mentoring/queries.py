@@ -1,0 +1,202 @@
+"""What the mentoring pages show: a founder's requests and sessions, a mentor's inbox, one
+session as its viewer may see it, dashboard counts and the engine's reasons for a match.
+
+Read-only; every status change lives in ``services/mentoring.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from matchmaker.i18n import lazy_gettext as _l
+from matchmaker.models import MentorProfile, Startup, User, utcnow
+from matchmaker.models.mentoring import MentorSession, SessionReview
+from matchmaker.services.accounts import dashboard
+from matchmaker.services.errors import NotFound
+from matchmaker.services.mentoring import availability
+from matchmaker.services.mentoring.availability import Slot
+from matchmaker.services.mentoring.sessions import (
+    CHANGE_NOTICE_HOURS,
+    OPEN_STATUSES,
+    _load,
+    founder_startups,
+    side_of,
+)
+
+_LIST_OPTIONS = (
+    selectinload(MentorSession.mentor).selectinload(MentorProfile.user),
+    selectinload(MentorSession.startup),
+    selectinload(MentorSession.proposals),
+    selectinload(MentorSession.reviews),
+)
+
+
+@dataclass
+class FounderOverview:
+    startups: list[Startup]
+    open_requests: list[MentorSession] = field(default_factory=list)
+    upcoming: list[MentorSession] = field(default_factory=list)
+    past: list[MentorSession] = field(default_factory=list)
+
+
+def founder_overview(session: Session, user: User) -> FounderOverview:
+    startups = founder_startups(session, user)
+    overview = FounderOverview(startups=startups)
+    if not startups:
+        return overview
+    rows = session.scalars(
+        sa.select(MentorSession)
+        .where(MentorSession.startup_id.in_([s.id for s in startups]))
+        .options(*_LIST_OPTIONS)
+        .order_by(MentorSession.created_at.desc(), MentorSession.id.desc())
+    ).all()
+    for ms in rows:
+        if ms.status == "requested":
+            overview.open_requests.append(ms)
+        elif ms.status == "scheduled":
+            overview.upcoming.append(ms)
+        else:
+            overview.past.append(ms)
+    overview.upcoming.sort(key=lambda m: m.starts_at or datetime.max)
+    return overview
+
+
+@dataclass
+class MentorInbox:
+    mentor: MentorProfile
+    pending: list[MentorSession] = field(default_factory=list)
+    upcoming: list[MentorSession] = field(default_factory=list)
+    past: list[MentorSession] = field(default_factory=list)
+    used_this_month: int = 0
+
+
+def mentor_inbox(session: Session, user: User) -> MentorInbox:
+    mentor = availability.mentor_for_user(session, user)
+    rows = session.scalars(
+        sa.select(MentorSession)
+        .where(MentorSession.mentor_id == mentor.id)
+        .options(*_LIST_OPTIONS)
+        .order_by(MentorSession.created_at.desc(), MentorSession.id.desc())
+    ).all()
+    inbox = MentorInbox(
+        mentor=mentor, used_this_month=availability.sessions_in_month(session, mentor)
+    )
+    for ms in rows:
+        if ms.status == "requested":
+            inbox.pending.append(ms)
+        elif ms.status == "scheduled":
+            inbox.upcoming.append(ms)
+        else:
+            inbox.past.append(ms)
+    inbox.upcoming.sort(key=lambda m: m.starts_at or datetime.max)
+    return inbox
+
+
+def match_reasons(session: Session, startup_id: int, mentor_id: int) -> list[Any]:
+    """The engine's reasons for this startup-mentor match, or [] when the engine is unavailable."""
+    try:
+        from matchmaker.services.recommendations import bridge
+    except ImportError:
+        return []
+    recommend = getattr(bridge, "recommend_mentors", None)
+    if recommend is None:
+        return []
+    try:
+        matches = recommend(session, startup_id, limit=50)
+    except Exception:  # noqa: BLE001 - the inbox works without the engine
+        session.rollback()
+        return []
+    for match in matches:
+        if getattr(match, "id", None) == mentor_id:
+            return list(getattr(match, "reasons", []) or [])
+    return []
+
+
+@dataclass
+class SessionView:
+    ms: MentorSession
+    side: str | None
+    own_review: SessionReview | None
+    other_reviewed: bool
+    free_slots: list[Slot]
+    # What a scheduled session allows now, so the page offers only actions that can succeed
+    # (the services refuse the others with the same rules).
+    can_change: bool = False  # cancel or move: more than CHANGE_NOTICE_HOURS before the start
+    has_started: bool = False  # a no-show can be marked
+    has_ended: bool = False  # it can be marked completed
+
+
+def session_view(session: Session, user: User, session_id: int) -> SessionView:
+    """A session as ``user`` may see it: its parties, or operators; anyone else gets 404."""
+    ms = _load(session, session_id)
+    side = side_of(ms, user)
+    if side is None and not user.is_operator:
+        raise NotFound(_l("This mentoring session does not exist."))
+    reviews = list(ms.reviews)
+    own = next((r for r in reviews if r.author_id == user.id), None)
+    slots: list[Slot] = []
+    if ms.status in OPEN_STATUSES and side is not None:
+        slots = availability.free_slots(session, ms.mentor, exclude_session_id=ms.id)
+    now = utcnow()
+    starts, ends = ms.starts_at, ms.ends_at
+    return SessionView(
+        ms=ms,
+        side=side,
+        own_review=own,
+        other_reviewed=any(r.author_id != user.id for r in reviews),
+        free_slots=slots,
+        can_change=starts is not None and starts - now >= timedelta(hours=CHANGE_NOTICE_HOURS),
+        has_started=starts is not None and starts <= now,
+        has_ended=ends is None or ends <= now,
+    )
+
+
+def pending_counts(session: Session, user: User) -> dict[str, int]:
+    """For the dashboard: requests waiting for this user, and upcoming sessions."""
+    counts = {"mentor_pending": 0, "founder_waiting": 0, "upcoming": 0, "to_review": 0}
+    # The panels' shared reads (founder_startups' and the profile's queries, once per request).
+    mentor = dashboard.mentor_profile_of(session, user)
+    startup_ids = [s.id for s in dashboard.active_member_startups(session, user)]
+    conditions = []
+    if mentor is not None:
+        conditions.append(MentorSession.mentor_id == mentor.id)
+    if startup_ids:
+        conditions.append(MentorSession.startup_id.in_(startup_ids))
+    if not conditions:
+        return counts
+    rows = session.execute(
+        sa.select(
+            MentorSession.mentor_id,
+            MentorSession.startup_id,
+            MentorSession.status,
+            MentorSession.awaiting,
+        ).where(sa.or_(*conditions), MentorSession.status.in_(("requested", "scheduled")))
+    ).all()
+    for mentor_id, startup_id, status, awaiting in rows:
+        if status == "scheduled":
+            counts["upcoming"] += 1
+        elif mentor is not None and mentor_id == mentor.id and awaiting == "mentor":
+            counts["mentor_pending"] += 1
+        elif startup_id in startup_ids and awaiting == "founder":
+            counts["founder_waiting"] += 1
+    return counts
+
+
+AT_CAPACITY = _l(
+    "You are at capacity this month: no new startups are suggested until a session frees up "
+    "or you raise your monthly limit in your availability settings."
+)
+NO_MATCH_YET = _l("No startup matches your profile yet.")
+
+
+def deal_flow_state(session: Session, mentor: MentorProfile) -> tuple[bool, Any]:
+    """Whether to suggest startups to a mentor, and what an empty list says. A fully booked
+    mentor is not sent more startups this month, and is told why rather than "no match"."""
+    if availability.at_capacity(session, mentor):
+        return False, AT_CAPACITY
+    return True, NO_MATCH_YET

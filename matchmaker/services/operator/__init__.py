@@ -1,0 +1,3 @@
+"""The makerspace operator: monitoring, policies, subsidies, evaluation, disclosure, imports,
+moderation.
+"""

@@ -1,0 +1,375 @@
+"""Public disclosure of support (上网公示，避免多头重复支持) and the operators' duplicate check.
+
+What is disclosed is deliberately narrow: the startup's public name, the kind of support, what
+it was (a policy title, an instrument, a mentoring topic), the amount and the date. Never
+e-mails, phones, notes, purposes, voucher codes or who booked.
+
+Each area's support enters through a source in ``DISCLOSURE_SOURCES``; a source whose tables
+are not installed contributes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from matchmaker import vocab
+from matchmaker.i18n import lazy_gettext as _l
+from matchmaker.models import Equipment, Startup, User
+from matchmaker.models.operator import SUPPORT_KINDS, Policy, SupportRecord
+from matchmaker.services.errors import Invalid, NotFound
+from matchmaker.services.operator import sources
+from matchmaker.services.operator.policies import require_operator
+
+log = logging.getLogger(__name__)
+
+SUPPORT_KIND_LABELS: vocab.Labels = {
+    "subsidy": ("Subsidy", "补助"),
+    "loan": ("Loan", "贷款"),
+    "voucher": ("Innovation voucher", "创新券"),
+    "tax": ("Tax incentive", "税收优惠"),
+    "award": ("Award", "奖励"),
+    "session": ("Mentor session", "导师辅导"),
+    "booking": ("Equipment paid by voucher", "创新券支付的设备使用"),
+    "other": ("Other support", "其他支持"),
+}
+# Kinds that are meant to be received once: a second one is flagged. Sessions and bookings
+# naturally repeat.
+ONE_OFF_KINDS = ("subsidy", "loan", "voucher", "tax", "award", "other")
+NEAR_DUPLICATE_EMBEDDING = 0.92
+NEAR_DUPLICATE_TFIDF = 0.8
+
+
+@dataclass(frozen=True)
+class DisclosedSupport:
+    startup_id: int
+    startup_name: str
+    kind: str
+    what: str  # public description: policy title, instrument name, topic
+    amount: Decimal | None
+    currency: str
+    day: date
+    source: str  # "operator" / "vouchers" / "mentoring" / "bookings"
+    reference: str  # e.g. "policy:3", to spot the same measure twice
+
+
+DisclosureSource = Callable[[Session, str | None], list[DisclosedSupport]]
+DISCLOSURE_SOURCES: list[DisclosureSource] = []
+
+
+def register_disclosure_source(source: DisclosureSource) -> DisclosureSource:
+    if source not in DISCLOSURE_SOURCES:
+        DISCLOSURE_SOURCES.append(source)
+    return source
+
+
+@register_disclosure_source
+def _operator_records(session: Session, locale: str | None) -> list[DisclosedSupport]:
+    rows = session.scalars(
+        sa.select(SupportRecord).options(
+            selectinload(SupportRecord.startup), selectinload(SupportRecord.policy)
+        )
+    ).all()
+    out = []
+    for r in rows:
+        what = r.policy.title(locale) if r.policy is not None else r.description
+        if r.policy is not None and r.description:
+            what = f"{what} · {r.description}"
+        out.append(
+            DisclosedSupport(
+                r.startup_id,
+                r.startup.name,
+                r.kind,
+                what,
+                r.amount,
+                r.currency,
+                r.granted_on,
+                "operator",
+                f"policy:{r.policy_id}" if r.policy_id else f"record:{r.id}",
+            )
+        )
+    return out
+
+
+@register_disclosure_source
+def _vouchers(session: Session, locale: str | None) -> list[DisclosedSupport]:
+    voucher = sources.voucher_model()
+    if voucher is None:
+        return []
+    rows = session.execute(
+        sa.select(voucher.startup_id, Startup.name, voucher.amount, voucher.valid_from).join(
+            Startup, Startup.id == voucher.startup_id
+        )
+    ).all()
+    what = vocab.label(SUPPORT_KIND_LABELS, "voucher", locale)
+    return [
+        DisclosedSupport(sid, name, "voucher", what, amount, "CNY", day, "vouchers", "voucher")
+        for sid, name, amount, day in rows
+    ]
+
+
+@register_disclosure_source
+def _mentor_sessions(session: Session, locale: str | None) -> list[DisclosedSupport]:
+    model = sources.mentor_session_model()
+    if model is None:
+        return []
+    rows = session.execute(
+        sa.select(model.startup_id, Startup.name, model.topic, model.starts_at)
+        .join(Startup, Startup.id == model.startup_id)
+        .where(model.status == "completed", model.starts_at.is_not(None))
+    ).all()
+    return [
+        DisclosedSupport(
+            sid,
+            name,
+            "session",
+            vocab.label(vocab.MENTORING_TOPICS, topic, locale),
+            None,
+            "CNY",
+            starts.date(),
+            "mentoring",
+            f"topic:{topic}",
+        )
+        for sid, name, topic, starts in rows
+    ]
+
+
+@register_disclosure_source
+def _voucher_bookings(session: Session, locale: str | None) -> list[DisclosedSupport]:
+    booking = sources.booking_model()
+    if booking is None:
+        return []
+    rows = session.execute(
+        sa.select(
+            booking.startup_id,
+            Startup.name,
+            Equipment.name,
+            booking.voucher_amount,
+            booking.starts_at,
+            booking.equipment_id,
+        )
+        .join(Startup, Startup.id == booking.startup_id)
+        .join(Equipment, Equipment.id == booking.equipment_id)
+        .where(booking.voucher_state == "redeemed", booking.voucher_amount > 0)
+    ).all()
+    return [
+        DisclosedSupport(
+            sid, name, "booking", eq, amount, "CNY", starts.date(), "bookings", f"equipment:{eid}"
+        )
+        for sid, name, eq, amount, starts, eid in rows
+    ]
+
+
+def disclosed_support(
+    session: Session,
+    *,
+    locale: str | None = None,
+    year: int | None = None,
+    kind: str | None = None,
+    query: str = "",
+) -> list[DisclosedSupport]:
+    """Everything disclosed, newest first; filtered by year, kind and startup name."""
+    items = [item for source in DISCLOSURE_SOURCES for item in source(session, locale)]
+    active = set(session.scalars(sa.select(Startup.id).where(Startup.is_active)))
+    needle = (query or "").strip().casefold()
+    items = [
+        i
+        for i in items
+        if i.startup_id in active
+        and (year is None or i.day.year == year)
+        and (not kind or i.kind == kind)
+        and (not needle or needle in i.startup_name.casefold())
+    ]
+    return sorted(items, key=lambda i: (i.day, i.startup_name), reverse=True)
+
+
+@dataclass(frozen=True)
+class DisclosureSummary:
+    startup_id: int
+    startup_name: str
+    counts: dict[str, int]
+    total_amount: Decimal
+
+
+def summarise(items: Sequence[DisclosedSupport]) -> list[DisclosureSummary]:
+    grouped: dict[int, list[DisclosedSupport]] = defaultdict(list)
+    for i in items:
+        grouped[i.startup_id].append(i)
+    out = []
+    for sid, rows in grouped.items():
+        counts: dict[str, int] = defaultdict(int)
+        for r in rows:
+            counts[r.kind] += 1
+        total = sum((r.amount or Decimal(0) for r in rows), Decimal(0))
+        out.append(DisclosureSummary(sid, rows[0].startup_name, dict(counts), total))
+    return sorted(out, key=lambda s: (-s.total_amount, s.startup_name))
+
+
+# --- recording support ----------------------------------------------------------------------
+
+
+def record_support(
+    session: Session,
+    actor: User,
+    *,
+    startup_id: int,
+    kind: str,
+    granted_on: date,
+    amount: Decimal | None = None,
+    policy_id: int | None = None,
+    description: str = "",
+    note: str = "",
+) -> SupportRecord:
+    """An operator records support a startup received (it then appears on the public page)."""
+    require_operator(actor)
+    if session.get(Startup, startup_id) is None:
+        raise NotFound(_l("No such startup."))
+    if kind not in SUPPORT_KINDS:
+        raise Invalid(_l("Choose a value from the list."), field="kind")
+    if policy_id is not None and session.get(Policy, policy_id) is None:
+        raise Invalid(_l("Choose a value from the list."), field="policy_id")
+    if amount is not None and (amount < 0 or amount >= Decimal("100000000000000")):
+        raise Invalid(_l("Enter an amount between 0 and 10^14."), field="amount")
+    if granted_on > date.today():
+        raise Invalid(_l("The date cannot be in the future."), field="granted_on")
+    record = SupportRecord(
+        startup_id=startup_id,
+        kind=kind,
+        granted_on=granted_on,
+        amount=amount,
+        policy_id=policy_id,
+        description=(description or "").strip()[:300],
+        note=(note or "").strip(),
+        created_by_id=actor.id,
+    )
+    session.add(record)
+    session.commit()
+    return record
+
+
+# --- duplicate check ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RepeatedSupport:
+    startup_id: int
+    startup_name: str
+    kind: str
+    items: list[DisclosedSupport]
+    same_measure: bool  # the very same policy (or measure) twice
+
+
+@dataclass(frozen=True)
+class NearDuplicate:
+    first: Startup
+    second: Startup
+    similarity: float
+    method: str  # "embedding" / "tfidf"
+
+
+def repeated_support(items: Sequence[DisclosedSupport]) -> list[RepeatedSupport]:
+    """Startups that received the same one-off kind of support more than once."""
+    grouped: dict[tuple[int, str], list[DisclosedSupport]] = defaultdict(list)
+    for i in items:
+        if i.kind in ONE_OFF_KINDS:
+            grouped[(i.startup_id, i.kind)].append(i)
+    out = []
+    for (sid, kind), rows in grouped.items():
+        if len(rows) < 2:
+            continue
+        refs = [r.reference for r in rows if r.reference.startswith("policy:")]
+        out.append(
+            RepeatedSupport(
+                sid, rows[0].startup_name, kind, rows, same_measure=len(refs) != len(set(refs))
+            )
+        )
+    return sorted(out, key=lambda r: (not r.same_measure, r.startup_name, r.kind))
+
+
+def _profile_text(s: Startup) -> str:
+    return " ".join([s.name, s.one_liner, s.description])
+
+
+def _embedding_similarity(startups: Sequence[Startup]) -> np.ndarray:
+    from matchmaker.recommend.texts import startup_text
+    from matchmaker.services.recommendations.bridge import (
+        EngineSettings,
+        get_embedder,
+        startup_profile,
+    )
+
+    settings = EngineSettings.from_app()
+    embedder = get_embedder(settings.embedding_model)
+    vectors = embedder.encode([startup_text(startup_profile(s)) for s in startups])
+    return np.asarray(vectors @ vectors.T)
+
+
+def _tfidf_similarity(startups: Sequence[Startup]) -> np.ndarray:
+    from matchmaker.recommend.lexical import LexicalIndex
+
+    index = LexicalIndex()
+    ids = [s.id for s in startups]
+    texts = [_profile_text(s) for s in startups]
+    index.fit(ids, texts)
+    return np.asarray(index.similarity_matrix(texts, ids))
+
+
+def near_duplicate_startups(
+    session: Session, *, method: str = "embedding", threshold: float | None = None
+) -> list[NearDuplicate]:
+    """Pairs of active startup profiles that read almost the same.
+
+    ``embedding`` uses the engine's embedder (cosine of normalised vectors); when the engine
+    cannot load it, or with ``tfidf``, the lexical leg's TF-IDF cosine is used instead.
+    """
+    startups = list(
+        session.scalars(sa.select(Startup).where(Startup.is_active).order_by(Startup.id))
+    )
+    if len(startups) < 2:
+        return []
+    used = method
+    matrix = None
+    if method == "embedding":
+        try:
+            matrix = _embedding_similarity(startups)
+        except Exception:  # no model on this machine: the lexical fallback still finds copies
+            log.warning("embedding similarity unavailable; using TF-IDF", exc_info=True)
+            used = "tfidf"
+    if matrix is None:
+        used = "tfidf"
+        matrix = _tfidf_similarity(startups)
+    if threshold is None:
+        threshold = NEAR_DUPLICATE_EMBEDDING if used == "embedding" else NEAR_DUPLICATE_TFIDF
+    out = []
+    for i in range(len(startups)):
+        for j in range(i + 1, len(startups)):
+            score = float(matrix[i, j])
+            if score >= threshold:
+                out.append(NearDuplicate(startups[i], startups[j], score, used))
+    return sorted(out, key=lambda d: -d.similarity)
+
+
+def support_kind_label(kind: str, locale: str | None) -> str:
+    return vocab.label(SUPPORT_KIND_LABELS, kind, locale)
+
+
+def public_fields() -> tuple[str, ...]:
+    """The only fields the public page shows (a test checks nothing else leaks)."""
+    return ("startup_name", "kind", "what", "amount", "currency", "day")
+
+
+def export_rows(items: Sequence[DisclosedSupport], locale: str | None) -> list[list[Any]]:
+    return [
+        [i.day.isoformat(), i.startup_name, support_kind_label(i.kind, locale), i.what,
+         float(i.amount) if i.amount is not None else None, i.currency]
+        for i in items
+    ]  # fmt: skip

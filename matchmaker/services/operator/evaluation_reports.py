@@ -1,0 +1,212 @@
+"""The annual evaluation report (年度评估): for the whole makerspace and for one facility, as a
+printable page and an Excel workbook built from the same figures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from matchmaker import vocab
+from matchmaker.i18n import lazy_gettext as _l
+from matchmaker.models import Facility
+from matchmaker.models.operator import Policy, SupportRecord
+from matchmaker.services.errors import Invalid, NotFound
+from matchmaker.services.exports import to_xlsx
+from matchmaker.services.operator import monitoring
+from matchmaker.services.operator import scores as operator_scores
+
+
+@dataclass
+class AnnualReport:
+    year: int
+    period: monitoring.Period
+    metrics: list[monitoring.Metric]
+    mentors: list[operator_scores.PerformanceScore]
+    investors: list[operator_scores.PerformanceScore]
+    facilities: list[operator_scores.PerformanceScore]
+    facility_figures: list[operator_scores.FacilityFigures]
+    support_count: int = 0
+    support_amount: Decimal = Decimal(0)
+    policies_published: int = 0
+    facility: Facility | None = None
+    equipment_rows: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _check_year(year: int) -> None:
+    if not 2000 <= year <= date.today().year + 1:
+        raise Invalid(_l("Choose a year between 2000 and next year."), field="year")
+
+
+def makerspace_report(session: Session, year: int, locale: str | None = None) -> AnnualReport:
+    _check_year(year)
+    period = monitoring.Period.year(year)
+    figures = operator_scores.facility_figures(session, period)
+    support = session.execute(
+        sa.select(sa.func.count(SupportRecord.id), sa.func.sum(SupportRecord.amount)).where(
+            SupportRecord.granted_on >= period.start, SupportRecord.granted_on <= period.end
+        )
+    ).one()
+    published = (
+        session.scalar(
+            sa.select(sa.func.count(Policy.id)).where(
+                Policy.is_published.is_(True),
+                Policy.published_at < period.end_at,
+            )
+        )
+        or 0
+    )
+    return AnnualReport(
+        year,
+        period,
+        monitoring.collect(session, period, locale),
+        operator_scores.mentor_scores(session, period),
+        operator_scores.investor_scores(session, period),
+        operator_scores.facility_scores(session, period, figures),
+        figures,
+        support_count=int(support[0] or 0),
+        support_amount=Decimal(support[1] or 0),
+        policies_published=int(published),
+    )
+
+
+def facility_report(
+    session: Session, year: int, facility_id: int, locale: str | None = None
+) -> AnnualReport:
+    _check_year(year)
+    facility = session.get(Facility, facility_id)
+    if facility is None:
+        raise NotFound(_l("No such facility."))
+    period = monitoring.Period.year(year)
+    figures = [
+        f for f in operator_scores.facility_figures(session, period) if f.facility.id == facility_id
+    ]
+    scores = operator_scores.facility_scores(session, period, figures)
+    rows = []
+    fig = figures[0]
+    for e in facility.equipment:
+        rate = fig.equipment_utilisation.get(e.id)
+        rows.append(
+            {
+                "name": e.name,
+                "category": e.category,
+                "hours": round(fig.equipment_hours.get(e.id, 0.0), 1),
+                "utilisation": rate,
+                "voucher_eligible": e.voucher_eligible,
+            }
+        )
+    return AnnualReport(
+        year, period, [], [], [], scores, figures, facility=facility, equipment_rows=rows
+    )
+
+
+def report_xlsx(report: AnnualReport) -> bytes:
+    """The report as a workbook: summary, monthly figures, scores (with formulas), equipment."""
+    sheets: list[tuple[str, list[str], list[list[Any]]]] = []
+    title = (
+        _("Annual evaluation %(year)d: %(name)s", year=report.year, name=report.facility.name)
+        if report.facility
+        else _("Annual evaluation %(year)d: the makerspace", year=report.year)
+    )
+    summary: list[list[Any]] = [
+        [title, ""],
+        [_("Period"), f"{report.period.start} – {report.period.end}"],
+    ]
+    if report.facility is None:
+        summary += [
+            [_("Support granted (records)"), report.support_count],
+            [_("Support granted (yuan)"), float(report.support_amount)],
+            [_("Policies published"), report.policies_published],
+        ]
+        summary += [[str(m.title), m.total if m.total is not None else "–"] for m in report.metrics]
+    for f in report.facility_figures:
+        summary += [
+            [_("Hours booked") + f" · {f.facility.name}", f.hours],
+            [
+                _("Utilisation") + f" · {f.facility.name}",
+                f.utilisation if f.utilisation is not None else "–",
+            ],
+            [_("Startups served") + f" · {f.facility.name}", f.startups],
+            [_("Vouchers redeemed (yuan)") + f" · {f.facility.name}", f.voucher_redeemed],
+        ]
+    sheets.append((_("Summary"), [_("Figure"), _("Value")], summary))
+    # Only series by month go under the month headers; counts by sector or stage have their
+    # own sheet (they used to land under "2026-01", "2026-02"... and past the last month).
+    months = report.period.months()
+    monthly: list[list[Any]] = []
+    by_category: list[list[Any]] = []
+    for m in report.metrics:
+        for d in m.datasets:
+            if list(m.labels) == months and len(d.data) == len(months):
+                monthly.append([str(m.title), str(d.label), *d.data])
+            else:
+                by_category += [
+                    [str(m.title), str(d.label), str(label), value]
+                    for label, value in zip(m.labels, d.data, strict=False)
+                ]
+    if monthly:
+        sheets.append((_("Monthly"), [_("Figure"), _("Series"), *months], monthly))
+    if by_category:
+        sheets.append(
+            (_("By category"), [_("Figure"), _("Series"), _("Category"), _("Value")], by_category)
+        )
+    for name, scores in (
+        (_("Mentors"), report.mentors),
+        (_("Investors"), report.investors),
+        (_("Facilities"), report.facilities),
+    ):
+        if not scores:
+            continue
+        keys = list(scores[0].parts)
+        percent = {k for k in keys if any(_is_percent(s.parts.get(k)) for s in scores)}
+        labels = [f"{k} (%)" if k in percent else str(k) for k in keys]
+        rows = [
+            [s.name, s.score, *[_as_number(s.parts.get(k)) for k in keys], str(s.formula)]
+            for s in scores
+        ]
+        sheets.append((name, [_("Name"), _("Score"), *labels, _("Formula")], rows))
+    if report.equipment_rows:
+        sheets.append(
+            (
+                _("Equipment"),
+                [_("Instrument"), _("Category"), _("Hours booked"), _("Utilisation")],
+                [
+                    [
+                        r["name"],
+                        vocab.label(
+                            vocab.EQUIPMENT_CATEGORIES, r["category"], str(get_locale() or "en")
+                        ),
+                        r["hours"],
+                        r["utilisation"] if r["utilisation"] is not None else "–",
+                    ]
+                    for r in report.equipment_rows
+                ],
+            )
+        )
+    return to_xlsx(sheets)
+
+
+def _is_percent(value: Any) -> bool:
+    return isinstance(value, str) and value.endswith("%")
+
+
+def _as_number(value: Any) -> Any:
+    """A score part as a number a spreadsheet can sum ("35%" -> 35.0); "–" (no figure) ->
+    an empty cell; other text stays text."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int | float | Decimal):
+        return value
+    text = str(value).strip()
+    if text in ("–", "-", ""):
+        return None
+    try:
+        return float(text[:-1]) if text.endswith("%") else float(text)
+    except ValueError:
+        return text

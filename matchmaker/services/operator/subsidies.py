@@ -1,0 +1,442 @@
+"""Performance-based post-subsidy (根据服务绩效后补助) and the annual evaluation with rewards
+(年度评估、择优奖励) for facilities that open their instruments to startups.
+
+For the rule of a year and every facility, from the records alone:
+
+- evidence per instrument: completed bookings by startups that start in the year (local days),
+  the hours recorded for them (``actual_minutes``), the distinct startups served and the voucher
+  value redeemed on them; each booking is listed, so every figure can be recounted;
+- per instrument: ``hours x rate_per_hour + vouchers x rate_per_voucher_yuan``, rounded to the
+  fen (half up), then cut to ``cap_per_instrument``;
+- per facility: utilisation = hours used / hours open (``services.facilities.utilisation``, the
+same figure   the facility's usage page shows); below ``min_utilisation_percent`` the facility gets
+nothing;   otherwise the sum of its instruments, cut to ``cap_per_facility``;
+- ranking for the rewards: facilities that qualify, by the service they delivered (the amount
+  before the caps), then by distinct startups served; the first ``reward_count`` are rewarded.
+
+Nothing computed is stored, so changing a record changes the report, and the report says why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from matchmaker.i18n import lazy_gettext as _l
+from matchmaker.models import Equipment, Facility, User
+from matchmaker.models.bookings import EquipmentBooking
+from matchmaker.models.subsidies import SubsidyRule
+from matchmaker.services import exports
+from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound
+from matchmaker.services.facilities import utilisation
+from matchmaker.services.facilities.equipment_availability import local_today, to_local, to_utc
+
+ZERO = Decimal("0.00")  # money: shown to the fen even when nothing was counted
+FEN = Decimal("0.01")
+MAX_MONEY = Decimal("100000000000000")
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+
+def require_operator(actor: Any) -> None:
+    if not (getattr(actor, "is_authenticated", False) and actor.is_operator):
+        raise Forbidden(_l("Only operators can do this."))
+
+
+def fen(value: Decimal) -> Decimal:
+    return value.quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+# --- the rule ----------------------------------------------------------------------------------
+
+
+def _decimal(
+    values: Mapping[str, Any], key: str, *, low: Decimal, high: Decimal, optional: bool = False
+) -> Decimal | None:
+    raw = values.get(key)
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        if optional:
+            return None
+        raise Invalid(_l("This field is required."), field=key)
+    try:
+        number = Decimal(str(raw).strip())
+    except InvalidOperation:
+        raise Invalid(_l("Enter an amount."), field=key) from None
+    if not number.is_finite() or number < low or number > high:
+        raise Invalid(
+            _l("Enter a number between %(low)s and %(high)s.", low=low, high=high), field=key
+        )
+    return number
+
+
+def _clean_rule(values: Mapping[str, Any]) -> dict[str, Any]:
+    try:
+        year = int(values.get("year") or 0)
+    except (TypeError, ValueError):
+        year = 0
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise Invalid(_l("Enter a year between 2000 and 2100."), field="year")
+    data: dict[str, Any] = {"year": year}
+    data["rate_per_hour"] = _decimal(values, "rate_per_hour", low=Decimal("0"), high=MAX_MONEY)
+    data["rate_per_voucher_yuan"] = _decimal(
+        values, "rate_per_voucher_yuan", low=Decimal("0"), high=Decimal("10")
+    )
+    for key in ("cap_per_facility", "cap_per_instrument"):
+        cap = _decimal(values, key, low=Decimal("0"), high=MAX_MONEY, optional=True)
+        if cap is not None and cap <= 0:
+            raise Invalid(_l("A cap must be more than 0 (leave it empty for none)."), field=key)
+        data[key] = cap
+    data["min_utilisation_percent"] = _decimal(
+        values, "min_utilisation_percent", low=Decimal("0"), high=Decimal("100")
+    )
+    try:
+        reward_count = int(values.get("reward_count") or 0)
+    except (TypeError, ValueError):
+        reward_count = -1
+    if not 0 <= reward_count <= 100:
+        raise Invalid(_l("Enter a whole number from 0 to 100."), field="reward_count")
+    data["reward_count"] = reward_count
+    note = str(values.get("note") or "").strip()
+    if len(note) > 500:
+        raise Invalid(_l("At most 500 characters."), field="note")
+    data["note"] = note
+    if not data["rate_per_hour"] and not data["rate_per_voucher_yuan"]:
+        raise Invalid(
+            _l("Set a rate per hour, a rate per voucher yuan, or both."), field="rate_per_hour"
+        )
+    return data
+
+
+def save_rule(session: Session, actor: User, values: Mapping[str, Any]) -> SubsidyRule:
+    """Create the rule of a year, or replace the figures of the existing one.
+
+    Two operators creating the same year at once: the unique year makes one of them a Conflict.
+    """
+    require_operator(actor)
+    data = _clean_rule(values)
+    rule = session.scalar(sa.select(SubsidyRule).where(SubsidyRule.year == data["year"]))
+    if rule is None:
+        rule = SubsidyRule(created_by_id=actor.id, **data)
+        session.add(rule)
+    else:
+        for key, value in data.items():
+            setattr(rule, key, value)
+    try:
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        raise Conflict(_l("Another operator saved the rule of this year just now.")) from exc
+    return rule
+
+
+def rules(session: Session) -> list[SubsidyRule]:
+    return list(session.scalars(sa.select(SubsidyRule).order_by(SubsidyRule.year.desc())))
+
+
+def rule_for(session: Session, year: int) -> SubsidyRule:
+    rule = session.scalar(sa.select(SubsidyRule).where(SubsidyRule.year == year))
+    if rule is None:
+        raise NotFound(_l("No subsidy rule for %(year)d.", year=year))
+    return rule
+
+
+# --- the computation ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BookingEvidence:
+    booking_id: int
+    equipment_id: int
+    startup_id: int
+    startup_name: str
+    starts_local: datetime
+    minutes: int
+    price: Decimal
+    voucher_redeemed: Decimal
+
+
+@dataclass
+class InstrumentSubsidy:
+    equipment_id: int
+    name: str
+    hours_open: Decimal = ZERO
+    bookings: int = 0
+    hours_used: Decimal = ZERO
+    startups: set[int] = field(default_factory=set)
+    vouchers_redeemed: Decimal = ZERO
+    service_value: Decimal = ZERO
+    from_hours: Decimal = ZERO
+    from_vouchers: Decimal = ZERO
+    before_cap: Decimal = ZERO
+    amount: Decimal = ZERO
+    capped: bool = False
+
+    @property
+    def startups_served(self) -> int:
+        return len(self.startups)
+
+
+@dataclass
+class FacilitySubsidy:
+    facility_id: int
+    name: str
+    instruments: list[InstrumentSubsidy]
+    evidence: list[BookingEvidence]
+    hours_open: Decimal = ZERO
+    hours_used: Decimal = ZERO
+    bookings: int = 0
+    startups: set[int] = field(default_factory=set)
+    vouchers_redeemed: Decimal = ZERO
+    service_value: Decimal = ZERO
+    before_cap: Decimal = ZERO
+    amount: Decimal = ZERO
+    qualifies: bool = True
+    capped: bool = False
+    rank: int | None = None
+    rewarded: bool = False
+    reasons: list[Any] = field(default_factory=list)
+
+    @property
+    def startups_served(self) -> int:
+        return len(self.startups)
+
+    @property
+    def utilisation(self) -> Decimal:
+        if not self.hours_open:
+            return ZERO
+        return (self.hours_used / self.hours_open * 100).quantize(
+            Decimal("0.1"), rounding=ROUND_HALF_UP
+        )
+
+
+@dataclass
+class SubsidyReport:
+    rule: SubsidyRule
+    first: date
+    last: date
+    facilities: list[FacilitySubsidy]
+
+    @property
+    def total(self) -> Decimal:
+        return sum((f.amount for f in self.facilities), ZERO)
+
+    @property
+    def ranking(self) -> list[FacilitySubsidy]:
+        ranked = [f for f in self.facilities if f.rank is not None]
+        return sorted(ranked, key=lambda f: f.rank or 0)
+
+
+def _evidence(session: Session, first: date, last: date) -> list[EquipmentBooking]:
+    start = to_utc(datetime.combine(first, time()))
+    end = to_utc(datetime.combine(last + timedelta(days=1), time()))
+    return list(
+        session.scalars(
+            sa.select(EquipmentBooking)
+            .options(selectinload(EquipmentBooking.startup))
+            .where(
+                EquipmentBooking.status == "completed",
+                EquipmentBooking.starts_at >= start,
+                EquipmentBooking.starts_at < end,
+            )
+            .order_by(EquipmentBooking.starts_at, EquipmentBooking.id)
+        )
+    )
+
+
+def _instrument(rule: SubsidyRule, row: InstrumentSubsidy) -> None:
+    row.hours_used = fen(row.hours_used)
+    row.from_hours = fen(row.hours_used * rule.rate_per_hour)
+    row.from_vouchers = fen(row.vouchers_redeemed * rule.rate_per_voucher_yuan)
+    row.before_cap = row.from_hours + row.from_vouchers
+    row.amount = row.before_cap
+    if rule.cap_per_instrument is not None and row.amount > rule.cap_per_instrument:
+        row.amount = rule.cap_per_instrument
+        row.capped = True
+
+
+def compute(session: Session, year: int) -> SubsidyReport:
+    """The subsidy of every facility for the rule of ``year`` (NotFound without a rule)."""
+    rule = rule_for(session, year)
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    today = local_today()
+    if first <= today < last:
+        # The running year: the days still to come were never open yet, so they must not
+        # lower the utilisation (nor can they hold evidence).
+        last = today
+    facilities = list(
+        session.scalars(
+            sa.select(Facility)
+            .options(selectinload(Facility.equipment))
+            .order_by(Facility.name, Facility.id)
+        )
+    )
+    bookings = _evidence(session, first, last)
+    by_equipment: dict[int, list[EquipmentBooking]] = {}
+    for booking in bookings:
+        by_equipment.setdefault(booking.equipment_id, []).append(booking)
+
+    out: list[FacilitySubsidy] = []
+    for facility in facilities:
+        equipment: list[Equipment] = list(facility.equipment)
+        if not equipment:
+            continue
+        usage = utilisation.usage_report(session, equipment, first, last)
+        hours_open = {r.equipment_id: r.hours_open for r in usage.rows}
+        result = FacilitySubsidy(
+            facility_id=facility.id, name=facility.name, instruments=[], evidence=[]
+        )
+        for eq in equipment:
+            row = InstrumentSubsidy(
+                equipment_id=eq.id, name=eq.name, hours_open=hours_open.get(eq.id, ZERO)
+            )
+            for b in by_equipment.get(eq.id, []):
+                redeemed = b.voucher_amount if b.voucher_state == "redeemed" else ZERO
+                minutes = b.actual_minutes or 0
+                row.bookings += 1
+                row.hours_used += Decimal(minutes) / Decimal(60)
+                row.startups.add(b.startup_id)
+                row.vouchers_redeemed += redeemed
+                row.service_value += b.price
+                result.evidence.append(
+                    BookingEvidence(
+                        booking_id=b.id,
+                        equipment_id=eq.id,
+                        startup_id=b.startup_id,
+                        startup_name=b.startup.name,
+                        starts_local=to_local(b.starts_at),
+                        minutes=minutes,
+                        price=b.price,
+                        voucher_redeemed=redeemed,
+                    )
+                )
+            _instrument(rule, row)
+            result.instruments.append(row)
+            result.hours_open += row.hours_open
+            result.hours_used += row.hours_used
+            result.bookings += row.bookings
+            result.startups |= row.startups
+            result.vouchers_redeemed += row.vouchers_redeemed
+            result.service_value += row.service_value
+            result.before_cap += row.amount
+            if row.capped:
+                result.reasons.append(
+                    _l(
+                        "%(name)s: capped at ¥%(cap)s per instrument.",
+                        name=row.name,
+                        cap=rule.cap_per_instrument,
+                    )
+                )
+        _facility(rule, result)
+        out.append(result)
+    _rank(rule, out)
+    return SubsidyReport(rule=rule, first=first, last=last, facilities=out)
+
+
+def _facility(rule: SubsidyRule, result: FacilitySubsidy) -> None:
+    minimum = rule.min_utilisation_percent
+    if minimum > 0 and result.utilisation < minimum:
+        result.qualifies = False
+        result.reasons.append(
+            _l(
+                "Utilisation %(value)s%% is below the minimum of %(minimum)s%%: no subsidy.",
+                value=result.utilisation,
+                minimum=f"{minimum.normalize():f}",
+            )
+        )
+        result.amount = ZERO
+        return
+    if not result.bookings:
+        result.qualifies = False
+        result.reasons.append(_l("No completed service for startups this year."))
+        return
+    result.amount = result.before_cap
+    if rule.cap_per_facility is not None and result.amount > rule.cap_per_facility:
+        result.amount = rule.cap_per_facility
+        result.capped = True
+        result.reasons.append(_l("Capped at ¥%(cap)s per facility.", cap=rule.cap_per_facility))
+
+
+def _performance(result: FacilitySubsidy) -> Decimal:
+    """The service delivered, before any cap: what the annual ranking compares."""
+    return sum((i.before_cap for i in result.instruments), ZERO)
+
+
+def _rank(rule: SubsidyRule, results: list[FacilitySubsidy]) -> None:
+    ranked = sorted(
+        (r for r in results if r.qualifies),
+        key=lambda r: (-_performance(r), -r.startups_served, r.name, r.facility_id),
+    )
+    for position, result in enumerate(ranked, start=1):
+        result.rank = position
+        result.rewarded = position <= rule.reward_count
+
+
+# --- the spreadsheet ---------------------------------------------------------------------------
+
+
+def report_xlsx(report: SubsidyReport, equipment_names: Mapping[int, str] | None = None) -> bytes:
+    """Four sheets: the rule, the facilities (ranked), the instruments, and every booking counted.
+
+    Headers are in the operator's language (the caller's request locale)."""
+    rule = report.rule
+    names = dict(equipment_names or {})
+    for f in report.facilities:
+        for i in f.instruments:
+            names.setdefault(i.equipment_id, i.name)
+    rule_rows: list[list[Any]] = [
+        [_l("Year"), rule.year],
+        [_l("CNY per hour used"), rule.rate_per_hour],
+        [_l("CNY per voucher yuan redeemed"), rule.rate_per_voucher_yuan],
+        [_l("Cap per facility (CNY)"), rule.cap_per_facility],
+        [_l("Cap per instrument (CNY)"), rule.cap_per_instrument],
+        [_l("Minimum utilisation (%)"), rule.min_utilisation_percent],
+        [_l("Facilities rewarded"), rule.reward_count],
+        [_l("Total subsidy (CNY)"), report.total],
+    ]
+    facility_header = [
+        _l("Rank"), _l("Facility"), _l("Completed bookings"), _l("Hours used"), _l("Hours open"),
+        _l("Utilisation (%)"), _l("Startups served"), _l("Vouchers redeemed (CNY)"),
+        _l("Service value (CNY)"), _l("Before the facility cap (CNY)"), _l("Subsidy (CNY)"),
+        _l("Annual reward"), _l("Notes"),
+    ]  # fmt: skip
+    facility_rows = [
+        [f.rank, f.name, f.bookings, f.hours_used, f.hours_open, f.utilisation,
+         f.startups_served, f.vouchers_redeemed, f.service_value, f.before_cap, f.amount,
+         _l("Yes") if f.rewarded else "", "; ".join(str(r) for r in f.reasons)]
+        for f in sorted(report.facilities, key=lambda f: (f.rank is None, f.rank or 0, f.name))
+    ]  # fmt: skip
+    instrument_header = [
+        _l("Facility"), _l("Instrument"), _l("Completed bookings"), _l("Hours used"),
+        _l("Startups served"), _l("Vouchers redeemed (CNY)"), _l("From hours (CNY)"),
+        _l("From vouchers (CNY)"), _l("Before the instrument cap (CNY)"), _l("Subsidy (CNY)"),
+    ]  # fmt: skip
+    instrument_rows = [
+        [f.name, i.name, i.bookings, i.hours_used, i.startups_served, i.vouchers_redeemed,
+         i.from_hours, i.from_vouchers, i.before_cap, i.amount]
+        for f in report.facilities
+        for i in f.instruments
+    ]  # fmt: skip
+    evidence_header = [
+        _l("Booking"), _l("Facility"), _l("Instrument"), _l("Startup"), _l("Start (local)"),
+        _l("Minutes used"), _l("Price (CNY)"), _l("Voucher redeemed (CNY)"),
+    ]  # fmt: skip
+    evidence_rows = [
+        [e.booking_id, f.name, names.get(e.equipment_id, ""), e.startup_name, e.starts_local,
+         e.minutes, e.price, e.voucher_redeemed]
+        for f in report.facilities
+        for e in f.evidence
+    ]  # fmt: skip
+    return exports.to_xlsx(
+        [
+            (str(_l("Rule")), [str(_l("Item")), str(_l("Value"))], rule_rows),
+            (str(_l("Facilities")), facility_header, facility_rows),
+            (str(_l("Instruments")), instrument_header, instrument_rows),
+            (str(_l("Evidence")), evidence_header, evidence_rows),
+        ]
+    )

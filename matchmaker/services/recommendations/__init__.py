@@ -1,0 +1,2 @@
+"""Recommendations: the one bridge to the engine, its index lifecycle, evaluation and the pathway.
+"""

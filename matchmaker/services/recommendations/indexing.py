@@ -1,0 +1,451 @@
+"""The engine's long work, run by job workers and ``flask index build``, never by a web request.
+
+- ``embed_profile``: a profile save queues it (``profile_events``); it embeds the profile's text
+  once per (model version, content hash) into ``engine_embeddings`` and asks for a publication.
+- ``build_and_publish``: one index version from the database (every kind, with the profiles it
+  was built from), published atomically under ``INDEX_DIR/v<N>`` (``recommend.store``). Vectors
+  come from the previous version or the embeddings table; only texts found in neither are
+  embedded (and stored). Skipped when nothing changed since the current version.
+- ``request_publish``: queue one publication; requests made while one is queued coalesce.
+
+Web processes only read what this writes (``services.recommendations.engine_state``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, fields
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from matchmaker.models import Startup
+from matchmaker.models.embeddings import ProfileEmbedding
+from matchmaker.recommend import store
+from matchmaker.recommend import texts as T
+from matchmaker.recommend.corpus import (
+    KINDS,
+    PHRASE,
+    PORTFOLIO,
+    PROFILE_TYPES,
+    TEXTS,
+    _entry_key,
+    phrase_texts,
+)
+from matchmaker.recommend.embedding import Embedder
+from matchmaker.recommend.ranking import Recommender, RecommenderConfig
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from matchmaker.services.recommendations.bridge import EngineSettings
+
+log = logging.getLogger(__name__)
+
+PROFILES_FILE = "profiles.json"
+PUBLISH_PENDING = "matchmaker.engine.publish-pending"
+# A pending flag older than this is from a publication that died before it started: ask again.
+PUBLISH_PENDING_STALE_SECONDS = 300
+_ID_CHUNK = 500  # ids per IN (...) when reading stored vectors
+KEEP_VERSIONS = 2  # the current version and the one before (still served during a swap)
+# Investors before mentors: syncing a kind with histories re-derives the portfolio vectors from
+# the investors, which must be there by then (see ``_built_recommender``).
+SYNC_AFTER_STARTUPS = ("investor", "mentor", "equipment")
+
+
+# -- profile snapshots (what a version was built from; web processes load it, not the DB) ------
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, date):
+        return {"$date": value.isoformat()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _restore(value: Any) -> Any:
+    if isinstance(value, dict) and set(value) == {"$date"}:
+        return date.fromisoformat(value["$date"])
+    if isinstance(value, list):
+        return tuple(_restore(v) for v in value)
+    return value
+
+
+def encode_profiles(profiles: Mapping[str, Mapping[int, Any]]) -> bytes:
+    """The engine profiles as JSON (no pickle): kind -> list of field dicts."""
+    data = {kind: [_plain(asdict(p)) for p in profiles[kind].values()] for kind in KINDS}
+    return json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8")
+
+
+def decode_profiles(raw: bytes) -> dict[str, list[Any]]:
+    data = json.loads(raw.decode("utf-8"))
+    out: dict[str, list[Any]] = {}
+    for kind in KINDS:
+        cls = PROFILE_TYPES[kind]
+        names = {f.name for f in fields(cls)}
+        rows = []
+        for item in data.get(kind, []):
+            values = {k: _restore(v) for k, v in item.items() if k in names}
+            if kind == "investor":
+                values["portfolio"] = tuple(
+                    T.PortfolioEntry(**{k: _restore(v) for k, v in entry.items()})
+                    for entry in item.get("portfolio", [])
+                )
+            rows.append(cls(**values))
+        out[kind] = rows
+    return out
+
+
+# -- texts and stored vectors -------------------------------------------------------------------
+
+
+def profile_texts(
+    kind: str, profiles: Iterable[Any], startup_ids: Iterable[int] | None = None
+) -> dict[int, tuple[str, str]]:
+    """id -> (text, content hash without the model) of ``kind``; for ``PORTFOLIO``, the
+    off-platform portfolio companies of the given investor profiles (keyed as the corpus keys
+    them), ``startup_ids`` being the platform startups they may point to; for ``PHRASE``, the
+    short phrases of the given profiles (any kinds), keyed by ``corpus.phrase_key``."""
+    if kind == PHRASE:
+        return {k: (text, text) for k, text in phrase_texts(profiles).items()}
+    if kind == PORTFOLIO:
+        known = set(startup_ids or ())
+        out: dict[int, tuple[str, str]] = {}
+        for p in profiles:
+            for e in p.portfolio:
+                if e.startup_id is None or e.startup_id not in known:
+                    text = T.portfolio_entry_text(e)
+                    out[_entry_key(text)] = (text, text)
+        return out
+    render = TEXTS[kind][0]
+    return {p.id: (render(p), "") for p in profiles}
+
+
+def _hashes(kind: str, texts: Mapping[int, tuple[str, str]], model_id: str) -> dict[int, str]:
+    template = TEXTS[kind][1]
+    return {i: T.content_hash(text, model_id, template) for i, (text, _) in texts.items()}
+
+
+def stored_vectors(
+    session: Session, kind: str, model_id: str, wanted: Mapping[int, str], dim: int
+) -> dict[int, NDArray[np.float32]]:
+    """Vectors of ``wanted`` (id -> content hash) already in ``engine_embeddings``."""
+    out: dict[int, NDArray[np.float32]] = {}
+    ids = list(wanted)
+    for start in range(0, len(ids), _ID_CHUNK):
+        chunk = ids[start : start + _ID_CHUNK]
+        rows = session.execute(
+            sa.select(
+                ProfileEmbedding.profile_id, ProfileEmbedding.content_hash, ProfileEmbedding.vector
+            ).where(
+                ProfileEmbedding.kind == kind,
+                ProfileEmbedding.model_version == model_id,
+                ProfileEmbedding.profile_id.in_(chunk),
+                ProfileEmbedding.dim == dim,
+            )
+        )
+        for profile_id, content_hash, blob in rows:
+            if wanted.get(profile_id) == content_hash:
+                out[profile_id] = np.frombuffer(blob, dtype="<f4").copy()
+    return out
+
+
+def _insert(session: Session) -> Any:
+    dialect = session.get_bind().dialect.name
+    return (postgresql if dialect == "postgresql" else sqlite).insert(ProfileEmbedding)
+
+
+def embed_and_store(
+    session: Session,
+    embedder: Embedder,
+    kind: str,
+    texts: Mapping[int, str],
+    hashes: Mapping[int, str],
+    *,
+    show_progress: bool = False,
+) -> dict[int, NDArray[np.float32]]:
+    """Embed ``texts`` (id -> text) and store each vector under its hash; the caller commits.
+
+    Two workers racing on the same text both embed it, but the table keeps one row (the key
+    is the whole identity; the second insert does nothing)."""
+    if not texts:
+        return {}
+    ids = list(texts)
+    vectors = embedder.encode([texts[i] for i in ids], show_progress=show_progress)
+    rows = [
+        {
+            "kind": kind,
+            "profile_id": i,
+            "model_version": embedder.model_id,
+            "content_hash": hashes[i],
+            "dim": embedder.dim,
+            "vector": np.asarray(v, dtype="<f4").tobytes(),
+        }
+        for i, v in zip(ids, vectors, strict=True)
+    ]
+    for start in range(0, len(rows), _ID_CHUNK):
+        session.execute(_insert(session).on_conflict_do_nothing(), rows[start : start + _ID_CHUNK])
+    log.info("embedded %d %s text(s) with %s", len(ids), kind, embedder.model_id)
+    return {i: np.asarray(v, dtype=np.float32) for i, v in zip(ids, vectors, strict=True)}
+
+
+def _forget_old_vectors(
+    session: Session, kind: str, profile_id: int, model_id: str, keep: str
+) -> None:
+    """A profile's vectors of its earlier texts (same model) are never read again."""
+    session.execute(
+        sa.delete(ProfileEmbedding).where(
+            ProfileEmbedding.kind == kind,
+            ProfileEmbedding.profile_id == profile_id,
+            ProfileEmbedding.model_version == model_id,
+            ProfileEmbedding.content_hash != keep,
+        )
+    )
+
+
+# -- the embedding job -------------------------------------------------------------------------
+
+
+def embed_profile(session: Session, settings: EngineSettings, kind: str, profile_id: int) -> int:
+    """Embed one profile's current text if no vector of it is stored yet (and, for an investor,
+    its off-platform portfolio companies), and its short phrases that have no vector yet (the
+    next version serves them: web processes never embed phrases). Returns how many texts were
+    embedded. A deleted or deactivated profile embeds nothing (the next version simply leaves
+    it out)."""
+    from matchmaker.services.recommendations.bridge import get_embedder, load_profiles
+
+    if kind not in KINDS:
+        raise ValueError(f"unknown profile kind {kind!r}")
+    embedder = get_embedder(settings.embedding_model)
+    profiles = load_profiles(session, kind, [profile_id])
+    todo: list[tuple[str, dict[int, tuple[str, str]]]] = [
+        (kind, profile_texts(kind, profiles.values()))
+    ]
+    if kind == "investor" and profiles:
+        startup_ids = session.scalars(sa.select(Startup.id).where(Startup.is_active))
+        todo.append((PORTFOLIO, profile_texts(PORTFOLIO, profiles.values(), startup_ids)))
+    todo.append((PHRASE, profile_texts(PHRASE, profiles.values())))
+    embedded = 0
+    for what, texts in todo:
+        hashes = _hashes(what, texts, embedder.model_id)
+        have = stored_vectors(session, what, embedder.model_id, hashes, embedder.dim)
+        missing = {i: texts[i][0] for i in hashes if i not in have}
+        embed_and_store(session, embedder, what, missing, hashes)
+        embedded += len(missing)
+        if what not in (PORTFOLIO, PHRASE) and profile_id in hashes:
+            _forget_old_vectors(session, what, profile_id, embedder.model_id, hashes[profile_id])
+    session.commit()
+    return embedded
+
+
+# -- building and publishing a version ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KindBuild:
+    kind: str
+    count: int
+    embedded: int
+    index_type: str
+    recall_at_10: float | None
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    kinds: list[KindBuild]
+    seconds: float
+    model_id: str
+    index_dir: Path
+    version: int | None  # None: nothing changed, the current version stays
+    published: bool
+
+
+def _digest(snapshot: bytes, model_id: str, model_dir: Path) -> str:
+    """What a version depends on: the profiles, the model and the scoring artifacts."""
+    h = hashlib.sha256(snapshot)
+    h.update(model_id.encode())
+    if model_dir.is_dir():
+        for path in sorted(model_dir.glob("*.json")):
+            h.update(path.name.encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def _current_digest(root: Path) -> str | None:
+    """The digest of the current version if it is intact (a corrupt one is rebuilt even when
+    the database did not change)."""
+    version = store.current_version(root)
+    if version is None:
+        return None
+    try:
+        return str(store.verify_version(root, version).get("digest"))
+    except store.IndexUnavailable as exc:
+        log.warning("the current index version %d is unusable (%s): rebuilding", version, exc)
+        return None
+
+
+def build_and_publish(
+    session: Session,
+    settings: EngineSettings,
+    *,
+    show_progress: bool = False,
+    force: bool = False,
+) -> BuildReport:
+    """Build every kind from the database into a new version and publish it (unless nothing
+    changed since the current one and ``force`` is off). Holds the cross-process build lock:
+    two workers never build at once, and the second then finds nothing changed."""
+    from matchmaker.services.recommendations import bridge as reco
+
+    started = time.perf_counter()
+    root = Path(settings.index_dir)
+    with store.build_lock(root):
+        profiles = {kind: reco.load_profiles(session, kind) for kind in KINDS}
+        snapshot = encode_profiles(profiles)
+        embedder = reco.get_embedder(settings.embedding_model)
+        digest = _digest(snapshot, embedder.model_id, Path(settings.model_dir))
+        if not force and digest == _current_digest(root):
+            session.rollback()
+            return BuildReport(
+                [], time.perf_counter() - started, embedder.model_id, root, None, False
+            )
+        embedded: dict[str, int] = {}
+
+        def fill(staging: Path) -> dict[str, Any]:
+            rec = _built_recommender(session, settings, embedder, profiles, embedded, show_progress)
+            for kind in (*KINDS, PORTFOLIO, PHRASE):
+                rec.corpus.save(staging, kind, digest)
+            (staging / PROFILES_FILE).write_bytes(snapshot)
+            store._fsync_file(staging / PROFILES_FILE)
+            kinds_built.extend(
+                KindBuild(
+                    kind,
+                    len(profiles[kind]),
+                    embedded.get(kind, 0),
+                    getattr(rec.corpus.index(kind), "index_type", "exact"),
+                    rec.corpus.recall.get(kind),
+                )
+                for kind in KINDS
+            )
+            return {
+                "model_id": embedder.model_id,
+                "embedding_model": settings.embedding_model,
+                "digest": digest,
+                "counts": {kind: len(profiles[kind]) for kind in KINDS},
+                "checksums": {PROFILES_FILE: store._sha256(staging / PROFILES_FILE)},
+            }
+
+        kinds_built: list[KindBuild] = []
+        version = store.publish_version(root, fill, keep=KEEP_VERSIONS)
+    seconds = time.perf_counter() - started
+    log.info(
+        "published index version %d under %s (%s, %.1f s, embedded %s)",
+        version,
+        root,
+        embedder.model_id,
+        seconds,
+        embedded or "nothing",
+    )
+    from matchmaker.services.recommendations import engine_state
+
+    engine_state.published_here(settings)
+    return BuildReport(kinds_built, seconds, embedder.model_id, root, version, True)
+
+
+def _built_recommender(
+    session: Session,
+    settings: EngineSettings,
+    embedder: Embedder,
+    profiles: Mapping[str, Mapping[int, Any]],
+    embedded: dict[str, int],
+    show_progress: bool,
+) -> Recommender:
+    """A Recommender over ``profiles`` whose vectors come from the previous version, then the
+    embeddings table, then (only for texts found in neither) the embedder."""
+    rec = Recommender(embedder, config=RecommenderConfig(), show_progress=show_progress)
+    previous = store.current_version(settings.index_dir)
+    previous_dir = store.version_dir(settings.index_dir, previous) if previous else None
+    startup_ids = list(profiles["startup"])
+
+    def adopt(kind: str) -> None:
+        corpus = rec.corpus
+        if previous_dir is not None:
+            corpus.load(previous_dir, kind)  # unusable (corrupt, other model): not reused
+        source: Iterable[Any]
+        if kind == PORTFOLIO:
+            source = profiles["investor"].values()
+        elif kind == PHRASE:
+            source = [p for k in KINDS for p in profiles[k].values()]
+        else:
+            source = profiles[kind].values()
+        texts = profile_texts(kind, source, startup_ids)
+        hashes = _hashes(kind, texts, embedder.model_id)
+        index = corpus.index(kind)
+        known = corpus.hashes.get(kind, {})
+        wanted = {i: h for i, h in hashes.items() if known.get(i) != h or i not in index}
+        vectors = stored_vectors(session, kind, embedder.model_id, wanted, embedder.dim)
+        missing = {i: texts[i][0] for i in wanted if i not in vectors}
+        vectors.update(
+            embed_and_store(session, embedder, kind, missing, hashes, show_progress=show_progress)
+        )
+        embedded[kind] = len(missing)
+        if vectors:
+            ids = list(vectors)
+            index.add(np.array(ids, dtype=np.int64), np.stack([vectors[i] for i in ids]))
+            corpus.hashes[kind] = {**known, **{i: hashes[i] for i in ids}}
+
+    for kind in KINDS:
+        adopt(kind)
+    rec.sync("startup", profiles["startup"].values())
+    # After the startups: syncing them re-derives the portfolio from the investors known so far
+    # (none yet), which would drop these vectors.
+    adopt(PORTFOLIO)
+    session.commit()  # the new vectors are stored even if writing the files fails
+    for kind in SYNC_AFTER_STARTUPS:  # nothing is embedded here: every vector is in place
+        rec.sync(kind, profiles[kind].values())
+    # Phrase vectors (published so that serving never embeds them): reused from the previous
+    # version or the embeddings table; the sync drops phrases no profile has any more.
+    adopt(PHRASE)
+    session.commit()
+    rec.corpus.sync_phrases()
+    return rec
+
+
+# -- queueing ----------------------------------------------------------------------------------
+
+
+def request_publish() -> bool:
+    """Queue one publication unless one is already queued (requests coalesce: a burst of 300
+    edits builds a few versions, not 300). Returns whether a job was queued."""
+    from matchmaker.jobs import indexing as jobs
+    from matchmaker.queue import current_bound
+
+    bound = current_bound()
+    huey = bound.huey
+    now = time.time()
+    if not huey.put_if_empty(PUBLISH_PENDING, now):
+        since = huey.get(PUBLISH_PENDING, peek=True)
+        if isinstance(since, (int, float)) and now - since < PUBLISH_PENDING_STALE_SECONDS:
+            return False
+        huey.put(PUBLISH_PENDING, now)
+    bound.enqueue(jobs.publish_indexes)
+    return True
+
+
+def publication_started() -> None:
+    """Called by the publication job before it reads the database: an edit committed from now
+    on asks for (and gets) another publication."""
+    from matchmaker.queue import current_bound
+
+    current_bound().huey.delete(PUBLISH_PENDING)

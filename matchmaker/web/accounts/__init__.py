@@ -1,0 +1,1 @@
+"""Pages of accounts and profiles: sign-in, profile editors, directories, notifications."""

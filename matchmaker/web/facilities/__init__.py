@@ -1,0 +1,1 @@
+"""Shared-facilities pages: equipment, bookings, managers' pages, vouchers, the resource map."""

@@ -1,0 +1,267 @@
+"""Facility managers' pages: approvals inbox, availability and rules, trainings, usage and
+utilisation with chart and exports. Part of the ``facilities`` blueprint."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from matchmaker.extensions import db
+from matchmaker.filenames import attachment_headers
+from matchmaker.models import Equipment
+from matchmaker.services.errors import ServiceError
+from matchmaker.services.facilities import booking_queries, booking_setup, utilisation
+from matchmaker.services.facilities.equipment_availability import local_today, rules_for, to_utc
+from matchmaker.web.facilities import forms
+from matchmaker.web.facilities.views import _require_manager, bp
+
+# -- managers ---------------------------------------------------------------------------------
+
+
+@bp.get("/manage")
+@login_required
+def manage() -> str:
+    _require_manager()
+    return render_template(
+        "facilities/manage.html",
+        facilities=booking_setup.managed_facilities(db.session, current_user),
+        inbox=booking_queries.manager_inbox(db.session, current_user),
+        csrf_form=forms.EmptyForm(),
+        decline_form=forms.DeclineForm(),
+    )
+
+
+def _rules_form(eq: Equipment) -> forms.RulesForm:
+    rules = rules_for(db.session, eq.id)
+    form = forms.RulesForm(
+        booking_mode=eq.booking_mode,
+        training_required=eq.training_required,
+        min_minutes=rules.min_minutes,
+        max_minutes=rules.max_minutes,
+        granularity_minutes=rules.granularity_minutes,
+        buffer_minutes=rules.buffer_minutes,
+        lead_time_minutes=rules.lead_time_minutes,
+        horizon_days=rules.horizon_days,
+        weekly_quota_hours=rules.weekly_quota_hours,
+        cancel_notice_hours=rules.cancel_notice_hours,
+    )
+    return form
+
+
+def _render_setup(eq: Equipment, **form_overrides: Any) -> str:
+    values = {
+        "window_form": forms.WindowForm(formdata=None),
+        "exception_form": forms.ExceptionForm(formdata=None),
+        "rules_form": _rules_form(eq) if "rules_form" not in form_overrides else None,
+        "training_form": forms.TrainingForm(formdata=None),
+    }
+    values.update(form_overrides)
+    return render_template(
+        "facilities/setup.html",
+        equipment=eq,
+        csrf_form=forms.EmptyForm(),
+        **booking_setup.setup_view(db.session, eq.id),
+        **values,
+    )
+
+
+@bp.get("/manage/equipment/<int:equipment_id>")
+@login_required
+def setup(equipment_id: int) -> str:
+    eq = booking_setup.managed_equipment(db.session, current_user, equipment_id)
+    return _render_setup(eq)
+
+
+@bp.post("/manage/equipment/<int:equipment_id>/windows")
+@login_required
+def add_window(equipment_id: int) -> WerkzeugResponse | tuple[str, int]:
+    eq = booking_setup.managed_equipment(db.session, current_user, equipment_id)
+    form = forms.WindowForm()
+    if not form.validate_on_submit():
+        return _render_setup(eq, window_form=form), 422
+    try:
+        booking_setup.add_weekly_window(
+            db.session, current_user, equipment_id, [int(d) for d in form.weekdays.data or []],
+            form.start_time.data, form.end_time.data,
+        )  # fmt: skip
+    except ServiceError as exc:
+        target = form.weekdays if exc.field == "weekdays" else form.end_time
+        target.errors = [str(exc.message)]
+        return _render_setup(eq, window_form=form), 422
+    flash(_("Weekly availability published."), "success")
+    return redirect(url_for(".setup", equipment_id=equipment_id))
+
+
+@bp.post("/manage/windows/<int:window_id>/delete")
+@login_required
+def delete_window(window_id: int) -> WerkzeugResponse:
+    if not forms.EmptyForm().validate_on_submit():
+        abort(400)
+    equipment_id = booking_setup.delete_window(db.session, current_user, window_id)
+    flash(_("Window removed."), "info")
+    return redirect(url_for(".setup", equipment_id=equipment_id))
+
+
+@bp.post("/manage/equipment/<int:equipment_id>/exceptions")
+@login_required
+def add_exception(equipment_id: int) -> WerkzeugResponse | tuple[str, int]:
+    eq = booking_setup.managed_equipment(db.session, current_user, equipment_id)
+    form = forms.ExceptionForm()
+    if not form.validate_on_submit():
+        return _render_setup(eq, exception_form=form), 422
+    starts_at = to_utc(datetime.combine(form.day.data, form.start_time.data))
+    ends_at = to_utc(datetime.combine(form.end_day.data or form.day.data, form.end_time.data))
+    try:
+        booking_setup.add_exception(
+            db.session, current_user, equipment_id, kind=form.kind.data or "blackout",
+            starts_at=starts_at, ends_at=ends_at, note=form.note.data or "",
+        )  # fmt: skip
+    except ServiceError as exc:
+        form.end_time.errors = [str(exc.message)]
+        return _render_setup(eq, exception_form=form), 422
+    flash(_("Saved."), "success")
+    return redirect(url_for(".setup", equipment_id=equipment_id))
+
+
+@bp.post("/manage/exceptions/<int:exception_id>/delete")
+@login_required
+def delete_exception(exception_id: int) -> WerkzeugResponse:
+    if not forms.EmptyForm().validate_on_submit():
+        abort(400)
+    equipment_id = booking_setup.delete_exception(db.session, current_user, exception_id)
+    flash(_("Removed."), "info")
+    return redirect(url_for(".setup", equipment_id=equipment_id))
+
+
+@bp.post("/manage/equipment/<int:equipment_id>/rules")
+@login_required
+def save_rules(equipment_id: int) -> WerkzeugResponse | tuple[str, int]:
+    eq = booking_setup.managed_equipment(db.session, current_user, equipment_id)
+    form = forms.RulesForm()
+    if not form.validate_on_submit():
+        return _render_setup(eq, rules_form=form), 422
+    try:
+        booking_setup.save_rules(
+            db.session,
+            current_user,
+            equipment_id,
+            min_minutes=form.min_minutes.data or 0,
+            max_minutes=form.max_minutes.data or 0,
+            granularity_minutes=form.granularity_minutes.data or 0,
+            buffer_minutes=form.buffer_minutes.data or 0,
+            lead_time_minutes=form.lead_time_minutes.data or 0,
+            horizon_days=form.horizon_days.data or 0,
+            weekly_quota_hours=form.weekly_quota_hours.data,
+            cancel_notice_hours=form.cancel_notice_hours.data or 0,
+            booking_mode=form.booking_mode.data or "instant",
+            training_required=bool(form.training_required.data),
+        )
+    except ServiceError as exc:
+        field = getattr(form, exc.field or "", None) or form.min_minutes
+        field.errors = [str(exc.message)]
+        db.session.rollback()
+        return _render_setup(eq, rules_form=form), 422
+    flash(_("Booking rules saved."), "success")
+    return redirect(url_for(".setup", equipment_id=equipment_id))
+
+
+@bp.post("/manage/equipment/<int:equipment_id>/trainings")
+@login_required
+def grant_training(equipment_id: int) -> WerkzeugResponse | tuple[str, int]:
+    eq = booking_setup.managed_equipment(db.session, current_user, equipment_id)
+    form = forms.TrainingForm()
+    if not form.validate_on_submit():
+        return _render_setup(eq, training_form=form), 422
+    try:
+        booking_setup.grant_training(
+            db.session,
+            current_user,
+            equipment_id,
+            form.email.data or "",
+            form.valid_until.data,
+        )
+    except ServiceError as exc:
+        target = form.valid_until if exc.field == "valid_until" else form.email
+        target.errors = [str(exc.message)]
+        return _render_setup(eq, training_form=form), 422
+    flash(_("Training recorded."), "success")
+    return redirect(url_for(".setup", equipment_id=equipment_id))
+
+
+@bp.post("/manage/trainings/<int:training_id>/delete")
+@login_required
+def revoke_training(training_id: int) -> WerkzeugResponse:
+    from matchmaker.models.bookings import EquipmentTraining
+
+    row = db.session.get(EquipmentTraining, training_id)
+    if row is None or not forms.EmptyForm().validate_on_submit():
+        abort(404)
+    equipment_id = row.equipment_id
+    booking_setup.revoke_training(db.session, current_user, training_id)
+    flash(_("Removed."), "info")
+    return redirect(url_for(".setup", equipment_id=equipment_id))
+
+
+@bp.get("/manage/usage")
+@login_required
+def usage() -> str | Response:
+    _require_manager()
+    facilities = booking_setup.managed_facilities(db.session, current_user)
+    form = forms.UsageFilterForm(request.args)
+    form.facility_id.choices = [(0, _("All my facilities"))] + [(f.id, f.name) for f in facilities]
+    all_equipment = [e for f in facilities for e in f.equipment]
+    form.equipment_id.choices = [(0, _("All instruments"))] + [
+        (e.id, f"{e.name} · {e.facility.name}") for e in all_equipment
+    ]
+    form.validate()
+    today = local_today()
+    first = form.first.data or today - timedelta(days=30)
+    last = form.last.data or today + timedelta(days=30)
+    if last < first:
+        first, last = last, first
+    if (last - first).days > 366 * 2:
+        last = first + timedelta(days=366 * 2)
+    selected = [
+        e
+        for e in all_equipment
+        if (not form.facility_id.data or e.facility_id == form.facility_id.data)
+        and (not form.equipment_id.data or e.id == form.equipment_id.data)
+    ]
+    report = utilisation.usage_report(db.session, selected, first, last)
+    fmt = request.args.get("format")
+    filename = f"utilisation-{first.isoformat()}-{last.isoformat()}"
+    if fmt == "csv":
+        return Response(
+            utilisation.report_csv(report),
+            mimetype="text/csv",
+            headers=attachment_headers(f"{filename}.csv"),
+        )
+    if fmt == "xlsx":
+        return Response(
+            utilisation.report_xlsx(report),
+            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers=attachment_headers(f"{filename}.xlsx"),
+        )
+    chart = {
+        "labels": [d.isoformat() for d in report.days],
+        "datasets": [
+            {"label": _("Hours open"), "data": report.daily_open},
+            {"label": _("Hours booked"), "data": report.daily_booked},
+            {"label": _("Hours used"), "data": report.daily_used},
+        ],
+    }
+    query = {k: v for k, v in request.args.items() if k != "format"}
+    query.update(first=first.isoformat(), last=last.isoformat())
+    return render_template(
+        "facilities/usage.html",
+        form=form,
+        report=report,
+        chart_json=json.dumps(chart, ensure_ascii=False).replace("</", "<\\/"),
+        query=query,
+    )

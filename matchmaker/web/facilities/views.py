@@ -1,0 +1,645 @@
+"""Shared facilities: find and book equipment, propose a booking, manage availability,
+approvals and usage, innovation vouchers. Thin views over ``services.facilities.bookings*``,
+``services.facilities.vouchers``, ``services.facilities.utilisation`` and
+``services.facilities.booking_proposals``."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from matchmaker.extensions import db
+from matchmaker.filenames import attachment_headers
+from matchmaker.i18n import lazy_gettext as _l
+from matchmaker.models import Equipment, Facility, Startup, StartupMember, utcnow
+from matchmaker.models.bookings import EquipmentBooking, Voucher, WaitlistEntry
+from matchmaker.services.calendar import render_ics
+from matchmaker.services.errors import ServiceError
+from matchmaker.services.facilities import booking_proposals, booking_queries, bookings, vouchers
+from matchmaker.services.facilities.equipment_availability import (
+    local_today,
+    rules_for,
+    to_local,
+    to_utc,
+)
+from matchmaker.web.facilities import forms
+from matchmaker.web.forms import id_arg
+from matchmaker.web.navigation import (
+    DashboardPanel,
+    NavItem,
+    register_nav,
+    register_panels,
+    register_section,
+)
+from matchmaker.web.redirects import safe_next
+
+bp = Blueprint("facilities", __name__, url_prefix="/facilities")
+
+STATUS_LABELS = {
+    "pending": _l("Awaiting approval"),
+    "confirmed": _l("Confirmed"),
+    "declined": _l("Declined"),
+    "cancelled": _l("Cancelled"),
+    "completed": _l("Completed"),
+    "no_show": _l("No-show"),
+    "expired": _l("Expired (not approved in time)"),
+}
+LEDGER_KINDS = {
+    "issue": _l("Issued"),
+    "hold": _l("Held for a booking"),
+    "release": _l("Returned"),
+    "redeem": _l("Redeemed"),
+}
+
+
+@bp.app_template_global("facility_local")
+def facility_local(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return "" if moment is None else to_local(moment).strftime(fmt)
+
+
+@bp.app_template_global("booking_status_label")
+def booking_status_label(status: str) -> str:
+    return str(STATUS_LABELS.get(status, status))
+
+
+@bp.app_template_global("ledger_kind_label")
+def ledger_kind_label(kind: str) -> str:
+    return str(LEDGER_KINDS.get(kind, kind))
+
+
+def _is_manager() -> bool:
+    return bool(current_user.has_role("facility_manager") or current_user.is_operator)
+
+
+def _require_manager() -> None:
+    if not _is_manager():
+        abort(403)
+
+
+def _my_startups() -> list[Startup]:
+    return list(
+        db.session.scalars(
+            sa.select(Startup)
+            .join(StartupMember)
+            .where(StartupMember.user_id == current_user.id)
+            .order_by(Startup.name)
+        )
+    )
+
+
+def _voucher_choices(startups: list[Startup], category: str | None) -> list[tuple[int, str]]:
+    choices = [(0, _("No voucher"))]
+    for s in startups:
+        for v in vouchers.usable_vouchers(db.session, s.id, category):
+            choices.append(
+                (
+                    v.id,
+                    _(
+                        "%(code)s · balance %(balance)s CNY · %(startup)s",
+                        code=v.code,
+                        balance=v.balance,
+                        startup=s.name,
+                    ),
+                )
+            )
+    return choices
+
+
+def _fail(exc: ServiceError) -> None:
+    flash(str(exc.message), "danger")
+
+
+def _flash_amount_due(booking: EquipmentBooking) -> None:
+    """A voucher that covers part of the price: say what is still owed, at once."""
+    if booking.voucher_id and booking.amount_due > 0:
+        flash(
+            _(
+                "The voucher covers %(covered)s CNY of %(price)s CNY: %(due)s CNY is still to "
+                "be paid to the facility.",
+                covered=booking.voucher_amount,
+                price=booking.price,
+                due=booking.amount_due,
+            ),
+            "warning",
+        )
+
+
+def _equipment_or_404(equipment_id: int) -> Equipment:
+    equipment = db.session.get(Equipment, equipment_id)
+    if equipment is None:
+        abort(404)
+    return equipment
+
+
+# -- founder: find, calendar, book ------------------------------------------------------------
+
+
+@bp.get("/")
+@login_required
+def index() -> str:
+    text = request.args.get("q", "")
+    category = request.args.get("category", "")
+    facility_id = id_arg("facility_id")
+    try:
+        max_price = Decimal(request.args["max_price"]) if request.args.get("max_price") else None
+    except InvalidOperation:
+        max_price = None
+    if max_price is not None and not max_price.is_finite():
+        max_price = None
+    voucher_only = bool(request.args.get("voucher"))
+    items = booking_queries.find_equipment(
+        db.session,
+        text=text,
+        category=category,
+        facility_id=facility_id,
+        max_price=max_price,
+        voucher_only=voucher_only,
+    )
+    facilities = db.session.scalars(
+        sa.select(Facility).where(Facility.is_active.is_(True)).order_by(Facility.name)
+    ).all()
+    startups = _my_startups()
+    propose = forms.ProposeForm()
+    propose.startup_id.choices = [(s.id, s.name) for s in startups]
+    return render_template(
+        "facilities/index.html",
+        items=items,
+        facilities=facilities,
+        args=request.args,
+        propose=propose,
+        has_startup=bool(startups),
+    )
+
+
+def _week_start(arg: str | None) -> date:
+    try:
+        day = date.fromisoformat(arg) if arg else local_today()
+    except ValueError:
+        day = local_today()
+    return day - timedelta(days=day.weekday())
+
+
+@bp.get("/equipment/<int:equipment_id>")
+@login_required
+def equipment(equipment_id: int) -> str:
+    return _render_equipment(_equipment_or_404(equipment_id))
+
+
+def _render_equipment(eq: Equipment, posted: forms.BookingForm | None = None) -> str:
+    """The calendar and booking form; ``posted``: a refused booking's form, shown again with
+    what the founder entered."""
+    week = _week_start(request.args.get("week"))
+    if posted is not None and posted.day.data and request.args.get("week") is None:
+        week = _week_start(posted.day.data.isoformat())
+    days = booking_queries.week_calendar(db.session, eq, week)
+    startups = _my_startups()
+    form = posted or forms.BookingForm()
+    form.startup_id.choices = [(s.id, s.name) for s in startups]
+    form.voucher_id.choices = (
+        _voucher_choices(startups, eq.category) if eq.voucher_eligible else [(0, _("No voucher"))]
+    )
+    form.seen_at.data = utcnow().isoformat(timespec="seconds")
+    waitlist = forms.WaitlistForm()
+    waitlist.startup_id.choices = form.startup_id.choices
+    if posted is None and request.args.get("day"):
+        try:
+            form.day.data = date.fromisoformat(request.args["day"])
+            form.start.data = datetime.strptime(request.args.get("start", "09:00"), "%H:%M").time()
+        except ValueError:
+            pass
+    return render_template(
+        "facilities/equipment.html",
+        equipment=eq,
+        rules=rules_for(db.session, eq.id),
+        days=days,
+        week=week,
+        prev_week=week - timedelta(days=7),
+        next_week=week + timedelta(days=7),
+        form=form,
+        waitlist=waitlist,
+        has_startup=bool(startups),
+        can_manage=bookings.can_manage(current_user, eq),
+    )
+
+
+def _seen_at(form: forms.BookingForm) -> datetime | None:
+    try:
+        seen = datetime.fromisoformat(form.seen_at.data or "")
+    except ValueError:
+        return None
+    return min(seen.replace(tzinfo=None), utcnow())
+
+
+def _slot_from(form: Any) -> tuple[datetime, datetime]:
+    start = to_utc(datetime.combine(form.day.data, form.start.data))
+    return start, start + timedelta(minutes=int(form.minutes.data))
+
+
+@bp.post("/equipment/<int:equipment_id>/book")
+@login_required
+def book(equipment_id: int) -> WerkzeugResponse | str | tuple[str, int]:
+    eq = _equipment_or_404(equipment_id)
+    startups = _my_startups()
+    form = forms.BookingForm()
+    form.startup_id.choices = [(s.id, s.name) for s in startups]
+    form.voucher_id.choices = _voucher_choices(startups, eq.category)
+    if not form.validate_on_submit():
+        for name, errors in form.errors.items():
+            for error in errors:
+                flash(f"{form[name].label.text}: {error}", "danger")
+        return _render_equipment(eq, form), 422
+    starts_at, ends_at = _slot_from(form)
+    weeks = form.weeks.data or 1
+    try:
+        if weeks > 1:
+            report = bookings.create_series(
+                db.session,
+                current_user,
+                equipment_id=equipment_id,
+                startup_id=form.startup_id.data,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                weeks=weeks,
+                purpose=form.purpose.data or "",
+                voucher_id=form.voucher_id.data or None,
+            )
+            return render_template("facilities/series_report.html", equipment=eq, report=report)
+        booking = bookings.create_booking(
+            db.session,
+            current_user,
+            equipment_id=equipment_id,
+            startup_id=form.startup_id.data,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            purpose=form.purpose.data or "",
+            voucher_id=form.voucher_id.data or None,
+            seen_at=_seen_at(form),
+        )
+    except ServiceError as exc:
+        # The same page again, with what the founder entered and the true reason.
+        _fail(exc)
+        return _render_equipment(eq, form), exc.status
+    if booking.status == "confirmed":
+        flash(_("Booked: your slot is confirmed."), "success")
+    else:
+        flash(_("Requested: the facility will approve or decline your booking."), "info")
+    _flash_amount_due(booking)
+    return redirect(url_for(".booking", booking_id=booking.id))
+
+
+@bp.post("/equipment/<int:equipment_id>/waitlist")
+@login_required
+def join_waitlist(equipment_id: int) -> WerkzeugResponse:
+    _equipment_or_404(equipment_id)
+    form = forms.WaitlistForm()
+    form.startup_id.choices = [(s.id, s.name) for s in _my_startups()]
+    if form.validate_on_submit():
+        starts_at, ends_at = _slot_from(form)
+        try:
+            bookings.join_waitlist(
+                db.session,
+                current_user,
+                equipment_id=equipment_id,
+                startup_id=form.startup_id.data,
+                starts_at=starts_at,
+                ends_at=ends_at,
+            )
+            flash(_("You are on the waitlist; we will notify you if the slot frees."), "success")
+        except ServiceError as exc:
+            _fail(exc)
+    else:
+        flash(_("Please choose a date, a start time and a length."), "danger")
+    return redirect(url_for(".equipment", equipment_id=equipment_id))
+
+
+@bp.get("/equipment/<int:equipment_id>/calendar.ics")
+def equipment_feed(equipment_id: int) -> Response:
+    eq = _equipment_or_404(equipment_id)
+    events = booking_queries.equipment_feed_events(db.session, equipment_id)
+    return Response(render_ics(events, name=eq.name), mimetype="text/calendar")
+
+
+@bp.route("/propose", methods=["GET", "POST"])
+@login_required
+def propose() -> str:
+    startups = _my_startups()
+    form = forms.ProposeForm()
+    form.startup_id.choices = [(s.id, s.name) for s in startups]
+    proposals = None
+    need = None
+    if form.validate_on_submit():
+        need = booking_proposals.parse_need(form.need.data or "")
+        try:
+            proposals = booking_proposals.propose_bookings(
+                db.session,
+                current_user,
+                form.startup_id.data,
+                need,
+                category=form.category.data or None,
+            )
+        except ServiceError as exc:
+            _fail(exc)
+    from matchmaker.web.recommendations.reasons import reason_texts
+
+    return render_template(
+        "facilities/propose.html",
+        form=form,
+        need=need,
+        proposals=proposals,
+        reason_texts=reason_texts,
+        voucher_choices={
+            p.equipment.id: _voucher_choices(startups, p.equipment.category)
+            for p in proposals or []
+            if p.equipment.voucher_eligible
+        },
+        has_startup=bool(startups),
+        csrf_form=forms.EmptyForm(),
+    )
+
+
+# -- bookings -------------------------------------------------------------------------------
+
+
+@bp.get("/bookings")
+@login_required
+def my_bookings() -> str:
+    return render_template(
+        "facilities/my_bookings.html",
+        bookings=booking_queries.founder_bookings(db.session, current_user),
+        waitlist=booking_queries.founder_waitlist(db.session, current_user),
+        csrf_form=forms.EmptyForm(),
+    )
+
+
+def _visible_booking(booking_id: int) -> Any:
+    booking = booking_queries.booking_detail(db.session, booking_id)
+    if booking is None:
+        abort(404)
+    member = any(m.user_id == current_user.id for m in booking.startup.members)
+    if not (member or bookings.can_manage(current_user, booking.equipment)):
+        abort(404)
+    return booking
+
+
+@bp.get("/bookings/<int:booking_id>")
+@login_required
+def booking(booking_id: int) -> str:
+    b = _visible_booking(booking_id)
+    return render_template(
+        "facilities/booking.html",
+        booking=b,
+        can_manage=bookings.can_manage(current_user, b.equipment),
+        csrf_form=forms.EmptyForm(),
+        decline_form=forms.DeclineForm(),
+        usage_form=forms.UsageForm(actual_minutes=b.minutes),
+    )
+
+
+@bp.get("/bookings/<int:booking_id>.ics")
+@login_required
+def booking_ics(booking_id: int) -> Response:
+    b = _visible_booking(booking_id)
+    return Response(
+        render_ics([booking_queries.booking_event(b)], name=b.equipment.name),
+        mimetype="text/calendar",
+        headers=attachment_headers(f"booking-{b.id}.ics"),
+    )
+
+
+def _booking_action(booking_id: int, action: Any, done: str) -> WerkzeugResponse:
+    if not forms.EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        action()
+        flash(done, "success")
+    except ServiceError as exc:
+        if exc.status == 404:
+            abort(404)
+        _fail(exc)
+    target = safe_next(request.form.get("next"))
+    if target and target.startswith("/facilities/"):
+        return redirect(target)
+    return redirect(url_for(".booking", booking_id=booking_id))
+
+
+@bp.post("/bookings/<int:booking_id>/cancel")
+@login_required
+def cancel(booking_id: int) -> WerkzeugResponse:
+    return _booking_action(
+        booking_id,
+        lambda: bookings.cancel_booking(db.session, current_user, booking_id),
+        _("The booking is cancelled."),
+    )
+
+
+@bp.post("/bookings/<int:booking_id>/approve")
+@login_required
+def approve(booking_id: int) -> WerkzeugResponse:
+    return _booking_action(
+        booking_id,
+        lambda: bookings.approve_booking(db.session, current_user, booking_id),
+        _("The booking is approved."),
+    )
+
+
+@bp.post("/bookings/<int:booking_id>/decline")
+@login_required
+def decline(booking_id: int) -> WerkzeugResponse:
+    form = forms.DeclineForm()
+    if not form.validate_on_submit():
+        flash(_("Please give the founder a reason."), "danger")
+        return redirect(url_for(".booking", booking_id=booking_id))
+    return _booking_action(
+        booking_id,
+        lambda: bookings.decline_booking(
+            db.session, current_user, booking_id, form.reason.data or ""
+        ),
+        _("The booking is declined."),
+    )
+
+
+@bp.post("/bookings/<int:booking_id>/check-in")
+@login_required
+def check_in(booking_id: int) -> WerkzeugResponse:
+    return _booking_action(
+        booking_id,
+        lambda: bookings.check_in(db.session, current_user, booking_id),
+        _("Checked in."),
+    )
+
+
+@bp.post("/bookings/<int:booking_id>/usage")
+@login_required
+def record_usage(booking_id: int) -> WerkzeugResponse:
+    form = forms.UsageForm()
+    if not form.validate_on_submit():
+        flash(_("Enter the minutes used (1 to 1440)."), "danger")
+        return redirect(url_for(".booking", booking_id=booking_id))
+    return _booking_action(
+        booking_id,
+        lambda: bookings.record_usage(
+            db.session, current_user, booking_id, form.actual_minutes.data or 0
+        ),
+        _("Usage recorded; the booking is completed."),
+    )
+
+
+@bp.post("/bookings/<int:booking_id>/no-show")
+@login_required
+def no_show(booking_id: int) -> WerkzeugResponse:
+    return _booking_action(
+        booking_id,
+        lambda: bookings.mark_no_show(db.session, current_user, booking_id),
+        _("Marked as a no-show."),
+    )
+
+
+@bp.get("/waitlist/<int:entry_id>")
+@login_required
+def waitlist_offer(entry_id: int) -> str:
+    entry = db.session.get(WaitlistEntry, entry_id)
+    if entry is None or entry.user_id != current_user.id:
+        abort(404)
+    startups = _my_startups()
+    return render_template(
+        "facilities/waitlist_offer.html",
+        entry=entry,
+        voucher_choices=_voucher_choices(startups, entry.equipment.category),
+        csrf_form=forms.EmptyForm(),
+    )
+
+
+@bp.post("/waitlist/<int:entry_id>/accept")
+@login_required
+def accept_offer(entry_id: int) -> WerkzeugResponse:
+    if not forms.EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        b = bookings.accept_offer(
+            db.session,
+            current_user,
+            entry_id,
+            voucher_id=request.form.get("voucher_id", type=int) or None,
+        )
+    except ServiceError as exc:
+        if exc.status == 404:
+            abort(404)
+        _fail(exc)
+        return redirect(url_for(".my_bookings"))
+    flash(_("Booked: your slot is confirmed."), "success")
+    _flash_amount_due(b)
+    return redirect(url_for(".booking", booking_id=b.id))
+
+
+@bp.post("/waitlist/<int:entry_id>/leave")
+@login_required
+def leave_waitlist(entry_id: int) -> WerkzeugResponse:
+    if not forms.EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        bookings.leave_waitlist(db.session, current_user, entry_id)
+    except ServiceError:
+        abort(404)
+    flash(_("You left the waitlist."), "info")
+    return redirect(url_for(".my_bookings"))
+
+
+# -- navigation, dashboard panels, detail sections ------------------------------------------
+
+
+def _nav(user: Any) -> list[NavItem]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    items = []
+    if user.has_role("founder"):
+        items.append(NavItem(url_for("facilities.index"), str(_("Book equipment"))))
+    if user.has_role("facility_manager") or user.is_operator:
+        items.append(NavItem(url_for("facilities.manage"), str(_("Facility bookings"))))
+    if user.is_operator:
+        items.append(NavItem(url_for("facilities.voucher_list"), str(_("Innovation vouchers"))))
+    return items
+
+
+def _panels(user: Any) -> list[DashboardPanel]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    panels = []
+    if user.has_role("founder"):
+        upcoming = [
+            b
+            for b in booking_queries.founder_bookings(db.session, user)
+            if b.status in ("pending", "confirmed") and b.ends_at > utcnow()
+        ][::-1][:5]
+        startup_ids = [
+            m.startup_id
+            for m in db.session.scalars(
+                sa.select(StartupMember).where(StartupMember.user_id == user.id)
+            )
+        ]
+        balance = db.session.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(Voucher.balance), 0)).where(
+                Voucher.startup_id.in_(startup_ids), Voucher.valid_until >= local_today()
+            )
+        )
+        panels.append(
+            DashboardPanel(
+                "facilities/_founder_panel.html",
+                {"upcoming": upcoming, "balance": balance, "startup_ids": startup_ids},
+                order=60,
+            )
+        )
+    if user.has_role("facility_manager"):
+        inbox = booking_queries.manager_inbox(db.session, user)
+        panels.append(DashboardPanel("facilities/_manager_panel.html", {"inbox": inbox}, order=60))
+    return panels
+
+
+def _equipment_section(entity: Any, user: Any) -> list[DashboardPanel]:
+    if not isinstance(entity, Equipment):
+        return []
+    week = _week_start(None)
+    days = booking_queries.week_calendar(db.session, entity, week)
+    return [
+        DashboardPanel(
+            "facilities/_equipment_section.html",
+            {"equipment": entity, "days": days, "rules": rules_for(db.session, entity.id)},
+            order=40,
+        )
+    ]
+
+
+def _facility_section(entity: Any, user: Any) -> list[DashboardPanel]:
+    if not isinstance(entity, Facility):
+        return []
+    manager = getattr(user, "is_authenticated", False) and (
+        user.is_operator or entity.has_manager(user)
+    )
+    return [
+        DashboardPanel(
+            "facilities/_facility_section.html",
+            {"facility": entity, "manager": manager},
+            order=40,
+        )
+    ]
+
+
+register_nav(_nav)
+register_panels(_panels)
+register_section("equipment", _equipment_section)
+register_section("facility", _facility_section)

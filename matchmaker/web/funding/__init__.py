@@ -1,0 +1,1 @@
+"""Funding pages: asks, pitches, the deal flow and pipeline."""

@@ -1,0 +1,1 @@
+"""The operator console: monitoring, policies, subsidies, moderation, API tokens, the outbox."""

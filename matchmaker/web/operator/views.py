@@ -1,0 +1,550 @@
+"""The operator console (/operator: operators only), the public policy center (/policies) and
+disclosure page (/disclosure), and each startup's pathway (/pathway/<id>: its team and
+operators). The three extra blueprints are registered together with ``bp``."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response as WerkzeugResponse
+from wtforms import BooleanField, TextAreaField
+from wtforms.validators import Length
+
+from matchmaker import vocab
+from matchmaker.extensions import db
+from matchmaker.filenames import attachment_headers
+from matchmaker.i18n import lazy_gettext as _l
+from matchmaker.models import Facility, Startup, StartupMember
+from matchmaker.services import exports
+from matchmaker.services.errors import ServiceError
+from matchmaker.services.operator import (
+    bulk_import,
+    disclosure,
+    evaluation_reports,
+    monitoring,
+    policies,
+    scores,
+)
+from matchmaker.services.operator.seed_policies import seed_policies
+from matchmaker.services.recommendations import pathway
+from matchmaker.services.recommendations.bridge import engine_status
+from matchmaker.web.access import operators_only
+from matchmaker.web.forms import id_arg, int_arg
+from matchmaker.web.i18n import current_locale
+from matchmaker.web.navigation import (
+    DashboardPanel,
+    NavItem,
+    register_nav,
+    register_panels,
+    register_section,
+)
+from matchmaker.web.operator.forms import (
+    ActionForm,
+    ConfirmImportForm,
+    ImportForm,
+    PolicyForm,
+    SupportForm,
+)
+
+bp = Blueprint("operator", __name__, url_prefix="/operator")
+bp.before_request(operators_only)
+policies_bp = Blueprint("policies", __name__, url_prefix="/policies")
+disclosure_bp = Blueprint("disclosure", __name__, url_prefix="/disclosure")
+pathway_bp = Blueprint("pathway", __name__, url_prefix="/pathway")
+
+Page = str | WerkzeugResponse | tuple[str, int]
+
+
+
+
+def _stuck_days() -> int:
+    return int(current_app.config.get("OPERATOR_STUCK_DAYS", pathway.DEFAULT_STUCK_DAYS))
+
+
+def _form_error(form: Any, exc: ServiceError) -> None:
+    field = getattr(form, exc.field or "", None)
+    if field is not None:
+        field.errors = [*field.errors, str(exc.message)]
+    else:
+        flash(str(exc.message), "danger")
+
+
+def _download(data: bytes, filename: str, mimetype: str) -> Response:
+    return Response(
+        data,
+        mimetype=mimetype,
+        headers=attachment_headers(filename),
+    )
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# --- console home, pathways, monitoring, performance, reports ------------------------------
+
+
+@bp.get("/", endpoint="index")
+def console() -> str:
+    rows = pathway.overview(db.session, stuck_days=_stuck_days(), locale=current_locale())
+    return render_template(
+        "operator/index.html",
+        startups=len(rows),
+        stuck=sum(1 for r in rows if r.stuck_reasons),
+        policies=len(policies.published_policies(db.session)),
+        engine=engine_status(db.session),
+    )
+
+
+@bp.get("/pathways")
+def pathways() -> str:
+    stuck_only = request.args.get("stuck") == "1"
+    rows = pathway.overview(
+        db.session, stuck_only=stuck_only, stuck_days=_stuck_days(), locale=current_locale()
+    )
+    return render_template(
+        "operator/pathways.html",
+        rows=rows,
+        chain=pathway.CHAIN,
+        stuck_only=stuck_only,
+        stuck_days=_stuck_days(),
+    )
+
+
+def _period() -> monitoring.Period:
+    return monitoring.Period.parse(request.args.get("start"), request.args.get("end"))
+
+
+@bp.get("/monitoring")
+def monitoring_page() -> str:
+    try:
+        period = _period()
+    except ServiceError as exc:
+        flash(str(exc.message), "danger")
+        period = monitoring.Period.parse(None, None)
+    metrics = monitoring.collect(db.session, period, current_locale())
+    return render_template("operator/monitoring.html", period=period, metrics=metrics)
+
+
+@bp.get("/performance")
+def performance() -> str:
+    try:
+        period = _period()
+    except ServiceError as exc:
+        flash(str(exc.message), "danger")
+        period = monitoring.Period.parse(None, None)
+    return render_template(
+        "operator/performance.html",
+        period=period,
+        groups=[
+            (_("Mentors"), scores.MENTOR_FORMULA, scores.mentor_scores(db.session, period)),
+            (_("Investors"), scores.INVESTOR_FORMULA, scores.investor_scores(db.session, period)),
+            (_("Facilities"), scores.FACILITY_FORMULA, scores.facility_scores(db.session, period)),
+        ],
+    )
+
+
+def _report(year: int) -> evaluation_reports.AnnualReport:
+    facility_id = id_arg("facility_id")
+    if facility_id:
+        return evaluation_reports.facility_report(db.session, year, facility_id, current_locale())
+    return evaluation_reports.makerspace_report(db.session, year, current_locale())
+
+
+@bp.get("/reports")
+def reports() -> str:
+    year = int_arg("year", 1900, 9999) or date.today().year
+    report = _report(year)
+    facilities = db.session.scalars(sa.select(Facility).order_by(Facility.name)).all()
+    return render_template("operator/report.html", report=report, facilities=facilities)
+
+
+@bp.get("/reports/<int:year>.xlsx")
+def report_xlsx(year: int) -> Response:
+    report = _report(year)
+    suffix = f"-facility-{report.facility.id}" if report.facility else ""
+    return _download(
+        evaluation_reports.report_xlsx(report), f"evaluation-{year}{suffix}.xlsx", XLSX
+    )
+
+
+# --- policies (operators) ------------------------------------------------------------------
+
+
+@bp.get("/policies")
+def policy_list() -> str:
+    return render_template(
+        "operator/policies.html", policies=policies.all_policies(db.session), form=ActionForm()
+    )
+
+
+@bp.route("/policies/new", methods=["GET", "POST"])
+def new_policy() -> Page:
+    form = PolicyForm()
+    if form.validate_on_submit():
+        try:
+            policy = policies.save_policy(
+                db.session, current_user, form.values(), publish=bool(form.publish.data)
+            )
+        except ServiceError as exc:
+            _form_error(form, exc)
+        else:
+            flash(_("The policy is saved."), "success")
+            return redirect(url_for("policies.detail", policy_id=policy.id))
+    return render_template("operator/policy_form.html", form=form, policy=None)
+
+
+@bp.route("/policies/<int:policy_id>/edit", methods=["GET", "POST"])
+def edit_policy(policy_id: int) -> Page:
+    policy = policies.get_policy(db.session, policy_id)
+    form = PolicyForm(obj=policy)
+    if request.method == "GET":
+        form.locations.data = ", ".join(policy.locations)
+        form.publish.data = policy.is_published
+    if form.validate_on_submit():
+        try:
+            policies.save_policy(
+                db.session,
+                current_user,
+                form.values(),
+                policy_id=policy_id,
+                publish=bool(form.publish.data),
+            )
+        except ServiceError as exc:
+            _form_error(form, exc)
+        else:
+            flash(_("The policy is saved."), "success")
+            return redirect(url_for("operator.policy_list"))
+    return render_template("operator/policy_form.html", form=form, policy=policy)
+
+
+@bp.post("/policies/<int:policy_id>/publish")
+def publish_policy(policy_id: int) -> WerkzeugResponse:
+    if ActionForm().validate_on_submit():
+        publish = request.form.get("publish") == "1"
+        policies.set_published(db.session, current_user, policy_id, publish)
+        flash(_("Published.") if publish else _("Withdrawn from the policy center."), "success")
+    return redirect(url_for("operator.policy_list"))
+
+
+@bp.post("/policies/seed")
+def seed() -> WerkzeugResponse:
+    if ActionForm().validate_on_submit():
+        count = seed_policies(db.session)
+        flash(
+            _("%(n)d support measures from the seed documents are published.", n=count), "success"
+        )
+    return redirect(url_for("operator.policy_list"))
+
+
+@bp.post("/residency/<int:startup_id>")
+def residency(startup_id: int) -> WerkzeugResponse:
+    if ActionForm().validate_on_submit():
+        resident = request.form.get("resident") == "1"
+        policies.set_residency(db.session, current_user, startup_id, resident)
+        flash(_("Residency updated."), "success")
+    return redirect(url_for("pathway.show", startup_id=startup_id))
+
+
+# --- support records and duplicate check ---------------------------------------------------
+
+
+class CheckedSupportForm(SupportForm):
+    # Asked for (and required) only when a check warns: duplicate, not eligible, over the cap.
+    override_reason = TextAreaField(_l("Reason to record it anyway"), validators=[Length(max=1000)])
+
+
+@bp.route("/support/new", methods=["GET", "POST"])
+def new_support() -> Page:
+    startups = db.session.scalars(
+        sa.select(Startup).where(Startup.is_active).order_by(Startup.name)
+    ).all()
+    form = CheckedSupportForm(startups, policies.all_policies(db.session))
+    if request.method == "GET" and id_arg("startup_id"):
+        form.startup_id.data = id_arg("startup_id")
+    warnings: list[policies.SupportWarning] = []
+    if form.validate_on_submit():
+        try:
+            policies.record_checked_support(
+                db.session,
+                current_user,
+                startup_id=form.startup_id.data,
+                kind=form.kind.data or "",
+                granted_on=form.granted_on.data,
+                amount=form.amount.data,
+                policy_id=form.policy_id.data or None,
+                description=form.description.data or "",
+                note=form.note.data or "",
+                override_reason=form.override_reason.data or "",
+                locale=current_locale(),
+            )
+        except policies.SupportNeedsReason as exc:
+            warnings = exc.warnings
+            _form_error(form, exc)
+        except ServiceError as exc:
+            _form_error(form, exc)
+        else:
+            flash(_("The support is recorded and disclosed."), "success")
+            return redirect(url_for("disclosure.index"))
+    status = 422 if warnings else 200
+    return (
+        render_template("operator/support_form.html", form=form, warnings=warnings),
+        status,
+    )
+
+
+@bp.get("/duplicates")
+def duplicates() -> str:
+    items = disclosure.disclosed_support(db.session, locale=current_locale())
+    method = "tfidf" if request.args.get("method") == "tfidf" else "embedding"
+    return render_template(
+        "operator/duplicates.html",
+        repeated=disclosure.repeated_support(items),
+        near=disclosure.near_duplicate_startups(db.session, method=method),
+    )
+
+
+# --- import and export ---------------------------------------------------------------------
+
+
+def _upload_dir() -> str:
+    return str(current_app.config["UPLOAD_DIR"])
+
+
+@bp.route("/import", methods=["GET", "POST"])
+def import_page() -> Page:
+    form = ImportForm()
+    result = None
+    confirm = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        data = upload.read()
+        filename = upload.filename or "upload"
+        try:
+            result = bulk_import.preview(db.session, form.kind.data or "", data, filename)
+        except ServiceError as exc:
+            _form_error(form, exc)
+        else:
+            if result.valid:
+                token = bulk_import.store_upload(_upload_dir(), data, filename)
+                confirm = ConfirmRepeatableImportForm(
+                    formdata=None, kind=result.kind, token=token, filename=filename
+                )
+    return render_template(
+        "operator/import.html",
+        form=form,
+        result=result,
+        confirm=confirm,
+        kinds=bulk_import.IMPORT_KINDS,
+    )
+
+
+class ConfirmRepeatableImportForm(ConfirmImportForm):
+    # Shown only when the very same file was imported before (its rows would be created twice).
+    import_again = BooleanField(_l("Import it again"))
+
+
+@bp.post("/import/confirm")
+def confirm_import() -> Page:
+    form = ConfirmRepeatableImportForm()
+    if not form.validate_on_submit():
+        abort(400)
+    token = form.token.data or ""
+    try:
+        data = bulk_import.load_upload(_upload_dir(), token)
+        done = bulk_import.run_import(
+            db.session,
+            current_user,
+            form.kind.data or "",
+            data,
+            form.filename.data or "",
+            import_again=bool(form.import_again.data),
+        )
+    except ServiceError as exc:
+        flash(str(exc.message), "danger")
+        return redirect(url_for("operator.import_page"))
+    bulk_import.discard_upload(_upload_dir(), token)
+    flash(_("%(n)d rows imported.", n=done.count), "success")
+    return redirect(url_for("operator.import_page"))
+
+
+@bp.get("/import/template/<kind>.<fmt>")
+def import_template(kind: str, fmt: str) -> Response:
+    if kind not in bulk_import.IMPORT_KINDS or fmt not in ("csv", "xlsx"):
+        abort(404)
+    header, *rows = bulk_import.template_rows(kind, current_locale())
+    if fmt == "csv":
+        return _download(exports.to_csv(header, rows), f"{kind}-template.csv", "text/csv")
+    return _download(exports.to_xlsx([(kind, header, rows)]), f"{kind}-template.xlsx", XLSX)
+
+
+@bp.get("/export/<kind>.<fmt>")
+def export(kind: str, fmt: str) -> Response:
+    if kind not in exports.EXPORT_KINDS or fmt not in ("csv", "xlsx"):
+        abort(404)
+    header, rows = exports.table(db.session, kind, current_locale())
+    if fmt == "csv":
+        return _download(exports.to_csv(header, rows), f"{kind}s.csv", "text/csv")
+    return _download(exports.to_xlsx([(kind, header, rows)]), f"{kind}s.xlsx", XLSX)
+
+
+# --- public: policy center and disclosure --------------------------------------------------
+
+
+@policies_bp.get("/", endpoint="index")
+def policy_index() -> str:
+    return render_template("policies/index.html", policies=policies.published_policies(db.session))
+
+
+@policies_bp.get("/<int:policy_id>")
+def detail(policy_id: int) -> str:
+    policy = policies.get_policy(
+        db.session,
+        policy_id,
+        published_only=not (current_user.is_authenticated and current_user.is_operator),
+    )
+    return render_template("policies/detail.html", policy=policy)
+
+
+@disclosure_bp.get("/", endpoint="index")
+def disclosure_index() -> Page:
+    year = int_arg("year", 1900, 9999)
+    kind = request.args.get("kind") or None
+    query = request.args.get("q", "")
+    items = disclosure.disclosed_support(
+        db.session, locale=current_locale(), year=year, kind=kind, query=query
+    )
+    if request.args.get("format") == "csv":
+        header = [
+            _("Date"),
+            _("Startup"),
+            _("Kind of support"),
+            _("What"),
+            _("Amount"),
+            _("Currency"),
+        ]
+        return _download(
+            exports.to_csv(header, disclosure.export_rows(items, current_locale())),
+            "disclosure.csv",
+            "text/csv",
+        )
+    return render_template(
+        "disclosure/index.html",
+        items=items,
+        summary=disclosure.summarise(items),
+        kinds=disclosure.SUPPORT_KIND_LABELS,
+        year=year,
+        kind=kind,
+        q=query,
+    )
+
+
+# --- the pathway ---------------------------------------------------------------------------
+
+
+@pathway_bp.get("/")
+@login_required
+def mine() -> WerkzeugResponse:
+    first = db.session.scalar(
+        sa.select(StartupMember.startup_id).where(StartupMember.user_id == current_user.id).limit(1)
+    )
+    if first is None:
+        if current_user.is_operator:
+            return redirect(url_for("operator.pathways"))
+        flash(_("Create a startup to see its pathway."), "info")
+        return redirect(url_for("main.index"))
+    return redirect(url_for("pathway.show", startup_id=first))
+
+
+@pathway_bp.get("/<int:startup_id>")
+@login_required
+def show(startup_id: int) -> str:
+    startup = pathway.startup_for_pathway(db.session, current_user, startup_id)
+    view = pathway.build_pathway(
+        db.session,
+        startup,
+        use_engine=bool(current_app.config.get("OPERATOR_PATHWAY_ENGINE", True)),
+        locale=current_locale(),
+        stuck_days=_stuck_days(),
+    )
+    return render_template(
+        "operator/pathway.html",
+        view=view,
+        chain=pathway.CHAIN,
+        resident=policies.is_resident(db.session, startup.id),
+        form=ActionForm(),
+    )
+
+
+# --- template helpers, navigation, panels and sections ------------------------------------
+
+
+@bp.app_template_global("operator_reasons")
+def operator_reasons(reasons: Any, viewer: str = "startup") -> list[str]:
+    """Engine reasons (code + params) worded by web.recommendations.reasons; our own lazy texts as
+    they are."""
+    from matchmaker.web.recommendations.reasons import reason_texts
+
+    structured = [r for r in reasons if hasattr(r, "code")]
+    texts = reason_texts(structured, viewer) if structured else []
+    return texts + [str(r) for r in reasons if not hasattr(r, "code")]
+
+
+@bp.app_template_global("policy_kind_label")
+def policy_kind_label(kind: str) -> str:
+    return vocab.label(policies.POLICY_KIND_LABELS, kind, current_locale())
+
+
+@bp.app_template_global("support_kind_label")
+def support_kind_label(kind: str) -> str:
+    return vocab.label(disclosure.SUPPORT_KIND_LABELS, kind, current_locale())
+
+
+def _nav(user: Any) -> list[NavItem]:
+    items = [NavItem(url_for("policies.index"), _("Policies"))]
+    if getattr(user, "is_authenticated", False):
+        if user.is_operator:
+            items.append(NavItem(url_for("operator.index"), _("Operator console")))
+        elif user.has_role("founder"):
+            items.append(NavItem(url_for("pathway.mine"), _("My pathway")))
+    return items
+
+
+def _panels(user: Any) -> list[DashboardPanel]:
+    if getattr(user, "is_authenticated", False) and user.is_operator:
+        rows = pathway.overview(db.session, stuck_only=True, stuck_days=_stuck_days())
+        return [DashboardPanel("operator/_panel.html", {"stuck": rows[:5], "count": len(rows)}, 40)]
+    return []
+
+
+def _startup_section(startup: Any, user: Any) -> list[DashboardPanel]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    if not (user.is_operator or startup.has_member(user)):
+        return []
+    return [
+        DashboardPanel(
+            "operator/_startup_section.html",
+            {"startup": startup, "step": pathway.CHAIN[pathway.position(startup)]},
+            20,
+        )
+    ]
+
+
+register_nav(_nav)
+register_panels(_panels)
+register_section("startup", _startup_section)

@@ -1,0 +1,293 @@
+"""Where users see the engine: dashboard panels, startup-page sections and the search page.
+
+Thin: each provider calls one ``services.recommendations.bridge`` use case and turns its matches
+into view-models (name, link, reasons already worded in the reader's language), so templates never
+query. The blueprint is named ``search`` so the navbar's ``url_for('search.index')`` finds it.
+An engine failure never breaks the page that hosts a panel: it is logged and the panel says so.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, render_template, request, url_for
+
+from matchmaker import vocab
+from matchmaker.extensions import db
+from matchmaker.i18n import lazy_gettext as _l
+from matchmaker.models import Investor, InvestorMember, MentorProfile, Startup
+from matchmaker.services.accounts import dashboard
+from matchmaker.services.funding import asks
+from matchmaker.services.mentoring import queries
+from matchmaker.services.recommendations import bridge as reco
+from matchmaker.web.navigation import DashboardPanel, register_panels, register_section
+from matchmaker.web.recommendations.reasons import reason_texts
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("search", __name__)
+
+PANEL_SIZE = 3
+DEAL_FLOW_SIZE = 5
+SEARCH_SIZE = 20
+SEARCH_KINDS = {
+    "equipment": _l("Equipment"),
+    "mentor": _l("Mentors"),
+    "investor": _l("Investors"),
+}
+
+
+@dataclass(frozen=True)
+class MatchView:
+    kind: str
+    id: int
+    name: str
+    url: str
+    subtitle: str
+    reasons: list[str]
+    score: float
+
+
+@dataclass
+class MatchGroup:
+    title: Any
+    items: list[MatchView] = field(default_factory=list)
+    empty: Any = ""
+    more_url: str | None = None
+    testid: str = ""
+
+
+def _view(match: reco.Match, viewer: str) -> MatchView:
+    e = match.entity
+    if match.kind == "startup":
+        url = url_for("directory.startup", startup_id=e.id)
+        name, subtitle = e.name, e.one_liner or ""
+    elif match.kind == "mentor":
+        url = url_for("directory.mentor", mentor_id=e.id)
+        name, subtitle = e.user.display_name, e.headline or ""
+    elif match.kind == "investor":
+        url = url_for("directory.investor", investor_id=e.id)
+        name, subtitle = e.name, str(_label(vocab.INVESTOR_TYPES, e.type))
+    else:
+        url = url_for("directory.equipment_detail", equipment_id=e.id)
+        name, subtitle = e.name, e.facility.name
+    return MatchView(
+        match.kind, match.id, name, url, subtitle, reason_texts(match.reasons, viewer), match.score
+    )
+
+
+def _label(vocabulary: vocab.Labels, code: str) -> str:
+    from matchmaker.web.i18n import current_locale
+
+    return vocab.label(vocabulary, code, current_locale()) if code else ""
+
+
+def _safely(fn: Callable[[], list[reco.Match]]) -> list[reco.Match] | None:
+    """The matches, or None (logged) if the engine failed: the host page still renders."""
+    try:
+        return fn()
+    except Exception:
+        log.exception("recommendations failed")
+        db.session.rollback()
+        return None
+
+
+def _group(
+    title: Any, viewer: str, fn: Callable[[], list[reco.Match]], empty: Any, testid: str
+) -> MatchGroup:
+    matches = _safely(fn)
+    if matches is None:
+        return MatchGroup(title, [], _l("Recommendations are unavailable right now."), None, testid)
+    return MatchGroup(title, [_view(m, viewer) for m in matches], empty, None, testid)
+
+
+def need_text(startup: Startup) -> str:
+    """What a startup needs from equipment, in words both legs of the engine read."""
+    services = [
+        " ".join(vocab.CHAIN_SERVICES[c])
+        for c in startup.services_needed
+        if c in vocab.CHAIN_SERVICES
+    ]
+    return ". ".join(p for p in (startup.one_liner, startup.description, *services) if p)
+
+
+def investor_matches(startup: Startup, size: int) -> list[reco.Match]:
+    """The ask page's investor list (one fit filter on round, ticket, instrument, region and
+    sector, with the profile's need standing in before an ask exists), as panel matches."""
+    use_engine = bool(current_app.config.get("FUNDING_USE_ENGINE", True))
+    return asks.investor_recommendations(db.session, startup, size, use_engine=use_engine)
+
+
+def startup_groups(
+    startup: Startup, size: int = PANEL_SIZE, *, equipment: bool = True
+) -> list[MatchGroup]:
+    session = db.session
+    groups = [
+        _group(
+            _l("Mentors"),
+            "startup",
+            lambda: reco.recommend_mentors(session, startup.id, size),
+            _l("No mentor with free capacity matches yet."),
+            "reco-mentors",
+        ),
+        _group(
+            _l("Investors"),
+            "startup",
+            lambda: investor_matches(startup, size),
+            _l("No investor matches your ask yet."),
+            "reco-investors",
+        ),
+        _group(
+            _l("Equipment"),
+            "search",
+            lambda: reco.recommend_equipment(session, need_text(startup), limit=size),
+            _l("No equipment matches your needs yet."),
+            "reco-equipment",
+        )
+        if equipment
+        else None,
+    ]
+    # Groups are computed as they are built: a page without the equipment group must not ask
+    # for it (the startup page used to compute it, with every instrument's free hours, and
+    # drop it).
+    return [g for g in groups if g is not None]
+
+
+def _user_startups(user: Any) -> list[Startup]:
+    # The dashboard's shared read of the user's startups (one query for every panel).
+    return dashboard.active_member_startups(db.session, user)[:2]
+
+
+def dashboard_panels(user: Any) -> list[DashboardPanel]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    panels = []
+    if user.has_role("founder"):
+        for startup in _user_startups(user):
+            panels.append(
+                DashboardPanel(
+                    "recommendations/_panel.html",
+                    {
+                        "title": _l("Recommended for %(name)s", name=startup.name),
+                        "groups": startup_groups(startup),
+                        "testid": "reco-founder",
+                    },
+                    order=20,
+                )
+            )
+    if user.has_role("mentor"):
+        mentor = db.session.scalar(sa.select(MentorProfile).where(MentorProfile.user_id == user.id))
+        if mentor is not None and mentor.is_active:
+            suggest, empty = queries.deal_flow_state(db.session, mentor)
+            group = _group(
+                _l("Startups you could help"),
+                "candidate",
+                lambda: (
+                    reco.recommend_startups_for_mentor(db.session, mentor.id, DEAL_FLOW_SIZE)
+                    if suggest
+                    else []
+                ),
+                empty,
+                "reco-deal-flow",
+            )
+            panels.append(
+                DashboardPanel(
+                    "recommendations/_panel.html",
+                    {"title": _l("Deal flow"), "groups": [group], "testid": "reco-mentor"},
+                    order=20,
+                )
+            )
+    if user.has_role("investor"):
+        funds = db.session.scalars(
+            sa.select(Investor)
+            .join(InvestorMember)
+            .where(InvestorMember.user_id == user.id, Investor.is_active)
+            .order_by(Investor.name)
+            .limit(2)
+        ).all()
+        for fund in funds:
+            group = _group(
+                _l("Startups for %(name)s", name=fund.name),
+                "candidate",
+                lambda fund_id=fund.id: reco.recommend_startups_for_investor(  # type: ignore[misc]
+                    db.session, fund_id, DEAL_FLOW_SIZE
+                ),
+                _l("No startup matches your thesis yet."),
+                "reco-deal-flow",
+            )
+            panels.append(
+                DashboardPanel(
+                    "recommendations/_panel.html",
+                    {"title": _l("Deal flow"), "groups": [group], "testid": "reco-investor"},
+                    order=20,
+                )
+            )
+    return panels
+
+
+def startup_sections(startup: Startup, user: Any) -> list[DashboardPanel]:
+    panels = []
+    member = getattr(user, "is_authenticated", False) and (
+        startup.has_member(user) or user.is_operator
+    )
+    if member and startup.is_active:
+        panels.append(
+            DashboardPanel(
+                "recommendations/_panel.html",
+                {
+                    "title": _l("Recommended for this startup"),
+                    "groups": startup_groups(startup, equipment=False),
+                    "testid": "reco-for-startup",
+                },
+                order=30,
+            )
+        )
+    similar = _group(
+        _l("Similar startups"),
+        "search",
+        lambda: reco.similar_startups(db.session, startup.id, 5),
+        _l("No similar startup yet."),
+        "reco-similar",
+    )
+    panels.append(
+        DashboardPanel(
+            "recommendations/_panel.html",
+            {"title": _l("Similar startups"), "groups": [similar], "testid": "reco-similar-panel"},
+            order=40,
+        )
+    )
+    return panels
+
+
+register_panels(dashboard_panels)
+register_section("startup", startup_sections)
+
+
+def _kinds(values: Sequence[str]) -> list[str]:
+    kinds = [k for k in values if k in SEARCH_KINDS]
+    return kinds or list(SEARCH_KINDS)
+
+
+@bp.get("/search")
+def index() -> str:
+    """Free-text search across equipment, mentors and investors, with reasons."""
+    q = (request.args.get("q") or "").strip()[:300]
+    kinds = _kinds(request.args.getlist("kind"))
+    results: list[MatchView] | None = []
+    if q:
+        matches = _safely(lambda: reco.search(db.session, q, kinds, SEARCH_SIZE))
+        # A hit with no reason (no shared term, no strong similarity) is noise, not an answer.
+        views = [_view(m, "search") for m in matches] if matches is not None else None
+        results = None if views is None else [v for v in views if v.reasons]
+    return render_template(
+        "recommendations/search.html",
+        q=q,
+        kinds=kinds,
+        kind_labels=SEARCH_KINDS,
+        results=results,
+        examples=[_l("XRD testing for a battery cathode"), _l("patent lawyer")],
+    )

@@ -1,76 +1,84 @@
-"""Extension points for areas: navigation links and dashboard panels.
+"""What each area adds to the pages it does not own, listed here by name.
 
-An area registers a provider at import; providers receive the signed-in user (or the anonymous
-user) and return what that user should see. The foundation knows no area by name.
+The menu, the dashboard and the detail pages (a startup, a mentor, an investor, a facility, an
+instrument) show links and panels from several areas. Each area's views define plain functions
+that receive the signed-in (or anonymous) user and return what that user should see; the tables
+below say which functions are asked, in which order. To add a link, a panel or a section, write
+the function next to the area's views and name it here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Flask
 from flask_login import current_user
 
-
-@dataclass(frozen=True)
-class NavItem:
-    url: str
-    label: str
-
-
-@dataclass(frozen=True)
-class DashboardPanel:
-    template: str  # a template under templates/, rendered with ``context``
-    context: dict[str, Any] = field(default_factory=dict)
-    order: int = 50
-
+from matchmaker.web.facilities import resource_map
+from matchmaker.web.facilities import views as facilities
+from matchmaker.web.funding import views as funding
+from matchmaker.web.mentoring import views as mentoring
+from matchmaker.web.operator import views as operator
+from matchmaker.web.panels import DashboardPanel, NavItem
+from matchmaker.web.recommendations import views as recommendations
 
 NavProvider = Callable[[Any], list[NavItem]]
 PanelProvider = Callable[[Any], list[DashboardPanel]]
-
 SectionProvider = Callable[[Any, Any], list[DashboardPanel]]
 
-NAV_PROVIDERS: list[NavProvider] = []
-PANEL_PROVIDERS: list[PanelProvider] = []
-SECTION_PROVIDERS: dict[str, list[SectionProvider]] = {}
+# The menu's area links, in this order.
+NAV: tuple[NavProvider, ...] = (
+    facilities.nav_items,
+    funding.nav_items,
+    mentoring.nav_items,
+    operator.nav_items,
+    resource_map.nav_items,
+)
+
+# The dashboard's panels (then shown by each panel's ``order``).
+PANELS: tuple[PanelProvider, ...] = (
+    facilities.dashboard_panels,
+    funding.dashboard_panels,
+    mentoring.dashboard_panels,
+    operator.dashboard_panels,
+    recommendations.dashboard_panels,
+)
+
+# Each detail page's sections: ``provider(entity, user)`` (then shown by each panel's ``order``).
+SECTIONS: Mapping[str, tuple[SectionProvider, ...]] = {
+    "startup": (
+        funding.startup_section,
+        operator.startup_section,
+        recommendations.startup_sections,
+    ),
+    "mentor": (mentoring.mentor_section,),
+    "investor": (funding.investor_section,),
+    "facility": (facilities.facility_section, resource_map.facility_section),
+    "equipment": (facilities.equipment_section,),
+}
 
 
-def register_nav(provider: NavProvider) -> NavProvider:
-    if provider not in NAV_PROVIDERS:
-        NAV_PROVIDERS.append(provider)
-    return provider
-
-
-def register_panels(provider: PanelProvider) -> PanelProvider:
-    if provider not in PANEL_PROVIDERS:
-        PANEL_PROVIDERS.append(provider)
-    return provider
-
-
-def register_section(page: str, provider: SectionProvider) -> SectionProvider:
-    """Add a section to a detail page (``"startup"``, ``"mentor"``, ``"investor"``,
-    ``"facility"``, ``"equipment"``): ``provider(entity, user)`` returns the panels to show."""
-    providers = SECTION_PROVIDERS.setdefault(page, [])
-    if provider not in providers:
-        providers.append(provider)
-    return provider
-
-
-def detail_sections(page: str, entity: Any, user: Any) -> list[DashboardPanel]:
-    panels = [p for provider in SECTION_PROVIDERS.get(page, []) for p in provider(entity, user)]
-    return sorted(panels, key=lambda p: p.order)
+def nav_items(user: Any) -> list[NavItem]:
+    return [item for provider in NAV for item in provider(user)]
 
 
 def dashboard_panels(user: Any) -> list[DashboardPanel]:
-    panels = [panel for provider in PANEL_PROVIDERS for panel in provider(user)]
+    panels = [panel for provider in PANELS for panel in provider(user)]
+    return sorted(panels, key=lambda p: p.order)
+
+
+def detail_sections(page: str, entity: Any, user: Any) -> list[DashboardPanel]:
+    """The sections of detail page ``page`` (a key of ``SECTIONS``) about ``entity``."""
+    panels = [p for provider in SECTIONS.get(page, ()) for p in provider(entity, user)]
     return sorted(panels, key=lambda p: p.order)
 
 
 def register_template_globals(app: Flask) -> None:
+    """``area_nav_items()`` (the menu's area links) and ``url_endpoints()`` for the templates."""
+
     def area_nav_items() -> list[NavItem]:
-        return [item for provider in NAV_PROVIDERS for item in provider(current_user)]
+        return nav_items(current_user)
 
     def url_endpoints() -> set[str]:
         return set(app.view_functions)

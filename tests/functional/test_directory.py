@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from matchmaker.extensions import db
 from matchmaker.web import navigation
+from matchmaker.web.panels import DashboardPanel
 from tests.factories import (
     make_equipment,
     make_facility,
@@ -250,19 +251,18 @@ def test_directories_in_english_and_chinese(client: FlaskClient, db_session: Ses
 
 
 @pytest.fixture
-def section_provider() -> Iterator[list[tuple[Any, Any]]]:
+def section_provider(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[Any, Any]]]:
     calls: list[tuple[Any, Any]] = []
 
-    def provider(entity: Any, user: Any) -> list[navigation.DashboardPanel]:
+    def provider(entity: Any, user: Any) -> list[DashboardPanel]:
         calls.append((entity, user))
-        return [navigation.DashboardPanel("directory/_test_section.html", {"id": entity.id})]
+        return [DashboardPanel("directory/_test_section.html", {"id": entity.id})]
 
-    pages = ("startup", "mentor", "investor", "facility", "equipment")
-    for page in pages:
-        navigation.register_section(page, provider)
+    # One more section on every detail page, after the areas' own (navigation.SECTIONS).
+    sections = {page: (*providers, provider) for page, providers in navigation.SECTIONS.items()}
+    assert set(sections) == {"startup", "mentor", "investor", "facility", "equipment"}
+    monkeypatch.setattr(navigation, "SECTIONS", sections)
     yield calls
-    for page in pages:
-        navigation.SECTION_PROVIDERS[page].remove(provider)
 
 
 def test_detail_pages_render_registered_sections(

@@ -1,7 +1,7 @@
 """Public directories (no sign-in needed): search, filters, pages and detail pages.
 
-Detail pages render the sections other areas register with
-``web.navigation.register_section`` (e.g. "request a session", "similar startups").
+Detail pages render the sections other areas add, listed in ``web.navigation.SECTIONS``
+(e.g. "request a session", "similar startups").
 """
 
 from __future__ import annotations

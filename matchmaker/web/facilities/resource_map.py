@@ -20,7 +20,7 @@ from matchmaker.models import Facility
 from matchmaker.services.errors import ServiceError
 from matchmaker.services.facilities import resource_map as service
 from matchmaker.web.i18n import current_locale
-from matchmaker.web.navigation import DashboardPanel, NavItem, register_nav, register_section
+from matchmaker.web.panels import DashboardPanel, NavItem
 
 bp = Blueprint("resource_map", __name__, url_prefix="/map")
 
@@ -112,7 +112,7 @@ def facility_location(facility_id: int) -> WerkzeugResponse:
     return redirect(back)
 
 
-def _facility_section(entity: Any, user: Any) -> list[DashboardPanel]:
+def facility_section(entity: Any, user: Any) -> list[DashboardPanel]:
     if not isinstance(entity, Facility):
         return []
     manager = bool(
@@ -141,9 +141,6 @@ def _facility_section(entity: Any, user: Any) -> list[DashboardPanel]:
     ]
 
 
-def _nav(user: Any) -> list[NavItem]:
+def nav_items(user: Any) -> list[NavItem]:
     return [NavItem(url_for("resource_map.index"), _("Resource map"))]
 
-
-register_nav(_nav)
-register_section("facility", _facility_section)

@@ -40,13 +40,7 @@ from matchmaker.services.facilities.equipment_availability import (
 )
 from matchmaker.web.facilities import forms
 from matchmaker.web.forms import id_arg
-from matchmaker.web.navigation import (
-    DashboardPanel,
-    NavItem,
-    register_nav,
-    register_panels,
-    register_section,
-)
+from matchmaker.web.panels import DashboardPanel, NavItem
 from matchmaker.web.redirects import safe_next
 
 bp = Blueprint("facilities", __name__, url_prefix="/facilities")
@@ -563,7 +557,7 @@ def leave_waitlist(entry_id: int) -> WerkzeugResponse:
 # -- navigation, dashboard panels, detail sections ------------------------------------------
 
 
-def _nav(user: Any) -> list[NavItem]:
+def nav_items(user: Any) -> list[NavItem]:
     if not getattr(user, "is_authenticated", False):
         return []
     items = []
@@ -576,7 +570,7 @@ def _nav(user: Any) -> list[NavItem]:
     return items
 
 
-def _panels(user: Any) -> list[DashboardPanel]:
+def dashboard_panels(user: Any) -> list[DashboardPanel]:
     if not getattr(user, "is_authenticated", False):
         return []
     panels = []
@@ -610,7 +604,7 @@ def _panels(user: Any) -> list[DashboardPanel]:
     return panels
 
 
-def _equipment_section(entity: Any, user: Any) -> list[DashboardPanel]:
+def equipment_section(entity: Any, user: Any) -> list[DashboardPanel]:
     if not isinstance(entity, Equipment):
         return []
     week = _week_start(None)
@@ -624,7 +618,7 @@ def _equipment_section(entity: Any, user: Any) -> list[DashboardPanel]:
     ]
 
 
-def _facility_section(entity: Any, user: Any) -> list[DashboardPanel]:
+def facility_section(entity: Any, user: Any) -> list[DashboardPanel]:
     if not isinstance(entity, Facility):
         return []
     manager = getattr(user, "is_authenticated", False) and (
@@ -638,8 +632,3 @@ def _facility_section(entity: Any, user: Any) -> list[DashboardPanel]:
         )
     ]
 
-
-register_nav(_nav)
-register_panels(_panels)
-register_section("equipment", _equipment_section)
-register_section("facility", _facility_section)

@@ -54,13 +54,7 @@ from matchmaker.web.funding.forms import (
     PitchForm,
     PitchMessageForm,
 )
-from matchmaker.web.navigation import (
-    DashboardPanel,
-    NavItem,
-    register_nav,
-    register_panels,
-    register_section,
-)
+from matchmaker.web.panels import DashboardPanel, NavItem
 from matchmaker.web.recommendations.reasons import reason_text
 from matchmaker.web.redirects import redirect_next
 
@@ -637,7 +631,7 @@ def answer_intro(intro_id: int, answer: str) -> WerkzeugResponse:
 # --- navigation, dashboard, detail pages -----------------------------------------------------
 
 
-def _nav(user: Any) -> list[NavItem]:
+def nav_items(user: Any) -> list[NavItem]:
     if not getattr(user, "is_authenticated", False):
         return []
     items = []
@@ -648,7 +642,7 @@ def _nav(user: Any) -> list[NavItem]:
     return items
 
 
-def _panels(user: Any) -> list[DashboardPanel]:
+def dashboard_panels(user: Any) -> list[DashboardPanel]:
     if not getattr(user, "is_authenticated", False):
         return []
     if not (user.has_role("founder") or user.has_role("investor")):
@@ -656,7 +650,7 @@ def _panels(user: Any) -> list[DashboardPanel]:
     return [DashboardPanel("funding/_panel.html", funding.dashboard_counts(db.session, user), 40)]
 
 
-def _investor_section(investor: Investor, user: Any) -> list[DashboardPanel]:
+def investor_section(investor: Investor, user: Any) -> list[DashboardPanel]:
     """On a fund's page: a founder with an open ask may pitch it or ask for an introduction."""
     if not getattr(user, "is_authenticated", False) or not user.has_role("founder"):
         return []
@@ -666,7 +660,7 @@ def _investor_section(investor: Investor, user: Any) -> list[DashboardPanel]:
     return [DashboardPanel("funding/_investor_section.html", {"investor": investor, "asks": asks})]
 
 
-def _startup_section(startup: Startup, user: Any) -> list[DashboardPanel]:
+def startup_section(startup: Startup, user: Any) -> list[DashboardPanel]:
     """On a startup's page: a fund member may ask for an introduction."""
     if not getattr(user, "is_authenticated", False):
         return []
@@ -684,8 +678,3 @@ def _startup_section(startup: Startup, user: Any) -> list[DashboardPanel]:
         )
     ]
 
-
-register_nav(_nav)
-register_panels(_panels)
-register_section("investor", _investor_section)
-register_section("startup", _startup_section)

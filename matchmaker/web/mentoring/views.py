@@ -38,13 +38,7 @@ from matchmaker.services.mentoring import office_hours as office_hours_service
 from matchmaker.web.forms import parse_id
 from matchmaker.web.i18n import current_locale
 from matchmaker.web.mentoring import forms
-from matchmaker.web.navigation import (
-    DashboardPanel,
-    NavItem,
-    register_nav,
-    register_panels,
-    register_section,
-)
+from matchmaker.web.panels import DashboardPanel, NavItem
 from matchmaker.web.recommendations.reasons import reason_texts
 
 bp = Blueprint("mentoring", __name__)
@@ -658,7 +652,7 @@ def office_hours() -> str | Response | tuple[str, int]:
 # --- navigation, dashboard, mentor page ---------------------------------------------------------
 
 
-def _nav(user: Any) -> list[NavItem]:
+def nav_items(user: Any) -> list[NavItem]:
     if not getattr(user, "is_authenticated", False):
         return []
     items = []
@@ -671,7 +665,7 @@ def _nav(user: Any) -> list[NavItem]:
     return items
 
 
-def _panels(user: Any) -> list[DashboardPanel]:
+def dashboard_panels(user: Any) -> list[DashboardPanel]:
     if not getattr(user, "is_authenticated", False):
         return []
     if not (user.has_role("founder") or user.has_role("mentor")):
@@ -690,7 +684,7 @@ def _panels(user: Any) -> list[DashboardPanel]:
     ]
 
 
-def _mentor_section(mentor: MentorProfile, user: Any) -> list[DashboardPanel]:
+def mentor_section(mentor: MentorProfile, user: Any) -> list[DashboardPanel]:
     slots = availability.free_slots(db.session, mentor)[:5]
     can_request = bool(
         getattr(user, "is_authenticated", False)
@@ -712,7 +706,3 @@ def _mentor_section(mentor: MentorProfile, user: Any) -> list[DashboardPanel]:
         )
     ]
 
-
-register_nav(_nav)
-register_panels(_panels)
-register_section("mentor", _mentor_section)

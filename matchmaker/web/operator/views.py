@@ -46,13 +46,6 @@ from matchmaker.services.recommendations.bridge import engine_status
 from matchmaker.web.access import operators_only
 from matchmaker.web.forms import id_arg, int_arg
 from matchmaker.web.i18n import current_locale
-from matchmaker.web.navigation import (
-    DashboardPanel,
-    NavItem,
-    register_nav,
-    register_panels,
-    register_section,
-)
 from matchmaker.web.operator.forms import (
     ActionForm,
     ConfirmImportForm,
@@ -60,6 +53,7 @@ from matchmaker.web.operator.forms import (
     PolicyForm,
     SupportForm,
 )
+from matchmaker.web.panels import DashboardPanel, NavItem
 
 bp = Blueprint("operator", __name__, url_prefix="/operator")
 bp.before_request(operators_only)
@@ -514,7 +508,7 @@ def support_kind_label(kind: str) -> str:
     return vocab.label(disclosure.SUPPORT_KIND_LABELS, kind, current_locale())
 
 
-def _nav(user: Any) -> list[NavItem]:
+def nav_items(user: Any) -> list[NavItem]:
     items = [NavItem(url_for("policies.index"), _("Policies"))]
     if getattr(user, "is_authenticated", False):
         if user.is_operator:
@@ -524,14 +518,14 @@ def _nav(user: Any) -> list[NavItem]:
     return items
 
 
-def _panels(user: Any) -> list[DashboardPanel]:
+def dashboard_panels(user: Any) -> list[DashboardPanel]:
     if getattr(user, "is_authenticated", False) and user.is_operator:
         rows = pathway.overview(db.session, stuck_only=True, stuck_days=_stuck_days())
         return [DashboardPanel("operator/_panel.html", {"stuck": rows[:5], "count": len(rows)}, 40)]
     return []
 
 
-def _startup_section(startup: Any, user: Any) -> list[DashboardPanel]:
+def startup_section(startup: Any, user: Any) -> list[DashboardPanel]:
     if not getattr(user, "is_authenticated", False):
         return []
     if not (user.is_operator or startup.has_member(user)):
@@ -544,7 +538,3 @@ def _startup_section(startup: Any, user: Any) -> list[DashboardPanel]:
         )
     ]
 
-
-register_nav(_nav)
-register_panels(_panels)
-register_section("startup", _startup_section)

@@ -24,7 +24,7 @@ from matchmaker.services.accounts import dashboard
 from matchmaker.services.funding import asks
 from matchmaker.services.mentoring import queries
 from matchmaker.services.recommendations import bridge as reco
-from matchmaker.web.navigation import DashboardPanel, register_panels, register_section
+from matchmaker.web.panels import DashboardPanel
 from matchmaker.web.recommendations.reasons import reason_texts
 
 log = logging.getLogger(__name__)
@@ -261,10 +261,6 @@ def startup_sections(startup: Startup, user: Any) -> list[DashboardPanel]:
         )
     )
     return panels
-
-
-register_panels(dashboard_panels)
-register_section("startup", startup_sections)
 
 
 def _kinds(values: Sequence[str]) -> list[str]:

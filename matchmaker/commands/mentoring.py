@@ -14,9 +14,9 @@ mentoring_cli = AppGroup("mentoring", help="Mentoring sessions.")
 @mentoring_cli.command("expire-requests")
 def expire_requests() -> None:
     """Expire requests unanswered past MENTORING_REQUEST_TTL_HOURS (notifies the founders)."""
-    from matchmaker.services.mentoring import sessions
+    from matchmaker.services.mentoring import requesting
 
-    count = sessions.expire_requests(db.session)
+    count = requesting.expire_requests(db.session)
     click.echo(f"{count} request(s) expired")
 
 

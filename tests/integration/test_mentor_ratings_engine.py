@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from matchmaker.models.embeddings import ProfileEmbedding
-from matchmaker.services.mentoring import sessions as svc
+from matchmaker.services.mentoring import reviews
 from matchmaker.services.recommendations import bridge as reco
 from tests.factories import make_mentor, make_startup, make_user
 from tests.integration.test_mentoring_support import World, hour_from_now, put_session
@@ -43,7 +43,7 @@ def test_founders_reviews_reorder_otherwise_equal_mentors(
             w = World(founder, reviewer, mentor.user, mentor, founder, [])
             ms = put_session(db_session, w, "completed", starts=hour_from_now(-24 * (k + 1)))
             db_session.commit()
-            svc.review_session(db_session, founder, ms.id, rating=rating)
+            reviews.review_session(db_session, founder, ms.id, rating=rating)
         # The mentor's own review of a startup is not the mentor's rating.
         ms = put_session(
             db_session,
@@ -52,7 +52,7 @@ def test_founders_reviews_reorder_otherwise_equal_mentors(
             starts=hour_from_now(-24 * 10),
         )
         db_session.commit()
-        svc.review_session(db_session, first.user, ms.id, rating=5)
+        reviews.review_session(db_session, first.user, ms.id, rating=5)
 
         after = reco.recommend_mentors(db.session, target.id, settings=settings)
         order = [m.id for m in after if m.id in (first.id, second.id)]

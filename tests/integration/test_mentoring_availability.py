@@ -14,7 +14,7 @@ from matchmaker.models import utcnow
 from matchmaker.models.mentoring import BlackoutDate, MentorSession, WeeklySlot
 from matchmaker.services import calendar
 from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound
-from matchmaker.services.mentoring import availability, office_hours, session_calendar, sessions
+from matchmaker.services.mentoring import availability, office_hours, session_calendar
 from tests.factories import make_mentor, make_startup, make_user
 from tests.integration.test_mentoring_support import World, make_world, open_slot, put_session
 
@@ -158,21 +158,21 @@ def test_office_hours_plan_and_publish(app, db_session):
         assert (startups[0].id, mentors[0].id) in assigned  # fundraising meets fundraising
         assert (startups[1].id, mentors[1].id) in assigned
         bookings = [
-            sessions.OfficeHoursBooking(r.startup.id, r.mentor.id, r.slot.starts_at)
+            office_hours.OfficeHoursBooking(r.startup.id, r.mentor.id, r.slot.starts_at)
             for r in plan.rows
             if r.startup
         ]
         with pytest.raises(Forbidden):
-            sessions.publish_office_hours(db_session, startups[0].members[0].user, bookings)
+            office_hours.publish_office_hours(db_session, startups[0].members[0].user, bookings)
         twice = [
             bookings[0],
-            sessions.OfficeHoursBooking(
+            office_hours.OfficeHoursBooking(
                 bookings[1].startup_id, bookings[0].mentor_id, bookings[0].starts_at
             ),
         ]
         with pytest.raises(Invalid):
-            sessions.publish_office_hours(db_session, operator, twice)
-        created = sessions.publish_office_hours(db_session, operator, bookings)
+            office_hours.publish_office_hours(db_session, operator, twice)
+        created = office_hours.publish_office_hours(db_session, operator, bookings)
         assert len(created) == 3 and all(ms.status == "scheduled" for ms in created)
         assert {ms.source for ms in created} == {"office_hours"}
         # Published slots are no longer offered.

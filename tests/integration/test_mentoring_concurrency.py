@@ -17,7 +17,7 @@ from matchmaker.database import make_engine
 from matchmaker.models import MatchOutcome, User
 from matchmaker.models.mentoring import MentorSession
 from matchmaker.services.errors import ServiceError
-from matchmaker.services.mentoring import sessions
+from matchmaker.services.mentoring import answering, requesting
 from tests.factories import make_startup, make_user
 from tests.integration.test_mentoring_support import make_world
 
@@ -40,7 +40,7 @@ def _race(app: Flask, database_url: str, user_id: int, jobs: list[tuple[str, int
                 user = session.get(User, user_id)
                 barrier.wait()
                 try:
-                    sessions.accept_request(session, user, session_id, starts)  # type: ignore[arg-type]
+                    answering.accept_request(session, user, session_id, starts)  # type: ignore[arg-type]
                     results[i] = ("ok", session_id)
                 except ServiceError as exc:
                     results[i] = (type(exc).__name__, str(exc.message))
@@ -65,7 +65,7 @@ def test_parallel_accepts_of_one_slot_exactly_one_wins(
         for _ in range(WORKERS):
             founder = make_user(db_session, "founder")
             startup = make_startup(db_session, founder)
-            ms = sessions.request_session(
+            ms = requesting.request_session(
                 db_session,
                 founder,
                 mentor_id=w.mentor.id,
@@ -112,7 +112,7 @@ def test_parallel_founders_choosing_one_proposed_time_exactly_one_wins(
         for _ in range(WORKERS // 2):
             founder = make_user(db_session, "founder")
             startup = make_startup(db_session, founder)
-            ms = sessions.request_session(
+            ms = requesting.request_session(
                 db_session,
                 founder,
                 mentor_id=w.mentor.id,
@@ -121,7 +121,7 @@ def test_parallel_founders_choosing_one_proposed_time_exactly_one_wins(
                 goal="Pricing",
                 slot_starts=[w.slots[0]],
             )
-            sessions.propose_times(db_session, w.mentor_user, ms.id, [slot])
+            answering.propose_times(db_session, w.mentor_user, ms.id, [slot])
             founders.append(founder.id)
             jobs.append(("choose", ms.id, slot))
 
@@ -139,7 +139,7 @@ def test_parallel_founders_choosing_one_proposed_time_exactly_one_wins(
                 user = session.get(User, founders[i])
                 barrier.wait()
                 try:
-                    sessions.choose_proposed_time(session, user, jobs[i][1], slot)  # type: ignore[arg-type]
+                    answering.choose_proposed_time(session, user, jobs[i][1], slot)  # type: ignore[arg-type]
                     threads_results[i] = ("ok", "")
                 except ServiceError as exc:
                     threads_results[i] = (type(exc).__name__, str(exc.message))

@@ -14,7 +14,14 @@ from sqlalchemy.orm import Session
 from matchmaker.models import MatchOutcome, MentorMentee, Notification, utcnow
 from matchmaker.models.mentoring import MentorSession, OneOffOpening, SessionReview
 from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound
-from matchmaker.services.mentoring import queries
+from matchmaker.services.mentoring import (
+    answering,
+    availability,
+    queries,
+    requesting,
+    reviews,
+    scheduled,
+)
 from matchmaker.services.mentoring import sessions as svc
 from tests.factories import make_startup
 from tests.integration.test_mentoring_support import World, hour_from_now, make_world, put_session
@@ -46,7 +53,7 @@ def _request(session: Session, w: World, **overrides: object) -> MentorSession:
         "slot_starts": w.slots[:2],
     }
     args.update(overrides)
-    return svc.request_session(session, w.founder, **args)  # type: ignore[arg-type]
+    return requesting.request_session(session, w.founder, **args)  # type: ignore[arg-type]
 
 
 # --- requesting ---------------------------------------------------------------------------------
@@ -113,7 +120,7 @@ def test_mentor_at_capacity_receives_no_request(db_session, w):
     db_session.commit()
     other = make_startup(db_session)
     put_session(db_session, w, "completed", starts=utcnow() - timedelta(minutes=5), startup=other)
-    if svc.availability.sessions_in_month(db_session, w.mentor) == 0:  # month just turned
+    if availability.sessions_in_month(db_session, w.mentor) == 0:  # month just turned
         pytest.skip("the month boundary fell between arrange and act")
     with pytest.raises(Invalid, match="fully booked"):
         _request(db_session, w)
@@ -121,7 +128,7 @@ def test_mentor_at_capacity_receives_no_request(db_session, w):
 
 def test_only_a_member_can_request_for_a_startup(db_session, w):
     with pytest.raises(Forbidden):
-        svc.request_session(
+        requesting.request_session(
             db_session,
             w.stranger,
             mentor_id=w.mentor.id,
@@ -143,7 +150,7 @@ def test_one_open_request_per_startup_and_mentor(db_session, w):
 def test_no_request_to_oneself(db_session, w):
     own = make_startup(db_session, w.mentor_user)
     with pytest.raises(Invalid, match="yourself"):
-        svc.request_session(
+        requesting.request_session(
             db_session,
             w.mentor_user,
             mentor_id=w.mentor.id,
@@ -164,7 +171,7 @@ def test_unknown_mentor_is_not_found(db_session, w):
 
 def test_accept_a_proposed_slot_schedules_and_records_the_outcome(db_session, w):
     ms = _request(db_session, w)
-    ms = svc.accept_request(db_session, w.mentor_user, ms.id, w.slots[1])
+    ms = answering.accept_request(db_session, w.mentor_user, ms.id, w.slots[1])
     assert ms.status == "scheduled" and ms.starts_at == w.slots[1]
     assert ms.ends_at == w.slots[1] + timedelta(hours=1)
     assert _count(db_session, MatchOutcome, MatchOutcome.outcome == "accepted") == 1
@@ -173,16 +180,18 @@ def test_accept_a_proposed_slot_schedules_and_records_the_outcome(db_session, w)
 
 def test_accept_one_of_the_mentors_own_slots(db_session, w):
     ms = _request(db_session, w)
-    ms = svc.accept_request(db_session, w.mentor_user, ms.id, w.slots[3])
+    ms = answering.accept_request(db_session, w.mentor_user, ms.id, w.slots[3])
     assert ms.starts_at == w.slots[3]
 
 
 def test_accept_refuses_times_not_offered_or_past(db_session, w):
     ms = _request(db_session, w)
     with pytest.raises(Invalid, match="does not offer"):
-        svc.accept_request(db_session, w.mentor_user, ms.id, w.slots[0] + timedelta(minutes=10))
+        answering.accept_request(
+            db_session, w.mentor_user, ms.id, w.slots[0] + timedelta(minutes=10)
+        )
     with pytest.raises(Invalid, match="in the past"):
-        svc.accept_request(db_session, w.mentor_user, ms.id, utcnow() - timedelta(hours=2))
+        answering.accept_request(db_session, w.mentor_user, ms.id, utcnow() - timedelta(hours=2))
     assert db_session.get(MentorSession, ms.id).status == "requested"
 
 
@@ -191,16 +200,16 @@ def test_accept_refused_when_the_month_is_full(db_session, w):
     w.mentor.capacity_per_month = 0
     db_session.commit()
     with pytest.raises(Conflict, match="fully booked"):
-        svc.accept_request(db_session, w.mentor_user, ms.id, w.slots[0])
+        answering.accept_request(db_session, w.mentor_user, ms.id, w.slots[0])
 
 
 def test_a_slot_is_never_given_twice(db_session, w):
     other = make_startup(db_session, w.founder)
     first = _request(db_session, w, slot_starts=[w.slots[0]])
     second = _request(db_session, w, startup_id=other.id, slot_starts=[w.slots[0]])
-    svc.accept_request(db_session, w.mentor_user, first.id, w.slots[0])
+    answering.accept_request(db_session, w.mentor_user, first.id, w.slots[0])
     with pytest.raises(Conflict, match="just been taken"):
-        svc.accept_request(db_session, w.mentor_user, second.id, w.slots[0])
+        answering.accept_request(db_session, w.mentor_user, second.id, w.slots[0])
     assert db_session.get(MentorSession, second.id).status == "requested"
 
 
@@ -216,8 +225,8 @@ def test_the_database_refuses_two_scheduled_sessions_in_one_slot(db_session, w):
 def test_decline_with_reason(db_session, w):
     ms = _request(db_session, w)
     with pytest.raises(Invalid):
-        svc.decline_request(db_session, w.mentor_user, ms.id, reason="bored")
-    ms = svc.decline_request(db_session, w.mentor_user, ms.id, reason="no_time", note="Sorry")
+        answering.decline_request(db_session, w.mentor_user, ms.id, reason="bored")
+    ms = answering.decline_request(db_session, w.mentor_user, ms.id, reason="no_time", note="Sorry")
     assert (ms.status, ms.decline_reason, ms.decline_note) == ("declined", "no_time", "Sorry")
     assert _count(db_session, MatchOutcome, MatchOutcome.outcome == "declined") == 1
     assert _notes(db_session, w.founder.id, "mentoring.declined") == 1
@@ -225,12 +234,12 @@ def test_decline_with_reason(db_session, w):
 
 def test_propose_other_times_then_founder_picks_one(db_session, w):
     ms = _request(db_session, w, slot_starts=[w.slots[0]])
-    ms = svc.propose_times(db_session, w.mentor_user, ms.id, [w.slots[2], w.slots[3]])
+    ms = answering.propose_times(db_session, w.mentor_user, ms.id, [w.slots[2], w.slots[3]])
     assert ms.awaiting == "founder"
     assert _notes(db_session, w.founder.id, "mentoring.times_proposed") == 1
     with pytest.raises(Invalid, match="mentor proposed"):
-        svc.choose_proposed_time(db_session, w.founder, ms.id, w.slots[0])
-    ms = svc.choose_proposed_time(db_session, w.founder, ms.id, w.slots[3])
+        answering.choose_proposed_time(db_session, w.founder, ms.id, w.slots[0])
+    ms = answering.choose_proposed_time(db_session, w.founder, ms.id, w.slots[3])
     assert ms.status == "scheduled" and ms.starts_at == w.slots[3]
     assert _notes(db_session, w.mentor_user.id, "mentoring.time_chosen") == 1
 
@@ -238,25 +247,25 @@ def test_propose_other_times_then_founder_picks_one(db_session, w):
 def test_propose_refuses_times_not_offered(db_session, w):
     ms = _request(db_session, w)
     with pytest.raises(Invalid):
-        svc.propose_times(db_session, w.mentor_user, ms.id, [hour_from_now(500)])
+        answering.propose_times(db_session, w.mentor_user, ms.id, [hour_from_now(500)])
 
 
 def test_ask_for_information_and_answer(db_session, w):
     ms = _request(db_session, w)
     with pytest.raises(Conflict, match="not asked"):
-        svc.answer_info(db_session, w.founder, ms.id, "here")
+        answering.answer_info(db_session, w.founder, ms.id, "here")
     with pytest.raises(Invalid):
-        svc.ask_for_info(db_session, w.mentor_user, ms.id, "  ")
-    ms = svc.ask_for_info(db_session, w.mentor_user, ms.id, "What is your test budget?")
+        answering.ask_for_info(db_session, w.mentor_user, ms.id, "  ")
+    ms = answering.ask_for_info(db_session, w.mentor_user, ms.id, "What is your test budget?")
     assert ms.awaiting == "founder"
-    ms = svc.answer_info(db_session, w.founder, ms.id, "About 20k CNY.")
+    ms = answering.answer_info(db_session, w.founder, ms.id, "About 20k CNY.")
     assert (ms.awaiting, ms.info_answer) == ("mentor", "About 20k CNY.")
     assert _notes(db_session, w.mentor_user.id, "mentoring.info_answered") == 1
 
 
 def test_withdraw(db_session, w):
     ms = _request(db_session, w)
-    ms = svc.withdraw_request(db_session, w.founder, ms.id)
+    ms = requesting.withdraw_request(db_session, w.founder, ms.id)
     assert ms.status == "withdrawn"
 
 
@@ -267,8 +276,8 @@ def test_expire_requests(db_session, w):
     fresh.expires_at = later + timedelta(hours=1)
     db_session.commit()
     with pytest.raises(Conflict, match="expired"):
-        svc.accept_request(db_session, w.mentor_user, ms.id, w.slots[0], now=later)
-    assert svc.expire_requests(db_session, now=later) == 1
+        answering.accept_request(db_session, w.mentor_user, ms.id, w.slots[0], now=later)
+    assert requesting.expire_requests(db_session, now=later) == 1
     assert db_session.get(MentorSession, ms.id).status == "expired"
     assert db_session.get(MentorSession, fresh.id).status == "requested"
     assert _count(db_session, MatchOutcome, MatchOutcome.outcome == "expired") == 1
@@ -280,29 +289,29 @@ def test_expire_requests(db_session, w):
 
 def _scheduled(db_session, w, slot_index=0):
     ms = _request(db_session, w)
-    return svc.accept_request(db_session, w.mentor_user, ms.id, w.slots[slot_index])
+    return answering.accept_request(db_session, w.mentor_user, ms.id, w.slots[slot_index])
 
 
 def test_cancel_within_policy(db_session, w):
     ms = _scheduled(db_session, w)
-    ms = svc.cancel_session(db_session, w.founder, ms.id, note="Travelling")
+    ms = scheduled.cancel_session(db_session, w.founder, ms.id, note="Travelling")
     assert ms.status == "cancelled"
     assert _notes(db_session, w.mentor_user.id, "mentoring.cancelled") == 1
     # The slot is free again.
-    assert any(s.starts_at == w.slots[0] for s in svc.availability.free_slots(db_session, w.mentor))
+    assert any(s.starts_at == w.slots[0] for s in availability.free_slots(db_session, w.mentor))
 
 
 def test_cancel_too_late_is_refused(db_session, w):
     ms = _scheduled(db_session, w)
     late = ms.starts_at - timedelta(hours=2)
     with pytest.raises(Invalid, match="24 hours"):
-        svc.cancel_session(db_session, w.mentor_user, ms.id, now=late)
+        scheduled.cancel_session(db_session, w.mentor_user, ms.id, now=late)
     assert db_session.get(MentorSession, ms.id).status == "scheduled"
 
 
 def test_reschedule_moves_to_a_new_session(db_session, w):
     ms = _scheduled(db_session, w)
-    new = svc.reschedule_session(db_session, w.mentor_user, ms.id, w.slots[2])
+    new = scheduled.reschedule_session(db_session, w.mentor_user, ms.id, w.slots[2])
     assert new.status == "scheduled" and new.starts_at == w.slots[2]
     assert new.rescheduled_from_id == ms.id
     assert db_session.get(MentorSession, ms.id).status == "rescheduled"
@@ -312,11 +321,11 @@ def test_reschedule_moves_to_a_new_session(db_session, w):
 def test_reschedule_refusals(db_session, w):
     ms = _scheduled(db_session, w)
     with pytest.raises(Invalid, match="different"):
-        svc.reschedule_session(db_session, w.founder, ms.id, w.slots[0])
+        scheduled.reschedule_session(db_session, w.founder, ms.id, w.slots[0])
     with pytest.raises(Invalid, match="does not offer"):
-        svc.reschedule_session(db_session, w.founder, ms.id, hour_from_now(300))
+        scheduled.reschedule_session(db_session, w.founder, ms.id, hour_from_now(300))
     with pytest.raises(Invalid, match="24 hours"):
-        svc.reschedule_session(
+        scheduled.reschedule_session(
             db_session, w.founder, ms.id, w.slots[2], now=ms.starts_at - timedelta(hours=1)
         )
 
@@ -324,23 +333,25 @@ def test_reschedule_refusals(db_session, w):
 def test_complete_then_both_review(db_session, w):
     ms = _scheduled(db_session, w)
     with pytest.raises(Invalid, match="not ended"):
-        svc.complete_session(db_session, w.founder, ms.id)
+        scheduled.complete_session(db_session, w.founder, ms.id)
     after = ms.ends_at + timedelta(minutes=1)
-    ms = svc.complete_session(db_session, w.mentor_user, ms.id, now=after)
+    ms = scheduled.complete_session(db_session, w.mentor_user, ms.id, now=after)
     assert ms.status == "completed"
     assert db_session.get(MentorMentee, (w.mentor.id, w.startup.id)) is not None
     outcome = db_session.get(MatchOutcome, ms.outcome_id)
     assert outcome.outcome == "completed" and outcome.rating is None
     with pytest.raises(Invalid):
-        svc.review_session(db_session, w.founder, ms.id, rating=6)
-    svc.review_session(
+        reviews.review_session(db_session, w.founder, ms.id, rating=6)
+    reviews.review_session(
         db_session, w.founder, ms.id, rating=4, notes="private", wants_follow_up=True
     )
     assert db_session.get(MatchOutcome, ms.outcome_id).rating == 4
     assert _notes(db_session, w.mentor_user.id, "mentoring.follow_up_wanted") == 1
     with pytest.raises(Conflict, match="already reviewed"):
-        svc.review_session(db_session, w.founder, ms.id, rating=5)
-    svc.review_session(db_session, w.mentor_user, ms.id, rating=5, follow_up_actions="Send deck")
+        reviews.review_session(db_session, w.founder, ms.id, rating=5)
+    reviews.review_session(
+        db_session, w.mentor_user, ms.id, rating=5, follow_up_actions="Send deck"
+    )
     assert _count(db_session, SessionReview) == 2
     # The mentor's review does not change the founder's rating of the match.
     assert db_session.get(MatchOutcome, ms.outcome_id).rating == 4
@@ -349,8 +360,8 @@ def test_complete_then_both_review(db_session, w):
 def test_no_show(db_session, w):
     ms = _scheduled(db_session, w)
     with pytest.raises(Invalid, match="not started"):
-        svc.mark_no_show(db_session, w.mentor_user, ms.id)
-    ms = svc.mark_no_show(
+        scheduled.mark_no_show(db_session, w.mentor_user, ms.id)
+    ms = scheduled.mark_no_show(
         db_session, w.mentor_user, ms.id, now=ms.starts_at + timedelta(minutes=20)
     )
     assert ms.status == "no_show"
@@ -376,17 +387,17 @@ def _act(action, db_session, w, ms):
     mentor, founder, slot = w.mentor_user, w.founder, w.slots[1]
     far = {"now": ms.ends_at + timedelta(hours=1)} if ms.ends_at else {}
     return {
-        "accept": lambda: svc.accept_request(db_session, mentor, ms.id, slot),
-        "decline": lambda: svc.decline_request(db_session, mentor, ms.id, reason="no_time"),
-        "propose": lambda: svc.propose_times(db_session, mentor, ms.id, [slot]),
-        "ask": lambda: svc.ask_for_info(db_session, mentor, ms.id, "?"),
-        "choose": lambda: svc.choose_proposed_time(db_session, founder, ms.id, slot),
-        "withdraw": lambda: svc.withdraw_request(db_session, founder, ms.id),
-        "cancel": lambda: svc.cancel_session(db_session, founder, ms.id),
-        "reschedule": lambda: svc.reschedule_session(db_session, founder, ms.id, w.slots[2]),
-        "complete": lambda: svc.complete_session(db_session, founder, ms.id, **far),
-        "no_show": lambda: svc.mark_no_show(db_session, founder, ms.id, **far),
-        "review": lambda: svc.review_session(db_session, founder, ms.id, rating=3),
+        "accept": lambda: answering.accept_request(db_session, mentor, ms.id, slot),
+        "decline": lambda: answering.decline_request(db_session, mentor, ms.id, reason="no_time"),
+        "propose": lambda: answering.propose_times(db_session, mentor, ms.id, [slot]),
+        "ask": lambda: answering.ask_for_info(db_session, mentor, ms.id, "?"),
+        "choose": lambda: answering.choose_proposed_time(db_session, founder, ms.id, slot),
+        "withdraw": lambda: requesting.withdraw_request(db_session, founder, ms.id),
+        "cancel": lambda: scheduled.cancel_session(db_session, founder, ms.id),
+        "reschedule": lambda: scheduled.reschedule_session(db_session, founder, ms.id, w.slots[2]),
+        "complete": lambda: scheduled.complete_session(db_session, founder, ms.id, **far),
+        "no_show": lambda: scheduled.mark_no_show(db_session, founder, ms.id, **far),
+        "review": lambda: reviews.review_session(db_session, founder, ms.id, rating=3),
     }[action]()
 
 
@@ -485,7 +496,7 @@ def test_strangers_cannot_see_a_session(db_session, w):
 def test_pending_counts(db_session, w):
     ms = _request(db_session, w)
     assert queries.pending_counts(db_session, w.mentor_user)["mentor_pending"] == 1
-    svc.ask_for_info(db_session, w.mentor_user, ms.id, "?")
+    answering.ask_for_info(db_session, w.mentor_user, ms.id, "?")
     assert queries.pending_counts(db_session, w.founder)["founder_waiting"] == 1
 
 
@@ -507,5 +518,5 @@ def test_mentor_may_accept_a_proposed_time_no_longer_in_their_availability(db_se
     ms = _request(db_session, w, slot_starts=[w.slots[0]])
     db_session.execute(sa.delete(OneOffOpening).where(OneOffOpening.starts_at == w.slots[0]))
     db_session.commit()
-    ms = svc.accept_request(db_session, w.mentor_user, ms.id, w.slots[0])
+    ms = answering.accept_request(db_session, w.mentor_user, ms.id, w.slots[0])
     assert ms.status == "scheduled" and ms.starts_at == w.slots[0]

@@ -1,6 +1,6 @@
 """Where a mentoring session happens (a place and/or a video link), and the one dispute of a
 no-show by the side marked absent. Both are use cases on a scheduled or closed session that
-leave its status alone, so they live beside the state machine (``services/mentoring.py``)."""
+leave its status alone, so they live beside the state machine (``sessions``)."""
 
 from __future__ import annotations
 
@@ -16,14 +16,15 @@ from matchmaker.models.mentoring import MentorSession
 from matchmaker.services import notifications
 from matchmaker.services.errors import Conflict, Forbidden, Invalid
 from matchmaker.services.mentoring.sessions import (
-    _as_party,
-    _commit,
-    _lock,
-    _now,
-    _other_side,
-    _when,
+    conflict_message,
+    lock_session,
+    now_or_utcnow,
+    other_side_ids,
+    require_party,
     session_link,
+    when_text,
 )
+from matchmaker.services.transactions import commit, use_case
 
 MAX_PLACE = 200
 MAX_URL = 500
@@ -50,6 +51,7 @@ def where_text(ms: MentorSession) -> str:
     return " · ".join(part for part in (ms.meeting_place, ms.meeting_url) if part)
 
 
+@use_case
 def set_meeting_place(
     session: Session, user: User, session_id: int, *, place: str, url: str
 ) -> MentorSession:
@@ -64,24 +66,26 @@ def set_meeting_place(
             _l("Enter a video link starting with https:// or http://."), field="meeting_url"
         )
     begin_write(session)
-    ms = _lock(session, session_id)
-    side = _as_party(ms, user)
+    ms = lock_session(session, session_id)
+    side = require_party(ms, user)
     if ms.status != "scheduled":
         raise Conflict(_l("Only a scheduled session can have its place changed."))
     ms.meeting_place, ms.meeting_url = place, url
     sent = notifications.notify(
         session,
-        _other_side(ms, side),
+        other_side_ids(ms, side),
         "mentoring.place_set",
         link=session_link(ms.id),
         name=user.display_name,
-        when=_when(ms.starts_at),
+        when=when_text(ms.starts_at),
         where=where_text(ms),
     )
-    _commit(session, sent)
+    commit(session, conflict_for=conflict_message)
+    notifications.send_after_commit(session, sent)
     return ms
 
 
+@use_case
 def dispute_no_show(
     session: Session, user: User, session_id: int, *, note: str, now: datetime | None = None
 ) -> MentorSession:
@@ -93,23 +97,24 @@ def dispute_no_show(
     if len(note) > 2000:
         raise Invalid(_l("Enter at most %(n)d characters.", n=2000), field="note")
     begin_write(session)
-    ms = _lock(session, session_id)
-    side = _as_party(ms, user)
+    ms = lock_session(session, session_id)
+    side = require_party(ms, user)
     if ms.status != "no_show":
         raise Conflict(_l("Only a no-show can be disputed."))
     if side != ms.absent_side:
         raise Forbidden(_l("Only the side marked absent can dispute a no-show."))
     if ms.no_show_disputed_at is not None:
         raise Conflict(_l("This no-show has already been disputed."))
-    ms.no_show_disputed_at = _now(now)
+    ms.no_show_disputed_at = now_or_utcnow(now)
     ms.no_show_dispute_note = note
     sent = notifications.notify(
         session,
-        _other_side(ms, side),
+        other_side_ids(ms, side),
         "mentoring.no_show_disputed",
         link=session_link(ms.id),
         name=user.display_name,
-        when=_when(ms.starts_at),
+        when=when_text(ms.starts_at),
     )
-    _commit(session, sent)
+    commit(session, conflict_for=conflict_message)
+    notifications.send_after_commit(session, sent)
     return ms

@@ -5,8 +5,8 @@ Each startup gets at most one slot of the day and each slot goes to at most one 
 startup meets a given mentor at most once): a rectangular assignment problem solved exactly with
 ``scipy.optimize.linear_sum_assignment`` on the score matrix. Scores come from the engine
 (``services.recommendations.bridge``) when it is available, else from a plain overlap of topics,
-sectors and languages. Publishing the (possibly adjusted) plan is a lifecycle use case in
-``services.mentoring.sessions.publish_office_hours``.
+sectors and languages. Publishing the (possibly adjusted) plan creates its sessions, already
+scheduled, all or nothing (``publish_office_hours``).
 """
 
 from __future__ import annotations
@@ -20,10 +20,25 @@ import sqlalchemy as sa
 from scipy.optimize import linear_sum_assignment
 from sqlalchemy.orm import Session, selectinload
 
-from matchmaker.models import MentorProfile, Startup, utcnow
+from matchmaker import vocab
+from matchmaker.database import begin_write
+from matchmaker.i18n import lazy_gettext as _l
+from matchmaker.models import MentorProfile, Notification, Startup, User, utcnow
+from matchmaker.models.mentoring import MentorSession
+from matchmaker.services import notifications
+from matchmaker.services.errors import Forbidden, Invalid, NotFound
 from matchmaker.services.mentoring import availability
 from matchmaker.services.mentoring.availability import Slot
+from matchmaker.services.mentoring.sessions import (
+    bookable_slot,
+    conflict_message,
+    lock_mentor,
+    now_or_utcnow,
+    session_link,
+    when_text,
+)
 from matchmaker.services.recommendations import bridge
+from matchmaker.services.transactions import commit, use_case
 
 
 @dataclass(frozen=True)
@@ -191,3 +206,109 @@ def total_score(scores: Mapping[tuple[int, int], float], pairs: Sequence[tuple[i
 
 def tomorrow() -> date:
     return (utcnow() + timedelta(days=1)).date()
+
+
+# --- publishing the plan -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OfficeHoursBooking:
+    """One line of the plan an operator publishes: this startup meets this mentor at this time."""
+
+    startup_id: int
+    mentor_id: int
+    starts_at: datetime
+
+
+def _office_hours_sessions(
+    session: Session,
+    operator: User,
+    bookings: Sequence[OfficeHoursBooking],
+    topic: str,
+    now: datetime,
+) -> list[MentorSession]:
+    seen_slots: set[tuple[int, datetime]] = set()
+    seen_pairs: set[tuple[int, int]] = set()
+    created: list[MentorSession] = []
+    booked: list[tuple[int, datetime, datetime]] = []
+    for mentor_id in sorted({b.mentor_id for b in bookings}):  # one order: no deadlock
+        lock_mentor(session, mentor_id)
+    for b in bookings:
+        if (b.mentor_id, b.starts_at) in seen_slots:
+            raise Invalid(_l("A mentor's slot can be given to only one startup."))
+        if (b.startup_id, b.mentor_id) in seen_pairs:
+            raise Invalid(_l("A startup can meet each mentor only once."))
+        seen_slots.add((b.mentor_id, b.starts_at))
+        seen_pairs.add((b.startup_id, b.mentor_id))
+        mentor = session.get(MentorProfile, b.mentor_id)
+        startup = session.get(Startup, b.startup_id)
+        if mentor is None or startup is None:
+            raise NotFound(_l("A startup or mentor of this plan no longer exists."))
+        slot = bookable_slot(session, mentor, b.starts_at, now=now)
+        for sid, s, e in booked:
+            if sid == b.startup_id and s < slot.ends_at and slot.starts_at < e:
+                raise Invalid(
+                    _l("%(startup)s would be in two sessions at once.", startup=startup.name)
+                )
+        booked.append((b.startup_id, slot.starts_at, slot.ends_at))
+        ms = MentorSession(
+            mentor_id=mentor.id,
+            startup_id=startup.id,
+            requested_by_id=operator.id,
+            status="scheduled",
+            awaiting="",
+            source="office_hours",
+            topic=topic,
+            goal=str(_l("Office hours")),
+            starts_at=slot.starts_at,
+            ends_at=slot.ends_at,
+        )
+        session.add(ms)
+        created.append(ms)
+    session.flush()
+    return created
+
+
+@use_case
+def publish_office_hours(
+    session: Session,
+    operator: User,
+    bookings: Sequence[OfficeHoursBooking],
+    *,
+    topic: str = "strategy",
+    now: datetime | None = None,
+) -> list[MentorSession]:
+    """Create the (adjusted) office-hours assignment as scheduled sessions, all or nothing: one
+    refused line (a slot no longer free, a startup in two places at once) publishes none."""
+    now = now_or_utcnow(now)
+    if not operator.is_operator:
+        raise Forbidden(_l("Only operators can publish office hours."))
+    if not bookings:
+        raise Invalid(_l("There is nothing to publish."))
+    if topic not in vocab.MENTORING_TOPICS:
+        topic = "strategy"
+    begin_write(session)
+    created = _office_hours_sessions(session, operator, bookings, topic, now)
+    sent: list[Notification] = []
+    for ms in created:
+        mentor = ms.mentor
+        startup = ms.startup
+        sent += notifications.notify(
+            session,
+            [mentor.user_id],
+            "mentoring.office_hours",
+            link=session_link(ms.id),
+            when=when_text(ms.starts_at),
+            name=startup.name,
+        )
+        sent += notifications.notify(
+            session,
+            [m.user_id for m in startup.members],
+            "mentoring.office_hours",
+            link=session_link(ms.id),
+            when=when_text(ms.starts_at),
+            name=mentor.name,
+        )
+    commit(session, conflict_for=conflict_message)
+    notifications.send_after_commit(session, sent)
+    return created

@@ -1,7 +1,7 @@
 """What the mentoring pages show: a founder's requests and sessions, a mentor's inbox, one
 session as its viewer may see it, dashboard counts and the engine's reasons for a match.
 
-Read-only; every status change lives in ``services/mentoring.py``.
+Read-only; every status change lives in the use-case modules named in ``sessions``.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from matchmaker.services.mentoring.availability import Slot
 from matchmaker.services.mentoring.sessions import (
     CHANGE_NOTICE_HOURS,
     OPEN_STATUSES,
-    _load,
     founder_startups,
+    load_session,
     side_of,
 )
 
@@ -133,7 +133,7 @@ class SessionView:
 
 def session_view(session: Session, user: User, session_id: int) -> SessionView:
     """A session as ``user`` may see it: its parties, or operators; anyone else gets 404."""
-    ms = _load(session, session_id)
+    ms = load_session(session, session_id)
     side = side_of(ms, user)
     if side is None and not user.is_operator:
         raise NotFound(_l("This mentoring session does not exist."))

@@ -14,7 +14,7 @@ from matchmaker.models.mentoring import MentorSession
 from matchmaker.services import calendar
 from matchmaker.services.calendar import CalendarEvent
 from matchmaker.services.errors import Conflict, NotFound
-from matchmaker.services.mentoring.sessions import _load, founder_startups, side_of
+from matchmaker.services.mentoring.sessions import founder_startups, load_session, side_of
 
 FEED_STATUSES = ("scheduled", "completed", "cancelled")
 FEED_PAST_DAYS = 90
@@ -57,7 +57,7 @@ def event_for(ms: MentorSession) -> CalendarEvent:
 
 def session_ics(session: Session, user: User, session_id: int) -> bytes:
     """The ``.ics`` file of one scheduled (or held) session, for its mentor and founders."""
-    ms = _load(session, session_id)
+    ms = load_session(session, session_id)
     if side_of(ms, user) is None and not user.is_operator:
         raise NotFound(_l("This mentoring session does not exist."))
     if ms.status not in ("scheduled", "completed") or ms.starts_at is None:

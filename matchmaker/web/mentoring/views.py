@@ -27,10 +27,14 @@ from matchmaker.models import MentorProfile, Startup
 from matchmaker.services import calendar
 from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from matchmaker.services.mentoring import (
+    answering,
     availability,
     meetings,
     queries,
     ratings,
+    requesting,
+    reviews,
+    scheduled,
     session_calendar,
     sessions,
 )
@@ -133,7 +137,7 @@ def request_session(mentor_id: int) -> str | Response | tuple[str, int]:
     if form.validate_on_submit():
         try:
             follow_up = form.follow_up_of.data
-            ms = sessions.request_session(
+            ms = requesting.request_session(
                 db.session,
                 current_user,
                 mentor_id=mentor.id,
@@ -396,74 +400,74 @@ def _rating(form: forms.ReviewForm) -> int:
 ACTIONS: dict[str, tuple[type[FlaskForm], Callable[[Any, int], Any], Any]] = {
     "accept": (
         forms.AcceptForm,
-        lambda f, sid: sessions.accept_request(
+        lambda f, sid: answering.accept_request(
             db.session, current_user, sid, _key_to_time(f.slot.data)
         ),
         _l("Accepted: the session is scheduled."),
     ),
     "decline": (
         forms.DeclineForm,
-        lambda f, sid: sessions.decline_request(
+        lambda f, sid: answering.decline_request(
             db.session, current_user, sid, reason=f.reason.data or "", note=f.note.data or ""
         ),
         _l("The request has been declined."),
     ),
     "propose": (
         forms.ProposeForm,
-        lambda f, sid: sessions.propose_times(
+        lambda f, sid: answering.propose_times(
             db.session, current_user, sid, _keys_to_times(f.slots.data)
         ),
         _l("Your proposed times have been sent."),
     ),
     "ask": (
         forms.QuestionForm,
-        lambda f, sid: sessions.ask_for_info(db.session, current_user, sid, f.question.data),
+        lambda f, sid: answering.ask_for_info(db.session, current_user, sid, f.question.data),
         _l("Your question has been sent."),
     ),
     "answer": (
         forms.AnswerForm,
-        lambda f, sid: sessions.answer_info(db.session, current_user, sid, f.answer.data),
+        lambda f, sid: answering.answer_info(db.session, current_user, sid, f.answer.data),
         _l("Your answer has been sent."),
     ),
     "choose": (
         forms.ChooseForm,
-        lambda f, sid: sessions.choose_proposed_time(
+        lambda f, sid: answering.choose_proposed_time(
             db.session, current_user, sid, _key_to_time(f.slot.data)
         ),
         _l("The session is scheduled."),
     ),
     "withdraw": (
         forms.ConfirmForm,
-        lambda f, sid: sessions.withdraw_request(db.session, current_user, sid),
+        lambda f, sid: requesting.withdraw_request(db.session, current_user, sid),
         _l("Your request has been withdrawn."),
     ),
     "cancel": (
         forms.CancelForm,
-        lambda f, sid: sessions.cancel_session(
+        lambda f, sid: scheduled.cancel_session(
             db.session, current_user, sid, note=f.note.data or ""
         ),
         _l("The session has been cancelled."),
     ),
     "reschedule": (
         forms.RescheduleForm,
-        lambda f, sid: sessions.reschedule_session(
+        lambda f, sid: scheduled.reschedule_session(
             db.session, current_user, sid, _key_to_time(f.slot.data)
         ),
         _l("The session has been moved."),
     ),
     "complete": (
         forms.ConfirmForm,
-        lambda f, sid: sessions.complete_session(db.session, current_user, sid),
+        lambda f, sid: scheduled.complete_session(db.session, current_user, sid),
         _l("The session is marked as completed. Please rate it."),
     ),
     "no_show": (
         forms.ConfirmForm,
-        lambda f, sid: sessions.mark_no_show(db.session, current_user, sid),
+        lambda f, sid: scheduled.mark_no_show(db.session, current_user, sid),
         _l("The session is marked as a no-show."),
     ),
     "review": (
         forms.ReviewForm,
-        lambda f, sid: sessions.review_session(
+        lambda f, sid: reviews.review_session(
             db.session,
             current_user,
             sid,
@@ -625,10 +629,12 @@ def office_hours() -> str | Response | tuple[str, int]:
         chosen = request.form.get(field, "")
         if parse_id(chosen) in form.startups.data:
             bookings.append(
-                sessions.OfficeHoursBooking(int(chosen), row.mentor.id, row.slot.starts_at)
+                office_hours_service.OfficeHoursBooking(
+                    int(chosen), row.mentor.id, row.slot.starts_at
+                )
             )
     try:
-        created = sessions.publish_office_hours(
+        created = office_hours_service.publish_office_hours(
             db.session, current_user, bookings, topic=form.topic.data or "strategy"
         )
     except (Invalid, Conflict, NotFound) as exc:

@@ -1,0 +1,276 @@
+"""Answering a request: the mentor accepts, declines, proposes other times or asks a question;
+the founder answers the question or picks one of the mentor's times.
+
+While a session is ``requested``, ``MentorSession.awaiting`` says whose move it is; each move that
+passes the turn gives the other side a fresh answer window. The rules every status change shares
+(the state machine, row locks, who is who) are in ``sessions``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from matchmaker.database import begin_write
+from matchmaker.i18n import lazy_gettext as _l
+from matchmaker.models import Notification, User
+from matchmaker.models.mentoring import MentorSession, SlotProposal
+from matchmaker.services import notifications
+from matchmaker.services.errors import Conflict, Invalid
+from matchmaker.services.mentoring import availability
+from matchmaker.services.mentoring.availability import Slot
+from matchmaker.services.mentoring.sessions import (
+    DECLINE_REASONS,
+    SLOT_TAKEN,
+    check_capacity,
+    conflict_message,
+    founder_ids,
+    lock_mentor,
+    lock_session,
+    now_or_utcnow,
+    parse_slots,
+    record_outcome,
+    refuse,
+    request_ttl_hours,
+    require_founder,
+    require_mentor,
+    session_link,
+    transition,
+    when_text,
+)
+from matchmaker.services.transactions import commit, use_case
+
+
+def _require_open_request(ms: MentorSession, action: Any, now: datetime) -> None:
+    if ms.status != "requested":
+        raise refuse(ms, action)
+    if ms.expires_at is not None and ms.expires_at <= now:
+        raise Conflict(_l("This request has expired."))
+
+
+def _pass_turn(
+    session: Session, ms: MentorSession, side: str, kind: str, now: datetime
+) -> list[Notification]:
+    """An open request now waits on ``side`` (who gets a fresh answer window), told by ``kind``;
+    returns the notifications to send once the caller has committed."""
+    ms.awaiting = side
+    ms.expires_at = now + timedelta(hours=request_ttl_hours())
+    if side == "founder":
+        return notifications.notify(
+            session, founder_ids(ms), kind, link=session_link(ms.id), mentor=ms.mentor.name
+        )
+    return notifications.notify(
+        session, [ms.mentor.user_id], kind, link=session_link(ms.id), startup=ms.startup.name
+    )
+
+
+def _schedule(session: Session, ms: MentorSession, slot: Slot, action: Any) -> None:
+    """Give ``ms`` the slot. The caller holds the session's row and the mentor's
+    (``lock_session``, ``lock_mentor``), so the slot and capacity checks below cannot be raced."""
+    if availability.slot_taken(session, ms.mentor_id, slot.starts_at, slot.ends_at):
+        raise Conflict(SLOT_TAKEN)
+    check_capacity(session, ms.mentor, slot.starts_at, exclude_session_id=ms.id)
+    transition(ms, "scheduled", action)
+    ms.starts_at = slot.starts_at
+    ms.ends_at = slot.ends_at
+    ms.expires_at = None
+
+
+def _slot_to_accept(
+    session: Session, ms: MentorSession, starts_at: datetime, now: datetime
+) -> Slot:
+    """The slot the mentor accepts at ``starts_at``: one of their free slots, or a time the
+    founder proposed that has since left the mentor's availability but is still unbooked."""
+    if starts_at <= now:
+        raise Invalid(_l("That time is in the past."), field="slot")
+    slot = availability.find_free_slot(session, ms.mentor, starts_at, now=now)
+    if slot is not None:
+        return slot
+    proposed = {p.starts_at: p for p in ms.proposals if p.proposed_by == "founder"}
+    if starts_at in proposed:
+        # The founder's time, no longer in the mentor's availability (edited since, or a
+        # blackout day): the mentor may still agree to it unless another session holds it.
+        p = proposed[starts_at]
+        if availability.slot_taken(session, ms.mentor_id, p.starts_at, p.ends_at):
+            raise Conflict(SLOT_TAKEN)
+        return Slot(ms.mentor_id, p.starts_at, p.ends_at)
+    raise Invalid(_l("The mentor does not offer that time."), field="slot")
+
+
+@use_case
+def accept_request(
+    session: Session,
+    user: User,
+    session_id: int,
+    starts_at: datetime,
+    *,
+    now: datetime | None = None,
+) -> MentorSession:
+    """The mentor accepts, at one of the founder's proposed times or one of their own free slots."""
+    now = now_or_utcnow(now)
+    begin_write(session)
+    ms = lock_session(session, session_id)
+    require_mentor(ms, user)
+    _require_open_request(ms, _l("accept"), now)
+    lock_mentor(session, ms.mentor_id)
+    slot = _slot_to_accept(session, ms, starts_at, now)
+    _schedule(session, ms, slot, _l("accept"))
+    record_outcome(session, ms, "accepted")
+    sent = notifications.notify(
+        session,
+        founder_ids(ms),
+        "mentoring.accepted",
+        link=session_link(ms.id),
+        mentor=ms.mentor.name,
+        when=when_text(ms.starts_at),
+    )
+    commit(session, conflict_for=conflict_message)
+    notifications.send_after_commit(session, sent)
+    return ms
+
+
+@use_case
+def decline_request(
+    session: Session,
+    user: User,
+    session_id: int,
+    *,
+    reason: str,
+    note: str = "",
+    now: datetime | None = None,
+) -> MentorSession:
+    """The mentor says no, with one of ``DECLINE_REASONS`` and an optional note."""
+    now = now_or_utcnow(now)
+    begin_write(session)
+    ms = lock_session(session, session_id)
+    require_mentor(ms, user)
+    if reason not in DECLINE_REASONS:
+        raise Invalid(_l("Pick a reason from the list."), field="reason")
+    _require_open_request(ms, _l("decline"), now)
+    transition(ms, "declined", _l("decline"))
+    ms.decline_reason = reason
+    ms.decline_note = (note or "").strip()[:2000]
+    ms.closed_by_id = user.id
+    ms.closed_at = now
+    record_outcome(session, ms, "declined")
+    sent = notifications.notify(
+        session,
+        founder_ids(ms),
+        "mentoring.declined",
+        link=session_link(ms.id),
+        mentor=ms.mentor.name,
+    )
+    commit(session, conflict_for=conflict_message)
+    notifications.send_after_commit(session, sent)
+    return ms
+
+
+@use_case
+def propose_times(
+    session: Session,
+    user: User,
+    session_id: int,
+    slot_starts: Sequence[datetime],
+    *,
+    now: datetime | None = None,
+) -> MentorSession:
+    """The mentor offers other times (their free slots); the founder then picks one. A second
+    proposal replaces the mentor's first; the founder's own times stay."""
+    now = now_or_utcnow(now)
+    begin_write(session)
+    ms = lock_session(session, session_id)
+    require_mentor(ms, user)
+    _require_open_request(ms, _l("propose times for"), now)
+    slots = parse_slots(session, ms.mentor, slot_starts, now=now)
+    ms.proposals = [p for p in ms.proposals if p.proposed_by == "founder"] + [
+        SlotProposal(starts_at=s.starts_at, ends_at=s.ends_at, proposed_by="mentor") for s in slots
+    ]
+    sent = _pass_turn(session, ms, "founder", "mentoring.times_proposed", now)
+    commit(session, conflict_for=conflict_message)
+    notifications.send_after_commit(session, sent)
+    return ms
+
+
+@use_case
+def ask_for_info(
+    session: Session, user: User, session_id: int, question: str, *, now: datetime | None = None
+) -> MentorSession:
+    """The mentor asks the founder a question before deciding; a new question clears the
+    previous answer."""
+    now = now_or_utcnow(now)
+    begin_write(session)
+    ms = lock_session(session, session_id)
+    require_mentor(ms, user)
+    question = (question or "").strip()
+    if not question:
+        raise Invalid(_l("Write your question."), field="question")
+    _require_open_request(ms, _l("ask about"), now)
+    ms.info_question = question[:2000]
+    ms.info_answer = ""
+    sent = _pass_turn(session, ms, "founder", "mentoring.info_requested", now)
+    commit(session, conflict_for=conflict_message)
+    notifications.send_after_commit(session, sent)
+    return ms
+
+
+@use_case
+def answer_info(
+    session: Session, user: User, session_id: int, answer: str, *, now: datetime | None = None
+) -> MentorSession:
+    """The founder answers the mentor's question; the turn goes back to the mentor."""
+    now = now_or_utcnow(now)
+    begin_write(session)
+    ms = lock_session(session, session_id)
+    require_founder(ms, user)
+    answer = (answer or "").strip()
+    if not answer:
+        raise Invalid(_l("Write your answer."), field="answer")
+    _require_open_request(ms, _l("answer"), now)
+    if not ms.info_question:
+        raise Conflict(_l("The mentor has not asked a question."))
+    ms.info_answer = answer[:2000]
+    sent = _pass_turn(session, ms, "mentor", "mentoring.info_answered", now)
+    commit(session, conflict_for=conflict_message)
+    notifications.send_after_commit(session, sent)
+    return ms
+
+
+@use_case
+def choose_proposed_time(
+    session: Session,
+    user: User,
+    session_id: int,
+    starts_at: datetime,
+    *,
+    now: datetime | None = None,
+) -> MentorSession:
+    """The founder takes one of the times the mentor proposed: the session is scheduled."""
+    now = now_or_utcnow(now)
+    begin_write(session)
+    ms = lock_session(session, session_id)
+    require_founder(ms, user)
+    _require_open_request(ms, _l("schedule"), now)
+    lock_mentor(session, ms.mentor_id)
+    if starts_at not in {p.starts_at for p in ms.proposals if p.proposed_by == "mentor"}:
+        raise Invalid(_l("Pick one of the times the mentor proposed."), field="slot")
+    if starts_at <= now:
+        raise Invalid(_l("That time is in the past."), field="slot")
+    slot = availability.find_free_slot(session, ms.mentor, starts_at, now=now)
+    if slot is None:
+        raise Conflict(SLOT_TAKEN)
+    _schedule(session, ms, slot, _l("schedule"))
+    record_outcome(session, ms, "accepted")
+    sent = notifications.notify(
+        session,
+        [ms.mentor.user_id],
+        "mentoring.time_chosen",
+        link=session_link(ms.id),
+        startup=ms.startup.name,
+        when=when_text(ms.starts_at),
+    )
+    commit(session, conflict_for=conflict_message)
+    notifications.send_after_commit(session, sent)
+    return ms

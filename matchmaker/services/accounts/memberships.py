@@ -20,7 +20,6 @@ from datetime import datetime
 from typing import Any, cast
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from matchmaker.database import begin_write
@@ -33,7 +32,7 @@ from matchmaker.services.accounts.profile_events import profile_changed
 from matchmaker.services.accounts.profiles import editable_investor, editable_startup
 from matchmaker.services.accounts.users import find_user_by_email, normalise_email
 from matchmaker.services.errors import Conflict, Invalid, NotFound
-from matchmaker.services.funding.asks import rolls_back
+from matchmaker.services.transactions import commit, use_case
 
 KINDS = ("startup", "investor")
 MAX_TITLE = 80
@@ -41,21 +40,6 @@ MAX_TITLE = 80
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 Invitation = StartupInvitation | InvestorInvitation
-
-notifications.register_messages(
-    {
-        "profiles.invited_to_startup": _l(
-            "%(inviter)s invited you to join the team of %(organisation)s. Accept or decline "
-            "on your profiles page."
-        ),
-        "profiles.invited_to_investor": _l(
-            "%(inviter)s invited you to join %(organisation)s. Accept or decline on your "
-            "profiles page."
-        ),
-        "profiles.member_joined": _l("%(name)s accepted the invitation to %(organisation)s."),
-    }
-)
-
 
 @dataclass(frozen=True)
 class InvitationView:
@@ -94,7 +78,8 @@ def _invite(
 ) -> None:
     if session.scalar(pending) is not None:
         # Already invited: the same answer as a first invitation, and no second notification.
-        session.rollback()
+        # Nothing was written; committing ends the transaction (and SQLite's write lock).
+        commit(session)
         return
     invitation.invited_by_id = actor.id
     session.add(invitation)
@@ -110,16 +95,16 @@ def _invite(
             organisation=owner.name,
         )
     try:
-        session.commit()
-    except IntegrityError:
-        # A concurrent invitation of the same address won the unique index: the outcome the
-        # inviter asked for (one pending invitation) holds, so this is not an error either.
-        session.rollback()
+        commit(session)
+    except Conflict:
+        # A concurrent invitation of the same address won the unique index (``commit`` rolled
+        # back): the outcome the inviter asked for (one pending invitation) holds, so this is
+        # not an error either.
         return
     notifications.send_after_commit(session, rows)
 
 
-@rolls_back
+@use_case
 def invite_startup_member(
     session: Session,
     actor: User,
@@ -145,7 +130,7 @@ def invite_startup_member(
     _invite(session, actor, startup, invitation, pending, kind="startup", link=link)
 
 
-@rolls_back
+@use_case
 def invite_investor_member(
     session: Session,
     actor: User,
@@ -194,7 +179,7 @@ def open_invitations(session: Session, actor: User, kind: str, owner_id: int) ->
     )
 
 
-@rolls_back
+@use_case
 def withdraw_invitation(
     session: Session, actor: User, kind: str, owner_id: int, invitation_id: int
 ) -> None:
@@ -209,7 +194,7 @@ def withdraw_invitation(
     else:
         raise NotFound(_l("This invitation does not exist."))
     _answer(session, invitation, actor, "withdrawn")
-    session.commit()
+    commit(session)
 
 
 # --- answering (the invitee) ----------------------------------------------------------------
@@ -264,7 +249,7 @@ def _invitation_for_invitee(
     return me, invitation
 
 
-@rolls_back
+@use_case
 def accept_invitation(
     session: Session, actor: User, kind: str, invitation_id: int, *, link: str = ""
 ) -> Invitation:
@@ -289,23 +274,19 @@ def accept_invitation(
         name=me.display_name,
         organisation=owner.name,
     )
-    try:
-        session.commit()
-    except IntegrityError as exc:
-        session.rollback()
-        raise Conflict(_l("This change conflicts with existing data.")) from exc
+    commit(session)
     notifications.send_after_commit(session, rows)
     if isinstance(invitation, StartupInvitation):
         profile_changed("startup", invitation.startup_id)
     return invitation
 
 
-@rolls_back
+@use_case
 def decline_invitation(session: Session, actor: User, kind: str, invitation_id: int) -> Invitation:
     """The invitee says no; the inviting side may invite again later."""
     me, invitation = _invitation_for_invitee(session, actor, kind, invitation_id)
     _answer(session, invitation, me, "declined")
-    session.commit()
+    commit(session)
     return invitation
 
 
@@ -348,14 +329,7 @@ def _view(kind: str, invitation: Invitation, organisation: str) -> InvitationVie
 # --- leaving --------------------------------------------------------------------------------
 
 
-def _commit(session: Session) -> None:
-    try:
-        session.commit()
-    except IntegrityError as exc:
-        session.rollback()
-        raise Conflict(_l("This change conflicts with existing data.")) from exc
-
-
+@use_case
 def remove_startup_member(session: Session, actor: User, startup_id: int, user_id: int) -> None:
     startup = editable_startup(session, actor, startup_id)
     member = next((m for m in startup.members if m.user_id == user_id), None)
@@ -364,10 +338,11 @@ def remove_startup_member(session: Session, actor: User, startup_id: int, user_i
     if len(startup.members) == 1:
         raise Invalid(_l("A startup keeps at least one team member."))
     startup.members.remove(member)
-    _commit(session)
+    commit(session)
     profile_changed("startup", startup.id)
 
 
+@use_case
 def remove_investor_member(session: Session, actor: User, investor_id: int, user_id: int) -> None:
     investor = editable_investor(session, actor, investor_id)
     member = next((m for m in investor.members if m.user_id == user_id), None)
@@ -376,4 +351,4 @@ def remove_investor_member(session: Session, actor: User, investor_id: int, user
     if len(investor.members) == 1:
         raise Invalid(_l("A fund keeps at least one member."))
     investor.members.remove(member)
-    _commit(session)
+    commit(session)

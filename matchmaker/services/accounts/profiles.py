@@ -16,7 +16,6 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from matchmaker import vocab
@@ -35,7 +34,8 @@ from matchmaker.models import (
 )
 from matchmaker.models.mentoring import MAX_SESSIONS_PER_MONTH
 from matchmaker.services.accounts.profile_events import profile_changed
-from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound
+from matchmaker.services.errors import Forbidden, Invalid, NotFound
+from matchmaker.services.transactions import commit, use_case
 
 MAX_MONEY = Decimal("100000000000000")  # Numeric(16, 2)
 MAX_MENTOR_CAPACITY = MAX_SESSIONS_PER_MONTH  # the one limit, defined with the sessions
@@ -136,14 +136,6 @@ def _apply(entity: Any, values: Mapping[str, Any]) -> None:
         setattr(entity, key, value)
 
 
-def _commit(session: Session) -> None:
-    try:
-        session.commit()
-    except IntegrityError as exc:
-        session.rollback()
-        raise Conflict(_l("This change conflicts with existing data.")) from exc
-
-
 def _need_role(actor: User, role: str) -> None:
     if not (actor.has_role(role) or actor.is_operator):
         raise Forbidden(_l("Your account does not have the role needed for this."))
@@ -177,6 +169,7 @@ def editable_startup(session: Session, actor: User, startup_id: int) -> Startup:
     return startup
 
 
+@use_case
 def create_startup(session: Session, actor: User, values: Mapping[str, Any]) -> Startup:
     """A founder creates a startup and becomes its first team member."""
     _need_role(actor, "founder")
@@ -187,11 +180,12 @@ def create_startup(session: Session, actor: User, values: Mapping[str, Any]) -> 
     startup = Startup(**data)
     startup.members.append(StartupMember(user_id=actor.id, title=str(values.get("title") or "")))
     session.add(startup)
-    _commit(session)
+    commit(session)
     profile_changed("startup", startup.id)
     return startup
 
 
+@use_case
 def update_startup(
     session: Session, actor: User, startup_id: int, values: Mapping[str, Any]
 ) -> Startup:
@@ -199,7 +193,7 @@ def update_startup(
     data = _pick(values, STARTUP_FIELDS)
     _validate_startup(data)
     _apply(startup, data)
-    _commit(session)
+    commit(session)
     profile_changed("startup", startup.id)
     return startup
 
@@ -238,6 +232,7 @@ def editable_mentor(session: Session, actor: User, mentor_id: int) -> MentorProf
     return mentor
 
 
+@use_case
 def save_mentor_profile(
     session: Session, actor: User, values: Mapping[str, Any], *, mentor_id: int | None = None
 ) -> MentorProfile:
@@ -257,7 +252,7 @@ def save_mentor_profile(
         session.add(mentor)
     else:
         _apply(mentor, data)
-    _commit(session)
+    commit(session)
     profile_changed("mentor", mentor.id)
     return mentor
 
@@ -297,6 +292,7 @@ def editable_investor(session: Session, actor: User, investor_id: int) -> Invest
     return investor
 
 
+@use_case
 def create_investor(session: Session, actor: User, values: Mapping[str, Any]) -> Investor:
     """An investor adds a fund or institution and becomes its first member."""
     _need_role(actor, "investor")
@@ -308,11 +304,12 @@ def create_investor(session: Session, actor: User, values: Mapping[str, Any]) ->
     investor = Investor(**data)
     investor.members.append(InvestorMember(user_id=actor.id, title=str(values.get("title") or "")))
     session.add(investor)
-    _commit(session)
+    commit(session)
     profile_changed("investor", investor.id)
     return investor
 
 
+@use_case
 def update_investor(
     session: Session, actor: User, investor_id: int, values: Mapping[str, Any]
 ) -> Investor:
@@ -320,7 +317,7 @@ def update_investor(
     data = _pick(values, INVESTOR_FIELDS)
     _validate_investor(data, investor)
     _apply(investor, data)
-    _commit(session)
+    commit(session)
     profile_changed("investor", investor.id)
     return investor
 
@@ -336,6 +333,7 @@ def _validate_portfolio(values: dict[str, Any]) -> None:
         raise Invalid(_l("Enter a valid year."), field="year")
 
 
+@use_case
 def add_portfolio_entry(
     session: Session, actor: User, investor_id: int, values: Mapping[str, Any]
 ) -> PortfolioEntry:
@@ -346,7 +344,7 @@ def add_portfolio_entry(
     _validate_portfolio(data)
     entry = PortfolioEntry(**data)
     investor.portfolio.append(entry)
-    _commit(session)
+    commit(session)
     profile_changed("investor", investor.id)
     return entry
 
@@ -359,6 +357,7 @@ def editable_portfolio_entry(session: Session, actor: User, entry_id: int) -> Po
     return entry
 
 
+@use_case
 def update_portfolio_entry(
     session: Session, actor: User, entry_id: int, values: Mapping[str, Any]
 ) -> PortfolioEntry:
@@ -366,16 +365,17 @@ def update_portfolio_entry(
     data = _pick(values, PORTFOLIO_FIELDS)
     _validate_portfolio(data)
     _apply(entry, data)
-    _commit(session)
+    commit(session)
     profile_changed("investor", entry.investor_id)
     return entry
 
 
+@use_case
 def remove_portfolio_entry(session: Session, actor: User, entry_id: int) -> None:
     entry = editable_portfolio_entry(session, actor, entry_id)
     investor_id = entry.investor_id
     session.delete(entry)
-    _commit(session)
+    commit(session)
     profile_changed("investor", investor_id)
 
 
@@ -401,6 +401,7 @@ def editable_facility(session: Session, actor: User, facility_id: int) -> Facili
     return facility
 
 
+@use_case
 def create_facility(session: Session, actor: User, values: Mapping[str, Any]) -> Facility:
     """A facility manager registers a facility and becomes its manager."""
     _need_role(actor, "facility_manager")
@@ -412,10 +413,11 @@ def create_facility(session: Session, actor: User, values: Mapping[str, Any]) ->
     facility = Facility(**data)
     facility.managers.append(FacilityManager(user_id=actor.id))
     session.add(facility)
-    _commit(session)
+    commit(session)
     return facility
 
 
+@use_case
 def update_facility(
     session: Session, actor: User, facility_id: int, values: Mapping[str, Any]
 ) -> Facility:
@@ -423,7 +425,7 @@ def update_facility(
     data = _pick(values, FACILITY_FIELDS)
     _validate_facility(data)
     _apply(facility, data)
-    _commit(session)
+    commit(session)
     # Equipment is matched with its facility's place and description.
     _equipment_changed(e.id for e in facility.equipment)
     return facility
@@ -443,6 +445,7 @@ def _validate_equipment(values: dict[str, Any]) -> None:
             values[flag] = bool(values[flag])
 
 
+@use_case
 def add_equipment(
     session: Session, actor: User, facility_id: int, values: Mapping[str, Any]
 ) -> Equipment:
@@ -454,7 +457,7 @@ def add_equipment(
     _validate_equipment(data)
     equipment = Equipment(**data)
     facility.equipment.append(equipment)
-    _commit(session)
+    commit(session)
     profile_changed("equipment", equipment.id)
     return equipment
 
@@ -467,6 +470,7 @@ def editable_equipment(session: Session, actor: User, equipment_id: int) -> Equi
     return equipment
 
 
+@use_case
 def update_equipment(
     session: Session, actor: User, equipment_id: int, values: Mapping[str, Any]
 ) -> Equipment:
@@ -474,18 +478,19 @@ def update_equipment(
     data = _pick(values, EQUIPMENT_FIELDS)
     _validate_equipment(data)
     _apply(equipment, data)
-    _commit(session)
+    commit(session)
     profile_changed("equipment", equipment.id)
     return equipment
 
 
+@use_case
 def set_equipment_active(
     session: Session, actor: User, equipment_id: int, active: bool
 ) -> Equipment:
     """A manager takes an instrument out of service (or back); it leaves the directory."""
     equipment = editable_equipment(session, actor, equipment_id)
     equipment.is_active = active
-    _commit(session)
+    commit(session)
     profile_changed("equipment", equipment.id)
     return equipment
 
@@ -496,6 +501,7 @@ _PHONE = re.compile(r"^\+?[0-9][0-9 ()\-]{4,38}$")
 _WECHAT = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]{5,59}$")
 
 
+@use_case
 def update_contact_channels(
     session: Session,
     actor: User,
@@ -527,5 +533,5 @@ def update_contact_channels(
         raise NotFound(_l("This account does not exist."))
     user.phone, user.wechat_id = phone or None, wechat_id or None
     user.share_phone, user.share_wechat = bool(share_phone), bool(share_wechat)
-    session.commit()
+    commit(session)
     return user

@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 
@@ -14,7 +13,8 @@ from matchmaker import vocab
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Startup, StartupMember, User, utcnow
 from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound
-from matchmaker.services.facilities import bookings
+from matchmaker.services.facilities import booking_lifecycle, bookings
+from matchmaker.services.transactions import commit, use_case
 
 SELF_SERVICE_ROLES = ("founder", "mentor", "investor", "facility_manager")
 MIN_PASSWORD_LENGTH = 8
@@ -28,6 +28,7 @@ def find_user_by_email(session: Session, email: str) -> User | None:
     return session.scalar(sa.select(User).where(User.email == normalise_email(email)))
 
 
+@use_case
 def register_user(
     session: Session,
     *,
@@ -59,14 +60,12 @@ def register_user(
     user.set_password(password)
     session.add(user)
     try:
-        session.commit()
-    except IntegrityError as exc:
         # The unique index decides, not a look-up before the insert: two sign-ups racing for
         # one address cannot both win.
-        session.rollback()
-        raise Conflict(
-            _l("An account with this e-mail address already exists."), field="email"
-        ) from exc
+        commit(session, _l("An account with this e-mail address already exists."))
+    except Conflict as exc:
+        exc.field = "email"  # shown next to the address on the sign-up form
+        raise
     return user
 
 
@@ -84,7 +83,8 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
             User.email == normalise_email(email)
         )
     ).one_or_none()
-    session.rollback()  # end the read before the slow check
+    # End the read before the slow check (a read-only transaction: nothing to commit).
+    session.rollback()
     if row is None or not row.is_active or not check_password_hash(row.password_hash, password):
         return None
     session.execute(
@@ -92,10 +92,11 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
         .where(User.id == row.id)
         .values(last_seen_at=utcnow(), updated_at=User.updated_at)
     )
-    session.commit()
+    commit(session)
     return session.get(User, row.id)
 
 
+@use_case
 def change_password(session: Session, user: User, current: str, new: str) -> None:
     """Set a new password; the new session version signs out every other session."""
     if not user.check_password(current):
@@ -106,7 +107,7 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
             field="new_password",
         )
     user.set_password(new)
-    session.commit()
+    commit(session)
 
 
 def sign_out(session: Session, user: User) -> None:
@@ -116,14 +117,15 @@ def sign_out(session: Session, user: User) -> None:
     cannot be replayed after sign-out (the cookie itself cannot be revoked, only its version).
     """
     user.end_sessions()
-    session.commit()
+    commit(session)
 
 
+@use_case
 def set_locale(session: Session, user: User, locale: str) -> None:
     if locale not in vocab.UI_LOCALES:
         raise Invalid(_l("Unknown language."), field="locale")
     user.locale = locale
-    session.commit()
+    commit(session)
 
 
 def load_user_for_session(session: Session, cookie_id: str) -> User | None:
@@ -137,6 +139,7 @@ def load_user_for_session(session: Session, cookie_id: str) -> User | None:
     return user
 
 
+@use_case
 def set_user_active(session: Session, actor: User, user_id: int, active: bool) -> User:
     """Operators suspend or restore accounts (moderation).
 
@@ -160,8 +163,8 @@ def set_user_active(session: Session, actor: User, user_id: int, active: bool) -
     if not active:
         session.flush()
         hidden = hide_unrun_startups(session, user)
-        released = bookings.release_for_suspension(session, user, hidden)
-    session.commit()
+        released = booking_lifecycle.release_for_suspension(session, user, hidden)
+    commit(session)
     if released:
         bookings.send_after_commit(session, released)
     return user

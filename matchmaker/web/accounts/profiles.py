@@ -38,11 +38,11 @@ T = TypeVar("T")
 
 
 def _attempt(form: FlaskForm, use_case: Callable[[], T]) -> T | None:
-    """Run ``use_case``; on a refusal show its message next to its field and return None."""
+    """Run ``use_case``; on a refusal show its message next to its field and return None.
+    (The service has already rolled its transaction back.)"""
     try:
         return use_case()
     except (Invalid, Conflict) as exc:
-        db.session.rollback()
         field = form[exc.field] if exc.field and exc.field in form else None
         if field is not None:
             field.errors = [*field.errors, str(exc.message)]
@@ -245,7 +245,6 @@ def remove_startup_member(startup_id: int, user_id: int) -> Response:
     try:
         memberships.remove_startup_member(db.session, current_user, startup_id, user_id)
     except Invalid as exc:
-        db.session.rollback()
         flash(str(exc.message), "danger")
     else:
         flash(_("The team member has been removed."), "success")
@@ -434,7 +433,6 @@ def remove_investor_member(investor_id: int, user_id: int) -> Response:
     try:
         memberships.remove_investor_member(db.session, current_user, investor_id, user_id)
     except Invalid as exc:
-        db.session.rollback()
         flash(str(exc.message), "danger")
     else:
         flash(_("The member has been removed."), "success")

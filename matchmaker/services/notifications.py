@@ -1,17 +1,17 @@
 """Notifications in the app and by e-mail.
 
-Areas register their message texts in ``MESSAGES`` (kind -> lazy translatable text with
-``%(name)s`` parameters); ``notify`` stores one row per recipient inside the caller's transaction,
-and ``send_after_commit`` queues one e-mail job per notification after the caller commits. The
-job (``matchmaker.jobs.mail``) renders the e-mail in the recipient's language and sends it with
-Flask-Mailman (see ``matchmaker.mail``): through SMTP, retried by the queue when it fails, or to
-the log and the dev outbox when no SMTP server is configured.
+Every kind's text is in ``services/notification_messages.py`` (kind -> lazy translatable text
+with ``%(name)s`` parameters); ``notify`` stores one row per recipient inside the caller's
+transaction, and ``send_after_commit`` queues one e-mail job per notification after the caller
+commits. The job (``matchmaker.jobs.mail``) renders the e-mail in the recipient's language and
+sends it with Flask-Mailman (see ``matchmaker.mail``): through SMTP, retried by the queue when it
+fails, or to the log and the dev outbox when no SMTP server is configured.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,21 +20,11 @@ from flask_babel import force_locale
 from flask_mailman import EmailMessage
 from sqlalchemy.orm import Session
 
-from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Notification, User, utcnow
 from matchmaker.queue import enqueue
+from matchmaker.services.notification_messages import MESSAGES
 
 log = logging.getLogger(__name__)
-
-MESSAGES: dict[str, Any] = {
-    "welcome": _l("Welcome to Matchmaker, %(name)s."),
-}
-
-
-def register_messages(messages: Mapping[str, Any]) -> None:
-    """Each area adds its notification texts at import (``services/<area>.py``)."""
-    MESSAGES.update(messages)
-
 
 def render(notification: Notification) -> str:
     template = MESSAGES.get(notification.kind)

@@ -25,14 +25,6 @@ from matchmaker.services import notifications
 from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from matchmaker.services.facilities.equipment_availability import local_today
 
-notifications.register_messages(
-    {
-        "facilities.training_granted": _l(
-            "You are recorded as trained on %(equipment)s until %(until)s."
-        ),
-    }
-)
-
 
 def managed_equipment(session: Session, user: User, equipment_id: int) -> Equipment:
     """The instrument, if ``user`` manages its facility (or is an operator)."""

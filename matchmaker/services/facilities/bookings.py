@@ -42,39 +42,6 @@ from matchmaker.services.facilities.equipment_availability import (
     to_local,
 )
 
-notifications.register_messages(
-    {
-        "facilities.booking_confirmed": _l(
-            "Booking confirmed: %(equipment)s for %(startup)s, %(when)s."
-        ),
-        "facilities.booking_requested": _l(
-            "Booking request awaiting approval: %(equipment)s for %(startup)s, %(when)s."
-        ),
-        "facilities.booking_approved": _l(
-            "Booking approved: %(equipment)s for %(startup)s, %(when)s."
-        ),
-        "facilities.booking_declined": _l(
-            "Booking declined: %(equipment)s, %(when)s. Reason: %(reason)s"
-        ),
-        "facilities.booking_cancelled": _l(
-            "Booking cancelled: %(equipment)s for %(startup)s, %(when)s."
-        ),
-        "facilities.booking_completed": _l(
-            "Usage recorded: %(equipment)s for %(startup)s, %(minutes)s minutes."
-        ),
-        "facilities.booking_no_show": _l(
-            "Marked as no-show: %(equipment)s for %(startup)s, %(when)s."
-        ),
-        "facilities.booking_expired": _l(
-            "Booking request expired (not approved before its start): %(equipment)s for "
-            "%(startup)s, %(when)s."
-        ),
-        "facilities.waitlist_offer": _l(
-            "A slot you were waiting for is free: %(equipment)s, %(when)s. Book it now."
-        ),
-    }
-)
-
 
 def when_text(starts_at: datetime, ends_at: datetime) -> str:
     start, end = to_local(starts_at), to_local(ends_at)

@@ -24,15 +24,6 @@ from matchmaker.services import exports, notifications
 from matchmaker.services.errors import Forbidden, Invalid, NotFound
 from matchmaker.services.facilities.equipment_availability import to_local
 
-notifications.register_messages(
-    {
-        "facilities.voucher_issued": _l(
-            "An innovation voucher of %(amount)s CNY was issued to %(startup)s, valid until "
-            "%(until)s."
-        ),
-    }
-)
-
 
 def issue_voucher(
     session: Session,

@@ -62,24 +62,6 @@ def rolls_back(func: F) -> F:
     return cast(F, wrapper)
 
 
-notifications.register_messages(
-    {
-        "funding.pitch_received": _l("%(startup)s pitched %(investor)s: a new deal in your flow."),
-        "funding.pitch_reviewing": _l("%(investor)s is reviewing the pitch of %(startup)s."),
-        "funding.pitch_meeting": _l(
-            "%(investor)s would like to meet %(startup)s. Accept the introduction to share "
-            "contacts."
-        ),
-        "funding.pitch_due_diligence": _l("%(investor)s started due diligence on %(startup)s."),
-        "funding.pitch_term_sheet": _l("%(investor)s is preparing a term sheet for %(startup)s."),
-        "funding.pitch_invested": _l("%(investor)s invested in %(startup)s. Congratulations!"),
-        "funding.pitch_passed": _l(
-            "%(investor)s decided not to proceed with %(startup)s this time."
-        ),
-    }
-)
-
-
 # --- who may do what -------------------------------------------------------------------------
 
 

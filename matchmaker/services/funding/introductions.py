@@ -43,28 +43,6 @@ from matchmaker.services.funding.asks import member_investor_ids, member_startup
 
 SIDES = ("startup", "investor")
 
-notifications.register_messages(
-    {
-        "funding.intro_requested_by_investor": _l(
-            "%(investor)s would like an introduction to %(startup)s. Accept to share contacts."
-        ),
-        "funding.intro_requested_by_startup": _l(
-            "%(startup)s would like an introduction to %(investor)s. Accept to share contacts."
-        ),
-        "funding.intro_proposed": _l(
-            "An introduction between %(startup)s and %(investor)s is waiting for your answer."
-        ),
-        "funding.intro_accepted": _l(
-            "The introduction between %(startup)s and %(investor)s is accepted: contacts are "
-            "now shared."
-        ),
-        "funding.intro_declined": _l(
-            "The introduction between %(startup)s and %(investor)s was declined."
-        ),
-    }
-)
-
-
 @dataclass(frozen=True)
 class Contact:
     name: str

@@ -27,15 +27,6 @@ REMINDER_MINUTES = 60
 FEED_PAST_DAYS = 90
 BEIJING = "Asia/Shanghai"
 
-notifications.register_messages(
-    {
-        "funding.meeting_set": _l(
-            "%(investor)s set a meeting with %(startup)s on %(when)s (Beijing time): %(where)s"
-        ),
-    }
-)
-
-
 def _valid_url(url: str) -> bool:
     parts = urlsplit(url)
     return parts.scheme in ("http", "https") and bool(parts.netloc) and " " not in url

@@ -36,18 +36,6 @@ KIND_LABELS: dict[str, Any] = {
     "reply": _l("Answer"),
 }
 
-notifications.register_messages(
-    {
-        "funding.pitch_question": _l("%(investor)s asks %(startup)s a question about the pitch."),
-        "funding.pitch_materials": _l("%(investor)s asks %(startup)s for more materials."),
-        "funding.pitch_decline": _l(
-            "%(investor)s decided not to proceed with %(startup)s and wrote why."
-        ),
-        "funding.pitch_reply": _l("%(startup)s answered %(investor)s about the pitch."),
-    }
-)
-
-
 @dataclass
 class PitchThread:
     pitch: Pitch

@@ -29,18 +29,6 @@ from matchmaker.services.transactions import commit, use_case
 MAX_PLACE = 200
 MAX_URL = 500
 
-notifications.register_messages(
-    {
-        "mentoring.place_set": _l(
-            "%(name)s set where the session of %(when)s (Beijing time) happens: %(where)s"
-        ),
-        "mentoring.no_show_disputed": _l(
-            "%(name)s disputes the no-show of the session of %(when)s (Beijing time)."
-        ),
-    }
-)
-
-
 def _valid_url(url: str) -> bool:
     parts = urlsplit(url)
     return parts.scheme in ("http", "https") and bool(parts.netloc) and " " not in url

@@ -40,7 +40,6 @@ from sqlalchemy.orm import Session, selectinload
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import MatchOutcome, MentorProfile, Startup, StartupMember, User, utcnow
 from matchmaker.models.mentoring import MentorSession
-from matchmaker.services import notifications
 from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound
 from matchmaker.services.mentoring import availability
 from matchmaker.services.mentoring.availability import Slot
@@ -78,38 +77,6 @@ DECLINE_REASONS: dict[str, Any] = {
 SLOT_TAKEN = _l("That slot has just been taken by another session. Please pick another time.")
 ALREADY_REQUESTED = _l("Your startup already has an open request with this mentor.")
 OPEN_REQUEST_INDEX = "uq_mentor_sessions_open_request"
-
-notifications.register_messages(
-    {
-        "mentoring.requested": _l("%(startup)s requests a mentoring session with you."),
-        "mentoring.accepted": _l(
-            "%(mentor)s accepted your request: session on %(when)s (Beijing time)."
-        ),
-        "mentoring.declined": _l("%(mentor)s declined your mentoring request."),
-        "mentoring.times_proposed": _l(
-            "%(mentor)s proposed other times for your session; please pick one."
-        ),
-        "mentoring.info_requested": _l("%(mentor)s asks for more information about your request."),
-        "mentoring.info_answered": _l("%(startup)s answered your question about their request."),
-        "mentoring.time_chosen": _l(
-            "%(startup)s picked a time: session on %(when)s (Beijing time)."
-        ),
-        "mentoring.withdrawn": _l("%(startup)s withdrew their mentoring request."),
-        "mentoring.expired": _l("Your mentoring request to %(mentor)s expired without an answer."),
-        "mentoring.cancelled": _l("%(name)s cancelled the session of %(when)s (Beijing time)."),
-        "mentoring.rescheduled": _l("%(name)s moved your session to %(when)s (Beijing time)."),
-        "mentoring.completed": _l("Your session with %(name)s is complete: please rate it."),
-        "mentoring.no_show": _l(
-            "The session of %(when)s (Beijing time) was marked as a no-show: %(absent)s did not "
-            "come. If you were there, you can dispute it once on the session's page."
-        ),
-        "mentoring.follow_up_wanted": _l("%(startup)s would like a follow-up session."),
-        "mentoring.office_hours": _l(
-            "Office hours: a session on %(when)s (Beijing time) with %(name)s."
-        ),
-    }
-)
-
 
 
 # --- helpers ----------------------------------------------------------------------------------

@@ -14,7 +14,6 @@ import sqlalchemy as sa
 from flask import url_for
 from sqlalchemy.orm import Session, selectinload
 
-from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Notification, Startup
 from matchmaker.models.operator import Policy, StartupResidency
 from matchmaker.queue import enqueue_after_commit
@@ -24,16 +23,6 @@ from matchmaker.services.operator.policies import Eligibility, check_policy, get
 # A startup that fails at most this many rules is a near-miss worth telling what it lacks.
 NEAR_MISS_RULES = 2
 NOTIFICATION_KIND = "operator.policy_eligible"
-
-notifications.register_messages(
-    {
-        NOTIFICATION_KIND: _l(
-            "A newly published policy fits %(startup)s: %(title_en)s (%(title_zh)s). "
-            "See why you are eligible."
-        ),
-    }
-)
-
 
 @dataclass(frozen=True)
 class StartupEligibility:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from decimal import Decimal
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -24,18 +25,59 @@ from matchmaker.models.facilities import Equipment
 from matchmaker.models.startups import Startup
 from matchmaker.models.users import User
 
-# expired: a request nobody approved before its start time (jobs/facilities.py closes them).
-BOOKING_STATUSES = (
-    "pending",
-    "confirmed",
-    "declined",
-    "cancelled",
-    "completed",
-    "no_show",
-    "expired",
-)
+# The vocabularies of the columns below. Each is a ``StrEnum``: its members are the very strings
+# stored (the columns stay ``Mapped[str]`` and the CHECK constraints unchanged), so services
+# compare and assign members instead of bare literals.
+
+
+class BookingStatus(StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+    COMPLETED = "completed"
+    NO_SHOW = "no_show"
+    # A request nobody approved before its start time (jobs/facilities.py closes them).
+    EXPIRED = "expired"
+
+
+class VoucherState(StrEnum):
+    """Where a booking's voucher value is: none used, held, redeemed at completion, released."""
+
+    NONE = "none"
+    HELD = "held"
+    REDEEMED = "redeemed"
+    RELEASED = "released"
+
+
+class VoucherEntryKind(StrEnum):
+    ISSUE = "issue"
+    HOLD = "hold"
+    RELEASE = "release"
+    REDEEM = "redeem"
+
+
+class WaitlistStatus(StrEnum):
+    WAITING = "waiting"
+    OFFERED = "offered"
+    BOOKED = "booked"
+    CANCELLED = "cancelled"
+
+
+class ExceptionKind(StrEnum):
+    """An ``AvailabilityException``: extra opening time, or a maintenance blackout."""
+
+    OPENING = "opening"
+    BLACKOUT = "blackout"
+
+
+BOOKING_STATUSES = tuple(BookingStatus)
 # States that hold the instrument's time: they take part in the no-overlap guarantee.
-ACTIVE_BOOKING_STATUSES = ("pending", "confirmed", "completed")
+ACTIVE_BOOKING_STATUSES = (
+    BookingStatus.PENDING,
+    BookingStatus.CONFIRMED,
+    BookingStatus.COMPLETED,
+)
 
 EXCLUSION_CONSTRAINT = "ex_equipment_bookings_no_overlap"
 EXCLUSION_DDL = (
@@ -222,7 +264,7 @@ class EquipmentBooking(TimestampMixin, Base):
     )
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
-    status: Mapped[str] = mapped_column(sa.String(20), default="pending")
+    status: Mapped[str] = mapped_column(sa.String(20), default=BookingStatus.PENDING.value)
     purpose: Mapped[str] = mapped_column(sa.String(500), default="")
     decline_reason: Mapped[str] = mapped_column(sa.String(500), default="")
     # Price of the booked time at the instrument's hourly rate when booked.
@@ -231,8 +273,7 @@ class EquipmentBooking(TimestampMixin, Base):
         sa.ForeignKey("vouchers.id", ondelete="SET NULL"), index=True
     )
     voucher_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
-    # none / held / redeemed / released
-    voucher_state: Mapped[str] = mapped_column(sa.String(10), default="none")
+    voucher_state: Mapped[str] = mapped_column(sa.String(10), default=VoucherState.NONE.value)
     checked_in_at: Mapped[datetime | None]
     actual_minutes: Mapped[int | None]
     completed_at: Mapped[datetime | None]
@@ -253,7 +294,8 @@ class EquipmentBooking(TimestampMixin, Base):
     @property
     def amount_due(self) -> Decimal:
         """What the startup still pays the facility beyond the voucher's cover."""
-        covered = self.voucher_amount if self.voucher_state in ("held", "redeemed") else 0
+        held = (VoucherState.HELD, VoucherState.REDEEMED)
+        covered = self.voucher_amount if self.voucher_state in held else 0
         return self.price - covered
 
 
@@ -305,8 +347,7 @@ class WaitlistEntry(Base):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
-    # waiting / offered / booked / cancelled
-    status: Mapped[str] = mapped_column(sa.String(10), default="waiting")
+    status: Mapped[str] = mapped_column(sa.String(10), default=WaitlistStatus.WAITING.value)
     offered_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

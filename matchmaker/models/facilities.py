@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matchmaker.models.base import Base, Money, TimestampMixin
 from matchmaker.models.users import User
+
+
+class BookingMode(StrEnum):
+    """How an instrument's bookings are confirmed (labels: ``vocab.BOOKING_MODES``)."""
+
+    INSTANT = "instant"  # confirmed at once
+    APPROVAL = "approval"  # pending until a manager approves
 
 
 class Facility(TimestampMixin, Base):
@@ -70,7 +78,7 @@ class Equipment(TimestampMixin, Base):
     price_per_hour: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     voucher_eligible: Mapped[bool] = mapped_column(default=False)
     training_required: Mapped[bool] = mapped_column(default=False)
-    booking_mode: Mapped[str] = mapped_column(sa.String(20), default="instant")
+    booking_mode: Mapped[str] = mapped_column(sa.String(20), default=BookingMode.INSTANT.value)
     is_active: Mapped[bool] = mapped_column(default=True)
 
     facility: Mapped[Facility] = relationship(back_populates="equipment")

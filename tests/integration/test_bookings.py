@@ -20,7 +20,7 @@ from matchmaker.models.bookings import (
     WaitlistEntry,
 )
 from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound
-from matchmaker.services.facilities import booking_setup, bookings
+from matchmaker.services.facilities import booking_lifecycle, booking_setup, bookings, waitlist
 from matchmaker.services.facilities.equipment_availability import to_local, to_utc
 from tests.factories import make_equipment, make_facility, make_startup, make_user
 
@@ -209,9 +209,9 @@ def test_only_members_book_and_only_managers_manage(db_session: Session, lab: La
         book(db_session, lab, local_slot(2, 10), user=stranger)
     b = book(db_session, lab, local_slot(2, 10))
     with pytest.raises(Forbidden):
-        bookings.record_usage(db_session, stranger, b.id, 60)
+        booking_lifecycle.record_usage(db_session, stranger, b.id, 60)
     with pytest.raises(Forbidden):
-        bookings.cancel_booking(db_session, stranger, b.id)
+        booking_lifecycle.cancel_booking(db_session, stranger, b.id)
     with pytest.raises(Forbidden):
         booking_setup.add_weekly_window(
             db_session, lab.founder, lab.equipment_id, [0], time(8), time(9)
@@ -234,28 +234,30 @@ def test_approval_flow_and_illegal_transitions(db_session: Session, lab: Lab) ->
         )
     )
     with pytest.raises(Invalid):
-        bookings.record_usage(db_session, lab.manager, b.id, 60)
+        booking_lifecycle.record_usage(db_session, lab.manager, b.id, 60)
     with pytest.raises(Invalid):
-        bookings.check_in(db_session, lab.manager, b.id)
+        booking_lifecycle.check_in(db_session, lab.manager, b.id)
     with pytest.raises(Invalid, match="reason"):
-        bookings.decline_booking(db_session, lab.manager, b.id, "  ")
-    assert bookings.approve_booking(db_session, lab.manager, b.id).status == "confirmed"
+        booking_lifecycle.decline_booking(db_session, lab.manager, b.id, "  ")
+    assert booking_lifecycle.approve_booking(db_session, lab.manager, b.id).status == "confirmed"
     with pytest.raises(Invalid):
-        bookings.approve_booking(db_session, lab.manager, b.id)
+        booking_lifecycle.approve_booking(db_session, lab.manager, b.id)
     with pytest.raises(Invalid):
-        bookings.decline_booking(db_session, lab.manager, b.id, "busy")
+        booking_lifecycle.decline_booking(db_session, lab.manager, b.id, "busy")
     with pytest.raises(Invalid, match="only after it started"):
-        bookings.mark_no_show(db_session, lab.manager, b.id)
+        booking_lifecycle.mark_no_show(db_session, lab.manager, b.id)
     with pytest.raises(Invalid, match="once it has started"):
-        bookings.check_in(db_session, lab.manager, b.id, now=b.starts_at - timedelta(minutes=1))
+        booking_lifecycle.check_in(
+            db_session, lab.manager, b.id, now=b.starts_at - timedelta(minutes=1)
+        )
     started = b.starts_at + timedelta(minutes=5)
-    bookings.check_in(db_session, lab.manager, b.id, now=started)
-    done = bookings.record_usage(db_session, lab.manager, b.id, 50, now=started)
+    booking_lifecycle.check_in(db_session, lab.manager, b.id, now=started)
+    done = booking_lifecycle.record_usage(db_session, lab.manager, b.id, 50, now=started)
     assert (done.status, done.actual_minutes) == ("completed", 50)
     for action in (
-        lambda: bookings.cancel_booking(db_session, lab.founder, b.id),
-        lambda: bookings.record_usage(db_session, lab.manager, b.id, 30, now=started),
-        lambda: bookings.approve_booking(db_session, lab.manager, b.id),
+        lambda: booking_lifecycle.cancel_booking(db_session, lab.founder, b.id),
+        lambda: booking_lifecycle.record_usage(db_session, lab.manager, b.id, 30, now=started),
+        lambda: booking_lifecycle.approve_booking(db_session, lab.manager, b.id),
     ):
         with pytest.raises(Invalid):
             action()
@@ -271,7 +273,7 @@ def test_decline_with_reason_notifies_founder(db_session: Session, lab: Lab) -> 
     eq.booking_mode = "approval"
     db_session.commit()
     b = book(db_session, lab, local_slot(2, 10))
-    bookings.decline_booking(db_session, lab.manager, b.id, "Maintenance that day")
+    booking_lifecycle.decline_booking(db_session, lab.manager, b.id, "Maintenance that day")
     note = db_session.scalar(
         sa.select(Notification).where(
             Notification.user_id == lab.founder.id,
@@ -286,7 +288,9 @@ def test_decline_with_reason_notifies_founder(db_session: Session, lab: Lab) -> 
 def test_no_show_after_start(db_session: Session, lab: Lab) -> None:
     b = book(db_session, lab, local_slot(2, 10))
     later = b.starts_at + timedelta(minutes=20)
-    assert bookings.mark_no_show(db_session, lab.manager, b.id, now=later).status == "no_show"
+    assert (
+        booking_lifecycle.mark_no_show(db_session, lab.manager, b.id, now=later).status == "no_show"
+    )
     assert (
         db_session.scalar(sa.select(MatchOutcome.outcome).order_by(MatchOutcome.id.desc()))
         == "no_show"
@@ -297,10 +301,13 @@ def test_cancel_policy_for_founder_not_manager(db_session: Session, lab: Lab) ->
     b = book(db_session, lab, local_slot(2, 10))
     late = b.starts_at - timedelta(hours=2)
     with pytest.raises(Invalid, match="24 hours"):
-        bookings.cancel_booking(db_session, lab.founder, b.id, now=late)
-    assert bookings.cancel_booking(db_session, lab.manager, b.id, now=late).status == "cancelled"
+        booking_lifecycle.cancel_booking(db_session, lab.founder, b.id, now=late)
+    assert (
+        booking_lifecycle.cancel_booking(db_session, lab.manager, b.id, now=late).status
+        == "cancelled"
+    )
     b2 = book(db_session, lab, local_slot(3, 10))
-    assert bookings.cancel_booking(db_session, lab.founder, b2.id).status == "cancelled"
+    assert booking_lifecycle.cancel_booking(db_session, lab.founder, b2.id).status == "cancelled"
 
 
 def test_weekly_series_skips_conflicts_and_reports(db_session: Session, lab: Lab) -> None:
@@ -334,16 +341,16 @@ def test_waitlist_offer_when_slot_frees(db_session: Session, lab: Lab) -> None:
             db_session, other, equipment_id=lab.equipment_id, startup_id=other_startup.id,
             starts_at=start, ends_at=end,
         )  # fmt: skip
-    entry = bookings.join_waitlist(
+    entry = waitlist.join_waitlist(
         db_session, other, equipment_id=lab.equipment_id, startup_id=other_startup.id,
         starts_at=start, ends_at=end,
     )  # fmt: skip
     with pytest.raises(Invalid, match="free"):
-        bookings.join_waitlist(
+        waitlist.join_waitlist(
             db_session, other, equipment_id=lab.equipment_id, startup_id=other_startup.id,
             starts_at=start + timedelta(days=1), ends_at=end + timedelta(days=1),
         )  # fmt: skip
-    bookings.cancel_booking(db_session, lab.founder, holder.id)
+    booking_lifecycle.cancel_booking(db_session, lab.founder, holder.id)
     db_session.expire_all()
     offered = db_session.get(WaitlistEntry, entry.id)
     assert offered is not None and offered.status == "offered"

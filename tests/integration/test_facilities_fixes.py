@@ -24,7 +24,7 @@ from matchmaker.models.bookings import (
     VoucherEntry,
 )
 from matchmaker.services.errors import Invalid
-from matchmaker.services.facilities import booking_setup, bookings, utilisation, vouchers
+from matchmaker.services.facilities import booking_lifecycle, booking_setup, utilisation, vouchers
 from matchmaker.services.operator import evaluation_reports, monitoring
 from tests.factories import make_equipment, make_facility, make_startup, make_user
 from tests.integration.test_bookings import (  # noqa: F401 (fixtures)
@@ -99,14 +99,14 @@ def test_check_in_and_usage_refused_before_the_start(db_session: Session, lab: L
     )  # fmt: skip
     b = book(db_session, lab, local_slot(2, 10), voucher_id=v.id)
     with pytest.raises(Invalid, match="once it has started"):
-        bookings.check_in(db_session, lab.manager, b.id)
+        booking_lifecycle.check_in(db_session, lab.manager, b.id)
     with pytest.raises(Invalid, match="once it has started"):
-        bookings.record_usage(db_session, lab.manager, b.id, 60)
+        booking_lifecycle.record_usage(db_session, lab.manager, b.id, 60)
     db_session.expire_all()
     assert db_session.get(EquipmentBooking, b.id).status == "confirmed"  # type: ignore[union-attr]
     assert db_session.get(Voucher, v.id).balance == Decimal("700")  # type: ignore[union-attr]
     assert not db_session.scalar(sa.select(VoucherEntry.id).where(VoucherEntry.kind == "redeem"))
-    done = bookings.record_usage(db_session, lab.manager, b.id, 60, now=b.starts_at)
+    done = booking_lifecycle.record_usage(db_session, lab.manager, b.id, 60, now=b.starts_at)
     assert done.status == "completed" and done.voucher_state == "redeemed"
 
 
@@ -129,8 +129,8 @@ def test_stale_request_expires_releases_voucher_and_cannot_be_approved(
     fresh = book(db_session, lab, local_slot(3, 10))
     later = stale.starts_at + timedelta(minutes=1)
     with pytest.raises(Invalid, match="can no longer be approved"):
-        bookings.approve_booking(db_session, lab.manager, stale.id, now=later)
-    assert bookings.expire_requests(db_session, now=later) == 1
+        booking_lifecycle.approve_booking(db_session, lab.manager, stale.id, now=later)
+    assert booking_lifecycle.expire_requests(db_session, now=later) == 1
     db_session.expire_all()
     assert db_session.get(EquipmentBooking, stale.id).status == "expired"  # type: ignore[union-attr]
     assert db_session.get(EquipmentBooking, fresh.id).status == "pending"  # type: ignore[union-attr]
@@ -141,7 +141,7 @@ def test_stale_request_expires_releases_voucher_and_cannot_be_approved(
             Notification.kind == "facilities.booking_expired",
         )
     )
-    assert bookings.expire_requests(db_session, now=later) == 0  # nothing twice
+    assert booking_lifecycle.expire_requests(db_session, now=later) == 0  # nothing twice
     # The worker's scheduler runs it every quarter of an hour, like the mentoring expiry.
     jobs = queue.bound(app)
     assert facility_jobs.expire_booking_requests in jobs.periodic_due(datetime(2026, 12, 1, 9, 45))

@@ -11,7 +11,13 @@ from sqlalchemy.orm import Session
 
 from matchmaker.models import Equipment, utcnow
 from matchmaker.models.bookings import AvailabilityWindow
-from matchmaker.services.facilities import booking_setup, bookings, utilisation, vouchers
+from matchmaker.services.facilities import (
+    booking_lifecycle,
+    booking_setup,
+    bookings,
+    utilisation,
+    vouchers,
+)
 from matchmaker.services.facilities.equipment_availability import to_local, to_utc
 from tests.factories import make_equipment, make_facility, make_startup, make_user
 from tests.integration.test_bookings import ctx_fixture  # noqa: F401 (fixture)
@@ -62,10 +68,10 @@ def test_week_of_usage_hand_computed(db_session: Session, ctx: None) -> None:
     b3 = book(a_user, a, at(3, 14), at(3, 16))  # 2 h, no-show
     b4 = book(b_user, b, at(4, 9), at(4, 10))  # cancelled: not counted
     book(a_user, a, at(4, 13), at(4, 14))  # confirmed, not yet used: booked only
-    bookings.record_usage(db_session, manager, b1.id, 150, now=at(0, 12))
-    bookings.record_usage(db_session, manager, b2.id, 120, now=at(1, 12))
-    bookings.mark_no_show(db_session, manager, b3.id, now=at(3, 15))
-    bookings.cancel_booking(db_session, manager, b4.id)
+    booking_lifecycle.record_usage(db_session, manager, b1.id, 150, now=at(0, 12))
+    booking_lifecycle.record_usage(db_session, manager, b2.id, 120, now=at(1, 12))
+    booking_lifecycle.mark_no_show(db_session, manager, b3.id, now=at(3, 15))
+    booking_lifecycle.cancel_booking(db_session, manager, b4.id)
 
     equipment = [db_session.get(Equipment, eq.id), db_session.get(Equipment, idle.id)]
     report = utilisation.usage_report(

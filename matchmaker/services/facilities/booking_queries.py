@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from matchmaker.models import (
     Equipment,
@@ -24,8 +24,11 @@ from matchmaker.models.bookings import (
     AvailabilityException,
     AvailabilityWindow,
     BookingRules,
+    BookingStatus,
     EquipmentBooking,
+    Voucher,
     WaitlistEntry,
+    WaitlistStatus,
 )
 from matchmaker.services.calendar import CalendarEvent, register_feed_provider
 from matchmaker.services.facilities.equipment_availability import (
@@ -35,6 +38,7 @@ from matchmaker.services.facilities.equipment_availability import (
     busy_intervals,
     default_rules,
     free_intervals,
+    local_today,
     open_intervals,
     subtract,
     to_local,
@@ -43,15 +47,19 @@ from matchmaker.services.facilities.equipment_availability import (
 
 
 def _booking_options() -> list[object]:
+    # Every one of these is many-to-one: joined into the booking query itself, so a list of
+    # bookings is one statement whatever its length (five eager selects made it six).
     return [
-        selectinload(EquipmentBooking.equipment).selectinload(Equipment.facility),
-        selectinload(EquipmentBooking.startup),
-        selectinload(EquipmentBooking.user),
-        selectinload(EquipmentBooking.voucher),
+        joinedload(EquipmentBooking.equipment).joinedload(Equipment.facility),
+        joinedload(EquipmentBooking.startup),
+        joinedload(EquipmentBooking.user),
+        joinedload(EquipmentBooking.voucher),
     ]
 
 
 def founder_bookings(session: Session, user: User) -> list[EquipmentBooking]:
+    """The latest 200 bookings of every startup ``user`` is a member of, newest first, with
+    their instrument, facility, startup, booker and voucher (one statement)."""
     startup_ids = sa.select(StartupMember.startup_id).where(StartupMember.user_id == user.id)
     return list(
         session.scalars(
@@ -64,13 +72,49 @@ def founder_bookings(session: Session, user: User) -> list[EquipmentBooking]:
     )
 
 
+@dataclass(frozen=True)
+class FounderBookingsPanel:
+    """The dashboard card of a founder: the next bookings and what their vouchers still hold."""
+
+    upcoming: list[EquipmentBooking]
+    balance: Decimal
+
+
+def founder_bookings_panel(
+    session: Session, user: User, *, now: datetime | None = None, limit: int = 5
+) -> FounderBookingsPanel:
+    """The ``limit`` soonest pending or confirmed bookings not yet over (with their instrument)
+    and the balance of the vouchers still valid today, of every startup ``user`` is a member of.
+
+    Two statements whatever the data: the dashboard runs this on every load."""
+    now = now or utcnow()
+    startup_ids = sa.select(StartupMember.startup_id).where(StartupMember.user_id == user.id)
+    upcoming = session.scalars(
+        sa.select(EquipmentBooking)
+        .where(
+            EquipmentBooking.startup_id.in_(startup_ids),
+            EquipmentBooking.status.in_((BookingStatus.PENDING, BookingStatus.CONFIRMED)),
+            EquipmentBooking.ends_at > now,
+        )
+        .options(joinedload(EquipmentBooking.equipment))
+        .order_by(EquipmentBooking.starts_at, EquipmentBooking.id)
+        .limit(limit)
+    ).all()
+    balance = session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(Voucher.balance), 0)).where(
+            Voucher.startup_id.in_(startup_ids), Voucher.valid_until >= local_today(now)
+        )
+    )
+    return FounderBookingsPanel(upcoming=list(upcoming), balance=balance or Decimal("0"))
+
+
 def founder_waitlist(session: Session, user: User) -> list[WaitlistEntry]:
     return list(
         session.scalars(
             sa.select(WaitlistEntry)
             .where(
                 WaitlistEntry.user_id == user.id,
-                WaitlistEntry.status.in_(("waiting", "offered")),
+                WaitlistEntry.status.in_((WaitlistStatus.WAITING, WaitlistStatus.OFFERED)),
             )
             .options(selectinload(WaitlistEntry.equipment))
             .order_by(WaitlistEntry.starts_at)
@@ -104,8 +148,9 @@ def manager_inbox(session: Session, user: User, now: datetime | None = None) -> 
         .options(*_booking_options())  # type: ignore[arg-type]
         .order_by(EquipmentBooking.starts_at)
     )
-    pending = list(session.scalars(base.where(EquipmentBooking.status == "pending")))
-    confirmed = list(session.scalars(base.where(EquipmentBooking.status == "confirmed")))
+    status = EquipmentBooking.status
+    pending = list(session.scalars(base.where(status == BookingStatus.PENDING)))
+    confirmed = list(session.scalars(base.where(status == BookingStatus.CONFIRMED)))
     return ManagerInbox(
         pending=pending,
         upcoming=[b for b in confirmed if b.starts_at > now],
@@ -161,42 +206,6 @@ def week_calendar(
     return out
 
 
-def find_equipment(
-    session: Session,
-    *,
-    text: str = "",
-    category: str = "",
-    facility_id: int | None = None,
-    max_price: Decimal | None = None,
-    voucher_only: bool = False,
-) -> list[Equipment]:
-    stmt = (
-        sa.select(Equipment)
-        .join(Facility)
-        .where(Equipment.is_active.is_(True), Facility.is_active.is_(True))
-        .options(selectinload(Equipment.facility))
-    )
-    if text.strip():
-        like = f"%{text.strip()}%"
-        stmt = stmt.where(
-            sa.or_(
-                Equipment.name.ilike(like),
-                Equipment.description.ilike(like),
-                Equipment.model_specs.ilike(like),
-                Facility.name.ilike(like),
-            )
-        )
-    if category:
-        stmt = stmt.where(Equipment.category == category)
-    if facility_id:
-        stmt = stmt.where(Equipment.facility_id == facility_id)
-    if max_price is not None:
-        stmt = stmt.where(Equipment.price_per_hour <= max_price)
-    if voucher_only:
-        stmt = stmt.where(Equipment.voucher_eligible.is_(True))
-    return list(session.scalars(stmt.order_by(Equipment.name).limit(200)))
-
-
 def booking_event(booking: EquipmentBooking, *, private: bool = True) -> CalendarEvent:
     equipment = booking.equipment
     summary = f"{equipment.name} · {booking.startup.name}" if private else equipment.name
@@ -207,9 +216,11 @@ def booking_event(booking: EquipmentBooking, *, private: bool = True) -> Calenda
         end=booking.ends_at,
         description=booking.purpose if private else "",
         location=f"{equipment.facility.name}, {equipment.facility.address}".strip(", "),
-        status={"pending": "TENTATIVE", "cancelled": "CANCELLED", "declined": "CANCELLED"}.get(
-            booking.status, "CONFIRMED"
-        ),
+        status={
+            BookingStatus.PENDING: "TENTATIVE",
+            BookingStatus.CANCELLED: "CANCELLED",
+            BookingStatus.DECLINED: "CANCELLED",
+        }.get(BookingStatus(booking.status), "CONFIRMED"),
     )
 
 
@@ -226,7 +237,7 @@ def user_feed_events(session: Session, user: User) -> list[CalendarEvent]:
         sa.select(EquipmentBooking)
         .where(
             EquipmentBooking.ends_at >= since,
-            EquipmentBooking.status.in_(("pending", "confirmed", "completed")),
+            EquipmentBooking.status.in_(ACTIVE_BOOKING_STATUSES),
             sa.or_(
                 EquipmentBooking.startup_id.in_(startup_ids),
                 EquipmentBooking.equipment_id.in_(managed),
@@ -245,7 +256,7 @@ def equipment_feed_events(session: Session, equipment_id: int) -> list[CalendarE
         .where(
             EquipmentBooking.equipment_id == equipment_id,
             EquipmentBooking.ends_at >= since,
-            EquipmentBooking.status.in_(("pending", "confirmed", "completed")),
+            EquipmentBooking.status.in_(ACTIVE_BOOKING_STATUSES),
         )
         .options(*_booking_options())  # type: ignore[arg-type]
     )

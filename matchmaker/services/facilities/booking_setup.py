@@ -20,10 +20,13 @@ from matchmaker.models.bookings import (
     AvailabilityWindow,
     BookingRules,
     EquipmentTraining,
+    ExceptionKind,
 )
+from matchmaker.models.facilities import BookingMode
 from matchmaker.services import notifications
-from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
+from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound
 from matchmaker.services.facilities.equipment_availability import local_today
+from matchmaker.services.transactions import commit, use_case
 
 
 def managed_equipment(session: Session, user: User, equipment_id: int) -> Equipment:
@@ -41,12 +44,14 @@ def managed_equipment(session: Session, user: User, equipment_id: int) -> Equipm
 
 
 def managed_facilities(session: Session, user: User) -> list[Facility]:
+    """The facilities ``user`` manages (every one for an operator), with their instruments."""
     stmt = sa.select(Facility).options(selectinload(Facility.equipment))
     if not user.is_operator:
         stmt = stmt.join(FacilityManager).where(FacilityManager.user_id == user.id)
     return list(session.scalars(stmt.order_by(Facility.name)).unique())
 
 
+@use_case
 def save_rules(
     session: Session,
     user: User,
@@ -63,6 +68,8 @@ def save_rules(
     booking_mode: str,
     training_required: bool,
 ) -> BookingRules:
+    """Set an instrument's booking rules, mode and training requirement (its managers and
+    operators). Rules apply to bookings made from now on; existing bookings stand."""
     equipment = managed_equipment(session, user, equipment_id)
     if booking_mode not in vocab.BOOKING_MODES:
         raise Invalid(_l("Unknown booking mode."), field="booking_mode")
@@ -84,13 +91,14 @@ def save_rules(
     rules.weekly_quota_hours = weekly_quota_hours
     rules.cancel_notice_hours = cancel_notice_hours
     session.add(rules)
-    equipment.booking_mode = booking_mode
+    equipment.booking_mode = BookingMode(booking_mode)
     equipment.training_required = training_required
     equipment.updated_at = utcnow()
-    session.commit()
+    commit(session)
     return rules
 
 
+@use_case
 def add_weekly_window(
     session: Session, user: User, equipment_id: int, weekdays: Iterable[int], start: time, end: time
 ) -> list[AvailabilityWindow]:
@@ -108,35 +116,29 @@ def add_weekly_window(
     if end <= start:
         raise Invalid(_l("The window must end after it starts."), field="end_time")
     begin_write(session)
+    managed_equipment(session, user, equipment_id)
+    clashes = session.scalars(
+        sa.select(AvailabilityWindow).where(
+            AvailabilityWindow.equipment_id == equipment_id,
+            AvailabilityWindow.weekday.in_(days),
+            AvailabilityWindow.start_time < end,
+            AvailabilityWindow.end_time > start,
+        )
+    ).all()
+    if clashes:
+        raise Invalid(_window_clash(clashes[0], start, end), field="weekdays")
+    windows = [
+        AvailabilityWindow(equipment_id=equipment_id, weekday=d, start_time=start, end_time=end)
+        for d in days
+    ]
+    session.add_all(windows)
     try:
-        managed_equipment(session, user, equipment_id)
-        clashes = session.scalars(
-            sa.select(AvailabilityWindow).where(
-                AvailabilityWindow.equipment_id == equipment_id,
-                AvailabilityWindow.weekday.in_(days),
-                AvailabilityWindow.start_time < end,
-                AvailabilityWindow.end_time > start,
-            )
-        ).all()
-        if clashes:
-            raise Invalid(_window_clash(clashes[0], start, end), field="weekdays")
-        windows = [
-            AvailabilityWindow(equipment_id=equipment_id, weekday=d, start_time=start, end_time=end)
-            for d in days
-        ]
-        session.add_all(windows)
+        # The constraints answer at the insert: a window published meanwhile is refused here,
+        # with the form's weekdays to blame (the commit below then has nothing left to refuse).
         session.flush()
     except IntegrityError as exc:
-        session.rollback()
         raise Conflict(WINDOW_OVERLAP, field="weekdays") from exc
-    except ServiceError:
-        session.rollback()
-        raise
-    try:
-        session.commit()
-    except IntegrityError as exc:
-        session.rollback()
-        raise Conflict(WINDOW_OVERLAP, field="weekdays") from exc
+    commit(session, WINDOW_OVERLAP)
     return windows
 
 
@@ -153,6 +155,7 @@ def _window_clash(existing: AvailabilityWindow, start: time, end: time) -> objec
     )
 
 
+@use_case
 def delete_window(session: Session, user: User, window_id: int) -> int:
     """Remove a weekly window; returns its equipment's id."""
     window = session.get(AvailabilityWindow, window_id)
@@ -161,10 +164,11 @@ def delete_window(session: Session, user: User, window_id: int) -> int:
     equipment_id = window.equipment_id
     managed_equipment(session, user, equipment_id)
     session.delete(window)
-    session.commit()
+    commit(session)
     return equipment_id
 
 
+@use_case
 def add_exception(
     session: Session,
     user: User,
@@ -177,18 +181,23 @@ def add_exception(
 ) -> AvailabilityException:
     """A one-off opening or a maintenance blackout (UTC times)."""
     managed_equipment(session, user, equipment_id)
-    if kind not in ("opening", "blackout"):
+    if kind not in tuple(ExceptionKind):
         raise Invalid(_l("Unknown kind."), field="kind")
     if ends_at <= starts_at:
         raise Invalid(_l("The period must end after it starts."), field="ends_at")
     row = AvailabilityException(
-        equipment_id=equipment_id, kind=kind, starts_at=starts_at, ends_at=ends_at, note=note
+        equipment_id=equipment_id,
+        kind=ExceptionKind(kind),
+        starts_at=starts_at,
+        ends_at=ends_at,
+        note=note,
     )
     session.add(row)
-    session.commit()
+    commit(session)
     return row
 
 
+@use_case
 def delete_exception(session: Session, user: User, exception_id: int) -> int:
     """Remove a one-off opening or blackout; returns its equipment's id."""
     row = session.get(AvailabilityException, exception_id)
@@ -197,13 +206,16 @@ def delete_exception(session: Session, user: User, exception_id: int) -> int:
     equipment_id = row.equipment_id
     managed_equipment(session, user, equipment_id)
     session.delete(row)
-    session.commit()
+    commit(session)
     return equipment_id
 
 
+@use_case
 def grant_training(
     session: Session, manager: User, equipment_id: int, email: str, valid_until: date
 ) -> EquipmentTraining:
+    """Record a user (by e-mail) as trained on an instrument until ``valid_until``, or move
+    the date of an existing record; the trainee is notified."""
     equipment = managed_equipment(session, manager, equipment_id)
     if valid_until < local_today():
         raise Invalid(
@@ -229,18 +241,22 @@ def grant_training(
         equipment=equipment.name,
         until=valid_until.isoformat(),
     )
-    session.commit()
+    commit(session)
     notifications.send_after_commit(session, rows)
     return row
 
 
-def revoke_training(session: Session, manager: User, training_id: int) -> None:
+@use_case
+def revoke_training(session: Session, manager: User, training_id: int) -> int:
+    """Remove a training record; returns its equipment's id."""
     row = session.get(EquipmentTraining, training_id)
     if row is None:
         raise NotFound(_l("No such training record."))
-    managed_equipment(session, manager, row.equipment_id)
+    equipment_id = row.equipment_id
+    managed_equipment(session, manager, equipment_id)
     session.delete(row)
-    session.commit()
+    commit(session)
+    return equipment_id
 
 
 def setup_view(session: Session, equipment_id: int) -> dict[str, object]:

@@ -18,8 +18,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from matchmaker.i18n import lazy_gettext as _l
-from matchmaker.models import Startup, User, utcnow
-from matchmaker.models.bookings import EquipmentBooking, Voucher, VoucherEntry
+from matchmaker.models import Equipment, Facility, Startup, StartupMember, User, utcnow
+from matchmaker.models.bookings import (
+    EquipmentBooking,
+    Voucher,
+    VoucherEntry,
+    VoucherEntryKind,
+    VoucherState,
+)
 from matchmaker.services import exports, notifications
 from matchmaker.services.errors import Forbidden, Invalid, NotFound
 from matchmaker.services.facilities.equipment_availability import to_local
@@ -61,7 +67,7 @@ def issue_voucher(
     session.add(
         VoucherEntry(
             voucher_id=voucher.id,
-            kind="issue",
+            kind=VoucherEntryKind.ISSUE,
             amount=amount,
             balance_after=amount,
             actor_id=operator.id,
@@ -136,13 +142,13 @@ def hold(
     after = session.scalar(sa.select(Voucher.balance).where(Voucher.id == voucher_id))
     booking.voucher_id = voucher_id
     booking.voucher_amount = wanted
-    booking.voucher_state = "held"
+    booking.voucher_state = VoucherState.HELD
     session.add(
         VoucherEntry(
             voucher_id=voucher_id,
             booking_id=booking.id,
             facility_id=equipment.facility_id,
-            kind="hold",
+            kind=VoucherEntryKind.HOLD,
             amount=wanted,
             balance_after=after,
             actor_id=actor.id,
@@ -155,7 +161,7 @@ def hold(
 def release(session: Session, booking: EquipmentBooking, actor: User | None) -> None:
     """Give a held amount back to the voucher (cancelled, declined, no-show, expired; no
     ``actor`` when the expiry job does it)."""
-    if booking.voucher_state != "held" or booking.voucher_id is None:
+    if booking.voucher_state != VoucherState.HELD or booking.voucher_id is None:
         return
     amount = booking.voucher_amount
     session.execute(
@@ -165,13 +171,13 @@ def release(session: Session, booking: EquipmentBooking, actor: User | None) -> 
         .execution_options(synchronize_session=False)
     )
     after = session.scalar(sa.select(Voucher.balance).where(Voucher.id == booking.voucher_id))
-    booking.voucher_state = "released"
+    booking.voucher_state = VoucherState.RELEASED
     session.add(
         VoucherEntry(
             voucher_id=booking.voucher_id,
             booking_id=booking.id,
             facility_id=booking.equipment.facility_id,
-            kind="release",
+            kind=VoucherEntryKind.RELEASE,
             amount=amount,
             balance_after=after,
             actor_id=actor.id if actor is not None else None,
@@ -183,16 +189,16 @@ def release(session: Session, booking: EquipmentBooking, actor: User | None) -> 
 
 def redeem(session: Session, booking: EquipmentBooking, actor: User) -> None:
     """The facility collects the held amount when the booking is completed."""
-    if booking.voucher_state != "held" or booking.voucher_id is None:
+    if booking.voucher_state != VoucherState.HELD or booking.voucher_id is None:
         return
     after = session.scalar(sa.select(Voucher.balance).where(Voucher.id == booking.voucher_id))
-    booking.voucher_state = "redeemed"
+    booking.voucher_state = VoucherState.REDEEMED
     session.add(
         VoucherEntry(
             voucher_id=booking.voucher_id,
             booking_id=booking.id,
             facility_id=booking.equipment.facility_id,
-            kind="redeem",
+            kind=VoucherEntryKind.REDEEM,
             amount=booking.voucher_amount,
             balance_after=after,
             actor_id=actor.id,
@@ -228,8 +234,6 @@ def _ledger(session: Session, where: sa.ColumnElement[bool]) -> list[LedgerLine]
             )
         ).all()
     )
-    from matchmaker.models import Equipment
-
     eq_names = dict(
         session.execute(
             sa.select(Equipment.id, Equipment.name).where(Equipment.id.in_(set(names.values())))
@@ -256,6 +260,45 @@ def startup_ledger(session: Session, startup_id: int) -> list[LedgerLine]:
 
 def facility_ledger(session: Session, facility_id: int) -> list[LedgerLine]:
     return _ledger(session, VoucherEntry.facility_id == facility_id)
+
+
+def listed_vouchers(session: Session, user: User) -> list[Voucher]:
+    """The voucher list ``user`` may read, with each voucher's startup: an operator the 500
+    latest issued, anyone else the vouchers of the startups they are a member of."""
+    stmt = sa.select(Voucher).options(selectinload(Voucher.startup))
+    if user.is_operator:
+        stmt = stmt.order_by(Voucher.created_at.desc()).limit(500)
+    else:
+        mine = sa.select(StartupMember.startup_id).where(StartupMember.user_id == user.id)
+        stmt = stmt.where(Voucher.startup_id.in_(mine)).order_by(Voucher.id)
+    return list(session.scalars(stmt))
+
+
+def startups_to_issue_to(session: Session) -> list[Startup]:
+    """Active startups by name: who an operator can issue a voucher to."""
+    return list(
+        session.scalars(
+            sa.select(Startup).where(Startup.is_active.is_(True)).order_by(Startup.name)
+        )
+    )
+
+
+def ledger_startup(session: Session, user: User, startup_id: int) -> Startup:
+    """The startup whose ledger ``user`` asks for: operators and its members only. Anyone else
+    gets the same ``NotFound`` as for a startup that does not exist."""
+    startup = session.get(Startup, startup_id)
+    if startup is None or not (user.is_operator or startup.has_member(user)):
+        raise NotFound(_l("No such startup."))
+    return startup
+
+
+def ledger_facility(session: Session, user: User, facility_id: int) -> Facility:
+    """The facility whose ledger ``user`` asks for: operators and its managers only (else
+    ``NotFound``, as for a facility that does not exist)."""
+    facility = session.get(Facility, facility_id)
+    if facility is None or not (user.is_operator or facility.has_manager(user)):
+        raise NotFound(_l("No such facility."))
+    return facility
 
 
 def startup_vouchers(session: Session, startup_id: int) -> list[Voucher]:

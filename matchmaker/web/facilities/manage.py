@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -14,12 +14,15 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from matchmaker.extensions import db
 from matchmaker.filenames import attachment_headers
-from matchmaker.models import Equipment
 from matchmaker.services.errors import ServiceError
 from matchmaker.services.facilities import booking_queries, booking_setup, utilisation
 from matchmaker.services.facilities.equipment_availability import local_today, rules_for, to_utc
 from matchmaker.web.facilities import forms
-from matchmaker.web.facilities.views import _require_manager, bp
+from matchmaker.web.facilities.access import require_facility_manager
+from matchmaker.web.facilities.blueprint import bp
+
+if TYPE_CHECKING:
+    from matchmaker.models import Equipment
 
 # -- managers ---------------------------------------------------------------------------------
 
@@ -27,7 +30,7 @@ from matchmaker.web.facilities.views import _require_manager, bp
 @bp.get("/manage")
 @login_required
 def manage() -> str:
-    _require_manager()
+    require_facility_manager()
     return render_template(
         "facilities/manage.html",
         facilities=booking_setup.managed_facilities(db.session, current_user),
@@ -165,7 +168,6 @@ def save_rules(equipment_id: int) -> WerkzeugResponse | tuple[str, int]:
     except ServiceError as exc:
         field = getattr(form, exc.field or "", None) or form.min_minutes
         field.errors = [str(exc.message)]
-        db.session.rollback()
         return _render_setup(eq, rules_form=form), 422
     flash(_("Booking rules saved."), "success")
     return redirect(url_for(".setup", equipment_id=equipment_id))
@@ -197,13 +199,9 @@ def grant_training(equipment_id: int) -> WerkzeugResponse | tuple[str, int]:
 @bp.post("/manage/trainings/<int:training_id>/delete")
 @login_required
 def revoke_training(training_id: int) -> WerkzeugResponse:
-    from matchmaker.models.bookings import EquipmentTraining
-
-    row = db.session.get(EquipmentTraining, training_id)
-    if row is None or not forms.EmptyForm().validate_on_submit():
+    if not forms.EmptyForm().validate_on_submit():
         abort(404)
-    equipment_id = row.equipment_id
-    booking_setup.revoke_training(db.session, current_user, training_id)
+    equipment_id = booking_setup.revoke_training(db.session, current_user, training_id)
     flash(_("Removed."), "info")
     return redirect(url_for(".setup", equipment_id=equipment_id))
 
@@ -211,7 +209,7 @@ def revoke_training(training_id: int) -> WerkzeugResponse:
 @bp.get("/manage/usage")
 @login_required
 def usage() -> str | Response:
-    _require_manager()
+    require_facility_manager()
     facilities = booking_setup.managed_facilities(db.session, current_user)
     form = forms.UsageFilterForm(request.args)
     form.facility_id.choices = [(0, _("All my facilities"))] + [(f.id, f.name) for f in facilities]

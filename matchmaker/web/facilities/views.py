@@ -9,9 +9,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-import sqlalchemy as sa
 from flask import (
-    Blueprint,
     Response,
     abort,
     flash,
@@ -27,11 +25,20 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from matchmaker.extensions import db
 from matchmaker.filenames import attachment_headers
 from matchmaker.i18n import lazy_gettext as _l
-from matchmaker.models import Equipment, Facility, Startup, StartupMember, utcnow
-from matchmaker.models.bookings import EquipmentBooking, Voucher, WaitlistEntry
+from matchmaker.models import Equipment, Facility, Startup, utcnow
+from matchmaker.models.bookings import BookingStatus, EquipmentBooking
+from matchmaker.services.accounts.dashboard import member_startups
 from matchmaker.services.calendar import render_ics
 from matchmaker.services.errors import ServiceError
-from matchmaker.services.facilities import booking_proposals, booking_queries, bookings, vouchers
+from matchmaker.services.facilities import (
+    booking_lifecycle,
+    booking_proposals,
+    booking_queries,
+    bookings,
+    catalogue,
+    vouchers,
+    waitlist,
+)
 from matchmaker.services.facilities.equipment_availability import (
     local_today,
     rules_for,
@@ -39,11 +46,10 @@ from matchmaker.services.facilities.equipment_availability import (
     to_utc,
 )
 from matchmaker.web.facilities import forms
+from matchmaker.web.facilities.blueprint import bp
 from matchmaker.web.forms import id_arg
 from matchmaker.web.panels import DashboardPanel, NavItem
 from matchmaker.web.redirects import safe_next
-
-bp = Blueprint("facilities", __name__, url_prefix="/facilities")
 
 STATUS_LABELS = {
     "pending": _l("Awaiting approval"),
@@ -77,24 +83,8 @@ def ledger_kind_label(kind: str) -> str:
     return str(LEDGER_KINDS.get(kind, kind))
 
 
-def _is_manager() -> bool:
-    return bool(current_user.has_role("facility_manager") or current_user.is_operator)
-
-
-def _require_manager() -> None:
-    if not _is_manager():
-        abort(403)
-
-
 def _my_startups() -> list[Startup]:
-    return list(
-        db.session.scalars(
-            sa.select(Startup)
-            .join(StartupMember)
-            .where(StartupMember.user_id == current_user.id)
-            .order_by(Startup.name)
-        )
-    )
+    return member_startups(db.session, current_user)
 
 
 def _voucher_choices(startups: list[Startup], category: str | None) -> list[tuple[int, str]]:
@@ -135,7 +125,7 @@ def _flash_amount_due(booking: EquipmentBooking) -> None:
 
 
 def _equipment_or_404(equipment_id: int) -> Equipment:
-    equipment = db.session.get(Equipment, equipment_id)
+    equipment = catalogue.equipment_by_id(db.session, equipment_id)
     if equipment is None:
         abort(404)
     return equipment
@@ -157,7 +147,7 @@ def index() -> str:
     if max_price is not None and not max_price.is_finite():
         max_price = None
     voucher_only = bool(request.args.get("voucher"))
-    items = booking_queries.find_equipment(
+    items = catalogue.find_equipment(
         db.session,
         text=text,
         category=category,
@@ -165,9 +155,7 @@ def index() -> str:
         max_price=max_price,
         voucher_only=voucher_only,
     )
-    facilities = db.session.scalars(
-        sa.select(Facility).where(Facility.is_active.is_(True)).order_by(Facility.name)
-    ).all()
+    facilities = catalogue.active_facilities(db.session)
     startups = _my_startups()
     propose = forms.ProposeForm()
     propose.startup_id.choices = [(s.id, s.name) for s in startups]
@@ -289,7 +277,7 @@ def book(equipment_id: int) -> WerkzeugResponse | str | tuple[str, int]:
         # The same page again, with what the founder entered and the true reason.
         _fail(exc)
         return _render_equipment(eq, form), exc.status
-    if booking.status == "confirmed":
+    if booking.status == BookingStatus.CONFIRMED:
         flash(_("Booked: your slot is confirmed."), "success")
     else:
         flash(_("Requested: the facility will approve or decline your booking."), "info")
@@ -306,7 +294,7 @@ def join_waitlist(equipment_id: int) -> WerkzeugResponse:
     if form.validate_on_submit():
         starts_at, ends_at = _slot_from(form)
         try:
-            bookings.join_waitlist(
+            waitlist.join_waitlist(
                 db.session,
                 current_user,
                 equipment_id=equipment_id,
@@ -437,7 +425,7 @@ def _booking_action(booking_id: int, action: Any, done: str) -> WerkzeugResponse
 def cancel(booking_id: int) -> WerkzeugResponse:
     return _booking_action(
         booking_id,
-        lambda: bookings.cancel_booking(db.session, current_user, booking_id),
+        lambda: booking_lifecycle.cancel_booking(db.session, current_user, booking_id),
         _("The booking is cancelled."),
     )
 
@@ -447,7 +435,7 @@ def cancel(booking_id: int) -> WerkzeugResponse:
 def approve(booking_id: int) -> WerkzeugResponse:
     return _booking_action(
         booking_id,
-        lambda: bookings.approve_booking(db.session, current_user, booking_id),
+        lambda: booking_lifecycle.approve_booking(db.session, current_user, booking_id),
         _("The booking is approved."),
     )
 
@@ -461,7 +449,7 @@ def decline(booking_id: int) -> WerkzeugResponse:
         return redirect(url_for(".booking", booking_id=booking_id))
     return _booking_action(
         booking_id,
-        lambda: bookings.decline_booking(
+        lambda: booking_lifecycle.decline_booking(
             db.session, current_user, booking_id, form.reason.data or ""
         ),
         _("The booking is declined."),
@@ -473,7 +461,7 @@ def decline(booking_id: int) -> WerkzeugResponse:
 def check_in(booking_id: int) -> WerkzeugResponse:
     return _booking_action(
         booking_id,
-        lambda: bookings.check_in(db.session, current_user, booking_id),
+        lambda: booking_lifecycle.check_in(db.session, current_user, booking_id),
         _("Checked in."),
     )
 
@@ -487,7 +475,7 @@ def record_usage(booking_id: int) -> WerkzeugResponse:
         return redirect(url_for(".booking", booking_id=booking_id))
     return _booking_action(
         booking_id,
-        lambda: bookings.record_usage(
+        lambda: booking_lifecycle.record_usage(
             db.session, current_user, booking_id, form.actual_minutes.data or 0
         ),
         _("Usage recorded; the booking is completed."),
@@ -499,7 +487,7 @@ def record_usage(booking_id: int) -> WerkzeugResponse:
 def no_show(booking_id: int) -> WerkzeugResponse:
     return _booking_action(
         booking_id,
-        lambda: bookings.mark_no_show(db.session, current_user, booking_id),
+        lambda: booking_lifecycle.mark_no_show(db.session, current_user, booking_id),
         _("Marked as a no-show."),
     )
 
@@ -507,8 +495,8 @@ def no_show(booking_id: int) -> WerkzeugResponse:
 @bp.get("/waitlist/<int:entry_id>")
 @login_required
 def waitlist_offer(entry_id: int) -> str:
-    entry = db.session.get(WaitlistEntry, entry_id)
-    if entry is None or entry.user_id != current_user.id:
+    entry = catalogue.waitlist_offer(db.session, current_user, entry_id)
+    if entry is None:
         abort(404)
     startups = _my_startups()
     return render_template(
@@ -547,7 +535,7 @@ def leave_waitlist(entry_id: int) -> WerkzeugResponse:
     if not forms.EmptyForm().validate_on_submit():
         abort(400)
     try:
-        bookings.leave_waitlist(db.session, current_user, entry_id)
+        waitlist.leave_waitlist(db.session, current_user, entry_id)
     except ServiceError:
         abort(404)
     flash(_("You left the waitlist."), "info")
@@ -575,26 +563,11 @@ def dashboard_panels(user: Any) -> list[DashboardPanel]:
         return []
     panels = []
     if user.has_role("founder"):
-        upcoming = [
-            b
-            for b in booking_queries.founder_bookings(db.session, user)
-            if b.status in ("pending", "confirmed") and b.ends_at > utcnow()
-        ][::-1][:5]
-        startup_ids = [
-            m.startup_id
-            for m in db.session.scalars(
-                sa.select(StartupMember).where(StartupMember.user_id == user.id)
-            )
-        ]
-        balance = db.session.scalar(
-            sa.select(sa.func.coalesce(sa.func.sum(Voucher.balance), 0)).where(
-                Voucher.startup_id.in_(startup_ids), Voucher.valid_until >= local_today()
-            )
-        )
+        card = booking_queries.founder_bookings_panel(db.session, user)
         panels.append(
             DashboardPanel(
                 "facilities/_founder_panel.html",
-                {"upcoming": upcoming, "balance": balance, "startup_ids": startup_ids},
+                {"upcoming": card.upcoming, "balance": card.balance},
                 order=60,
             )
         )

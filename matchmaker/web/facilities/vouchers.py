@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -13,13 +12,13 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from matchmaker.extensions import db
 from matchmaker.filenames import attachment_headers
-from matchmaker.models import Facility, Startup
-from matchmaker.models.bookings import Voucher
+from matchmaker.services.accounts.dashboard import member_startups
 from matchmaker.services.errors import ServiceError
 from matchmaker.services.facilities import booking_setup, vouchers
 from matchmaker.services.facilities.equipment_availability import local_today
 from matchmaker.web.facilities import forms
-from matchmaker.web.facilities.views import _is_manager, _my_startups, bp
+from matchmaker.web.facilities.access import is_facility_manager
+from matchmaker.web.facilities.blueprint import bp
 
 # -- vouchers ---------------------------------------------------------------------------------
 
@@ -44,28 +43,12 @@ def _ledger_response(lines: list[vouchers.LedgerLine], name: str) -> Response | 
 @bp.get("/vouchers")
 @login_required
 def voucher_list() -> str:
-    if current_user.is_operator:
-        rows = db.session.scalars(
-            sa.select(Voucher).order_by(Voucher.created_at.desc()).limit(500)
-        ).all()
-    else:
-        ids = [s.id for s in _my_startups()]
-        rows = db.session.scalars(
-            sa.select(Voucher).where(Voucher.startup_id.in_(ids)).order_by(Voucher.id)
-        ).all()
-    startups = {
-        s.id: s
-        for s in db.session.scalars(
-            sa.select(Startup).where(Startup.id.in_({v.startup_id for v in rows}))
-        )
-    }
     return render_template(
         "facilities/vouchers.html",
-        vouchers=rows,
-        startups=startups,
-        my_startups=_my_startups(),
+        vouchers=vouchers.listed_vouchers(db.session, current_user),
+        my_startups=member_startups(db.session, current_user),
         managed=booking_setup.managed_facilities(db.session, current_user)
-        if _is_manager()
+        if is_facility_manager()
         else [],
     )
 
@@ -76,12 +59,7 @@ def issue_voucher() -> str | WerkzeugResponse:
     if not current_user.is_operator:
         abort(403)
     form = forms.VoucherForm()
-    form.startup_id.choices = [
-        (s.id, s.name)
-        for s in db.session.scalars(
-            sa.select(Startup).where(Startup.is_active.is_(True)).order_by(Startup.name)
-        )
-    ]
+    form.startup_id.choices = [(s.id, s.name) for s in vouchers.startups_to_issue_to(db.session)]
     if request.method == "GET":
         form.valid_from.data = local_today()
         form.valid_until.data = local_today() + timedelta(days=365)
@@ -111,10 +89,9 @@ def issue_voucher() -> str | WerkzeugResponse:
 @bp.get("/vouchers/startup/<int:startup_id>")
 @login_required
 def startup_ledger(startup_id: int) -> str | Response:
-    startup = db.session.get(Startup, startup_id)
-    if startup is None:
-        abort(404)
-    if not (current_user.is_operator or startup.has_member(current_user)):
+    try:
+        startup = vouchers.ledger_startup(db.session, current_user, startup_id)
+    except ServiceError:
         abort(404)
     lines = vouchers.startup_ledger(db.session, startup_id)
     exported = _ledger_response(lines, f"vouchers-startup-{startup_id}")
@@ -133,10 +110,9 @@ def startup_ledger(startup_id: int) -> str | Response:
 @bp.get("/vouchers/facility/<int:facility_id>")
 @login_required
 def facility_ledger(facility_id: int) -> str | Response:
-    facility = db.session.get(Facility, facility_id)
-    if facility is None:
-        abort(404)
-    if not (current_user.is_operator or facility.has_manager(current_user)):
+    try:
+        facility = vouchers.ledger_facility(db.session, current_user, facility_id)
+    except ServiceError:
         abort(404)
     lines = vouchers.facility_ledger(db.session, facility_id)
     exported = _ledger_response(lines, f"vouchers-facility-{facility_id}")

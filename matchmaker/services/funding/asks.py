@@ -19,7 +19,7 @@ from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from matchmaker import vocab
 from matchmaker.database import begin_write
@@ -27,7 +27,13 @@ from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.i18n import lazy_ngettext as _ln
 from matchmaker.models import FundingAsk, Investor, InvestorMember, Startup, StartupMember, User
 from matchmaker.models.base import utcnow
-from matchmaker.models.funding import Pitch, PitchDeck, PitchStageChange
+from matchmaker.models.funding import (
+    FINAL_STAGES,
+    Introduction,
+    Pitch,
+    PitchDeck,
+    PitchStageChange,
+)
 from matchmaker.services import notifications
 from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited
 from matchmaker.services.funding.matching import (
@@ -282,6 +288,32 @@ def _engine_scores(session: Session, startup_id: int, limit: int) -> tuple[dict[
     return {int(m.id): m for m in matches}, True
 
 
+def _ask_and_its_pitches(
+    session: Session, startup_id: int, ask: FundingAsk | None
+) -> tuple[FundingAsk | None, dict[int, Pitch]]:
+    """``ask`` (else the startup's latest open ask) and its pitches by investor: one statement
+    either way (the latest open ask is a subquery joined to its pitches)."""
+    if ask is not None:
+        pitches = session.scalars(sa.select(Pitch).where(Pitch.ask_id == ask.id))
+        return ask, {p.investor_id: p for p in pitches}
+    latest = aliased(FundingAsk)
+    latest_id = (
+        sa.select(latest.id)
+        .where(latest.startup_id == startup_id, latest.is_open.is_(True))
+        .order_by(latest.created_at.desc(), latest.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        sa.select(FundingAsk, Pitch)
+        .outerjoin(Pitch, Pitch.ask_id == FundingAsk.id)
+        .where(FundingAsk.id == latest_id)
+    ).all()
+    if not rows:
+        return None, {}
+    return rows[0][0], {p.investor_id: p for _, p in rows if p is not None}
+
+
 def recommend_investors_for_startup(
     session: Session,
     startup: Startup,
@@ -299,19 +331,18 @@ def recommend_investors_for_startup(
     not return but which fit follow by the stated-preference score, so a fitting fund is never
     hidden because an index is stale.
     """
-    if ask is None:
-        ask = open_ask_of(session, startup.id)
+    ask, pitches = _ask_and_its_pitches(session, startup.id, ask)
     need = need_for(startup, ask)
     engine = _engine_scores(session, startup.id, max(limit * 3, 30))[0] if use_engine else {}
-    investors = session.scalars(
-        sa.select(Investor)
-        .where(Investor.is_active.is_(True))
-        .options(selectinload(Investor.portfolio), selectinload(Investor.members))
-    ).all()
-    pitches = (
-        {p.investor_id: p for p in session.scalars(sa.select(Pitch).where(Pitch.ask_id == ask.id))}
-        if ask is not None
-        else {}
+    # Every active fund with its portfolio (the portfolio_neighbour fact) in one statement.
+    investors = (
+        session.scalars(
+            sa.select(Investor)
+            .where(Investor.is_active.is_(True))
+            .options(joinedload(Investor.portfolio))
+        )
+        .unique()
+        .all()
     )
     out = []
     for investor in investors:
@@ -539,46 +570,42 @@ def open_asks_for_member(session: Session, user: Any) -> list[FundingAsk]:
 
 
 def dashboard_counts(session: Session, user: Any) -> dict[str, Any]:
-    """Figures for the dashboard panel: the founder's asks and pitches, the fund's new deals."""
-    from matchmaker.models.funding import Introduction
+    """Figures for the dashboard panel: the founder's asks and pitches, the fund's new deals.
 
-    startups = member_startup_ids(session, user)
-    funds = member_investor_ids(session, user)
-    counts: dict[str, Any] = {"is_founder": bool(startups), "is_investor": bool(funds)}
-    if startups:
-        counts["open_asks"] = (
-            session.scalar(
-                sa.select(sa.func.count(FundingAsk.id)).where(
-                    FundingAsk.startup_id.in_(startups), FundingAsk.is_open.is_(True)
-                )
-            )
-            or 0
+    One statement whatever the user owns: the user's startups and funds are subqueries of the
+    counts, not reads of their own (the dashboard runs on every sign-in)."""
+    if not getattr(user, "is_authenticated", False):
+        return {"is_founder": False, "is_investor": False, "pending_intros": 0}
+    startups = sa.select(StartupMember.startup_id).where(StartupMember.user_id == user.id)
+    funds = sa.select(InvestorMember.investor_id).where(InvestorMember.user_id == user.id)
+
+    def count(column: Any, *where: Any) -> Any:
+        return sa.select(sa.func.count(column)).where(*where).scalar_subquery()
+
+    row = session.execute(
+        sa.select(
+            startups.exists().label("is_founder"),
+            funds.exists().label("is_investor"),
+            count(FundingAsk.id, FundingAsk.startup_id.in_(startups), FundingAsk.is_open.is_(True))
+            .label("open_asks"),
+            count(Pitch.id, Pitch.startup_id.in_(startups), Pitch.stage.not_in(FINAL_STAGES))
+            .label("active_pitches"),
+            count(Pitch.id, Pitch.investor_id.in_(funds), Pitch.stage == "new").label("new_deals"),
+            count(
+                Introduction.id,
+                sa.or_(Introduction.startup_id.in_(startups), Introduction.investor_id.in_(funds)),
+                Introduction.status == "pending",
+            ).label("pending_intros"),
         )
-        counts["active_pitches"] = (
-            session.scalar(
-                sa.select(sa.func.count(Pitch.id)).where(
-                    Pitch.startup_id.in_(startups), Pitch.stage.not_in(("invested", "passed"))
-                )
-            )
-            or 0
-        )
-    if funds:
-        counts["new_deals"] = (
-            session.scalar(
-                sa.select(sa.func.count(Pitch.id)).where(
-                    Pitch.investor_id.in_(funds), Pitch.stage == "new"
-                )
-            )
-            or 0
-        )
-    mine = sa.or_(
-        Introduction.startup_id.in_(startups or [-1]),
-        Introduction.investor_id.in_(funds or [-1]),
-    )
-    counts["pending_intros"] = (
-        session.scalar(
-            sa.select(sa.func.count(Introduction.id)).where(mine, Introduction.status == "pending")
-        )
-        or 0
-    )
+    ).one()
+    counts: dict[str, Any] = {
+        "is_founder": bool(row.is_founder),
+        "is_investor": bool(row.is_investor),
+        "pending_intros": int(row.pending_intros or 0),
+    }
+    if counts["is_founder"]:
+        counts["open_asks"] = int(row.open_asks or 0)
+        counts["active_pitches"] = int(row.active_pitches or 0)
+    if counts["is_investor"]:
+        counts["new_deals"] = int(row.new_deals or 0)
     return counts

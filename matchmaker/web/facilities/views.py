@@ -1,7 +1,8 @@
-"""Shared facilities: find and book equipment, propose a booking, manage availability,
-approvals and usage, innovation vouchers. Thin views over ``services.facilities.bookings*``,
-``services.facilities.vouchers``, ``services.facilities.utilisation`` and
-``services.facilities.booking_proposals``."""
+"""Shared facilities, the founder's way in: find an instrument, its calendar, book it (once
+or weekly), join its waitlist, propose bookings from a need in words; the template globals of
+every facilities page. The pages of a booking once made are ``booking_pages`` (imported here so
+that the app factory's import of this module registers them), the managers' ``manage``, the
+vouchers' ``vouchers``; all on the one ``facilities`` blueprint."""
 
 from __future__ import annotations
 
@@ -23,20 +24,17 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from matchmaker.extensions import db
-from matchmaker.filenames import attachment_headers
 from matchmaker.i18n import lazy_gettext as _l
-from matchmaker.models import Equipment, Facility, Startup, utcnow
-from matchmaker.models.bookings import BookingStatus, EquipmentBooking
+from matchmaker.models import Equipment, Facility, utcnow
+from matchmaker.models.bookings import BookingStatus
 from matchmaker.services.accounts.dashboard import member_startups
 from matchmaker.services.calendar import render_ics
 from matchmaker.services.errors import ServiceError
 from matchmaker.services.facilities import (
-    booking_lifecycle,
     booking_proposals,
     booking_queries,
     bookings,
     catalogue,
-    vouchers,
     waitlist,
 )
 from matchmaker.services.facilities.equipment_availability import (
@@ -45,11 +43,15 @@ from matchmaker.services.facilities.equipment_availability import (
     to_local,
     to_utc,
 )
-from matchmaker.web.facilities import forms
+from matchmaker.web.facilities import (
+    booking_pages,  # noqa: F401  (its routes, on bp)
+    forms,
+)
 from matchmaker.web.facilities.blueprint import bp
+from matchmaker.web.facilities.choices import voucher_choices
+from matchmaker.web.facilities.flashes import flash_amount_due, flash_refusal
 from matchmaker.web.forms import id_arg
 from matchmaker.web.panels import DashboardPanel, NavItem
-from matchmaker.web.redirects import safe_next
 
 STATUS_LABELS = {
     "pending": _l("Awaiting approval"),
@@ -81,47 +83,6 @@ def booking_status_label(status: str) -> str:
 @bp.app_template_global("ledger_kind_label")
 def ledger_kind_label(kind: str) -> str:
     return str(LEDGER_KINDS.get(kind, kind))
-
-
-def _my_startups() -> list[Startup]:
-    return member_startups(db.session, current_user)
-
-
-def _voucher_choices(startups: list[Startup], category: str | None) -> list[tuple[int, str]]:
-    choices = [(0, _("No voucher"))]
-    for s in startups:
-        for v in vouchers.usable_vouchers(db.session, s.id, category):
-            choices.append(
-                (
-                    v.id,
-                    _(
-                        "%(code)s · balance %(balance)s CNY · %(startup)s",
-                        code=v.code,
-                        balance=v.balance,
-                        startup=s.name,
-                    ),
-                )
-            )
-    return choices
-
-
-def _fail(exc: ServiceError) -> None:
-    flash(str(exc.message), "danger")
-
-
-def _flash_amount_due(booking: EquipmentBooking) -> None:
-    """A voucher that covers part of the price: say what is still owed, at once."""
-    if booking.voucher_id and booking.amount_due > 0:
-        flash(
-            _(
-                "The voucher covers %(covered)s CNY of %(price)s CNY: %(due)s CNY is still to "
-                "be paid to the facility.",
-                covered=booking.voucher_amount,
-                price=booking.price,
-                due=booking.amount_due,
-            ),
-            "warning",
-        )
 
 
 def _equipment_or_404(equipment_id: int) -> Equipment:
@@ -156,7 +117,7 @@ def index() -> str:
         voucher_only=voucher_only,
     )
     facilities = catalogue.active_facilities(db.session)
-    startups = _my_startups()
+    startups = member_startups(db.session, current_user)
     propose = forms.ProposeForm()
     propose.startup_id.choices = [(s.id, s.name) for s in startups]
     return render_template(
@@ -190,11 +151,11 @@ def _render_equipment(eq: Equipment, posted: forms.BookingForm | None = None) ->
     if posted is not None and posted.day.data and request.args.get("week") is None:
         week = _week_start(posted.day.data.isoformat())
     days = booking_queries.week_calendar(db.session, eq, week)
-    startups = _my_startups()
+    startups = member_startups(db.session, current_user)
     form = posted or forms.BookingForm()
     form.startup_id.choices = [(s.id, s.name) for s in startups]
     form.voucher_id.choices = (
-        _voucher_choices(startups, eq.category) if eq.voucher_eligible else [(0, _("No voucher"))]
+        voucher_choices(startups, eq.category) if eq.voucher_eligible else [(0, _("No voucher"))]
     )
     form.seen_at.data = utcnow().isoformat(timespec="seconds")
     waitlist = forms.WaitlistForm()
@@ -237,10 +198,10 @@ def _slot_from(form: Any) -> tuple[datetime, datetime]:
 @login_required
 def book(equipment_id: int) -> WerkzeugResponse | str | tuple[str, int]:
     eq = _equipment_or_404(equipment_id)
-    startups = _my_startups()
+    startups = member_startups(db.session, current_user)
     form = forms.BookingForm()
     form.startup_id.choices = [(s.id, s.name) for s in startups]
-    form.voucher_id.choices = _voucher_choices(startups, eq.category)
+    form.voucher_id.choices = voucher_choices(startups, eq.category)
     if not form.validate_on_submit():
         for name, errors in form.errors.items():
             for error in errors:
@@ -275,13 +236,13 @@ def book(equipment_id: int) -> WerkzeugResponse | str | tuple[str, int]:
         )
     except ServiceError as exc:
         # The same page again, with what the founder entered and the true reason.
-        _fail(exc)
+        flash_refusal(exc)
         return _render_equipment(eq, form), exc.status
     if booking.status == BookingStatus.CONFIRMED:
         flash(_("Booked: your slot is confirmed."), "success")
     else:
         flash(_("Requested: the facility will approve or decline your booking."), "info")
-    _flash_amount_due(booking)
+    flash_amount_due(booking)
     return redirect(url_for(".booking", booking_id=booking.id))
 
 
@@ -290,7 +251,7 @@ def book(equipment_id: int) -> WerkzeugResponse | str | tuple[str, int]:
 def join_waitlist(equipment_id: int) -> WerkzeugResponse:
     _equipment_or_404(equipment_id)
     form = forms.WaitlistForm()
-    form.startup_id.choices = [(s.id, s.name) for s in _my_startups()]
+    form.startup_id.choices = [(s.id, s.name) for s in member_startups(db.session, current_user)]
     if form.validate_on_submit():
         starts_at, ends_at = _slot_from(form)
         try:
@@ -304,7 +265,7 @@ def join_waitlist(equipment_id: int) -> WerkzeugResponse:
             )
             flash(_("You are on the waitlist; we will notify you if the slot frees."), "success")
         except ServiceError as exc:
-            _fail(exc)
+            flash_refusal(exc)
     else:
         flash(_("Please choose a date, a start time and a length."), "danger")
     return redirect(url_for(".equipment", equipment_id=equipment_id))
@@ -320,7 +281,7 @@ def equipment_feed(equipment_id: int) -> Response:
 @bp.route("/propose", methods=["GET", "POST"])
 @login_required
 def propose() -> str:
-    startups = _my_startups()
+    startups = member_startups(db.session, current_user)
     form = forms.ProposeForm()
     form.startup_id.choices = [(s.id, s.name) for s in startups]
     proposals = None
@@ -336,7 +297,7 @@ def propose() -> str:
                 category=form.category.data or None,
             )
         except ServiceError as exc:
-            _fail(exc)
+            flash_refusal(exc)
     from matchmaker.web.recommendations.reasons import reason_texts
 
     return render_template(
@@ -346,200 +307,13 @@ def propose() -> str:
         proposals=proposals,
         reason_texts=reason_texts,
         voucher_choices={
-            p.equipment.id: _voucher_choices(startups, p.equipment.category)
+            p.equipment.id: voucher_choices(startups, p.equipment.category)
             for p in proposals or []
             if p.equipment.voucher_eligible
         },
         has_startup=bool(startups),
         csrf_form=forms.EmptyForm(),
     )
-
-
-# -- bookings -------------------------------------------------------------------------------
-
-
-@bp.get("/bookings")
-@login_required
-def my_bookings() -> str:
-    return render_template(
-        "facilities/my_bookings.html",
-        bookings=booking_queries.founder_bookings(db.session, current_user),
-        waitlist=booking_queries.founder_waitlist(db.session, current_user),
-        csrf_form=forms.EmptyForm(),
-    )
-
-
-def _visible_booking(booking_id: int) -> Any:
-    booking = booking_queries.booking_detail(db.session, booking_id)
-    if booking is None:
-        abort(404)
-    member = any(m.user_id == current_user.id for m in booking.startup.members)
-    if not (member or bookings.can_manage(current_user, booking.equipment)):
-        abort(404)
-    return booking
-
-
-@bp.get("/bookings/<int:booking_id>")
-@login_required
-def booking(booking_id: int) -> str:
-    b = _visible_booking(booking_id)
-    return render_template(
-        "facilities/booking.html",
-        booking=b,
-        can_manage=bookings.can_manage(current_user, b.equipment),
-        csrf_form=forms.EmptyForm(),
-        decline_form=forms.DeclineForm(),
-        usage_form=forms.UsageForm(actual_minutes=b.minutes),
-    )
-
-
-@bp.get("/bookings/<int:booking_id>.ics")
-@login_required
-def booking_ics(booking_id: int) -> Response:
-    b = _visible_booking(booking_id)
-    return Response(
-        render_ics([booking_queries.booking_event(b)], name=b.equipment.name),
-        mimetype="text/calendar",
-        headers=attachment_headers(f"booking-{b.id}.ics"),
-    )
-
-
-def _booking_action(booking_id: int, action: Any, done: str) -> WerkzeugResponse:
-    if not forms.EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        action()
-        flash(done, "success")
-    except ServiceError as exc:
-        if exc.status == 404:
-            abort(404)
-        _fail(exc)
-    target = safe_next(request.form.get("next"))
-    if target and target.startswith("/facilities/"):
-        return redirect(target)
-    return redirect(url_for(".booking", booking_id=booking_id))
-
-
-@bp.post("/bookings/<int:booking_id>/cancel")
-@login_required
-def cancel(booking_id: int) -> WerkzeugResponse:
-    return _booking_action(
-        booking_id,
-        lambda: booking_lifecycle.cancel_booking(db.session, current_user, booking_id),
-        _("The booking is cancelled."),
-    )
-
-
-@bp.post("/bookings/<int:booking_id>/approve")
-@login_required
-def approve(booking_id: int) -> WerkzeugResponse:
-    return _booking_action(
-        booking_id,
-        lambda: booking_lifecycle.approve_booking(db.session, current_user, booking_id),
-        _("The booking is approved."),
-    )
-
-
-@bp.post("/bookings/<int:booking_id>/decline")
-@login_required
-def decline(booking_id: int) -> WerkzeugResponse:
-    form = forms.DeclineForm()
-    if not form.validate_on_submit():
-        flash(_("Please give the founder a reason."), "danger")
-        return redirect(url_for(".booking", booking_id=booking_id))
-    return _booking_action(
-        booking_id,
-        lambda: booking_lifecycle.decline_booking(
-            db.session, current_user, booking_id, form.reason.data or ""
-        ),
-        _("The booking is declined."),
-    )
-
-
-@bp.post("/bookings/<int:booking_id>/check-in")
-@login_required
-def check_in(booking_id: int) -> WerkzeugResponse:
-    return _booking_action(
-        booking_id,
-        lambda: booking_lifecycle.check_in(db.session, current_user, booking_id),
-        _("Checked in."),
-    )
-
-
-@bp.post("/bookings/<int:booking_id>/usage")
-@login_required
-def record_usage(booking_id: int) -> WerkzeugResponse:
-    form = forms.UsageForm()
-    if not form.validate_on_submit():
-        flash(_("Enter the minutes used (1 to 1440)."), "danger")
-        return redirect(url_for(".booking", booking_id=booking_id))
-    return _booking_action(
-        booking_id,
-        lambda: booking_lifecycle.record_usage(
-            db.session, current_user, booking_id, form.actual_minutes.data or 0
-        ),
-        _("Usage recorded; the booking is completed."),
-    )
-
-
-@bp.post("/bookings/<int:booking_id>/no-show")
-@login_required
-def no_show(booking_id: int) -> WerkzeugResponse:
-    return _booking_action(
-        booking_id,
-        lambda: booking_lifecycle.mark_no_show(db.session, current_user, booking_id),
-        _("Marked as a no-show."),
-    )
-
-
-@bp.get("/waitlist/<int:entry_id>")
-@login_required
-def waitlist_offer(entry_id: int) -> str:
-    entry = catalogue.waitlist_offer(db.session, current_user, entry_id)
-    if entry is None:
-        abort(404)
-    startups = _my_startups()
-    return render_template(
-        "facilities/waitlist_offer.html",
-        entry=entry,
-        voucher_choices=_voucher_choices(startups, entry.equipment.category),
-        csrf_form=forms.EmptyForm(),
-    )
-
-
-@bp.post("/waitlist/<int:entry_id>/accept")
-@login_required
-def accept_offer(entry_id: int) -> WerkzeugResponse:
-    if not forms.EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        b = bookings.accept_offer(
-            db.session,
-            current_user,
-            entry_id,
-            voucher_id=request.form.get("voucher_id", type=int) or None,
-        )
-    except ServiceError as exc:
-        if exc.status == 404:
-            abort(404)
-        _fail(exc)
-        return redirect(url_for(".my_bookings"))
-    flash(_("Booked: your slot is confirmed."), "success")
-    _flash_amount_due(b)
-    return redirect(url_for(".booking", booking_id=b.id))
-
-
-@bp.post("/waitlist/<int:entry_id>/leave")
-@login_required
-def leave_waitlist(entry_id: int) -> WerkzeugResponse:
-    if not forms.EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        waitlist.leave_waitlist(db.session, current_user, entry_id)
-    except ServiceError:
-        abort(404)
-    flash(_("You left the waitlist."), "info")
-    return redirect(url_for(".my_bookings"))
 
 
 # -- navigation, dashboard panels, detail sections ------------------------------------------

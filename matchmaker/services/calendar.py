@@ -1,14 +1,14 @@
 """Calendar files: one ``.ics`` per event and a private per-user feed.
 
-Areas that schedule things (mentoring sessions, equipment bookings) register a feed provider:
-a function ``(session, user) -> list[CalendarEvent]``. The feed URL carries a secret token that
-the user can revoke (a new token makes the old URL useless).
+Areas that schedule things (mentoring sessions, pitch meetings, equipment bookings) turn them into
+``CalendarEvent``s; ``services/calendar_feed.py`` gathers a user's into the feed. The feed URL
+carries a secret token that the user can revoke (a new token makes the old URL useless).
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -31,15 +31,6 @@ class CalendarEvent:
     url: str = ""  # a video-call link, when the event has one
     # Minutes before the start at which calendar apps remind the attendee (a VALARM); 0: none.
     reminder_minutes: int = 0
-
-
-FeedProvider = Callable[[Session, User], list[CalendarEvent]]
-FEED_PROVIDERS: list[FeedProvider] = []
-
-
-def register_feed_provider(provider: FeedProvider) -> None:
-    if provider not in FEED_PROVIDERS:
-        FEED_PROVIDERS.append(provider)
 
 
 def render_ics(events: Iterable[CalendarEvent], name: str = "Matchmaker") -> bytes:
@@ -71,20 +62,6 @@ def render_ics(events: Iterable[CalendarEvent], name: str = "Matchmaker") -> byt
             ev.add_component(alarm)
         cal.add_component(ev)
     return cal.to_ical()
-
-
-def user_feed(session: Session, user: User) -> bytes:
-    """The user's feed. A calendar app fetches it without the user's cookie or language, so the
-    providers' titles are written in the language of the user's account."""
-    from flask_babel import force_locale
-
-    events: list[CalendarEvent] = []
-    with force_locale(user.locale or "zh_CN"):
-        for provider in FEED_PROVIDERS:
-            events.extend(provider(session, user))
-    return render_ics(
-        sorted(events, key=lambda e: e.start), name=f"Matchmaker · {user.display_name}"
-    )
 
 
 def issue_feed_token(session: Session, user: User) -> str:

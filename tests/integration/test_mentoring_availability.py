@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from matchmaker.models import utcnow
 from matchmaker.models.mentoring import BlackoutDate, MentorSession, WeeklySlot
-from matchmaker.services import calendar
+from matchmaker.services import calendar_feed
 from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound
 from matchmaker.services.mentoring import availability, office_hours, session_calendar
 from tests.factories import make_mentor, make_startup, make_user
@@ -117,10 +117,10 @@ def test_session_ics_and_feed_parse(db_session, w):
     assert str(events[0]["uid"]) == f"mentor-session-{ms.id}@matchmaker"
     with pytest.raises(NotFound):
         session_calendar.session_ics(db_session, w.stranger, ms.id)
-    feed = Calendar.from_ical(calendar.user_feed(db_session, w.mentor_user))
+    feed = Calendar.from_ical(calendar_feed.user_feed(db_session, w.mentor_user))
     uids = [str(c["uid"]) for c in feed.walk() if c.name == "VEVENT"]
     assert f"mentor-session-{ms.id}@matchmaker" in uids
-    stranger_feed = Calendar.from_ical(calendar.user_feed(db_session, w.stranger))
+    stranger_feed = Calendar.from_ical(calendar_feed.user_feed(db_session, w.stranger))
     assert not [c for c in stranger_feed.walk() if c.name == "VEVENT"]
 
 

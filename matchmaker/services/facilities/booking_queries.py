@@ -30,7 +30,7 @@ from matchmaker.models.bookings import (
     WaitlistEntry,
     WaitlistStatus,
 )
-from matchmaker.services.calendar import CalendarEvent, register_feed_provider
+from matchmaker.services.calendar import CalendarEvent
 from matchmaker.services.facilities.equipment_availability import (
     Interval,
     _open_from,
@@ -261,9 +261,6 @@ def equipment_feed_events(session: Session, equipment_id: int) -> list[CalendarE
         .options(*_booking_options())  # type: ignore[arg-type]
     )
     return [booking_event(b, private=False) for b in bookings]
-
-
-register_feed_provider(user_feed_events)
 
 
 def free_intervals_by_equipment(

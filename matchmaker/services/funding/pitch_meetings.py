@@ -142,6 +142,3 @@ def feed_events(session: Session, user: User) -> list[CalendarEvent]:
         )
     ).all()
     return [meeting_event(p) for p in rows]
-
-
-calendar.register_feed_provider(feed_events)

@@ -90,6 +90,3 @@ def feed_events(session: Session, user: User) -> list[CalendarEvent]:
         )
     ).all()
     return [event_for(ms) for ms in rows]
-
-
-calendar.register_feed_provider(feed_events)

@@ -25,6 +25,7 @@ from matchmaker.filenames import attachment_headers
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import MentorProfile, Startup
 from matchmaker.services import calendar
+from matchmaker.services.calendar_feed import user_feed
 from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from matchmaker.services.mentoring import (
     answering,
@@ -542,7 +543,7 @@ def calendar_feed(token: str) -> Response:
     if user is None:
         abort(404)
     return Response(
-        calendar.user_feed(db.session, user),
+        user_feed(db.session, user),
         mimetype="text/calendar",
         headers={"Cache-Control": "private, max-age=300"},
     )

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from matchmaker.models import Equipment, utcnow
 from matchmaker.models.bookings import AvailabilityWindow, BookingRules
-from matchmaker.services.facilities import booking_proposals, bookings
+from matchmaker.services.facilities import booking_proposals, bookings, need_parsing
 from matchmaker.services.facilities.equipment_availability import to_local, to_utc
 from tests.factories import make_equipment, make_facility, make_startup, make_user
 
@@ -89,7 +89,7 @@ def _check(proposals: list[booking_proposals.Proposal], arranged: dict[str, obje
 def test_proposal_uses_the_engine_and_skips_taken_time(
     db_session: Session, arranged: dict[str, object]
 ) -> None:
-    need = booking_proposals.parse_need(NEED)
+    need = need_parsing.parse_need(NEED)
     proposals = booking_proposals.propose_bookings(
         db_session,
         arranged["founder"],
@@ -109,7 +109,7 @@ def test_proposal_in_chinese_falls_back_without_the_engine(
         raise RuntimeError("engine down")
 
     monkeypatch.setattr(bridge, "recommend_equipment", broken)
-    need = booking_proposals.parse_need("下周需要做XRD物相分析，大约3小时")
+    need = need_parsing.parse_need("下周需要做XRD物相分析，大约3小时")
     assert need.minutes == 180
     proposals = booking_proposals.propose_bookings(
         db_session,
@@ -128,7 +128,7 @@ def test_training_gate_blocks_the_proposal(
     assert xrd is not None
     xrd.training_required = True
     db_session.commit()
-    need = booking_proposals.parse_need(NEED)
+    need = need_parsing.parse_need(NEED)
     proposals = booking_proposals.propose_bookings(
         db_session,
         arranged["founder"],

@@ -35,6 +35,7 @@ from matchmaker.services.facilities import (
     booking_queries,
     bookings,
     catalogue,
+    need_parsing,
     waitlist,
 )
 from matchmaker.services.facilities.equipment_availability import (
@@ -287,7 +288,7 @@ def propose() -> str:
     proposals = None
     need = None
     if form.validate_on_submit():
-        need = booking_proposals.parse_need(form.need.data or "")
+        need = need_parsing.parse_need(form.need.data or "")
         try:
             proposals = booking_proposals.propose_bookings(
                 db.session,

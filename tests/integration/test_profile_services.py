@@ -13,7 +13,13 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from matchmaker.models import Equipment, Investor, MentorProfile, Startup, StartupMember
-from matchmaker.services.accounts import directory, memberships, profile_events
+from matchmaker.services.accounts import (
+    directory,
+    facility_profiles,
+    investor_profiles,
+    memberships,
+    profile_events,
+)
 from matchmaker.services.accounts import profiles as service
 from matchmaker.services.errors import Forbidden, Invalid, NotFound
 from matchmaker.services.operator import moderation
@@ -165,7 +171,7 @@ def test_mentor_profile(session: Session, events: Any) -> None:
 def test_investor_ticket_range(session: Session) -> None:
     user = make_user(session, "investor")
     with pytest.raises(Invalid) as caught:
-        service.create_investor(
+        investor_profiles.create_investor(
             session,
             user,
             {"name": "F", "type": "vc", "ticket_min": Decimal(5), "ticket_max": Decimal(1)},
@@ -174,7 +180,9 @@ def test_investor_ticket_range(session: Session) -> None:
     assert _count(session, Investor) == 0
     investor = make_investor(session, user)  # 1,000,000 .. 10,000,000
     with pytest.raises(Invalid):  # checked against the stored maximum too
-        service.update_investor(session, user, investor.id, {"ticket_min": Decimal("2e7")})
+        investor_profiles.update_investor(
+            session, user, investor.id, {"ticket_min": Decimal("2e7")}
+        )
     session.rollback()
     assert session.get(Investor, investor.id).ticket_min == Decimal("1000000")
 
@@ -185,37 +193,39 @@ def test_portfolio_permissions(session: Session) -> None:
     investor = make_investor(session, member)
     entry_id = investor.portfolio[0].id
     with pytest.raises(Forbidden):
-        service.remove_portfolio_entry(session, stranger, entry_id)
+        investor_profiles.remove_portfolio_entry(session, stranger, entry_id)
     with pytest.raises(Forbidden):
-        service.add_portfolio_entry(session, stranger, investor.id, {"company": "X"})
-    entry = service.update_portfolio_entry(session, member, entry_id, {"year": 2020})
+        investor_profiles.add_portfolio_entry(session, stranger, investor.id, {"company": "X"})
+    entry = investor_profiles.update_portfolio_entry(session, member, entry_id, {"year": 2020})
     assert entry.year == 2020
     with pytest.raises(Invalid):
-        service.update_portfolio_entry(session, member, entry_id, {"sector": "bogus"})
+        investor_profiles.update_portfolio_entry(session, member, entry_id, {"sector": "bogus"})
 
 
 def test_equipment_lifecycle(session: Session, events: Any) -> None:
     manager = make_user(session, "facility_manager")
     stranger = make_user(session, "facility_manager")
-    facility = service.create_facility(session, manager, {"name": "Lab", "kind": "enterprise_lab"})
-    equipment = service.add_equipment(
+    facility = facility_profiles.create_facility(
+        session, manager, {"name": "Lab", "kind": "enterprise_lab"}
+    )
+    equipment = facility_profiles.add_equipment(
         session,
         manager,
         facility.id,
         {"name": "CNC", "category": "prototyping", "price_per_hour": Decimal("120")},
     )
     with pytest.raises(Invalid):
-        service.add_equipment(
+        facility_profiles.add_equipment(
             session,
             manager,
             facility.id,
             {"name": "CNC", "category": "prototyping", "price_per_hour": Decimal("-1")},
         )
     with pytest.raises(Forbidden):
-        service.update_equipment(session, stranger, equipment.id, {"name": "Mine"})
+        facility_profiles.update_equipment(session, stranger, equipment.id, {"name": "Mine"})
     with pytest.raises(Forbidden):
-        service.set_equipment_active(session, stranger, equipment.id, False)
-    service.set_equipment_active(session, manager, equipment.id, False)
+        facility_profiles.set_equipment_active(session, stranger, equipment.id, False)
+    facility_profiles.set_equipment_active(session, manager, equipment.id, False)
     assert _count(session, Equipment) == 1
     assert events == [("equipment", equipment.id)] * 2
 

@@ -28,8 +28,9 @@ from matchmaker.models import Investor, InvestorMember, Startup, StartupMember, 
 from matchmaker.models.base import utcnow
 from matchmaker.models.memberships import InvestorInvitation, StartupInvitation
 from matchmaker.services import notifications
+from matchmaker.services.accounts.investor_profiles import editable_investor
 from matchmaker.services.accounts.profile_events import profile_changed
-from matchmaker.services.accounts.profiles import editable_investor, editable_startup
+from matchmaker.services.accounts.profiles import editable_startup
 from matchmaker.services.accounts.users import find_user_by_email, normalise_email
 from matchmaker.services.errors import Conflict, Invalid, NotFound
 from matchmaker.services.transactions import commit, use_case
@@ -40,6 +41,7 @@ MAX_TITLE = 80
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 Invitation = StartupInvitation | InvestorInvitation
+
 
 @dataclass(frozen=True)
 class InvitationView:

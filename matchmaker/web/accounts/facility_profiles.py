@@ -1,0 +1,90 @@
+"""Onboarding and editing of facilities and their equipment (instruments)."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from matchmaker.extensions import db
+from matchmaker.services.accounts import facility_profiles as service
+from matchmaker.web.accounts.profile_forms import EquipmentForm, FacilityForm, form_values
+from matchmaker.web.accounts.profile_pages import attempt, bp, flash_saved
+
+
+@bp.route("/facilities/new", methods=["GET", "POST"])
+@login_required
+def new_facility() -> str | Response:
+    form = FacilityForm()
+    if form.validate_on_submit():
+        values = form_values(form, service.FACILITY_FIELDS)
+        facility = attempt(form, lambda: service.create_facility(db.session, current_user, values))
+        if facility is not None:
+            flash(_("The facility has been created. Now add its equipment."), "success")
+            return redirect(url_for("profiles.edit_facility", facility_id=facility.id))
+    return render_template("profiles/facility_form.html", form=form, facility=None)
+
+
+@bp.route("/facilities/<int:facility_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_facility(facility_id: int) -> str | Response:
+    facility = service.editable_facility(db.session, current_user, facility_id)
+    form = FacilityForm(obj=facility)
+    if form.validate_on_submit():
+        values = form_values(form, service.FACILITY_FIELDS)
+        if attempt(
+            form,
+            lambda: service.update_facility(db.session, current_user, facility_id, values),
+        ):
+            flash_saved()
+            return redirect(url_for("profiles.edit_facility", facility_id=facility_id))
+    return render_template("profiles/facility_form.html", form=form, facility=facility)
+
+
+@bp.route("/facilities/<int:facility_id>/equipment/new", methods=["GET", "POST"])
+@login_required
+def new_equipment(facility_id: int) -> str | Response:
+    facility = service.editable_facility(db.session, current_user, facility_id)
+    form = EquipmentForm()
+    if form.validate_on_submit():
+        values = form_values(form, service.EQUIPMENT_FIELDS)
+        if attempt(
+            form,
+            lambda: service.add_equipment(db.session, current_user, facility_id, values),
+        ):
+            flash(_("The instrument has been added."), "success")
+            return redirect(url_for("profiles.edit_facility", facility_id=facility_id))
+    return render_template(
+        "profiles/equipment_form.html", form=form, facility=facility, equipment=None
+    )
+
+
+@bp.route("/equipment/<int:equipment_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_equipment(equipment_id: int) -> str | Response:
+    equipment = service.editable_equipment(db.session, current_user, equipment_id)
+    form = EquipmentForm(obj=equipment)
+    if form.validate_on_submit():
+        values = form_values(form, service.EQUIPMENT_FIELDS)
+        if attempt(
+            form,
+            lambda: service.update_equipment(db.session, current_user, equipment_id, values),
+        ):
+            flash_saved()
+            return redirect(url_for("profiles.edit_facility", facility_id=equipment.facility_id))
+    return render_template(
+        "profiles/equipment_form.html", form=form, facility=equipment.facility, equipment=equipment
+    )
+
+
+@bp.post("/equipment/<int:equipment_id>/active")
+@login_required
+def set_equipment_active(equipment_id: int) -> Response:
+    active = request.form.get("active") == "1"
+    equipment = service.set_equipment_active(db.session, current_user, equipment_id, active)
+    if active:
+        flash(_("The instrument is bookable again."), "success")
+    else:
+        flash(_("The instrument has been taken out of service."), "info")
+    return redirect(url_for("profiles.edit_facility", facility_id=equipment.facility_id))

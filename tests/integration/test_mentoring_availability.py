@@ -14,7 +14,13 @@ from matchmaker.models import utcnow
 from matchmaker.models.mentoring import BlackoutDate, MentorSession, WeeklySlot
 from matchmaker.services import calendar_feed
 from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound
-from matchmaker.services.mentoring import availability, office_hours, session_calendar
+from matchmaker.services.mentoring import (
+    availability,
+    availability_settings,
+    office_hours,
+    session_calendar,
+)
+from matchmaker.services.recommendations import bridge
 from tests.factories import make_mentor, make_startup, make_user
 from tests.integration.test_mentoring_support import World, make_world, open_slot, put_session
 
@@ -57,33 +63,33 @@ def test_past_openings_are_not_free(db_session, w):
 
 def test_editing_availability(db_session, w):
     with pytest.raises(Invalid):
-        availability.add_weekly_slot(
+        availability_settings.add_weekly_slot(
             db_session, w.mentor_user, weekday=9, start_minute=600, duration_minutes=60
         )
-    availability.add_weekly_slot(
+    availability_settings.add_weekly_slot(
         db_session, w.mentor_user, weekday=2, start_minute=600, duration_minutes=45
     )
     with pytest.raises(Conflict):
-        availability.add_weekly_slot(
+        availability_settings.add_weekly_slot(
             db_session, w.mentor_user, weekday=2, start_minute=600, duration_minutes=45
         )
     with pytest.raises(Invalid, match="past"):
-        availability.add_opening(
+        availability_settings.add_opening(
             db_session, w.mentor_user, local_start=datetime(2020, 1, 1, 9), duration_minutes=60
         )
-    row = availability.add_blackout(db_session, w.mentor_user, day=date.today())
+    row = availability_settings.add_blackout(db_session, w.mentor_user, day=date.today())
     with pytest.raises(NotFound):
-        availability.remove_entry(db_session, w.stranger, "blackout", row.id)
-    availability.remove_entry(db_session, w.mentor_user, "blackout", row.id)
+        availability_settings.remove_entry(db_session, w.stranger, "blackout", row.id)
+    availability_settings.remove_entry(db_session, w.mentor_user, "blackout", row.id)
     with pytest.raises(Invalid):
-        availability.update_settings(
+        availability_settings.update_settings(
             db_session,
             w.mentor_user,
             timezone="Mars/Olympus",
             capacity_per_month=3,
             accepting_requests=True,
         )
-    m = availability.update_settings(
+    m = availability_settings.update_settings(
         db_session,
         w.mentor_user,
         timezone="Asia/Tokyo",
@@ -99,12 +105,8 @@ def test_capacity_provider_feeds_the_engine(db_session, w):
     counts = availability.sessions_this_month_by_mentor(db_session, [w.mentor.id, 999])
     expected = 1 if (utcnow() + timedelta(minutes=30)).month == utcnow().month else 0
     assert counts == {w.mentor.id: expected, 999: 0}
-    try:
-        from matchmaker.services.recommendations import bridge
-    except ImportError:
-        pytest.skip("no recommendation bridge")
-    provider = bridge._CAPACITY_PROVIDERS.get("mentor")
-    assert provider is not None
+    provider = bridge._capacity_providers()["mentor"]
+    assert provider is availability.sessions_used_this_month
     assert provider(db_session, [w.mentor.id]) == {w.mentor.id: float(expected)}
 
 

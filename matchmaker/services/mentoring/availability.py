@@ -3,30 +3,29 @@
 A *free slot* is an occurrence of a weekly slot or a one-off opening that lies in the future, not
 on a blackout day (in the mentor's zone) and not overlapping a scheduled session. Times are naive
 UTC everywhere except ``WeeklySlot`` (local minutes) and ``BlackoutDate`` (a local day).
+The mentor edits these entries through ``availability_settings``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import MentorProfile, User, utcnow
 from matchmaker.models.mentoring import (
-    MAX_SESSIONS_PER_MONTH,
     SLOT_HOLDING_STATUSES,
     BlackoutDate,
     MentorSession,
     OneOffOpening,
     WeeklySlot,
 )
-from matchmaker.services.errors import Conflict, Invalid, NotFound
+from matchmaker.services.errors import NotFound
 
 HORIZON_DAYS = 28
 DEFAULT_ZONE = "Asia/Shanghai"
@@ -77,6 +76,7 @@ def is_valid_zone(name: str) -> bool:
 
 
 def mentor_for_user(session: Session, user: User) -> MentorProfile:
+    """The user's mentor profile; NotFound (asking them to create it) without one."""
     mentor = session.scalar(sa.select(MentorProfile).where(MentorProfile.user_id == user.id))
     if mentor is None:
         raise NotFound(_l("Create your mentor profile first."))
@@ -163,6 +163,7 @@ def find_free_slot(
     now: datetime | None = None,
     exclude_session_id: int | None = None,
 ) -> Slot | None:
+    """The free slot starting exactly at ``starts_at``, or None."""
     for slot in free_slots(session, mentor, now=now, exclude_session_id=exclude_session_id):
         if slot.starts_at == starts_at:
             return slot
@@ -201,6 +202,8 @@ def sessions_in_month(
     *,
     exclude_session_id: int | None = None,
 ) -> int:
+    """The mentor's sessions that use up capacity in the month (their zone's calendar month)
+    of ``moment``."""
     start, end = month_bounds(moment or utcnow(), mentor.timezone)
     query = sa.select(sa.func.count(MentorSession.id)).where(
         MentorSession.mentor_id == mentor.id,
@@ -239,157 +242,13 @@ def sessions_this_month_by_mentor(
 
 
 def at_capacity(session: Session, mentor: MentorProfile, moment: datetime | None = None) -> bool:
+    """Whether the mentor's sessions in the month of ``moment`` reach their monthly capacity."""
     return sessions_in_month(session, mentor, moment) >= mentor.capacity_per_month
 
 
 def receiving_requests(session: Session, mentor: MentorProfile) -> bool:
     """Whether a founder may send this mentor a request now (active, not paused, capacity left)."""
     return bool(mentor.is_active and mentor.accepting_requests) and not at_capacity(session, mentor)
-
-
-# --- editing availability (the mentor's own use cases) -----------------------------------------
-
-
-def _commit(session: Session, message: object) -> None:
-    try:
-        session.commit()
-    except IntegrityError as exc:
-        session.rollback()
-        raise Conflict(message) from exc
-
-
-def update_settings(
-    session: Session,
-    user: User,
-    *,
-    timezone: str,
-    capacity_per_month: int,
-    accepting_requests: bool,
-) -> MentorProfile:
-    mentor = mentor_for_user(session, user)
-    if not is_valid_zone(timezone):
-        raise Invalid(_l("Unknown time zone."), field="timezone")
-    if not 0 <= capacity_per_month <= MAX_SESSIONS_PER_MONTH:
-        raise Invalid(
-            _l("Enter a number from 0 to %(n)d.", n=MAX_SESSIONS_PER_MONTH),
-            field="capacity_per_month",
-        )
-    mentor.timezone = timezone
-    mentor.capacity_per_month = capacity_per_month
-    mentor.accepting_requests = accepting_requests
-    session.commit()
-    return mentor
-
-
-def add_weekly_slot(
-    session: Session, user: User, *, weekday: int, start_minute: int, duration_minutes: int
-) -> WeeklySlot:
-    mentor = mentor_for_user(session, user)
-    if not 0 <= weekday <= 6:
-        raise Invalid(_l("Pick a day of the week."), field="weekday")
-    if not 0 <= start_minute < 24 * 60:
-        raise Invalid(_l("Pick a start time."), field="start_time")
-    if not 15 <= duration_minutes <= 240:
-        raise Invalid(_l("A session lasts 15 to 240 minutes."), field="duration_minutes")
-    row = WeeklySlot(
-        mentor_id=mentor.id,
-        weekday=weekday,
-        start_minute=start_minute,
-        duration_minutes=duration_minutes,
-    )
-    session.add(row)
-    _commit(session, _l("You already have a weekly slot at that time."))
-    return row
-
-
-def add_opening(
-    session: Session,
-    user: User,
-    *,
-    local_start: datetime,
-    duration_minutes: int,
-    now: datetime | None = None,
-) -> OneOffOpening:
-    """A one-off opening at ``local_start`` (wall time in the mentor's zone)."""
-    mentor = mentor_for_user(session, user)
-    if not 15 <= duration_minutes <= 240:
-        raise Invalid(_l("A session lasts 15 to 240 minutes."), field="duration_minutes")
-    starts = to_utc(local_start, mentor.timezone)
-    if starts <= (now or utcnow()):
-        raise Invalid(_l("That time is in the past."), field="starts_at")
-    row = OneOffOpening(
-        mentor_id=mentor.id, starts_at=starts, ends_at=starts + timedelta(minutes=duration_minutes)
-    )
-    session.add(row)
-    _commit(session, _l("You already have an opening at that time."))
-    return row
-
-
-def add_blackout(session: Session, user: User, *, day: date, note: str = "") -> BlackoutDate:
-    mentor = mentor_for_user(session, user)
-    row = BlackoutDate(mentor_id=mentor.id, day=day, note=note.strip()[:200])
-    session.add(row)
-    _commit(session, _l("That day is already blocked."))
-    return row
-
-
-_KINDS: dict[str, type[WeeklySlot] | type[OneOffOpening] | type[BlackoutDate]] = {
-    "weekly": WeeklySlot,
-    "opening": OneOffOpening,
-    "blackout": BlackoutDate,
-}
-
-
-def remove_entry(session: Session, user: User, kind: str, entry_id: int) -> None:
-    """Remove one of the mentor's own weekly slots, openings or blackout days."""
-    mentor = mentor_for_user(session, user)
-    model = _KINDS.get(kind)
-    row = session.get(model, entry_id) if model is not None else None
-    if row is None or getattr(row, "mentor_id", None) != mentor.id:
-        raise NotFound(_l("That availability entry does not exist."))
-    session.delete(row)
-    session.commit()
-
-
-@dataclass
-class AvailabilityView:
-    mentor: MentorProfile
-    weekly: list[WeeklySlot]
-    openings: list[OneOffOpening]
-    blackouts: list[BlackoutDate]
-    upcoming_free: list[Slot]
-    used_this_month: int
-
-
-def availability_view(session: Session, user: User) -> AvailabilityView:
-    mentor = mentor_for_user(session, user)
-    now = utcnow()
-    return AvailabilityView(
-        mentor=mentor,
-        weekly=list(
-            session.scalars(
-                sa.select(WeeklySlot)
-                .where(WeeklySlot.mentor_id == mentor.id)
-                .order_by(WeeklySlot.weekday, WeeklySlot.start_minute)
-            )
-        ),
-        openings=list(
-            session.scalars(
-                sa.select(OneOffOpening)
-                .where(OneOffOpening.mentor_id == mentor.id, OneOffOpening.ends_at > now)
-                .order_by(OneOffOpening.starts_at)
-            )
-        ),
-        blackouts=list(
-            session.scalars(
-                sa.select(BlackoutDate)
-                .where(BlackoutDate.mentor_id == mentor.id)
-                .order_by(BlackoutDate.day)
-            )
-        ),
-        upcoming_free=free_slots(session, mentor, now=now, days=14),
-        used_this_month=sessions_in_month(session, mentor, now),
-    )
 
 
 def _sessions_used(session: Session, mentor_ids: Sequence[int]) -> Mapping[int, float]:

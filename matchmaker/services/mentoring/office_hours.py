@@ -11,7 +11,7 @@ scheduled, all or nothing (``publish_office_hours``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -199,13 +199,26 @@ def plan_office_hours(
     )
 
 
-def total_score(scores: Mapping[tuple[int, int], float], pairs: Sequence[tuple[int, int]]) -> float:
-    """Sum of scores of (startup, mentor) pairs (to compare an adjusted plan with the optimum)."""
-    return round(sum(scores.get(p, 0.0) for p in pairs), 4)
-
-
 def tomorrow() -> date:
+    """The day the planning form proposes (UTC)."""
     return (utcnow() + timedelta(days=1)).date()
+
+
+def planning_choices(session: Session) -> tuple[list[Startup], list[MentorProfile]]:
+    """Whom an operator can plan office hours for: active startups (by name) and active mentors
+    (with their users, whose names label the choices)."""
+    startups = list(
+        session.scalars(sa.select(Startup).where(Startup.is_active).order_by(Startup.name))
+    )
+    mentors = list(
+        session.scalars(
+            sa.select(MentorProfile)
+            .where(MentorProfile.is_active)
+            .options(selectinload(MentorProfile.user))
+            .order_by(MentorProfile.id)
+        )
+    )
+    return startups, mentors
 
 
 # --- publishing the plan -----------------------------------------------------------------------

@@ -17,7 +17,7 @@ from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import MentorProfile, Startup, User, utcnow
 from matchmaker.models.mentoring import MentorSession, SessionReview
 from matchmaker.services.accounts import dashboard
-from matchmaker.services.errors import NotFound
+from matchmaker.services.errors import Forbidden, NotFound
 from matchmaker.services.mentoring import availability
 from matchmaker.services.mentoring.availability import Slot
 from matchmaker.services.mentoring.sessions import (
@@ -37,6 +37,31 @@ _LIST_OPTIONS = (
 
 
 @dataclass
+class RequestPage:
+    mentor: MentorProfile
+    startups: list[Startup]  # the user's startups, to request for
+    slots: list[Slot]  # the mentor's free slots
+    receiving: bool  # whether the mentor takes requests now (else the form says why not)
+
+
+def request_page(session: Session, user: User, mentor_id: int) -> RequestPage:
+    """What the request form shows: an active mentor (NotFound otherwise) and the user's
+    startups (Forbidden without one: only founders request sessions)."""
+    mentor = session.get(MentorProfile, mentor_id, options=[selectinload(MentorProfile.user)])
+    if mentor is None or not mentor.is_active:
+        raise NotFound(_l("This mentor does not exist."))
+    startups = founder_startups(session, user)
+    if not startups:
+        raise Forbidden(_l("Create your startup's profile before requesting a session."))
+    return RequestPage(
+        mentor=mentor,
+        startups=startups,
+        slots=availability.free_slots(session, mentor),
+        receiving=availability.receiving_requests(session, mentor),
+    )
+
+
+@dataclass
 class FounderOverview:
     startups: list[Startup]
     open_requests: list[MentorSession] = field(default_factory=list)
@@ -45,6 +70,7 @@ class FounderOverview:
 
 
 def founder_overview(session: Session, user: User) -> FounderOverview:
+    """The user's startups' sessions: open requests, upcoming (soonest first) and past."""
     startups = founder_startups(session, user)
     overview = FounderOverview(startups=startups)
     if not startups:
@@ -76,6 +102,8 @@ class MentorInbox:
 
 
 def mentor_inbox(session: Session, user: User) -> MentorInbox:
+    """The mentor's sessions (NotFound without a mentor profile): requests, upcoming (soonest
+    first) and past, with the sessions used this month."""
     mentor = availability.mentor_for_user(session, user)
     rows = session.scalars(
         sa.select(MentorSession)
@@ -175,7 +203,10 @@ def pending_counts(session: Session, user: User) -> dict[str, int]:
             MentorSession.startup_id,
             MentorSession.status,
             MentorSession.awaiting,
-        ).where(sa.or_(*conditions), MentorSession.status.in_(("requested", "scheduled")))
+        ).where(
+            sa.or_(*conditions),
+            MentorSession.status.in_(("requested", "scheduled")),
+        )
     ).all()
     for mentor_id, startup_id, status, awaiting in rows:
         if status == "scheduled":

@@ -267,16 +267,15 @@ def test_capacity_provider_takes_a_full_mentor_out(
     db_session: Session, world: dict, settings: reco.EngineSettings
 ) -> None:
     battery = world["battery"]
-    previous = reco._CAPACITY_PROVIDERS.copy()
-    try:
-        reco.register_capacity_provider(
-            "mentor", lambda session, ids: {battery.id: battery.capacity_per_month}
-        )
+    real = reco._capacity_providers
+
+    def full(session: Session, ids: object) -> dict[int, float]:
+        return {battery.id: battery.capacity_per_month}
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(reco, "_capacity_providers", lambda: {**real(), "mentor": full})
         ids = _ids(reco.recommend_mentors(db_session, world["startup"].id, settings=settings))
         assert battery.id not in ids
-    finally:
-        reco._CAPACITY_PROVIDERS.clear()
-        reco._CAPACITY_PROVIDERS.update(previous)
     ids = _ids(reco.recommend_mentors(db_session, world["startup"].id, settings=settings))
     assert battery.id in ids
 

@@ -150,11 +150,3 @@ def free_hours_next_14_days(session: Session, ids: Sequence[int]) -> Mapping[int
     return {
         i: sum((e - s).total_seconds() for s, e in free) / 3600 for i, free in free_by_id.items()
     }
-
-
-try:
-    from matchmaker.services.recommendations.bridge import register_capacity_provider
-
-    register_capacity_provider("equipment", free_hours_next_14_days)
-except ImportError:  # the bridge is optional
-    pass

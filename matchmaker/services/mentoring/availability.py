@@ -251,17 +251,7 @@ def receiving_requests(session: Session, mentor: MentorProfile) -> bool:
     return bool(mentor.is_active and mentor.accepting_requests) and not at_capacity(session, mentor)
 
 
-def _sessions_used(session: Session, mentor_ids: Sequence[int]) -> Mapping[int, float]:
+def sessions_used_this_month(session: Session, mentor_ids: Sequence[int]) -> Mapping[int, float]:
+    """The engine's mentor capacity (``services.recommendations.bridge``): each mentor's sessions
+    this month; at ``capacity_per_month`` a mentor gets no new matches."""
     return {k: float(v) for k, v in sessions_this_month_by_mentor(session, mentor_ids).items()}
-
-
-def _register_capacity_provider() -> None:
-    """Tell the engine how many sessions each mentor has this month (at capacity: no matches)."""
-    try:
-        from matchmaker.services.recommendations.bridge import register_capacity_provider
-    except ImportError:  # the engine bridge is optional
-        return
-    register_capacity_provider("mentor", _sessions_used)
-
-
-_register_capacity_provider()

@@ -74,6 +74,8 @@ from matchmaker.recommend.store import (
     version_dir,
 )
 from matchmaker.services.errors import NotFound
+from matchmaker.services.facilities.booking_proposals import free_hours_next_14_days
+from matchmaker.services.mentoring.availability import sessions_used_this_month
 from matchmaker.services.mentoring.ratings import MentorRating, mentor_ratings
 from matchmaker.services.recommendations import engine_state, indexing
 from matchmaker.services.recommendations.indexing import BuildReport
@@ -133,23 +135,17 @@ CapacityProvider = Callable[[Session, Sequence[int]], Mapping[int, float]]
 """``provider(session, ids)`` -> id -> amount. For ``"mentor"``: sessions used this month;
 for ``"equipment"``: free hours in the next 14 days. Ids it does not return keep the default."""
 
-_CAPACITY_PROVIDERS: dict[str, CapacityProvider] = {}
+def _capacity_providers() -> dict[str, CapacityProvider]:
+    """The area that knows each kind's capacity: mentoring (sessions), facilities (free hours).
 
-
-def register_capacity_provider(kind: str, provider: CapacityProvider) -> CapacityProvider:
-    """Plug in the area that knows capacity (mentoring: sessions; facilities: free hours).
-
-    Without a provider, a mentor has used none of ``capacity_per_month`` and equipment
-    availability is unknown (never presented as free).
+    A kind without one keeps the defaults: a mentor has used none of ``capacity_per_month`` and
+    equipment availability is unknown (never presented as free).
     """
-    if kind not in ("mentor", "equipment"):
-        raise ValueError(f"no capacity for kind {kind!r}")
-    _CAPACITY_PROVIDERS[kind] = provider
-    return provider
+    return {"mentor": sessions_used_this_month, "equipment": free_hours_next_14_days}
 
 
 def _capacity(session: Session, kind: str, ids: Sequence[int]) -> Mapping[int, float]:
-    provider = _CAPACITY_PROVIDERS.get(kind)
+    provider = _capacity_providers().get(kind)
     if provider is None or not ids:
         return {}
     try:
@@ -724,7 +720,7 @@ def _capacity_fresh(rec: Recommender, kind: str) -> bool:
     return (
         seen is not None
         and seen[0]() is rec
-        and seen[1] is _CAPACITY_PROVIDERS.get(kind)
+        and seen[1] is _capacity_providers().get(kind)
         and seen[2] == _capacity_generation
         and time.monotonic() - seen[3] < CAPACITY_TTL_SECONDS
     )
@@ -741,10 +737,10 @@ def _refresh_capacity(session: Session, engine: engine_state.ServingEngine, kind
         return
     generation = _capacity_generation  # a commit while reading makes this refresh stale
     started = time.monotonic()
-    provider = _CAPACITY_PROVIDERS.get(kind)
+    provider = _capacity_providers().get(kind)
     pool = rec.corpus.profiles[kind]
-    # No provider (any more): the defaults, i.e. nothing used and availability unknown.
-    amounts = _capacity(session, kind, list(pool)) if kind in _CAPACITY_PROVIDERS else {}
+    # No provider: the defaults, i.e. nothing used and availability unknown.
+    amounts = _capacity(session, kind, list(pool)) if provider is not None else {}
     moved = []
     for item_id, p in list(pool.items()):
         if kind == "mentor":

@@ -9,16 +9,14 @@ investor is pitched twice for the same ask.
 
 from __future__ import annotations
 
-import functools
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar, cast
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from matchmaker import vocab
@@ -46,27 +44,11 @@ from matchmaker.services.funding.matching import (
 )
 from matchmaker.services.funding.pitch_decks import StagedDeck, remove_deck
 from matchmaker.services.recommendations import bridge
+from matchmaker.services.transactions import commit, use_case
 
 log = logging.getLogger(__name__)
 
 DEFAULT_PITCHES_PER_WEEK = 5
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def rolls_back(func: F) -> F:
-    """A refused or failed use case ends its transaction (and SQLite's write lock) at once."""
-
-    @functools.wraps(func)
-    def wrapper(session: Session, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(session, *args, **kwargs)
-        except BaseException:
-            session.rollback()
-            raise
-
-    return cast(F, wrapper)
-
 
 # --- who may do what -------------------------------------------------------------------------
 
@@ -209,23 +191,8 @@ def save_ask(
     failed save stores no file.
     """
     try:
-        values = _validated(data)
-        user_id = user.id
-        begin_write(session)
-        user = session.get(User, user_id) or user
-        if ask_id is not None:
-            ask = ask_for_member(session, user, ask_id)
-            for key, value in values.items():
-                setattr(ask, key, value)
-        else:
-            startup = _startup_for_member(session, user, startup_id or 0)
-            ask = FundingAsk(startup=startup, **values)
-            session.add(ask)
-            session.flush()
-        replaced = _attach_deck(session, ask, deck, user) if deck is not None else None
-        session.commit()
+        ask, replaced = _save_ask_row(session, user, data, startup_id, ask_id, deck)
     except BaseException:
-        session.rollback()
         if deck is not None:
             deck.discard()
         raise
@@ -234,6 +201,33 @@ def save_ask(
         if replaced:
             remove_deck(upload_dir, replaced)
     return ask
+
+
+@use_case
+def _save_ask_row(
+    session: Session,
+    user: User,
+    data: AskInput,
+    startup_id: int | None,
+    ask_id: int | None,
+    deck: StagedDeck | None,
+) -> tuple[FundingAsk, str | None]:
+    """The ask's row and its deck's, committed; returns the ask and the replaced deck file."""
+    values = _validated(data)
+    user_id = user.id
+    begin_write(session)
+    user = session.get(User, user_id) or user
+    if ask_id is not None:
+        ask = ask_for_member(session, user, ask_id)
+        for key, value in values.items():
+            setattr(ask, key, value)
+    else:
+        ask = FundingAsk(startup=_startup_for_member(session, user, startup_id or 0), **values)
+        session.add(ask)
+        session.flush()
+    replaced = _attach_deck(session, ask, deck, user) if deck is not None else None
+    commit(session)
+    return ask, replaced
 
 
 def deck_of(session: Session, ask_id: int) -> PitchDeck | None:
@@ -283,6 +277,8 @@ def _engine_scores(session: Session, startup_id: int, limit: int) -> tuple[dict[
         matches = bridge.recommend_investors(session, startup_id, limit=limit)
     except Exception:  # the engine is optional here: fall back to the stated-preference ranking
         log.exception("recommend_investors failed for startup %s", startup_id)
+        # A read, not a use case: a failed statement aborts a PostgreSQL transaction, and the
+        # fallback's reads need a fresh one.
         session.rollback()
         return {}, False
     return {int(m.id): m for m in matches}, True
@@ -389,6 +385,9 @@ def recommend_investors_for_ask(
 # --- pitches ---------------------------------------------------------------------------------
 
 
+_ALREADY_PITCHED = _l("You have already pitched this investor with this ask.")
+
+
 def pitches_this_week(session: Session, startup_id: int) -> int:
     since = utcnow() - timedelta(days=7)
     return (
@@ -401,7 +400,7 @@ def pitches_this_week(session: Session, startup_id: int) -> int:
     )
 
 
-@rolls_back
+@use_case
 def send_pitches(
     session: Session,
     user: User,
@@ -422,7 +421,6 @@ def send_pitches(
     if session.get_bind().dialect.name == "postgresql":
         session.execute(sa.select(Startup.id).where(Startup.id == ask.startup_id).with_for_update())
     if not ask.is_open:
-        session.rollback()
         raise Invalid(_l("This funding ask is closed; reopen it to pitch."))
     already = set(
         session.scalars(
@@ -432,19 +430,16 @@ def send_pitches(
         )
     )
     if already:
-        session.rollback()
-        raise Conflict(_l("You have already pitched this investor with this ask."))
+        raise Conflict(_ALREADY_PITCHED)
     investors = session.scalars(
         sa.select(Investor)
         .where(Investor.id.in_(wanted), Investor.is_active.is_(True))
         .options(selectinload(Investor.members))
     ).all()
     if len(investors) != len(wanted):
-        session.rollback()
         raise NotFound(_l("This investor does not exist."))
     used = pitches_this_week(session, ask.startup_id)
     if used + len(wanted) > weekly_limit:
-        session.rollback()
         raise RateLimited(
             _ln(
                 "You can send %(num)d pitch a week; %(left)d left this week.",
@@ -477,11 +472,7 @@ def send_pitches(
             startup=startup_name,
             investor=investor.name,
         )
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise Conflict(_l("You have already pitched this investor with this ask.")) from None
+    commit(session, _ALREADY_PITCHED)  # the unique (ask, investor) settles a concurrent send
     notifications.send_after_commit(session, rows)
     return pitches
 

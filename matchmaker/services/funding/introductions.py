@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from matchmaker.database import begin_write
@@ -39,7 +38,8 @@ from matchmaker.models.base import utcnow
 from matchmaker.models.funding import Introduction
 from matchmaker.services import notifications
 from matchmaker.services.errors import Conflict, Invalid, NotFound
-from matchmaker.services.funding.asks import member_investor_ids, member_startup_ids, rolls_back
+from matchmaker.services.funding.asks import member_investor_ids, member_startup_ids
+from matchmaker.services.transactions import commit, use_case
 
 SIDES = ("startup", "investor")
 
@@ -107,7 +107,7 @@ _SHARED = _l(
 )
 
 
-@rolls_back
+@use_case
 def request_introduction(
     session: Session,
     user: User,
@@ -127,16 +127,13 @@ def request_introduction(
     startup = session.get(Startup, startup_id)
     investor = session.get(Investor, investor_id)
     if startup is None or investor is None or not startup.is_active or not investor.is_active:
-        session.rollback()
         raise NotFound(_l("This introduction cannot be requested."))
     mine = (
         member_startup_ids(session, me) if side == "startup" else member_investor_ids(session, me)
     )
     if (startup_id if side == "startup" else investor_id) not in mine:
-        session.rollback()
         raise NotFound(_l("This introduction cannot be requested."))
     if _share_a_member(startup, investor):
-        session.rollback()
         raise Conflict(_SHARED)
     intro = session.scalar(
         sa.select(Introduction).where(
@@ -145,9 +142,8 @@ def request_introduction(
     )
     if intro is not None:
         if intro.status != "pending" or intro.accepted_by(side):
-            session.rollback()
             raise Conflict(_l("An introduction between you already exists."))
-        session.rollback()
+        # Nothing is written yet: accepting begins its own write transaction.
         return accept_introduction(session, user, intro.id, link=link)
     intro = Introduction(
         startup_id=startup_id,
@@ -167,11 +163,7 @@ def request_introduction(
         startup=startup.name,
         investor=investor.name,
     )
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise Conflict(_l("An introduction between you already exists.")) from None
+    commit(session, _l("An introduction between you already exists."))
     notifications.send_after_commit(session, rows)
     return intro
 
@@ -190,7 +182,7 @@ def _locked(session: Session, intro_id: int) -> Introduction | None:
     return session.scalar(stmt)
 
 
-@rolls_back
+@use_case
 def accept_introduction(
     session: Session, user: User, intro_id: int, *, link: str = ""
 ) -> Introduction:
@@ -207,22 +199,17 @@ def accept_introduction(
     intro = _locked(session, intro_id)
     sides = sides_of(session, me, intro) if intro is not None else []
     if intro is None or not sides:
-        session.rollback()
         raise NotFound(_l("This introduction does not exist."))
     if intro.status != "pending":
-        session.rollback()
         raise Conflict(_l("This introduction is already %(status)s.", status=_status(intro)))
     startup, investor = intro.startup, intro.investor
     # Disjoint teams leave exactly one side in ``sides``.
     if len(sides) > 1 or _share_a_member(startup, investor):
-        session.rollback()
         raise Conflict(_SHARED)
     [side] = sides
     if intro.accepted_by(side):
-        session.rollback()
         raise Conflict(_l("You have already accepted; waiting for the other side."))
     if _accepted_by_id(intro, _other(side)) == user_id:
-        session.rollback()
         raise Conflict(
             _l("You accepted for the other side: someone else must accept for this one.")
         )
@@ -246,7 +233,7 @@ def accept_introduction(
     rows = notifications.notify(
         session, recipients, kind, link=link, startup=startup.name, investor=investor.name
     )
-    session.commit()
+    commit(session)
     notifications.send_after_commit(session, rows)
     return intro
 
@@ -259,7 +246,7 @@ def _accepted_by_id(intro: Introduction, side: str) -> int | None:
     return intro.startup_accepted_by_id if side == "startup" else intro.investor_accepted_by_id
 
 
-@rolls_back
+@use_case
 def decline_introduction(
     session: Session, user: User, intro_id: int, *, link: str = ""
 ) -> Introduction:
@@ -269,10 +256,8 @@ def decline_introduction(
     intro = _locked(session, intro_id)
     sides = sides_of(session, me, intro) if intro is not None else []
     if intro is None or not sides:
-        session.rollback()
         raise NotFound(_l("This introduction does not exist."))
     if intro.status != "pending":
-        session.rollback()
         raise Conflict(_l("This introduction is already %(status)s.", status=_status(intro)))
     intro.status = "declined"
     intro.declined_by_side = sides[0]
@@ -286,7 +271,7 @@ def decline_introduction(
         startup=startup.name,
         investor=investor.name,
     )
-    session.commit()
+    commit(session)
     notifications.send_after_commit(session, rows)
     return intro
 

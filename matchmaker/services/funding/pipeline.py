@@ -23,9 +23,10 @@ from matchmaker.models.base import utcnow
 from matchmaker.models.funding import FundNote, Introduction, Pitch, PitchStageChange
 from matchmaker.services import notifications
 from matchmaker.services.errors import Invalid, NotFound
-from matchmaker.services.funding.asks import member_investor_ids, rolls_back
+from matchmaker.services.funding.asks import member_investor_ids
 from matchmaker.services.funding.matching import FitReason, ask_satisfies, fit_reasons, fit_score
 from matchmaker.services.recommendations import bridge
+from matchmaker.services.transactions import commit, use_case
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +120,7 @@ def notes_for(session: Session, user: Any, pitch_id: int) -> list[FundNote]:
     )
 
 
-@rolls_back
+@use_case
 def add_note(session: Session, user: User, pitch_id: int, body: str) -> FundNote:
     body = (body or "").strip()
     if not body:
@@ -131,7 +132,7 @@ def add_note(session: Session, user: User, pitch_id: int, body: str) -> FundNote
     pitch = _member_pitch(session, session.get(User, user_id), pitch_id)
     note = FundNote(pitch_id=pitch.id, investor_id=pitch.investor_id, author_id=user_id, body=body)
     session.add(note)
-    session.commit()
+    commit(session)
     return note
 
 
@@ -139,7 +140,7 @@ def allowed_moves(stage: str) -> tuple[str, ...]:
     return TRANSITIONS.get(stage, ())
 
 
-@rolls_back
+@use_case
 def move_pitch(
     session: Session,
     user: User,
@@ -159,7 +160,6 @@ def move_pitch(
     me = session.get(User, user_id)
     pitch = _member_pitch(session, me, pitch_id, lock=True)
     if to_stage not in allowed_moves(pitch.stage):
-        session.rollback()
         raise Invalid(
             _l(
                 "A deal cannot move from %(from)s to %(to)s.",
@@ -171,12 +171,10 @@ def move_pitch(
             field="to_stage",
         )
     if to_stage == "passed" and pass_reason not in PASS_REASONS:
-        session.rollback()
         raise Invalid(_l("Choose why you pass."), field="pass_reason")
     startup = session.get(Startup, pitch.startup_id)
     investor = session.get(Investor, pitch.investor_id)
     if startup is None or investor is None:
-        session.rollback()
         raise NotFound(_l("This deal does not exist."))
     pitch.history.append(
         PitchStageChange(from_stage=pitch.stage, to_stage=to_stage, changed_by_id=user_id)
@@ -218,7 +216,7 @@ def move_pitch(
         investor=investor.name,
     )
     investor_id = investor.id
-    session.commit()
+    commit(session)
     notifications.send_after_commit(session, rows)
     if to_stage in _OUTCOMES:
         _profile_changed(investor_id)
@@ -301,6 +299,8 @@ def _engine_startups(session: Session, investor_id: int, limit: int) -> dict[int
         matches = bridge.recommend_startups_for_investor(session, investor_id, limit=limit)
     except Exception:  # optional: the stated-preference ranking still works
         log.exception("recommend_startups_for_investor failed for investor %s", investor_id)
+        # A read, not a use case: a failed statement aborts a PostgreSQL transaction, and the
+        # fallback's reads need a fresh one.
         session.rollback()
         return {}
     return {int(m.id): m for m in matches}

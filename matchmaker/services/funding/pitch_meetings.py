@@ -18,9 +18,10 @@ from matchmaker.models.funding import Pitch
 from matchmaker.services import calendar, notifications
 from matchmaker.services.calendar import CalendarEvent
 from matchmaker.services.errors import Conflict, Invalid, NotFound
-from matchmaker.services.funding.asks import member_investor_ids, member_startup_ids, rolls_back
+from matchmaker.services.funding.asks import member_investor_ids, member_startup_ids
 from matchmaker.services.funding.pipeline import _member_pitch
 from matchmaker.services.mentoring import availability
+from matchmaker.services.transactions import commit, use_case
 
 MEETING_STAGES = ("meeting", "due_diligence", "term_sheet")
 REMINDER_MINUTES = 60
@@ -36,7 +37,7 @@ def where_text(pitch: Pitch) -> str:
     return " · ".join(part for part in (pitch.meeting_place, pitch.meeting_url) if part)
 
 
-@rolls_back
+@use_case
 def set_meeting(
     session: Session,
     user: User,
@@ -86,7 +87,7 @@ def set_meeting(
         when=when,
         where=where_text(pitch),
     )
-    session.commit()
+    commit(session)
     notifications.send_after_commit(session, rows)
     return pitch
 

@@ -19,8 +19,9 @@ from matchmaker.models.base import utcnow
 from matchmaker.models.funding import FINAL_STAGES, Pitch, PitchMessage, PitchStageChange
 from matchmaker.services import notifications
 from matchmaker.services.errors import Conflict, Invalid, NotFound
-from matchmaker.services.funding.asks import member_investor_ids, member_startup_ids, rolls_back
+from matchmaker.services.funding.asks import member_investor_ids, member_startup_ids
 from matchmaker.services.funding.pipeline import _profile_changed
+from matchmaker.services.transactions import commit, use_case
 
 MAX_BODY = 4000
 
@@ -78,7 +79,7 @@ def thread_for(session: Session, user: Any, pitch_id: int) -> PitchThread:
     return PitchThread(pitch=pitch, side=side, messages=messages, kinds=_kinds(pitch, side))
 
 
-@rolls_back
+@use_case
 def post_message(
     session: Session, user: User, pitch_id: int, *, kind: str, body: str, link: str = ""
 ) -> PitchMessage:
@@ -131,7 +132,7 @@ def post_message(
         investor=investor.name,
     )
     investor_id = investor.id
-    session.commit()
+    commit(session)
     notifications.send_after_commit(session, rows)
     if kind == "decline":
         _profile_changed(investor_id)  # the engine learns from the outcome, as for a pass

@@ -53,6 +53,7 @@ TUNABLE: tuple[str, ...] = (
     "activity_long",
     "stage_activity",
     "round_activity",
+    "momentum",
     "co_occurrence",
     "neighbour_vote",
     "history_top3",

@@ -39,6 +39,9 @@ PORTFOLIO = "portfolio"  # vectors of portfolio companies that are not platform 
 # serving. Not in ``texts`` because it is the engine's bookkeeping, not a profile template.
 PHRASE = "phrase"
 PHRASE_TEMPLATE_VERSION = "phrase-v1"
+# ``momentum``: the pace of the last half year against the two years before it.
+MOMENTUM_WINDOW_YEARS = 0.5
+MOMENTUM_BEFORE_YEARS = 2.0
 
 TEXTS: dict[str, tuple[Callable[[Any], str], str]] = {
     "startup": (T.startup_text, T.STARTUP_TEMPLATE_VERSION),
@@ -568,6 +571,32 @@ class Corpus:
         return sum(
             0.5 ** (max(0.0, latest - r.when) / half_life_years) for r in rels if r.when is not None
         )
+
+    @staticmethod
+    def momentum(
+        rels: Sequence[Relation],
+        latest: float,
+        window_years: float = MOMENTUM_WINDOW_YEARS,
+        before_years: float = MOMENTUM_BEFORE_YEARS,
+    ) -> float:
+        """Whether a candidate is speeding up or slowing down: its rate of relations in the last
+        ``window_years`` over its rate in the ``before_years`` before, each with half a relation
+        of prior (so one deal is not a trend), mapped by r / (1 + r) into (0, 1): 0.5 for a
+        steady pace or no dated history, toward 1 for a fund that has just started deploying a
+        new fund, toward 0 for one that stopped. ``activity`` ranks who was busy lately; this
+        ranks who is busier than they used to be, which on investment data says who keeps
+        going (funds invest in cycles)."""
+        recent = before = 0
+        for r in rels:
+            if r.when is None:
+                continue
+            ago = latest - r.when
+            if ago < window_years:
+                recent += 1
+            elif ago < window_years + before_years:
+                before += 1
+        ratio = (recent + 0.5) / (before * window_years / before_years + 0.5)
+        return ratio / (1.0 + ratio)
 
     # -- persistence --------------------------------------------------------------------------
     def save(self, root: Path | str, kind: str, data_watermark: str) -> None:

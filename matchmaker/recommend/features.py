@@ -35,6 +35,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "activity_long",  # the same with a one-year half-life, scaled to the largest history
     "stage_activity",  # same, counting only companies about as old as the startup
     "round_activity",  # recent deals (one-year half-life) at the round the startup is raising
+    "momentum",  # deal rate of the last half year against the two years before, r / (1 + r)
     "co_occurrence",  # backed or mentored the same startups as the startup's current backers
     "neighbour_vote",  # share of the startup's nearest startups (by text) tied to the candidate
     "capacity_left",
@@ -54,6 +55,7 @@ SERVES_WEIGHTS: Mapping[str, float] = {
     "stage_activity": 0.24,
     "co_occurrence": 0.10,
     "neighbour_vote": 0.10,
+    "momentum": 0.10,
     "history_top3": 0.08,
     "history_max": 0.03,
     "popularity": 0.05,

@@ -228,6 +228,7 @@ def score_pairs(
             else 0.0
         )
         f["stage_activity"] = F.scaled_log(corpus.stage_weight(rels, latest, s_age), max_recent)
+        f["momentum"] = corpus.momentum(rels, latest)
         co = (
             sum(backed_by[r.startup_id] for r in rels if r.startup_id is not None)
             if backed_by

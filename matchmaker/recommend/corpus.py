@@ -21,6 +21,7 @@ import numpy as np
 
 from matchmaker.recommend import texts as T
 from matchmaker.recommend.embedding import Embedder
+from matchmaker.recommend.expertise import ExpertiseTerms
 from matchmaker.recommend.index import ExactIndex, VectorIndex, build_index
 from matchmaker.recommend.lexical import LexicalIndex
 from matchmaker.recommend.mentions import NameIndex
@@ -39,6 +40,8 @@ PORTFOLIO = "portfolio"  # vectors of portfolio companies that are not platform 
 # serving. Not in ``texts`` because it is the engine's bookkeeping, not a profile template.
 PHRASE = "phrase"
 PHRASE_TEMPLATE_VERSION = "phrase-v1"
+# How many startups (an even sample) say which words are common in founders' texts.
+EXPERTISE_STARTUP_SAMPLE = 500
 # ``momentum``: the pace of the last half year against the two years before it.
 MOMENTUM_WINDOW_YEARS = 0.5
 MOMENTUM_BEFORE_YEARS = 2.0
@@ -137,6 +140,7 @@ class Corpus:
         self._stats: dict[str, tuple[int, float, float]] = {}
         self.version = 0  # bumped on every change: callers key their own caches on it
         self._typical: dict[str, tuple[int, float]] = {}  # kind -> (version, median cosine)
+        self._expertise: tuple[int, ExpertiseTerms] | None = None  # (version, mentors' words)
         self._orders: dict[str, list[int]] = {}  # cached orderings, cleared on any change
         self._sets: dict[str, frozenset[int]] = {}  # cached filters, cleared on any change
         self._activity: dict[str, dict[int, float]] = {}
@@ -417,6 +421,19 @@ class Corpus:
             value = float(np.median(np.einsum("ij,ij->i", va, vb)))
         self._typical[key] = (self.version, value)
         return value
+
+    def expertise(self) -> ExpertiseTerms:
+        """The mentors' specific expertise words (``expertise.ExpertiseTerms``), cached until
+        the corpus changes."""
+        if self._expertise is None or self._expertise[0] != self.version:
+            startups = self.profiles["startup"]
+            ids = sorted(startups)
+            step = max(1, -(-len(ids) // EXPERTISE_STARTUP_SAMPLE))
+            terms = ExpertiseTerms.build(
+                self.profiles["mentor"].values(), [startups[i] for i in ids[::step]]
+            )
+            self._expertise = (self.version, terms)
+        return self._expertise[1]
 
     def neighbour_votes(
         self, kind: str, startup_id: int, s_vec: NDArray[np.float32], k: int = 30

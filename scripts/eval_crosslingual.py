@@ -8,7 +8,9 @@ language   whose answer is described only in the other (English needs for Chines
 instruments and   the reverse), and counts how many find it in the top 3, and how many of those
 carry a reason   (the search page drops hits without one);
 - asks ``recommend_mentors`` for every demo startup and reports the share of startups whose top 3
-  holds the most frequent mentor (crowding), and the largest such share of any mentor.
+  holds the most frequent mentor (crowding), and the largest such share of any mentor;
+- checks the startup page's mentors against the founders' own words: of the startups whose
+  description names the expertise of a mentor they may ask, how many have one in their top 3.
 
     .venv/bin/python scripts/eval_crosslingual.py [--model use-multilingual-v3] [--json out.json]
 
@@ -103,6 +105,39 @@ def expertise(session: Any, settings: Any) -> dict[str, Any]:
     return {"rows": rows, "first_names_it": sum(r["first_names_it"] for r in rows)}
 
 
+def page_expertise(session: Any, settings: Any) -> dict[str, Any]:
+    """The startup page's mentors (``recommend_mentors``, top 3) against the founders' own words:
+    of the startups whose description names the expertise of a mentor they may ask (two or more
+    specific words shared, ``recommend.expertise``), how many have such a mentor in their top
+    3, and how many of those top-3 mentors name it."""
+    import sqlalchemy as sa
+
+    from matchmaker.models import Startup
+    from matchmaker.services import recommendations as reco
+
+    from matchmaker.recommend.expertise import ExpertiseTerms
+
+    rec = reco.engine_for(session, settings)
+    profiles = rec.corpus.profiles
+    terms = ExpertiseTerms.build(profiles["mentor"].values(), profiles["startup"].values())
+    ids = session.scalars(sa.select(Startup.id).where(Startup.is_active).order_by(Startup.id)).all()
+    rows = []
+    for sid in ids:
+        profile = profiles["startup"][sid]
+        ranked = reco.recommend_mentors(session, sid, settings=settings, rank_all=True)
+        named = {m.id for m in ranked if terms.match(profile, m.id)[0] >= 1.0}
+        if named:
+            top = [m.id for m in ranked[:3]]
+            rows.append(
+                {"startup": sid, "naming_mentors": len(named), "in_top3": len(named & set(top))}
+            )
+    return {
+        "startups_naming_an_expertise": len(rows),
+        "with_such_a_mentor_in_top3": sum(1 for r in rows if r["in_top3"]),
+        "rows": rows,
+    }
+
+
 def probe(session: Any, settings: Any, pairs: list[tuple[str, str]]) -> dict[str, Any]:
     from matchmaker.services.recommendations import bridge as reco
 
@@ -187,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
                 "zh_to_en": probe(db.session, settings, ZH_NEEDS_EN_EQUIPMENT),
             }
             out["expertise"] = expertise(db.session, settings)
+            out["page_expertise"] = page_expertise(db.session, settings)
             if not args.no_crowding:
                 out["crowding"] = crowding(db.session, settings)
             reco.forget_engines()
@@ -205,6 +241,12 @@ def main(argv: list[str] | None = None) -> int:
             f"mentor need {row['need']!r}: {row['top3_naming_it']}/3 of the top 3 name it,"
             f" first names it: {row['first_names_it']} ({row['mentors_naming_it']} mentors do)"
         )
+    page = out["page_expertise"]
+    print(
+        f"startup page: {page['with_such_a_mentor_in_top3']} of the"
+        f" {page['startups_naming_an_expertise']} startups whose own words name an askable"
+        " mentor's expertise have such a mentor in their top 3"
+    )
     if "crowding" in out:
         c = out["crowding"]
         print(

@@ -53,6 +53,7 @@ TUNABLE: tuple[str, ...] = (
     "activity_long",
     "stage_activity",
     "round_activity",
+    "momentum",
     "co_occurrence",
     "neighbour_vote",
     "history_top3",
@@ -242,6 +243,9 @@ class Check:
 
     x: NDArray[np.float64]  # (queries, candidates, features), padded with 0
     fits: NDArray[np.float64]  # (queries, candidates)
+    # (queries, candidates): the default nudge of the centred features (``features.CENTRED``:
+    # founder ratings, named expertise), which the default and fitted scorers keep as set
+    nudge: NDArray[np.float64]
     labels: NDArray[np.bool_]  # (queries, candidates)
     valid: NDArray[np.bool_]  # (queries, candidates): False for padding
     order: NDArray[np.int64]  # (queries, candidates): candidate ids, for tie-breaking
@@ -252,8 +256,8 @@ class Check:
 
     def subset(self, rows: NDArray[np.int64]) -> Check:
         return Check(
-            self.x[rows], self.fits[rows], self.labels[rows], self.valid[rows], self.order[rows],
-            self.names,
+            self.x[rows], self.fits[rows], self.nudge[rows], self.labels[rows], self.valid[rows],
+            self.order[rows], self.names,
         )  # fmt: skip
 
 
@@ -267,7 +271,7 @@ def build_check(
 
     pool = past.corpus.profiles[kind]
     startups = past.corpus.profiles["startup"]
-    rows: list[tuple[list[list[float]], list[float], list[bool], list[int]]] = []
+    rows: list[tuple[list[list[float]], list[float], list[float], list[bool], list[int]]] = []
     for sid in sorted(targets):
         s = startups.get(sid)
         if s is None:
@@ -283,24 +287,35 @@ def build_check(
         pairs = past.pair_features(kind, s, cands, explain=False)
         feats = [[p.features.get(n, 0.0) for n in TUNABLE] for p in pairs]
         fits = [
-            F.fits_score(p.features, stated_preferences(s, pool[p.candidate_id])) for p in pairs
+            F.fits_score(p.features, stated_preferences(s, pool[p.candidate_id], p.features))
+            for p in pairs
         ]
-        rows.append((feats, fits, [p.candidate_id in relevant for p in pairs], cands))
+        nudges = [
+            sum(
+                F.SERVES_WEIGHTS[n] * (p.features.get(n, F.UNKNOWN) - F.UNKNOWN)
+                for n in F.CENTRED
+                if n in F.SERVES_WEIGHTS
+            )
+            for p in pairs
+        ]
+        rows.append((feats, fits, nudges, [p.candidate_id in relevant for p in pairs], cands))
     if not rows:
         return None
-    q, c = len(rows), max(len(r[3]) for r in rows)
+    q, c = len(rows), max(len(r[4]) for r in rows)
     check = Check(
         np.zeros((q, c, len(TUNABLE))),
+        np.zeros((q, c)),
         np.zeros((q, c)),
         np.zeros((q, c), dtype=bool),
         np.zeros((q, c), dtype=bool),
         np.zeros((q, c), dtype=np.int64),
         TUNABLE,
     )
-    for i, (feats, fits, labels, ids) in enumerate(rows):
+    for i, (feats, fits, nudges, labels, ids) in enumerate(rows):
         n = len(ids)
         check.x[i, :n] = feats
         check.fits[i, :n] = fits
+        check.nudge[i, :n] = nudges
         check.labels[i, :n] = labels
         check.valid[i, :n] = True
         check.order[i, :n] = ids
@@ -315,7 +330,8 @@ def _vector(weights: Mapping[str, float]) -> NDArray[np.float64]:
 def scores(check: Check, w: NDArray[np.float64], two_sided: bool) -> NDArray[np.float64]:
     serves = check.x @ (w / w.sum())
     if not two_sided:
-        return serves
+        return serves  # the popularity prior: served without the nudges, as measured
+    serves = np.clip(serves + check.nudge, 0.0, 1.0)
     a, b = np.maximum(serves, 1e-6), np.maximum(check.fits, 1e-6)
     return 2 * a * b / (a + b)
 

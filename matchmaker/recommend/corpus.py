@@ -21,6 +21,7 @@ import numpy as np
 
 from matchmaker.recommend import texts as T
 from matchmaker.recommend.embedding import Embedder
+from matchmaker.recommend.expertise import ExpertiseTerms
 from matchmaker.recommend.index import ExactIndex, VectorIndex, build_index
 from matchmaker.recommend.lexical import LexicalIndex
 from matchmaker.recommend.mentions import NameIndex
@@ -39,6 +40,11 @@ PORTFOLIO = "portfolio"  # vectors of portfolio companies that are not platform 
 # serving. Not in ``texts`` because it is the engine's bookkeeping, not a profile template.
 PHRASE = "phrase"
 PHRASE_TEMPLATE_VERSION = "phrase-v1"
+# How many startups (an even sample) say which words are common in founders' texts.
+EXPERTISE_STARTUP_SAMPLE = 500
+# ``momentum``: the pace of the last half year against the two years before it.
+MOMENTUM_WINDOW_YEARS = 0.5
+MOMENTUM_BEFORE_YEARS = 2.0
 
 TEXTS: dict[str, tuple[Callable[[Any], str], str]] = {
     "startup": (T.startup_text, T.STARTUP_TEMPLATE_VERSION),
@@ -134,6 +140,7 @@ class Corpus:
         self._stats: dict[str, tuple[int, float, float]] = {}
         self.version = 0  # bumped on every change: callers key their own caches on it
         self._typical: dict[str, tuple[int, float]] = {}  # kind -> (version, median cosine)
+        self._expertise: tuple[int, ExpertiseTerms] | None = None  # (version, mentors' words)
         self._orders: dict[str, list[int]] = {}  # cached orderings, cleared on any change
         self._sets: dict[str, frozenset[int]] = {}  # cached filters, cleared on any change
         self._activity: dict[str, dict[int, float]] = {}
@@ -415,6 +422,19 @@ class Corpus:
         self._typical[key] = (self.version, value)
         return value
 
+    def expertise(self) -> ExpertiseTerms:
+        """The mentors' specific expertise words (``expertise.ExpertiseTerms``), cached until
+        the corpus changes."""
+        if self._expertise is None or self._expertise[0] != self.version:
+            startups = self.profiles["startup"]
+            ids = sorted(startups)
+            step = max(1, -(-len(ids) // EXPERTISE_STARTUP_SAMPLE))
+            terms = ExpertiseTerms.build(
+                self.profiles["mentor"].values(), [startups[i] for i in ids[::step]]
+            )
+            self._expertise = (self.version, terms)
+        return self._expertise[1]
+
     def neighbour_votes(
         self, kind: str, startup_id: int, s_vec: NDArray[np.float32], k: int = 30
     ) -> dict[int, float]:
@@ -568,6 +588,32 @@ class Corpus:
         return sum(
             0.5 ** (max(0.0, latest - r.when) / half_life_years) for r in rels if r.when is not None
         )
+
+    @staticmethod
+    def momentum(
+        rels: Sequence[Relation],
+        latest: float,
+        window_years: float = MOMENTUM_WINDOW_YEARS,
+        before_years: float = MOMENTUM_BEFORE_YEARS,
+    ) -> float:
+        """Whether a candidate is speeding up or slowing down: its rate of relations in the last
+        ``window_years`` over its rate in the ``before_years`` before, each with half a relation
+        of prior (so one deal is not a trend), mapped by r / (1 + r) into (0, 1): 0.5 for a
+        steady pace or no dated history, toward 1 for a fund that has just started deploying a
+        new fund, toward 0 for one that stopped. ``activity`` ranks who was busy lately; this
+        ranks who is busier than they used to be, which on investment data says who keeps
+        going (funds invest in cycles)."""
+        recent = before = 0
+        for r in rels:
+            if r.when is None:
+                continue
+            ago = latest - r.when
+            if ago < window_years:
+                recent += 1
+            elif ago < window_years + before_years:
+                before += 1
+        ratio = (recent + 0.5) / (before * window_years / before_years + 0.5)
+        return ratio / (1.0 + ratio)
 
     # -- persistence --------------------------------------------------------------------------
     def save(self, root: Path | str, kind: str, data_watermark: str) -> None:

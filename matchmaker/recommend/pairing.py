@@ -57,8 +57,12 @@ def refuses(startup: StartupProfile, candidate: Any) -> bool:
     return False
 
 
-def stated_preferences(startup: StartupProfile, c: Any) -> list[str]:
-    """Features that express what the candidate says it wants, where it says so."""
+def stated_preferences(
+    startup: StartupProfile, c: Any, features: Mapping[str, float] | None = None
+) -> list[str]:
+    """Features that express what the candidate says it wants, where it says so. With the pair's
+    ``features``: a mentor's stated expertise that the startup's words name (a mentor who says
+    "XRD" wants the startups that need XRD)."""
     out = []
     if c.sectors and startup.sectors:
         out.append("sector_overlap")
@@ -73,6 +77,12 @@ def stated_preferences(startup: StartupProfile, c: Any) -> list[str]:
             out.append("instrument_fit")
         if c.regions and startup.location:
             out.append("location_match")
+    elif (
+        isinstance(c, MentorProfile)
+        and features is not None
+        and features.get("expertise_named", F.UNKNOWN) > F.UNKNOWN
+    ):
+        out.append("expertise_named")
     return out
 
 
@@ -172,6 +182,7 @@ def score_pairs(
     history = _history(corpus, kind, startup, s_vec, [c.id for c in candidates], s_text, trust)
     top3, best = _history_top(history)
     votes = corpus.neighbour_votes(kind, startup.id, s_vec)
+    expertise = corpus.expertise() if kind == "mentor" else None
     s_sectors = {x.casefold() for x in startup.sectors}
     folded_sectors: dict[tuple[str, ...], frozenset[str]] = {}
 
@@ -228,6 +239,7 @@ def score_pairs(
             else 0.0
         )
         f["stage_activity"] = F.scaled_log(corpus.stage_weight(rels, latest, s_age), max_recent)
+        f["momentum"] = corpus.momentum(rels, latest)
         co = (
             sum(backed_by[r.startup_id] for r in rels if r.startup_id is not None)
             if backed_by
@@ -245,6 +257,7 @@ def score_pairs(
             f["location_match"] = F.location_match(startup.location, c.regions)
             f["capacity_left"] = F.UNKNOWN
             f["founder_rating"] = F.UNKNOWN
+            f["expertise_named"] = F.UNKNOWN
         else:
             f["topic_overlap"] = F.stated_overlap(startup.mentoring_topics, c.topics)
             f["stage_fit"] = f["ticket_fit"] = f["instrument_fit"] = F.UNKNOWN
@@ -252,7 +265,12 @@ def score_pairs(
             left, cap = c.capacity_left, c.capacity_per_month
             f["capacity_left"] = F.UNKNOWN if left is None or not cap else left / cap
             f["founder_rating"] = F.founder_rating(c.rating_count, c.rating_mean)
-        stated = stated_preferences(startup, c)
+            f["expertise_named"] = (
+                F.expertise_named(expertise.match(startup, c.id)[0])
+                if expertise is not None
+                else F.UNKNOWN
+            )
+        stated = stated_preferences(startup, c, f)
         if ranker is not None:
             score = ranker.score(f)
         elif calibration is not None:

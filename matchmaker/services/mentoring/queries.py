@@ -27,6 +27,7 @@ from matchmaker.services.mentoring.sessions import (
     load_session,
     side_of,
 )
+from matchmaker.services.recommendations import bridge
 
 _LIST_OPTIONS = (
     selectinload(MentorSession.mentor).selectinload(MentorProfile.user),
@@ -126,16 +127,9 @@ def mentor_inbox(session: Session, user: User) -> MentorInbox:
 
 
 def match_reasons(session: Session, startup_id: int, mentor_id: int) -> list[Any]:
-    """The engine's reasons for this startup-mentor match, or [] when the engine is unavailable."""
+    """The engine's reasons for this startup-mentor match, or [] when the engine cannot rank."""
     try:
-        from matchmaker.services.recommendations import bridge
-    except ImportError:
-        return []
-    recommend = getattr(bridge, "recommend_mentors", None)
-    if recommend is None:
-        return []
-    try:
-        matches = recommend(session, startup_id, limit=50)
+        matches = bridge.recommend_mentors(session, startup_id, limit=50)
     except Exception:  # noqa: BLE001 - the inbox works without the engine
         session.rollback()
         return []

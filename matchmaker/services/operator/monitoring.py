@@ -316,7 +316,7 @@ def mentoring_metrics(session: Session, period: Period, locale: str | None) -> l
 def pitch_response_hours(session: Session, period: Period) -> list[float]:
     """Hours from a pitch being sent to the fund's first move in its pipeline."""
     pitch = sources.pitch_model()
-    change = sources.area_model("funding", "PitchStageChange")
+    change = sources.pitch_stage_change_model()
     if pitch is None or change is None:
         return []
     first = (

@@ -1,61 +1,55 @@
 """Where the operator's figures read the other areas' tables.
 
-Mentoring, funding and facilities each own their tables; the operator console only reads
-them. ``area_model`` finds a model class if that area's module is installed, so that a metric,
-an activity source or a disclosure source exists exactly when its table does (and is left out,
-not faked, otherwise).
+Mentoring, funding and facilities each own their tables; the operator console only reads them,
+through these names, so what it reads from each area is listed in one place. Every area is
+always installed, so each returns its class (typed ``Any``: the figures build their queries on
+whichever class they are given).
 """
 
 from __future__ import annotations
 
-from importlib import import_module
+from collections.abc import Callable
 from typing import Any
 
-
-def area_model(module: str, name: str) -> Any | None:
-    """``matchmaker.models.<module>.<name>``, or None when that area has not landed."""
-    try:
-        return getattr(import_module(f"matchmaker.models.{module}"), name)
-    except (ImportError, AttributeError):
-        return None
+from matchmaker.models.bookings import EquipmentBooking, Voucher, VoucherEntry
+from matchmaker.models.funding import Introduction, Pitch, PitchStageChange
+from matchmaker.models.mentoring import MentorSession, SessionReview
+from matchmaker.services.facilities.utilisation import usage_report
 
 
-def mentor_session_model() -> Any | None:
-    return area_model("mentoring", "MentorSession")
+def mentor_session_model() -> Any:
+    return MentorSession
 
 
-def session_review_model() -> Any | None:
-    return area_model("mentoring", "SessionReview")
+def session_review_model() -> Any:
+    return SessionReview
 
 
-def pitch_model() -> Any | None:
-    return area_model("funding", "Pitch")
+def pitch_model() -> Any:
+    return Pitch
 
 
-def introduction_model() -> Any | None:
-    return area_model("funding", "Introduction")
+def pitch_stage_change_model() -> Any:
+    return PitchStageChange
 
 
-def booking_model() -> Any | None:
-    return area_model("bookings", "EquipmentBooking")
+def introduction_model() -> Any:
+    return Introduction
 
 
-def voucher_model() -> Any | None:
-    return area_model("bookings", "Voucher")
+def booking_model() -> Any:
+    return EquipmentBooking
 
 
-def voucher_entry_model() -> Any | None:
-    return area_model("bookings", "VoucherEntry")
+def voucher_model() -> Any:
+    return Voucher
 
 
-def availability_window_model() -> Any | None:
-    return area_model("bookings", "AvailabilityWindow")
+def voucher_entry_model() -> Any:
+    return VoucherEntry
 
 
-def usage_report_function() -> Any | None:
+def usage_report_function() -> Callable[..., Any]:
     """The facilities area's ``services.facilities.utilisation.usage_report`` (hours open, booked,
     used per instrument), so the operator's utilisation is the same figure the facility reports."""
-    try:
-        return import_module("matchmaker.services.facilities.utilisation").usage_report
-    except (ImportError, AttributeError):
-        return None
+    return usage_report

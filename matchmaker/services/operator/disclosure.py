@@ -4,8 +4,7 @@ What is disclosed is deliberately narrow: the startup's public name, the kind of
 it was (a policy title, an instrument, a mentoring topic), the amount and the date. Never
 e-mails, phones, notes, purposes, voucher codes or who booked.
 
-Each area's support enters through a source in ``DISCLOSURE_SOURCES``; a source whose tables
-are not installed contributes nothing.
+Each area's support enters through a source listed in ``DISCLOSURE_SOURCES``.
 """
 
 from __future__ import annotations
@@ -63,16 +62,8 @@ class DisclosedSupport:
 
 
 DisclosureSource = Callable[[Session, str | None], list[DisclosedSupport]]
-DISCLOSURE_SOURCES: list[DisclosureSource] = []
 
 
-def register_disclosure_source(source: DisclosureSource) -> DisclosureSource:
-    if source not in DISCLOSURE_SOURCES:
-        DISCLOSURE_SOURCES.append(source)
-    return source
-
-
-@register_disclosure_source
 def _operator_records(session: Session, locale: str | None) -> list[DisclosedSupport]:
     rows = session.scalars(
         sa.select(SupportRecord).options(
@@ -100,7 +91,6 @@ def _operator_records(session: Session, locale: str | None) -> list[DisclosedSup
     return out
 
 
-@register_disclosure_source
 def _vouchers(session: Session, locale: str | None) -> list[DisclosedSupport]:
     voucher = sources.voucher_model()
     if voucher is None:
@@ -117,7 +107,6 @@ def _vouchers(session: Session, locale: str | None) -> list[DisclosedSupport]:
     ]
 
 
-@register_disclosure_source
 def _mentor_sessions(session: Session, locale: str | None) -> list[DisclosedSupport]:
     model = sources.mentor_session_model()
     if model is None:
@@ -143,7 +132,6 @@ def _mentor_sessions(session: Session, locale: str | None) -> list[DisclosedSupp
     ]
 
 
-@register_disclosure_source
 def _voucher_bookings(session: Session, locale: str | None) -> list[DisclosedSupport]:
     booking = sources.booking_model()
     if booking is None:
@@ -167,6 +155,16 @@ def _voucher_bookings(session: Session, locale: str | None) -> list[DisclosedSup
         )
         for sid, name, eq, amount, starts, eid in rows
     ]
+
+
+# The operator's own records, then what the areas gave: vouchers, mentoring sessions, bookings
+# paid with a voucher.
+DISCLOSURE_SOURCES: tuple[DisclosureSource, ...] = (
+    _operator_records,
+    _vouchers,
+    _mentor_sessions,
+    _voucher_bookings,
+)
 
 
 def disclosed_support(

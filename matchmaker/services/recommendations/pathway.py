@@ -316,16 +316,9 @@ def _best_policy(
 
 # --- activity and stuck startups -------------------------------------------------------------
 
+# ``source(startup_ids)`` gives ``_latest`` selects (a page reads every source in one statement:
+# the query count must not grow with the sources); ``ACTIVITY_SOURCES`` below lists them.
 ActivitySource = Callable[[Sequence[int]], Iterable["sa.Select[Any]"]]
-ACTIVITY_SOURCES: list[ActivitySource] = []
-
-
-def register_activity_source(source: ActivitySource) -> ActivitySource:
-    """``source(startup_ids)`` gives ``_latest`` selects (a page reads every source in one
-    statement: the query count must not grow with the sources)."""
-    if source not in ACTIVITY_SOURCES:
-        ACTIVITY_SOURCES.append(source)
-    return source
 
 
 # Every fact the pathway and the stuck list need is one row of one UNION ALL:
@@ -355,17 +348,14 @@ def _latest(column: Any, key: Any, ids: Sequence[int]) -> sa.Select[Any]:
     )
 
 
-@register_activity_source
 def _outcome_activity(ids: Sequence[int]) -> list[sa.Select[Any]]:
     return [_latest(MatchOutcome.created_at, MatchOutcome.startup_id, ids)]
 
 
-@register_activity_source
 def _support_activity(ids: Sequence[int]) -> list[sa.Select[Any]]:
     return [_latest(SupportRecord.created_at, SupportRecord.startup_id, ids)]
 
 
-@register_activity_source
 def _area_activity(ids: Sequence[int]) -> list[sa.Select[Any]]:
     return [
         _latest(model.updated_at, model.startup_id, ids)
@@ -377,6 +367,13 @@ def _area_activity(ids: Sequence[int]) -> list[sa.Select[Any]]:
         )
         if model is not None
     ]
+
+
+ACTIVITY_SOURCES: tuple[ActivitySource, ...] = (
+    _outcome_activity,
+    _support_activity,
+    _area_activity,
+)
 
 
 def _activity_facts(ids: Sequence[int]) -> list[sa.Select[Any]]:

@@ -15,10 +15,10 @@ import functools
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.services.errors import Conflict
 
 P = ParamSpec("P")

@@ -12,6 +12,7 @@ list of pending invitations) tells them whether that person is registered.
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
@@ -21,7 +22,14 @@ from matchmaker.models.investors import Investor
 from matchmaker.models.startups import Startup
 from matchmaker.models.users import User
 
-INVITATION_STATUSES = ("pending", "accepted", "declined", "withdrawn")
+
+class InvitationStatus(StrEnum):
+    """An invitation is pending until it moves, once, to one of the three end states."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
 
 
 class _Invitation(TimestampMixin):
@@ -30,7 +38,7 @@ class _Invitation(TimestampMixin):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(sa.String(254), index=True)  # normalised (lower case)
     title: Mapped[str] = mapped_column(sa.String(80), default="")
-    status: Mapped[str] = mapped_column(sa.String(10), default="pending")
+    status: Mapped[str] = mapped_column(sa.String(10), default=InvitationStatus.PENDING.value)
     answered_at: Mapped[datetime | None]
 
     @declared_attr
@@ -47,7 +55,7 @@ class _Invitation(TimestampMixin):
 
     @property
     def is_pending(self) -> bool:
-        return self.status == "pending"
+        return self.status == InvitationStatus.PENDING
 
 
 def _status_known() -> sa.CheckConstraint:

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from matchmaker.models.base import Base, CodeList, TimestampMixin, utcnow
+
+
+class Role(StrEnum):
+    """What an account is for; ``User.roles`` holds these codes (their labels are
+    ``vocab.ROLES``). A ``Role`` is a ``str``, so it compares equal to the stored code."""
+
+    FOUNDER = "founder"
+    MENTOR = "mentor"
+    INVESTOR = "investor"
+    FACILITY_MANAGER = "facility_manager"
+    OPERATOR = "operator"
 
 
 def new_session_version() -> str:
@@ -65,12 +77,12 @@ class User(TimestampMixin, Base):
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
 
-    def has_role(self, role: str) -> bool:
+    def has_role(self, role: Role | str) -> bool:
         return role in self.roles
 
     @property
     def is_operator(self) -> bool:
-        return "operator" in self.roles
+        return Role.OPERATOR in self.roles
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"

@@ -9,8 +9,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from matchmaker import create_app
+from matchmaker import create_app, vocab
 from matchmaker.models import User
+from matchmaker.models.users import Role
 from tests.factories import PASSWORD, make_user
 
 
@@ -39,6 +40,13 @@ def test_register_creates_account_and_signs_in(client: FlaskClient, db_session: 
     assert user is not None and user.roles == ["founder"] and user.password_hash != "longpassword"
     assert client.get("/").status_code == 200
     assert b"Li Wei" in client.get("/").data
+
+
+def test_sign_up_offers_every_role_but_operator(client: FlaskClient) -> None:
+    assert set(Role) == set(vocab.ROLES)  # one vocabulary: the codes and their labels
+    page = client.get("/auth/register").get_data(as_text=True)
+    for role in Role:
+        assert (f'value="{role}"' in page) == (role is not Role.OPERATOR), role
 
 
 def test_register_bad_input_saves_nothing(client: FlaskClient, db_session: Session) -> None:

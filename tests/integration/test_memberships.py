@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from matchmaker.models import InvestorMember, Notification, StartupMember, User
-from matchmaker.models.memberships import InvestorInvitation, StartupInvitation
+from matchmaker.models.memberships import InvestorInvitation, InvitationStatus, StartupInvitation
 from matchmaker.services.accounts import memberships
 from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound
 from matchmaker.services.funding import introductions
@@ -203,6 +203,20 @@ def test_one_pending_invitation_per_address_is_a_database_rule(session: Session)
     with pytest.raises(IntegrityError):
         session.commit()
     session.rollback()
+
+
+def test_every_invitation_status_is_one_the_database_stores(session: Session) -> None:
+    # The StrEnum and the table's status_known constraint name the same states.
+    owner = make_user(session, "founder")
+    startup = make_startup(session, owner)
+    for n, status in enumerate(InvitationStatus):
+        session.add(
+            StartupInvitation(startup_id=startup.id, email=f"{n}@example.com", status=status)
+        )
+    session.commit()
+    stored = session.scalars(sa.select(StartupInvitation.status).order_by(StartupInvitation.id))
+    assert list(stored) == ["pending", "accepted", "declined", "withdrawn"]
+    assert [i.is_pending for i in _pending(session, StartupInvitation)] == [True]
 
 
 def test_an_invitation_waits_for_an_account_registered_later(session: Session) -> None:

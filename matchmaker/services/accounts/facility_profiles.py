@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 from matchmaker import vocab
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Equipment, Facility, FacilityManager, User
+from matchmaker.models.users import Role
 from matchmaker.services.accounts.profile_events import profile_changed
 from matchmaker.services.accounts.profile_values import (
     apply_values,
@@ -59,7 +60,7 @@ def editable_facility(session: Session, actor: User, facility_id: int) -> Facili
 @use_case
 def create_facility(session: Session, actor: User, values: Mapping[str, Any]) -> Facility:
     """A facility manager registers a facility and becomes its manager."""
-    need_role(actor, "facility_manager")
+    need_role(actor, Role.FACILITY_MANAGER)
     data = pick(values, FACILITY_FIELDS)
     for field in ("name", "kind"):
         if field not in data:

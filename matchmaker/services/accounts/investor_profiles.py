@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 from matchmaker import vocab
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Investor, InvestorMember, PortfolioEntry, User
+from matchmaker.models.users import Role
 from matchmaker.services.accounts.profile_events import profile_changed
 from matchmaker.services.accounts.profile_values import (
     apply_values,
@@ -73,7 +74,7 @@ def editable_investor(session: Session, actor: User, investor_id: int) -> Invest
 @use_case
 def create_investor(session: Session, actor: User, values: Mapping[str, Any]) -> Investor:
     """An investor adds a fund or institution and becomes its first member."""
-    need_role(actor, "investor")
+    need_role(actor, Role.INVESTOR)
     data = pick(values, INVESTOR_FIELDS)
     for field in ("name", "type"):
         if field not in data:

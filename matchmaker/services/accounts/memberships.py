@@ -26,7 +26,11 @@ from matchmaker.database import begin_write
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Investor, InvestorMember, Startup, StartupMember, User
 from matchmaker.models.base import utcnow
-from matchmaker.models.memberships import InvestorInvitation, StartupInvitation
+from matchmaker.models.memberships import (
+    InvestorInvitation,
+    InvitationStatus,
+    StartupInvitation,
+)
 from matchmaker.services import notifications
 from matchmaker.services.accounts.investor_profiles import editable_investor
 from matchmaker.services.accounts.profile_events import profile_changed
@@ -126,7 +130,7 @@ def invite_startup_member(
     pending = sa.select(StartupInvitation.id).where(
         StartupInvitation.startup_id == startup.id,
         StartupInvitation.email == address,
-        StartupInvitation.status == "pending",
+        StartupInvitation.status == InvitationStatus.PENDING,
     )
     invitation = StartupInvitation(startup_id=startup.id, email=address, title=title)
     _invite(session, actor, startup, invitation, pending, kind="startup", link=link)
@@ -148,7 +152,7 @@ def invite_investor_member(
     pending = sa.select(InvestorInvitation.id).where(
         InvestorInvitation.investor_id == investor.id,
         InvestorInvitation.email == address,
-        InvestorInvitation.status == "pending",
+        InvestorInvitation.status == InvitationStatus.PENDING,
     )
     invitation = InvestorInvitation(investor_id=investor.id, email=address, title=title)
     _invite(session, actor, investor, invitation, pending, kind="investor", link=link)
@@ -163,7 +167,7 @@ def open_invitations(session: Session, actor: User, kind: str, owner_id: int) ->
                 sa.select(StartupInvitation)
                 .where(
                     StartupInvitation.startup_id == owner_id,
-                    StartupInvitation.status == "pending",
+                    StartupInvitation.status == InvitationStatus.PENDING,
                 )
                 .order_by(StartupInvitation.created_at, StartupInvitation.id)
             )
@@ -174,7 +178,7 @@ def open_invitations(session: Session, actor: User, kind: str, owner_id: int) ->
             sa.select(InvestorInvitation)
             .where(
                 InvestorInvitation.investor_id == owner_id,
-                InvestorInvitation.status == "pending",
+                InvestorInvitation.status == InvitationStatus.PENDING,
             )
             .order_by(InvestorInvitation.created_at, InvestorInvitation.id)
         )
@@ -195,7 +199,7 @@ def withdraw_invitation(
         editable_investor(session, actor, owner_id)
     else:
         raise NotFound(_l("This invitation does not exist."))
-    _answer(session, invitation, actor, "withdrawn")
+    _answer(session, invitation, actor, InvitationStatus.WITHDRAWN)
     commit(session)
 
 
@@ -219,20 +223,22 @@ def _locked(
     return cast("Invitation | None", session.scalar(stmt))
 
 
-def _answer(session: Session, invitation: Invitation, actor: User, status: str) -> None:
+def _answer(
+    session: Session, invitation: Invitation, actor: User, status: InvitationStatus
+) -> None:
     """Move a pending invitation to its end state; any other move is refused."""
-    if invitation.status != "pending":
-        raise Conflict(_ALREADY.get(invitation.status, _ALREADY["accepted"]))
+    if invitation.status != InvitationStatus.PENDING:
+        raise Conflict(_ALREADY.get(invitation.status, _ALREADY[InvitationStatus.ACCEPTED]))
     invitation.status = status
     invitation.answered_at = utcnow()
     invitation.answered_by_id = actor.id
 
 
 # Whole sentences (not a status word in a slot) so that each language can word them its way.
-_ALREADY = {
-    "accepted": _l("This invitation has already been accepted."),
-    "declined": _l("This invitation has already been declined."),
-    "withdrawn": _l("This invitation has been withdrawn."),
+_ALREADY: dict[str, Any] = {
+    InvitationStatus.ACCEPTED: _l("This invitation has already been accepted."),
+    InvitationStatus.DECLINED: _l("This invitation has already been declined."),
+    InvitationStatus.WITHDRAWN: _l("This invitation has been withdrawn."),
 }
 
 
@@ -257,7 +263,7 @@ def accept_invitation(
 ) -> Invitation:
     """The invitee (the account using the invited address) joins; only they can."""
     me, invitation = _invitation_for_invitee(session, actor, kind, invitation_id)
-    _answer(session, invitation, me, "accepted")
+    _answer(session, invitation, me, InvitationStatus.ACCEPTED)
     owner: Startup | Investor
     if isinstance(invitation, StartupInvitation):
         owner = invitation.startup
@@ -287,7 +293,7 @@ def accept_invitation(
 def decline_invitation(session: Session, actor: User, kind: str, invitation_id: int) -> Invitation:
     """The invitee says no; the inviting side may invite again later."""
     me, invitation = _invitation_for_invitee(session, actor, kind, invitation_id)
-    _answer(session, invitation, me, "declined")
+    _answer(session, invitation, me, InvitationStatus.DECLINED)
     commit(session)
     return invitation
 
@@ -299,14 +305,19 @@ def invitations_for(session: Session, user: Any) -> list[InvitationView]:
     address = normalise_email(user.email)
     startups = session.scalars(
         sa.select(StartupInvitation)
-        .where(StartupInvitation.email == address, StartupInvitation.status == "pending")
+        .where(
+            StartupInvitation.email == address, StartupInvitation.status == InvitationStatus.PENDING
+        )
         .options(
             selectinload(StartupInvitation.startup), selectinload(StartupInvitation.invited_by)
         )
     ).all()
     funds = session.scalars(
         sa.select(InvestorInvitation)
-        .where(InvestorInvitation.email == address, InvestorInvitation.status == "pending")
+        .where(
+            InvestorInvitation.email == address,
+            InvestorInvitation.status == InvitationStatus.PENDING,
+        )
         .options(
             selectinload(InvestorInvitation.investor),
             selectinload(InvestorInvitation.invited_by),

@@ -13,7 +13,7 @@ from typing import Any
 
 from matchmaker import vocab
 from matchmaker.i18n import lazy_gettext as _l
-from matchmaker.models import User
+from matchmaker.models.users import Role, User
 from matchmaker.services.errors import Forbidden, Invalid
 
 MAX_MONEY = Decimal("100000000000000")  # Numeric(16, 2)
@@ -93,7 +93,7 @@ def apply_values(entity: Any, values: Mapping[str, Any]) -> None:
         setattr(entity, key, value)
 
 
-def need_role(actor: User, role: str) -> None:
+def need_role(actor: User, role: Role) -> None:
     """Refuse ``actor`` without ``role`` (operators may do everything)."""
     if not (actor.has_role(role) or actor.is_operator):
         raise Forbidden(_l("Your account does not have the role needed for this."))

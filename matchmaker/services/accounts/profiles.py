@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import MentorProfile, Startup, StartupMember, User
 from matchmaker.models.mentoring import MAX_SESSIONS_PER_MONTH
+from matchmaker.models.users import Role
 from matchmaker.services.accounts.profile_events import profile_changed
 from matchmaker.services.accounts.profile_values import (
     apply_values,
@@ -33,6 +34,7 @@ from matchmaker.services.accounts.profile_values import (
 )
 from matchmaker.services.errors import Forbidden, Invalid, NotFound
 from matchmaker.services.transactions import commit, use_case
+from matchmaker.timezones import is_valid_zone
 
 MAX_MENTOR_CAPACITY = MAX_SESSIONS_PER_MONTH  # the one limit, defined with the sessions
 
@@ -79,7 +81,7 @@ def editable_startup(session: Session, actor: User, startup_id: int) -> Startup:
 @use_case
 def create_startup(session: Session, actor: User, values: Mapping[str, Any]) -> Startup:
     """A founder creates a startup and becomes its first team member."""
-    need_role(actor, "founder")
+    need_role(actor, Role.FOUNDER)
     data = pick(values, STARTUP_FIELDS)
     if "name" not in data:
         raise Invalid(_l("This field is required."), field="name")
@@ -117,11 +119,8 @@ def _validate_mentor(values: dict[str, Any]) -> None:
                 _l("Enter a number from 0 to %(n)d.", n=MAX_MENTOR_CAPACITY),
                 field="capacity_per_month",
             )
-    if "timezone" in values:
-        from zoneinfo import available_timezones
-
-        if values["timezone"] not in available_timezones():
-            raise Invalid(_l("Unknown time zone."), field="timezone")
+    if "timezone" in values and not is_valid_zone(values["timezone"]):
+        raise Invalid(_l("Unknown time zone."), field="timezone")
     if "accepting_requests" in values:
         values["accepting_requests"] = bool(values["accepting_requests"])
 
@@ -148,7 +147,7 @@ def save_mentor_profile(
     if mentor_id is not None:
         mentor = editable_mentor(session, actor, mentor_id)
     else:
-        need_role(actor, "mentor")
+        need_role(actor, Role.MENTOR)
         mentor = mentor_profile_of(session, actor)
     data = pick(values, MENTOR_FIELDS)
     _validate_mentor(data)

@@ -12,11 +12,12 @@ from werkzeug.security import check_password_hash
 from matchmaker import vocab
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Startup, StartupMember, User, utcnow
+from matchmaker.models.users import Role
 from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound
 from matchmaker.services.facilities import booking_lifecycle, bookings
 from matchmaker.services.transactions import commit, use_case
 
-SELF_SERVICE_ROLES = ("founder", "mentor", "investor", "facility_manager")
+SELF_SERVICE_ROLES = (Role.FOUNDER, Role.MENTOR, Role.INVESTOR, Role.FACILITY_MANAGER)
 MIN_PASSWORD_LENGTH = 8
 
 
@@ -36,7 +37,7 @@ def register_user(
     password: str,
     display_name: str,
     locale: str = "zh_CN",
-    roles: Iterable[str] = ("founder",),
+    roles: Iterable[str] = (Role.FOUNDER,),
     allow_operator: bool = False,
 ) -> User:
     """Create an account. Operators are made by operators (``allow_operator``), never by sign-up."""

@@ -17,6 +17,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from matchmaker.extensions import db
+from matchmaker.models.users import Role
 from matchmaker.services.accounts import dashboard, memberships
 from matchmaker.services.accounts import profiles as service
 from matchmaker.services.errors import Conflict, Invalid
@@ -209,7 +210,7 @@ def remove_startup_member(startup_id: int, user_id: int) -> Response:
 @bp.route("/mentor", methods=["GET", "POST"])
 @login_required
 def edit_mentor() -> str | Response:
-    if not (current_user.has_role("mentor") or current_user.is_operator):
+    if not (current_user.has_role(Role.MENTOR) or current_user.is_operator):
         abort(403)
     mentor = service.mentor_profile_of(db.session, current_user)
     form = MentorForm(obj=mentor)

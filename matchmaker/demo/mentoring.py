@@ -9,7 +9,15 @@ from sqlalchemy.orm import Session
 
 from matchmaker.demo.context import DemoContext, days_before
 from matchmaker.models import MatchOutcome, MentorMentee, MentorProfile, Startup
-from matchmaker.models.mentoring import MentorSession, SessionReview, SlotProposal, WeeklySlot
+from matchmaker.models.mentoring import (
+    MentorSession,
+    SessionReview,
+    SessionStatus,
+    Side,
+    SlotProposal,
+    WeeklySlot,
+)
+from matchmaker.models.mentors import MenteeSource
 
 GOALS = [
     "我们想梳理天使轮融资的节奏和估值逻辑。",
@@ -65,8 +73,8 @@ def _completed(
         mentor_id=mentor.id,
         startup_id=startup.id,
         requested_by_id=_founders(startup)[0] if startup.members else None,
-        status="completed",
-        awaiting="",
+        status=SessionStatus.COMPLETED,
+        awaiting=Side.NOBODY,
         topic=ctx.rng.choice(mentor.mentoring_topics or ["strategy"]),
         goal=ctx.rng.choice(GOALS),
         starts_at=starts,
@@ -83,7 +91,7 @@ def _completed(
             SessionReview(
                 session_id=ms.id,
                 author_id=_founders(startup)[0],
-                side="founder",
+                side=Side.FOUNDER,
                 rating=rating,
                 follow_up_actions=ctx.rng.choice(FOLLOW_UPS),
                 created_at=starts + timedelta(hours=3),
@@ -93,7 +101,7 @@ def _completed(
         SessionReview(
             session_id=ms.id,
             author_id=mentor.user_id,
-            side="mentor",
+            side=Side.MENTOR,
             rating=ctx.rng.choice([4, 5]),
             notes="Strong technical team; needs a sharper go-to-market.",
             created_at=starts + timedelta(hours=4),
@@ -102,123 +110,146 @@ def _completed(
     if session.get(MentorMentee, (mentor.id, startup.id)) is None:
         session.add(
             MentorMentee(
-                mentor_id=mentor.id, startup_id=startup.id, since=starts.date(), source="platform"
+                mentor_id=mentor.id,
+                startup_id=startup.id,
+                since=starts.date(),
+                source=MenteeSource.PLATFORM,
             )
         )
 
 
-def load_area(session: Session, ctx: DemoContext) -> None:
-    mentors = [m for m in ctx.mentors if m.is_active]
-    startups = [s for s in ctx.startups if s.is_active and s.members]
-    if not mentors or not startups:
-        return
-    for mentor in mentors:
-        _add_slots(session, ctx, mentor)
+def _declined(session: Session, ctx: DemoContext, mentor: MentorProfile, startup: Startup) -> None:
+    created = days_before(ctx.rng.randint(5, 80))
+    session.add(
+        MentorSession(
+            mentor_id=mentor.id,
+            startup_id=startup.id,
+            requested_by_id=_founders(startup)[0],
+            status=SessionStatus.DECLINED,
+            awaiting=Side.NOBODY,
+            topic=ctx.rng.choice(mentor.mentoring_topics or ["strategy"]),
+            goal=ctx.rng.choice(GOALS),
+            decline_reason="no_time",
+            closed_at=created + timedelta(days=1),
+            created_at=created,
+            updated_at=created + timedelta(days=1),
+        )
+    )
+    session.add(
+        MatchOutcome(
+            startup_id=startup.id,
+            candidate_kind="mentor",
+            candidate_id=mentor.id,
+            outcome="declined",
+            created_at=created + timedelta(days=1),
+        )
+    )
 
-    # History: completed sessions (feeding the engine) and a few declined requests.
-    for i in range(min(40, len(startups) * 2)):
-        mentor = ctx.rng.choice(mentors)
-        startup = ctx.rng.choice(startups)
-        if i % 5 == 4:
-            created = days_before(ctx.rng.randint(5, 80))
-            session.add(
-                MentorSession(
-                    mentor_id=mentor.id,
-                    startup_id=startup.id,
-                    requested_by_id=_founders(startup)[0],
-                    status="declined",
-                    awaiting="",
-                    topic=ctx.rng.choice(mentor.mentoring_topics or ["strategy"]),
-                    goal=ctx.rng.choice(GOALS),
-                    decline_reason="no_time",
-                    closed_at=created + timedelta(days=1),
-                    created_at=created,
-                    updated_at=created + timedelta(days=1),
-                )
-            )
-            session.add(
-                MatchOutcome(
-                    startup_id=startup.id,
-                    candidate_kind="mentor",
-                    candidate_id=mentor.id,
-                    outcome="declined",
-                    created_at=created + timedelta(days=1),
-                )
-            )
-        else:
-            _completed(session, ctx, mentor, startup, ctx.rng.randint(3, 120))
 
-    # The demo founder and demo mentor: a past session, an upcoming one and an open request.
+def _open_request(
+    session: Session,
+    *,
+    mentor_id: int,
+    startup_id: int,
+    requested_by_id: int | None,
+    topic: str,
+    goal: str,
+    wanted: datetime,
+) -> None:
+    """A request waiting for the mentor, at one time the founder proposed."""
+    session.add(
+        MentorSession(
+            mentor_id=mentor_id,
+            startup_id=startup_id,
+            requested_by_id=requested_by_id,
+            status=SessionStatus.REQUESTED,
+            awaiting=Side.MENTOR,
+            topic=topic,
+            goal=goal,
+            created_at=days_before(1),
+            updated_at=days_before(1),
+            proposals=[
+                SlotProposal(
+                    starts_at=wanted,
+                    ends_at=wanted + timedelta(hours=1),
+                    proposed_by=Side.FOUNDER,
+                )
+            ],
+        )
+    )
+
+
+def _demo_accounts_sessions(
+    session: Session, ctx: DemoContext, mentors: list[MentorProfile], startups: list[Startup]
+) -> None:
+    """The demo founder and demo mentor: a past session, an upcoming one and open requests."""
     founder = ctx.demo_users.get("founder")
     demo_mentor_user = ctx.demo_users.get("mentor")
     own = [s for s in startups if founder is not None and founder.id in _founders(s)]
     demo_mentor = next(
         (m for m in mentors if demo_mentor_user and m.user_id == demo_mentor_user.id), None
     )
-    if own and demo_mentor is not None:
-        startup = own[0]
-        _completed(session, ctx, demo_mentor, startup, 10)
-        upcoming = datetime.combine(ctx.anchor + timedelta(days=45), time(hour=6))
-        session.add(
-            MentorSession(
-                mentor_id=demo_mentor.id,
-                startup_id=startup.id,
-                requested_by_id=founder.id if founder else None,
-                status="scheduled",
-                awaiting="",
-                topic="fundraising",
-                goal=GOALS[0],
-                starts_at=upcoming,
-                ends_at=upcoming + timedelta(hours=1),
-                created_at=days_before(2),
-                updated_at=days_before(1),
-            )
+    if not own or demo_mentor is None:
+        return
+    startup = own[0]
+    _completed(session, ctx, demo_mentor, startup, 10)
+    upcoming = datetime.combine(ctx.anchor + timedelta(days=45), time(hour=6))
+    session.add(
+        MentorSession(
+            mentor_id=demo_mentor.id,
+            startup_id=startup.id,
+            requested_by_id=founder.id if founder else None,
+            status=SessionStatus.SCHEDULED,
+            awaiting=Side.NOBODY,
+            topic="fundraising",
+            goal=GOALS[0],
+            starts_at=upcoming,
+            ends_at=upcoming + timedelta(hours=1),
+            created_at=days_before(2),
+            updated_at=days_before(1),
         )
-        other = next((m for m in mentors if m.id != demo_mentor.id), None)
-        if other is not None:
-            wanted = datetime.combine(ctx.anchor + timedelta(days=50), time(hour=7))
-            session.add(
-                MentorSession(
-                    mentor_id=other.id,
-                    startup_id=startup.id,
-                    requested_by_id=founder.id if founder else None,
-                    status="requested",
-                    awaiting="mentor",
-                    topic="legal_ip",
-                    goal=GOALS[2],
-                    created_at=days_before(1),
-                    updated_at=days_before(1),
-                    proposals=[
-                        SlotProposal(
-                            starts_at=wanted,
-                            ends_at=wanted + timedelta(hours=1),
-                            proposed_by="founder",
-                        )
-                    ],
-                )
-            )
-        # A request waiting in the demo mentor's inbox, from another startup.
-        asker = next((s for s in startups if s.id != startup.id), None)
-        if asker is not None:
-            wanted = datetime.combine(ctx.anchor + timedelta(days=52), time(hour=8))
-            session.add(
-                MentorSession(
-                    mentor_id=demo_mentor.id,
-                    startup_id=asker.id,
-                    requested_by_id=_founders(asker)[0],
-                    status="requested",
-                    awaiting="mentor",
-                    topic=ctx.rng.choice(demo_mentor.mentoring_topics or ["strategy"]),
-                    goal=GOALS[1],
-                    created_at=days_before(1),
-                    updated_at=days_before(1),
-                    proposals=[
-                        SlotProposal(
-                            starts_at=wanted,
-                            ends_at=wanted + timedelta(hours=1),
-                            proposed_by="founder",
-                        )
-                    ],
-                )
-            )
+    )
+    other = next((m for m in mentors if m.id != demo_mentor.id), None)
+    if other is not None:
+        _open_request(
+            session,
+            mentor_id=other.id,
+            startup_id=startup.id,
+            requested_by_id=founder.id if founder else None,
+            topic="legal_ip",
+            goal=GOALS[2],
+            wanted=datetime.combine(ctx.anchor + timedelta(days=50), time(hour=7)),
+        )
+    # A request waiting in the demo mentor's inbox, from another startup.
+    asker = next((s for s in startups if s.id != startup.id), None)
+    if asker is not None:
+        _open_request(
+            session,
+            mentor_id=demo_mentor.id,
+            startup_id=asker.id,
+            requested_by_id=_founders(asker)[0],
+            topic=ctx.rng.choice(demo_mentor.mentoring_topics or ["strategy"]),
+            goal=GOALS[1],
+            wanted=datetime.combine(ctx.anchor + timedelta(days=52), time(hour=8)),
+        )
+
+
+def load_area(session: Session, ctx: DemoContext) -> None:
+    """Mentors' weekly slots, a history of sessions (completed ones feed the engine) and the demo
+    accounts' own sessions; commits."""
+    mentors = [m for m in ctx.mentors if m.is_active]
+    startups = [s for s in ctx.startups if s.is_active and s.members]
+    if not mentors or not startups:
+        return
+    for mentor in mentors:
+        _add_slots(session, ctx, mentor)
+    # History: completed sessions (feeding the engine) and a few declined requests.
+    for i in range(min(40, len(startups) * 2)):
+        mentor = ctx.rng.choice(mentors)
+        startup = ctx.rng.choice(startups)
+        if i % 5 == 4:
+            _declined(session, ctx, mentor, startup)
+        else:
+            _completed(session, ctx, mentor, startup, ctx.rng.randint(3, 120))
+    _demo_accounts_sessions(session, ctx, mentors, startups)
     session.commit()

@@ -14,6 +14,7 @@ from matchmaker.demo.names import CITIES
 from matchmaker.demo.people import Person
 from matchmaker.demo.startups import RELATED, Sequence
 from matchmaker.models import Investor, InvestorMember, MentorMentee, MentorProfile, Startup, User
+from matchmaker.models.mentors import MenteeSource
 
 PAUSED = frozenset({5, 14, 23, 31})  # positions of mentors not accepting requests this month
 BROAD_KINDS = ("lawyer", "business_planner", "trainer", "consultant")
@@ -64,30 +65,8 @@ def build_mentors(
                 user = make_user(
                     person, ["mentor", "investor"] if kind == "investor" else ["mentor"]
                 )
-                first = sectors[(position * 5) % len(sectors)]
-                if kind in BROAD_KINDS:
-                    mentor_sectors = [first, *rng.sample([s for s in sectors if s != first], 2)]
-                else:
-                    mentor_sectors = [first] + (
-                        [rng.choice(RELATED[first])] if rng.random() < 0.6 else []
-                    )
-            sector_label = vocab.label(vocab.SECTORS, mentor_sectors[0], "en" if english else "zh")
-            if english:
-                sector_label = sector_label.lower()
-            headline = texts.take((lang, kind, "headline"), bank[f"headline_{lang}"])
-            if kind == "technical_expert":
-                first_line = SECTOR_EXPERTISE[lang][mentor_sectors[0]]
-            else:
-                first_line = texts.take((lang, kind, "expertise"), bank[f"expertise_{lang}"])
-            second_line = texts.take((lang, kind, "expertise"), bank[f"expertise_{lang}"])
-            labels = [vocab.label(vocab.SECTORS, s, lang) for s in mentor_sectors]
-            focus = (
-                "Focus: " + ", ".join(labels) + "."
-                if english
-                else "关注领域：" + "、".join(labels) + "。"
-            )
-            lines = [first_line] + ([second_line] if second_line != first_line else [])
-            expertise = (" " if english else "").join([*lines, focus])
+                mentor_sectors = _mentor_sectors(rng, kind, sectors[(position * 5) % len(sectors)])
+            headline, expertise = _texts(texts, kind, lang, mentor_sectors)
             if kind == "investor":
                 fund = rng.choice(funds[lang] or funds["zh"])
                 organisation = fund.name
@@ -102,7 +81,7 @@ def build_mentors(
             mentor = MentorProfile(
                 user=user,
                 kind=kind,
-                headline=headline.format(sector=sector_label),
+                headline=headline,
                 expertise=expertise,
                 sectors=mentor_sectors,
                 languages=list(person.languages),
@@ -121,6 +100,35 @@ def build_mentors(
     return mentors, mentees
 
 
+def _mentor_sectors(rng: random.Random, kind: str, first: str) -> list[str]:
+    """A mentor's sectors: ``first`` and two more for the broad kinds, else perhaps one related."""
+    sectors = list(vocab.SECTORS)
+    if kind in BROAD_KINDS:
+        return [first, *rng.sample([s for s in sectors if s != first], 2)]
+    return [first] + ([rng.choice(RELATED[first])] if rng.random() < 0.6 else [])
+
+
+def _texts(texts: Sequence, kind: str, lang: str, mentor_sectors: list[str]) -> tuple[str, str]:
+    """A mentor's headline and expertise in ``lang``, from the kind's text bank."""
+    bank = MENTOR_KIND_TEXT[kind]
+    english = lang == "en"
+    sector_label = vocab.label(vocab.SECTORS, mentor_sectors[0], lang)
+    if english:
+        sector_label = sector_label.lower()
+    headline = texts.take((lang, kind, "headline"), bank[f"headline_{lang}"])
+    if kind == "technical_expert":
+        first_line = SECTOR_EXPERTISE[lang][mentor_sectors[0]]
+    else:
+        first_line = texts.take((lang, kind, "expertise"), bank[f"expertise_{lang}"])
+    second_line = texts.take((lang, kind, "expertise"), bank[f"expertise_{lang}"])
+    labels = [vocab.label(vocab.SECTORS, s, lang) for s in mentor_sectors]
+    focus = (
+        "Focus: " + ", ".join(labels) + "." if english else "关注领域：" + "、".join(labels) + "。"
+    )
+    lines = [first_line] + ([second_line] if second_line != first_line else [])
+    return headline.format(sector=sector_label), (" " if english else "").join([*lines, focus])
+
+
 def _past_mentees(
     rng: random.Random, mentor: MentorProfile, startups: list[Startup], exclude_demo: bool
 ) -> list[PastMentee]:
@@ -133,5 +141,6 @@ def _past_mentees(
         founded = startup.founded_on or ANCHOR - timedelta(days=365)
         span = max((ANCHOR - founded).days - 14, 1)
         since = founded + timedelta(days=rng.randint(0, span))
-        rows.append((mentor, startup.id, since, rng.choice(("imported", "imported", "platform"))))
+        source = rng.choice((MenteeSource.IMPORTED, MenteeSource.IMPORTED, MenteeSource.PLATFORM))
+        rows.append((mentor, startup.id, since, source))
     return rows

@@ -1,14 +1,16 @@
 """Mentoring: mentors' availability, session requests and sessions, and both sides' reviews.
 
 One row of ``mentor_sessions`` is the whole life of a session, from the founder's request to the
-review (``status`` follows the state machine in ``services/mentoring.py``). Times are naive UTC;
-weekly slots are stored in the mentor's own zone (``MentorProfile.timezone``) because "Tuesdays at
-10:00" means 10:00 local time across daylight-saving changes.
+review (``status``, a ``SessionStatus``, follows the state machine in
+``services/mentoring/sessions.py``). Times are naive UTC; weekly slots are stored in the mentor's
+own zone (``MentorProfile.timezone``) because "Tuesdays at 10:00" means 10:00 local time across
+daylight-saving changes.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -39,8 +41,40 @@ TIME_ZONES = (
     "UTC",
 )
 
+
+class SessionStatus(StrEnum):
+    """Where a session is in its life (the state machine is ``services.mentoring.sessions``).
+    A ``str``: the column keeps its plain values, listed in the ``status_known`` check."""
+
+    REQUESTED = "requested"
+    SCHEDULED = "scheduled"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"
+    COMPLETED = "completed"
+    NO_SHOW = "no_show"
+    CANCELLED = "cancelled"
+    RESCHEDULED = "rescheduled"
+
+
+class Side(StrEnum):
+    """A party to a session: whose move it is (``awaiting``), who proposed a time, who was
+    absent, who wrote a review. ``NOBODY`` (empty) where no side is meant."""
+
+    MENTOR = "mentor"
+    FOUNDER = "founder"
+    NOBODY = ""
+
+
+class SessionSource(StrEnum):
+    """How a session came about: a founder's request or an operator's office-hours plan."""
+
+    REQUEST = "request"
+    OFFICE_HOURS = "office_hours"
+
+
 # Statuses in which a session holds its mentor's slot.
-SLOT_HOLDING_STATUSES = ("scheduled",)
+SLOT_HOLDING_STATUSES = (SessionStatus.SCHEDULED,)
 
 # On PostgreSQL, scheduled sessions of one mentor may not even overlap (two slots of different
 # lengths); SQLite relies on the partial unique index plus ``begin_write``. Owned by the migration

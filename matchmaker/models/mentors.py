@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -35,6 +36,13 @@ class MentorProfile(TimestampMixin, Base):
     @property
     def name(self) -> str:
         return self.user.display_name
+
+
+class MenteeSource(StrEnum):
+    """Where a mentor-mentee link comes from: a session held here, or imported history."""
+
+    PLATFORM = "platform"
+    IMPORTED = "imported"
 
 
 class MentorMentee(Base):

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from matchmaker.database import begin_write
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Notification, User
-from matchmaker.models.mentoring import MentorSession, SlotProposal
+from matchmaker.models.mentoring import MentorSession, SessionStatus, Side, SlotProposal
 from matchmaker.services import notifications
 from matchmaker.services.errors import Conflict, Invalid
 from matchmaker.services.mentoring import availability
@@ -45,20 +45,20 @@ from matchmaker.services.transactions import commit, use_case
 
 
 def _require_open_request(ms: MentorSession, action: Any, now: datetime) -> None:
-    if ms.status != "requested":
+    if ms.status != SessionStatus.REQUESTED:
         raise refuse(ms, action)
     if ms.expires_at is not None and ms.expires_at <= now:
         raise Conflict(_l("This request has expired."))
 
 
 def _pass_turn(
-    session: Session, ms: MentorSession, side: str, kind: str, now: datetime
+    session: Session, ms: MentorSession, side: Side, kind: str, now: datetime
 ) -> list[Notification]:
     """An open request now waits on ``side`` (who gets a fresh answer window), told by ``kind``;
     returns the notifications to send once the caller has committed."""
     ms.awaiting = side
     ms.expires_at = now + timedelta(hours=request_ttl_hours())
-    if side == "founder":
+    if side == Side.FOUNDER:
         return notifications.notify(
             session, founder_ids(ms), kind, link=session_link(ms.id), mentor=ms.mentor.name
         )
@@ -73,7 +73,7 @@ def _schedule(session: Session, ms: MentorSession, slot: Slot, action: Any) -> N
     if availability.slot_taken(session, ms.mentor_id, slot.starts_at, slot.ends_at):
         raise Conflict(SLOT_TAKEN)
     check_capacity(session, ms.mentor, slot.starts_at, exclude_session_id=ms.id)
-    transition(ms, "scheduled", action)
+    transition(ms, SessionStatus.SCHEDULED, action)
     ms.starts_at = slot.starts_at
     ms.ends_at = slot.ends_at
     ms.expires_at = None
@@ -89,7 +89,7 @@ def _slot_to_accept(
     slot = availability.find_free_slot(session, ms.mentor, starts_at, now=now)
     if slot is not None:
         return slot
-    proposed = {p.starts_at: p for p in ms.proposals if p.proposed_by == "founder"}
+    proposed = {p.starts_at: p for p in ms.proposals if p.proposed_by == Side.FOUNDER}
     if starts_at in proposed:
         # The founder's time, no longer in the mentor's availability (edited since, or a
         # blackout day): the mentor may still agree to it unless another session holds it.
@@ -150,7 +150,7 @@ def decline_request(
     if reason not in DECLINE_REASONS:
         raise Invalid(_l("Pick a reason from the list."), field="reason")
     _require_open_request(ms, _l("decline"), now)
-    transition(ms, "declined", _l("decline"))
+    transition(ms, SessionStatus.DECLINED, _l("decline"))
     ms.decline_reason = reason
     ms.decline_note = (note or "").strip()[:2000]
     ms.closed_by_id = user.id
@@ -185,10 +185,11 @@ def propose_times(
     require_mentor(ms, user)
     _require_open_request(ms, _l("propose times for"), now)
     slots = parse_slots(session, ms.mentor, slot_starts, now=now)
-    ms.proposals = [p for p in ms.proposals if p.proposed_by == "founder"] + [
-        SlotProposal(starts_at=s.starts_at, ends_at=s.ends_at, proposed_by="mentor") for s in slots
+    ms.proposals = [p for p in ms.proposals if p.proposed_by == Side.FOUNDER] + [
+        SlotProposal(starts_at=s.starts_at, ends_at=s.ends_at, proposed_by=Side.MENTOR)
+        for s in slots
     ]
-    sent = _pass_turn(session, ms, "founder", "mentoring.times_proposed", now)
+    sent = _pass_turn(session, ms, Side.FOUNDER, "mentoring.times_proposed", now)
     commit(session, conflict_for=conflict_message)
     notifications.send_after_commit(session, sent)
     return ms
@@ -210,7 +211,7 @@ def ask_for_info(
     _require_open_request(ms, _l("ask about"), now)
     ms.info_question = question[:2000]
     ms.info_answer = ""
-    sent = _pass_turn(session, ms, "founder", "mentoring.info_requested", now)
+    sent = _pass_turn(session, ms, Side.FOUNDER, "mentoring.info_requested", now)
     commit(session, conflict_for=conflict_message)
     notifications.send_after_commit(session, sent)
     return ms
@@ -232,7 +233,7 @@ def answer_info(
     if not ms.info_question:
         raise Conflict(_l("The mentor has not asked a question."))
     ms.info_answer = answer[:2000]
-    sent = _pass_turn(session, ms, "mentor", "mentoring.info_answered", now)
+    sent = _pass_turn(session, ms, Side.MENTOR, "mentoring.info_answered", now)
     commit(session, conflict_for=conflict_message)
     notifications.send_after_commit(session, sent)
     return ms
@@ -254,7 +255,7 @@ def choose_proposed_time(
     require_founder(ms, user)
     _require_open_request(ms, _l("schedule"), now)
     lock_mentor(session, ms.mentor_id)
-    if starts_at not in {p.starts_at for p in ms.proposals if p.proposed_by == "mentor"}:
+    if starts_at not in {p.starts_at for p in ms.proposals if p.proposed_by == Side.MENTOR}:
         raise Invalid(_l("Pick one of the times the mentor proposed."), field="slot")
     if starts_at <= now:
         raise Invalid(_l("That time is in the past."), field="slot")

@@ -23,6 +23,7 @@ from matchmaker.models.mentoring import (
     BlackoutDate,
     MentorSession,
     OneOffOpening,
+    SessionStatus,
     WeeklySlot,
 )
 from matchmaker.services.errors import NotFound
@@ -30,7 +31,7 @@ from matchmaker.services.errors import NotFound
 HORIZON_DAYS = 28
 DEFAULT_ZONE = "Asia/Shanghai"
 # Sessions that use up a month's capacity.
-CAPACITY_STATUSES = ("scheduled", "completed", "no_show")
+CAPACITY_STATUSES = (SessionStatus.SCHEDULED, SessionStatus.COMPLETED, SessionStatus.NO_SHOW)
 SLOT_KEY_FORMAT = "%Y-%m-%dT%H:%M"
 
 

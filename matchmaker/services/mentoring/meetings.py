@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from matchmaker.database import begin_write
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import User
-from matchmaker.models.mentoring import MentorSession
+from matchmaker.models.mentoring import MentorSession, SessionStatus
 from matchmaker.services import notifications
 from matchmaker.services.errors import Conflict, Forbidden, Invalid
 from matchmaker.services.mentoring.sessions import (
@@ -56,7 +56,7 @@ def set_meeting_place(
     begin_write(session)
     ms = lock_session(session, session_id)
     side = require_party(ms, user)
-    if ms.status != "scheduled":
+    if ms.status != SessionStatus.SCHEDULED:
         raise Conflict(_l("Only a scheduled session can have its place changed."))
     ms.meeting_place, ms.meeting_url = place, url
     sent = notifications.notify(
@@ -87,7 +87,7 @@ def dispute_no_show(
     begin_write(session)
     ms = lock_session(session, session_id)
     side = require_party(ms, user)
-    if ms.status != "no_show":
+    if ms.status != SessionStatus.NO_SHOW:
         raise Conflict(_l("Only a no-show can be disputed."))
     if side != ms.absent_side:
         raise Forbidden(_l("Only the side marked absent can dispute a no-show."))

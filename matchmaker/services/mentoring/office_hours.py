@@ -24,7 +24,7 @@ from matchmaker import vocab
 from matchmaker.database import begin_write
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import MentorProfile, Notification, Startup, User, utcnow
-from matchmaker.models.mentoring import MentorSession
+from matchmaker.models.mentoring import MentorSession, SessionSource, SessionStatus, Side
 from matchmaker.services import notifications
 from matchmaker.services.errors import Forbidden, Invalid, NotFound
 from matchmaker.services.mentoring import availability
@@ -268,9 +268,9 @@ def _office_hours_sessions(
             mentor_id=mentor.id,
             startup_id=startup.id,
             requested_by_id=operator.id,
-            status="scheduled",
-            awaiting="",
-            source="office_hours",
+            status=SessionStatus.SCHEDULED,
+            awaiting=Side.NOBODY,
+            source=SessionSource.OFFICE_HOURS,
             topic=topic,
             goal=str(_l("Office hours")),
             starts_at=slot.starts_at,

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import MentorProfile, Startup, User, utcnow
-from matchmaker.models.mentoring import MentorSession, SessionReview
+from matchmaker.models.mentoring import MentorSession, SessionReview, SessionStatus, Side
 from matchmaker.services.accounts import dashboard
 from matchmaker.services.errors import Forbidden, NotFound
 from matchmaker.services.mentoring import availability
@@ -83,9 +83,9 @@ def founder_overview(session: Session, user: User) -> FounderOverview:
         .order_by(MentorSession.created_at.desc(), MentorSession.id.desc())
     ).all()
     for ms in rows:
-        if ms.status == "requested":
+        if ms.status == SessionStatus.REQUESTED:
             overview.open_requests.append(ms)
-        elif ms.status == "scheduled":
+        elif ms.status == SessionStatus.SCHEDULED:
             overview.upcoming.append(ms)
         else:
             overview.past.append(ms)
@@ -116,9 +116,9 @@ def mentor_inbox(session: Session, user: User) -> MentorInbox:
         mentor=mentor, used_this_month=availability.sessions_in_month(session, mentor)
     )
     for ms in rows:
-        if ms.status == "requested":
+        if ms.status == SessionStatus.REQUESTED:
             inbox.pending.append(ms)
-        elif ms.status == "scheduled":
+        elif ms.status == SessionStatus.SCHEDULED:
             inbox.upcoming.append(ms)
         else:
             inbox.past.append(ms)
@@ -199,15 +199,15 @@ def pending_counts(session: Session, user: User) -> dict[str, int]:
             MentorSession.awaiting,
         ).where(
             sa.or_(*conditions),
-            MentorSession.status.in_(("requested", "scheduled")),
+            MentorSession.status.in_((SessionStatus.REQUESTED, SessionStatus.SCHEDULED)),
         )
     ).all()
     for mentor_id, startup_id, status, awaiting in rows:
-        if status == "scheduled":
+        if status == SessionStatus.SCHEDULED:
             counts["upcoming"] += 1
-        elif mentor is not None and mentor_id == mentor.id and awaiting == "mentor":
+        elif mentor is not None and mentor_id == mentor.id and awaiting == Side.MENTOR:
             counts["mentor_pending"] += 1
-        elif startup_id in startup_ids and awaiting == "founder":
+        elif startup_id in startup_ids and awaiting == Side.FOUNDER:
             counts["founder_waiting"] += 1
     return counts
 

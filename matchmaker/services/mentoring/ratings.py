@@ -10,7 +10,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from matchmaker.models.mentoring import MentorSession, SessionReview
+from matchmaker.models.mentoring import MentorSession, SessionReview, Side
 
 RECENT_COMMENTS = 3
 
@@ -46,7 +46,7 @@ def mentor_ratings(session: Session, mentor_ids: Iterable[int]) -> dict[int, Men
             sa.func.avg(SessionReview.rating),
         )
         .join(SessionReview, SessionReview.session_id == MentorSession.id)
-        .where(MentorSession.mentor_id.in_(ids), SessionReview.side == "founder")
+        .where(MentorSession.mentor_id.in_(ids), SessionReview.side == Side.FOUNDER)
         .group_by(MentorSession.mentor_id)
     ).all()
     return {
@@ -64,7 +64,7 @@ def mentor_rating(session: Session, mentor_id: int) -> MentorRating:
         .join(MentorSession, SessionReview.session_id == MentorSession.id)
         .where(
             MentorSession.mentor_id == mentor_id,
-            SessionReview.side == "founder",
+            SessionReview.side == Side.FOUNDER,
             SessionReview.share_comment.is_(True),
             SessionReview.public_comment != "",
         )

@@ -17,7 +17,7 @@ from matchmaker import vocab
 from matchmaker.database import begin_write
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import MentorProfile, Notification, Startup, User
-from matchmaker.models.mentoring import MentorSession, SlotProposal
+from matchmaker.models.mentoring import MentorSession, SessionStatus, Side, SlotProposal
 from matchmaker.services import notifications
 from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound
 from matchmaker.services.mentoring import availability
@@ -64,7 +64,7 @@ def _check_mentor_receives(
         sa.select(MentorSession.id).where(
             MentorSession.mentor_id == mentor.id,
             MentorSession.startup_id == startup.id,
-            MentorSession.status == "requested",
+            MentorSession.status == SessionStatus.REQUESTED,
         )
     )
     if open_request is not None:
@@ -114,14 +114,14 @@ def request_session(
         mentor_id=mentor.id,
         startup_id=startup.id,
         requested_by_id=user.id,
-        status="requested",
-        awaiting="mentor",
+        status=SessionStatus.REQUESTED,
+        awaiting=Side.MENTOR,
         topic=topic,
         goal=goal,
         expires_at=now + timedelta(hours=request_ttl_hours()),
         follow_up_of_id=_follow_up_of(session, startup, follow_up_of_id),
         proposals=[
-            SlotProposal(starts_at=s.starts_at, ends_at=s.ends_at, proposed_by="founder")
+            SlotProposal(starts_at=s.starts_at, ends_at=s.ends_at, proposed_by=Side.FOUNDER)
             for s in slots
         ],
     )
@@ -148,7 +148,7 @@ def withdraw_request(
     begin_write(session)
     ms = lock_session(session, session_id)
     require_founder(ms, user)
-    transition(ms, "withdrawn", _l("withdraw"))
+    transition(ms, SessionStatus.WITHDRAWN, _l("withdraw"))
     ms.closed_by_id = user.id
     ms.closed_at = now
     sent = notifications.notify(
@@ -170,7 +170,7 @@ def expire_requests(session: Session, *, now: datetime | None = None) -> int:
     begin_write(session)
     overdue = session.scalars(
         sa.select(MentorSession)
-        .where(MentorSession.status == "requested", MentorSession.expires_at <= now)
+        .where(MentorSession.status == SessionStatus.REQUESTED, MentorSession.expires_at <= now)
         .order_by(MentorSession.id)
         # Locked rows are re-checked after the wait: a request accepted meanwhile is skipped.
         .with_for_update(of=MentorSession, key_share=True)
@@ -182,7 +182,7 @@ def expire_requests(session: Session, *, now: datetime | None = None) -> int:
     ).all()
     sent: list[Notification] = []
     for ms in overdue:
-        transition(ms, "expired", _l("expire"))
+        transition(ms, SessionStatus.EXPIRED, _l("expire"))
         ms.closed_at = now
         record_outcome(session, ms, "expired")
         sent += notifications.notify(

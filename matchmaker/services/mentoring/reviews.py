@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from matchmaker.database import begin_write
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import MatchOutcome, Notification, User
-from matchmaker.models.mentoring import SessionReview
+from matchmaker.models.mentoring import SessionReview, SessionStatus, Side
 from matchmaker.services import notifications
 from matchmaker.services.accounts.profile_events import profile_changed
 from matchmaker.services.errors import Conflict, Invalid
@@ -42,7 +42,7 @@ def review_session(
     begin_write(session)
     ms = lock_session(session, session_id)
     side = require_party(ms, user)
-    if ms.status != "completed":
+    if ms.status != SessionStatus.COMPLETED:
         raise refuse(ms, _l("review"))
     if not isinstance(rating, int) or not 1 <= rating <= 5:
         raise Invalid(_l("Give a rating from 1 to 5."), field="rating")
@@ -60,15 +60,15 @@ def review_session(
         rating=rating,
         notes=(notes or "").strip()[:4000],
         follow_up_actions=(follow_up_actions or "").strip()[:4000],
-        wants_follow_up=bool(wants_follow_up) and side == "founder",
+        wants_follow_up=bool(wants_follow_up) and side == Side.FOUNDER,
         # Only founders' comments are shown (on the mentor's page), and only if they agreed.
-        public_comment=(public_comment or "").strip()[:1000] if side == "founder" else "",
-        share_comment=bool(share_comment) and side == "founder",
+        public_comment=(public_comment or "").strip()[:1000] if side == Side.FOUNDER else "",
+        share_comment=bool(share_comment) and side == Side.FOUNDER,
     )
     session.add(review)
     mentor_id = ms.mentor_id
     sent: list[Notification] = []
-    if side == "founder":
+    if side == Side.FOUNDER:
         outcome = session.get(MatchOutcome, ms.outcome_id) if ms.outcome_id else None
         if outcome is not None and outcome.rating is None:
             outcome.rating = rating
@@ -83,7 +83,7 @@ def review_session(
     # A double-clicked review loses at the unique (session, author) constraint.
     commit(session, ALREADY_REVIEWED)
     notifications.send_after_commit(session, sent)
-    if side == "founder":
+    if side == Side.FOUNDER:
         # The mentor's rating is one of the engine's features: re-snapshot the profile (its
         # text, hence its vector, is unchanged, so nothing is re-embedded).
         profile_changed("mentor", mentor_id)

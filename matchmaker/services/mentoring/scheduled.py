@@ -16,7 +16,8 @@ from matchmaker.database import begin_write
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.i18n import lazy_ngettext as _ln
 from matchmaker.models import MentorMentee, Notification, User
-from matchmaker.models.mentoring import MentorSession
+from matchmaker.models.mentoring import MentorSession, SessionStatus, Side
+from matchmaker.models.mentors import MenteeSource
 from matchmaker.services import notifications
 from matchmaker.services.errors import Invalid
 from matchmaker.services.mentoring.sessions import (
@@ -64,10 +65,10 @@ def cancel_session(
     begin_write(session)
     ms = lock_session(session, session_id)
     side = require_party(ms, user)
-    if ms.status != "scheduled":
+    if ms.status != SessionStatus.SCHEDULED:
         raise refuse(ms, _l("cancel"))
     _within_policy(ms, now)
-    transition(ms, "cancelled", _l("cancel"))
+    transition(ms, SessionStatus.CANCELLED, _l("cancel"))
     ms.cancel_note = (note or "").strip()[:2000]
     ms.closed_by_id = user.id
     ms.closed_at = now
@@ -99,7 +100,7 @@ def reschedule_session(
     begin_write(session)
     ms = lock_session(session, session_id)
     side = require_party(ms, user)
-    if ms.status != "scheduled":
+    if ms.status != SessionStatus.SCHEDULED:
         raise refuse(ms, _l("reschedule"))
     _within_policy(ms, now)
     if starts_at == ms.starts_at:
@@ -107,15 +108,15 @@ def reschedule_session(
     lock_mentor(session, ms.mentor_id)
     slot = bookable_slot(session, ms.mentor, starts_at, now=now, exclude_session_id=ms.id)
     check_capacity(session, ms.mentor, slot.starts_at, exclude_session_id=ms.id)
-    transition(ms, "rescheduled", _l("reschedule"))
+    transition(ms, SessionStatus.RESCHEDULED, _l("reschedule"))
     ms.closed_by_id = user.id
     ms.closed_at = now
     new = MentorSession(
         mentor_id=ms.mentor_id,
         startup_id=ms.startup_id,
         requested_by_id=ms.requested_by_id,
-        status="scheduled",
-        awaiting="",
+        status=SessionStatus.SCHEDULED,
+        awaiting=Side.NOBODY,
         source=ms.source,
         topic=ms.topic,
         goal=ms.goal,
@@ -149,11 +150,11 @@ def complete_session(
     begin_write(session)
     ms = lock_session(session, session_id)
     require_party(ms, user)  # refuses anyone who is not the mentor or a founder of the startup
-    if ms.status != "scheduled":
+    if ms.status != SessionStatus.SCHEDULED:
         raise refuse(ms, _l("complete"))
     if ms.ends_at is not None and ms.ends_at > now:
         raise Invalid(_l("The session has not ended yet."))
-    transition(ms, "completed", _l("complete"))
+    transition(ms, SessionStatus.COMPLETED, _l("complete"))
     ms.closed_by_id = user.id
     ms.closed_at = now
     outcome = record_outcome(session, ms, "completed")
@@ -163,7 +164,7 @@ def complete_session(
                 mentor_id=ms.mentor_id,
                 startup_id=ms.startup_id,
                 since=(ms.starts_at or now).date(),
-                source="platform",
+                source=MenteeSource.PLATFORM,
             )
         )
     session.flush()
@@ -190,15 +191,15 @@ def mark_no_show(
     begin_write(session)
     ms = lock_session(session, session_id)
     side = require_party(ms, user)
-    if ms.status != "scheduled":
+    if ms.status != SessionStatus.SCHEDULED:
         raise refuse(ms, _l("mark as a no-show"))
     if ms.starts_at is not None and ms.starts_at > now:
         raise Invalid(_l("The session has not started yet."))
-    transition(ms, "no_show", _l("mark as a no-show"))
+    transition(ms, SessionStatus.NO_SHOW, _l("mark as a no-show"))
     ms.closed_by_id = user.id
     ms.closed_at = now
     # Whoever marks it says the other side did not come; the notice names the absent party.
-    ms.absent_side = "founder" if side == "mentor" else "mentor"
+    ms.absent_side = Side.FOUNDER if side == Side.MENTOR else Side.MENTOR
     record_outcome(session, ms, "no_show")
     sent = notifications.notify(
         session,
@@ -206,7 +207,7 @@ def mark_no_show(
         "mentoring.no_show",
         link=session_link(ms.id),
         when=when_text(ms.starts_at),
-        absent=ms.startup.name if ms.absent_side == "founder" else ms.mentor.name,
+        absent=ms.startup.name if ms.absent_side == Side.FOUNDER else ms.mentor.name,
     )
     commit(session, conflict_for=conflict_message)
     notifications.send_after_commit(session, sent)

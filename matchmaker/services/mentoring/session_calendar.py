@@ -10,13 +10,13 @@ from sqlalchemy.orm import Session, selectinload
 from matchmaker import vocab
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import MentorProfile, User, utcnow
-from matchmaker.models.mentoring import MentorSession
+from matchmaker.models.mentoring import MentorSession, SessionStatus
 from matchmaker.services import calendar
 from matchmaker.services.calendar import CalendarEvent
 from matchmaker.services.errors import Conflict, NotFound
 from matchmaker.services.mentoring.sessions import founder_startups, load_session, side_of
 
-FEED_STATUSES = ("scheduled", "completed", "cancelled")
+FEED_STATUSES = (SessionStatus.SCHEDULED, SessionStatus.COMPLETED, SessionStatus.CANCELLED)
 FEED_PAST_DAYS = 90
 
 
@@ -50,8 +50,8 @@ def event_for(ms: MentorSession) -> CalendarEvent:
         # The agreed place; without one, the mentor's city is the best hint there is.
         location=ms.meeting_place or ms.mentor.location or "",
         url=ms.meeting_url,
-        status="CANCELLED" if ms.status == "cancelled" else "CONFIRMED",
-        reminder_minutes=REMINDER_MINUTES if ms.status == "scheduled" else 0,
+        status="CANCELLED" if ms.status == SessionStatus.CANCELLED else "CONFIRMED",
+        reminder_minutes=REMINDER_MINUTES if ms.status == SessionStatus.SCHEDULED else 0,
     )
 
 
@@ -60,7 +60,7 @@ def session_ics(session: Session, user: User, session_id: int) -> bytes:
     ms = load_session(session, session_id)
     if side_of(ms, user) is None and not user.is_operator:
         raise NotFound(_l("This mentoring session does not exist."))
-    if ms.status not in ("scheduled", "completed") or ms.starts_at is None:
+    if ms.status not in (SessionStatus.SCHEDULED, SessionStatus.COMPLETED) or ms.starts_at is None:
         raise Conflict(_l("Only a scheduled session has a calendar file."))
     return calendar.render_ics([event_for(ms)], name="Matchmaker")
 

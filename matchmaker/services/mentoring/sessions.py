@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import MatchOutcome, MentorProfile, Startup, StartupMember, User, utcnow
-from matchmaker.models.mentoring import MentorSession
+from matchmaker.models.mentoring import MentorSession, SessionStatus, Side
 from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound
 from matchmaker.services.mentoring import availability
 from matchmaker.services.mentoring.availability import Slot
@@ -49,10 +49,24 @@ CHANGE_NOTICE_HOURS = 24  # cancel or reschedule no later than this before the s
 MAX_PROPOSED_SLOTS = 3
 
 TRANSITIONS: dict[str, frozenset[str]] = {
-    "requested": frozenset({"scheduled", "declined", "expired", "withdrawn"}),
-    "scheduled": frozenset({"completed", "no_show", "cancelled", "rescheduled"}),
+    SessionStatus.REQUESTED: frozenset(
+        {
+            SessionStatus.SCHEDULED,
+            SessionStatus.DECLINED,
+            SessionStatus.EXPIRED,
+            SessionStatus.WITHDRAWN,
+        }
+    ),
+    SessionStatus.SCHEDULED: frozenset(
+        {
+            SessionStatus.COMPLETED,
+            SessionStatus.NO_SHOW,
+            SessionStatus.CANCELLED,
+            SessionStatus.RESCHEDULED,
+        }
+    ),
 }
-OPEN_STATUSES = ("requested", "scheduled")
+OPEN_STATUSES = (SessionStatus.REQUESTED, SessionStatus.SCHEDULED)
 
 STATUS_LABELS: dict[str, Any] = {
     "requested": _l("requested"),
@@ -130,13 +144,13 @@ def refuse(ms: MentorSession, action: Any) -> Conflict:
     )
 
 
-def transition(ms: MentorSession, new_status: str, action: Any) -> None:
+def transition(ms: MentorSession, new_status: SessionStatus, action: Any) -> None:
     """The one place a status changes; refuses every move the state machine does not allow."""
     if new_status not in TRANSITIONS.get(ms.status, frozenset()):
         raise refuse(ms, action)
     ms.status = new_status
-    if new_status != "requested":
-        ms.awaiting = ""
+    if new_status != SessionStatus.REQUESTED:
+        ms.awaiting = Side.NOBODY
 
 
 _SESSION_OPTIONS = (
@@ -180,28 +194,28 @@ def lock_mentor(session: Session, mentor_id: int) -> MentorProfile | None:
     )
 
 
-def side_of(ms: MentorSession, user: User) -> str | None:
+def side_of(ms: MentorSession, user: User) -> Side | None:
     """``"mentor"``, ``"founder"`` or None for someone with no part in the session."""
     if ms.mentor.user_id == user.id:
-        return "mentor"
+        return Side.MENTOR
     if any(m.user_id == user.id for m in ms.startup.members):
-        return "founder"
+        return Side.FOUNDER
     return None
 
 
 def require_mentor(ms: MentorSession, user: User) -> None:
     """Refuse (403) anyone but the session's mentor."""
-    if side_of(ms, user) != "mentor":
+    if side_of(ms, user) != Side.MENTOR:
         raise Forbidden(_l("Only the session's mentor can do this."))
 
 
 def require_founder(ms: MentorSession, user: User) -> None:
     """Refuse (403) anyone but a founder of the session's startup."""
-    if side_of(ms, user) != "founder":
+    if side_of(ms, user) != Side.FOUNDER:
         raise Forbidden(_l("Only the startup's founders can do this."))
 
 
-def require_party(ms: MentorSession, user: User) -> str:
+def require_party(ms: MentorSession, user: User) -> Side:
     """The user's side in the session; refuses (403) anyone with no part in it."""
     side = side_of(ms, user)
     if side is None:
@@ -216,7 +230,7 @@ def founder_ids(ms: MentorSession) -> list[int]:
 
 def other_side_ids(ms: MentorSession, side: str) -> list[int]:
     """The users on the other side from ``side``, to tell about a change ``side`` made."""
-    return founder_ids(ms) if side == "mentor" else [ms.mentor.user_id]
+    return founder_ids(ms) if side == Side.MENTOR else [ms.mentor.user_id]
 
 
 def record_outcome(session: Session, ms: MentorSession, outcome: str) -> MatchOutcome:

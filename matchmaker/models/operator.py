@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -17,8 +18,46 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from matchmaker.models.base import Base, CodeList, Money, TimestampMixin, utcnow
 from matchmaker.models.startups import Startup
 
-POLICY_KINDS = ("subsidy", "loan", "tax", "voucher", "equity", "talent", "award", "other")
-SUPPORT_KINDS = ("subsidy", "loan", "voucher", "tax", "award", "session", "booking", "other")
+
+class PolicyKind(StrEnum):
+    """What a policy offers (``Policy.kind``)."""
+
+    SUBSIDY = "subsidy"
+    LOAN = "loan"
+    TAX = "tax"
+    VOUCHER = "voucher"
+    EQUITY = "equity"
+    TALENT = "talent"
+    AWARD = "award"
+    OTHER = "other"
+
+
+class SupportKind(StrEnum):
+    """What support a startup received: recorded by operators (``SupportRecord.kind``), or
+    disclosed from the other areas' records (sessions, bookings paid by voucher, vouchers)."""
+
+    SUBSIDY = "subsidy"
+    LOAN = "loan"
+    VOUCHER = "voucher"
+    TAX = "tax"
+    AWARD = "award"
+    SESSION = "session"
+    BOOKING = "booking"
+    OTHER = "other"
+
+
+class ImportKind(StrEnum):
+    """What a bulk-import file lists (``ImportBatch.kind``)."""
+
+    MENTOR = "mentor"
+    INVESTOR = "investor"
+    FACILITY = "facility"
+    EQUIPMENT = "equipment"
+
+
+# The codes as plain strings, in the order forms list them.
+POLICY_KINDS = tuple(k.value for k in PolicyKind)
+SUPPORT_KINDS = tuple(k.value for k in SupportKind)
 
 
 class Policy(TimestampMixin, Base):
@@ -38,7 +77,7 @@ class Policy(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     # Stable key of a seeded measure, so seeding twice updates instead of duplicating.
     slug: Mapped[str | None] = mapped_column(sa.String(80), unique=True)
-    kind: Mapped[str] = mapped_column(sa.String(20), default="other")
+    kind: Mapped[str] = mapped_column(sa.String(20), default=PolicyKind.OTHER.value)
     title_en: Mapped[str] = mapped_column(sa.String(200))
     title_zh: Mapped[str] = mapped_column(sa.String(200))
     issuer_en: Mapped[str] = mapped_column(sa.String(200), default="")

@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from sqlalchemy.orm import Session
 
 from matchmaker.services.errors import Invalid
-from matchmaker.services.operator import bulk_import
+from matchmaker.services.operator import bulk_import, import_files
 
 HEADER = ["name", "kind", "location"]
 LIMIT = 20  # the tests lower MAX_ROWS so that "far past the limit" stays a small file
@@ -50,13 +50,13 @@ def limit(monkeypatch: pytest.MonkeyPatch) -> int:
 def cells_read(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """How many spreadsheet cells were converted to text: the reader's work, counted."""
     seen = [0]
-    original: Callable[[Any], str] = bulk_import._cell
+    original: Callable[[Any], str] = import_files._cell
 
     def counting(value: Any) -> str:
         seen[0] += 1
         return original(value)
 
-    monkeypatch.setattr(bulk_import, "_cell", counting)
+    monkeypatch.setattr(import_files, "_cell", counting)
     return seen
 
 
@@ -71,7 +71,7 @@ def csv_rows_read(monkeypatch: pytest.MonkeyPatch) -> list[int]:
             seen[0] += 1
             yield row
 
-    monkeypatch.setattr(bulk_import.csv, "reader", counting)
+    monkeypatch.setattr(import_files.csv, "reader", counting)
     return seen
 
 

@@ -24,10 +24,11 @@ from sqlalchemy.orm import Session, selectinload
 from matchmaker import vocab
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Equipment, Startup, User
-from matchmaker.models.operator import SUPPORT_KINDS, Policy, SupportRecord
+from matchmaker.models.operator import SUPPORT_KINDS, Policy, SupportKind, SupportRecord
 from matchmaker.services.errors import Invalid, NotFound
 from matchmaker.services.operator import sources
 from matchmaker.services.operator.policies import require_operator
+from matchmaker.services.transactions import commit, use_case
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ SUPPORT_KIND_LABELS: vocab.Labels = {
 }
 # Kinds that are meant to be received once: a second one is flagged. Sessions and bookings
 # naturally repeat.
-ONE_OFF_KINDS = ("subsidy", "loan", "voucher", "tax", "award", "other")
+ONE_OFF_KINDS = tuple(k for k in SupportKind if k not in (SupportKind.SESSION, SupportKind.BOOKING))
 NEAR_DUPLICATE_EMBEDDING = 0.92
 NEAR_DUPLICATE_TFIDF = 0.8
 
@@ -100,9 +101,11 @@ def _vouchers(session: Session, locale: str | None) -> list[DisclosedSupport]:
             Startup, Startup.id == voucher.startup_id
         )
     ).all()
-    what = vocab.label(SUPPORT_KIND_LABELS, "voucher", locale)
+    what = vocab.label(SUPPORT_KIND_LABELS, SupportKind.VOUCHER, locale)
     return [
-        DisclosedSupport(sid, name, "voucher", what, amount, "CNY", day, "vouchers", "voucher")
+        DisclosedSupport(
+            sid, name, SupportKind.VOUCHER, what, amount, "CNY", day, "vouchers", "voucher"
+        )
         for sid, name, amount, day in rows
     ]
 
@@ -120,7 +123,7 @@ def _mentor_sessions(session: Session, locale: str | None) -> list[DisclosedSupp
         DisclosedSupport(
             sid,
             name,
-            "session",
+            SupportKind.SESSION,
             vocab.label(vocab.MENTORING_TOPICS, topic, locale),
             None,
             "CNY",
@@ -151,7 +154,15 @@ def _voucher_bookings(session: Session, locale: str | None) -> list[DisclosedSup
     ).all()
     return [
         DisclosedSupport(
-            sid, name, "booking", eq, amount, "CNY", starts.date(), "bookings", f"equipment:{eid}"
+            sid,
+            name,
+            SupportKind.BOOKING,
+            eq,
+            amount,
+            "CNY",
+            starts.date(),
+            "bookings",
+            f"equipment:{eid}",
         )
         for sid, name, eq, amount, starts, eid in rows
     ]
@@ -199,6 +210,8 @@ class DisclosureSummary:
 
 
 def summarise(items: Sequence[DisclosedSupport]) -> list[DisclosureSummary]:
+    """Disclosed support per startup: how many items of each kind and the yuan in total,
+    largest total first."""
     grouped: dict[int, list[DisclosedSupport]] = defaultdict(list)
     for i in items:
         grouped[i.startup_id].append(i)
@@ -215,6 +228,7 @@ def summarise(items: Sequence[DisclosedSupport]) -> list[DisclosureSummary]:
 # --- recording support ----------------------------------------------------------------------
 
 
+@use_case
 def record_support(
     session: Session,
     actor: User,
@@ -250,7 +264,7 @@ def record_support(
         created_by_id=actor.id,
     )
     session.add(record)
-    session.commit()
+    commit(session)
     return record
 
 
@@ -357,15 +371,19 @@ def near_duplicate_startups(
 
 
 def support_kind_label(kind: str, locale: str | None) -> str:
+    """The kind of support in ``locale`` (Chinese or English)."""
     return vocab.label(SUPPORT_KIND_LABELS, kind, locale)
 
 
 def public_fields() -> tuple[str, ...]:
-    """The only fields the public page shows (a test checks nothing else leaks)."""
+    """The only fields of a disclosed item anyone outside may see: the open-data API serves
+    exactly these (never the internal note nor who recorded it)."""
     return ("startup_name", "kind", "what", "amount", "currency", "day")
 
 
 def export_rows(items: Sequence[DisclosedSupport], locale: str | None) -> list[list[Any]]:
+    """The disclosed items as CSV rows (date, startup, kind, what, amount, currency): only
+    what the public page shows, never an internal note."""
     return [
         [i.day.isoformat(), i.startup_name, support_kind_label(i.kind, locale), i.what,
          float(i.amount) if i.amount is not None else None, i.currency]

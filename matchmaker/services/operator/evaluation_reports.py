@@ -45,6 +45,8 @@ def _check_year(year: int) -> None:
 
 
 def makerspace_report(session: Session, year: int, locale: str | None = None) -> AnnualReport:
+    """The makerspace's annual evaluation for ``year``: every monitoring figure, the scores of
+    mentors, investors and facilities, support granted and policies published."""
     _check_year(year)
     period = monitoring.Period.year(year)
     figures = operator_scores.facility_figures(session, period)
@@ -79,6 +81,8 @@ def makerspace_report(session: Session, year: int, locale: str | None = None) ->
 def facility_report(
     session: Session, year: int, facility_id: int, locale: str | None = None
 ) -> AnnualReport:
+    """One facility's annual evaluation for ``year``: its figures, its score and each
+    instrument's hours and utilisation. ``NotFound`` for an unknown facility."""
     _check_year(year)
     facility = session.get(Facility, facility_id)
     if facility is None:
@@ -106,9 +110,18 @@ def facility_report(
     )
 
 
+Sheet = tuple[str, list[str], list[list[Any]]]
+
+
 def report_xlsx(report: AnnualReport) -> bytes:
     """The report as a workbook: summary, monthly figures, scores (with formulas), equipment."""
-    sheets: list[tuple[str, list[str], list[list[Any]]]] = []
+    sheets = [_summary_sheet(report), *_metric_sheets(report), *_score_sheets(report)]
+    if report.equipment_rows:
+        sheets.append(_equipment_sheet(report))
+    return to_xlsx(sheets)
+
+
+def _summary_sheet(report: AnnualReport) -> Sheet:
     title = (
         _("Annual evaluation %(year)d: %(name)s", year=report.year, name=report.facility.name)
         if report.facility
@@ -135,7 +148,10 @@ def report_xlsx(report: AnnualReport) -> bytes:
             [_("Startups served") + f" · {f.facility.name}", f.startups],
             [_("Vouchers redeemed (yuan)") + f" · {f.facility.name}", f.voucher_redeemed],
         ]
-    sheets.append((_("Summary"), [_("Figure"), _("Value")], summary))
+    return (_("Summary"), [_("Figure"), _("Value")], summary)
+
+
+def _metric_sheets(report: AnnualReport) -> list[Sheet]:
     # Only series by month go under the month headers; counts by sector or stage have their
     # own sheet (they used to land under "2026-01", "2026-02"... and past the last month).
     months = report.period.months()
@@ -150,12 +166,18 @@ def report_xlsx(report: AnnualReport) -> bytes:
                     [str(m.title), str(d.label), str(label), value]
                     for label, value in zip(m.labels, d.data, strict=False)
                 ]
+    sheets: list[Sheet] = []
     if monthly:
         sheets.append((_("Monthly"), [_("Figure"), _("Series"), *months], monthly))
     if by_category:
         sheets.append(
             (_("By category"), [_("Figure"), _("Series"), _("Category"), _("Value")], by_category)
         )
+    return sheets
+
+
+def _score_sheets(report: AnnualReport) -> list[Sheet]:
+    sheets: list[Sheet] = []
     for name, scores in (
         (_("Mentors"), report.mentors),
         (_("Investors"), report.investors),
@@ -171,25 +193,24 @@ def report_xlsx(report: AnnualReport) -> bytes:
             for s in scores
         ]
         sheets.append((name, [_("Name"), _("Score"), *labels, _("Formula")], rows))
-    if report.equipment_rows:
-        sheets.append(
-            (
-                _("Equipment"),
-                [_("Instrument"), _("Category"), _("Hours booked"), _("Utilisation")],
-                [
-                    [
-                        r["name"],
-                        vocab.label(
-                            vocab.EQUIPMENT_CATEGORIES, r["category"], str(get_locale() or "en")
-                        ),
-                        r["hours"],
-                        r["utilisation"] if r["utilisation"] is not None else "–",
-                    ]
-                    for r in report.equipment_rows
-                ],
-            )
-        )
-    return to_xlsx(sheets)
+    return sheets
+
+
+def _equipment_sheet(report: AnnualReport) -> Sheet:
+    locale = str(get_locale() or "en")
+    return (
+        _("Equipment"),
+        [_("Instrument"), _("Category"), _("Hours booked"), _("Utilisation")],
+        [
+            [
+                r["name"],
+                vocab.label(vocab.EQUIPMENT_CATEGORIES, r["category"], locale),
+                r["hours"],
+                r["utilisation"] if r["utilisation"] is not None else "–",
+            ]
+            for r in report.equipment_rows
+        ],
+    )
 
 
 def _is_percent(value: Any) -> bool:

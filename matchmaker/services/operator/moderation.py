@@ -23,6 +23,7 @@ from matchmaker.services.accounts import users
 from matchmaker.services.accounts.directory import Page, keyword_condition, paginate
 from matchmaker.services.accounts.profile_events import profile_changed
 from matchmaker.services.errors import Forbidden, Invalid, NotFound
+from matchmaker.services.transactions import commit, use_case
 
 MODERATED_KINDS: dict[str, type[Any]] = {
     "startup": Startup,
@@ -68,8 +69,10 @@ def list_users(
     return paginate(session, stmt, page, page_size, (User.display_name, User.id))
 
 
+@use_case
 def set_user_active(session: Session, actor: User, user_id: int, active: bool) -> User:
-    """Suspend or restore an account. A suspended mentor also leaves the mentor directory."""
+    """Suspend or restore an account. A suspended mentor also leaves the mentor directory; a
+    refusal (an operator suspending themself) ends the transaction before it is raised."""
     user = users.set_user_active(session, actor, user_id, active)
     # Startups hidden with the suspension leave the search index too.
     hidden = (
@@ -85,7 +88,7 @@ def set_user_active(session: Session, actor: User, user_id: int, active: bool) -
     )
     mentor_id = session.scalar(sa.select(MentorProfile.id).where(MentorProfile.user_id == user.id))
     # End this read transaction first: on SQLite an open reader blocks the index jobs' writes.
-    session.commit()
+    commit(session)
     for startup_id in hidden:
         profile_changed("startup", startup_id)
     if mentor_id is not None:
@@ -106,7 +109,7 @@ def set_profile_active(
     if entity is None:
         raise NotFound(_l("Page not found"))
     entity.is_active = active
-    session.commit()
+    commit(session)
     if model is Facility:
         # Its instruments leave (or re-enter) the equipment directory with it.
         for equipment in entity.equipment:

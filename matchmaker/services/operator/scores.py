@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session, selectinload
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Equipment, Facility, Investor, MatchOutcome, MentorProfile
 from matchmaker.services.operator import sources
-from matchmaker.services.operator.monitoring import Period, usage
+from matchmaker.services.operator.activity_metrics import usage
+from matchmaker.services.operator.figures import Period
 
 MENTOR_FORMULA = _l(
     "40 × average rating/5 + 25 × min(sessions held/10, 1) + 20 × answered share "
@@ -64,6 +65,8 @@ def _outcomes(session: Session, kind: str, period: Period) -> list[MatchOutcome]
 
 
 def mentor_scores(session: Session, period: Period) -> list[PerformanceScore]:
+    """Mentors recommended in ``period``, scored by ``MENTOR_FORMULA`` (rating, sessions held,
+    requests answered, startups served), best first."""
     by_mentor: dict[int, list[MatchOutcome]] = defaultdict(list)
     for o in _outcomes(session, "mentor", period):
         by_mentor[o.candidate_id].append(o)
@@ -102,6 +105,8 @@ def mentor_scores(session: Session, period: Period) -> list[PerformanceScore]:
 
 
 def investor_scores(session: Session, period: Period) -> list[PerformanceScore]:
+    """Investors recommended in ``period``, scored by ``INVESTOR_FORMULA`` (pitches answered,
+    meetings and introductions, deals, startups engaged), best first."""
     by_investor: dict[int, list[MatchOutcome]] = defaultdict(list)
     for o in _outcomes(session, "investor", period):
         by_investor[o.candidate_id].append(o)
@@ -218,6 +223,8 @@ def _figures_from_outcomes(session: Session, period: Period, f: Facility) -> Fac
 def facility_scores(
     session: Session, period: Period, figures: Sequence[FacilityFigures] | None = None
 ) -> list[PerformanceScore]:
+    """Facilities with any activity in ``period``, scored by ``FACILITY_FORMULA`` (utilisation,
+    startups served, no-shows, hours), best first. Pass ``figures`` when already computed."""
     figures = facility_figures(session, period) if figures is None else figures
     out = []
     for f in figures:
@@ -250,6 +257,7 @@ def facility_scores(
 
 
 def equipment_names(session: Session, ids: Sequence[int]) -> dict[int, str]:
+    """Instrument names by id, for the instruments in ``ids``."""
     return dict(
         session.execute(sa.select(Equipment.id, Equipment.name).where(Equipment.id.in_(ids))).all()
     )

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from matchmaker.models import utcnow
 from matchmaker.models.operator import Policy
+from matchmaker.services.transactions import commit
 
 STATE_COUNCIL = ("General Office of the State Council", "国务院办公厅")
 STATE_COUNCIL_DOC = "国办发〔2016〕7号"
@@ -349,5 +350,5 @@ def seed_policies(session: Session, *, publish: bool = True) -> int:
     call it).
     """
     policies = apply_seed_policies(session, publish=publish)
-    session.commit()
+    commit(session)
     return len(policies)

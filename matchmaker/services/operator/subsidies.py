@@ -15,6 +15,7 @@ nothing;   otherwise the sum of its instruments, cut to ``cap_per_facility``;
   before the caps), then by distinct startups served; the first ``reward_count`` are rewarded.
 
 Nothing computed is stored, so changing a record changes the report, and the report says why.
+The report as a spreadsheet: ``subsidy_sheet``.
 """
 
 from __future__ import annotations
@@ -26,17 +27,17 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Equipment, Facility, User
 from matchmaker.models.bookings import EquipmentBooking
 from matchmaker.models.subsidies import SubsidyRule
-from matchmaker.services import exports
-from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound
+from matchmaker.services.errors import Invalid, NotFound
 from matchmaker.services.facilities import utilisation
 from matchmaker.services.facilities.equipment_availability import local_today, to_local, to_utc
+from matchmaker.services.operator.policies import require_operator
+from matchmaker.services.transactions import commit
 
 ZERO = Decimal("0.00")  # money: shown to the fen even when nothing was counted
 FEN = Decimal("0.01")
@@ -44,12 +45,8 @@ MAX_MONEY = Decimal("100000000000000")
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
-def require_operator(actor: Any) -> None:
-    if not (getattr(actor, "is_authenticated", False) and actor.is_operator):
-        raise Forbidden(_l("Only operators can do this."))
-
-
 def fen(value: Decimal) -> Decimal:
+    """Money rounded to the fen, half up (as the finance office rounds)."""
     return value.quantize(FEN, rounding=ROUND_HALF_UP)
 
 
@@ -127,19 +124,17 @@ def save_rule(session: Session, actor: User, values: Mapping[str, Any]) -> Subsi
     else:
         for key, value in data.items():
             setattr(rule, key, value)
-    try:
-        session.commit()
-    except IntegrityError as exc:
-        session.rollback()
-        raise Conflict(_l("Another operator saved the rule of this year just now.")) from exc
+    commit(session, _l("Another operator saved the rule of this year just now."))
     return rule
 
 
 def rules(session: Session) -> list[SubsidyRule]:
+    """Every year's subsidy rule, newest year first."""
     return list(session.scalars(sa.select(SubsidyRule).order_by(SubsidyRule.year.desc())))
 
 
 def rule_for(session: Session, year: int) -> SubsidyRule:
+    """The subsidy rule of ``year``; ``NotFound`` when none was set for it."""
     rule = session.scalar(sa.select(SubsidyRule).where(SubsidyRule.year == year))
     if rule is None:
         raise NotFound(_l("No subsidy rule for %(year)d.", year=year))
@@ -375,68 +370,3 @@ def _rank(rule: SubsidyRule, results: list[FacilitySubsidy]) -> None:
     for position, result in enumerate(ranked, start=1):
         result.rank = position
         result.rewarded = position <= rule.reward_count
-
-
-# --- the spreadsheet ---------------------------------------------------------------------------
-
-
-def report_xlsx(report: SubsidyReport, equipment_names: Mapping[int, str] | None = None) -> bytes:
-    """Four sheets: the rule, the facilities (ranked), the instruments, and every booking counted.
-
-    Headers are in the operator's language (the caller's request locale)."""
-    rule = report.rule
-    names = dict(equipment_names or {})
-    for f in report.facilities:
-        for i in f.instruments:
-            names.setdefault(i.equipment_id, i.name)
-    rule_rows: list[list[Any]] = [
-        [_l("Year"), rule.year],
-        [_l("CNY per hour used"), rule.rate_per_hour],
-        [_l("CNY per voucher yuan redeemed"), rule.rate_per_voucher_yuan],
-        [_l("Cap per facility (CNY)"), rule.cap_per_facility],
-        [_l("Cap per instrument (CNY)"), rule.cap_per_instrument],
-        [_l("Minimum utilisation (%)"), rule.min_utilisation_percent],
-        [_l("Facilities rewarded"), rule.reward_count],
-        [_l("Total subsidy (CNY)"), report.total],
-    ]
-    facility_header = [
-        _l("Rank"), _l("Facility"), _l("Completed bookings"), _l("Hours used"), _l("Hours open"),
-        _l("Utilisation (%)"), _l("Startups served"), _l("Vouchers redeemed (CNY)"),
-        _l("Service value (CNY)"), _l("Before the facility cap (CNY)"), _l("Subsidy (CNY)"),
-        _l("Annual reward"), _l("Notes"),
-    ]  # fmt: skip
-    facility_rows = [
-        [f.rank, f.name, f.bookings, f.hours_used, f.hours_open, f.utilisation,
-         f.startups_served, f.vouchers_redeemed, f.service_value, f.before_cap, f.amount,
-         _l("Yes") if f.rewarded else "", "; ".join(str(r) for r in f.reasons)]
-        for f in sorted(report.facilities, key=lambda f: (f.rank is None, f.rank or 0, f.name))
-    ]  # fmt: skip
-    instrument_header = [
-        _l("Facility"), _l("Instrument"), _l("Completed bookings"), _l("Hours used"),
-        _l("Startups served"), _l("Vouchers redeemed (CNY)"), _l("From hours (CNY)"),
-        _l("From vouchers (CNY)"), _l("Before the instrument cap (CNY)"), _l("Subsidy (CNY)"),
-    ]  # fmt: skip
-    instrument_rows = [
-        [f.name, i.name, i.bookings, i.hours_used, i.startups_served, i.vouchers_redeemed,
-         i.from_hours, i.from_vouchers, i.before_cap, i.amount]
-        for f in report.facilities
-        for i in f.instruments
-    ]  # fmt: skip
-    evidence_header = [
-        _l("Booking"), _l("Facility"), _l("Instrument"), _l("Startup"), _l("Start (local)"),
-        _l("Minutes used"), _l("Price (CNY)"), _l("Voucher redeemed (CNY)"),
-    ]  # fmt: skip
-    evidence_rows = [
-        [e.booking_id, f.name, names.get(e.equipment_id, ""), e.startup_name, e.starts_local,
-         e.minutes, e.price, e.voucher_redeemed]
-        for f in report.facilities
-        for e in f.evidence
-    ]  # fmt: skip
-    return exports.to_xlsx(
-        [
-            (str(_l("Rule")), [str(_l("Item")), str(_l("Value"))], rule_rows),
-            (str(_l("Facilities")), facility_header, facility_rows),
-            (str(_l("Instruments")), instrument_header, instrument_rows),
-            (str(_l("Evidence")), evidence_header, evidence_rows),
-        ]
-    )

@@ -29,8 +29,6 @@ PROFILE_PAGES = {
 }
 
 
-
-
 def _back(default: str) -> Response:
     return redirect_next(default)
 
@@ -57,7 +55,6 @@ def set_user_active(user_id: int) -> Response:
     try:
         user = moderation.set_user_active(db.session, current_user, user_id, active)
     except Invalid as exc:
-        db.session.rollback()
         flash(str(exc.message), "danger")
     else:
         if active:

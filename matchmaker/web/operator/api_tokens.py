@@ -15,7 +15,6 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from matchmaker.extensions import db
 from matchmaker.i18n import lazy_gettext as _l
-from matchmaker.models.api import API_SCOPES
 from matchmaker.services.api import tokens
 from matchmaker.services.errors import ServiceError
 from matchmaker.web.access import operators_only
@@ -28,7 +27,7 @@ bp.before_request(operators_only)
 class TokenForm(FlaskForm):
     name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=80)])
     scopes = MultiCheckboxField(
-        _l("Scopes"), choices=[(s, tokens.SCOPE_LABELS[s]) for s in API_SCOPES]
+        _l("Scopes"), choices=[(s, tokens.SCOPE_LABELS[s]) for s in tokens.API_SCOPES]
     )
     user_email = StringField(
         _l("User e-mail (own-data scope only)"), validators=[Optional(), Length(max=254)]
@@ -37,8 +36,6 @@ class TokenForm(FlaskForm):
 
 class RevokeForm(FlaskForm):
     """Only the CSRF token."""
-
-
 
 
 def _page(form: TokenForm, secret: str | None = None, status: int = 200) -> Any:

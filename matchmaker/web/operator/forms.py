@@ -19,10 +19,9 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from matchmaker import vocab
 from matchmaker.i18n import lazy_gettext as _l
-from matchmaker.models.operator import POLICY_KINDS, SUPPORT_KINDS
-from matchmaker.services.operator.bulk_import import IMPORT_KINDS, KIND_LABELS
-from matchmaker.services.operator.disclosure import SUPPORT_KIND_LABELS
-from matchmaker.services.operator.policies import POLICY_KIND_LABELS
+from matchmaker.services.operator.disclosure import SUPPORT_KIND_LABELS, SUPPORT_KINDS, SupportKind
+from matchmaker.services.operator.import_columns import IMPORT_KINDS, KIND_LABELS
+from matchmaker.services.operator.policies import POLICY_KIND_LABELS, POLICY_KINDS
 from matchmaker.web.forms import DecimalField, MultiCheckboxField, vocab_choices
 from matchmaker.web.i18n import current_locale
 
@@ -99,6 +98,8 @@ class SupportForm(FlaskForm):
     granted_on = DateField(_l("Granted on"), validators=[DataRequired()])
     description = StringField(_l("Public description"), validators=[Length(max=300)])
     note = TextAreaField(_l("Internal note (never published)"), validators=[Length(max=5000)])
+    # Asked for (and required) only when a check warns: duplicate, not eligible, over the cap.
+    override_reason = TextAreaField(_l("Reason to record it anyway"), validators=[Length(max=1000)])
 
     def __init__(self, startups: Any, policies: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -107,7 +108,8 @@ class SupportForm(FlaskForm):
         self.kind.choices = [
             (k, vocab.label(SUPPORT_KIND_LABELS, k, locale))
             for k in SUPPORT_KINDS
-            if k not in ("session", "booking")
+            # sessions and bookings are recorded by their own areas, never by hand
+            if k not in (SupportKind.SESSION, SupportKind.BOOKING)
         ]
         self.policy_id.choices = [(0, "—")] + [(p.id, p.title(locale)) for p in policies]
 
@@ -132,6 +134,8 @@ class ConfirmImportForm(FlaskForm):
     kind = HiddenField(validators=[DataRequired()])
     token = HiddenField(validators=[DataRequired()])
     filename = HiddenField()
+    # Shown only when the very same file was imported before (its rows would be created twice).
+    import_again = BooleanField(_l("Import it again"))
 
 
 class ActionForm(FlaskForm):

@@ -16,8 +16,6 @@ bp = Blueprint("outbox", __name__, url_prefix="/operator/outbox")
 bp.before_request(operators_only)
 
 
-
-
 @bp.get("/", endpoint="index")
 def index() -> str:
     return render_template(

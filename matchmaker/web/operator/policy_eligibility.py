@@ -14,8 +14,6 @@ bp = Blueprint("policy_eligibility", __name__, url_prefix="/operator/policies")
 bp.before_request(operators_only)
 
 
-
-
 @bp.get("/<int:policy_id>/eligible")
 def eligible(policy_id: int) -> str:
     listing = policy_eligibility.eligibility_list(db.session, policy_id, locale=current_locale())

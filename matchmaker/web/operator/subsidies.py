@@ -17,16 +17,15 @@ from wtforms import StringField
 from wtforms.validators import Length
 
 from matchmaker.extensions import db
-from matchmaker.filenames import attachment_headers
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.services.errors import ServiceError
-from matchmaker.services.operator import subsidies
+from matchmaker.services.operator import subsidies, subsidy_sheet
 from matchmaker.web.access import operators_only
+from matchmaker.web.operator.downloads import XLSX, download
 
 bp = Blueprint("subsidies", __name__, url_prefix="/operator/subsidies")
 bp.before_request(operators_only)
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Years a URL may name: outside them there can be no rule (the service refuses to save one).
 YEAR_RANGE = (subsidies.MIN_YEAR, subsidies.MAX_YEAR)
 
@@ -58,8 +57,6 @@ class SubsidyRuleForm(FlaskForm):
             getattr(self, name).data = "" if value is None else f"{value.normalize():f}"
         self.reward_count.data = str(rule.reward_count)
         self.note.data = rule.note
-
-
 
 
 def _year(year: int) -> int:
@@ -122,8 +119,4 @@ def printable(year: int) -> str:
 @bp.get("/<int:year>.xlsx")
 def xlsx(year: int) -> Response:
     report = subsidies.compute(db.session, _year(year))
-    return Response(
-        subsidies.report_xlsx(report),
-        mimetype=XLSX,
-        headers=attachment_headers(f"subsidies-{year}.xlsx"),
-    )
+    return download(subsidy_sheet.report_xlsx(report), f"subsidies-{year}.xlsx", XLSX)

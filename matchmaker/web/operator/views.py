@@ -1,13 +1,12 @@
-"""The operator console (/operator: operators only), the public policy center (/policies) and
-disclosure page (/disclosure), and each startup's pathway (/pathway/<id>: its team and
-operators). The three extra blueprints are registered together with ``bp``."""
+"""The operator console (/operator: operators only): pathways, monitoring, reports, policies,
+support records, import and export. The public policy center, the disclosure page and the
+pathway are blueprints of their own (policy_center, disclosure and pathway modules)."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     Response,
@@ -20,32 +19,32 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_babel import ngettext
+from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
-from wtforms import BooleanField, TextAreaField
-from wtforms.validators import Length
 
-from matchmaker import vocab
 from matchmaker.extensions import db
-from matchmaker.filenames import attachment_headers
-from matchmaker.i18n import lazy_gettext as _l
-from matchmaker.models import Facility, Startup, StartupMember
 from matchmaker.services import exports
 from matchmaker.services.errors import ServiceError
 from matchmaker.services.operator import (
     bulk_import,
     disclosure,
     evaluation_reports,
+    import_columns,
+    import_files,
     monitoring,
     policies,
     scores,
+    support_checks,
 )
+from matchmaker.services.operator import console as console_reads
 from matchmaker.services.operator.seed_policies import seed_policies
 from matchmaker.services.recommendations import pathway
 from matchmaker.services.recommendations.bridge import engine_status
 from matchmaker.web.access import operators_only
 from matchmaker.web.forms import id_arg, int_arg
 from matchmaker.web.i18n import current_locale
+from matchmaker.web.operator.downloads import XLSX, download
 from matchmaker.web.operator.forms import (
     ActionForm,
     ConfirmImportForm,
@@ -53,21 +52,13 @@ from matchmaker.web.operator.forms import (
     PolicyForm,
     SupportForm,
 )
+from matchmaker.web.operator.pathway import stuck_days as _stuck_days
 from matchmaker.web.panels import DashboardPanel, NavItem
 
 bp = Blueprint("operator", __name__, url_prefix="/operator")
 bp.before_request(operators_only)
-policies_bp = Blueprint("policies", __name__, url_prefix="/policies")
-disclosure_bp = Blueprint("disclosure", __name__, url_prefix="/disclosure")
-pathway_bp = Blueprint("pathway", __name__, url_prefix="/pathway")
 
 Page = str | WerkzeugResponse | tuple[str, int]
-
-
-
-
-def _stuck_days() -> int:
-    return int(current_app.config.get("OPERATOR_STUCK_DAYS", pathway.DEFAULT_STUCK_DAYS))
 
 
 def _form_error(form: Any, exc: ServiceError) -> None:
@@ -76,17 +67,6 @@ def _form_error(form: Any, exc: ServiceError) -> None:
         field.errors = [*field.errors, str(exc.message)]
     else:
         flash(str(exc.message), "danger")
-
-
-def _download(data: bytes, filename: str, mimetype: str) -> Response:
-    return Response(
-        data,
-        mimetype=mimetype,
-        headers=attachment_headers(filename),
-    )
-
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 # --- console home, pathways, monitoring, performance, reports ------------------------------
@@ -120,27 +100,24 @@ def pathways() -> str:
 
 
 def _period() -> monitoring.Period:
-    return monitoring.Period.parse(request.args.get("start"), request.args.get("end"))
+    """The period the query string asks for; a bad one is said and the default shown instead."""
+    try:
+        return monitoring.Period.parse(request.args.get("start"), request.args.get("end"))
+    except ServiceError as exc:
+        flash(str(exc.message), "danger")
+        return monitoring.Period.parse(None, None)
 
 
 @bp.get("/monitoring")
 def monitoring_page() -> str:
-    try:
-        period = _period()
-    except ServiceError as exc:
-        flash(str(exc.message), "danger")
-        period = monitoring.Period.parse(None, None)
+    period = _period()
     metrics = monitoring.collect(db.session, period, current_locale())
     return render_template("operator/monitoring.html", period=period, metrics=metrics)
 
 
 @bp.get("/performance")
 def performance() -> str:
-    try:
-        period = _period()
-    except ServiceError as exc:
-        flash(str(exc.message), "danger")
-        period = monitoring.Period.parse(None, None)
+    period = _period()
     return render_template(
         "operator/performance.html",
         period=period,
@@ -163,7 +140,7 @@ def _report(year: int) -> evaluation_reports.AnnualReport:
 def reports() -> str:
     year = int_arg("year", 1900, 9999) or date.today().year
     report = _report(year)
-    facilities = db.session.scalars(sa.select(Facility).order_by(Facility.name)).all()
+    facilities = console_reads.facilities_by_name(db.session)
     return render_template("operator/report.html", report=report, facilities=facilities)
 
 
@@ -171,9 +148,7 @@ def reports() -> str:
 def report_xlsx(year: int) -> Response:
     report = _report(year)
     suffix = f"-facility-{report.facility.id}" if report.facility else ""
-    return _download(
-        evaluation_reports.report_xlsx(report), f"evaluation-{year}{suffix}.xlsx", XLSX
-    )
+    return download(evaluation_reports.report_xlsx(report), f"evaluation-{year}{suffix}.xlsx", XLSX)
 
 
 # --- policies (operators) ------------------------------------------------------------------
@@ -240,7 +215,12 @@ def seed() -> WerkzeugResponse:
     if ActionForm().validate_on_submit():
         count = seed_policies(db.session)
         flash(
-            _("%(n)d support measures from the seed documents are published.", n=count), "success"
+            ngettext(
+                "%(num)d support measure from the seed documents is published.",
+                "%(num)d support measures from the seed documents are published.",
+                count,
+            ),
+            "success",
         )
     return redirect(url_for("operator.policy_list"))
 
@@ -257,23 +237,16 @@ def residency(startup_id: int) -> WerkzeugResponse:
 # --- support records and duplicate check ---------------------------------------------------
 
 
-class CheckedSupportForm(SupportForm):
-    # Asked for (and required) only when a check warns: duplicate, not eligible, over the cap.
-    override_reason = TextAreaField(_l("Reason to record it anyway"), validators=[Length(max=1000)])
-
-
 @bp.route("/support/new", methods=["GET", "POST"])
 def new_support() -> Page:
-    startups = db.session.scalars(
-        sa.select(Startup).where(Startup.is_active).order_by(Startup.name)
-    ).all()
-    form = CheckedSupportForm(startups, policies.all_policies(db.session))
+    startups = console_reads.active_startups(db.session)
+    form = SupportForm(startups, policies.all_policies(db.session))
     if request.method == "GET" and id_arg("startup_id"):
         form.startup_id.data = id_arg("startup_id")
-    warnings: list[policies.SupportWarning] = []
+    warnings: list[support_checks.SupportWarning] = []
     if form.validate_on_submit():
         try:
-            policies.record_checked_support(
+            support_checks.record_checked_support(
                 db.session,
                 current_user,
                 startup_id=form.startup_id.data,
@@ -286,7 +259,7 @@ def new_support() -> Page:
                 override_reason=form.override_reason.data or "",
                 locale=current_locale(),
             )
-        except policies.SupportNeedsReason as exc:
+        except support_checks.SupportNeedsReason as exc:
             warnings = exc.warnings
             _form_error(form, exc)
         except ServiceError as exc:
@@ -334,8 +307,8 @@ def import_page() -> Page:
             _form_error(form, exc)
         else:
             if result.valid:
-                token = bulk_import.store_upload(_upload_dir(), data, filename)
-                confirm = ConfirmRepeatableImportForm(
+                token = import_files.store_upload(_upload_dir(), data, filename)
+                confirm = ConfirmImportForm(
                     formdata=None, kind=result.kind, token=token, filename=filename
                 )
     return render_template(
@@ -343,23 +316,18 @@ def import_page() -> Page:
         form=form,
         result=result,
         confirm=confirm,
-        kinds=bulk_import.IMPORT_KINDS,
+        kinds=import_columns.IMPORT_KINDS,
     )
-
-
-class ConfirmRepeatableImportForm(ConfirmImportForm):
-    # Shown only when the very same file was imported before (its rows would be created twice).
-    import_again = BooleanField(_l("Import it again"))
 
 
 @bp.post("/import/confirm")
 def confirm_import() -> Page:
-    form = ConfirmRepeatableImportForm()
+    form = ConfirmImportForm()
     if not form.validate_on_submit():
         abort(400)
     token = form.token.data or ""
     try:
-        data = bulk_import.load_upload(_upload_dir(), token)
+        data = import_files.load_upload(_upload_dir(), token)
         done = bulk_import.run_import(
             db.session,
             current_user,
@@ -371,19 +339,19 @@ def confirm_import() -> Page:
     except ServiceError as exc:
         flash(str(exc.message), "danger")
         return redirect(url_for("operator.import_page"))
-    bulk_import.discard_upload(_upload_dir(), token)
-    flash(_("%(n)d rows imported.", n=done.count), "success")
+    import_files.discard_upload(_upload_dir(), token)
+    flash(ngettext("%(num)d row imported.", "%(num)d rows imported.", done.count), "success")
     return redirect(url_for("operator.import_page"))
 
 
 @bp.get("/import/template/<kind>.<fmt>")
 def import_template(kind: str, fmt: str) -> Response:
-    if kind not in bulk_import.IMPORT_KINDS or fmt not in ("csv", "xlsx"):
+    if kind not in import_columns.IMPORT_KINDS or fmt not in ("csv", "xlsx"):
         abort(404)
-    header, *rows = bulk_import.template_rows(kind, current_locale())
+    header, *rows = import_columns.template_rows(kind, current_locale())
     if fmt == "csv":
-        return _download(exports.to_csv(header, rows), f"{kind}-template.csv", "text/csv")
-    return _download(exports.to_xlsx([(kind, header, rows)]), f"{kind}-template.xlsx", XLSX)
+        return download(exports.to_csv(header, rows), f"{kind}-template.csv", "text/csv")
+    return download(exports.to_xlsx([(kind, header, rows)]), f"{kind}-template.xlsx", XLSX)
 
 
 @bp.get("/export/<kind>.<fmt>")
@@ -392,120 +360,11 @@ def export(kind: str, fmt: str) -> Response:
         abort(404)
     header, rows = exports.table(db.session, kind, current_locale())
     if fmt == "csv":
-        return _download(exports.to_csv(header, rows), f"{kind}s.csv", "text/csv")
-    return _download(exports.to_xlsx([(kind, header, rows)]), f"{kind}s.xlsx", XLSX)
+        return download(exports.to_csv(header, rows), f"{kind}s.csv", "text/csv")
+    return download(exports.to_xlsx([(kind, header, rows)]), f"{kind}s.xlsx", XLSX)
 
 
-# --- public: policy center and disclosure --------------------------------------------------
-
-
-@policies_bp.get("/", endpoint="index")
-def policy_index() -> str:
-    return render_template("policies/index.html", policies=policies.published_policies(db.session))
-
-
-@policies_bp.get("/<int:policy_id>")
-def detail(policy_id: int) -> str:
-    policy = policies.get_policy(
-        db.session,
-        policy_id,
-        published_only=not (current_user.is_authenticated and current_user.is_operator),
-    )
-    return render_template("policies/detail.html", policy=policy)
-
-
-@disclosure_bp.get("/", endpoint="index")
-def disclosure_index() -> Page:
-    year = int_arg("year", 1900, 9999)
-    kind = request.args.get("kind") or None
-    query = request.args.get("q", "")
-    items = disclosure.disclosed_support(
-        db.session, locale=current_locale(), year=year, kind=kind, query=query
-    )
-    if request.args.get("format") == "csv":
-        header = [
-            _("Date"),
-            _("Startup"),
-            _("Kind of support"),
-            _("What"),
-            _("Amount"),
-            _("Currency"),
-        ]
-        return _download(
-            exports.to_csv(header, disclosure.export_rows(items, current_locale())),
-            "disclosure.csv",
-            "text/csv",
-        )
-    return render_template(
-        "disclosure/index.html",
-        items=items,
-        summary=disclosure.summarise(items),
-        kinds=disclosure.SUPPORT_KIND_LABELS,
-        year=year,
-        kind=kind,
-        q=query,
-    )
-
-
-# --- the pathway ---------------------------------------------------------------------------
-
-
-@pathway_bp.get("/")
-@login_required
-def mine() -> WerkzeugResponse:
-    first = db.session.scalar(
-        sa.select(StartupMember.startup_id).where(StartupMember.user_id == current_user.id).limit(1)
-    )
-    if first is None:
-        if current_user.is_operator:
-            return redirect(url_for("operator.pathways"))
-        flash(_("Create a startup to see its pathway."), "info")
-        return redirect(url_for("main.index"))
-    return redirect(url_for("pathway.show", startup_id=first))
-
-
-@pathway_bp.get("/<int:startup_id>")
-@login_required
-def show(startup_id: int) -> str:
-    startup = pathway.startup_for_pathway(db.session, current_user, startup_id)
-    view = pathway.build_pathway(
-        db.session,
-        startup,
-        use_engine=bool(current_app.config.get("OPERATOR_PATHWAY_ENGINE", True)),
-        locale=current_locale(),
-        stuck_days=_stuck_days(),
-    )
-    return render_template(
-        "operator/pathway.html",
-        view=view,
-        chain=pathway.CHAIN,
-        resident=policies.is_resident(db.session, startup.id),
-        form=ActionForm(),
-    )
-
-
-# --- template helpers, navigation, panels and sections ------------------------------------
-
-
-@bp.app_template_global("operator_reasons")
-def operator_reasons(reasons: Any, viewer: str = "startup") -> list[str]:
-    """Engine reasons (code + params) worded by web.recommendations.reasons; our own lazy texts as
-    they are."""
-    from matchmaker.web.recommendations.reasons import reason_texts
-
-    structured = [r for r in reasons if hasattr(r, "code")]
-    texts = reason_texts(structured, viewer) if structured else []
-    return texts + [str(r) for r in reasons if not hasattr(r, "code")]
-
-
-@bp.app_template_global("policy_kind_label")
-def policy_kind_label(kind: str) -> str:
-    return vocab.label(policies.POLICY_KIND_LABELS, kind, current_locale())
-
-
-@bp.app_template_global("support_kind_label")
-def support_kind_label(kind: str) -> str:
-    return vocab.label(disclosure.SUPPORT_KIND_LABELS, kind, current_locale())
+# --- navigation, panels and sections ------------------------------------
 
 
 def nav_items(user: Any) -> list[NavItem]:
@@ -537,4 +396,3 @@ def startup_section(startup: Any, user: Any) -> list[DashboardPanel]:
             20,
         )
     ]
-

@@ -64,7 +64,7 @@ def test_list_says_why_and_what_each_near_miss_lacks(
     assert "Big Battery" not in eligible and "Closed Co" not in page
     assert "Big Battery" in near and "Team of 40 is larger than the limit of 10." in near
     # Farm Data misses three rules: counted, not listed.
-    assert "Farm Data" not in page and "1 other startups miss more than two conditions." in page
+    assert "Farm Data" not in page and "1 other startup misses more than two conditions." in page
     client.post("/auth/language", data={"locale": "zh_CN"})
     page = client.get(f"/operator/policies/{world['policy']}/eligible").get_data(as_text=True)
     assert "符合条件的创业企业" in page

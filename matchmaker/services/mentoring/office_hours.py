@@ -92,6 +92,8 @@ def engine_scores(
         try:
             matches = recommend(session, sid, limit=max(len(wanted), 1) * 20, rank_all=True)
         except Exception:  # noqa: BLE001 - fall back to the plain similarity
+            # A read, not a use case: a statement that failed inside the engine leaves a
+            # PostgreSQL transaction aborted, and the plan still has rows to read.
             session.rollback()
             return {}
         for m in matches:

@@ -131,6 +131,8 @@ def match_reasons(session: Session, startup_id: int, mentor_id: int) -> list[Any
     try:
         matches = bridge.recommend_mentors(session, startup_id, limit=50)
     except Exception:  # noqa: BLE001 - the inbox works without the engine
+        # A read, not a use case: a statement that failed inside the engine leaves a
+        # PostgreSQL transaction aborted, and the page still has rows to read.
         session.rollback()
         return []
     for match in matches:

@@ -29,10 +29,6 @@ PROFILE_PAGES = {
 }
 
 
-def _back(default: str) -> Response:
-    return redirect_next(default)
-
-
 @bp.get("/users")
 def users() -> str:
     role = request.args.get("role", "")
@@ -61,7 +57,7 @@ def set_user_active(user_id: int) -> Response:
             flash(_("%(name)s's account has been restored.", name=user.display_name), "success")
         else:
             flash(_("%(name)s's account has been suspended.", name=user.display_name), "info")
-    return _back(url_for("admin.users"))
+    return redirect_next(url_for("admin.users"))
 
 
 @bp.post("/<kind>/<int:entity_id>/active")
@@ -76,4 +72,4 @@ def set_profile_active(kind: str, entity_id: int) -> Response:
         flash(_("The profile has been deactivated and is hidden from the directory."), "info")
     endpoint, arg = PROFILE_PAGES[kind]
     values: dict[str, Any] = {arg: entity_id}
-    return _back(url_for(endpoint, **values))
+    return redirect_next(url_for(endpoint, **values))

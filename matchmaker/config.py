@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from matchmaker.timezones import DEFAULT_ZONE
+
 # The areas whose Babel catalogs are merged into one translation (see matchmaker/translations).
 TRANSLATION_DOMAINS = ("messages", "recommend", "mentoring", "funding", "facilities", "operator")
 
@@ -78,7 +80,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # The level of the ``matchmaker`` loggers (mail without SMTP is logged at INFO).
         "LOG_LEVEL": "INFO",
         "BABEL_DEFAULT_LOCALE": "zh_CN",
-        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "BABEL_DEFAULT_TIMEZONE": DEFAULT_ZONE,
         "BABEL_DOMAIN": ";".join(TRANSLATION_DOMAINS),
         "BABEL_TRANSLATION_DIRECTORIES": ";".join(
             [str(Path(__file__).parent / "translations")] * len(TRANSLATION_DOMAINS)

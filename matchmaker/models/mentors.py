@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matchmaker.models.base import Base, CodeList, TimestampMixin
 from matchmaker.models.users import User
+from matchmaker.timezones import DEFAULT_ZONE
 
 
 class MentorProfile(TimestampMixin, Base):
@@ -26,7 +27,7 @@ class MentorProfile(TimestampMixin, Base):
     mentoring_topics: Mapped[list[str]] = mapped_column(CodeList(), default=list)
     organisation: Mapped[str] = mapped_column(sa.String(120), default="")
     location: Mapped[str] = mapped_column(sa.String(120), default="")
-    timezone: Mapped[str] = mapped_column(sa.String(40), default="Asia/Shanghai")
+    timezone: Mapped[str] = mapped_column(sa.String(40), default=DEFAULT_ZONE)
     capacity_per_month: Mapped[int] = mapped_column(default=4)
     accepting_requests: Mapped[bool] = mapped_column(default=True)
     is_active: Mapped[bool] = mapped_column(default=True)

@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from matchmaker import vocab
 from matchmaker.extensions import babel
+from matchmaker.timezones import DEFAULT_ZONE
 
 SUPPORTED = vocab.UI_LOCALES
 
@@ -30,7 +31,7 @@ def select_locale() -> str:
 
 
 def select_timezone() -> str:
-    return "Asia/Shanghai"
+    return DEFAULT_ZONE
 
 
 def current_locale() -> str:

@@ -1,16 +1,16 @@
 """When an instrument can be booked: published availability minus bookings, buffers, blackouts.
 
 Intervals are ``(start, end)`` pairs of naive UTC datetimes, half-open. Weekly windows are the
-facility's wall-clock times (``FACILITY_TZ``); everything else is stored in UTC.
+facility's wall-clock times (the makerspace's zone, ``timezones.DEFAULT_ZONE``); everything else
+is stored in UTC.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -26,20 +26,10 @@ from matchmaker.models.bookings import (
     EquipmentTraining,
 )
 from matchmaker.services.errors import Conflict, Forbidden, Invalid
-
-FACILITY_TZ = ZoneInfo("Asia/Shanghai")
+from matchmaker.timezones import to_utc as to_utc  # re-exported for the area
+from matchmaker.timezones import wall_clock as to_local  # naive facility wall-clock time
 
 Interval = tuple[datetime, datetime]
-
-
-def to_local(moment: datetime) -> datetime:
-    """Naive UTC -> naive facility wall-clock time."""
-    return moment.replace(tzinfo=UTC).astimezone(FACILITY_TZ).replace(tzinfo=None)
-
-
-def to_utc(local: datetime) -> datetime:
-    """Naive facility wall-clock time -> naive UTC."""
-    return local.replace(tzinfo=FACILITY_TZ).astimezone(UTC).replace(tzinfo=None)
 
 
 def local_today(now: datetime | None = None) -> date:

@@ -20,13 +20,12 @@ from matchmaker.services.calendar import CalendarEvent
 from matchmaker.services.errors import Conflict, Invalid, NotFound
 from matchmaker.services.funding.asks import member_investor_ids, member_startup_ids
 from matchmaker.services.funding.pipeline import _member_pitch
-from matchmaker.services.mentoring import availability
 from matchmaker.services.transactions import commit, use_case
+from matchmaker.timezones import to_local
 
 MEETING_STAGES = ("meeting", "due_diligence", "term_sheet")
 REMINDER_MINUTES = 60
 FEED_PAST_DAYS = 90
-BEIJING = "Asia/Shanghai"
 
 def _valid_url(url: str) -> bool:
     parts = urlsplit(url)
@@ -76,7 +75,7 @@ def set_meeting(
     pitch.meeting_ends_at = starts_at + timedelta(minutes=minutes)
     pitch.meeting_place, pitch.meeting_url = place, url
     pitch.updated_at = utcnow()
-    when = availability.to_local(starts_at, BEIJING).strftime("%Y-%m-%d %H:%M")
+    when = to_local(starts_at).strftime("%Y-%m-%d %H:%M")
     rows = notifications.notify(
         session,
         [m.user_id for m in startup.members if m.user_id != user_id],

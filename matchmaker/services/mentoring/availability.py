@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -27,9 +26,11 @@ from matchmaker.models.mentoring import (
     WeeklySlot,
 )
 from matchmaker.services.errors import NotFound
+from matchmaker.timezones import is_valid_zone as is_valid_zone  # re-exported for the area
+from matchmaker.timezones import to_local, to_utc
+from matchmaker.timezones import zone as zone  # re-exported for the area
 
 HORIZON_DAYS = 28
-DEFAULT_ZONE = "Asia/Shanghai"
 # Sessions that use up a month's capacity.
 CAPACITY_STATUSES = (SessionStatus.SCHEDULED, SessionStatus.COMPLETED, SessionStatus.NO_SHOW)
 SLOT_KEY_FORMAT = "%Y-%m-%dT%H:%M"
@@ -52,28 +53,6 @@ def parse_slot_key(key: str) -> datetime | None:
         return datetime.strptime(key.strip(), SLOT_KEY_FORMAT)
     except (ValueError, AttributeError):
         return None
-
-
-def zone(name: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or DEFAULT_ZONE)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(DEFAULT_ZONE)
-
-
-def to_local(moment: datetime, zone_name: str | None) -> datetime:
-    """Naive UTC -> aware local time in ``zone_name``."""
-    return moment.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone(zone_name))
-
-
-def to_utc(local: datetime, zone_name: str | None) -> datetime:
-    """Naive local wall time in ``zone_name`` -> naive UTC."""
-    aware = local.replace(tzinfo=zone(zone_name))
-    return aware.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
-
-
-def is_valid_zone(name: str) -> bool:
-    return name in available_timezones()
 
 
 def mentor_for_user(session: Session, user: User) -> MentorProfile:

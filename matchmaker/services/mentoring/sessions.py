@@ -37,6 +37,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from matchmaker import timezones
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import MatchOutcome, MentorProfile, Startup, StartupMember, User, utcnow
 from matchmaker.models.mentoring import MentorSession, SessionStatus, Side
@@ -118,14 +119,12 @@ def session_link(session_id: int) -> str:
     return f"/mentoring/sessions/{session_id}"
 
 
-NOTIFICATION_ZONE = "Asia/Shanghai"  # notifications are stored once for readers in any zone
-
-
 def when_text(moment: datetime | None) -> str:
-    """A time for a notification text, in Beijing time (the makerspace's zone)."""
+    """A time for a notification text, in Beijing time (the makerspace's zone): a notification
+    is stored once, for readers in any zone."""
     if moment is None:
         return ""
-    return availability.to_local(moment, NOTIFICATION_ZONE).strftime("%Y-%m-%d %H:%M")
+    return timezones.to_local(moment).strftime("%Y-%m-%d %H:%M")
 
 
 def status_label(status: str) -> Any:

@@ -32,6 +32,7 @@ from matchmaker import vocab
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models.mentoring import TIME_ZONES
 from matchmaker.services.accounts.profiles import MAX_MENTOR_CAPACITY
+from matchmaker.timezones import DEFAULT_ZONE
 from matchmaker.web.forms import DecimalField, MultiCheckboxField, WholeNumberField, vocab_choices
 
 MAX_AMOUNT = Decimal("99999999999999")
@@ -115,7 +116,7 @@ class MentorForm(FlaskForm):
     mentoring_topics = MultiCheckboxField(_l("Topics"))
     organisation = StringField(_l("Organisation"), validators=[Length(max=120)])
     location = StringField(_l("Location"), validators=[Length(max=120)])
-    timezone = SelectField(_l("Time zone"), default="Asia/Shanghai")
+    timezone = SelectField(_l("Time zone"), default=DEFAULT_ZONE)
     capacity_per_month = WholeNumberField(
         _l("Sessions per month"),
         default=4,

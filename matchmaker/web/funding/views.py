@@ -43,6 +43,7 @@ from matchmaker.services.funding import (
     pitch_messages,
 )
 from matchmaker.services.mentoring import availability
+from matchmaker.timezones import DEFAULT_ZONE
 from matchmaker.web.forms import id_arg, parse_id
 from matchmaker.web.funding.forms import (
     AskForm,
@@ -71,7 +72,7 @@ def _show_error(form: FlaskForm, exc: ServiceError) -> None:
         flash(str(exc.message), "danger")
 
 
-BEIJING = "Asia/Shanghai"
+BEIJING = DEFAULT_ZONE  # pitch meetings are set in Beijing time
 
 
 @bp.app_template_filter("funding_time")

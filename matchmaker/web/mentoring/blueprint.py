@@ -18,12 +18,13 @@ from matchmaker.extensions import db
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.services.errors import Conflict, Invalid, ServiceError
 from matchmaker.services.mentoring import availability, queries
+from matchmaker.timezones import DEFAULT_ZONE
 from matchmaker.web.i18n import current_locale
 from matchmaker.web.recommendations.reasons import reason_texts
 
 bp = Blueprint("mentoring", __name__)
 
-APP_ZONE = "Asia/Shanghai"
+APP_ZONE = DEFAULT_ZONE  # the zone of the founders' and operators' pages
 
 
 @bp.app_template_filter("mentoring_time")

@@ -135,6 +135,7 @@ CapacityProvider = Callable[[Session, Sequence[int]], Mapping[int, float]]
 """``provider(session, ids)`` -> id -> amount. For ``"mentor"``: sessions used this month;
 for ``"equipment"``: free hours in the next 14 days. Ids it does not return keep the default."""
 
+
 def _capacity_providers() -> dict[str, CapacityProvider]:
     """The area that knows each kind's capacity: mentoring (sessions), facilities (free hours).
 

@@ -23,6 +23,7 @@ from matchmaker.demo.startup_funds import KIND_SERVICES, USE_OF_FUNDS, venture_k
 from matchmaker.demo.startup_text_en import TEAM_EN, TRACTION_EN, VENTURES_EN
 from matchmaker.demo.startup_text_zh import SECTOR_ORGS_ZH, TEAM_ZH, TRACTION_ZH, VENTURES_ZH
 from matchmaker.models import FundingAsk, Startup, StartupMember, User
+from matchmaker.models.users import Role
 
 STARTUP_COUNT = 62  # of 65 ventures: 3 Chinese and 2 English per sector
 WAN = 10_000
@@ -156,20 +157,24 @@ def _fill(text: str, rng: random.Random, brand: str) -> str:
     return text.format(brand=brand, n=rng.randint(2, 6), m=rng.randint(8, 30))
 
 
-def build_startups(
-    rng: random.Random,
-    make_user: Callable[[Person, list[str]], User],
-    people: Callable[[bool], Person],
-    demo_founder: tuple[Person, User],
-) -> StartupSet:
-    """Startups, their members (new founder accounts) and funding asks; nothing is flushed."""
-    result = StartupSet()
-    zh_brands = [b for b in ZH_BRANDS if b != "澜锂"]
-    en_brands = list(EN_BRANDS)
-    rng.shuffle(zh_brands)
-    rng.shuffle(en_brands)
-    # Each startup tells a different venture of its sector. The demo founder's company comes
-    # first: 澜锂, coated high-nickel cathodes (new materials), at pilot stage after an angel round.
+@dataclass
+class _Founding:
+    """Who founds one startup and in which words it is told (English or Chinese banks)."""
+
+    background: str
+    brand: str
+    name: str
+    lead_person: Person
+    lead: User
+    team_bank: dict[str, tuple[str, ...]]
+    traction_bank: dict[str, tuple[str, ...]]
+    org: str
+
+
+def _venture_slots(rng: random.Random) -> list[tuple[str, str, int]]:
+    """(sector, language, venture index) of each startup: a different venture of its sector
+    each. The demo founder's company comes first: 澜锂, coated high-nickel cathodes (new
+    materials)."""
     slots = [
         (sector, lang, k)
         for sector in vocab.SECTORS
@@ -178,77 +183,154 @@ def build_startups(
     ]
     slots.remove(("new_materials", "zh", 0))
     rng.shuffle(slots)
-    slots = [("new_materials", "zh", 0), *slots[: STARTUP_COUNT - 1]]
+    return [("new_materials", "zh", 0), *slots[: STARTUP_COUNT - 1]]
+
+
+def _stage_round(rng: random.Random, i: int) -> tuple[str, str]:
+    if i == 0:
+        return "pilot", "angel"  # the demo founder's company, after an angel round
     combos = [(s, r) for s, r, _ in STAGE_ROUNDS]
-    weights = [w for _, _, w in STAGE_ROUNDS]
-    for i, (sector, lang, k) in enumerate(slots):
+    if i <= len(combos):
+        return combos[i - 1]
+    return rng.choices(combos, [w for _, _, w in STAGE_ROUNDS])[0]
+
+
+def _english_founding(
+    rng: random.Random,
+    sector: str,
+    en_brands: list[str],
+    make_user: Callable[[Person, list[str]], User],
+    people: Callable[[bool], Person],
+) -> _Founding:
+    background = rng.choice(("foreign_talent", "foreign_talent", "corporate_spinoff"))
+    brand = en_brands.pop()
+    name = f"{brand} {rng.choice(EN_INDUSTRY_WORDS[sector])}"
+    lead_person = people(False)
+    lead = make_user(lead_person, [Role.FOUNDER])
+    return _Founding(
+        background, brand, name, lead_person, lead, TEAM_EN, TRACTION_EN, rng.choice(ORGS_EN)
+    )
+
+
+def _chinese_founding(
+    rng: random.Random,
+    i: int,
+    sector: str,
+    stage_round: tuple[str, str],
+    city_zh: str,
+    zh_brands: list[str],
+    make_user: Callable[[Person, list[str]], User],
+    people: Callable[[bool], Person],
+    demo_founder: tuple[Person, User],
+) -> _Founding:
+    background = rng.choices(*zip(*ZH_BACKGROUNDS, strict=True))[0]
+    brand = "澜锂" if i == 0 else zh_brands.pop()
+    city = "成都" if "成都" in city_zh else "西安" if "西安" in city_zh else "重庆"
+    words = ZH_INDUSTRY_WORDS[sector]
+    industry = words[0] if i == 0 else rng.choice(words)
+    name = f"{city}{brand}{industry}有限公司"
+    if stage_round == ("idea", "none"):
+        name += "（筹）"  # not yet incorporated
+    lead_person = demo_founder[0] if i == 0 else people(True)
+    lead = demo_founder[1] if i == 0 else make_user(lead_person, [Role.FOUNDER])
+    org = rng.choice(SECTOR_ORGS_ZH[sector])
+    return _Founding(background, brand, name, lead_person, lead, TEAM_ZH, TRACTION_ZH, org)
+
+
+def _startup(
+    rng: random.Random,
+    i: int,
+    sector: str,
+    venture: tuple[str, str, str, str],
+    stage_round: tuple[str, str],
+    city: tuple[str, str],
+    founding: _Founding,
+    english: bool,
+) -> tuple[Startup, str]:
+    """The startup (no members yet) and its traction sentence, which its funding ask reuses."""
+    offer, problem, tech, customers = venture
+    stage, round_ = stage_round
+    brand = founding.brand
+    team_lines = founding.team_bank[founding.background]
+    team_line = team_lines[0 if i == 0 else rng.randrange(len(team_lines))]
+    traction = _fill(rng.choice(founding.traction_bank[stage]), rng, brand)
+    parts = (team_line.format(brand=brand, org=founding.org), problem, tech, customers, traction)
+    months = rng.randint(*STAGE_MONTHS[stage])
+    founded = ANCHOR - timedelta(days=30 * months + rng.randint(0, 25))
+    team_size = rng.randint(*STAGE_TEAM[stage])
+    startup = Startup(
+        name=founding.name,
+        one_liner=offer,
+        description=(" " if english else "").join(parts),
+        sectors=[sector] + ([rng.choice(RELATED[sector])] if rng.random() < 0.4 else []),
+        stage=stage,
+        funding_round=round_,
+        location=city[1] if english else city[0],
+        team_size=team_size,
+        founded_on=founded,
+        founder_backgrounds=[founding.background],
+        languages=list(founding.lead_person.languages),
+        mentoring_topics=rng.sample(STAGE_TOPICS[stage], k=rng.randint(2, 3)),
+        services_needed=_services(
+            rng.sample(STAGE_SERVICES[stage], k=rng.randint(1, 3)),
+            venture_kind(sector, offer),
+            stage,
+        ),
+        website=(f"https://{brand.lower().replace(' ', '')}.example.com" if english else ""),
+        created_at=days_before(min(months * 30, rng.randint(20, 600))),
+        updated_at=days_before(rng.randint(1, 20)),
+    )
+    return startup, traction
+
+
+def _add_team(
+    rng: random.Random,
+    startup: Startup,
+    lead: User,
+    english: bool,
+    make_user: Callable[[Person, list[str]], User],
+    people: Callable[[bool], Person],
+) -> None:
+    startup.members.append(
+        StartupMember(user=lead, title="Founder & CEO" if english else "创始人兼CEO")
+    )
+    for _ in range(0 if startup.team_size < 3 else rng.choice((0, 1, 1, 2))):
+        cofounder = make_user(people(not english), [Role.FOUNDER])
+        titles = EN_TITLES if english else ZH_TITLES
+        startup.members.append(StartupMember(user=cofounder, title=rng.choice(titles)))
+
+
+def build_startups(
+    rng: random.Random,
+    make_user: Callable[[Person, list[str]], User],
+    people: Callable[[bool], Person],
+    demo_founder: tuple[Person, User],
+) -> StartupSet:
+    """Startups, their members (new founder accounts) and funding asks; nothing is flushed.
+
+    Every draw from ``rng`` happens in a fixed order (the helpers are called in the order the
+    values were once drawn in one loop), so the same seed gives the same dataset."""
+    result = StartupSet()
+    zh_brands = [b for b in ZH_BRANDS if b != "澜锂"]
+    en_brands = list(EN_BRANDS)
+    rng.shuffle(zh_brands)
+    rng.shuffle(en_brands)
+    for i, (sector, lang, k) in enumerate(_venture_slots(rng)):
         english = lang == "en"
-        if i == 0:
-            stage, round_ = "pilot", "angel"
-        else:
-            stage, round_ = combos[i - 1] if i <= len(combos) else rng.choices(combos, weights)[0]
-        offer, problem, tech, customers = (VENTURES_EN if english else VENTURES_ZH)[sector][k]
-        city_zh, city_en = CITIES[0] if i == 0 else rng.choice(CITIES)
-        if english:
-            background = rng.choice(("foreign_talent", "foreign_talent", "corporate_spinoff"))
-            brand = en_brands.pop()
-            name = f"{brand} {rng.choice(EN_INDUSTRY_WORDS[sector])}"
-            lead_person = people(False)
-            lead = make_user(lead_person, ["founder"])
-            team_bank, traction_bank, org = TEAM_EN, TRACTION_EN, rng.choice(ORGS_EN)
-        else:
-            background = rng.choices(*zip(*ZH_BACKGROUNDS, strict=True))[0]
-            brand = "澜锂" if i == 0 else zh_brands.pop()
-            city = "成都" if "成都" in city_zh else "西安" if "西安" in city_zh else "重庆"
-            words = ZH_INDUSTRY_WORDS[sector]
-            industry = words[0] if i == 0 else rng.choice(words)
-            name = f"{city}{brand}{industry}有限公司"
-            if stage == "idea" and round_ == "none":
-                name += "（筹）"  # not yet incorporated
-            lead_person = demo_founder[0] if i == 0 else people(True)
-            lead = demo_founder[1] if i == 0 else make_user(lead_person, ["founder"])
-            team_bank, traction_bank = TEAM_ZH, TRACTION_ZH
-            org = rng.choice(SECTOR_ORGS_ZH[sector])
-        team_lines = team_bank[background]
-        team_line = team_lines[0 if i == 0 else rng.randrange(len(team_lines))]
-        traction = _fill(rng.choice(traction_bank[stage]), rng, brand)
-        parts = (team_line.format(brand=brand, org=org), problem, tech, customers, traction)
-        description = (" " if english else "").join(parts)
-        one_liner = offer
-        months = rng.randint(*STAGE_MONTHS[stage])
-        founded = ANCHOR - timedelta(days=30 * months + rng.randint(0, 25))
-        team_size = rng.randint(*STAGE_TEAM[stage])
-        startup = Startup(
-            name=name,
-            one_liner=one_liner,
-            description=description,
-            sectors=[sector] + ([rng.choice(RELATED[sector])] if rng.random() < 0.4 else []),
-            stage=stage,
-            funding_round=round_,
-            location=city_en if english else city_zh,
-            team_size=team_size,
-            founded_on=founded,
-            founder_backgrounds=[background],
-            languages=list(lead_person.languages),
-            mentoring_topics=rng.sample(STAGE_TOPICS[stage], k=rng.randint(2, 3)),
-            services_needed=_services(
-                rng.sample(STAGE_SERVICES[stage], k=rng.randint(1, 3)),
-                venture_kind(sector, one_liner),
-                stage,
-            ),
-            website=(f"https://{brand.lower().replace(' ', '')}.example.com" if english else ""),
-            created_at=days_before(min(months * 30, rng.randint(20, 600))),
-            updated_at=days_before(rng.randint(1, 20)),
+        stage_round = _stage_round(rng, i)
+        venture = (VENTURES_EN if english else VENTURES_ZH)[sector][k]
+        city = CITIES[0] if i == 0 else rng.choice(CITIES)
+        founding = (
+            _english_founding(rng, sector, en_brands, make_user, people)
+            if english
+            else _chinese_founding(
+                rng, i, sector, stage_round, city[0], zh_brands, make_user, people, demo_founder
+            )
         )
-        startup.members.append(
-            StartupMember(user=lead, title="Founder & CEO" if english else "创始人兼CEO")
-        )
-        for _ in range(0 if team_size < 3 else rng.choice((0, 1, 1, 2))):
-            cofounder = make_user(people(not english), ["founder"])
-            titles = EN_TITLES if english else ZH_TITLES
-            startup.members.append(StartupMember(user=cofounder, title=rng.choice(titles)))
+        startup, traction = _startup(rng, i, sector, venture, stage_round, city, founding, english)
+        _add_team(rng, startup, founding.lead, english, make_user, people)
         result.startups.append(startup)
-        result.leads.append(lead)
+        result.leads.append(founding.lead)
         if english:
             result.english.add(i)
         if i == 0 or rng.random() < 0.5:
@@ -256,7 +338,7 @@ def build_startups(
             result.asks.append(ask)
             startup.funding_need_amount = ask.amount
             startup.funding_need_note = ask.use_of_funds
-        if round_ not in ("none", "seed") and rng.random() < 0.2:
+        if stage_round[1] not in ("none", "seed") and rng.random() < 0.2:
             result.asks.append(_past_ask(rng, startup, english))
     return result
 

@@ -24,6 +24,8 @@ from matchmaker.models import (
 
 @dataclass
 class Overview:
+    """The profiles a user owns, by role (and, for operators, the site's counts)."""
+
     startups: list[Startup] = field(default_factory=list)
     mentor_profile: MentorProfile | None = None
     investors: list[Investor] = field(default_factory=list)
@@ -32,6 +34,8 @@ class Overview:
 
 
 def public_stats(session: Session) -> dict[str, int]:
+    """How many active startups, mentors, investors, facilities and instruments there are."""
+
     def count(model: type, *where: sa.ColumnExpressionArgument[bool]) -> int:
         return session.scalar(sa.select(sa.func.count()).select_from(model).where(*where)) or 0
 
@@ -108,6 +112,7 @@ def member_startups(session: Session, user: User) -> list[Startup]:
 
 
 def active_member_startups(session: Session, user: User) -> list[Startup]:
+    """The active ones of ``member_startups`` (same memo, no extra query)."""
     return [s for s in member_startups(session, user) if s.is_active]
 
 

@@ -86,6 +86,8 @@ def keyword_condition(text: str, *columns: Any) -> sa.ColumnElement[bool] | None
 def paginate(
     session: Session, stmt: sa.Select[Any], number: int, page_size: int, order_by: Any
 ) -> Page[Any]:
+    """Page ``number`` (clamped to the pages there are) of ``stmt`` in ``order_by`` order,
+    with the total counted by one extra query."""
     total = session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
     total = total or 0
     pages = max(1, math.ceil(total / page_size))
@@ -106,6 +108,7 @@ def _where(
 def search_startups(
     session: Session, filters: Filters, *, page: int = 1, page_size: int = 12, viewer: Any = None
 ) -> Page[Startup]:
+    """Active startups matching ``filters`` (operators also see hidden ones)."""
     stmt = sa.select(Startup)
     stmt = _where(
         stmt,
@@ -123,6 +126,8 @@ def search_startups(
 def search_mentors(
     session: Session, filters: Filters, *, page: int = 1, page_size: int = 12, viewer: Any = None
 ) -> Page[MentorProfile]:
+    """Mentors matching ``filters``; a suspended account's profile is hidden like an
+    inactive one (operators see both)."""
     stmt = (
         sa.select(MentorProfile)
         .join(User, User.id == MentorProfile.user_id)
@@ -149,6 +154,7 @@ def search_mentors(
 def search_investors(
     session: Session, filters: Filters, *, page: int = 1, page_size: int = 12, viewer: Any = None
 ) -> Page[Investor]:
+    """Funds matching ``filters``; the place filter looks at the location and the regions."""
     stmt = sa.select(Investor)
     stmt = _where(
         stmt,
@@ -171,6 +177,7 @@ def _location_or_region(text: str) -> sa.ColumnElement[bool]:
 def search_facilities(
     session: Session, filters: Filters, *, page: int = 1, page_size: int = 12, viewer: Any = None
 ) -> Page[Facility]:
+    """Facilities matching ``filters``, with their equipment loaded for the cards."""
     stmt = sa.select(Facility).options(selectinload(Facility.equipment))
     stmt = _where(
         stmt,
@@ -187,6 +194,7 @@ def search_facilities(
 def search_equipment(
     session: Session, filters: Filters, *, page: int = 1, page_size: int = 12, viewer: Any = None
 ) -> Page[Equipment]:
+    """Instruments matching ``filters``; those of a hidden facility are hidden too."""
     stmt = (
         sa.select(Equipment)
         .join(Facility, Facility.id == Equipment.facility_id)
@@ -212,6 +220,7 @@ def search_equipment(
 
 
 def facility_choices(session: Session) -> list[tuple[int, str]]:
+    """(id, name) of the active facilities, for the equipment filter's select."""
     rows = session.execute(
         sa.select(Facility.id, Facility.name).where(Facility.is_active).order_by(Facility.name)
     )
@@ -236,6 +245,8 @@ def _viewer_id(viewer: Any) -> int | None:
 
 
 def startup_detail(session: Session, startup_id: int, viewer: Any = None) -> Startup:
+    """The startup with its team, if active or the viewer is on it or an operator;
+    else ``NotFound`` (a hidden profile looks like a missing one)."""
     startup = session.scalar(
         sa.select(Startup)
         .where(Startup.id == startup_id)
@@ -246,6 +257,8 @@ def startup_detail(session: Session, startup_id: int, viewer: Any = None) -> Sta
 
 
 def mentor_detail(session: Session, mentor_id: int, viewer: Any = None) -> MentorProfile:
+    """The mentor profile, if it and its account are active (or it is the viewer's own,
+    or the viewer is an operator); else ``NotFound``."""
     mentor = session.scalar(
         sa.select(MentorProfile)
         .where(MentorProfile.id == mentor_id)
@@ -258,6 +271,8 @@ def mentor_detail(session: Session, mentor_id: int, viewer: Any = None) -> Mento
 
 
 def investor_detail(session: Session, investor_id: int, viewer: Any = None) -> Investor:
+    """The fund with its members and portfolio, if active or the viewer is a member or
+    an operator; else ``NotFound``."""
     investor = session.scalar(
         sa.select(Investor)
         .where(Investor.id == investor_id)
@@ -271,6 +286,8 @@ def investor_detail(session: Session, investor_id: int, viewer: Any = None) -> I
 
 
 def facility_detail(session: Session, facility_id: int, viewer: Any = None) -> Facility:
+    """The facility with its equipment, if active or the viewer manages it or is an
+    operator; else ``NotFound``."""
     facility = session.scalar(
         sa.select(Facility)
         .where(Facility.id == facility_id)
@@ -281,6 +298,8 @@ def facility_detail(session: Session, facility_id: int, viewer: Any = None) -> F
 
 
 def equipment_detail(session: Session, equipment_id: int, viewer: Any = None) -> Equipment:
+    """The instrument, if it and its facility are active (or the viewer manages the
+    facility, or is an operator); else ``NotFound``."""
     equipment = session.scalar(
         sa.select(Equipment)
         .where(Equipment.id == equipment_id)

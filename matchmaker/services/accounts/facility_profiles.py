@@ -45,6 +45,8 @@ def _validate_facility(values: dict[str, Any]) -> None:
 
 
 def editable_facility(session: Session, actor: User, facility_id: int) -> Facility:
+    """The facility with its managers and equipment, if ``actor`` manages it or is an
+    operator."""
     facility = session.scalar(
         sa.select(Facility)
         .where(Facility.id == facility_id)
@@ -77,6 +79,8 @@ def create_facility(session: Session, actor: User, values: Mapping[str, Any]) ->
 def update_facility(
     session: Session, actor: User, facility_id: int, values: Mapping[str, Any]
 ) -> Facility:
+    """Edit a facility; its instruments are re-indexed, since they are matched with
+    their facility's place and description."""
     facility = editable_facility(session, actor, facility_id)
     data = pick(values, FACILITY_FIELDS)
     _validate_facility(data)
@@ -105,6 +109,7 @@ def _validate_equipment(values: dict[str, Any]) -> None:
 def add_equipment(
     session: Session, actor: User, facility_id: int, values: Mapping[str, Any]
 ) -> Equipment:
+    """A manager adds an instrument to the facility ``facility_id``."""
     facility = editable_facility(session, actor, facility_id)
     data = pick(values, EQUIPMENT_FIELDS)
     for field in ("name", "category"):
@@ -119,6 +124,7 @@ def add_equipment(
 
 
 def editable_equipment(session: Session, actor: User, equipment_id: int) -> Equipment:
+    """The instrument, if ``actor`` may edit its facility."""
     equipment = session.get(Equipment, equipment_id)
     if equipment is None:
         raise NotFound(_l("No such instrument."))
@@ -130,6 +136,7 @@ def editable_equipment(session: Session, actor: User, equipment_id: int) -> Equi
 def update_equipment(
     session: Session, actor: User, equipment_id: int, values: Mapping[str, Any]
 ) -> Equipment:
+    """Edit an instrument (its managers or operators)."""
     equipment = editable_equipment(session, actor, equipment_id)
     data = pick(values, EQUIPMENT_FIELDS)
     _validate_equipment(data)

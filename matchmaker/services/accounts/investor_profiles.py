@@ -56,6 +56,7 @@ def _validate_investor(values: dict[str, Any], current: Investor | None = None) 
 
 
 def editable_investor(session: Session, actor: User, investor_id: int) -> Investor:
+    """The fund with its members and portfolio, if ``actor`` is a member or an operator."""
     investor = session.scalar(
         sa.select(Investor)
         .where(Investor.id == investor_id)
@@ -92,6 +93,8 @@ def create_investor(session: Session, actor: User, values: Mapping[str, Any]) ->
 def update_investor(
     session: Session, actor: User, investor_id: int, values: Mapping[str, Any]
 ) -> Investor:
+    """Edit a fund; the ticket range is checked against the stored bound that is not
+    being changed."""
     investor = editable_investor(session, actor, investor_id)
     data = pick(values, INVESTOR_FIELDS)
     _validate_investor(data, investor)
@@ -116,6 +119,7 @@ def _validate_portfolio(values: dict[str, Any]) -> None:
 def add_portfolio_entry(
     session: Session, actor: User, investor_id: int, values: Mapping[str, Any]
 ) -> PortfolioEntry:
+    """Add a company to the fund's portfolio (its members or operators)."""
     investor = editable_investor(session, actor, investor_id)
     data = pick(values, PORTFOLIO_FIELDS)
     if "company" not in data:
@@ -129,6 +133,7 @@ def add_portfolio_entry(
 
 
 def editable_portfolio_entry(session: Session, actor: User, entry_id: int) -> PortfolioEntry:
+    """The portfolio entry, if ``actor`` may edit its fund."""
     entry = session.get(PortfolioEntry, entry_id)
     if entry is None:
         raise NotFound(_l("No such portfolio entry."))
@@ -140,6 +145,7 @@ def editable_portfolio_entry(session: Session, actor: User, entry_id: int) -> Po
 def update_portfolio_entry(
     session: Session, actor: User, entry_id: int, values: Mapping[str, Any]
 ) -> PortfolioEntry:
+    """Edit a portfolio entry (the fund's members or operators)."""
     entry = editable_portfolio_entry(session, actor, entry_id)
     data = pick(values, PORTFOLIO_FIELDS)
     _validate_portfolio(data)
@@ -151,6 +157,7 @@ def update_portfolio_entry(
 
 @use_case
 def remove_portfolio_entry(session: Session, actor: User, entry_id: int) -> None:
+    """Delete a portfolio entry; the fund is re-indexed without it."""
     entry = editable_portfolio_entry(session, actor, entry_id)
     investor_id = entry.investor_id
     session.delete(entry)

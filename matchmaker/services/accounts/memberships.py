@@ -344,6 +344,7 @@ def _view(kind: str, invitation: Invitation, organisation: str) -> InvitationVie
 
 @use_case
 def remove_startup_member(session: Session, actor: User, startup_id: int, user_id: int) -> None:
+    """A team member (or an operator) removes someone from the team, never the last one."""
     startup = editable_startup(session, actor, startup_id)
     member = next((m for m in startup.members if m.user_id == user_id), None)
     if member is None:
@@ -357,6 +358,7 @@ def remove_startup_member(session: Session, actor: User, startup_id: int, user_i
 
 @use_case
 def remove_investor_member(session: Session, actor: User, investor_id: int, user_id: int) -> None:
+    """A fund member (or an operator) removes someone from the fund, never the last one."""
     investor = editable_investor(session, actor, investor_id)
     member = next((m for m in investor.members if m.user_id == user_id), None)
     if member is None:

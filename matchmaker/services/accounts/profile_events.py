@@ -29,6 +29,7 @@ def on_profile_changed(listener: ProfileListener) -> ProfileListener:
 
 
 def remove_listener(listener: ProfileListener) -> None:
+    """Undo ``on_profile_changed`` (tests use it to detach their listeners)."""
     if listener in _LISTENERS:
         _LISTENERS.remove(listener)
 

@@ -98,6 +98,7 @@ def create_startup(session: Session, actor: User, values: Mapping[str, Any]) -> 
 def update_startup(
     session: Session, actor: User, startup_id: int, values: Mapping[str, Any]
 ) -> Startup:
+    """Edit a startup (its team or operators)."""
     startup = editable_startup(session, actor, startup_id)
     data = pick(values, STARTUP_FIELDS)
     _validate_startup(data)
@@ -126,10 +127,13 @@ def _validate_mentor(values: dict[str, Any]) -> None:
 
 
 def mentor_profile_of(session: Session, user: User) -> MentorProfile | None:
+    """The user's mentor profile, active or not; None before they created one."""
     return session.scalar(sa.select(MentorProfile).where(MentorProfile.user_id == user.id))
 
 
 def editable_mentor(session: Session, actor: User, mentor_id: int) -> MentorProfile:
+    """The mentor profile ``mentor_id``, if it is ``actor``'s own or ``actor`` is an
+    operator."""
     mentor = session.get(MentorProfile, mentor_id)
     if mentor is None:
         raise NotFound(_l("No such mentor."))

@@ -22,10 +22,12 @@ MIN_PASSWORD_LENGTH = 8
 
 
 def normalise_email(email: str) -> str:
+    """The form addresses are stored and compared in: trimmed, lower case."""
     return email.strip().lower()
 
 
 def find_user_by_email(session: Session, email: str) -> User | None:
+    """The account using ``email`` (in any case), active or not."""
     return session.scalar(sa.select(User).where(User.email == normalise_email(email)))
 
 
@@ -123,6 +125,7 @@ def sign_out(session: Session, user: User) -> None:
 
 @use_case
 def set_locale(session: Session, user: User, locale: str) -> None:
+    """Remember the interface language on the account."""
     if locale not in vocab.UI_LOCALES:
         raise Invalid(_l("Unknown language."), field="locale")
     user.locale = locale

@@ -106,7 +106,7 @@ def _values(expr: ast.expr, function: ast.FunctionDef | None, tree: ast.Module) 
 def _f_string_values(
     expr: ast.JoinedStr, function: ast.FunctionDef | None, tree: ast.Module
 ) -> set[str]:
-    pattern = "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in expr.values)
+    pattern = "".join(str(v.value) if isinstance(v, ast.Constant) else "{}" for v in expr.values)
     parts: list[set[str]] = []
     for value in expr.values:
         if isinstance(value, ast.Constant):

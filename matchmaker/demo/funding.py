@@ -14,10 +14,19 @@ from sqlalchemy.orm import Session
 
 from matchmaker.demo.context import DemoContext
 from matchmaker.models import FundingAsk, Investor, MatchOutcome, PortfolioEntry, Startup
-from matchmaker.models.funding import FundNote, Introduction, Pitch, PitchStageChange
+from matchmaker.models.funding import (
+    REQUESTED_BY_SYSTEM,
+    FundNote,
+    Introduction,
+    IntroductionStatus,
+    Pitch,
+    PitchStage,
+    PitchStageChange,
+)
 from matchmaker.services.funding.matching import ask_satisfies
 
-PATH = ["new", "reviewing", "meeting", "due_diligence", "term_sheet", "invested"]
+S = PitchStage
+PATH = [S.NEW, S.REVIEWING, S.MEETING, S.DUE_DILIGENCE, S.TERM_SHEET, S.INVESTED]
 PASS_REASONS = ["outside_thesis", "too_early", "ticket_size", "no_capacity"]
 NOTES = [
     "团队技术背景扎实，需要核实客户订单的真实性。",
@@ -46,23 +55,23 @@ def _pitch(
         created_at=_at(ctx, age),
         updated_at=_at(ctx, max(0, age - 6)),
     )
-    steps = PATH[: PATH.index(final) + 1] if final in PATH else ["new", "reviewing", "passed"]
+    steps = PATH[: PATH.index(final) + 1] if final in PATH else [S.NEW, S.REVIEWING, S.PASSED]
     previous = ""
     for i, stage in enumerate(steps):
         pitch.history.append(
             PitchStageChange(
                 from_stage=previous,
                 to_stage=stage,
-                changed_by_id=sender if stage == "new" else partner,
+                changed_by_id=sender if stage == S.NEW else partner,
                 created_at=_at(ctx, max(0, age - 2 * i)),
             )
         )
         previous = stage
-    if final == "passed":
+    if final == S.PASSED:
         pitch.pass_reason = ctx.rng.choice(PASS_REASONS)
     session.add(pitch)
     session.flush()
-    if final in ("meeting", "invested", "passed"):
+    if final in (S.MEETING, S.INVESTED, S.PASSED):
         session.add(
             MatchOutcome(
                 startup_id=ask.startup_id,
@@ -72,7 +81,7 @@ def _pitch(
                 created_at=_at(ctx, max(0, age - 4)),
             )
         )
-    if final == "invested":
+    if final == S.INVESTED:
         investor.portfolio.append(
             PortfolioEntry(
                 company=ask.startup.name,
@@ -111,14 +120,14 @@ def _introduce(
         startup_id=pitch.startup_id,
         investor_id=pitch.investor_id,
         pitch_id=pitch.id,
-        requested_by_side="system",
+        requested_by_side=REQUESTED_BY_SYSTEM,
         created_at=_at(ctx, age),
         updated_at=_at(ctx, age),
         investor_accepted_at=_at(ctx, age),
     )
     if accepted:
         intro.startup_accepted_at = _at(ctx, max(0, age - 1))
-        intro.status = "accepted"
+        intro.status = IntroductionStatus.ACCEPTED
     session.add(intro)
 
 
@@ -145,22 +154,22 @@ def load_area(session: Session, ctx: DemoContext) -> None:
     if own_startup is not None and own_fund is not None:
         own_ask = next((a for a in asks if a.startup_id == own_startup.id), None)
         if own_ask is not None:
-            pitch = _pitch(session, ctx, own_ask, own_fund, "meeting", 9)
+            pitch = _pitch(session, ctx, own_ask, own_fund, S.MEETING, 9)
             _introduce(session, ctx, pitch, accepted=False, age=5)
             pitched.add((own_ask.id, own_fund.id))
 
-    finals = ["new", "new", "reviewing", "meeting", "due_diligence", "term_sheet", "passed"]
+    finals = [S.NEW, S.NEW, S.REVIEWING, S.MEETING, S.DUE_DILIGENCE, S.TERM_SHEET, S.PASSED]
     for ask in asks:
         fitting = [i for i in investors if ask_satisfies(i, ask, ask.startup)]
         ctx.rng.shuffle(fitting)
         for investor in fitting[: ctx.rng.randint(0, 3)]:
             if (ask.id, investor.id) in pitched:
                 continue
-            final = ctx.rng.choice(finals) if ctx.rng.random() < 0.95 else "invested"
-            if final == "invested" and len(investor.portfolio) >= 7:
-                final = "term_sheet"  # keep portfolios at a realistic size (3-8 companies)
+            final = ctx.rng.choice(finals) if ctx.rng.random() < 0.95 else S.INVESTED
+            if final == S.INVESTED and len(investor.portfolio) >= 7:
+                final = S.TERM_SHEET  # keep portfolios at a realistic size (3-8 companies)
             pitch = _pitch(session, ctx, ask, investor, final, ctx.rng.randint(3, 40))
             pitched.add((ask.id, investor.id))
-            if final in ("meeting", "due_diligence", "term_sheet", "invested"):
-                _introduce(session, ctx, pitch, accepted=final != "meeting", age=8)
+            if final in (S.MEETING, S.DUE_DILIGENCE, S.TERM_SHEET, S.INVESTED):
+                _introduce(session, ctx, pitch, accepted=final != S.MEETING, age=8)
     session.commit()

@@ -4,6 +4,7 @@ notes and double opt-in introductions between a startup and an investor."""
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,17 +14,48 @@ from matchmaker.models.investors import Investor
 from matchmaker.models.startups import FundingAsk, Startup
 from matchmaker.models.users import User
 
-# The pipeline a fund's members share. "invested" and "passed" are final.
-PIPELINE_STAGES = (
-    "new",
-    "reviewing",
-    "meeting",
-    "due_diligence",
-    "term_sheet",
-    "invested",
-    "passed",
-)
-FINAL_STAGES = ("invested", "passed")
+
+class PitchStage(StrEnum):
+    """Where a pitch is in the pipeline a fund's members share (``Pitch.stage``)."""
+
+    NEW = "new"
+    REVIEWING = "reviewing"
+    MEETING = "meeting"
+    DUE_DILIGENCE = "due_diligence"
+    TERM_SHEET = "term_sheet"
+    INVESTED = "invested"
+    PASSED = "passed"
+
+
+PIPELINE_STAGES = tuple(PitchStage)
+# "invested" and "passed" are final: no move, no new message.
+FINAL_STAGES = (PitchStage.INVESTED, PitchStage.PASSED)
+
+
+class Side(StrEnum):
+    """The two parties of a pitch or an introduction: who writes, who accepts."""
+
+    STARTUP = "startup"
+    INVESTOR = "investor"
+
+
+# ``Introduction.requested_by_side`` of one proposed by a deal reaching "meeting".
+REQUESTED_BY_SYSTEM = "system"
+
+
+class IntroductionStatus(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+class PitchMessageKind(StrEnum):
+    """What a message on a pitch is: the fund's question, request or decline; the answer."""
+
+    QUESTION = "question"
+    MATERIALS = "materials"
+    DECLINE = "decline"
+    REPLY = "reply"
 
 
 class PitchDeck(Base):
@@ -69,7 +101,7 @@ class Pitch(TimestampMixin, Base):
     )
     sent_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     message: Mapped[str] = mapped_column(sa.Text, default="")
-    stage: Mapped[str] = mapped_column(sa.String(20), default="new")
+    stage: Mapped[str] = mapped_column(sa.String(20), default=PitchStage.NEW)
     # A code of PASS_REASONS: the founder sees its kind wording, never the fund's notes.
     pass_reason: Mapped[str] = mapped_column(sa.String(30), default="")
     # The meeting the fund sets once the deal reaches "meeting" (naive UTC), and where it is:
@@ -162,7 +194,7 @@ class Introduction(TimestampMixin, Base):
     investor_accepted_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
-    status: Mapped[str] = mapped_column(sa.String(10), default="pending")
+    status: Mapped[str] = mapped_column(sa.String(10), default=IntroductionStatus.PENDING)
     declined_by_side: Mapped[str] = mapped_column(sa.String(10), default="")
 
     startup: Mapped[Startup] = relationship()
@@ -170,16 +202,16 @@ class Introduction(TimestampMixin, Base):
 
     @property
     def is_accepted(self) -> bool:
-        return self.status == "accepted"
+        return self.status == IntroductionStatus.ACCEPTED
 
     def accepted_by(self, side: str) -> bool:
-        stamp = self.startup_accepted_at if side == "startup" else self.investor_accepted_at
+        stamp = self.startup_accepted_at if side == Side.STARTUP else self.investor_accepted_at
         return stamp is not None
 
 
 # An investor asks a question, requests materials or declines in their own words; the founders
 # answer. One thread per pitch, seen by both teams (unlike the fund's private notes).
-PITCH_MESSAGE_KINDS = ("question", "materials", "decline", "reply")
+PITCH_MESSAGE_KINDS = tuple(PitchMessageKind)
 
 
 class PitchMessage(Base):

@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matchmaker.models.base import Base, CodeList, Money, TimestampMixin
 from matchmaker.models.users import User
+
+
+class InvestorType(StrEnum):
+    """``Investor.type``: the codes of ``vocab.INVESTOR_TYPES``, which holds their labels."""
+
+    ANGEL = "angel"
+    SEED_FUND = "seed_fund"
+    VC = "vc"
+    PE = "pe"
+    CORPORATE_VC = "corporate_vc"
+    GOVERNMENT_GUIDANCE_FUND = "government_guidance_fund"
+    BANK = "bank"
+    CROWDFUNDING = "crowdfunding"
 
 
 class Investor(TimestampMixin, Base):

@@ -18,8 +18,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from matchmaker import vocab
 from matchmaker.demo.investor_data import INVESTORS
 from matchmaker.models import FundingAsk, Investor, Startup, User
+from matchmaker.models.investors import InvestorType
 from matchmaker.services.api import own_data
 from matchmaker.services.funding.matching import investor_fits, need_for
 from matchmaker.services.recommendations import bridge as reco
@@ -237,3 +239,8 @@ def test_investment_loan_is_its_own_instrument_in_both_languages(
         '<option value="investment_loan">Investment-loan linkage (equity round plus linked loan)'
         "</option>" in form
     )
+
+
+def test_investor_types_are_the_vocabulary_codes() -> None:
+    """``InvestorType`` names the codes ``vocab.INVESTOR_TYPES`` labels, no more, no fewer."""
+    assert set(InvestorType) == set(vocab.INVESTOR_TYPES)

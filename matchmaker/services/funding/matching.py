@@ -25,12 +25,13 @@ from typing import Any, Protocol
 
 from matchmaker import vocab
 from matchmaker.models import FundingAsk, Investor, Startup
+from matchmaker.models.investors import InvestorType
 
 # What an institution offers when its profile states no instruments.
 TYPE_DEFAULT_INSTRUMENTS: dict[str, tuple[str, ...]] = {
-    "bank": ("debt", "investment_loan"),
-    "government_guidance_fund": ("equity", "grant", "equity_debt", "investment_loan"),
-    "crowdfunding": ("crowdfunding",),
+    InvestorType.BANK: ("debt", "investment_loan"),
+    InvestorType.GOVERNMENT_GUIDANCE_FUND: ("equity", "grant", "equity_debt", "investment_loan"),
+    InvestorType.CROWDFUNDING: ("crowdfunding",),
 }
 
 # Instruments one institution can assemble from parts it offers: equity plus debt (股债结合)
@@ -300,11 +301,12 @@ def fit_reasons(investor: Investor, need: Need, startup: Startup) -> list[FitRea
         and instrument_fits(investor, need.instrument)
     ):
         out.append(FitReason("instrument_fit", {"instrument": need.instrument}))
-    if investor.type == "government_guidance_fund" and investor.co_investment_requirements:
+    guidance_fund = investor.type == InvestorType.GOVERNMENT_GUIDANCE_FUND
+    if guidance_fund and investor.co_investment_requirements:
         out.append(
             FitReason(GUIDANCE_FUND_REASON, {"requirements": investor.co_investment_requirements})
         )
-    if investor.type == "bank" and investor.loan_products:
+    if investor.type == InvestorType.BANK and investor.loan_products:
         out.append(FitReason(BANK_LOAN_REASON, {"products": investor.loan_products}))
     places = [r for r in [*investor.regions, investor.location] if r and r.strip()]
     if (startup.location or "").strip() and places and region_fits(places, startup.location):
@@ -340,8 +342,3 @@ _MAX = sum(_WEIGHTS.values())
 def fit_score(reasons: Iterable[FitReason]) -> float:
     """A 0..1 score from the facts above: the ranking used when the engine is unavailable."""
     return round(sum(_WEIGHTS.get(r.code, 0.0) for r in reasons) / _MAX, 4)
-
-
-def startup_satisfies(investor: Investor, ask: FundingAsk | None, startup: Startup) -> bool:
-    """For the investor's recommendations: a startup with an open ask that fits the fund."""
-    return ask is not None and ask.is_open and investor_fits(investor, ask, startup)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -20,9 +21,9 @@ from matchmaker.models import (
     PortfolioEntry,
     User,
 )
-from matchmaker.models.funding import PIPELINE_STAGES, Introduction, Pitch
+from matchmaker.models.funding import PIPELINE_STAGES, Introduction, Pitch, PitchStage
 from matchmaker.services.errors import Invalid, NotFound
-from matchmaker.services.funding import asks, pipeline
+from matchmaker.services.funding import deal_flow, pipeline, pitches
 from matchmaker.services.funding.pipeline import TRANSITIONS
 from tests.factories import make_investor, make_startup, make_user
 
@@ -59,7 +60,7 @@ def _deal(session: Session, db_session: Session) -> Deal:
     )
     db_session.add(ask)
     db_session.commit()
-    [pitch] = asks.send_pitches(session, founder, ask.id, [fund.id])
+    [pitch] = pitches.send_pitches(session, founder, ask.id, [fund.id])
     db_session.rollback()  # a fresh snapshot: the service committed through another session
     return Deal(founder, partner, pitch.id, startup.id, fund.id)
 
@@ -77,6 +78,15 @@ def _walk_to(session: Session, deal: Deal, stage: str) -> None:
         return
     for nxt in PATH[1 : PATH.index(stage) + 1]:
         pipeline.move_pitch(session, deal.partner, deal.pitch_id, nxt)
+
+
+def test_every_stage_the_database_accepts_has_moves_and_labels() -> None:
+    """The stage vocabulary (``PitchStage``) is the CHECK constraint's, and the pipeline's
+    transitions and both sides' labels cover each of its stages."""
+    check = next(c for c in Pitch.__table__.constraints if str(c.name).endswith("stage_known"))
+    assert set(PitchStage) == set(re.findall(r"'(\w+)'", str(check.sqltext)))
+    for table in (TRANSITIONS, pipeline.STAGE_LABELS, pipeline.FOUNDER_STAGE_LABELS):
+        assert set(table) == set(PitchStage)
 
 
 ILLEGAL = [(a, b) for a in PIPELINE_STAGES for b in PIPELINE_STAGES if b not in TRANSITIONS[a]]
@@ -205,14 +215,14 @@ def test_fund_isolation_and_private_notes(session: Session, db_session: Session)
         with pytest.raises(NotFound):
             pipeline.move_pitch(session, outsider, deal.pitch_id, "meeting")
         with pytest.raises(NotFound):
-            pipeline.pipeline_rows(session, outsider, deal.investor_id)
-    flow = pipeline.deal_flow(
-        session, other_partner, None, pipeline.DealFilters(), use_engine=False
+            deal_flow.pipeline_table(session, outsider, deal.investor_id)
+    flow = deal_flow.deal_flow(
+        session, other_partner, None, deal_flow.DealFilters(), use_engine=False
     )
     assert flow.pitches == []
     with pytest.raises(NotFound):
-        pipeline.deal_flow(
-            session, other_partner, deal.investor_id, pipeline.DealFilters()
+        deal_flow.deal_flow(
+            session, other_partner, deal.investor_id, deal_flow.DealFilters()
         )
     assert _stage(db_session, deal.pitch_id) == "reviewing"
 
@@ -247,19 +257,19 @@ def test_deal_flow_ranks_explains_and_filters(
     )
     db_session.commit()
     session.rollback()
-    flow = pipeline.deal_flow(
-        session, deal.partner, None, pipeline.DealFilters(), use_engine=use_engine
+    flow = deal_flow.deal_flow(
+        session, deal.partner, None, deal_flow.DealFilters(), use_engine=use_engine
     )
     assert [d.pitch.id for d in flow.pitches if d.pitch] == [deal.pitch_id]
     assert flow.pitches[0].fit
     assert [d.startup.name for d in flow.recommended] == ["Quiet Labs"]  # Bio Co fits no sector
     assert {r.code for r in flow.recommended[0].fit} >= {"shared_sectors", "stage_fit"}
-    chengdu = pipeline.DealFilters(location="chengdu")
-    flow = pipeline.deal_flow(session, deal.partner, None, chengdu, use_engine=use_engine)
+    chengdu = deal_flow.DealFilters(location="chengdu")
+    flow = deal_flow.deal_flow(session, deal.partner, None, chengdu, use_engine=use_engine)
     assert flow.pitches == [] and [d.startup.name for d in flow.recommended] == ["Quiet Labs"]
-    big = pipeline.DealFilters(ticket_min=Decimal("3000000"), round="angel")
-    flow = pipeline.deal_flow(session, deal.partner, None, big, use_engine=use_engine)
+    big = deal_flow.DealFilters(ticket_min=Decimal("3000000"), round="angel")
+    flow = deal_flow.deal_flow(session, deal.partner, None, big, use_engine=use_engine)
     assert flow.pitches == [] and [d.startup.name for d in flow.recommended] == ["Quiet Labs"]
-    sector = pipeline.DealFilters(sector="biotechnology")
-    flow = pipeline.deal_flow(session, deal.partner, None, sector, use_engine=use_engine)
+    sector = deal_flow.DealFilters(sector="biotechnology")
+    flow = deal_flow.deal_flow(session, deal.partner, None, sector, use_engine=use_engine)
     assert flow.pitches == [] and flow.recommended == []

@@ -16,7 +16,7 @@ from matchmaker.extensions import db
 from matchmaker.models import FundingAsk, Notification
 from matchmaker.models.funding import Pitch
 from matchmaker.services.errors import Conflict, Forbidden, Invalid, RateLimited
-from matchmaker.services.funding import asks
+from matchmaker.services.funding import asks, pitches
 from tests.factories import make_investor, make_startup, make_user
 
 
@@ -134,7 +134,7 @@ def test_send_pitches_notifies_fund_and_never_twice(session: Session, db_session
     startup = make_startup(db_session, founder)
     fund = make_investor(db_session, partner)
     ask = _ask(db_session, startup.id)
-    [pitch] = asks.send_pitches(session, founder, ask.id, [fund.id], message="Hello")
+    [pitch] = pitches.send_pitches(session, founder, ask.id, [fund.id], message="Hello")
     assert pitch.stage == "new" and [h.to_stage for h in pitch.history] == ["new"]
     db_session.rollback()
     kinds = db_session.scalars(
@@ -142,7 +142,7 @@ def test_send_pitches_notifies_fund_and_never_twice(session: Session, db_session
     ).all()
     assert kinds == ["funding.pitch_received"]
     with pytest.raises(Conflict):
-        asks.send_pitches(session, founder, ask.id, [fund.id])
+        pitches.send_pitches(session, founder, ask.id, [fund.id])
     # The database itself refuses a second pitch of the same ask to the same investor.
     db_session.add(Pitch(ask_id=ask.id, startup_id=startup.id, investor_id=fund.id))
     with pytest.raises(sa.exc.IntegrityError):
@@ -159,10 +159,10 @@ def test_only_the_team_pitches_and_closed_asks_cannot(
     fund = make_investor(db_session)
     ask = _ask(db_session, startup.id)
     with pytest.raises(Forbidden):
-        asks.send_pitches(session, stranger, ask.id, [fund.id])
+        pitches.send_pitches(session, stranger, ask.id, [fund.id])
     closed = _ask(db_session, startup.id, is_open=False)
     with pytest.raises(Invalid):
-        asks.send_pitches(session, founder, closed.id, [fund.id])
+        pitches.send_pitches(session, founder, closed.id, [fund.id])
     db_session.rollback()
     assert db_session.scalar(sa.select(sa.func.count(Pitch.id))) == 0
 
@@ -172,16 +172,16 @@ def test_weekly_limit_holds(session: Session, db_session: Session) -> None:
     startup = make_startup(db_session, founder)
     funds = [make_investor(db_session).id for _ in range(4)]
     ask = _ask(db_session, startup.id)
-    asks.send_pitches(session, founder, ask.id, funds[:2], weekly_limit=3)
+    pitches.send_pitches(session, founder, ask.id, funds[:2], weekly_limit=3)
     with pytest.raises(RateLimited):
-        asks.send_pitches(session, founder, ask.id, funds[2:], weekly_limit=3)
+        pitches.send_pitches(session, founder, ask.id, funds[2:], weekly_limit=3)
     db_session.rollback()
-    assert asks.pitches_this_week(db_session, startup.id) == 2
-    asks.send_pitches(session, founder, ask.id, funds[2:3], weekly_limit=3)
+    assert pitches.pitches_this_week(db_session, startup.id) == 2
+    pitches.send_pitches(session, founder, ask.id, funds[2:3], weekly_limit=3)
     with pytest.raises(RateLimited):
-        asks.send_pitches(session, founder, ask.id, funds[3:], weekly_limit=3)
+        pitches.send_pitches(session, founder, ask.id, funds[3:], weekly_limit=3)
     db_session.rollback()
-    assert asks.pitches_this_week(db_session, startup.id) == 3
+    assert pitches.pitches_this_week(db_session, startup.id) == 3
 
 
 def test_weekly_limit_holds_under_concurrent_sends(
@@ -200,7 +200,7 @@ def test_weekly_limit_holds_under_concurrent_sends(
             user = s.get(user_type, founder_id)
             barrier.wait()
             try:
-                asks.send_pitches(s, user, ask_id, [fund_id], weekly_limit=3)
+                pitches.send_pitches(s, user, ask_id, [fund_id], weekly_limit=3)
                 results.append("ok")
             except RateLimited:
                 results.append("limited")
@@ -213,4 +213,4 @@ def test_weekly_limit_holds_under_concurrent_sends(
         t.join(timeout=120)
     assert results.count("ok") == 3 and results.count("limited") == 5
     db_session.rollback()
-    assert asks.pitches_this_week(db_session, startup.id) == 3
+    assert pitches.pitches_this_week(db_session, startup.id) == 3

@@ -1,39 +1,25 @@
-"""Funding, founder side: funding asks with their pitch deck, recommended investors, pitches.
+"""Funding, founder side: who may manage a startup's funding, funding asks with their pitch
+deck, and the investors recommended for a startup's need.
 
-Sending pitches is limited per startup and rolling week (``FUNDING_PITCHES_PER_WEEK``). The
-count and the inserts happen in one write transaction: ``begin_write`` takes SQLite's write lock
-before the count, and on PostgreSQL the startup row is locked ``FOR UPDATE`` so two concurrent
-sends for one startup are serialised. A unique (ask, investor) constraint guarantees that no
-investor is pitched twice for the same ask.
+Sending the pitches is ``pitches``; what the pages show at a glance is ``overview``.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, aliased, joinedload, selectinload
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from matchmaker import vocab
 from matchmaker.database import begin_write
 from matchmaker.i18n import lazy_gettext as _l
-from matchmaker.i18n import lazy_ngettext as _ln
 from matchmaker.models import FundingAsk, Investor, InvestorMember, Startup, StartupMember, User
-from matchmaker.models.base import utcnow
-from matchmaker.models.funding import (
-    FINAL_STAGES,
-    Introduction,
-    Pitch,
-    PitchDeck,
-    PitchStageChange,
-)
-from matchmaker.services import notifications
-from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited
+from matchmaker.models.funding import Pitch, PitchDeck
+from matchmaker.services.errors import Forbidden, Invalid, NotFound
 from matchmaker.services.funding.matching import (
     FitReason,
     FundingNeed,
@@ -48,12 +34,11 @@ from matchmaker.services.transactions import commit, use_case
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PITCHES_PER_WEEK = 5
-
 # --- who may do what -------------------------------------------------------------------------
 
 
 def member_investor_ids(session: Session, user: Any) -> list[int]:
+    """The funds ``user`` is a member of, by fund name ([] when signed out)."""
     if not getattr(user, "is_authenticated", False):
         return []
     return list(
@@ -67,6 +52,7 @@ def member_investor_ids(session: Session, user: Any) -> list[int]:
 
 
 def member_startup_ids(session: Session, user: Any) -> list[int]:
+    """The startups on whose team ``user`` is ([] when signed out)."""
     if not getattr(user, "is_authenticated", False):
         return []
     return list(
@@ -78,11 +64,8 @@ def is_startup_member(session: Session, user: Any, startup_id: int) -> bool:
     return startup_id in member_startup_ids(session, user)
 
 
-def is_investor_member(session: Session, user: Any, investor_id: int) -> bool:
-    return investor_id in member_investor_ids(session, user)
-
-
-def _startup_for_member(session: Session, user: User, startup_id: int) -> Startup:
+def startup_for_member(session: Session, user: Any, startup_id: int) -> Startup:
+    """The startup, for a member of its team: NotFound if there is none, Forbidden otherwise."""
     startup = session.get(Startup, startup_id)
     if startup is None:
         raise NotFound(_l("This startup does not exist."))
@@ -92,6 +75,7 @@ def _startup_for_member(session: Session, user: User, startup_id: int) -> Startu
 
 
 def ask_for_member(session: Session, user: Any, ask_id: int) -> FundingAsk:
+    """The ask, for a member of its startup's team: NotFound if there is none, else Forbidden."""
     ask = session.get(FundingAsk, ask_id)
     if ask is None:
         raise NotFound(_l("This funding ask does not exist."))
@@ -222,7 +206,7 @@ def _save_ask_row(
         for key, value in values.items():
             setattr(ask, key, value)
     else:
-        ask = FundingAsk(startup=_startup_for_member(session, user, startup_id or 0), **values)
+        ask = FundingAsk(startup=startup_for_member(session, user, startup_id or 0), **values)
         session.add(ask)
         session.flush()
     replaced = _attach_deck(session, ask, deck, user) if deck is not None else None
@@ -231,10 +215,12 @@ def _save_ask_row(
 
 
 def deck_of(session: Session, ask_id: int) -> PitchDeck | None:
+    """The ask's deck (its metadata), without checking who asks: for pages already checked."""
     return session.scalar(sa.select(PitchDeck).where(PitchDeck.ask_id == ask_id))
 
 
 def deck_for_viewer(session: Session, user: Any, ask_id: int) -> PitchDeck:
+    """The deck for someone ``can_view_deck`` admits; Forbidden for others, NotFound if none."""
     ask = session.get(FundingAsk, ask_id)
     if ask is None:
         raise NotFound(_l("This funding ask does not exist."))
@@ -322,7 +308,7 @@ def recommend_investors_for_startup(
     the one list behind the ask page, the founder's dashboard and the pathway.
 
     The need is ``ask``, else the startup's latest open ask, else its profile's stand-in
-    (``funding_match.need_for``). Every candidate passes ``funding_match.investor_fits``; the
+    (``matching.need_for``). Every candidate passes ``matching.investor_fits``; the
     engine's ranking orders them where available (its reasons are kept) and investors it does
     not return but which fit follow by the stated-preference score, so a fitting fund is never
     hidden because an index is stale.
@@ -380,223 +366,3 @@ def recommend_investors_for_ask(
     return recommend_investors_for_startup(
         session, ask.startup, ask=ask, limit=limit, use_engine=use_engine
     )[1]
-
-
-# --- pitches ---------------------------------------------------------------------------------
-
-
-_ALREADY_PITCHED = _l("You have already pitched this investor with this ask.")
-
-
-def pitches_this_week(session: Session, startup_id: int) -> int:
-    since = utcnow() - timedelta(days=7)
-    return (
-        session.scalar(
-            sa.select(sa.func.count(Pitch.id)).where(
-                Pitch.startup_id == startup_id, Pitch.created_at >= since
-            )
-        )
-        or 0
-    )
-
-
-@use_case
-def send_pitches(
-    session: Session,
-    user: User,
-    ask_id: int,
-    investor_ids: Sequence[int],
-    *,
-    message: str = "",
-    weekly_limit: int = DEFAULT_PITCHES_PER_WEEK,
-    link_for: Any = None,
-) -> list[Pitch]:
-    """Pitch the ask to ``investor_ids``; refuses the whole batch if it would pass the limit."""
-    wanted = list(dict.fromkeys(int(i) for i in investor_ids))
-    if not wanted:
-        raise Invalid(_l("Choose at least one investor to pitch."), field="investor_ids")
-    user_id = user.id
-    begin_write(session)
-    ask = ask_for_member(session, session.get(User, user_id), ask_id)
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa.select(Startup.id).where(Startup.id == ask.startup_id).with_for_update())
-    if not ask.is_open:
-        raise Invalid(_l("This funding ask is closed; reopen it to pitch."))
-    already = set(
-        session.scalars(
-            sa.select(Pitch.investor_id).where(
-                Pitch.ask_id == ask.id, Pitch.investor_id.in_(wanted)
-            )
-        )
-    )
-    if already:
-        raise Conflict(_ALREADY_PITCHED)
-    investors = session.scalars(
-        sa.select(Investor)
-        .where(Investor.id.in_(wanted), Investor.is_active.is_(True))
-        .options(selectinload(Investor.members))
-    ).all()
-    if len(investors) != len(wanted):
-        raise NotFound(_l("This investor does not exist."))
-    used = pitches_this_week(session, ask.startup_id)
-    if used + len(wanted) > weekly_limit:
-        raise RateLimited(
-            _ln(
-                "You can send %(num)d pitch a week; %(left)d left this week.",
-                "You can send %(num)d pitches a week; %(left)d left this week.",
-                weekly_limit,
-                left=max(0, weekly_limit - used),
-            ),
-            field="investor_ids",
-        )
-    startup_name = ask.startup.name
-    pitches, rows = [], []
-    for investor in investors:
-        pitch = Pitch(
-            ask_id=ask.id,
-            startup_id=ask.startup_id,
-            investor_id=investor.id,
-            sent_by_id=user_id,
-            message=message.strip(),
-            stage="new",
-        )
-        pitch.history.append(PitchStageChange(from_stage="", to_stage="new", changed_by_id=user_id))
-        session.add(pitch)
-        session.flush()
-        pitches.append(pitch)
-        rows += notifications.notify(
-            session,
-            [m.user_id for m in investor.members],
-            "funding.pitch_received",
-            link=link_for(pitch) if link_for else "",
-            startup=startup_name,
-            investor=investor.name,
-        )
-    commit(session, _ALREADY_PITCHED)  # the unique (ask, investor) settles a concurrent send
-    notifications.send_after_commit(session, rows)
-    return pitches
-
-
-# --- founder's overview ----------------------------------------------------------------------
-
-
-@dataclass
-class AskOverview:
-    ask: FundingAsk
-    pitches: list[Pitch]
-    deck: PitchDeck | None
-
-
-@dataclass
-class StartupFunding:
-    startup: Startup
-    asks: list[AskOverview]
-    pitches_this_week: int
-
-
-def founder_overview(session: Session, user: Any) -> list[StartupFunding]:
-    ids = member_startup_ids(session, user)
-    if not ids:
-        return []
-    startups = session.scalars(sa.select(Startup).where(Startup.id.in_(ids)).order_by(Startup.name))
-    asks = session.scalars(
-        sa.select(FundingAsk)
-        .where(FundingAsk.startup_id.in_(ids))
-        .order_by(FundingAsk.created_at.desc(), FundingAsk.id.desc())
-    ).all()
-    ask_ids = [a.id for a in asks]
-    pitches = session.scalars(
-        sa.select(Pitch)
-        .where(Pitch.ask_id.in_(ask_ids))
-        .options(selectinload(Pitch.investor))
-        .order_by(Pitch.created_at.desc())
-    ).all()
-    decks = {
-        d.ask_id: d
-        for d in session.scalars(sa.select(PitchDeck).where(PitchDeck.ask_id.in_(ask_ids)))
-    }
-    out = []
-    for s in startups:
-        overviews = [
-            AskOverview(a, [p for p in pitches if p.ask_id == a.id], decks.get(a.id))
-            for a in asks
-            if a.startup_id == s.id
-        ]
-        out.append(StartupFunding(s, overviews, pitches_this_week(session, s.id)))
-    return out
-
-
-def ask_pitches(session: Session, ask_id: int) -> list[Pitch]:
-    return list(
-        session.scalars(
-            sa.select(Pitch)
-            .where(Pitch.ask_id == ask_id)
-            .options(selectinload(Pitch.investor))
-            .order_by(Pitch.created_at.desc())
-        )
-    )
-
-
-def open_ask_of(session: Session, startup_id: int) -> FundingAsk | None:
-    return session.scalar(
-        sa.select(FundingAsk)
-        .where(FundingAsk.startup_id == startup_id, FundingAsk.is_open.is_(True))
-        .order_by(FundingAsk.created_at.desc(), FundingAsk.id.desc())
-        .limit(1)
-    )
-
-
-def open_asks_for_member(session: Session, user: Any) -> list[FundingAsk]:
-    ids = member_startup_ids(session, user)
-    if not ids:
-        return []
-    return list(
-        session.scalars(
-            sa.select(FundingAsk)
-            .where(FundingAsk.startup_id.in_(ids), FundingAsk.is_open.is_(True))
-            .options(selectinload(FundingAsk.startup))
-            .order_by(FundingAsk.created_at.desc())
-        )
-    )
-
-
-def dashboard_counts(session: Session, user: Any) -> dict[str, Any]:
-    """Figures for the dashboard panel: the founder's asks and pitches, the fund's new deals.
-
-    One statement whatever the user owns: the user's startups and funds are subqueries of the
-    counts, not reads of their own (the dashboard runs on every sign-in)."""
-    if not getattr(user, "is_authenticated", False):
-        return {"is_founder": False, "is_investor": False, "pending_intros": 0}
-    startups = sa.select(StartupMember.startup_id).where(StartupMember.user_id == user.id)
-    funds = sa.select(InvestorMember.investor_id).where(InvestorMember.user_id == user.id)
-
-    def count(column: Any, *where: Any) -> Any:
-        return sa.select(sa.func.count(column)).where(*where).scalar_subquery()
-
-    row = session.execute(
-        sa.select(
-            startups.exists().label("is_founder"),
-            funds.exists().label("is_investor"),
-            count(FundingAsk.id, FundingAsk.startup_id.in_(startups), FundingAsk.is_open.is_(True))
-            .label("open_asks"),
-            count(Pitch.id, Pitch.startup_id.in_(startups), Pitch.stage.not_in(FINAL_STAGES))
-            .label("active_pitches"),
-            count(Pitch.id, Pitch.investor_id.in_(funds), Pitch.stage == "new").label("new_deals"),
-            count(
-                Introduction.id,
-                sa.or_(Introduction.startup_id.in_(startups), Introduction.investor_id.in_(funds)),
-                Introduction.status == "pending",
-            ).label("pending_intros"),
-        )
-    ).one()
-    counts: dict[str, Any] = {
-        "is_founder": bool(row.is_founder),
-        "is_investor": bool(row.is_investor),
-        "pending_intros": int(row.pending_intros or 0),
-    }
-    if counts["is_founder"]:
-        counts["open_asks"] = int(row.open_asks or 0)
-        counts["active_pitches"] = int(row.active_pitches or 0)
-    if counts["is_investor"]:
-        counts["new_deals"] = int(row.new_deals or 0)
-    return counts

@@ -35,13 +35,13 @@ from matchmaker.models import (
     User,
 )
 from matchmaker.models.base import utcnow
-from matchmaker.models.funding import Introduction
+from matchmaker.models.funding import Introduction, IntroductionStatus, Side
 from matchmaker.services import notifications
 from matchmaker.services.errors import Conflict, Invalid, NotFound
 from matchmaker.services.funding.asks import member_investor_ids, member_startup_ids
 from matchmaker.services.transactions import commit, use_case
 
-SIDES = ("startup", "investor")
+SIDES = (Side.STARTUP, Side.INVESTOR)
 
 @dataclass(frozen=True)
 class Contact:
@@ -61,11 +61,12 @@ class IntroductionView:
 
 
 def sides_of(session: Session, user: Any, intro: Introduction) -> list[str]:
-    sides = []
+    """The sides of the introduction ``user`` is a member of: none, one, or both."""
+    sides: list[str] = []
     if intro.startup_id in member_startup_ids(session, user):
-        sides.append("startup")
+        sides.append(Side.STARTUP)
     if intro.investor_id in member_investor_ids(session, user):
-        sides.append("investor")
+        sides.append(Side.INVESTOR)
     return sides
 
 
@@ -76,9 +77,9 @@ def contacts_of(session: Session, intro: Introduction, side: str) -> list[Contac
     invitation (or created the profile). Pending invitees live in the invitation tables and are
     never read here.
     """
-    if intro.status != "accepted" or side not in SIDES:
+    if intro.status != IntroductionStatus.ACCEPTED or side not in SIDES:
         return []
-    owner: Startup | Investor = intro.startup if side == "startup" else intro.investor
+    owner: Startup | Investor = intro.startup if side == Side.STARTUP else intro.investor
     people = sorted((m.user for m in owner.members), key=lambda u: u.id)
     # The phone and WeChat ID each go out only with their owner's own consent for that channel.
     return [
@@ -128,10 +129,9 @@ def request_introduction(
     investor = session.get(Investor, investor_id)
     if startup is None or investor is None or not startup.is_active or not investor.is_active:
         raise NotFound(_l("This introduction cannot be requested."))
-    mine = (
-        member_startup_ids(session, me) if side == "startup" else member_investor_ids(session, me)
-    )
-    if (startup_id if side == "startup" else investor_id) not in mine:
+    by_side = member_startup_ids if side == Side.STARTUP else member_investor_ids
+    mine = by_side(session, me)
+    if (startup_id if side == Side.STARTUP else investor_id) not in mine:
         raise NotFound(_l("This introduction cannot be requested."))
     if _share_a_member(startup, investor):
         raise Conflict(_SHARED)
@@ -141,7 +141,7 @@ def request_introduction(
         )
     )
     if intro is not None:
-        if intro.status != "pending" or intro.accepted_by(side):
+        if intro.status != IntroductionStatus.PENDING or intro.accepted_by(side):
             raise Conflict(_l("An introduction between you already exists."))
         # Nothing is written yet: accepting begins its own write transaction.
         return accept_introduction(session, user, intro.id, link=link)
@@ -154,7 +154,7 @@ def request_introduction(
     )
     _stamp(intro, side, user_id)
     session.add(intro)
-    other = _members(investor) if side == "startup" else _members(startup)
+    other = _members(investor) if side == Side.STARTUP else _members(startup)
     rows = notifications.notify(
         session,
         other,
@@ -169,7 +169,7 @@ def request_introduction(
 
 
 def _stamp(intro: Introduction, side: str, user_id: int) -> None:
-    if side == "startup":
+    if side == Side.STARTUP:
         intro.startup_accepted_at, intro.startup_accepted_by_id = utcnow(), user_id
     else:
         intro.investor_accepted_at, intro.investor_accepted_by_id = utcnow(), user_id
@@ -200,7 +200,7 @@ def accept_introduction(
     sides = sides_of(session, me, intro) if intro is not None else []
     if intro is None or not sides:
         raise NotFound(_l("This introduction does not exist."))
-    if intro.status != "pending":
+    if intro.status != IntroductionStatus.PENDING:
         raise Conflict(_l("This introduction is already %(status)s.", status=_status(intro)))
     startup, investor = intro.startup, intro.investor
     # Disjoint teams leave exactly one side in ``sides``.
@@ -214,8 +214,8 @@ def accept_introduction(
             _l("You accepted for the other side: someone else must accept for this one.")
         )
     _stamp(intro, side, user_id)
-    if intro.accepted_by("startup") and intro.accepted_by("investor"):
-        intro.status = "accepted"
+    if intro.accepted_by(Side.STARTUP) and intro.accepted_by(Side.INVESTOR):
+        intro.status = IntroductionStatus.ACCEPTED
         session.add(
             MatchOutcome(
                 startup_id=startup.id,
@@ -228,7 +228,7 @@ def accept_introduction(
         kind = "funding.intro_accepted"
     else:
         waiting = _other(side)
-        recipients = _members(investor) if waiting == "investor" else _members(startup)
+        recipients = _members(investor) if waiting == Side.INVESTOR else _members(startup)
         kind = "funding.intro_proposed"
     rows = notifications.notify(
         session, recipients, kind, link=link, startup=startup.name, investor=investor.name
@@ -239,11 +239,11 @@ def accept_introduction(
 
 
 def _other(side: str) -> str:
-    return "investor" if side == "startup" else "startup"
+    return Side.INVESTOR if side == Side.STARTUP else Side.STARTUP
 
 
 def _accepted_by_id(intro: Introduction, side: str) -> int | None:
-    return intro.startup_accepted_by_id if side == "startup" else intro.investor_accepted_by_id
+    return intro.startup_accepted_by_id if side == Side.STARTUP else intro.investor_accepted_by_id
 
 
 @use_case
@@ -257,12 +257,12 @@ def decline_introduction(
     sides = sides_of(session, me, intro) if intro is not None else []
     if intro is None or not sides:
         raise NotFound(_l("This introduction does not exist."))
-    if intro.status != "pending":
+    if intro.status != IntroductionStatus.PENDING:
         raise Conflict(_l("This introduction is already %(status)s.", status=_status(intro)))
-    intro.status = "declined"
+    intro.status = IntroductionStatus.DECLINED
     intro.declined_by_side = sides[0]
     startup, investor = intro.startup, intro.investor
-    other = _members(investor) if sides[0] == "startup" else _members(startup)
+    other = _members(investor) if sides[0] == Side.STARTUP else _members(startup)
     rows = notifications.notify(
         session,
         [u for u in other if u != user_id],
@@ -277,7 +277,11 @@ def decline_introduction(
 
 
 def _status(intro: Introduction) -> Any:
-    return {"accepted": _l("accepted"), "declined": _l("declined")}.get(intro.status, _l("pending"))
+    words: dict[str, Any] = {
+        IntroductionStatus.ACCEPTED: _l("accepted"),
+        IntroductionStatus.DECLINED: _l("declined"),
+    }
+    return words.get(intro.status, _l("pending"))
 
 
 def introductions_for(session: Session, user: Any) -> list[IntroductionView]:
@@ -301,18 +305,18 @@ def introductions_for(session: Session, user: Any) -> list[IntroductionView]:
     ).all()
     out = []
     for intro in intros:
-        side = "startup" if intro.startup_id in startups else "investor"
-        other = "investor" if side == "startup" else "startup"
+        side = Side.STARTUP if intro.startup_id in startups else Side.INVESTOR
+        other = Side.INVESTOR if side == Side.STARTUP else Side.STARTUP
         sides = [
             s
             for s, mine in (
-                ("startup", intro.startup_id in startups),
-                ("investor", intro.investor_id in funds),
+                (Side.STARTUP, intro.startup_id in startups),
+                (Side.INVESTOR, intro.investor_id in funds),
             )
             if mine
         ]
         can_accept = (
-            intro.status == "pending"
+            intro.status == IntroductionStatus.PENDING
             and sides == [side]
             and not intro.accepted_by(side)
             and _accepted_by_id(intro, other) != user.id
@@ -322,7 +326,7 @@ def introductions_for(session: Session, user: Any) -> list[IntroductionView]:
             IntroductionView(
                 intro=intro,
                 my_side=side,
-                other_side_name=intro.investor.name if side == "startup" else intro.startup.name,
+                other_side_name=intro.investor.name if side == Side.STARTUP else intro.startup.name,
                 can_accept=can_accept,
                 contacts=contacts_of(session, intro, other),
             )
@@ -333,8 +337,35 @@ def introductions_for(session: Session, user: Any) -> list[IntroductionView]:
 def introduction_between(
     session: Session, startup_id: int, investor_id: int
 ) -> Introduction | None:
+    """The introduction of this startup and fund, whatever its status (there is at most one)."""
     return session.scalar(
         sa.select(Introduction).where(
             Introduction.startup_id == startup_id, Introduction.investor_id == investor_id
         )
     )
+
+
+def funds_facing(
+    session: Session, user: Any, startup_id: int
+) -> tuple[list[Investor], dict[int, Introduction]]:
+    """The user's funds (by name) and, by fund, its introduction to the startup where one
+    exists: what a fund member sees on a startup's page. Two statements however many funds."""
+    if not getattr(user, "is_authenticated", False):
+        return [], {}
+    funds = list(
+        session.scalars(
+            sa.select(Investor)
+            .join(InvestorMember, InvestorMember.investor_id == Investor.id)
+            .where(InvestorMember.user_id == user.id)
+            .order_by(Investor.name)
+        )
+    )
+    if not funds:
+        return [], {}
+    intros = session.scalars(
+        sa.select(Introduction).where(
+            Introduction.startup_id == startup_id,
+            Introduction.investor_id.in_([f.id for f in funds]),
+        )
+    )
+    return funds, {i.investor_id: i for i in intros}

@@ -1,4 +1,5 @@
-"""Funding, investor side: a fund's deal flow and the pipeline its members share.
+"""Funding, investor side: the pipeline a fund's members share (its deal flow page is
+``deal_flow``).
 
 new -> reviewing -> meeting -> due_diligence -> term_sheet -> invested, and passed from any open
 stage (with a reason from ``PASS_REASONS``). Everything here is private to the fund: a member of
@@ -8,9 +9,6 @@ The founder sees only the stage and, for a pass, the reason's kind wording.
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,45 +18,50 @@ from matchmaker.database import begin_write
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import FundingAsk, Investor, MatchOutcome, PortfolioEntry, Startup, User
 from matchmaker.models.base import utcnow
-from matchmaker.models.funding import FundNote, Introduction, Pitch, PitchStageChange
+from matchmaker.models.funding import (
+    REQUESTED_BY_SYSTEM,
+    FundNote,
+    Introduction,
+    Pitch,
+    PitchStage,
+    PitchStageChange,
+)
 from matchmaker.services import notifications
 from matchmaker.services.errors import Invalid, NotFound
 from matchmaker.services.funding.asks import member_investor_ids
-from matchmaker.services.funding.matching import FitReason, ask_satisfies, fit_reasons, fit_score
-from matchmaker.services.recommendations import bridge
 from matchmaker.services.transactions import commit, use_case
 
-log = logging.getLogger(__name__)
+S = PitchStage
 
 TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "new": ("reviewing", "passed"),
-    "reviewing": ("meeting", "passed"),
-    "meeting": ("due_diligence", "passed"),
-    "due_diligence": ("term_sheet", "passed"),
-    "term_sheet": ("invested", "passed"),
-    "invested": (),
-    "passed": (),
+    S.NEW: (S.REVIEWING, S.PASSED),
+    S.REVIEWING: (S.MEETING, S.PASSED),
+    S.MEETING: (S.DUE_DILIGENCE, S.PASSED),
+    S.DUE_DILIGENCE: (S.TERM_SHEET, S.PASSED),
+    S.TERM_SHEET: (S.INVESTED, S.PASSED),
+    S.INVESTED: (),
+    S.PASSED: (),
 }
 
-STAGE_LABELS = {
-    "new": _l("New"),
-    "reviewing": _l("Reviewing"),
-    "meeting": _l("Meeting"),
-    "due_diligence": _l("Due diligence"),
-    "term_sheet": _l("Term sheet"),
-    "invested": _l("Invested"),
-    "passed": _l("Passed"),
+STAGE_LABELS: dict[str, Any] = {
+    S.NEW: _l("New"),
+    S.REVIEWING: _l("Reviewing"),
+    S.MEETING: _l("Meeting"),
+    S.DUE_DILIGENCE: _l("Due diligence"),
+    S.TERM_SHEET: _l("Term sheet"),
+    S.INVESTED: _l("Invested"),
+    S.PASSED: _l("Passed"),
 }
 
 # What the founder sees of a stage: the fund's working labels are not always kind words.
-FOUNDER_STAGE_LABELS = {
-    "new": _l("Sent"),
-    "reviewing": _l("Being reviewed"),
-    "meeting": _l("Meeting requested"),
-    "due_diligence": _l("Due diligence"),
-    "term_sheet": _l("Term sheet"),
-    "invested": _l("Invested"),
-    "passed": _l("Not proceeding"),
+FOUNDER_STAGE_LABELS: dict[str, Any] = {
+    S.NEW: _l("Sent"),
+    S.REVIEWING: _l("Being reviewed"),
+    S.MEETING: _l("Meeting requested"),
+    S.DUE_DILIGENCE: _l("Due diligence"),
+    S.TERM_SHEET: _l("Term sheet"),
+    S.INVESTED: _l("Invested"),
+    S.PASSED: _l("Not proceeding"),
 }
 
 # code -> (the fund's label, the kind wording the founder sees)
@@ -89,8 +92,8 @@ PASS_REASONS: dict[str, tuple[Any, Any]] = {
     ),
 }
 
-# Outcomes the engine learns from (models/outcomes.py).
-_OUTCOMES = {"meeting": "meeting", "invested": "invested", "passed": "passed"}
+# Stages the engine learns from, as MatchOutcome.outcome (models/outcomes.py).
+_OUTCOMES: dict[str, str] = {S.MEETING: "meeting", S.INVESTED: "invested", S.PASSED: "passed"}
 
 
 def _member_pitch(session: Session, user: Any, pitch_id: int, *, lock: bool = False) -> Pitch:
@@ -105,10 +108,12 @@ def _member_pitch(session: Session, user: Any, pitch_id: int, *, lock: bool = Fa
 
 
 def pitch_for_member(session: Session, user: Any, pitch_id: int) -> Pitch:
+    """The deal for a member of the fund it was pitched to; NotFound for anyone else."""
     return _member_pitch(session, user, pitch_id)
 
 
 def notes_for(session: Session, user: Any, pitch_id: int) -> list[FundNote]:
+    """The fund's private notes on the deal, oldest first (NotFound for a non-member)."""
     pitch = _member_pitch(session, user, pitch_id)
     return list(
         session.scalars(
@@ -122,6 +127,7 @@ def notes_for(session: Session, user: Any, pitch_id: int) -> list[FundNote]:
 
 @use_case
 def add_note(session: Session, user: User, pitch_id: int, body: str) -> FundNote:
+    """A note only the fund's members see (at most 5000 characters)."""
     body = (body or "").strip()
     if not body:
         raise Invalid(_l("Write something first."), field="body")
@@ -137,6 +143,7 @@ def add_note(session: Session, user: User, pitch_id: int, body: str) -> FundNote
 
 
 def allowed_moves(stage: str) -> tuple[str, ...]:
+    """The stages a deal at ``stage`` may move to: the next one, or passed."""
     return TRANSITIONS.get(stage, ())
 
 
@@ -170,7 +177,7 @@ def move_pitch(
             ),
             field="to_stage",
         )
-    if to_stage == "passed" and pass_reason not in PASS_REASONS:
+    if to_stage == S.PASSED and pass_reason not in PASS_REASONS:
         raise Invalid(_l("Choose why you pass."), field="pass_reason")
     startup = session.get(Startup, pitch.startup_id)
     investor = session.get(Investor, pitch.investor_id)
@@ -181,32 +188,9 @@ def move_pitch(
     )
     pitch.stage = to_stage
     pitch.updated_at = utcnow()
-    if to_stage == "passed":
+    if to_stage == S.PASSED:
         pitch.pass_reason = pass_reason
-    if to_stage in _OUTCOMES:
-        session.add(
-            MatchOutcome(
-                startup_id=startup.id,
-                candidate_kind="investor",
-                candidate_id=investor.id,
-                outcome=_OUTCOMES[to_stage],
-            )
-        )
-    if to_stage == "invested":
-        ask = session.get(FundingAsk, pitch.ask_id)
-        session.add(
-            PortfolioEntry(
-                investor_id=investor.id,
-                company=startup.name,
-                description=startup.one_liner,
-                sector=startup.sectors[0] if startup.sectors else "",
-                round=ask.round if ask else "",
-                year=utcnow().year,
-                startup_id=startup.id,
-            )
-        )
-    if to_stage == "meeting":
-        _propose_introduction(session, pitch, user_id)
+    _what_the_stage_brings(session, pitch, startup, investor, user_id)
     rows = notifications.notify(
         session,
         [m.user_id for m in startup.members],
@@ -223,6 +207,37 @@ def move_pitch(
     return pitch
 
 
+def _what_the_stage_brings(
+    session: Session, pitch: Pitch, startup: Startup, investor: Investor, user_id: int
+) -> None:
+    """The rows a deal's new stage adds: an outcome for the engine (meeting, invested,
+    passed), a portfolio entry (invested), an introduction to accept (meeting)."""
+    if pitch.stage in _OUTCOMES:
+        session.add(
+            MatchOutcome(
+                startup_id=startup.id,
+                candidate_kind="investor",
+                candidate_id=investor.id,
+                outcome=_OUTCOMES[pitch.stage],
+            )
+        )
+    if pitch.stage == S.INVESTED:
+        ask = session.get(FundingAsk, pitch.ask_id)
+        session.add(
+            PortfolioEntry(
+                investor_id=investor.id,
+                company=startup.name,
+                description=startup.one_liner,
+                sector=startup.sectors[0] if startup.sectors else "",
+                round=ask.round if ask else "",
+                year=utcnow().year,
+                startup_id=startup.id,
+            )
+        )
+    if pitch.stage == S.MEETING:
+        _propose_introduction(session, pitch, user_id)
+
+
 def _propose_introduction(session: Session, pitch: Pitch, user_id: int) -> None:
     exists = session.scalar(
         sa.select(Introduction.id).where(
@@ -236,7 +251,7 @@ def _propose_introduction(session: Session, pitch: Pitch, user_id: int) -> None:
                 startup_id=pitch.startup_id,
                 investor_id=pitch.investor_id,
                 pitch_id=pitch.id,
-                requested_by_side="system",
+                requested_by_side=REQUESTED_BY_SYSTEM,
                 requested_by_id=user_id,
             )
         )
@@ -246,159 +261,3 @@ def _profile_changed(investor_id: int) -> None:
     from matchmaker.services.accounts.profile_events import profile_changed
 
     profile_changed("investor", investor_id)
-
-
-# --- deal flow -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DealFilters:
-    sector: str = ""
-    round: str = ""
-    stage: str = ""  # the startup's incubation stage
-    ticket_min: Decimal | None = None
-    ticket_max: Decimal | None = None
-    location: str = ""
-    pipeline: str = ""  # a pipeline stage; "" = open deals, "all" = every deal
-
-    def admits(self, startup: Startup, ask: FundingAsk | None) -> bool:
-        if self.sector and self.sector not in startup.sectors:
-            return False
-        if self.stage and startup.stage != self.stage:
-            return False
-        if self.location and self.location.casefold() not in (startup.location or "").casefold():
-            return False
-        if self.round and (ask is None or ask.round != self.round):
-            return False
-        if self.ticket_min is not None and (ask is None or ask.amount < self.ticket_min):
-            return False
-        return not (self.ticket_max is not None and (ask is None or ask.amount > self.ticket_max))
-
-
-@dataclass
-class Deal:
-    startup: Startup
-    ask: FundingAsk | None
-    score: float
-    fit: list[FitReason] = field(default_factory=list)
-    reasons: list[Any] = field(default_factory=list)
-    pitch: Pitch | None = None
-    introduction: Introduction | None = None
-
-
-@dataclass
-class DealFlow:
-    investor: Investor
-    funds: list[Investor]
-    pitches: list[Deal]
-    recommended: list[Deal]
-
-
-def _engine_startups(session: Session, investor_id: int, limit: int) -> dict[int, Any]:
-    try:
-        matches = bridge.recommend_startups_for_investor(session, investor_id, limit=limit)
-    except Exception:  # optional: the stated-preference ranking still works
-        log.exception("recommend_startups_for_investor failed for investor %s", investor_id)
-        # A read, not a use case: a failed statement aborts a PostgreSQL transaction, and the
-        # fallback's reads need a fresh one.
-        session.rollback()
-        return {}
-    return {int(m.id): m for m in matches}
-
-
-def deal_flow(
-    session: Session,
-    user: Any,
-    investor_id: int | None,
-    filters: DealFilters,
-    *,
-    use_engine: bool = True,
-    recommend_limit: int = 10,
-) -> DealFlow:
-    """The fund's incoming pitches and recommended startups, both ranked and explained."""
-    fund_ids = member_investor_ids(session, user)
-    if not fund_ids:
-        raise NotFound(_l("You are not a member of any fund yet."))
-    chosen = investor_id if investor_id is not None else fund_ids[0]
-    if chosen not in fund_ids:
-        raise NotFound(_l("This deal does not exist."))
-    funds = list(session.scalars(sa.select(Investor).where(Investor.id.in_(fund_ids))))
-    investor = next(f for f in funds if f.id == chosen)
-    engine = _engine_startups(session, chosen, recommend_limit * 3) if use_engine else {}
-
-    stmt = (
-        sa.select(Pitch)
-        .where(Pitch.investor_id == chosen)
-        .options(
-            selectinload(Pitch.startup),
-            selectinload(Pitch.ask),
-        )
-    )
-    if filters.pipeline and filters.pipeline != "all":
-        stmt = stmt.where(Pitch.stage == filters.pipeline)
-    elif not filters.pipeline:
-        stmt = stmt.where(Pitch.stage.not_in(("invested", "passed")))
-    pitches = session.scalars(stmt).all()
-    intros = {
-        i.startup_id: i
-        for i in session.scalars(sa.select(Introduction).where(Introduction.investor_id == chosen))
-    }
-    incoming = []
-    for p in pitches:
-        if not filters.admits(p.startup, p.ask):
-            continue
-        fit = fit_reasons(investor, p.ask, p.startup)
-        match = engine.get(p.startup_id)
-        score = fit_score(fit) + (float(match.score) if match is not None else 0.0)
-        incoming.append(
-            Deal(
-                p.startup,
-                p.ask,
-                score,
-                fit,
-                list(match.reasons) if match is not None else [],
-                p,
-                intros.get(p.startup_id),
-            )
-        )
-    incoming.sort(key=lambda d: (-d.score, d.startup.name))
-
-    pitched = set(session.scalars(sa.select(Pitch.startup_id).where(Pitch.investor_id == chosen)))
-    startups = session.scalars(
-        sa.select(Startup)
-        .where(Startup.is_active.is_(True))
-        .where(Startup.id.not_in(pitched) if pitched else sa.true())
-    ).all()
-    open_asks: dict[int, FundingAsk] = {}
-    for a in session.scalars(
-        sa.select(FundingAsk)
-        .where(FundingAsk.is_open.is_(True))
-        .order_by(FundingAsk.created_at, FundingAsk.id)
-    ):
-        open_asks[a.startup_id] = a  # the latest open ask wins
-    recommended = []
-    for s in startups:
-        ask = open_asks.get(s.id)
-        if ask is None or not ask_satisfies(investor, ask, s) or not filters.admits(s, ask):
-            continue
-        fit = fit_reasons(investor, ask, s)
-        match = engine.get(s.id)
-        score = fit_score(fit) + (1.0 + float(match.score) if match is not None else 0.0)
-        reasons = list(match.reasons) if match is not None else []
-        recommended.append(Deal(s, ask, score, fit, reasons, None, intros.get(s.id)))
-    recommended.sort(key=lambda d: (-d.score, d.startup.name))
-    return DealFlow(investor, funds, incoming, recommended[:recommend_limit])
-
-
-def pipeline_rows(session: Session, user: Any, investor_id: int) -> list[Pitch]:
-    """Every deal of the fund, for the CSV export (no contact details, no notes)."""
-    if investor_id not in member_investor_ids(session, user):
-        raise NotFound(_l("This deal does not exist."))
-    return list(
-        session.scalars(
-            sa.select(Pitch)
-            .where(Pitch.investor_id == investor_id)
-            .options(selectinload(Pitch.startup), selectinload(Pitch.ask))
-            .order_by(Pitch.created_at)
-        )
-    )

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from matchmaker.database import begin_write
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Investor, Startup, User, utcnow
-from matchmaker.models.funding import Pitch
+from matchmaker.models.funding import Pitch, PitchStage
 from matchmaker.services import calendar, notifications
 from matchmaker.services.calendar import CalendarEvent
 from matchmaker.services.errors import Conflict, Invalid, NotFound
@@ -23,7 +23,7 @@ from matchmaker.services.funding.pipeline import _member_pitch
 from matchmaker.services.transactions import commit, use_case
 from matchmaker.timezones import to_local
 
-MEETING_STAGES = ("meeting", "due_diligence", "term_sheet")
+MEETING_STAGES = (PitchStage.MEETING, PitchStage.DUE_DILIGENCE, PitchStage.TERM_SHEET)
 REMINDER_MINUTES = 60
 FEED_PAST_DAYS = 90
 
@@ -109,8 +109,8 @@ def meeting_event(pitch: Pitch) -> CalendarEvent:
         description=pitch.meeting_url,
         location=pitch.meeting_place,
         url=pitch.meeting_url,
-        status="CANCELLED" if pitch.stage == "passed" else "CONFIRMED",
-        reminder_minutes=REMINDER_MINUTES if pitch.stage != "passed" else 0,
+        status="CANCELLED" if pitch.stage == PitchStage.PASSED else "CONFIRMED",
+        reminder_minutes=REMINDER_MINUTES if pitch.stage != PitchStage.PASSED else 0,
     )
 
 

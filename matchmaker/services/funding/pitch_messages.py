@@ -16,7 +16,15 @@ from matchmaker.database import begin_write
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Investor, MatchOutcome, Startup, User
 from matchmaker.models.base import utcnow
-from matchmaker.models.funding import FINAL_STAGES, Pitch, PitchMessage, PitchStageChange
+from matchmaker.models.funding import (
+    FINAL_STAGES,
+    Pitch,
+    PitchMessage,
+    PitchMessageKind,
+    PitchStage,
+    PitchStageChange,
+    Side,
+)
 from matchmaker.services import notifications
 from matchmaker.services.errors import Conflict, Invalid, NotFound
 from matchmaker.services.funding.asks import member_investor_ids, member_startup_ids
@@ -24,17 +32,18 @@ from matchmaker.services.funding.pipeline import _profile_changed
 from matchmaker.services.transactions import commit, use_case
 
 MAX_BODY = 4000
+K = PitchMessageKind
 
 # What each side may write; the labels are ours, so they are shown in the reader's language.
 KINDS_BY_SIDE: dict[str, tuple[str, ...]] = {
-    "investor": ("question", "materials", "decline"),
-    "startup": ("reply",),
+    Side.INVESTOR: (K.QUESTION, K.MATERIALS, K.DECLINE),
+    Side.STARTUP: (K.REPLY,),
 }
 KIND_LABELS: dict[str, Any] = {
-    "question": _l("Question"),
-    "materials": _l("Request for materials"),
-    "decline": _l("Not proceeding"),
-    "reply": _l("Answer"),
+    K.QUESTION: _l("Question"),
+    K.MATERIALS: _l("Request for materials"),
+    K.DECLINE: _l("Not proceeding"),
+    K.REPLY: _l("Answer"),
 }
 
 @dataclass
@@ -56,7 +65,7 @@ def _side(session: Session, user: Any, pitch: Pitch) -> str:
         )
     if not investor and not startup:
         raise NotFound(_l("This conversation does not exist."))
-    return "investor" if investor else "startup"
+    return Side.INVESTOR if investor else Side.STARTUP
 
 
 def _kinds(pitch: Pitch, side: str) -> tuple[str, ...]:
@@ -109,11 +118,13 @@ def post_message(
     investor = session.get(Investor, pitch.investor_id)
     if startup is None or investor is None:
         raise NotFound(_l("This conversation does not exist."))
-    if kind == "decline":
+    if kind == K.DECLINE:
         pitch.history.append(
-            PitchStageChange(from_stage=pitch.stage, to_stage="passed", changed_by_id=user_id)
+            PitchStageChange(
+                from_stage=pitch.stage, to_stage=PitchStage.PASSED, changed_by_id=user_id
+            )
         )
-        pitch.stage, pitch.pass_reason, pitch.updated_at = "passed", "other", utcnow()
+        pitch.stage, pitch.pass_reason, pitch.updated_at = PitchStage.PASSED, "other", utcnow()
         session.add(
             MatchOutcome(
                 startup_id=startup.id,
@@ -122,7 +133,7 @@ def post_message(
                 outcome="passed",
             )
         )
-    other = startup.members if side == "investor" else investor.members
+    other = startup.members if side == Side.INVESTOR else investor.members
     rows = notifications.notify(
         session,
         [m.user_id for m in other if m.user_id != user_id],
@@ -134,7 +145,7 @@ def post_message(
     investor_id = investor.id
     commit(session)
     notifications.send_after_commit(session, rows)
-    if kind == "decline":
+    if kind == K.DECLINE:
         _profile_changed(investor_id)  # the engine learns from the outcome, as for a pass
     return message
 

@@ -1,0 +1,200 @@
+"""A fund's deal flow: the pitches it received and the startups recommended to it, both ranked
+(stated-preference fit, plus the engine's score where it answers) and explained; and its
+pipeline as a table for the CSV export.
+
+Private to the fund, as the pipeline is (``pipeline``): a non-member gets 404.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from matchmaker.i18n import lazy_gettext as _l
+from matchmaker.models import FundingAsk, Investor, Startup
+from matchmaker.models.funding import FINAL_STAGES, Introduction, Pitch
+from matchmaker.services.errors import NotFound
+from matchmaker.services.funding.asks import member_investor_ids
+from matchmaker.services.funding.matching import FitReason, ask_satisfies, fit_reasons, fit_score
+from matchmaker.services.recommendations import bridge
+
+log = logging.getLogger(__name__)
+
+ALL_DEALS = "all"  # DealFilters.pipeline: every deal, closed ones included
+
+
+@dataclass(frozen=True)
+class DealFilters:
+    sector: str = ""
+    round: str = ""
+    stage: str = ""  # the startup's incubation stage
+    ticket_min: Decimal | None = None
+    ticket_max: Decimal | None = None
+    location: str = ""
+    pipeline: str = ""  # a pipeline stage; "" = open deals, ALL_DEALS = every deal
+
+    def admits(self, startup: Startup, ask: FundingAsk | None) -> bool:
+        if self.sector and self.sector not in startup.sectors:
+            return False
+        if self.stage and startup.stage != self.stage:
+            return False
+        if self.location and self.location.casefold() not in (startup.location or "").casefold():
+            return False
+        if self.round and (ask is None or ask.round != self.round):
+            return False
+        if self.ticket_min is not None and (ask is None or ask.amount < self.ticket_min):
+            return False
+        return not (self.ticket_max is not None and (ask is None or ask.amount > self.ticket_max))
+
+
+@dataclass
+class Deal:
+    startup: Startup
+    ask: FundingAsk | None
+    score: float
+    fit: list[FitReason] = field(default_factory=list)
+    reasons: list[Any] = field(default_factory=list)
+    pitch: Pitch | None = None
+    introduction: Introduction | None = None
+
+
+@dataclass
+class DealFlow:
+    investor: Investor
+    funds: list[Investor]
+    pitches: list[Deal]
+    recommended: list[Deal]
+
+
+def _engine_startups(session: Session, investor_id: int, limit: int) -> dict[int, Any]:
+    try:
+        matches = bridge.recommend_startups_for_investor(session, investor_id, limit=limit)
+    except Exception:  # optional: the stated-preference ranking still works
+        log.exception("recommend_startups_for_investor failed for investor %s", investor_id)
+        # A read, not a use case: a failed statement aborts a PostgreSQL transaction, and the
+        # fallback's reads need a fresh one.
+        session.rollback()
+        return {}
+    return {int(m.id): m for m in matches}
+
+
+def deal_flow(
+    session: Session,
+    user: Any,
+    investor_id: int | None,
+    filters: DealFilters,
+    *,
+    use_engine: bool = True,
+    recommend_limit: int = 10,
+) -> DealFlow:
+    """The fund's incoming pitches and recommended startups, both ranked and explained.
+
+    ``investor_id`` None is the user's first fund (by name); a fund the user is not a member
+    of is NotFound. Recommended startups are those with an open ask the fund's stated
+    preferences accept and that have not pitched it yet."""
+    fund_ids = member_investor_ids(session, user)
+    if not fund_ids:
+        raise NotFound(_l("You are not a member of any fund yet."))
+    chosen = investor_id if investor_id is not None else fund_ids[0]
+    if chosen not in fund_ids:
+        raise NotFound(_l("This deal does not exist."))
+    funds = list(session.scalars(sa.select(Investor).where(Investor.id.in_(fund_ids))))
+    investor = next(f for f in funds if f.id == chosen)
+    engine = _engine_startups(session, chosen, recommend_limit * 3) if use_engine else {}
+    intros = {
+        i.startup_id: i
+        for i in session.scalars(sa.select(Introduction).where(Introduction.investor_id == chosen))
+    }
+    incoming = _incoming(session, investor, filters, engine, intros)
+    recommended = _recommended(session, investor, filters, engine, intros)
+    return DealFlow(investor, funds, incoming, recommended[:recommend_limit])
+
+
+def _incoming(
+    session: Session,
+    investor: Investor,
+    filters: DealFilters,
+    engine: dict[int, Any],
+    intros: dict[int, Introduction],
+) -> list[Deal]:
+    """The fund's pitches the filters admit, best fit first (the engine's score added)."""
+    stmt = (
+        sa.select(Pitch)
+        .where(Pitch.investor_id == investor.id)
+        .options(selectinload(Pitch.startup), selectinload(Pitch.ask))
+    )
+    if filters.pipeline and filters.pipeline != ALL_DEALS:
+        stmt = stmt.where(Pitch.stage == filters.pipeline)
+    elif not filters.pipeline:
+        stmt = stmt.where(Pitch.stage.not_in(FINAL_STAGES))
+    deals = []
+    for p in session.scalars(stmt):
+        if not filters.admits(p.startup, p.ask):
+            continue
+        fit = fit_reasons(investor, p.ask, p.startup)
+        match = engine.get(p.startup_id)
+        score = fit_score(fit) + (float(match.score) if match is not None else 0.0)
+        reasons = list(match.reasons) if match is not None else []
+        deals.append(Deal(p.startup, p.ask, score, fit, reasons, p, intros.get(p.startup_id)))
+    deals.sort(key=lambda d: (-d.score, d.startup.name))
+    return deals
+
+
+def _recommended(
+    session: Session,
+    investor: Investor,
+    filters: DealFilters,
+    engine: dict[int, Any],
+    intros: dict[int, Introduction],
+) -> list[Deal]:
+    """Active startups that have not pitched the fund and whose latest open ask it accepts;
+    the engine's picks first."""
+    pitched = sa.select(Pitch.startup_id).where(Pitch.investor_id == investor.id)
+    startups = session.scalars(
+        sa.select(Startup).where(Startup.is_active.is_(True), Startup.id.not_in(pitched))
+    ).all()
+    open_asks: dict[int, FundingAsk] = {}
+    for a in session.scalars(
+        sa.select(FundingAsk)
+        .where(FundingAsk.is_open.is_(True))
+        .order_by(FundingAsk.created_at, FundingAsk.id)
+    ):
+        open_asks[a.startup_id] = a  # the latest open ask wins
+    deals = []
+    for s in startups:
+        ask = open_asks.get(s.id)
+        if ask is None or not ask_satisfies(investor, ask, s) or not filters.admits(s, ask):
+            continue
+        fit = fit_reasons(investor, ask, s)
+        match = engine.get(s.id)
+        score = fit_score(fit) + (1.0 + float(match.score) if match is not None else 0.0)
+        reasons = list(match.reasons) if match is not None else []
+        deals.append(Deal(s, ask, score, fit, reasons, None, intros.get(s.id)))
+    deals.sort(key=lambda d: (-d.score, d.startup.name))
+    return deals
+
+
+PIPELINE_COLUMNS = ["startup", "round", "amount", "currency", "instrument", "stage", "since"]
+
+
+def pipeline_table(session: Session, user: Any, investor_id: int) -> list[list[Any]]:
+    """Every deal of the fund as rows of ``PIPELINE_COLUMNS``, oldest first, for the CSV export
+    (``services.exports.to_csv``, which guards the founders' text): no contacts, no notes."""
+    if investor_id not in member_investor_ids(session, user):
+        raise NotFound(_l("This deal does not exist."))
+    pitches = session.scalars(
+        sa.select(Pitch)
+        .where(Pitch.investor_id == investor_id)
+        .options(selectinload(Pitch.startup), selectinload(Pitch.ask))
+        .order_by(Pitch.created_at)
+    )
+    return [
+        [p.startup.name, p.ask.round, p.ask.amount, p.ask.currency, p.ask.instrument, p.stage,
+         p.created_at.date().isoformat()]
+        for p in pitches
+    ]  # fmt: skip

@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from icalendar import Calendar
 from sqlalchemy.orm import Session
 
+from matchmaker import timezones
 from matchmaker.models import User, utcnow
 from matchmaker.models.mentoring import (
     BlackoutDate,
@@ -20,7 +21,6 @@ from matchmaker.models.mentoring import (
     SessionReview,
     WeeklySlot,
 )
-from matchmaker.services.mentoring import availability
 from tests.factories import PASSWORD, make_startup, make_user
 from tests.integration.test_mentoring_support import (
     World,
@@ -446,7 +446,7 @@ def test_office_hours_only_for_operators(client, db_session, w):
 
 def test_office_hours_preview_and_publish(client, db_session, w):
     operator = make_user(db_session, "operator")
-    day = availability.to_local(w.slots[0], w.mentor.timezone).date()
+    day = timezones.to_local(w.slots[0], w.mentor.timezone).date()
     login(client, operator)
     assert client.get("/mentoring/office-hours").status_code == 200
     form = {

@@ -23,13 +23,13 @@ from flask import Flask
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
+from matchmaker import timezones
 from matchmaker.database import make_engine
 from matchmaker.models import MentorProfile, Startup, StartupMember, User, utcnow
 from matchmaker.models.bookings import AvailabilityWindow
 from matchmaker.models.mentoring import MentorSession, OneOffOpening, SlotProposal
 from matchmaker.services.errors import ServiceError
 from matchmaker.services.facilities.equipment_availability import to_local, to_utc
-from matchmaker.services.mentoring import availability as mentor_availability
 from tests.factories import PASSWORD, make_equipment, make_facility, make_user
 
 WIDTH = 20  # racing threads (and connections) at once
@@ -193,10 +193,10 @@ def equipment_slot(days: int, hour: int, minutes: int = 60) -> tuple[datetime, d
 
 def mentor_day_slots(n: int, *, days_ahead: int = 3, minutes: int = 30) -> list[datetime]:
     """``n`` consecutive slots (UTC) within one local day of the mentor, so in one month."""
-    day = mentor_availability.to_local(utcnow(), MENTOR_ZONE).date() + timedelta(days=days_ahead)
+    day = timezones.to_local(utcnow(), MENTOR_ZONE).date() + timedelta(days=days_ahead)
     midnight = datetime.combine(day, time())
     return [
-        mentor_availability.to_utc(midnight + timedelta(minutes=minutes * k), MENTOR_ZONE)
+        timezones.to_utc(midnight + timedelta(minutes=minutes * k), MENTOR_ZONE)
         for k in range(n)
     ]
 

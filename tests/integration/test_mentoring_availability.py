@@ -10,6 +10,7 @@ from flask import Flask
 from icalendar import Calendar
 from sqlalchemy.orm import Session
 
+from matchmaker import timezones
 from matchmaker.models import utcnow
 from matchmaker.models.mentoring import BlackoutDate, MentorSession, WeeklySlot
 from matchmaker.services import calendar_feed
@@ -40,19 +41,19 @@ def test_weekly_slots_follow_the_mentors_zone(db_session, w):
     slots = [s for s in availability.free_slots(db_session, w.mentor) if s.starts_at.weekday() == 0]
     assert slots
     for s in slots:
-        local = availability.to_local(s.starts_at, "Europe/Berlin")
+        local = timezones.to_local(s.starts_at, "Europe/Berlin")
         assert (local.weekday(), local.hour, local.minute) == (0, 10, 0)
         assert s.ends_at - s.starts_at == timedelta(hours=1)
 
 
 def test_blackout_days_and_held_slots_are_not_free(db_session, w):
-    day = availability.to_local(w.slots[1], w.mentor.timezone).date()
+    day = timezones.to_local(w.slots[1], w.mentor.timezone).date()
     db_session.add(BlackoutDate(mentor_id=w.mentor.id, day=day))
     db_session.commit()
     put_session(db_session, w, "scheduled", starts=w.slots[0])
     free = {s.starts_at for s in availability.free_slots(db_session, w.mentor)}
     assert w.slots[0] not in free
-    assert all(availability.to_local(s, w.mentor.timezone).date() != day for s in free)
+    assert all(timezones.to_local(s, w.mentor.timezone).date() != day for s in free)
 
 
 def test_past_openings_are_not_free(db_session, w):

@@ -26,9 +26,7 @@ from matchmaker.models.mentoring import (
     WeeklySlot,
 )
 from matchmaker.services.errors import NotFound
-from matchmaker.timezones import is_valid_zone as is_valid_zone  # re-exported for the area
 from matchmaker.timezones import to_local, to_utc
-from matchmaker.timezones import zone as zone  # re-exported for the area
 
 HORIZON_DAYS = 28
 # Sessions that use up a month's capacity.

@@ -24,12 +24,11 @@ from matchmaker.services.errors import Invalid, NotFound
 from matchmaker.services.mentoring.availability import (
     Slot,
     free_slots,
-    is_valid_zone,
     mentor_for_user,
     sessions_in_month,
-    to_utc,
 )
 from matchmaker.services.transactions import commit, use_case
+from matchmaker.timezones import is_valid_zone, to_utc
 
 
 @use_case

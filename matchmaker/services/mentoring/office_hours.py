@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from scipy.optimize import linear_sum_assignment
 from sqlalchemy.orm import Session, selectinload
 
-from matchmaker import vocab
+from matchmaker import timezones, vocab
 from matchmaker.database import begin_write
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import MentorProfile, Notification, Startup, User, utcnow
@@ -131,12 +131,12 @@ class Plan:
 
 def day_slots(session: Session, mentor: MentorProfile, day: date) -> list[Slot]:
     """The mentor's free slots on ``day`` (in the mentor's zone)."""
-    start = availability.to_utc(datetime.combine(day, time()), mentor.timezone)
+    start = timezones.to_utc(datetime.combine(day, time()), mentor.timezone)
     now = max(utcnow(), start)
     return [
         s
         for s in availability.free_slots(session, mentor, now=now, days=2)
-        if availability.to_local(s.starts_at, mentor.timezone).date() == day
+        if timezones.to_local(s.starts_at, mentor.timezone).date() == day
     ]
 
 

@@ -14,17 +14,17 @@ from babel.dates import format_datetime
 from flask import Blueprint, flash
 from flask_wtf import FlaskForm
 
+from matchmaker import timezones
 from matchmaker.extensions import db
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.services.errors import Conflict, Invalid, ServiceError
 from matchmaker.services.mentoring import availability, queries
-from matchmaker.timezones import DEFAULT_ZONE
 from matchmaker.web.i18n import current_locale
 from matchmaker.web.recommendations.reasons import reason_texts
 
 bp = Blueprint("mentoring", __name__)
 
-APP_ZONE = DEFAULT_ZONE  # the zone of the founders' and operators' pages
+APP_ZONE = timezones.DEFAULT_ZONE  # the zone of the founders' and operators' pages
 
 
 @bp.app_template_filter("mentoring_time")
@@ -32,8 +32,8 @@ def mentoring_time(moment: datetime | None, zone: str | None = None) -> str:
     """A naive UTC time shown in ``zone`` in the reader's language, with the zone's name."""
     if moment is None:
         return ""
-    tz = availability.zone(zone or APP_ZONE)
-    local = moment.replace(tzinfo=availability.zone("UTC"))
+    tz = timezones.zone(zone or APP_ZONE)
+    local = moment.replace(tzinfo=timezones.zone("UTC"))
     text = format_datetime(local, "yyyy-MM-dd EEE HH:mm", tzinfo=tz, locale=current_locale())
     return f"{text} ({tz.key})"
 
@@ -43,7 +43,7 @@ def mentoring_clock(moment: datetime | None, zone: str | None = None) -> str:
     """Only the wall-clock time (HH:MM) of a naive UTC time in ``zone``."""
     if moment is None:
         return ""
-    return availability.to_local(moment, zone or APP_ZONE).strftime("%H:%M")
+    return timezones.to_local(moment, zone or APP_ZONE).strftime("%H:%M")
 
 
 def slot_choices(slots: list[availability.Slot], zone: str) -> list[tuple[str, str]]:

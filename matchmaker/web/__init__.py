@@ -56,7 +56,10 @@ def _blueprints() -> tuple[Blueprint, ...]:
     from matchmaker.web.operator import (
         admin,
         api_tokens,
+        disclosure,
         outbox,
+        pathway,
+        policy_center,
         policy_eligibility,
         subsidies,
     )
@@ -75,9 +78,9 @@ def _blueprints() -> tuple[Blueprint, ...]:
         funding.bp,
         facilities.bp,
         operator.bp,
-        operator.policies_bp,
-        operator.disclosure_bp,
-        operator.pathway_bp,
+        policy_center.policies_bp,
+        disclosure.disclosure_bp,
+        pathway.pathway_bp,
         outbox.bp,
         policy_eligibility.bp,
         subsidies.bp,

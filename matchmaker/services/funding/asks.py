@@ -61,6 +61,7 @@ def member_startup_ids(session: Session, user: Any) -> list[int]:
 
 
 def is_startup_member(session: Session, user: Any, startup_id: int) -> bool:
+    """Whether ``user`` is on the startup's team (False when signed out)."""
     return startup_id in member_startup_ids(session, user)
 
 

@@ -250,6 +250,8 @@ def _accepted_by_id(intro: Introduction, side: str) -> int | None:
 def decline_introduction(
     session: Session, user: User, intro_id: int, *, link: str = ""
 ) -> Introduction:
+    """Decline for the user's side (a member of either side may); final, and the other side
+    is told. Not a member of either side: NotFound; already answered: Conflict."""
     user_id = user.id
     begin_write(session)
     me = session.get(User, user_id)

@@ -104,6 +104,7 @@ def need_for(startup: Startup, ask: FundingAsk | None) -> FundingNeed:
 
 
 def offered_instruments(investor: Investor) -> tuple[str, ...]:
+    """The instruments the investor states, else what its type offers by default."""
     if investor.instruments:
         return tuple(investor.instruments)
     return TYPE_DEFAULT_INSTRUMENTS.get(investor.type, ())
@@ -121,6 +122,7 @@ def instrument_fits(investor: Investor, instrument: str | None) -> bool:
 
 
 def ticket_fits(investor: Investor, amount: Decimal | None, currency: str) -> bool:
+    """True unless ``amount`` is outside the investor's stated ticket range in one currency."""
     if amount is None:
         return True  # no amount stated: nothing to compare
     if investor.currency != currency:

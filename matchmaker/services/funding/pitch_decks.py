@@ -62,6 +62,7 @@ class StagedDeck:
 
 
 def deck_dir(upload_dir: str | os.PathLike[str]) -> Path:
+    """The decks' folder under ``upload_dir`` (created if missing), outside the web root."""
     path = Path(upload_dir) / "pitch_decks"
     path.mkdir(parents=True, exist_ok=True)
     return path
@@ -146,4 +147,5 @@ def deck_path(upload_dir: str, stored_name: str) -> Path:
 
 
 def remove_deck(upload_dir: str, stored_name: str) -> None:
+    """Delete a published deck file (after the commit that replaced it); gone already is fine."""
     deck_path(upload_dir, stored_name).unlink(missing_ok=True)

@@ -33,6 +33,7 @@ def _valid_url(url: str) -> bool:
 
 
 def where_text(pitch: Pitch) -> str:
+    """The meeting's place and video link, as one line."""
     return " · ".join(part for part in (pitch.meeting_place, pitch.meeting_url) if part)
 
 
@@ -115,6 +116,7 @@ def meeting_event(pitch: Pitch) -> CalendarEvent:
 
 
 def pitch_for_either_side(session: Session, user: Any, pitch_id: int) -> Pitch:
+    """The pitch for a member of its startup or of its fund; NotFound for anyone else."""
     pitch = session.get(Pitch, pitch_id)
     if pitch is None or (
         pitch.investor_id not in member_investor_ids(session, user)
@@ -125,6 +127,7 @@ def pitch_for_either_side(session: Session, user: Any, pitch_id: int) -> Pitch:
 
 
 def meeting_ics(session: Session, user: Any, pitch_id: int) -> bytes:
+    """The pitch's meeting as an .ics file for either team (Conflict if none is set)."""
     pitch = pitch_for_either_side(session, user, pitch_id)
     return calendar.render_ics([meeting_event(pitch)])
 

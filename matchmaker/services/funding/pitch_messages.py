@@ -73,6 +73,8 @@ def _kinds(pitch: Pitch, side: str) -> tuple[str, ...]:
 
 
 def thread_for(session: Session, user: Any, pitch_id: int) -> PitchThread:
+    """The pitch's conversation for the reader's side, oldest message first, with what the
+    reader may write now (nothing once the deal is closed)."""
     pitch = session.get(Pitch, pitch_id)
     if pitch is None:
         raise NotFound(_l("This conversation does not exist."))

@@ -26,7 +26,7 @@ from matchmaker.models.funding import (
 from matchmaker.services.funding.matching import ask_satisfies
 
 S = PitchStage
-PATH = [S.NEW, S.REVIEWING, S.MEETING, S.DUE_DILIGENCE, S.TERM_SHEET, S.INVESTED]
+PATH: list[str] = [S.NEW, S.REVIEWING, S.MEETING, S.DUE_DILIGENCE, S.TERM_SHEET, S.INVESTED]
 PASS_REASONS = ["outside_thesis", "too_early", "ticket_size", "no_capacity"]
 NOTES = [
     "团队技术背景扎实，需要核实客户订单的真实性。",

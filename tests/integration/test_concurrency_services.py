@@ -30,7 +30,7 @@ from matchmaker.services.accounts import users
 from matchmaker.services.facilities import bookings, vouchers
 from matchmaker.services.facilities.equipment_availability import to_local
 from matchmaker.services.funding import introductions
-from matchmaker.services.mentoring import sessions
+from matchmaker.services.mentoring import answering, requesting
 from tests.factories import make_investor, make_user
 from tests.integration.race import (
     WIDTH,
@@ -61,7 +61,7 @@ def _only_refusals(outcomes, *kinds: str) -> None:  # type: ignore[no-untyped-de
 
 
 def _accept(session_id: int, starts: datetime):  # type: ignore[no-untyped-def]
-    return lambda s, u: sessions.accept_request(s, u, session_id, starts)
+    return lambda s, u: answering.accept_request(s, u, session_id, starts)
 
 
 def _scheduled_by_mentor(db_session: Session) -> Counter[int]:
@@ -293,7 +293,7 @@ def test_withdraw_racing_accept_one_side_wins(
             wave.append(
                 Attempt(
                     user.id,
-                    lambda s, u, sid=i: sessions.withdraw_request(s, u, sid),
+                    lambda s, u, sid=i: requesting.withdraw_request(s, u, sid),
                     label=(r, i, "withdraw"),
                 )
             )
@@ -338,7 +338,7 @@ def test_duplicate_requests_leave_one_open(
         [
             Attempt(
                 user.id,
-                lambda s, u, sid=startup.id: sessions.request_session(
+                lambda s, u, sid=startup.id: requesting.request_session(
                     s,
                     u,
                     mentor_id=mentor.id,

@@ -3,7 +3,9 @@
 A kind is ``<area>.<event>``; the text is lazy (translated when the notification is shown or
 e-mailed, in the reader's language) with ``%(name)s`` parameters that the ``notify`` call passes.
 A new kind gets its text here (tests/unit/test_notification_messages.py checks that every kind
-the code notifies has one); the msgids are those of the .po catalogue, so keep them verbatim.
+the code notifies has one). Each text's Chinese stays in the catalogue of the area that sends it
+(``mentoring.po``, ``funding.po``, ``facilities.po``, ``operator.po``; accounts' in
+``messages.po``), so keep the msgids verbatim and include this file when updating that catalogue.
 """
 
 from __future__ import annotations

@@ -16,10 +16,13 @@ from matchmaker.models.bookings import (
     AvailabilityException,
     AvailabilityWindow,
     BookingRules,
+    BookingStatus,
     EquipmentBooking,
     EquipmentTraining,
     Voucher,
     VoucherEntry,
+    VoucherEntryKind,
+    VoucherState,
 )
 from matchmaker.services.facilities.equipment_availability import to_utc
 
@@ -104,7 +107,7 @@ def _vouchers(session: Session, ctx: DemoContext) -> dict[int, Voucher]:
         session.add(
             VoucherEntry(
                 voucher_id=voucher.id,
-                kind="issue",
+                kind=VoucherEntryKind.ISSUE,
                 amount=amount,
                 balance_after=amount,
                 actor_id=voucher.issued_by_id,
@@ -146,41 +149,8 @@ def _book(
         booking.completed_at = end
     session.add(booking)
     session.flush()
-    use_voucher = voucher is not None and eq.voucher_eligible and eq.category in voucher.categories
-    if use_voucher and voucher is not None and voucher.balance > 0 and status != "cancelled":
-        amount = min(price, voucher.balance)
-        voucher.balance -= amount
-        booking.voucher_id = voucher.id
-        booking.voucher_amount = amount
-        booking.voucher_state = "held"
-        session.add(
-            VoucherEntry(
-                voucher_id=voucher.id,
-                booking_id=booking.id,
-                facility_id=eq.facility_id,
-                kind="hold",
-                amount=amount,
-                balance_after=voucher.balance,
-                actor_id=booking.user_id,
-                created_at=booking.created_at,
-            )
-        )
-        if status in ("completed", "no_show"):
-            if status == "no_show":
-                voucher.balance += amount
-            booking.voucher_state = "redeemed" if status == "completed" else "released"
-            session.add(
-                VoucherEntry(
-                    voucher_id=voucher.id,
-                    booking_id=booking.id,
-                    facility_id=eq.facility_id,
-                    kind="redeem" if status == "completed" else "release",
-                    amount=amount,
-                    balance_after=voucher.balance,
-                    actor_id=manager_id,
-                    created_at=end,
-                )
-            )
+    if voucher is not None and eq.voucher_eligible and eq.category in voucher.categories:
+        _pay_with_voucher(session, eq, booking, voucher, manager_id)
     session.add(
         MatchOutcome(
             startup_id=startup.id,
@@ -201,6 +171,55 @@ def _book(
             )
         )
     return booking
+
+
+def _pay_with_voucher(
+    session: Session,
+    eq: Equipment,
+    booking: EquipmentBooking,
+    voucher: Voucher,
+    manager_id: int | None,
+) -> None:
+    """Hold the voucher's value on a demo booking, then redeem it (completed) or release it
+    (no-show), with the ledger entries the service would have written."""
+    status = booking.status
+    if voucher.balance <= 0 or status == BookingStatus.CANCELLED:
+        return
+    amount = min(booking.price, voucher.balance)
+    voucher.balance -= amount
+    booking.voucher_id = voucher.id
+    booking.voucher_amount = amount
+    booking.voucher_state = VoucherState.HELD
+    session.add(
+        VoucherEntry(
+            voucher_id=voucher.id,
+            booking_id=booking.id,
+            facility_id=eq.facility_id,
+            kind=VoucherEntryKind.HOLD,
+            amount=amount,
+            balance_after=voucher.balance,
+            actor_id=booking.user_id,
+            created_at=booking.created_at,
+        )
+    )
+    if status not in (BookingStatus.COMPLETED, BookingStatus.NO_SHOW):
+        return
+    completed = status == BookingStatus.COMPLETED
+    if not completed:
+        voucher.balance += amount
+    booking.voucher_state = VoucherState.REDEEMED if completed else VoucherState.RELEASED
+    session.add(
+        VoucherEntry(
+            voucher_id=voucher.id,
+            booking_id=booking.id,
+            facility_id=eq.facility_id,
+            kind=VoucherEntryKind.REDEEM if completed else VoucherEntryKind.RELEASE,
+            amount=amount,
+            balance_after=voucher.balance,
+            actor_id=manager_id,
+            created_at=booking.ends_at,
+        )
+    )
 
 
 def load_area(session: Session, ctx: DemoContext) -> None:

@@ -25,13 +25,12 @@ from matchmaker.services.errors import ServiceError
 from matchmaker.services.facilities.booking_queries import free_intervals_by_equipment
 from matchmaker.services.facilities.equipment_availability import (
     Interval,
-    SlotRequest,
     candidate_slots,
-    check_slot,
     is_trained,
     to_local,
 )
 from matchmaker.services.facilities.need_parsing import ParsedNeed
+from matchmaker.services.facilities.slot_checks import SlotRequest, check_slot
 
 log = logging.getLogger(__name__)
 

@@ -34,13 +34,8 @@ from matchmaker.models.facilities import BookingMode
 from matchmaker.services import notifications
 from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from matchmaker.services.facilities import vouchers
-from matchmaker.services.facilities.equipment_availability import (
-    SLOT_TAKEN,
-    SlotRequest,
-    check_slot,
-    is_member,
-    to_local,
-)
+from matchmaker.services.facilities.equipment_availability import is_member, to_local
+from matchmaker.services.facilities.slot_checks import SLOT_TAKEN, SlotRequest, check_slot
 from matchmaker.services.transactions import commit, use_case
 
 

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Equipment
-from matchmaker.models.bookings import EquipmentBooking
+from matchmaker.models.bookings import BookingStatus, EquipmentBooking, VoucherState
 from matchmaker.services import exports
 from matchmaker.services.facilities.equipment_availability import (
     clip,
@@ -34,7 +34,7 @@ from matchmaker.services.facilities.equipment_availability import (
     total_hours,
 )
 
-BOOKED_STATUSES = ("confirmed", "completed", "no_show")
+BOOKED_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
 ZERO = Decimal("0")
 
 
@@ -80,9 +80,33 @@ class UsageReport:
     daily_used: list[float]
 
 
+class _Daily:
+    """Hours per local day of the period, for the chart."""
+
+    def __init__(self, days: list[date]) -> None:
+        self.index = {d: i for i, d in enumerate(days)}
+        self.open = [0.0] * len(days)
+        self.booked = [0.0] * len(days)
+        self.used = [0.0] * len(days)
+
+    def spread(self, target: list[float], s: datetime, e: datetime) -> None:
+        """Add an interval to ``target``, split over the local days it crosses."""
+        cursor = s
+        while cursor < e:
+            local = to_local(cursor)
+            next_midnight = to_utc(datetime.combine(local.date() + timedelta(days=1), time()))
+            stop = min(e, next_midnight)
+            i = self.index.get(local.date())
+            if i is not None:
+                target[i] += (stop - cursor).total_seconds() / 3600
+            cursor = stop
+
+
 def usage_report(
     session: Session, equipment: Sequence[Equipment], first: date, last: date
 ) -> UsageReport:
+    """The figures of the module docstring for each instrument and in total, over the local
+    days ``[first, last]``, with hours open, booked and used per day for the chart."""
     start = to_utc(datetime.combine(first, time()))
     end = to_utc(datetime.combine(last + timedelta(days=1), time()))
     ids = [e.id for e in equipment]
@@ -97,53 +121,12 @@ def usage_report(
         )
     )
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-    day_index = {d: i for i, d in enumerate(days)}
-    daily_open = [0.0] * len(days)
-    daily_booked = [0.0] * len(days)
-    daily_used = [0.0] * len(days)
-
-    def add_daily(target: list[float], s: datetime, e: datetime) -> None:
-        # split an interval over local days
-        cursor = s
-        while cursor < e:
-            local = to_local(cursor)
-            next_midnight = to_utc(datetime.combine(local.date() + timedelta(days=1), time()))
-            stop = min(e, next_midnight)
-            i = day_index.get(local.date())
-            if i is not None:
-                target[i] += (stop - cursor).total_seconds() / 3600
-            cursor = stop
-
+    daily = _Daily(days)
     rows = []
     total = UsageRow(equipment_id=0, name="")
     for eq in equipment:
-        row = UsageRow(equipment_id=eq.id, name=eq.name)
-        listed = to_utc(datetime.combine(to_local(eq.created_at).date(), time()))
-        opened = open_intervals(session, eq.id, max(start, listed), end) if listed < end else []
-        row.hours_open = total_hours(opened)
-        for s, e in opened:
-            add_daily(daily_open, s, e)
         mine = [b for b in bookings if b.equipment_id == eq.id]
-        booked = clip(((b.starts_at, b.ends_at) for b in mine), start, end)
-        row.hours_booked = total_hours(booked)
-        for s, e in booked:
-            add_daily(daily_booked, s, e)
-        for b in mine:
-            row.bookings += 1
-            if b.status == "no_show":
-                row.no_shows += 1
-            if b.status != "completed" or not (start <= b.starts_at < end):
-                continue
-            used = Decimal(b.actual_minutes or 0) / Decimal(60)
-            row.hours_used += used
-            i = day_index.get(to_local(b.starts_at).date())
-            if i is not None:
-                daily_used[i] += float(used)
-            row.startups.add(b.startup_id)
-            row.revenue += b.price
-            if b.voucher_state == "redeemed":
-                row.vouchers_redeemed += b.voucher_amount
-        row.hours_used = row.hours_used.quantize(Decimal("0.01"))
+        row = _usage_row(session, eq, mine, start, end, daily)
         rows.append(row)
         total.hours_open += row.hours_open
         total.hours_booked += row.hours_booked
@@ -159,10 +142,48 @@ def usage_report(
         rows=rows,
         total=total,
         days=days,
-        daily_open=[round(x, 2) for x in daily_open],
-        daily_booked=[round(x, 2) for x in daily_booked],
-        daily_used=[round(x, 2) for x in daily_used],
+        daily_open=[round(x, 2) for x in daily.open],
+        daily_booked=[round(x, 2) for x in daily.booked],
+        daily_used=[round(x, 2) for x in daily.used],
     )
+
+
+def _usage_row(
+    session: Session,
+    eq: Equipment,
+    mine: list[EquipmentBooking],
+    start: datetime,
+    end: datetime,
+    daily: _Daily,
+) -> UsageRow:
+    """One instrument's figures over ``[start, end)``, its hours added to ``daily``."""
+    row = UsageRow(equipment_id=eq.id, name=eq.name)
+    listed = to_utc(datetime.combine(to_local(eq.created_at).date(), time()))
+    opened = open_intervals(session, eq.id, max(start, listed), end) if listed < end else []
+    row.hours_open = total_hours(opened)
+    for s, e in opened:
+        daily.spread(daily.open, s, e)
+    booked = clip(((b.starts_at, b.ends_at) for b in mine), start, end)
+    row.hours_booked = total_hours(booked)
+    for s, e in booked:
+        daily.spread(daily.booked, s, e)
+    for b in mine:
+        row.bookings += 1
+        if b.status == BookingStatus.NO_SHOW:
+            row.no_shows += 1
+        if b.status != BookingStatus.COMPLETED or not (start <= b.starts_at < end):
+            continue
+        used = Decimal(b.actual_minutes or 0) / Decimal(60)
+        row.hours_used += used
+        i = daily.index.get(to_local(b.starts_at).date())
+        if i is not None:
+            daily.used[i] += float(used)
+        row.startups.add(b.startup_id)
+        row.revenue += b.price
+        if b.voucher_state == VoucherState.REDEEMED:
+            row.vouchers_redeemed += b.voucher_amount
+    row.hours_used = row.hours_used.quantize(Decimal("0.01"))
+    return row
 
 
 HEADER = (

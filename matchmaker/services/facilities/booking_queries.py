@@ -109,6 +109,7 @@ def founder_bookings_panel(
 
 
 def founder_waitlist(session: Session, user: User) -> list[WaitlistEntry]:
+    """The slots ``user`` waits for or is offered, soonest first, with their instrument."""
     return list(
         session.scalars(
             sa.select(WaitlistEntry)
@@ -159,6 +160,7 @@ def manager_inbox(session: Session, user: User, now: datetime | None = None) -> 
 
 
 def booking_detail(session: Session, booking_id: int) -> EquipmentBooking | None:
+    """One booking with everything its page shows and checks (who manages it), or None."""
     return session.scalar(
         sa.select(EquipmentBooking)
         .where(EquipmentBooking.id == booking_id)
@@ -207,6 +209,8 @@ def week_calendar(
 
 
 def booking_event(booking: EquipmentBooking, *, private: bool = True) -> CalendarEvent:
+    """A booking as a calendar event; ``private=False`` (an instrument's public feed)
+    leaves out who booked it and why."""
     equipment = booking.equipment
     summary = f"{equipment.name} · {booking.startup.name}" if private else equipment.name
     return CalendarEvent(

@@ -23,6 +23,7 @@ from matchmaker import vocab
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Facility, Investor, MentorProfile
 from matchmaker.services.errors import Forbidden, Invalid, NotFound
+from matchmaker.services.transactions import commit, use_case
 
 # The districts (区/县) of Chongqing as the boundary file names them, with English names.
 DISTRICTS: vocab.Labels = {
@@ -297,6 +298,7 @@ def _coordinate(raw: Any, bounds: tuple[Decimal, Decimal], key: str) -> Decimal 
     return value.quantize(Decimal("0.000001"))
 
 
+@use_case
 def set_facility_location(
     session: Session,
     actor: Any,
@@ -325,5 +327,5 @@ def set_facility_location(
             field="longitude" if lon is None else "latitude",
         )
     facility.district, facility.latitude, facility.longitude = chosen, lat, lon
-    session.commit()
+    commit(session)
     return facility

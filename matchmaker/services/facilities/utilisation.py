@@ -233,6 +233,7 @@ def report_csv(report: UsageReport, total_label: str | None = None) -> str:
 
 
 def report_xlsx(report: UsageReport, total_label: str | None = None) -> bytes:
+    """The report as an Excel workbook (the same columns as ``report_csv``)."""
     total = total_label or str(_l("Total"))
     daily = [
         [d.isoformat(), report.daily_open[i], report.daily_booked[i], report.daily_used[i]]

@@ -29,8 +29,10 @@ from matchmaker.models.bookings import (
 from matchmaker.services import exports, notifications
 from matchmaker.services.errors import Forbidden, Invalid, NotFound
 from matchmaker.services.facilities.equipment_availability import to_local
+from matchmaker.services.transactions import commit, use_case
 
 
+@use_case
 def issue_voucher(
     session: Session,
     operator: User,
@@ -42,6 +44,8 @@ def issue_voucher(
     categories: Sequence[str],
     note: str = "",
 ) -> Voucher:
+    """An operator issues a voucher to a startup (a new code, the full amount as
+    balance, an ``issue`` ledger entry); the startup's members are notified."""
     if not operator.is_operator:
         raise Forbidden(_l("Only operators issue innovation vouchers."))
     startup = session.get(Startup, startup_id)
@@ -81,7 +85,7 @@ def issue_voucher(
         startup=startup.name,
         until=valid_until.isoformat(),
     )
-    session.commit()
+    commit(session)
     notifications.send_after_commit(session, rows)
     return voucher
 
@@ -89,6 +93,8 @@ def issue_voucher(
 def usable_vouchers(
     session: Session, startup_id: int, category: str | None = None, on: date | None = None
 ) -> list[Voucher]:
+    """A startup's vouchers with a balance, valid on ``on`` (today, local) and covering
+    ``category`` (a voucher with no categories covers every one), soonest to expire first."""
     on = on or to_local(utcnow()).date()
     vouchers = session.scalars(
         sa.select(Voucher)
@@ -255,10 +261,12 @@ def _ledger(session: Session, where: sa.ColumnElement[bool]) -> list[LedgerLine]
 
 
 def startup_ledger(session: Session, startup_id: int) -> list[LedgerLine]:
+    """Every movement of a startup's vouchers, oldest first."""
     return _ledger(session, Voucher.startup_id == startup_id)
 
 
 def facility_ledger(session: Session, facility_id: int) -> list[LedgerLine]:
+    """Every voucher movement on a facility's bookings, oldest first."""
     return _ledger(session, VoucherEntry.facility_id == facility_id)
 
 
@@ -302,6 +310,7 @@ def ledger_facility(session: Session, user: User, facility_id: int) -> Facility:
 
 
 def startup_vouchers(session: Session, startup_id: int) -> list[Voucher]:
+    """A startup's vouchers, in the order issued."""
     return list(
         session.scalars(
             sa.select(Voucher).where(Voucher.startup_id == startup_id).order_by(Voucher.id)
@@ -338,10 +347,12 @@ def _ledger_rows(lines: Sequence[LedgerLine]) -> list[list[object]]:
 
 
 def ledger_csv(lines: Sequence[LedgerLine]) -> str:
+    """The ledger as CSV (cells guarded against formula injection by ``exports``)."""
     return exports.csv_text([exports.header(LEDGER_HEADER), *_ledger_rows(lines)])
 
 
 def ledger_xlsx(lines: Sequence[LedgerLine]) -> bytes:
+    """The ledger as an Excel workbook."""
     return exports.to_xlsx(
         [(str(_l("Voucher ledger")), exports.header(LEDGER_HEADER), _ledger_rows(lines))]
     )

@@ -166,7 +166,10 @@ class Corpus:
         self._stats: dict[PairKind, tuple[int, float, float]] = {}
         self.version = 0  # bumped on every change: callers key their own caches on it
         self._typical: dict[str, tuple[int, float]] = {}  # kind -> (version, median cosine)
-        self._expertise: tuple[int, ExpertiseTerms] | None = None  # (version, mentors' words)
+        # Bumped only when a profile's text (or the set of profiles) changes, not when only its
+        # figures do (capacity left, ratings): caches of what texts say key on it.
+        self.text_version = 0
+        self._expertise: tuple[int, ExpertiseTerms] | None = None  # (text version, words)
         self._orders: dict[str, list[int]] = {}  # cached orderings, cleared on any change
         self._sets: dict[str, frozenset[int]] = {}  # cached filters, cleared on any change
         self._activity: dict[str, dict[int, float]] = {}
@@ -271,7 +274,12 @@ class Corpus:
         self._sets.clear()
         self._activity.clear()
         self._named.clear()
+        self.text_version += 1
         self.version += 1
+        if kind == "mentor":
+            # Built here, where profiles are loaded (a worker's background load), not in the
+            # first request that ranks mentors.
+            self.expertise()
 
     def upsert(self, kind: ProfileKind, profile: Any) -> None:
         """Add or replace one profile: re-embeds it only if its text changed."""
@@ -279,6 +287,8 @@ class Corpus:
         text = self.text(kind, profile)
         h = self._hash(kind, text)
         index = self.index(kind)
+        if self.hashes[kind].get(profile.id) != h or profile.id not in self.profiles[kind]:
+            self.text_version += 1
         if self.hashes[kind].get(profile.id) != h or profile.id not in index:
             if self.frozen:
                 raise VectorsMissing(f"{kind} {profile.id}: no published vector for its text")
@@ -310,6 +320,7 @@ class Corpus:
         self._sets.clear()
         self._activity.clear()
         self._named.clear()
+        self.text_version += 1
         self.version += 1
 
     # -- history relations --------------------------------------------------------------------
@@ -460,15 +471,16 @@ class Corpus:
 
     def expertise(self) -> ExpertiseTerms:
         """The mentors' specific expertise words (``expertise.ExpertiseTerms``), cached until
-        the corpus changes."""
-        if self._expertise is None or self._expertise[0] != self.version:
+        a text changes (a capacity refresh, which changes figures only, keeps them: building
+        them tokenises every mentor, about a second for 10,000 of them)."""
+        if self._expertise is None or self._expertise[0] != self.text_version:
             startups = self.profiles["startup"]
             ids = sorted(startups)
             step = max(1, -(-len(ids) // EXPERTISE_STARTUP_SAMPLE))
             terms = ExpertiseTerms.build(
                 self.profiles["mentor"].values(), [startups[i] for i in ids[::step]]
             )
-            self._expertise = (self.version, terms)
+            self._expertise = (self.text_version, terms)
         return self._expertise[1]
 
     def neighbour_votes(

@@ -113,9 +113,8 @@ def page_expertise(session: Any, settings: Any) -> dict[str, Any]:
     import sqlalchemy as sa
 
     from matchmaker.models import Startup
-    from matchmaker.services import recommendations as reco
-
     from matchmaker.recommend.expertise import ExpertiseTerms
+    from matchmaker.services import recommendations as reco
 
     rec = reco.engine_for(session, settings)
     profiles = rec.corpus.profiles

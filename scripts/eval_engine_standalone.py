@@ -42,6 +42,7 @@ from matchmaker.recommend.evaluation import (
     compare_with_best_baseline,
     evaluate,
 )
+from matchmaker.recommend.kinds import PairKind
 from matchmaker.recommend.ranking import Recommender
 from matchmaker.recommend.texts import (
     InvestorProfile,
@@ -86,7 +87,7 @@ def _year(text: str | None) -> int | None:
 @dataclass
 class Bundle:
     task: str
-    kind: str  # "investor" | "mentor"
+    kind: PairKind
     startups: dict[int, StartupProfile]
     candidates: list[InvestorProfile] | list[MentorProfile]
     history: dict[int, set[int]]  # startup -> candidates linked before the split
@@ -141,7 +142,7 @@ def load_bundle(folder: Path) -> Bundle:
         relevant[s].add(cid[r["candidate_id"]])
         if query_round.get(s) is None:
             query_round[s] = map_round(r.get("round"))
-    kind = "investor" if task == "investors" else "mentor"
+    kind: PairKind = "investor" if task == "investors" else "mentor"
     cands: list = []
     for c in raw_cands:
         i, past = cid[c["id"]], links.get(cid[c["id"]], [])
@@ -262,14 +263,9 @@ def main(argv: list[str] | None = None) -> int:
         embedder = parts[0] if len(parts) == 1 else CombinedEmbedder(parts)
     else:
         embedder = make_embedder(args.model)
-    kwargs = (
-        {"mentors": bundle.candidates}
-        if bundle.kind == "mentor"
-        else {"investors": bundle.candidates}
-    )
-    rec = Recommender.from_profiles(
-        embedder, startups=bundle.startups.values(), show_progress=True, **kwargs
-    )
+    rec = Recommender(embedder, show_progress=True)
+    rec.sync("startup", bundle.startups.values())
+    rec.sync(bundle.kind, bundle.candidates)
     if not args.no_calibrate:
         cal = rec.calibrate(bundle.kind)
         print(f"calibration ({bundle.kind}): {cal.method}, {json.dumps(cal.metrics)}")

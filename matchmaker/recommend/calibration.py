@@ -39,6 +39,7 @@ import numpy as np
 from matchmaker.recommend import features as F
 from matchmaker.recommend.corpus import decimal_year
 from matchmaker.recommend.evaluation import paired_bootstrap
+from matchmaker.recommend.kinds import PairKind, pair_kind
 from matchmaker.recommend.texts import InvestorProfile, MentorProfile
 
 if TYPE_CHECKING:
@@ -83,7 +84,7 @@ class Calibration:
     False only for the popularity prior, which is served exactly as measured.
     """
 
-    kind: str
+    kind: PairKind
     method: str
     weights: dict[str, float]
     two_sided: bool = True
@@ -120,7 +121,7 @@ class Calibration:
             raise CalibrationInvalid(f"{path}: not a calibration of format {CALIBRATION_FORMAT}")
         try:
             cal = cls(
-                kind=str(data["kind"]),
+                kind=pair_kind(str(data["kind"])),
                 method=str(data["method"]),
                 weights={str(k): float(v) for k, v in dict(data["weights"]).items()},
                 two_sided=bool(data.get("two_sided", True)),
@@ -148,7 +149,7 @@ def check_weights(weights: Mapping[str, float], where: str = "weights") -> None:
         raise CalibrationInvalid(f"{where}: weights sum to zero")
 
 
-def default_calibration(kind: str, note: str = "") -> Calibration:
+def default_calibration(kind: PairKind, note: str = "") -> Calibration:
     """The hand-set default weights (what the engine uses without a calibration)."""
     return Calibration(kind, "default", dict(F.SERVES_WEIGHTS), created_at=_now(), note=note)
 
@@ -263,7 +264,7 @@ class Check:
 
 def build_check(
     past: Recommender,
-    kind: str,
+    kind: PairKind,
     targets: Mapping[int, set[int]],
     rounds: Mapping[int, str] | None = None,
 ) -> Check | None:
@@ -324,16 +325,18 @@ def build_check(
 
 def _vector(weights: Mapping[str, float]) -> NDArray[np.float64]:
     w = np.array([weights.get(n, 0.0) for n in TUNABLE], dtype=np.float64)
-    return w / w.sum()
+    out: NDArray[np.float64] = w / w.sum()
+    return out
 
 
 def scores(check: Check, w: NDArray[np.float64], two_sided: bool) -> NDArray[np.float64]:
-    serves = check.x @ (w / w.sum())
+    serves: NDArray[np.float64] = check.x @ (w / w.sum())
     if not two_sided:
         return serves  # the popularity prior: served without the nudges, as measured
     serves = np.clip(serves + check.nudge, 0.0, 1.0)
     a, b = np.maximum(serves, 1e-6), np.maximum(check.fits, 1e-6)
-    return 2 * a * b / (a + b)
+    harmonic: NDArray[np.float64] = 2 * a * b / (a + b)
+    return harmonic
 
 
 def ndcg_at_10(check: Check, s: NDArray[np.float64]) -> float:
@@ -352,7 +355,8 @@ def ndcg_per_query(check: Check, s: NDArray[np.float64]) -> NDArray[np.float64]:
     dcg = (gains * discounts[: gains.shape[1]]).sum(axis=1)
     n_rel = np.minimum(check.labels.sum(axis=1), 10)
     ideal = np.array([discounts[:n].sum() for n in n_rel])
-    return dcg / np.maximum(ideal, 1e-12)
+    out: NDArray[np.float64] = dcg / np.maximum(ideal, 1e-12)
+    return out
 
 
 def fit_weights(
@@ -385,7 +389,7 @@ def _shrunk(fitted: NDArray[np.float64], n: int, prior_strength: float) -> NDArr
 
 def calibrate(
     rec: Recommender,
-    kind: str,
+    kind: PairKind,
     *,
     target_share: float = 0.2,
     folds: int = 3,

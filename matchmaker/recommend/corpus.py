@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -23,6 +23,14 @@ from matchmaker.recommend import texts as T
 from matchmaker.recommend.embedding import Embedder
 from matchmaker.recommend.expertise import ExpertiseTerms
 from matchmaker.recommend.index import ExactIndex, VectorIndex, build_index
+from matchmaker.recommend.kinds import KINDS as PROFILE_KINDS
+from matchmaker.recommend.kinds import (
+    PAIR_KINDS,
+    IndexKind,
+    PairKind,
+    ProfileKind,
+    is_pair_kind,
+)
 from matchmaker.recommend.lexical import LexicalIndex
 from matchmaker.recommend.mentions import NameIndex
 from matchmaker.recommend.store import IndexUnavailable, load_index, save_index
@@ -33,12 +41,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Profile = T.StartupProfile | T.MentorProfile | T.InvestorProfile | T.EquipmentProfile
-KINDS = ("startup", "mentor", "investor", "equipment")
-PORTFOLIO = "portfolio"  # vectors of portfolio companies that are not platform startups
+# The profile kinds for the bridge, which loops over them with plain strings (the engine's own
+# code uses ``kinds.KINDS``, typed ``ProfileKind``).
+KINDS: tuple[str, ...] = PROFILE_KINDS
+PORTFOLIO: Literal["portfolio"] = "portfolio"  # portfolio companies that are not platform startups
 # Vectors of the short phrases of every profile (``texts.profile_phrases``), keyed by their text
 # (``phrase_key``): computed by the builder, published with the version, never embedded while
 # serving. Not in ``texts`` because it is the engine's bookkeeping, not a profile template.
-PHRASE = "phrase"
+PHRASE: Literal["phrase"] = "phrase"
 PHRASE_TEMPLATE_VERSION = "phrase-v1"
 # How many startups (an even sample) say which words are common in founders' texts.
 EXPERTISE_STARTUP_SAMPLE = 500
@@ -46,6 +56,8 @@ EXPERTISE_STARTUP_SAMPLE = 500
 MOMENTUM_WINDOW_YEARS = 0.5
 MOMENTUM_BEFORE_YEARS = 2.0
 
+# Keyed by index kind (``kinds.IndexKind``), typed ``str`` like the index bookkeeping of
+# ``Corpus``: the bridge adopts published index folders by name.
 TEXTS: dict[str, tuple[Callable[[Any], str], str]] = {
     "startup": (T.startup_text, T.STARTUP_TEMPLATE_VERSION),
     "mentor": (T.mentor_text, T.MENTOR_TEMPLATE_VERSION),
@@ -68,12 +80,21 @@ class Relation:
 
     label: str
     startup_id: int | None
-    vector_kind: str  # "startup" or PORTFOLIO
+    vector_kind: Literal["startup", "portfolio", "none"]  # whose vector; "none": no text
     vector_id: int
     when: float | None  # decimal year (2011.5 = early July 2011), None if unknown
     round: str | None
     sectors: tuple[str, ...]
     age: float | None = None  # the company's age in years when the relation formed
+
+
+def _vector_index(rel: Relation) -> IndexKind | None:
+    """The index holding the relation's company vector (None: the company has no text)."""
+    if rel.vector_kind == "startup":
+        return "startup"
+    if rel.vector_kind == PORTFOLIO:
+        return PORTFOLIO
+    return None
 
 
 def company_age(when: float | None, founded_year: int | None) -> float | None:
@@ -109,7 +130,7 @@ class VectorsMissing(LookupError):  # noqa: N818 - reads as "vectors missing"
     """A frozen corpus (serving a published index) was asked to embed profiles."""
 
 
-def _check_type(kind: str, profile: object) -> None:
+def _check_type(kind: ProfileKind, profile: object) -> None:
     expected = PROFILE_TYPES[kind]
     if not isinstance(profile, expected):
         raise TypeError(f"{kind} profiles must be {expected.__name__}, got {type(profile)}")
@@ -125,22 +146,30 @@ class Corpus:
         # Frozen: vectors come only from the loaded (published, read-only) indexes; a profile
         # without one is an error, never an embedding (web processes serve, workers embed).
         self.frozen = False
-        self.profiles: dict[str, dict[int, Any]] = {k: {} for k in KINDS}
+        self.profiles: dict[ProfileKind, dict[int, Any]] = {k: {} for k in PROFILE_KINDS}
+        # Index bookkeeping by index kind, ``str``-keyed for the bridge (see ``TEXTS``).
         self.indexes: dict[str, VectorIndex] = {}
         self.recall: dict[str, float | None] = {}
-        self.lexical: dict[str, LexicalIndex] = {k: LexicalIndex() for k in (*KINDS, PORTFOLIO)}
-        self.hashes: dict[str, dict[int, str]] = {k: {} for k in (*KINDS, PORTFOLIO, PHRASE)}
-        self.relations: dict[str, dict[int, list[Relation]]] = {"mentor": {}, "investor": {}}
-        self.linked: dict[str, dict[int, set[int]]] = {
+        self.hashes: dict[str, dict[int, str]] = {
+            k: {} for k in (*PROFILE_KINDS, PORTFOLIO, PHRASE)
+        }
+        self.lexical: dict[IndexKind, LexicalIndex] = {
+            k: LexicalIndex() for k in (*PROFILE_KINDS, PORTFOLIO)
+        }
+        self.relations: dict[PairKind, dict[int, list[Relation]]] = {"mentor": {}, "investor": {}}
+        self.linked: dict[PairKind, dict[int, set[int]]] = {
             "mentor": defaultdict(set),
             "investor": defaultdict(set),
         }
         self.entry_owners: dict[int, set[int]] = defaultdict(set)  # portfolio vector -> investors
-        self.names: dict[str, NameIndex] = {"mentor": NameIndex(), "investor": NameIndex()}
-        self._stats: dict[str, tuple[int, float, float]] = {}
+        self.names: dict[PairKind, NameIndex] = {"mentor": NameIndex(), "investor": NameIndex()}
+        self._stats: dict[PairKind, tuple[int, float, float]] = {}
         self.version = 0  # bumped on every change: callers key their own caches on it
         self._typical: dict[str, tuple[int, float]] = {}  # kind -> (version, median cosine)
-        self._expertise: tuple[int, ExpertiseTerms] | None = None  # (version, mentors' words)
+        # Bumped only when a profile's text (or the set of profiles) changes, not when only its
+        # figures do (capacity left, ratings): caches of what texts say key on it.
+        self.text_version = 0
+        self._expertise: tuple[int, ExpertiseTerms] | None = None  # (text version, words)
         self._orders: dict[str, list[int]] = {}  # cached orderings, cleared on any change
         self._sets: dict[str, frozenset[int]] = {}  # cached filters, cleared on any change
         self._activity: dict[str, dict[int, float]] = {}
@@ -162,14 +191,24 @@ class Corpus:
     def embed(self, texts: Sequence[str]) -> NDArray[np.float32]:
         return self.embedder.encode(list(texts), show_progress=self.show_progress)
 
-    def vector(self, kind: str, item_id: int, profile: Any | None = None) -> NDArray[np.float32]:
+    def vector(
+        self, kind: ProfileKind, item_id: int, profile: Any | None = None
+    ) -> NDArray[np.float32]:
         """The stored vector, or a fresh embedding if the item is not indexed (yet)."""
         index = self.index(kind)
-        if item_id in index:
-            return index.get_vectors([item_id])[0]
+        vectors = (
+            index.get_vectors([item_id])
+            if item_id in index
+            else self.embed([self.text(kind, self._given(kind, item_id, profile))])
+        )
+        row: NDArray[np.float32] = vectors[0]
+        return row
+
+    @staticmethod
+    def _given(kind: ProfileKind, item_id: int, profile: Any | None) -> Any:
         if profile is None:
             raise KeyError(f"{kind} {item_id} is neither indexed nor given")
-        return self.embed([self.text(kind, profile)])[0]
+        return profile
 
     def _sync_vectors(self, kind: str, items: dict[int, str], *, rebuild: bool) -> None:
         """Make the index of ``kind`` hold exactly ``items`` (id -> text); embeds only changes."""
@@ -206,7 +245,7 @@ class Corpus:
         self.hashes[kind] = new_hashes
 
     # -- whole kinds --------------------------------------------------------------------------
-    def sync(self, kind: str, profiles: Iterable[Any]) -> None:
+    def sync(self, kind: ProfileKind, profiles: Iterable[Any]) -> None:
         """Replace all profiles of ``kind``; unchanged ones keep their vectors (no re-embedding)."""
         items = {p.id: p for p in profiles}
         for p in items.values():
@@ -216,7 +255,7 @@ class Corpus:
         self._sync_vectors(kind, texts, rebuild=True)
         ids = list(texts)
         self.lexical[kind].fit(ids, [texts[i] for i in ids])
-        if kind in self.relations:
+        if is_pair_kind(kind):
             self.relations[kind] = {}
             self.linked[kind] = defaultdict(set)
             self.names[kind] = NameIndex()
@@ -226,7 +265,7 @@ class Corpus:
             self._sync_portfolio_vectors(rebuild=True)
         if kind == "startup":
             # Relation labels and vectors depend on which startups exist.
-            for other in self.relations:
+            for other in PAIR_KINDS:
                 for p in list(self.profiles[other].values()):
                     self._set_relations(other, p)
             self._sync_portfolio_vectors(rebuild=True)
@@ -235,14 +274,21 @@ class Corpus:
         self._sets.clear()
         self._activity.clear()
         self._named.clear()
+        self.text_version += 1
         self.version += 1
+        if kind == "mentor":
+            # Built here, where profiles are loaded (a worker's background load), not in the
+            # first request that ranks mentors.
+            self.expertise()
 
-    def upsert(self, kind: str, profile: Any) -> None:
+    def upsert(self, kind: ProfileKind, profile: Any) -> None:
         """Add or replace one profile: re-embeds it only if its text changed."""
         _check_type(kind, profile)
         text = self.text(kind, profile)
         h = self._hash(kind, text)
         index = self.index(kind)
+        if self.hashes[kind].get(profile.id) != h or profile.id not in self.profiles[kind]:
+            self.text_version += 1
         if self.hashes[kind].get(profile.id) != h or profile.id not in index:
             if self.frozen:
                 raise VectorsMissing(f"{kind} {profile.id}: no published vector for its text")
@@ -250,7 +296,7 @@ class Corpus:
             self.hashes[kind][profile.id] = h
         self.profiles[kind][profile.id] = profile
         self.lexical[kind].upsert(profile.id, text)
-        if kind in self.relations:
+        if is_pair_kind(kind):
             self._set_relations(kind, profile)
             self.names[kind].put(profile.id, profile.name)
             self._sync_portfolio_vectors(rebuild=False)
@@ -261,12 +307,12 @@ class Corpus:
         self._named.clear()
         self.version += 1
 
-    def remove(self, kind: str, item_id: int) -> None:
+    def remove(self, kind: ProfileKind, item_id: int) -> None:
         self.profiles[kind].pop(item_id, None)
         self.index(kind).remove([item_id])
         self.hashes[kind].pop(item_id, None)
         self.lexical[kind].remove(item_id)
-        if kind in self.relations:
+        if is_pair_kind(kind):
             self._drop_relations(kind, item_id)
             self.names[kind].remove(item_id)
         self._stats.clear()
@@ -274,17 +320,18 @@ class Corpus:
         self._sets.clear()
         self._activity.clear()
         self._named.clear()
+        self.text_version += 1
         self.version += 1
 
     # -- history relations --------------------------------------------------------------------
-    def _drop_relations(self, kind: str, cand_id: int) -> None:
+    def _drop_relations(self, kind: PairKind, cand_id: int) -> None:
         for rel in self.relations[kind].pop(cand_id, []):
             if rel.startup_id is not None:
                 self.linked[kind][rel.startup_id].discard(cand_id)
             if rel.vector_kind == PORTFOLIO:
                 self.entry_owners[rel.vector_id].discard(cand_id)
 
-    def _set_relations(self, kind: str, profile: Any) -> None:
+    def _set_relations(self, kind: PairKind, profile: Any) -> None:
         self._drop_relations(kind, profile.id)
         startups = self.profiles["startup"]
         rels: list[Relation] = []
@@ -352,12 +399,11 @@ class Corpus:
     def relation_vectors(self, rels: Sequence[Relation]) -> NDArray[np.float32]:
         """Vectors of the relations (zero rows for relations without one)."""
         out = np.zeros((len(rels), self.embedder.dim), dtype=np.float32)
-        by_kind: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        by_kind: dict[IndexKind, list[tuple[int, int]]] = defaultdict(list)
         for row, rel in enumerate(rels):
-            if rel.vector_kind in ("startup", PORTFOLIO) and rel.vector_id in self.index(
-                rel.vector_kind
-            ):
-                by_kind[rel.vector_kind].append((row, rel.vector_id))
+            kind = _vector_index(rel)
+            if kind is not None and rel.vector_id in self.index(kind):
+                by_kind[kind].append((row, rel.vector_id))
         for kind, pairs in by_kind.items():
             rows, ids = zip(*pairs, strict=True)
             out[list(rows)] = self.index(kind).get_vectors(list(ids))
@@ -366,17 +412,18 @@ class Corpus:
     def relation_lexical(self, rels: Sequence[Relation], text: str) -> NDArray[np.float32]:
         """TF-IDF cosine of ``text`` to each relation's company (0 where there is no text)."""
         out = np.zeros(len(rels), dtype=np.float32)
-        by_kind: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        by_kind: dict[IndexKind, list[tuple[int, int]]] = defaultdict(list)
         for row, rel in enumerate(rels):
-            if rel.vector_kind in ("startup", PORTFOLIO):
-                by_kind[rel.vector_kind].append((row, rel.vector_id))
+            kind = _vector_index(rel)
+            if kind is not None:
+                by_kind[kind].append((row, rel.vector_id))
         for kind, pairs in by_kind.items():
             sims = self.lexical[kind].scores(text, {i for _, i in pairs})
             for row, item_id in pairs:
                 out[row] = sims.get(item_id, 0.0)
         return out
 
-    def stats(self, kind: str) -> tuple[int, float, float]:
+    def stats(self, kind: PairKind) -> tuple[int, float, float]:
         """(largest history, largest recency-weighted history, latest relation time).
 
         "Now" is the latest relation in the data rather than the wall clock, so that offline
@@ -391,7 +438,7 @@ class Corpus:
             self._stats[kind] = (max(sizes, default=0), max(recent, default=0.0), latest)
         return self._stats[kind]
 
-    def activity(self, kind: str, cand_id: int) -> float:
+    def activity(self, kind: PairKind, cand_id: int) -> float:
         """``recent_weight`` of a candidate's whole history, cached until the next change."""
         key = f"activity:{kind}"
         cache = self._activity.setdefault(key, {})
@@ -400,7 +447,7 @@ class Corpus:
             cache[cand_id] = self.recent_weight(self.relations[kind].get(cand_id, []), latest)
         return cache[cand_id]
 
-    def typical_cosine(self, kind: str = "startup", pairs: int = 400) -> float:
+    def typical_cosine(self, kind: ProfileKind = "startup", pairs: int = 400) -> float:
         """Median cosine between two profiles of ``kind`` drawn at random (a fixed draw of at
         most ``pairs`` pairs), cached until the corpus changes: how similar two unrelated
         profiles look to this model (about 0.44 for the multilingual USE on the demo startups,
@@ -424,19 +471,20 @@ class Corpus:
 
     def expertise(self) -> ExpertiseTerms:
         """The mentors' specific expertise words (``expertise.ExpertiseTerms``), cached until
-        the corpus changes."""
-        if self._expertise is None or self._expertise[0] != self.version:
+        a text changes (a capacity refresh, which changes figures only, keeps them: building
+        them tokenises every mentor, about a second for 10,000 of them)."""
+        if self._expertise is None or self._expertise[0] != self.text_version:
             startups = self.profiles["startup"]
             ids = sorted(startups)
             step = max(1, -(-len(ids) // EXPERTISE_STARTUP_SAMPLE))
             terms = ExpertiseTerms.build(
                 self.profiles["mentor"].values(), [startups[i] for i in ids[::step]]
             )
-            self._expertise = (self.version, terms)
+            self._expertise = (self.text_version, terms)
         return self._expertise[1]
 
     def neighbour_votes(
-        self, kind: str, startup_id: int, s_vec: NDArray[np.float32], k: int = 30
+        self, kind: PairKind, startup_id: int, s_vec: NDArray[np.float32], k: int = 30
     ) -> dict[int, float]:
         """User-kNN over startups: the startup's ``k`` nearest other startups (by embedding), each
         weighted by its squared cosine (clipped at 0), vote for the candidates tied to them.
@@ -460,7 +508,7 @@ class Corpus:
                 votes[cand] += weight
         return {c: v / total for c, v in votes.items()} if total > 0 else {}
 
-    def named(self, kind: str, startup: T.StartupProfile) -> frozenset[int]:
+    def named(self, kind: PairKind, startup: T.StartupProfile) -> frozenset[int]:
         """Ids of ``kind`` (mentor, investor) named in the startup's own words, cached until the
         next change: a deal-flow request asks it for every startup it scores."""
         if kind not in self.names:
@@ -488,7 +536,7 @@ class Corpus:
         calls it after every kind is synced; returns how many phrases were embedded."""
         if self.frozen:
             raise VectorsMissing("a frozen corpus does not embed phrases")
-        texts = phrase_texts(p for kind in KINDS for p in self.profiles[kind].values())
+        texts = phrase_texts(p for kind in PROFILE_KINDS for p in self.profiles[kind].values())
         before = set(self.index(PHRASE).ids().tolist())
         self._sync_vectors(PHRASE, texts, rebuild=True)
         return len(set(texts) - before)
@@ -523,7 +571,7 @@ class Corpus:
         return out
 
     def phrase_similarity(
-        self, q: NDArray[np.float32], kind: str, ids: Sequence[int]
+        self, q: NDArray[np.float32], kind: ProfileKind, ids: Sequence[int]
     ) -> list[float]:
         """Per profile of ``kind``: the best cosine of ``q`` to one of its short phrases (an
         instrument's name, a mentor's expertise clause; 0 without phrases).
@@ -542,7 +590,9 @@ class Corpus:
             start += len(ps)
         return out
 
-    def ids_where(self, kind: str, key: str, predicate: Callable[[Any], bool]) -> frozenset[int]:
+    def ids_where(
+        self, kind: ProfileKind, key: str, predicate: Callable[[Any], bool]
+    ) -> frozenset[int]:
         """Ids of ``kind`` whose profile satisfies ``predicate``, cached under ``key`` until the
         next change (filters like "active" would otherwise scan every profile per request)."""
         cache_key = f"{kind}:{key}"
@@ -552,7 +602,7 @@ class Corpus:
             )
         return self._sets[cache_key]
 
-    def popular(self, kind: str, n: int) -> list[int]:
+    def popular(self, kind: PairKind, n: int) -> list[int]:
         """The ``n`` most active candidates (recency-weighted history), most active first."""
         key = f"popular:{kind}"
         if key not in self._orders:
@@ -585,8 +635,12 @@ class Corpus:
     ) -> float:
         """Relations weighted by recency (halving every ``half_life_years``); undated ones
         count as old. Who was active lately is the best single predictor of who acts next."""
-        return sum(
-            0.5 ** (max(0.0, latest - r.when) / half_life_years) for r in rels if r.when is not None
+        return float(
+            sum(
+                0.5 ** (max(0.0, latest - r.when) / half_life_years)
+                for r in rels
+                if r.when is not None
+            )
         )
 
     @staticmethod

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
+    from matchmaker.recommend.kinds import PairKind
     from matchmaker.recommend.ranking import Recommender
     from matchmaker.recommend.texts import StartupProfile
 
@@ -81,7 +82,7 @@ def evaluate(
 
 def baseline_rankings(
     rec: Recommender,
-    kind: str,
+    kind: PairKind,
     startup: StartupProfile,
     candidate_ids: Sequence[int],
     *,

@@ -18,6 +18,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from matchmaker.recommend.lexical import tokenize
 from matchmaker.recommend.texts import MentorProfile, StartupProfile, startup_own_words
@@ -35,8 +36,10 @@ COMMON_IN_STARTUPS = 0.2
 SPECIFIC_AT_LEAST = 2
 
 
+@lru_cache(maxsize=65_536)
 def words(text: str) -> frozenset[str]:
-    """Content words of ``text`` (no CJK bigrams, numbers or single characters)."""
+    """Content words of ``text`` (no CJK bigrams, numbers or single characters); cached, as
+    the lexical leg's tokens are: the same profiles are read again after every change."""
     return frozenset(
         t
         for t in tokenize(text)
@@ -65,20 +68,18 @@ class ExpertiseTerms:
     ) -> ExpertiseTerms:
         own = {m.id: words(mentor_expertise_text(m)) for m in mentors}
         by_mentors: Counter[str] = Counter(t for ws in own.values() for t in ws)
-        startup_words = [words(startup_own_words(s)) for s in startups]
-        by_startups: Counter[str] = Counter(t for ws in startup_words for t in ws)
         n, limit_m = len(own), _limit(len(own))
-        limit_s = max(SPECIFIC_AT_LEAST, int(COMMON_IN_STARTUPS * len(startup_words)))
+        rare = {t for t, k in by_mentors.items() if k <= limit_m}
+        sample = list(startups)
+        by_startups: Counter[str] = Counter(
+            t for s in sample for t in words(startup_own_words(s)) if t in rare
+        )
+        limit_s = max(SPECIFIC_AT_LEAST, int(COMMON_IN_STARTUPS * len(sample)))
+        specific = {t for t in rare if by_startups[t] <= limit_s}
         # Specificity: IDF among mentors, scaled so a word only one mentor names is 1.
         scale = math.log(n + 1) if n else 1.0
-        terms = {
-            mid: {
-                t: math.log((n + 1) / by_mentors[t]) / scale
-                for t in ws
-                if by_mentors[t] <= limit_m and by_startups[t] <= limit_s
-            }
-            for mid, ws in own.items()
-        }
+        idf = {k: math.log((n + 1) / k) / scale for k in set(by_mentors[t] for t in specific)}
+        terms = {mid: {t: idf[by_mentors[t]] for t in ws & specific} for mid, ws in own.items()}
         return cls(terms)
 
     def match(self, startup: StartupProfile, mentor_id: int) -> tuple[float, list[str]]:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from matchmaker.recommend.embedding import reads_cjk
+from matchmaker.recommend.kinds import ProfileKind
 from matchmaker.recommend.reasons import SIMILAR_MEANING_MIN, Reason, Recommendation
 
 # Kinds whose profiles name things a need names (instruments, expertise) in short phrases, and
@@ -57,7 +58,7 @@ def effective_dense_weight(dense_weight: float, text: str, model_reads_cjk: bool
 
 def hybrid_search(
     corpus: Corpus,
-    kind: str,
+    kind: ProfileKind,
     q: NDArray[np.float32],
     text: str,
     k: int,
@@ -112,7 +113,7 @@ def hybrid_search(
 
 
 def explain_match(
-    corpus: Corpus, kind: str, text: str, rec: Recommendation, q: NDArray[np.float32]
+    corpus: Corpus, kind: ProfileKind, text: str, rec: Recommendation, q: NDArray[np.float32]
 ) -> Recommendation:
     """Shared words if there are any; otherwise the result's phrase closest in meaning to the
     need (in either language: "场发射扫描电镜" for "scanning electron microscope"), if the model

@@ -181,7 +181,8 @@ class ExactIndex:
         return scores, found.astype(np.int64)
 
     def ids(self) -> NDArray[np.int64]:
-        return _faiss().vector_to_array(self._index.id_map).astype(np.int64)
+        ids: NDArray[np.int64] = _faiss().vector_to_array(self._index.id_map).astype(np.int64)
+        return ids
 
     def get_vectors(self, ids: Any) -> NDArray[np.float32]:
         id_arr = _as_ids(ids)

@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from matchmaker.recommend.kinds import PairKind, pair_kind
+
 RANKER_FORMAT = 1
 
 
@@ -29,7 +31,7 @@ class RankerInvalid(Exception):  # noqa: N818 - reads as "the ranker is invalid"
 
 @dataclass(frozen=True)
 class LearnedRanker:
-    kind: str
+    kind: PairKind
     feature_names: tuple[str, ...]
     coef: tuple[float, ...]
     intercept: float
@@ -68,7 +70,7 @@ class LearnedRanker:
             raise RankerInvalid(f"{path}: not a ranker file of format {RANKER_FORMAT}")
         try:
             ranker = cls(
-                kind=str(data["kind"]),
+                kind=pair_kind(str(data["kind"])),
                 feature_names=tuple(str(x) for x in data["feature_names"]),
                 coef=tuple(float(x) for x in data["coef"]),
                 intercept=float(data["intercept"]),
@@ -89,7 +91,7 @@ class LearnedRanker:
 
 
 def train_ranker(
-    kind: str,
+    kind: PairKind,
     rows: Sequence[tuple[Mapping[str, float], int]],
     feature_names: Sequence[str],
     *,
@@ -139,7 +141,7 @@ def train_ranker(
 
 def load_usable_ranker(
     path: Path | str,
-    kind: str,
+    kind: PairKind,
     feature_names: Sequence[str],
     *,
     min_rows: int = 200,

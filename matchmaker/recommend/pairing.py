@@ -17,6 +17,7 @@ import numpy as np
 from matchmaker.recommend import features as F
 from matchmaker.recommend.embedding import reads_cjk
 from matchmaker.recommend.hybrid import cjk_share, effective_dense_weight, model_reads
+from matchmaker.recommend.kinds import PairKind
 from matchmaker.recommend.reasons import (
     NEIGHBOUR_ABOVE_TYPICAL,
     NEIGHBOUR_MIN_SIMILARITY,
@@ -98,7 +99,7 @@ RATED_WELL = 0.75
 
 def _history(
     corpus: Corpus,
-    kind: str,
+    kind: PairKind,
     startup: StartupProfile,
     s_vec: NDArray[np.float32],
     cand_ids: Sequence[int],
@@ -151,7 +152,7 @@ def _history_top(
 
 def score_pairs(
     corpus: Corpus,
-    kind: str,
+    kind: PairKind,
     startup: StartupProfile,
     s_vec: NDArray[np.float32],
     candidates: Sequence[Any],
@@ -300,7 +301,7 @@ def score_pairs(
 
 def _reasons(
     corpus: Corpus,
-    kind: str,
+    kind: PairKind,
     s: StartupProfile,
     c: Any,
     f: Mapping[str, float],

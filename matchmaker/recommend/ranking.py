@@ -22,10 +22,11 @@ import numpy as np
 
 from matchmaker.recommend import features as F
 from matchmaker.recommend.calibration import Calibration, calibrate, check_weights
-from matchmaker.recommend.corpus import KINDS, PORTFOLIO, Corpus
+from matchmaker.recommend.corpus import PORTFOLIO, Corpus
 from matchmaker.recommend.embedding import Embedder
 from matchmaker.recommend.hybrid import found_ids as _ids
 from matchmaker.recommend.hybrid import hybrid_search
+from matchmaker.recommend.kinds import KINDS, PairKind, ProfileKind, profile_kind
 from matchmaker.recommend.learn import LearnedRanker, load_usable_ranker
 from matchmaker.recommend.pairing import LEXICAL_TO_DENSE, ScoredPair, refuses, score_pairs
 from matchmaker.recommend.reasons import Reason, Recommendation, shared
@@ -106,29 +107,25 @@ class Recommender:
         if index_root is not None:
             rec.load_indexes(index_root)
         # Startups first: mentor and investor histories link to them.
-        for kind, profiles in (
-            ("startup", startups),
-            ("mentor", mentors),
-            ("investor", investors),
-            ("equipment", equipment),
-        ):
-            rec.sync(kind, profiles)
+        rec.sync("startup", startups)
+        rec.sync("mentor", mentors)
+        rec.sync("investor", investors)
+        rec.sync("equipment", equipment)
         return rec
 
     # -- state --------------------------------------------------------------------------------
     def sync(self, kind: str, profiles: Iterable[Any]) -> None:
-        """Replace all profiles of ``kind`` (re-embeds only changed texts)."""
-        self._check_kind(kind)
-        self.corpus.sync(kind, profiles)
+        """Replace all profiles of ``kind`` (re-embeds only changed texts). ``kind`` may come
+        from outside as a plain string: anything but a ``ProfileKind`` is a ``ValueError``."""
+        self.corpus.sync(profile_kind(kind), profiles)
 
     def upsert(self, kind: str, profile: Any) -> None:
-        """Add or update one profile without a rebuild (after the database commit)."""
-        self._check_kind(kind)
-        self.corpus.upsert(kind, profile)
+        """Add or update one profile without a rebuild (after the database commit); ``kind``
+        as in ``sync``."""
+        self.corpus.upsert(profile_kind(kind), profile)
 
     def remove(self, kind: str, item_id: int) -> None:
-        self._check_kind(kind)
-        self.corpus.remove(kind, item_id)
+        self.corpus.remove(profile_kind(kind), item_id)
 
     def save_indexes(self, root: Path | str, data_watermark: str) -> None:
         for kind in (*KINDS, PORTFOLIO):
@@ -155,18 +152,18 @@ class Recommender:
                 self.rankers[kind] = ranker
         return dict(self.rankers)
 
-    def record_exposure(self, kind: str, ids: Iterable[int]) -> None:
+    def record_exposure(self, kind: ProfileKind, ids: Iterable[int]) -> None:
         """Count that ``ids`` were shown, so the re-rank spreads attention."""
         self.exposure[kind].update(ids)
 
-    def profile(self, kind: str, item_id: int) -> Any:
+    def profile(self, kind: ProfileKind, item_id: int) -> Any:
         try:
             return self.corpus.profiles[kind][item_id]
         except KeyError:
             raise UnknownProfile(f"no {kind} with id {item_id}") from None
 
     @staticmethod
-    def _check_kind(kind: str) -> None:
+    def _check_kind(kind: ProfileKind) -> None:
         if kind not in KINDS:
             raise ValueError(f"unknown kind {kind!r}; expected one of {KINDS}")
 
@@ -200,7 +197,7 @@ class Recommender:
 
     def _scored(
         self,
-        kind: str,
+        kind: PairKind,
         s: StartupProfile,
         s_vec: NDArray[np.float32],
         s_text: str,
@@ -234,7 +231,7 @@ class Recommender:
         return cands, dense, lexical, recs
 
     def _for_startup(
-        self, kind: str, startup: int | StartupProfile, k: int, exclude: Collection[int]
+        self, kind: PairKind, startup: int | StartupProfile, k: int, exclude: Collection[int]
     ) -> list[Recommendation]:
         s, s_vec = self._startup(startup)
         s_text = self.corpus.text("startup", s)
@@ -262,7 +259,7 @@ class Recommender:
         return [replace(r, reasons=reasons[r.id]) for r in top]
 
     def _generate(
-        self, kind: str, s: StartupProfile, s_vec: NDArray[np.float32], s_text: str
+        self, kind: PairKind, s: StartupProfile, s_vec: NDArray[np.float32], s_text: str
     ) -> set[int]:
         cfg, corpus = self.config, self.corpus
         pool = corpus.profiles[kind]
@@ -286,7 +283,7 @@ class Recommender:
         out.update(corpus.popular(kind, n // 2))
         return {i for i in out if i in pool}
 
-    def named(self, kind: str, startup: int | StartupProfile) -> list[int]:
+    def named(self, kind: PairKind, startup: int | StartupProfile) -> list[int]:
         """Mentors or investors the startup's own description names ("backed by SV Angel",
         "获得红杉资本天使轮投资"), by id.
 
@@ -297,17 +294,17 @@ class Recommender:
         s = startup if isinstance(startup, StartupProfile) else self.profile("startup", startup)
         return sorted(self.corpus.named(kind, s))
 
-    def existing_ties(self, kind: str, startup: StartupProfile) -> set[int]:
+    def existing_ties(self, kind: PairKind, startup: StartupProfile) -> set[int]:
         """Candidates already tied to the startup: recorded relations and named ones."""
         return set(self.corpus.linked[kind].get(startup.id, set())) | self.corpus.named(
             kind, startup
         )
 
-    def _scorer(self, kind: str) -> dict[str, Any]:
+    def _scorer(self, kind: PairKind) -> dict[str, Any]:
         """How pairs of ``kind`` are scored: a usable learned ranker, else the calibration."""
         return {"ranker": self._ranker(kind), "calibration": self.calibrations.get(kind)}
 
-    def set_calibration(self, kind: str, calibration: Calibration | None) -> None:
+    def set_calibration(self, kind: PairKind, calibration: Calibration | None) -> None:
         """Score ``kind`` with ``calibration`` (None: the default weights)."""
         if calibration is None:
             self.calibrations.pop(kind, None)
@@ -315,14 +312,14 @@ class Recommender:
             check_weights(calibration.weights, f"calibration of {kind}")
             self.calibrations[kind] = calibration
 
-    def calibrate(self, kind: str, **kwargs: Any) -> Calibration:
+    def calibrate(self, kind: PairKind, **kwargs: Any) -> Calibration:
         """Choose and adopt weights for ``kind`` from this engine's own history
         (``calibration.calibrate``: time split inside the history, popularity floor)."""
         result = calibrate(self, kind, **kwargs)
         self.set_calibration(kind, result)
         return result
 
-    def _ranker(self, kind: str) -> LearnedRanker | None:
+    def _ranker(self, kind: PairKind) -> LearnedRanker | None:
         ranker = self.rankers.get(kind)
         if ranker is None or ranker.n_train < self.config.min_training_rows:
             return None
@@ -330,7 +327,7 @@ class Recommender:
             return None
         return ranker
 
-    def load_prices(self, kind: str) -> dict[int, float]:
+    def load_prices(self, kind: PairKind) -> dict[int, float]:
         """Candidate id -> its load price in (0, 1]: how far its scores are lowered so that the
         number of active startups whose top 3 it stands in comes down toward its stated
         monthly capacity (1 without a stated capacity, or without more demand than it).
@@ -399,7 +396,7 @@ class Recommender:
         pct = np.argsort(np.argsort(content, kind="stable"), kind="stable") / (len(recs) - 1)
         return np.clip((pct - FIT_TOP_SHARE) / (1.0 - FIT_TOP_SHARE), 0.0, 1.0)
 
-    def _demand_factors(self, kind: str, recs: Sequence[Recommendation]) -> dict[int, float]:
+    def _demand_factors(self, kind: PairKind, recs: Sequence[Recommendation]) -> dict[int, float]:
         """Per candidate, its load price raised to (1 - its fit to this startup): a crowded
         generalist is spread, the specialist whose expertise this startup names is not."""
         prices = self.load_prices(kind)
@@ -415,7 +412,10 @@ class Recommender:
         }
 
     def _rerank(
-        self, kind: str, recs: list[Recommendation], demand: Mapping[int, float] | None = None
+        self,
+        kind: ProfileKind,
+        recs: list[Recommendation],
+        demand: Mapping[int, float] | None = None,
     ) -> list[Recommendation]:
         pool = self.corpus.profiles[kind]
         if kind == "mentor":
@@ -437,7 +437,7 @@ class Recommender:
 
     def pair_features(
         self,
-        kind: str,
+        kind: PairKind,
         startup: int | StartupProfile,
         candidate_ids: Sequence[int],
         *,
@@ -479,7 +479,7 @@ class Recommender:
         return self._startups_for("investor", investor_id, k, exclude)
 
     def _startups_for(
-        self, kind: str, cand_id: int, k: int, exclude: Collection[int]
+        self, kind: PairKind, cand_id: int, k: int, exclude: Collection[int]
     ) -> list[Recommendation]:
         c = self.profile(kind, cand_id)
         corpus, n = self.corpus, self.config.candidates_per_leg
@@ -558,7 +558,9 @@ class Recommender:
             out.append(Recommendation(r.kind, r.id, r.score, r.reasons + tuple(extra), r.features))
         return self._rerank("equipment", out)[:k]
 
-    def search(self, text: str, kinds: Sequence[str] = KINDS, k: int = 10) -> list[Recommendation]:
+    def search(
+        self, text: str, kinds: Sequence[ProfileKind] = KINDS, k: int = 10
+    ) -> list[Recommendation]:
         """Free-text search across kinds ("专利律师", "XRD testing"), merged by score."""
         q = self.corpus.embed([text])[0]
         out: list[Recommendation] = []
@@ -570,7 +572,12 @@ class Recommender:
         return out[:k]
 
     def _hybrid(
-        self, kind: str, q: NDArray[np.float32], text: str, k: int, allowed: frozenset[int] | None
+        self,
+        kind: ProfileKind,
+        q: NDArray[np.float32],
+        text: str,
+        k: int,
+        allowed: frozenset[int] | None,
     ) -> list[Recommendation]:
         cfg = self.config
         return hybrid_search(

@@ -36,6 +36,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from matchmaker.recommend.kinds import ProfileKind
+
 
 @dataclass(frozen=True)
 class Reason:
@@ -50,7 +52,7 @@ class Reason:
 class Recommendation:
     """One ranked result: what it is, how good, why (reasons) and the evidence (features)."""
 
-    kind: str  # "startup" | "mentor" | "investor" | "equipment"
+    kind: ProfileKind
     id: int
     score: float
     reasons: tuple[Reason, ...] = ()

@@ -58,6 +58,7 @@ from matchmaker.recommend.embedding import (
 )
 from matchmaker.recommend.embedding import HASHING_MODEL as HASHING_MODEL  # re-exported
 from matchmaker.recommend.features import FEATURE_NAMES
+from matchmaker.recommend.kinds import PairKind, ProfileKind, is_pair_kind, profile_kind
 from matchmaker.recommend.learn import (
     LearnedRanker,
     RankerInvalid,
@@ -83,8 +84,8 @@ from matchmaker.services.recommendations.indexing import KindBuild as KindBuild 
 
 log = logging.getLogger(__name__)
 
-PAIR_KINDS = ("mentor", "investor")
-SEARCH_KINDS = ("equipment", "mentor", "investor")
+PAIR_KINDS: tuple[PairKind, ...] = ("mentor", "investor")
+SEARCH_KINDS: tuple[ProfileKind, ...] = ("equipment", "mentor", "investor")
 
 # -- settings and embedders ---------------------------------------------------------------------
 
@@ -472,9 +473,7 @@ def build_indexes(
     for kind in kinds or ():
         if kind not in KINDS:
             raise ValueError(f"unknown kind {kind!r}; expected one of {KINDS}")
-    report = indexing.build_and_publish(
-        session, settings, show_progress=show_progress, force=True
-    )
+    report = indexing.build_and_publish(session, settings, show_progress=show_progress, force=True)
     if kinds:
         report = replace(report, kinds=[k for k in report.kinds if k.kind in kinds])
     return report
@@ -727,7 +726,9 @@ def _capacity_fresh(rec: Recommender, kind: str) -> bool:
     )
 
 
-def _refresh_capacity(session: Session, engine: engine_state.ServingEngine, kind: str) -> None:
+def _refresh_capacity(
+    session: Session, engine: engine_state.ServingEngine, kind: ProfileKind
+) -> None:
     """Capacity changes without a profile edit (a session booked): update the profiles whose
     capacity moved (same text, so no re-embedding). The only change a served engine takes, so
     the only lock, held just while the figures are written."""
@@ -763,7 +764,7 @@ def _refresh_capacity(session: Session, engine: engine_state.ServingEngine, kind
 
 def _rank_for_startup(
     session: Session,
-    kind: str,
+    kind: PairKind,
     startup_id: int,
     limit: int,
     settings: EngineSettings | None,
@@ -786,7 +787,7 @@ def _rank_for_startup(
 
 def _append_unranked(
     rec: Recommender,
-    kind: str,
+    kind: PairKind,
     startup: Any,
     startup_id: int,
     recs: list[Recommendation],
@@ -818,7 +819,7 @@ def named_ties(
 ) -> list[Match]:
     """Investors (or mentors) the startup's own description names ("backed by SV Angel"): shown
     as current backers or mentors, and never among its recommendations."""
-    if kind not in PAIR_KINDS:
+    if not is_pair_kind(kind):
         raise ValueError(f"no named ties for kind {kind!r}")
     rec = _serving(session, settings).recommender
     startup = _startup_for_ranking(session, rec, startup_id)
@@ -929,7 +930,7 @@ def recommend_startups_for_investor(
 
 
 def _startups_for(
-    session: Session, kind: str, cand_id: int, limit: int, settings: EngineSettings | None
+    session: Session, kind: PairKind, cand_id: int, limit: int, settings: EngineSettings | None
 ) -> list[Match]:
     rec = _serving(session, settings).recommender
     if cand_id not in rec.corpus.profiles[kind]:
@@ -959,7 +960,9 @@ def search(
     """Free-text search across kinds ("专利律师", "XRD testing"), best first, with reasons."""
     if not text.strip():
         return []
-    recs = _serving(session, settings).recommender.search(text, kinds=list(kinds), k=limit)
+    recs = _serving(session, settings).recommender.search(
+        text, kinds=[profile_kind(k) for k in kinds], k=limit
+    )
     return _matches(session, recs, limit)
 
 
@@ -986,6 +989,8 @@ def train_rankers(
     min_rows = rec.config.min_training_rows
     out = []
     for kind in kinds:
+        if not is_pair_kind(kind):
+            raise ValueError(f"no learned ranker for kind {kind!r}")
         outcomes = session.scalars(
             sa.select(MatchOutcome)
             .where(MatchOutcome.candidate_kind == kind)
@@ -1037,7 +1042,7 @@ def calibrate_engine(
     rec = engine_for(session, settings)
     out = []
     for kind in kinds:
-        if kind not in PAIR_KINDS:
+        if not is_pair_kind(kind):
             raise ValueError(f"no calibration for kind {kind!r}")
         result = rec.calibrate(kind)
         result.save(calibration_path(settings.model_dir, kind))

@@ -43,6 +43,7 @@ from matchmaker.recommend.evaluation import (
     compare_with_best_baseline,
     evaluate,
 )
+from matchmaker.recommend.kinds import pair_kind
 
 # Bundle round labels (English or Chinese) -> vocab.ROUNDS codes; unknown labels -> None.
 _ROUND_PATTERNS = (
@@ -358,7 +359,8 @@ def evaluate_bundle(
                     linked = bundle.history.get(s_id, set())
                     startup = rec.profile("startup", s_id)
                     others = [i for i in all_ids if i not in linked]
-                    for name, order in baseline_rankings(rec, bundle.kind, startup, others).items():
+                    kind = pair_kind(bundle.kind)
+                    for name, order in baseline_rankings(rec, kind, startup, others).items():
                         base[name][s_id] = order
                 result = EvalResult(
                     bundle=bundle.name,

@@ -135,3 +135,17 @@ def test_specific_words_are_few_mentors_words_and_not_common_in_founders_texts()
     assert "专利" in words("擅长专利挖掘与布局") and not any(
         w.startswith("~") for w in words("专利")
     )
+
+
+def test_the_words_are_rebuilt_when_a_text_changes_not_when_a_figure_does() -> None:
+    from dataclasses import replace
+
+    rec = Recommender.from_profiles(HashingEmbedder(dim=64), startups=[BATTERY], mentors=MENTORS)
+    built = rec.corpus.expertise()
+    busy = replace(rec.profile("mentor", 20), sessions_this_month=3)  # a booking: same text
+    rec.upsert("mentor", busy)
+    assert rec.corpus.expertise() is built
+    edited = replace(busy, expertise=busy.expertise + " 也熟悉XPS。")
+    rec.upsert("mentor", edited)
+    assert rec.corpus.expertise() is not built
+    assert "xps" in rec.corpus.expertise().terms[20]

@@ -13,6 +13,8 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import tempfile
+from pathlib import Path
 
 # One math thread per web worker. torch, numpy's BLAS and faiss read these when they are first
 # imported (in each worker, after the fork: there is no preload), so they are set here, before
@@ -62,12 +64,17 @@ def on_starting(server: object) -> None:
     import matchmaker.web  # noqa: F401
     from matchmaker.recommend import lexical
     from matchmaker.recommend.embedding import DEFAULT_MODEL, HASHING_MODEL, USE_MODEL
-    from matchmaker.services import recommendations
+    from matchmaker.services import engine_state, recommendations
 
     lexical.tokenize("预加载 warm up")  # imports and initialises jieba's dictionary (~65 MB)
     model = os.environ.get("MATCHMAKER_EMBEDDING_MODEL") or DEFAULT_MODEL
     if all(part.strip() in (USE_MODEL, HASHING_MODEL) for part in model.split("+")):
-        recommendations.get_embedder(model).encode(["warm up"])  # pure numpy: fork-safe
+        embedder = recommendations.get_embedder(model)
+        embedder.encode(["warm up"])  # pure numpy: fork-safe
+        # Its 65 MB token table from a shared read-only file: a worker's RSS counts only the
+        # rows its queries read.
+        data = os.environ.get("MATCHMAKER_DATA_DIR") or tempfile.gettempdir()
+        engine_state.map_query_model(embedder, Path(data) / "model-cache")
     # Keep the collector from touching (and so copying) every object loaded so far.
     gc.freeze()
 

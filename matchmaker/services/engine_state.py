@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -267,6 +268,39 @@ def warm_up(app: Any) -> threading.Thread:
     thread = threading.Thread(target=run, name="engine-warm-up", daemon=True)
     thread.start()
     return thread
+
+
+def map_query_model(embedder: Any, folder: Path) -> bool:
+    """Serve the USE query model's token table (65 MB of uint8, which the package unpacks from
+    its compressed weights into each process's own memory) from a file mapped read-only instead:
+    every process then shares the page cache and holds only the rows its queries touch (a
+    forked worker's resident set counts none of it until it reads a row). The file is written
+    once, atomically, under ``folder``. Returns whether the table is mapped; another embedder,
+    or a package that stores its weights differently, is left as it is."""
+    parts = getattr(embedder, "parts", None) or [embedder]
+    mapped = False
+    for part in parts:
+        backend = getattr(getattr(part, "_model", None), "_backend", None)
+        table = getattr(backend, "table", None)
+        if backend is None or not isinstance(table, np.ndarray) or table.dtype != np.uint8:
+            continue
+        name = "".join(c if c.isalnum() or c in "-." else "_" for c in part.model_id)
+        path = folder / f"{name}-token-table.npy"
+        if not path.is_file():
+            folder.mkdir(parents=True, exist_ok=True)
+            staging = path.with_name(f".{path.name}.{os.getpid()}")
+            with staging.open("wb") as out:
+                np.save(out, table, allow_pickle=False)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(staging, path)
+        on_disk = np.load(path, mmap_mode="r", allow_pickle=False)
+        if on_disk.shape != table.shape or on_disk.dtype != table.dtype:
+            log.warning("%s does not hold this model's token table: not mapped", path)
+            continue
+        backend.table = on_disk  # the unpacked copy is freed
+        mapped = True
+    return mapped
 
 
 def _start_loader(

@@ -27,6 +27,8 @@ master = {
     "jieba_ready": bool(jieba.dt.initialized),
     "frozen": gc.get_freeze_count() > 0,
     "torch": "torch" in sys.modules,
+    "table_mapped": type(getattr(getattr(getattr(embedder, "_model", None), "_backend", None),
+                                 "table", None)).__name__ == "memmap",
 }
 read, write = os.pipe()
 pid = os.fork()
@@ -41,10 +43,10 @@ print(json.dumps({"master": master, "worker": json.loads(os.read(read, 4096))}))
 """
 
 
-def _probe(**env: str) -> dict[str, dict[str, object]]:
-    environment = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", **env}
+def _probe(data_dir: Path, **env: str) -> dict[str, dict[str, object]]:
+    environment = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"}
     environment.pop("MATCHMAKER_EMBEDDING_MODEL", None)
-    environment.update(env)
+    environment.update(MATCHMAKER_DATA_DIR=str(data_dir), **env)
     done = subprocess.run(
         [sys.executable, "-c", PROBE, str(ROOT / "gunicorn.conf.py")],
         env=environment,
@@ -58,20 +60,24 @@ def _probe(**env: str) -> dict[str, dict[str, object]]:
     return result
 
 
-def test_the_master_loads_the_query_model_and_dictionary_once_for_every_worker() -> None:
-    result = _probe()
+def test_the_master_loads_the_query_model_and_dictionary_once_for_every_worker(
+    tmp_path: Path,
+) -> None:
+    result = _probe(tmp_path)
     assert result["master"] == {
         "model_loaded": True,
         "jieba_ready": True,
         "frozen": True,
         "torch": False,
+        "table_mapped": True,  # read from a shared file, not a copy per process
     }
+    assert list((tmp_path / "model-cache").glob("*-token-table.npy"))
     assert result["worker"]["same"] is True
     assert result["worker"]["norm"] == pytest.approx(1.0, abs=1e-3)
 
 
-def test_preloading_can_be_turned_off() -> None:
-    result = _probe(MATCHMAKER_PRELOAD="0")
+def test_preloading_can_be_turned_off(tmp_path: Path) -> None:
+    result = _probe(tmp_path, MATCHMAKER_PRELOAD="0")
     assert result["master"]["model_loaded"] is False
     assert result["master"]["jieba_ready"] is False
     assert result["master"]["frozen"] is False

@@ -3,13 +3,18 @@
 Web workers are stateless (the database, stored embeddings and index files are shared), so they
 scale with the CPUs: 2 x CPUs processes of 4 threads each, unless WEB_CONCURRENCY says otherwise.
 Each process builds its own app (no preload): engines and queue connections are never shared
-across a fork.
+across a fork. What is read-only and the same in every worker is loaded once by the master
+before it forks (``on_starting``): the libraries' code, the query model's weights and the
+Chinese word dictionary; the workers share those pages instead of holding a copy each.
 """
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
+import tempfile
+from pathlib import Path
 
 # One math thread per web worker. torch, numpy's BLAS and faiss read these when they are first
 # imported (in each worker, after the fork: there is no preload), so they are set here, before
@@ -42,6 +47,36 @@ accesslog = "-"
 errorlog = "-"
 # The proxy in front (nginx, a load balancer) sets X-Forwarded-*; trust it only from there.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def on_starting(server: object) -> None:
+    """Before the first fork: load what every worker would load the same and never change.
+
+    Shared pages count in each worker's RSS but exist once (see PSS/USS in docs/benchmarks.md).
+    Nothing here opens a connection, a file the workers write, or a thread pool (torch is not
+    loaded: a sentence-transformers model is left to each worker, as forking torch's thread
+    pools is unsafe); the app itself is still built in each worker. MATCHMAKER_PRELOAD=0 turns
+    this off."""
+    if os.environ.get("MATCHMAKER_PRELOAD", "1") == "0":
+        return
+    import matchmaker.cli  # noqa: F401 - the modules create_app imports, once
+    import matchmaker.jobs  # noqa: F401
+    import matchmaker.web  # noqa: F401
+    from matchmaker.recommend import lexical
+    from matchmaker.recommend.embedding import DEFAULT_MODEL, HASHING_MODEL, USE_MODEL
+    from matchmaker.services.recommendations import bridge, engine_state
+
+    lexical.tokenize("预加载 warm up")  # imports and initialises jieba's dictionary (~65 MB)
+    model = os.environ.get("MATCHMAKER_EMBEDDING_MODEL") or DEFAULT_MODEL
+    if all(part.strip() in (USE_MODEL, HASHING_MODEL) for part in model.split("+")):
+        embedder = bridge.get_embedder(model)
+        embedder.encode(["warm up"])  # pure numpy: fork-safe
+        # Its 65 MB token table from a shared read-only file: a worker's RSS counts only the
+        # rows its queries read.
+        data = os.environ.get("MATCHMAKER_DATA_DIR") or tempfile.gettempdir()
+        engine_state.map_query_model(embedder, Path(data) / "model-cache")
+    # Keep the collector from touching (and so copying) every object loaded so far.
+    gc.freeze()
 
 
 def post_worker_init(worker: object) -> None:

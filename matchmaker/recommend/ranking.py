@@ -11,6 +11,7 @@ the CLI and the evaluation scripts all call these methods.
 
 from __future__ import annotations
 
+import math
 import time
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -379,6 +380,13 @@ class Recommender:
         out = {i: v for i, v in price.items() if v < 1.0}
         self._prices[kind] = (self.corpus.version, out, now)
         return out
+
+    def pin_load_prices(self, kind: str, prices: Mapping[int, float]) -> None:
+        """Use ``prices`` (as ``load_prices`` returns them, e.g. estimated by the index build
+        and published with the version) for ``kind`` from now on: never re-estimated by this
+        engine, so a serving process does not score the sample inside a request."""
+        # An infinite timestamp keeps the entry younger than ``demand_max_age`` forever.
+        self._prices[kind] = (self.corpus.version, dict(prices), math.inf)
 
     @staticmethod
     def _fits(recs: Sequence[Recommendation]) -> NDArray[np.float64]:

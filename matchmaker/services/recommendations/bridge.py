@@ -31,7 +31,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, contains_eager
@@ -312,8 +312,9 @@ def load_profiles(
         )
         for mentor_id, startup_id, since in mentee_rows:
             mentees[mentor_id].append((startup_id, since))
-        used = _capacity(session, "mentor", [m.id for m, _ in pairs])
-        ratings = mentor_ratings(session, [m.id for m, _ in pairs])  # one query for all
+        mentor_ids = [m.id for m, _ in pairs]
+        used = _in_chunks(lambda chunk: _capacity(session, "mentor", chunk), mentor_ids)
+        ratings = _in_chunks(lambda chunk: mentor_ratings(session, chunk), mentor_ids)
         return {
             m.id: mentor_profile(
                 m, u, mentees.get(m.id, ()), int(used.get(m.id, 0)), ratings.get(m.id)
@@ -347,12 +348,31 @@ def load_profiles(
             .join(Facility, Equipment.facility_id == Facility.id)
             .where(Equipment.is_active, Facility.is_active, *where)
         ).all()
-        free = _capacity(session, "equipment", [e.id for e, _ in eq_rows])
+        free = _in_chunks(
+            lambda chunk: _capacity(session, "equipment", chunk), [e.id for e, _ in eq_rows]
+        )
         return {
             e.id: equipment_profile(e, f, _money(free.get(e.id)) if e.id in free else None)
             for e, f in eq_rows
         }
     raise ValueError(f"unknown kind {kind!r}")
+
+
+# Ids per statement of a per-id lookup: PostgreSQL takes at most 65,535 bound parameters, and a
+# build at 100,000 mentors passed them all at once.
+_IDS_PER_STATEMENT = 20_000
+_T = TypeVar("_T")
+
+
+def _in_chunks(
+    lookup: Callable[[Sequence[int]], Mapping[int, _T]], ids: Sequence[int]
+) -> dict[int, _T]:
+    """``lookup(ids)`` merged over slices of at most ``_IDS_PER_STATEMENT`` ids (one slice, so
+    one statement, below that)."""
+    out: dict[int, _T] = {}
+    for start in range(0, len(ids), _IDS_PER_STATEMENT):
+        out.update(lookup(ids[start : start + _IDS_PER_STATEMENT]))
+    return out
 
 
 def _deal_dates(
@@ -742,7 +762,9 @@ def _refresh_capacity(
     provider = _capacity_providers().get(kind)
     pool = rec.corpus.profiles[kind]
     # No provider: the defaults, i.e. nothing used and availability unknown.
-    amounts = _capacity(session, kind, list(pool)) if provider is not None else {}
+    amounts: Mapping[int, float] = {}
+    if provider is not None:
+        amounts = _in_chunks(lambda chunk: _capacity(session, kind, chunk), list(pool))
     moved = []
     for item_id, p in list(pool.items()):
         if kind == "mentor":
@@ -779,7 +801,11 @@ def _rank_for_startup(
     method = rec.mentors_for_startup if kind == "mentor" else rec.investors_for_startup
     pool = rec.corpus.profiles[kind]
     k = len(pool) if rank_all else limit
-    recs = method(startup, k=k, exclude=exclude)
+    if rank_all or not isinstance(startup, int):
+        recs = method(startup, k=k, exclude=exclude)
+    else:  # the startup as the engine knows it: the same answer on every reload
+        key = (kind, startup, k, frozenset(exclude))
+        recs = engine.remember(key, lambda: method(startup, k=k, exclude=exclude))
     if rank_all:
         recs = _append_unranked(rec, kind, startup, startup_id, recs, exclude)
     return _matches(session, recs, None if rank_all else limit)
@@ -880,8 +906,18 @@ def recommend_equipment(
         return []
     engine = _serving(session, settings)
     _refresh_capacity(session, engine, "equipment")
-    recs = engine.recommender.equipment_for_need(need_text, limit, category=category)
+    recs = _equipment_for_need(engine, need_text, limit, category)
     return _matches(session, recs, limit)
+
+
+def _equipment_for_need(
+    engine: engine_state.ServingEngine, text: str, limit: int, category: str | None
+) -> list[Recommendation]:
+    # A startup's needs are asked again on every dashboard and pathway load.
+    return engine.remember(
+        ("equipment", text, limit, category),
+        lambda: engine.recommender.equipment_for_need(text, limit, category=category),
+    )
 
 
 def recommend_equipment_for_needs(
@@ -898,9 +934,7 @@ def recommend_equipment_for_needs(
     engine = _serving(session, settings)
     _refresh_capacity(session, engine, "equipment")
     per_need = [
-        engine.recommender.equipment_for_need(text, limit, category=category)
-        if text.strip()
-        else []
+        _equipment_for_need(engine, text, limit, category) if text.strip() else []
         for text, category in needs
     ]
     every = _matches(session, [r for recs in per_need for r in recs], None)
@@ -932,20 +966,27 @@ def recommend_startups_for_investor(
 def _startups_for(
     session: Session, kind: PairKind, cand_id: int, limit: int, settings: EngineSettings | None
 ) -> list[Match]:
-    rec = _serving(session, settings).recommender
+    engine = _serving(session, settings)
+    rec = engine.recommender
     if cand_id not in rec.corpus.profiles[kind]:
         return []  # inactive or unknown: no deal flow
     method = rec.startups_for_mentor if kind == "mentor" else rec.startups_for_investor
-    recs = method(cand_id, k=limit)
+    recs = engine.remember(("deal flow", kind, cand_id, limit), lambda: method(cand_id, k=limit))
     return _matches(session, recs, limit)
 
 
 def similar_startups(
     session: Session, startup_id: int, limit: int = 5, *, settings: EngineSettings | None = None
 ) -> list[Match]:
-    rec = _serving(session, settings).recommender
+    engine = _serving(session, settings)
+    rec = engine.recommender
     startup = _startup_for_ranking(session, rec, startup_id)
-    recs = rec.similar_startups(startup, k=limit)
+    if isinstance(startup, int):
+        recs = engine.remember(
+            ("similar", startup, limit), lambda: rec.similar_startups(startup, k=limit)
+        )
+    else:
+        recs = rec.similar_startups(startup, k=limit)
     return _matches(session, [r for r in recs if r.id != startup_id], limit)
 
 

@@ -18,10 +18,13 @@ in job workers):
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 import threading
 import time
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from matchmaker.recommend import store
 from matchmaker.recommend.corpus import KINDS, PHRASE, PORTFOLIO, TEXTS, VectorsMissing
+from matchmaker.recommend.embedding import reads_cjk
 from matchmaker.recommend.ranking import Recommender, RecommenderConfig
 from matchmaker.services.recommendations import indexing
 
@@ -42,6 +46,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CHECK_SECONDS = 1.0
+QUERIES_KEPT = 2048  # query vectors kept per served engine (512 floats each: 4 MB at most)
+ANSWERS_KEPT = 4096  # remembered answers per served engine (ids, scores and reasons)
 FIRST_LOAD_SECONDS = 30.0
 _UNUSABLE = (store.IndexUnavailable, VectorsMissing, ValueError, OSError, RuntimeError)
 
@@ -60,6 +66,72 @@ class NoVectors:
         return np.zeros((len(texts), self.dim), dtype=np.float32)
 
 
+class RecentQueries:
+    """The embedder of a served engine: the vectors of the last ``size`` query texts it encoded
+    are kept, so a text asked again (a startup's need on every dashboard and pathway load, a
+    popular search) is not encoded again. A served engine embeds nothing but queries (its
+    corpus is frozen), so every text here is a query."""
+
+    def __init__(self, embedder: Any, size: int) -> None:
+        self.inner = embedder
+        self.model_id: str = embedder.model_id
+        self.dim: int = embedder.dim
+        self.reads_cjk = reads_cjk(embedder)
+        self._size = size
+        self._vectors: OrderedDict[str, NDArray[np.float32]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def encode(
+        self, texts: Sequence[str], *, batch_size: int = 64, show_progress: bool = False
+    ) -> NDArray[np.float32]:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        todo: list[int] = []
+        with self._lock:
+            for i, text in enumerate(texts):
+                vector = self._vectors.get(text)
+                if vector is None:
+                    todo.append(i)
+                else:
+                    self._vectors.move_to_end(text)
+                    out[i] = vector
+        if not todo:
+            return out
+        fresh = self.inner.encode(
+            [texts[i] for i in todo], batch_size=batch_size, show_progress=show_progress
+        )
+        with self._lock:
+            for i, vector in zip(todo, fresh, strict=True):
+                out[i] = vector
+                self._vectors[texts[i]] = out[i].copy()
+            while len(self._vectors) > self._size:
+                self._vectors.popitem(last=False)
+        return out
+
+
+class RecentAnswers:
+    """This engine's answers to the last ``size`` distinct calls (the dashboard asks for the
+    same startup's mentors on every load). Keys hold ``corpus.version``, which every change a
+    served engine takes (capacity figures) moves, so an answer is never served for a state it
+    was not computed in."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._answers: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...], compute: Callable[[], list[Any]]) -> list[Any]:
+        with self._lock:
+            if key in self._answers:
+                self._answers.move_to_end(key)
+                return list(self._answers[key])
+        answer = compute()
+        with self._lock:
+            self._answers[key] = tuple(answer)
+            while len(self._answers) > self._size:
+                self._answers.popitem(last=False)
+        return list(answer)
+
+
 @dataclass(frozen=True)
 class ServingEngine:
     """One loaded engine; never changes except capacity figures (under ``capacity_lock``)."""
@@ -69,10 +141,23 @@ class ServingEngine:
     model_id: str | None
     loaded_at: float = field(default_factory=time.time)
     capacity_lock: threading.Lock = field(default_factory=threading.Lock, compare=False)
+    # Whether every ranking input is fixed for a given corpus version (the version's published
+    # load prices are pinned), so that answers may be remembered.
+    answers_stable: bool = False
+    answers: RecentAnswers = field(
+        default_factory=lambda: RecentAnswers(ANSWERS_KEPT), compare=False
+    )
 
     @property
     def lexical_only(self) -> bool:
         return self.version is None
+
+    def remember(self, key: tuple[Any, ...], compute: Callable[[], list[Any]]) -> list[Any]:
+        """``compute()``, or its answer to an earlier call with the same ``key`` in the same
+        state of this engine (``corpus.version``); the caller's key names every other input."""
+        if not self.answers_stable:
+            return compute()
+        return self.answers.get((self.recommender.corpus.version, *key), compute)
 
 
 class _Slot:
@@ -184,6 +269,39 @@ def warm_up(app: Any) -> threading.Thread:
     thread = threading.Thread(target=run, name="engine-warm-up", daemon=True)
     thread.start()
     return thread
+
+
+def map_query_model(embedder: Any, folder: Path) -> bool:
+    """Serve the USE query model's token table (65 MB of uint8, which the package unpacks from
+    its compressed weights into each process's own memory) from a file mapped read-only instead:
+    every process then shares the page cache and holds only the rows its queries touch (a
+    forked worker's resident set counts none of it until it reads a row). The file is written
+    once, atomically, under ``folder``. Returns whether the table is mapped; another embedder,
+    or a package that stores its weights differently, is left as it is."""
+    parts = getattr(embedder, "parts", None) or [embedder]
+    mapped = False
+    for part in parts:
+        backend = getattr(getattr(part, "_model", None), "_backend", None)
+        table = getattr(backend, "table", None)
+        if backend is None or not isinstance(table, np.ndarray) or table.dtype != np.uint8:
+            continue
+        name = "".join(c if c.isalnum() or c in "-." else "_" for c in part.model_id)
+        path = folder / f"{name}-token-table.npy"
+        if not path.is_file():
+            folder.mkdir(parents=True, exist_ok=True)
+            staging = path.with_name(f".{path.name}.{os.getpid()}")
+            with staging.open("wb") as out:
+                np.save(out, table, allow_pickle=False)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(staging, path)
+        on_disk = np.load(path, mmap_mode="r", allow_pickle=False)
+        if on_disk.shape != table.shape or on_disk.dtype != table.dtype:
+            log.warning("%s does not hold this model's token table: not mapped", path)
+            continue
+        backend.table = on_disk  # the unpacked copy is freed
+        mapped = True
+    return mapped
 
 
 def _start_loader(
@@ -303,12 +421,8 @@ def load_version(settings: EngineSettings, version: int) -> ServingEngine:
         raise store.IndexStale(
             f"version {version} was built with {manifest.get('model_id')}, not {embedder.model_id}"
         )
-    raw = (folder / indexing.PROFILES_FILE).read_bytes()
-    expected = manifest.get("checksums", {}).get(indexing.PROFILES_FILE)
-    if expected != store._sha256(folder / indexing.PROFILES_FILE):
-        raise store.IndexCorrupt(f"checksum mismatch for {folder / indexing.PROFILES_FILE}")
-    profiles = indexing.decode_profiles(raw)
-    rec = Recommender(embedder, config=RecommenderConfig())
+    profiles = indexing.decode_profiles(_verified(folder, manifest, indexing.PROFILES_FILE))
+    rec = Recommender(RecentQueries(embedder, QUERIES_KEPT), config=RecommenderConfig())
     _rankers_and_calibrations(rec, settings)
     corpus = rec.corpus
     corpus.frozen = True
@@ -335,7 +449,22 @@ def load_version(settings: EngineSettings, version: int) -> ServingEngine:
         adopt(PHRASE)
     except store.IndexMissing:
         log.warning("index version %d has no phrase vectors: phrase similarity is 0", version)
-    return ServingEngine(rec, version, embedder.model_id)
+    pinned = indexing.PRICES_FILE in manifest.get("checksums", {})
+    if pinned:
+        prices = indexing.decode_prices(_verified(folder, manifest, indexing.PRICES_FILE))
+        for kind, kind_prices in prices.items():
+            rec.pin_load_prices(kind, kind_prices)
+    else:  # published before prices were: estimated on first use, as they used to be
+        log.warning("index version %d has no load prices: estimated on first use", version)
+    return ServingEngine(rec, version, embedder.model_id, answers_stable=pinned)
+
+
+def _verified(folder: Path, manifest: dict[str, Any], name: str) -> bytes:
+    """The bytes of the version's file ``name`` if they match the manifest's checksum."""
+    raw = (folder / name).read_bytes()
+    if manifest.get("checksums", {}).get(name) != hashlib.sha256(raw).hexdigest():
+        raise store.IndexCorrupt(f"checksum mismatch for {folder / name}")
+    return raw
 
 
 def lexical_only(session: Session, settings: EngineSettings) -> ServingEngine:

@@ -42,6 +42,7 @@ from matchmaker.recommend.corpus import (
     phrase_texts,
 )
 from matchmaker.recommend.embedding import Embedder
+from matchmaker.recommend.kinds import PairKind
 from matchmaker.recommend.ranking import Recommender, RecommenderConfig
 
 if TYPE_CHECKING:
@@ -52,6 +53,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PROFILES_FILE = "profiles.json"
+# Mentors' load prices (``Recommender.load_prices``), estimated once per version by the build
+# so that no web request scores the demand sample (at 100 sampled startups, about a second).
+PRICES_FILE = "load_prices.json"
+PRICED_KINDS: tuple[PairKind, ...] = ("mentor",)
 PUBLISH_PENDING = "matchmaker.engine.publish-pending"
 # A pending flag older than this is from a publication that died before it started: ask again.
 PUBLISH_PENDING_STALE_SECONDS = 300
@@ -106,6 +111,17 @@ def decode_profiles(raw: bytes) -> dict[str, list[Any]]:
             rows.append(cls(**values))
         out[kind] = rows
     return out
+
+
+def encode_prices(rec: Recommender) -> bytes:
+    """The load prices of ``PRICED_KINDS`` as JSON: kind -> {candidate id: price}."""
+    data = {kind: {str(i): p for i, p in rec.load_prices(kind).items()} for kind in PRICED_KINDS}
+    return json.dumps(data, sort_keys=True).encode("utf-8")
+
+
+def decode_prices(raw: bytes) -> dict[str, dict[int, float]]:
+    data = json.loads(raw.decode("utf-8"))
+    return {kind: {int(i): float(p) for i, p in data.get(kind, {}).items()} for kind in data}
 
 
 # -- texts and stored vectors -------------------------------------------------------------------
@@ -324,10 +340,15 @@ def build_and_publish(
 
         def fill(staging: Path) -> dict[str, Any]:
             rec = _built_recommender(session, settings, embedder, profiles, embedded, show_progress)
+            # Prices are scored as web processes score: with the same rankers and calibrations.
+            rec.rankers.update(reco.load_rankers(settings.model_dir, rec.config))
+            reco.adopt_calibrations(rec, settings.model_dir)
             for kind in (*KINDS, PORTFOLIO, PHRASE):
                 rec.corpus.save(staging, kind, digest)
             (staging / PROFILES_FILE).write_bytes(snapshot)
             store._fsync_file(staging / PROFILES_FILE)
+            (staging / PRICES_FILE).write_bytes(encode_prices(rec))
+            store._fsync_file(staging / PRICES_FILE)
             kinds_built.extend(
                 KindBuild(
                     kind,
@@ -343,7 +364,9 @@ def build_and_publish(
                 "embedding_model": settings.embedding_model,
                 "digest": digest,
                 "counts": {kind: len(profiles[kind]) for kind in KINDS},
-                "checksums": {PROFILES_FILE: store._sha256(staging / PROFILES_FILE)},
+                "checksums": {
+                    name: store._sha256(staging / name) for name in (PROFILES_FILE, PRICES_FILE)
+                },
             }
 
         kinds_built: list[KindBuild] = []

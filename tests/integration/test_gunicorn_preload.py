@@ -1,0 +1,83 @@
+"""gunicorn's master loads what every web worker would load the same (issue 12: RSS per worker):
+the query model and the Chinese word dictionary, before it forks; a forked worker uses them
+without loading them again. Run in a fresh interpreter (the hook freezes the collector)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PROBE = r"""
+import gc, json, os, runpy, sys
+conf = runpy.run_path(sys.argv[1])
+conf["on_starting"](None)
+from matchmaker.services.recommendations import bridge
+import jieba
+name = os.environ.get("MATCHMAKER_EMBEDDING_MODEL", "use-multilingual-v3")
+embedder = bridge._EMBEDDERS.get(name)
+master = {
+    "model_loaded": embedder is not None and getattr(embedder, "_model", None) is not None,
+    "jieba_ready": bool(jieba.dt.initialized),
+    "frozen": gc.get_freeze_count() > 0,
+    "torch": "torch" in sys.modules,
+    "table_mapped": type(getattr(getattr(getattr(embedder, "_model", None), "_backend", None),
+                                 "table", None)).__name__ == "memmap",
+}
+read, write = os.pipe()
+pid = os.fork()
+if pid == 0:  # a worker: the same loaded model answers at once
+    vector = bridge.get_embedder(name).encode(["电池材料 battery"])
+    os.write(write, json.dumps({"same": bridge.get_embedder(name) is embedder,
+                                "norm": float((vector ** 2).sum())}).encode())
+    os._exit(0)
+os.close(write)
+os.waitpid(pid, 0)
+print(json.dumps({"master": master, "worker": json.loads(os.read(read, 4096))}))
+"""
+
+
+def _probe(data_dir: Path, **env: str) -> dict[str, dict[str, object]]:
+    environment = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"}
+    environment.pop("MATCHMAKER_EMBEDDING_MODEL", None)
+    environment.update(MATCHMAKER_DATA_DIR=str(data_dir), **env)
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, str(ROOT / "gunicorn.conf.py")],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    result: dict[str, dict[str, object]] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def test_the_master_loads_the_query_model_and_dictionary_once_for_every_worker(
+    tmp_path: Path,
+) -> None:
+    result = _probe(tmp_path)
+    assert result["master"] == {
+        "model_loaded": True,
+        "jieba_ready": True,
+        "frozen": True,
+        "torch": False,
+        "table_mapped": True,  # read from a shared file, not a copy per process
+    }
+    assert list((tmp_path / "model-cache").glob("*-token-table.npy"))
+    assert result["worker"]["same"] is True
+    assert result["worker"]["norm"] == pytest.approx(1.0, abs=1e-3)
+
+
+def test_preloading_can_be_turned_off(tmp_path: Path) -> None:
+    result = _probe(tmp_path, MATCHMAKER_PRELOAD="0")
+    assert result["master"]["model_loaded"] is False
+    assert result["master"]["jieba_ready"] is False
+    assert result["master"]["frozen"] is False

@@ -57,6 +57,7 @@ lint: install
 
 typecheck: install
 	$(VENV)/bin/mypy matchmaker/recommend matchmaker/services matchmaker/jobs matchmaker/queue.py matchmaker/mail.py
+	$(VENV)/bin/mypy --strict --follow-imports=silent matchmaker/recommend
 
 bench: install
 	$(PY) scripts/bench_recommend.py

@@ -51,25 +51,9 @@ from matchmaker.recommend.texts import (
     StartupProfile,
 )
 
-_ROUND_PATTERNS = (  # bundle round labels (English or Chinese) -> vocab.ROUNDS codes
-    (r"pre[\s_-]*a", "pre_a"),
-    (r"seed|种子", "seed"),
-    (r"angel|天使", "angel"),
-    (r"^(series[\s_-]*)?a\b|^a轮|^a$", "a"),
-    (r"^(series[\s_-]*)?[b-z]\b|^[b-z]轮|b轮|c轮|d轮|后期|growth|private", "b_plus"),
-)
-
-
-def map_round(raw: str | None) -> str | None:
-    text = (raw or "").strip().lower()
-    if not text:
-        return None
-    if text in vocab.ROUNDS:
-        return text
-    for pattern, code in _ROUND_PATTERNS:
-        if re.search(pattern, text):
-            return code
-    return None
+# The one mapping of bundle round labels (English or Chinese) to vocab.ROUNDS, shared with
+# `flask eval`, so both evaluations read a bundle the same way.
+from matchmaker.services.recommendations.eval_bundle import map_round
 
 
 def _date(text: str | None) -> date | None:

@@ -19,7 +19,7 @@ from matchmaker.models.api import API_SCOPES
 from matchmaker.services import service_events as events
 from matchmaker.services.api import own_data, public_data, tokens
 from matchmaker.services.api import statistics as api_statistics
-from matchmaker.services.operator import monitoring
+from matchmaker.services.operator.monitoring import dashboard
 from matchmaker.web.recommendations.reasons import reason_text
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -139,7 +139,7 @@ def statistics() -> S.StatisticsResponse:
     """The operator console's monitoring figures for a period: per makerspace (each metric,
     by month where it is a time series) and per facility and instrument."""
     query: S.StatisticsQuery = request.context.query  # type: ignore[attr-defined]
-    period = monitoring.Period.parse(
+    period = dashboard.Period.parse(
         query.start.isoformat() if query.start else None,
         query.end.isoformat() if query.end else None,
     )

@@ -15,7 +15,7 @@ group = AppGroup("operator", help="Operator console: policies.")
 @click.option("--draft", is_flag=True, help="Add them unpublished.")
 def seed_policies_command(draft: bool) -> None:
     """Add (or update) the support measures of the two seed documents as policies."""
-    from matchmaker.services.operator.seed_policies import seed_policies
+    from matchmaker.services.operator.policy_center.seed_policies import seed_policies
 
     count = seed_policies(db.session, publish=not draft)
     click.echo(f"{count} policies seeded ({'draft' if draft else 'published'})")

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from matchmaker.demo.context import DemoContext, days_before
 from matchmaker.models.operator import StartupResidency, SupportRecord
-from matchmaker.services.operator.seed_policies import apply_seed_policies
+from matchmaker.services.operator.policy_center.seed_policies import apply_seed_policies
 
 
 def load_area(session: Session, ctx: DemoContext) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from matchmaker.models import Equipment
 from matchmaker.models.operator import Policy, StartupResidency, SupportRecord
-from matchmaker.services.operator.seed_policies import SEED_POLICIES, seed_policies
+from matchmaker.services.operator.policy_center.seed_policies import SEED_POLICIES, seed_policies
 from tests.factories import make_facility, make_startup, make_user
 
 OPERATOR_PAGES = [

@@ -16,7 +16,7 @@ from matchmaker.models.mentoring import MentorSession
 from matchmaker.models.operator import SupportRecord
 from matchmaker.services.errors import Forbidden, Invalid
 from matchmaker.services.operator import disclosure
-from matchmaker.services.operator.seed_policies import seed_policies
+from matchmaker.services.operator.policy_center.seed_policies import seed_policies
 from tests.factories import make_equipment, make_facility, make_mentor, make_startup, make_user
 
 

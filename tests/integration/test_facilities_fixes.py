@@ -25,7 +25,8 @@ from matchmaker.models.bookings import (
 )
 from matchmaker.services.errors import Invalid
 from matchmaker.services.facilities import booking_lifecycle, booking_setup, utilisation, vouchers
-from matchmaker.services.operator import evaluation_reports, monitoring
+from matchmaker.services.operator.evaluation import evaluation_reports
+from matchmaker.services.operator.monitoring import dashboard
 from tests.factories import make_equipment, make_facility, make_startup, make_user
 from tests.integration.test_bookings import (  # noqa: F401 (fixtures)
     Lab,
@@ -207,8 +208,8 @@ def test_voucher_chart_counts_issue_on_the_issue_date(app: Flask, db_session: Se
     )  # fmt: skip
     db_session.commit()
     with app.test_request_context(headers={"Accept-Language": "en"}):
-        period = monitoring.Period(date(2026, 1, 1), date(2026, 6, 30))
-        metric = {m.key: m for m in monitoring.collect(db_session, period, "en")}["vouchers"]
+        period = dashboard.Period(date(2026, 1, 1), date(2026, 6, 30))
+        metric = {m.key: m for m in dashboard.collect(db_session, period, "en")}["vouchers"]
     series = {str(d.label): d.data for d in metric.datasets}
     assert series["Issued (yuan)"] == [5000.0, 0.0, 0.0, 0.0, 0.0, 0.0]
     assert series["Redeemed (yuan)"] == [0.0, 2000.0, 0.0, 0.0, 0.0, 0.0]

@@ -18,7 +18,7 @@ from matchmaker.models.operator import ImportBatch
 from matchmaker.services import exports
 from matchmaker.services.accounts.profile_events import on_profile_changed, remove_listener
 from matchmaker.services.errors import Forbidden, Invalid
-from matchmaker.services.operator import bulk_import
+from matchmaker.services.operator.imports import bulk_import
 from tests.factories import make_facility, make_user
 
 

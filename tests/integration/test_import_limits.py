@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from sqlalchemy.orm import Session
 
 from matchmaker.services.errors import Invalid
-from matchmaker.services.operator import bulk_import, import_files
+from matchmaker.services.operator.imports import bulk_import, import_files
 
 HEADER = ["name", "kind", "location"]
 LIMIT = 20  # the tests lower MAX_ROWS so that "far past the limit" stays a small file

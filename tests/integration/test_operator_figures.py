@@ -17,7 +17,8 @@ from matchmaker.models import MatchOutcome
 from matchmaker.models.bookings import AvailabilityWindow, EquipmentBooking, Voucher, VoucherEntry
 from matchmaker.models.mentoring import MentorSession, SessionReview
 from matchmaker.models.operator import SupportRecord
-from matchmaker.services.operator import evaluation_reports, monitoring, scores
+from matchmaker.services.operator.evaluation import evaluation_reports, scores
+from matchmaker.services.operator.monitoring import dashboard
 from tests.factories import (
     make_equipment,
     make_facility,
@@ -27,7 +28,7 @@ from tests.factories import (
     make_user,
 )
 
-Q1 = monitoring.Period(date(2026, 1, 1), date(2026, 3, 31))
+Q1 = dashboard.Period(date(2026, 1, 1), date(2026, 3, 31))
 
 
 def at(day: str, hour: int = 0) -> datetime:
@@ -191,11 +192,11 @@ def dataset(db_session: Session) -> dict[str, Any]:
     return {"a": a, "b": b, "mentor": mentor, "investor": investor, "facility": facility}
 
 
-def _metrics(session: Session) -> dict[str, monitoring.Metric]:
-    return {m.key: m for m in monitoring.collect(session, Q1, "en")}
+def _metrics(session: Session) -> dict[str, dashboard.Metric]:
+    return {m.key: m for m in dashboard.collect(session, Q1, "en")}
 
 
-def _series(metric: monitoring.Metric) -> dict[str, list[float]]:
+def _series(metric: dashboard.Metric) -> dict[str, list[float]]:
     return {str(d.label): d.data for d in metric.datasets}
 
 

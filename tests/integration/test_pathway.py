@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from matchmaker.models import FundingAsk, MatchOutcome, utcnow
 from matchmaker.models.operator import StartupResidency
-from matchmaker.services.operator.seed_policies import seed_policies
+from matchmaker.services.operator.policy_center.seed_policies import seed_policies
 from matchmaker.services.recommendations import pathway
 from tests.factories import make_equipment, make_facility, make_mentor, make_startup, make_user
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from matchmaker.models import Equipment, Startup, User
 from matchmaker.models.bookings import AvailabilityException, EquipmentBooking, Voucher
 from matchmaker.models.subsidies import SubsidyRule
-from matchmaker.services.operator import subsidies
+from matchmaker.services.operator.evaluation import subsidies
 from tests.factories import make_equipment, make_facility, make_startup, make_user
 
 LISTED = datetime(2024, 1, 1)

@@ -9,7 +9,7 @@ import pytest
 
 from matchmaker.models import Startup
 from matchmaker.models.operator import Policy
-from matchmaker.services.operator.policy_rules import add_years, check_policy
+from matchmaker.services.operator.policy_center.policy_rules import add_years, check_policy
 
 TODAY = date(2026, 6, 15)
 

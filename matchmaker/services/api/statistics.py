@@ -1,6 +1,6 @@
 """Statistics for the open data API: exactly the operator console's figures for a period.
 
-Nothing is recomputed here: the makerspace's metrics are ``monitoring.collect`` (the monitoring
+Nothing is recomputed here: the makerspace's metrics are ``dashboard.collect`` (the monitoring
 page) and the per-facility figures are ``operator_scores.facility_figures`` (the performance
 page, itself the facilities area's usage report). This module only flattens them to rows.
 """
@@ -11,11 +11,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from matchmaker.services.operator import monitoring, scores
+from matchmaker.services.operator.evaluation import scores
+from matchmaker.services.operator.monitoring import dashboard
 
 
-def statistics(session: Session, period: monitoring.Period, locale: str) -> dict[str, Any]:
-    metrics = monitoring.collect(session, period, locale)
+def statistics(session: Session, period: dashboard.Period, locale: str) -> dict[str, Any]:
+    metrics = dashboard.collect(session, period, locale)
     facilities = scores.facility_figures(session, period)
     return {
         "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},

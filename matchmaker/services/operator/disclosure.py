@@ -26,8 +26,8 @@ from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Equipment, Startup, User
 from matchmaker.models.operator import SUPPORT_KINDS, Policy, SupportKind, SupportRecord
 from matchmaker.services.errors import Invalid, NotFound
-from matchmaker.services.operator import sources
-from matchmaker.services.operator.policies import require_operator
+from matchmaker.services.operator.monitoring import sources
+from matchmaker.services.operator.policy_center.policies import require_operator
 from matchmaker.services.transactions import commit, use_case
 
 log = logging.getLogger(__name__)

@@ -33,8 +33,8 @@ from matchmaker.models.operator import SupportRecord
 from matchmaker.services.errors import Forbidden, NotFound
 from matchmaker.services.funding import asks
 from matchmaker.services.funding.matching import next_round
-from matchmaker.services.operator import policies as policy_service
-from matchmaker.services.operator import sources
+from matchmaker.services.operator.monitoring import sources
+from matchmaker.services.operator.policy_center import policies as policy_service
 
 log = logging.getLogger(__name__)
 

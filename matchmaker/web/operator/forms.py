@@ -20,8 +20,8 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from matchmaker import vocab
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.services.operator.disclosure import SUPPORT_KIND_LABELS, SUPPORT_KINDS, SupportKind
-from matchmaker.services.operator.import_columns import IMPORT_KINDS, KIND_LABELS
-from matchmaker.services.operator.policies import POLICY_KIND_LABELS, POLICY_KINDS
+from matchmaker.services.operator.imports.import_columns import IMPORT_KINDS, KIND_LABELS
+from matchmaker.services.operator.policy_center.policies import POLICY_KIND_LABELS, POLICY_KINDS
 from matchmaker.web.forms import DecimalField, MultiCheckboxField, vocab_choices
 from matchmaker.web.i18n import current_locale
 

@@ -11,7 +11,8 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from matchmaker.extensions import db
-from matchmaker.services.operator import console, policies
+from matchmaker.services.operator import console
+from matchmaker.services.operator.policy_center import policies
 from matchmaker.services.recommendations import pathway
 from matchmaker.web.i18n import current_locale
 from matchmaker.web.operator.forms import ActionForm

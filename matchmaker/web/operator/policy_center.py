@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from matchmaker import vocab
 from matchmaker.extensions import db
-from matchmaker.services.operator import policies
+from matchmaker.services.operator.policy_center import policies
 from matchmaker.web.i18n import current_locale
 
 policies_bp = Blueprint("policies", __name__, url_prefix="/policies")

@@ -1,12 +1,12 @@
 """Which startups a policy fits, and what the near-misses lack (/operator/policies/<id>/eligible,
-operators only). The list comes from ``services.operator.policy_eligibility``."""
+operators only). The list comes from ``services.operator.policy_center.policy_eligibility``."""
 
 from __future__ import annotations
 
 from flask import Blueprint, render_template
 
 from matchmaker.extensions import db
-from matchmaker.services.operator import policy_eligibility
+from matchmaker.services.operator.policy_center import policy_eligibility
 from matchmaker.web.access import operators_only
 from matchmaker.web.i18n import current_locale
 

@@ -1,7 +1,7 @@
 """Performance-based post-subsidies and the annual reward ranking (/operator/subsidies,
 operators only): the rule of a year, the computed amounts with their evidence, an Excel file
-and a printable report. The figures come from ``services.operator.subsidies``; nothing here
-computes."""
+and a printable report. The figures come from ``services.operator.evaluation.subsidies``;
+nothing here computes."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from wtforms.validators import Length
 from matchmaker.extensions import db
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.services.errors import ServiceError
-from matchmaker.services.operator import subsidies, subsidy_sheet
+from matchmaker.services.operator.evaluation import subsidies, subsidy_sheet
 from matchmaker.web.access import operators_only
 from matchmaker.web.operator.downloads import XLSX, download
 

@@ -26,19 +26,13 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from matchmaker.extensions import db
 from matchmaker.services import exports
 from matchmaker.services.errors import ServiceError
-from matchmaker.services.operator import (
-    bulk_import,
-    disclosure,
-    evaluation_reports,
-    import_columns,
-    import_files,
-    monitoring,
-    policies,
-    scores,
-    support_checks,
-)
 from matchmaker.services.operator import console as console_reads
-from matchmaker.services.operator.seed_policies import seed_policies
+from matchmaker.services.operator import disclosure
+from matchmaker.services.operator.evaluation import evaluation_reports, scores
+from matchmaker.services.operator.imports import bulk_import, import_columns, import_files
+from matchmaker.services.operator.monitoring import dashboard
+from matchmaker.services.operator.policy_center import policies, support_checks
+from matchmaker.services.operator.policy_center.seed_policies import seed_policies
 from matchmaker.services.recommendations import pathway
 from matchmaker.services.recommendations.bridge import engine_status
 from matchmaker.web.access import operators_only
@@ -99,19 +93,19 @@ def pathways() -> str:
     )
 
 
-def _period() -> monitoring.Period:
+def _period() -> dashboard.Period:
     """The period the query string asks for; a bad one is said and the default shown instead."""
     try:
-        return monitoring.Period.parse(request.args.get("start"), request.args.get("end"))
+        return dashboard.Period.parse(request.args.get("start"), request.args.get("end"))
     except ServiceError as exc:
         flash(str(exc.message), "danger")
-        return monitoring.Period.parse(None, None)
+        return dashboard.Period.parse(None, None)
 
 
 @bp.get("/monitoring")
 def monitoring_page() -> str:
     period = _period()
-    metrics = monitoring.collect(db.session, period, current_locale())
+    metrics = dashboard.collect(db.session, period, current_locale())
     return render_template("operator/monitoring.html", period=period, metrics=metrics)
 
 

@@ -20,12 +20,18 @@ from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.i18n import lazy_ngettext
 from matchmaker.models import Startup
 from matchmaker.models.operator import SupportRecord
-from matchmaker.services.operator.activity_metrics import (
+from matchmaker.services.operator.monitoring.activity_metrics import (
     facility_metrics,
     funding_metrics,
     mentoring_metrics,
 )
-from matchmaker.services.operator.figures import Dataset, Metric, Period, money, monthly_counts
+from matchmaker.services.operator.monitoring.figures import (
+    Dataset,
+    Metric,
+    Period,
+    money,
+    monthly_counts,
+)
 
 # ``provider(session, period, locale)`` returns the metrics of one area.
 MetricProvider = Callable[[Session, Period, str | None], list[Metric]]

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.i18n import lazy_ngettext
 from matchmaker.models import Equipment, MatchOutcome
-from matchmaker.services.operator import sources
-from matchmaker.services.operator.figures import (
+from matchmaker.services.operator.monitoring import sources
+from matchmaker.services.operator.monitoring.figures import (
     Dataset,
     Metric,
     Period,

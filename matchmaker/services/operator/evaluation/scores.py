@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Equipment, Facility, Investor, MatchOutcome, MentorProfile
-from matchmaker.services.operator import sources
-from matchmaker.services.operator.activity_metrics import usage
-from matchmaker.services.operator.figures import Period
+from matchmaker.services.operator.monitoring import sources
+from matchmaker.services.operator.monitoring.activity_metrics import usage
+from matchmaker.services.operator.monitoring.figures import Period
 
 MENTOR_FORMULA = _l(
     "40 × average rating/5 + 25 × min(sessions held/10, 1) + 20 × answered share "

@@ -19,15 +19,15 @@ from matchmaker.models import Facility
 from matchmaker.models.operator import Policy, SupportRecord
 from matchmaker.services.errors import Invalid, NotFound
 from matchmaker.services.exports import to_xlsx
-from matchmaker.services.operator import monitoring
-from matchmaker.services.operator import scores as operator_scores
+from matchmaker.services.operator.evaluation import scores as operator_scores
+from matchmaker.services.operator.monitoring import dashboard
 
 
 @dataclass
 class AnnualReport:
     year: int
-    period: monitoring.Period
-    metrics: list[monitoring.Metric]
+    period: dashboard.Period
+    metrics: list[dashboard.Metric]
     mentors: list[operator_scores.PerformanceScore]
     investors: list[operator_scores.PerformanceScore]
     facilities: list[operator_scores.PerformanceScore]
@@ -48,7 +48,7 @@ def makerspace_report(session: Session, year: int, locale: str | None = None) ->
     """The makerspace's annual evaluation for ``year``: every monitoring figure, the scores of
     mentors, investors and facilities, support granted and policies published."""
     _check_year(year)
-    period = monitoring.Period.year(year)
+    period = dashboard.Period.year(year)
     figures = operator_scores.facility_figures(session, period)
     support = session.execute(
         sa.select(sa.func.count(SupportRecord.id), sa.func.sum(SupportRecord.amount)).where(
@@ -67,7 +67,7 @@ def makerspace_report(session: Session, year: int, locale: str | None = None) ->
     return AnnualReport(
         year,
         period,
-        monitoring.collect(session, period, locale),
+        dashboard.collect(session, period, locale),
         operator_scores.mentor_scores(session, period),
         operator_scores.investor_scores(session, period),
         operator_scores.facility_scores(session, period, figures),
@@ -87,7 +87,7 @@ def facility_report(
     facility = session.get(Facility, facility_id)
     if facility is None:
         raise NotFound(_l("No such facility."))
-    period = monitoring.Period.year(year)
+    period = dashboard.Period.year(year)
     figures = [
         f for f in operator_scores.facility_figures(session, period) if f.facility.id == facility_id
     ]

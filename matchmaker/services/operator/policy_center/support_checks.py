@@ -19,8 +19,8 @@ from matchmaker.models import Startup, User
 from matchmaker.models.operator import Policy, SupportRecord
 from matchmaker.services.errors import Invalid, NotFound
 from matchmaker.services.operator import disclosure
-from matchmaker.services.operator.policies import is_resident, require_operator
-from matchmaker.services.operator.policy_rules import check_policy
+from matchmaker.services.operator.policy_center.policies import is_resident, require_operator
+from matchmaker.services.operator.policy_center.policy_rules import check_policy
 from matchmaker.services.transactions import use_case
 
 

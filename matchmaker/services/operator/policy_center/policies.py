@@ -21,7 +21,7 @@ from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Startup, User, utcnow
 from matchmaker.models.operator import POLICY_KINDS, Policy, StartupResidency
 from matchmaker.services.errors import Forbidden, Invalid, NotFound
-from matchmaker.services.operator.policy_rules import Eligibility, check_policy
+from matchmaker.services.operator.policy_center.policy_rules import Eligibility, check_policy
 from matchmaker.services.transactions import commit
 
 MAX_MONEY = Decimal("100000000000000")
@@ -259,7 +259,9 @@ def _set_published(session: Session, policy: Policy, publish: bool) -> None:
         policy.published_at = utcnow()
     policy.is_published = publish
     if first_publication:
-        from matchmaker.services.operator.policy_eligibility import notify_eligible_founders
+        from matchmaker.services.operator.policy_center.policy_eligibility import (
+            notify_eligible_founders,
+        )
 
         notify_eligible_founders(session, policy)
 

@@ -1,7 +1,7 @@
 """One policy against every active startup: who is eligible and why, what each near-miss
 lacks; and telling the founders of eligible startups when a policy is first published.
 
-The rules and their wording are ``services.operator.policy_rules.check_policy``'s, so the list, the
+The rules and their wording are ``policy_rules.check_policy``'s, so the list, the
 startup's own policy page and the notification never disagree.
 """
 
@@ -18,8 +18,8 @@ from matchmaker.models import Notification, Startup
 from matchmaker.models.operator import Policy, StartupResidency
 from matchmaker.queue import enqueue_after_commit
 from matchmaker.services import notifications
-from matchmaker.services.operator.policies import get_policy
-from matchmaker.services.operator.policy_rules import Eligibility, check_policy
+from matchmaker.services.operator.policy_center.policies import get_policy
+from matchmaker.services.operator.policy_center.policy_rules import Eligibility, check_policy
 
 # A startup that fails at most this many rules is a near-miss worth telling what it lacks.
 NEAR_MISS_RULES = 2

@@ -8,7 +8,7 @@ from typing import Any
 
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.services import exports
-from matchmaker.services.operator.subsidies import SubsidyReport
+from matchmaker.services.operator.evaluation.subsidies import SubsidyReport
 
 
 def report_xlsx(report: SubsidyReport, equipment_names: Mapping[int, str] | None = None) -> bytes:

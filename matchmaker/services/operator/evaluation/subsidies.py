@@ -36,7 +36,7 @@ from matchmaker.models.subsidies import SubsidyRule
 from matchmaker.services.errors import Invalid, NotFound
 from matchmaker.services.facilities import utilisation
 from matchmaker.services.facilities.equipment_availability import local_today, to_local, to_utc
-from matchmaker.services.operator.policies import require_operator
+from matchmaker.services.operator.policy_center.policies import require_operator
 from matchmaker.services.transactions import commit
 
 ZERO = Decimal("0.00")  # money: shown to the fen even when nothing was counted

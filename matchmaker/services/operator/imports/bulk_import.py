@@ -25,14 +25,18 @@ from matchmaker.models import Equipment, Facility, Investor, MentorProfile, User
 from matchmaker.models.operator import ImportBatch, ImportKind
 from matchmaker.services.accounts.profile_events import PROFILE_KINDS, profile_changed
 from matchmaker.services.errors import Conflict, Invalid
-from matchmaker.services.operator.import_columns import (
+from matchmaker.services.operator.imports.import_columns import (
     COLUMNS,
     Column,
     header_keys,
     parse_cell,
 )
-from matchmaker.services.operator.import_files import TooManyRows, iter_table, non_blank_rows
-from matchmaker.services.operator.policies import require_operator
+from matchmaker.services.operator.imports.import_files import (
+    TooManyRows,
+    iter_table,
+    non_blank_rows,
+)
+from matchmaker.services.operator.policy_center.policies import require_operator
 
 MAX_ROWS = 5000
 

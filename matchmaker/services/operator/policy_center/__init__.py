@@ -1,0 +1,1 @@
+"""Policy center: support measures, their rules, who is eligible, support records."""

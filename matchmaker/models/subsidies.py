@@ -2,7 +2,8 @@
 to startups, and the annual evaluation with rewards for the best (年度评估、择优奖励).
 
 Only the rule is stored: the amounts are computed from the booking and voucher records each time
-(``services.operator.evaluation.subsidies``), so every figure can be reproduced from the evidence it lists.
+(``services.operator.evaluation.subsidies``), so every figure can be reproduced from the
+evidence it lists.
 """
 
 from __future__ import annotations

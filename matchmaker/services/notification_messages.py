@@ -121,7 +121,8 @@ MESSAGES: dict[str, LazyText] = {
     "facilities.voucher_issued": _l(
         "An innovation voucher of %(amount)s CNY was issued to %(startup)s, valid until %(until)s."
     ),
-    # Operator: a new policy a startup is eligible for (services/operator/policy_center/policy_eligibility.py).
+    # Operator: a new policy a startup is eligible for
+    # (services/operator/policy_center/policy_eligibility.py).
     "operator.policy_eligible": _l(
         "A newly published policy fits %(startup)s: %(title_en)s (%(title_zh)s). "
         "See why you are eligible."

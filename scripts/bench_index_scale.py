@@ -3,7 +3,7 @@ the published index memory-mapped, search p50/p95 and recall@10 against exact se
 
     .venv/bin/python scripts/bench_index_scale.py --count 1000000 --folder /tmp/idx-1m
 
-Builds ``recommend.index.HNSWIndex`` (the index the engine uses past 50,000 vectors; m=32,
+Builds ``recommend.hnsw.HNSWIndex`` (the index the engine uses past 50,000 vectors; m=32,
 efConstruction=100, efSearch=128) over ``--count`` synthetic unit vectors of ``--dim`` (512: the
 USE model's) drawn around 200 topic centres, as a job worker would (every core), and saves it as
 a version does. Then a fresh process (a web worker) loads it with ``mmap=True`` and reports its
@@ -55,7 +55,7 @@ def memory() -> dict[str, float]:
 
 
 def build(args: argparse.Namespace) -> None:
-    from matchmaker.recommend.index import HNSWIndex
+    from matchmaker.recommend.hnsw import HNSWIndex
 
     folder = Path(args.folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -81,7 +81,7 @@ def build(args: argparse.Namespace) -> None:
 def serve(args: argparse.Namespace) -> None:
     from threadpoolctl import threadpool_limits
 
-    from matchmaker.recommend.index import HNSWIndex
+    from matchmaker.recommend.hnsw import HNSWIndex
 
     folder = Path(args.folder)
     before = memory()

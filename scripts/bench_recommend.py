@@ -34,7 +34,8 @@ from matchmaker.recommend.embedding import (
     HashingEmbedder,
     make_embedder,
 )
-from matchmaker.recommend.index import ExactIndex, HNSWIndex, recall_at_k
+from matchmaker.recommend.hnsw import HNSWIndex, recall_at_k
+from matchmaker.recommend.index import ExactIndex
 from matchmaker.recommend.ranking import Recommender, RecommenderConfig
 from matchmaker.recommend.texts import (
     EquipmentProfile,

@@ -1,4 +1,5 @@
-"""Features, hard filters and reasons for (startup, mentor|investor) pairs, computed in batch.
+"""Features, hard filters and scores for (startup, mentor|investor) pairs, computed in batch
+(reasons: ``pair_reasons``).
 
 Both directions (mentors for a startup, startups for a mentor) go through ``score_pairs`` so a
 pair gets the same score whichever side asks.
@@ -9,30 +10,27 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from matchmaker.recommend import features as F
 from matchmaker.recommend.embedding import reads_cjk
-from matchmaker.recommend.hybrid import cjk_share, effective_dense_weight, model_reads
+from matchmaker.recommend.history import momentum, recent_weight, stage_weight
+from matchmaker.recommend.hybrid import effective_dense_weight
 from matchmaker.recommend.kinds import PairKind
-from matchmaker.recommend.reasons import (
-    NEIGHBOUR_ABOVE_TYPICAL,
-    NEIGHBOUR_MIN_SIMILARITY,
-    SIMILAR_MEANING_MIN,
-    SIMILAR_PROFILE_MIN,
-    Reason,
-    shared,
-)
+from matchmaker.recommend.pair_reasons import pair_reasons
+from matchmaker.recommend.reasons import Reason, shared
 from matchmaker.recommend.texts import InvestorProfile, MentorProfile, StartupProfile
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from matchmaker.recommend.calibration import Calibration
-    from matchmaker.recommend.corpus import Corpus, Relation
+    from matchmaker.recommend.corpus import Corpus
+    from matchmaker.recommend.expertise import ExpertiseTerms
+    from matchmaker.recommend.history import Relation
     from matchmaker.recommend.learn import LearnedRanker
 
 
@@ -92,9 +90,6 @@ def stated_preferences(
 # the scale the history weights were set on, without one shared rare term saturating them.
 LEXICAL_TO_DENSE = 4.0
 LONG_HALF_LIFE_YEARS = 1.0
-# "Well rated" worth telling a founder: the shrunk mean at 4 of 5 or above (three 5-star
-# ratings, or about six at 4.5; one 5-star review is not enough).
-RATED_WELL = 0.75
 
 
 def _history(
@@ -150,6 +145,44 @@ def _history_top(
     return total.tolist(), best.tolist()
 
 
+@dataclass
+class _Request:
+    """What every candidate of one ``score_pairs`` call is compared with: the startup's side,
+    computed once per request."""
+
+    corpus: Corpus
+    kind: PairKind
+    startup: StartupProfile
+    trust: float
+    lexical: Mapping[int, float]
+    latest: float
+    max_size: int
+    max_recent: float
+    s_age: float | None
+    backed_by: Counter[int]
+    votes: Mapping[int, float]
+    expertise: ExpertiseTerms | None
+    s_sectors: set[str]
+    folded_sectors: dict[tuple[str, ...], frozenset[str]] = field(default_factory=dict)
+
+    def folded(self, sectors: tuple[str, ...]) -> frozenset[str]:
+        """Casefolded sectors of a relation, once per distinct sector tuple in the request."""
+        out = self.folded_sectors.get(sectors)
+        if out is None:
+            out = self.folded_sectors[sectors] = frozenset(x.casefold() for x in sectors)
+        return out
+
+
+def _co_backed(corpus: Corpus, kind: PairKind, startup_id: int, backers: set[int]) -> Counter[int]:
+    """Startup -> how many of the startup's backers back it."""
+    backed_by: Counter[int] = Counter()
+    for b in backers:
+        for r in corpus.relations[kind].get(b, []):
+            if r.startup_id is not None and r.startup_id != startup_id:
+                backed_by[r.startup_id] += 1
+    return backed_by
+
+
 def score_pairs(
     corpus: Corpus,
     kind: PairKind,
@@ -172,11 +205,7 @@ def score_pairs(
     """
     max_size, max_recent, latest = corpus.stats(kind)
     backers = corpus.linked[kind].get(startup.id, set())
-    backed_by: Counter[int] = Counter()  # startup -> how many of the startup's backers back it
-    for b in backers:
-        for r in corpus.relations[kind].get(b, []):
-            if r.startup_id is not None and r.startup_id != startup.id:
-                backed_by[r.startup_id] += 1
+    backed_by = _co_backed(corpus, kind, startup.id, backers)
     # 1 where the embedding model reads the startup's text; less for Chinese it cannot read, whose
     # cosines are then mostly noise at a high level (0.4-0.7 between unrelated Chinese texts).
     trust = effective_dense_weight(1.0, s_text, reads_cjk(corpus.embedder))
@@ -185,92 +214,25 @@ def score_pairs(
     votes = corpus.neighbour_votes(kind, startup.id, s_vec)
     expertise = corpus.expertise() if kind == "mentor" else None
     s_sectors = {x.casefold() for x in startup.sectors}
-    folded_sectors: dict[tuple[str, ...], frozenset[str]] = {}
-
-    def folded(sectors: tuple[str, ...]) -> frozenset[str]:
-        """Casefolded sectors of a relation, once per distinct sector tuple in the request."""
-        out = folded_sectors.get(sectors)
-        if out is None:
-            out = folded_sectors[sectors] = frozenset(x.casefold() for x in sectors)
-        return out
-
     s_age = None if startup.founded_year is None else max(0.0, latest - startup.founded_year - 0.5)
+    request = _Request(
+        corpus=corpus,
+        kind=kind,
+        startup=startup,
+        trust=trust,
+        lexical=lexical,
+        latest=latest,
+        max_size=max_size,
+        max_recent=max_recent,
+        s_age=s_age,
+        backed_by=backed_by,
+        votes=votes,
+        expertise=expertise,
+        s_sectors=s_sectors,
+    )
     out = []
     for c, d, (rels, sims), t3, mx in zip(candidates, dense, history, top3, best, strict=True):
-        f: dict[str, float] = {
-            "dense": trust * max(0.0, float(d)),
-            "lexical": lexical.get(c.id, 0.0),
-        }
-        f["history_top3"] = max(0.0, t3 / 3.0)
-        f["history_max"] = max(0.0, mx)
-        f["history_sector_share"] = (
-            sum(1 for r in rels if not s_sectors.isdisjoint(folded(r.sectors))) / len(rels)
-            if rels and s_sectors
-            else 0.0
-        )
-        f["sector_overlap"] = F.stated_overlap(startup.sectors, c.sectors)
-        f["language_match"] = (
-            F.UNKNOWN
-            if not (startup.languages and c.languages)
-            else float(bool(shared(startup.languages, c.languages)))
-        )
-        known_rounds = [r.round for r in rels if r.round]
-        f["history_round_share"] = (
-            sum(1 for x in known_rounds if x == startup.ask_round) / len(known_rounds)
-            if startup.ask_round and known_rounds
-            else F.UNKNOWN
-        )
-        f["popularity"] = F.scaled_log(len(rels), max_size)
-        recent = (
-            corpus.activity(kind, c.id)  # cached: the usual case, nothing excluded
-            if len(rels) == len(corpus.relations[kind].get(c.id, ()))
-            else corpus.recent_weight(rels, latest)
-        )
-        f["activity"] = F.scaled_log(recent, max_recent)
-        # A slower clock for markets where the long-run record predicts better than last quarter
-        # (weight 0 by default; ``calibration`` decides from the platform's own history).
-        f["activity_long"] = F.scaled_log(
-            corpus.recent_weight(rels, latest, LONG_HALF_LIFE_YEARS), max_size
-        )
-        # Revealed round preference: recent deals at the round being raised (0 if not asked).
-        at_round = [r for r in rels if r.round and r.round == startup.ask_round]
-        f["round_activity"] = (
-            F.scaled_log(corpus.recent_weight(at_round, latest, LONG_HALF_LIFE_YEARS), max_size)
-            if at_round
-            else 0.0
-        )
-        f["stage_activity"] = F.scaled_log(corpus.stage_weight(rels, latest, s_age), max_recent)
-        f["momentum"] = corpus.momentum(rels, latest)
-        co = (
-            sum(backed_by[r.startup_id] for r in rels if r.startup_id is not None)
-            if backed_by
-            else 0
-        )
-        f["co_occurrence"] = min(1.0, math.log1p(co) / math.log1p(5))
-        f["neighbour_vote"] = trust * votes.get(c.id, 0.0)
-        if isinstance(c, InvestorProfile):
-            f["topic_overlap"] = F.UNKNOWN
-            f["stage_fit"] = F.stage_fit(startup.ask_round, c.stages)
-            f["ticket_fit"] = F.ticket_fit(
-                startup.ask_amount, startup.ask_currency, c.ticket_min, c.ticket_max, c.currency
-            )
-            f["instrument_fit"] = F.membership(startup.ask_instrument, c.instruments)
-            f["location_match"] = F.location_match(startup.location, c.regions)
-            f["capacity_left"] = F.UNKNOWN
-            f["founder_rating"] = F.UNKNOWN
-            f["expertise_named"] = F.UNKNOWN
-        else:
-            f["topic_overlap"] = F.stated_overlap(startup.mentoring_topics, c.topics)
-            f["stage_fit"] = f["ticket_fit"] = f["instrument_fit"] = F.UNKNOWN
-            f["location_match"] = F.location_match(startup.location, [c.location])
-            left, cap = c.capacity_left, c.capacity_per_month
-            f["capacity_left"] = F.UNKNOWN if left is None or not cap else left / cap
-            f["founder_rating"] = F.founder_rating(c.rating_count, c.rating_mean)
-            f["expertise_named"] = (
-                F.expertise_named(expertise.match(startup, c.id)[0])
-                if expertise is not None
-                else F.UNKNOWN
-            )
+        f = _features(request, c, d, rels, t3, mx)
         stated = stated_preferences(startup, c, f)
         if ranker is not None:
             score = ranker.score(f)
@@ -279,7 +241,7 @@ def score_pairs(
         else:
             score = F.two_sided_score(f, stated)
         reasons = (
-            _reasons(
+            pair_reasons(
                 corpus,
                 kind,
                 startup,
@@ -299,90 +261,87 @@ def score_pairs(
     return out
 
 
-def _reasons(
-    corpus: Corpus,
-    kind: PairKind,
-    s: StartupProfile,
-    c: Any,
-    f: Mapping[str, float],
-    rels: Sequence[Relation],
-    sims: NDArray[np.float32],
-    backers: set[int],
-    s_text: str,
-    c_text: str,
-    s_vec: NDArray[np.float32],
-) -> tuple[Reason, ...]:
-    out: list[Reason] = []
-    # "Similar" must mean more similar than two unrelated startups look to this model (a
-    # sepsis test and a smart-equipment maker sit at 0.48 for USE: not a reason to back it).
-    floor = NEIGHBOUR_MIN_SIMILARITY
-    if reads_cjk(corpus.embedder) or cjk_share(s_text) < 0.5:  # cosines, not TF-IDF blends
-        floor = max(floor, corpus.typical_cosine("startup") + NEIGHBOUR_ABOVE_TYPICAL)
-    if len(sims) and float(sims.max()) >= floor:
-        best = rels[int(np.argmax(sims))]
-        code = "portfolio_neighbour" if kind == "investor" else "past_mentee_neighbour"
-        params: dict[str, Any] = {"company": best.label, "startup_id": best.startup_id}
-        # Similar in what: the sectors the startup and that company both have, if any.
-        in_common = shared(s.sectors, best.sectors)
-        if in_common:
-            params["sectors"] = in_common
-        out.append(Reason(code, params))
-    if backers and f["co_occurrence"] > 0:
-        theirs = {r.startup_id for r in rels if r.startup_id is not None}
-        partners = sorted(
-            b
-            for b in backers
-            if b != c.id
-            and theirs
-            & {r.startup_id for r in corpus.relations[kind].get(b, []) if r.startup_id != s.id}
-        )
-        if partners:
-            out.append(
-                Reason("co_investor" if kind == "investor" else "co_mentor", {"partners": partners})
-            )
-    sectors = shared(s.sectors, c.sectors)
-    if sectors:
-        out.append(Reason("shared_sectors", {"sectors": sectors}))
-    if isinstance(c, MentorProfile):
-        topics = shared(s.mentoring_topics, c.topics)
-        if topics:
-            out.append(Reason("shared_topics", {"topics": topics}))
+def _features(
+    request: _Request, c: Any, d: float, rels: Sequence[Relation], t3: float, mx: float
+) -> dict[str, float]:
+    """The features of one pair: closeness, the candidate's record, then its stated terms."""
+    corpus, kind, startup, latest = request.corpus, request.kind, request.startup, request.latest
+    max_size, max_recent, s_sectors = request.max_size, request.max_recent, request.s_sectors
+    f: dict[str, float] = {
+        "dense": request.trust * max(0.0, float(d)),
+        "lexical": request.lexical.get(c.id, 0.0),
+    }
+    f["history_top3"] = max(0.0, t3 / 3.0)
+    f["history_max"] = max(0.0, mx)
+    f["history_sector_share"] = (
+        sum(1 for r in rels if not s_sectors.isdisjoint(request.folded(r.sectors))) / len(rels)
+        if rels and s_sectors
+        else 0.0
+    )
+    f["sector_overlap"] = F.stated_overlap(startup.sectors, c.sectors)
+    f["language_match"] = (
+        F.UNKNOWN
+        if not (startup.languages and c.languages)
+        else float(bool(shared(startup.languages, c.languages)))
+    )
+    known_rounds = [r.round for r in rels if r.round]
+    f["history_round_share"] = (
+        sum(1 for x in known_rounds if x == startup.ask_round) / len(known_rounds)
+        if startup.ask_round and known_rounds
+        else F.UNKNOWN
+    )
+    f["popularity"] = F.scaled_log(len(rels), max_size)
+    recent = (
+        corpus.activity(kind, c.id)  # cached: the usual case, nothing excluded
+        if len(rels) == len(corpus.relations[kind].get(c.id, ()))
+        else recent_weight(rels, latest)
+    )
+    f["activity"] = F.scaled_log(recent, max_recent)
+    # A slower clock for markets where the long-run record predicts better than last quarter
+    # (weight 0 by default; ``calibration`` decides from the platform's own history).
+    f["activity_long"] = F.scaled_log(recent_weight(rels, latest, LONG_HALF_LIFE_YEARS), max_size)
+    # Revealed round preference: recent deals at the round being raised (0 if not asked).
+    at_round = [r for r in rels if r.round and r.round == startup.ask_round]
+    f["round_activity"] = (
+        F.scaled_log(recent_weight(at_round, latest, LONG_HALF_LIFE_YEARS), max_size)
+        if at_round
+        else 0.0
+    )
+    f["stage_activity"] = F.scaled_log(stage_weight(rels, latest, request.s_age), max_recent)
+    f["momentum"] = momentum(rels, latest)
+    backed_by = request.backed_by
+    co = sum(backed_by[r.startup_id] for r in rels if r.startup_id is not None) if backed_by else 0
+    f["co_occurrence"] = min(1.0, math.log1p(co) / math.log1p(5))
+    f["neighbour_vote"] = request.trust * request.votes.get(c.id, 0.0)
+    _stated_terms(f, startup, c, request.expertise)
+    return f
+
+
+def _stated_terms(
+    f: dict[str, float], startup: StartupProfile, c: Any, expertise: ExpertiseTerms | None
+) -> None:
+    """Add to ``f`` what the candidate states: an investor's rounds, tickets and instruments, a
+    mentor's topics, capacity, ratings and expertise (UNKNOWN for the other side's)."""
     if isinstance(c, InvestorProfile):
-        if f["stage_fit"] == 1.0:
-            out.append(Reason("stage_fit", {"round": s.ask_round, "stages": list(c.stages)}))
-        if f["ticket_fit"] == 1.0:
-            out.append(
-                Reason(
-                    "ticket_fit",
-                    {
-                        "amount": s.ask_amount,
-                        "currency": s.ask_currency,
-                        "min": c.ticket_min,
-                        "max": c.ticket_max,
-                    },
-                )
-            )
-        if f["instrument_fit"] == 1.0:
-            out.append(Reason("instrument_fit", {"instrument": s.ask_instrument}))
-    if f["lexical"] > 0:
-        terms = corpus.lexical["startup"].matched_terms(s_text, c_text)
-        if terms:
-            out.append(Reason("matched_terms", {"terms": terms}))
-    if (
-        not any(r.code == "matched_terms" for r in out)
-        and f["dense"] >= SIMILAR_PROFILE_MIN
-        and model_reads(corpus, s_text)
-    ):
-        phrase = corpus.closest_phrase(s_vec, c, SIMILAR_MEANING_MIN)
-        if phrase:
-            out.append(Reason("similar_meaning", {"phrase": phrase}))
-    if isinstance(c, MentorProfile) and f["founder_rating"] >= RATED_WELL and c.rating_mean:
-        out.append(Reason("founder_rating", {"mean": c.rating_mean, "count": c.rating_count}))
-    if f["location_match"] == 1.0:
-        out.append(Reason("same_location", {"location": s.location}))
-    langs = shared(s.languages, c.languages)
-    if langs:
-        out.append(Reason("shared_languages", {"languages": langs}))
-    if isinstance(c, MentorProfile) and c.capacity_left:
-        out.append(Reason("free_capacity", {"left": c.capacity_left}))
-    return tuple(out)
+        f["topic_overlap"] = F.UNKNOWN
+        f["stage_fit"] = F.stage_fit(startup.ask_round, c.stages)
+        f["ticket_fit"] = F.ticket_fit(
+            startup.ask_amount, startup.ask_currency, c.ticket_min, c.ticket_max, c.currency
+        )
+        f["instrument_fit"] = F.membership(startup.ask_instrument, c.instruments)
+        f["location_match"] = F.location_match(startup.location, c.regions)
+        f["capacity_left"] = F.UNKNOWN
+        f["founder_rating"] = F.UNKNOWN
+        f["expertise_named"] = F.UNKNOWN
+    else:
+        f["topic_overlap"] = F.stated_overlap(startup.mentoring_topics, c.topics)
+        f["stage_fit"] = f["ticket_fit"] = f["instrument_fit"] = F.UNKNOWN
+        f["location_match"] = F.location_match(startup.location, [c.location])
+        left, cap = c.capacity_left, c.capacity_per_month
+        f["capacity_left"] = F.UNKNOWN if left is None or not cap else left / cap
+        f["founder_rating"] = F.founder_rating(c.rating_count, c.rating_mean)
+        f["expertise_named"] = (
+            F.expertise_named(expertise.match(startup, c.id)[0])
+            if expertise is not None
+            else F.UNKNOWN
+        )

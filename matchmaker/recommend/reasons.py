@@ -20,7 +20,7 @@ co_mentor              partners: list[int] (same, for mentors)
 same_location          location: str
 shared_languages       languages: list[str]
 founder_rating         mean: float (1-5, two decimals), count: int (founders' ratings; only
-                       when their shrunk mean says "well rated", ``pairing.RATED_WELL``)
+                       when their shrunk mean says "well rated", ``pair_reasons.RATED_WELL``)
 free_capacity          left: int (sessions this month) | hours: float (equipment, 14 days)
 voucher_eligible       (none)
 similar_meaning        phrase: str (the phrase of the result closest in meaning to the need or

@@ -12,8 +12,8 @@ No pickle anywhere: JSON, ``np.load(allow_pickle=False)`` and ``faiss.read_index
 
 Published versions (what web processes serve): a job builds every kind into ``<root>/v<N>/`` (one
 ``<kind>/`` folder each, as above, including ``portfolio/`` and ``phrase/``, the vectors of every
-profile's short phrases keyed by ``corpus.phrase_key``, plus ``version.json`` written last), under a
-cross-process build lock (``flock``); then the folder is renamed into place and the small
+profile's short phrases keyed by ``phrases.phrase_key``, plus ``version.json`` written last),
+under a cross-process build lock (``flock``); then the folder is renamed into place and the small
 ``<root>/CURRENT`` file (the version number) is atomically replaced. A reader checks
 ``current_version`` (one small file read) and loads a version folder that never changes once
 published. A build killed midway leaves only a staging folder (removed by the next build) and
@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import os
 import re
@@ -39,7 +38,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from matchmaker.recommend.index import INDEX_TYPES, HNSWIndex, VectorIndex
+# Old private names kept: the bridge's version builder calls ``store._fsync_file``, ``_sha256``.
+from matchmaker.recommend.durable import fsync_dir as _fsync_dir
+from matchmaker.recommend.durable import fsync_file as _fsync_file
+from matchmaker.recommend.durable import sha256 as _sha256
+from matchmaker.recommend.hnsw import INDEX_TYPES, HNSWIndex
+from matchmaker.recommend.index import VectorIndex
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -80,29 +84,6 @@ class IndexManifest:
     created_at: str
     params: dict[str, Any] = field(default_factory=dict)
     format_version: int = FORMAT_VERSION
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _fsync_file(path: Path) -> None:
-    with path.open("rb") as fh:
-        os.fsync(fh.fileno())
-
-
-def _fsync_dir(path: Path) -> None:
-    # Directory fsync makes renames durable; unsupported on some platforms, hence best effort.
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def save_index(

@@ -8,14 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from matchmaker.recommend.calibration import (
-    Calibration,
-    CalibrationInvalid,
-    calibrate,
-    split_history,
-)
+from matchmaker.recommend.calibration import Calibration, CalibrationInvalid, calibrate
 from matchmaker.recommend.embedding import HashingEmbedder
 from matchmaker.recommend.features import SERVES_WEIGHTS
+from matchmaker.recommend.history_check import split_history
 from matchmaker.recommend.ranking import Recommender
 from matchmaker.recommend.texts import InvestorProfile, PortfolioEntry, StartupProfile
 

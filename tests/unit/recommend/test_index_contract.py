@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from matchmaker.recommend.index import ExactIndex, HNSWIndex, VectorIndex, build_index
+from matchmaker.recommend.hnsw import HNSWIndex, build_index
+from matchmaker.recommend.index import ExactIndex, VectorIndex
 
 DIM = 16
 

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from matchmaker.recommend.corpus import Corpus, Relation
 from matchmaker.recommend.embedding import HashingEmbedder
+from matchmaker.recommend.history import Relation, momentum
 from matchmaker.recommend.ranking import Recommender
 from matchmaker.recommend.texts import InvestorProfile, PortfolioEntry, StartupProfile
 
@@ -18,19 +18,19 @@ def deals(*whens: float | None) -> list[Relation]:
 
 def test_speeding_up_is_above_steady_and_steady_above_slowing_down() -> None:
     latest = 2015.0
-    speeding = Corpus.momentum(deals(2014.9, 2014.8, 2014.7, 2014.6, 2013.5), latest)
-    steady = Corpus.momentum(deals(2014.8, 2014.1, 2013.6, 2013.1, 2012.8), latest)
-    slowing = Corpus.momentum(deals(2014.2, 2013.9, 2013.5, 2013.2, 2012.9, 2012.7), latest)
+    speeding = momentum(deals(2014.9, 2014.8, 2014.7, 2014.6, 2013.5), latest)
+    steady = momentum(deals(2014.8, 2014.1, 2013.6, 2013.1, 2012.8), latest)
+    slowing = momentum(deals(2014.2, 2013.9, 2013.5, 2013.2, 2012.9, 2012.7), latest)
     assert speeding > steady > slowing
     assert steady == pytest.approx(0.5, abs=0.05)
     assert all(0.0 < m < 1.0 for m in (speeding, steady, slowing))
 
 
 def test_no_dated_history_is_neutral_and_one_deal_is_not_a_trend() -> None:
-    assert Corpus.momentum([], 2015.0) == 0.5
-    assert Corpus.momentum(deals(None, None), 2015.0) == 0.5
-    one = Corpus.momentum(deals(2014.9), 2015.0)
-    four = Corpus.momentum(deals(2014.9, 2014.8, 2014.7, 2014.6), 2015.0)
+    assert momentum([], 2015.0) == 0.5
+    assert momentum(deals(None, None), 2015.0) == 0.5
+    one = momentum(deals(2014.9), 2015.0)
+    four = momentum(deals(2014.9, 2014.8, 2014.7, 2014.6), 2015.0)
     assert 0.5 < one < four  # the half-deal prior keeps a single deal from reading as a boom
 
 

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from matchmaker.recommend import store
-from matchmaker.recommend.index import ExactIndex, HNSWIndex
+from matchmaker.recommend.hnsw import HNSWIndex
+from matchmaker.recommend.index import ExactIndex
 from matchmaker.recommend.store import (
     IndexCorrupt,
     IndexMissing,

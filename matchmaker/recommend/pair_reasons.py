@@ -1,0 +1,148 @@
+"""Reasons for a (startup, mentor|investor) pair, from the features ``pairing.score_pairs``
+computed: the candidate's record (a past company like this startup, shared backers), stated terms
+that fit, shared words, sectors, topics, languages and place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from matchmaker.recommend.embedding import reads_cjk
+from matchmaker.recommend.hybrid import cjk_share, model_reads
+from matchmaker.recommend.kinds import PairKind
+from matchmaker.recommend.reasons import (
+    NEIGHBOUR_ABOVE_TYPICAL,
+    NEIGHBOUR_MIN_SIMILARITY,
+    SIMILAR_MEANING_MIN,
+    SIMILAR_PROFILE_MIN,
+    Reason,
+    shared,
+)
+from matchmaker.recommend.texts import InvestorProfile, MentorProfile, StartupProfile
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from matchmaker.recommend.corpus import Corpus
+    from matchmaker.recommend.history import Relation
+
+# "Well rated" worth telling a founder: the shrunk mean at 4 of 5 or above (three 5-star
+# ratings, or about six at 4.5; one 5-star review is not enough).
+RATED_WELL = 0.75
+
+
+def pair_reasons(
+    corpus: Corpus,
+    kind: PairKind,
+    s: StartupProfile,
+    c: Any,
+    f: Mapping[str, float],
+    rels: Sequence[Relation],
+    sims: NDArray[np.float32],
+    backers: set[int],
+    s_text: str,
+    c_text: str,
+    s_vec: NDArray[np.float32],
+) -> tuple[Reason, ...]:
+    """Checkable facts about the pair (``reasons`` lists the codes), from what ``score_pairs``
+    computed: ``f`` its features, ``rels``/``sims`` the candidate's record and its similarity."""
+    out = _record_reasons(corpus, kind, s, c, f, rels, sims, backers, s_text)
+    sectors = shared(s.sectors, c.sectors)
+    if sectors:
+        out.append(Reason("shared_sectors", {"sectors": sectors}))
+    if isinstance(c, MentorProfile):
+        topics = shared(s.mentoring_topics, c.topics)
+        if topics:
+            out.append(Reason("shared_topics", {"topics": topics}))
+    if isinstance(c, InvestorProfile):
+        out.extend(_terms_reasons(s, c, f))
+    if f["lexical"] > 0:
+        terms = corpus.lexical["startup"].matched_terms(s_text, c_text)
+        if terms:
+            out.append(Reason("matched_terms", {"terms": terms}))
+    if (
+        not any(r.code == "matched_terms" for r in out)
+        and f["dense"] >= SIMILAR_PROFILE_MIN
+        and model_reads(corpus, s_text)
+    ):
+        phrase = corpus.closest_phrase(s_vec, c, SIMILAR_MEANING_MIN)
+        if phrase:
+            out.append(Reason("similar_meaning", {"phrase": phrase}))
+    if isinstance(c, MentorProfile) and f["founder_rating"] >= RATED_WELL and c.rating_mean:
+        out.append(Reason("founder_rating", {"mean": c.rating_mean, "count": c.rating_count}))
+    if f["location_match"] == 1.0:
+        out.append(Reason("same_location", {"location": s.location}))
+    langs = shared(s.languages, c.languages)
+    if langs:
+        out.append(Reason("shared_languages", {"languages": langs}))
+    if isinstance(c, MentorProfile) and c.capacity_left:
+        out.append(Reason("free_capacity", {"left": c.capacity_left}))
+    return tuple(out)
+
+
+def _record_reasons(
+    corpus: Corpus,
+    kind: PairKind,
+    s: StartupProfile,
+    c: Any,
+    f: Mapping[str, float],
+    rels: Sequence[Relation],
+    sims: NDArray[np.float32],
+    backers: set[int],
+    s_text: str,
+) -> list[Reason]:
+    """Reasons from the candidate's record: a past company like this startup, shared backers."""
+    out: list[Reason] = []
+    # "Similar" must mean more similar than two unrelated startups look to this model (a
+    # sepsis test and a smart-equipment maker sit at 0.48 for USE: not a reason to back it).
+    floor = NEIGHBOUR_MIN_SIMILARITY
+    if reads_cjk(corpus.embedder) or cjk_share(s_text) < 0.5:  # cosines, not TF-IDF blends
+        floor = max(floor, corpus.typical_cosine("startup") + NEIGHBOUR_ABOVE_TYPICAL)
+    if len(sims) and float(sims.max()) >= floor:
+        best = rels[int(np.argmax(sims))]
+        code = "portfolio_neighbour" if kind == "investor" else "past_mentee_neighbour"
+        params: dict[str, Any] = {"company": best.label, "startup_id": best.startup_id}
+        # Similar in what: the sectors the startup and that company both have, if any.
+        in_common = shared(s.sectors, best.sectors)
+        if in_common:
+            params["sectors"] = in_common
+        out.append(Reason(code, params))
+    if backers and f["co_occurrence"] > 0:
+        theirs = {r.startup_id for r in rels if r.startup_id is not None}
+        partners = sorted(
+            b
+            for b in backers
+            if b != c.id
+            and theirs
+            & {r.startup_id for r in corpus.relations[kind].get(b, []) if r.startup_id != s.id}
+        )
+        if partners:
+            out.append(
+                Reason("co_investor" if kind == "investor" else "co_mentor", {"partners": partners})
+            )
+    return out
+
+
+def _terms_reasons(s: StartupProfile, c: InvestorProfile, f: Mapping[str, float]) -> list[Reason]:
+    """Reasons from an investor's stated terms that fit the startup's ask."""
+    out: list[Reason] = []
+    if f["stage_fit"] == 1.0:
+        out.append(Reason("stage_fit", {"round": s.ask_round, "stages": list(c.stages)}))
+    if f["ticket_fit"] == 1.0:
+        out.append(
+            Reason(
+                "ticket_fit",
+                {
+                    "amount": s.ask_amount,
+                    "currency": s.ask_currency,
+                    "min": c.ticket_min,
+                    "max": c.ticket_max,
+                },
+            )
+        )
+    if f["instrument_fit"] == 1.0:
+        out.append(Reason("instrument_fit", {"instrument": s.ask_instrument}))
+    return out

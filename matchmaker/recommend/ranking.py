@@ -7,6 +7,9 @@ other side would refuse), pair features, a two-sided score (or a learned ranker)
 capacity-aware re-rank. Candidates the startup's own description names ("backed by SV Angel")
 are existing ties: ``named`` returns them for display and they are never recommended. The app,
 the CLI and the evaluation scripts all call these methods.
+
+Parts of it live next door: ``generation`` (candidates), ``spreading`` (load prices, re-rank),
+``candidate_side`` (startups for a mentor or investor), ``free_text`` (similarity, search).
 """
 
 from __future__ import annotations
@@ -22,25 +25,22 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from matchmaker.recommend import features as F
+from matchmaker.recommend import free_text
 from matchmaker.recommend.calibration import Calibration, calibrate, check_weights
-from matchmaker.recommend.corpus import PORTFOLIO, Corpus
+from matchmaker.recommend.candidate_side import startups_for
+from matchmaker.recommend.corpus import Corpus
 from matchmaker.recommend.embedding import Embedder
-from matchmaker.recommend.hybrid import found_ids as _ids
-from matchmaker.recommend.hybrid import hybrid_search
+from matchmaker.recommend.generation import generate_candidates
+from matchmaker.recommend.history import PORTFOLIO
 from matchmaker.recommend.kinds import KINDS, PairKind, ProfileKind, profile_kind
 from matchmaker.recommend.learn import LearnedRanker, load_usable_ranker
-from matchmaker.recommend.pairing import LEXICAL_TO_DENSE, ScoredPair, refuses, score_pairs
-from matchmaker.recommend.reasons import Reason, Recommendation, shared
-from matchmaker.recommend.rerank import capacity_rerank, demand_factor
+from matchmaker.recommend.pairing import ScoredPair, refuses, score_pairs
+from matchmaker.recommend.reasons import Recommendation
+from matchmaker.recommend.spreading import demand_factors, estimate_load_prices, rerank
 from matchmaker.recommend.texts import StartupProfile
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
-
-
-# A candidate whose fit to the startup (text, expertise, topics) ranks above this share of the
-# startup's candidates is spared the demand spreading in proportion: at the very top, fully.
-FIT_TOP_SHARE = 0.75
 
 
 class UnknownProfile(KeyError):  # noqa: N818 - reads as "unknown profile"
@@ -208,7 +208,7 @@ class Recommender:
         scored pairs (before any re-rank)."""
         pool = self.corpus.profiles[kind]
         skip = set(exclude) | self.existing_ties(kind, s)
-        ids = [i for i in self._generate(kind, s, s_vec, s_text) if i not in skip]
+        ids = [i for i in generate_candidates(self, kind, s, s_vec, s_text) if i not in skip]
         cands = [pool[i] for i in sorted(ids) if not refuses(s, pool[i])]
         if not cands:
             return [], np.zeros(0, dtype=np.float32), {}, []
@@ -241,8 +241,8 @@ class Recommender:
             return []
         scorer = self._scorer(kind)
         args = (self.corpus, kind, s, s_vec)
-        demand = self._demand_factors(kind, recs) if kind == "mentor" else None
-        top = self._rerank(kind, recs, demand)[:k]
+        demand = demand_factors(self, kind, recs) if kind == "mentor" else None
+        top = rerank(self, kind, recs, demand)[:k]
         # Reasons cost tokenising both texts: only for what is shown.
         at = {c.id: j for j, c in enumerate(cands)}
         shown = [cands[at[r.id]] for r in top]
@@ -258,31 +258,6 @@ class Recommender:
         )
         reasons = {p.candidate_id: p.reasons for p in explained}
         return [replace(r, reasons=reasons[r.id]) for r in top]
-
-    def _generate(
-        self, kind: PairKind, s: StartupProfile, s_vec: NDArray[np.float32], s_text: str
-    ) -> set[int]:
-        cfg, corpus = self.config, self.corpus
-        pool = corpus.profiles[kind]
-        n = cfg.candidates_per_leg
-        if len(pool) <= 2 * n:
-            return set(pool)  # small pools: every candidate gets scored
-        out = set(_ids(corpus.index(kind).search(s_vec, n)[1]))
-        out.update(i for i, _ in corpus.lexical[kind].search(s_text, n))
-        _, near = corpus.index("startup").search(s_vec, cfg.neighbour_startups + 1)
-        for sid in _ids(near):
-            if sid != s.id:
-                out.update(corpus.linked[kind].get(sid, ()))
-        if kind == "investor" and len(corpus.index(PORTFOLIO)):
-            _, entries = corpus.index(PORTFOLIO).search(s_vec, cfg.neighbour_startups)
-            for key in _ids(entries):
-                out.update(corpus.entry_owners.get(key, ()))
-        for backer in corpus.linked[kind].get(s.id, ()):
-            for rel in corpus.relations[kind].get(backer, []):
-                if rel.startup_id is not None:
-                    out.update(corpus.linked[kind].get(rel.startup_id, ()))
-        out.update(corpus.popular(kind, n // 2))
-        return {i for i in out if i in pool}
 
     def named(self, kind: PairKind, startup: int | StartupProfile) -> list[int]:
         """Mentors or investors the startup's own description names ("backed by SV Angel",
@@ -344,40 +319,7 @@ class Recommender:
             cached[0] == self.corpus.version or now - cached[2] < self.config.demand_max_age
         ):
             return cached[1]
-        pool = self.corpus.profiles[kind]
-        startups = self.corpus.profiles["startup"]
-        active = sorted(i for i, p in startups.items() if p.active)
-        step = max(1, -(-len(active) // max(1, self.config.demand_sample)))
-        sample = active[::step]
-        lists = []
-        for sid in sample:
-            s = startups[sid]
-            vec = self.corpus.vector("startup", sid, s)
-            _, _, _, recs = self._scored(kind, s, vec, self.corpus.text("startup", s), ())
-            if recs:
-                ranked = self._rerank(kind, recs)  # capacity left and exposure, no spreading
-                ids = np.array([r.id for r in ranked], dtype=np.int64)
-                lists.append((ids, np.array([r.score for r in ranked]), self._fits(ranked)))
-        capacity = {i: getattr(p, "capacity_per_month", None) for i, p in pool.items()}
-        price = dict.fromkeys(pool, 1.0)
-        scale = len(active) / len(sample) if sample else 0.0
-        for _ in range(self.config.demand_rounds):
-            counts: Counter[int] = Counter()
-            for ids, score, fit in lists:
-                prices = np.array([price[i] for i in ids.tolist()])
-                adjusted = score * prices ** (1.0 - fit)
-                counts.update(ids[np.lexsort((ids, -adjusted))[:3]].tolist())
-            moved = False
-            for cand, n in counts.items():
-                factor = demand_factor(
-                    n * scale, capacity.get(cand), 0.0, strength=self.config.demand_strength
-                )
-                if factor < 1.0:
-                    price[cand] *= factor
-                    moved = True
-            if not moved:
-                break
-        out = {i: v for i, v in price.items() if v < 1.0}
+        out = estimate_load_prices(self, kind)
         self._prices[kind] = (self.corpus.version, out, now)
         return out
 
@@ -387,61 +329,6 @@ class Recommender:
         engine, so a serving process does not score the sample inside a request."""
         # An infinite timestamp keeps the entry younger than ``demand_max_age`` forever.
         self._prices[kind] = (self.corpus.version, dict(prices), math.inf)
-
-    @staticmethod
-    def _fits(recs: Sequence[Recommendation]) -> NDArray[np.float64]:
-        """Per candidate, how real its fit to the startup is, in [0, 1]: its text, expertise
-        and topic evidence ranked among the startup's candidates; 0 up to the
-        ``FIT_TOP_SHARE`` quantile, 1 for the best."""
-        if len(recs) < 2:
-            return np.zeros(len(recs))
-        content = [
-            r.features.get("dense", 0.0)
-            + min(1.0, LEXICAL_TO_DENSE * r.features.get("lexical", 0.0))
-            + r.features.get("topic_overlap", 0.0)
-            for r in recs
-        ]
-        pct = np.argsort(np.argsort(content, kind="stable"), kind="stable") / (len(recs) - 1)
-        return np.clip((pct - FIT_TOP_SHARE) / (1.0 - FIT_TOP_SHARE), 0.0, 1.0)
-
-    def _demand_factors(self, kind: PairKind, recs: Sequence[Recommendation]) -> dict[int, float]:
-        """Per candidate, its load price raised to (1 - its fit to this startup): a crowded
-        generalist is spread, the specialist whose expertise this startup names is not."""
-        prices = self.load_prices(kind)
-        if not prices:
-            return {}
-        pool = self.corpus.profiles[kind]
-        fits = self._fits(recs)
-        return {
-            r.id: prices[r.id] ** (1.0 - float(fit))
-            for r, fit in zip(recs, fits.tolist(), strict=True)
-            # Capacity as stated now: a mentor who withdrew it is not spread on an older price.
-            if r.id in prices and getattr(pool[r.id], "capacity_per_month", None)
-        }
-
-    def _rerank(
-        self,
-        kind: ProfileKind,
-        recs: list[Recommendation],
-        demand: Mapping[int, float] | None = None,
-    ) -> list[Recommendation]:
-        pool = self.corpus.profiles[kind]
-        if kind == "mentor":
-            left: dict[int, float | None] = {r.id: pool[r.id].capacity_left for r in recs}
-            scarce = self.config.capacity_scarce_sessions
-        elif kind == "equipment":
-            left = {r.id: pool[r.id].free_hours_next_14d for r in recs}
-            scarce = self.config.capacity_scarce_hours
-        else:
-            left, scarce = {}, 1.0
-        return capacity_rerank(
-            recs,
-            capacity_left=left,
-            exposure=self.exposure[kind],
-            scarce=scarce,
-            strength=self.config.exposure_strength,
-            demand=demand,
-        )
 
     def pair_features(
         self,
@@ -479,115 +366,27 @@ class Recommender:
         self, mentor_id: int, k: int = 10, *, exclude: Collection[int] = ()
     ) -> list[Recommendation]:
         """Startups this mentor fits, scored as the same pair from the startup's side."""
-        return self._startups_for("mentor", mentor_id, k, exclude)
+        return startups_for(self, "mentor", mentor_id, k, exclude)
 
     def startups_for_investor(
         self, investor_id: int, k: int = 10, *, exclude: Collection[int] = ()
     ) -> list[Recommendation]:
-        return self._startups_for("investor", investor_id, k, exclude)
-
-    def _startups_for(
-        self, kind: PairKind, cand_id: int, k: int, exclude: Collection[int]
-    ) -> list[Recommendation]:
-        c = self.profile(kind, cand_id)
-        corpus, n = self.corpus, self.config.candidates_per_leg
-        c_vec = corpus.vector(kind, cand_id, c)
-        c_text = corpus.text(kind, c)
-        startups = corpus.profiles["startup"]
-        ids = set(_ids(corpus.index("startup").search(c_vec, n)[1]))
-        ids.update(i for i, _ in corpus.lexical["startup"].search(c_text, n))
-        linked = {r.startup_id for r in corpus.relations[kind].get(cand_id, [])}
-        known = [i for i in linked if i is not None and i in corpus.index("startup")]
-        if known:
-            _, near = corpus.index("startup").search(
-                corpus.index("startup").get_vectors(known), max(5, n // max(1, len(known)))
-            )
-            ids.update(_ids(near))
-        skip = set(exclude) | linked
-        lexical = corpus.lexical["startup"].scores(c_text, list(ids))
-        recs = []
-        for sid in sorted(ids - skip):
-            s = startups.get(sid)
-            if s is None or refuses(s, c) or cand_id in corpus.named(kind, s):
-                continue  # a startup that names the candidate is already tied to it
-            s_vec = corpus.vector("startup", sid, s)
-            (pair,) = score_pairs(
-                corpus,
-                kind,
-                s,
-                s_vec,
-                [c],
-                [float(c_vec @ s_vec)],
-                {cand_id: lexical.get(sid, 0.0)},
-                corpus.text("startup", s),
-                {cand_id: c_text},
-                **self._scorer(kind),
-            )
-            recs.append(Recommendation("startup", sid, pair.score, pair.reasons, pair.features))
-        recs.sort(key=lambda r: (-r.score, r.id))
-        return recs[:k]
+        return startups_for(self, "investor", investor_id, k, exclude)
 
     # -- similarity and free text -------------------------------------------------------------
     def similar_startups(self, startup: int | StartupProfile, k: int = 10) -> list[Recommendation]:
-        s, s_vec = self._startup(startup)
-        s_text = self.corpus.text("startup", s)
-        recs = self._hybrid("startup", s_vec, s_text, k + 1, allowed=None)
-        out = []
-        for r in recs:
-            if r.id == s.id:
-                continue
-            other = self.corpus.profiles["startup"][r.id]
-            sectors = shared(s.sectors, other.sectors)
-            extra = (Reason("shared_sectors", {"sectors": sectors}),) if sectors else ()
-            out.append(Recommendation(r.kind, r.id, r.score, r.reasons + extra, r.features))
-        return out[:k]
+        """Startups closest to the startup in what they say (``free_text``)."""
+        return free_text.similar_startups(self, startup, k)
 
     def equipment_for_need(
         self, text: str, k: int = 10, *, category: str | None = None
     ) -> list[Recommendation]:
         """Equipment for a described need ("XRD testing for a battery cathode"), free time first
         among equals; ``category`` restricts to one vocab.EQUIPMENT_CATEGORIES code."""
-        pool = self.corpus.profiles["equipment"]
-        allowed = self.corpus.ids_where(
-            "equipment",
-            f"active:{category}",
-            lambda e: e.active and (category is None or e.category == category),
-        )
-        q = self.corpus.embed([text])[0]
-        recs = self._hybrid("equipment", q, text, max(k * 3, 30), allowed=allowed)
-        out = []
-        for r in recs:
-            e = pool[r.id]
-            extra: list[Reason] = []
-            if e.free_hours_next_14d:
-                extra.append(Reason("free_capacity", {"hours": e.free_hours_next_14d}))
-            if e.voucher_eligible:
-                extra.append(Reason("voucher_eligible", {}))
-            out.append(Recommendation(r.kind, r.id, r.score, r.reasons + tuple(extra), r.features))
-        return self._rerank("equipment", out)[:k]
+        return free_text.equipment_for_need(self, text, k, category=category)
 
     def search(
         self, text: str, kinds: Sequence[ProfileKind] = KINDS, k: int = 10
     ) -> list[Recommendation]:
         """Free-text search across kinds ("专利律师", "XRD testing"), merged by score."""
-        q = self.corpus.embed([text])[0]
-        out: list[Recommendation] = []
-        for kind in kinds:
-            self._check_kind(kind)
-            allowed = self.corpus.ids_where(kind, "active", lambda p: p.active)
-            out.extend(self._hybrid(kind, q, text, k, allowed=allowed))
-        out.sort(key=lambda r: (-r.score, r.kind, r.id))
-        return out[:k]
-
-    def _hybrid(
-        self,
-        kind: ProfileKind,
-        q: NDArray[np.float32],
-        text: str,
-        k: int,
-        allowed: frozenset[int] | None,
-    ) -> list[Recommendation]:
-        cfg = self.config
-        return hybrid_search(
-            self.corpus, kind, q, text, k, allowed, cfg.search_dense_weight, cfg.candidates_per_leg
-        )
+        return free_text.search(self, text, kinds, k)

@@ -64,12 +64,12 @@ def on_starting(server: object) -> None:
     import matchmaker.web  # noqa: F401
     from matchmaker.recommend import lexical
     from matchmaker.recommend.embedding import DEFAULT_MODEL, HASHING_MODEL, USE_MODEL
-    from matchmaker.services.recommendations import bridge, engine_state
+    from matchmaker.services.recommendations import engine_settings, engine_state
 
     lexical.tokenize("预加载 warm up")  # imports and initialises jieba's dictionary (~65 MB)
     model = os.environ.get("MATCHMAKER_EMBEDDING_MODEL") or DEFAULT_MODEL
     if all(part.strip() in (USE_MODEL, HASHING_MODEL) for part in model.split("+")):
-        embedder = bridge.get_embedder(model)
+        embedder = engine_settings.get_embedder(model)
         embedder.encode(["warm up"])  # pure numpy: fork-safe
         # Its 65 MB token table from a shared read-only file: a worker's RSS counts only the
         # rows its queries read.

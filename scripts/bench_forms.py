@@ -23,7 +23,7 @@ from flask.testing import FlaskClient
 from matchmaker import create_app, migrate
 from matchmaker.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo_data
 from matchmaker.extensions import db
-from matchmaker.services.recommendations import bridge
+from matchmaker.services.recommendations import engine_settings, engines
 
 STARTUP = {
     "name": "Bench Robotics", "one_liner": "Arms for labs", "sectors": "new_energy",
@@ -74,7 +74,7 @@ def main() -> None:
         })  # fmt: skip
         with app.app_context():
             load_demo_data(db.session)
-            bridge.build_indexes(db.session, bridge.EngineSettings.from_app(app))
+            engines.build_indexes(db.session, engine_settings.EngineSettings.from_app(app))
         client = app.test_client()
         _sign_in(client, "founder")
         page = client.get("/me/")

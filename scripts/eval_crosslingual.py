@@ -87,8 +87,9 @@ def expertise(session: Any, settings: Any) -> dict[str, Any]:
     any mentor on the platform does."""
     from matchmaker.recommend.texts import mentor_text
     from matchmaker.services.recommendations import bridge as reco
+    from matchmaker.services.recommendations import engines
 
-    rec = reco.engine_for(session, settings)
+    rec = engines.engine_for(session, settings)
     texts = {i: mentor_text(p).casefold() for i, p in rec.corpus.profiles["mentor"].items()}
     rows = []
     for need, words in EXPERTISE_NEEDS.items():
@@ -115,8 +116,9 @@ def page_expertise(session: Any, settings: Any) -> dict[str, Any]:
     from matchmaker.models import Startup
     from matchmaker.recommend.expertise import ExpertiseTerms
     from matchmaker.services.recommendations import bridge as reco
+    from matchmaker.services.recommendations import engines
 
-    rec = reco.engine_for(session, settings)
+    rec = engines.engine_for(session, settings)
     profiles = rec.corpus.profiles
     terms = ExpertiseTerms.build(profiles["mentor"].values(), profiles["startup"].values())
     ids = session.scalars(sa.select(Startup.id).where(Startup.is_active).order_by(Startup.id)).all()
@@ -194,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     from matchmaker import create_app, migrate
     from matchmaker.demo import load_demo_data
     from matchmaker.extensions import db
-    from matchmaker.services.recommendations import bridge as reco
+    from matchmaker.services.recommendations import engine_settings, engines
 
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="matchmaker-xling-") as tmp:
@@ -213,8 +215,8 @@ def main(argv: list[str] | None = None) -> int:
         app = create_app(config)
         with app.app_context():
             load_demo_data(db.session)
-            settings = reco.EngineSettings.from_app(app, in_request=False)
-            reco.build_indexes(db.session, settings, show_progress=False)
+            settings = engine_settings.EngineSettings.from_app(app, in_request=False)
+            engines.build_indexes(db.session, settings, show_progress=False)
             out: dict[str, Any] = {
                 "embedder": settings.embedding_model,
                 "en_to_zh": probe(db.session, settings, EN_NEEDS_ZH_EQUIPMENT),
@@ -224,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
             out["page_expertise"] = page_expertise(db.session, settings)
             if not args.no_crowding:
                 out["crowding"] = crowding(db.session, settings)
-            reco.forget_engines()
+            engines.forget_engines()
     out["seconds"] = round(time.perf_counter() - started, 1)
     for direction in ("en_to_zh", "zh_to_en"):
         r = out[direction]

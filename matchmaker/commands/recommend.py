@@ -19,7 +19,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from matchmaker.extensions import db
-from matchmaker.services.recommendations.bridge import EngineSettings
+from matchmaker.services.recommendations.engine_settings import EngineSettings
 
 
 @click.group(
@@ -51,7 +51,7 @@ def index_build(kinds: tuple[str, ...], quiet: bool) -> None:
     """Build and publish a new index version now: the queue's job, run here (stored vectors
     are reused; only new or changed texts are embedded). Web processes swap to it by
     themselves within a second or two."""
-    from matchmaker.services.recommendations.bridge import build_indexes
+    from matchmaker.services.recommendations.engines import build_indexes
 
     settings = _settings()
     click.echo(f"building indexes in {settings.index_dir} with {settings.embedding_model} ...")
@@ -73,7 +73,7 @@ def index_build(kinds: tuple[str, ...], quiet: bool) -> None:
 def index_status() -> None:
     """What the published version holds (from its manifests)."""
     from matchmaker.recommend.store import current_version
-    from matchmaker.services.recommendations.bridge import index_status as status
+    from matchmaker.services.recommendations.engines import index_status as status
 
     settings = _settings()
     version = current_version(settings.index_dir)
@@ -97,7 +97,7 @@ def index_status() -> None:
 @with_appcontext
 def index_verify() -> None:
     """Check checksums, model and content against the database; exit 1 if any is unusable."""
-    from matchmaker.services.recommendations.bridge import verify_indexes
+    from matchmaker.services.recommendations.engines import verify_indexes
 
     checks = verify_indexes(db.session, _settings())
     for c in checks:
@@ -116,7 +116,7 @@ def index_verify() -> None:
 @with_appcontext
 def train_ranker() -> None:
     """Learn ranking weights from match outcomes (MatchOutcome) into MODEL_DIR."""
-    from matchmaker.services.recommendations.bridge import train_rankers
+    from matchmaker.services.recommendations.engines import train_rankers
 
     for r in train_rankers(db.session, _settings()):
         if r.path is None:
@@ -139,7 +139,7 @@ def train_ranker() -> None:
 def calibrate_command(kinds: tuple[str, ...]) -> None:
     """Re-choose ranking weights from the platform's own relations (time split inside the
     history, popularity floor); writes MODEL_DIR/calibration-<kind>.json."""
-    from matchmaker.services.recommendations.bridge import PAIR_KINDS, calibrate_engine
+    from matchmaker.services.recommendations.engines import PAIR_KINDS, calibrate_engine
 
     settings = _settings()
     for cal in calibrate_engine(db.session, settings, kinds or PAIR_KINDS):

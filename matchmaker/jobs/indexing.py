@@ -6,7 +6,7 @@ import logging
 
 from matchmaker.extensions import db
 from matchmaker.services.recommendations import indexing
-from matchmaker.services.recommendations.bridge import EngineSettings
+from matchmaker.services.recommendations.engine_settings import EngineSettings
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
-from matchmaker.services.recommendations.bridge import get_embedder
+from matchmaker.services.recommendations.engine_settings import get_embedder
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -22,7 +22,7 @@ from matchmaker.demo.facility_data import FACILITIES
 from matchmaker.models import Equipment, utcnow
 from matchmaker.models.bookings import AvailabilityWindow
 from matchmaker.services.facilities.equipment_availability import to_local
-from matchmaker.services.recommendations import bridge as reco
+from matchmaker.services.recommendations import engine_settings, engines
 from tests.factories import make_facility, make_startup, make_user
 
 MONTHS = "January February March April May June July August September October November December"
@@ -31,7 +31,7 @@ MONTHS = "January February March April May June July August September October No
 @pytest.fixture
 def app(make_app: Callable[..., Flask]) -> Iterator[Flask]:
     yield make_app(EMBEDDING_MODEL="use-multilingual-v3")
-    reco.forget_engines()
+    engines.forget_engines()
 
 
 @pytest.fixture
@@ -69,7 +69,9 @@ def catalogue(app: Flask, db_session: Session) -> dict[str, int]:
     with app.app_context():
         from matchmaker.extensions import db
 
-        reco.build_indexes(db.session, reco.EngineSettings.from_app(app), show_progress=False)
+        engines.build_indexes(
+            db.session, engine_settings.EngineSettings.from_app(app), show_progress=False
+        )
     return ids
 
 

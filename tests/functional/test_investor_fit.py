@@ -24,7 +24,7 @@ from matchmaker.models import FundingAsk, Investor, Startup, User
 from matchmaker.models.investors import InvestorType
 from matchmaker.services.api import own_data
 from matchmaker.services.funding.matching import investor_fits, need_for
-from matchmaker.services.recommendations import bridge as reco
+from matchmaker.services.recommendations import engines
 from tests.factories import make_startup, make_user
 
 WAN = 10_000
@@ -37,7 +37,7 @@ INTL_BANK = "Chongqing Tech Finance Bank (International Desk)"
 @pytest.fixture
 def app(make_app: Callable[..., Flask]) -> Iterator[Flask]:
     yield make_app(EMBEDDING_MODEL="hashing")
-    reco.forget_engines()
+    engines.forget_engines()
 
 
 @pytest.fixture

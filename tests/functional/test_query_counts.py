@@ -32,6 +32,7 @@ from matchmaker.models.bookings import (
 )
 from matchmaker.services.facilities.booking_queries import free_intervals_by_equipment
 from matchmaker.services.recommendations import bridge as reco
+from matchmaker.services.recommendations import engines
 from tests.factories import (
     make_equipment,
     make_facility,
@@ -160,7 +161,7 @@ def test_statements_per_page_are_bounded_and_do_not_grow(
 
 def _free_hours(app: Flask, equipment_id: int) -> float | None:
     with app.app_context():
-        pool = reco.engine_for(db.session).corpus.profiles["equipment"]
+        pool = engines.engine_for(db.session).corpus.profiles["equipment"]
         return pool[equipment_id].free_hours_next_14d  # type: ignore[no-any-return]
 
 

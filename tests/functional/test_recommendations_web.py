@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from matchmaker.models import FundingAsk
 from matchmaker.services.recommendations import bridge as reco
+from matchmaker.services.recommendations import engines
 from tests.factories import (
     make_equipment,
     make_facility,
@@ -25,7 +26,7 @@ from tests.factories import (
 @pytest.fixture
 def app(make_app: Callable[..., Flask]) -> Iterator[Flask]:
     yield make_app(EMBEDDING_MODEL="hashing")
-    reco.forget_engines()
+    engines.forget_engines()
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from matchmaker.extensions import db
 from matchmaker.models.embeddings import ProfileEmbedding
-from matchmaker.recommend.embedding import HashingEmbedder
-from matchmaker.services.recommendations import bridge as reco
+from matchmaker.recommend.embedding import HASHING_MODEL, HashingEmbedder
+from matchmaker.services.recommendations import engine_settings, engines
 from tests.factories import make_mentor, make_startup, make_user
 
 
@@ -28,14 +28,14 @@ def test_a_new_model_is_embedded_by_the_queue_with_no_manual_step(
     make_startup(db_session)
     mentor = make_mentor(db_session)
     other_model = HashingEmbedder(seed=1)
-    monkeypatch.setitem(reco._EMBEDDERS, "hashing-b", other_model)  # type: ignore[arg-type]
+    monkeypatch.setitem(engine_settings._EMBEDDERS, "hashing-b", other_model)  # type: ignore[arg-type]
     index_dir = tmp_path / "idx"
-    old = reco.EngineSettings(index_dir, tmp_path / "m", reco.HASHING_MODEL)
+    old = engine_settings.EngineSettings(index_dir, tmp_path / "m", HASHING_MODEL)
     try:
-        assert reco.build_indexes(db_session, old, show_progress=False).version == 1
+        assert engines.build_indexes(db_session, old, show_progress=False).version == 1
         app = make_app(EMBEDDING_MODEL="hashing-b", INDEX_DIR=str(index_dir))
         with app.test_request_context("/"):  # a web request under the new setting
-            served = reco.serving_engine_for(db.session)
+            served = engines.serving_engine_for(db.session)
             # Version 1 is another model's: the request queued a build (run at once here, the
             # immediate queue) instead of serving vectors of the wrong space.
             assert served.version == 2 and served.model_id == other_model.model_id
@@ -48,7 +48,7 @@ def test_a_new_model_is_embedded_by_the_queue_with_no_manual_step(
         )
         assert models == {"hashing-384-32768-0", other_model.model_id}
     finally:
-        reco.forget_engines()
+        engines.forget_engines()
 
 
 def test_the_operator_console_says_whether_an_index_is_published(

@@ -21,7 +21,7 @@ from matchmaker.models import (
     MentorProfile,
     PortfolioEntry,
 )
-from matchmaker.services.recommendations import bridge as reco
+from matchmaker.services.recommendations import profiles
 from matchmaker.services.recommendations.eval_bundle import import_bundle, map_round
 
 EN = {
@@ -132,7 +132,7 @@ def test_import_maps_history_and_keeps_queries_out_of_candidates(tmp_path: Path)
             (o.candidate_id, o.outcome, o.created_at.date()) for o in session.query(MatchOutcome)
         ]
         assert (green.id, "invested", date(2010, 3, 1)) in outcomes and len(outcomes) == 2
-        profile = reco.load_profiles(session, "investor", [green.id])[green.id]
+        profile = profiles.load_profiles(session, "investor", [green.id])[green.id]
         assert profile.portfolio[0].date == date(2010, 3, 1)  # recency finer than the year
         asks = {a.startup_id: a.round for a in session.query(FundingAsk)}
         assert asks == {s2: "a"}  # s4's query has no round: no ask

@@ -18,10 +18,10 @@ PROBE = r"""
 import gc, json, os, runpy, sys
 conf = runpy.run_path(sys.argv[1])
 conf["on_starting"](None)
-from matchmaker.services.recommendations import bridge
+from matchmaker.services.recommendations import engine_settings
 import jieba
 name = os.environ.get("MATCHMAKER_EMBEDDING_MODEL", "use-multilingual-v3")
-embedder = bridge._EMBEDDERS.get(name)
+embedder = engine_settings._EMBEDDERS.get(name)
 master = {
     "model_loaded": embedder is not None and getattr(embedder, "_model", None) is not None,
     "jieba_ready": bool(jieba.dt.initialized),
@@ -33,8 +33,8 @@ master = {
 read, write = os.pipe()
 pid = os.fork()
 if pid == 0:  # a worker: the same loaded model answers at once
-    vector = bridge.get_embedder(name).encode(["电池材料 battery"])
-    os.write(write, json.dumps({"same": bridge.get_embedder(name) is embedder,
+    vector = engine_settings.get_embedder(name).encode(["电池材料 battery"])
+    os.write(write, json.dumps({"same": engine_settings.get_embedder(name) is embedder,
                                 "norm": float((vector ** 2).sum())}).encode())
     os._exit(0)
 os.close(write)

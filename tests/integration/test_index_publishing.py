@@ -32,8 +32,7 @@ from matchmaker.models import Startup
 from matchmaker.models.embeddings import ProfileEmbedding
 from matchmaker.recommend import store
 from matchmaker.services.accounts import profile_events
-from matchmaker.services.recommendations import bridge as reco
-from matchmaker.services.recommendations import indexing
+from matchmaker.services.recommendations import engine_settings, engines, indexing
 from tests.factories import make_equipment, make_facility, make_mentor, make_startup, make_user
 from tests.integration.jobs_support import queue_settings
 from tests.integration.live_server import GUNICORN, PROJECT, _free_port, _stop
@@ -213,13 +212,13 @@ def shared(make_app: Callable[..., Flask], tmp_path: Path, database_url: str) ->
     )
     yield {"app": app, "env": env, "folder": tmp_path}
     queue.bound(app).huey.flush()
-    reco.forget_engines()
+    engines.forget_engines()
 
 
 def _build(app: Flask) -> int:
     with app.app_context():
         report = indexing.build_and_publish(
-            db.session, reco.EngineSettings.from_app(app), force=True
+            db.session, engine_settings.EngineSettings.from_app(app), force=True
         )
     assert report.version is not None
     return report.version

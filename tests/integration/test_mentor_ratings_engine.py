@@ -8,8 +8,10 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from matchmaker.models.embeddings import ProfileEmbedding
+from matchmaker.recommend.embedding import HASHING_MODEL
 from matchmaker.services.mentoring import reviews
 from matchmaker.services.recommendations import bridge as reco
+from matchmaker.services.recommendations import engine_settings, engines
 from tests.factories import make_mentor, make_startup, make_user
 from tests.integration.test_mentoring_support import World, hour_from_now, put_session
 
@@ -27,10 +29,10 @@ def test_founders_reviews_reorder_otherwise_equal_mentors(
     founder = make_user(db_session, "founder")
     reviewer = make_startup(db_session, founder, name="Anode Works")
 
-    app = make_app(EMBEDDING_MODEL=reco.HASHING_MODEL, INDEX_DIR=str(tmp_path / "idx"))  # type: ignore[operator]
+    app = make_app(EMBEDDING_MODEL=HASHING_MODEL, INDEX_DIR=str(tmp_path / "idx"))  # type: ignore[operator]
     with app.app_context():
-        settings = reco.EngineSettings.from_app(app, in_request=False)
-        reco.build_indexes(db.session, settings, show_progress=False)
+        settings = engine_settings.EngineSettings.from_app(app, in_request=False)
+        engines.build_indexes(db.session, settings, show_progress=False)
         before = reco.recommend_mentors(db.session, target.id, settings=settings)
         scores = {m.id: m.score for m in before}
         assert scores[first.id] == scores[second.id]
@@ -59,7 +61,7 @@ def test_founders_reviews_reorder_otherwise_equal_mentors(
         assert order == [second.id, first.id]
         scores = {m.id: m.score for m in after}
         assert scores[second.id] > scores[first.id]
-        engine = reco.serving_engine_for(db.session, settings).recommender
+        engine = engines.serving_engine_for(db.session, settings).recommender
         assert engine.profile("mentor", second.id).rating_count == 3
         assert engine.profile("mentor", first.id).rating_mean == round(7 / 3, 2)
         # A rating is not text: nothing was re-embedded.

@@ -21,7 +21,7 @@ from matchmaker.services.mentoring import (
     office_hours,
     session_calendar,
 )
-from matchmaker.services.recommendations import bridge
+from matchmaker.services.recommendations import capacity
 from tests.factories import make_mentor, make_startup, make_user
 from tests.integration.test_mentoring_support import World, make_world, open_slot, put_session
 
@@ -106,7 +106,7 @@ def test_capacity_provider_feeds_the_engine(db_session, w):
     counts = availability.sessions_this_month_by_mentor(db_session, [w.mentor.id, 999])
     expected = 1 if (utcnow() + timedelta(minutes=30)).month == utcnow().month else 0
     assert counts == {w.mentor.id: expected, 999: 0}
-    provider = bridge._capacity_providers()["mentor"]
+    provider = capacity._capacity_providers()["mentor"]
     assert provider is availability.sessions_used_this_month
     assert provider(db_session, [w.mentor.id]) == {w.mentor.id: float(expected)}
 

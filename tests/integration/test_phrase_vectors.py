@@ -16,10 +16,11 @@ from sqlalchemy.orm import Session
 from matchmaker.models.embeddings import ProfileEmbedding
 from matchmaker.recommend import store
 from matchmaker.recommend import texts as T
-from matchmaker.recommend.corpus import PHRASE, TEXTS, Corpus, phrase_key
-from matchmaker.recommend.embedding import HashingEmbedder
-from matchmaker.services.recommendations import bridge as reco
-from matchmaker.services.recommendations import engine_state, indexing
+from matchmaker.recommend.corpus import TEXTS, Corpus
+from matchmaker.recommend.embedding import HASHING_MODEL, HashingEmbedder
+from matchmaker.recommend.phrases import PHRASE, phrase_key
+from matchmaker.services.recommendations import engine_settings, engine_state, engines, indexing
+from matchmaker.services.recommendations.profiles import load_profiles
 from tests.factories import make_equipment, make_facility, make_mentor, make_startup
 
 
@@ -43,7 +44,7 @@ class CountingEmbedder:
 @pytest.fixture
 def counting(monkeypatch: pytest.MonkeyPatch) -> CountingEmbedder:
     embedder = CountingEmbedder()
-    monkeypatch.setitem(reco._EMBEDDERS, reco.HASHING_MODEL, embedder)
+    monkeypatch.setitem(engine_settings._EMBEDDERS, HASHING_MODEL, embedder)
     return embedder
 
 
@@ -57,9 +58,9 @@ def test_a_serving_engine_embeds_only_the_query_and_the_version_holds_the_phrase
     make_startup(db_session)
     mentor = make_mentor(db_session)
     make_equipment(db_session, make_facility(db_session))
-    settings = reco.EngineSettings(tmp_path / "idx", tmp_path / "m", reco.HASHING_MODEL)
+    settings = engine_settings.EngineSettings(tmp_path / "idx", tmp_path / "m", HASHING_MODEL)
     try:
-        version = reco.build_indexes(db_session, settings, show_progress=False).version
+        version = engines.build_indexes(db_session, settings, show_progress=False).version
         assert version is not None
         store.verify_version(settings.index_dir, version)  # phrase files are checksummed too
         folder = store.version_dir(settings.index_dir, version)
@@ -73,7 +74,7 @@ def test_a_serving_engine_embeds_only_the_query_and_the_version_holds_the_phrase
         profiles = [
             p
             for kind in ("startup", "mentor", "equipment", "investor")
-            for p in reco.load_profiles(db_session, kind).values()
+            for p in load_profiles(db_session, kind).values()
         ]
         wanted = _phrase_keys(profiles)
         assert wanted and wanted == set(index.ids().tolist())
@@ -114,13 +115,13 @@ def test_a_serving_engine_embeds_only_the_query_and_the_version_holds_the_phrase
         )
         assert {phrase_key(t) for t in new_phrases} <= stored
         counting.texts.clear()
-        newer = reco.build_indexes(db_session, settings, show_progress=False).version
+        newer = engines.build_indexes(db_session, settings, show_progress=False).version
         assert newer == version + 1 and counting.texts == []
         served = engine_state.load_version(settings, newer).recommender.corpus
         assert {phrase_key(t) for t in new_phrases} <= set(served.index(PHRASE).ids().tolist())
         assert phrase_key("XRD and electrochemical testing") not in served.index(PHRASE)
     finally:
-        reco.forget_engines()
+        engines.forget_engines()
 
 
 def test_a_frozen_corpus_scores_a_phrase_without_a_vector_0_and_never_embeds_it() -> None:
@@ -149,9 +150,9 @@ def test_a_version_without_phrase_vectors_still_serves_and_embeds_only_the_query
     phrases count 0 (logged once) until the next build, and nothing but the query is embedded."""
     make_mentor(db_session)
     make_equipment(db_session, make_facility(db_session))
-    settings = reco.EngineSettings(tmp_path / "idx", tmp_path / "m", reco.HASHING_MODEL)
+    settings = engine_settings.EngineSettings(tmp_path / "idx", tmp_path / "m", HASHING_MODEL)
     try:
-        version = reco.build_indexes(db_session, settings, show_progress=False).version
+        version = engines.build_indexes(db_session, settings, show_progress=False).version
         assert version is not None
         shutil.rmtree(store.version_dir(settings.index_dir, version) / PHRASE)
         engine = engine_state.load_version(settings, version)
@@ -161,4 +162,4 @@ def test_a_version_without_phrase_vectors_still_serves_and_embeds_only_the_query
         assert len(counting.texts) <= 2
         assert engine.recommender.corpus._phrases_unvectored  # scored 0, remembered as logged
     finally:
-        reco.forget_engines()
+        engines.forget_engines()

@@ -17,9 +17,11 @@ from sqlalchemy.orm import Session
 
 from matchmaker import vocab
 from matchmaker.models import FundingAsk, MatchOutcome
+from matchmaker.recommend.embedding import DEFAULT_MODEL, HASHING_MODEL
 from matchmaker.services.accounts import profile_events
 from matchmaker.services.errors import NotFound
 from matchmaker.services.recommendations import bridge as reco
+from matchmaker.services.recommendations import capacity, engine_settings, engines
 from tests.factories import (
     make_equipment,
     make_facility,
@@ -31,9 +33,9 @@ from tests.factories import (
 
 
 @pytest.fixture
-def settings(tmp_path: Path, app: object) -> Iterator[reco.EngineSettings]:
-    yield reco.EngineSettings(tmp_path / "idx", tmp_path / "models", reco.HASHING_MODEL)
-    reco.forget_engines()
+def settings(tmp_path: Path, app: object) -> Iterator[engine_settings.EngineSettings]:
+    yield engine_settings.EngineSettings(tmp_path / "idx", tmp_path / "models", HASHING_MODEL)
+    engines.forget_engines()
 
 
 @pytest.fixture
@@ -85,7 +87,7 @@ def _ids(matches: list[reco.Match]) -> list[int]:
 
 
 def test_mentors_for_startup_fit_both_sides_and_reasons_are_true(
-    db_session: Session, world: dict, settings: reco.EngineSettings
+    db_session: Session, world: dict, settings: engine_settings.EngineSettings
 ) -> None:
     startup = world["startup"]
     matches = reco.recommend_mentors(db_session, startup.id, settings=settings)
@@ -102,7 +104,7 @@ def test_mentors_for_startup_fit_both_sides_and_reasons_are_true(
 
 
 def test_mentor_kind_filter(
-    db_session: Session, world: dict, settings: reco.EngineSettings
+    db_session: Session, world: dict, settings: engine_settings.EngineSettings
 ) -> None:
     matches = reco.recommend_mentors(
         db_session, world["startup"].id, kind="lawyer", settings=settings
@@ -111,7 +113,7 @@ def test_mentor_kind_filter(
 
 
 def test_investors_use_the_open_funding_ask(
-    db_session: Session, world: dict, settings: reco.EngineSettings
+    db_session: Session, world: dict, settings: engine_settings.EngineSettings
 ) -> None:
     matches = reco.recommend_investors(db_session, world["startup"].id, settings=settings)
     ids = _ids(matches)
@@ -124,7 +126,7 @@ def test_investors_use_the_open_funding_ask(
 
 
 def test_rank_all_keeps_candidates_the_filters_drop(
-    db_session: Session, world: dict, settings: reco.EngineSettings
+    db_session: Session, world: dict, settings: engine_settings.EngineSettings
 ) -> None:
     matches = reco.recommend_investors(
         db_session, world["startup"].id, settings=settings, rank_all=True
@@ -134,7 +136,7 @@ def test_rank_all_keeps_candidates_the_filters_drop(
 
 
 def test_equipment_for_a_need_and_category(
-    db_session: Session, world: dict, settings: reco.EngineSettings
+    db_session: Session, world: dict, settings: engine_settings.EngineSettings
 ) -> None:
     matches = reco.recommend_equipment(
         db_session, "XRD testing for a battery cathode", settings=settings
@@ -149,7 +151,7 @@ def test_equipment_for_a_need_and_category(
 
 
 def test_search_across_kinds_in_chinese(
-    db_session: Session, world: dict, settings: reco.EngineSettings
+    db_session: Session, world: dict, settings: engine_settings.EngineSettings
 ) -> None:
     matches = reco.search(db_session, "专利律师", settings=settings)
     assert (matches[0].kind, matches[0].id) == ("mentor", world["lawyer"].id)
@@ -157,10 +159,10 @@ def test_search_across_kinds_in_chinese(
 
 
 def test_deal_flow_and_similar_startups(
-    db_session: Session, world: dict, settings: reco.EngineSettings
+    db_session: Session, world: dict, settings: engine_settings.EngineSettings
 ) -> None:
     other = make_startup(db_session, name="Anode Works", description="Silicon anodes for EV cells.")
-    reco.build_indexes(db_session, settings, show_progress=False)
+    engines.build_indexes(db_session, settings, show_progress=False)
     for_mentor = reco.recommend_startups_for_mentor(
         db_session, world["battery"].id, settings=settings
     )
@@ -188,10 +190,10 @@ def test_profile_edit_reaches_the_engine_through_a_new_version(
     from matchmaker.extensions import db
     from matchmaker.models.embeddings import ProfileEmbedding
 
-    app = make_app(EMBEDDING_MODEL=reco.HASHING_MODEL, INDEX_DIR=str(tmp_path / "idx"))  # type: ignore[operator]
+    app = make_app(EMBEDDING_MODEL=HASHING_MODEL, INDEX_DIR=str(tmp_path / "idx"))  # type: ignore[operator]
     with app.app_context():
-        settings = reco.EngineSettings.from_app(app, in_request=False)
-        first = reco.build_indexes(db.session, settings, show_progress=False)
+        settings = engine_settings.EngineSettings.from_app(app, in_request=False)
+        first = engines.build_indexes(db.session, settings, show_progress=False)
         before = reco.search(db.session, "cryogenic microscopy", ["mentor"], settings=settings)
         assert not before or before[0].id != world["lawyer"].id
         lawyer = world["lawyer"]
@@ -200,7 +202,7 @@ def test_profile_edit_reaches_the_engine_through_a_new_version(
         profile_events.profile_changed("mentor", lawyer.id)
         top = reco.search(db.session, "cryogenic microscopy", ["mentor"], settings=settings)[0]
         assert (top.kind, top.id) == ("mentor", lawyer.id)
-        assert reco.serving_engine_for(db.session, settings).version == (first.version or 0) + 1
+        assert engines.serving_engine_for(db.session, settings).version == (first.version or 0) + 1
     rows = db_session.scalars(
         sa.select(ProfileEmbedding).where(
             ProfileEmbedding.kind == "mentor", ProfileEmbedding.profile_id == lawyer.id
@@ -210,7 +212,7 @@ def test_profile_edit_reaches_the_engine_through_a_new_version(
 
 
 def test_deactivated_profile_disappears(
-    db_session: Session, world: dict, settings: reco.EngineSettings
+    db_session: Session, world: dict, settings: engine_settings.EngineSettings
 ) -> None:
     startup_id = world["startup"].id
     assert world["seed_fund"].id in _ids(
@@ -231,49 +233,49 @@ def test_deactivated_profile_disappears(
 
 
 def test_corrupt_version_falls_back_to_the_last_good_one(
-    db_session: Session, world: dict, settings: reco.EngineSettings
+    db_session: Session, world: dict, settings: engine_settings.EngineSettings
 ) -> None:
-    reco.build_indexes(db_session, settings, show_progress=False)
-    second = reco.build_indexes(db_session, settings, show_progress=False)
-    assert all(c.ok for c in reco.verify_indexes(db_session, settings))
+    engines.build_indexes(db_session, settings, show_progress=False)
+    second = engines.build_indexes(db_session, settings, show_progress=False)
+    assert all(c.ok for c in engines.verify_indexes(db_session, settings))
     folder = settings.index_dir / f"v{second.version}" / "mentor"
     (folder / "vectors.npy").write_bytes(b"garbage")
-    checks = {c.kind: c for c in reco.verify_indexes(db_session, settings)}
+    checks = {c.kind: c for c in engines.verify_indexes(db_session, settings)}
     assert not checks["mentor"].ok and "Corrupt" in checks["mentor"].problem
-    reco.forget_engines()  # a new process
-    served = reco.serving_engine_for(db_session, settings)
+    engines.forget_engines()  # a new process
+    served = engines.serving_engine_for(db_session, settings)
     assert served.version == (second.version or 0) - 1  # the last good version
     matches = reco.recommend_mentors(db_session, world["startup"].id, settings=settings)
     assert _ids(matches)[0] == world["battery"].id
-    reco.build_indexes(db_session, settings, show_progress=False)  # what the queued job does
-    assert all(c.ok for c in reco.verify_indexes(db_session, settings))
+    engines.build_indexes(db_session, settings, show_progress=False)  # what the queued job does
+    assert all(c.ok for c in engines.verify_indexes(db_session, settings))
 
 
 def test_stale_index_content_is_reported_and_reconciled(
-    db_session: Session, world: dict, settings: reco.EngineSettings
+    db_session: Session, world: dict, settings: engine_settings.EngineSettings
 ) -> None:
-    reco.build_indexes(db_session, settings, show_progress=False)
-    reco.forget_engines()
+    engines.build_indexes(db_session, settings, show_progress=False)
+    engines.forget_engines()
     world["printer"].description = "Now a wire EDM machine"
     db_session.commit()
-    checks = {c.kind: c for c in reco.verify_indexes(db_session, settings)}
+    checks = {c.kind: c for c in engines.verify_indexes(db_session, settings)}
     assert not checks["equipment"].ok and "1 changed" in checks["equipment"].problem
-    report = reco.build_indexes(db_session, settings, show_progress=False)
+    report = engines.build_indexes(db_session, settings, show_progress=False)
     assert {k.kind: k.embedded for k in report.kinds}["equipment"] == 1  # only the changed one
     assert {k.kind: k.embedded for k in report.kinds}["startup"] == 0
 
 
 def test_capacity_provider_takes_a_full_mentor_out(
-    db_session: Session, world: dict, settings: reco.EngineSettings
+    db_session: Session, world: dict, settings: engine_settings.EngineSettings
 ) -> None:
     battery = world["battery"]
-    real = reco._capacity_providers
+    real = capacity._capacity_providers
 
     def full(session: Session, ids: object) -> dict[int, float]:
         return {battery.id: battery.capacity_per_month}
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(reco, "_capacity_providers", lambda: {**real(), "mentor": full})
+        patch.setattr(capacity, "_capacity_providers", lambda: {**real(), "mentor": full})
         ids = _ids(reco.recommend_mentors(db_session, world["startup"].id, settings=settings))
         assert battery.id not in ids
     ids = _ids(reco.recommend_mentors(db_session, world["startup"].id, settings=settings))
@@ -281,7 +283,7 @@ def test_capacity_provider_takes_a_full_mentor_out(
 
 
 def test_train_ranker_says_when_outcomes_are_too_few(
-    db_session: Session, world: dict, settings: reco.EngineSettings
+    db_session: Session, world: dict, settings: engine_settings.EngineSettings
 ) -> None:
     db_session.add(
         MatchOutcome(
@@ -293,14 +295,14 @@ def test_train_ranker_says_when_outcomes_are_too_few(
         )
     )
     db_session.commit()
-    results = {r.kind: r for r in reco.train_rankers(db_session, settings)}
+    results = {r.kind: r for r in engines.train_rankers(db_session, settings)}
     assert results["mentor"].path is None and results["mentor"].rows == 1
     assert "too few" in results["mentor"].message
     assert not (settings.model_dir / "ranker-mentor.json").exists()
 
 
 def test_train_ranker_writes_a_usable_model(
-    db_session: Session, world: dict, settings: reco.EngineSettings
+    db_session: Session, world: dict, settings: engine_settings.EngineSettings
 ) -> None:
     startups = [make_startup(db_session, name=f"S{i}") for i in range(40)]
     mentors = [world["battery"], world["lawyer"]] + [
@@ -319,11 +321,11 @@ def test_train_ranker_writes_a_usable_model(
                 )
             )
     db_session.commit()
-    results = {r.kind: r for r in reco.train_rankers(db_session, settings, kinds=["mentor"])}
+    results = {r.kind: r for r in engines.train_rankers(db_session, settings, kinds=["mentor"])}
     assert results["mentor"].path == settings.model_dir / "ranker-mentor.json"
     assert results["mentor"].rows == 240
-    reco.forget_engines()
-    rec = reco.engine_for(db_session, settings)
+    engines.forget_engines()
+    rec = engines.engine_for(db_session, settings)
     assert rec.rankers["mentor"].n_train == 240
 
 
@@ -345,27 +347,27 @@ def test_request_without_index_serves_lexical_and_queues_one_build(
         def encode(self, *args: object, **kwargs: object) -> object:
             raise AssertionError("the model must not embed inside this request")
 
-    monkeypatch.setitem(reco._EMBEDDERS, "fake-model", Exploding())  # type: ignore[arg-type]
+    monkeypatch.setitem(engine_settings._EMBEDDERS, "fake-model", Exploding())  # type: ignore[arg-type]
     app = make_app(  # type: ignore[operator]
         QUEUE_IMMEDIATE=False, QUEUE_DATABASE=str(tmp_path / "jobs.sqlite3")
     )
-    settings = reco.EngineSettings(tmp_path / "i", tmp_path / "m", "fake-model")
+    settings = engine_settings.EngineSettings(tmp_path / "i", tmp_path / "m", "fake-model")
     try:
         for _ in range(2):
             with app.test_request_context("/"):
                 matches = reco.recommend_mentors(db.session, world["startup"].id, settings=settings)
                 assert _ids(matches)[0] == world["battery"].id
-                assert reco.serving_engine_for(db.session, settings).lexical_only
+                assert engines.serving_engine_for(db.session, settings).lexical_only
         assert not (tmp_path / "i").exists() or not any((tmp_path / "i").iterdir())
         assert queue.bound(app).huey.pending_count() == 1
     finally:
-        reco.forget_engines()
+        engines.forget_engines()
         queue.bound(app).huey.flush()
 
 
 @pytest.fixture(scope="session")
 def real_embedder() -> object:
-    embedder = reco.get_embedder(reco.DEFAULT_MODEL)
+    embedder = engine_settings.get_embedder(DEFAULT_MODEL)
     embedder.encode(["warm up"])
     return embedder
 
@@ -374,10 +376,10 @@ def real_embedder() -> object:
 def test_real_model_search_and_recommendations(
     db_session: Session, world: dict, tmp_path: Path, real_embedder: object
 ) -> None:
-    settings = reco.EngineSettings(tmp_path / "idx", tmp_path / "models", reco.DEFAULT_MODEL)
+    settings = engine_settings.EngineSettings(tmp_path / "idx", tmp_path / "models", DEFAULT_MODEL)
     try:
-        report = reco.build_indexes(db_session, settings, show_progress=False)
-        assert report.model_id.startswith(reco.DEFAULT_MODEL + ":")  # the model and its version
+        report = engines.build_indexes(db_session, settings, show_progress=False)
+        assert report.model_id.startswith(DEFAULT_MODEL + ":")  # the model and its version
         assert (
             reco.recommend_equipment(
                 db_session, "XRD testing for a battery cathode", settings=settings
@@ -392,6 +394,6 @@ def test_real_model_search_and_recommendations(
             _ids(reco.recommend_mentors(db_session, world["startup"].id, settings=settings))[0]
             == world["battery"].id
         )
-        assert all(c.ok for c in reco.verify_indexes(db_session, settings))
+        assert all(c.ok for c in engines.verify_indexes(db_session, settings))
     finally:
-        reco.forget_engines()
+        engines.forget_engines()

@@ -8,7 +8,8 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from matchmaker.services.recommendations import bridge as reco
+from matchmaker.recommend.calibration import Calibration
+from matchmaker.services.recommendations import engine_settings, engines
 from tests.factories import make_investor, make_mentor, make_startup
 
 
@@ -40,7 +41,7 @@ def test_index_commands(
         verify = runner.invoke(args=["index", "verify"])
         assert verify.exit_code == 0 and "all indexes verified" in verify.output
     finally:
-        reco.forget_engines()
+        engines.forget_engines()
 
 
 def test_train_ranker_command_with_too_few_outcomes(
@@ -54,7 +55,7 @@ def test_train_ranker_command_with_too_few_outcomes(
         assert "investor: too few outcomes" in result.output
         assert not (tmp_path / "models").exists() or not any((tmp_path / "models").iterdir())
     finally:
-        reco.forget_engines()
+        engines.forget_engines()
 
 
 def test_calibrate_command_writes_the_artifact_and_the_engine_adopts_it(
@@ -73,13 +74,13 @@ def test_calibrate_command_writes_the_artifact_and_the_engine_adopts_it(
         # No dated history on this platform: the default weights stay, and it says why.
         assert "investor: default" in result.output and "too little" in result.output
         path = tmp_path / "models" / "calibration-investor.json"
-        cal = reco.Calibration.load(path)
+        cal = Calibration.load(path)
         assert cal.method == "default"
         with app.app_context():
             from matchmaker.extensions import db
 
-            settings = reco.EngineSettings.from_app(app, in_request=False)
-            reco.forget_engines()
-            assert reco.engine_for(db.session, settings).calibrations["investor"] == cal
+            settings = engine_settings.EngineSettings.from_app(app, in_request=False)
+            engines.forget_engines()
+            assert engines.engine_for(db.session, settings).calibrations["investor"] == cal
     finally:
-        reco.forget_engines()
+        engines.forget_engines()

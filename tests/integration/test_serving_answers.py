@@ -16,9 +16,8 @@ from numpy.typing import NDArray
 from sqlalchemy.orm import Session
 
 from matchmaker.recommend import store
-from matchmaker.recommend.embedding import HashingEmbedder
-from matchmaker.services.recommendations import bridge as reco
-from matchmaker.services.recommendations import engine_state, indexing
+from matchmaker.recommend.embedding import HASHING_MODEL, HashingEmbedder
+from matchmaker.services.recommendations import engine_settings, engine_state, engines, indexing
 from tests.factories import make_equipment, make_facility, make_mentor, make_startup
 
 
@@ -42,7 +41,7 @@ class CountingEmbedder:
 @pytest.fixture
 def counting(monkeypatch: pytest.MonkeyPatch) -> CountingEmbedder:
     embedder = CountingEmbedder()
-    monkeypatch.setitem(reco._EMBEDDERS, reco.HASHING_MODEL, embedder)
+    monkeypatch.setitem(engine_settings._EMBEDDERS, HASHING_MODEL, embedder)
     return embedder
 
 
@@ -57,11 +56,11 @@ def published(db_session: Session, tmp_path: Path, counting: CountingEmbedder) -
     for i in range(3):
         make_mentor(db_session, capacity_per_month=1, headline=f"Battery scientist {i}")
     make_equipment(db_session, make_facility(db_session))
-    settings = reco.EngineSettings(tmp_path / "idx", tmp_path / "m", reco.HASHING_MODEL)
-    version = reco.build_indexes(db_session, settings, show_progress=False).version
+    settings = engine_settings.EngineSettings(tmp_path / "idx", tmp_path / "m", HASHING_MODEL)
+    version = engines.build_indexes(db_session, settings, show_progress=False).version
     assert version is not None
     yield settings, version, startups
-    reco.forget_engines()
+    engines.forget_engines()
 
 
 def _scored_calls(rec: Any, monkeypatch: pytest.MonkeyPatch) -> list[str]:

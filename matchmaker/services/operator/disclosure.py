@@ -313,11 +313,8 @@ def _profile_text(s: Startup) -> str:
 
 def _embedding_similarity(startups: Sequence[Startup]) -> np.ndarray:
     from matchmaker.recommend.texts import startup_text
-    from matchmaker.services.recommendations.bridge import (
-        EngineSettings,
-        get_embedder,
-        startup_profile,
-    )
+    from matchmaker.services.recommendations.engine_settings import EngineSettings, get_embedder
+    from matchmaker.services.recommendations.profiles import startup_profile
 
     settings = EngineSettings.from_app()
     embedder = get_embedder(settings.embedding_model)

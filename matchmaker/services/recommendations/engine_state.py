@@ -33,15 +33,17 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from matchmaker.recommend import store
-from matchmaker.recommend.corpus import KINDS, PHRASE, PORTFOLIO, TEXTS, VectorsMissing
+from matchmaker.recommend.corpus import KINDS, TEXTS, VectorsMissing
 from matchmaker.recommend.embedding import reads_cjk
+from matchmaker.recommend.history import PORTFOLIO
+from matchmaker.recommend.phrases import PHRASE
 from matchmaker.recommend.ranking import Recommender, RecommenderConfig
 from matchmaker.services.recommendations import indexing
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-    from matchmaker.services.recommendations.bridge import EngineSettings
+    from matchmaker.services.recommendations.engine_settings import EngineSettings
 
 log = logging.getLogger(__name__)
 
@@ -256,13 +258,14 @@ def warm_up(app: Any) -> threading.Thread:
 
     def run() -> None:
         from matchmaker.extensions import db
-        from matchmaker.services.recommendations import bridge as reco
+        from matchmaker.services.recommendations.engine_settings import EngineSettings, get_embedder
+        from matchmaker.services.recommendations.engines import serving_engine_for
 
         with app.test_request_context("/"):  # a request context: never builds, only loads
             try:
-                settings = reco.EngineSettings.from_app(app)
-                reco.get_embedder(settings.embedding_model).encode(["warm up"])
-                reco.serving_engine_for(db.session, settings)
+                settings = EngineSettings.from_app(app)
+                get_embedder(settings.embedding_model).encode(["warm up"])
+                serving_engine_for(db.session, settings)
             except Exception:
                 log.exception("warming the engine up failed (requests will load it)")
 
@@ -403,20 +406,20 @@ def _ask_rebuild(slot: _Slot, settings: EngineSettings) -> None:
 
 
 def _rankers_and_calibrations(rec: Recommender, settings: EngineSettings) -> None:
-    from matchmaker.services.recommendations import bridge as reco
+    from matchmaker.services.recommendations.engines import adopt_calibrations, load_rankers
 
-    rec.rankers.update(reco.load_rankers(settings.model_dir, rec.config))
-    reco.adopt_calibrations(rec, settings.model_dir)
+    rec.rankers.update(load_rankers(settings.model_dir, rec.config))
+    adopt_calibrations(rec, settings.model_dir)
 
 
 def load_version(settings: EngineSettings, version: int) -> ServingEngine:
     """Version ``version`` as a frozen engine: verified, memory-mapped, nothing embedded."""
-    from matchmaker.services.recommendations import bridge as reco
+    from matchmaker.services.recommendations.engine_settings import get_embedder
 
     root = Path(settings.index_dir)
     manifest = store.read_version_manifest(root, version)
     folder = store.version_dir(root, version)
-    embedder = reco.get_embedder(settings.embedding_model)
+    embedder = get_embedder(settings.embedding_model)
     if manifest.get("model_id") != embedder.model_id:
         raise store.IndexStale(
             f"version {version} was built with {manifest.get('model_id')}, not {embedder.model_id}"
@@ -469,11 +472,11 @@ def _verified(folder: Path, manifest: dict[str, Any], name: str) -> bytes:
 
 def lexical_only(session: Session, settings: EngineSettings) -> ServingEngine:
     """Profiles from the database, no vectors: what a brand-new database serves."""
-    from matchmaker.services.recommendations import bridge as reco
+    from matchmaker.services.recommendations.profiles import load_profiles
 
     rec = Recommender(NoVectors(), config=RecommenderConfig())
     _rankers_and_calibrations(rec, settings)
-    profiles = {kind: reco.load_profiles(session, kind) for kind in KINDS}
+    profiles = {kind: load_profiles(session, kind) for kind in KINDS}
     session.rollback()  # end the read: a held transaction would pin SQLite's snapshot
     rec.sync("startup", profiles["startup"].values())
     for kind in indexing.SYNC_AFTER_STARTUPS:

@@ -310,7 +310,7 @@ def evaluate_bundle(
 
     ``model_dir``: where learned rankers are read from; None (default) uses a temporary empty
     folder, i.e. the default two-sided weights (a ranker trained on platform outcomes says
-    nothing about a foreign bundle). ``calibrate``: first run ``reco.calibrate_engine`` on the
+    nothing about a foreign bundle). ``calibrate``: first run ``engines.calibrate_engine`` on the
     bundle's history (the relations the platform would hold; queries are never read by it),
     as ``flask calibrate`` does on a live platform.
 
@@ -322,6 +322,7 @@ def evaluate_bundle(
     from matchmaker import migrate
     from matchmaker.database import make_engine
     from matchmaker.services.recommendations import bridge as reco
+    from matchmaker.services.recommendations import engine_settings, engines
 
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="matchmaker-eval-") as tmp:
@@ -331,16 +332,16 @@ def evaluate_bundle(
         try:
             with Session(engine) as session:
                 bundle = import_bundle(session, folder)
-                settings = reco.EngineSettings(
+                settings = engine_settings.EngineSettings(
                     index_dir=Path(tmp) / "indexes",
                     model_dir=Path(model_dir) if model_dir else Path(tmp) / "models",
                     embedding_model=embedding_model,
                 )
-                reco.build_indexes(session, settings, show_progress=show_progress)
+                engines.build_indexes(session, settings, show_progress=show_progress)
                 calibrations = (  # from the imported history only, as on a live platform
-                    reco.calibrate_engine(session, settings, [bundle.kind]) if calibrate else []
+                    engines.calibrate_engine(session, settings, [bundle.kind]) if calibrate else []
                 )
-                rec = reco.engine_for(session, settings)
+                rec = engines.engine_for(session, settings)
                 all_ids = sorted(bundle.candidate_ids.values())
                 ranked: dict[int, list[int]] = {}
                 base: dict[str, dict[int, list[int]]] = {b: {} for b in BASELINES}
@@ -383,7 +384,7 @@ def evaluate_bundle(
                     ),
                 )
         finally:
-            reco.forget_engines()
+            engines.forget_engines()
             engine.dispose()
     result.seconds = time.perf_counter() - started
     return result

@@ -32,23 +32,18 @@ from matchmaker.models import Startup
 from matchmaker.models.embeddings import ProfileEmbedding
 from matchmaker.recommend import store
 from matchmaker.recommend import texts as T
-from matchmaker.recommend.corpus import (
-    KINDS,
-    PHRASE,
-    PORTFOLIO,
-    PROFILE_TYPES,
-    TEXTS,
-    _entry_key,
-    phrase_texts,
-)
+from matchmaker.recommend.corpus import KINDS, PROFILE_TYPES, TEXTS
 from matchmaker.recommend.embedding import Embedder
+from matchmaker.recommend.history import PORTFOLIO
+from matchmaker.recommend.history import entry_key as _entry_key
 from matchmaker.recommend.kinds import PairKind
+from matchmaker.recommend.phrases import PHRASE, phrase_texts
 from matchmaker.recommend.ranking import Recommender, RecommenderConfig
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-    from matchmaker.services.recommendations.bridge import EngineSettings
+    from matchmaker.services.recommendations.engine_settings import EngineSettings
 
 log = logging.getLogger(__name__)
 
@@ -240,7 +235,8 @@ def embed_profile(session: Session, settings: EngineSettings, kind: str, profile
     next version serves them: web processes never embed phrases). Returns how many texts were
     embedded. A deleted or deactivated profile embeds nothing (the next version simply leaves
     it out)."""
-    from matchmaker.services.recommendations.bridge import get_embedder, load_profiles
+    from matchmaker.services.recommendations.engine_settings import get_embedder
+    from matchmaker.services.recommendations.profiles import load_profiles
 
     if kind not in KINDS:
         raise ValueError(f"unknown profile kind {kind!r}")
@@ -322,14 +318,16 @@ def build_and_publish(
     """Build every kind from the database into a new version and publish it (unless nothing
     changed since the current one and ``force`` is off). Holds the cross-process build lock:
     two workers never build at once, and the second then finds nothing changed."""
-    from matchmaker.services.recommendations import bridge as reco
+    from matchmaker.services.recommendations.engine_settings import get_embedder
+    from matchmaker.services.recommendations.engines import adopt_calibrations, load_rankers
+    from matchmaker.services.recommendations.profiles import load_profiles
 
     started = time.perf_counter()
     root = Path(settings.index_dir)
     with store.build_lock(root):
-        profiles = {kind: reco.load_profiles(session, kind) for kind in KINDS}
+        profiles = {kind: load_profiles(session, kind) for kind in KINDS}
         snapshot = encode_profiles(profiles)
-        embedder = reco.get_embedder(settings.embedding_model)
+        embedder = get_embedder(settings.embedding_model)
         digest = _digest(snapshot, embedder.model_id, Path(settings.model_dir))
         if not force and digest == _current_digest(root):
             session.rollback()
@@ -341,8 +339,8 @@ def build_and_publish(
         def fill(staging: Path) -> dict[str, Any]:
             rec = _built_recommender(session, settings, embedder, profiles, embedded, show_progress)
             # Prices are scored as web processes score: with the same rankers and calibrations.
-            rec.rankers.update(reco.load_rankers(settings.model_dir, rec.config))
-            reco.adopt_calibrations(rec, settings.model_dir)
+            rec.rankers.update(load_rankers(settings.model_dir, rec.config))
+            adopt_calibrations(rec, settings.model_dir)
             for kind in (*KINDS, PORTFOLIO, PHRASE):
                 rec.corpus.save(staging, kind, digest)
             (staging / PROFILES_FILE).write_bytes(snapshot)

@@ -34,7 +34,7 @@ from matchmaker.services.operator.monitoring import dashboard
 from matchmaker.services.operator.policy_center import policies, support_checks
 from matchmaker.services.operator.policy_center.seed_policies import seed_policies
 from matchmaker.services.recommendations import pathway
-from matchmaker.services.recommendations.bridge import engine_status
+from matchmaker.services.recommendations.engines import engine_status
 from matchmaker.web.access import operators_only
 from matchmaker.web.forms import id_arg, int_arg
 from matchmaker.web.i18n import current_locale

@@ -1,0 +1,187 @@
+"""Capacity figures of the engine's profiles: mentor sessions used this month, equipment free hours.
+
+Read from the areas that know them (mentoring, facilities) when profiles load, and refreshed in a
+served engine when stale (``refresh_capacity``): a booking changes capacity without a profile edit.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import weakref
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from matchmaker.recommend.kinds import ProfileKind
+from matchmaker.recommend.ranking import Recommender
+from matchmaker.services.facilities.booking_proposals import free_hours_next_14_days
+from matchmaker.services.mentoring.availability import sessions_used_this_month
+from matchmaker.services.recommendations import engine_state
+
+log = logging.getLogger(__name__)
+
+# -- capacity providers -------------------------------------------------------------------------
+
+CapacityProvider = Callable[[Session, Sequence[int]], Mapping[int, float]]
+"""``provider(session, ids)`` -> id -> amount. For ``"mentor"``: sessions used this month;
+for ``"equipment"``: free hours in the next 14 days. Ids it does not return keep the default."""
+
+
+def _capacity_providers() -> dict[str, CapacityProvider]:
+    """The area that knows each kind's capacity: mentoring (sessions), facilities (free hours).
+
+    A kind without one keeps the defaults: a mentor has used none of ``capacity_per_month`` and
+    equipment availability is unknown (never presented as free).
+    """
+    return {"mentor": sessions_used_this_month, "equipment": free_hours_next_14_days}
+
+
+def capacity_of(session: Session, kind: str, ids: Sequence[int]) -> Mapping[int, float]:
+    provider = _capacity_providers().get(kind)
+    if provider is None or not ids:
+        return {}
+    try:
+        return provider(session, ids)
+    except Exception:  # a broken provider must not break recommendations
+        log.exception("capacity provider for %s failed", kind)
+        return {}
+
+
+# Ids per statement of a per-id lookup: PostgreSQL takes at most 65,535 bound parameters, and a
+# build at 100,000 mentors passed them all at once.
+_IDS_PER_STATEMENT = 20_000
+_T = TypeVar("_T")
+
+
+def in_chunks(
+    lookup: Callable[[Sequence[int]], Mapping[int, _T]], ids: Sequence[int]
+) -> dict[int, _T]:
+    """``lookup(ids)`` merged over slices of at most ``_IDS_PER_STATEMENT`` ids (one slice, so
+    one statement, below that)."""
+    out: dict[int, _T] = {}
+    for start in range(0, len(ids), _IDS_PER_STATEMENT):
+        out.update(lookup(ids[start : start + _IDS_PER_STATEMENT]))
+    return out
+
+
+# -- capacity freshness ---------------------------------------------------------------------------
+# Reading capacity costs a few statements over every instrument or mentor (the pathway asks the
+# engine once per chain step, the dashboard once per panel). A served engine's figures are kept
+# for CAPACITY_TTL_SECONDS, and dropped at once when this process commits a write to a table
+# they are computed from (a booking, a session, opening hours...); writes by other processes
+# show within the TTL.
+CAPACITY_TTL_SECONDS = 10.0
+_CAPACITY_TABLES = frozenset(
+    {
+        "equipment",
+        "facilities",
+        "equipment_bookings",
+        "equipment_booking_rules",
+        "equipment_availability_windows",
+        "equipment_availability_exceptions",
+        "mentor_profiles",
+        "mentor_sessions",
+    }
+)
+_capacity_generation = 0
+# kind -> (weak reference to the engine's recommender, provider, generation, monotonic time) of
+# the last refresh; a weak reference so a replaced engine is not kept alive by this cache.
+_capacity_seen: dict[str, tuple[weakref.ref[Recommender], CapacityProvider | None, int, float]] = {}
+_capacity_seen_lock = threading.Lock()
+
+
+def _writes_capacity_tables(tables: Iterable[Any]) -> bool:
+    return any(getattr(t, "name", None) in _CAPACITY_TABLES for t in tables)
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _note_capacity_flush(session: Session, flush_context: Any) -> None:
+    changed = list(session.new) + list(session.dirty) + list(session.deleted)
+    tables = (t for obj in changed for t in sa.inspect(obj).mapper.tables)
+    if _writes_capacity_tables(tables):
+        session.info["capacity_written"] = True
+
+
+@sa.event.listens_for(Session, "do_orm_execute")
+def _note_capacity_statement(state: Any) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        if table is None or _writes_capacity_tables([table]):
+            state.session.info["capacity_written"] = True
+
+
+@sa.event.listens_for(Session, "after_commit")
+def _capacity_committed(session: Session) -> None:
+    if session.info.pop("capacity_written", False):
+        forget_capacity()
+
+
+@sa.event.listens_for(Session, "after_soft_rollback")
+def _capacity_rolled_back(session: Session, previous_transaction: Any) -> None:
+    session.info.pop("capacity_written", None)
+
+
+def forget_capacity() -> None:
+    """The next recommendation re-reads capacity (a write this process made, or a test)."""
+    global _capacity_generation
+    with _capacity_seen_lock:
+        _capacity_generation += 1
+        _capacity_seen.clear()
+
+
+def _capacity_fresh(rec: Recommender, kind: str) -> bool:
+    seen = _capacity_seen.get(kind)
+    return (
+        seen is not None
+        and seen[0]() is rec
+        and seen[1] is _capacity_providers().get(kind)
+        and seen[2] == _capacity_generation
+        and time.monotonic() - seen[3] < CAPACITY_TTL_SECONDS
+    )
+
+
+def _hours(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def refresh_capacity(
+    session: Session, engine: engine_state.ServingEngine, kind: ProfileKind
+) -> None:
+    """Capacity changes without a profile edit (a session booked): update the profiles whose
+    capacity moved (same text, so no re-embedding). The only change a served engine takes, so
+    the only lock, held just while the figures are written."""
+    if kind not in ("mentor", "equipment"):
+        return
+    rec = engine.recommender
+    if _capacity_fresh(rec, kind):
+        return
+    generation = _capacity_generation  # a commit while reading makes this refresh stale
+    started = time.monotonic()
+    provider = _capacity_providers().get(kind)
+    pool = rec.corpus.profiles[kind]
+    # No provider: the defaults, i.e. nothing used and availability unknown.
+    amounts: Mapping[int, float] = {}
+    if provider is not None:
+        amounts = in_chunks(lambda chunk: capacity_of(session, kind, chunk), list(pool))
+    moved = []
+    for item_id, p in list(pool.items()):
+        if kind == "mentor":
+            used = int(amounts.get(item_id, 0))
+            if p.sessions_this_month != used:
+                moved.append(replace(p, sessions_this_month=used))
+        else:
+            hours = _hours(amounts.get(item_id)) if item_id in amounts else None
+            if p.free_hours_next_14d != hours:
+                moved.append(replace(p, free_hours_next_14d=hours))
+    if moved:
+        with engine.capacity_lock:
+            for profile in moved:
+                rec.upsert(kind, profile)
+    with _capacity_seen_lock:
+        if generation == _capacity_generation:
+            _capacity_seen[kind] = (weakref.ref(rec), provider, generation, started)

@@ -10,7 +10,7 @@ rather than shown raw.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from flask_babel import gettext as _
@@ -58,55 +58,74 @@ def readable_terms(terms: Iterable[str]) -> list[str]:
     return out
 
 
-def reason_text(code: str, params: dict[str, Any], viewer: str = "startup") -> str | None:
-    """One reason as a sentence, or None when it has nothing to say to this reader."""
-    p = params
-    if code == "named_in_profile":
-        if viewer == "candidate":
-            return _("Their profile names you")
-        return _("Named in your profile: %(name)s", name=p["name"])
-    if code == "shared_sectors":
-        return _("Shared sectors: %(sectors)s", sectors=_labels(vocab.SECTORS, p["sectors"]))
-    if code == "matched_terms":
-        terms = readable_terms(p["terms"])
-        return _("Matched phrases: %(terms)s", terms=_list(terms)) if terms else None
-    if code == "shared_topics":
-        return _(
-            "Mentoring topics in common: %(topics)s",
-            topics=_labels(vocab.MENTORING_TOPICS, p["topics"]),
-        )
-    if code == "stage_fit":
-        rnd = vocab.label(vocab.ROUNDS, p["round"], current_locale())
-        if viewer == "candidate":
-            return _("Raising a round you invest in: %(round)s", round=rnd)
-        return _("Invests in your round: %(round)s", round=rnd)
-    if code == "ticket_fit":
-        amount = _money(p.get("amount"), p.get("currency"))
-        if viewer == "candidate":
-            return _("The ask fits your ticket size: %(amount)s", amount=amount)
-        if p.get("stated_need"):
-            return _("Your stated funding need fits their ticket size: %(amount)s", amount=amount)
-        return _("Your ask fits their ticket size: %(amount)s", amount=amount)
-    if code == "instrument_fit":
-        instrument = vocab.label(vocab.INSTRUMENTS, p["instrument"], current_locale())
-        if viewer == "candidate":
-            return _("Seeks an instrument you offer: %(instrument)s", instrument=instrument)
-        return _("Offers the instrument you seek: %(instrument)s", instrument=instrument)
-    if code in ("portfolio_neighbour", "past_mentee_neighbour") and p.get("sectors"):
+def _named_in_profile(p: dict[str, Any], viewer: str) -> str | None:
+    if viewer == "candidate":
+        return _("Their profile names you")
+    return _("Named in your profile: %(name)s", name=p["name"])
+
+
+def _shared_sectors(p: dict[str, Any], viewer: str) -> str | None:
+    return _("Shared sectors: %(sectors)s", sectors=_labels(vocab.SECTORS, p["sectors"]))
+
+
+def _matched_terms(p: dict[str, Any], viewer: str) -> str | None:
+    terms = readable_terms(p["terms"])
+    return _("Matched phrases: %(terms)s", terms=_list(terms)) if terms else None
+
+
+def _shared_topics(p: dict[str, Any], viewer: str) -> str | None:
+    return _(
+        "Mentoring topics in common: %(topics)s",
+        topics=_labels(vocab.MENTORING_TOPICS, p["topics"]),
+    )
+
+
+def _stage_fit(p: dict[str, Any], viewer: str) -> str | None:
+    rnd = vocab.label(vocab.ROUNDS, p["round"], current_locale())
+    if viewer == "candidate":
+        return _("Raising a round you invest in: %(round)s", round=rnd)
+    return _("Invests in your round: %(round)s", round=rnd)
+
+
+def _ticket_fit(p: dict[str, Any], viewer: str) -> str | None:
+    amount = _money(p.get("amount"), p.get("currency"))
+    if viewer == "candidate":
+        return _("The ask fits your ticket size: %(amount)s", amount=amount)
+    if p.get("stated_need"):
+        return _("Your stated funding need fits their ticket size: %(amount)s", amount=amount)
+    return _("Your ask fits their ticket size: %(amount)s", amount=amount)
+
+
+def _instrument_fit(p: dict[str, Any], viewer: str) -> str | None:
+    instrument = vocab.label(vocab.INSTRUMENTS, p["instrument"], current_locale())
+    if viewer == "candidate":
+        return _("Seeks an instrument you offer: %(instrument)s", instrument=instrument)
+    return _("Offers the instrument you seek: %(instrument)s", instrument=instrument)
+
+
+def _portfolio_neighbour(p: dict[str, Any], viewer: str) -> str | None:
+    if p.get("sectors"):
         # Similar in what: the sectors both companies have.
         both = _labels(vocab.SECTORS, p["sectors"])
-        if code == "portfolio_neighbour":
-            if viewer == "candidate":
-                return _(
-                    "Similar to your portfolio company %(company)s (both in %(sectors)s)",
-                    company=p["company"],
-                    sectors=both,
-                )
+        if viewer == "candidate":
             return _(
-                "Backed a similar company: %(company)s (both in %(sectors)s)",
+                "Similar to your portfolio company %(company)s (both in %(sectors)s)",
                 company=p["company"],
                 sectors=both,
             )
+        return _(
+            "Backed a similar company: %(company)s (both in %(sectors)s)",
+            company=p["company"],
+            sectors=both,
+        )
+    if viewer == "candidate":
+        return _("Similar to your portfolio company %(company)s", company=p["company"])
+    return _("Backed a similar company: %(company)s", company=p["company"])
+
+
+def _past_mentee_neighbour(p: dict[str, Any], viewer: str) -> str | None:
+    if p.get("sectors"):
+        both = _labels(vocab.SECTORS, p["sectors"])
         if viewer == "candidate":
             return _(
                 "Similar to %(company)s, whom you mentored (both in %(sectors)s)",
@@ -118,52 +137,93 @@ def reason_text(code: str, params: dict[str, Any], viewer: str = "startup") -> s
             company=p["company"],
             sectors=both,
         )
-    if code == "portfolio_neighbour":
+    if viewer == "candidate":
+        return _("Similar to %(company)s, whom you mentored", company=p["company"])
+    return _("Mentored a similar startup: %(company)s", company=p["company"])
+
+
+def _co_investor(p: dict[str, Any], viewer: str) -> str | None:
+    n = len(p.get("partners") or ())
+    if viewer == "candidate":
+        return _("Backed by funds you have co-invested with: %(num)d", num=n)
+    return _("Co-invested before with your current investors: %(num)d", num=n)
+
+
+def _co_mentor(p: dict[str, Any], viewer: str) -> str | None:
+    n = len(p.get("partners") or ())
+    return _("Mentored the same startups as your mentors: %(num)d", num=n)
+
+
+def _same_location(p: dict[str, Any], viewer: str) -> str | None:
+    return _("Same location: %(location)s", location=p["location"])
+
+
+def _shared_languages(p: dict[str, Any], viewer: str) -> str | None:
+    return _("Common languages: %(languages)s", languages=_labels(vocab.LANGUAGES, p["languages"]))
+
+
+def _founder_rating(p: dict[str, Any], viewer: str) -> str | None:
+    if viewer == "candidate":
+        return None  # a mentor looking at a startup: their own rating is no reason
+    count = int(p["count"])
+    return ngettext(
+        "Rated %(mean)s by %(num)d founder",
+        "Rated %(mean)s by %(num)d founders",
+        count,  # also the %(num)d
+        mean=f"{round(float(p['mean']), 1):g}",
+    )
+
+
+def _free_capacity(p: dict[str, Any], viewer: str) -> str | None:
+    if "left" in p:
         if viewer == "candidate":
-            return _("Similar to your portfolio company %(company)s", company=p["company"])
-        return _("Backed a similar company: %(company)s", company=p["company"])
-    if code == "past_mentee_neighbour":
-        if viewer == "candidate":
-            return _("Similar to %(company)s, whom you mentored", company=p["company"])
-        return _("Mentored a similar startup: %(company)s", company=p["company"])
-    if code == "co_investor":
-        n = len(p.get("partners") or ())
-        if viewer == "candidate":
-            return _("Backed by funds you have co-invested with: %(num)d", num=n)
-        return _("Co-invested before with your current investors: %(num)d", num=n)
-    if code == "co_mentor":
-        n = len(p.get("partners") or ())
-        return _("Mentored the same startups as your mentors: %(num)d", num=n)
-    if code == "same_location":
-        return _("Same location: %(location)s", location=p["location"])
-    if code == "shared_languages":
-        return _(
-            "Common languages: %(languages)s", languages=_labels(vocab.LANGUAGES, p["languages"])
-        )
-    if code == "founder_rating":
-        if viewer == "candidate":
-            return None  # a mentor looking at a startup: their own rating is no reason
-        count = int(p["count"])
-        return ngettext(
-            "Rated %(mean)s by %(num)d founder",
-            "Rated %(mean)s by %(num)d founders",
-            count,  # also the %(num)d
-            mean=f"{round(float(p['mean']), 1):g}",
-        )
-    if code == "free_capacity":
-        if "left" in p:
-            if viewer == "candidate":
-                return None  # the mentor knows their own calendar
-            return _("Sessions free this month: %(num)d", num=int(p["left"]))
-        hours = float(p["hours"])
-        return _("Free hours in the next 14 days: %(hours)s", hours=f"{round(hours, 1):g}")
-    if code == "voucher_eligible":
-        return _("Innovation vouchers accepted")
-    if code == "similar_meaning":
-        return _("Similar in meaning: %(phrase)s", phrase=p["phrase"])
-    if code == "similar_profile":  # older engines; a score means nothing to a founder
-        return _("Closely related profile")
-    return None
+            return None  # the mentor knows their own calendar
+        return _("Sessions free this month: %(num)d", num=int(p["left"]))
+    hours = float(p["hours"])
+    return _("Free hours in the next 14 days: %(hours)s", hours=f"{round(hours, 1):g}")
+
+
+def _voucher_eligible(p: dict[str, Any], viewer: str) -> str | None:
+    return _("Innovation vouchers accepted")
+
+
+def _similar_meaning(p: dict[str, Any], viewer: str) -> str | None:
+    return _("Similar in meaning: %(phrase)s", phrase=p["phrase"])
+
+
+def _similar_profile(p: dict[str, Any], viewer: str) -> str | None:
+    return _("Closely related profile")  # older engines; a score means nothing to a founder
+
+
+# Reason code -> its wording: ``(params, viewer) -> sentence``, or None when it has nothing to
+# say to this reader.
+_WORDINGS: dict[str, Callable[[dict[str, Any], str], str | None]] = {
+    "named_in_profile": _named_in_profile,
+    "shared_sectors": _shared_sectors,
+    "matched_terms": _matched_terms,
+    "shared_topics": _shared_topics,
+    "stage_fit": _stage_fit,
+    "ticket_fit": _ticket_fit,
+    "instrument_fit": _instrument_fit,
+    "portfolio_neighbour": _portfolio_neighbour,
+    "past_mentee_neighbour": _past_mentee_neighbour,
+    "co_investor": _co_investor,
+    "co_mentor": _co_mentor,
+    "same_location": _same_location,
+    "shared_languages": _shared_languages,
+    "founder_rating": _founder_rating,
+    "free_capacity": _free_capacity,
+    "voucher_eligible": _voucher_eligible,
+    "similar_meaning": _similar_meaning,
+    "similar_profile": _similar_profile,
+}
+
+
+def reason_text(code: str, params: dict[str, Any], viewer: str = "startup") -> str | None:
+    """One reason as a sentence, or None when it has nothing to say to this reader (or the
+    code is unknown)."""
+    wording = _WORDINGS.get(code)
+    return None if wording is None else wording(params, viewer)
 
 
 def reason_texts(

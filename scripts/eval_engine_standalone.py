@@ -53,7 +53,7 @@ from matchmaker.recommend.texts import (
 
 # The one mapping of bundle round labels (English or Chinese) to vocab.ROUNDS, shared with
 # `flask eval`, so both evaluations read a bundle the same way.
-from matchmaker.services.recommendations.eval_bundle import map_round
+from matchmaker.services.recommendations.bundle_import import map_round
 
 
 def _date(text: str | None) -> date | None:

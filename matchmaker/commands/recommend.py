@@ -174,7 +174,8 @@ def eval_command(
     no_calibrate: bool,
 ) -> None:
     """Measure the engine on a benchmark bundle (see benchmarks/bundles/README.md)."""
-    from matchmaker.services.recommendations.eval_bundle import BundleError, evaluate_bundle
+    from matchmaker.services.recommendations.bundle_import import BundleError
+    from matchmaker.services.recommendations.eval_bundle import evaluate_bundle
 
     settings = _settings(embedding_model)
     progress = None

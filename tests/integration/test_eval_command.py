@@ -22,7 +22,7 @@ from matchmaker.models import (
     PortfolioEntry,
 )
 from matchmaker.services.recommendations import profiles
-from matchmaker.services.recommendations.eval_bundle import import_bundle, map_round
+from matchmaker.services.recommendations.bundle_import import import_bundle, map_round
 
 EN = {
     "startups": [

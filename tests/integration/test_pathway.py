@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 
 from matchmaker.models import FundingAsk, MatchOutcome, utcnow
 from matchmaker.models.operator import StartupResidency
+from matchmaker.services.funding.matching import next_round
 from matchmaker.services.operator.policy_center.seed_policies import seed_policies
-from matchmaker.services.recommendations import pathway
+from matchmaker.services.recommendations import pathway, pathway_steps
 from tests.factories import make_equipment, make_facility, make_mentor, make_startup, make_user
 
 
@@ -39,9 +40,9 @@ def test_position_on_the_chain(stage: str, needs: list[str], step: str) -> None:
 
 
 def test_next_round() -> None:
-    assert pathway.next_round("none") == "seed"
-    assert pathway.next_round("a") == "b_plus"
-    assert pathway.next_round("b_plus") is None
+    assert next_round("none") == "seed"
+    assert next_round("a") == "b_plus"
+    assert next_round("b_plus") is None
 
 
 @pytest.mark.parametrize("use_engine", [True, False])
@@ -61,7 +62,7 @@ def test_pathway_page_data(app: Flask, db_session: Session, use_engine: bool) ->
     db_session.commit()
     seed_policies(db_session)
     with app.test_request_context():
-        view = pathway.build_pathway(db_session, startup, use_engine=use_engine, locale="en")
+        view = pathway_steps.build_pathway(db_session, startup, use_engine=use_engine, locale="en")
     assert view.current.code == "testing"
     statuses = {s.step.code: s.status for s in view.steps}
     assert statuses == {

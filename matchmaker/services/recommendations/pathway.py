@@ -1,6 +1,6 @@
 """The incubation-chain pathway: where a startup stands (idea -> prototype -> testing -> pilot
-production -> market, and its funding round), the next steps it needs, and for each step the
-engine's best mentor, equipment, investor or policy with reasons.
+production -> market, and its funding round); ``pathway_steps`` gives the next steps it needs
+and for each step the engine's best mentor, equipment, investor or policy with reasons.
 
 Operators also see which startups are stuck: no activity for ``stuck_days`` days, or open needs
 (services wanted, an open funding ask) that nothing on the platform has answered yet.
@@ -8,14 +8,13 @@ Operators also see which startups are stuck: no activity for ``stuck_days`` days
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from matchmaker import vocab
 from matchmaker.i18n import lazy_gettext as _l
@@ -24,19 +23,12 @@ from matchmaker.models import (
     Facility,
     FundingAsk,
     MatchOutcome,
-    MentorProfile,
     Startup,
-    User,
     utcnow,
 )
 from matchmaker.models.operator import SupportRecord
 from matchmaker.services.errors import Forbidden, NotFound
-from matchmaker.services.funding import asks
-from matchmaker.services.funding.matching import next_round
 from matchmaker.services.operator.monitoring import sources
-from matchmaker.services.operator.policy_center import policies as policy_service
-
-log = logging.getLogger(__name__)
 
 DEFAULT_STUCK_DAYS = 60
 
@@ -79,239 +71,6 @@ def position(startup: Startup) -> int:
     if index == 1 and "testing" in needs and "prototyping" not in needs:
         index = 2
     return index
-
-
-# --- recommendations per step ---------------------------------------------------------------
-
-
-@dataclass
-class Suggestion:
-    kind: str  # mentor / investor / equipment / policy
-    id: int
-    name: str
-    score: float
-    reasons: list[Any] = field(default_factory=list)  # Reason objects or lazy texts
-    entity: Any = None
-
-
-@dataclass
-class PathwayStep:
-    step: ChainStep
-    status: str  # done / current / next / later
-    needed: bool  # the startup asks for this step's service
-    mentor: Suggestion | None = None
-    equipment: Suggestion | None = None
-    policy: Suggestion | None = None
-
-
-@dataclass
-class Pathway:
-    startup: Startup
-    position: int
-    steps: list[PathwayStep]
-    next_round: str | None
-    investor: Suggestion | None
-    open_ask: FundingAsk | None
-    eligibility: list[policy_service.Eligibility]
-    last_activity: datetime | None
-    stuck_reasons: list[Any]
-    engine_used: bool
-
-    @property
-    def current(self) -> ChainStep:
-        return CHAIN[self.position]
-
-    @property
-    def eligible_policies(self) -> list[policy_service.Eligibility]:
-        return [e for e in self.eligibility if e.eligible]
-
-    @property
-    def other_policies(self) -> list[policy_service.Eligibility]:
-        return [e for e in self.eligibility if not e.eligible]
-
-
-def _engine_matches(call: Callable[[], list[Any]]) -> list[Any] | None:
-    """The bridge's matches, or None when the engine cannot answer (no index, no model)."""
-    try:
-        return call()
-    except Exception:  # the pathway still shows the chain when the engine is unavailable
-        log.warning("recommendation engine unavailable for the pathway", exc_info=True)
-        return None
-
-
-def _from_match(m: Any) -> Suggestion:
-    entity = m.entity
-    name = getattr(entity, "name", "") or str(m.id)
-    return Suggestion(m.kind, m.id, name, float(m.score), list(m.reasons), entity)
-
-
-def _fallback_mentors(session: Session, startup: Startup) -> list[Suggestion]:
-    rows = session.scalars(
-        sa.select(MentorProfile)
-        .join(User, MentorProfile.user_id == User.id)
-        .where(MentorProfile.is_active, MentorProfile.accepting_requests, User.is_active)
-        .options(selectinload(MentorProfile.user))
-    ).all()
-    out = []
-    for m in rows:
-        shared = [s for s in m.sectors if s in startup.sectors]
-        reasons: list[Any] = []
-        if shared:
-            reasons.append(_l("Same sector"))
-        out.append(Suggestion("mentor", m.id, m.name, float(len(shared)), reasons, m))
-    return sorted(out, key=lambda s: (-s.score, s.id))
-
-
-def _fallback_equipment(session: Session, category: str) -> list[Suggestion]:
-    rows = session.scalars(
-        sa.select(Equipment)
-        .join(Facility, Equipment.facility_id == Facility.id)
-        .where(Equipment.is_active, Facility.is_active, Equipment.category == category)
-        .options(selectinload(Equipment.facility))
-        .order_by(Equipment.voucher_eligible.desc(), Equipment.id)
-    ).all()
-    return [Suggestion("equipment", e.id, e.name, 0.0, [], e) for e in rows]
-
-
-def _best_investor(
-    session: Session, startup: Startup, open_ask: FundingAsk | None, use_engine: bool
-) -> Suggestion | None:
-    """The first of the investors the founder's dashboard and ask page show (one filter: round,
-    ticket, instrument, region and sector of the open ask or, before one exists, of the
-    profile's stand-in need)."""
-    matches = asks.recommend_investors_for_startup(
-        session, startup, ask=open_ask, limit=1, use_engine=use_engine
-    )[1]
-    if not matches:
-        return None
-    m = matches[0]
-    return Suggestion(
-        "investor", m.investor.id, m.investor.name, m.score, m.shown_reasons, m.investor
-    )
-
-
-def _need_text(startup: Startup, step: ChainStep) -> str:
-    service = vocab.CHAIN_SERVICES.get(step.service, ("", ""))
-    return " ".join([service[0], service[1], startup.one_liner, startup.description])
-
-
-def _pick_mentor(candidates: Sequence[Suggestion], step: ChainStep) -> Suggestion | None:
-    for c in candidates:
-        topics = getattr(c.entity, "mentoring_topics", []) or []
-        if any(t in topics for t in step.topics):
-            return c
-    return candidates[0] if candidates else None
-
-
-def build_pathway(
-    session: Session,
-    startup: Startup,
-    *,
-    use_engine: bool = True,
-    today: date | None = None,
-    locale: str | None = None,
-    stuck_days: int = DEFAULT_STUCK_DAYS,
-) -> Pathway:
-    """The whole pathway page of one startup."""
-    today = today or date.today()
-    pos = position(startup)
-    needs = set(startup.services_needed)
-    eligibility = policy_service.eligibility_for(session, startup, today=today, locale=locale)
-
-    engine_used = False
-    mentors: list[Suggestion] | None = None
-    if use_engine:
-        from matchmaker.services.recommendations import bridge
-
-        found = _engine_matches(lambda: bridge.recommend_mentors(session, startup.id, limit=20))
-        if found is not None:
-            engine_used = True
-            mentors = [_from_match(m) for m in found]
-    if mentors is None:
-        mentors = _fallback_mentors(session, startup)
-
-    steps = []
-    for i, step in enumerate(CHAIN):
-        status = (
-            "done" if i < pos else "current" if i == pos else "next" if i == pos + 1 else "later"
-        )
-        item = PathwayStep(step, status, step.service in needs)
-        if status in ("current", "next") or item.needed:
-            item.mentor = _pick_mentor(mentors, step)
-            item.policy = _best_policy(eligibility, step)
-        steps.append(item)
-    shown = [
-        item
-        for item in steps
-        if item.step.category is not None and (item.status in ("current", "next") or item.needed)
-    ]
-    for item, equipment in zip(
-        shown, _best_equipment(session, startup, [i.step for i in shown], use_engine), strict=True
-    ):
-        item.equipment = equipment
-
-    round_ = next_round(startup.funding_round)
-    open_ask = session.scalar(
-        sa.select(FundingAsk)
-        .where(FundingAsk.startup_id == startup.id, FundingAsk.is_open)
-        .order_by(FundingAsk.created_at.desc(), FundingAsk.id.desc())
-        .limit(1)
-    )
-    investor = _best_investor(session, startup, open_ask, use_engine)
-
-    activities, stuck_by_id = activity_and_stuck(
-        session, [startup], stuck_days=stuck_days, locale=locale
-    )
-    activity = activities.get(startup.id)
-    stuck = stuck_by_id.get(startup.id, [])
-    return Pathway(
-        startup,
-        pos,
-        steps,
-        round_,
-        investor,
-        open_ask,
-        eligibility,
-        activity,
-        stuck,
-        engine_used,
-    )
-
-
-def _best_equipment(
-    session: Session, startup: Startup, chain_steps: Sequence[ChainStep], use_engine: bool
-) -> list[Suggestion | None]:
-    """The best instrument for each step, asked of the engine in one call (capacity read once,
-    the instruments loaded in one query); the category's fallback where the engine cannot
-    answer."""
-    if not chain_steps:
-        return []
-    if use_engine:
-        from matchmaker.services.recommendations import bridge
-
-        needs = [(_need_text(startup, step), step.category) for step in chain_steps]
-        found = _engine_matches(
-            lambda: bridge.recommend_equipment_for_needs(session, needs, limit=1)
-        )
-        if found is not None:
-            return [_from_match(matches[0]) if matches else None for matches in found]
-    out: list[Suggestion | None] = []
-    for step in chain_steps:
-        fallback = _fallback_equipment(session, step.category or "")
-        out.append(fallback[0] if fallback else None)
-    return out
-
-
-def _best_policy(
-    eligibility: Sequence[policy_service.Eligibility], step: ChainStep
-) -> Suggestion | None:
-    for e in eligibility:
-        if e.eligible and step.service in e.policy.chain_services:
-            reasons: list[Any] = [c.message for c in e.met]
-            return Suggestion(
-                "policy", e.policy.id, e.policy.title_en, e.relevance, reasons, e.policy
-            )
-    return None
 
 
 # --- activity and stuck startups -------------------------------------------------------------

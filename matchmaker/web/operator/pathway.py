@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from matchmaker.extensions import db
 from matchmaker.services.operator import console
 from matchmaker.services.operator.policy_center import policies
-from matchmaker.services.recommendations import pathway
+from matchmaker.services.recommendations import pathway, pathway_steps
 from matchmaker.web.i18n import current_locale
 from matchmaker.web.operator.forms import ActionForm
 from matchmaker.web.recommendations.reasons import reason_texts
@@ -42,7 +42,7 @@ def mine() -> Response:
 @login_required
 def show(startup_id: int) -> str:
     startup = pathway.startup_for_pathway(db.session, current_user, startup_id)
-    view = pathway.build_pathway(
+    view = pathway_steps.build_pathway(
         db.session,
         startup,
         use_engine=bool(current_app.config.get("OPERATOR_PATHWAY_ENGINE", True)),

@@ -19,7 +19,7 @@ from matchmaker.recommend import texts as T
 from matchmaker.recommend.corpus import TEXTS, Corpus
 from matchmaker.recommend.embedding import HASHING_MODEL, HashingEmbedder
 from matchmaker.recommend.phrases import PHRASE, phrase_key
-from matchmaker.services.recommendations import engine_settings, engine_state, engines, indexing
+from matchmaker.services.recommendations import engine_settings, engines, indexing, served_engine
 from matchmaker.services.recommendations.profiles import load_profiles
 from tests.factories import make_equipment, make_facility, make_mentor, make_startup
 
@@ -79,7 +79,7 @@ def test_a_serving_engine_embeds_only_the_query_and_the_version_holds_the_phrase
         wanted = _phrase_keys(profiles)
         assert wanted and wanted == set(index.ids().tolist())
 
-        engine = engine_state.load_version(settings, version)
+        engine = served_engine.load_version(settings, version)
         corpus = engine.recommender.corpus
         assert corpus.frozen
         rescored: list[list[float]] = []
@@ -117,7 +117,7 @@ def test_a_serving_engine_embeds_only_the_query_and_the_version_holds_the_phrase
         counting.texts.clear()
         newer = engines.build_indexes(db_session, settings, show_progress=False).version
         assert newer == version + 1 and counting.texts == []
-        served = engine_state.load_version(settings, newer).recommender.corpus
+        served = served_engine.load_version(settings, newer).recommender.corpus
         assert {phrase_key(t) for t in new_phrases} <= set(served.index(PHRASE).ids().tolist())
         assert phrase_key("XRD and electrochemical testing") not in served.index(PHRASE)
     finally:
@@ -155,7 +155,7 @@ def test_a_version_without_phrase_vectors_still_serves_and_embeds_only_the_query
         version = engines.build_indexes(db_session, settings, show_progress=False).version
         assert version is not None
         shutil.rmtree(store.version_dir(settings.index_dir, version) / PHRASE)
-        engine = engine_state.load_version(settings, version)
+        engine = served_engine.load_version(settings, version)
         counting.texts.clear()
         assert engine.recommender.search("XRD testing", kinds=["mentor", "equipment"], k=5)
         assert counting.texts and set(counting.texts) <= {"XRD testing"}, counting.texts

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from matchmaker.recommend import store
 from matchmaker.recommend.embedding import HASHING_MODEL, HashingEmbedder
-from matchmaker.services.recommendations import engine_settings, engine_state, engines, indexing
+from matchmaker.services.recommendations import engine_settings, engines, indexing, served_engine
 from tests.factories import make_equipment, make_facility, make_mentor, make_startup
 
 
@@ -85,7 +85,7 @@ def test_load_prices_are_published_with_the_version_and_never_estimated_by_a_req
     assert set(raw) == {"mentor"} and raw["mentor"]  # crowded mentors are priced below 1
     assert all(0 < p < 1 for p in raw["mentor"].values())
 
-    engine = engine_state.load_version(settings, version)
+    engine = served_engine.load_version(settings, version)
     assert engine.answers_stable
     rec = engine.recommender
     calls = _scored_calls(rec, monkeypatch)
@@ -96,7 +96,7 @@ def test_load_prices_are_published_with_the_version_and_never_estimated_by_a_req
     assert published_prices == {int(i): p for i, p in raw["mentor"].items()}
 
     # The same estimate a web process used to make on its first request.
-    fresh = engine_state.load_version(settings, version).recommender
+    fresh = served_engine.load_version(settings, version).recommender
     fresh._prices.clear()
     assert fresh.load_prices("mentor") == pytest.approx(published_prices)
 
@@ -106,14 +106,14 @@ def test_a_version_with_a_corrupt_prices_file_is_not_served(published: Any) -> N
     path = store.version_dir(settings.index_dir, version) / indexing.PRICES_FILE
     path.write_text(json.dumps({"mentor": {}}))
     with pytest.raises(store.IndexCorrupt):
-        engine_state.load_version(settings, version)
+        served_engine.load_version(settings, version)
 
 
 def test_a_query_asked_again_is_not_encoded_again(
     published: Any, counting: CountingEmbedder
 ) -> None:
     settings, version, _ = published
-    rec = engine_state.load_version(settings, version).recommender
+    rec = served_engine.load_version(settings, version).recommender
     counting.texts.clear()
     first = rec.equipment_for_need("XRD testing for cathodes", 5)
     again = rec.equipment_for_need("XRD testing for cathodes", 5)
@@ -128,7 +128,7 @@ def test_an_identical_call_is_answered_once_until_the_engine_state_changes(
     published: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings, version, startups = published
-    engine = engine_state.load_version(settings, version)
+    engine = served_engine.load_version(settings, version)
     rec = engine.recommender
     calls = _scored_calls(rec, monkeypatch)
     sid = startups[0].id
@@ -160,7 +160,7 @@ def test_a_version_without_prices_estimates_them_and_remembers_nothing(
     manifest = json.loads(manifest_path.read_text())
     del manifest["checksums"][indexing.PRICES_FILE]  # as versions published before prices
     manifest_path.write_text(json.dumps(manifest))
-    engine = engine_state.load_version(settings, version)
+    engine = served_engine.load_version(settings, version)
     assert not engine.answers_stable
     calls = _scored_calls(engine.recommender, monkeypatch)
     sid = startups[0].id

@@ -45,11 +45,11 @@ from matchmaker.models import (
 from matchmaker.recommend.kinds import PairKind, ProfileKind, is_pair_kind, profile_kind
 from matchmaker.recommend.ranking import Recommendation, Recommender
 from matchmaker.recommend.reasons import Reason
-from matchmaker.services.recommendations import engine_state
 from matchmaker.services.recommendations.capacity import refresh_capacity
 from matchmaker.services.recommendations.engine_settings import EngineSettings
 from matchmaker.services.recommendations.engines import engine_for, serving_engine_for
 from matchmaker.services.recommendations.profiles import startup_for_ranking
+from matchmaker.services.recommendations.served_engine import ServingEngine
 
 SEARCH_KINDS: tuple[ProfileKind, ...] = ("equipment", "mentor", "investor")
 
@@ -230,7 +230,7 @@ def recommend_equipment(
 
 
 def _equipment_for_need(
-    engine: engine_state.ServingEngine, text: str, limit: int, category: str | None
+    engine: ServingEngine, text: str, limit: int, category: str | None
 ) -> list[Recommendation]:
     # A startup's needs are asked again on every dashboard and pathway load.
     return engine.remember(

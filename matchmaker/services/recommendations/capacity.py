@@ -21,7 +21,7 @@ from matchmaker.recommend.kinds import ProfileKind
 from matchmaker.recommend.ranking import Recommender
 from matchmaker.services.facilities.booking_proposals import free_hours_next_14_days
 from matchmaker.services.mentoring.availability import sessions_used_this_month
-from matchmaker.services.recommendations import engine_state
+from matchmaker.services.recommendations.served_engine import ServingEngine
 
 log = logging.getLogger(__name__)
 
@@ -149,9 +149,7 @@ def _hours(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def refresh_capacity(
-    session: Session, engine: engine_state.ServingEngine, kind: ProfileKind
-) -> None:
+def refresh_capacity(session: Session, engine: ServingEngine, kind: ProfileKind) -> None:
     """Capacity changes without a profile edit (a session booked): update the profiles whose
     capacity moved (same text, so no re-embedding). The only change a served engine takes, so
     the only lock, held just while the figures are written."""

@@ -18,14 +18,11 @@ in job workers):
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import threading
 import time
-from collections import OrderedDict
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,133 +30,24 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from matchmaker.recommend import store
-from matchmaker.recommend.corpus import KINDS, TEXTS, VectorsMissing
-from matchmaker.recommend.embedding import reads_cjk
-from matchmaker.recommend.history import PORTFOLIO
-from matchmaker.recommend.phrases import PHRASE
-from matchmaker.recommend.ranking import Recommender, RecommenderConfig
+from matchmaker.recommend.corpus import VectorsMissing
+from matchmaker.recommend.ranking import Recommender
 from matchmaker.services.recommendations import indexing
+from matchmaker.services.recommendations.served_engine import (
+    NoVectors,
+    ServingEngine,
+    lexical_only,
+    load_version,
+)
 
 if TYPE_CHECKING:
-    from numpy.typing import NDArray
-
     from matchmaker.services.recommendations.engine_settings import EngineSettings
 
 log = logging.getLogger(__name__)
 
 CHECK_SECONDS = 1.0
-QUERIES_KEPT = 2048  # query vectors kept per served engine (512 floats each: 4 MB at most)
-ANSWERS_KEPT = 4096  # remembered answers per served engine (ids, scores and reasons)
 FIRST_LOAD_SECONDS = 30.0
 _UNUSABLE = (store.IndexUnavailable, VectorsMissing, ValueError, OSError, RuntimeError)
-
-
-class NoVectors:
-    """The embedder of an engine without a published index: every vector is zero, so the dense
-    leg adds nothing and the lexical and popularity legs rank. Loads no model."""
-
-    model_id = "none"
-    dim = 8
-    reads_cjk = False
-
-    def encode(
-        self, texts: Sequence[str], *, batch_size: int = 64, show_progress: bool = False
-    ) -> NDArray[np.float32]:
-        return np.zeros((len(texts), self.dim), dtype=np.float32)
-
-
-class RecentQueries:
-    """The embedder of a served engine: the vectors of the last ``size`` query texts it encoded
-    are kept, so a text asked again (a startup's need on every dashboard and pathway load, a
-    popular search) is not encoded again. A served engine embeds nothing but queries (its
-    corpus is frozen), so every text here is a query."""
-
-    def __init__(self, embedder: Any, size: int) -> None:
-        self.inner = embedder
-        self.model_id: str = embedder.model_id
-        self.dim: int = embedder.dim
-        self.reads_cjk = reads_cjk(embedder)
-        self._size = size
-        self._vectors: OrderedDict[str, NDArray[np.float32]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def encode(
-        self, texts: Sequence[str], *, batch_size: int = 64, show_progress: bool = False
-    ) -> NDArray[np.float32]:
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        todo: list[int] = []
-        with self._lock:
-            for i, text in enumerate(texts):
-                vector = self._vectors.get(text)
-                if vector is None:
-                    todo.append(i)
-                else:
-                    self._vectors.move_to_end(text)
-                    out[i] = vector
-        if not todo:
-            return out
-        fresh = self.inner.encode(
-            [texts[i] for i in todo], batch_size=batch_size, show_progress=show_progress
-        )
-        with self._lock:
-            for i, vector in zip(todo, fresh, strict=True):
-                out[i] = vector
-                self._vectors[texts[i]] = out[i].copy()
-            while len(self._vectors) > self._size:
-                self._vectors.popitem(last=False)
-        return out
-
-
-class RecentAnswers:
-    """This engine's answers to the last ``size`` distinct calls (the dashboard asks for the
-    same startup's mentors on every load). Keys hold ``corpus.version``, which every change a
-    served engine takes (capacity figures) moves, so an answer is never served for a state it
-    was not computed in."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._answers: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[Any, ...], compute: Callable[[], list[Any]]) -> list[Any]:
-        with self._lock:
-            if key in self._answers:
-                self._answers.move_to_end(key)
-                return list(self._answers[key])
-        answer = compute()
-        with self._lock:
-            self._answers[key] = tuple(answer)
-            while len(self._answers) > self._size:
-                self._answers.popitem(last=False)
-        return list(answer)
-
-
-@dataclass(frozen=True)
-class ServingEngine:
-    """One loaded engine; never changes except capacity figures (under ``capacity_lock``)."""
-
-    recommender: Recommender
-    version: int | None  # None: no published version, lexical and popularity legs only
-    model_id: str | None
-    loaded_at: float = field(default_factory=time.time)
-    capacity_lock: threading.Lock = field(default_factory=threading.Lock, compare=False)
-    # Whether every ranking input is fixed for a given corpus version (the version's published
-    # load prices are pinned), so that answers may be remembered.
-    answers_stable: bool = False
-    answers: RecentAnswers = field(
-        default_factory=lambda: RecentAnswers(ANSWERS_KEPT), compare=False
-    )
-
-    @property
-    def lexical_only(self) -> bool:
-        return self.version is None
-
-    def remember(self, key: tuple[Any, ...], compute: Callable[[], list[Any]]) -> list[Any]:
-        """``compute()``, or its answer to an earlier call with the same ``key`` in the same
-        state of this engine (``corpus.version``); the caller's key names every other input."""
-        if not self.answers_stable:
-            return compute()
-        return self.answers.get((self.recommender.corpus.version, *key), compute)
 
 
 class _Slot:
@@ -403,85 +291,6 @@ def _ask_rebuild(slot: _Slot, settings: EngineSettings) -> None:
         log.info(
             "index rebuild for %s %s", settings.index_dir, "queued" if queued else "already queued"
         )
-
-
-def _rankers_and_calibrations(rec: Recommender, settings: EngineSettings) -> None:
-    from matchmaker.services.recommendations.engines import adopt_calibrations, load_rankers
-
-    rec.rankers.update(load_rankers(settings.model_dir, rec.config))
-    adopt_calibrations(rec, settings.model_dir)
-
-
-def load_version(settings: EngineSettings, version: int) -> ServingEngine:
-    """Version ``version`` as a frozen engine: verified, memory-mapped, nothing embedded."""
-    from matchmaker.services.recommendations.engine_settings import get_embedder
-
-    root = Path(settings.index_dir)
-    manifest = store.read_version_manifest(root, version)
-    folder = store.version_dir(root, version)
-    embedder = get_embedder(settings.embedding_model)
-    if manifest.get("model_id") != embedder.model_id:
-        raise store.IndexStale(
-            f"version {version} was built with {manifest.get('model_id')}, not {embedder.model_id}"
-        )
-    profiles = indexing.decode_profiles(_verified(folder, manifest, indexing.PROFILES_FILE))
-    rec = Recommender(RecentQueries(embedder, QUERIES_KEPT), config=RecommenderConfig())
-    _rankers_and_calibrations(rec, settings)
-    corpus = rec.corpus
-    corpus.frozen = True
-
-    def adopt(kind: str) -> None:
-        index, kind_manifest, hashes = store.load_index(
-            folder,
-            kind,
-            model_id=embedder.model_id,
-            template_version=TEXTS[kind][1],
-            dim=embedder.dim,
-            mmap=True,
-        )
-        corpus.indexes[kind], corpus.hashes[kind] = index, hashes
-        corpus.recall[kind] = kind_manifest.recall_at_10
-
-    for kind in KINDS:
-        adopt(kind)
-    rec.sync("startup", profiles["startup"])
-    adopt(PORTFOLIO)  # after the startups (see indexing._built_recommender)
-    for kind in indexing.SYNC_AFTER_STARTUPS:
-        rec.sync(kind, profiles[kind])
-    try:  # a version published before phrase vectors were: phrases count 0 until the next one
-        adopt(PHRASE)
-    except store.IndexMissing:
-        log.warning("index version %d has no phrase vectors: phrase similarity is 0", version)
-    pinned = indexing.PRICES_FILE in manifest.get("checksums", {})
-    if pinned:
-        prices = indexing.decode_prices(_verified(folder, manifest, indexing.PRICES_FILE))
-        for kind, kind_prices in prices.items():
-            rec.pin_load_prices(kind, kind_prices)
-    else:  # published before prices were: estimated on first use, as they used to be
-        log.warning("index version %d has no load prices: estimated on first use", version)
-    return ServingEngine(rec, version, embedder.model_id, answers_stable=pinned)
-
-
-def _verified(folder: Path, manifest: dict[str, Any], name: str) -> bytes:
-    """The bytes of the version's file ``name`` if they match the manifest's checksum."""
-    raw = (folder / name).read_bytes()
-    if manifest.get("checksums", {}).get(name) != hashlib.sha256(raw).hexdigest():
-        raise store.IndexCorrupt(f"checksum mismatch for {folder / name}")
-    return raw
-
-
-def lexical_only(session: Session, settings: EngineSettings) -> ServingEngine:
-    """Profiles from the database, no vectors: what a brand-new database serves."""
-    from matchmaker.services.recommendations.profiles import load_profiles
-
-    rec = Recommender(NoVectors(), config=RecommenderConfig())
-    _rankers_and_calibrations(rec, settings)
-    profiles = {kind: load_profiles(session, kind) for kind in KINDS}
-    session.rollback()  # end the read: a held transaction would pin SQLite's snapshot
-    rec.sync("startup", profiles["startup"].values())
-    for kind in indexing.SYNC_AFTER_STARTUPS:
-        rec.sync(kind, profiles[kind].values())
-    return ServingEngine(rec, None, None)
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ from matchmaker.services.recommendations.engine_settings import (
 )
 from matchmaker.services.recommendations.indexing import BuildReport
 from matchmaker.services.recommendations.profiles import load_profiles, startup_for_ranking
+from matchmaker.services.recommendations.served_engine import ServingEngine
 
 log = logging.getLogger(__name__)
 
@@ -59,14 +60,12 @@ def _key(session: Session, settings: EngineSettings) -> tuple[str, str, str]:
     return (url, str(Path(settings.index_dir).resolve()), settings.embedding_model)
 
 
-def _serving(session: Session, settings: EngineSettings | None) -> engine_state.ServingEngine:
+def _serving(session: Session, settings: EngineSettings | None) -> ServingEngine:
     settings = settings_or_app(settings)
     return engine_state.serving_engine(session, settings, _key(session, settings))
 
 
-def serving_engine_for(
-    session: Session, settings: EngineSettings | None = None
-) -> engine_state.ServingEngine:
+def serving_engine_for(session: Session, settings: EngineSettings | None = None) -> ServingEngine:
     """The engine this process serves (its version, or lexical-only) for this database."""
     return _serving(session, settings)
 

@@ -1,7 +1,7 @@
 """Recommendation commands: ``index build|status|verify``, ``train-ranker``, ``calibrate``
 and ``eval``.
 
-Thin: each parses its options, calls ``services.recommendations.bridge`` /
+Thin: each parses its options, calls ``services.recommendations.engines`` /
 ``services.recommendations.eval_bundle`` and prints a summary. ``EMBEDDING_MODEL=hashing``
 (``MATCHMAKER_EMBEDDING_MODEL=hashing``) uses the model-free hashing embedder instead of the
 sentence-transformers model.

@@ -1,2 +1,1 @@
-"""Recommendations: the one bridge to the engine, its index lifecycle, evaluation and the pathway.
-"""
+"""Recommendations: the bridge to the engine, its index lifecycle, evaluation and the pathway."""

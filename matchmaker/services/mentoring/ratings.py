@@ -32,7 +32,7 @@ class MentorRating:
 def mentor_ratings(session: Session, mentor_ids: Iterable[int]) -> dict[int, MentorRating]:
     """Founders' ratings per mentor in one query (mentors without one are absent).
 
-    This is the engine's input: ``services.recommendations.bridge.load_profiles`` calls it once for
+    This is the engine's input: ``recommendations.profiles.load_profiles`` calls it once for
     all mentors and ``count`` and ``mean`` become the ``founder_rating`` feature (a founder's
     review announces the mentor's profile change). Only founders' reviews count (a mentor's
     rating of a startup says nothing about the mentor)."""

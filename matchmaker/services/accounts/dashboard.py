@@ -132,6 +132,25 @@ def mentor_profile_of(session: Session, user: User) -> MentorProfile | None:
     )
 
 
+def active_funds_of(session: Session, user: User, limit: int) -> list[Investor]:
+    """The active funds ``user`` is a member of, by name, at most ``limit``; one query per
+    transaction, none when they are in no fund."""
+
+    def load() -> list[Investor]:
+        ids = _owned_ids(session, user)["investor"]
+        if not ids:
+            return []
+        return list(
+            session.scalars(
+                sa.select(Investor)
+                .where(Investor.id.in_(ids), Investor.is_active)
+                .order_by(Investor.name, Investor.id)
+            )
+        )
+
+    return list(_memo(session, ("funds", user.id), load))[:limit]
+
+
 def overview_for(session: Session, user: User) -> Overview:
     """The profiles ``user`` owns, by role, loaded in a fixed number of queries."""
     overview = Overview()

@@ -26,6 +26,7 @@ checks); each is created once per process and loads its model on first use.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
@@ -50,6 +51,8 @@ from matchmaker.services.recommendations.engine_settings import EngineSettings
 from matchmaker.services.recommendations.engines import engine_for, serving_engine_for
 from matchmaker.services.recommendations.profiles import startup_for_ranking
 from matchmaker.services.recommendations.served_engine import ServingEngine
+
+log = logging.getLogger(__name__)
 
 SEARCH_KINDS: tuple[ProfileKind, ...] = ("equipment", "mentor", "investor")
 
@@ -324,3 +327,15 @@ def search(
         text, kinds=[profile_kind(k) for k in kinds], k=limit
     )
     return _matches(session, recs, limit)
+
+
+def matches_or_none(session: Session, call: Callable[[], list[Match]]) -> list[Match] | None:
+    """``call()``'s matches, or None (logged) when the engine or a read failed, so the page
+    hosting a panel still renders. The failed statement's transaction is rolled back here: on
+    PostgreSQL it is aborted, and the page's other panels still have rows to read."""
+    try:
+        return call()
+    except Exception:
+        log.exception("recommendations failed")
+        session.rollback()
+        return None

@@ -8,26 +8,22 @@ An engine failure never breaks the page that hosts a panel: it is logged and the
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, current_app, render_template, request, url_for
 
 from matchmaker import vocab
 from matchmaker.extensions import db
 from matchmaker.i18n import lazy_gettext as _l
-from matchmaker.models import Investor, InvestorMember, MentorProfile, Startup
+from matchmaker.models import Startup
 from matchmaker.services.accounts import dashboard
 from matchmaker.services.funding import asks
 from matchmaker.services.mentoring import queries
 from matchmaker.services.recommendations import bridge as reco
 from matchmaker.web.panels import DashboardPanel
 from matchmaker.web.recommendations.reasons import reason_texts
-
-log = logging.getLogger(__name__)
 
 bp = Blueprint("search", __name__)
 
@@ -86,20 +82,10 @@ def _label(vocabulary: vocab.Labels, code: str) -> str:
     return vocab.label(vocabulary, code, current_locale()) if code else ""
 
 
-def _safely(fn: Callable[[], list[reco.Match]]) -> list[reco.Match] | None:
-    """The matches, or None (logged) if the engine failed: the host page still renders."""
-    try:
-        return fn()
-    except Exception:
-        log.exception("recommendations failed")
-        db.session.rollback()
-        return None
-
-
 def _group(
     title: Any, viewer: str, fn: Callable[[], list[reco.Match]], empty: Any, testid: str
 ) -> MatchGroup:
-    matches = _safely(fn)
+    matches = reco.matches_or_none(db.session, fn)
     if matches is None:
         return MatchGroup(title, [], _l("Recommendations are unavailable right now."), None, testid)
     return MatchGroup(title, [_view(m, viewer) for m in matches], empty, None, testid)
@@ -180,7 +166,7 @@ def dashboard_panels(user: Any) -> list[DashboardPanel]:
                 )
             )
     if user.has_role("mentor"):
-        mentor = db.session.scalar(sa.select(MentorProfile).where(MentorProfile.user_id == user.id))
+        mentor = dashboard.mentor_profile_of(db.session, user)
         if mentor is not None and mentor.is_active:
             suggest, empty = queries.deal_flow_state(db.session, mentor)
             group = _group(
@@ -202,13 +188,7 @@ def dashboard_panels(user: Any) -> list[DashboardPanel]:
                 )
             )
     if user.has_role("investor"):
-        funds = db.session.scalars(
-            sa.select(Investor)
-            .join(InvestorMember)
-            .where(InvestorMember.user_id == user.id, Investor.is_active)
-            .order_by(Investor.name)
-            .limit(2)
-        ).all()
+        funds = dashboard.active_funds_of(db.session, user, limit=2)
         for fund in funds:
             group = _group(
                 _l("Startups for %(name)s", name=fund.name),
@@ -275,7 +255,9 @@ def index() -> str:
     kinds = _kinds(request.args.getlist("kind"))
     results: list[MatchView] | None = []
     if q:
-        matches = _safely(lambda: reco.search(db.session, q, kinds, SEARCH_SIZE))
+        matches = reco.matches_or_none(
+            db.session, lambda: reco.search(db.session, q, kinds, SEARCH_SIZE)
+        )
         # A hit with no reason (no shared term, no strong similarity) is noise, not an answer.
         views = [_view(m, "search") for m in matches] if matches is not None else None
         results = None if views is None else [v for v in views if v.reasons]

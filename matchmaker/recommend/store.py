@@ -38,10 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-# Old private names kept: the bridge's version builder calls ``store._fsync_file``, ``_sha256``.
-from matchmaker.recommend.durable import fsync_dir as _fsync_dir
-from matchmaker.recommend.durable import fsync_file as _fsync_file
-from matchmaker.recommend.durable import sha256 as _sha256
+from matchmaker.recommend.durable import fsync_dir, fsync_file, sha256
 from matchmaker.recommend.hnsw import INDEX_TYPES, HNSWIndex
 from matchmaker.recommend.index import VectorIndex
 
@@ -116,7 +113,7 @@ def save_index(
         )
         files += [HASH_IDS_FILE, HASHES_FILE]
         for name in files:
-            _fsync_file(staging / name)
+            fsync_file(staging / name)
         params = {"ef_search": index.ef_search} if isinstance(index, HNSWIndex) else {}
         manifest = IndexManifest(
             kind=kind,
@@ -127,13 +124,13 @@ def save_index(
             data_watermark=data_watermark,
             index_type=index.index_type,
             recall_at_10=recall_at_10,
-            checksums={n: _sha256(staging / n) for n in files},
+            checksums={n: sha256(staging / n) for n in files},
             created_at=datetime.now(UTC).isoformat(timespec="seconds"),
             params=params,
         )
         (staging / MANIFEST).write_text(json.dumps(asdict(manifest), indent=2), encoding="utf-8")
-        _fsync_file(staging / MANIFEST)
-        _fsync_dir(staging)
+        fsync_file(staging / MANIFEST)
+        fsync_dir(staging)
         _swap(root, kind, staging, token)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -153,7 +150,7 @@ def _swap(root: Path, kind: str, staging: Path, token: str) -> None:
         if had_previous:
             os.replace(aside, target)
         raise
-    _fsync_dir(root)
+    fsync_dir(root)
     if had_previous:
         shutil.rmtree(aside, ignore_errors=True)
 
@@ -167,7 +164,7 @@ def _recover(root: Path, kind: str) -> None:
     for candidate in aside:
         if (candidate / MANIFEST).is_file():
             os.replace(candidate, target)
-            _fsync_dir(root)
+            fsync_dir(root)
             return
 
 
@@ -218,7 +215,7 @@ def load_index(
         path = folder / name
         if not path.is_file():
             raise IndexCorrupt(f"{path} is missing")
-        if _sha256(path) != expected:
+        if sha256(path) != expected:
             raise IndexCorrupt(f"checksum mismatch for {path}")
     cls = INDEX_TYPES.get(manifest.index_type)
     if cls is None:
@@ -320,13 +317,13 @@ def publish_version(
             "format_version": FORMAT_VERSION,
         }
         (staging / VERSION_MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-        _fsync_file(staging / VERSION_MANIFEST)
-        _fsync_dir(staging)
+        fsync_file(staging / VERSION_MANIFEST)
+        fsync_dir(staging)
         os.replace(staging, version_dir(root, version))
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    _fsync_dir(root)
+    fsync_dir(root)
     _write_pointer(root, version)
     remove_old_versions(root, keep=keep)
     return version
@@ -339,7 +336,7 @@ def _write_pointer(root: Path, version: int) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, root / CURRENT)  # readers see the old number or the new one, never half
-    _fsync_dir(root)
+    fsync_dir(root)
 
 
 def _remove_leftovers(root: Path) -> None:
@@ -381,6 +378,6 @@ def verify_version(root: Path | str, version: int) -> dict[str, Any]:
         key = path.name if path.parent == folder else f"{path.parent.name}/{path.name}"
         if not path.is_file():
             raise IndexCorrupt(f"{path} is missing")
-        if _sha256(path) != expected[key]:
+        if sha256(path) != expected[key]:
             raise IndexCorrupt(f"checksum mismatch for {path}")
     return manifest

@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from matchmaker.models import Startup
-from matchmaker.recommend import store
+from matchmaker.recommend import durable, store
 from matchmaker.recommend import texts as T
 from matchmaker.recommend.corpus import KINDS, PROFILE_TYPES
 from matchmaker.recommend.embedding import Embedder
@@ -238,9 +238,9 @@ def build_and_publish(
             for kind in (*KINDS, PORTFOLIO, PHRASE):
                 rec.corpus.save(staging, kind, digest)
             (staging / PROFILES_FILE).write_bytes(snapshot)
-            store._fsync_file(staging / PROFILES_FILE)
+            durable.fsync_file(staging / PROFILES_FILE)
             (staging / PRICES_FILE).write_bytes(encode_prices(rec))
-            store._fsync_file(staging / PRICES_FILE)
+            durable.fsync_file(staging / PRICES_FILE)
             kinds_built.extend(
                 KindBuild(
                     kind,
@@ -257,7 +257,7 @@ def build_and_publish(
                 "digest": digest,
                 "counts": {kind: len(profiles[kind]) for kind in KINDS},
                 "checksums": {
-                    name: store._sha256(staging / name) for name in (PROFILES_FILE, PRICES_FILE)
+                    name: durable.sha256(staging / name) for name in (PROFILES_FILE, PRICES_FILE)
                 },
             }
 

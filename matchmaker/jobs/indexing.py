@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from matchmaker.extensions import db
+from matchmaker.queue import enqueue
 from matchmaker.services.recommendations import indexing
 from matchmaker.services.recommendations.engine_settings import EngineSettings
 
@@ -15,6 +16,12 @@ def embed_profile(kind: str, profile_id: int) -> None:
     """After a profile save: embed its text (unless stored already), then publish."""
     indexing.embed_profile(db.session, EngineSettings.from_app(), kind, profile_id)
     indexing.request_publish()
+
+
+def queue_embedding(kind: str, profile_id: int) -> None:
+    """What a profile save does after its commit (``create_app`` wires it into
+    ``profile_events``): queue ``embed_profile`` on the current app's queue."""
+    enqueue(embed_profile, kind, profile_id)
 
 
 def publish_indexes() -> None:

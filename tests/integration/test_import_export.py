@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from matchmaker.models import Equipment, Facility, Investor, MentorProfile, User
 from matchmaker.models.operator import ImportBatch
 from matchmaker.services import exports
-from matchmaker.services.accounts.profile_events import on_profile_changed, remove_listener
+from matchmaker.services.accounts.profile_events import handled_by
 from matchmaker.services.errors import Forbidden, Invalid
 from matchmaker.services.operator.imports import bulk_import
 from tests.factories import make_facility, make_user
@@ -54,15 +54,11 @@ def test_equipment_import_from_excel_writes_every_row(app: Flask, db_session: Se
         [str(facility.id), "3D printer", "Prototyping and model processing", "", "80.5", "no"],
     ])  # fmt: skip
     seen: list[tuple[str, int]] = []
-    listener = on_profile_changed(lambda kind, i: seen.append((kind, i)))
-    try:
-        with app.test_request_context():
-            dry = bulk_import.preview(db_session, "equipment", data, "lab.xlsx")
-            assert dry.valid and len(dry.rows) == 2
-            assert _count(db_session, Equipment) == 0  # the preview writes nothing
-            done = bulk_import.run_import(db_session, operator, "equipment", data, "lab.xlsx")
-    finally:
-        remove_listener(listener)
+    with app.test_request_context(), handled_by(lambda kind, i: seen.append((kind, i))):
+        dry = bulk_import.preview(db_session, "equipment", data, "lab.xlsx")
+        assert dry.valid and len(dry.rows) == 2
+        assert _count(db_session, Equipment) == 0  # the preview writes nothing
+        done = bulk_import.run_import(db_session, operator, "equipment", data, "lab.xlsx")
     assert done.count == 2
     rows = db_session.scalars(sa.select(Equipment).order_by(Equipment.id)).all()
     assert [(e.name, e.category, e.price_per_hour, e.voucher_eligible) for e in rows] == [

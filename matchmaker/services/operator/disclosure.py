@@ -24,9 +24,10 @@ from sqlalchemy.orm import Session, selectinload
 from matchmaker import vocab
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Equipment, Startup, User
+from matchmaker.models.bookings import EquipmentBooking, Voucher
+from matchmaker.models.mentoring import MentorSession
 from matchmaker.models.operator import SUPPORT_KINDS, Policy, SupportKind, SupportRecord
 from matchmaker.services.errors import Invalid, NotFound
-from matchmaker.services.operator.monitoring import sources
 from matchmaker.services.operator.policy_center.policies import require_operator
 from matchmaker.services.transactions import commit, use_case
 
@@ -93,12 +94,9 @@ def _operator_records(session: Session, locale: str | None) -> list[DisclosedSup
 
 
 def _vouchers(session: Session, locale: str | None) -> list[DisclosedSupport]:
-    voucher = sources.voucher_model()
-    if voucher is None:
-        return []
     rows = session.execute(
-        sa.select(voucher.startup_id, Startup.name, voucher.amount, voucher.valid_from).join(
-            Startup, Startup.id == voucher.startup_id
+        sa.select(Voucher.startup_id, Startup.name, Voucher.amount, Voucher.valid_from).join(
+            Startup, Startup.id == Voucher.startup_id
         )
     ).all()
     what = vocab.label(SUPPORT_KIND_LABELS, SupportKind.VOUCHER, locale)
@@ -111,13 +109,12 @@ def _vouchers(session: Session, locale: str | None) -> list[DisclosedSupport]:
 
 
 def _mentor_sessions(session: Session, locale: str | None) -> list[DisclosedSupport]:
-    model = sources.mentor_session_model()
-    if model is None:
-        return []
     rows = session.execute(
-        sa.select(model.startup_id, Startup.name, model.topic, model.starts_at)
-        .join(Startup, Startup.id == model.startup_id)
-        .where(model.status == "completed", model.starts_at.is_not(None))
+        sa.select(
+            MentorSession.startup_id, Startup.name, MentorSession.topic, MentorSession.starts_at
+        )
+        .join(Startup, Startup.id == MentorSession.startup_id)
+        .where(MentorSession.status == "completed", MentorSession.starts_at.is_not(None))
     ).all()
     return [
         DisclosedSupport(
@@ -132,25 +129,23 @@ def _mentor_sessions(session: Session, locale: str | None) -> list[DisclosedSupp
             f"topic:{topic}",
         )
         for sid, name, topic, starts in rows
+        if starts is not None  # never None (filtered in SQL); the column is nullable
     ]
 
 
 def _voucher_bookings(session: Session, locale: str | None) -> list[DisclosedSupport]:
-    booking = sources.booking_model()
-    if booking is None:
-        return []
     rows = session.execute(
         sa.select(
-            booking.startup_id,
+            EquipmentBooking.startup_id,
             Startup.name,
             Equipment.name,
-            booking.voucher_amount,
-            booking.starts_at,
-            booking.equipment_id,
+            EquipmentBooking.voucher_amount,
+            EquipmentBooking.starts_at,
+            EquipmentBooking.equipment_id,
         )
-        .join(Startup, Startup.id == booking.startup_id)
-        .join(Equipment, Equipment.id == booking.equipment_id)
-        .where(booking.voucher_state == "redeemed", booking.voucher_amount > 0)
+        .join(Startup, Startup.id == EquipmentBooking.startup_id)
+        .join(Equipment, Equipment.id == EquipmentBooking.equipment_id)
+        .where(EquipmentBooking.voucher_state == "redeemed", EquipmentBooking.voucher_amount > 0)
     ).all()
     return [
         DisclosedSupport(

@@ -156,18 +156,18 @@ class BookingEvidence:
     voucher_redeemed: Decimal
 
 
-@dataclass
-class InstrumentSubsidy:
-    equipment_id: int
-    name: str
+@dataclass(kw_only=True)
+class ServiceTally:
+    """What a facility or one instrument delivered to startups in the year, and what it earns:
+    the figures an instrument and its facility both keep (the facility's are its instruments'
+    summed)."""
+
     hours_open: Decimal = ZERO
     bookings: int = 0
     hours_used: Decimal = ZERO
     startups: set[int] = field(default_factory=set)
     vouchers_redeemed: Decimal = ZERO
     service_value: Decimal = ZERO
-    from_hours: Decimal = ZERO
-    from_vouchers: Decimal = ZERO
     before_cap: Decimal = ZERO
     amount: Decimal = ZERO
     capped: bool = False
@@ -177,29 +177,24 @@ class InstrumentSubsidy:
         return len(self.startups)
 
 
-@dataclass
-class FacilitySubsidy:
+@dataclass(kw_only=True)
+class InstrumentSubsidy(ServiceTally):
+    equipment_id: int
+    name: str
+    from_hours: Decimal = ZERO
+    from_vouchers: Decimal = ZERO
+
+
+@dataclass(kw_only=True)
+class FacilitySubsidy(ServiceTally):
     facility_id: int
     name: str
     instruments: list[InstrumentSubsidy]
     evidence: list[BookingEvidence]
-    hours_open: Decimal = ZERO
-    hours_used: Decimal = ZERO
-    bookings: int = 0
-    startups: set[int] = field(default_factory=set)
-    vouchers_redeemed: Decimal = ZERO
-    service_value: Decimal = ZERO
-    before_cap: Decimal = ZERO
-    amount: Decimal = ZERO
     qualifies: bool = True
-    capped: bool = False
     rank: int | None = None
     rewarded: bool = False
     reasons: list[Any] = field(default_factory=list)
-
-    @property
-    def startups_served(self) -> int:
-        return len(self.startups)
 
     @property
     def utilisation(self) -> Decimal:

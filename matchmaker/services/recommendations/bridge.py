@@ -70,20 +70,27 @@ class Match:
     entity: Any
 
 
+def _active_with_owner(
+    model: Any, owner: Any, link: Any, relation: Any
+) -> Callable[[Sequence[int]], Any]:
+    """The query for active ``model`` rows among given ids whose owner (``owner`` joined on
+    ``link``) is active too; the owner is loaded by the same statement (``relation``)."""
+    return lambda ids: (
+        sa.select(model)
+        .join(owner, link)
+        .where(model.id.in_(ids), model.is_active, owner.is_active)
+        .options(contains_eager(relation))
+    )
+
+
 _ENTITY_QUERIES: dict[str, Callable[[Sequence[int]], Any]] = {
     "startup": lambda ids: sa.select(Startup).where(Startup.id.in_(ids), Startup.is_active),
-    "mentor": lambda ids: (
-        sa.select(MentorProfile)
-        .join(User, MentorProfile.user_id == User.id)
-        .where(MentorProfile.id.in_(ids), MentorProfile.is_active, User.is_active)
-        .options(contains_eager(MentorProfile.user))  # the join above: one statement
+    "mentor": _active_with_owner(
+        MentorProfile, User, MentorProfile.user_id == User.id, MentorProfile.user
     ),
     "investor": lambda ids: sa.select(Investor).where(Investor.id.in_(ids), Investor.is_active),
-    "equipment": lambda ids: (
-        sa.select(Equipment)
-        .join(Facility, Equipment.facility_id == Facility.id)
-        .where(Equipment.id.in_(ids), Equipment.is_active, Facility.is_active)
-        .options(contains_eager(Equipment.facility))  # the join above: one statement
+    "equipment": _active_with_owner(
+        Equipment, Facility, Equipment.facility_id == Facility.id, Equipment.facility
     ),
 }
 

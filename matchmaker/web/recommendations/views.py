@@ -91,6 +91,16 @@ def _group(
     return MatchGroup(title, [_view(m, viewer) for m in matches], empty, None, testid)
 
 
+def _panel(title: Any, groups: list[MatchGroup], testid: str, *, order: int) -> DashboardPanel:
+    """A panel of match groups (``recommendations/_panel.html``) on the dashboard or a startup's
+    page; ``order`` places it among the other areas' panels."""
+    return DashboardPanel(
+        "recommendations/_panel.html",
+        {"title": title, "groups": groups, "testid": testid},
+        order=order,
+    )
+
+
 def need_text(startup: Startup) -> str:
     """What a startup needs from equipment, in words both legs of the engine read."""
     services = [
@@ -155,13 +165,10 @@ def dashboard_panels(user: Any) -> list[DashboardPanel]:
     if user.has_role("founder"):
         for startup in _user_startups(user):
             panels.append(
-                DashboardPanel(
-                    "recommendations/_panel.html",
-                    {
-                        "title": _l("Recommended for %(name)s", name=startup.name),
-                        "groups": startup_groups(startup),
-                        "testid": "reco-founder",
-                    },
+                _panel(
+                    _l("Recommended for %(name)s", name=startup.name),
+                    startup_groups(startup),
+                    "reco-founder",
                     order=20,
                 )
             )
@@ -180,13 +187,7 @@ def dashboard_panels(user: Any) -> list[DashboardPanel]:
                 empty,
                 "reco-deal-flow",
             )
-            panels.append(
-                DashboardPanel(
-                    "recommendations/_panel.html",
-                    {"title": _l("Deal flow"), "groups": [group], "testid": "reco-mentor"},
-                    order=20,
-                )
-            )
+            panels.append(_panel(_l("Deal flow"), [group], "reco-mentor", order=20))
     if user.has_role("investor"):
         funds = dashboard.active_funds_of(db.session, user, limit=2)
         for fund in funds:
@@ -199,13 +200,7 @@ def dashboard_panels(user: Any) -> list[DashboardPanel]:
                 _l("No startup matches your thesis yet."),
                 "reco-deal-flow",
             )
-            panels.append(
-                DashboardPanel(
-                    "recommendations/_panel.html",
-                    {"title": _l("Deal flow"), "groups": [group], "testid": "reco-investor"},
-                    order=20,
-                )
-            )
+            panels.append(_panel(_l("Deal flow"), [group], "reco-investor", order=20))
     return panels
 
 
@@ -216,13 +211,10 @@ def startup_sections(startup: Startup, user: Any) -> list[DashboardPanel]:
     )
     if member and startup.is_active:
         panels.append(
-            DashboardPanel(
-                "recommendations/_panel.html",
-                {
-                    "title": _l("Recommended for this startup"),
-                    "groups": startup_groups(startup, equipment=False),
-                    "testid": "reco-for-startup",
-                },
+            _panel(
+                _l("Recommended for this startup"),
+                startup_groups(startup, equipment=False),
+                "reco-for-startup",
                 order=30,
             )
         )
@@ -233,13 +225,7 @@ def startup_sections(startup: Startup, user: Any) -> list[DashboardPanel]:
         _l("No similar startup yet."),
         "reco-similar",
     )
-    panels.append(
-        DashboardPanel(
-            "recommendations/_panel.html",
-            {"title": _l("Similar startups"), "groups": [similar], "testid": "reco-similar-panel"},
-            order=40,
-        )
-    )
+    panels.append(_panel(_l("Similar startups"), [similar], "reco-similar-panel", order=40))
     return panels
 
 

@@ -79,11 +79,15 @@ def test_repeated_support_is_flagged(app: Flask, db_session: Session) -> None:
     with app.test_request_context():
         for startup, day in ((a, 1), (a, 2), (b, 3)):
             disclosure.record_support(
-                db_session, operator, startup_id=startup.id, kind="subsidy",
-                granted_on=date(2026, 1, day), amount=Decimal(50000), policy_id=subsidy.id,
+                db_session, operator, disclosure.SupportGrant(
+                    startup_id=startup.id, kind="subsidy", granted_on=date(2026, 1, day),
+                    amount=Decimal(50000), policy_id=subsidy.id,
+                ),
             )  # fmt: skip
         disclosure.record_support(
-            db_session, operator, startup_id=b.id, kind="loan", granted_on=date(2026, 1, 5)
+            db_session,
+            operator,
+            disclosure.SupportGrant(startup_id=b.id, kind="loan", granted_on=date(2026, 1, 5)),
         )
         repeated = disclosure.repeated_support(disclosure.disclosed_support(db_session))
     assert [(r.startup_name, r.kind, len(r.items), r.same_measure) for r in repeated] == [
@@ -100,22 +104,24 @@ def test_record_support_refuses_bad_input(app: Flask, db_session: Session) -> No
             disclosure.record_support(
                 db_session,
                 founder,
-                startup_id=startup.id,
-                kind="subsidy",
-                granted_on=date(2026, 1, 1),
+                disclosure.SupportGrant(
+                    startup_id=startup.id, kind="subsidy", granted_on=date(2026, 1, 1)
+                ),
             )
         with pytest.raises(Invalid):
             disclosure.record_support(
                 db_session,
                 operator,
-                startup_id=startup.id,
-                kind="gift",
-                granted_on=date(2026, 1, 1),
+                disclosure.SupportGrant(
+                    startup_id=startup.id, kind="gift", granted_on=date(2026, 1, 1)
+                ),
             )
         with pytest.raises(Invalid):
             disclosure.record_support(
-                db_session, operator, startup_id=startup.id, kind="loan",
-                granted_on=date(2026, 1, 1), amount=Decimal(-1),
+                db_session, operator, disclosure.SupportGrant(
+                    startup_id=startup.id, kind="loan", granted_on=date(2026, 1, 1),
+                    amount=Decimal(-1),
+                ),
             )  # fmt: skip
 
 

@@ -223,39 +223,43 @@ def summarise(items: Sequence[DisclosedSupport]) -> list[DisclosureSummary]:
 # --- recording support ----------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class SupportGrant:
+    """Support a startup received, as an operator records it (``description`` is public,
+    ``note`` internal)."""
+
+    startup_id: int
+    kind: str
+    granted_on: date
+    amount: Decimal | None = None
+    policy_id: int | None = None
+    description: str = ""
+    note: str = ""
+
+
 @use_case
-def record_support(
-    session: Session,
-    actor: User,
-    *,
-    startup_id: int,
-    kind: str,
-    granted_on: date,
-    amount: Decimal | None = None,
-    policy_id: int | None = None,
-    description: str = "",
-    note: str = "",
-) -> SupportRecord:
+def record_support(session: Session, actor: User, grant: SupportGrant) -> SupportRecord:
     """An operator records support a startup received (it then appears on the public page)."""
     require_operator(actor)
-    if session.get(Startup, startup_id) is None:
+    if session.get(Startup, grant.startup_id) is None:
         raise NotFound(_l("No such startup."))
-    if kind not in SUPPORT_KINDS:
+    if grant.kind not in SUPPORT_KINDS:
         raise Invalid(_l("Choose a value from the list."), field="kind")
-    if policy_id is not None and session.get(Policy, policy_id) is None:
+    if grant.policy_id is not None and session.get(Policy, grant.policy_id) is None:
         raise Invalid(_l("Choose a value from the list."), field="policy_id")
+    amount = grant.amount
     if amount is not None and (amount < 0 or amount >= Decimal("100000000000000")):
         raise Invalid(_l("Enter an amount between 0 and 10^14."), field="amount")
-    if granted_on > date.today():
+    if grant.granted_on > date.today():
         raise Invalid(_l("The date cannot be in the future."), field="granted_on")
     record = SupportRecord(
-        startup_id=startup_id,
-        kind=kind,
-        granted_on=granted_on,
+        startup_id=grant.startup_id,
+        kind=grant.kind,
+        granted_on=grant.granted_on,
         amount=amount,
-        policy_id=policy_id,
-        description=(description or "").strip()[:300],
-        note=(note or "").strip(),
+        policy_id=grant.policy_id,
+        description=(grant.description or "").strip()[:300],
+        note=(grant.note or "").strip(),
         created_by_id=actor.id,
     )
     session.add(record)

@@ -243,13 +243,15 @@ def new_support() -> Page:
             support_checks.record_checked_support(
                 db.session,
                 current_user,
-                startup_id=form.startup_id.data,
-                kind=form.kind.data or "",
-                granted_on=form.granted_on.data,
-                amount=form.amount.data,
-                policy_id=form.policy_id.data or None,
-                description=form.description.data or "",
-                note=form.note.data or "",
+                disclosure.SupportGrant(
+                    startup_id=form.startup_id.data,
+                    kind=form.kind.data or "",
+                    granted_on=form.granted_on.data,
+                    amount=form.amount.data,
+                    policy_id=form.policy_id.data or None,
+                    description=form.description.data or "",
+                    note=form.note.data or "",
+                ),
                 override_reason=form.override_reason.data or "",
                 locale=current_locale(),
             )

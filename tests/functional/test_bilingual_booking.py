@@ -18,7 +18,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from matchmaker.demo.facility_data import FACILITIES
+from matchmaker.demo.tables import FACILITIES
 from matchmaker.models import Equipment, utcnow
 from matchmaker.models.bookings import AvailabilityWindow
 from matchmaker.services.facilities.equipment_availability import to_local

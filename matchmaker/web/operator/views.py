@@ -148,6 +148,11 @@ def report_xlsx(year: int) -> Response:
 # --- policies (operators) ------------------------------------------------------------------
 
 
+def _policy_link(policy_id: int) -> str:
+    """Where a notification of the policy's first publication points: its public page."""
+    return url_for("policies.detail", policy_id=policy_id)
+
+
 @bp.get("/policies")
 def policy_list() -> str:
     return render_template(
@@ -161,7 +166,11 @@ def new_policy() -> Page:
     if form.validate_on_submit():
         try:
             policy = policies.save_policy(
-                db.session, current_user, form.values(), publish=bool(form.publish.data)
+                db.session,
+                current_user,
+                form.values(),
+                publish=bool(form.publish.data),
+                policy_link=_policy_link,
             )
         except ServiceError as exc:
             _form_error(form, exc)
@@ -186,6 +195,7 @@ def edit_policy(policy_id: int) -> Page:
                 form.values(),
                 policy_id=policy_id,
                 publish=bool(form.publish.data),
+                policy_link=_policy_link,
             )
         except ServiceError as exc:
             _form_error(form, exc)
@@ -199,7 +209,9 @@ def edit_policy(policy_id: int) -> Page:
 def publish_policy(policy_id: int) -> WerkzeugResponse:
     if ActionForm().validate_on_submit():
         publish = request.form.get("publish") == "1"
-        policies.set_published(db.session, current_user, policy_id, publish)
+        policies.set_published(
+            db.session, current_user, policy_id, publish, policy_link=_policy_link
+        )
         flash(_("Published.") if publish else _("Withdrawn from the policy center."), "success")
     return redirect(url_for("operator.policy_list"))
 

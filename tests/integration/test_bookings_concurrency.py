@@ -17,7 +17,8 @@ from matchmaker.database import make_engine
 from matchmaker.models import utcnow
 from matchmaker.models.bookings import AvailabilityWindow, EquipmentBooking, Voucher, VoucherEntry
 from matchmaker.services.errors import ServiceError
-from matchmaker.services.facilities import bookings, vouchers
+from matchmaker.services.facilities import vouchers
+from matchmaker.services.facilities.bookings import reserve
 from matchmaker.services.facilities.equipment_availability import to_local, to_utc
 from tests.factories import make_equipment, make_facility, make_startup, make_user
 
@@ -46,7 +47,7 @@ def _race(app: Flask, database_url: str, attempts: list[dict[str, object]]) -> l
                 args = {k: v for k, v in kwargs.items() if k != "user"}
                 barrier.wait()
                 try:
-                    b = bookings.create_booking(session, user, **args)  # type: ignore[arg-type]
+                    b = reserve.create_booking(session, user, **args)  # type: ignore[arg-type]
                     results[i] = ("ok", b.id)
                 except ServiceError as exc:
                     results[i] = (type(exc).__name__, str(exc.message))

@@ -27,7 +27,8 @@ from matchmaker.models.bookings import EquipmentBooking, Voucher
 from matchmaker.models.funding import Introduction
 from matchmaker.models.mentoring import MentorSession
 from matchmaker.services.accounts import users
-from matchmaker.services.facilities import bookings, vouchers
+from matchmaker.services.facilities import vouchers
+from matchmaker.services.facilities.bookings import reserve
 from matchmaker.services.facilities.equipment_availability import to_local
 from matchmaker.services.funding import introductions
 from matchmaker.services.mentoring import answering, requesting
@@ -88,7 +89,7 @@ def test_equipment_slot_one_winner_per_slot(
             [
                 Attempt(
                     user.id,
-                    lambda s, u, sid=startup.id, a=start, b=end: bookings.create_booking(
+                    lambda s, u, sid=startup.id, a=start, b=end: reserve.create_booking(
                         s, u, equipment_id=equipment_id, startup_id=sid, starts_at=a, ends_at=b
                     ),
                     label=r,
@@ -120,7 +121,7 @@ def test_overlapping_equipment_slots_one_winner(
                 Attempt(
                     user.id,
                     lambda s, u, sid=startup.id, a=start + shift, b=end + shift: (
-                        bookings.create_booking(
+                        reserve.create_booking(
                             s, u, equipment_id=equipment_id, startup_id=sid, starts_at=a, ends_at=b
                         )
                     ),
@@ -167,7 +168,7 @@ def test_voucher_never_overspent(app: Flask, database_url: str, db_session: Sess
                     Attempt(
                         user.id,
                         lambda s, u, e=equipment_id, sid=startup.id, a=start, b=end, v=voucher.id: (
-                            bookings.create_booking(
+                            reserve.create_booking(
                                 s,
                                 u,
                                 equipment_id=e,

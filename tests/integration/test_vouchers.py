@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from matchmaker.models import Equipment, utcnow
 from matchmaker.models.bookings import Voucher, VoucherEntry
 from matchmaker.services.errors import Forbidden, Invalid
-from matchmaker.services.facilities import booking_lifecycle, vouchers
+from matchmaker.services.facilities import vouchers
+from matchmaker.services.facilities.bookings import lifecycle
 from matchmaker.services.facilities.equipment_availability import to_local
 from tests.factories import make_equipment, make_user
 from tests.integration.test_bookings import (  # noqa: F401 (fixtures)
@@ -66,12 +67,12 @@ def test_hold_release_on_cancel_and_redeem_on_completion(db_session: Session, la
     assert _balance(db_session, v.id) == Decimal("0")
     with pytest.raises(Invalid, match="no balance"):
         book(db_session, lab, local_slot(4, 10), voucher_id=v.id)
-    booking_lifecycle.cancel_booking(db_session, lab.founder, b2.id)
+    lifecycle.cancel_booking(db_session, lab.founder, b2.id)
     assert _balance(db_session, v.id) == Decimal("400")
     with pytest.raises(Invalid):  # cancelling twice cannot return the value twice
-        booking_lifecycle.cancel_booking(db_session, lab.founder, b2.id)
+        lifecycle.cancel_booking(db_session, lab.founder, b2.id)
     assert _balance(db_session, v.id) == Decimal("400")
-    booking_lifecycle.record_usage(db_session, lab.manager, b1.id, 120, now=b1.ends_at)
+    lifecycle.record_usage(db_session, lab.manager, b1.id, 120, now=b1.ends_at)
     assert _balance(db_session, v.id) == Decimal("400")
     kinds = db_session.scalars(sa.select(VoucherEntry.kind).order_by(VoucherEntry.id)).all()
     assert kinds == ["issue", "hold", "hold", "release", "redeem"]
@@ -108,9 +109,7 @@ def test_eligibility_and_validity(db_session: Session, lab: Lab) -> None:
 def test_no_show_releases_the_voucher(db_session: Session, lab: Lab) -> None:
     v = _issue(db_session, lab)
     b = book(db_session, lab, local_slot(2, 10), voucher_id=v.id)
-    booking_lifecycle.mark_no_show(
-        db_session, lab.manager, b.id, now=b.starts_at + timedelta(hours=1)
-    )
+    lifecycle.mark_no_show(db_session, lab.manager, b.id, now=b.starts_at + timedelta(hours=1))
     assert _balance(db_session, v.id) == Decimal("1000")
 
 

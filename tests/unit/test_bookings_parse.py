@@ -6,14 +6,14 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from matchmaker.services.facilities.equipment_availability import to_local
-from matchmaker.services.facilities.need_parsing import (
+from matchmaker.services.facilities.bookings.need_parsing import (
     DEFAULT_MINUTES,
     need_subject,
     parse_duration,
     parse_need,
     parse_window,
 )
+from matchmaker.services.facilities.equipment_availability import to_local
 
 NOW = datetime(2026, 11, 18, 2, 0)  # Wednesday 10:00 in Shanghai
 

@@ -15,7 +15,8 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from matchmaker.extensions import db
 from matchmaker.filenames import attachment_headers
 from matchmaker.services.errors import ServiceError
-from matchmaker.services.facilities import booking_queries, booking_setup, utilisation
+from matchmaker.services.facilities import utilisation
+from matchmaker.services.facilities.bookings import equipment_setup, queries
 from matchmaker.services.facilities.equipment_availability import local_today, rules_for, to_utc
 from matchmaker.web.facilities import forms
 from matchmaker.web.facilities.access import require_facility_manager
@@ -33,8 +34,8 @@ def manage() -> str:
     require_facility_manager()
     return render_template(
         "facilities/manage.html",
-        facilities=booking_setup.managed_facilities(db.session, current_user),
-        inbox=booking_queries.manager_inbox(db.session, current_user),
+        facilities=equipment_setup.managed_facilities(db.session, current_user),
+        inbox=queries.manager_inbox(db.session, current_user),
         csrf_form=forms.EmptyForm(),
         decline_form=forms.DeclineForm(),
     )
@@ -69,7 +70,7 @@ def _render_setup(eq: Equipment, **form_overrides: Any) -> str:
         "facilities/setup.html",
         equipment=eq,
         csrf_form=forms.EmptyForm(),
-        **booking_setup.setup_view(db.session, eq.id),
+        **equipment_setup.setup_view(db.session, eq.id),
         **values,
     )
 
@@ -77,19 +78,19 @@ def _render_setup(eq: Equipment, **form_overrides: Any) -> str:
 @bp.get("/manage/equipment/<int:equipment_id>")
 @login_required
 def setup(equipment_id: int) -> str:
-    eq = booking_setup.managed_equipment(db.session, current_user, equipment_id)
+    eq = equipment_setup.managed_equipment(db.session, current_user, equipment_id)
     return _render_setup(eq)
 
 
 @bp.post("/manage/equipment/<int:equipment_id>/windows")
 @login_required
 def add_window(equipment_id: int) -> WerkzeugResponse | tuple[str, int]:
-    eq = booking_setup.managed_equipment(db.session, current_user, equipment_id)
+    eq = equipment_setup.managed_equipment(db.session, current_user, equipment_id)
     form = forms.WindowForm()
     if not form.validate_on_submit():
         return _render_setup(eq, window_form=form), 422
     try:
-        booking_setup.add_weekly_window(
+        equipment_setup.add_weekly_window(
             db.session, current_user, equipment_id, [int(d) for d in form.weekdays.data or []],
             form.start_time.data, form.end_time.data,
         )  # fmt: skip
@@ -106,7 +107,7 @@ def add_window(equipment_id: int) -> WerkzeugResponse | tuple[str, int]:
 def delete_window(window_id: int) -> WerkzeugResponse:
     if not forms.EmptyForm().validate_on_submit():
         abort(400)
-    equipment_id = booking_setup.delete_window(db.session, current_user, window_id)
+    equipment_id = equipment_setup.delete_window(db.session, current_user, window_id)
     flash(_("Window removed."), "info")
     return redirect(url_for(".setup", equipment_id=equipment_id))
 
@@ -114,14 +115,14 @@ def delete_window(window_id: int) -> WerkzeugResponse:
 @bp.post("/manage/equipment/<int:equipment_id>/exceptions")
 @login_required
 def add_exception(equipment_id: int) -> WerkzeugResponse | tuple[str, int]:
-    eq = booking_setup.managed_equipment(db.session, current_user, equipment_id)
+    eq = equipment_setup.managed_equipment(db.session, current_user, equipment_id)
     form = forms.ExceptionForm()
     if not form.validate_on_submit():
         return _render_setup(eq, exception_form=form), 422
     starts_at = to_utc(datetime.combine(form.day.data, form.start_time.data))
     ends_at = to_utc(datetime.combine(form.end_day.data or form.day.data, form.end_time.data))
     try:
-        booking_setup.add_exception(
+        equipment_setup.add_exception(
             db.session, current_user, equipment_id, kind=form.kind.data or "blackout",
             starts_at=starts_at, ends_at=ends_at, note=form.note.data or "",
         )  # fmt: skip
@@ -137,7 +138,7 @@ def add_exception(equipment_id: int) -> WerkzeugResponse | tuple[str, int]:
 def delete_exception(exception_id: int) -> WerkzeugResponse:
     if not forms.EmptyForm().validate_on_submit():
         abort(400)
-    equipment_id = booking_setup.delete_exception(db.session, current_user, exception_id)
+    equipment_id = equipment_setup.delete_exception(db.session, current_user, exception_id)
     flash(_("Removed."), "info")
     return redirect(url_for(".setup", equipment_id=equipment_id))
 
@@ -145,12 +146,12 @@ def delete_exception(exception_id: int) -> WerkzeugResponse:
 @bp.post("/manage/equipment/<int:equipment_id>/rules")
 @login_required
 def save_rules(equipment_id: int) -> WerkzeugResponse | tuple[str, int]:
-    eq = booking_setup.managed_equipment(db.session, current_user, equipment_id)
+    eq = equipment_setup.managed_equipment(db.session, current_user, equipment_id)
     form = forms.RulesForm()
     if not form.validate_on_submit():
         return _render_setup(eq, rules_form=form), 422
     try:
-        booking_setup.save_rules(
+        equipment_setup.save_rules(
             db.session,
             current_user,
             equipment_id,
@@ -176,12 +177,12 @@ def save_rules(equipment_id: int) -> WerkzeugResponse | tuple[str, int]:
 @bp.post("/manage/equipment/<int:equipment_id>/trainings")
 @login_required
 def grant_training(equipment_id: int) -> WerkzeugResponse | tuple[str, int]:
-    eq = booking_setup.managed_equipment(db.session, current_user, equipment_id)
+    eq = equipment_setup.managed_equipment(db.session, current_user, equipment_id)
     form = forms.TrainingForm()
     if not form.validate_on_submit():
         return _render_setup(eq, training_form=form), 422
     try:
-        booking_setup.grant_training(
+        equipment_setup.grant_training(
             db.session,
             current_user,
             equipment_id,
@@ -201,7 +202,7 @@ def grant_training(equipment_id: int) -> WerkzeugResponse | tuple[str, int]:
 def revoke_training(training_id: int) -> WerkzeugResponse:
     if not forms.EmptyForm().validate_on_submit():
         abort(404)
-    equipment_id = booking_setup.revoke_training(db.session, current_user, training_id)
+    equipment_id = equipment_setup.revoke_training(db.session, current_user, training_id)
     flash(_("Removed."), "info")
     return redirect(url_for(".setup", equipment_id=equipment_id))
 
@@ -210,7 +211,7 @@ def revoke_training(training_id: int) -> WerkzeugResponse:
 @login_required
 def usage() -> str | Response:
     require_facility_manager()
-    facilities = booking_setup.managed_facilities(db.session, current_user)
+    facilities = equipment_setup.managed_facilities(db.session, current_user)
     form = forms.UsageFilterForm(request.args)
     form.facility_id.choices = [(0, _("All my facilities"))] + [(f.id, f.name) for f in facilities]
     all_equipment = [e for f in facilities for e in f.equipment]

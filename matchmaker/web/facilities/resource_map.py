@@ -143,4 +143,3 @@ def facility_section(entity: Any, user: Any) -> list[DashboardPanel]:
 
 def nav_items(user: Any) -> list[NavItem]:
     return [NavItem(url_for("resource_map.index"), _("Resource map"))]
-

@@ -30,12 +30,12 @@ from matchmaker.models.bookings import BookingStatus
 from matchmaker.services.accounts.dashboard import member_startups
 from matchmaker.services.calendar import render_ics
 from matchmaker.services.errors import ServiceError
-from matchmaker.services.facilities import (
-    booking_proposals,
-    booking_queries,
-    bookings,
-    catalogue,
+from matchmaker.services.facilities import catalogue
+from matchmaker.services.facilities.bookings import (
     need_parsing,
+    queries,
+    reserve,
+    slot_proposals,
     waitlist,
 )
 from matchmaker.services.facilities.equipment_availability import (
@@ -151,7 +151,7 @@ def _render_equipment(eq: Equipment, posted: forms.BookingForm | None = None) ->
     week = _week_start(request.args.get("week"))
     if posted is not None and posted.day.data and request.args.get("week") is None:
         week = _week_start(posted.day.data.isoformat())
-    days = booking_queries.week_calendar(db.session, eq, week)
+    days = queries.week_calendar(db.session, eq, week)
     startups = member_startups(db.session, current_user)
     form = posted or forms.BookingForm()
     form.startup_id.choices = [(s.id, s.name) for s in startups]
@@ -178,7 +178,7 @@ def _render_equipment(eq: Equipment, posted: forms.BookingForm | None = None) ->
         form=form,
         waitlist=waitlist,
         has_startup=bool(startups),
-        can_manage=bookings.can_manage(current_user, eq),
+        can_manage=reserve.can_manage(current_user, eq),
     )
 
 
@@ -212,7 +212,7 @@ def book(equipment_id: int) -> WerkzeugResponse | str | tuple[str, int]:
     weeks = form.weeks.data or 1
     try:
         if weeks > 1:
-            report = bookings.create_series(
+            report = reserve.create_series(
                 db.session,
                 current_user,
                 equipment_id=equipment_id,
@@ -224,7 +224,7 @@ def book(equipment_id: int) -> WerkzeugResponse | str | tuple[str, int]:
                 voucher_id=form.voucher_id.data or None,
             )
             return render_template("facilities/series_report.html", equipment=eq, report=report)
-        booking = bookings.create_booking(
+        booking = reserve.create_booking(
             db.session,
             current_user,
             equipment_id=equipment_id,
@@ -275,7 +275,7 @@ def join_waitlist(equipment_id: int) -> WerkzeugResponse:
 @bp.get("/equipment/<int:equipment_id>/calendar.ics")
 def equipment_feed(equipment_id: int) -> Response:
     eq = _equipment_or_404(equipment_id)
-    events = booking_queries.equipment_feed_events(db.session, equipment_id)
+    events = queries.equipment_feed_events(db.session, equipment_id)
     return Response(render_ics(events, name=eq.name), mimetype="text/calendar")
 
 
@@ -290,7 +290,7 @@ def propose() -> str:
     if form.validate_on_submit():
         need = need_parsing.parse_need(form.need.data or "")
         try:
-            proposals = booking_proposals.propose_bookings(
+            proposals = slot_proposals.propose_bookings(
                 db.session,
                 current_user,
                 form.startup_id.data,
@@ -338,7 +338,7 @@ def dashboard_panels(user: Any) -> list[DashboardPanel]:
         return []
     panels = []
     if user.has_role("founder"):
-        card = booking_queries.founder_bookings_panel(db.session, user)
+        card = queries.founder_bookings_panel(db.session, user)
         panels.append(
             DashboardPanel(
                 "facilities/_founder_panel.html",
@@ -347,7 +347,7 @@ def dashboard_panels(user: Any) -> list[DashboardPanel]:
             )
         )
     if user.has_role("facility_manager"):
-        inbox = booking_queries.manager_inbox(db.session, user)
+        inbox = queries.manager_inbox(db.session, user)
         panels.append(DashboardPanel("facilities/_manager_panel.html", {"inbox": inbox}, order=60))
     return panels
 
@@ -356,7 +356,7 @@ def equipment_section(entity: Any, user: Any) -> list[DashboardPanel]:
     if not isinstance(entity, Equipment):
         return []
     week = _week_start(None)
-    days = booking_queries.week_calendar(db.session, entity, week)
+    days = queries.week_calendar(db.session, entity, week)
     return [
         DashboardPanel(
             "facilities/_equipment_section.html",
@@ -379,4 +379,3 @@ def facility_section(entity: Any, user: Any) -> list[DashboardPanel]:
             order=40,
         )
     ]
-

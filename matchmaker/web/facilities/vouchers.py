@@ -14,7 +14,8 @@ from matchmaker.extensions import db
 from matchmaker.filenames import attachment_headers
 from matchmaker.services.accounts.dashboard import member_startups
 from matchmaker.services.errors import ServiceError
-from matchmaker.services.facilities import booking_setup, vouchers
+from matchmaker.services.facilities import vouchers
+from matchmaker.services.facilities.bookings import equipment_setup
 from matchmaker.services.facilities.equipment_availability import local_today
 from matchmaker.web.facilities import forms
 from matchmaker.web.facilities.access import is_facility_manager
@@ -47,7 +48,7 @@ def voucher_list() -> str:
         "facilities/vouchers.html",
         vouchers=vouchers.listed_vouchers(db.session, current_user),
         my_startups=member_startups(db.session, current_user),
-        managed=booking_setup.managed_facilities(db.session, current_user)
+        managed=equipment_setup.managed_facilities(db.session, current_user)
         if is_facility_manager()
         else [],
     )

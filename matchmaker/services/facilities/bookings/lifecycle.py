@@ -18,13 +18,13 @@ from matchmaker.models import Equipment, Facility, MatchOutcome, Notification, U
 from matchmaker.models.bookings import BookingStatus, EquipmentBooking
 from matchmaker.services.errors import Forbidden, Invalid, NotFound
 from matchmaker.services.facilities import vouchers
-from matchmaker.services.facilities.bookings import (
+from matchmaker.services.facilities.bookings.reserve import (
     can_manage,
     notify_parties,
     send_after_commit,
 )
+from matchmaker.services.facilities.bookings.waitlist import offer_freed_time
 from matchmaker.services.facilities.equipment_availability import is_member, rules_for, to_local
-from matchmaker.services.facilities.waitlist import offer_freed_time
 from matchmaker.services.transactions import commit, use_case
 
 
@@ -110,9 +110,7 @@ def approve_booking(
     if booking.starts_at <= now:
         # Approving now would confirm time that has already begun (and let a voucher be
         # redeemed for it); the expiry job closes such requests.
-        raise Invalid(
-            _l("The requested time has passed: this request can no longer be approved.")
-        )
+        raise Invalid(_l("The requested time has passed: this request can no longer be approved."))
     booking.status = BookingStatus.CONFIRMED
     rows = notify_parties(session, booking, "facilities.booking_approved")
     commit(session)
@@ -247,9 +245,7 @@ def expire_requests(session: Session, *, now: datetime | None = None) -> int:
     begin_write(session)
     overdue = session.scalars(
         sa.select(EquipmentBooking)
-        .where(
-            EquipmentBooking.status == BookingStatus.PENDING, EquipmentBooking.starts_at <= now
-        )
+        .where(EquipmentBooking.status == BookingStatus.PENDING, EquipmentBooking.starts_at <= now)
         .order_by(EquipmentBooking.id)
         # Re-checked after the lock wait: a request approved meanwhile is skipped.
         .with_for_update(of=EquipmentBooking)
@@ -290,9 +286,7 @@ def release_for_suspension(
         who = sa.or_(who, EquipmentBooking.startup_id.in_(list(startup_ids)))
     future = session.scalars(
         sa.select(EquipmentBooking)
-        .where(
-            who, EquipmentBooking.status.in_((BookingStatus.PENDING, BookingStatus.CONFIRMED))
-        )
+        .where(who, EquipmentBooking.status.in_((BookingStatus.PENDING, BookingStatus.CONFIRMED)))
         .where(EquipmentBooking.starts_at > now)
         .order_by(EquipmentBooking.id)
         .with_for_update(of=EquipmentBooking)

@@ -1,6 +1,6 @@
 """The waitlist: a founder waits for a taken slot; when its holder lets it go (cancelled,
 declined, no-show is not: the time has passed) the slot is offered to the earliest waiting
-founder, who books it with ``bookings.accept_offer``."""
+founder, who books it with ``reserve.accept_offer``."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from matchmaker.models import Equipment, Notification, User, utcnow
 from matchmaker.models.bookings import EquipmentBooking, WaitlistEntry, WaitlistStatus
 from matchmaker.services import notifications
 from matchmaker.services.errors import Forbidden, Invalid, NotFound
-from matchmaker.services.facilities.bookings import when_text
+from matchmaker.services.facilities.bookings.reserve import when_text
 from matchmaker.services.facilities.equipment_availability import (
     active_bookings,
     busy_intervals,

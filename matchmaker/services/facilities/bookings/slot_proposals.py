@@ -22,15 +22,15 @@ from sqlalchemy.orm import Session, selectinload
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Equipment, Facility, User, utcnow
 from matchmaker.services.errors import ServiceError
-from matchmaker.services.facilities.booking_queries import free_intervals_by_equipment
+from matchmaker.services.facilities.bookings.need_parsing import ParsedNeed
+from matchmaker.services.facilities.bookings.queries import free_intervals_by_equipment
+from matchmaker.services.facilities.bookings.slot_checks import SlotRequest, check_slot
 from matchmaker.services.facilities.equipment_availability import (
     Interval,
     candidate_slots,
     is_trained,
     to_local,
 )
-from matchmaker.services.facilities.need_parsing import ParsedNeed
-from matchmaker.services.facilities.slot_checks import SlotRequest, check_slot
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Booking equipment time: book one slot, book weekly, wait for a taken slot and take it when
 offered. One function per use case; each commits once (``services.transactions``). What
-happens to a booking afterwards (approve, cancel, usage...) is ``booking_lifecycle``.
+happens to a booking afterwards (approve, cancel, usage...) is ``lifecycle``.
 
 No double booking: every use case that takes time calls ``begin_write`` (SQLite: the database's
 write lock, so the check below and the insert are atomic) and locks the instrument's row
@@ -34,8 +34,8 @@ from matchmaker.models.facilities import BookingMode
 from matchmaker.services import notifications
 from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from matchmaker.services.facilities import vouchers
+from matchmaker.services.facilities.bookings.slot_checks import SLOT_TAKEN, SlotRequest, check_slot
 from matchmaker.services.facilities.equipment_availability import is_member, to_local
-from matchmaker.services.facilities.slot_checks import SLOT_TAKEN, SlotRequest, check_slot
 from matchmaker.services.transactions import commit, use_case
 
 

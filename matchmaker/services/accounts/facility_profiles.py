@@ -46,17 +46,21 @@ def _validate_facility(values: dict[str, Any]) -> None:
         raise Invalid(_l("Choose a value from the list."), field="kind")
 
 
-def editable_facility(session: Session, actor: User, facility_id: int) -> Facility:
-    """The facility with its managers and equipment, if ``actor`` manages it or is an
-    operator."""
-    facility = session.scalar(
+def facility_with_equipment(facility_id: int) -> sa.Select[Facility]:
+    """The facility with its managers and instruments (its edit and detail pages)."""
+    return (
         sa.select(Facility)
         .where(Facility.id == facility_id)
         .options(selectinload(Facility.managers), selectinload(Facility.equipment))
     )
+
+
+def editable_facility(session: Session, actor: User, facility_id: int) -> Facility:
+    """The facility with its managers and equipment, if ``actor`` manages it or is an
+    operator."""
     return editable_by(
         actor,
-        facility,
+        session.scalar(facility_with_equipment(facility_id)),
         Facility.has_manager,
         missing=_l("No such facility."),
         refused=_l("Only the facility's managers can edit it."),

@@ -57,9 +57,9 @@ def _validate_investor(values: dict[str, Any], current: Investor | None = None) 
         )
 
 
-def editable_investor(session: Session, actor: User, investor_id: int) -> Investor:
-    """The fund with its members and portfolio, if ``actor`` is a member or an operator."""
-    investor = session.scalar(
+def investor_with_team(investor_id: int) -> sa.Select[Investor]:
+    """The fund with its members' accounts and its portfolio (its edit and detail pages)."""
+    return (
         sa.select(Investor)
         .where(Investor.id == investor_id)
         .options(
@@ -67,9 +67,13 @@ def editable_investor(session: Session, actor: User, investor_id: int) -> Invest
             selectinload(Investor.portfolio),
         )
     )
+
+
+def editable_investor(session: Session, actor: User, investor_id: int) -> Investor:
+    """The fund with its members and portfolio, if ``actor`` is a member or an operator."""
     return editable_by(
         actor,
-        investor,
+        session.scalar(investor_with_team(investor_id)),
         Investor.has_member,
         missing=_l("No such investor."),
         refused=_l("Only the fund's members can edit it."),

@@ -65,16 +65,20 @@ def _validate_startup(values: dict[str, Any]) -> None:
         raise Invalid(_l("The founding date cannot be in the future."), field="founded_on")
 
 
-def editable_startup(session: Session, actor: User, startup_id: int) -> Startup:
-    """The startup with its members, if ``actor`` is one of them or an operator."""
-    startup = session.scalar(
+def startup_with_team(startup_id: int) -> sa.Select[Startup]:
+    """The startup with its members and their accounts (its edit and detail pages show them)."""
+    return (
         sa.select(Startup)
         .where(Startup.id == startup_id)
         .options(selectinload(Startup.members).selectinload(StartupMember.user))
     )
+
+
+def editable_startup(session: Session, actor: User, startup_id: int) -> Startup:
+    """The startup with its members, if ``actor`` is one of them or an operator."""
     return editable_by(
         actor,
-        startup,
+        session.scalar(startup_with_team(startup_id)),
         Startup.has_member,
         missing=_l("No such startup."),
         refused=_l("Only the startup's team can edit it."),

@@ -22,6 +22,7 @@ from matchmaker.services.accounts import dashboard
 from matchmaker.services.funding import asks
 from matchmaker.services.mentoring import queries
 from matchmaker.services.recommendations import bridge as reco
+from matchmaker.services.recommendations.engine_settings import Caller
 from matchmaker.web.panels import DashboardPanel
 from matchmaker.web.recommendations.reasons import reason_texts
 
@@ -82,6 +83,11 @@ def _label(vocabulary: vocab.Labels, code: str) -> str:
     return vocab.label(vocabulary, code, current_locale()) if code else ""
 
 
+def _caller() -> Caller:
+    """This view to the engine: a web request of this app (it loads, never builds, an index)."""
+    return Caller.web_request(current_app._get_current_object())  # type: ignore[attr-defined]
+
+
 def _group(
     title: Any, viewer: str, fn: Callable[[], list[reco.Match]], empty: Any, testid: str
 ) -> MatchGroup:
@@ -126,7 +132,7 @@ def startup_groups(
         _group(
             _l("Mentors"),
             "startup",
-            lambda: reco.recommend_mentors(session, startup.id, size),
+            lambda: reco.recommend_mentors(session, startup.id, size, caller=_caller()),
             _l("No mentor with free capacity matches yet."),
             "reco-mentors",
         ),
@@ -140,7 +146,9 @@ def startup_groups(
         _group(
             _l("Equipment"),
             "search",
-            lambda: reco.recommend_equipment(session, need_text(startup), limit=size),
+            lambda: reco.recommend_equipment(
+                session, need_text(startup), limit=size, caller=_caller()
+            ),
             _l("No equipment matches your needs yet."),
             "reco-equipment",
         )
@@ -180,7 +188,9 @@ def dashboard_panels(user: Any) -> list[DashboardPanel]:
                 _l("Startups you could help"),
                 "candidate",
                 lambda: (
-                    reco.recommend_startups_for_mentor(db.session, mentor.id, DEAL_FLOW_SIZE)
+                    reco.recommend_startups_for_mentor(
+                        db.session, mentor.id, DEAL_FLOW_SIZE, caller=_caller()
+                    )
                     if suggest
                     else []
                 ),
@@ -195,7 +205,7 @@ def dashboard_panels(user: Any) -> list[DashboardPanel]:
                 _l("Startups for %(name)s", name=fund.name),
                 "candidate",
                 lambda fund_id=fund.id: reco.recommend_startups_for_investor(  # type: ignore[misc]
-                    db.session, fund_id, DEAL_FLOW_SIZE
+                    db.session, fund_id, DEAL_FLOW_SIZE, caller=_caller()
                 ),
                 _l("No startup matches your thesis yet."),
                 "reco-deal-flow",
@@ -221,7 +231,7 @@ def startup_sections(startup: Startup, user: Any) -> list[DashboardPanel]:
     similar = _group(
         _l("Similar startups"),
         "search",
-        lambda: reco.similar_startups(db.session, startup.id, 5),
+        lambda: reco.similar_startups(db.session, startup.id, 5, caller=_caller()),
         _l("No similar startup yet."),
         "reco-similar",
     )
@@ -242,7 +252,7 @@ def index() -> str:
     results: list[MatchView] | None = []
     if q:
         matches = reco.matches_or_none(
-            db.session, lambda: reco.search(db.session, q, kinds, SEARCH_SIZE)
+            db.session, lambda: reco.search(db.session, q, kinds, SEARCH_SIZE, caller=_caller())
         )
         # A hit with no reason (no shared term, no strong similarity) is noise, not an answer.
         views = [_view(m, "search") for m in matches] if matches is not None else None

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from flask import abort, request
+from flask import abort, flash, request
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.routing import IntegerConverter, Map
@@ -19,6 +19,7 @@ from wtforms.validators import StopValidation, ValidationError
 
 from matchmaker import vocab
 from matchmaker.i18n import lazy_gettext as _l
+from matchmaker.services.errors import ServiceError
 from matchmaker.web.i18n import current_locale
 
 
@@ -179,6 +180,16 @@ def int_arg(name: str, low: int, high: int) -> int | None:
         return None
     value = int(raw)
     return value if low <= value <= high else None
+
+
+def show_refusal(form: FlaskForm, exc: ServiceError) -> None:
+    """A service's refusal under the form field it names (``exc.field``), else as a flash
+    message above the form."""
+    field = getattr(form, exc.field or "", None)
+    if field is not None:
+        field.errors = [*field.errors, str(exc.message)]
+    else:
+        flash(str(exc.message), "danger")
 
 
 def form_errors(form: FlaskForm) -> list[str]:

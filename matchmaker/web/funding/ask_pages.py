@@ -32,8 +32,8 @@ from matchmaker.services.funding import (
     pitch_messages,
     pitches,
 )
-from matchmaker.web.forms import parse_id
-from matchmaker.web.funding.blueprint import Page, bp, engine_on, show_error, weekly_limit
+from matchmaker.web.forms import parse_id, show_refusal
+from matchmaker.web.funding.blueprint import Page, bp, engine_on, weekly_limit
 from matchmaker.web.funding.forms import AskForm, EmptyForm, PitchForm
 
 if TYPE_CHECKING:
@@ -87,7 +87,7 @@ def _save_ask(form: AskForm, **target: Any) -> FundingAsk | None:
     except ServiceError as exc:
         if exc.status in (403, 404):
             raise
-        show_error(form, exc)
+        show_refusal(form, exc)
         return None
 
 

@@ -23,8 +23,8 @@ from matchmaker.services.funding import (
     pitch_messages,
 )
 from matchmaker.services.mentoring import availability
-from matchmaker.web.forms import id_arg
-from matchmaker.web.funding.blueprint import BEIJING, Page, bp, engine_on, show_error
+from matchmaker.web.forms import id_arg, show_refusal
+from matchmaker.web.funding.blueprint import BEIJING, Page, bp, engine_on
 from matchmaker.web.funding.forms import (
     EmptyForm,
     MeetingForm,
@@ -149,7 +149,7 @@ def set_meeting(pitch_id: int) -> Page:
         except ServiceError as exc:
             if exc.status in (403, 404):
                 raise
-            show_error(form, exc)
+            show_refusal(form, exc)
             status = exc.status
         else:
             flash(_("The meeting is set; the founders have been told."), "success")
@@ -186,7 +186,7 @@ def move(pitch_id: int) -> Page:
         except ServiceError as exc:
             if exc.status in (403, 404):
                 raise
-            show_error(form, exc)
+            show_refusal(form, exc)
             flash(str(exc.message), "danger")
             pitch = pipeline.pitch_for_member(db.session, current_user, pitch_id)
             return _render_deal(pitch, form, NoteForm()), exc.status
@@ -204,7 +204,7 @@ def add_note(pitch_id: int) -> Page:
         except ServiceError as exc:
             if exc.status in (403, 404):
                 raise
-            show_error(form, exc)
+            show_refusal(form, exc)
         else:
             return redirect(url_for("funding.deal", pitch_id=pitch_id))
     pitch = pipeline.pitch_for_member(db.session, current_user, pitch_id)
@@ -222,9 +222,7 @@ def _render_thread(thread: pitch_messages.PitchThread, form: PitchMessageForm) -
         form=form,
         kind_labels=pitch_messages.KIND_LABELS,
         stage_labels=(
-            pipeline.STAGE_LABELS
-            if thread.side == "investor"
-            else pipeline.FOUNDER_STAGE_LABELS
+            pipeline.STAGE_LABELS if thread.side == "investor" else pipeline.FOUNDER_STAGE_LABELS
         ),
     )
 
@@ -256,7 +254,7 @@ def post_pitch_message(pitch_id: int) -> Page:
         except ServiceError as exc:
             if exc.status in (403, 404):
                 raise
-            show_error(form, exc)
+            show_refusal(form, exc)
             status = exc.status
         else:
             flash(_("Your message has been sent."), "success")

@@ -36,7 +36,7 @@ from matchmaker.services.operator.policy_center.seed_policies import seed_polici
 from matchmaker.services.recommendations import pathway
 from matchmaker.services.recommendations.engines import engine_status
 from matchmaker.web.access import operators_only
-from matchmaker.web.forms import id_arg, int_arg
+from matchmaker.web.forms import id_arg, int_arg, show_refusal
 from matchmaker.web.i18n import current_locale
 from matchmaker.web.operator.downloads import XLSX, download
 from matchmaker.web.operator.forms import (
@@ -53,14 +53,6 @@ bp = Blueprint("operator", __name__, url_prefix="/operator")
 bp.before_request(operators_only)
 
 Page = str | WerkzeugResponse | tuple[str, int]
-
-
-def _form_error(form: Any, exc: ServiceError) -> None:
-    field = getattr(form, exc.field or "", None)
-    if field is not None:
-        field.errors = [*field.errors, str(exc.message)]
-    else:
-        flash(str(exc.message), "danger")
 
 
 # --- console home, pathways, monitoring, performance, reports ------------------------------
@@ -173,7 +165,7 @@ def new_policy() -> Page:
                 policy_link=_policy_link,
             )
         except ServiceError as exc:
-            _form_error(form, exc)
+            show_refusal(form, exc)
         else:
             flash(_("The policy is saved."), "success")
             return redirect(url_for("policies.detail", policy_id=policy.id))
@@ -198,7 +190,7 @@ def edit_policy(policy_id: int) -> Page:
                 policy_link=_policy_link,
             )
         except ServiceError as exc:
-            _form_error(form, exc)
+            show_refusal(form, exc)
         else:
             flash(_("The policy is saved."), "success")
             return redirect(url_for("operator.policy_list"))
@@ -269,9 +261,9 @@ def new_support() -> Page:
             )
         except support_checks.SupportNeedsReason as exc:
             warnings = exc.warnings
-            _form_error(form, exc)
+            show_refusal(form, exc)
         except ServiceError as exc:
-            _form_error(form, exc)
+            show_refusal(form, exc)
         else:
             flash(_("The support is recorded and disclosed."), "success")
             return redirect(url_for("disclosure.index"))
@@ -312,7 +304,7 @@ def import_page() -> Page:
         try:
             result = bulk_import.preview(db.session, form.kind.data or "", data, filename)
         except ServiceError as exc:
-            _form_error(form, exc)
+            show_refusal(form, exc)
         else:
             if result.valid:
                 token = import_files.store_upload(_upload_dir(), data, filename)

@@ -192,6 +192,19 @@ def show_refusal(form: FlaskForm, exc: ServiceError) -> None:
         flash(str(exc.message), "danger")
 
 
+def refusal_status(exc: ServiceError, form: FlaskForm | None = None) -> int:
+    """Show a refusal the user can act on and return its status, to answer with the form again:
+    under ``form``'s field it names (``show_refusal``), or flashed without a form. A 403 or 404
+    is not the form's business: it is raised again, for the error page."""
+    if exc.status in (403, 404):
+        raise exc
+    if form is None:
+        flash(str(exc.message), "danger")
+    else:
+        show_refusal(form, exc)
+    return exc.status
+
+
 def form_errors(form: FlaskForm) -> list[str]:
     return [f"{form[name].label.text}: {msg}" for name, msgs in form.errors.items() for msg in msgs]
 

@@ -353,9 +353,7 @@ def investor_recommendations(
         session, startup, limit=limit, use_engine=use_engine
     )
     return [
-        bridge.Match(
-            "investor", m.investor.id, m.score, tuple(m.shown_reasons), m.investor
-        )
+        bridge.Match("investor", m.investor.id, m.score, tuple(m.shown_reasons), m.investor)
         for m in matches
     ]
 

@@ -13,12 +13,13 @@ from sqlalchemy.orm import Session
 
 from matchmaker.database import begin_write
 from matchmaker.i18n import lazy_gettext as _l
-from matchmaker.models import Investor, Startup, User, utcnow
+from matchmaker.models import User, utcnow
 from matchmaker.models.funding import Pitch, PitchStage
 from matchmaker.services import calendar, notifications
 from matchmaker.services.calendar import CalendarEvent
 from matchmaker.services.errors import Conflict, Invalid, NotFound
 from matchmaker.services.funding.asks import member_investor_ids, member_startup_ids
+from matchmaker.services.funding.parties import members, notify_parties, pitch_parties
 from matchmaker.services.funding.pipeline import _member_pitch
 from matchmaker.services.transactions import commit, use_case
 from matchmaker.timezones import to_local
@@ -26,6 +27,7 @@ from matchmaker.timezones import to_local
 MEETING_STAGES = (PitchStage.MEETING, PitchStage.DUE_DILIGENCE, PitchStage.TERM_SHEET)
 REMINDER_MINUTES = 60
 FEED_PAST_DAYS = 90
+
 
 def _valid_url(url: str) -> bool:
     parts = urlsplit(url)
@@ -68,22 +70,19 @@ def set_meeting(
     pitch = _member_pitch(session, session.get(User, user_id), pitch_id, lock=True)
     if pitch.stage not in MEETING_STAGES:
         raise Conflict(_l("A meeting can be set once the deal has reached the meeting stage."))
-    startup = session.get(Startup, pitch.startup_id)
-    investor = session.get(Investor, pitch.investor_id)
-    if startup is None or investor is None:
-        raise NotFound(_l("This deal does not exist."))
+    startup, investor = pitch_parties(session, pitch, _l("This deal does not exist."))
     pitch.meeting_starts_at = starts_at
     pitch.meeting_ends_at = starts_at + timedelta(minutes=minutes)
     pitch.meeting_place, pitch.meeting_url = place, url
     pitch.updated_at = utcnow()
     when = to_local(starts_at).strftime("%Y-%m-%d %H:%M")
-    rows = notifications.notify(
+    rows = notify_parties(
         session,
-        [m.user_id for m in startup.members if m.user_id != user_id],
+        members(startup, but=user_id),
         "funding.meeting_set",
+        startup=startup,
+        investor=investor,
         link=link,
-        startup=startup.name,
-        investor=investor.name,
         when=when,
         where=where_text(pitch),
     )

@@ -21,7 +21,7 @@ from matchmaker.models.bookings import (
     EquipmentBooking,
     Voucher,
 )
-from matchmaker.services.facilities.equipment_availability import to_local
+from matchmaker.timezones import wall_clock
 from tests.factories import make_equipment, make_facility, make_startup, make_user
 
 
@@ -60,7 +60,7 @@ def login(client: FlaskClient, user: object) -> None:
 
 
 def day_ahead(n: int) -> str:
-    return (to_local(utcnow()).date() + timedelta(days=n)).isoformat()
+    return (wall_clock(utcnow()).date() + timedelta(days=n)).isoformat()
 
 
 def book_form(
@@ -275,7 +275,7 @@ def test_operator_issues_voucher_and_founder_pays_with_it(
     client: FlaskClient, world: dict[str, object], db_session: Session
 ) -> None:
     login(client, world["operator"])
-    today = to_local(utcnow()).date()
+    today = wall_clock(utcnow()).date()
     bad = client.post(
         "/facilities/vouchers/issue",
         data={

@@ -21,7 +21,7 @@ from matchmaker.models.bookings import (
 )
 from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound
 from matchmaker.services.facilities.bookings import equipment_setup, lifecycle, reserve, waitlist
-from matchmaker.services.facilities.equipment_availability import to_local, to_utc
+from matchmaker.timezones import to_utc, wall_clock
 from tests.factories import make_equipment, make_facility, make_startup, make_user
 
 
@@ -42,7 +42,7 @@ class Lab:
 def local_slot(
     days_ahead: int, hour: int, minutes: int = 60, minute: int = 0
 ) -> tuple[datetime, datetime]:
-    day = to_local(utcnow()).date() + timedelta(days=days_ahead)
+    day = wall_clock(utcnow()).date() + timedelta(days=days_ahead)
     start = to_utc(datetime.combine(day, time(hour, minute)))
     return start, start + timedelta(minutes=minutes)
 
@@ -172,8 +172,8 @@ def test_weekly_quota(db_session: Session, lab: Lab) -> None:
     rules = BookingRules(equipment_id=lab.equipment_id, weekly_quota_hours=Decimal("3"))
     db_session.add(rules)
     db_session.commit()
-    monday = to_local(utcnow()).date() + timedelta(days=7 - to_local(utcnow()).weekday())
-    offset = (monday - to_local(utcnow()).date()).days
+    monday = wall_clock(utcnow()).date() + timedelta(days=7 - wall_clock(utcnow()).weekday())
+    offset = (monday - wall_clock(utcnow()).date()).days
     book(db_session, lab, local_slot(offset, 9, 120))
     with pytest.raises(Invalid, match="weekly quota of 3"):
         book(db_session, lab, local_slot(offset + 1, 9, 120))

@@ -19,14 +19,14 @@ from matchmaker.models.bookings import AvailabilityWindow, EquipmentBooking, Vou
 from matchmaker.services.errors import ServiceError
 from matchmaker.services.facilities import vouchers
 from matchmaker.services.facilities.bookings import reserve
-from matchmaker.services.facilities.equipment_availability import to_local, to_utc
+from matchmaker.timezones import to_utc, wall_clock
 from tests.factories import make_equipment, make_facility, make_startup, make_user
 
 WORKERS = 12
 
 
 def _slot(days: int, hour: int, minutes: int = 60) -> tuple[datetime, datetime]:
-    day = to_local(utcnow()).date() + timedelta(days=days)
+    day = wall_clock(utcnow()).date() + timedelta(days=days)
     start = to_utc(datetime.combine(day, time(hour)))
     return start, start + timedelta(minutes=minutes)
 
@@ -161,8 +161,8 @@ def test_voucher_is_never_overspent_under_concurrent_bookings(
             operator,
             startup_id=startup_id,
             amount=Decimal("900"),  # 3 x 300 (one hour at 300/hour)
-            valid_from=to_local(utcnow()).date(),
-            valid_until=to_local(utcnow()).date() + timedelta(days=30),
+            valid_from=wall_clock(utcnow()).date(),
+            valid_until=wall_clock(utcnow()).date() + timedelta(days=30),
             categories=["testing"],
         )
     attempts = []

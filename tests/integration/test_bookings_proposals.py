@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from matchmaker.models import Equipment, utcnow
 from matchmaker.models.bookings import AvailabilityWindow, BookingRules
 from matchmaker.services.facilities.bookings import need_parsing, reserve, slot_proposals
-from matchmaker.services.facilities.equipment_availability import to_local, to_utc
+from matchmaker.timezones import to_utc, wall_clock
 from tests.factories import make_equipment, make_facility, make_startup, make_user
 
 NEED = "need XRD phase analysis of a cathode powder, about 3 hours, next week"
@@ -31,7 +31,7 @@ def ctx(app: Flask) -> Iterator[None]:
 
 
 def _next_monday_at(hour: int) -> datetime:
-    today = to_local(utcnow()).date()
+    today = wall_clock(utcnow()).date()
     monday = today + timedelta(days=7 - today.weekday())
     return to_utc(datetime.combine(monday, time(hour)))
 

@@ -29,9 +29,9 @@ from matchmaker.models.mentoring import MentorSession
 from matchmaker.services.accounts import users
 from matchmaker.services.facilities import vouchers
 from matchmaker.services.facilities.bookings import reserve
-from matchmaker.services.facilities.equipment_availability import to_local
 from matchmaker.services.funding import introductions
 from matchmaker.services.mentoring import answering, requesting
+from matchmaker.timezones import wall_clock
 from tests.factories import make_investor, make_user
 from tests.integration.race import (
     WIDTH,
@@ -156,8 +156,8 @@ def test_voucher_never_overspent(app: Flask, database_url: str, db_session: Sess
                 operator,
                 startup_id=startup.id,
                 amount=Decimal("900"),
-                valid_from=to_local(utcnow()).date(),
-                valid_until=to_local(utcnow()).date() + timedelta(days=30),
+                valid_from=wall_clock(utcnow()).date(),
+                valid_until=wall_clock(utcnow()).date() + timedelta(days=30),
                 categories=["testing"],
             )
             voucher_ids.append(voucher.id)

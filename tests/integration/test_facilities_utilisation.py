@@ -13,7 +13,7 @@ from matchmaker.models import Equipment, utcnow
 from matchmaker.models.bookings import AvailabilityWindow
 from matchmaker.services.facilities import utilisation, vouchers
 from matchmaker.services.facilities.bookings import equipment_setup, lifecycle, reserve
-from matchmaker.services.facilities.equipment_availability import to_local, to_utc
+from matchmaker.timezones import to_utc, wall_clock
 from tests.factories import make_equipment, make_facility, make_startup, make_user
 from tests.integration.test_bookings import ctx_fixture  # noqa: F401 (fixture)
 
@@ -32,7 +32,7 @@ def test_week_of_usage_hand_computed(db_session: Session, ctx: None) -> None:
                 )
             )
     db_session.commit()
-    today = to_local(utcnow()).date()
+    today = wall_clock(utcnow()).date()
     monday = today + timedelta(days=7 - today.weekday())
 
     def at(day: int, hour: int) -> datetime:

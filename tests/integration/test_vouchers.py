@@ -16,7 +16,7 @@ from matchmaker.models.bookings import Voucher, VoucherEntry
 from matchmaker.services.errors import Forbidden, Invalid
 from matchmaker.services.facilities import vouchers
 from matchmaker.services.facilities.bookings import lifecycle
-from matchmaker.services.facilities.equipment_availability import to_local
+from matchmaker.timezones import wall_clock
 from tests.factories import make_equipment, make_user
 from tests.integration.test_bookings import (  # noqa: F401 (fixtures)
     Lab,
@@ -29,7 +29,7 @@ from tests.integration.test_bookings import (  # noqa: F401 (fixtures)
 
 def _issue(session: Session, lab: Lab, amount: str = "1000", **kw: object) -> Voucher:
     operator = make_user(session, "operator")
-    today = to_local(utcnow()).date()
+    today = wall_clock(utcnow()).date()
     values: dict[str, object] = {
         "startup_id": lab.startup_id,
         "amount": Decimal(amount),
@@ -47,7 +47,7 @@ def _balance(session: Session, voucher_id: int) -> Decimal:
 
 
 def test_only_operators_issue(db_session: Session, lab: Lab) -> None:
-    today = to_local(utcnow()).date()
+    today = wall_clock(utcnow()).date()
     with pytest.raises(Forbidden):
         vouchers.issue_voucher(
             db_session, lab.founder, startup_id=lab.startup_id, amount=Decimal("10"),
@@ -90,7 +90,7 @@ def test_eligibility_and_validity(db_session: Session, lab: Lab) -> None:
     design_only = _issue(db_session, lab, categories=["design"])
     with pytest.raises(Invalid, match="cannot be used"):
         book(db_session, lab, local_slot(2, 10), voucher_id=design_only.id)
-    today = to_local(utcnow()).date()
+    today = wall_clock(utcnow()).date()
     short = _issue(db_session, lab, valid_until=today + timedelta(days=1))
     with pytest.raises(Invalid, match="not valid"):
         book(db_session, lab, local_slot(5, 10), voucher_id=short.id)

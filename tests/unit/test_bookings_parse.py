@@ -13,7 +13,7 @@ from matchmaker.services.facilities.bookings.need_parsing import (
     parse_need,
     parse_window,
 )
-from matchmaker.services.facilities.equipment_availability import to_local
+from matchmaker.timezones import wall_clock
 
 NOW = datetime(2026, 11, 18, 2, 0)  # Wednesday 10:00 in Shanghai
 
@@ -42,7 +42,7 @@ def test_durations(text: str, minutes: int | None) -> None:
 
 def _local_days(window: tuple[datetime, datetime]) -> tuple[str, str]:
     start, end = window
-    return to_local(start).date().isoformat(), to_local(end).date().isoformat()
+    return wall_clock(start).date().isoformat(), wall_clock(end).date().isoformat()
 
 
 @pytest.mark.parametrize(

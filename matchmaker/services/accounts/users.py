@@ -13,8 +13,9 @@ from matchmaker import vocab
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Startup, StartupMember, User, utcnow
 from matchmaker.models.users import Role
+from matchmaker.services import notifications
 from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound
-from matchmaker.services.facilities.bookings import lifecycle, reserve
+from matchmaker.services.facilities.bookings import lifecycle
 from matchmaker.services.transactions import commit, use_case
 
 SELF_SERVICE_ROLES = (Role.FOUNDER, Role.MENTOR, Role.INVESTOR, Role.FACILITY_MANAGER)
@@ -170,7 +171,7 @@ def set_user_active(session: Session, actor: User, user_id: int, active: bool) -
         released = lifecycle.release_for_suspension(session, user, hidden)
     commit(session)
     if released:
-        reserve.send_after_commit(session, released)
+        notifications.send_after_commit(session, released)
     return user
 
 

@@ -13,14 +13,15 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from matchmaker.extensions import db
-from matchmaker.filenames import attachment_headers
 from matchmaker.services.errors import ServiceError
 from matchmaker.services.facilities import utilisation
 from matchmaker.services.facilities.bookings import equipment_setup, queries
-from matchmaker.services.facilities.equipment_availability import local_today, rules_for, to_utc
+from matchmaker.services.facilities.equipment_availability import local_today, rules_for
+from matchmaker.timezones import to_utc
 from matchmaker.web.facilities import forms
 from matchmaker.web.facilities.access import require_facility_manager
 from matchmaker.web.facilities.blueprint import bp
+from matchmaker.web.facilities.downloads import requested_file
 
 if TYPE_CHECKING:
     from matchmaker.models import Equipment
@@ -233,20 +234,13 @@ def usage() -> str | Response:
         and (not form.equipment_id.data or e.id == form.equipment_id.data)
     ]
     report = utilisation.usage_report(db.session, selected, first, last)
-    fmt = request.args.get("format")
-    filename = f"utilisation-{first.isoformat()}-{last.isoformat()}"
-    if fmt == "csv":
-        return Response(
-            utilisation.report_csv(report),
-            mimetype="text/csv",
-            headers=attachment_headers(f"{filename}.csv"),
-        )
-    if fmt == "xlsx":
-        return Response(
-            utilisation.report_xlsx(report),
-            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers=attachment_headers(f"{filename}.xlsx"),
-        )
+    exported = requested_file(
+        f"utilisation-{first.isoformat()}-{last.isoformat()}",
+        lambda: utilisation.report_csv(report),
+        lambda: utilisation.report_xlsx(report),
+    )
+    if exported is not None:
+        return exported
     chart = {
         "labels": [d.isoformat() for d in report.days],
         "datasets": [

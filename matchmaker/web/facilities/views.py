@@ -26,7 +26,6 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from matchmaker.extensions import db
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Equipment, Facility, utcnow
-from matchmaker.models.bookings import BookingStatus
 from matchmaker.services.accounts.dashboard import member_startups
 from matchmaker.services.calendar import render_ics
 from matchmaker.services.errors import ServiceError
@@ -38,19 +37,15 @@ from matchmaker.services.facilities.bookings import (
     slot_proposals,
     waitlist,
 )
-from matchmaker.services.facilities.equipment_availability import (
-    local_today,
-    rules_for,
-    to_local,
-    to_utc,
-)
+from matchmaker.services.facilities.equipment_availability import local_today, rules_for
+from matchmaker.timezones import to_utc, wall_clock
 from matchmaker.web.facilities import (
     booking_pages,  # noqa: F401  (its routes, on bp)
     forms,
 )
 from matchmaker.web.facilities.blueprint import bp
 from matchmaker.web.facilities.choices import voucher_choices
-from matchmaker.web.facilities.flashes import flash_amount_due, flash_refusal
+from matchmaker.web.facilities.flashes import flash_booked, flash_refusal
 from matchmaker.web.forms import id_arg
 from matchmaker.web.panels import DashboardPanel, NavItem
 
@@ -73,7 +68,7 @@ LEDGER_KINDS = {
 
 @bp.app_template_global("facility_local")
 def facility_local(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    return "" if moment is None else to_local(moment).strftime(fmt)
+    return "" if moment is None else wall_clock(moment).strftime(fmt)
 
 
 @bp.app_template_global("booking_status_label")
@@ -239,11 +234,7 @@ def book(equipment_id: int) -> WerkzeugResponse | str | tuple[str, int]:
         # The same page again, with what the founder entered and the true reason.
         flash_refusal(exc)
         return _render_equipment(eq, form), exc.status
-    if booking.status == BookingStatus.CONFIRMED:
-        flash(_("Booked: your slot is confirmed."), "success")
-    else:
-        flash(_("Requested: the facility will approve or decline your booking."), "info")
-    flash_amount_due(booking)
+    flash_booked(booking)
     return redirect(url_for(".booking", booking_id=booking.id))
 
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from matchmaker.database import begin_write
 from matchmaker.i18n import lazy_gettext as _l
-from matchmaker.models import Equipment, Facility, MatchOutcome, Notification, User, utcnow
+from matchmaker.models import Equipment, Facility, Notification, User, utcnow
 from matchmaker.models.bookings import (
     BookingSeries,
     BookingStatus,
@@ -31,53 +31,16 @@ from matchmaker.models.bookings import (
     WaitlistStatus,
 )
 from matchmaker.models.facilities import BookingMode
-from matchmaker.services import notifications
 from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from matchmaker.services.facilities import vouchers
+from matchmaker.services.facilities.bookings.notices import (
+    commit_and_send,
+    notify_parties,
+    record_outcome,
+)
 from matchmaker.services.facilities.bookings.slot_checks import SLOT_TAKEN, SlotRequest, check_slot
-from matchmaker.services.facilities.equipment_availability import is_member, to_local
+from matchmaker.services.facilities.equipment_availability import is_member
 from matchmaker.services.transactions import commit, use_case
-
-
-def when_text(starts_at: datetime, ends_at: datetime) -> str:
-    """A booking's time as notifications show it, in the facility's local time."""
-    start, end = to_local(starts_at), to_local(ends_at)
-    return f"{start:%Y-%m-%d %H:%M}-{end:%H:%M}"
-
-
-def _link(booking: EquipmentBooking) -> str:
-    return f"/facilities/bookings/{booking.id}"
-
-
-def _managers(equipment: Equipment) -> list[int]:
-    return [m.user_id for m in equipment.facility.managers]
-
-
-def notify_parties(
-    session: Session, booking: EquipmentBooking, kind: str, **extra: Any
-) -> list[Notification]:
-    """Tell the booker and the facility's managers (inside the transaction); the rows are
-    sent by ``send_after_commit``."""
-    recipients = sorted({booking.user_id, *_managers(booking.equipment)})
-    return notifications.notify(
-        session,
-        recipients,
-        kind,
-        link=_link(booking),
-        equipment=booking.equipment.name,
-        startup=booking.startup.name,
-        when=when_text(booking.starts_at, booking.ends_at),
-        **extra,
-    )
-
-
-def send_after_commit(session: Session, rows: list[Notification]) -> None:
-    """Send the notifications of a committed use case (e-mail needs the app: outside one, e.g.
-    a bare session in a script, the rows stay in the inbox only)."""
-    from flask import has_app_context
-
-    if has_app_context():
-        notifications.send_after_commit(session, rows)
 
 
 def _lock_equipment(session: Session, equipment_id: int) -> Equipment:
@@ -139,14 +102,7 @@ def _book(
         raise Conflict(SLOT_TAKEN) from exc
     if voucher_id:
         vouchers.hold(session, booking, voucher_id, voucher_amount, user)
-    session.add(
-        MatchOutcome(
-            startup_id=startup_id,
-            candidate_kind="equipment",
-            candidate_id=equipment.id,
-            outcome="booked",
-        )
-    )
+    record_outcome(session, booking, "booked")
     return booking
 
 
@@ -195,8 +151,7 @@ def create_booking(
         seen_at=seen_at,
     )
     rows = _notify_new(session, booking)
-    commit(session, SLOT_TAKEN)
-    send_after_commit(session, rows)
+    commit_and_send(session, rows, SLOT_TAKEN)
     return booking
 
 
@@ -263,8 +218,7 @@ def create_series(
     for booking in report.booked:
         booking.series_id = series.id
         rows += _notify_new(session, booking)
-    commit(session, SLOT_TAKEN)
-    send_after_commit(session, rows)
+    commit_and_send(session, rows, SLOT_TAKEN)
     return report
 
 
@@ -340,6 +294,5 @@ def accept_offer(
     )
     entry.status = WaitlistStatus.BOOKED
     rows = _notify_new(session, booking)
-    commit(session, SLOT_TAKEN)
-    send_after_commit(session, rows)
+    commit_and_send(session, rows, SLOT_TAKEN)
     return booking

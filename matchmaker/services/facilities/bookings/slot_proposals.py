@@ -29,8 +29,8 @@ from matchmaker.services.facilities.equipment_availability import (
     Interval,
     candidate_slots,
     is_trained,
-    to_local,
 )
+from matchmaker.timezones import wall_clock
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ def propose_bookings(
     for equipment, score, reasons in ranked:
         proposal = Proposal(equipment, score, reasons, source=source)
         if equipment.training_required and not is_trained(
-            session, equipment.id, user.id, to_local(need.window_end).date()
+            session, equipment.id, user.id, wall_clock(need.window_end).date()
         ):
             proposal.blocked = _l("Needs training before you can book it.")
             proposals.append(proposal)

@@ -14,7 +14,7 @@ from matchmaker.models import Equipment, Notification, User, utcnow
 from matchmaker.models.bookings import EquipmentBooking, WaitlistEntry, WaitlistStatus
 from matchmaker.services import notifications
 from matchmaker.services.errors import Forbidden, Invalid, NotFound
-from matchmaker.services.facilities.bookings.reserve import when_text
+from matchmaker.services.facilities.bookings.notices import when_text
 from matchmaker.services.facilities.equipment_availability import (
     active_bookings,
     busy_intervals,

@@ -35,9 +35,10 @@ from matchmaker.models.bookings import EquipmentBooking
 from matchmaker.models.subsidies import SubsidyRule
 from matchmaker.services.errors import Invalid, NotFound
 from matchmaker.services.facilities import utilisation
-from matchmaker.services.facilities.equipment_availability import local_today, to_local, to_utc
+from matchmaker.services.facilities.equipment_availability import local_today
 from matchmaker.services.operator.policy_center.policies import require_operator
 from matchmaker.services.transactions import commit
+from matchmaker.timezones import to_utc, wall_clock
 
 ZERO = Decimal("0.00")  # money: shown to the fen even when nothing was counted
 FEN = Decimal("0.01")
@@ -299,7 +300,7 @@ def compute(session: Session, year: int) -> SubsidyReport:
                         equipment_id=eq.id,
                         startup_id=b.startup_id,
                         startup_name=b.startup.name,
-                        starts_local=to_local(b.starts_at),
+                        starts_local=wall_clock(b.starts_at),
                         minutes=minutes,
                         price=b.price,
                         voucher_redeemed=redeemed,

@@ -21,7 +21,7 @@ from matchmaker.services.facilities.bookings import lifecycle, queries, reserve,
 from matchmaker.web.facilities import forms
 from matchmaker.web.facilities.blueprint import bp
 from matchmaker.web.facilities.choices import voucher_choices
-from matchmaker.web.facilities.flashes import flash_amount_due, flash_refusal
+from matchmaker.web.facilities.flashes import flash_booked, flash_refusal
 from matchmaker.web.redirects import safe_next
 
 
@@ -191,8 +191,7 @@ def accept_offer(entry_id: int) -> WerkzeugResponse:
             abort(404)
         flash_refusal(exc)
         return redirect(url_for(".my_bookings"))
-    flash(_("Booked: your slot is confirmed."), "success")
-    flash_amount_due(b)
+    flash_booked(b)
     return redirect(url_for(".booking", booking_id=b.id))
 
 

@@ -9,20 +9,26 @@ from werkzeug.wrappers import Response
 
 from matchmaker.extensions import db
 from matchmaker.services.accounts import facility_profiles as service
-from matchmaker.web.accounts.profile_forms import EquipmentForm, FacilityForm, form_values
-from matchmaker.web.accounts.profile_pages import attempt, bp, flash_saved
+from matchmaker.web.accounts.profile_forms import EquipmentForm, FacilityForm
+from matchmaker.web.accounts.profile_pages import bp, flash_saved, saved
+
+
+def _back_to(facility_id: int) -> Response:
+    return redirect(url_for("profiles.edit_facility", facility_id=facility_id))
 
 
 @bp.route("/facilities/new", methods=["GET", "POST"])
 @login_required
 def new_facility() -> str | Response:
     form = FacilityForm()
-    if form.validate_on_submit():
-        values = form_values(form, service.FACILITY_FIELDS)
-        facility = attempt(form, lambda: service.create_facility(db.session, current_user, values))
-        if facility is not None:
-            flash(_("The facility has been created. Now add its equipment."), "success")
-            return redirect(url_for("profiles.edit_facility", facility_id=facility.id))
+    facility = saved(
+        form,
+        service.FACILITY_FIELDS,
+        lambda values: service.create_facility(db.session, current_user, values),
+    )
+    if facility is not None:
+        flash(_("The facility has been created. Now add its equipment."), "success")
+        return _back_to(facility.id)
     return render_template("profiles/facility_form.html", form=form, facility=None)
 
 
@@ -31,14 +37,13 @@ def new_facility() -> str | Response:
 def edit_facility(facility_id: int) -> str | Response:
     facility = service.editable_facility(db.session, current_user, facility_id)
     form = FacilityForm(obj=facility)
-    if form.validate_on_submit():
-        values = form_values(form, service.FACILITY_FIELDS)
-        if attempt(
-            form,
-            lambda: service.update_facility(db.session, current_user, facility_id, values),
-        ):
-            flash_saved()
-            return redirect(url_for("profiles.edit_facility", facility_id=facility_id))
+    if saved(
+        form,
+        service.FACILITY_FIELDS,
+        lambda values: service.update_facility(db.session, current_user, facility_id, values),
+    ):
+        flash_saved()
+        return _back_to(facility_id)
     return render_template("profiles/facility_form.html", form=form, facility=facility)
 
 
@@ -47,14 +52,13 @@ def edit_facility(facility_id: int) -> str | Response:
 def new_equipment(facility_id: int) -> str | Response:
     facility = service.editable_facility(db.session, current_user, facility_id)
     form = EquipmentForm()
-    if form.validate_on_submit():
-        values = form_values(form, service.EQUIPMENT_FIELDS)
-        if attempt(
-            form,
-            lambda: service.add_equipment(db.session, current_user, facility_id, values),
-        ):
-            flash(_("The instrument has been added."), "success")
-            return redirect(url_for("profiles.edit_facility", facility_id=facility_id))
+    if saved(
+        form,
+        service.EQUIPMENT_FIELDS,
+        lambda values: service.add_equipment(db.session, current_user, facility_id, values),
+    ):
+        flash(_("The instrument has been added."), "success")
+        return _back_to(facility_id)
     return render_template(
         "profiles/equipment_form.html", form=form, facility=facility, equipment=None
     )
@@ -65,14 +69,13 @@ def new_equipment(facility_id: int) -> str | Response:
 def edit_equipment(equipment_id: int) -> str | Response:
     equipment = service.editable_equipment(db.session, current_user, equipment_id)
     form = EquipmentForm(obj=equipment)
-    if form.validate_on_submit():
-        values = form_values(form, service.EQUIPMENT_FIELDS)
-        if attempt(
-            form,
-            lambda: service.update_equipment(db.session, current_user, equipment_id, values),
-        ):
-            flash_saved()
-            return redirect(url_for("profiles.edit_facility", facility_id=equipment.facility_id))
+    if saved(
+        form,
+        service.EQUIPMENT_FIELDS,
+        lambda values: service.update_equipment(db.session, current_user, equipment_id, values),
+    ):
+        flash_saved()
+        return _back_to(equipment.facility_id)
     return render_template(
         "profiles/equipment_form.html", form=form, facility=equipment.facility, equipment=equipment
     )
@@ -87,4 +90,4 @@ def set_equipment_active(equipment_id: int) -> Response:
         flash(_("The instrument is bookable again."), "success")
     else:
         flash(_("The instrument has been taken out of service."), "info")
-    return redirect(url_for("profiles.edit_facility", facility_id=equipment.facility_id))
+    return _back_to(equipment.facility_id)

@@ -8,9 +8,9 @@ imports the other two so that their routes are on the blueprint.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from flask import Blueprint, flash, redirect, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -18,7 +18,8 @@ from werkzeug.wrappers import Response
 
 from matchmaker.extensions import db
 from matchmaker.services.accounts import memberships
-from matchmaker.services.errors import Conflict, Invalid
+from matchmaker.services.errors import Conflict, Invalid, ServiceError
+from matchmaker.web.accounts.profile_forms import MemberForm, ProfileForm
 
 bp = Blueprint("profiles", __name__, url_prefix="/me")
 
@@ -49,6 +50,33 @@ def succeeds(form: FlaskForm, use_case: Callable[[], object]) -> bool:
     return attempt(form, run) is not None
 
 
+def saved(
+    form: ProfileForm, fields: tuple[str, ...], save: Callable[[dict[str, Any]], T]
+) -> T | None:
+    """What ``save`` returns for a valid submission of ``form`` (its ``fields``' values);
+    None for a page that is only shown, invalid input, or a refusal (then shown on the form)."""
+    if not form.validate_on_submit():
+        return None
+    values = form.values(fields)
+    return attempt(form, lambda: save(values))
+
+
+def flash_outcome(
+    action: Callable[[], object],
+    done: str,
+    category: str = "success",
+    refusals: tuple[type[ServiceError], ...] = (Invalid, Conflict),
+) -> None:
+    """Run a one-button ``action``: flash ``done``, or the refusal's message (there is no form
+    to show it on)."""
+    try:
+        action()
+    except refusals as exc:
+        flash(str(exc.message), "danger")
+    else:
+        flash(done, category)
+
+
 def flash_saved() -> None:
     """The one "saved" message of every profile form."""
     flash(_("Your changes have been saved."), "success")
@@ -73,10 +101,44 @@ def profiles_link() -> str:
 
 def withdraw_invitation(kind: str, owner_id: int, invitation_id: int, back: str) -> Response:
     """A member takes back a pending invitation of their startup or fund; back to ``back``."""
-    try:
-        memberships.withdraw_invitation(db.session, current_user, kind, owner_id, invitation_id)
-    except Conflict as exc:
-        flash(str(exc.message), "danger")
-    else:
-        flash(_("The invitation has been withdrawn."), "info")
+    flash_outcome(
+        lambda: memberships.withdraw_invitation(
+            db.session, current_user, kind, owner_id, invitation_id
+        ),
+        _("The invitation has been withdrawn."),
+        "info",
+        refusals=(Conflict,),
+    )
     return redirect(back)
+
+
+def render_team_page(
+    template: str, kind: str, form: ProfileForm, owner: Any, member_form: Any = None, **extra: Any
+) -> str:
+    """The edit page of a startup or fund (``kind``; a new one when ``owner`` is None), with
+    its team, the invitation form and the invitations still open."""
+    invitations = (
+        memberships.open_invitations(db.session, current_user, kind, owner.id)
+        if owner is not None
+        else []
+    )
+    return render_template(
+        template,
+        form=form,
+        member_form=member_form or MemberForm(formdata=None),
+        invitations=invitations,
+        withdraw_endpoint=f"profiles.withdraw_{kind}_invitation",
+        **{kind: owner},
+        **extra,
+    )
+
+
+def invited(member_form: MemberForm, invite: Callable[[str, str], None]) -> bool:
+    """Did a valid invitation form go through ``invite(email, title)``? Tells the inviter so."""
+    if not member_form.validate_on_submit():
+        return False
+    email, title = member_form.email.data or "", member_form.title.data or ""
+    if not succeeds(member_form, lambda: invite(email, title)):
+        return False
+    flash_invited()
+    return True

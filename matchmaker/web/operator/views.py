@@ -24,6 +24,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from matchmaker.extensions import db
+from matchmaker.models.operator import Policy
 from matchmaker.services import exports
 from matchmaker.services.errors import ServiceError
 from matchmaker.services.operator import console as console_reads
@@ -152,23 +153,30 @@ def policy_list() -> str:
     )
 
 
+def _save_policy(form: PolicyForm, policy_id: int | None = None) -> Policy | None:
+    """Save the policy form (a new policy, or ``policy_id``'s); None when the service refused
+    (the refusal is shown on the form)."""
+    try:
+        policy = policies.save_policy(
+            db.session,
+            current_user,
+            form.values(),
+            policy_id=policy_id,
+            publish=bool(form.publish.data),
+            policy_link=_policy_link,
+        )
+    except ServiceError as exc:
+        show_refusal(form, exc)
+        return None
+    flash(_("The policy is saved."), "success")
+    return policy
+
+
 @bp.route("/policies/new", methods=["GET", "POST"])
 def new_policy() -> Page:
     form = PolicyForm()
-    if form.validate_on_submit():
-        try:
-            policy = policies.save_policy(
-                db.session,
-                current_user,
-                form.values(),
-                publish=bool(form.publish.data),
-                policy_link=_policy_link,
-            )
-        except ServiceError as exc:
-            show_refusal(form, exc)
-        else:
-            flash(_("The policy is saved."), "success")
-            return redirect(url_for("policies.detail", policy_id=policy.id))
+    if form.validate_on_submit() and (policy := _save_policy(form)) is not None:
+        return redirect(url_for("policies.detail", policy_id=policy.id))
     return render_template("operator/policy_form.html", form=form, policy=None)
 
 
@@ -179,21 +187,8 @@ def edit_policy(policy_id: int) -> Page:
     if request.method == "GET":
         form.locations.data = ", ".join(policy.locations)
         form.publish.data = policy.is_published
-    if form.validate_on_submit():
-        try:
-            policies.save_policy(
-                db.session,
-                current_user,
-                form.values(),
-                policy_id=policy_id,
-                publish=bool(form.publish.data),
-                policy_link=_policy_link,
-            )
-        except ServiceError as exc:
-            show_refusal(form, exc)
-        else:
-            flash(_("The policy is saved."), "success")
-            return redirect(url_for("operator.policy_list"))
+    if form.validate_on_submit() and _save_policy(form, policy_id) is not None:
+        return redirect(url_for("operator.policy_list"))
     return render_template("operator/policy_form.html", form=form, policy=policy)
 
 

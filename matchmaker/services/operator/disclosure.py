@@ -28,17 +28,14 @@ from matchmaker.models.bookings import EquipmentBooking, Voucher
 from matchmaker.models.mentoring import MentorSession
 from matchmaker.models.operator import SUPPORT_KINDS, Policy, SupportKind, SupportRecord
 from matchmaker.services.errors import Invalid, NotFound
-from matchmaker.services.operator.policy_center.policies import require_operator
+from matchmaker.services.operator.policy_center.policies import POLICY_KIND_LABELS, require_operator
 from matchmaker.services.transactions import commit, use_case
 
 log = logging.getLogger(__name__)
 
+# The kinds a policy can also be are worded as the policy's kind.
 SUPPORT_KIND_LABELS: vocab.Labels = {
-    "subsidy": ("Subsidy", "补助"),
-    "loan": ("Loan", "贷款"),
-    "voucher": ("Innovation voucher", "创新券"),
-    "tax": ("Tax incentive", "税收优惠"),
-    "award": ("Award", "奖励"),
+    **{k: POLICY_KIND_LABELS[k] for k in ("subsidy", "loan", "voucher", "tax", "award")},
     "session": ("Mentor session", "导师辅导"),
     "booking": ("Equipment paid by voucher", "创新券支付的设备使用"),
     "other": ("Other support", "其他支持"),

@@ -209,21 +209,28 @@ def _add_page_endpoint(
     bp.get(path)(validated)
 
 
-# The public directories: (path, endpoint, response model, service, summary).
-_DIRECTORY_PAGES: tuple[tuple[str, str, Any, Callable[..., Rows], str], ...] = (
-    ("/startups", "startups", S.StartupPage, public_data.startups,
+# The pages of rows: (path, endpoint, response model, service, own data?, summary). A public
+# directory's service reads (session, after, limit); an own page's (session, user, after, limit).
+_PAGES: tuple[tuple[str, str, Any, Callable[..., Rows], bool, str], ...] = (
+    ("/startups", "startups", S.StartupPage, public_data.startups, False,
      "Active startups, public profile fields only."),
-    ("/mentors", "mentors", S.MentorPage, public_data.mentors,
+    ("/mentors", "mentors", S.MentorPage, public_data.mentors, False,
      "Active mentors, public profile fields only (never their contacts)."),
-    ("/funds", "funds", S.FundPage, public_data.funds,
+    ("/funds", "funds", S.FundPage, public_data.funds, False,
      "Active funds and other investors, public fields only."),
-    ("/facilities", "facilities", S.FacilityPage, public_data.facilities,
+    ("/facilities", "facilities", S.FacilityPage, public_data.facilities, False,
      "Active facilities (never their contact e-mail) and their instruments' ids."),
-    ("/equipment", "equipment", S.EquipmentPage, public_data.equipment,
+    ("/equipment", "equipment", S.EquipmentPage, public_data.equipment, False,
      "Bookable instruments with their free hours over the next seven days."),
+    ("/me/sessions", "my_sessions", S.SessionPage, own_data.sessions, True,
+     "The user's mentor sessions, as founder or as mentor."),
+    ("/me/bookings", "my_bookings", S.BookingPage, own_data.bookings, True,
+     "Equipment bookings the user made or their startups hold."),
+    ("/me/pitches", "my_pitches", S.PitchPage, own_data.pitches, True,
+     "Pitches the user's startups sent, with their stage in each fund's pipeline."),
 )  # fmt: skip
-for _path, _name, _model, _rows, _doc in _DIRECTORY_PAGES:
-    _add_page_endpoint(_path, _name, _model, _rows, _doc, own=False)
+for _path, _name, _model, _rows, _own, _doc in _PAGES:
+    _add_page_endpoint(_path, _name, _model, _rows, _doc, own=_own)
 
 
 @bp.get("/policies")
@@ -291,16 +298,3 @@ def my_recommendations() -> S.RecommendationsResponse:
             )
         )  # fmt: skip
     return S.RecommendationsResponse(scopes=_scopes(), data=rows)  # type: ignore[arg-type]
-
-
-# A user's own pages: (path, endpoint, response model, service rows, summary).
-_OWN_PAGES: tuple[tuple[str, str, Any, Callable[..., Rows], str], ...] = (
-    ("/me/sessions", "my_sessions", S.SessionPage, own_data.sessions,
-     "The user's mentor sessions, as founder or as mentor."),
-    ("/me/bookings", "my_bookings", S.BookingPage, own_data.bookings,
-     "Equipment bookings the user made or their startups hold."),
-    ("/me/pitches", "my_pitches", S.PitchPage, own_data.pitches,
-     "Pitches the user's startups sent, with their stage in each fund's pipeline."),
-)  # fmt: skip
-for _path, _name, _model, _rows, _doc in _OWN_PAGES:
-    _add_page_endpoint(_path, _name, _model, _rows, _doc, own=True)

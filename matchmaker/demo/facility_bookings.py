@@ -26,7 +26,7 @@ from matchmaker.models.bookings import (
     VoucherEntryKind,
 )
 from matchmaker.services.facilities import vouchers
-from matchmaker.services.facilities.equipment_availability import to_utc
+from matchmaker.timezones import to_utc
 
 # Non-overlapping local slots of a working day (start hour, minute, length in minutes).
 SLOTS = [(9, 0, 120), (11, 30, 90), (14, 0, 180)]

@@ -17,6 +17,7 @@ from matchmaker.models.operator import SupportRecord
 from matchmaker.services.errors import Forbidden, Invalid
 from matchmaker.services.operator import disclosure
 from matchmaker.services.operator.policy_center.seed_policies import seed_policies
+from matchmaker.services.recommendations.engine_settings import EngineSettings
 from tests.factories import make_equipment, make_facility, make_mentor, make_startup, make_user
 
 
@@ -134,8 +135,8 @@ def test_near_duplicate_profiles(app: Flask, db_session: Session, method: str) -
         db_session, name="Green Farm", one_liner="Hydroponic lettuce",
         description="Vertical farming of leafy greens for Chongqing supermarkets.",
     )  # fmt: skip
-    with app.test_request_context():
-        pairs = disclosure.near_duplicate_startups(db_session, method=method)
+    model = EngineSettings.from_app(app).embedding_model
+    pairs = disclosure.near_duplicate_startups(db_session, method=method, embedding_model=model)
     assert [(p.first.name, p.second.name, p.method) for p in pairs] == [
         ("Lanli Materials", "Lanli Materials Co", method)
     ]

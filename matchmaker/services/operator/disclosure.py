@@ -307,13 +307,12 @@ def _profile_text(s: Startup) -> str:
     return " ".join([s.name, s.one_liner, s.description])
 
 
-def _embedding_similarity(startups: Sequence[Startup]) -> np.ndarray:
+def _embedding_similarity(startups: Sequence[Startup], embedding_model: str) -> np.ndarray:
     from matchmaker.recommend.texts import startup_text
-    from matchmaker.services.recommendations.engine_settings import EngineSettings, get_embedder
+    from matchmaker.services.recommendations.engine_settings import get_embedder
     from matchmaker.services.recommendations.profiles import startup_profile
 
-    settings = EngineSettings.from_app()
-    embedder = get_embedder(settings.embedding_model)
+    embedder = get_embedder(embedding_model)
     vectors = embedder.encode([startup_text(startup_profile(s)) for s in startups])
     return np.asarray(vectors @ vectors.T)
 
@@ -329,12 +328,17 @@ def _tfidf_similarity(startups: Sequence[Startup]) -> np.ndarray:
 
 
 def near_duplicate_startups(
-    session: Session, *, method: str = "embedding", threshold: float | None = None
+    session: Session,
+    *,
+    method: str = "embedding",
+    embedding_model: str = "",
+    threshold: float | None = None,
 ) -> list[NearDuplicate]:
     """Pairs of active startup profiles that read almost the same.
 
-    ``embedding`` uses the engine's embedder (cosine of normalised vectors); when the engine
-    cannot load it, or with ``tfidf``, the lexical leg's TF-IDF cosine is used instead.
+    ``embedding`` uses the engine's embedder, ``embedding_model`` (the caller's
+    ``EngineSettings.embedding_model``; cosine of normalised vectors); without one, when it
+    cannot load, or with ``tfidf``, the lexical leg's TF-IDF cosine is used instead.
     """
     startups = list(
         session.scalars(sa.select(Startup).where(Startup.is_active).order_by(Startup.id))
@@ -343,9 +347,9 @@ def near_duplicate_startups(
         return []
     used = method
     matrix = None
-    if method == "embedding":
+    if method == "embedding" and embedding_model:
         try:
-            matrix = _embedding_similarity(startups)
+            matrix = _embedding_similarity(startups, embedding_model)
         except Exception:  # no model on this machine: the lexical fallback still finds copies
             log.warning("embedding similarity unavailable; using TF-IDF", exc_info=True)
             used = "tfidf"

@@ -35,6 +35,7 @@ from matchmaker.services.operator.monitoring import dashboard
 from matchmaker.services.operator.policy_center import policies, support_checks
 from matchmaker.services.operator.policy_center.seed_policies import seed_policies
 from matchmaker.services.recommendations import pathway
+from matchmaker.services.recommendations.engine_settings import EngineSettings
 from matchmaker.services.recommendations.engines import engine_status
 from matchmaker.web.access import operators_only
 from matchmaker.web.forms import id_arg, int_arg, show_refusal
@@ -276,7 +277,11 @@ def duplicates() -> str:
     return render_template(
         "operator/duplicates.html",
         repeated=disclosure.repeated_support(items),
-        near=disclosure.near_duplicate_startups(db.session, method=method),
+        near=disclosure.near_duplicate_startups(
+            db.session,
+            method=method,
+            embedding_model=EngineSettings.from_app(current_app).embedding_model,
+        ),
     )
 
 

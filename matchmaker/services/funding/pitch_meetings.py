@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -15,7 +14,7 @@ from matchmaker.database import begin_write
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import User, utcnow
 from matchmaker.models.funding import Pitch, PitchStage
-from matchmaker.services import calendar, notifications
+from matchmaker.services import calendar, meeting_places, notifications
 from matchmaker.services.calendar import CalendarEvent
 from matchmaker.services.errors import Conflict, Invalid, NotFound
 from matchmaker.services.funding.asks import member_investor_ids, member_startup_ids
@@ -29,14 +28,9 @@ REMINDER_MINUTES = 60
 FEED_PAST_DAYS = 90
 
 
-def _valid_url(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.netloc) and " " not in url
-
-
 def where_text(pitch: Pitch) -> str:
     """The meeting's place and video link, as one line."""
-    return " · ".join(part for part in (pitch.meeting_place, pitch.meeting_url) if part)
+    return meeting_places.where_text(pitch.meeting_place, pitch.meeting_url)
 
 
 @use_case
@@ -63,7 +57,7 @@ def set_meeting(
         raise Invalid(_l("Give a place or a video link."), field="place")
     if len(place) > 200:
         raise Invalid(_l("Enter at most %(n)d characters.", n=200), field="place")
-    if url and (len(url) > 500 or not _valid_url(url)):
+    if url and (len(url) > 500 or not meeting_places.is_meeting_url(url)):
         raise Invalid(_l("Enter a video link starting with https:// or http://."), field="url")
     user_id = user.id
     begin_write(session)

@@ -177,6 +177,16 @@ class ServiceTally:
     def startups_served(self) -> int:
         return len(self.startups)
 
+    def add_service(self, part: ServiceTally) -> None:
+        """Count ``part``'s service (an instrument's, in its facility's) in this tally; what
+        it earns is summed by the caller, after its cap."""
+        self.hours_open += part.hours_open
+        self.hours_used += part.hours_used
+        self.bookings += part.bookings
+        self.startups |= part.startups
+        self.vouchers_redeemed += part.vouchers_redeemed
+        self.service_value += part.service_value
+
 
 @dataclass(kw_only=True)
 class InstrumentSubsidy(ServiceTally):
@@ -308,12 +318,7 @@ def compute(session: Session, year: int) -> SubsidyReport:
                 )
             _instrument(rule, row)
             result.instruments.append(row)
-            result.hours_open += row.hours_open
-            result.hours_used += row.hours_used
-            result.bookings += row.bookings
-            result.startups |= row.startups
-            result.vouchers_redeemed += row.vouchers_redeemed
-            result.service_value += row.service_value
+            result.add_service(row)
             result.before_cap += row.amount
             if row.capped:
                 result.reasons.append(

@@ -2,49 +2,34 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from matchmaker.extensions import db
+from matchmaker.models import Facility
 from matchmaker.services.accounts import facility_profiles as service
-from matchmaker.web.accounts.profile_forms import EquipmentForm, FacilityForm
-from matchmaker.web.accounts.profile_pages import bp, flash_saved, saved
+from matchmaker.web.accounts.profile_forms import EquipmentForm, FacilityForm, ProfileForm
+from matchmaker.web.accounts.profile_pages import ProfileEditor, bp, flash_saved, saved
 
 
-def _back_to(facility_id: int) -> Response:
-    return redirect(url_for("profiles.edit_facility", facility_id=facility_id))
-
-
-@bp.route("/facilities/new", methods=["GET", "POST"])
-@login_required
-def new_facility() -> str | Response:
-    form = FacilityForm()
-    facility = saved(
-        form,
-        service.FACILITY_FIELDS,
-        lambda values: service.create_facility(db.session, current_user, values),
-    )
-    if facility is not None:
-        flash(_("The facility has been created. Now add its equipment."), "success")
-        return _back_to(facility.id)
-    return render_template("profiles/facility_form.html", form=form, facility=None)
-
-
-@bp.route("/facilities/<int:facility_id>/edit", methods=["GET", "POST"])
-@login_required
-def edit_facility(facility_id: int) -> str | Response:
-    facility = service.editable_facility(db.session, current_user, facility_id)
-    form = FacilityForm(obj=facility)
-    if saved(
-        form,
-        service.FACILITY_FIELDS,
-        lambda values: service.update_facility(db.session, current_user, facility_id, values),
-    ):
-        flash_saved()
-        return _back_to(facility_id)
+def _render_facility(form: ProfileForm, facility: Facility | None) -> str:
     return render_template("profiles/facility_form.html", form=form, facility=facility)
+
+
+FACILITY_PAGES = ProfileEditor(
+    kind="facility",
+    fields=service.FACILITY_FIELDS,
+    form=lambda facility: FacilityForm(obj=facility),
+    render=_render_facility,
+    editable=service.editable_facility,
+    create=service.create_facility,
+    update=service.update_facility,
+    created=lambda: _("The facility has been created. Now add its equipment."),
+)
+FACILITY_PAGES.register("facilities")
+_back_to = FACILITY_PAGES.back_to
 
 
 @bp.route("/facilities/<int:facility_id>/equipment/new", methods=["GET", "POST"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -15,6 +15,7 @@ from matchmaker.services.accounts import memberships
 from matchmaker.services.errors import Invalid
 from matchmaker.web.accounts.profile_forms import InvestorForm, MemberForm, PortfolioForm
 from matchmaker.web.accounts.profile_pages import (
+    ProfileEditor,
     bp,
     flash_outcome,
     flash_saved,
@@ -49,38 +50,18 @@ def _render_investor(
     )
 
 
-def _back_to(investor_id: int) -> Response:
-    return redirect(url_for("profiles.edit_investor", investor_id=investor_id))
-
-
-@bp.route("/investors/new", methods=["GET", "POST"])
-@login_required
-def new_investor() -> str | Response:
-    form = _investor_form()
-    investor = saved(
-        form,
-        service.INVESTOR_FIELDS,
-        lambda values: service.create_investor(db.session, current_user, values),
-    )
-    if investor is not None:
-        flash(_("The fund has been created."), "success")
-        return _back_to(investor.id)
-    return _render_investor(form)
-
-
-@bp.route("/investors/<int:investor_id>/edit", methods=["GET", "POST"])
-@login_required
-def edit_investor(investor_id: int) -> str | Response:
-    investor = service.editable_investor(db.session, current_user, investor_id)
-    form = _investor_form(investor)
-    if saved(
-        form,
-        service.INVESTOR_FIELDS,
-        lambda values: service.update_investor(db.session, current_user, investor_id, values),
-    ):
-        flash_saved()
-        return _back_to(investor_id)
-    return _render_investor(form, investor)
+INVESTOR_PAGES = ProfileEditor(
+    kind="investor",
+    fields=service.INVESTOR_FIELDS,
+    form=_investor_form,
+    render=_render_investor,
+    editable=service.editable_investor,
+    create=service.create_investor,
+    update=service.update_investor,
+    created=lambda: _("The fund has been created."),
+)
+INVESTOR_PAGES.register("investors")
+_back_to = INVESTOR_PAGES.back_to
 
 
 def _investor_page_form(investor: Any) -> InvestorForm:

@@ -8,15 +8,18 @@ imports the other two so that their routes are on the blueprint.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from matchmaker.extensions import db
+from matchmaker.models import User
 from matchmaker.services.accounts import memberships
 from matchmaker.services.errors import Conflict, Invalid, ServiceError
 from matchmaker.web.accounts.profile_forms import MemberForm, ProfileForm
@@ -24,6 +27,14 @@ from matchmaker.web.accounts.profile_forms import MemberForm, ProfileForm
 bp = Blueprint("profiles", __name__, url_prefix="/me")
 
 T = TypeVar("T")
+
+
+class _Saved(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+Profile = TypeVar("Profile", bound=_Saved)
 
 
 def attempt(form: FlaskForm, use_case: Callable[[], T]) -> T | None:
@@ -142,3 +153,62 @@ def invited(member_form: MemberForm, invite: Callable[[str, str], None]) -> bool
         return False
     flash_invited()
     return True
+
+
+@dataclass(frozen=True)
+class ProfileEditor(Generic[Profile]):
+    """The new and edit pages of a profile that has its own edit page (a startup, a fund, a
+    facility): a valid form goes to the service, then back to the edit page; a refusal is shown
+    on the form. ``kind`` names the endpoints (``new_startup``, ``edit_startup``) and the id in
+    the path (``startup_id``)."""
+
+    kind: str
+    fields: tuple[str, ...]
+    form: Callable[[Profile | None], ProfileForm]  # bound to the request's data, if any
+    render: Callable[[ProfileForm, Profile | None], str]
+    editable: Callable[[Session, User, int], Profile]
+    create: Callable[[Session, User, dict[str, Any]], Profile]
+    update: Callable[[Session, User, int, dict[str, Any]], Profile]
+    created: Callable[[], str]  # what a creator is told (worded in the request's language)
+
+    def register(self, plural: str) -> None:
+        """Add ``/<plural>/new`` and ``/<plural>/<id>/edit`` (signed-in users) to ``bp``."""
+        methods = ["GET", "POST"]
+        bp.add_url_rule(
+            f"/{plural}/new", f"new_{self.kind}", login_required(self.new_page), methods=methods
+        )
+        bp.add_url_rule(
+            f"/{plural}/<int:{self.kind}_id>/edit",
+            f"edit_{self.kind}",
+            login_required(self.edit_page),
+            methods=methods,
+        )
+
+    def back_to(self, profile_id: int) -> Response:
+        """The profile's edit page."""
+        path: dict[str, Any] = {f"{self.kind}_id": profile_id}
+        return redirect(url_for(f"profiles.edit_{self.kind}", **path))
+
+    def new_page(self) -> str | Response:
+        form = self.form(None)
+        created = saved(
+            form, self.fields, lambda values: self.create(db.session, current_user, values)
+        )
+        if created is None:
+            return self.render(form, None)
+        flash(self.created(), "success")
+        return self.back_to(created.id)
+
+    def edit_page(self, **path: int) -> str | Response:
+        profile_id = path[f"{self.kind}_id"]
+        profile = self.editable(db.session, current_user, profile_id)
+        form = self.form(profile)
+        updated = saved(
+            form,
+            self.fields,
+            lambda values: self.update(db.session, current_user, profile_id, values),
+        )
+        if updated is None:
+            return self.render(form, profile)
+        flash_saved()
+        return self.back_to(profile_id)

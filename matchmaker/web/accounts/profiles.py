@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -32,6 +32,7 @@ from matchmaker.web.accounts.profile_forms import (
     StartupForm,
 )
 from matchmaker.web.accounts.profile_pages import (
+    ProfileEditor,
     bp,
     flash_outcome,
     flash_saved,
@@ -124,38 +125,18 @@ def _render_startup(form: StartupForm, startup: Any = None, member_form: Any = N
     return render_team_page("profiles/startup_form.html", "startup", form, startup, member_form)
 
 
-def _back_to(startup_id: int) -> Response:
-    return redirect(url_for("profiles.edit_startup", startup_id=startup_id))
-
-
-@bp.route("/startups/new", methods=["GET", "POST"])
-@login_required
-def new_startup() -> str | Response:
-    form = StartupForm()
-    startup = saved(
-        form,
-        service.STARTUP_FIELDS,
-        lambda values: service.create_startup(db.session, current_user, values),
-    )
-    if startup is not None:
-        flash(_("Your startup has been created."), "success")
-        return _back_to(startup.id)
-    return _render_startup(form)
-
-
-@bp.route("/startups/<int:startup_id>/edit", methods=["GET", "POST"])
-@login_required
-def edit_startup(startup_id: int) -> str | Response:
-    startup = service.editable_startup(db.session, current_user, startup_id)
-    form = StartupForm(obj=startup)
-    if saved(
-        form,
-        service.STARTUP_FIELDS,
-        lambda values: service.update_startup(db.session, current_user, startup_id, values),
-    ):
-        flash_saved()
-        return _back_to(startup_id)
-    return _render_startup(form, startup)
+STARTUP_PAGES = ProfileEditor(
+    kind="startup",
+    fields=service.STARTUP_FIELDS,
+    form=lambda startup: StartupForm(obj=startup),
+    render=_render_startup,
+    editable=service.editable_startup,
+    create=service.create_startup,
+    update=service.update_startup,
+    created=lambda: _("Your startup has been created."),
+)
+STARTUP_PAGES.register("startups")
+_back_to = STARTUP_PAGES.back_to
 
 
 @bp.post("/startups/<int:startup_id>/members")

@@ -1,36 +1,25 @@
-"""Where the operator's figures read the other areas' tables.
+"""The area models ``services.recommendations.pathway`` reads for a startup's latest activity.
 
-Mentoring, funding and facilities each own their tables; the operator console only reads them,
-through these names, so what it reads from each area is listed in one place. Every area is
-always installed, so each returns its class (typed ``Any``: the figures build their queries on
-whichever class they are given).
+Left only for that caller, which still asks for them through these names and checks for None
+(every area is always installed: these never return None). The operator's own figures import
+the models directly; once the pathway does too, this module goes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from matchmaker.models.bookings import EquipmentBooking, Voucher, VoucherEntry
-from matchmaker.models.funding import Introduction, Pitch, PitchStageChange
-from matchmaker.models.mentoring import MentorSession, SessionReview
-from matchmaker.services.facilities.utilisation import usage_report
+from matchmaker.models.bookings import EquipmentBooking
+from matchmaker.models.funding import Introduction, Pitch
+from matchmaker.models.mentoring import MentorSession
 
 
 def mentor_session_model() -> Any:
     return MentorSession
 
 
-def session_review_model() -> Any:
-    return SessionReview
-
-
 def pitch_model() -> Any:
     return Pitch
-
-
-def pitch_stage_change_model() -> Any:
-    return PitchStageChange
 
 
 def introduction_model() -> Any:
@@ -39,17 +28,3 @@ def introduction_model() -> Any:
 
 def booking_model() -> Any:
     return EquipmentBooking
-
-
-def voucher_model() -> Any:
-    return Voucher
-
-
-def voucher_entry_model() -> Any:
-    return VoucherEntry
-
-
-def usage_report_function() -> Callable[..., Any]:
-    """The facilities area's ``services.facilities.utilisation.usage_report`` (hours open, booked,
-    used per instrument), so the operator's utilisation is the same figure the facility reports."""
-    return usage_report

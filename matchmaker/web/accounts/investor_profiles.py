@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, render_template, url_for
+from flask import flash, render_template
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -12,18 +12,14 @@ from werkzeug.wrappers import Response
 from matchmaker.extensions import db
 from matchmaker.services.accounts import investor_profiles as service
 from matchmaker.services.accounts import memberships
-from matchmaker.services.errors import Invalid
-from matchmaker.web.accounts.profile_forms import InvestorForm, MemberForm, PortfolioForm
+from matchmaker.web.accounts.profile_forms import InvestorForm, PortfolioForm
 from matchmaker.web.accounts.profile_pages import (
     ProfileEditor,
+    TeamPages,
     bp,
-    flash_outcome,
     flash_saved,
-    invited,
-    profiles_link,
     render_team_page,
     saved,
-    withdraw_invitation,
 )
 
 
@@ -115,35 +111,10 @@ def remove_portfolio_entry(entry_id: int) -> Response:
     return _back_to(investor_id)
 
 
-@bp.post("/investors/<int:investor_id>/members")
-@login_required
-def add_investor_member(investor_id: int) -> str | Response:
-    """Invite someone to the fund (an invitation, not an addition: see ``memberships``)."""
-    investor = service.editable_investor(db.session, current_user, investor_id)
-    member_form = MemberForm()
-    if invited(
-        member_form,
-        lambda email, title: memberships.invite_investor_member(
-            db.session, current_user, investor_id, email, title, link=profiles_link()
-        ),
-    ):
-        return _back_to(investor_id)
-    return _render_investor(_investor_page_form(investor), investor, member_form)
-
-
-@bp.post("/investors/<int:investor_id>/invitations/<int:invitation_id>/withdraw")
-@login_required
-def withdraw_investor_invitation(investor_id: int, invitation_id: int) -> Response:
-    back = url_for("profiles.edit_investor", investor_id=investor_id)
-    return withdraw_invitation("investor", investor_id, invitation_id, back)
-
-
-@bp.post("/investors/<int:investor_id>/members/<int:user_id>/remove")
-@login_required
-def remove_investor_member(investor_id: int, user_id: int) -> Response:
-    flash_outcome(
-        lambda: memberships.remove_investor_member(db.session, current_user, investor_id, user_id),
-        _("The member has been removed."),
-        refusals=(Invalid,),
-    )
-    return _back_to(investor_id)
+TeamPages(
+    editor=INVESTOR_PAGES,
+    page_form=_investor_page_form,
+    invite=memberships.invite_investor_member,
+    remove=memberships.remove_investor_member,
+    removed=lambda: _("The member has been removed."),
+).register("investors")

@@ -110,19 +110,6 @@ def profiles_link() -> str:
     return url_for("profiles.onboarding", _external=True)
 
 
-def withdraw_invitation(kind: str, owner_id: int, invitation_id: int, back: str) -> Response:
-    """A member takes back a pending invitation of their startup or fund; back to ``back``."""
-    flash_outcome(
-        lambda: memberships.withdraw_invitation(
-            db.session, current_user, kind, owner_id, invitation_id
-        ),
-        _("The invitation has been withdrawn."),
-        "info",
-        refusals=(Conflict,),
-    )
-    return redirect(back)
-
-
 def render_team_page(
     template: str, kind: str, form: ProfileForm, owner: Any, member_form: Any = None, **extra: Any
 ) -> str:
@@ -165,7 +152,7 @@ class ProfileEditor(Generic[Profile]):
     kind: str
     fields: tuple[str, ...]
     form: Callable[[Profile | None], ProfileForm]  # bound to the request's data, if any
-    render: Callable[[ProfileForm, Profile | None], str]
+    render: Callable[..., str]  # (form, profile or None[, member form]) -> the page
     editable: Callable[[Session, User, int], Profile]
     create: Callable[[Session, User, dict[str, Any]], Profile]
     update: Callable[[Session, User, int, dict[str, Any]], Profile]
@@ -212,3 +199,63 @@ class ProfileEditor(Generic[Profile]):
             return self.render(form, profile)
         flash_saved()
         return self.back_to(profile_id)
+
+
+@dataclass(frozen=True)
+class TeamPages:
+    """Who is on a startup's team or in a fund, changed from its edit page: invite someone
+    (``add_<kind>_member``), withdraw an open invitation, remove a member."""
+
+    editor: ProfileEditor[Any]
+    page_form: Callable[[Any], ProfileForm]  # the profile's form, not bound to the request
+    invite: Callable[..., None]  # (session, actor, owner id, email, title, *, link)
+    remove: Callable[[Session, User, int, int], None]
+    removed: Callable[[], str]  # what the remover is told
+
+    def register(self, plural: str) -> None:
+        kind, owner = self.editor.kind, f"/{plural}/<int:{self.editor.kind}_id>"
+        for path, endpoint, view in (
+            ("/members", f"add_{kind}_member", self.add_member),
+            ("/invitations/<int:invitation_id>/withdraw", f"withdraw_{kind}_invitation",
+             self.withdraw_invitation),
+            ("/members/<int:user_id>/remove", f"remove_{kind}_member", self.remove_member),
+        ):  # fmt: skip
+            bp.add_url_rule(owner + path, endpoint, login_required(view), methods=["POST"])
+
+    def _owner_id(self, path: dict[str, int]) -> int:
+        return path[f"{self.editor.kind}_id"]
+
+    def add_member(self, **path: int) -> str | Response:
+        """An invitation, not an addition: see ``memberships``."""
+        owner_id = self._owner_id(path)
+        owner = self.editor.editable(db.session, current_user, owner_id)
+        member_form = MemberForm()
+        if invited(
+            member_form,
+            lambda email, title: self.invite(
+                db.session, current_user, owner_id, email, title, link=profiles_link()
+            ),
+        ):
+            return self.editor.back_to(owner_id)
+        return self.editor.render(self.page_form(owner), owner, member_form)
+
+    def withdraw_invitation(self, invitation_id: int, **path: int) -> Response:
+        owner_id = self._owner_id(path)
+        flash_outcome(
+            lambda: memberships.withdraw_invitation(
+                db.session, current_user, self.editor.kind, owner_id, invitation_id
+            ),
+            _("The invitation has been withdrawn."),
+            "info",
+            refusals=(Conflict,),
+        )
+        return self.editor.back_to(owner_id)
+
+    def remove_member(self, user_id: int, **path: int) -> Response:
+        owner_id = self._owner_id(path)
+        flash_outcome(
+            lambda: self.remove(db.session, current_user, owner_id, user_id),
+            self.removed(),
+            refusals=(Invalid,),
+        )
+        return self.editor.back_to(owner_id)

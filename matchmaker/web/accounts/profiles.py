@@ -20,28 +20,26 @@ from matchmaker.extensions import db
 from matchmaker.models.users import Role
 from matchmaker.services.accounts import dashboard, memberships
 from matchmaker.services.accounts import profiles as service
-from matchmaker.services.errors import Conflict, Invalid
+from matchmaker.services.errors import Conflict
 
 # The fund and facility pages add their routes to the same blueprint (``profile_pages.bp``):
 # importing them here puts every /me page on the blueprint the app registers.
 from matchmaker.web.accounts import facility_profiles, investor_profiles  # noqa: F401
 from matchmaker.web.accounts.profile_forms import (
     ContactChannelsForm,
-    MemberForm,
     MentorForm,
     StartupForm,
 )
 from matchmaker.web.accounts.profile_pages import (
     ProfileEditor,
+    TeamPages,
     bp,
     flash_outcome,
     flash_saved,
-    invited,
     profiles_link,
     render_team_page,
     saved,
     succeeds,
-    withdraw_invitation,
 )
 
 
@@ -136,41 +134,13 @@ STARTUP_PAGES = ProfileEditor(
     created=lambda: _("Your startup has been created."),
 )
 STARTUP_PAGES.register("startups")
-_back_to = STARTUP_PAGES.back_to
-
-
-@bp.post("/startups/<int:startup_id>/members")
-@login_required
-def add_startup_member(startup_id: int) -> str | Response:
-    """Invite someone to the team (an invitation, not an addition: see ``memberships``)."""
-    startup = service.editable_startup(db.session, current_user, startup_id)
-    member_form = MemberForm()
-    if invited(
-        member_form,
-        lambda email, title: memberships.invite_startup_member(
-            db.session, current_user, startup_id, email, title, link=profiles_link()
-        ),
-    ):
-        return _back_to(startup_id)
-    return _render_startup(StartupForm(formdata=None, obj=startup), startup, member_form)
-
-
-@bp.post("/startups/<int:startup_id>/invitations/<int:invitation_id>/withdraw")
-@login_required
-def withdraw_startup_invitation(startup_id: int, invitation_id: int) -> Response:
-    back = url_for("profiles.edit_startup", startup_id=startup_id)
-    return withdraw_invitation("startup", startup_id, invitation_id, back)
-
-
-@bp.post("/startups/<int:startup_id>/members/<int:user_id>/remove")
-@login_required
-def remove_startup_member(startup_id: int, user_id: int) -> Response:
-    flash_outcome(
-        lambda: memberships.remove_startup_member(db.session, current_user, startup_id, user_id),
-        _("The team member has been removed."),
-        refusals=(Invalid,),
-    )
-    return _back_to(startup_id)
+TeamPages(
+    editor=STARTUP_PAGES,
+    page_form=lambda startup: StartupForm(formdata=None, obj=startup),
+    invite=memberships.invite_startup_member,
+    remove=memberships.remove_startup_member,
+    removed=lambda: _("The team member has been removed."),
+).register("startups")
 
 
 # --- mentor profile -----------------------------------------------------------------------

@@ -21,6 +21,7 @@ from matchmaker.models.bookings import (
 )
 from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound
 from matchmaker.services.facilities.bookings import equipment_setup, lifecycle, reserve, waitlist
+from matchmaker.services.facilities.bookings.slot_checks import WantedSlot
 from matchmaker.timezones import to_utc, wall_clock
 from tests.factories import make_equipment, make_facility, make_startup, make_user
 
@@ -74,10 +75,7 @@ def book(
     return reserve.create_booking(
         session,
         kw.pop("user", lab.founder),  # type: ignore[arg-type]
-        equipment_id=lab.equipment_id,
-        startup_id=lab.startup_id,
-        starts_at=slot[0],
-        ends_at=slot[1],
+        WantedSlot(lab.equipment_id, lab.startup_id, *slot),
         **kw,  # type: ignore[arg-type]
     )
 
@@ -107,10 +105,9 @@ def test_overlapping_booking_is_refused_as_slot_taken(db_session: Session, lab: 
         reserve.create_booking(
             db_session,
             other,
-            equipment_id=lab.equipment_id,
-            startup_id=other_startup.id,
-            starts_at=local_slot(2, 11)[0],
-            ends_at=local_slot(2, 12)[0],
+            WantedSlot(
+                lab.equipment_id, other_startup.id, local_slot(2, 11)[0], local_slot(2, 12)[0]
+            ),
         )
     assert "taken" in str(err.value.message)
 
@@ -307,14 +304,10 @@ def test_weekly_series_skips_conflicts_and_reports(db_session: Session, lab: Lab
     other = make_user(db_session, "founder")
     other_startup = make_startup(db_session, owner=other)
     start, end = local_slot(3, 14, 120)
-    reserve.create_booking(
-        db_session, other, equipment_id=lab.equipment_id, startup_id=other_startup.id,
-        starts_at=start + timedelta(weeks=1), ends_at=end + timedelta(weeks=1),
-    )  # fmt: skip
-    report = reserve.create_series(
-        db_session, lab.founder, equipment_id=lab.equipment_id, startup_id=lab.startup_id,
-        starts_at=start, ends_at=end, weeks=10,
-    )  # fmt: skip
+    wanted = WantedSlot(lab.equipment_id, lab.startup_id, start, end)
+    taken = WantedSlot(lab.equipment_id, other_startup.id, start, end).weeks_later(1)
+    reserve.create_booking(db_session, other, taken)
+    report = reserve.create_series(db_session, lab.founder, wanted, weeks=10)
     booked_weeks = [int((b.starts_at - start).days / 7) for b in report.booked]
     skipped_weeks = [int((s - start).days / 7) for s, _e, _r in report.skipped]
     assert booked_weeks == [0, 2, 3, 4, 5, 6, 7, 8]
@@ -329,20 +322,21 @@ def test_waitlist_offer_when_slot_frees(db_session: Session, lab: Lab) -> None:
     other = make_user(db_session, "founder")
     other_startup = make_startup(db_session, owner=other)
     start, end = local_slot(3, 10, 60)
+    wanted = WantedSlot(lab.equipment_id, other_startup.id, start, end)
     with pytest.raises(Conflict):
-        reserve.create_booking(
-            db_session, other, equipment_id=lab.equipment_id, startup_id=other_startup.id,
-            starts_at=start, ends_at=end,
-        )  # fmt: skip
-    entry = waitlist.join_waitlist(
-        db_session, other, equipment_id=lab.equipment_id, startup_id=other_startup.id,
-        starts_at=start, ends_at=end,
-    )  # fmt: skip
+        reserve.create_booking(db_session, other, wanted)
+    entry = waitlist.join_waitlist(db_session, other, wanted)
     with pytest.raises(Invalid, match="free"):
         waitlist.join_waitlist(
-            db_session, other, equipment_id=lab.equipment_id, startup_id=other_startup.id,
-            starts_at=start + timedelta(days=1), ends_at=end + timedelta(days=1),
-        )  # fmt: skip
+            db_session,
+            other,
+            WantedSlot(
+                lab.equipment_id,
+                other_startup.id,
+                start + timedelta(days=1),
+                end + timedelta(days=1),
+            ),
+        )
     lifecycle.cancel_booking(db_session, lab.founder, holder.id)
     db_session.expire_all()
     offered = db_session.get(WaitlistEntry, entry.id)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from matchmaker.models import Equipment, utcnow
 from matchmaker.models.bookings import AvailabilityWindow, BookingRules
 from matchmaker.services.facilities.bookings import need_parsing, reserve, slot_proposals
+from matchmaker.services.facilities.bookings.slot_checks import WantedSlot
 from matchmaker.timezones import to_utc, wall_clock
 from tests.factories import make_equipment, make_facility, make_startup, make_user
 
@@ -65,9 +66,10 @@ def arranged(db_session: Session, ctx: None) -> dict[str, object]:
     db_session.add(BookingRules(equipment_id=xrd.id, buffer_minutes=30))
     db_session.commit()
     reserve.create_booking(
-        db_session, other, equipment_id=xrd.id, startup_id=other_startup.id,
-        starts_at=_next_monday_at(8), ends_at=_next_monday_at(10),
-    )  # fmt: skip
+        db_session,
+        other,
+        WantedSlot(xrd.id, other_startup.id, _next_monday_at(8), _next_monday_at(10)),
+    )
     return {"xrd": xrd, "laser": laser, "founder": founder, "startup": startup}
 
 

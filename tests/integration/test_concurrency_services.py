@@ -29,6 +29,7 @@ from matchmaker.models.mentoring import MentorSession
 from matchmaker.services.accounts import users
 from matchmaker.services.facilities import vouchers
 from matchmaker.services.facilities.bookings import reserve
+from matchmaker.services.facilities.bookings.slot_checks import WantedSlot
 from matchmaker.services.funding import introductions
 from matchmaker.services.mentoring import answering, requesting
 from matchmaker.timezones import wall_clock
@@ -90,7 +91,7 @@ def test_equipment_slot_one_winner_per_slot(
                 Attempt(
                     user.id,
                     lambda s, u, sid=startup.id, a=start, b=end: reserve.create_booking(
-                        s, u, equipment_id=equipment_id, startup_id=sid, starts_at=a, ends_at=b
+                        s, u, WantedSlot(equipment_id, sid, a, b)
                     ),
                     label=r,
                 )
@@ -121,9 +122,7 @@ def test_overlapping_equipment_slots_one_winner(
                 Attempt(
                     user.id,
                     lambda s, u, sid=startup.id, a=start + shift, b=end + shift: (
-                        reserve.create_booking(
-                            s, u, equipment_id=equipment_id, startup_id=sid, starts_at=a, ends_at=b
-                        )
+                        reserve.create_booking(s, u, WantedSlot(equipment_id, sid, a, b))
                     ),
                     label=r,
                 )
@@ -171,10 +170,7 @@ def test_voucher_never_overspent(app: Flask, database_url: str, db_session: Sess
                             reserve.create_booking(
                                 s,
                                 u,
-                                equipment_id=e,
-                                startup_id=sid,
-                                starts_at=a,
-                                ends_at=b,
+                                WantedSlot(e, sid, a, b),
                                 voucher_id=v,
                                 voucher_amount=Decimal("300"),
                             )

@@ -13,6 +13,7 @@ from matchmaker.models import Equipment, utcnow
 from matchmaker.models.bookings import AvailabilityWindow
 from matchmaker.services.facilities import utilisation, vouchers
 from matchmaker.services.facilities.bookings import equipment_setup, lifecycle, reserve
+from matchmaker.services.facilities.bookings.slot_checks import WantedSlot
 from matchmaker.timezones import to_utc, wall_clock
 from tests.factories import make_equipment, make_facility, make_startup, make_user
 from tests.integration.test_bookings import ctx_fixture  # noqa: F401 (fixture)
@@ -54,9 +55,8 @@ def test_week_of_usage_hand_computed(db_session: Session, ctx: None) -> None:
 
     def book(user, startup, start: datetime, end: datetime, **kw):  # type: ignore[no-untyped-def]
         return reserve.create_booking(
-            db_session, user, equipment_id=eq.id, startup_id=startup.id,
-            starts_at=start, ends_at=end, **kw,
-        )  # fmt: skip
+            db_session, user, WantedSlot(eq.id, startup.id, start, end), **kw
+        )
 
     b1 = book(a_user, a, at(0, 9), at(0, 12), voucher_id=voucher.id)  # 3 h, 900, voucher 500
     b2 = book(b_user, b, at(1, 10), at(1, 12))  # 2 h, 600

@@ -37,6 +37,7 @@ from matchmaker.services.facilities.bookings import (
     slot_proposals,
     waitlist,
 )
+from matchmaker.services.facilities.bookings.slot_checks import WantedSlot
 from matchmaker.services.facilities.equipment_availability import local_today, rules_for
 from matchmaker.timezones import to_utc, wall_clock
 from matchmaker.web.facilities import (
@@ -185,9 +186,11 @@ def _seen_at(form: forms.BookingForm) -> datetime | None:
     return min(seen.replace(tzinfo=None), utcnow())
 
 
-def _slot_from(form: Any) -> tuple[datetime, datetime]:
+def _slot_from(form: Any, equipment_id: int) -> WantedSlot:
+    """The slot a booking or waitlist form asks for (its day and start are local times)."""
     start = to_utc(datetime.combine(form.day.data, form.start.data))
-    return start, start + timedelta(minutes=int(form.minutes.data))
+    end = start + timedelta(minutes=int(form.minutes.data))
+    return WantedSlot(equipment_id, form.startup_id.data, start, end)
 
 
 @bp.post("/equipment/<int:equipment_id>/book")
@@ -203,31 +206,21 @@ def book(equipment_id: int) -> WerkzeugResponse | str | tuple[str, int]:
             for error in errors:
                 flash(f"{form[name].label.text}: {error}", "danger")
         return _render_equipment(eq, form), 422
-    starts_at, ends_at = _slot_from(form)
+    slot = _slot_from(form, equipment_id)
     weeks = form.weeks.data or 1
+    purpose, voucher_id = form.purpose.data or "", form.voucher_id.data or None
     try:
         if weeks > 1:
             report = reserve.create_series(
-                db.session,
-                current_user,
-                equipment_id=equipment_id,
-                startup_id=form.startup_id.data,
-                starts_at=starts_at,
-                ends_at=ends_at,
-                weeks=weeks,
-                purpose=form.purpose.data or "",
-                voucher_id=form.voucher_id.data or None,
+                db.session, current_user, slot, weeks=weeks, purpose=purpose, voucher_id=voucher_id
             )
             return render_template("facilities/series_report.html", equipment=eq, report=report)
         booking = reserve.create_booking(
             db.session,
             current_user,
-            equipment_id=equipment_id,
-            startup_id=form.startup_id.data,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            purpose=form.purpose.data or "",
-            voucher_id=form.voucher_id.data or None,
+            slot,
+            purpose=purpose,
+            voucher_id=voucher_id,
             seen_at=_seen_at(form),
         )
     except ServiceError as exc:
@@ -245,16 +238,8 @@ def join_waitlist(equipment_id: int) -> WerkzeugResponse:
     form = forms.WaitlistForm()
     form.startup_id.choices = [(s.id, s.name) for s in member_startups(db.session, current_user)]
     if form.validate_on_submit():
-        starts_at, ends_at = _slot_from(form)
         try:
-            waitlist.join_waitlist(
-                db.session,
-                current_user,
-                equipment_id=equipment_id,
-                startup_id=form.startup_id.data,
-                starts_at=starts_at,
-                ends_at=ends_at,
-            )
+            waitlist.join_waitlist(db.session, current_user, _slot_from(form, equipment_id))
             flash(_("You are on the waitlist; we will notify you if the slot frees."), "success")
         except ServiceError as exc:
             flash_refusal(exc)

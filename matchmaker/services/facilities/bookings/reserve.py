@@ -12,7 +12,7 @@ commit becomes the same "slot taken" ``Conflict``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -38,7 +38,12 @@ from matchmaker.services.facilities.bookings.notices import (
     notify_parties,
     record_outcome,
 )
-from matchmaker.services.facilities.bookings.slot_checks import SLOT_TAKEN, SlotRequest, check_slot
+from matchmaker.services.facilities.bookings.slot_checks import (
+    SLOT_TAKEN,
+    SlotRequest,
+    WantedSlot,
+    check_slot,
+)
 from matchmaker.services.facilities.equipment_availability import is_member
 from matchmaker.services.transactions import commit, use_case
 
@@ -64,9 +69,7 @@ def _book(
     session: Session,
     user: User,
     equipment: Equipment,
-    startup_id: int,
-    starts_at: datetime,
-    ends_at: datetime,
+    slot: WantedSlot,
     *,
     purpose: str,
     voucher_id: int | None,
@@ -74,16 +77,18 @@ def _book(
     now: datetime,
     seen_at: datetime | None = None,
 ) -> EquipmentBooking:
-    """Check and add one booking inside the caller's write transaction (no commit)."""
+    """Check and add one booking of ``slot`` on the locked ``equipment`` (its instrument)
+    inside the caller's write transaction (no commit)."""
+    starts_at, ends_at = slot.starts_at, slot.ends_at
     check_slot(
         session,
-        SlotRequest(equipment, startup_id, user, starts_at, ends_at),
+        SlotRequest(equipment, slot.startup_id, user, starts_at, ends_at),
         now=now,
         seen_at=seen_at,
     )
     booking = EquipmentBooking(
         equipment=equipment,
-        startup_id=startup_id,
+        startup_id=slot.startup_id,
         user_id=user.id,
         starts_at=starts_at,
         ends_at=ends_at,
@@ -119,11 +124,8 @@ def _notify_new(session: Session, booking: EquipmentBooking) -> list[Notificatio
 def create_booking(
     session: Session,
     user: User,
+    slot: WantedSlot,
     *,
-    equipment_id: int,
-    startup_id: int,
-    starts_at: datetime,
-    ends_at: datetime,
     purpose: str = "",
     voucher_id: int | None = None,
     voucher_amount: Decimal | None = None,
@@ -136,14 +138,12 @@ def create_booking(
     slot was just taken or already taken before."""
     now = now or utcnow()
     begin_write(session)
-    equipment = _lock_equipment(session, equipment_id)
+    equipment = _lock_equipment(session, slot.equipment_id)
     booking = _book(
         session,
         user,
         equipment,
-        startup_id,
-        starts_at,
-        ends_at,
+        slot,
         purpose=purpose,
         voucher_id=voucher_id,
         voucher_amount=voucher_amount,
@@ -169,17 +169,14 @@ class SeriesReport:
 def create_series(
     session: Session,
     user: User,
+    slot: WantedSlot,
     *,
-    equipment_id: int,
-    startup_id: int,
-    starts_at: datetime,
-    ends_at: datetime,
     weeks: int,
     purpose: str = "",
     voucher_id: int | None = None,
     now: datetime | None = None,
 ) -> SeriesReport:
-    """Book the same slot weekly for ``weeks`` weeks, skipping the weeks that cannot be booked.
+    """Book ``slot`` weekly for ``weeks`` weeks, skipping the weeks that cannot be booked.
 
     Each occurrence is checked on its own (in a savepoint); the report says which were booked
     and why the others were not. A voucher pays each occurrence while its balance lasts.
@@ -188,19 +185,18 @@ def create_series(
     if not 1 <= weeks <= 26:
         raise Invalid(_l("A series runs for 1 to 26 weeks."), field="weeks")
     begin_write(session)
-    equipment = _lock_equipment(session, equipment_id)
-    if not is_member(session, startup_id, user):
+    equipment = _lock_equipment(session, slot.equipment_id)
+    if not is_member(session, slot.startup_id, user):
         raise Forbidden(_l("You can only book for a startup you are a member of."))
     report = SeriesReport()
     for week in range(weeks):
-        start = starts_at + timedelta(weeks=week)
-        end = ends_at + timedelta(weeks=week)
+        occurrence = slot.weeks_later(week)
         try:
             booking = _book_occurrence(
-                session, user, equipment, startup_id, start, end, purpose, voucher_id, now
+                session, user, equipment, occurrence, purpose, voucher_id, now
             )
         except ServiceError as exc:
-            report.skipped.append((start, end, exc.message))
+            report.skipped.append((occurrence.starts_at, occurrence.ends_at, exc.message))
         else:
             report.booked.append(booking)
     if not report.booked:
@@ -209,7 +205,7 @@ def create_series(
         commit(session, SLOT_TAKEN)
         return report
     series = BookingSeries(
-        equipment_id=equipment_id, startup_id=startup_id, user_id=user.id, weeks=weeks
+        equipment_id=slot.equipment_id, startup_id=slot.startup_id, user_id=user.id, weeks=weeks
     )
     session.add(series)
     session.flush()
@@ -226,9 +222,7 @@ def _book_occurrence(
     session: Session,
     user: User,
     equipment: Equipment,
-    startup_id: int,
-    start: datetime,
-    end: datetime,
+    slot: WantedSlot,
     purpose: str,
     voucher_id: int | None,
     now: datetime,
@@ -240,9 +234,7 @@ def _book_occurrence(
             session,
             user,
             equipment,
-            startup_id,
-            start,
-            end,
+            slot,
             purpose=purpose,
             voucher_id=None,
             voucher_amount=None,
@@ -284,9 +276,7 @@ def accept_offer(
         session,
         user,
         equipment,
-        entry.startup_id,
-        entry.starts_at,
-        entry.ends_at,
+        WantedSlot(entry.equipment_id, entry.startup_id, entry.starts_at, entry.ends_at),
         purpose="",
         voucher_id=voucher_id,
         voucher_amount=None,

@@ -5,7 +5,7 @@ time, and the refusal said as it is."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
@@ -50,6 +50,22 @@ def booked_hours_in_week(
         )
     ).all()
     return total_hours((s, e) for s, e in rows)
+
+
+@dataclass(frozen=True)
+class WantedSlot:
+    """The time a founder asks for, to book or to wait for: an instrument, the startup it is
+    for, and its start and end (naive UTC)."""
+
+    equipment_id: int
+    startup_id: int
+    starts_at: datetime
+    ends_at: datetime
+
+    def weeks_later(self, weeks: int) -> WantedSlot:
+        """The same slot ``weeks`` weeks on (a weekly series' occurrence)."""
+        shift = timedelta(weeks=weeks)
+        return replace(self, starts_at=self.starts_at + shift, ends_at=self.ends_at + shift)
 
 
 @dataclass(frozen=True)

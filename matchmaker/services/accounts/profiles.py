@@ -1,10 +1,12 @@
 """Onboarding and editing of a founder's startups, a mentor's profile and an account's contacts.
 
 One function per use case; each takes the session first, checks that ``actor`` may do it (users
-edit what is theirs, operators everything), validates, commits once and, after the commit, tells
-``profile_events`` listeners so that derived indexes stay fresh. Values arrive as plain dicts
-whose keys are model attributes; unknown keys are ignored (``profile_values.pick``), so a form
-can never set ``is_active`` or an id. Funds are ``investor_profiles``, facilities and their
+edit what is theirs, operators everything: ``profile_values.editable_by``), validates
+(``profile_values.checked_values``), commits once and, after the commit, announces the change
+(``profile_events``) so that derived indexes stay fresh. Values arrive as plain dicts whose keys
+are model attributes; unknown keys are ignored (``profile_values.pick``), so a form can never set
+``is_active`` or an id. Rows a profile owns (portfolio entries, instruments) go through
+``profile_rows``. Funds are ``investor_profiles``, facilities and their
 equipment ``facility_profiles``; who is on a team or in a fund (invitations, leaving) is
 ``memberships``.
 """

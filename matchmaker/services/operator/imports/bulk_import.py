@@ -160,12 +160,6 @@ def preview(session: Session, kind: str, data: bytes, filename: str) -> ImportPr
         return result
     headers = table[0]
     known = header_keys(columns)
-    from flask_babel import force_locale
-
-    with force_locale("zh_CN"):
-        known.update({str(c.label).casefold(): c.key for c in columns})
-    with force_locale("en"):
-        known.update({str(c.label).casefold(): c.key for c in columns})
     keys = [known.get(h.strip().casefold()) for h in headers]
     unknown = [h for h, k in zip(headers, keys, strict=True) if h and k is None]
     if unknown:

@@ -15,7 +15,8 @@ from matchmaker.models import Equipment, utcnow
 from matchmaker.models.bookings import Voucher, VoucherEntry
 from matchmaker.services.errors import Forbidden, Invalid
 from matchmaker.services.facilities import vouchers
-from matchmaker.services.facilities.bookings import lifecycle
+from matchmaker.services.facilities.bookings import lifecycle, reserve
+from matchmaker.services.facilities.bookings.slot_checks import WantedSlot
 from matchmaker.timezones import wall_clock
 from tests.factories import make_equipment, make_user
 from tests.integration.test_bookings import (  # noqa: F401 (fixtures)
@@ -104,6 +105,18 @@ def test_eligibility_and_validity(db_session: Session, lab: Lab) -> None:
         )
         == 0
     )
+
+
+def test_series_uses_the_voucher_while_its_balance_lasts(db_session: Session, lab: Lab) -> None:
+    v = _issue(db_session, lab, amount="750")  # two and a half one-hour weeks at 300
+    slot = WantedSlot(lab.equipment_id, lab.startup_id, *local_slot(2, 10))
+    report = reserve.create_series(db_session, lab.founder, slot, weeks=4, voucher_id=v.id)
+    assert not report.skipped
+    # The third week takes what is left (150 of 300); the fourth is booked without it.
+    assert [b.voucher_amount for b in report.booked] == [
+        Decimal("300"), Decimal("300"), Decimal("150"), Decimal("0"),
+    ]  # fmt: skip
+    assert _balance(db_session, v.id) == Decimal("0")
 
 
 def test_no_show_releases_the_voucher(db_session: Session, lab: Lab) -> None:

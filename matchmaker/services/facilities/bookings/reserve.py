@@ -76,9 +76,11 @@ def _book(
     voucher_amount: Decimal | None,
     now: datetime,
     seen_at: datetime | None = None,
+    voucher_optional: bool = False,
 ) -> EquipmentBooking:
     """Check and add one booking of ``slot`` on the locked ``equipment`` (its instrument)
-    inside the caller's write transaction (no commit)."""
+    inside the caller's write transaction (no commit). With ``voucher_optional`` (a series'
+    week) the voucher pays if its balance still can, else the booking is made without it."""
     starts_at, ends_at = slot.starts_at, slot.ends_at
     check_slot(
         session,
@@ -105,7 +107,13 @@ def _book(
         session.flush()
     except IntegrityError as exc:  # the no-overlap constraint: someone took the time first
         raise Conflict(SLOT_TAKEN) from exc
-    if voucher_id:
+    if voucher_id and voucher_optional:
+        try:
+            with session.begin_nested():
+                vouchers.hold(session, booking, voucher_id, voucher_amount, user)
+        except ServiceError:
+            pass  # booked without the voucher; the series report shows the amount
+    elif voucher_id:
         vouchers.hold(session, booking, voucher_id, voucher_amount, user)
     record_outcome(session, booking, "booked")
     return booking
@@ -192,9 +200,18 @@ def create_series(
     for week in range(weeks):
         occurrence = slot.weeks_later(week)
         try:
-            booking = _book_occurrence(
-                session, user, equipment, occurrence, purpose, voucher_id, now
-            )
+            with session.begin_nested():  # a refusal undoes only this week
+                booking = _book(
+                    session,
+                    user,
+                    equipment,
+                    occurrence,
+                    purpose=purpose,
+                    voucher_id=voucher_id,
+                    voucher_amount=None,
+                    now=now,
+                    voucher_optional=True,
+                )
         except ServiceError as exc:
             report.skipped.append((occurrence.starts_at, occurrence.ends_at, exc.message))
         else:
@@ -216,37 +233,6 @@ def create_series(
         rows += _notify_new(session, booking)
     commit_and_send(session, rows, SLOT_TAKEN)
     return report
-
-
-def _book_occurrence(
-    session: Session,
-    user: User,
-    equipment: Equipment,
-    slot: WantedSlot,
-    purpose: str,
-    voucher_id: int | None,
-    now: datetime,
-) -> EquipmentBooking:
-    """One week of a series in its own savepoint (a refusal undoes only that week); the
-    voucher pays it if its balance still can, else it is booked without the voucher."""
-    with session.begin_nested():
-        booking = _book(
-            session,
-            user,
-            equipment,
-            slot,
-            purpose=purpose,
-            voucher_id=None,
-            voucher_amount=None,
-            now=now,
-        )
-    if voucher_id:
-        try:
-            with session.begin_nested():
-                vouchers.hold(session, booking, voucher_id, None, user)
-        except ServiceError:
-            pass  # booked without the voucher; the report shows the amount
-    return booking
 
 
 def can_manage(user: User, equipment: Equipment) -> bool:

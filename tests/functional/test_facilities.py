@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from decimal import Decimal
@@ -227,6 +228,13 @@ def test_manager_publishes_rules_and_windows(
         saved is not None
         and saved.weekly_quota_hours == Decimal("4")
         and saved.buffer_minutes == 15
+    )
+    # The setup page shows the saved rules and mode in the rules form.
+    page = client.get(f"/facilities/manage/equipment/{eid}").get_data(as_text=True)
+    assert re.search(r'<input[^>]*name="buffer_minutes"[^>]*value="15"', page)
+    assert re.search(r'<input[^>]*name="max_minutes"[^>]*value="240"', page)
+    assert re.search(
+        r'<option[^>]*selected[^>]*value="approval"|<option[^>]*value="approval"[^>]*selected', page
     )
 
 

@@ -45,20 +45,13 @@ def manage() -> str:
 
 
 def _rules_form(eq: Equipment) -> forms.RulesForm:
-    rules = rules_for(db.session, eq.id)
-    form = forms.RulesForm(
+    # The form's limits are named as the rules' columns; the mode and the training gate are the
+    # instrument's own.
+    return forms.RulesForm(
+        obj=rules_for(db.session, eq.id),
         booking_mode=eq.booking_mode,
         training_required=eq.training_required,
-        min_minutes=rules.min_minutes,
-        max_minutes=rules.max_minutes,
-        granularity_minutes=rules.granularity_minutes,
-        buffer_minutes=rules.buffer_minutes,
-        lead_time_minutes=rules.lead_time_minutes,
-        horizon_days=rules.horizon_days,
-        weekly_quota_hours=rules.weekly_quota_hours,
-        cancel_notice_hours=rules.cancel_notice_hours,
     )
-    return form
 
 
 def _render_setup(eq: Equipment, **form_overrides: Any) -> str:

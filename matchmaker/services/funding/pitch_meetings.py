@@ -47,18 +47,12 @@ def set_meeting(
     now: datetime | None = None,
 ) -> Pitch:
     """A fund member sets (or moves) the meeting; ``starts_at`` is naive UTC."""
-    place, url = (place or "").strip(), (url or "").strip()
     now = now or utcnow()
     if starts_at is None or starts_at <= now:
         raise Invalid(_l("Pick a time in the future."), field="starts_at")
     if not 15 <= minutes <= 480:
         raise Invalid(_l("A meeting lasts 15 to 480 minutes."), field="minutes")
-    if not place and not url:
-        raise Invalid(_l("Give a place or a video link."), field="place")
-    if len(place) > 200:
-        raise Invalid(_l("Enter at most %(n)d characters.", n=200), field="place")
-    if url and (len(url) > 500 or not meeting_places.is_meeting_url(url)):
-        raise Invalid(_l("Enter a video link starting with https:// or http://."), field="url")
+    place, url = meeting_places.checked_place(place, url, place_field="place", url_field="url")
     user_id = user.id
     begin_write(session)
     pitch = _member_pitch(session, session.get(User, user_id), pitch_id, lock=True)

@@ -5,13 +5,13 @@ leave its status alone, so they live beside the state machine (``sessions``)."""
 from __future__ import annotations
 
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import User
 from matchmaker.models.mentoring import MentorSession, SessionStatus
+from matchmaker.services import meeting_places
 from matchmaker.services.errors import Conflict, Forbidden, Invalid
 from matchmaker.services.mentoring.notices import (
     SessionLink,
@@ -21,19 +21,6 @@ from matchmaker.services.mentoring.notices import (
 )
 from matchmaker.services.mentoring.sessions import lock_session, now_or_utcnow, require_party
 from matchmaker.services.transactions import use_case
-
-MAX_PLACE = 200
-MAX_URL = 500
-
-
-def _valid_url(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.netloc) and " " not in url
-
-
-def where_text(ms: MentorSession) -> str:
-    """The place and the link, as one line for notifications and reminders."""
-    return " · ".join(part for part in (ms.meeting_place, ms.meeting_url) if part)
 
 
 @use_case
@@ -47,15 +34,9 @@ def set_meeting_place(
     link_for: SessionLink = session_path,
 ) -> MentorSession:
     """Either side says where a scheduled session happens; the other side is told."""
-    place, url = (place or "").strip(), (url or "").strip()
-    if not place and not url:
-        raise Invalid(_l("Give a place or a video link."), field="meeting_place")
-    if len(place) > MAX_PLACE:
-        raise Invalid(_l("Enter at most %(n)d characters.", n=MAX_PLACE), field="meeting_place")
-    if url and (len(url) > MAX_URL or not _valid_url(url)):
-        raise Invalid(
-            _l("Enter a video link starting with https:// or http://."), field="meeting_url"
-        )
+    place, url = meeting_places.checked_place(
+        place, url, place_field="meeting_place", url_field="meeting_url"
+    )
     ms = lock_session(session, session_id)
     side = require_party(ms, user)
     if ms.status != SessionStatus.SCHEDULED:
@@ -68,7 +49,7 @@ def set_meeting_place(
         "mentoring.place_set",
         link_for=link_for,
         name=user.display_name,
-        where=where_text(ms),
+        where=meeting_places.where_text(place, url),
     )
     commit_and_send(session, sent)
     return ms

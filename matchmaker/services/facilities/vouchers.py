@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -66,17 +66,7 @@ def issue_voucher(
         note=note.strip(),
         issued_by_id=operator.id,
     )
-    session.add(voucher)
-    session.flush()
-    session.add(
-        VoucherEntry(
-            voucher_id=voucher.id,
-            kind=VoucherEntryKind.ISSUE,
-            amount=amount,
-            balance_after=amount,
-            actor_id=operator.id,
-        )
-    )
+    add_issued(session, voucher)
     rows = notifications.notify(
         session,
         [m.user_id for m in startup.members],
@@ -88,6 +78,23 @@ def issue_voucher(
     commit(session)
     notifications.send_after_commit(session, rows)
     return voucher
+
+
+def add_issued(session: Session, voucher: Voucher, *, at: datetime | None = None) -> None:
+    """Add a new voucher with its ``issue`` ledger line (the full amount, by its issuer; ``at``
+    dates the line, else now). No checks and no commit: ``issue_voucher`` and the demo data."""
+    session.add(voucher)
+    session.flush()
+    entry = VoucherEntry(
+        voucher_id=voucher.id,
+        kind=VoucherEntryKind.ISSUE,
+        amount=voucher.amount,
+        balance_after=voucher.amount,
+        actor_id=voucher.issued_by_id,
+    )
+    if at is not None:
+        entry.created_at = at
+    session.add(entry)
 
 
 def usable_vouchers(

@@ -2,13 +2,16 @@
 with their ledger, six weeks of completed, no-show and cancelled bookings (so the utilisation
 page has something to show), and upcoming bookings, one of them awaiting the demo manager's
 approval. Rows are written directly (no notifications), consistent with every constraint; the
-voucher ledger goes through the voucher service (hold, redeem, release)."""
+voucher ledger (hold, redeem, release) and the engine's outcomes go through the services' own
+functions, then are dated in the demo's past."""
 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -26,7 +29,10 @@ from matchmaker.models.bookings import (
     VoucherEntryKind,
 )
 from matchmaker.services.facilities import vouchers
+from matchmaker.services.facilities.bookings import notices
 from matchmaker.timezones import to_utc
+
+_Dated = TypeVar("_Dated", MatchOutcome, VoucherEntry)
 
 # Non-overlapping local slots of a working day (start hour, minute, length in minutes).
 SLOTS = [(9, 0, 120), (11, 30, 90), (14, 0, 180)]
@@ -144,6 +150,7 @@ def _book(
     manager: User,
 ) -> EquipmentBooking:
     end = start + timedelta(minutes=minutes)
+    made = start - timedelta(days=5)
     price = (eq.price_per_hour * Decimal(minutes) / Decimal(60)).quantize(Decimal("0.01"))
     booking = EquipmentBooking(
         equipment_id=eq.id,
@@ -154,8 +161,8 @@ def _book(
         status=status,
         purpose=purpose,
         price=price,
-        created_at=start - timedelta(days=5),
-        updated_at=start - timedelta(days=5),
+        created_at=made,
+        updated_at=made,
     )
     if status == "completed":
         booking.actual_minutes = minutes - 15 * (len(purpose) % 2)
@@ -166,19 +173,10 @@ def _book(
     if voucher is not None and eq.voucher_eligible and eq.category in voucher.categories:
         _pay_with_voucher(session, booking, voucher, manager)
     # The engine learns from the booking, then from how it went once it is over.
-    outcomes = [("booked", booking.created_at)]
+    notices.record_outcome(session, booking, "booked")
     if status in ("completed", "no_show"):
-        outcomes.append((status, end))
-    for outcome, at in outcomes:
-        session.add(
-            MatchOutcome(
-                startup_id=startup.id,
-                candidate_kind="equipment",
-                candidate_id=eq.id,
-                outcome=outcome,
-                created_at=at,
-            )
-        )
+        notices.record_outcome(session, booking, status)
+    _date_unflushed(session, MatchOutcome, lambda o: end if o.outcome == status else made)
     return booking
 
 
@@ -186,12 +184,8 @@ def _pay_with_voucher(
     session: Session, booking: EquipmentBooking, voucher: Voucher, manager: User
 ) -> None:
     """Hold the voucher's value on a demo booking, then redeem it (completed) or release it
-    (no-show), through the voucher service.
-
-    The service stamps its ledger entries now; the demo dates them in its past (held when the
-    booking was made, redeemed or released when it ended) before they are flushed, since the
-    API's service-event feed copies an entry's date at flush.
-    """
+    (no-show), through the voucher service; its ledger entries are dated in the demo's past
+    (held when the booking was made, redeemed or released when it ended)."""
     status = booking.status
     if voucher.balance <= 0 or status == BookingStatus.CANCELLED:
         return
@@ -201,14 +195,22 @@ def _pay_with_voucher(
             vouchers.redeem(session, booking, manager)
         elif status == BookingStatus.NO_SHOW:
             vouchers.release(session, booking, manager)
-        dates = {
-            VoucherEntryKind.HOLD: booking.created_at,
-            VoucherEntryKind.REDEEM: booking.ends_at,
-            VoucherEntryKind.RELEASE: booking.ends_at,
-        }
-        for obj in session.new:
-            if isinstance(obj, VoucherEntry) and obj.booking_id == booking.id:
-                obj.created_at = dates[VoucherEntryKind(obj.kind)]
+        _date_unflushed(
+            session,
+            VoucherEntry,
+            lambda e: booking.created_at if e.kind == VoucherEntryKind.HOLD else booking.ends_at,
+        )
+
+
+def _date_unflushed(
+    session: Session, model: type[_Dated], when: Callable[[_Dated], datetime]
+) -> None:
+    """Date the ``model`` rows a service has just added (not flushed, so still undated) in the
+    demo's past: services stamp their rows now, and the API's service-event feed copies a
+    ledger entry's date when it is flushed."""
+    for row in session.new:
+        if isinstance(row, model) and row.created_at is None:
+            row.created_at = when(row)
 
 
 def load_area(session: Session, ctx: DemoContext) -> None:

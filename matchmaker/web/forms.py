@@ -1,5 +1,6 @@
 """Form helpers every area shares: vocabulary choices in the request's language, the numeric field
-every form uses, the guard against control characters and the parsing of ids in query strings."""
+every form uses (and a mentor's sessions per month, asked in two places), the guard against
+control characters and the parsing of ids in query strings."""
 
 from __future__ import annotations
 
@@ -15,10 +16,11 @@ from werkzeug.routing import IntegerConverter, Map
 from wtforms import DecimalField as WTFormsDecimalField
 from wtforms import IntegerField as WTFormsIntegerField
 from wtforms import SelectMultipleField, widgets
-from wtforms.validators import StopValidation, ValidationError
+from wtforms.validators import InputRequired, NumberRange, StopValidation, ValidationError
 
 from matchmaker import vocab
 from matchmaker.i18n import lazy_gettext as _l
+from matchmaker.models.mentoring import MAX_SESSIONS_PER_MONTH
 from matchmaker.services.errors import ServiceError
 from matchmaker.web.i18n import current_locale
 
@@ -105,6 +107,24 @@ class WholeNumberField(WTFormsIntegerField):
 
     def pre_validate(self, form: Any) -> None:
         _stop_after_parse_error(self)
+
+
+def sessions_per_month_field(label: Any, *, default: int | None = None) -> WholeNumberField:
+    """A mentor's capacity (the mentor profile and the mentoring settings both ask for it):
+    required, 0 (takes no sessions) to ``MAX_SESSIONS_PER_MONTH``, the range the services
+    check too, so the form says it under the field before any service is asked."""
+    return WholeNumberField(
+        label,
+        default=default,
+        validators=[
+            InputRequired(),
+            NumberRange(
+                min=0,
+                max=MAX_SESSIONS_PER_MONTH,
+                message=_l("Enter a number from 0 to %(n)d.", n=MAX_SESSIONS_PER_MONTH),
+            ),
+        ],
+    )
 
 
 # C0 control characters other than tab, LF and CR. PostgreSQL cannot store NUL in text (a 500),

@@ -31,9 +31,14 @@ from wtforms.validators import (
 from matchmaker import vocab
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models.mentoring import TIME_ZONES
-from matchmaker.services.accounts.profiles import MAX_MENTOR_CAPACITY
 from matchmaker.timezones import DEFAULT_ZONE
-from matchmaker.web.forms import DecimalField, MultiCheckboxField, WholeNumberField, vocab_choices
+from matchmaker.web.forms import (
+    DecimalField,
+    MultiCheckboxField,
+    WholeNumberField,
+    sessions_per_month_field,
+    vocab_choices,
+)
 
 MAX_AMOUNT = Decimal("99999999999999")
 _money = [Optional(), NumberRange(min=0, max=MAX_AMOUNT, message=_l("Enter a positive amount."))]
@@ -134,18 +139,7 @@ class MentorForm(ProfileForm):
     organisation = StringField(_l("Organisation"), validators=[Length(max=120)])
     location = StringField(_l("Location"), validators=[Length(max=120)])
     timezone = SelectField(_l("Time zone"), default=DEFAULT_ZONE)
-    capacity_per_month = WholeNumberField(
-        _l("Sessions per month"),
-        default=4,
-        validators=[
-            InputRequired(),
-            NumberRange(
-                min=0,
-                max=MAX_MENTOR_CAPACITY,
-                message=_l("Enter a number from 0 to %(n)d.", n=MAX_MENTOR_CAPACITY),
-            ),
-        ],
-    )
+    capacity_per_month = sessions_per_month_field(_l("Sessions per month"), default=4)
     accepting_requests = BooleanField(_l("Accepting requests"), default=True)
 
     vocabularies: ClassVar[dict[str, vocab.Labels]] = {

@@ -21,6 +21,7 @@ from matchmaker.services import service_events as events
 from matchmaker.services.api import own_data, public_data, tokens
 from matchmaker.services.api import statistics as api_statistics
 from matchmaker.services.operator.monitoring import dashboard
+from matchmaker.web.recommendations.caller import engine_caller
 from matchmaker.web.recommendations.reasons import reason_text
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -283,7 +284,8 @@ def my_recommendations() -> S.RecommendationsResponse:
     """The recommendations the user's pages show (mentors and funds for their startups,
     startups for their mentor profile), each with the engine's reasons."""
     rows = []
-    for for_kind, for_id, match in own_data.recommendations(db.session, _own_user()):
+    own = own_data.recommendations(db.session, _own_user(), caller=engine_caller())
+    for for_kind, for_id, match in own:
         viewer = "startup" if for_kind == "startup" else "candidate"
         reasons = []
         for r in match.reasons:

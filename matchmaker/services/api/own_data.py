@@ -18,6 +18,7 @@ from matchmaker.models.mentoring import MentorSession
 from matchmaker.services.api.paging import next_cursor, rows_after
 from matchmaker.services.funding import asks
 from matchmaker.services.recommendations import bridge as reco
+from matchmaker.services.recommendations.engine_settings import Caller
 
 Row = dict[str, Any]
 RECOMMENDATIONS_PER_KIND = 5
@@ -35,22 +36,25 @@ def _iso(moment: Any) -> str | None:
     return moment.isoformat() if moment is not None else None
 
 
-def recommendations(session: Session, user_id: int) -> list[tuple[str, int, reco.Match]]:
+def recommendations(
+    session: Session, user_id: int, *, caller: Caller | None = None
+) -> list[tuple[str, int, reco.Match]]:
     """(for whom, its id, match): mentors and funds for each of the user's startups, startups
-    for the user's mentor profile. The engine's reasons stay structured on each match."""
+    for the user's mentor profile. The engine's reasons stay structured on each match.
+    ``caller``: who asks the engine (the API view: ``Caller.web_request``)."""
     out: list[tuple[str, int, reco.Match]] = []
     for startup_id in session.scalars(_startup_ids(user_id).order_by(StartupMember.startup_id)):
         out += [("startup", startup_id, m) for m in reco.recommend_mentors(
-            session, startup_id, RECOMMENDATIONS_PER_KIND)]  # fmt: skip
+            session, startup_id, RECOMMENDATIONS_PER_KIND, caller=caller)]  # fmt: skip
         # The dashboard's investor list: one fit filter (round, ticket, instrument, region).
         startup = session.get(Startup, startup_id)
         if startup is not None:
             out += [("startup", startup_id, m) for m in asks.investor_recommendations(
-                session, startup, RECOMMENDATIONS_PER_KIND)]  # fmt: skip
+                session, startup, RECOMMENDATIONS_PER_KIND, caller=caller)]  # fmt: skip
     mentor_id = _mentor_id(session, user_id)
     if mentor_id is not None:
         out += [("mentor", mentor_id, m) for m in reco.recommend_startups_for_mentor(
-            session, mentor_id, RECOMMENDATIONS_PER_KIND)]  # fmt: skip
+            session, mentor_id, RECOMMENDATIONS_PER_KIND, caller=caller)]  # fmt: skip
     return out
 
 

@@ -30,6 +30,7 @@ from matchmaker.services.funding.matching import (
 )
 from matchmaker.services.funding.pitch_decks import StagedDeck, remove_deck
 from matchmaker.services.recommendations import bridge
+from matchmaker.services.recommendations.engine_settings import Caller
 from matchmaker.services.transactions import commit, use_case
 
 log = logging.getLogger(__name__)
@@ -258,10 +259,12 @@ class InvestorMatch:
 _FIT_FIRST = ("stage_fit", "ticket_fit", "instrument_fit")
 
 
-def _engine_scores(session: Session, startup_id: int, limit: int) -> tuple[dict[int, Any], bool]:
+def _engine_scores(
+    session: Session, startup_id: int, limit: int, caller: Caller | None
+) -> tuple[dict[int, Any], bool]:
     """Scores and reasons of the engine (``services.recommendations.bridge``), if it answers."""
     try:
-        matches = bridge.recommend_investors(session, startup_id, limit=limit)
+        matches = bridge.recommend_investors(session, startup_id, limit=limit, caller=caller)
     except Exception:  # the engine is optional here: fall back to the stated-preference ranking
         log.exception("recommend_investors failed for startup %s", startup_id)
         # A read, not a use case: a failed statement aborts a PostgreSQL transaction, and the
@@ -304,6 +307,7 @@ def recommend_investors_for_startup(
     ask: FundingAsk | None = None,
     limit: int = 10,
     use_engine: bool = True,
+    caller: Caller | None = None,
 ) -> tuple[FundingNeed, list[InvestorMatch]]:
     """Investors whose stated preferences the startup's need satisfies, best first, with reasons:
     the one list behind the ask page, the founder's dashboard and the pathway.
@@ -312,11 +316,14 @@ def recommend_investors_for_startup(
     (``matching.need_for``). Every candidate passes ``matching.investor_fits``; the
     engine's ranking orders them where available (its reasons are kept) and investors it does
     not return but which fit follow by the stated-preference score, so a fitting fund is never
-    hidden because an index is stale.
+    hidden because an index is stale. ``caller``: who asks the engine (a view:
+    ``Caller.web_request``).
     """
     ask, pitches = _ask_and_its_pitches(session, startup.id, ask)
     need = need_for(startup, ask)
-    engine = _engine_scores(session, startup.id, max(limit * 3, 30))[0] if use_engine else {}
+    engine = (
+        _engine_scores(session, startup.id, max(limit * 3, 30), caller)[0] if use_engine else {}
+    )
     # Every active fund with its portfolio (the portfolio_neighbour fact) in one statement.
     investors = (
         session.scalars(
@@ -345,12 +352,17 @@ def recommend_investors_for_startup(
 
 
 def investor_recommendations(
-    session: Session, startup: Startup, limit: int, *, use_engine: bool = True
+    session: Session,
+    startup: Startup,
+    limit: int,
+    *,
+    use_engine: bool = True,
+    caller: Caller | None = None,
 ) -> list[bridge.Match]:
     """``recommend_investors_for_startup`` as the engine's matches (what fits first, then the
     engine's reasons): the investors a founder's dashboard and the open data API show."""
     _, matches = recommend_investors_for_startup(
-        session, startup, limit=limit, use_engine=use_engine
+        session, startup, limit=limit, use_engine=use_engine, caller=caller
     )
     return [
         bridge.Match("investor", m.investor.id, m.score, tuple(m.shown_reasons), m.investor)
@@ -359,9 +371,14 @@ def investor_recommendations(
 
 
 def recommend_investors_for_ask(
-    session: Session, ask: FundingAsk, *, limit: int = 10, use_engine: bool = True
+    session: Session,
+    ask: FundingAsk,
+    *,
+    limit: int = 10,
+    use_engine: bool = True,
+    caller: Caller | None = None,
 ) -> list[InvestorMatch]:
     """Investors whose stated preferences the ask satisfies, best first, with reasons."""
     return recommend_investors_for_startup(
-        session, ask.startup, ask=ask, limit=limit, use_engine=use_engine
+        session, ask.startup, ask=ask, limit=limit, use_engine=use_engine, caller=caller
     )[1]

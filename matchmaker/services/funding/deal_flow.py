@@ -22,6 +22,7 @@ from matchmaker.services.errors import NotFound
 from matchmaker.services.funding.asks import member_investor_ids
 from matchmaker.services.funding.matching import FitReason, ask_satisfies, fit_reasons, fit_score
 from matchmaker.services.recommendations import bridge
+from matchmaker.services.recommendations.engine_settings import Caller
 
 log = logging.getLogger(__name__)
 
@@ -71,9 +72,13 @@ class DealFlow:
     recommended: list[Deal]
 
 
-def _engine_startups(session: Session, investor_id: int, limit: int) -> dict[int, Any]:
+def _engine_startups(
+    session: Session, investor_id: int, limit: int, caller: Caller | None
+) -> dict[int, Any]:
     try:
-        matches = bridge.recommend_startups_for_investor(session, investor_id, limit=limit)
+        matches = bridge.recommend_startups_for_investor(
+            session, investor_id, limit=limit, caller=caller
+        )
     except Exception:  # optional: the stated-preference ranking still works
         log.exception("recommend_startups_for_investor failed for investor %s", investor_id)
         # A read, not a use case: a failed statement aborts a PostgreSQL transaction, and the
@@ -91,12 +96,14 @@ def deal_flow(
     *,
     use_engine: bool = True,
     recommend_limit: int = 10,
+    caller: Caller | None = None,
 ) -> DealFlow:
     """The fund's incoming pitches and recommended startups, both ranked and explained.
 
     ``investor_id`` None is the user's first fund (by name); a fund the user is not a member
     of is NotFound. Recommended startups are those with an open ask the fund's stated
-    preferences accept and that have not pitched it yet."""
+    preferences accept and that have not pitched it yet. ``caller``: who asks the engine (a
+    view: ``Caller.web_request``)."""
     fund_ids = member_investor_ids(session, user)
     if not fund_ids:
         raise NotFound(_l("You are not a member of any fund yet."))
@@ -105,7 +112,7 @@ def deal_flow(
         raise NotFound(_l("This deal does not exist."))
     funds = list(session.scalars(sa.select(Investor).where(Investor.id.in_(fund_ids))))
     investor = next(f for f in funds if f.id == chosen)
-    engine = _engine_startups(session, chosen, recommend_limit * 3) if use_engine else {}
+    engine = _engine_startups(session, chosen, recommend_limit * 3, caller) if use_engine else {}
     intros = {
         i.startup_id: i
         for i in session.scalars(sa.select(Introduction).where(Introduction.investor_id == chosen))

@@ -41,6 +41,7 @@ from matchmaker.services.mentoring.sessions import (
     when_text,
 )
 from matchmaker.services.recommendations import bridge
+from matchmaker.services.recommendations.engine_settings import Caller
 from matchmaker.services.transactions import use_case
 
 
@@ -84,16 +85,21 @@ def similarity(startup: Startup, mentor: MentorProfile) -> float:
 
 
 def engine_scores(
-    session: Session, startup_ids: Sequence[int], mentor_ids: Sequence[int]
+    session: Session,
+    startup_ids: Sequence[int],
+    mentor_ids: Sequence[int],
+    *,
+    caller: Caller | None = None,
 ) -> dict[tuple[int, int], float]:
-    """Scores (startup, mentor) from the recommendation engine; {} when it fails (the plan then
-    falls back to the plain similarity)."""
-    recommend = bridge.recommend_mentors
+    """Scores (startup, mentor) from the recommendation engine, asked as ``caller``; {} when it
+    fails (the plan then falls back to the plain similarity)."""
     wanted = set(mentor_ids)
     out: dict[tuple[int, int], float] = {}
     for sid in startup_ids:
         try:
-            matches = recommend(session, sid, limit=max(len(wanted), 1) * 20, rank_all=True)
+            matches = bridge.recommend_mentors(
+                session, sid, limit=max(len(wanted), 1) * 20, rank_all=True, caller=caller
+            )
         except Exception:  # noqa: BLE001 - fall back to the plain similarity
             # A read, not a use case: a statement that failed inside the engine leaves a
             # PostgreSQL transaction aborted, and the plan still has rows to read.
@@ -150,9 +156,10 @@ def plan_office_hours(
     mentor_ids: Sequence[int],
     *,
     use_engine: bool = True,
+    caller: Caller | None = None,
 ) -> Plan:
     """Preview: the optimal assignment of the chosen startups to the chosen mentors' free slots
-    on ``day``."""
+    on ``day``. ``caller``: who asks the engine (a view: ``Caller.web_request``)."""
     startups = list(
         session.scalars(
             sa.select(Startup).where(Startup.id.in_(list(startup_ids))).order_by(Startup.name)
@@ -170,7 +177,7 @@ def plan_office_hours(
         (slot, m) for m in mentors for slot in day_slots(session, m, day)
     ]
     engine = (
-        engine_scores(session, [s.id for s in startups], [m.id for m in mentors])
+        engine_scores(session, [s.id for s in startups], [m.id for m in mentors], caller=caller)
         if use_engine
         else {}
     )

@@ -29,6 +29,7 @@ from matchmaker.services.mentoring.sessions import (
     side_of,
 )
 from matchmaker.services.recommendations import bridge
+from matchmaker.services.recommendations.engine_settings import Caller
 
 _LIST_OPTIONS = (
     selectinload(MentorSession.mentor).selectinload(MentorProfile.user),
@@ -130,10 +131,13 @@ def mentor_inbox(session: Session, user: User) -> MentorInbox:
     )
 
 
-def match_reasons(session: Session, startup_id: int, mentor_id: int) -> list[Any]:
-    """The engine's reasons for this startup-mentor match, or [] when the engine cannot rank."""
+def match_reasons(
+    session: Session, startup_id: int, mentor_id: int, *, caller: Caller | None = None
+) -> list[Any]:
+    """The engine's reasons for this startup-mentor match, or [] when the engine cannot rank.
+    ``caller``: who asks the engine (a view: ``Caller.web_request``)."""
     try:
-        matches = bridge.recommend_mentors(session, startup_id, limit=50)
+        matches = bridge.recommend_mentors(session, startup_id, limit=50, caller=caller)
     except Exception:  # noqa: BLE001 - the inbox works without the engine
         # A read, not a use case: a statement that failed inside the engine leaves a
         # PostgreSQL transaction aborted, and the page still has rows to read.

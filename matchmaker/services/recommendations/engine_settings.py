@@ -99,8 +99,10 @@ class Caller:
 
     @classmethod
     def from_flask(cls) -> Caller:
-        """For callers that do not say (services of other areas calling the bridge from their
-        views and jobs): a web request if Flask has one, with the current app if any. Pass a
+        """For callers that do not say: a web request if Flask has one, with the current app if
+        any. Every view and API endpoint passes its ``Caller`` (``web.recommendations.caller``);
+        what still falls back here is the facilities' booking proposals, ``flask train`` and
+        ``flask calibrate``, the scripts and tests that call services directly. Pass a
         ``Caller`` instead; this is the one place the engine's services still ask Flask."""
         import flask
 

@@ -257,12 +257,16 @@ class TrainResult:
 
 
 def train_rankers(
-    session: Session, settings: EngineSettings, kinds: Sequence[str] = PAIR_KINDS
+    session: Session,
+    settings: EngineSettings,
+    kinds: Sequence[str] = PAIR_KINDS,
+    *,
+    caller: Caller | None = None,
 ) -> list[TrainResult]:
     """Fit a learned ranker per kind from ``MatchOutcome`` rows and write it to
     ``MODEL_DIR/ranker-<kind>.json``; kinds with too few (or one-sided) outcomes keep the
-    default weights and say so."""
-    rec = engine_for(session, settings)
+    default weights and say so. ``caller``: the command or job (never a web request)."""
+    rec = engine_for(session, settings, caller=caller)
     min_rows = rec.config.min_training_rows
     out = []
     for kind in kinds:
@@ -308,15 +312,20 @@ def train_rankers(
 
 
 def calibrate_engine(
-    session: Session, settings: EngineSettings, kinds: Sequence[str] = PAIR_KINDS
+    session: Session,
+    settings: EngineSettings,
+    kinds: Sequence[str] = PAIR_KINDS,
+    *,
+    caller: Caller | None = None,
 ) -> list[Calibration]:
     """Re-choose the ranking weights of ``kinds`` from the platform's own relations (portfolio
     entries, past mentees, "invested" outcomes) with ``recommend.calibration``: a time split
     inside the history, the popularity prior as a floor, shrinkage toward the default weights
     when data is thin. Writes ``MODEL_DIR/calibration-<kind>.json`` and adopts it at once.
     Run it after new relations arrive (``flask calibrate``); web processes adopt it with the
-    next index version (the periodic refresh publishes one when a scoring file changed)."""
-    rec = engine_for(session, settings)
+    next index version (the periodic refresh publishes one when a scoring file changed).
+    ``caller``: the command or job (never a web request)."""
+    rec = engine_for(session, settings, caller=caller)
     out = []
     for kind in kinds:
         if not is_pair_kind(kind):

@@ -28,7 +28,7 @@ from matchmaker.services.recommendations.bundle_import import ImportedBundle, im
 if TYPE_CHECKING:
     from matchmaker.recommend.calibration import Calibration
     from matchmaker.recommend.ranking import Recommender
-    from matchmaker.services.recommendations.engine_settings import EngineSettings
+    from matchmaker.services.recommendations.engine_settings import Caller, EngineSettings
 
 
 @dataclass
@@ -63,6 +63,7 @@ def _rank_queries(
     rec: Recommender,
     queries: list[int],
     progress: Callable[[Any], Any] | None,
+    caller: Caller,
 ) -> tuple[dict[int, list[int]], dict[str, dict[int, list[int]]]]:
     """Every candidate ranked for each query startup by the engine (through the bridge, as the
     web app asks) and by each baseline; the startup's linked candidates are left to the engine's
@@ -76,11 +77,11 @@ def _rank_queries(
     for s_id in iterator:
         if bundle.kind == "investor":
             matches = bridge.recommend_investors(
-                session, s_id, limit=len(all_ids), settings=settings, rank_all=True
+                session, s_id, limit=len(all_ids), settings=settings, caller=caller, rank_all=True
             )
         else:
             matches = bridge.recommend_mentors(
-                session, s_id, limit=len(all_ids), settings=settings, rank_all=True
+                session, s_id, limit=len(all_ids), settings=settings, caller=caller, rank_all=True
             )
         ranked[s_id] = [m.id for m in matches]
         linked = bundle.history.get(s_id, set())
@@ -141,14 +142,21 @@ def evaluate_bundle(
                     model_dir=Path(model_dir) if model_dir else Path(tmp) / "models",
                     embedding_model=embedding_model,
                 )
+                # Not a web request, and no app: the engine may build, and never queues a
+                # rebuild of this throw-away database on the live app's queue.
+                offline = engine_settings.Caller(in_request=False)
                 engines.build_indexes(session, settings, show_progress=show_progress)
                 calibrations = (  # from the imported history only, as on a live platform
-                    engines.calibrate_engine(session, settings, [bundle.kind]) if calibrate else []
+                    engines.calibrate_engine(session, settings, [bundle.kind], caller=offline)
+                    if calibrate
+                    else []
                 )
-                rec = engines.engine_for(session, settings)
+                rec = engines.engine_for(session, settings, caller=offline)
                 all_ids = sorted(bundle.candidate_ids.values())
                 queries = sorted(bundle.relevant)
-                ranked, base = _rank_queries(session, bundle, settings, rec, queries, progress)
+                ranked, base = _rank_queries(
+                    session, bundle, settings, rec, queries, progress, offline
+                )
                 result = EvalResult(
                     bundle=bundle.name,
                     task=bundle.task,

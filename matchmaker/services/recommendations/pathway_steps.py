@@ -131,13 +131,17 @@ def _fallback_equipment(session: Session, category: str) -> list[Suggestion]:
 
 
 def _best_investor(
-    session: Session, startup: Startup, open_ask: FundingAsk | None, use_engine: bool
+    session: Session,
+    startup: Startup,
+    open_ask: FundingAsk | None,
+    use_engine: bool,
+    caller: Caller | None,
 ) -> Suggestion | None:
     """The first of the investors the founder's dashboard and ask page show (one filter: round,
     ticket, instrument, region and sector of the open ask or, before one exists, of the
     profile's stand-in need)."""
     matches = asks.recommend_investors_for_startup(
-        session, startup, ask=open_ask, limit=1, use_engine=use_engine
+        session, startup, ask=open_ask, limit=1, use_engine=use_engine, caller=caller
     )[1]
     if not matches:
         return None
@@ -220,7 +224,7 @@ def build_pathway(
         .order_by(FundingAsk.created_at.desc(), FundingAsk.id.desc())
         .limit(1)
     )
-    investor = _best_investor(session, startup, open_ask, use_engine)
+    investor = _best_investor(session, startup, open_ask, use_engine, caller)
 
     activities, stuck_by_id = activity_and_stuck(
         session, [startup], stuck_days=stuck_days, locale=locale

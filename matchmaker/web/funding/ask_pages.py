@@ -35,6 +35,7 @@ from matchmaker.services.funding import (
 from matchmaker.web.forms import parse_id, refusal_status
 from matchmaker.web.funding.blueprint import Page, bp, engine_on, weekly_limit
 from matchmaker.web.funding.forms import AskForm, EmptyForm, PitchForm
+from matchmaker.web.recommendations.caller import engine_caller
 
 if TYPE_CHECKING:
     from matchmaker.models import FundingAsk
@@ -124,8 +125,14 @@ def edit_ask(ask_id: int) -> Page:
 @login_required
 def ask(ask_id: int) -> str:
     ask = funding.ask_for_member(db.session, current_user, ask_id)
-    matches = funding.recommend_investors_for_ask(db.session, ask, use_engine=engine_on())
-    return _render_ask(ask, matches, PitchForm())
+    return _render_ask(ask, _investors_for(ask), PitchForm())
+
+
+def _investors_for(ask: FundingAsk) -> list[funding.InvestorMatch]:
+    """The investors the ask page offers to pitch, ranked by the engine when it is on."""
+    return funding.recommend_investors_for_ask(
+        db.session, ask, use_engine=engine_on(), caller=engine_caller()
+    )
 
 
 def _render_ask(ask: FundingAsk, matches: list[funding.InvestorMatch], form: PitchForm) -> str:
@@ -177,8 +184,7 @@ def send_pitch(ask_id: int) -> Page:
         except ServiceError as exc:
             status = refusal_status(exc)
             ask = funding.ask_for_member(db.session, current_user, ask_id)
-            matches = funding.recommend_investors_for_ask(db.session, ask, use_engine=engine_on())
-            return _render_ask(ask, matches, form), status
+            return _render_ask(ask, _investors_for(ask), form), status
         flash(
             ngettext(
                 "Pitch sent to %(num)d investor.", "Pitch sent to %(num)d investors.", len(sent)

@@ -32,6 +32,7 @@ from matchmaker.web.funding.forms import (
     NoteForm,
     PitchMessageForm,
 )
+from matchmaker.web.recommendations.caller import engine_caller
 
 
 def _decimal_arg(name: str) -> Decimal | None:
@@ -63,6 +64,7 @@ def deal_flow() -> str:
         id_arg("investor_id"),
         filters,
         use_engine=engine_on(),
+        caller=engine_caller(),
     )
     return render_template(
         "funding/deal_flow.html",

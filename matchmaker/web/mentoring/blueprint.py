@@ -21,6 +21,7 @@ from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.services.errors import Conflict, Invalid, ServiceError
 from matchmaker.services.mentoring import availability, queries, sessions
 from matchmaker.web.i18n import current_locale
+from matchmaker.web.recommendations.caller import engine_caller
 from matchmaker.web.recommendations.reasons import reason_texts
 
 bp = Blueprint("mentoring", __name__)
@@ -98,4 +99,5 @@ def request_ttl() -> int:
 
 def reasons_for(startup_id: int, mentor_id: int) -> list[str]:
     """The engine's reasons for this match, in the reader's words (the mentor's view)."""
-    return reason_texts(queries.match_reasons(db.session, startup_id, mentor_id), "candidate")
+    reasons = queries.match_reasons(db.session, startup_id, mentor_id, caller=engine_caller())
+    return reason_texts(reasons, "candidate")

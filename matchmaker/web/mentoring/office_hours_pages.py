@@ -18,6 +18,7 @@ from matchmaker.services.mentoring import office_hours as office_hours_service
 from matchmaker.web.forms import parse_id
 from matchmaker.web.mentoring import forms
 from matchmaker.web.mentoring.blueprint import bp, session_url
+from matchmaker.web.recommendations.caller import engine_caller
 
 
 def _require_operator() -> None:
@@ -48,7 +49,7 @@ def office_hours() -> str | Response | tuple[str, int]:
         return render_template("mentoring/office_hours.html", form=form, plan=None), 422
     day: date = form.day.data
     plan = office_hours_service.plan_office_hours(
-        db.session, day, form.startups.data, form.mentors.data
+        db.session, day, form.startups.data, form.mentors.data, caller=engine_caller()
     )
     if request.form.get("action") != "publish":
         return render_template("mentoring/office_hours.html", form=form, plan=plan)
@@ -73,7 +74,7 @@ def office_hours() -> str | Response | tuple[str, int]:
     except (Invalid, Conflict, NotFound) as exc:
         flash(str(exc.message), "danger")
         plan = office_hours_service.plan_office_hours(
-            db.session, day, form.startups.data, form.mentors.data
+            db.session, day, form.startups.data, form.mentors.data, caller=engine_caller()
         )
         return render_template("mentoring/office_hours.html", form=form, plan=plan), exc.status
     flash(

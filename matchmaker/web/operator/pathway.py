@@ -16,6 +16,7 @@ from matchmaker.services.operator.policy_center import policies
 from matchmaker.services.recommendations import pathway, pathway_steps
 from matchmaker.web.i18n import current_locale
 from matchmaker.web.operator.forms import ActionForm
+from matchmaker.web.recommendations.caller import engine_caller
 from matchmaker.web.recommendations.reasons import reason_texts
 
 pathway_bp = Blueprint("pathway", __name__, url_prefix="/pathway")
@@ -48,6 +49,7 @@ def show(startup_id: int) -> str:
         use_engine=bool(current_app.config.get("OPERATOR_PATHWAY_ENGINE", True)),
         locale=current_locale(),
         stuck_days=stuck_days(),
+        caller=engine_caller(),
     )
     return render_template(
         "operator/pathway.html",

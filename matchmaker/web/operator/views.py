@@ -50,6 +50,7 @@ from matchmaker.web.operator.forms import (
 )
 from matchmaker.web.operator.pathway import stuck_days as _stuck_days
 from matchmaker.web.panels import DashboardPanel, NavItem
+from matchmaker.web.recommendations.caller import engine_caller
 
 bp = Blueprint("operator", __name__, url_prefix="/operator")
 bp.before_request(operators_only)
@@ -68,7 +69,7 @@ def console() -> str:
         startups=len(rows),
         stuck=sum(1 for r in rows if r.stuck_reasons),
         policies=len(policies.published_policies(db.session)),
-        engine=engine_status(db.session),
+        engine=engine_status(db.session, caller=engine_caller()),
     )
 
 

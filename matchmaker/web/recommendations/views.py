@@ -22,8 +22,8 @@ from matchmaker.services.accounts import dashboard
 from matchmaker.services.funding import asks
 from matchmaker.services.mentoring import queries
 from matchmaker.services.recommendations import bridge as reco
-from matchmaker.services.recommendations.engine_settings import Caller
 from matchmaker.web.panels import DashboardPanel
+from matchmaker.web.recommendations.caller import engine_caller
 from matchmaker.web.recommendations.reasons import reason_texts
 
 bp = Blueprint("search", __name__)
@@ -83,11 +83,6 @@ def _label(vocabulary: vocab.Labels, code: str) -> str:
     return vocab.label(vocabulary, code, current_locale()) if code else ""
 
 
-def _caller() -> Caller:
-    """This view to the engine: a web request of this app (it loads, never builds, an index)."""
-    return Caller.web_request(current_app._get_current_object())  # type: ignore[attr-defined]
-
-
 def _group(
     title: Any, viewer: str, fn: Callable[[], list[reco.Match]], empty: Any, testid: str
 ) -> MatchGroup:
@@ -121,7 +116,9 @@ def investor_matches(startup: Startup, size: int) -> list[reco.Match]:
     """The ask page's investor list (one fit filter on round, ticket, instrument, region and
     sector, with the profile's need standing in before an ask exists), as panel matches."""
     use_engine = bool(current_app.config.get("FUNDING_USE_ENGINE", True))
-    return asks.investor_recommendations(db.session, startup, size, use_engine=use_engine)
+    return asks.investor_recommendations(
+        db.session, startup, size, use_engine=use_engine, caller=engine_caller()
+    )
 
 
 def startup_groups(
@@ -132,7 +129,7 @@ def startup_groups(
         _group(
             _l("Mentors"),
             "startup",
-            lambda: reco.recommend_mentors(session, startup.id, size, caller=_caller()),
+            lambda: reco.recommend_mentors(session, startup.id, size, caller=engine_caller()),
             _l("No mentor with free capacity matches yet."),
             "reco-mentors",
         ),
@@ -147,7 +144,7 @@ def startup_groups(
             _l("Equipment"),
             "search",
             lambda: reco.recommend_equipment(
-                session, need_text(startup), limit=size, caller=_caller()
+                session, need_text(startup), limit=size, caller=engine_caller()
             ),
             _l("No equipment matches your needs yet."),
             "reco-equipment",
@@ -189,7 +186,7 @@ def dashboard_panels(user: Any) -> list[DashboardPanel]:
                 "candidate",
                 lambda: (
                     reco.recommend_startups_for_mentor(
-                        db.session, mentor.id, DEAL_FLOW_SIZE, caller=_caller()
+                        db.session, mentor.id, DEAL_FLOW_SIZE, caller=engine_caller()
                     )
                     if suggest
                     else []
@@ -205,7 +202,7 @@ def dashboard_panels(user: Any) -> list[DashboardPanel]:
                 _l("Startups for %(name)s", name=fund.name),
                 "candidate",
                 lambda fund_id=fund.id: reco.recommend_startups_for_investor(  # type: ignore[misc]
-                    db.session, fund_id, DEAL_FLOW_SIZE, caller=_caller()
+                    db.session, fund_id, DEAL_FLOW_SIZE, caller=engine_caller()
                 ),
                 _l("No startup matches your thesis yet."),
                 "reco-deal-flow",
@@ -231,7 +228,7 @@ def startup_sections(startup: Startup, user: Any) -> list[DashboardPanel]:
     similar = _group(
         _l("Similar startups"),
         "search",
-        lambda: reco.similar_startups(db.session, startup.id, 5, caller=_caller()),
+        lambda: reco.similar_startups(db.session, startup.id, 5, caller=engine_caller()),
         _l("No similar startup yet."),
         "reco-similar",
     )
@@ -252,7 +249,8 @@ def index() -> str:
     results: list[MatchView] | None = []
     if q:
         matches = reco.matches_or_none(
-            db.session, lambda: reco.search(db.session, q, kinds, SEARCH_SIZE, caller=_caller())
+            db.session,
+            lambda: reco.search(db.session, q, kinds, SEARCH_SIZE, caller=engine_caller()),
         )
         # A hit with no reason (no shared term, no strong similarity) is noise, not an answer.
         views = [_view(m, "search") for m in matches] if matches is not None else None

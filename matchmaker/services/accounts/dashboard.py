@@ -20,6 +20,7 @@ from matchmaker.models import (
     StartupMember,
     User,
 )
+from matchmaker.services.accounts import profiles
 
 
 @dataclass
@@ -117,14 +118,15 @@ def active_member_startups(session: Session, user: User) -> list[Startup]:
 
 
 def mentor_profile_of(session: Session, user: User) -> MentorProfile | None:
-    """The user's mentor profile (active or not); one query per transaction."""
+    """``profiles.mentor_profile_of`` for the dashboard's panels: one query per transaction,
+    none when the user owns no mentor profile."""
     return cast(
         MentorProfile | None,
         _memo(
             session,
             ("mentor", user.id),
             lambda: (
-                session.scalar(sa.select(MentorProfile).where(MentorProfile.user_id == user.id))
+                profiles.mentor_profile_of(session, user)
                 if _owned_ids(session, user)["mentor"]
                 else None
             ),

@@ -116,6 +116,22 @@ def _rank_for_startup(
     exclude: Collection[int] = (),
     rank_all: bool = False,
 ) -> list[Match]:
+    recs = _ranked_for_startup(
+        session, kind, startup_id, limit, settings, exclude=exclude, rank_all=rank_all
+    )
+    return _matches(session, recs, None if rank_all else limit)
+
+
+def _ranked_for_startup(
+    session: Session,
+    kind: PairKind,
+    startup_id: int,
+    limit: int,
+    settings: EngineSettings | None,
+    *,
+    exclude: Collection[int] = (),
+    rank_all: bool = False,
+) -> list[Recommendation]:
     engine = serving_engine_for(session, settings)
     rec = engine.recommender
     refresh_capacity(session, engine, kind)
@@ -130,7 +146,7 @@ def _rank_for_startup(
         recs = engine.remember(key, lambda: method(startup, k=k, exclude=exclude))
     if rank_all:
         recs = _append_unranked(rec, kind, startup, startup_id, recs, exclude)
-    return _matches(session, recs, None if rank_all else limit)
+    return list(recs)
 
 
 def _append_unranked(
@@ -212,6 +228,34 @@ def recommend_investors(
     """Investors for the startup's open funding ask (round, amount, currency, instrument);
     current investors excluded. ``rank_all`` as in ``recommend_mentors``."""
     return _rank_for_startup(session, "investor", startup_id, limit, settings, rank_all=rank_all)
+
+
+def investor_candidates(
+    session: Session, startup_id: int, limit: int, *, settings: EngineSettings | None = None
+) -> list[Recommendation]:
+    """``recommend_investors``' ranking without loading the funds (ids, scores and reasons):
+    for a caller that loads them itself, with what it needs of them, in one statement."""
+    return _ranked_for_startup(session, "investor", startup_id, limit, settings)
+
+
+def remembered_for_startup(
+    session: Session,
+    startup_id: int,
+    key: Callable[[], tuple[Any, ...]],
+    compute: Callable[[], list[Any]],
+    *,
+    settings: EngineSettings | None = None,
+) -> list[Any]:
+    """``compute()``, remembered with the served engine's own answers about the startup: the
+    same answer while this process serves the same engine state (``corpus.version``) and
+    ``key()`` is the same, so ``key`` must name every database input of ``compute`` that the
+    engine's index does not hold. Not remembered (computed each time, ``key`` not even asked)
+    when the engine's answers about the startup are not fixed: no published version, load
+    prices not pinned, or a startup the version does not hold (read from the database)."""
+    engine = serving_engine_for(session, settings)
+    if not engine.answers_stable or startup_id not in engine.recommender.corpus.profiles["startup"]:
+        return compute()
+    return engine.remember(("for startup", startup_id, *key()), compute)
 
 
 def recommend_equipment(

@@ -20,7 +20,12 @@ from matchmaker.models import Investor, PortfolioEntry, Startup
 from matchmaker.recommend.embedding import HASHING_MODEL
 from matchmaker.services.funding import asks, fund_fit
 from matchmaker.services.funding.matching import fit_reasons, fit_score, investor_fits, need_for
-from matchmaker.services.recommendations import engine_settings, engines
+from matchmaker.services.recommendations import (
+    engine_settings,
+    engines,
+    freshness,
+    served_engine,
+)
 from tests.factories import make_investor, make_mentor, make_startup
 
 
@@ -55,7 +60,10 @@ def _listed(app: Flask, startup_id: int, limit: int = 3) -> list[tuple[int, floa
 
 @pytest.fixture
 def computed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """How many times the fit check ran (the rest were remembered answers)."""
+    """How many times the fit check ran (the rest were remembered answers). The clock stands
+    still, so only what the test changes ends a remembered answer."""
+    now = served_engine.clock()
+    monkeypatch.setattr(served_engine, "clock", lambda: now)
     runs: list[int] = []
     fitting = fund_fit._fitting
 
@@ -110,8 +118,8 @@ def test_kept_at_most_keep_seconds_even_when_no_watermark_moves(
     _listed(app, startup_id)
     _listed(app, startup_id)
     assert len(computed) == 1
-    now = fund_fit.time.time()
-    monkeypatch.setattr(fund_fit.time, "time", lambda: now + fund_fit.KEEP_SECONDS)
+    later = served_engine.clock() + freshness.KEEP_SECONDS
+    monkeypatch.setattr(served_engine, "clock", lambda: later)
     _listed(app, startup_id)
     assert len(computed) == 2
 

@@ -13,16 +13,15 @@ Two costs are kept off the request (issue 12):
   with the served engine's answers (``bridge.remembered_for_startup``: per process, for as long
   as the engine state is the same), keyed by everything else it is computed from: the need, the
   startup's sectors and location, and ``funds_watermark``, one small statement that any
-  insert, delete or update of a fund or a portfolio entry moves. A fund's edit is therefore
-  read on the next request in every worker. The key also holds the current ``KEEP_SECONDS``
-  period, so even a change the watermark cannot see (a write outside the ORM, another
-  machine's clock behind this one's) is read within that time.
+  insert, delete or update of a fund or a portfolio entry moves (``freshness.watermark``). A
+  fund's edit is therefore read on the next request in every worker. An answer is kept at
+  most ``freshness.KEEP_SECONDS``, so even a change the watermark cannot see (a write outside
+  the ORM, another machine's clock behind this one's) is read within that time.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
@@ -38,13 +37,9 @@ from matchmaker.services.funding.matching import (
     fit_score,
     investor_fits,
 )
-from matchmaker.services.recommendations import bridge
+from matchmaker.services.recommendations import bridge, freshness
 
 log = logging.getLogger(__name__)
-
-# At most this long an answer is kept even when no watermark moved (the serving rule: an edit
-# is visible in every worker within 5 s).
-KEEP_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -59,19 +54,9 @@ class RankedFund:
 
 
 def funds_watermark(session: Session) -> tuple[Any, ...]:
-    """How many funds and portfolio entries there are and when the newest of each was written,
-    in one statement: what a remembered fit answer is checked against."""
-
-    def count_and_newest(model: Any) -> tuple[Any, Any]:
-        return (
-            sa.select(sa.func.count()).select_from(model).scalar_subquery(),
-            sa.select(sa.func.max(model.updated_at)).scalar_subquery(),
-        )
-
-    row = session.execute(
-        sa.select(*count_and_newest(Investor), *count_and_newest(PortfolioEntry))
-    ).one()
-    return tuple(row)
+    """What a remembered fit answer is checked against: every fund and portfolio entry
+    (``freshness.watermark``, one statement)."""
+    return freshness.watermark(session, Investor, PortfolioEntry)
 
 
 def ranked_funds(
@@ -98,10 +83,11 @@ def ranked_funds(
             tuple(startup.sectors),
             startup.location,
             funds_watermark(session),
-            int(time.time() // KEEP_SECONDS),
         )
 
-    return bridge.remembered_for_startup(session, startup.id, key, compute)
+    return bridge.remembered_for_startup(
+        session, startup.id, key, compute, max_age=freshness.KEEP_SECONDS
+    )
 
 
 def _engine_candidates(session: Session, startup_id: int, k: int) -> dict[int, Any] | None:

@@ -30,7 +30,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, contains_eager
@@ -53,6 +53,8 @@ from matchmaker.services.recommendations.profiles import startup_for_ranking
 from matchmaker.services.recommendations.served_engine import ServingEngine
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 SEARCH_KINDS: tuple[ProfileKind, ...] = ("equipment", "mentor", "investor")
 
@@ -244,18 +246,26 @@ def remembered_for_startup(
     key: Callable[[], tuple[Any, ...]],
     compute: Callable[[], list[Any]],
     *,
+    capacity: Sequence[ProfileKind] = (),
+    keep: Callable[[list[Any]], bool] | None = None,
+    max_age: float | None = None,
     settings: EngineSettings | None = None,
 ) -> list[Any]:
     """``compute()``, remembered with the served engine's own answers about the startup: the
     same answer while this process serves the same engine state (``corpus.version``) and
     ``key()`` is the same, so ``key`` must name every database input of ``compute`` that the
-    engine's index does not hold. Not remembered (computed each time, ``key`` not even asked)
-    when the engine's answers about the startup are not fixed: no published version, load
-    prices not pinned, or a startup the version does not hold (read from the database)."""
+    engine's index does not hold. The ``capacity`` figures of those kinds are refreshed first
+    (when due), so that their changes move the engine state before it is read. Not remembered
+    (computed each time, ``key`` not even asked) when the engine's answers about the startup
+    are not fixed: no published version, load prices not pinned, or a startup the version does
+    not hold (read from the database); nor when ``keep`` refuses the answer. ``max_age``
+    bounds how long an answer is kept (seconds) whatever the key says."""
     engine = serving_engine_for(session, settings)
     if not engine.answers_stable or startup_id not in engine.recommender.corpus.profiles["startup"]:
         return compute()
-    return engine.remember(("for startup", startup_id, *key()), compute)
+    for kind in capacity:
+        refresh_capacity(session, engine, kind)
+    return engine.remember(("for startup", startup_id, *key()), compute, keep, max_age)
 
 
 def recommend_equipment(
@@ -373,7 +383,7 @@ def search(
     return _matches(session, recs, limit)
 
 
-def matches_or_none(session: Session, call: Callable[[], list[Match]]) -> list[Match] | None:
+def matches_or_none(session: Session, call: Callable[[], list[T]]) -> list[T] | None:
     """``call()``'s matches, or None (logged) when the engine or a read failed, so the page
     hosting a panel still renders. The failed statement's transaction is rolled back here: on
     PostgreSQL it is aborted, and the page's other panels still have rows to read."""

@@ -22,6 +22,7 @@ from matchmaker.services.accounts import dashboard
 from matchmaker.services.funding import asks
 from matchmaker.services.mentoring import queries
 from matchmaker.services.recommendations import bridge as reco
+from matchmaker.services.recommendations import freshness
 from matchmaker.web.panels import DashboardPanel
 from matchmaker.web.recommendations.reasons import reason_texts
 
@@ -55,6 +56,7 @@ class MatchGroup:
     empty: Any = ""
     more_url: str | None = None
     testid: str = ""
+    failed: bool = False  # the engine or a read failed: the group says so
 
 
 def _view(match: reco.Match, viewer: str) -> MatchView:
@@ -87,7 +89,8 @@ def _group(
 ) -> MatchGroup:
     matches = reco.matches_or_none(db.session, fn)
     if matches is None:
-        return MatchGroup(title, [], _l("Recommendations are unavailable right now."), None, testid)
+        unavailable = _l("Recommendations are unavailable right now.")
+        return MatchGroup(title, [], unavailable, None, testid, failed=True)
     return MatchGroup(title, [_view(m, viewer) for m in matches], empty, None, testid)
 
 
@@ -111,6 +114,36 @@ def investor_matches(startup: Startup, size: int) -> list[reco.Match]:
 def startup_groups(
     startup: Startup, size: int = PANEL_SIZE, *, equipment: bool = True
 ) -> list[MatchGroup]:
+    """The startup's mentor, investor (and equipment) groups, worded for the reader. Remembered
+    with the served engine's answers (``bridge.remembered_for_startup``) while the engine state,
+    the reader's language and every row the groups show or filter on stay the same
+    (``freshness.startup_panel_watermark``, one statement, and at most ``KEEP_SECONDS``): the
+    dashboard and the startup page ask for the same groups on every load. A failed group is
+    never remembered."""
+    session = db.session
+    from matchmaker.web.i18n import current_locale
+
+    def key() -> tuple[Any, ...]:
+        watermark = freshness.startup_panel_watermark(session, startup.id)
+        return ("groups", size, equipment, current_locale(), watermark)
+
+    groups = reco.matches_or_none(
+        session,
+        lambda: reco.remembered_for_startup(
+            session,
+            startup.id,
+            key,
+            lambda: _startup_groups(startup, size, equipment=equipment),
+            capacity=("mentor", "equipment") if equipment else ("mentor",),
+            keep=lambda groups: not any(g.failed for g in groups),
+            max_age=freshness.KEEP_SECONDS,
+        ),
+    )
+    # The engine state could not be read: each group then says whether it failed.
+    return _startup_groups(startup, size, equipment=equipment) if groups is None else groups
+
+
+def _startup_groups(startup: Startup, size: int, *, equipment: bool) -> list[MatchGroup]:
     session = db.session
     groups = [
         _group(

@@ -41,6 +41,8 @@ from matchmaker.services.recommendations import bridge, freshness
 
 log = logging.getLogger(__name__)
 
+_FUNDS = freshness.watermark_query(Investor, PortfolioEntry)
+
 
 @dataclass(frozen=True)
 class RankedFund:
@@ -56,7 +58,7 @@ class RankedFund:
 def funds_watermark(session: Session) -> tuple[Any, ...]:
     """What a remembered fit answer is checked against: every fund and portfolio entry
     (``freshness.watermark``, one statement)."""
-    return freshness.watermark(session, Investor, PortfolioEntry)
+    return freshness.watermark(session, _FUNDS)
 
 
 def ranked_funds(

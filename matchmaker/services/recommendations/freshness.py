@@ -32,9 +32,10 @@ from matchmaker.models import (
 KEEP_SECONDS = 5.0
 
 
-def watermark(session: Session, *tables: Any, where: Any = None) -> tuple[Any, ...]:
-    """Count and newest ``updated_at`` of each model in ``tables`` (every row; ``where`` maps a
-    model to a condition that narrows it), in one statement."""
+def watermark_query(*tables: Any, where: Any = None) -> sa.Select[Any]:
+    """The statement of ``watermark``: count and newest ``updated_at`` of each model in
+    ``tables`` (every row; ``where`` maps a model to a condition that narrows it). Built once
+    by its callers (with bound parameters for what varies): building it is most of its cost."""
     columns: list[Any] = []
     for model in tables:
         condition = (where or {}).get(model, sa.true())
@@ -42,15 +43,23 @@ def watermark(session: Session, *tables: Any, where: Any = None) -> tuple[Any, .
             sa.select(sa.func.count()).select_from(model).where(condition).scalar_subquery(),
             sa.select(sa.func.max(model.updated_at)).where(condition).scalar_subquery(),
         ]
-    return tuple(session.execute(sa.select(*columns)).one())
+    return sa.select(*columns)
+
+
+def watermark(session: Session, query: sa.Select[Any], **params: Any) -> tuple[Any, ...]:
+    """The watermark ``query`` (``watermark_query``) reads now, in one statement."""
+    return tuple(session.execute(query, params).one())
+
+
+_STARTUP_ID: sa.BindParameter[int] = sa.bindparam("startup_id", type_=sa.Integer)
+_STARTUP_PANEL = watermark_query(
+    *(MentorProfile, User, Equipment, Facility, Investor, PortfolioEntry, Startup, FundingAsk),
+    where={Startup: Startup.id == _STARTUP_ID, FundingAsk: FundingAsk.startup_id == _STARTUP_ID},
+)
 
 
 def startup_panel_watermark(session: Session, startup_id: int) -> tuple[Any, ...]:
     """Every row a startup's recommendation panel shows or filters on: the mentors and their
     users, the instruments and their facilities, the funds and their portfolios, and the
     startup itself with its funding asks (its need); one statement."""
-    return watermark(
-        session,
-        *(MentorProfile, User, Equipment, Facility, Investor, PortfolioEntry, Startup, FundingAsk),
-        where={Startup: Startup.id == startup_id, FundingAsk: FundingAsk.startup_id == startup_id},
-    )
+    return watermark(session, _STARTUP_PANEL, startup_id=startup_id)

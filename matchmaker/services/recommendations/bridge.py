@@ -108,22 +108,6 @@ def _matches(session: Session, recs: Sequence[Recommendation], limit: int | None
     return out if limit is None else out[:limit]
 
 
-def _rank_for_startup(
-    session: Session,
-    kind: PairKind,
-    startup_id: int,
-    limit: int,
-    settings: EngineSettings | None,
-    *,
-    exclude: Collection[int] = (),
-    rank_all: bool = False,
-) -> list[Match]:
-    recs = _ranked_for_startup(
-        session, kind, startup_id, limit, settings, exclude=exclude, rank_all=rank_all
-    )
-    return _matches(session, recs, None if rank_all else limit)
-
-
 def _ranked_for_startup(
     session: Session,
     kind: PairKind,
@@ -214,9 +198,10 @@ def recommend_mentors(
     if kind:
         rec = engine_for(session, settings)
         exclude = {i for i, p in rec.corpus.profiles["mentor"].items() if p.kind != kind}
-    return _rank_for_startup(
+    recs = _ranked_for_startup(
         session, "mentor", startup_id, limit, settings, exclude=exclude, rank_all=rank_all
     )
+    return _matches(session, recs, None if rank_all else limit)
 
 
 def recommend_investors(
@@ -229,7 +214,8 @@ def recommend_investors(
 ) -> list[Match]:
     """Investors for the startup's open funding ask (round, amount, currency, instrument);
     current investors excluded. ``rank_all`` as in ``recommend_mentors``."""
-    return _rank_for_startup(session, "investor", startup_id, limit, settings, rank_all=rank_all)
+    recs = _ranked_for_startup(session, "investor", startup_id, limit, settings, rank_all=rank_all)
+    return _matches(session, recs, None if rank_all else limit)
 
 
 def investor_candidates(

@@ -1,7 +1,8 @@
-"""A founder's recommendation groups are remembered per process while nothing they show can
-have changed (issue 12: the dashboard and the startup page asked the engine and read the same
-rows on every load): the same engine state, the same language, and the same rows, checked with
-one statement. An edit of any row the groups show is on the next page, in every worker."""
+"""A founder's recommendation groups are remembered per process (issue 12: the dashboard and the
+startup page asked the engine and read the same rows on every load) for the same engine state
+and language while the startup's own rows (one statement) and this process's writes stay the
+same: the founder's own edit is on their next page in every worker, an edit made through this
+worker at once, another worker's edit of a mentor or a fund within KEEP_SECONDS."""
 
 from __future__ import annotations
 
@@ -10,15 +11,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from matchmaker.extensions import db
-from matchmaker.models import Startup
+from matchmaker.models import Startup, utcnow
 from matchmaker.recommend.embedding import HASHING_MODEL
 from matchmaker.services.recommendations import (
     engine_settings,
     engines,
+    freshness,
     served_engine,
 )
 from matchmaker.web.recommendations import views
@@ -103,6 +106,35 @@ def test_the_dashboard_groups_are_remembered_until_a_shown_row_changes(
     db_session.commit()
     _dashboard(client)
     assert computed == [True, True, True]
+
+
+def test_another_workers_edits_are_read_within_keep_seconds_the_founders_at_once(
+    served: dict[str, Any],
+    db_session: Session,
+    computed: list[bool],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    client = served["client"]
+    _dashboard(client)
+    # Writes this process's ORM did not make (another worker's).
+    connection = db_session.connection()
+    connection.execute(sa.text("UPDATE mentor_profiles SET headline = 'Cathode chemist'"))
+    db_session.commit()
+    assert "Cathode chemist" not in _dashboard(client) and computed == [True]
+    connection = db_session.connection()
+    connection.execute(
+        sa.text("UPDATE startups SET description = 'Sodium-ion anodes.', updated_at = :now"),
+        {"now": utcnow()},
+    )
+    db_session.commit()
+    assert "Cathode chemist" in _dashboard(client) and computed == [True, True]
+    connection = db_session.connection()
+    connection.execute(sa.text("UPDATE mentor_profiles SET headline = 'Anode chemist'"))
+    db_session.commit()
+    assert "Anode chemist" not in _dashboard(client)
+    later = served_engine.clock() + freshness.KEEP_SECONDS
+    monkeypatch.setattr(served_engine, "clock", lambda: later)
+    assert "Anode chemist" in _dashboard(client) and computed == [True, True, True]
 
 
 def test_the_language_is_part_of_the_answer(served: dict[str, Any], computed: list[bool]) -> None:

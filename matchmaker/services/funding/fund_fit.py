@@ -11,12 +11,10 @@ Two costs are kept off the request (issue 12):
   (``fit_score``).
 - **Checking the same funds again** on every load of the same page. The answer is remembered
   with the served engine's answers (``bridge.remembered_for_startup``: per process, for as long
-  as the engine state is the same), keyed by everything else it is computed from: the need, the
-  startup's sectors and location, and ``funds_watermark``, one small statement that any
-  insert, delete or update of a fund or a portfolio entry moves (``freshness.watermark``). A
-  fund's edit is therefore read on the next request in every worker. An answer is kept at
-  most ``freshness.KEEP_SECONDS``, so even a change the watermark cannot see (a write outside
-  the ORM, another machine's clock behind this one's) is read within that time.
+  as the engine state is the same), keyed by the need (read on every request), the startup's
+  sectors and location, and ``freshness.local_writes``; it is kept at most
+  ``freshness.KEEP_SECONDS``, so a fund's edit made in another worker is read within that
+  time (the serving rule), one made in this worker at once.
 """
 
 from __future__ import annotations
@@ -29,7 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
-from matchmaker.models import Investor, PortfolioEntry, Startup
+from matchmaker.models import Investor, Startup
 from matchmaker.services.funding.matching import (
     FitReason,
     FundingNeed,
@@ -41,8 +39,6 @@ from matchmaker.services.recommendations import bridge, freshness
 
 log = logging.getLogger(__name__)
 
-_FUNDS = freshness.watermark_query(Investor, PortfolioEntry)
-
 
 @dataclass(frozen=True)
 class RankedFund:
@@ -53,12 +49,6 @@ class RankedFund:
     score: float
     reasons: tuple[Any, ...]
     fit: tuple[FitReason, ...]
-
-
-def funds_watermark(session: Session) -> tuple[Any, ...]:
-    """What a remembered fit answer is checked against: every fund and portfolio entry
-    (``freshness.watermark``, one statement)."""
-    return freshness.watermark(session, _FUNDS)
 
 
 def ranked_funds(
@@ -84,7 +74,7 @@ def ranked_funds(
             need.from_ask,
             tuple(startup.sectors),
             startup.location,
-            funds_watermark(session),
+            freshness.local_writes(),
         )
 
     return bridge.remembered_for_startup(

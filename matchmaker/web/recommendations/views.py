@@ -115,17 +115,17 @@ def startup_groups(
     startup: Startup, size: int = PANEL_SIZE, *, equipment: bool = True
 ) -> list[MatchGroup]:
     """The startup's mentor, investor (and equipment) groups, worded for the reader. Remembered
-    with the served engine's answers (``bridge.remembered_for_startup``) while the engine state,
-    the reader's language and every row the groups show or filter on stay the same
-    (``freshness.startup_panel_watermark``, one statement, and at most ``KEEP_SECONDS``): the
-    dashboard and the startup page ask for the same groups on every load. A failed group is
-    never remembered."""
+    with the served engine's answers (``bridge.remembered_for_startup``) for the same engine
+    state and reader's language, while the startup's own rows (its need) and this process's
+    writes stay the same, and at most ``KEEP_SECONDS`` (another worker's edit of a mentor or a
+    fund: ``services.recommendations.freshness``): the dashboard and the startup page ask for
+    the same groups on every load. A failed group is never remembered."""
     session = db.session
     from matchmaker.web.i18n import current_locale
 
     def key() -> tuple[Any, ...]:
-        watermark = freshness.startup_panel_watermark(session, startup.id)
-        return ("groups", size, equipment, current_locale(), watermark)
+        own = freshness.startup_watermark(session, startup.id)
+        return ("groups", size, equipment, current_locale(), own, freshness.local_writes())
 
     groups = reco.matches_or_none(
         session,

@@ -258,17 +258,22 @@ class InvestorMatch:
 _FIT_FIRST = ("stage_fit", "ticket_fit", "instrument_fit")
 
 
-def _engine_scores(session: Session, startup_id: int, limit: int) -> tuple[dict[int, Any], bool]:
-    """Scores and reasons of the engine (``services.recommendations.bridge``), if it answers."""
+def _engine_scores(
+    session: Session, startup_id: int, limit: int
+) -> tuple[dict[int, Any], frozenset[int]]:
+    """Scores and reasons of the engine (``services.recommendations.bridge``), if it answers,
+    and the investors the startup's description names ("backed by X": current backers, never
+    recommended, ``bridge.current_ties``)."""
     try:
         matches = bridge.recommend_investors(session, startup_id, limit=limit)
+        named = bridge.named_tie_ids(session, startup_id, "investor")
     except Exception:  # the engine is optional here: fall back to the stated-preference ranking
         log.exception("recommend_investors failed for startup %s", startup_id)
         # A read, not a use case: a failed statement aborts a PostgreSQL transaction, and the
         # fallback's reads need a fresh one.
         session.rollback()
-        return {}, False
-    return {int(m.id): m for m in matches}, True
+        return {}, frozenset()
+    return {int(m.id): m for m in matches}, named
 
 
 def _ask_and_its_pitches(
@@ -312,11 +317,14 @@ def recommend_investors_for_startup(
     (``matching.need_for``). Every candidate passes ``matching.investor_fits``; the
     engine's ranking orders them where available (its reasons are kept) and investors it does
     not return but which fit follow by the stated-preference score, so a fitting fund is never
-    hidden because an index is stale.
+    hidden because an index is stale. Funds the startup's description names ("backed by X")
+    are current backers, shown as such, never in this list (as the engine leaves them out).
     """
     ask, pitches = _ask_and_its_pitches(session, startup.id, ask)
     need = need_for(startup, ask)
-    engine = _engine_scores(session, startup.id, max(limit * 3, 30))[0] if use_engine else {}
+    engine, named = (
+        _engine_scores(session, startup.id, max(limit * 3, 30)) if use_engine else ({}, frozenset())
+    )
     # Every active fund with its portfolio (the portfolio_neighbour fact) in one statement.
     investors = (
         session.scalars(
@@ -329,7 +337,7 @@ def recommend_investors_for_startup(
     )
     out = []
     for investor in investors:
-        if not investor_fits(investor, need, startup):
+        if investor.id in named or not investor_fits(investor, need, startup):
             continue
         fit = fit_reasons(investor, need, startup)
         match = engine.get(investor.id)
@@ -353,9 +361,7 @@ def investor_recommendations(
         session, startup, limit=limit, use_engine=use_engine
     )
     return [
-        bridge.Match(
-            "investor", m.investor.id, m.score, tuple(m.shown_reasons), m.investor
-        )
+        bridge.Match("investor", m.investor.id, m.score, tuple(m.shown_reasons), m.investor)
         for m in matches
     ]
 

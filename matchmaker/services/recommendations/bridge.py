@@ -169,15 +169,39 @@ def named_ties(
     as current backers or mentors, and never among its recommendations."""
     if not is_pair_kind(kind):
         raise ValueError(f"no named ties for kind {kind!r}")
+    return current_ties(session, startup_id, settings=settings)[kind]
+
+
+def current_ties(
+    session: Session, startup_id: int, *, settings: EngineSettings | None = None
+) -> dict[PairKind, list[Match]]:
+    """The startup's current backers (``"investor"``) and mentors (``"mentor"``) as its own
+    description names them, each with a ``named_in_profile`` reason; one entity query per kind
+    that has any, none when the description names nobody."""
     rec = serving_engine_for(session, settings).recommender
     startup = startup_for_ranking(session, rec, startup_id)
-    pool = rec.corpus.profiles[kind]
+    kinds: tuple[PairKind, ...] = ("investor", "mentor")
     recs = [
         Recommendation(kind, i, 1.0, (Reason("named_in_profile", {"name": pool[i].name}),))
+        for kind in kinds
+        for pool in (rec.corpus.profiles[kind],)
         for i in rec.named(kind, startup)
         if i in pool
     ]
-    return _matches(session, recs, None)
+    found = _matches(session, recs, None)
+    return {kind: [m for m in found if m.kind == kind] for kind in kinds}
+
+
+def named_tie_ids(
+    session: Session, startup_id: int, kind: str, *, settings: EngineSettings | None = None
+) -> frozenset[int]:
+    """Ids of ``current_ties`` of ``kind`` without loading them (no statement for a startup the
+    engine knows): for lists that add candidates of their own beside the engine's, which must
+    leave these out as the engine does."""
+    if not is_pair_kind(kind):
+        raise ValueError(f"no named ties for kind {kind!r}")
+    rec = serving_engine_for(session, settings).recommender
+    return frozenset(rec.named(kind, startup_for_ranking(session, rec, startup_id)))
 
 
 def recommend_mentors(

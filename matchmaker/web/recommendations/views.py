@@ -143,6 +143,32 @@ def startup_groups(
     return [g for g in groups if g is not None]
 
 
+# Ties the startup's own description states ("backed by SV Angel"): shown as such, never
+# recommended (``bridge.current_ties``).
+CURRENT_TIES = (("investor", _l("Current backers")), ("mentor", _l("Current mentors")))
+
+
+def current_ties_panels(startup: Startup, order: int) -> list[DashboardPanel]:
+    """The founders' view of the backers and mentors their description names: one panel, or
+    none when it names nobody (or the engine is unavailable: nothing to show, nothing wrong)."""
+    found = reco.matches_or_none(
+        db.session,
+        lambda: [m for ms in reco.current_ties(db.session, startup.id).values() for m in ms],
+    )
+    groups = [
+        MatchGroup(title, [_view(m, "startup") for m in found or () if m.kind == kind])
+        for kind, title in CURRENT_TIES
+    ]
+    groups = [g for g in groups if g.items]
+    if not groups:
+        return []
+    for g in groups:
+        g.testid = f"current-{g.items[0].kind}s"
+    title = groups[0].title if len(groups) == 1 else _l("Current backers and mentors")
+    context = {"title": title, "groups": groups, "testid": "current-ties"}
+    return [DashboardPanel("recommendations/_panel.html", context, order=order)]
+
+
 def _user_startups(user: Any) -> list[Startup]:
     # The dashboard's shared read of the user's startups (one query for every panel).
     return dashboard.active_member_startups(db.session, user)[:2]
@@ -165,6 +191,7 @@ def dashboard_panels(user: Any) -> list[DashboardPanel]:
                     order=20,
                 )
             )
+            panels.extend(current_ties_panels(startup, order=21))
     if user.has_role("mentor"):
         mentor = dashboard.mentor_profile_of(db.session, user)
         if mentor is not None and mentor.is_active:
@@ -226,6 +253,7 @@ def startup_sections(startup: Startup, user: Any) -> list[DashboardPanel]:
                 order=30,
             )
         )
+        panels.extend(current_ties_panels(startup, order=31))
     similar = _group(
         _l("Similar startups"),
         "search",

@@ -162,3 +162,33 @@ def test_a_frozen_corpus_without_word_vectors_matches_nothing() -> None:
     )
     rec.corpus.frozen = True  # no phrase index was published: no word has a vector
     assert rec.corpus.expertise_across().match(EN_PATENTS, 20) == (0.0, [])
+
+
+def test_glossary_abbreviations_match_what_chinese_texts_write_out() -> None:
+    # XRD / X射线衍射 and pitch / 路演: cosines of 0.39 and 0.41, below MEANING_MIN; the glossary
+    # of general laboratory and startup-support vocabulary links them.
+    founder = StartupProfile(
+        id=1,
+        name="Ember Materials",
+        description="Coated cathode powders. We need XRD phase analysis and help with our pitch.",
+    )
+    mentors = [
+        MentorProfile(
+            id=20,
+            name="陈静怡",
+            headline="新材料方向研究员",
+            expertise="熟悉X射线衍射物相分析和工艺放大。",
+        ),
+        MentorProfile(id=21, name="路演教练", expertise="辅导创业大赛的融资路演和答辩。"),
+        *[
+            MentorProfile(id=i, name=f"m{i}", expertise="Go-to-market and first sales channels.")
+            for i in range(30, 40)
+        ],
+    ]
+    rec = Recommender.from_profiles(
+        UniversalSentenceEncoder(), startups=[founder, *OTHERS], mentors=mentors
+    )
+    across = rec.corpus.expertise_across()
+    assert ("xrd", "衍射") in across.match(founder, 20)[1]
+    assert ("pitch", "路演") in across.match(founder, 21)[1]
+    assert across.match(founder, 30) == (0.0, [])

@@ -6,9 +6,11 @@ With it in this package: ``profiles`` maps ORM rows to the engine's profile data
 ``capacity`` keeps their capacity figures fresh, ``engines`` keeps one in-memory ``Recommender``
 per process (per database and index folder) and builds, checks, trains and calibrates it
 (indexes under ``INDEX_DIR``, learned rankers and calibrations under ``MODEL_DIR``), and
-``engine_settings`` names the folders and the embedder. There is no evaluation-only ranking
-path: ``flask eval`` ranks with ``recommend_investors`` / ``recommend_mentors`` like the
-founder's dashboard does.
+``engine_settings`` names the folders and the embedder. Every use case takes the caller's
+``settings`` and ``caller`` (``engine_settings.Caller``: a web request only loads, anything else
+may build); a caller that passes neither gets its app's, read from Flask. There is no
+evaluation-only ranking path: ``flask eval`` ranks with ``recommend_investors`` /
+``recommend_mentors`` like the founder's dashboard does.
 
 Serving. Web processes never embed profiles nor build indexes: a profile save queues a job
 (``profile_events`` -> ``jobs.indexing``) that embeds it once into ``engine_embeddings`` and
@@ -47,7 +49,7 @@ from matchmaker.recommend.kinds import PairKind, ProfileKind, is_pair_kind, prof
 from matchmaker.recommend.ranking import Recommendation, Recommender
 from matchmaker.recommend.reasons import Reason
 from matchmaker.services.recommendations.capacity import refresh_capacity
-from matchmaker.services.recommendations.engine_settings import EngineSettings
+from matchmaker.services.recommendations.engine_settings import Caller, EngineSettings
 from matchmaker.services.recommendations.engines import engine_for, serving_engine_for
 from matchmaker.services.recommendations.profiles import startup_for_ranking
 from matchmaker.services.recommendations.served_engine import ServingEngine
@@ -70,20 +72,27 @@ class Match:
     entity: Any
 
 
+def _active_with_owner(
+    model: Any, owner: Any, link: Any, relation: Any
+) -> Callable[[Sequence[int]], Any]:
+    """The query for active ``model`` rows among given ids whose owner (``owner`` joined on
+    ``link``) is active too; the owner is loaded by the same statement (``relation``)."""
+    return lambda ids: (
+        sa.select(model)
+        .join(owner, link)
+        .where(model.id.in_(ids), model.is_active, owner.is_active)
+        .options(contains_eager(relation))
+    )
+
+
 _ENTITY_QUERIES: dict[str, Callable[[Sequence[int]], Any]] = {
     "startup": lambda ids: sa.select(Startup).where(Startup.id.in_(ids), Startup.is_active),
-    "mentor": lambda ids: (
-        sa.select(MentorProfile)
-        .join(User, MentorProfile.user_id == User.id)
-        .where(MentorProfile.id.in_(ids), MentorProfile.is_active, User.is_active)
-        .options(contains_eager(MentorProfile.user))  # the join above: one statement
+    "mentor": _active_with_owner(
+        MentorProfile, User, MentorProfile.user_id == User.id, MentorProfile.user
     ),
     "investor": lambda ids: sa.select(Investor).where(Investor.id.in_(ids), Investor.is_active),
-    "equipment": lambda ids: (
-        sa.select(Equipment)
-        .join(Facility, Equipment.facility_id == Facility.id)
-        .where(Equipment.id.in_(ids), Equipment.is_active, Facility.is_active)
-        .options(contains_eager(Equipment.facility))  # the join above: one statement
+    "equipment": _active_with_owner(
+        Equipment, Facility, Equipment.facility_id == Facility.id, Equipment.facility
     ),
 }
 
@@ -112,11 +121,12 @@ def _rank_for_startup(
     startup_id: int,
     limit: int,
     settings: EngineSettings | None,
+    caller: Caller | None,
     *,
     exclude: Collection[int] = (),
     rank_all: bool = False,
 ) -> list[Match]:
-    engine = serving_engine_for(session, settings)
+    engine = serving_engine_for(session, settings, caller=caller)
     rec = engine.recommender
     refresh_capacity(session, engine, kind)
     startup = startup_for_ranking(session, rec, startup_id)
@@ -158,27 +168,17 @@ def _append_unranked(
     return list(recs) + tail
 
 
-def named_ties(
+def current_ties(
     session: Session,
     startup_id: int,
-    kind: str = "investor",
     *,
     settings: EngineSettings | None = None,
-) -> list[Match]:
-    """Investors (or mentors) the startup's own description names ("backed by SV Angel"): shown
-    as current backers or mentors, and never among its recommendations."""
-    if not is_pair_kind(kind):
-        raise ValueError(f"no named ties for kind {kind!r}")
-    return current_ties(session, startup_id, settings=settings)[kind]
-
-
-def current_ties(
-    session: Session, startup_id: int, *, settings: EngineSettings | None = None
+    caller: Caller | None = None,
 ) -> dict[PairKind, list[Match]]:
     """The startup's current backers (``"investor"``) and mentors (``"mentor"``) as its own
     description names them, each with a ``named_in_profile`` reason; one entity query per kind
     that has any, none when the description names nobody."""
-    rec = serving_engine_for(session, settings).recommender
+    rec = serving_engine_for(session, settings, caller=caller).recommender
     startup = startup_for_ranking(session, rec, startup_id)
     kinds: tuple[PairKind, ...] = ("investor", "mentor")
     recs = [
@@ -193,14 +193,19 @@ def current_ties(
 
 
 def named_tie_ids(
-    session: Session, startup_id: int, kind: str, *, settings: EngineSettings | None = None
+    session: Session,
+    startup_id: int,
+    kind: str,
+    *,
+    settings: EngineSettings | None = None,
+    caller: Caller | None = None,
 ) -> frozenset[int]:
     """Ids of ``current_ties`` of ``kind`` without loading them (no statement for a startup the
     engine knows): for lists that add candidates of their own beside the engine's, which must
     leave these out as the engine does."""
     if not is_pair_kind(kind):
         raise ValueError(f"no named ties for kind {kind!r}")
-    rec = serving_engine_for(session, settings).recommender
+    rec = serving_engine_for(session, settings, caller=caller).recommender
     return frozenset(rec.named(kind, startup_for_ranking(session, rec, startup_id)))
 
 
@@ -211,6 +216,7 @@ def recommend_mentors(
     kind: str | None = None,
     *,
     settings: EngineSettings | None = None,
+    caller: Caller | None = None,
     rank_all: bool = False,
 ) -> list[Match]:
     """Mentors for the startup (both sides willing: accepting requests, capacity left), past
@@ -218,10 +224,10 @@ def recommend_mentors(
     every mentor not linked to the startup (evaluation)."""
     exclude: set[int] = set()
     if kind:
-        rec = engine_for(session, settings)
+        rec = engine_for(session, settings, caller=caller)
         exclude = {i for i, p in rec.corpus.profiles["mentor"].items() if p.kind != kind}
     return _rank_for_startup(
-        session, "mentor", startup_id, limit, settings, exclude=exclude, rank_all=rank_all
+        session, "mentor", startup_id, limit, settings, caller, exclude=exclude, rank_all=rank_all
     )
 
 
@@ -231,11 +237,14 @@ def recommend_investors(
     limit: int = 10,
     *,
     settings: EngineSettings | None = None,
+    caller: Caller | None = None,
     rank_all: bool = False,
 ) -> list[Match]:
     """Investors for the startup's open funding ask (round, amount, currency, instrument);
     current investors excluded. ``rank_all`` as in ``recommend_mentors``."""
-    return _rank_for_startup(session, "investor", startup_id, limit, settings, rank_all=rank_all)
+    return _rank_for_startup(
+        session, "investor", startup_id, limit, settings, caller, rank_all=rank_all
+    )
 
 
 def recommend_equipment(
@@ -245,12 +254,13 @@ def recommend_equipment(
     limit: int = 10,
     *,
     settings: EngineSettings | None = None,
+    caller: Caller | None = None,
 ) -> list[Match]:
     """Equipment for a described need ("XRD testing for a battery cathode"), optionally of one
     vocab.EQUIPMENT_CATEGORIES ``category``; free time breaks ties (capacity re-rank)."""
     if not need_text.strip():
         return []
-    engine = serving_engine_for(session, settings)
+    engine = serving_engine_for(session, settings, caller=caller)
     refresh_capacity(session, engine, "equipment")
     recs = _equipment_for_need(engine, need_text, limit, category)
     return _matches(session, recs, limit)
@@ -272,12 +282,13 @@ def recommend_equipment_for_needs(
     limit: int = 10,
     *,
     settings: EngineSettings | None = None,
+    caller: Caller | None = None,
 ) -> list[list[Match]]:
     """``recommend_equipment`` for several (need text, category) pairs at once (the pathway's
     chain steps): capacity is read once and the instruments of every answer in one query."""
     if not needs:
         return []
-    engine = serving_engine_for(session, settings)
+    engine = serving_engine_for(session, settings, caller=caller)
     refresh_capacity(session, engine, "equipment")
     per_need = [
         _equipment_for_need(engine, text, limit, category) if text.strip() else []
@@ -296,23 +307,38 @@ def recommend_equipment_for_needs(
 
 
 def recommend_startups_for_mentor(
-    session: Session, mentor_id: int, limit: int = 10, *, settings: EngineSettings | None = None
+    session: Session,
+    mentor_id: int,
+    limit: int = 10,
+    *,
+    settings: EngineSettings | None = None,
+    caller: Caller | None = None,
 ) -> list[Match]:
     """Deal flow for a mentor: startups they fit, scored as the same pair from both sides."""
-    return _startups_for(session, "mentor", mentor_id, limit, settings)
+    return _startups_for(session, "mentor", mentor_id, limit, settings, caller)
 
 
 def recommend_startups_for_investor(
-    session: Session, investor_id: int, limit: int = 10, *, settings: EngineSettings | None = None
+    session: Session,
+    investor_id: int,
+    limit: int = 10,
+    *,
+    settings: EngineSettings | None = None,
+    caller: Caller | None = None,
 ) -> list[Match]:
     """Deal flow for an investor: startups whose ask fits it; its portfolio excluded."""
-    return _startups_for(session, "investor", investor_id, limit, settings)
+    return _startups_for(session, "investor", investor_id, limit, settings, caller)
 
 
 def _startups_for(
-    session: Session, kind: PairKind, cand_id: int, limit: int, settings: EngineSettings | None
+    session: Session,
+    kind: PairKind,
+    cand_id: int,
+    limit: int,
+    settings: EngineSettings | None,
+    caller: Caller | None,
 ) -> list[Match]:
-    engine = serving_engine_for(session, settings)
+    engine = serving_engine_for(session, settings, caller=caller)
     rec = engine.recommender
     if cand_id not in rec.corpus.profiles[kind]:
         return []  # inactive or unknown: no deal flow
@@ -322,9 +348,14 @@ def _startups_for(
 
 
 def similar_startups(
-    session: Session, startup_id: int, limit: int = 5, *, settings: EngineSettings | None = None
+    session: Session,
+    startup_id: int,
+    limit: int = 5,
+    *,
+    settings: EngineSettings | None = None,
+    caller: Caller | None = None,
 ) -> list[Match]:
-    engine = serving_engine_for(session, settings)
+    engine = serving_engine_for(session, settings, caller=caller)
     rec = engine.recommender
     startup = startup_for_ranking(session, rec, startup_id)
     if isinstance(startup, int):
@@ -343,11 +374,12 @@ def search(
     limit: int = 10,
     *,
     settings: EngineSettings | None = None,
+    caller: Caller | None = None,
 ) -> list[Match]:
     """Free-text search across kinds ("专利律师", "XRD testing"), best first, with reasons."""
     if not text.strip():
         return []
-    recs = serving_engine_for(session, settings).recommender.search(
+    recs = serving_engine_for(session, settings, caller=caller).recommender.search(
         text, kinds=[profile_kind(k) for k in kinds], k=limit
     )
     return _matches(session, recs, limit)

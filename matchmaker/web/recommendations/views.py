@@ -22,6 +22,7 @@ from matchmaker.services.accounts import dashboard
 from matchmaker.services.funding import asks
 from matchmaker.services.mentoring import queries
 from matchmaker.services.recommendations import bridge as reco
+from matchmaker.services.recommendations.engine_settings import Caller
 from matchmaker.web.panels import DashboardPanel
 from matchmaker.web.recommendations.reasons import reason_texts
 
@@ -82,6 +83,11 @@ def _label(vocabulary: vocab.Labels, code: str) -> str:
     return vocab.label(vocabulary, code, current_locale()) if code else ""
 
 
+def _caller() -> Caller:
+    """This view to the engine: a web request of this app (it loads, never builds, an index)."""
+    return Caller.web_request(current_app._get_current_object())  # type: ignore[attr-defined]
+
+
 def _group(
     title: Any, viewer: str, fn: Callable[[], list[reco.Match]], empty: Any, testid: str
 ) -> MatchGroup:
@@ -89,6 +95,16 @@ def _group(
     if matches is None:
         return MatchGroup(title, [], _l("Recommendations are unavailable right now."), None, testid)
     return MatchGroup(title, [_view(m, viewer) for m in matches], empty, None, testid)
+
+
+def _panel(title: Any, groups: list[MatchGroup], testid: str, *, order: int) -> DashboardPanel:
+    """A panel of match groups (``recommendations/_panel.html``) on the dashboard or a startup's
+    page; ``order`` places it among the other areas' panels."""
+    return DashboardPanel(
+        "recommendations/_panel.html",
+        {"title": title, "groups": groups, "testid": testid},
+        order=order,
+    )
 
 
 def need_text(startup: Startup) -> str:
@@ -116,7 +132,7 @@ def startup_groups(
         _group(
             _l("Mentors"),
             "startup",
-            lambda: reco.recommend_mentors(session, startup.id, size),
+            lambda: reco.recommend_mentors(session, startup.id, size, caller=_caller()),
             _l("No mentor with free capacity matches yet."),
             "reco-mentors",
         ),
@@ -130,7 +146,9 @@ def startup_groups(
         _group(
             _l("Equipment"),
             "search",
-            lambda: reco.recommend_equipment(session, need_text(startup), limit=size),
+            lambda: reco.recommend_equipment(
+                session, need_text(startup), limit=size, caller=_caller()
+            ),
             _l("No equipment matches your needs yet."),
             "reco-equipment",
         )
@@ -153,7 +171,11 @@ def current_ties_panels(startup: Startup, order: int) -> list[DashboardPanel]:
     none when it names nobody (or the engine is unavailable: nothing to show, nothing wrong)."""
     found = reco.matches_or_none(
         db.session,
-        lambda: [m for ms in reco.current_ties(db.session, startup.id).values() for m in ms],
+        lambda: [
+            m
+            for ms in reco.current_ties(db.session, startup.id, caller=_caller()).values()
+            for m in ms
+        ],
     )
     groups = [
         MatchGroup(title, [_view(m, "startup") for m in found or () if m.kind == kind])
@@ -181,13 +203,10 @@ def dashboard_panels(user: Any) -> list[DashboardPanel]:
     if user.has_role("founder"):
         for startup in _user_startups(user):
             panels.append(
-                DashboardPanel(
-                    "recommendations/_panel.html",
-                    {
-                        "title": _l("Recommended for %(name)s", name=startup.name),
-                        "groups": startup_groups(startup),
-                        "testid": "reco-founder",
-                    },
+                _panel(
+                    _l("Recommended for %(name)s", name=startup.name),
+                    startup_groups(startup),
+                    "reco-founder",
                     order=20,
                 )
             )
@@ -200,20 +219,16 @@ def dashboard_panels(user: Any) -> list[DashboardPanel]:
                 _l("Startups you could help"),
                 "candidate",
                 lambda: (
-                    reco.recommend_startups_for_mentor(db.session, mentor.id, DEAL_FLOW_SIZE)
+                    reco.recommend_startups_for_mentor(
+                        db.session, mentor.id, DEAL_FLOW_SIZE, caller=_caller()
+                    )
                     if suggest
                     else []
                 ),
                 empty,
                 "reco-deal-flow",
             )
-            panels.append(
-                DashboardPanel(
-                    "recommendations/_panel.html",
-                    {"title": _l("Deal flow"), "groups": [group], "testid": "reco-mentor"},
-                    order=20,
-                )
-            )
+            panels.append(_panel(_l("Deal flow"), [group], "reco-mentor", order=20))
     if user.has_role("investor"):
         funds = dashboard.active_funds_of(db.session, user, limit=2)
         for fund in funds:
@@ -221,18 +236,12 @@ def dashboard_panels(user: Any) -> list[DashboardPanel]:
                 _l("Startups for %(name)s", name=fund.name),
                 "candidate",
                 lambda fund_id=fund.id: reco.recommend_startups_for_investor(  # type: ignore[misc]
-                    db.session, fund_id, DEAL_FLOW_SIZE
+                    db.session, fund_id, DEAL_FLOW_SIZE, caller=_caller()
                 ),
                 _l("No startup matches your thesis yet."),
                 "reco-deal-flow",
             )
-            panels.append(
-                DashboardPanel(
-                    "recommendations/_panel.html",
-                    {"title": _l("Deal flow"), "groups": [group], "testid": "reco-investor"},
-                    order=20,
-                )
-            )
+            panels.append(_panel(_l("Deal flow"), [group], "reco-investor", order=20))
     return panels
 
 
@@ -243,13 +252,10 @@ def startup_sections(startup: Startup, user: Any) -> list[DashboardPanel]:
     )
     if member and startup.is_active:
         panels.append(
-            DashboardPanel(
-                "recommendations/_panel.html",
-                {
-                    "title": _l("Recommended for this startup"),
-                    "groups": startup_groups(startup, equipment=False),
-                    "testid": "reco-for-startup",
-                },
+            _panel(
+                _l("Recommended for this startup"),
+                startup_groups(startup, equipment=False),
+                "reco-for-startup",
                 order=30,
             )
         )
@@ -257,17 +263,11 @@ def startup_sections(startup: Startup, user: Any) -> list[DashboardPanel]:
     similar = _group(
         _l("Similar startups"),
         "search",
-        lambda: reco.similar_startups(db.session, startup.id, 5),
+        lambda: reco.similar_startups(db.session, startup.id, 5, caller=_caller()),
         _l("No similar startup yet."),
         "reco-similar",
     )
-    panels.append(
-        DashboardPanel(
-            "recommendations/_panel.html",
-            {"title": _l("Similar startups"), "groups": [similar], "testid": "reco-similar-panel"},
-            order=40,
-        )
-    )
+    panels.append(_panel(_l("Similar startups"), [similar], "reco-similar-panel", order=40))
     return panels
 
 
@@ -284,7 +284,7 @@ def index() -> str:
     results: list[MatchView] | None = []
     if q:
         matches = reco.matches_or_none(
-            db.session, lambda: reco.search(db.session, q, kinds, SEARCH_SIZE)
+            db.session, lambda: reco.search(db.session, q, kinds, SEARCH_SIZE, caller=_caller())
         )
         # A hit with no reason (no shared term, no strong similarity) is noise, not an answer.
         views = [_view(m, "search") for m in matches] if matches is not None else None

@@ -45,15 +45,22 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from matchmaker import extensions, jobs, web
     from matchmaker.cli import register_commands
+    from matchmaker.jobs.indexing import queue_embedding
     from matchmaker.services import service_events
+    from matchmaker.services.accounts import profile_events
+    from matchmaker.services.recommendations import engine_settings
     from matchmaker.web import security
 
     _configure_logging(app)
     extensions.init_app(app)
+    # The engine's settings, built once from the finished configuration; callers hand them over.
+    engine_settings.bind(app)
     # Every process (web, job worker, CLI) writes the open data feed's events in the same
     # transaction as the fact they record.
     service_events.install()
     jobs.register(app)
+    # A profile save (any process) queues its embedding; the services only announce the change.
+    profile_events.wire(queue_embedding)
     web.register(app)
     security.register(app)
     register_commands(app)

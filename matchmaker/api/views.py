@@ -4,6 +4,7 @@ in the response model that the OpenAPI document declares."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, render_template, request
@@ -180,63 +181,56 @@ def _page(model: Any, rows: list[dict[str, Any]], cursor: int | None) -> Any:
     return model(scopes=_scopes(), data=rows, next_cursor=_next(cursor))
 
 
-@bp.get("/startups")
-@api.validate(query=S.PageQuery, resp=Responses(HTTP_200=S.StartupPage, **ERRORS), tags=[DIRECTORY])
-@requires("public")
-@conditional
-def startups() -> S.StartupPage:
-    """Active startups, public profile fields only."""
-    q = request.context.query  # type: ignore[attr-defined]
-    rows, cursor = public_data.startups(db.session, _after(q), q.limit)
-    return _page(S.StartupPage, rows, cursor)
+Rows = tuple[list[dict[str, Any]], int | None]
 
 
-@bp.get("/mentors")
-@api.validate(query=S.PageQuery, resp=Responses(HTTP_200=S.MentorPage, **ERRORS), tags=[DIRECTORY])
-@requires("public")
-@conditional
-def mentors() -> S.MentorPage:
-    """Active mentors, public profile fields only (never their contacts)."""
-    q = request.context.query  # type: ignore[attr-defined]
-    rows, cursor = public_data.mentors(db.session, _after(q), q.limit)
-    return _page(S.MentorPage, rows, cursor)
+def _add_page_endpoint(
+    path: str, name: str, page: Any, rows: Callable[..., Rows], doc: str, *, own: bool
+) -> None:
+    """Serve ``page`` (a response model) at ``path``: what the service ``rows`` returns after
+    the query's cursor, with the next page's cursor. A public directory page (scope
+    ``public``) is answered with an ETag; a user's own page (scope ``own``) reads the rows of
+    the token's user."""
+
+    def view() -> Any:
+        q = request.context.query  # type: ignore[attr-defined]
+        whose = (_own_user(),) if own else ()
+        found, cursor = rows(db.session, *whose, _after(q), q.limit)
+        return _page(page, found, cursor)
+
+    view.__name__ = view.__qualname__ = name
+    view.__doc__ = doc
+    endpoint = requires("own")(view) if own else requires("public")(conditional(view))
+    validated = api.validate(
+        query=S.PageQuery,
+        resp=Responses(HTTP_200=page, **ERRORS),
+        tags=["own" if own else DIRECTORY],
+    )(endpoint)
+    bp.get(path)(validated)
 
 
-@bp.get("/funds")
-@api.validate(query=S.PageQuery, resp=Responses(HTTP_200=S.FundPage, **ERRORS), tags=[DIRECTORY])
-@requires("public")
-@conditional
-def funds() -> S.FundPage:
-    """Active funds and other investors, public fields only."""
-    q = request.context.query  # type: ignore[attr-defined]
-    rows, cursor = public_data.funds(db.session, _after(q), q.limit)
-    return _page(S.FundPage, rows, cursor)
-
-
-@bp.get("/facilities")
-@api.validate(
-    query=S.PageQuery, resp=Responses(HTTP_200=S.FacilityPage, **ERRORS), tags=[DIRECTORY]
-)
-@requires("public")
-@conditional
-def facilities() -> S.FacilityPage:
-    """Active facilities (never their contact e-mail) and their instruments' ids."""
-    q = request.context.query  # type: ignore[attr-defined]
-    rows, cursor = public_data.facilities(db.session, _after(q), q.limit)
-    return _page(S.FacilityPage, rows, cursor)
-
-
-@bp.get("/equipment")
-@api.validate(
-    query=S.PageQuery, resp=Responses(HTTP_200=S.EquipmentPage, **ERRORS), tags=[DIRECTORY]
-)
-@requires("public")
-@conditional
-def equipment() -> S.EquipmentPage:
-    """Bookable instruments with their free hours over the next seven days."""
-    q = request.context.query  # type: ignore[attr-defined]
-    rows, cursor = public_data.equipment(db.session, _after(q), q.limit)
-    return _page(S.EquipmentPage, rows, cursor)
+# The pages of rows: (path, endpoint, response model, service, own data?, summary). A public
+# directory's service reads (session, after, limit); an own page's (session, user, after, limit).
+_PAGES: tuple[tuple[str, str, Any, Callable[..., Rows], bool, str], ...] = (
+    ("/startups", "startups", S.StartupPage, public_data.startups, False,
+     "Active startups, public profile fields only."),
+    ("/mentors", "mentors", S.MentorPage, public_data.mentors, False,
+     "Active mentors, public profile fields only (never their contacts)."),
+    ("/funds", "funds", S.FundPage, public_data.funds, False,
+     "Active funds and other investors, public fields only."),
+    ("/facilities", "facilities", S.FacilityPage, public_data.facilities, False,
+     "Active facilities (never their contact e-mail) and their instruments' ids."),
+    ("/equipment", "equipment", S.EquipmentPage, public_data.equipment, False,
+     "Bookable instruments with their free hours over the next seven days."),
+    ("/me/sessions", "my_sessions", S.SessionPage, own_data.sessions, True,
+     "The user's mentor sessions, as founder or as mentor."),
+    ("/me/bookings", "my_bookings", S.BookingPage, own_data.bookings, True,
+     "Equipment bookings the user made or their startups hold."),
+    ("/me/pitches", "my_pitches", S.PitchPage, own_data.pitches, True,
+     "Pitches the user's startups sent, with their stage in each fund's pipeline."),
+)  # fmt: skip
+for _path, _name, _model, _rows, _own, _doc in _PAGES:
+    _add_page_endpoint(_path, _name, _model, _rows, _doc, own=_own)
 
 
 @bp.get("/policies")
@@ -304,33 +298,3 @@ def my_recommendations() -> S.RecommendationsResponse:
             )
         )  # fmt: skip
     return S.RecommendationsResponse(scopes=_scopes(), data=rows)  # type: ignore[arg-type]
-
-
-@bp.get("/me/sessions")
-@api.validate(query=S.PageQuery, resp=Responses(HTTP_200=S.SessionPage, **ERRORS), tags=["own"])
-@requires("own")
-def my_sessions() -> S.SessionPage:
-    """The user's mentor sessions, as founder or as mentor."""
-    q = request.context.query  # type: ignore[attr-defined]
-    rows, cursor = own_data.sessions(db.session, _own_user(), _after(q), q.limit)
-    return _page(S.SessionPage, rows, cursor)
-
-
-@bp.get("/me/bookings")
-@api.validate(query=S.PageQuery, resp=Responses(HTTP_200=S.BookingPage, **ERRORS), tags=["own"])
-@requires("own")
-def my_bookings() -> S.BookingPage:
-    """Equipment bookings the user made or their startups hold."""
-    q = request.context.query  # type: ignore[attr-defined]
-    rows, cursor = own_data.bookings(db.session, _own_user(), _after(q), q.limit)
-    return _page(S.BookingPage, rows, cursor)
-
-
-@bp.get("/me/pitches")
-@api.validate(query=S.PageQuery, resp=Responses(HTTP_200=S.PitchPage, **ERRORS), tags=["own"])
-@requires("own")
-def my_pitches() -> S.PitchPage:
-    """Pitches the user's startups sent, with their stage in each fund's pipeline."""
-    q = request.context.query  # type: ignore[attr-defined]
-    rows, cursor = own_data.pitches(db.session, _own_user(), _after(q), q.limit)
-    return _page(S.PitchPage, rows, cursor)

@@ -23,11 +23,11 @@ from matchmaker.demo.context import (
     days_before,
 )
 from matchmaker.demo.facilities import build_facilities
-from matchmaker.demo.investor_data import INVESTORS
 from matchmaker.demo.investors import build_investors
 from matchmaker.demo.mentors import build_mentors, mentee_rows
 from matchmaker.demo.people import PeoplePool, Person
 from matchmaker.demo.startups import Sequence, build_startups
+from matchmaker.demo.tables import INVESTORS
 from matchmaker.models import User
 
 # The people behind the demo accounts, fixed so that a README can name them.

@@ -1,4 +1,4 @@
-"""The shared facilities of ``facility_data``, each with a manager account and its equipment."""
+"""The shared facilities of ``tables.FACILITIES``, each with a manager account and its equipment."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from matchmaker.demo.context import days_before
-from matchmaker.demo.facility_data import FACILITIES
 from matchmaker.demo.people import Person
+from matchmaker.demo.tables import FACILITIES
 from matchmaker.models import Equipment, Facility, FacilityManager, User
 
 # The demo facility manager runs the materials analysis centre (XRD, SEM...), the lab the demo

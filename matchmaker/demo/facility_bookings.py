@@ -1,17 +1,22 @@
 """Demo shared-facility time: availability and rules for every instrument, innovation vouchers
 with their ledger, six weeks of completed, no-show and cancelled bookings (so the utilisation
 page has something to show), and upcoming bookings, one of them awaiting the demo manager's
-approval. Rows are written directly (no notifications), consistent with every constraint."""
+approval. Rows are written directly (no notifications), consistent with every constraint; the
+voucher ledger (hold, redeem, release) and the engine's outcomes go through the services' own
+functions, then are dated in the demo's past."""
 
 from __future__ import annotations
 
+import random
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
 from matchmaker.demo.context import DemoContext
-from matchmaker.models import Equipment, MatchOutcome, Startup
+from matchmaker.models import Equipment, MatchOutcome, Startup, User
 from matchmaker.models.bookings import (
     AvailabilityException,
     AvailabilityWindow,
@@ -22,9 +27,12 @@ from matchmaker.models.bookings import (
     Voucher,
     VoucherEntry,
     VoucherEntryKind,
-    VoucherState,
 )
-from matchmaker.services.facilities.equipment_availability import to_utc
+from matchmaker.services.facilities import vouchers
+from matchmaker.services.facilities.bookings import notices
+from matchmaker.timezones import to_utc
+
+_Dated = TypeVar("_Dated", MatchOutcome, VoucherEntry)
 
 # Non-overlapping local slots of a working day (start hour, minute, length in minutes).
 SLOTS = [(9, 0, 120), (11, 30, 90), (14, 0, 180)]
@@ -43,6 +51,18 @@ def _at(day: date, hour: int, minute: int = 0) -> datetime:
 
 def _monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
+
+
+def _take_slot(
+    rng: random.Random, day: date, taken: set[tuple[date, int]]
+) -> tuple[int, int, int] | None:
+    """A random one of ``day``'s SLOTS, marked in ``taken``; None if that one was taken already
+    (the caller skips the booking rather than drawing again, which keeps days uneven)."""
+    slot = rng.randrange(len(SLOTS))
+    if (day, slot) in taken:
+        return None
+    taken.add((day, slot))
+    return SLOTS[slot]
 
 
 def _publish(session: Session, ctx: DemoContext, eq: Equipment) -> None:
@@ -127,9 +147,10 @@ def _book(
     status: str,
     purpose: str,
     voucher: Voucher | None,
-    manager_id: int | None,
+    manager: User,
 ) -> EquipmentBooking:
     end = start + timedelta(minutes=minutes)
+    made = start - timedelta(days=5)
     price = (eq.price_per_hour * Decimal(minutes) / Decimal(60)).quantize(Decimal("0.01"))
     booking = EquipmentBooking(
         equipment_id=eq.id,
@@ -140,8 +161,8 @@ def _book(
         status=status,
         purpose=purpose,
         price=price,
-        created_at=start - timedelta(days=5),
-        updated_at=start - timedelta(days=5),
+        created_at=made,
+        updated_at=made,
     )
     if status == "completed":
         booking.actual_minutes = minutes - 15 * (len(purpose) % 2)
@@ -150,76 +171,46 @@ def _book(
     session.add(booking)
     session.flush()
     if voucher is not None and eq.voucher_eligible and eq.category in voucher.categories:
-        _pay_with_voucher(session, eq, booking, voucher, manager_id)
-    session.add(
-        MatchOutcome(
-            startup_id=startup.id,
-            candidate_kind="equipment",
-            candidate_id=eq.id,
-            outcome="booked",
-            created_at=booking.created_at,
-        )
-    )
+        _pay_with_voucher(session, booking, voucher, manager)
+    # The engine learns from the booking, then from how it went once it is over.
+    notices.record_outcome(session, booking, "booked")
     if status in ("completed", "no_show"):
-        session.add(
-            MatchOutcome(
-                startup_id=startup.id,
-                candidate_kind="equipment",
-                candidate_id=eq.id,
-                outcome=status,
-                created_at=end,
-            )
-        )
+        notices.record_outcome(session, booking, status)
+    _date_unflushed(session, MatchOutcome, lambda o: end if o.outcome == status else made)
     return booking
 
 
 def _pay_with_voucher(
-    session: Session,
-    eq: Equipment,
-    booking: EquipmentBooking,
-    voucher: Voucher,
-    manager_id: int | None,
+    session: Session, booking: EquipmentBooking, voucher: Voucher, manager: User
 ) -> None:
     """Hold the voucher's value on a demo booking, then redeem it (completed) or release it
-    (no-show), with the ledger entries the service would have written."""
+    (no-show), through the voucher service; its ledger entries are dated in the demo's past
+    (held when the booking was made, redeemed or released when it ended)."""
     status = booking.status
     if voucher.balance <= 0 or status == BookingStatus.CANCELLED:
         return
-    amount = min(booking.price, voucher.balance)
-    voucher.balance -= amount
-    booking.voucher_id = voucher.id
-    booking.voucher_amount = amount
-    booking.voucher_state = VoucherState.HELD
-    session.add(
-        VoucherEntry(
-            voucher_id=voucher.id,
-            booking_id=booking.id,
-            facility_id=eq.facility_id,
-            kind=VoucherEntryKind.HOLD,
-            amount=amount,
-            balance_after=voucher.balance,
-            actor_id=booking.user_id,
-            created_at=booking.created_at,
+    with session.no_autoflush:
+        vouchers.hold(session, booking, voucher.id, None, booking.user)
+        if status == BookingStatus.COMPLETED:
+            vouchers.redeem(session, booking, manager)
+        elif status == BookingStatus.NO_SHOW:
+            vouchers.release(session, booking, manager)
+        _date_unflushed(
+            session,
+            VoucherEntry,
+            lambda e: booking.created_at if e.kind == VoucherEntryKind.HOLD else booking.ends_at,
         )
-    )
-    if status not in (BookingStatus.COMPLETED, BookingStatus.NO_SHOW):
-        return
-    completed = status == BookingStatus.COMPLETED
-    if not completed:
-        voucher.balance += amount
-    booking.voucher_state = VoucherState.REDEEMED if completed else VoucherState.RELEASED
-    session.add(
-        VoucherEntry(
-            voucher_id=voucher.id,
-            booking_id=booking.id,
-            facility_id=eq.facility_id,
-            kind=VoucherEntryKind.REDEEM if completed else VoucherEntryKind.RELEASE,
-            amount=amount,
-            balance_after=voucher.balance,
-            actor_id=manager_id,
-            created_at=booking.ends_at,
-        )
-    )
+
+
+def _date_unflushed(
+    session: Session, model: type[_Dated], when: Callable[[_Dated], datetime]
+) -> None:
+    """Date the ``model`` rows a service has just added (not flushed, so still undated) in the
+    demo's past: services stamp their rows now, and the API's service-event feed copies a
+    ledger entry's date when it is flushed."""
+    for row in session.new:
+        if isinstance(row, model) and row.created_at is None:
+            row.created_at = when(row)
 
 
 def load_area(session: Session, ctx: DemoContext) -> None:
@@ -229,7 +220,7 @@ def load_area(session: Session, ctx: DemoContext) -> None:
         return
     for eq in ctx.equipment:
         _publish(session, ctx, eq)
-    vouchers = _vouchers(session, ctx)
+    startup_vouchers = _vouchers(session, ctx)
     founder = ctx.demo_users.get("founder")
     demo_startup = next((s for s in startups if founder and s.has_member(founder)), None)
     for eq in ctx.equipment:
@@ -243,23 +234,22 @@ def load_area(session: Session, ctx: DemoContext) -> None:
             )
     first_monday = _monday(ctx.anchor) - timedelta(weeks=6)
     for eq in ctx.equipment:
-        manager_id = eq.facility.managers[0].user_id if eq.facility.managers else None
+        manager = eq.facility.managers[0].user  # build_facilities gives each facility one
         taken: set[tuple[date, int]] = set()
         # Six weeks of history, busier for testing instruments.
         per_week = 4 if eq.category == "testing" else 2
         for week in range(6):
             for _ in range(rng.randint(1, per_week)):
                 day = first_monday + timedelta(weeks=week, days=rng.randint(0, 4))
-                slot = rng.randrange(len(SLOTS))
-                if (day, slot) in taken:
+                slot = _take_slot(rng, day, taken)
+                if slot is None:
                     continue
-                taken.add((day, slot))
-                hour, minute, minutes = SLOTS[slot]
+                hour, minute, minutes = slot
                 startup = rng.choice(startups)
                 status = rng.choices(["completed", "no_show", "cancelled"], [85, 7, 8])[0]
                 _book(
                     session, eq, startup, _at(day, hour, minute), minutes, status,
-                    rng.choice(PURPOSES), vouchers.get(startup.id), manager_id,
+                    rng.choice(PURPOSES), startup_vouchers.get(startup.id), manager,
                 )  # fmt: skip
         # Upcoming weeks: confirmed bookings, and requests awaiting approval.
         start_monday = _monday(ctx.anchor) + timedelta(weeks=4)
@@ -267,16 +257,15 @@ def load_area(session: Session, ctx: DemoContext) -> None:
             day = start_monday + timedelta(days=rng.randint(0, 11))
             if day.weekday() > 4:
                 continue
-            slot = rng.randrange(len(SLOTS))
-            if (day, slot) in taken:
+            slot = _take_slot(rng, day, taken)
+            if slot is None:
                 continue
-            taken.add((day, slot))
-            hour, minute, minutes = SLOTS[slot]
+            hour, minute, minutes = slot
             startup = rng.choice(startups)
             status = "pending" if eq.booking_mode == "approval" else "confirmed"
             _book(
                 session, eq, startup, _at(day, hour, minute), minutes, status,
-                rng.choice(PURPOSES), vouchers.get(startup.id), manager_id,
+                rng.choice(PURPOSES), startup_vouchers.get(startup.id), manager,
             )  # fmt: skip
         if demo_startup is not None and eq.category == "testing" and eq.booking_mode == "approval":
             day = start_monday + timedelta(days=14)
@@ -284,6 +273,6 @@ def load_area(session: Session, ctx: DemoContext) -> None:
                 taken.add((day, 0))
                 _book(
                     session, eq, demo_startup, _at(day, 9), 120, "pending",
-                    "正极粉末XRD物相分析", vouchers.get(demo_startup.id), manager_id,
+                    "正极粉末XRD物相分析", startup_vouchers.get(demo_startup.id), manager,
                 )  # fmt: skip
     session.flush()

@@ -1,4 +1,4 @@
-"""The investors of ``investor_data`` with their members and portfolios. Some portfolio entries
+"""The investors of ``tables.INVESTORS`` with their members and portfolios. Some portfolio entries
 are startups on the platform (``startup_id``), so several investors share a startup and the
 engine can see co-investment; the rest are companies off the platform."""
 
@@ -9,12 +9,18 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from matchmaker.demo.context import days_before
-from matchmaker.demo.investor_data import INVESTORS
-from matchmaker.demo.names import EN_INDUSTRY_WORDS, ZH_INDUSTRY_WORDS
 from matchmaker.demo.people import Person
-from matchmaker.demo.startup_text_en import EXTRA_OFFERS_EN, VENTURES_EN
-from matchmaker.demo.startup_text_zh import EXTRA_OFFERS_ZH, VENTURES_ZH
 from matchmaker.demo.startups import Sequence
+from matchmaker.demo.tables import (
+    EN_INDUSTRY_WORDS,
+    EXTRA_OFFERS_EN,
+    EXTRA_OFFERS_ZH,
+    INVESTORS,
+    VENTURES_EN,
+    VENTURES_ZH,
+    ZH_INDUSTRY_WORDS,
+    InvestorSpec,
+)
 from matchmaker.models import Investor, InvestorMember, PortfolioEntry, Startup, User
 
 # The demo investor is a partner of this fund; its portfolio holds the demo founder's startup,
@@ -104,7 +110,7 @@ def build_investors(
 def _add_members(
     rng: random.Random,
     investor: Investor,
-    spec: dict,
+    spec: InvestorSpec,
     make_user: Callable[[Person, list[str]], User],
     people: Callable[[bool], Person],
     person_named: Callable[[str, str, bool], Person],
@@ -129,7 +135,7 @@ def _add_members(
 def _add_portfolio(
     rng: random.Random,
     investor: Investor,
-    spec: dict,
+    spec: InvestorSpec,
     startups: list[Startup],
     texts: Sequence,
     taken: set[str],

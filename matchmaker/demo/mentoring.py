@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 from sqlalchemy.orm import Session
 
 from matchmaker.demo.context import DemoContext, days_before
-from matchmaker.models import MatchOutcome, MentorMentee, MentorProfile, Startup
+from matchmaker.models import MentorMentee, MentorProfile, Startup
 from matchmaker.models.mentoring import (
     MentorSession,
     SessionReview,
@@ -18,6 +18,7 @@ from matchmaker.models.mentoring import (
     WeeklySlot,
 )
 from matchmaker.models.mentors import MenteeSource
+from matchmaker.services.mentoring.sessions import record_outcome
 
 GOALS = [
     "我们想梳理天使轮融资的节奏和估值逻辑。",
@@ -59,16 +60,6 @@ def _completed(
 ) -> None:
     starts = days_before(days_ago, hour=ctx.rng.choice([2, 6, 8]))
     rating = ctx.rng.choice([3, 4, 4, 5, 5])
-    outcome = MatchOutcome(
-        startup_id=startup.id,
-        candidate_kind="mentor",
-        candidate_id=mentor.id,
-        outcome="completed",
-        rating=rating,
-        created_at=starts + timedelta(hours=2),
-    )
-    session.add(outcome)
-    session.flush()
     ms = MentorSession(
         mentor_id=mentor.id,
         startup_id=startup.id,
@@ -80,10 +71,14 @@ def _completed(
         starts_at=starts,
         ends_at=starts + timedelta(hours=1),
         closed_at=starts + timedelta(hours=1),
-        outcome_id=outcome.id,
         created_at=starts - timedelta(days=5),
         updated_at=starts + timedelta(hours=1),
     )
+    # The outcome is written first: the session points at it from its first insert.
+    outcome = record_outcome(session, ms, "completed")
+    outcome.rating, outcome.created_at = rating, starts + timedelta(hours=2)
+    session.flush()
+    ms.outcome_id = outcome.id
     session.add(ms)
     session.flush()
     if startup.members:
@@ -120,30 +115,21 @@ def _completed(
 
 def _declined(session: Session, ctx: DemoContext, mentor: MentorProfile, startup: Startup) -> None:
     created = days_before(ctx.rng.randint(5, 80))
-    session.add(
-        MentorSession(
-            mentor_id=mentor.id,
-            startup_id=startup.id,
-            requested_by_id=_founders(startup)[0],
-            status=SessionStatus.DECLINED,
-            awaiting=Side.NOBODY,
-            topic=ctx.rng.choice(mentor.mentoring_topics or ["strategy"]),
-            goal=ctx.rng.choice(GOALS),
-            decline_reason="no_time",
-            closed_at=created + timedelta(days=1),
-            created_at=created,
-            updated_at=created + timedelta(days=1),
-        )
+    ms = MentorSession(
+        mentor_id=mentor.id,
+        startup_id=startup.id,
+        requested_by_id=_founders(startup)[0],
+        status=SessionStatus.DECLINED,
+        awaiting=Side.NOBODY,
+        topic=ctx.rng.choice(mentor.mentoring_topics or ["strategy"]),
+        goal=ctx.rng.choice(GOALS),
+        decline_reason="no_time",
+        closed_at=created + timedelta(days=1),
+        created_at=created,
+        updated_at=created + timedelta(days=1),
     )
-    session.add(
-        MatchOutcome(
-            startup_id=startup.id,
-            candidate_kind="mentor",
-            candidate_id=mentor.id,
-            outcome="declined",
-            created_at=created + timedelta(days=1),
-        )
-    )
+    session.add(ms)
+    record_outcome(session, ms, "declined").created_at = created + timedelta(days=1)
 
 
 def _open_request(

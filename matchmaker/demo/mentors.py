@@ -8,11 +8,15 @@ from datetime import date, timedelta
 
 from matchmaker import vocab
 from matchmaker.demo.context import ANCHOR, days_before
-from matchmaker.demo.investor_data import INVESTORS
-from matchmaker.demo.mentor_text import MENTOR_KIND_COUNTS, MENTOR_KIND_TEXT, SECTOR_EXPERTISE
-from matchmaker.demo.names import CITIES
 from matchmaker.demo.people import Person
 from matchmaker.demo.startups import RELATED, Sequence
+from matchmaker.demo.tables import (
+    CITIES,
+    INVESTORS,
+    MENTOR_KIND_COUNTS,
+    MENTOR_KIND_TEXT,
+    SECTOR_EXPERTISE,
+)
 from matchmaker.models import Investor, InvestorMember, MentorMentee, MentorProfile, Startup, User
 from matchmaker.models.mentors import MenteeSource
 

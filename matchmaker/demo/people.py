@@ -7,7 +7,7 @@ import random
 import unicodedata
 from dataclasses import dataclass
 
-from matchmaker.demo.names import GIVEN_NAMES, INTERNATIONAL, SURNAMES
+from matchmaker.demo.tables import GIVEN_NAMES, INTERNATIONAL, SURNAMES
 
 DOMAINS = ("example.com", "example.net", "example.org")  # reserved for examples (RFC 2606)
 

@@ -10,18 +10,25 @@ from decimal import Decimal
 
 from matchmaker import vocab
 from matchmaker.demo.context import ANCHOR, days_before
-from matchmaker.demo.mentor_text import ORGS_EN
-from matchmaker.demo.names import (
+from matchmaker.demo.people import Person
+from matchmaker.demo.startup_funds import venture_kind
+from matchmaker.demo.tables import (
     CITIES,
     EN_BRANDS,
     EN_INDUSTRY_WORDS,
+    KIND_SERVICES,
+    ORGS_EN,
+    SECTOR_ORGS_ZH,
+    TEAM_EN,
+    TEAM_ZH,
+    TRACTION_EN,
+    TRACTION_ZH,
+    USE_OF_FUNDS,
+    VENTURES_EN,
+    VENTURES_ZH,
     ZH_BRANDS,
     ZH_INDUSTRY_WORDS,
 )
-from matchmaker.demo.people import Person
-from matchmaker.demo.startup_funds import KIND_SERVICES, USE_OF_FUNDS, venture_kind
-from matchmaker.demo.startup_text_en import TEAM_EN, TRACTION_EN, VENTURES_EN
-from matchmaker.demo.startup_text_zh import SECTOR_ORGS_ZH, TEAM_ZH, TRACTION_ZH, VENTURES_ZH
 from matchmaker.models import FundingAsk, Startup, StartupMember, User
 from matchmaker.models.users import Role
 

@@ -1,10 +1,16 @@
-"""Engine jobs: embed a changed profile once, build and publish index versions."""
+"""Engine jobs: embed a changed profile once, build and publish index versions.
+
+A job runs in its app's context; it hands the engine that app's settings (bound once by
+``create_app``) and queue explicitly, so the services read no Flask state."""
 
 from __future__ import annotations
 
 import logging
 
+from flask import current_app
+
 from matchmaker.extensions import db
+from matchmaker.queue import enqueue
 from matchmaker.services.recommendations import indexing
 from matchmaker.services.recommendations.engine_settings import EngineSettings
 
@@ -13,14 +19,22 @@ log = logging.getLogger(__name__)
 
 def embed_profile(kind: str, profile_id: int) -> None:
     """After a profile save: embed its text (unless stored already), then publish."""
-    indexing.embed_profile(db.session, EngineSettings.from_app(), kind, profile_id)
-    indexing.request_publish()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    indexing.embed_profile(db.session, EngineSettings.from_app(app), kind, profile_id)
+    indexing.request_publish(app)
+
+
+def queue_embedding(kind: str, profile_id: int) -> None:
+    """What a profile save does after its commit (``create_app`` wires it into
+    ``profile_events``): queue ``embed_profile`` on the current app's queue."""
+    enqueue(embed_profile, kind, profile_id)
 
 
 def publish_indexes() -> None:
     """Build and publish a new index version if anything changed since the current one."""
-    indexing.publication_started()
-    report = indexing.build_and_publish(db.session, EngineSettings.from_app())
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    indexing.publication_started(app)
+    report = indexing.build_and_publish(db.session, EngineSettings.from_app(app))
     if not report.published:
         log.info("index version unchanged: nothing to publish")
 
@@ -28,4 +42,4 @@ def publish_indexes() -> None:
 def refresh_indexes() -> None:
     """Periodic: publish what no save announced (rows changed by imports or by hand, a new
     model or scoring file); a no-op when the current version is up to date."""
-    indexing.build_and_publish(db.session, EngineSettings.from_app())
+    indexing.build_and_publish(db.session, EngineSettings.from_app(current_app))

@@ -57,6 +57,19 @@ def has_any_code(column: Any, codes: Sequence[str]) -> sa.ColumnElement[bool]:
     return sa.or_(*(has_code(column, c) for c in codes))
 
 
+def unique_where(name: str, *columns: str, where: str) -> sa.Index:
+    """A unique index over ``columns`` for the rows matching ``where`` only (a partial index),
+    given to SQLite and PostgreSQL alike: a guarantee that one dialect lacked would let races
+    through there."""
+    return sa.Index(
+        name,
+        *columns,
+        unique=True,
+        sqlite_where=sa.text(where),
+        postgresql_where=sa.text(where),
+    )
+
+
 class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 

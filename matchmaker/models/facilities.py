@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matchmaker.models.base import Base, Money, TimestampMixin
-from matchmaker.models.users import User
+from matchmaker.models.users import User, links_user
 
 
 class BookingMode(StrEnum):
@@ -46,7 +46,7 @@ class Facility(TimestampMixin, Base):
     )
 
     def has_manager(self, user: User) -> bool:
-        return any(m.user_id == user.id for m in self.managers)
+        return links_user(self.managers, user)
 
 
 class FacilityManager(Base):

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matchmaker.models.base import Base, CodeList, Money, TimestampMixin
-from matchmaker.models.users import User
+from matchmaker.models.users import User, links_user
 
 
 class InvestorType(StrEnum):
@@ -61,7 +61,7 @@ class Investor(TimestampMixin, Base):
     )
 
     def has_member(self, user: User) -> bool:
-        return any(m.user_id == user.id for m in self.members)
+        return links_user(self.members, user)
 
 
 class InvestorMember(Base):

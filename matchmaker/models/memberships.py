@@ -17,7 +17,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
-from matchmaker.models.base import Base, TimestampMixin
+from matchmaker.models.base import Base, TimestampMixin, unique_where
 from matchmaker.models.investors import Investor
 from matchmaker.models.startups import Startup
 from matchmaker.models.users import User
@@ -70,13 +70,8 @@ class StartupInvitation(_Invitation, Base):
         _status_known(),
         # At most one open invitation per startup and address: a second invite of the same
         # address (even two racing ones) cannot create a second row.
-        sa.Index(
-            "uq_startup_invitations_pending",
-            "startup_id",
-            "email",
-            unique=True,
-            sqlite_where=sa.text("status = 'pending'"),
-            postgresql_where=sa.text("status = 'pending'"),
+        unique_where(
+            "uq_startup_invitations_pending", "startup_id", "email", where="status = 'pending'"
         ),
     )
 
@@ -90,13 +85,8 @@ class InvestorInvitation(_Invitation, Base):
     __tablename__ = "investor_invitations"
     __table_args__ = (
         _status_known(),
-        sa.Index(
-            "uq_investor_invitations_pending",
-            "investor_id",
-            "email",
-            unique=True,
-            sqlite_where=sa.text("status = 'pending'"),
-            postgresql_where=sa.text("status = 'pending'"),
+        unique_where(
+            "uq_investor_invitations_pending", "investor_id", "email", where="status = 'pending'"
         ),
     )
 

@@ -15,7 +15,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from matchmaker.models.base import Base, TimestampMixin, utcnow
+from matchmaker.models.base import Base, TimestampMixin, unique_where, utcnow
 from matchmaker.models.mentors import MentorProfile
 from matchmaker.models.startups import Startup
 from matchmaker.models.users import User
@@ -144,22 +144,15 @@ class MentorSession(TimestampMixin, Base):
     __tablename__ = "mentor_sessions"
     __table_args__ = (
         # The guarantee that a mentor's slot is never given to two sessions, whatever the race.
-        sa.Index(
-            "uq_mentor_sessions_active_slot",
-            "mentor_id",
-            "starts_at",
-            unique=True,
-            sqlite_where=sa.text("status = 'scheduled'"),
-            postgresql_where=sa.text("status = 'scheduled'"),
+        unique_where(
+            "uq_mentor_sessions_active_slot", "mentor_id", "starts_at", where="status = 'scheduled'"
         ),
         # A startup has at most one open request with a mentor (migration 0006).
-        sa.Index(
+        unique_where(
             "uq_mentor_sessions_open_request",
             "mentor_id",
             "startup_id",
-            unique=True,
-            sqlite_where=sa.text("status = 'requested'"),
-            postgresql_where=sa.text("status = 'requested'"),
+            where="status = 'requested'",
         ),
         sa.Index("ix_mentor_sessions_mentor_status", "mentor_id", "status"),
         sa.Index("ix_mentor_sessions_startup_status", "startup_id", "status"),

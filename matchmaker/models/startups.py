@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matchmaker.models.base import Base, CodeList, Money, TimestampMixin
-from matchmaker.models.users import User
+from matchmaker.models.users import User, links_user
 
 
 class Startup(TimestampMixin, Base):
@@ -40,7 +40,7 @@ class Startup(TimestampMixin, Base):
     )
 
     def has_member(self, user: User) -> bool:
-        return any(m.user_id == user.id for m in self.members)
+        return links_user(self.members, user)
 
 
 class StartupMember(Base):

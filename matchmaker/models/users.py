@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -86,3 +88,9 @@ class User(TimestampMixin, Base):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
+
+
+def links_user(links: Iterable[Any], user: User) -> bool:
+    """Whether one of ``links`` (a team's or fund's member rows, a facility's manager rows)
+    belongs to ``user``; compared by id, so any loaded copy of the user answers alike."""
+    return any(link.user_id == user.id for link in links)

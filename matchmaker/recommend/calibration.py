@@ -24,9 +24,7 @@ atomically as plain JSON (no pickle), validated on load.
 
 from __future__ import annotations
 
-import json
 import math
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -36,6 +34,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from matchmaker.recommend import features as F
+from matchmaker.recommend.durable import read_versioned_json, write_json_atomically
 from matchmaker.recommend.evaluation import paired_bootstrap
 from matchmaker.recommend.history_check import TUNABLE, Check, build_check, split_history
 from matchmaker.recommend.kinds import PairKind, pair_kind
@@ -82,23 +81,11 @@ class Calibration:
 
     def save(self, path: Path | str) -> None:
         """Write atomically (temporary file, fsync, rename) so readers never see half a file."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        with tmp.open("w", encoding="utf-8") as fh:
-            json.dump(asdict(self), fh, indent=2, sort_keys=True)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        write_json_atomically(path, asdict(self), sort_keys=True)
 
     @classmethod
     def load(cls, path: Path | str) -> Calibration:
-        try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise CalibrationInvalid(f"cannot read calibration {path}: {exc}") from exc
-        if not isinstance(data, dict) or data.get("format_version") != CALIBRATION_FORMAT:
-            raise CalibrationInvalid(f"{path}: not a calibration of format {CALIBRATION_FORMAT}")
+        data = read_versioned_json(path, CALIBRATION_FORMAT, "calibration", CalibrationInvalid)
         try:
             cal = cls(
                 kind=pair_kind(str(data["kind"])),

@@ -13,15 +13,17 @@ import numpy as np
 from matchmaker.recommend.index import (
     IDS_FILE,
     INDEX_FILE,
-    VECTORS_FILE,
     ExactIndex,
     VectorIndex,
     _as_ids,
     _as_vectors,
+    _batch_to_add,
     _empty,
     _exact_topk,
     _faiss,
+    _query_vectors,
     _read_faiss,
+    _save_files,
     _writable,
 )
 
@@ -71,12 +73,7 @@ class HNSWIndex:
         return item_id in self._pos_of
 
     def add(self, ids: Any, vectors: Any) -> None:
-        _writable(self)
-        id_arr, vecs = _as_ids(ids), _as_vectors(vectors, self.dim)
-        if len(id_arr) != len(vecs):
-            raise ValueError("ids and vectors differ in length")
-        if len(set(id_arr.tolist())) != len(id_arr):
-            raise ValueError("duplicate ids in one add")
+        id_arr, vecs = _batch_to_add(self, ids, vectors)
         self.remove([i for i in id_arr.tolist() if i in self._pos_of])
         start = int(self._index.ntotal)
         self._index.add(vecs)
@@ -116,9 +113,7 @@ class HNSWIndex:
         self, queries: Any, k: int, allowed_ids: Collection[int] | None = None
     ) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
         faiss = _faiss()
-        q = _as_vectors(queries, self.dim)
-        if k <= 0:
-            raise ValueError("k must be positive")
+        q = _query_vectors(queries, self.dim, k)
         if len(self) == 0:
             return _empty(len(q), k)
         selector: Any = None
@@ -157,10 +152,7 @@ class HNSWIndex:
         folder = Path(folder)
         if len(self) < self._index.ntotal:
             self._rebuild()  # never persist tombstones
-        _faiss().write_index(self._index, str(folder / INDEX_FILE))
-        np.save(folder / IDS_FILE, self._pos_ids, allow_pickle=False)
-        np.save(folder / VECTORS_FILE, self.all_vectors(), allow_pickle=False)
-        return [INDEX_FILE, IDS_FILE, VECTORS_FILE]
+        return _save_files(folder, self._index, self._pos_ids, self.all_vectors())
 
     @classmethod
     def load(cls, folder: Path, dim: int, *, mmap: bool = False, **kwargs: Any) -> HNSWIndex:

@@ -63,6 +63,38 @@ def _as_vectors(vectors: Any, dim: int) -> NDArray[np.float32]:
     return arr
 
 
+def _batch_to_add(
+    index: Any, ids: Any, vectors: Any
+) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
+    """The ids and vectors of one ``add``, checked against ``index``: writable, one vector of its
+    dimension per id, no id twice (an upsert of the same id twice would be ambiguous)."""
+    _writable(index)
+    id_arr, vecs = _as_ids(ids), _as_vectors(vectors, index.dim)
+    if len(id_arr) != len(vecs):
+        raise ValueError("ids and vectors differ in length")
+    if len(set(id_arr.tolist())) != len(id_arr):
+        raise ValueError("duplicate ids in one add")
+    return id_arr, vecs
+
+
+def _query_vectors(queries: Any, dim: int, k: int) -> NDArray[np.float32]:
+    """``queries`` as a (n, dim) array for a top-``k`` search; k must be positive."""
+    q = _as_vectors(queries, dim)
+    if k <= 0:
+        raise ValueError("k must be positive")
+    return q
+
+
+def _save_files(
+    folder: Path, faiss_index: Any, ids: NDArray[np.int64], vectors: NDArray[np.float32]
+) -> list[str]:
+    """Write one index as its three files (FAISS index, ids, vectors); returns their names."""
+    _faiss().write_index(faiss_index, str(folder / INDEX_FILE))
+    np.save(folder / IDS_FILE, ids, allow_pickle=False)
+    np.save(folder / VECTORS_FILE, vectors, allow_pickle=False)
+    return [INDEX_FILE, IDS_FILE, VECTORS_FILE]
+
+
 def _empty(nq: int, k: int) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
     return np.full((nq, k), -np.inf, dtype=np.float32), np.full((nq, k), -1, dtype=np.int64)
 
@@ -141,12 +173,7 @@ class ExactIndex:
         return item_id in self._present
 
     def add(self, ids: Any, vectors: Any) -> None:
-        _writable(self)
-        id_arr, vecs = _as_ids(ids), _as_vectors(vectors, self.dim)
-        if len(id_arr) != len(vecs):
-            raise ValueError("ids and vectors differ in length")
-        if len(set(id_arr.tolist())) != len(id_arr):
-            raise ValueError("duplicate ids in one add")
+        id_arr, vecs = _batch_to_add(self, ids, vectors)
         self.remove([i for i in id_arr.tolist() if i in self._present])
         self._index.add_with_ids(vecs, id_arr)
         self._present.update(id_arr.tolist())
@@ -165,9 +192,7 @@ class ExactIndex:
         self, queries: Any, k: int, allowed_ids: Collection[int] | None = None
     ) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
         faiss = _faiss()
-        q = _as_vectors(queries, self.dim)
-        if k <= 0:
-            raise ValueError("k must be positive")
+        q = _query_vectors(queries, self.dim, k)
         if len(self) == 0 or (allowed_ids is not None and len(allowed_ids) == 0):
             return _empty(len(q), k)
         params = None
@@ -200,11 +225,7 @@ class ExactIndex:
         return np.asarray(self._index.index.reconstruct_n(0, n), dtype=np.float32)
 
     def save(self, folder: Path) -> list[str]:
-        folder = Path(folder)
-        _faiss().write_index(self._index, str(folder / INDEX_FILE))
-        np.save(folder / IDS_FILE, self.ids(), allow_pickle=False)
-        np.save(folder / VECTORS_FILE, self.all_vectors(), allow_pickle=False)
-        return [INDEX_FILE, IDS_FILE, VECTORS_FILE]
+        return _save_files(Path(folder), self._index, self.ids(), self.all_vectors())
 
     @classmethod
     def load(cls, folder: Path, dim: int, *, mmap: bool = False) -> ExactIndex:

@@ -9,9 +9,7 @@ otherwise the default two-sided weights apply.
 
 from __future__ import annotations
 
-import json
 import math
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -20,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from matchmaker.recommend.durable import read_versioned_json, write_json_atomically
 from matchmaker.recommend.kinds import PairKind, pair_kind
 
 RANKER_FORMAT = 1
@@ -51,23 +50,11 @@ class LearnedRanker:
 
     def save(self, path: Path | str) -> None:
         """Write atomically (temporary file, fsync, rename) so readers never see half a file."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        with tmp.open("w", encoding="utf-8") as fh:
-            json.dump(asdict(self), fh, indent=2)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        write_json_atomically(path, asdict(self))
 
     @classmethod
     def load(cls, path: Path | str) -> LearnedRanker:
-        try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise RankerInvalid(f"cannot read ranker {path}: {exc}") from exc
-        if not isinstance(data, dict) or data.get("format_version") != RANKER_FORMAT:
-            raise RankerInvalid(f"{path}: not a ranker file of format {RANKER_FORMAT}")
+        data = read_versioned_json(path, RANKER_FORMAT, "ranker", RankerInvalid)
         try:
             ranker = cls(
                 kind=pair_kind(str(data["kind"])),

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from matchmaker.recommend.embedding import reads_cjk
+from matchmaker.recommend.expertise import mentor_expertise_text
+from matchmaker.recommend.expertise_meaning import surface
 from matchmaker.recommend.hybrid import cjk_share, model_reads
 from matchmaker.recommend.kinds import PairKind
 from matchmaker.recommend.reasons import (
@@ -21,7 +23,12 @@ from matchmaker.recommend.reasons import (
     Reason,
     shared,
 )
-from matchmaker.recommend.texts import InvestorProfile, MentorProfile, StartupProfile
+from matchmaker.recommend.texts import (
+    InvestorProfile,
+    MentorProfile,
+    StartupProfile,
+    startup_own_words,
+)
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -49,7 +56,14 @@ def pair_reasons(
 ) -> tuple[Reason, ...]:
     """Checkable facts about the pair (``reasons`` lists the codes), from what ``score_pairs``
     computed: ``f`` its features, ``rels``/``sims`` the candidate's record and its similarity."""
-    out = _record_reasons(corpus, kind, s, c, f, rels, sims, backers, s_text)
+    # The candidate's record first: a past company like this startup, shared backers.
+    record = (
+        _neighbour_reason(corpus, kind, s, rels, sims, s_text),
+        _partners_reason(corpus, kind, s, c, rels, backers, f["co_occurrence"]),
+    )
+    out = [r for r in record if r is not None]
+    if isinstance(c, MentorProfile) and f["expertise_named"] > 0.5:
+        out.extend(_expertise_meaning(corpus, s, c))
     sectors = shared(s.sectors, c.sectors)
     if sectors:
         out.append(Reason("shared_sectors", {"sectors": sectors}))
@@ -83,47 +97,71 @@ def pair_reasons(
     return tuple(out)
 
 
-def _record_reasons(
+def _neighbour_reason(
     corpus: Corpus,
     kind: PairKind,
     s: StartupProfile,
-    c: Any,
-    f: Mapping[str, float],
     rels: Sequence[Relation],
     sims: NDArray[np.float32],
-    backers: set[int],
     s_text: str,
-) -> list[Reason]:
-    """Reasons from the candidate's record: a past company like this startup, shared backers."""
-    out: list[Reason] = []
+) -> Reason | None:
+    """The company in the candidate's record most like this startup, if like enough."""
     # "Similar" must mean more similar than two unrelated startups look to this model (a
     # sepsis test and a smart-equipment maker sit at 0.48 for USE: not a reason to back it).
     floor = NEIGHBOUR_MIN_SIMILARITY
     if reads_cjk(corpus.embedder) or cjk_share(s_text) < 0.5:  # cosines, not TF-IDF blends
         floor = max(floor, corpus.typical_cosine("startup") + NEIGHBOUR_ABOVE_TYPICAL)
-    if len(sims) and float(sims.max()) >= floor:
-        best = rels[int(np.argmax(sims))]
-        code = "portfolio_neighbour" if kind == "investor" else "past_mentee_neighbour"
-        params: dict[str, Any] = {"company": best.label, "startup_id": best.startup_id}
-        # Similar in what: the sectors the startup and that company both have, if any.
-        in_common = shared(s.sectors, best.sectors)
-        if in_common:
-            params["sectors"] = in_common
-        out.append(Reason(code, params))
-    if backers and f["co_occurrence"] > 0:
-        theirs = {r.startup_id for r in rels if r.startup_id is not None}
-        partners = sorted(
-            b
-            for b in backers
-            if b != c.id
-            and theirs
-            & {r.startup_id for r in corpus.relations[kind].get(b, []) if r.startup_id != s.id}
+    if not len(sims) or float(sims.max()) < floor:
+        return None
+    best = rels[int(np.argmax(sims))]
+    code = "portfolio_neighbour" if kind == "investor" else "past_mentee_neighbour"
+    params: dict[str, Any] = {"company": best.label, "startup_id": best.startup_id}
+    # Similar in what: the sectors the startup and that company both have, if any.
+    in_common = shared(s.sectors, best.sectors)
+    if in_common:
+        params["sectors"] = in_common
+    return Reason(code, params)
+
+
+def _partners_reason(
+    corpus: Corpus,
+    kind: PairKind,
+    s: StartupProfile,
+    c: Any,
+    rels: Sequence[Relation],
+    backers: set[int],
+    co_occurrence: float,
+) -> Reason | None:
+    """The startup's backers with whom the candidate has backed another company
+    (``co_occurrence``, the pair's feature, says whether there are any)."""
+    if not backers or co_occurrence <= 0:
+        return None
+    theirs = {r.startup_id for r in rels if r.startup_id is not None}
+    partners = sorted(
+        b
+        for b in backers
+        if b != c.id
+        and theirs
+        & {r.startup_id for r in corpus.relations[kind].get(b, []) if r.startup_id != s.id}
+    )
+    if not partners:
+        return None
+    return Reason("co_investor" if kind == "investor" else "co_mentor", {"partners": partners})
+
+
+def _expertise_meaning(corpus: Corpus, s: StartupProfile, c: MentorProfile) -> list[Reason]:
+    """The founder's words that mean, in the other language, an expertise the mentor names
+    ("专利" / "patent"), as each side wrote them."""
+    pairs = corpus.expertise_across().match(s, c.id)[1]
+    if not pairs:
+        return []
+    mine, theirs = startup_own_words(s), mentor_expertise_text(c)
+    return [
+        Reason(
+            "expertise_meaning",
+            {"pairs": [[surface(a, mine), surface(b, theirs)] for a, b in pairs[:3]]},
         )
-        if partners:
-            out.append(
-                Reason("co_investor" if kind == "investor" else "co_mentor", {"partners": partners})
-            )
-    return out
+    ]
 
 
 def _terms_reasons(s: StartupProfile, c: InvestorProfile, f: Mapping[str, float]) -> list[Reason]:

@@ -212,9 +212,25 @@ class Recommender:
         cands = [pool[i] for i in sorted(ids) if not refuses(s, pool[i])]
         if not cands:
             return [], np.zeros(0, dtype=np.float32), {}, []
-        index = self.corpus.index(kind)
-        dense = index.get_vectors([c.id for c in cands]) @ s_vec
-        lexical = self.corpus.lexical[kind].scores(s_text, [c.id for c in cands])
+        dense, lexical, pairs = self._score_candidates(kind, s, s_vec, s_text, cands, {})
+        recs = [Recommendation(kind, p.candidate_id, p.score, (), p.features) for p in pairs]
+        return cands, dense, lexical, recs
+
+    def _score_candidates(
+        self,
+        kind: PairKind,
+        s: StartupProfile,
+        s_vec: NDArray[np.float32],
+        s_text: str,
+        cands: Sequence[Any],
+        c_texts: Mapping[int, str] | None,
+    ) -> tuple[NDArray[np.float32], dict[int, float], list[ScoredPair]]:
+        """The cosines and TF-IDF scores of ``cands`` against the startup, and their scored pairs
+        with this engine's ranker or calibration; reasons only with ``c_texts`` (the candidates'
+        texts the matched terms come from)."""
+        ids = [c.id for c in cands]
+        dense = self.corpus.index(kind).get_vectors(ids) @ s_vec
+        lexical = self.corpus.lexical[kind].scores(s_text, ids)
         pairs = score_pairs(
             self.corpus,
             kind,
@@ -224,12 +240,11 @@ class Recommender:
             dense.tolist(),
             lexical,
             s_text,
-            {},
+            c_texts or {},
             **self._scorer(kind),
-            explain=False,
+            explain=c_texts is not None,
         )
-        recs = [Recommendation(kind, p.candidate_id, p.score, (), p.features) for p in pairs]
-        return cands, dense, lexical, recs
+        return dense, lexical, pairs
 
     def _for_startup(
         self, kind: PairKind, startup: int | StartupProfile, k: int, exclude: Collection[int]
@@ -344,22 +359,8 @@ class Recommender:
         cands = [self.profile(kind, i) for i in candidate_ids]
         if not cands:
             return []
-        dense = self.corpus.index(kind).get_vectors(list(candidate_ids)) @ s_vec
-        lexical = self.corpus.lexical[kind].scores(s_text, list(candidate_ids))
-        texts = {c.id: self.corpus.text(kind, c) for c in cands} if explain else {}
-        return score_pairs(
-            self.corpus,
-            kind,
-            s,
-            s_vec,
-            cands,
-            dense.tolist(),
-            lexical,
-            s_text,
-            texts,
-            **self._scorer(kind),
-            explain=explain,
-        )
+        texts = {c.id: self.corpus.text(kind, c) for c in cands} if explain else None
+        return self._score_candidates(kind, s, s_vec, s_text, cands, texts)[2]
 
     # -- mentor / investor -> startups ---------------------------------------------------------
     def startups_for_mentor(

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from matchmaker.models import User
 from matchmaker.services.calendar import CalendarEvent, render_ics
-from matchmaker.services.facilities import booking_queries
+from matchmaker.services.facilities.bookings import queries
 from matchmaker.services.funding import pitch_meetings
 from matchmaker.services.mentoring import session_calendar
 
@@ -24,7 +24,7 @@ FeedProvider = Callable[[Session, User], list[CalendarEvent]]
 FEEDS: tuple[FeedProvider, ...] = (
     session_calendar.feed_events,
     pitch_meetings.feed_events,
-    booking_queries.user_feed_events,
+    queries.user_feed_events,
 )
 
 

@@ -1,5 +1,6 @@
 """Form helpers every area shares: vocabulary choices in the request's language, the numeric field
-every form uses, the guard against control characters and the parsing of ids in query strings."""
+every form uses (and a mentor's sessions per month, asked in two places), the guard against
+control characters and the parsing of ids in query strings."""
 
 from __future__ import annotations
 
@@ -8,17 +9,19 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from flask import abort, request
+from flask import abort, flash, request
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.routing import IntegerConverter, Map
 from wtforms import DecimalField as WTFormsDecimalField
 from wtforms import IntegerField as WTFormsIntegerField
 from wtforms import SelectMultipleField, widgets
-from wtforms.validators import StopValidation, ValidationError
+from wtforms.validators import InputRequired, NumberRange, StopValidation, ValidationError
 
 from matchmaker import vocab
 from matchmaker.i18n import lazy_gettext as _l
+from matchmaker.models.mentoring import MAX_SESSIONS_PER_MONTH
+from matchmaker.services.errors import ServiceError
 from matchmaker.web.i18n import current_locale
 
 
@@ -106,6 +109,24 @@ class WholeNumberField(WTFormsIntegerField):
         _stop_after_parse_error(self)
 
 
+def sessions_per_month_field(label: Any, *, default: int | None = None) -> WholeNumberField:
+    """A mentor's capacity (the mentor profile and the mentoring settings both ask for it):
+    required, 0 (takes no sessions) to ``MAX_SESSIONS_PER_MONTH``, the range the services
+    check too, so the form says it under the field before any service is asked."""
+    return WholeNumberField(
+        label,
+        default=default,
+        validators=[
+            InputRequired(),
+            NumberRange(
+                min=0,
+                max=MAX_SESSIONS_PER_MONTH,
+                message=_l("Enter a number from 0 to %(n)d.", n=MAX_SESSIONS_PER_MONTH),
+            ),
+        ],
+    )
+
+
 # C0 control characters other than tab, LF and CR. PostgreSQL cannot store NUL in text (a 500),
 # XML (the Excel exports) cannot hold any of them, and no keyboard types them.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -179,6 +200,29 @@ def int_arg(name: str, low: int, high: int) -> int | None:
         return None
     value = int(raw)
     return value if low <= value <= high else None
+
+
+def show_refusal(form: FlaskForm, exc: ServiceError) -> None:
+    """A service's refusal under the form field it names (``exc.field``), else as a flash
+    message above the form."""
+    field = getattr(form, exc.field or "", None)
+    if field is not None:
+        field.errors = [*field.errors, str(exc.message)]
+    else:
+        flash(str(exc.message), "danger")
+
+
+def refusal_status(exc: ServiceError, form: FlaskForm | None = None) -> int:
+    """Show a refusal the user can act on and return its status, to answer with the form again:
+    under ``form``'s field it names (``show_refusal``), or flashed without a form. A 403 or 404
+    is not the form's business: it is raised again, for the error page."""
+    if exc.status in (403, 404):
+        raise exc
+    if form is None:
+        flash(str(exc.message), "danger")
+    else:
+        show_refusal(form, exc)
+    return exc.status
 
 
 def form_errors(form: FlaskForm) -> list[str]:

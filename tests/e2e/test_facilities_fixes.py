@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from matchmaker.models import utcnow
 from matchmaker.models.bookings import AvailabilityWindow, EquipmentBooking
-from matchmaker.services.facilities.equipment_availability import to_local, to_utc
+from matchmaker.timezones import to_utc, wall_clock
 from tests.e2e.browser import sign_in
 from tests.factories import make_equipment, make_facility, make_startup, make_user
 
@@ -50,7 +50,7 @@ def test_weekdays_mon_to_fri_publish_and_a_refused_booking_keeps_its_input(
     assert db_session.query(AvailabilityWindow).filter_by(equipment_id=eq_id).count() == 5
 
     # Item 12: the founder's own booking holds 10:00-12:00 on a weekday three days or more ahead.
-    day = to_local(utcnow()).date() + timedelta(days=3)
+    day = wall_clock(utcnow()).date() + timedelta(days=3)
     while day.weekday() > 4:
         day += timedelta(days=1)
     start = to_utc(datetime.combine(day, time(10)))

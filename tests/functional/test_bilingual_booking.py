@@ -18,11 +18,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from matchmaker.demo.facility_data import FACILITIES
+from matchmaker.demo.tables import FACILITIES
 from matchmaker.models import Equipment, utcnow
 from matchmaker.models.bookings import AvailabilityWindow
-from matchmaker.services.facilities.equipment_availability import to_local
 from matchmaker.services.recommendations import engine_settings, engines
+from matchmaker.timezones import wall_clock
 from tests.factories import make_facility, make_startup, make_user
 
 MONTHS = "January February March April May June July August September October November December"
@@ -114,7 +114,7 @@ def test_search_finds_the_instrument_described_in_the_other_language(
 
 
 def _deadline(days_ahead: int) -> date:
-    return to_local(utcnow()).date() + timedelta(days=days_ahead)
+    return wall_clock(utcnow()).date() + timedelta(days=days_ahead)
 
 
 def test_propose_a_booking_finds_it_before_the_deadline_with_the_earliest_slot(
@@ -158,5 +158,5 @@ def _check_proposal(client: FlaskClient, startup_id: int, need: str, deadline: d
     assert begins.date() < deadline
     # The earliest: the lab is open 08:00-18:00 every day and nothing is booked, so the first
     # slot is today's next bookable start or tomorrow at 08:00.
-    local_now = to_local(utcnow())
+    local_now = wall_clock(utcnow())
     assert begins.date() <= local_now.date() + timedelta(days=1)

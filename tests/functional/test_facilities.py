@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from decimal import Decimal
@@ -21,7 +22,7 @@ from matchmaker.models.bookings import (
     EquipmentBooking,
     Voucher,
 )
-from matchmaker.services.facilities.equipment_availability import to_local
+from matchmaker.timezones import wall_clock
 from tests.factories import make_equipment, make_facility, make_startup, make_user
 
 
@@ -60,7 +61,7 @@ def login(client: FlaskClient, user: object) -> None:
 
 
 def day_ahead(n: int) -> str:
-    return (to_local(utcnow()).date() + timedelta(days=n)).isoformat()
+    return (wall_clock(utcnow()).date() + timedelta(days=n)).isoformat()
 
 
 def book_form(
@@ -228,6 +229,13 @@ def test_manager_publishes_rules_and_windows(
         and saved.weekly_quota_hours == Decimal("4")
         and saved.buffer_minutes == 15
     )
+    # The setup page shows the saved rules and mode in the rules form.
+    page = client.get(f"/facilities/manage/equipment/{eid}").get_data(as_text=True)
+    assert re.search(r'<input[^>]*name="buffer_minutes"[^>]*value="15"', page)
+    assert re.search(r'<input[^>]*name="max_minutes"[^>]*value="240"', page)
+    assert re.search(
+        r'<option[^>]*selected[^>]*value="approval"|<option[^>]*value="approval"[^>]*selected', page
+    )
 
 
 def test_approval_inbox_usage_and_exports(
@@ -275,7 +283,7 @@ def test_operator_issues_voucher_and_founder_pays_with_it(
     client: FlaskClient, world: dict[str, object], db_session: Session
 ) -> None:
     login(client, world["operator"])
-    today = to_local(utcnow()).date()
+    today = wall_clock(utcnow()).date()
     bad = client.post(
         "/facilities/vouchers/issue",
         data={

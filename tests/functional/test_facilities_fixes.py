@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from matchmaker.models import Equipment, Startup, utcnow
 from matchmaker.models.bookings import AvailabilityWindow, EquipmentBooking, Voucher
 from matchmaker.models.operator import ImportBatch, Policy, SupportRecord
-from matchmaker.services.facilities.equipment_availability import to_local
+from matchmaker.timezones import wall_clock
 from tests.factories import make_equipment, make_facility, make_startup, make_user
 
 
@@ -105,7 +105,7 @@ def test_partial_voucher_cover_tells_what_is_still_owed(
     db_session.add(voucher)
     db_session.commit()
     login(client, founder)
-    day = (to_local(utcnow()).date() + timedelta(days=3)).isoformat()
+    day = (wall_clock(utcnow()).date() + timedelta(days=3)).isoformat()
     r = client.post(
         f"/facilities/equipment/{eq.id}/book",
         data={"startup_id": startup.id, "day": day, "start": "10:00", "minutes": 120,

@@ -19,7 +19,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from matchmaker import vocab
-from matchmaker.demo.investor_data import INVESTORS
+from matchmaker.demo.tables import INVESTORS
 from matchmaker.models import FundingAsk, Investor, Startup, User
 from matchmaker.models.investors import InvestorType
 from matchmaker.services.api import own_data

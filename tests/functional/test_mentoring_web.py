@@ -99,6 +99,29 @@ def test_founder_requests_and_both_sides_see_it(client, db_session, w):
     assert b'id="unread-count">1<' in inbox.data
 
 
+def test_a_request_waits_the_configured_hours_for_its_answer(make_app, db_session):
+    client = make_app(EMBEDDING_MODEL="hashing", MENTORING_REQUEST_TTL_HOURS=5).test_client()
+    w = make_world(db_session)
+    login(client, w.founder)
+    response = client.post(f"/mentoring/request/{w.mentor.id}", data=request_data(w))
+    assert response.status_code == 302
+    db_session.rollback()
+    ms = db_session.scalars(sa.select(MentorSession)).one()
+    assert ms.expires_at is not None
+    assert utcnow() + timedelta(hours=4, minutes=59) < ms.expires_at
+    assert ms.expires_at < utcnow() + timedelta(hours=5, minutes=1)
+    assert response.headers["Location"].endswith(f"/mentoring/sessions/{ms.id}")
+    # A move that hands the request to the other side gives them the same window.
+    client.post("/auth/logout")
+    login(client, w.mentor_user)
+    ms.expires_at = utcnow() + timedelta(hours=1)
+    db_session.commit()
+    client.post(f"/mentoring/sessions/{ms.id}/ask", data={"question": "What is your budget?"})
+    ms = fetch(db_session, ms.id)
+    assert ms.awaiting == "founder" and ms.expires_at is not None
+    assert utcnow() + timedelta(hours=4, minutes=59) < ms.expires_at
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [

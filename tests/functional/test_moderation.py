@@ -29,9 +29,8 @@ def events() -> Iterator[list[tuple[str, int]]]:
     def listener(kind: str, entity_id: int) -> None:
         seen.append((kind, entity_id))
 
-    profile_events.on_profile_changed(listener)
-    yield seen
-    profile_events.remove_listener(listener)
+    with profile_events.handled_by(listener):
+        yield seen
 
 
 @pytest.fixture

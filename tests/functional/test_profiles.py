@@ -46,9 +46,8 @@ def events() -> Any:
     def listener(kind: str, entity_id: int) -> None:
         seen.append((kind, entity_id))
 
-    profile_events.on_profile_changed(listener)
-    yield seen
-    profile_events.remove_listener(listener)
+    with profile_events.handled_by(listener):
+        yield seen
 
 
 STARTUP_FORM = {

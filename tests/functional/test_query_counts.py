@@ -30,7 +30,7 @@ from matchmaker.models.bookings import (
     BookingRules,
     EquipmentBooking,
 )
-from matchmaker.services.facilities.booking_queries import free_intervals_by_equipment
+from matchmaker.services.facilities.bookings.queries import free_intervals_by_equipment
 from matchmaker.services.recommendations import bridge as reco
 from matchmaker.services.recommendations import engines
 from tests.factories import (

@@ -41,6 +41,11 @@ def test_map_data_filters_and_bad_filters(client: FlaskClient, db_session: Sessi
         ("mentor", ""),
     ]
     assert data["counts"] == {"渝北区": 2, "北碚区": 1} and data["unplaced"] == 1
+    # Every item links to its own page in the directory.
+    for item in data["items"]:
+        page = {"fund": "investors", "mentor": "mentors"}.get(item["kind"], "facilities")
+        assert item["url"] == f"/{page}/{item['id']}"
+        assert client.get(item["url"]).status_code == 200
 
     def kinds(query: str) -> list[str]:
         items = client.get(f"/map/data.json?{query}").get_json()["items"]

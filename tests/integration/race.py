@@ -29,7 +29,7 @@ from matchmaker.models import MentorProfile, Startup, StartupMember, User, utcno
 from matchmaker.models.bookings import AvailabilityWindow
 from matchmaker.models.mentoring import MentorSession, OneOffOpening, SlotProposal
 from matchmaker.services.errors import ServiceError
-from matchmaker.services.facilities.equipment_availability import to_local, to_utc
+from matchmaker.timezones import to_utc, wall_clock
 from tests.factories import PASSWORD, make_equipment, make_facility, make_user
 
 WIDTH = 20  # racing threads (and connections) at once
@@ -186,7 +186,7 @@ def equipment_open_daily(db_session: Session) -> int:
 
 
 def equipment_slot(days: int, hour: int, minutes: int = 60) -> tuple[datetime, datetime]:
-    day = to_local(utcnow()).date() + timedelta(days=days)
+    day = wall_clock(utcnow()).date() + timedelta(days=days)
     start = to_utc(datetime.combine(day, time(hour)))
     return start, start + timedelta(minutes=minutes)
 
@@ -196,8 +196,7 @@ def mentor_day_slots(n: int, *, days_ahead: int = 3, minutes: int = 30) -> list[
     day = timezones.to_local(utcnow(), MENTOR_ZONE).date() + timedelta(days=days_ahead)
     midnight = datetime.combine(day, time())
     return [
-        timezones.to_utc(midnight + timedelta(minutes=minutes * k), MENTOR_ZONE)
-        for k in range(n)
+        timezones.to_utc(midnight + timedelta(minutes=minutes * k), MENTOR_ZONE) for k in range(n)
     ]
 
 

@@ -20,8 +20,9 @@ from matchmaker.models.bookings import (
     WaitlistEntry,
 )
 from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound
-from matchmaker.services.facilities import booking_lifecycle, booking_setup, bookings, waitlist
-from matchmaker.services.facilities.equipment_availability import to_local, to_utc
+from matchmaker.services.facilities.bookings import equipment_setup, lifecycle, reserve, waitlist
+from matchmaker.services.facilities.bookings.slot_checks import WantedSlot
+from matchmaker.timezones import to_utc, wall_clock
 from tests.factories import make_equipment, make_facility, make_startup, make_user
 
 
@@ -42,7 +43,7 @@ class Lab:
 def local_slot(
     days_ahead: int, hour: int, minutes: int = 60, minute: int = 0
 ) -> tuple[datetime, datetime]:
-    day = to_local(utcnow()).date() + timedelta(days=days_ahead)
+    day = wall_clock(utcnow()).date() + timedelta(days=days_ahead)
     start = to_utc(datetime.combine(day, time(hour, minute)))
     return start, start + timedelta(minutes=minutes)
 
@@ -71,13 +72,10 @@ def lab_fixture(db_session: Session, ctx: None) -> Lab:
 def book(
     session: Session, lab: Lab, slot: tuple[datetime, datetime], **kw: object
 ) -> EquipmentBooking:
-    return bookings.create_booking(
+    return reserve.create_booking(
         session,
         kw.pop("user", lab.founder),  # type: ignore[arg-type]
-        equipment_id=lab.equipment_id,
-        startup_id=lab.startup_id,
-        starts_at=slot[0],
-        ends_at=slot[1],
+        WantedSlot(lab.equipment_id, lab.startup_id, *slot),
         **kw,  # type: ignore[arg-type]
     )
 
@@ -104,13 +102,12 @@ def test_overlapping_booking_is_refused_as_slot_taken(db_session: Session, lab: 
     other = make_user(db_session, "founder")
     other_startup = make_startup(db_session, owner=other)
     with pytest.raises(Conflict) as err:
-        bookings.create_booking(
+        reserve.create_booking(
             db_session,
             other,
-            equipment_id=lab.equipment_id,
-            startup_id=other_startup.id,
-            starts_at=local_slot(2, 11)[0],
-            ends_at=local_slot(2, 12)[0],
+            WantedSlot(
+                lab.equipment_id, other_startup.id, local_slot(2, 11)[0], local_slot(2, 12)[0]
+            ),
         )
     assert "taken" in str(err.value.message)
 
@@ -137,7 +134,7 @@ def test_rules_refuse_with_clear_message(
 
 
 def test_lead_time_buffer_and_blackout(db_session: Session, lab: Lab) -> None:
-    booking_setup.save_rules(
+    equipment_setup.save_rules(
         db_session, lab.manager, lab.equipment_id,
         min_minutes=30, max_minutes=240, granularity_minutes=30, buffer_minutes=30,
         lead_time_minutes=60 * 24 * 3, horizon_days=30, weekly_quota_hours=None,
@@ -150,7 +147,7 @@ def test_lead_time_buffer_and_blackout(db_session: Session, lab: Lab) -> None:
         book(db_session, lab, local_slot(5, 11, 60, minute=0))
     book(db_session, lab, local_slot(5, 11, 60, minute=30))
     start, end = local_slot(6, 8, 12 * 60)
-    booking_setup.add_exception(
+    equipment_setup.add_exception(
         db_session, lab.manager, lab.equipment_id, kind="blackout", starts_at=start, ends_at=end
     )
     with pytest.raises(Invalid, match="not open"):
@@ -161,7 +158,7 @@ def test_one_off_opening_allows_booking_outside_windows(db_session: Session, lab
     start, end = local_slot(3, 20, 120)
     with pytest.raises(Invalid):
         book(db_session, lab, (start, end))
-    booking_setup.add_exception(
+    equipment_setup.add_exception(
         db_session, lab.manager, lab.equipment_id, kind="opening", starts_at=start, ends_at=end
     )
     # Opening 20:00-22:00 is merged with the 08:00-20:00 window: 19:00-21:00 is bookable.
@@ -172,8 +169,8 @@ def test_weekly_quota(db_session: Session, lab: Lab) -> None:
     rules = BookingRules(equipment_id=lab.equipment_id, weekly_quota_hours=Decimal("3"))
     db_session.add(rules)
     db_session.commit()
-    monday = to_local(utcnow()).date() + timedelta(days=7 - to_local(utcnow()).weekday())
-    offset = (monday - to_local(utcnow()).date()).days
+    monday = wall_clock(utcnow()).date() + timedelta(days=7 - wall_clock(utcnow()).weekday())
+    offset = (monday - wall_clock(utcnow()).date()).days
     book(db_session, lab, local_slot(offset, 9, 120))
     with pytest.raises(Invalid, match="weekly quota of 3"):
         book(db_session, lab, local_slot(offset + 1, 9, 120))
@@ -191,7 +188,7 @@ def test_training_gate_with_expiry(db_session: Session, lab: Lab) -> None:
     db_session.commit()
     with pytest.raises(Forbidden, match="training"):
         book(db_session, lab, local_slot(10, 10))
-    booking_setup.grant_training(
+    equipment_setup.grant_training(
         db_session,
         lab.manager,
         lab.equipment_id,
@@ -209,11 +206,11 @@ def test_only_members_book_and_only_managers_manage(db_session: Session, lab: La
         book(db_session, lab, local_slot(2, 10), user=stranger)
     b = book(db_session, lab, local_slot(2, 10))
     with pytest.raises(Forbidden):
-        booking_lifecycle.record_usage(db_session, stranger, b.id, 60)
+        lifecycle.record_usage(db_session, stranger, b.id, 60)
     with pytest.raises(Forbidden):
-        booking_lifecycle.cancel_booking(db_session, stranger, b.id)
+        lifecycle.cancel_booking(db_session, stranger, b.id)
     with pytest.raises(Forbidden):
-        booking_setup.add_weekly_window(
+        equipment_setup.add_weekly_window(
             db_session, lab.founder, lab.equipment_id, [0], time(8), time(9)
         )
 
@@ -234,30 +231,28 @@ def test_approval_flow_and_illegal_transitions(db_session: Session, lab: Lab) ->
         )
     )
     with pytest.raises(Invalid):
-        booking_lifecycle.record_usage(db_session, lab.manager, b.id, 60)
+        lifecycle.record_usage(db_session, lab.manager, b.id, 60)
     with pytest.raises(Invalid):
-        booking_lifecycle.check_in(db_session, lab.manager, b.id)
+        lifecycle.check_in(db_session, lab.manager, b.id)
     with pytest.raises(Invalid, match="reason"):
-        booking_lifecycle.decline_booking(db_session, lab.manager, b.id, "  ")
-    assert booking_lifecycle.approve_booking(db_session, lab.manager, b.id).status == "confirmed"
+        lifecycle.decline_booking(db_session, lab.manager, b.id, "  ")
+    assert lifecycle.approve_booking(db_session, lab.manager, b.id).status == "confirmed"
     with pytest.raises(Invalid):
-        booking_lifecycle.approve_booking(db_session, lab.manager, b.id)
+        lifecycle.approve_booking(db_session, lab.manager, b.id)
     with pytest.raises(Invalid):
-        booking_lifecycle.decline_booking(db_session, lab.manager, b.id, "busy")
+        lifecycle.decline_booking(db_session, lab.manager, b.id, "busy")
     with pytest.raises(Invalid, match="only after it started"):
-        booking_lifecycle.mark_no_show(db_session, lab.manager, b.id)
+        lifecycle.mark_no_show(db_session, lab.manager, b.id)
     with pytest.raises(Invalid, match="once it has started"):
-        booking_lifecycle.check_in(
-            db_session, lab.manager, b.id, now=b.starts_at - timedelta(minutes=1)
-        )
+        lifecycle.check_in(db_session, lab.manager, b.id, now=b.starts_at - timedelta(minutes=1))
     started = b.starts_at + timedelta(minutes=5)
-    booking_lifecycle.check_in(db_session, lab.manager, b.id, now=started)
-    done = booking_lifecycle.record_usage(db_session, lab.manager, b.id, 50, now=started)
+    lifecycle.check_in(db_session, lab.manager, b.id, now=started)
+    done = lifecycle.record_usage(db_session, lab.manager, b.id, 50, now=started)
     assert (done.status, done.actual_minutes) == ("completed", 50)
     for action in (
-        lambda: booking_lifecycle.cancel_booking(db_session, lab.founder, b.id),
-        lambda: booking_lifecycle.record_usage(db_session, lab.manager, b.id, 30, now=started),
-        lambda: booking_lifecycle.approve_booking(db_session, lab.manager, b.id),
+        lambda: lifecycle.cancel_booking(db_session, lab.founder, b.id),
+        lambda: lifecycle.record_usage(db_session, lab.manager, b.id, 30, now=started),
+        lambda: lifecycle.approve_booking(db_session, lab.manager, b.id),
     ):
         with pytest.raises(Invalid):
             action()
@@ -273,7 +268,7 @@ def test_decline_with_reason_notifies_founder(db_session: Session, lab: Lab) -> 
     eq.booking_mode = "approval"
     db_session.commit()
     b = book(db_session, lab, local_slot(2, 10))
-    booking_lifecycle.decline_booking(db_session, lab.manager, b.id, "Maintenance that day")
+    lifecycle.decline_booking(db_session, lab.manager, b.id, "Maintenance that day")
     note = db_session.scalar(
         sa.select(Notification).where(
             Notification.user_id == lab.founder.id,
@@ -288,9 +283,7 @@ def test_decline_with_reason_notifies_founder(db_session: Session, lab: Lab) -> 
 def test_no_show_after_start(db_session: Session, lab: Lab) -> None:
     b = book(db_session, lab, local_slot(2, 10))
     later = b.starts_at + timedelta(minutes=20)
-    assert (
-        booking_lifecycle.mark_no_show(db_session, lab.manager, b.id, now=later).status == "no_show"
-    )
+    assert lifecycle.mark_no_show(db_session, lab.manager, b.id, now=later).status == "no_show"
     assert (
         db_session.scalar(sa.select(MatchOutcome.outcome).order_by(MatchOutcome.id.desc()))
         == "no_show"
@@ -301,27 +294,20 @@ def test_cancel_policy_for_founder_not_manager(db_session: Session, lab: Lab) ->
     b = book(db_session, lab, local_slot(2, 10))
     late = b.starts_at - timedelta(hours=2)
     with pytest.raises(Invalid, match="24 hours"):
-        booking_lifecycle.cancel_booking(db_session, lab.founder, b.id, now=late)
-    assert (
-        booking_lifecycle.cancel_booking(db_session, lab.manager, b.id, now=late).status
-        == "cancelled"
-    )
+        lifecycle.cancel_booking(db_session, lab.founder, b.id, now=late)
+    assert lifecycle.cancel_booking(db_session, lab.manager, b.id, now=late).status == "cancelled"
     b2 = book(db_session, lab, local_slot(3, 10))
-    assert booking_lifecycle.cancel_booking(db_session, lab.founder, b2.id).status == "cancelled"
+    assert lifecycle.cancel_booking(db_session, lab.founder, b2.id).status == "cancelled"
 
 
 def test_weekly_series_skips_conflicts_and_reports(db_session: Session, lab: Lab) -> None:
     other = make_user(db_session, "founder")
     other_startup = make_startup(db_session, owner=other)
     start, end = local_slot(3, 14, 120)
-    bookings.create_booking(
-        db_session, other, equipment_id=lab.equipment_id, startup_id=other_startup.id,
-        starts_at=start + timedelta(weeks=1), ends_at=end + timedelta(weeks=1),
-    )  # fmt: skip
-    report = bookings.create_series(
-        db_session, lab.founder, equipment_id=lab.equipment_id, startup_id=lab.startup_id,
-        starts_at=start, ends_at=end, weeks=10,
-    )  # fmt: skip
+    wanted = WantedSlot(lab.equipment_id, lab.startup_id, start, end)
+    taken = WantedSlot(lab.equipment_id, other_startup.id, start, end).weeks_later(1)
+    reserve.create_booking(db_session, other, taken)
+    report = reserve.create_series(db_session, lab.founder, wanted, weeks=10)
     booked_weeks = [int((b.starts_at - start).days / 7) for b in report.booked]
     skipped_weeks = [int((s - start).days / 7) for s, _e, _r in report.skipped]
     assert booked_weeks == [0, 2, 3, 4, 5, 6, 7, 8]
@@ -336,21 +322,22 @@ def test_waitlist_offer_when_slot_frees(db_session: Session, lab: Lab) -> None:
     other = make_user(db_session, "founder")
     other_startup = make_startup(db_session, owner=other)
     start, end = local_slot(3, 10, 60)
+    wanted = WantedSlot(lab.equipment_id, other_startup.id, start, end)
     with pytest.raises(Conflict):
-        bookings.create_booking(
-            db_session, other, equipment_id=lab.equipment_id, startup_id=other_startup.id,
-            starts_at=start, ends_at=end,
-        )  # fmt: skip
-    entry = waitlist.join_waitlist(
-        db_session, other, equipment_id=lab.equipment_id, startup_id=other_startup.id,
-        starts_at=start, ends_at=end,
-    )  # fmt: skip
+        reserve.create_booking(db_session, other, wanted)
+    entry = waitlist.join_waitlist(db_session, other, wanted)
     with pytest.raises(Invalid, match="free"):
         waitlist.join_waitlist(
-            db_session, other, equipment_id=lab.equipment_id, startup_id=other_startup.id,
-            starts_at=start + timedelta(days=1), ends_at=end + timedelta(days=1),
-        )  # fmt: skip
-    booking_lifecycle.cancel_booking(db_session, lab.founder, holder.id)
+            db_session,
+            other,
+            WantedSlot(
+                lab.equipment_id,
+                other_startup.id,
+                start + timedelta(days=1),
+                end + timedelta(days=1),
+            ),
+        )
+    lifecycle.cancel_booking(db_session, lab.founder, holder.id)
     db_session.expire_all()
     offered = db_session.get(WaitlistEntry, entry.id)
     assert offered is not None and offered.status == "offered"
@@ -359,10 +346,10 @@ def test_waitlist_offer_when_slot_frees(db_session: Session, lab: Lab) -> None:
             Notification.user_id == other.id, Notification.kind == "facilities.waitlist_offer"
         )
     )
-    b = bookings.accept_offer(db_session, other, entry.id)
+    b = reserve.accept_offer(db_session, other, entry.id)
     assert b.status == "confirmed" and b.startup_id == other_startup.id
     with pytest.raises(Invalid):
-        bookings.accept_offer(db_session, other, entry.id)
+        reserve.accept_offer(db_session, other, entry.id)
 
 
 def test_only_managers_remove_windows_and_exceptions(db_session: Session, lab: Lab) -> None:
@@ -371,15 +358,17 @@ def test_only_managers_remove_windows_and_exceptions(db_session: Session, lab: L
     ).first()
     assert window is not None
     start, end = local_slot(4, 9, 120)
-    blackout = booking_setup.add_exception(
+    blackout = equipment_setup.add_exception(
         db_session, lab.manager, lab.equipment_id, kind="blackout", starts_at=start, ends_at=end
     )
     with pytest.raises(Forbidden):
-        booking_setup.delete_window(db_session, lab.founder, window.id)
+        equipment_setup.delete_window(db_session, lab.founder, window.id)
     with pytest.raises(Forbidden):
-        booking_setup.delete_exception(db_session, lab.founder, blackout.id)
-    assert booking_setup.delete_window(db_session, lab.manager, window.id) == lab.equipment_id
-    assert booking_setup.delete_exception(db_session, lab.manager, blackout.id) == lab.equipment_id
+        equipment_setup.delete_exception(db_session, lab.founder, blackout.id)
+    assert equipment_setup.delete_window(db_session, lab.manager, window.id) == lab.equipment_id
+    assert (
+        equipment_setup.delete_exception(db_session, lab.manager, blackout.id) == lab.equipment_id
+    )
     assert db_session.get(AvailabilityWindow, window.id) is None
     with pytest.raises(NotFound):
-        booking_setup.delete_window(db_session, lab.manager, window.id)
+        equipment_setup.delete_window(db_session, lab.manager, window.id)

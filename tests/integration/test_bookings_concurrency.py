@@ -17,17 +17,23 @@ from matchmaker.database import make_engine
 from matchmaker.models import utcnow
 from matchmaker.models.bookings import AvailabilityWindow, EquipmentBooking, Voucher, VoucherEntry
 from matchmaker.services.errors import ServiceError
-from matchmaker.services.facilities import bookings, vouchers
-from matchmaker.services.facilities.equipment_availability import to_local, to_utc
+from matchmaker.services.facilities import vouchers
+from matchmaker.services.facilities.bookings import reserve
+from matchmaker.services.facilities.bookings.slot_checks import WantedSlot
+from matchmaker.timezones import to_utc, wall_clock
 from tests.factories import make_equipment, make_facility, make_startup, make_user
 
 WORKERS = 12
 
 
 def _slot(days: int, hour: int, minutes: int = 60) -> tuple[datetime, datetime]:
-    day = to_local(utcnow()).date() + timedelta(days=days)
+    day = wall_clock(utcnow()).date() + timedelta(days=days)
     start = to_utc(datetime.combine(day, time(hour)))
     return start, start + timedelta(minutes=minutes)
+
+
+# An attempt's keys that make its WantedSlot; the others are create_booking's options.
+SLOT_FIELDS = ("equipment_id", "startup_id", "starts_at", "ends_at")
 
 
 def _race(app: Flask, database_url: str, attempts: list[dict[str, object]]) -> list[object]:
@@ -43,10 +49,11 @@ def _race(app: Flask, database_url: str, attempts: list[dict[str, object]]) -> l
                 Session(engine) as session,
             ):
                 user = session.get(type(kwargs["user"]), kwargs["user"].id)  # type: ignore[attr-defined]
-                args = {k: v for k, v in kwargs.items() if k != "user"}
+                slot = WantedSlot(*(kwargs[k] for k in SLOT_FIELDS))  # type: ignore[arg-type]
+                args = {k: v for k, v in kwargs.items() if k not in {"user", *SLOT_FIELDS}}
                 barrier.wait()
                 try:
-                    b = bookings.create_booking(session, user, **args)  # type: ignore[arg-type]
+                    b = reserve.create_booking(session, user, slot, **args)  # type: ignore[arg-type]
                     results[i] = ("ok", b.id)
                 except ServiceError as exc:
                     results[i] = (type(exc).__name__, str(exc.message))
@@ -160,8 +167,8 @@ def test_voucher_is_never_overspent_under_concurrent_bookings(
             operator,
             startup_id=startup_id,
             amount=Decimal("900"),  # 3 x 300 (one hour at 300/hour)
-            valid_from=to_local(utcnow()).date(),
-            valid_until=to_local(utcnow()).date() + timedelta(days=30),
+            valid_from=wall_clock(utcnow()).date(),
+            valid_until=wall_clock(utcnow()).date() + timedelta(days=30),
             categories=["testing"],
         )
     attempts = []

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 
 from matchmaker.models import Equipment, utcnow
 from matchmaker.models.bookings import AvailabilityWindow, BookingRules
-from matchmaker.services.facilities import booking_proposals, bookings, need_parsing
-from matchmaker.services.facilities.equipment_availability import to_local, to_utc
+from matchmaker.services.facilities.bookings import need_parsing, reserve, slot_proposals
+from matchmaker.services.facilities.bookings.slot_checks import WantedSlot
+from matchmaker.timezones import to_utc, wall_clock
 from tests.factories import make_equipment, make_facility, make_startup, make_user
 
 NEED = "need XRD phase analysis of a cathode powder, about 3 hours, next week"
@@ -31,7 +32,7 @@ def ctx(app: Flask) -> Iterator[None]:
 
 
 def _next_monday_at(hour: int) -> datetime:
-    today = to_local(utcnow()).date()
+    today = wall_clock(utcnow()).date()
     monday = today + timedelta(days=7 - today.weekday())
     return to_utc(datetime.combine(monday, time(hour)))
 
@@ -64,14 +65,15 @@ def arranged(db_session: Session, ctx: None) -> dict[str, object]:
     # Monday 08:00-10:00 is taken and the instrument needs 30 minutes between users.
     db_session.add(BookingRules(equipment_id=xrd.id, buffer_minutes=30))
     db_session.commit()
-    bookings.create_booking(
-        db_session, other, equipment_id=xrd.id, startup_id=other_startup.id,
-        starts_at=_next_monday_at(8), ends_at=_next_monday_at(10),
-    )  # fmt: skip
+    reserve.create_booking(
+        db_session,
+        other,
+        WantedSlot(xrd.id, other_startup.id, _next_monday_at(8), _next_monday_at(10)),
+    )
     return {"xrd": xrd, "laser": laser, "founder": founder, "startup": startup}
 
 
-def _check(proposals: list[booking_proposals.Proposal], arranged: dict[str, object]) -> None:
+def _check(proposals: list[slot_proposals.Proposal], arranged: dict[str, object]) -> None:
     xrd = arranged["xrd"]
     assert proposals[0].equipment.id == xrd.id  # type: ignore[attr-defined]
     slots = proposals[0].slots
@@ -90,7 +92,7 @@ def test_proposal_uses_the_engine_and_skips_taken_time(
     db_session: Session, arranged: dict[str, object]
 ) -> None:
     need = need_parsing.parse_need(NEED)
-    proposals = booking_proposals.propose_bookings(
+    proposals = slot_proposals.propose_bookings(
         db_session,
         arranged["founder"],
         arranged["startup"].id,
@@ -111,7 +113,7 @@ def test_proposal_in_chinese_falls_back_without_the_engine(
     monkeypatch.setattr(bridge, "recommend_equipment", broken)
     need = need_parsing.parse_need("下周需要做XRD物相分析，大约3小时")
     assert need.minutes == 180
-    proposals = booking_proposals.propose_bookings(
+    proposals = slot_proposals.propose_bookings(
         db_session,
         arranged["founder"],
         arranged["startup"].id,
@@ -129,7 +131,7 @@ def test_training_gate_blocks_the_proposal(
     xrd.training_required = True
     db_session.commit()
     need = need_parsing.parse_need(NEED)
-    proposals = booking_proposals.propose_bookings(
+    proposals = slot_proposals.propose_bookings(
         db_session,
         arranged["founder"],
         arranged["startup"].id,

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from matchmaker.models import MentorProfile, Notification, Startup, StartupMember, User
 from matchmaker.models.bookings import EquipmentBooking
 from matchmaker.models.mentoring import MentorSession
-from matchmaker.services.facilities.equipment_availability import to_local
 from matchmaker.services.mentoring.availability import SLOT_KEY_FORMAT
+from matchmaker.timezones import wall_clock
 from tests.factories import PASSWORD
 from tests.integration.live_server import Browser, Click, LiveServer, Reply, live_server, storm
 from tests.integration.race import (
@@ -246,7 +246,7 @@ def test_http_equipment_slot(live_server: LiveServer, db_session: Session) -> No
     waves = []
     for r in range(ROUNDS):
         start, _ = equipment_slot(2 + r, 10)
-        local = to_local(start)
+        local = wall_clock(start)
         waves.append(
             [
                 Click(
@@ -276,7 +276,7 @@ def test_http_equipment_slot(live_server: LiveServer, db_session: Session) -> No
     assert Counter(r.label for r in booked) == dict.fromkeys(range(ROUNDS), 1)
     db_session.rollback()
     per_day = Counter(
-        to_local(s).date() for s in db_session.scalars(sa.select(EquipmentBooking.starts_at))
+        wall_clock(s).date() for s in db_session.scalars(sa.select(EquipmentBooking.starts_at))
     )
     assert sorted(per_day.values()) == [1] * ROUNDS
 
@@ -353,7 +353,7 @@ def test_http_sign_ins_beside_bookings_and_edits(
     wave: list[Click] = []
     for k, startup in enumerate(startups):
         start, _ = equipment_slot(2 + k // 12, 8 + k % 12)
-        local = to_local(start)
+        local = wall_clock(start)
         booking = {
             "startup_id": startup.id,
             "day": local.strftime("%Y-%m-%d"),

@@ -27,10 +27,12 @@ from matchmaker.models.bookings import EquipmentBooking, Voucher
 from matchmaker.models.funding import Introduction
 from matchmaker.models.mentoring import MentorSession
 from matchmaker.services.accounts import users
-from matchmaker.services.facilities import bookings, vouchers
-from matchmaker.services.facilities.equipment_availability import to_local
+from matchmaker.services.facilities import vouchers
+from matchmaker.services.facilities.bookings import reserve
+from matchmaker.services.facilities.bookings.slot_checks import WantedSlot
 from matchmaker.services.funding import introductions
 from matchmaker.services.mentoring import answering, requesting
+from matchmaker.timezones import wall_clock
 from tests.factories import make_investor, make_user
 from tests.integration.race import (
     WIDTH,
@@ -88,8 +90,8 @@ def test_equipment_slot_one_winner_per_slot(
             [
                 Attempt(
                     user.id,
-                    lambda s, u, sid=startup.id, a=start, b=end: bookings.create_booking(
-                        s, u, equipment_id=equipment_id, startup_id=sid, starts_at=a, ends_at=b
+                    lambda s, u, sid=startup.id, a=start, b=end: reserve.create_booking(
+                        s, u, WantedSlot(equipment_id, sid, a, b)
                     ),
                     label=r,
                 )
@@ -120,9 +122,7 @@ def test_overlapping_equipment_slots_one_winner(
                 Attempt(
                     user.id,
                     lambda s, u, sid=startup.id, a=start + shift, b=end + shift: (
-                        bookings.create_booking(
-                            s, u, equipment_id=equipment_id, startup_id=sid, starts_at=a, ends_at=b
-                        )
+                        reserve.create_booking(s, u, WantedSlot(equipment_id, sid, a, b))
                     ),
                     label=r,
                 )
@@ -155,8 +155,8 @@ def test_voucher_never_overspent(app: Flask, database_url: str, db_session: Sess
                 operator,
                 startup_id=startup.id,
                 amount=Decimal("900"),
-                valid_from=to_local(utcnow()).date(),
-                valid_until=to_local(utcnow()).date() + timedelta(days=30),
+                valid_from=wall_clock(utcnow()).date(),
+                valid_until=wall_clock(utcnow()).date() + timedelta(days=30),
                 categories=["testing"],
             )
             voucher_ids.append(voucher.id)
@@ -167,13 +167,10 @@ def test_voucher_never_overspent(app: Flask, database_url: str, db_session: Sess
                     Attempt(
                         user.id,
                         lambda s, u, e=equipment_id, sid=startup.id, a=start, b=end, v=voucher.id: (
-                            bookings.create_booking(
+                            reserve.create_booking(
                                 s,
                                 u,
-                                equipment_id=e,
-                                startup_id=sid,
-                                starts_at=a,
-                                ends_at=b,
+                                WantedSlot(e, sid, a, b),
                                 voucher_id=v,
                                 voucher_amount=Decimal("300"),
                             )

@@ -17,6 +17,7 @@ from matchmaker.models.operator import SupportRecord
 from matchmaker.services.errors import Forbidden, Invalid
 from matchmaker.services.operator import disclosure
 from matchmaker.services.operator.policy_center.seed_policies import seed_policies
+from matchmaker.services.recommendations.engine_settings import EngineSettings
 from tests.factories import make_equipment, make_facility, make_mentor, make_startup, make_user
 
 
@@ -79,11 +80,15 @@ def test_repeated_support_is_flagged(app: Flask, db_session: Session) -> None:
     with app.test_request_context():
         for startup, day in ((a, 1), (a, 2), (b, 3)):
             disclosure.record_support(
-                db_session, operator, startup_id=startup.id, kind="subsidy",
-                granted_on=date(2026, 1, day), amount=Decimal(50000), policy_id=subsidy.id,
+                db_session, operator, disclosure.SupportGrant(
+                    startup_id=startup.id, kind="subsidy", granted_on=date(2026, 1, day),
+                    amount=Decimal(50000), policy_id=subsidy.id,
+                ),
             )  # fmt: skip
         disclosure.record_support(
-            db_session, operator, startup_id=b.id, kind="loan", granted_on=date(2026, 1, 5)
+            db_session,
+            operator,
+            disclosure.SupportGrant(startup_id=b.id, kind="loan", granted_on=date(2026, 1, 5)),
         )
         repeated = disclosure.repeated_support(disclosure.disclosed_support(db_session))
     assert [(r.startup_name, r.kind, len(r.items), r.same_measure) for r in repeated] == [
@@ -100,22 +105,24 @@ def test_record_support_refuses_bad_input(app: Flask, db_session: Session) -> No
             disclosure.record_support(
                 db_session,
                 founder,
-                startup_id=startup.id,
-                kind="subsidy",
-                granted_on=date(2026, 1, 1),
+                disclosure.SupportGrant(
+                    startup_id=startup.id, kind="subsidy", granted_on=date(2026, 1, 1)
+                ),
             )
         with pytest.raises(Invalid):
             disclosure.record_support(
                 db_session,
                 operator,
-                startup_id=startup.id,
-                kind="gift",
-                granted_on=date(2026, 1, 1),
+                disclosure.SupportGrant(
+                    startup_id=startup.id, kind="gift", granted_on=date(2026, 1, 1)
+                ),
             )
         with pytest.raises(Invalid):
             disclosure.record_support(
-                db_session, operator, startup_id=startup.id, kind="loan",
-                granted_on=date(2026, 1, 1), amount=Decimal(-1),
+                db_session, operator, disclosure.SupportGrant(
+                    startup_id=startup.id, kind="loan", granted_on=date(2026, 1, 1),
+                    amount=Decimal(-1),
+                ),
             )  # fmt: skip
 
 
@@ -128,8 +135,8 @@ def test_near_duplicate_profiles(app: Flask, db_session: Session, method: str) -
         db_session, name="Green Farm", one_liner="Hydroponic lettuce",
         description="Vertical farming of leafy greens for Chongqing supermarkets.",
     )  # fmt: skip
-    with app.test_request_context():
-        pairs = disclosure.near_duplicate_startups(db_session, method=method)
+    model = EngineSettings.from_app(app).embedding_model
+    pairs = disclosure.near_duplicate_startups(db_session, method=method, embedding_model=model)
     assert [(p.first.name, p.second.name, p.method) for p in pairs] == [
         ("Lanli Materials", "Lanli Materials Co", method)
     ]

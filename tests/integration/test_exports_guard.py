@@ -195,8 +195,10 @@ def test_disclosure_csv_and_annual_report(
         for payload in PAYLOADS:
             startup = make_startup(db_session, name=payload)
             disclosure.record_support(
-                db_session, operator, startup_id=startup.id, kind="subsidy",
-                granted_on=date.today(), amount=Decimal("100"), description=payload,
+                db_session, operator, disclosure.SupportGrant(
+                    startup_id=startup.id, kind="subsidy", granted_on=date.today(),
+                    amount=Decimal("100"), description=payload,
+                ),
             )  # fmt: skip
             make_mentor(db_session, make_user(db_session, "mentor", display_name=payload))
             make_facility(db_session, name=payload)

@@ -24,7 +24,8 @@ from matchmaker.models.bookings import (
     VoucherEntry,
 )
 from matchmaker.services.errors import Invalid
-from matchmaker.services.facilities import booking_lifecycle, booking_setup, utilisation, vouchers
+from matchmaker.services.facilities import utilisation, vouchers
+from matchmaker.services.facilities.bookings import equipment_setup, lifecycle
 from matchmaker.services.operator.evaluation import evaluation_reports
 from matchmaker.services.operator.monitoring import dashboard
 from tests.factories import make_equipment, make_facility, make_startup, make_user
@@ -53,16 +54,18 @@ def test_overlapping_or_repeated_window_is_refused_and_nothing_is_saved(
 ) -> None:
     manager = make_user(db_session, "facility_manager")
     eq = make_equipment(db_session, make_facility(db_session, manager=manager))
-    booking_setup.add_weekly_window(db_session, manager, eq.id, [0, 1, 2, 3, 4], time(9), time(12))
+    equipment_setup.add_weekly_window(
+        db_session, manager, eq.id, [0, 1, 2, 3, 4], time(9), time(12)
+    )
     before = _windows(db_session, eq.id)
     with pytest.raises(Invalid, match="already published"):
-        booking_setup.add_weekly_window(db_session, manager, eq.id, [0], time(9), time(12))
+        equipment_setup.add_weekly_window(db_session, manager, eq.id, [0], time(9), time(12))
     # Friday and Saturday: Friday overlaps, so Saturday is not saved either.
     with pytest.raises(Invalid, match="overlaps 09:00–12:00"):
-        booking_setup.add_weekly_window(db_session, manager, eq.id, [4, 5], time(11), time(14))
+        equipment_setup.add_weekly_window(db_session, manager, eq.id, [4, 5], time(11), time(14))
     assert _windows(db_session, eq.id) == before
     # Back to back is fine (12:00 is where the morning ends).
-    booking_setup.add_weekly_window(db_session, manager, eq.id, [4], time(12), time(14))
+    equipment_setup.add_weekly_window(db_session, manager, eq.id, [4], time(12), time(14))
     assert (4, time(12), time(14)) in _windows(db_session, eq.id)
 
 
@@ -100,14 +103,14 @@ def test_check_in_and_usage_refused_before_the_start(db_session: Session, lab: L
     )  # fmt: skip
     b = book(db_session, lab, local_slot(2, 10), voucher_id=v.id)
     with pytest.raises(Invalid, match="once it has started"):
-        booking_lifecycle.check_in(db_session, lab.manager, b.id)
+        lifecycle.check_in(db_session, lab.manager, b.id)
     with pytest.raises(Invalid, match="once it has started"):
-        booking_lifecycle.record_usage(db_session, lab.manager, b.id, 60)
+        lifecycle.record_usage(db_session, lab.manager, b.id, 60)
     db_session.expire_all()
     assert db_session.get(EquipmentBooking, b.id).status == "confirmed"  # type: ignore[union-attr]
     assert db_session.get(Voucher, v.id).balance == Decimal("700")  # type: ignore[union-attr]
     assert not db_session.scalar(sa.select(VoucherEntry.id).where(VoucherEntry.kind == "redeem"))
-    done = booking_lifecycle.record_usage(db_session, lab.manager, b.id, 60, now=b.starts_at)
+    done = lifecycle.record_usage(db_session, lab.manager, b.id, 60, now=b.starts_at)
     assert done.status == "completed" and done.voucher_state == "redeemed"
 
 
@@ -130,8 +133,8 @@ def test_stale_request_expires_releases_voucher_and_cannot_be_approved(
     fresh = book(db_session, lab, local_slot(3, 10))
     later = stale.starts_at + timedelta(minutes=1)
     with pytest.raises(Invalid, match="can no longer be approved"):
-        booking_lifecycle.approve_booking(db_session, lab.manager, stale.id, now=later)
-    assert booking_lifecycle.expire_requests(db_session, now=later) == 1
+        lifecycle.approve_booking(db_session, lab.manager, stale.id, now=later)
+    assert lifecycle.expire_requests(db_session, now=later) == 1
     db_session.expire_all()
     assert db_session.get(EquipmentBooking, stale.id).status == "expired"  # type: ignore[union-attr]
     assert db_session.get(EquipmentBooking, fresh.id).status == "pending"  # type: ignore[union-attr]
@@ -142,7 +145,7 @@ def test_stale_request_expires_releases_voucher_and_cannot_be_approved(
             Notification.kind == "facilities.booking_expired",
         )
     )
-    assert booking_lifecycle.expire_requests(db_session, now=later) == 0  # nothing twice
+    assert lifecycle.expire_requests(db_session, now=later) == 0  # nothing twice
     # The worker's scheduler runs it every quarter of an hour, like the mentoring expiry.
     jobs = queue.bound(app)
     assert facility_jobs.expire_booking_requests in jobs.periodic_due(datetime(2026, 12, 1, 9, 45))
@@ -150,10 +153,10 @@ def test_stale_request_expires_releases_voucher_and_cannot_be_approved(
 
 def test_already_expired_training_is_refused(db_session: Session, lab: Lab) -> None:
     with pytest.raises(Invalid, match="already expired"):
-        booking_setup.grant_training(
+        equipment_setup.grant_training(
             db_session, lab.manager, lab.equipment_id, lab.founder.email, date(2020, 1, 1)
         )
-    row = booking_setup.grant_training(
+    row = equipment_setup.grant_training(
         db_session, lab.manager, lab.equipment_id, lab.founder.email,
         utcnow().date() + timedelta(days=90),
     )  # fmt: skip

@@ -11,14 +11,10 @@ from sqlalchemy.orm import Session
 
 from matchmaker.models import Equipment, utcnow
 from matchmaker.models.bookings import AvailabilityWindow
-from matchmaker.services.facilities import (
-    booking_lifecycle,
-    booking_setup,
-    bookings,
-    utilisation,
-    vouchers,
-)
-from matchmaker.services.facilities.equipment_availability import to_local, to_utc
+from matchmaker.services.facilities import utilisation, vouchers
+from matchmaker.services.facilities.bookings import equipment_setup, lifecycle, reserve
+from matchmaker.services.facilities.bookings.slot_checks import WantedSlot
+from matchmaker.timezones import to_utc, wall_clock
 from tests.factories import make_equipment, make_facility, make_startup, make_user
 from tests.integration.test_bookings import ctx_fixture  # noqa: F401 (fixture)
 
@@ -37,17 +33,17 @@ def test_week_of_usage_hand_computed(db_session: Session, ctx: None) -> None:
                 )
             )
     db_session.commit()
-    today = to_local(utcnow()).date()
+    today = wall_clock(utcnow()).date()
     monday = today + timedelta(days=7 - today.weekday())
 
     def at(day: int, hour: int) -> datetime:
         return to_utc(datetime.combine(monday + timedelta(days=day), time(hour)))
 
     # Wednesday morning blackout (-4 h), Saturday one-off opening (+4 h): 40 hours open.
-    booking_setup.add_exception(
+    equipment_setup.add_exception(
         db_session, manager, eq.id, kind="blackout", starts_at=at(2, 9), ends_at=at(2, 13)
     )
-    booking_setup.add_exception(
+    equipment_setup.add_exception(
         db_session, manager, eq.id, kind="opening", starts_at=at(5, 10), ends_at=at(5, 14)
     )
     a_user, b_user = make_user(db_session), make_user(db_session)
@@ -58,20 +54,19 @@ def test_week_of_usage_hand_computed(db_session: Session, ctx: None) -> None:
     )  # fmt: skip
 
     def book(user, startup, start: datetime, end: datetime, **kw):  # type: ignore[no-untyped-def]
-        return bookings.create_booking(
-            db_session, user, equipment_id=eq.id, startup_id=startup.id,
-            starts_at=start, ends_at=end, **kw,
-        )  # fmt: skip
+        return reserve.create_booking(
+            db_session, user, WantedSlot(eq.id, startup.id, start, end), **kw
+        )
 
     b1 = book(a_user, a, at(0, 9), at(0, 12), voucher_id=voucher.id)  # 3 h, 900, voucher 500
     b2 = book(b_user, b, at(1, 10), at(1, 12))  # 2 h, 600
     b3 = book(a_user, a, at(3, 14), at(3, 16))  # 2 h, no-show
     b4 = book(b_user, b, at(4, 9), at(4, 10))  # cancelled: not counted
     book(a_user, a, at(4, 13), at(4, 14))  # confirmed, not yet used: booked only
-    booking_lifecycle.record_usage(db_session, manager, b1.id, 150, now=at(0, 12))
-    booking_lifecycle.record_usage(db_session, manager, b2.id, 120, now=at(1, 12))
-    booking_lifecycle.mark_no_show(db_session, manager, b3.id, now=at(3, 15))
-    booking_lifecycle.cancel_booking(db_session, manager, b4.id)
+    lifecycle.record_usage(db_session, manager, b1.id, 150, now=at(0, 12))
+    lifecycle.record_usage(db_session, manager, b2.id, 120, now=at(1, 12))
+    lifecycle.mark_no_show(db_session, manager, b3.id, now=at(3, 15))
+    lifecycle.cancel_booking(db_session, manager, b4.id)
 
     equipment = [db_session.get(Equipment, eq.id), db_session.get(Equipment, idle.id)]
     report = utilisation.usage_report(

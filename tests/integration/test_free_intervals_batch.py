@@ -17,7 +17,7 @@ from matchmaker.models.bookings import (
     BookingRules,
     EquipmentBooking,
 )
-from matchmaker.services.facilities.booking_queries import free_intervals_by_equipment
+from matchmaker.services.facilities.bookings.queries import free_intervals_by_equipment
 from matchmaker.services.facilities.equipment_availability import free_intervals, rules_for
 from tests.factories import make_equipment, make_facility, make_startup, make_user
 

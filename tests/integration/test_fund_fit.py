@@ -134,10 +134,11 @@ def _every_fund_checked(app: Flask, startup_id: int, limit: int) -> list[tuple[i
     with app.test_request_context("/"):
         startup = db.session.get(Startup, startup_id)
         need = need_for(startup, None)
-        engine = fund_fit._engine_candidates(db.session, startup_id, max(limit * 3, 30)) or {}
+        answer = fund_fit._engine_candidates(db.session, startup_id, max(limit * 3, 30))
+        engine, named = answer or ({}, frozenset())
         rows = []
         for investor in db.session.scalars(sa.select(Investor).where(Investor.is_active)):
-            if not investor_fits(investor, need, startup):
+            if investor.id in named or not investor_fits(investor, need, startup):
                 continue
             match = engine.get(investor.id)
             fit = fit_reasons(investor, need, startup)

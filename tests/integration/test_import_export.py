@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from decimal import Decimal
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -13,11 +14,12 @@ from flask_babel import force_locale
 from openpyxl import Workbook, load_workbook
 from sqlalchemy.orm import Session
 
+from matchmaker.extensions import db
 from matchmaker.models import Equipment, Facility, Investor, MentorProfile, User
 from matchmaker.models.operator import ImportBatch
 from matchmaker.services import exports
-from matchmaker.services.accounts.profile_events import on_profile_changed, remove_listener
-from matchmaker.services.errors import Forbidden, Invalid
+from matchmaker.services.accounts.profile_events import handled_by
+from matchmaker.services.errors import Conflict, Forbidden, Invalid
 from matchmaker.services.operator.imports import bulk_import
 from tests.factories import make_facility, make_user
 
@@ -54,15 +56,11 @@ def test_equipment_import_from_excel_writes_every_row(app: Flask, db_session: Se
         [str(facility.id), "3D printer", "Prototyping and model processing", "", "80.5", "no"],
     ])  # fmt: skip
     seen: list[tuple[str, int]] = []
-    listener = on_profile_changed(lambda kind, i: seen.append((kind, i)))
-    try:
-        with app.test_request_context():
-            dry = bulk_import.preview(db_session, "equipment", data, "lab.xlsx")
-            assert dry.valid and len(dry.rows) == 2
-            assert _count(db_session, Equipment) == 0  # the preview writes nothing
-            done = bulk_import.run_import(db_session, operator, "equipment", data, "lab.xlsx")
-    finally:
-        remove_listener(listener)
+    with app.test_request_context(), handled_by(lambda kind, i: seen.append((kind, i))):
+        dry = bulk_import.preview(db_session, "equipment", data, "lab.xlsx")
+        assert dry.valid and len(dry.rows) == 2
+        assert _count(db_session, Equipment) == 0  # the preview writes nothing
+        done = bulk_import.run_import(db_session, operator, "equipment", data, "lab.xlsx")
     assert done.count == 2
     rows = db_session.scalars(sa.select(Equipment).order_by(Equipment.id)).all()
     assert [(e.name, e.category, e.price_per_hour, e.voucher_eligible) for e in rows] == [
@@ -228,3 +226,38 @@ def test_exports_round_trip_through_the_import(app: Flask, db_session: Session) 
             ).count
             == 1
         )
+
+
+def test_same_file_imported_meanwhile_is_refused_at_commit_and_writes_nothing(
+    app: Flask, db_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another operator's import of the very same file commits after this one validated: the
+    # unique hash refuses it at commit, with the "already imported" message, and none of its
+    # rows is kept. (The app's session: the test session autocommits on SQLite.)
+    operator = make_user(db_session, "operator")
+    make_facility(db_session, name="Lab")
+    data = csv_bytes([HEADER, ["Lab", "XRD", "testing", "", "300", "yes"]])
+    validate = bulk_import.preview
+
+    def preview_then_other_import(*args: Any, **kwargs: Any) -> bulk_import.ImportPreview:
+        checked = validate(*args, **kwargs)
+        db_session.add(
+            ImportBatch(
+                kind="equipment",
+                filename="same.csv",
+                row_count=1,
+                created_by_id=operator.id,
+                content_hash=bulk_import.content_hash(data),
+            )
+        )
+        db_session.commit()
+        return checked
+
+    monkeypatch.setattr(bulk_import, "preview", preview_then_other_import)
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        actor = db.session.get(User, operator.id)
+        with pytest.raises(Conflict) as refused:
+            bulk_import.run_import(db.session, actor, "equipment", data, "lab.csv")
+    assert "already imported" in str(refused.value.message)
+    assert _count(db_session, Equipment) == 0
+    assert _count(db_session, ImportBatch) == 1

@@ -67,12 +67,32 @@ def test_request_creates_a_pending_request_and_notifies_the_mentor(db_session, w
     assert _notes(db_session, w.mentor_user.id, "mentoring.requested") == 1
 
 
-def test_request_ttl_comes_from_config(make_app, db_session):
-    app = make_app(MENTORING_REQUEST_TTL_HOURS=5)
-    with app.test_request_context(headers={"Accept-Language": "en"}):
-        w = make_world(db_session)
-        ms = _request(db_session, w)
-        assert ms.expires_at < utcnow() + timedelta(hours=5, minutes=1)
+def test_request_waits_the_answer_window_it_is_given(db_session, w):
+    ms = _request(db_session, w, ttl_hours=5)
+    assert utcnow() + timedelta(hours=4, minutes=59) < ms.expires_at
+    assert ms.expires_at < utcnow() + timedelta(hours=5, minutes=1)
+    ms = answering.ask_for_info(db_session, w.mentor_user, ms.id, "Budget?", ttl_hours=2)
+    assert ms.expires_at < utcnow() + timedelta(hours=2, minutes=1)
+
+
+@pytest.mark.parametrize(
+    ("configured", "hours"), [(None, 72), (5, 5), ("12", 12), (0, 1), ("soon", 72)]
+)
+def test_request_ttl_hours_reads_the_configured_value(configured, hours):
+    assert svc.request_ttl_hours(configured) == hours
+
+
+def test_notifications_carry_the_link_the_caller_builds(db_session, w):
+    ms = _request(db_session, w, link_for=lambda sid: f"https://mm.example/s/{sid}")
+    links = db_session.scalars(
+        sa.select(Notification.link).where(Notification.kind == "mentoring.requested")
+    ).all()
+    assert links == [f"https://mm.example/s/{ms.id}"]
+    requesting.withdraw_request(db_session, w.founder, ms.id)  # no link given: the plain path
+    links = db_session.scalars(
+        sa.select(Notification.link).where(Notification.kind == "mentoring.withdrawn")
+    ).all()
+    assert links == [f"/mentoring/sessions/{ms.id}"]
 
 
 @pytest.mark.parametrize(

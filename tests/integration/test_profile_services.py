@@ -47,9 +47,8 @@ def events() -> Iterator[list[tuple[str, int]]]:
     def listener(kind: str, entity_id: int) -> None:
         seen.append((kind, entity_id))
 
-    profile_events.on_profile_changed(listener)
-    yield seen
-    profile_events.remove_listener(listener)
+    with profile_events.handled_by(listener):
+        yield seen
 
 
 def _count(session: Session, model: type) -> int:
@@ -57,27 +56,39 @@ def _count(session: Session, model: type) -> int:
     return session.scalar(sa.select(sa.func.count()).select_from(model)) or 0
 
 
-def test_profile_changed_listener_errors_are_contained(caplog: Any) -> None:
-    seen: list[tuple[str, int]] = []
-
+def test_profile_changed_handler_errors_are_contained(caplog: Any) -> None:
     def broken(kind: str, entity_id: int) -> None:
         raise RuntimeError("index offline")
 
-    def working(kind: str, entity_id: int) -> None:
-        seen.append((kind, entity_id))
-
-    profile_events.on_profile_changed(broken)
-    profile_events.on_profile_changed(working)
-    profile_events.on_profile_changed(working)  # registering twice is harmless
-    try:
-        profile_events.profile_changed("startup", 7)
-    finally:
-        profile_events.remove_listener(broken)
-        profile_events.remove_listener(working)
-    assert seen == [("startup", 7)]
+    with profile_events.handled_by(broken):
+        profile_events.profile_changed("startup", 7)  # logged, not raised
     assert "index offline" in caplog.text
     with pytest.raises(ValueError):
         profile_events.profile_changed("planet", 1)
+
+
+def test_profile_changes_go_to_the_wired_handler_unless_a_caller_substitutes_one() -> None:
+    wired: list[tuple[str, int]] = []
+    substituted: list[tuple[str, int]] = []
+    before = profile_events._wired
+    profile_events.wire(lambda kind, entity_id: wired.append((kind, entity_id)))
+    try:
+        profile_events.profile_changed("mentor", 1)
+        with profile_events.handled_by(
+            lambda kind, entity_id: substituted.append((kind, entity_id))
+        ):
+            profile_events.profile_changed("investor", 2)
+        profile_events.profile_changed("equipment", 3)
+    finally:
+        profile_events.wire(before)
+    assert wired == [("mentor", 1), ("equipment", 3)]
+    assert substituted == [("investor", 2)]
+
+
+def test_the_app_factory_wires_the_embedding_job(app: Flask) -> None:
+    from matchmaker.jobs.indexing import queue_embedding
+
+    assert profile_events._wired is queue_embedding
 
 
 def test_create_startup_makes_creator_a_member(session: Session, events: Any) -> None:

@@ -237,7 +237,8 @@ def test_running_year_counts_open_hours_only_until_today(
     app: Flask, db_session: Session, world: dict[str, Any]
 ) -> None:
     from matchmaker.extensions import db
-    from matchmaker.services.facilities.equipment_availability import local_today, to_utc
+    from matchmaker.services.facilities.equipment_availability import local_today
+    from matchmaker.timezones import to_utc
 
     today = local_today()
     if (today.month, today.day) >= (12, 30):

@@ -14,8 +14,10 @@ from sqlalchemy.orm import Session
 from matchmaker.models import Equipment, utcnow
 from matchmaker.models.bookings import Voucher, VoucherEntry
 from matchmaker.services.errors import Forbidden, Invalid
-from matchmaker.services.facilities import booking_lifecycle, vouchers
-from matchmaker.services.facilities.equipment_availability import to_local
+from matchmaker.services.facilities import vouchers
+from matchmaker.services.facilities.bookings import lifecycle, reserve
+from matchmaker.services.facilities.bookings.slot_checks import WantedSlot
+from matchmaker.timezones import wall_clock
 from tests.factories import make_equipment, make_user
 from tests.integration.test_bookings import (  # noqa: F401 (fixtures)
     Lab,
@@ -28,7 +30,7 @@ from tests.integration.test_bookings import (  # noqa: F401 (fixtures)
 
 def _issue(session: Session, lab: Lab, amount: str = "1000", **kw: object) -> Voucher:
     operator = make_user(session, "operator")
-    today = to_local(utcnow()).date()
+    today = wall_clock(utcnow()).date()
     values: dict[str, object] = {
         "startup_id": lab.startup_id,
         "amount": Decimal(amount),
@@ -46,7 +48,7 @@ def _balance(session: Session, voucher_id: int) -> Decimal:
 
 
 def test_only_operators_issue(db_session: Session, lab: Lab) -> None:
-    today = to_local(utcnow()).date()
+    today = wall_clock(utcnow()).date()
     with pytest.raises(Forbidden):
         vouchers.issue_voucher(
             db_session, lab.founder, startup_id=lab.startup_id, amount=Decimal("10"),
@@ -66,12 +68,12 @@ def test_hold_release_on_cancel_and_redeem_on_completion(db_session: Session, la
     assert _balance(db_session, v.id) == Decimal("0")
     with pytest.raises(Invalid, match="no balance"):
         book(db_session, lab, local_slot(4, 10), voucher_id=v.id)
-    booking_lifecycle.cancel_booking(db_session, lab.founder, b2.id)
+    lifecycle.cancel_booking(db_session, lab.founder, b2.id)
     assert _balance(db_session, v.id) == Decimal("400")
     with pytest.raises(Invalid):  # cancelling twice cannot return the value twice
-        booking_lifecycle.cancel_booking(db_session, lab.founder, b2.id)
+        lifecycle.cancel_booking(db_session, lab.founder, b2.id)
     assert _balance(db_session, v.id) == Decimal("400")
-    booking_lifecycle.record_usage(db_session, lab.manager, b1.id, 120, now=b1.ends_at)
+    lifecycle.record_usage(db_session, lab.manager, b1.id, 120, now=b1.ends_at)
     assert _balance(db_session, v.id) == Decimal("400")
     kinds = db_session.scalars(sa.select(VoucherEntry.kind).order_by(VoucherEntry.id)).all()
     assert kinds == ["issue", "hold", "hold", "release", "redeem"]
@@ -89,7 +91,7 @@ def test_eligibility_and_validity(db_session: Session, lab: Lab) -> None:
     design_only = _issue(db_session, lab, categories=["design"])
     with pytest.raises(Invalid, match="cannot be used"):
         book(db_session, lab, local_slot(2, 10), voucher_id=design_only.id)
-    today = to_local(utcnow()).date()
+    today = wall_clock(utcnow()).date()
     short = _issue(db_session, lab, valid_until=today + timedelta(days=1))
     with pytest.raises(Invalid, match="not valid"):
         book(db_session, lab, local_slot(5, 10), voucher_id=short.id)
@@ -105,12 +107,22 @@ def test_eligibility_and_validity(db_session: Session, lab: Lab) -> None:
     )
 
 
+def test_series_uses_the_voucher_while_its_balance_lasts(db_session: Session, lab: Lab) -> None:
+    v = _issue(db_session, lab, amount="750")  # two and a half one-hour weeks at 300
+    slot = WantedSlot(lab.equipment_id, lab.startup_id, *local_slot(2, 10))
+    report = reserve.create_series(db_session, lab.founder, slot, weeks=4, voucher_id=v.id)
+    assert not report.skipped
+    # The third week takes what is left (150 of 300); the fourth is booked without it.
+    assert [b.voucher_amount for b in report.booked] == [
+        Decimal("300"), Decimal("300"), Decimal("150"), Decimal("0"),
+    ]  # fmt: skip
+    assert _balance(db_session, v.id) == Decimal("0")
+
+
 def test_no_show_releases_the_voucher(db_session: Session, lab: Lab) -> None:
     v = _issue(db_session, lab)
     b = book(db_session, lab, local_slot(2, 10), voucher_id=v.id)
-    booking_lifecycle.mark_no_show(
-        db_session, lab.manager, b.id, now=b.starts_at + timedelta(hours=1)
-    )
+    lifecycle.mark_no_show(db_session, lab.manager, b.id, now=b.starts_at + timedelta(hours=1))
     assert _balance(db_session, v.id) == Decimal("1000")
 
 

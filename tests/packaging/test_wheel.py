@@ -1,5 +1,6 @@
-"""The built wheel is a working app: templates, static files, translations and migrations travel
-as package data, so an installed (not editable) copy migrates a database and renders pages."""
+"""The built wheel is a working app: templates, static files, translations, migrations and the
+demo's data tables travel as package data, so an installed (not editable) copy migrates a
+database, renders pages and can load the demo data."""
 
 from __future__ import annotations
 
@@ -43,6 +44,9 @@ _SCRIPT = textwrap.dedent(
     static = client.get("/static/app.css")
     print(english.status_code, chinese.status_code, static.status_code)
     print("Password" in english.get_data(as_text=True), "密码" in chinese.get_data(as_text=True))
+    # The demo's tables are JSON package data, read when `flask demo-data` imports them.
+    from matchmaker.demo.tables import FACILITIES, INVESTORS, SURNAMES
+    print(len(FACILITIES), len(INVESTORS), SURNAMES[0] == ("王", "wang"))
     """
 )
 
@@ -80,4 +84,4 @@ def test_installed_wheel_migrates_and_renders_the_login_page(tmp_path: Path) -> 
         capture_output=True, text=True, cwd=tmp_path, env=environ, check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["200", "200", "200", "True", "True"]
+    assert result.stdout.split() == ["200", "200", "200", "True", "True", "8", "20", "True"]

@@ -6,14 +6,14 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from matchmaker.services.facilities.equipment_availability import to_local
-from matchmaker.services.facilities.need_parsing import (
+from matchmaker.services.facilities.bookings.need_parsing import (
     DEFAULT_MINUTES,
     need_subject,
     parse_duration,
     parse_need,
     parse_window,
 )
+from matchmaker.timezones import wall_clock
 
 NOW = datetime(2026, 11, 18, 2, 0)  # Wednesday 10:00 in Shanghai
 
@@ -42,7 +42,7 @@ def test_durations(text: str, minutes: int | None) -> None:
 
 def _local_days(window: tuple[datetime, datetime]) -> tuple[str, str]:
     start, end = window
-    return to_local(start).date().isoformat(), to_local(end).date().isoformat()
+    return wall_clock(start).date().isoformat(), wall_clock(end).date().isoformat()
 
 
 @pytest.mark.parametrize(

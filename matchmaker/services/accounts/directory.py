@@ -9,7 +9,8 @@ see deactivated profiles (the templates mark them).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
@@ -21,13 +22,14 @@ from matchmaker.models import (
     Equipment,
     Facility,
     Investor,
-    InvestorMember,
     MentorProfile,
     Startup,
-    StartupMember,
     User,
     has_code,
 )
+from matchmaker.services.accounts.facility_profiles import facility_with_equipment
+from matchmaker.services.accounts.investor_profiles import investor_with_team
+from matchmaker.services.accounts.profiles import startup_with_team
 from matchmaker.services.errors import NotFound
 
 T = TypeVar("T")
@@ -105,118 +107,122 @@ def _where(
     return stmt.where(*real) if real else stmt
 
 
-def search_startups(
-    session: Session, filters: Filters, *, page: int = 1, page_size: int = 12, viewer: Any = None
-) -> Page[Startup]:
-    """Active startups matching ``filters`` (operators also see hidden ones)."""
-    stmt = sa.select(Startup)
-    stmt = _where(
-        stmt,
-        None if _is_operator(viewer) else Startup.is_active,
-        keyword_condition(
-            filters.q, Startup.name, Startup.one_liner, Startup.description, Startup.location
-        ),
-        has_code(Startup.sectors, filters.sector) if filters.sector else None,
-        Startup.stage == filters.stage if filters.stage else None,
-        _contains(Startup.location, filters.location) if filters.location else None,
-    )
-    return paginate(session, stmt, page, page_size, (Startup.name, Startup.id))
+Condition = sa.ColumnExpressionArgument[bool]
 
 
-def search_mentors(
-    session: Session, filters: Filters, *, page: int = 1, page_size: int = 12, viewer: Any = None
-) -> Page[MentorProfile]:
-    """Mentors matching ``filters``; a suspended account's profile is hidden like an
-    inactive one (operators see both)."""
-    stmt = (
-        sa.select(MentorProfile)
-        .join(User, User.id == MentorProfile.user_id)
-        .options(selectinload(MentorProfile.user))
-    )
-    stmt = _where(
-        stmt,
-        None if _is_operator(viewer) else sa.and_(MentorProfile.is_active, User.is_active),
-        keyword_condition(
-            filters.q,
-            User.display_name,
-            MentorProfile.headline,
-            MentorProfile.expertise,
-            MentorProfile.organisation,
-            MentorProfile.location,
-        ),
-        has_code(MentorProfile.sectors, filters.sector) if filters.sector else None,
-        MentorProfile.kind == filters.kind if filters.kind else None,
-        _contains(MentorProfile.location, filters.location) if filters.location else None,
-    )
-    return paginate(session, stmt, page, page_size, (User.display_name, MentorProfile.id))
+@dataclass(frozen=True)
+class Listing(Generic[T]):
+    """One public directory: what it lists and how a visitor's ``Filters`` narrow it.
+
+    Every filter left empty means "any"; ``codes`` and ``code_lists`` name the column that a
+    filter attribute's code must equal or be one of; ``place`` reads the location filter."""
+
+    select: sa.Select[Any]
+    visible: Condition  # what a visitor who is not an operator sees
+    keywords: tuple[Any, ...]  # the columns one of which must contain each keyword
+    order_by: tuple[Any, ...]
+    place: Callable[[str], sa.ColumnElement[bool]]
+    codes: Mapping[str, Any] = field(default_factory=dict)
+    code_lists: Mapping[str, Any] = field(default_factory=dict)
+    more: Callable[[Filters], Iterable[Condition | None]] = lambda _: ()
+
+    def search(
+        self,
+        session: Session,
+        filters: Filters,
+        *,
+        page: int = 1,
+        page_size: int = 12,
+        viewer: Any = None,
+    ) -> Page[T]:
+        """Page ``page`` of what matches ``filters`` (operators also see hidden profiles)."""
+        stmt = _where(
+            self.select,
+            None if _is_operator(viewer) else self.visible,
+            keyword_condition(filters.q, *self.keywords),
+            *(column == getattr(filters, name) for name, column in self.codes.items()
+              if getattr(filters, name)),
+            *(has_code(column, getattr(filters, name)) for name, column in self.code_lists.items()
+              if getattr(filters, name)),
+            self.place(filters.location) if filters.location else None,
+            *self.more(filters),
+        )  # fmt: skip
+        return paginate(session, stmt, page, page_size, self.order_by)
 
 
-def search_investors(
-    session: Session, filters: Filters, *, page: int = 1, page_size: int = 12, viewer: Any = None
-) -> Page[Investor]:
-    """Funds matching ``filters``; the place filter looks at the location and the regions."""
-    stmt = sa.select(Investor)
-    stmt = _where(
-        stmt,
-        None if _is_operator(viewer) else Investor.is_active,
-        keyword_condition(
-            filters.q, Investor.name, Investor.thesis, Investor.location, Investor.regions
-        ),
-        has_code(Investor.sectors, filters.sector) if filters.sector else None,
-        Investor.type == filters.type if filters.type else None,
-        has_code(Investor.stages, filters.stage) if filters.stage else None,
-        _location_or_region(filters.location) if filters.location else None,
-    )
-    return paginate(session, stmt, page, page_size, (Investor.name, Investor.id))
+def _place_in(column: Any) -> Callable[[str], sa.ColumnElement[bool]]:
+    return lambda text: _contains(column, text)
 
 
-def _location_or_region(text: str) -> sa.ColumnElement[bool]:
-    return sa.or_(_contains(Investor.location, text), _contains(Investor.regions, text))
+STARTUPS: Listing[Startup] = Listing(
+    select=sa.select(Startup),
+    visible=Startup.is_active,
+    keywords=(Startup.name, Startup.one_liner, Startup.description, Startup.location),
+    order_by=(Startup.name, Startup.id),
+    place=_place_in(Startup.location),
+    codes={"stage": Startup.stage},
+    code_lists={"sector": Startup.sectors},
+)
+# A suspended account's mentor profile is hidden like an inactive one.
+MENTORS: Listing[MentorProfile] = Listing(
+    select=sa.select(MentorProfile)
+    .join(User, User.id == MentorProfile.user_id)
+    .options(selectinload(MentorProfile.user)),
+    visible=sa.and_(MentorProfile.is_active, User.is_active),
+    keywords=(
+        User.display_name,
+        MentorProfile.headline,
+        MentorProfile.expertise,
+        MentorProfile.organisation,
+        MentorProfile.location,
+    ),
+    order_by=(User.display_name, MentorProfile.id),
+    place=_place_in(MentorProfile.location),
+    codes={"kind": MentorProfile.kind},
+    code_lists={"sector": MentorProfile.sectors},
+)
+# A fund's place is its location or one of the regions it invests in.
+INVESTORS: Listing[Investor] = Listing(
+    select=sa.select(Investor),
+    visible=Investor.is_active,
+    keywords=(Investor.name, Investor.thesis, Investor.location, Investor.regions),
+    order_by=(Investor.name, Investor.id),
+    place=lambda text: sa.or_(
+        _contains(Investor.location, text), _contains(Investor.regions, text)
+    ),
+    codes={"type": Investor.type},
+    code_lists={"sector": Investor.sectors, "stage": Investor.stages},
+)
+# Equipment is loaded for the facilities' cards.
+FACILITIES: Listing[Facility] = Listing(
+    select=sa.select(Facility).options(selectinload(Facility.equipment)),
+    visible=Facility.is_active,
+    keywords=(Facility.name, Facility.description, Facility.address, Facility.location),
+    order_by=(Facility.name, Facility.id),
+    place=_place_in(Facility.location),
+    codes={"kind": Facility.kind},
+)
+# The instruments of a hidden facility are hidden too; an instrument is where its facility is.
+EQUIPMENT: Listing[Equipment] = Listing(
+    select=sa.select(Equipment)
+    .join(Facility, Facility.id == Equipment.facility_id)
+    .options(selectinload(Equipment.facility)),
+    visible=sa.and_(Equipment.is_active, Facility.is_active),
+    keywords=(Equipment.name, Equipment.model_specs, Equipment.description, Facility.name),
+    order_by=(Equipment.name, Equipment.id),
+    place=_place_in(Facility.location),
+    codes={"category": Equipment.category, "facility_id": Equipment.facility_id},
+    more=lambda f: (
+        Equipment.voucher_eligible if f.voucher_eligible else None,
+        Equipment.price_per_hour <= f.max_price if f.max_price is not None else None,
+    ),
+)
 
-
-def search_facilities(
-    session: Session, filters: Filters, *, page: int = 1, page_size: int = 12, viewer: Any = None
-) -> Page[Facility]:
-    """Facilities matching ``filters``, with their equipment loaded for the cards."""
-    stmt = sa.select(Facility).options(selectinload(Facility.equipment))
-    stmt = _where(
-        stmt,
-        None if _is_operator(viewer) else Facility.is_active,
-        keyword_condition(
-            filters.q, Facility.name, Facility.description, Facility.address, Facility.location
-        ),
-        Facility.kind == filters.kind if filters.kind else None,
-        _contains(Facility.location, filters.location) if filters.location else None,
-    )
-    return paginate(session, stmt, page, page_size, (Facility.name, Facility.id))
-
-
-def search_equipment(
-    session: Session, filters: Filters, *, page: int = 1, page_size: int = 12, viewer: Any = None
-) -> Page[Equipment]:
-    """Instruments matching ``filters``; those of a hidden facility are hidden too."""
-    stmt = (
-        sa.select(Equipment)
-        .join(Facility, Facility.id == Equipment.facility_id)
-        .options(selectinload(Equipment.facility))
-    )
-    stmt = _where(
-        stmt,
-        None if _is_operator(viewer) else sa.and_(Equipment.is_active, Facility.is_active),
-        keyword_condition(
-            filters.q,
-            Equipment.name,
-            Equipment.model_specs,
-            Equipment.description,
-            Facility.name,
-        ),
-        Equipment.category == filters.category if filters.category else None,
-        Equipment.facility_id == filters.facility_id if filters.facility_id else None,
-        Equipment.voucher_eligible if filters.voucher_eligible else None,
-        Equipment.price_per_hour <= filters.max_price if filters.max_price is not None else None,
-        _contains(Facility.location, filters.location) if filters.location else None,
-    )
-    return paginate(session, stmt, page, page_size, (Equipment.name, Equipment.id))
+search_startups = STARTUPS.search
+search_mentors = MENTORS.search
+search_investors = INVESTORS.search
+search_facilities = FACILITIES.search
+search_equipment = EQUIPMENT.search
 
 
 def facility_choices(session: Session) -> list[tuple[int, str]]:
@@ -247,11 +253,7 @@ def _viewer_id(viewer: Any) -> int | None:
 def startup_detail(session: Session, startup_id: int, viewer: Any = None) -> Startup:
     """The startup with its team, if active or the viewer is on it or an operator;
     else ``NotFound`` (a hidden profile looks like a missing one)."""
-    startup = session.scalar(
-        sa.select(Startup)
-        .where(Startup.id == startup_id)
-        .options(selectinload(Startup.members).selectinload(StartupMember.user))
-    )
+    startup = session.scalar(startup_with_team(startup_id))
     owned = startup is not None and any(m.user_id == _viewer_id(viewer) for m in startup.members)
     return _visible(startup, viewer, owned, _l("No such startup."))
 
@@ -273,14 +275,7 @@ def mentor_detail(session: Session, mentor_id: int, viewer: Any = None) -> Mento
 def investor_detail(session: Session, investor_id: int, viewer: Any = None) -> Investor:
     """The fund with its members and portfolio, if active or the viewer is a member or
     an operator; else ``NotFound``."""
-    investor = session.scalar(
-        sa.select(Investor)
-        .where(Investor.id == investor_id)
-        .options(
-            selectinload(Investor.members).selectinload(InvestorMember.user),
-            selectinload(Investor.portfolio),
-        )
-    )
+    investor = session.scalar(investor_with_team(investor_id))
     owned = investor is not None and any(m.user_id == _viewer_id(viewer) for m in investor.members)
     return _visible(investor, viewer, owned, _l("No such investor."))
 
@@ -288,11 +283,7 @@ def investor_detail(session: Session, investor_id: int, viewer: Any = None) -> I
 def facility_detail(session: Session, facility_id: int, viewer: Any = None) -> Facility:
     """The facility with its equipment, if active or the viewer manages it or is an
     operator; else ``NotFound``."""
-    facility = session.scalar(
-        sa.select(Facility)
-        .where(Facility.id == facility_id)
-        .options(selectinload(Facility.equipment), selectinload(Facility.managers))
-    )
+    facility = session.scalar(facility_with_equipment(facility_id))
     owned = facility is not None and any(m.user_id == _viewer_id(viewer) for m in facility.managers)
     return _visible(facility, viewer, owned, _l("No such facility."))
 

@@ -18,15 +18,17 @@ from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Equipment, Facility, FacilityManager, User
 from matchmaker.models.users import Role
 from matchmaker.services.accounts.profile_events import profile_changed
+from matchmaker.services.accounts.profile_rows import OwnedRows
 from matchmaker.services.accounts.profile_values import (
     apply_values,
     check_codes,
     check_money,
+    checked_values,
+    editable_by,
     need_role,
-    pick,
     require_text,
 )
-from matchmaker.services.errors import Forbidden, Invalid, NotFound
+from matchmaker.services.errors import Invalid
 from matchmaker.services.transactions import commit, use_case
 
 FACILITY_FIELDS = (
@@ -44,30 +46,32 @@ def _validate_facility(values: dict[str, Any]) -> None:
         raise Invalid(_l("Choose a value from the list."), field="kind")
 
 
-def editable_facility(session: Session, actor: User, facility_id: int) -> Facility:
-    """The facility with its managers and equipment, if ``actor`` manages it or is an
-    operator."""
-    facility = session.scalar(
+def facility_with_equipment(facility_id: int) -> sa.Select[Facility]:
+    """The facility with its managers and instruments (its edit and detail pages)."""
+    return (
         sa.select(Facility)
         .where(Facility.id == facility_id)
         .options(selectinload(Facility.managers), selectinload(Facility.equipment))
     )
-    if facility is None:
-        raise NotFound(_l("No such facility."))
-    if not (actor.is_operator or facility.has_manager(actor)):
-        raise Forbidden(_l("Only the facility's managers can edit it."))
-    return facility
+
+
+def editable_facility(session: Session, actor: User, facility_id: int) -> Facility:
+    """The facility with its managers and equipment, if ``actor`` manages it or is an
+    operator."""
+    return editable_by(
+        actor,
+        session.scalar(facility_with_equipment(facility_id)),
+        Facility.has_manager,
+        missing=_l("No such facility."),
+        refused=_l("Only the facility's managers can edit it."),
+    )
 
 
 @use_case
 def create_facility(session: Session, actor: User, values: Mapping[str, Any]) -> Facility:
     """A facility manager registers a facility and becomes its manager."""
     need_role(actor, Role.FACILITY_MANAGER)
-    data = pick(values, FACILITY_FIELDS)
-    for field in ("name", "kind"):
-        if field not in data:
-            raise Invalid(_l("This field is required."), field=field)
-    _validate_facility(data)
+    data = checked_values(values, FACILITY_FIELDS, _validate_facility, required=("name", "kind"))
     facility = Facility(**data)
     facility.managers.append(FacilityManager(user_id=actor.id))
     session.add(facility)
@@ -82,9 +86,7 @@ def update_facility(
     """Edit a facility; its instruments are re-indexed, since they are matched with
     their facility's place and description."""
     facility = editable_facility(session, actor, facility_id)
-    data = pick(values, FACILITY_FIELDS)
-    _validate_facility(data)
-    apply_values(facility, data)
+    apply_values(facility, checked_values(values, FACILITY_FIELDS, _validate_facility))
     commit(session)
     # Equipment is matched with its facility's place and description.
     _equipment_changed(e.id for e in facility.equipment)
@@ -105,45 +107,24 @@ def _validate_equipment(values: dict[str, Any]) -> None:
             values[flag] = bool(values[flag])
 
 
-@use_case
-def add_equipment(
-    session: Session, actor: User, facility_id: int, values: Mapping[str, Any]
-) -> Equipment:
-    """A manager adds an instrument to the facility ``facility_id``."""
-    facility = editable_facility(session, actor, facility_id)
-    data = pick(values, EQUIPMENT_FIELDS)
-    for field in ("name", "category"):
-        if field not in data:
-            raise Invalid(_l("This field is required."), field=field)
-    _validate_equipment(data)
-    equipment = Equipment(**data)
-    facility.equipment.append(equipment)
-    commit(session)
-    profile_changed("equipment", equipment.id)
-    return equipment
+EQUIPMENT: OwnedRows[Facility, Equipment] = OwnedRows(
+    model=Equipment,
+    fields=EQUIPMENT_FIELDS,
+    required=("name", "category"),
+    validate=_validate_equipment,
+    editable_owner=editable_facility,
+    owner_id=lambda equipment: equipment.facility_id,
+    rows_of=lambda facility: facility.equipment,
+    announced=lambda equipment: ("equipment", equipment.id),
+    missing=_l("No such instrument."),
+)
 
 
-def editable_equipment(session: Session, actor: User, equipment_id: int) -> Equipment:
-    """The instrument, if ``actor`` may edit its facility."""
-    equipment = session.get(Equipment, equipment_id)
-    if equipment is None:
-        raise NotFound(_l("No such instrument."))
-    editable_facility(session, actor, equipment.facility_id)
-    return equipment
-
-
-@use_case
-def update_equipment(
-    session: Session, actor: User, equipment_id: int, values: Mapping[str, Any]
-) -> Equipment:
-    """Edit an instrument (its managers or operators)."""
-    equipment = editable_equipment(session, actor, equipment_id)
-    data = pick(values, EQUIPMENT_FIELDS)
-    _validate_equipment(data)
-    apply_values(equipment, data)
-    commit(session)
-    profile_changed("equipment", equipment.id)
-    return equipment
+# A facility's instruments are rows it owns: added, edited (and found for editing) by whoever
+# may edit the facility, each change re-indexing the instrument.
+add_equipment = use_case(EQUIPMENT.add)
+editable_equipment = EQUIPMENT.editable
+update_equipment = use_case(EQUIPMENT.update)
 
 
 @use_case

@@ -20,15 +20,17 @@ from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Investor, InvestorMember, PortfolioEntry, User
 from matchmaker.models.users import Role
 from matchmaker.services.accounts.profile_events import profile_changed
+from matchmaker.services.accounts.profile_rows import OwnedRows
 from matchmaker.services.accounts.profile_values import (
     apply_values,
     check_codes,
     check_money,
+    checked_values,
+    editable_by,
     need_role,
-    pick,
     require_text,
 )
-from matchmaker.services.errors import Forbidden, Invalid, NotFound
+from matchmaker.services.errors import Invalid
 from matchmaker.services.transactions import commit, use_case
 
 INVESTOR_FIELDS = (
@@ -55,9 +57,9 @@ def _validate_investor(values: dict[str, Any], current: Investor | None = None) 
         )
 
 
-def editable_investor(session: Session, actor: User, investor_id: int) -> Investor:
-    """The fund with its members and portfolio, if ``actor`` is a member or an operator."""
-    investor = session.scalar(
+def investor_with_team(investor_id: int) -> sa.Select[Investor]:
+    """The fund with its members' accounts and its portfolio (its edit and detail pages)."""
+    return (
         sa.select(Investor)
         .where(Investor.id == investor_id)
         .options(
@@ -65,22 +67,24 @@ def editable_investor(session: Session, actor: User, investor_id: int) -> Invest
             selectinload(Investor.portfolio),
         )
     )
-    if investor is None:
-        raise NotFound(_l("No such investor."))
-    if not (actor.is_operator or investor.has_member(actor)):
-        raise Forbidden(_l("Only the fund's members can edit it."))
-    return investor
+
+
+def editable_investor(session: Session, actor: User, investor_id: int) -> Investor:
+    """The fund with its members and portfolio, if ``actor`` is a member or an operator."""
+    return editable_by(
+        actor,
+        session.scalar(investor_with_team(investor_id)),
+        Investor.has_member,
+        missing=_l("No such investor."),
+        refused=_l("Only the fund's members can edit it."),
+    )
 
 
 @use_case
 def create_investor(session: Session, actor: User, values: Mapping[str, Any]) -> Investor:
     """An investor adds a fund or institution and becomes its first member."""
     need_role(actor, Role.INVESTOR)
-    data = pick(values, INVESTOR_FIELDS)
-    for field in ("name", "type"):
-        if field not in data:
-            raise Invalid(_l("This field is required."), field=field)
-    _validate_investor(data)
+    data = checked_values(values, INVESTOR_FIELDS, _validate_investor, required=("name", "type"))
     investor = Investor(**data)
     investor.members.append(InvestorMember(user_id=actor.id, title=str(values.get("title") or "")))
     session.add(investor)
@@ -96,8 +100,7 @@ def update_investor(
     """Edit a fund; the ticket range is checked against the stored bound that is not
     being changed."""
     investor = editable_investor(session, actor, investor_id)
-    data = pick(values, INVESTOR_FIELDS)
-    _validate_investor(data, investor)
+    data = checked_values(values, INVESTOR_FIELDS, lambda d: _validate_investor(d, investor))
     apply_values(investor, data)
     commit(session)
     profile_changed("investor", investor.id)
@@ -115,51 +118,22 @@ def _validate_portfolio(values: dict[str, Any]) -> None:
         raise Invalid(_l("Enter a valid year."), field="year")
 
 
-@use_case
-def add_portfolio_entry(
-    session: Session, actor: User, investor_id: int, values: Mapping[str, Any]
-) -> PortfolioEntry:
-    """Add a company to the fund's portfolio (its members or operators)."""
-    investor = editable_investor(session, actor, investor_id)
-    data = pick(values, PORTFOLIO_FIELDS)
-    if "company" not in data:
-        raise Invalid(_l("This field is required."), field="company")
-    _validate_portfolio(data)
-    entry = PortfolioEntry(**data)
-    investor.portfolio.append(entry)
-    commit(session)
-    profile_changed("investor", investor.id)
-    return entry
+PORTFOLIO: OwnedRows[Investor, PortfolioEntry] = OwnedRows(
+    model=PortfolioEntry,
+    fields=PORTFOLIO_FIELDS,
+    required=("company",),
+    validate=_validate_portfolio,
+    editable_owner=editable_investor,
+    owner_id=lambda entry: entry.investor_id,
+    rows_of=lambda investor: investor.portfolio,
+    announced=lambda entry: ("investor", entry.investor_id),  # a fund is matched with its portfolio
+    missing=_l("No such portfolio entry."),
+)
 
 
-def editable_portfolio_entry(session: Session, actor: User, entry_id: int) -> PortfolioEntry:
-    """The portfolio entry, if ``actor`` may edit its fund."""
-    entry = session.get(PortfolioEntry, entry_id)
-    if entry is None:
-        raise NotFound(_l("No such portfolio entry."))
-    editable_investor(session, actor, entry.investor_id)
-    return entry
-
-
-@use_case
-def update_portfolio_entry(
-    session: Session, actor: User, entry_id: int, values: Mapping[str, Any]
-) -> PortfolioEntry:
-    """Edit a portfolio entry (the fund's members or operators)."""
-    entry = editable_portfolio_entry(session, actor, entry_id)
-    data = pick(values, PORTFOLIO_FIELDS)
-    _validate_portfolio(data)
-    apply_values(entry, data)
-    commit(session)
-    profile_changed("investor", entry.investor_id)
-    return entry
-
-
-@use_case
-def remove_portfolio_entry(session: Session, actor: User, entry_id: int) -> None:
-    """Delete a portfolio entry; the fund is re-indexed without it."""
-    entry = editable_portfolio_entry(session, actor, entry_id)
-    investor_id = entry.investor_id
-    session.delete(entry)
-    commit(session)
-    profile_changed("investor", investor_id)
+# A fund's portfolio entries are rows it owns: added, edited, removed (and found for editing) by
+# whoever may edit the fund, each change re-indexing the fund.
+add_portfolio_entry = use_case(PORTFOLIO.add)
+editable_portfolio_entry = PORTFOLIO.editable
+update_portfolio_entry = use_case(PORTFOLIO.update)
+remove_portfolio_entry = use_case(PORTFOLIO.remove)

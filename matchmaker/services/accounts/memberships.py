@@ -15,6 +15,7 @@ find out who is registered.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -45,6 +46,69 @@ MAX_TITLE = 80
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 Invitation = StartupInvitation | InvestorInvitation
+Owner = Startup | Investor
+
+
+@dataclass(frozen=True)
+class _Side:
+    """What differs between a startup's team and a fund's members; the rules are the same."""
+
+    invitation: type[StartupInvitation] | type[InvestorInvitation]
+    owner_column: str  # the invitation's column (and relationship, without ``_id``) to its side
+    member: type[StartupMember] | type[InvestorMember]
+    editable: Callable[[Session, User, int], Owner]
+    not_a_member: Any
+    keep_one: Any
+    # A startup is matched with its team (founders' backgrounds), so a team change re-indexes
+    # it; a fund is not matched with who works there.
+    reindexed: bool
+
+    def owner_id(self, invitation: Invitation) -> int:
+        return int(getattr(invitation, self.owner_column))
+
+    @property
+    def owner_relationship(self) -> str:
+        return self.owner_column.removesuffix("_id")
+
+    def owner_of(self, invitation: Invitation) -> Owner:
+        return cast(Owner, getattr(invitation, self.owner_relationship))
+
+    def pending(self, owner_id: int) -> sa.Select[Any]:
+        """The pending invitations of the startup or fund ``owner_id``."""
+        model = self.invitation
+        return sa.select(model).where(
+            getattr(model, self.owner_column) == owner_id,
+            model.status == InvitationStatus.PENDING,
+        )
+
+
+_SIDES: dict[str, _Side] = {
+    "startup": _Side(
+        invitation=StartupInvitation,
+        owner_column="startup_id",
+        member=StartupMember,
+        editable=editable_startup,
+        not_a_member=_l("This person is not on the team."),
+        keep_one=_l("A startup keeps at least one team member."),
+        reindexed=True,
+    ),
+    "investor": _Side(
+        invitation=InvestorInvitation,
+        owner_column="investor_id",
+        member=InvestorMember,
+        editable=editable_investor,
+        not_a_member=_l("This person is not a member."),
+        keep_one=_l("A fund keeps at least one member."),
+        reindexed=False,
+    ),
+}
+
+
+def _side(kind: str) -> _Side:
+    try:
+        return _SIDES[kind]
+    except KeyError:
+        raise NotFound(_l("This invitation does not exist.")) from None
 
 
 @dataclass(frozen=True)
@@ -75,21 +139,26 @@ def _clean(email: str, title: str) -> tuple[str, str]:
 def _invite(
     session: Session,
     actor: User,
-    owner: Startup | Investor,
-    invitation: Invitation,
-    pending: sa.Select[Any],
-    *,
     kind: str,
+    owner_id: int,
+    email: str,
+    title: str,
     link: str,
 ) -> None:
-    if session.scalar(pending) is not None:
+    side = _SIDES[kind]
+    owner = side.editable(session, actor, owner_id)
+    address, title = _clean(email, title)
+    already = side.pending(owner.id).where(side.invitation.email == address)
+    if session.scalar(already) is not None:
         # Already invited: the same answer as a first invitation, and no second notification.
         # Nothing was written; committing ends the transaction (and SQLite's write lock).
         commit(session)
         return
-    invitation.invited_by_id = actor.id
+    invitation = side.invitation(
+        **{side.owner_column: owner.id}, email=address, title=title, invited_by_id=actor.id
+    )
     session.add(invitation)
-    invitee = find_user_by_email(session, invitation.email)
+    invitee = find_user_by_email(session, address)
     rows = []
     if invitee is not None and invitee.is_active and not owner.has_member(invitee):
         rows = notifications.notify(
@@ -112,77 +181,30 @@ def _invite(
 
 @use_case
 def invite_startup_member(
-    session: Session,
-    actor: User,
-    startup_id: int,
-    email: str,
-    title: str = "",
-    *,
-    link: str = "",
+    session: Session, actor: User, startup_id: int, email: str, title: str = "", *, link: str = ""
 ) -> None:
     """Invite ``email`` to the team; the person joins only if they accept.
 
     Returns nothing on purpose: the outcome must not depend on whether an account uses the
     address (see the module docstring).
     """
-    startup = editable_startup(session, actor, startup_id)
-    address, title = _clean(email, title)
-    pending = sa.select(StartupInvitation.id).where(
-        StartupInvitation.startup_id == startup.id,
-        StartupInvitation.email == address,
-        StartupInvitation.status == InvitationStatus.PENDING,
-    )
-    invitation = StartupInvitation(startup_id=startup.id, email=address, title=title)
-    _invite(session, actor, startup, invitation, pending, kind="startup", link=link)
+    _invite(session, actor, "startup", startup_id, email, title, link)
 
 
 @use_case
 def invite_investor_member(
-    session: Session,
-    actor: User,
-    investor_id: int,
-    email: str,
-    title: str = "",
-    *,
-    link: str = "",
+    session: Session, actor: User, investor_id: int, email: str, title: str = "", *, link: str = ""
 ) -> None:
     """Invite ``email`` to the fund; the person joins only if they accept."""
-    investor = editable_investor(session, actor, investor_id)
-    address, title = _clean(email, title)
-    pending = sa.select(InvestorInvitation.id).where(
-        InvestorInvitation.investor_id == investor.id,
-        InvestorInvitation.email == address,
-        InvestorInvitation.status == InvitationStatus.PENDING,
-    )
-    invitation = InvestorInvitation(investor_id=investor.id, email=address, title=title)
-    _invite(session, actor, investor, invitation, pending, kind="investor", link=link)
+    _invite(session, actor, "investor", investor_id, email, title, link)
 
 
 def open_invitations(session: Session, actor: User, kind: str, owner_id: int) -> list[Invitation]:
     """The pending invitations of a startup or fund, for its members (and operators)."""
-    if kind == "startup":
-        editable_startup(session, actor, owner_id)
-        return list(
-            session.scalars(
-                sa.select(StartupInvitation)
-                .where(
-                    StartupInvitation.startup_id == owner_id,
-                    StartupInvitation.status == InvitationStatus.PENDING,
-                )
-                .order_by(StartupInvitation.created_at, StartupInvitation.id)
-            )
-        )
-    editable_investor(session, actor, owner_id)
-    return list(
-        session.scalars(
-            sa.select(InvestorInvitation)
-            .where(
-                InvestorInvitation.investor_id == owner_id,
-                InvestorInvitation.status == InvitationStatus.PENDING,
-            )
-            .order_by(InvestorInvitation.created_at, InvestorInvitation.id)
-        )
-    )
+    side = _SIDES[kind]
+    side.editable(session, actor, owner_id)
+    model = side.invitation
+    return list(session.scalars(side.pending(owner_id).order_by(model.created_at, model.id)))
 
 
 @use_case
@@ -190,15 +212,12 @@ def withdraw_invitation(
     session: Session, actor: User, kind: str, owner_id: int, invitation_id: int
 ) -> None:
     """A member of the inviting startup or fund ``owner_id`` takes back a pending invitation."""
-    model = _model(kind)
+    side = _side(kind)
     begin_write(session)
-    invitation = _locked(session, model, invitation_id)
-    if isinstance(invitation, StartupInvitation) and invitation.startup_id == owner_id:
-        editable_startup(session, actor, owner_id)
-    elif isinstance(invitation, InvestorInvitation) and invitation.investor_id == owner_id:
-        editable_investor(session, actor, owner_id)
-    else:
+    invitation = _locked(session, side, invitation_id)
+    if invitation is None or side.owner_id(invitation) != owner_id:
         raise NotFound(_l("This invitation does not exist."))
+    side.editable(session, actor, owner_id)
     _answer(session, invitation, actor, InvitationStatus.WITHDRAWN)
     commit(session)
 
@@ -206,18 +225,8 @@ def withdraw_invitation(
 # --- answering (the invitee) ----------------------------------------------------------------
 
 
-def _model(kind: str) -> type[StartupInvitation] | type[InvestorInvitation]:
-    if kind == "startup":
-        return StartupInvitation
-    if kind == "investor":
-        return InvestorInvitation
-    raise NotFound(_l("This invitation does not exist."))
-
-
-def _locked(
-    session: Session, model: type[StartupInvitation] | type[InvestorInvitation], invitation_id: int
-) -> Invitation | None:
-    stmt = sa.select(model).where(model.id == invitation_id)
+def _locked(session: Session, side: _Side, invitation_id: int) -> Invitation | None:
+    stmt = sa.select(side.invitation).where(side.invitation.id == invitation_id)
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update()
     return cast("Invitation | None", session.scalar(stmt))
@@ -245,11 +254,11 @@ _ALREADY: dict[str, Any] = {
 def _invitation_for_invitee(
     session: Session, actor: User, kind: str, invitation_id: int
 ) -> tuple[User, Invitation]:
-    model = _model(kind)
+    side = _side(kind)
     user_id = actor.id
     begin_write(session)
     me = session.get(User, user_id)
-    invitation = _locked(session, model, invitation_id)
+    invitation = _locked(session, side, invitation_id)
     # Someone else's invitation looks exactly like a missing one: its existence is not theirs
     # to learn.
     if me is None or invitation is None or invitation.email != normalise_email(me.email):
@@ -264,15 +273,10 @@ def accept_invitation(
     """The invitee (the account using the invited address) joins; only they can."""
     me, invitation = _invitation_for_invitee(session, actor, kind, invitation_id)
     _answer(session, invitation, me, InvitationStatus.ACCEPTED)
-    owner: Startup | Investor
-    if isinstance(invitation, StartupInvitation):
-        owner = invitation.startup
-        if not owner.has_member(me):
-            owner.members.append(StartupMember(user_id=me.id, title=invitation.title))
-    else:
-        owner = invitation.investor
-        if not owner.has_member(me):
-            owner.members.append(InvestorMember(user_id=me.id, title=invitation.title))
+    side = _SIDES[kind]
+    owner = side.owner_of(invitation)
+    if not owner.has_member(me):
+        owner.members.append(side.member(user_id=me.id, title=invitation.title))  # type: ignore[arg-type]
     others = [m.user_id for m in owner.members if m.user_id != me.id]
     rows = notifications.notify(
         session,
@@ -284,8 +288,8 @@ def accept_invitation(
     )
     commit(session)
     notifications.send_after_commit(session, rows)
-    if isinstance(invitation, StartupInvitation):
-        profile_changed("startup", invitation.startup_id)
+    if side.reindexed:
+        profile_changed(kind, owner.id)
     return invitation
 
 
@@ -303,28 +307,19 @@ def invitations_for(session: Session, user: Any) -> list[InvitationView]:
     if not getattr(user, "is_authenticated", False):
         return []
     address = normalise_email(user.email)
-    startups = session.scalars(
-        sa.select(StartupInvitation)
-        .where(
-            StartupInvitation.email == address, StartupInvitation.status == InvitationStatus.PENDING
+    views = []
+    for kind, side in _SIDES.items():
+        model = side.invitation
+        owner = getattr(model, side.owner_relationship)
+        invitations = cast(
+            "list[Invitation]",
+            session.scalars(
+                sa.select(model)
+                .where(model.email == address, model.status == InvitationStatus.PENDING)
+                .options(selectinload(owner), selectinload(model.invited_by))
+            ).all(),
         )
-        .options(
-            selectinload(StartupInvitation.startup), selectinload(StartupInvitation.invited_by)
-        )
-    ).all()
-    funds = session.scalars(
-        sa.select(InvestorInvitation)
-        .where(
-            InvestorInvitation.email == address,
-            InvestorInvitation.status == InvitationStatus.PENDING,
-        )
-        .options(
-            selectinload(InvestorInvitation.investor),
-            selectinload(InvestorInvitation.invited_by),
-        )
-    ).all()
-    views = [_view("startup", i, i.startup.name) for i in startups]
-    views += [_view("investor", i, i.investor.name) for i in funds]
+        views += [_view(kind, i, side.owner_of(i).name) for i in invitations]
     return sorted(views, key=lambda v: (v.created_at, v.kind, v.id))
 
 
@@ -342,28 +337,27 @@ def _view(kind: str, invitation: Invitation, organisation: str) -> InvitationVie
 # --- leaving --------------------------------------------------------------------------------
 
 
+def _remove_member(session: Session, actor: User, kind: str, owner_id: int, user_id: int) -> None:
+    side = _SIDES[kind]
+    owner = side.editable(session, actor, owner_id)
+    member = next((m for m in owner.members if m.user_id == user_id), None)
+    if member is None:
+        raise NotFound(side.not_a_member)
+    if len(owner.members) == 1:
+        raise Invalid(side.keep_one)
+    owner.members.remove(member)  # type: ignore[arg-type]
+    commit(session)
+    if side.reindexed:
+        profile_changed(kind, owner.id)
+
+
 @use_case
 def remove_startup_member(session: Session, actor: User, startup_id: int, user_id: int) -> None:
     """A team member (or an operator) removes someone from the team, never the last one."""
-    startup = editable_startup(session, actor, startup_id)
-    member = next((m for m in startup.members if m.user_id == user_id), None)
-    if member is None:
-        raise NotFound(_l("This person is not on the team."))
-    if len(startup.members) == 1:
-        raise Invalid(_l("A startup keeps at least one team member."))
-    startup.members.remove(member)
-    commit(session)
-    profile_changed("startup", startup.id)
+    _remove_member(session, actor, "startup", startup_id, user_id)
 
 
 @use_case
 def remove_investor_member(session: Session, actor: User, investor_id: int, user_id: int) -> None:
     """A fund member (or an operator) removes someone from the fund, never the last one."""
-    investor = editable_investor(session, actor, investor_id)
-    member = next((m for m in investor.members if m.user_id == user_id), None)
-    if member is None:
-        raise NotFound(_l("This person is not a member."))
-    if len(investor.members) == 1:
-        raise Invalid(_l("A fund keeps at least one member."))
-    investor.members.remove(member)
-    commit(session)
+    _remove_member(session, actor, "investor", investor_id, user_id)

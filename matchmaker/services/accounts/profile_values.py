@@ -7,14 +7,17 @@ normalise what they accept (codes de-duplicated, amounts as ``Decimal``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from matchmaker import vocab
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models.users import Role, User
-from matchmaker.services.errors import Forbidden, Invalid
+from matchmaker.services.errors import Forbidden, Invalid, NotFound
+
+Profile = TypeVar("Profile")
+Validation = Callable[[dict[str, Any]], None]
 
 MAX_MONEY = Decimal("100000000000000")  # Numeric(16, 2)
 
@@ -48,6 +51,23 @@ def pick(values: Mapping[str, Any], allowed: Sequence[str]) -> dict[str, Any]:
         if isinstance(value, str):
             picked[key] = value.strip()
     return picked
+
+
+def checked_values(
+    values: Mapping[str, Any],
+    fields: Sequence[str],
+    validate: Validation,
+    *,
+    required: Sequence[str] = (),
+) -> dict[str, Any]:
+    """The ``fields`` of ``values`` (``pick``), refused when one of ``required`` is absent,
+    then ``validate``d (which may normalise them in place)."""
+    data = pick(values, fields)
+    for field in required:
+        if field not in data:
+            raise Invalid(_l("This field is required."), field=field)
+    validate(data)
+    return data
 
 
 def require_text(values: Mapping[str, Any], field: str) -> None:
@@ -97,3 +117,20 @@ def need_role(actor: User, role: Role) -> None:
     """Refuse ``actor`` without ``role`` (operators may do everything)."""
     if not (actor.has_role(role) or actor.is_operator):
         raise Forbidden(_l("Your account does not have the role needed for this."))
+
+
+def editable_by(
+    actor: User,
+    profile: Profile | None,
+    is_editor: Callable[[Profile, User], bool],
+    *,
+    missing: Any,
+    refused: Any,
+) -> Profile:
+    """``profile`` when ``actor`` may edit it (one of its editors, or an operator); else
+    ``NotFound(missing)`` for no profile, ``Forbidden(refused)`` for anyone else."""
+    if profile is None:
+        raise NotFound(missing)
+    if not (actor.is_operator or is_editor(profile, actor)):
+        raise Forbidden(refused)
+    return profile

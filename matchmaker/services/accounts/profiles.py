@@ -1,10 +1,12 @@
 """Onboarding and editing of a founder's startups, a mentor's profile and an account's contacts.
 
 One function per use case; each takes the session first, checks that ``actor`` may do it (users
-edit what is theirs, operators everything), validates, commits once and, after the commit, tells
-``profile_events`` listeners so that derived indexes stay fresh. Values arrive as plain dicts
-whose keys are model attributes; unknown keys are ignored (``profile_values.pick``), so a form
-can never set ``is_active`` or an id. Funds are ``investor_profiles``, facilities and their
+edit what is theirs, operators everything: ``profile_values.editable_by``), validates
+(``profile_values.checked_values``), commits once and, after the commit, announces the change
+(``profile_events``) so that derived indexes stay fresh. Values arrive as plain dicts whose keys
+are model attributes; unknown keys are ignored (``profile_values.pick``), so a form can never set
+``is_active`` or an id. Rows a profile owns (portfolio entries, instruments) go through
+``profile_rows``. Funds are ``investor_profiles``, facilities and their
 equipment ``facility_profiles``; who is on a team or in a fund (invitations, leaving) is
 ``memberships``.
 """
@@ -28,11 +30,12 @@ from matchmaker.services.accounts.profile_values import (
     apply_values,
     check_codes,
     check_money,
+    checked_values,
+    editable_by,
     need_role,
-    pick,
     require_text,
 )
-from matchmaker.services.errors import Forbidden, Invalid, NotFound
+from matchmaker.services.errors import Invalid, NotFound
 from matchmaker.services.transactions import commit, use_case
 from matchmaker.timezones import is_valid_zone
 
@@ -64,28 +67,31 @@ def _validate_startup(values: dict[str, Any]) -> None:
         raise Invalid(_l("The founding date cannot be in the future."), field="founded_on")
 
 
-def editable_startup(session: Session, actor: User, startup_id: int) -> Startup:
-    """The startup with its members, if ``actor`` is one of them or an operator."""
-    startup = session.scalar(
+def startup_with_team(startup_id: int) -> sa.Select[Startup]:
+    """The startup with its members and their accounts (its edit and detail pages show them)."""
+    return (
         sa.select(Startup)
         .where(Startup.id == startup_id)
         .options(selectinload(Startup.members).selectinload(StartupMember.user))
     )
-    if startup is None:
-        raise NotFound(_l("No such startup."))
-    if not (actor.is_operator or startup.has_member(actor)):
-        raise Forbidden(_l("Only the startup's team can edit it."))
-    return startup
+
+
+def editable_startup(session: Session, actor: User, startup_id: int) -> Startup:
+    """The startup with its members, if ``actor`` is one of them or an operator."""
+    return editable_by(
+        actor,
+        session.scalar(startup_with_team(startup_id)),
+        Startup.has_member,
+        missing=_l("No such startup."),
+        refused=_l("Only the startup's team can edit it."),
+    )
 
 
 @use_case
 def create_startup(session: Session, actor: User, values: Mapping[str, Any]) -> Startup:
     """A founder creates a startup and becomes its first team member."""
     need_role(actor, Role.FOUNDER)
-    data = pick(values, STARTUP_FIELDS)
-    if "name" not in data:
-        raise Invalid(_l("This field is required."), field="name")
-    _validate_startup(data)
+    data = checked_values(values, STARTUP_FIELDS, _validate_startup, required=("name",))
     startup = Startup(**data)
     startup.members.append(StartupMember(user_id=actor.id, title=str(values.get("title") or "")))
     session.add(startup)
@@ -100,9 +106,7 @@ def update_startup(
 ) -> Startup:
     """Edit a startup (its team or operators)."""
     startup = editable_startup(session, actor, startup_id)
-    data = pick(values, STARTUP_FIELDS)
-    _validate_startup(data)
-    apply_values(startup, data)
+    apply_values(startup, checked_values(values, STARTUP_FIELDS, _validate_startup))
     commit(session)
     profile_changed("startup", startup.id)
     return startup
@@ -134,12 +138,13 @@ def mentor_profile_of(session: Session, user: User) -> MentorProfile | None:
 def editable_mentor(session: Session, actor: User, mentor_id: int) -> MentorProfile:
     """The mentor profile ``mentor_id``, if it is ``actor``'s own or ``actor`` is an
     operator."""
-    mentor = session.get(MentorProfile, mentor_id)
-    if mentor is None:
-        raise NotFound(_l("No such mentor."))
-    if not (actor.is_operator or mentor.user_id == actor.id):
-        raise Forbidden(_l("You can only edit your own mentor profile."))
-    return mentor
+    return editable_by(
+        actor,
+        session.get(MentorProfile, mentor_id),
+        lambda mentor, user: mentor.user_id == user.id,
+        missing=_l("No such mentor."),
+        refused=_l("You can only edit your own mentor profile."),
+    )
 
 
 @use_case
@@ -153,8 +158,7 @@ def save_mentor_profile(
     else:
         need_role(actor, Role.MENTOR)
         mentor = mentor_profile_of(session, actor)
-    data = pick(values, MENTOR_FIELDS)
-    _validate_mentor(data)
+    data = checked_values(values, MENTOR_FIELDS, _validate_mentor)
     if mentor is None:
         if "kind" not in data:
             raise Invalid(_l("This field is required."), field="kind")

@@ -13,8 +13,9 @@ from matchmaker import vocab
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Startup, StartupMember, User, utcnow
 from matchmaker.models.users import Role
+from matchmaker.services import notifications
 from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound
-from matchmaker.services.facilities import booking_lifecycle, bookings
+from matchmaker.services.facilities.bookings import lifecycle
 from matchmaker.services.transactions import commit, use_case
 
 SELF_SERVICE_ROLES = (Role.FOUNDER, Role.MENTOR, Role.INVESTOR, Role.FACILITY_MANAGER)
@@ -167,10 +168,10 @@ def set_user_active(session: Session, actor: User, user_id: int, active: bool) -
     if not active:
         session.flush()
         hidden = hide_unrun_startups(session, user)
-        released = booking_lifecycle.release_for_suspension(session, user, hidden)
+        released = lifecycle.release_for_suspension(session, user, hidden)
     commit(session)
     if released:
-        bookings.send_after_commit(session, released)
+        notifications.send_after_commit(session, released)
     return user
 
 

@@ -15,6 +15,7 @@ from matchmaker.models import MentorProfile, Startup, StartupMember
 from matchmaker.models.bookings import EquipmentBooking
 from matchmaker.models.funding import Pitch
 from matchmaker.models.mentoring import MentorSession
+from matchmaker.services.api.paging import next_cursor, rows_after
 from matchmaker.services.funding import asks
 from matchmaker.services.recommendations import bridge as reco
 
@@ -58,14 +59,7 @@ def sessions(session: Session, user_id: int, after: int, limit: int) -> tuple[li
     mine: sa.ColumnElement[bool] = MentorSession.startup_id.in_(_startup_ids(user_id))
     if mentor_id is not None:
         mine = sa.or_(mine, MentorSession.mentor_id == mentor_id)
-    rows = list(
-        session.scalars(
-            sa.select(MentorSession)
-            .where(mine, MentorSession.id > after)
-            .order_by(MentorSession.id)
-            .limit(limit)
-        )
-    )
+    rows = rows_after(session, sa.select(MentorSession).where(mine), MentorSession.id, after, limit)
     return [
         {
             "id": s.id, "role": "mentor" if s.mentor_id == mentor_id else "founder",
@@ -73,7 +67,7 @@ def sessions(session: Session, user_id: int, after: int, limit: int) -> tuple[li
             "topic": s.topic, "starts_at": _iso(s.starts_at), "ends_at": _iso(s.ends_at),
         }
         for s in rows
-    ], rows[-1].id if len(rows) == limit else None  # fmt: skip
+    ], next_cursor(rows, limit)  # fmt: skip
 
 
 def bookings(session: Session, user_id: int, after: int, limit: int) -> tuple[list[Row], Any]:
@@ -81,13 +75,8 @@ def bookings(session: Session, user_id: int, after: int, limit: int) -> tuple[li
         EquipmentBooking.user_id == user_id,
         EquipmentBooking.startup_id.in_(_startup_ids(user_id)),
     )
-    rows = list(
-        session.scalars(
-            sa.select(EquipmentBooking)
-            .where(mine, EquipmentBooking.id > after)
-            .order_by(EquipmentBooking.id)
-            .limit(limit)
-        )
+    rows = rows_after(
+        session, sa.select(EquipmentBooking).where(mine), EquipmentBooking.id, after, limit
     )
     return [
         {
@@ -96,22 +85,16 @@ def bookings(session: Session, user_id: int, after: int, limit: int) -> tuple[li
             "price": float(b.price), "voucher_amount": float(b.voucher_amount),
         }
         for b in rows
-    ], rows[-1].id if len(rows) == limit else None  # fmt: skip
+    ], next_cursor(rows, limit)  # fmt: skip
 
 
 def pitches(session: Session, user_id: int, after: int, limit: int) -> tuple[list[Row], Any]:
-    rows = list(
-        session.scalars(
-            sa.select(Pitch)
-            .where(Pitch.startup_id.in_(_startup_ids(user_id)), Pitch.id > after)
-            .order_by(Pitch.id)
-            .limit(limit)
-        )
-    )
+    mine = Pitch.startup_id.in_(_startup_ids(user_id))
+    rows = rows_after(session, sa.select(Pitch).where(mine), Pitch.id, after, limit)
     return [
         {
             "id": p.id, "startup_id": p.startup_id, "investor_id": p.investor_id,
             "stage": p.stage, "sent_at": _iso(p.created_at),
         }
         for p in rows
-    ], rows[-1].id if len(rows) == limit else None  # fmt: skip
+    ], next_cursor(rows, limit)  # fmt: skip

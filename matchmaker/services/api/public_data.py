@@ -9,7 +9,6 @@ into a row, so no serializer can leak them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -19,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from matchmaker.models import Equipment, Facility, Investor, MentorProfile, Startup, User, utcnow
 from matchmaker.models.operator import Policy
+from matchmaker.services.api.paging import next_cursor, rows_after
 from matchmaker.services.facilities.equipment_availability import free_intervals, total_hours
 from matchmaker.services.operator import disclosure
 
@@ -30,16 +30,10 @@ def _money(value: Decimal | None) -> float | None:
     return float(value) if value is not None else None
 
 
-def _page(session: Session, stmt: sa.Select[Any], id_column: Any, after: int, limit: int) -> Any:
-    return list(session.scalars(stmt.where(id_column > after).order_by(id_column).limit(limit)))
-
-
-def _next(rows: Sequence[Any], limit: int) -> int | None:
-    return rows[-1].id if len(rows) == limit else None
-
-
 def startups(session: Session, after: int, limit: int) -> tuple[list[Row], int | None]:
-    rows = _page(session, sa.select(Startup).where(Startup.is_active), Startup.id, after, limit)
+    rows = rows_after(
+        session, sa.select(Startup).where(Startup.is_active), Startup.id, after, limit
+    )
     return [
         {
             "id": s.id, "name": s.name, "one_liner": s.one_liner, "description": s.description,
@@ -49,7 +43,7 @@ def startups(session: Session, after: int, limit: int) -> tuple[list[Row], int |
             "website": s.website,
         }
         for s in rows
-    ], _next(rows, limit)  # fmt: skip
+    ], next_cursor(rows, limit)  # fmt: skip
 
 
 def mentors(session: Session, after: int, limit: int) -> tuple[list[Row], int | None]:
@@ -59,7 +53,7 @@ def mentors(session: Session, after: int, limit: int) -> tuple[list[Row], int | 
         .where(MentorProfile.is_active, User.is_active)
         .options(selectinload(MentorProfile.user))
     )
-    rows = _page(session, stmt, MentorProfile.id, after, limit)
+    rows = rows_after(session, stmt, MentorProfile.id, after, limit)
     return [
         {
             "id": m.id, "name": m.user.display_name, "kind": m.kind, "headline": m.headline,
@@ -68,11 +62,13 @@ def mentors(session: Session, after: int, limit: int) -> tuple[list[Row], int | 
             "location": m.location, "accepting_requests": m.accepting_requests,
         }
         for m in rows
-    ], _next(rows, limit)  # fmt: skip
+    ], next_cursor(rows, limit)  # fmt: skip
 
 
 def funds(session: Session, after: int, limit: int) -> tuple[list[Row], int | None]:
-    rows = _page(session, sa.select(Investor).where(Investor.is_active), Investor.id, after, limit)
+    rows = rows_after(
+        session, sa.select(Investor).where(Investor.is_active), Investor.id, after, limit
+    )
     return [
         {
             "id": i.id, "name": i.name, "type": i.type, "thesis": i.thesis,
@@ -82,12 +78,12 @@ def funds(session: Session, after: int, limit: int) -> tuple[list[Row], int | No
             "regions": list(i.regions), "location": i.location, "website": i.website,
         }
         for i in rows
-    ], _next(rows, limit)  # fmt: skip
+    ], next_cursor(rows, limit)  # fmt: skip
 
 
 def facilities(session: Session, after: int, limit: int) -> tuple[list[Row], int | None]:
     stmt = sa.select(Facility).where(Facility.is_active).options(selectinload(Facility.equipment))
-    rows = _page(session, stmt, Facility.id, after, limit)
+    rows = rows_after(session, stmt, Facility.id, after, limit)
     return [
         {
             "id": f.id, "name": f.name, "kind": f.kind, "description": f.description,
@@ -95,7 +91,7 @@ def facilities(session: Session, after: int, limit: int) -> tuple[list[Row], int
             "equipment_ids": sorted(e.id for e in f.equipment if e.is_active),
         }
         for f in rows
-    ], _next(rows, limit)  # fmt: skip
+    ], next_cursor(rows, limit)  # fmt: skip
 
 
 def equipment(
@@ -108,7 +104,7 @@ def equipment(
         .join(Facility, Equipment.facility_id == Facility.id)
         .where(Equipment.is_active, Facility.is_active)
     )
-    rows = _page(session, stmt, Equipment.id, after, limit)
+    rows = rows_after(session, stmt, Equipment.id, after, limit)
     start = (now or utcnow()).replace(second=0, microsecond=0)
     end = start + timedelta(days=AVAILABILITY_DAYS)
     out = []
@@ -128,7 +124,7 @@ def equipment(
                 },
             }
         )  # fmt: skip
-    return out, _next(rows, limit)
+    return out, next_cursor(rows, limit)
 
 
 def published_policies(
@@ -136,7 +132,7 @@ def published_policies(
 ) -> tuple[list[Row], int | None]:
     # The policy center's criterion (``policies.published_policies``), paged by id.
     stmt = sa.select(Policy).where(Policy.is_published.is_(True))
-    rows = _page(session, stmt, Policy.id, after, limit)
+    rows = rows_after(session, stmt, Policy.id, after, limit)
     return [
         {
             "id": p.id, "kind": p.kind, "title": p.title(locale), "issuer": p.issuer(locale),
@@ -147,7 +143,7 @@ def published_policies(
             "published_at": p.published_at.isoformat() if p.published_at else None,
         }
         for p in rows
-    ], _next(rows, limit)  # fmt: skip
+    ], next_cursor(rows, limit)  # fmt: skip
 
 
 def disclosures(

@@ -1,3 +1,3 @@
-"""Shared facilities: equipment availability, bookings and proposals, vouchers, utilisation, the
-resource map.
+"""Shared facilities: equipment availability, bookings (the ``bookings`` package: book, manage,
+propose), vouchers, utilisation, the resource map.
 """

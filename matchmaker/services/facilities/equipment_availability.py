@@ -24,14 +24,13 @@ from matchmaker.models.bookings import (
     EquipmentTraining,
     ExceptionKind,
 )
-from matchmaker.timezones import to_utc as to_utc  # re-exported for the area
-from matchmaker.timezones import wall_clock as to_local  # naive facility wall-clock time
+from matchmaker.timezones import to_utc, wall_clock
 
 Interval = tuple[datetime, datetime]
 
 
 def local_today(now: datetime | None = None) -> date:
-    return to_local(now or utcnow()).date()
+    return wall_clock(now or utcnow()).date()
 
 
 def merge(intervals: Iterable[Interval]) -> list[Interval]:
@@ -125,8 +124,8 @@ def _open_from(
     end: datetime,
 ) -> list[Interval]:
     opened: list[Interval] = []
-    day = to_local(start).date() - timedelta(days=1)
-    last = to_local(end).date()
+    day = wall_clock(start).date() - timedelta(days=1)
+    last = wall_clock(end).date()
     while day <= last:
         for w in windows:
             if w.weekday == day.weekday():
@@ -240,7 +239,7 @@ def candidate_slots(
 
 def next_aligned(moment: datetime, step: int) -> datetime:
     """The first time at or after ``moment`` on the ``step``-minute grid of the local day."""
-    local = to_local(moment)
+    local = wall_clock(moment)
     floor = local.replace(second=0, microsecond=0)
     if floor < local:
         floor += timedelta(minutes=1)

@@ -11,12 +11,12 @@ not given"), never dropped. The boundaries are the vendored GeoJSON
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import sqlalchemy as sa
-from flask import url_for
 from sqlalchemy.orm import Session, selectinload
 
 from matchmaker import vocab
@@ -51,6 +51,9 @@ DISTRICTS: vocab.Labels = {
 }  # fmt: skip
 # Names people write that are not districts of the boundary file. Liangjiang New Area spans
 # Yubei, Jiangbei and Beibei; its administration and most of its parks sit in Yubei.
+# A profile's kind ("facility", "mentor" or "investor") and id -> its page's URL.
+ProfileLink = Callable[[str, int], str]
+
 ALIASES = {"两江新区": "渝北区", "Liangjiang": "渝北区", "梁平区": "梁平县", "武隆区": "武隆县"}
 
 RESOURCE_KINDS: vocab.Labels = {
@@ -165,7 +168,9 @@ def _label(district: str, locale: str | None) -> str:
     return vocab.label(DISTRICTS, district, locale)
 
 
-def _facility_items(session: Session, filters: MapFilters, locale: str | None) -> list[MapItem]:
+def _facility_items(
+    session: Session, filters: MapFilters, locale: str | None, link_for: ProfileLink
+) -> list[MapItem]:
     if filters.sector:  # facilities are not tied to a sector
         return []
     out = []
@@ -194,7 +199,7 @@ def _facility_items(session: Session, filters: MapFilters, locale: str | None) -
             MapItem(
                 kind=kind, id=f.id, name=f.name, district=district,
                 district_label=_label(district, locale),
-                url=url_for("directory.facility", facility_id=f.id),
+                url=link_for("facility", f.id),
                 detail="、".join(e.name for e in instruments[:6])
                 if (locale or "").startswith("zh") else ", ".join(e.name for e in instruments[:6]),
                 tags=sorted({vocab.label(vocab.EQUIPMENT_CATEGORIES, e.category, locale)
@@ -205,7 +210,9 @@ def _facility_items(session: Session, filters: MapFilters, locale: str | None) -
     return out
 
 
-def _mentor_items(session: Session, filters: MapFilters, locale: str | None) -> list[MapItem]:
+def _mentor_items(
+    session: Session, filters: MapFilters, locale: str | None, link_for: ProfileLink
+) -> list[MapItem]:
     if filters.category and filters.category != "mentor":
         return []
     out = []
@@ -225,14 +232,16 @@ def _mentor_items(session: Session, filters: MapFilters, locale: str | None) -> 
             MapItem(
                 kind="mentor", id=m.id, name=m.user.display_name, district=district,
                 district_label=_label(district, locale),
-                url=url_for("directory.mentor", mentor_id=m.id), detail=m.headline,
+                url=link_for("mentor", m.id), detail=m.headline,
                 tags=[vocab.label(vocab.SECTORS, s, locale) for s in m.sectors],
             )
         )  # fmt: skip
     return out
 
 
-def _fund_items(session: Session, filters: MapFilters, locale: str | None) -> list[MapItem]:
+def _fund_items(
+    session: Session, filters: MapFilters, locale: str | None, link_for: ProfileLink
+) -> list[MapItem]:
     if filters.chain or (filters.category and filters.category != "fund"):
         return []  # funds finance a company, not one step of its chain
     out = []
@@ -247,7 +256,7 @@ def _fund_items(session: Session, filters: MapFilters, locale: str | None) -> li
             MapItem(
                 kind="fund", id=i.id, name=i.name, district=district,
                 district_label=_label(district, locale),
-                url=url_for("directory.investor", investor_id=i.id),
+                url=link_for("investor", i.id),
                 detail=vocab.label(vocab.INVESTOR_TYPES, i.type, locale),
                 tags=[vocab.label(vocab.SECTORS, s, locale) for s in i.sectors],
             )
@@ -255,13 +264,16 @@ def _fund_items(session: Session, filters: MapFilters, locale: str | None) -> li
     return out
 
 
-def resource_map(session: Session, filters: MapFilters, locale: str | None) -> ResourceMap:
+def resource_map(
+    session: Session, filters: MapFilters, locale: str | None, link_for: ProfileLink
+) -> ResourceMap:
     """Every active resource that passes ``filters``, with its district, and the count per
-    district (what the map colours)."""
+    district (what the map colours); each item links to its profile page by ``link_for`` (the
+    view's ``url_for``)."""
     items = [
-        *_facility_items(session, filters, locale),
-        *_mentor_items(session, filters, locale),
-        *_fund_items(session, filters, locale),
+        *_facility_items(session, filters, locale, link_for),
+        *_mentor_items(session, filters, locale, link_for),
+        *_fund_items(session, filters, locale, link_for),
     ]
     if filters.district:
         items = [i for i in items if i.district == filters.district]

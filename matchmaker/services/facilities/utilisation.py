@@ -26,13 +26,8 @@ from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Equipment
 from matchmaker.models.bookings import BookingStatus, EquipmentBooking, VoucherState
 from matchmaker.services import exports
-from matchmaker.services.facilities.equipment_availability import (
-    clip,
-    open_intervals,
-    to_local,
-    to_utc,
-    total_hours,
-)
+from matchmaker.services.facilities.equipment_availability import clip, open_intervals, total_hours
+from matchmaker.timezones import to_utc, wall_clock
 
 BOOKED_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
 ZERO = Decimal("0")
@@ -93,7 +88,7 @@ class _Daily:
         """Add an interval to ``target``, split over the local days it crosses."""
         cursor = s
         while cursor < e:
-            local = to_local(cursor)
+            local = wall_clock(cursor)
             next_midnight = to_utc(datetime.combine(local.date() + timedelta(days=1), time()))
             stop = min(e, next_midnight)
             i = self.index.get(local.date())
@@ -158,7 +153,7 @@ def _usage_row(
 ) -> UsageRow:
     """One instrument's figures over ``[start, end)``, its hours added to ``daily``."""
     row = UsageRow(equipment_id=eq.id, name=eq.name)
-    listed = to_utc(datetime.combine(to_local(eq.created_at).date(), time()))
+    listed = to_utc(datetime.combine(wall_clock(eq.created_at).date(), time()))
     opened = open_intervals(session, eq.id, max(start, listed), end) if listed < end else []
     row.hours_open = total_hours(opened)
     for s, e in opened:
@@ -175,7 +170,7 @@ def _usage_row(
             continue
         used = Decimal(b.actual_minutes or 0) / Decimal(60)
         row.hours_used += used
-        i = daily.index.get(to_local(b.starts_at).date())
+        i = daily.index.get(wall_clock(b.starts_at).date())
         if i is not None:
             daily.used[i] += float(used)
         row.startups.add(b.startup_id)

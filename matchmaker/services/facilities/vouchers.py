@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -28,8 +28,8 @@ from matchmaker.models.bookings import (
 )
 from matchmaker.services import exports, notifications
 from matchmaker.services.errors import Forbidden, Invalid, NotFound
-from matchmaker.services.facilities.equipment_availability import to_local
 from matchmaker.services.transactions import commit, use_case
+from matchmaker.timezones import wall_clock
 
 
 @use_case
@@ -66,17 +66,7 @@ def issue_voucher(
         note=note.strip(),
         issued_by_id=operator.id,
     )
-    session.add(voucher)
-    session.flush()
-    session.add(
-        VoucherEntry(
-            voucher_id=voucher.id,
-            kind=VoucherEntryKind.ISSUE,
-            amount=amount,
-            balance_after=amount,
-            actor_id=operator.id,
-        )
-    )
+    add_issued(session, voucher)
     rows = notifications.notify(
         session,
         [m.user_id for m in startup.members],
@@ -90,12 +80,29 @@ def issue_voucher(
     return voucher
 
 
+def add_issued(session: Session, voucher: Voucher, *, at: datetime | None = None) -> None:
+    """Add a new voucher with its ``issue`` ledger line (the full amount, by its issuer; ``at``
+    dates the line, else now). No checks and no commit: ``issue_voucher`` and the demo data."""
+    session.add(voucher)
+    session.flush()
+    entry = VoucherEntry(
+        voucher_id=voucher.id,
+        kind=VoucherEntryKind.ISSUE,
+        amount=voucher.amount,
+        balance_after=voucher.amount,
+        actor_id=voucher.issued_by_id,
+    )
+    if at is not None:
+        entry.created_at = at
+    session.add(entry)
+
+
 def usable_vouchers(
     session: Session, startup_id: int, category: str | None = None, on: date | None = None
 ) -> list[Voucher]:
     """A startup's vouchers with a balance, valid on ``on`` (today, local) and covering
     ``category`` (a voucher with no categories covers every one), soonest to expire first."""
-    on = on or to_local(utcnow()).date()
+    on = on or wall_clock(utcnow()).date()
     vouchers = session.scalars(
         sa.select(Voucher)
         .where(
@@ -124,7 +131,7 @@ def hold(
     equipment = booking.equipment
     if voucher is None or voucher.startup_id != booking.startup_id:
         raise NotFound(_l("No such voucher for this startup."), field="voucher_id")
-    day = to_local(booking.starts_at).date()
+    day = wall_clock(booking.starts_at).date()
     if not (voucher.valid_from <= day <= voucher.valid_until):
         raise Invalid(_l("The voucher is not valid on the booking date."), field="voucher_id")
     if not equipment.voucher_eligible or (
@@ -145,21 +152,10 @@ def hold(
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise Invalid(_l("The voucher balance is not enough."), field="voucher_id")
-    after = session.scalar(sa.select(Voucher.balance).where(Voucher.id == voucher_id))
     booking.voucher_id = voucher_id
     booking.voucher_amount = wanted
     booking.voucher_state = VoucherState.HELD
-    session.add(
-        VoucherEntry(
-            voucher_id=voucher_id,
-            booking_id=booking.id,
-            facility_id=equipment.facility_id,
-            kind=VoucherEntryKind.HOLD,
-            amount=wanted,
-            balance_after=after,
-            actor_id=actor.id,
-        )
-    )
+    _enter(session, booking, VoucherEntryKind.HOLD, wanted, actor)
     session.expire(voucher)
     return wanted
 
@@ -176,19 +172,8 @@ def release(session: Session, booking: EquipmentBooking, actor: User | None) -> 
         .values(balance=Voucher.balance + amount, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    after = session.scalar(sa.select(Voucher.balance).where(Voucher.id == booking.voucher_id))
     booking.voucher_state = VoucherState.RELEASED
-    session.add(
-        VoucherEntry(
-            voucher_id=booking.voucher_id,
-            booking_id=booking.id,
-            facility_id=booking.equipment.facility_id,
-            kind=VoucherEntryKind.RELEASE,
-            amount=amount,
-            balance_after=after,
-            actor_id=actor.id if actor is not None else None,
-        )
-    )
+    _enter(session, booking, VoucherEntryKind.RELEASE, amount, actor)
     if booking.voucher is not None:
         session.expire(booking.voucher)
 
@@ -197,17 +182,29 @@ def redeem(session: Session, booking: EquipmentBooking, actor: User) -> None:
     """The facility collects the held amount when the booking is completed."""
     if booking.voucher_state != VoucherState.HELD or booking.voucher_id is None:
         return
-    after = session.scalar(sa.select(Voucher.balance).where(Voucher.id == booking.voucher_id))
     booking.voucher_state = VoucherState.REDEEMED
+    _enter(session, booking, VoucherEntryKind.REDEEM, booking.voucher_amount, actor)
+
+
+def _enter(
+    session: Session,
+    booking: EquipmentBooking,
+    kind: VoucherEntryKind,
+    amount: Decimal,
+    actor: User | None,
+) -> None:
+    """Write the ledger line of a movement of ``booking``'s voucher value, with the balance
+    the voucher is left with (read back: the UPDATE moved it in the database)."""
+    after = session.scalar(sa.select(Voucher.balance).where(Voucher.id == booking.voucher_id))
     session.add(
         VoucherEntry(
             voucher_id=booking.voucher_id,
             booking_id=booking.id,
             facility_id=booking.equipment.facility_id,
-            kind=VoucherEntryKind.REDEEM,
-            amount=booking.voucher_amount,
+            kind=kind,
+            amount=amount,
             balance_after=after,
-            actor_id=actor.id,
+            actor_id=actor.id if actor is not None else None,
         )
     )
 
@@ -247,7 +244,7 @@ def _ledger(session: Session, where: sa.ColumnElement[bool]) -> list[LedgerLine]
     )
     return [
         LedgerLine(
-            created_at=to_local(e.created_at),
+            created_at=wall_clock(e.created_at),
             voucher_code=e.voucher.code,
             startup=e.voucher.startup.name,
             kind=e.kind,

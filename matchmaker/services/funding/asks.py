@@ -298,7 +298,8 @@ def recommend_investors_for_startup(
     (``matching.need_for``). Every candidate passes ``matching.investor_fits``; the
     engine's ranking orders them where available (its reasons are kept) and investors it does
     not return but which fit follow by the stated-preference score, so a fitting fund is never
-    hidden because an index is stale.
+    hidden because an index is stale. Funds the startup's description names ("backed by X")
+    are current backers, shown as such, never in this list (as the engine leaves them out).
     """
     ask, pitches = _ask_and_its_pitches(session, startup.id, ask)
     need = need_for(startup, ask)

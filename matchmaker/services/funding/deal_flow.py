@@ -110,19 +110,41 @@ def deal_flow(
         i.startup_id: i
         for i in session.scalars(sa.select(Introduction).where(Introduction.investor_id == chosen))
     }
-    incoming = _incoming(session, investor, filters, engine, intros)
-    recommended = _recommended(session, investor, filters, engine, intros)
+    lens = _FundLens(investor, filters, engine, intros)
+    incoming = _incoming(session, lens)
+    recommended = _recommended(session, lens)
     return DealFlow(investor, funds, incoming, recommended[:recommend_limit])
 
 
-def _incoming(
-    session: Session,
-    investor: Investor,
-    filters: DealFilters,
-    engine: dict[int, Any],
-    intros: dict[int, Introduction],
-) -> list[Deal]:
+@dataclass(frozen=True)
+class _FundLens:
+    """What both lists of a fund's deal flow are judged by: the fund, the user's filters, the
+    engine's picks (by startup id) and the fund's introductions (by startup id)."""
+
+    investor: Investor
+    filters: DealFilters
+    engine: dict[int, Any]
+    intros: dict[int, Introduction]
+
+    def deal(
+        self, startup: Startup, ask: FundingAsk, pitch: Pitch | None, *, picked_bonus: float
+    ) -> Deal:
+        """The startup's ask as a deal: its fit with the fund plus, when the engine picked it,
+        ``picked_bonus`` and the engine's score, with the engine's reasons."""
+        fit = fit_reasons(self.investor, ask, startup)
+        match = self.engine.get(startup.id)
+        score = fit_score(fit) + (picked_bonus + float(match.score) if match is not None else 0.0)
+        reasons = list(match.reasons) if match is not None else []
+        return Deal(startup, ask, score, fit, reasons, pitch, self.intros.get(startup.id))
+
+
+def _best_first(deals: list[Deal]) -> list[Deal]:
+    return sorted(deals, key=lambda d: (-d.score, d.startup.name))
+
+
+def _incoming(session: Session, lens: _FundLens) -> list[Deal]:
     """The fund's pitches the filters admit, best fit first (the engine's score added)."""
+    investor, filters = lens.investor, lens.filters
     stmt = (
         sa.select(Pitch)
         .where(Pitch.investor_id == investor.id)
@@ -132,28 +154,19 @@ def _incoming(
         stmt = stmt.where(Pitch.stage == filters.pipeline)
     elif not filters.pipeline:
         stmt = stmt.where(Pitch.stage.not_in(FINAL_STAGES))
-    deals = []
-    for p in session.scalars(stmt):
-        if not filters.admits(p.startup, p.ask):
-            continue
-        fit = fit_reasons(investor, p.ask, p.startup)
-        match = engine.get(p.startup_id)
-        score = fit_score(fit) + (float(match.score) if match is not None else 0.0)
-        reasons = list(match.reasons) if match is not None else []
-        deals.append(Deal(p.startup, p.ask, score, fit, reasons, p, intros.get(p.startup_id)))
-    deals.sort(key=lambda d: (-d.score, d.startup.name))
-    return deals
+    return _best_first(
+        [
+            lens.deal(p.startup, p.ask, p, picked_bonus=0.0)
+            for p in session.scalars(stmt)
+            if filters.admits(p.startup, p.ask)
+        ]
+    )
 
 
-def _recommended(
-    session: Session,
-    investor: Investor,
-    filters: DealFilters,
-    engine: dict[int, Any],
-    intros: dict[int, Introduction],
-) -> list[Deal]:
+def _recommended(session: Session, lens: _FundLens) -> list[Deal]:
     """Active startups that have not pitched the fund and whose latest open ask it accepts;
     the engine's picks first."""
+    investor, filters = lens.investor, lens.filters
     pitched = sa.select(Pitch.startup_id).where(Pitch.investor_id == investor.id)
     startups = session.scalars(
         sa.select(Startup).where(Startup.is_active.is_(True), Startup.id.not_in(pitched))
@@ -170,13 +183,8 @@ def _recommended(
         ask = open_asks.get(s.id)
         if ask is None or not ask_satisfies(investor, ask, s) or not filters.admits(s, ask):
             continue
-        fit = fit_reasons(investor, ask, s)
-        match = engine.get(s.id)
-        score = fit_score(fit) + (1.0 + float(match.score) if match is not None else 0.0)
-        reasons = list(match.reasons) if match is not None else []
-        deals.append(Deal(s, ask, score, fit, reasons, None, intros.get(s.id)))
-    deals.sort(key=lambda d: (-d.score, d.startup.name))
-    return deals
+        deals.append(lens.deal(s, ask, None, picked_bonus=1.0))
+    return _best_first(deals)
 
 
 PIPELINE_COLUMNS = ["startup", "round", "amount", "currency", "instrument", "stage", "since"]

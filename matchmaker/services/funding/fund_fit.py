@@ -55,12 +55,13 @@ def ranked_funds(
     session: Session, startup: Startup, need: FundingNeed, limit: int, *, use_engine: bool
 ) -> list[RankedFund]:
     """The ``limit`` best funds ``need`` fits (``matching.investor_fits``), best first."""
-    engine = _engine_candidates(session, startup.id, max(limit * 3, 30)) if use_engine else None
+    answer = _engine_candidates(session, startup.id, max(limit * 3, 30)) if use_engine else None
+    engine, named = answer or ({}, frozenset())
 
     def compute() -> list[RankedFund]:
-        return _fitting(session, startup, need, limit, engine or {})
+        return _fitting(session, startup, need, limit, engine, named)
 
-    if engine is None:  # engine off or failing: nothing its state would key
+    if answer is None:  # engine off or failing: nothing its state would key
         return compute()
 
     def key() -> tuple[Any, ...]:
@@ -82,11 +83,15 @@ def ranked_funds(
     )
 
 
-def _engine_candidates(session: Session, startup_id: int, k: int) -> dict[int, Any] | None:
-    """The engine's ranked funds by id, or None when it fails (the list then falls back to
-    the stated-preference ranking)."""
+def _engine_candidates(
+    session: Session, startup_id: int, k: int
+) -> tuple[dict[int, Any], frozenset[int]] | None:
+    """The engine's ranked funds by id and the funds the startup's description names ("backed
+    by X": current backers, never recommended, ``bridge.current_ties``), or None when the
+    engine fails (the list then falls back to the stated-preference ranking)."""
     try:
-        return {int(r.id): r for r in bridge.investor_candidates(session, startup_id, k)}
+        ranked = {int(r.id): r for r in bridge.investor_candidates(session, startup_id, k)}
+        return ranked, bridge.named_tie_ids(session, startup_id, "investor")
     except Exception:  # the engine is optional here
         log.exception("recommend_investors failed for startup %s", startup_id)
         # A read, not a use case: a failed statement aborts a PostgreSQL transaction, and the
@@ -113,7 +118,12 @@ def _active_funds(
 
 
 def _fitting(
-    session: Session, startup: Startup, need: FundingNeed, limit: int, engine: dict[int, Any]
+    session: Session,
+    startup: Startup,
+    need: FundingNeed,
+    limit: int,
+    engine: dict[int, Any],
+    named: frozenset[int],
 ) -> list[RankedFund]:
     def ranked(investor: Investor) -> tuple[RankedFund, str]:
         fit = tuple(fit_reasons(investor, need, startup))
@@ -127,13 +137,13 @@ def _fitting(
     out = [
         ranked(i)
         for i in (_active_funds(session, only=engine) if engine else [])
-        if investor_fits(i, need, startup)
+        if i.id not in named and investor_fits(i, need, startup)
     ]
     # Any other fund scores at most 1: read them only when they could make the list.
     if len([f for f, _ in out if f.score > 1.0]) < limit:
         out += [
             ranked(i)
-            for i in _active_funds(session, besides=engine)
+            for i in _active_funds(session, besides=engine.keys() | named)
             if investor_fits(i, need, startup)
         ]
     out.sort(key=lambda pair: (-pair[0].score, pair[1]))

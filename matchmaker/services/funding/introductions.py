@@ -39,9 +39,11 @@ from matchmaker.models.funding import Introduction, IntroductionStatus, Side
 from matchmaker.services import notifications
 from matchmaker.services.errors import Conflict, Invalid, NotFound
 from matchmaker.services.funding.asks import member_investor_ids, member_startup_ids
+from matchmaker.services.funding.parties import members, notify_parties
 from matchmaker.services.transactions import commit, use_case
 
 SIDES = (Side.STARTUP, Side.INVESTOR)
+
 
 @dataclass(frozen=True)
 class Contact:
@@ -94,12 +96,8 @@ def contacts_of(session: Session, intro: Introduction, side: str) -> list[Contac
     ]
 
 
-def _members(entity: Startup | Investor) -> list[int]:
-    return [m.user_id for m in entity.members]
-
-
 def _share_a_member(startup: Startup, investor: Investor) -> bool:
-    return bool(set(_members(startup)) & set(_members(investor)))
+    return bool(set(members(startup)) & set(members(investor)))
 
 
 _SHARED = _l(
@@ -154,14 +152,13 @@ def request_introduction(
     )
     _stamp(intro, side, user_id)
     session.add(intro)
-    other = _members(investor) if side == Side.STARTUP else _members(startup)
-    rows = notifications.notify(
+    rows = notify_parties(
         session,
-        other,
+        members(investor if side == Side.STARTUP else startup),
         f"funding.intro_requested_by_{side}",
+        startup=startup,
+        investor=investor,
         link=link,
-        startup=startup.name,
-        investor=investor.name,
     )
     commit(session, _l("An introduction between you already exists."))
     notifications.send_after_commit(session, rows)
@@ -175,11 +172,23 @@ def _stamp(intro: Introduction, side: str, user_id: int) -> None:
         intro.investor_accepted_at, intro.investor_accepted_by_id = utcnow(), user_id
 
 
-def _locked(session: Session, intro_id: int) -> Introduction | None:
+def _pending_answer(session: Session, user: User, intro_id: int) -> tuple[Introduction, list[str]]:
+    """The pending introduction ``user`` answers, locked (``begin_write``; PostgreSQL: FOR
+    UPDATE), and the sides they are a member of: ``NotFound`` for someone on neither side,
+    ``Conflict`` once it was answered."""
+    user_id = user.id  # read before begin_write's commit expires it
+    begin_write(session)
+    me = session.get(User, user_id)
     stmt = sa.select(Introduction).where(Introduction.id == intro_id)
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update()
-    return session.scalar(stmt)
+    intro = session.scalar(stmt)
+    sides = sides_of(session, me, intro) if intro is not None else []
+    if intro is None or not sides:
+        raise NotFound(_l("This introduction does not exist."))
+    if intro.status != IntroductionStatus.PENDING:
+        raise Conflict(_l("This introduction is already %(status)s.", status=_status(intro)))
+    return intro, sides
 
 
 @use_case
@@ -194,14 +203,7 @@ def accept_introduction(
     side: ``NotFound``.
     """
     user_id = user.id
-    begin_write(session)
-    me = session.get(User, user_id)
-    intro = _locked(session, intro_id)
-    sides = sides_of(session, me, intro) if intro is not None else []
-    if intro is None or not sides:
-        raise NotFound(_l("This introduction does not exist."))
-    if intro.status != IntroductionStatus.PENDING:
-        raise Conflict(_l("This introduction is already %(status)s.", status=_status(intro)))
+    intro, sides = _pending_answer(session, user, intro_id)
     startup, investor = intro.startup, intro.investor
     # Disjoint teams leave exactly one side in ``sides``.
     if len(sides) > 1 or _share_a_member(startup, investor):
@@ -224,15 +226,13 @@ def accept_introduction(
                 outcome="introduced",
             )
         )
-        recipients = [u for u in _members(startup) + _members(investor) if u != user_id]
+        recipients = members(startup, but=user_id) + members(investor, but=user_id)
         kind = "funding.intro_accepted"
     else:
         waiting = _other(side)
-        recipients = _members(investor) if waiting == Side.INVESTOR else _members(startup)
+        recipients = members(investor if waiting == Side.INVESTOR else startup)
         kind = "funding.intro_proposed"
-    rows = notifications.notify(
-        session, recipients, kind, link=link, startup=startup.name, investor=investor.name
-    )
+    rows = notify_parties(session, recipients, kind, startup=startup, investor=investor, link=link)
     commit(session)
     notifications.send_after_commit(session, rows)
     return intro
@@ -253,25 +253,17 @@ def decline_introduction(
     """Decline for the user's side (a member of either side may); final, and the other side
     is told. Not a member of either side: NotFound; already answered: Conflict."""
     user_id = user.id
-    begin_write(session)
-    me = session.get(User, user_id)
-    intro = _locked(session, intro_id)
-    sides = sides_of(session, me, intro) if intro is not None else []
-    if intro is None or not sides:
-        raise NotFound(_l("This introduction does not exist."))
-    if intro.status != IntroductionStatus.PENDING:
-        raise Conflict(_l("This introduction is already %(status)s.", status=_status(intro)))
+    intro, sides = _pending_answer(session, user, intro_id)
     intro.status = IntroductionStatus.DECLINED
     intro.declined_by_side = sides[0]
     startup, investor = intro.startup, intro.investor
-    other = _members(investor) if sides[0] == Side.STARTUP else _members(startup)
-    rows = notifications.notify(
+    rows = notify_parties(
         session,
-        [u for u in other if u != user_id],
+        members(investor if sides[0] == Side.STARTUP else startup, but=user_id),
         "funding.intro_declined",
+        startup=startup,
+        investor=investor,
         link=link,
-        startup=startup.name,
-        investor=investor.name,
     )
     commit(session)
     notifications.send_after_commit(session, rows)

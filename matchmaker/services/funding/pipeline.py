@@ -29,6 +29,7 @@ from matchmaker.models.funding import (
 from matchmaker.services import notifications
 from matchmaker.services.errors import Invalid, NotFound
 from matchmaker.services.funding.asks import member_investor_ids
+from matchmaker.services.funding.parties import members, notify_parties, pitch_parties
 from matchmaker.services.transactions import commit, use_case
 
 S = PitchStage
@@ -91,6 +92,9 @@ PASS_REASONS: dict[str, tuple[Any, Any]] = {
         _l("The fund has decided not to proceed this time. Thank you for thinking of them."),
     ),
 }
+
+# The reason of a deal the fund declines in its conversation with the founders.
+OTHER_REASON = "other"
 
 # Stages the engine learns from, as MatchOutcome.outcome (models/outcomes.py).
 _OUTCOMES: dict[str, str] = {S.MEETING: "meeting", S.INVESTED: "invested", S.PASSED: "passed"}
@@ -179,25 +183,15 @@ def move_pitch(
         )
     if to_stage == S.PASSED and pass_reason not in PASS_REASONS:
         raise Invalid(_l("Choose why you pass."), field="pass_reason")
-    startup = session.get(Startup, pitch.startup_id)
-    investor = session.get(Investor, pitch.investor_id)
-    if startup is None or investor is None:
-        raise NotFound(_l("This deal does not exist."))
-    pitch.history.append(
-        PitchStageChange(from_stage=pitch.stage, to_stage=to_stage, changed_by_id=user_id)
-    )
-    pitch.stage = to_stage
-    pitch.updated_at = utcnow()
-    if to_stage == S.PASSED:
-        pitch.pass_reason = pass_reason
-    _what_the_stage_brings(session, pitch, startup, investor, user_id)
-    rows = notifications.notify(
+    startup, investor = pitch_parties(session, pitch, _l("This deal does not exist."))
+    change_stage(session, pitch, to_stage, startup, investor, user_id, pass_reason=pass_reason)
+    rows = notify_parties(
         session,
-        [m.user_id for m in startup.members],
+        members(startup),
         f"funding.pitch_{to_stage}",
+        startup=startup,
+        investor=investor,
         link=link_for_founder,
-        startup=startup.name,
-        investor=investor.name,
     )
     investor_id = investor.id
     commit(session)
@@ -207,11 +201,32 @@ def move_pitch(
     return pitch
 
 
+def change_stage(
+    session: Session,
+    pitch: Pitch,
+    to_stage: str,
+    startup: Startup,
+    investor: Investor,
+    user_id: int,
+    *,
+    pass_reason: str = "",
+) -> None:
+    """Move the deal to ``to_stage`` (a move the caller checked), in its history, with the rows
+    the new stage adds: an outcome for the engine (meeting, invested, passed), a portfolio
+    entry (invested), an introduction to accept (meeting). No commit."""
+    pitch.history.append(
+        PitchStageChange(from_stage=pitch.stage, to_stage=to_stage, changed_by_id=user_id)
+    )
+    pitch.stage = to_stage
+    pitch.updated_at = utcnow()
+    if to_stage == S.PASSED:
+        pitch.pass_reason = pass_reason
+    _what_the_stage_brings(session, pitch, startup, investor, user_id)
+
+
 def _what_the_stage_brings(
     session: Session, pitch: Pitch, startup: Startup, investor: Investor, user_id: int
 ) -> None:
-    """The rows a deal's new stage adds: an outcome for the engine (meeting, invested,
-    passed), a portfolio entry (invested), an introduction to accept (meeting)."""
     if pitch.stage in _OUTCOMES:
         session.add(
             MatchOutcome(

@@ -6,19 +6,19 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from matchmaker.database import begin_write
 from matchmaker.i18n import lazy_gettext as _l
-from matchmaker.models import Investor, Startup, User, utcnow
+from matchmaker.models import User, utcnow
 from matchmaker.models.funding import Pitch, PitchStage
-from matchmaker.services import calendar, notifications
+from matchmaker.services import calendar, meeting_places, notifications
 from matchmaker.services.calendar import CalendarEvent
 from matchmaker.services.errors import Conflict, Invalid, NotFound
 from matchmaker.services.funding.asks import member_investor_ids, member_startup_ids
+from matchmaker.services.funding.parties import members, notify_parties, pitch_parties
 from matchmaker.services.funding.pipeline import _member_pitch
 from matchmaker.services.transactions import commit, use_case
 from matchmaker.timezones import to_local
@@ -27,14 +27,10 @@ MEETING_STAGES = (PitchStage.MEETING, PitchStage.DUE_DILIGENCE, PitchStage.TERM_
 REMINDER_MINUTES = 60
 FEED_PAST_DAYS = 90
 
-def _valid_url(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.netloc) and " " not in url
-
 
 def where_text(pitch: Pitch) -> str:
     """The meeting's place and video link, as one line."""
-    return " · ".join(part for part in (pitch.meeting_place, pitch.meeting_url) if part)
+    return meeting_places.where_text(pitch.meeting_place, pitch.meeting_url)
 
 
 @use_case
@@ -51,39 +47,30 @@ def set_meeting(
     now: datetime | None = None,
 ) -> Pitch:
     """A fund member sets (or moves) the meeting; ``starts_at`` is naive UTC."""
-    place, url = (place or "").strip(), (url or "").strip()
     now = now or utcnow()
     if starts_at is None or starts_at <= now:
         raise Invalid(_l("Pick a time in the future."), field="starts_at")
     if not 15 <= minutes <= 480:
         raise Invalid(_l("A meeting lasts 15 to 480 minutes."), field="minutes")
-    if not place and not url:
-        raise Invalid(_l("Give a place or a video link."), field="place")
-    if len(place) > 200:
-        raise Invalid(_l("Enter at most %(n)d characters.", n=200), field="place")
-    if url and (len(url) > 500 or not _valid_url(url)):
-        raise Invalid(_l("Enter a video link starting with https:// or http://."), field="url")
+    place, url = meeting_places.checked_place(place, url, place_field="place", url_field="url")
     user_id = user.id
     begin_write(session)
     pitch = _member_pitch(session, session.get(User, user_id), pitch_id, lock=True)
     if pitch.stage not in MEETING_STAGES:
         raise Conflict(_l("A meeting can be set once the deal has reached the meeting stage."))
-    startup = session.get(Startup, pitch.startup_id)
-    investor = session.get(Investor, pitch.investor_id)
-    if startup is None or investor is None:
-        raise NotFound(_l("This deal does not exist."))
+    startup, investor = pitch_parties(session, pitch, _l("This deal does not exist."))
     pitch.meeting_starts_at = starts_at
     pitch.meeting_ends_at = starts_at + timedelta(minutes=minutes)
     pitch.meeting_place, pitch.meeting_url = place, url
     pitch.updated_at = utcnow()
     when = to_local(starts_at).strftime("%Y-%m-%d %H:%M")
-    rows = notifications.notify(
+    rows = notify_parties(
         session,
-        [m.user_id for m in startup.members if m.user_id != user_id],
+        members(startup, but=user_id),
         "funding.meeting_set",
+        startup=startup,
+        investor=investor,
         link=link,
-        startup=startup.name,
-        investor=investor.name,
         when=when,
         where=where_text(pitch),
     )

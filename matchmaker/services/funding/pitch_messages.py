@@ -14,21 +14,20 @@ from sqlalchemy.orm import Session, selectinload
 
 from matchmaker.database import begin_write
 from matchmaker.i18n import lazy_gettext as _l
-from matchmaker.models import Investor, MatchOutcome, Startup, User
-from matchmaker.models.base import utcnow
+from matchmaker.models import User
 from matchmaker.models.funding import (
     FINAL_STAGES,
     Pitch,
     PitchMessage,
     PitchMessageKind,
     PitchStage,
-    PitchStageChange,
     Side,
 )
 from matchmaker.services import notifications
 from matchmaker.services.errors import Conflict, Invalid, NotFound
 from matchmaker.services.funding.asks import member_investor_ids, member_startup_ids
-from matchmaker.services.funding.pipeline import _profile_changed
+from matchmaker.services.funding.parties import members, notify_parties, pitch_parties
+from matchmaker.services.funding.pipeline import OTHER_REASON, _profile_changed, change_stage
 from matchmaker.services.transactions import commit, use_case
 
 MAX_BODY = 4000
@@ -45,6 +44,7 @@ KIND_LABELS: dict[str, Any] = {
     K.DECLINE: _l("Not proceeding"),
     K.REPLY: _l("Answer"),
 }
+
 
 @dataclass
 class PitchThread:
@@ -116,33 +116,19 @@ def post_message(
         raise Invalid(_l("Choose what kind of message this is."), field="kind")
     message = PitchMessage(pitch_id=pitch.id, author_id=user_id, side=side, kind=kind, body=body)
     session.add(message)
-    startup = session.get(Startup, pitch.startup_id)
-    investor = session.get(Investor, pitch.investor_id)
-    if startup is None or investor is None:
-        raise NotFound(_l("This conversation does not exist."))
+    startup, investor = pitch_parties(session, pitch, _l("This conversation does not exist."))
     if kind == K.DECLINE:
-        pitch.history.append(
-            PitchStageChange(
-                from_stage=pitch.stage, to_stage=PitchStage.PASSED, changed_by_id=user_id
-            )
+        change_stage(
+            session, pitch, PitchStage.PASSED, startup, investor, user_id, pass_reason=OTHER_REASON
         )
-        pitch.stage, pitch.pass_reason, pitch.updated_at = PitchStage.PASSED, "other", utcnow()
-        session.add(
-            MatchOutcome(
-                startup_id=startup.id,
-                candidate_kind="investor",
-                candidate_id=investor.id,
-                outcome="passed",
-            )
-        )
-    other = startup.members if side == Side.INVESTOR else investor.members
-    rows = notifications.notify(
+    other = startup if side == Side.INVESTOR else investor
+    rows = notify_parties(
         session,
-        [m.user_id for m in other if m.user_id != user_id],
+        members(other, but=user_id),
         f"funding.pitch_{kind}",
+        startup=startup,
+        investor=investor,
         link=link,
-        startup=startup.name,
-        investor=investor.name,
     )
     investor_id = investor.id
     commit(session)

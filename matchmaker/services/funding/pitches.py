@@ -24,6 +24,7 @@ from matchmaker.models.funding import Pitch, PitchStage, PitchStageChange
 from matchmaker.services import notifications
 from matchmaker.services.errors import Conflict, Invalid, NotFound, RateLimited
 from matchmaker.services.funding.asks import ask_for_member
+from matchmaker.services.funding.parties import members, notify_parties
 from matchmaker.services.transactions import commit, use_case
 
 DEFAULT_PITCHES_PER_WEEK = 5
@@ -81,13 +82,13 @@ def send_pitches(
         session.add(pitch)
         session.flush()
         pitches.append(pitch)
-        rows += notifications.notify(
+        rows += notify_parties(
             session,
-            [m.user_id for m in investor.members],
+            members(investor),
             "funding.pitch_received",
+            startup=ask.startup,
+            investor=investor,
             link=link_for(pitch) if link_for else "",
-            startup=ask.startup.name,
-            investor=investor.name,
         )
     commit(session, _ALREADY_PITCHED)  # the unique (ask, investor) settles a concurrent send
     notifications.send_after_commit(session, rows)

@@ -14,34 +14,36 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from matchmaker.database import begin_write
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Notification, User
 from matchmaker.models.mentoring import MentorSession, SessionStatus, Side, SlotProposal
-from matchmaker.services import notifications
 from matchmaker.services.errors import Conflict, Invalid
 from matchmaker.services.mentoring import availability
 from matchmaker.services.mentoring.availability import Slot
+from matchmaker.services.mentoring.notices import (
+    SessionLink,
+    commit_and_send,
+    session_path,
+    tell,
+)
 from matchmaker.services.mentoring.sessions import (
     DECLINE_REASONS,
+    DEFAULT_REQUEST_TTL_HOURS,
     SLOT_TAKEN,
     check_capacity,
-    conflict_message,
-    founder_ids,
+    close,
     lock_mentor,
     lock_session,
     now_or_utcnow,
     parse_slots,
     record_outcome,
     refuse,
-    request_ttl_hours,
     require_founder,
     require_mentor,
-    session_link,
     transition,
     when_text,
 )
-from matchmaker.services.transactions import commit, use_case
+from matchmaker.services.transactions import use_case
 
 
 def _require_open_request(ms: MentorSession, action: Any, now: datetime) -> None:
@@ -52,24 +54,24 @@ def _require_open_request(ms: MentorSession, action: Any, now: datetime) -> None
 
 
 def _pass_turn(
-    session: Session, ms: MentorSession, side: Side, kind: str, now: datetime
+    session: Session,
+    ms: MentorSession,
+    side: Side,
+    kind: str,
+    deadline: datetime,
+    link_for: SessionLink,
 ) -> list[Notification]:
-    """An open request now waits on ``side`` (who gets a fresh answer window), told by ``kind``;
-    returns the notifications to send once the caller has committed."""
+    """An open request now waits on ``side``, who has until ``deadline`` to answer and is told
+    by ``kind``; returns the notifications to send once the caller has committed."""
     ms.awaiting = side
-    ms.expires_at = now + timedelta(hours=request_ttl_hours())
-    if side == Side.FOUNDER:
-        return notifications.notify(
-            session, founder_ids(ms), kind, link=session_link(ms.id), mentor=ms.mentor.name
-        )
-    return notifications.notify(
-        session, [ms.mentor.user_id], kind, link=session_link(ms.id), startup=ms.startup.name
-    )
+    ms.expires_at = deadline
+    return tell(session, ms, side, kind, link_for=link_for)
 
 
 def _schedule(session: Session, ms: MentorSession, slot: Slot, action: Any) -> None:
-    """Give ``ms`` the slot. The caller holds the session's row and the mentor's
-    (``lock_session``, ``lock_mentor``), so the slot and capacity checks below cannot be raced."""
+    """Give ``ms`` the slot: the request is accepted (an outcome for the engine). The caller
+    holds the session's row and the mentor's (``lock_session``, ``lock_mentor``), so the slot
+    and capacity checks below cannot be raced."""
     if availability.slot_taken(session, ms.mentor_id, slot.starts_at, slot.ends_at):
         raise Conflict(SLOT_TAKEN)
     check_capacity(session, ms.mentor, slot.starts_at, exclude_session_id=ms.id)
@@ -77,6 +79,7 @@ def _schedule(session: Session, ms: MentorSession, slot: Slot, action: Any) -> N
     ms.starts_at = slot.starts_at
     ms.ends_at = slot.ends_at
     ms.expires_at = None
+    record_outcome(session, ms, "accepted")
 
 
 def _slot_to_accept(
@@ -100,6 +103,18 @@ def _slot_to_accept(
     raise Invalid(_l("The mentor does not offer that time."), field="slot")
 
 
+def _chosen_slot(session: Session, ms: MentorSession, starts_at: datetime, now: datetime) -> Slot:
+    """The slot the founder takes at ``starts_at``: one the mentor proposed, still free."""
+    if starts_at not in {p.starts_at for p in ms.proposals if p.proposed_by == Side.MENTOR}:
+        raise Invalid(_l("Pick one of the times the mentor proposed."), field="slot")
+    if starts_at <= now:
+        raise Invalid(_l("That time is in the past."), field="slot")
+    slot = availability.find_free_slot(session, ms.mentor, starts_at, now=now)
+    if slot is None:
+        raise Conflict(SLOT_TAKEN)
+    return slot
+
+
 @use_case
 def accept_request(
     session: Session,
@@ -108,27 +123,18 @@ def accept_request(
     starts_at: datetime,
     *,
     now: datetime | None = None,
+    link_for: SessionLink = session_path,
 ) -> MentorSession:
     """The mentor accepts, at one of the founder's proposed times or one of their own free slots."""
     now = now_or_utcnow(now)
-    begin_write(session)
     ms = lock_session(session, session_id)
     require_mentor(ms, user)
     _require_open_request(ms, _l("accept"), now)
     lock_mentor(session, ms.mentor_id)
-    slot = _slot_to_accept(session, ms, starts_at, now)
-    _schedule(session, ms, slot, _l("accept"))
-    record_outcome(session, ms, "accepted")
-    sent = notifications.notify(
-        session,
-        founder_ids(ms),
-        "mentoring.accepted",
-        link=session_link(ms.id),
-        mentor=ms.mentor.name,
-        when=when_text(ms.starts_at),
-    )
-    commit(session, conflict_for=conflict_message)
-    notifications.send_after_commit(session, sent)
+    _schedule(session, ms, _slot_to_accept(session, ms, starts_at, now), _l("accept"))
+    when = when_text(ms.starts_at)
+    sent = tell(session, ms, Side.FOUNDER, "mentoring.accepted", link_for=link_for, when=when)
+    commit_and_send(session, sent)
     return ms
 
 
@@ -141,30 +147,21 @@ def decline_request(
     reason: str,
     note: str = "",
     now: datetime | None = None,
+    link_for: SessionLink = session_path,
 ) -> MentorSession:
     """The mentor says no, with one of ``DECLINE_REASONS`` and an optional note."""
     now = now_or_utcnow(now)
-    begin_write(session)
     ms = lock_session(session, session_id)
     require_mentor(ms, user)
     if reason not in DECLINE_REASONS:
         raise Invalid(_l("Pick a reason from the list."), field="reason")
     _require_open_request(ms, _l("decline"), now)
-    transition(ms, SessionStatus.DECLINED, _l("decline"))
+    close(ms, SessionStatus.DECLINED, _l("decline"), now=now, by=user)
     ms.decline_reason = reason
     ms.decline_note = (note or "").strip()[:2000]
-    ms.closed_by_id = user.id
-    ms.closed_at = now
     record_outcome(session, ms, "declined")
-    sent = notifications.notify(
-        session,
-        founder_ids(ms),
-        "mentoring.declined",
-        link=session_link(ms.id),
-        mentor=ms.mentor.name,
-    )
-    commit(session, conflict_for=conflict_message)
-    notifications.send_after_commit(session, sent)
+    sent = tell(session, ms, Side.FOUNDER, "mentoring.declined", link_for=link_for)
+    commit_and_send(session, sent)
     return ms
 
 
@@ -176,11 +173,12 @@ def propose_times(
     slot_starts: Sequence[datetime],
     *,
     now: datetime | None = None,
+    ttl_hours: int = DEFAULT_REQUEST_TTL_HOURS,
+    link_for: SessionLink = session_path,
 ) -> MentorSession:
-    """The mentor offers other times (their free slots); the founder then picks one. A second
-    proposal replaces the mentor's first; the founder's own times stay."""
+    """The mentor offers other times (their free slots); the founder then picks one within
+    ``ttl_hours``. A second proposal replaces the mentor's first; the founder's own times stay."""
     now = now_or_utcnow(now)
-    begin_write(session)
     ms = lock_session(session, session_id)
     require_mentor(ms, user)
     _require_open_request(ms, _l("propose times for"), now)
@@ -189,20 +187,26 @@ def propose_times(
         SlotProposal(starts_at=s.starts_at, ends_at=s.ends_at, proposed_by=Side.MENTOR)
         for s in slots
     ]
-    sent = _pass_turn(session, ms, Side.FOUNDER, "mentoring.times_proposed", now)
-    commit(session, conflict_for=conflict_message)
-    notifications.send_after_commit(session, sent)
+    deadline = now + timedelta(hours=ttl_hours)
+    sent = _pass_turn(session, ms, Side.FOUNDER, "mentoring.times_proposed", deadline, link_for)
+    commit_and_send(session, sent)
     return ms
 
 
 @use_case
 def ask_for_info(
-    session: Session, user: User, session_id: int, question: str, *, now: datetime | None = None
+    session: Session,
+    user: User,
+    session_id: int,
+    question: str,
+    *,
+    now: datetime | None = None,
+    ttl_hours: int = DEFAULT_REQUEST_TTL_HOURS,
+    link_for: SessionLink = session_path,
 ) -> MentorSession:
-    """The mentor asks the founder a question before deciding; a new question clears the
-    previous answer."""
+    """The mentor asks the founder a question before deciding (the founder has ``ttl_hours`` to
+    answer); a new question clears the previous answer."""
     now = now_or_utcnow(now)
-    begin_write(session)
     ms = lock_session(session, session_id)
     require_mentor(ms, user)
     question = (question or "").strip()
@@ -211,19 +215,26 @@ def ask_for_info(
     _require_open_request(ms, _l("ask about"), now)
     ms.info_question = question[:2000]
     ms.info_answer = ""
-    sent = _pass_turn(session, ms, Side.FOUNDER, "mentoring.info_requested", now)
-    commit(session, conflict_for=conflict_message)
-    notifications.send_after_commit(session, sent)
+    deadline = now + timedelta(hours=ttl_hours)
+    sent = _pass_turn(session, ms, Side.FOUNDER, "mentoring.info_requested", deadline, link_for)
+    commit_and_send(session, sent)
     return ms
 
 
 @use_case
 def answer_info(
-    session: Session, user: User, session_id: int, answer: str, *, now: datetime | None = None
+    session: Session,
+    user: User,
+    session_id: int,
+    answer: str,
+    *,
+    now: datetime | None = None,
+    ttl_hours: int = DEFAULT_REQUEST_TTL_HOURS,
+    link_for: SessionLink = session_path,
 ) -> MentorSession:
-    """The founder answers the mentor's question; the turn goes back to the mentor."""
+    """The founder answers the mentor's question; the turn goes back to the mentor, who has
+    ``ttl_hours`` to decide."""
     now = now_or_utcnow(now)
-    begin_write(session)
     ms = lock_session(session, session_id)
     require_founder(ms, user)
     answer = (answer or "").strip()
@@ -233,9 +244,9 @@ def answer_info(
     if not ms.info_question:
         raise Conflict(_l("The mentor has not asked a question."))
     ms.info_answer = answer[:2000]
-    sent = _pass_turn(session, ms, Side.MENTOR, "mentoring.info_answered", now)
-    commit(session, conflict_for=conflict_message)
-    notifications.send_after_commit(session, sent)
+    deadline = now + timedelta(hours=ttl_hours)
+    sent = _pass_turn(session, ms, Side.MENTOR, "mentoring.info_answered", deadline, link_for)
+    commit_and_send(session, sent)
     return ms
 
 
@@ -247,31 +258,16 @@ def choose_proposed_time(
     starts_at: datetime,
     *,
     now: datetime | None = None,
+    link_for: SessionLink = session_path,
 ) -> MentorSession:
     """The founder takes one of the times the mentor proposed: the session is scheduled."""
     now = now_or_utcnow(now)
-    begin_write(session)
     ms = lock_session(session, session_id)
     require_founder(ms, user)
     _require_open_request(ms, _l("schedule"), now)
     lock_mentor(session, ms.mentor_id)
-    if starts_at not in {p.starts_at for p in ms.proposals if p.proposed_by == Side.MENTOR}:
-        raise Invalid(_l("Pick one of the times the mentor proposed."), field="slot")
-    if starts_at <= now:
-        raise Invalid(_l("That time is in the past."), field="slot")
-    slot = availability.find_free_slot(session, ms.mentor, starts_at, now=now)
-    if slot is None:
-        raise Conflict(SLOT_TAKEN)
-    _schedule(session, ms, slot, _l("schedule"))
-    record_outcome(session, ms, "accepted")
-    sent = notifications.notify(
-        session,
-        [ms.mentor.user_id],
-        "mentoring.time_chosen",
-        link=session_link(ms.id),
-        startup=ms.startup.name,
-        when=when_text(ms.starts_at),
-    )
-    commit(session, conflict_for=conflict_message)
-    notifications.send_after_commit(session, sent)
+    _schedule(session, ms, _chosen_slot(session, ms, starts_at, now), _l("schedule"))
+    when = when_text(ms.starts_at)
+    sent = tell(session, ms, Side.MENTOR, "mentoring.time_chosen", link_for=link_for, when=when)
+    commit_and_send(session, sent)
     return ms

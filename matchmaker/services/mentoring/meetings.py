@@ -5,77 +5,65 @@ leave its status alone, so they live beside the state machine (``sessions``)."""
 from __future__ import annotations
 
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
-from matchmaker.database import begin_write
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import User
 from matchmaker.models.mentoring import MentorSession, SessionStatus
-from matchmaker.services import notifications
+from matchmaker.services import meeting_places
 from matchmaker.services.errors import Conflict, Forbidden, Invalid
-from matchmaker.services.mentoring.sessions import (
-    conflict_message,
-    lock_session,
-    now_or_utcnow,
-    other_side_ids,
-    require_party,
-    session_link,
-    when_text,
+from matchmaker.services.mentoring.notices import (
+    SessionLink,
+    commit_and_send,
+    session_path,
+    tell_other_side,
 )
-from matchmaker.services.transactions import commit, use_case
-
-MAX_PLACE = 200
-MAX_URL = 500
-
-def _valid_url(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.netloc) and " " not in url
-
-
-def where_text(ms: MentorSession) -> str:
-    """The place and the link, as one line for notifications and reminders."""
-    return " · ".join(part for part in (ms.meeting_place, ms.meeting_url) if part)
+from matchmaker.services.mentoring.sessions import lock_session, now_or_utcnow, require_party
+from matchmaker.services.transactions import use_case
 
 
 @use_case
 def set_meeting_place(
-    session: Session, user: User, session_id: int, *, place: str, url: str
+    session: Session,
+    user: User,
+    session_id: int,
+    *,
+    place: str,
+    url: str,
+    link_for: SessionLink = session_path,
 ) -> MentorSession:
     """Either side says where a scheduled session happens; the other side is told."""
-    place, url = (place or "").strip(), (url or "").strip()
-    if not place and not url:
-        raise Invalid(_l("Give a place or a video link."), field="meeting_place")
-    if len(place) > MAX_PLACE:
-        raise Invalid(_l("Enter at most %(n)d characters.", n=MAX_PLACE), field="meeting_place")
-    if url and (len(url) > MAX_URL or not _valid_url(url)):
-        raise Invalid(
-            _l("Enter a video link starting with https:// or http://."), field="meeting_url"
-        )
-    begin_write(session)
+    place, url = meeting_places.checked_place(
+        place, url, place_field="meeting_place", url_field="meeting_url"
+    )
     ms = lock_session(session, session_id)
     side = require_party(ms, user)
     if ms.status != SessionStatus.SCHEDULED:
         raise Conflict(_l("Only a scheduled session can have its place changed."))
     ms.meeting_place, ms.meeting_url = place, url
-    sent = notifications.notify(
+    sent = tell_other_side(
         session,
-        other_side_ids(ms, side),
+        ms,
+        side,
         "mentoring.place_set",
-        link=session_link(ms.id),
+        link_for=link_for,
         name=user.display_name,
-        when=when_text(ms.starts_at),
-        where=where_text(ms),
+        where=meeting_places.where_text(place, url),
     )
-    commit(session, conflict_for=conflict_message)
-    notifications.send_after_commit(session, sent)
+    commit_and_send(session, sent)
     return ms
 
 
 @use_case
 def dispute_no_show(
-    session: Session, user: User, session_id: int, *, note: str, now: datetime | None = None
+    session: Session,
+    user: User,
+    session_id: int,
+    *,
+    note: str,
+    now: datetime | None = None,
+    link_for: SessionLink = session_path,
 ) -> MentorSession:
     """The side marked absent says it was there, once. The dispute is recorded and shown to
     both sides and the operators; the status stays a no-show (an operator settles it)."""
@@ -84,7 +72,6 @@ def dispute_no_show(
         raise Invalid(_l("Say what happened."), field="note")
     if len(note) > 2000:
         raise Invalid(_l("Enter at most %(n)d characters.", n=2000), field="note")
-    begin_write(session)
     ms = lock_session(session, session_id)
     side = require_party(ms, user)
     if ms.status != SessionStatus.NO_SHOW:
@@ -95,14 +82,8 @@ def dispute_no_show(
         raise Conflict(_l("This no-show has already been disputed."))
     ms.no_show_disputed_at = now_or_utcnow(now)
     ms.no_show_dispute_note = note
-    sent = notifications.notify(
-        session,
-        other_side_ids(ms, side),
-        "mentoring.no_show_disputed",
-        link=session_link(ms.id),
-        name=user.display_name,
-        when=when_text(ms.starts_at),
+    sent = tell_other_side(
+        session, ms, side, "mentoring.no_show_disputed", link_for=link_for, name=user.display_name
     )
-    commit(session, conflict_for=conflict_message)
-    notifications.send_after_commit(session, sent)
+    commit_and_send(session, sent)
     return ms

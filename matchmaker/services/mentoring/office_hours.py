@@ -25,20 +25,23 @@ from matchmaker.database import begin_write
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import MentorProfile, Notification, Startup, User, utcnow
 from matchmaker.models.mentoring import MentorSession, SessionSource, SessionStatus, Side
-from matchmaker.services import notifications
 from matchmaker.services.errors import Forbidden, Invalid, NotFound
 from matchmaker.services.mentoring import availability
 from matchmaker.services.mentoring.availability import Slot
+from matchmaker.services.mentoring.notices import (
+    SessionLink,
+    commit_and_send,
+    session_path,
+    tell_both_sides,
+)
 from matchmaker.services.mentoring.sessions import (
     bookable_slot,
-    conflict_message,
     lock_mentor,
     now_or_utcnow,
-    session_link,
     when_text,
 )
 from matchmaker.services.recommendations import bridge
-from matchmaker.services.transactions import commit, use_case
+from matchmaker.services.transactions import use_case
 
 
 @dataclass(frozen=True)
@@ -292,6 +295,7 @@ def publish_office_hours(
     *,
     topic: str = "strategy",
     now: datetime | None = None,
+    link_for: SessionLink = session_path,
 ) -> list[MentorSession]:
     """Create the (adjusted) office-hours assignment as scheduled sessions, all or nothing: one
     refused line (a slot no longer free, a startup in two places at once) publishes none."""
@@ -306,24 +310,7 @@ def publish_office_hours(
     created = _office_hours_sessions(session, operator, bookings, topic, now)
     sent: list[Notification] = []
     for ms in created:
-        mentor = ms.mentor
-        startup = ms.startup
-        sent += notifications.notify(
-            session,
-            [mentor.user_id],
-            "mentoring.office_hours",
-            link=session_link(ms.id),
-            when=when_text(ms.starts_at),
-            name=startup.name,
-        )
-        sent += notifications.notify(
-            session,
-            [m.user_id for m in startup.members],
-            "mentoring.office_hours",
-            link=session_link(ms.id),
-            when=when_text(ms.starts_at),
-            name=mentor.name,
-        )
-    commit(session, conflict_for=conflict_message)
-    notifications.send_after_commit(session, sent)
+        when = when_text(ms.starts_at)
+        sent += tell_both_sides(session, ms, "mentoring.office_hours", link_for=link_for, when=when)
+    commit_and_send(session, sent)
     return created

@@ -6,6 +6,7 @@ Read-only; every status change lives in the use-case modules named in ``sessions
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -35,6 +36,25 @@ _LIST_OPTIONS = (
     selectinload(MentorSession.proposals),
     selectinload(MentorSession.reviews),
 )
+
+
+def _by_stage(
+    rows: Sequence[MentorSession],
+) -> tuple[list[MentorSession], list[MentorSession], list[MentorSession]]:
+    """Sessions split into open requests, upcoming sessions (soonest first) and the rest (past),
+    each keeping the order of ``rows`` otherwise."""
+    requested: list[MentorSession] = []
+    upcoming: list[MentorSession] = []
+    past: list[MentorSession] = []
+    for ms in rows:
+        if ms.status == SessionStatus.REQUESTED:
+            requested.append(ms)
+        elif ms.status == SessionStatus.SCHEDULED:
+            upcoming.append(ms)
+        else:
+            past.append(ms)
+    upcoming.sort(key=lambda m: m.starts_at or datetime.max)
+    return requested, upcoming, past
 
 
 @dataclass
@@ -73,24 +93,16 @@ class FounderOverview:
 def founder_overview(session: Session, user: User) -> FounderOverview:
     """The user's startups' sessions: open requests, upcoming (soonest first) and past."""
     startups = founder_startups(session, user)
-    overview = FounderOverview(startups=startups)
     if not startups:
-        return overview
+        return FounderOverview(startups=startups)
     rows = session.scalars(
         sa.select(MentorSession)
         .where(MentorSession.startup_id.in_([s.id for s in startups]))
         .options(*_LIST_OPTIONS)
         .order_by(MentorSession.created_at.desc(), MentorSession.id.desc())
     ).all()
-    for ms in rows:
-        if ms.status == SessionStatus.REQUESTED:
-            overview.open_requests.append(ms)
-        elif ms.status == SessionStatus.SCHEDULED:
-            overview.upcoming.append(ms)
-        else:
-            overview.past.append(ms)
-    overview.upcoming.sort(key=lambda m: m.starts_at or datetime.max)
-    return overview
+    open_requests, upcoming, past = _by_stage(rows)
+    return FounderOverview(startups, open_requests, upcoming, past)
 
 
 @dataclass
@@ -112,18 +124,10 @@ def mentor_inbox(session: Session, user: User) -> MentorInbox:
         .options(*_LIST_OPTIONS)
         .order_by(MentorSession.created_at.desc(), MentorSession.id.desc())
     ).all()
-    inbox = MentorInbox(
-        mentor=mentor, used_this_month=availability.sessions_in_month(session, mentor)
+    pending, upcoming, past = _by_stage(rows)
+    return MentorInbox(
+        mentor, pending, upcoming, past, availability.sessions_in_month(session, mentor)
     )
-    for ms in rows:
-        if ms.status == SessionStatus.REQUESTED:
-            inbox.pending.append(ms)
-        elif ms.status == SessionStatus.SCHEDULED:
-            inbox.upcoming.append(ms)
-        else:
-            inbox.past.append(ms)
-    inbox.upcoming.sort(key=lambda m: m.starts_at or datetime.max)
-    return inbox
 
 
 def match_reasons(session: Session, startup_id: int, mentor_id: int) -> list[Any]:

@@ -18,24 +18,26 @@ from matchmaker.database import begin_write
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import MentorProfile, Notification, Startup, User
 from matchmaker.models.mentoring import MentorSession, SessionStatus, Side, SlotProposal
-from matchmaker.services import notifications
 from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound
 from matchmaker.services.mentoring import availability
+from matchmaker.services.mentoring.notices import (
+    SessionLink,
+    commit_and_send,
+    session_path,
+    tell,
+)
 from matchmaker.services.mentoring.sessions import (
     ALREADY_REQUESTED,
-    conflict_message,
-    founder_ids,
+    DEFAULT_REQUEST_TTL_HOURS,
+    close,
     lock_mentor,
     lock_session,
     now_or_utcnow,
     parse_slots,
     record_outcome,
-    request_ttl_hours,
     require_founder,
-    session_link,
-    transition,
 )
-from matchmaker.services.transactions import commit, use_case
+from matchmaker.services.transactions import use_case
 
 
 def _checked_goal(topic: str, goal: str) -> str:
@@ -93,10 +95,13 @@ def request_session(
     slot_starts: Sequence[datetime],
     follow_up_of_id: int | None = None,
     now: datetime | None = None,
+    ttl_hours: int = DEFAULT_REQUEST_TTL_HOURS,
+    link_for: SessionLink = session_path,
 ) -> MentorSession:
     """A founder asks a mentor for a session, proposing one to three of the mentor's free slots.
 
-    The mentor then has ``request_ttl_hours()`` to answer before the request expires."""
+    The mentor then has ``ttl_hours`` (the caller reads ``MENTORING_REQUEST_TTL_HOURS``) to
+    answer before the request expires."""
     now = now_or_utcnow(now)
     begin_write(session)
     mentor = lock_mentor(session, mentor_id)
@@ -118,7 +123,7 @@ def request_session(
         awaiting=Side.MENTOR,
         topic=topic,
         goal=goal,
-        expires_at=now + timedelta(hours=request_ttl_hours()),
+        expires_at=now + timedelta(hours=ttl_hours),
         follow_up_of_id=_follow_up_of(session, startup, follow_up_of_id),
         proposals=[
             SlotProposal(starts_at=s.starts_at, ends_at=s.ends_at, proposed_by=Side.FOUNDER)
@@ -127,44 +132,34 @@ def request_session(
     )
     session.add(ms)
     session.flush()
-    sent = notifications.notify(
-        session,
-        [mentor.user_id],
-        "mentoring.requested",
-        link=session_link(ms.id),
-        startup=startup.name,
-    )
-    commit(session, conflict_for=conflict_message)
-    notifications.send_after_commit(session, sent)
+    sent = tell(session, ms, Side.MENTOR, "mentoring.requested", link_for=link_for)
+    commit_and_send(session, sent)
     return ms
 
 
 @use_case
 def withdraw_request(
-    session: Session, user: User, session_id: int, *, now: datetime | None = None
+    session: Session,
+    user: User,
+    session_id: int,
+    *,
+    now: datetime | None = None,
+    link_for: SessionLink = session_path,
 ) -> MentorSession:
     """A founder takes back an open request (even one waiting on the founder's own answer)."""
     now = now_or_utcnow(now)
-    begin_write(session)
     ms = lock_session(session, session_id)
     require_founder(ms, user)
-    transition(ms, SessionStatus.WITHDRAWN, _l("withdraw"))
-    ms.closed_by_id = user.id
-    ms.closed_at = now
-    sent = notifications.notify(
-        session,
-        [ms.mentor.user_id],
-        "mentoring.withdrawn",
-        link=session_link(ms.id),
-        startup=ms.startup.name,
-    )
-    commit(session, conflict_for=conflict_message)
-    notifications.send_after_commit(session, sent)
+    close(ms, SessionStatus.WITHDRAWN, _l("withdraw"), now=now, by=user)
+    sent = tell(session, ms, Side.MENTOR, "mentoring.withdrawn", link_for=link_for)
+    commit_and_send(session, sent)
     return ms
 
 
 @use_case
-def expire_requests(session: Session, *, now: datetime | None = None) -> int:
+def expire_requests(
+    session: Session, *, now: datetime | None = None, link_for: SessionLink = session_path
+) -> int:
     """Expire every request unanswered past its deadline; returns how many expired."""
     now = now_or_utcnow(now)
     begin_write(session)
@@ -182,16 +177,8 @@ def expire_requests(session: Session, *, now: datetime | None = None) -> int:
     ).all()
     sent: list[Notification] = []
     for ms in overdue:
-        transition(ms, SessionStatus.EXPIRED, _l("expire"))
-        ms.closed_at = now
+        close(ms, SessionStatus.EXPIRED, _l("expire"), now=now, by=None)
         record_outcome(session, ms, "expired")
-        sent += notifications.notify(
-            session,
-            founder_ids(ms),
-            "mentoring.expired",
-            link=session_link(ms.id),
-            mentor=ms.mentor.name,
-        )
-    commit(session, conflict_for=conflict_message)
-    notifications.send_after_commit(session, sent)
+        sent += tell(session, ms, Side.FOUNDER, "mentoring.expired", link_for=link_for)
+    commit_and_send(session, sent)
     return len(overdue)

@@ -10,14 +10,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from matchmaker.database import begin_write
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import MatchOutcome, Notification, User
 from matchmaker.models.mentoring import SessionReview, SessionStatus, Side
 from matchmaker.services import notifications
 from matchmaker.services.accounts.profile_events import profile_changed
 from matchmaker.services.errors import Conflict, Invalid
-from matchmaker.services.mentoring.sessions import lock_session, refuse, require_party, session_link
+from matchmaker.services.mentoring.notices import SessionLink, session_path, tell
+from matchmaker.services.mentoring.sessions import lock_session, refuse, require_party
 from matchmaker.services.transactions import commit, use_case
 
 ALREADY_REVIEWED = _l("You have already reviewed this session.")
@@ -35,11 +35,11 @@ def review_session(
     wants_follow_up: bool = False,
     public_comment: str = "",
     share_comment: bool = False,
+    link_for: SessionLink = session_path,
 ) -> SessionReview:
     """One side's rating (1-5), private notes and follow-up actions for a completed session,
     once per author. Only a founder's review asks for a follow-up, shares a comment or rates the
     mentor (the mentor's profile is then re-snapshotted for the engine, after the commit)."""
-    begin_write(session)
     ms = lock_session(session, session_id)
     side = require_party(ms, user)
     if ms.status != SessionStatus.COMPLETED:
@@ -73,13 +73,7 @@ def review_session(
         if outcome is not None and outcome.rating is None:
             outcome.rating = rating
         if review.wants_follow_up:
-            sent = notifications.notify(
-                session,
-                [ms.mentor.user_id],
-                "mentoring.follow_up_wanted",
-                link=session_link(ms.id),
-                startup=ms.startup.name,
-            )
+            sent = tell(session, ms, Side.MENTOR, "mentoring.follow_up_wanted", link_for=link_for)
     # A double-clicked review loses at the unique (session, author) constraint.
     commit(session, ALREADY_REVIEWED)
     notifications.send_after_commit(session, sent)

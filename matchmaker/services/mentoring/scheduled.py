@@ -9,35 +9,49 @@ are in ``meetings``.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
-from matchmaker.database import begin_write
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.i18n import lazy_ngettext as _ln
-from matchmaker.models import MentorMentee, Notification, User
+from matchmaker.models import MentorMentee, User
 from matchmaker.models.mentoring import MentorSession, SessionStatus, Side
 from matchmaker.models.mentors import MenteeSource
-from matchmaker.services import notifications
 from matchmaker.services.errors import Invalid
+from matchmaker.services.mentoring.availability import Slot
+from matchmaker.services.mentoring.notices import (
+    SessionLink,
+    commit_and_send,
+    session_path,
+    tell_both_sides,
+    tell_other_side,
+)
 from matchmaker.services.mentoring.sessions import (
     CHANGE_NOTICE_HOURS,
     bookable_slot,
     check_capacity,
-    conflict_message,
-    founder_ids,
+    close,
     lock_mentor,
     lock_session,
     now_or_utcnow,
-    other_side_ids,
     record_outcome,
     refuse,
     require_party,
-    session_link,
-    transition,
-    when_text,
 )
-from matchmaker.services.transactions import commit, use_case
+from matchmaker.services.transactions import use_case
+
+
+def _lock_scheduled(
+    session: Session, user: User, session_id: int, action: Any
+) -> tuple[MentorSession, Side]:
+    """The scheduled session ``user`` acts on, locked, and the user's side in it; refuses a
+    stranger (403) and a session that is no longer scheduled (409)."""
+    ms = lock_session(session, session_id)
+    side = require_party(ms, user)
+    if ms.status != SessionStatus.SCHEDULED:
+        raise refuse(ms, action)
+    return ms, side
 
 
 def _within_policy(ms: MentorSession, now: datetime) -> None:
@@ -59,59 +73,24 @@ def cancel_session(
     *,
     note: str = "",
     now: datetime | None = None,
+    link_for: SessionLink = session_path,
 ) -> MentorSession:
     """Either side calls a scheduled session off (with notice); the other side is told."""
     now = now_or_utcnow(now)
-    begin_write(session)
-    ms = lock_session(session, session_id)
-    side = require_party(ms, user)
-    if ms.status != SessionStatus.SCHEDULED:
-        raise refuse(ms, _l("cancel"))
+    ms, side = _lock_scheduled(session, user, session_id, _l("cancel"))
     _within_policy(ms, now)
-    transition(ms, SessionStatus.CANCELLED, _l("cancel"))
+    close(ms, SessionStatus.CANCELLED, _l("cancel"), now=now, by=user)
     ms.cancel_note = (note or "").strip()[:2000]
-    ms.closed_by_id = user.id
-    ms.closed_at = now
-    sent = notifications.notify(
-        session,
-        other_side_ids(ms, side),
-        "mentoring.cancelled",
-        link=session_link(ms.id),
-        name=user.display_name,
-        when=when_text(ms.starts_at),
+    sent = tell_other_side(
+        session, ms, side, "mentoring.cancelled", link_for=link_for, name=user.display_name
     )
-    commit(session, conflict_for=conflict_message)
-    notifications.send_after_commit(session, sent)
+    commit_and_send(session, sent)
     return ms
 
 
-@use_case
-def reschedule_session(
-    session: Session,
-    user: User,
-    session_id: int,
-    starts_at: datetime,
-    *,
-    now: datetime | None = None,
-) -> MentorSession:
-    """Move a scheduled session to another free slot: the old one becomes ``rescheduled`` and a
-    new scheduled session (linked to it) holds the new slot."""
-    now = now_or_utcnow(now)
-    begin_write(session)
-    ms = lock_session(session, session_id)
-    side = require_party(ms, user)
-    if ms.status != SessionStatus.SCHEDULED:
-        raise refuse(ms, _l("reschedule"))
-    _within_policy(ms, now)
-    if starts_at == ms.starts_at:
-        raise Invalid(_l("Pick a different time."), field="slot")
-    lock_mentor(session, ms.mentor_id)
-    slot = bookable_slot(session, ms.mentor, starts_at, now=now, exclude_session_id=ms.id)
-    check_capacity(session, ms.mentor, slot.starts_at, exclude_session_id=ms.id)
-    transition(ms, SessionStatus.RESCHEDULED, _l("reschedule"))
-    ms.closed_by_id = user.id
-    ms.closed_at = now
-    new = MentorSession(
+def _moved(ms: MentorSession, slot: Slot) -> MentorSession:
+    """The scheduled session that replaces ``ms`` at ``slot``: the same request, linked back."""
+    return MentorSession(
         mentor_id=ms.mentor_id,
         startup_id=ms.startup_id,
         requested_by_id=ms.requested_by_id,
@@ -125,38 +104,56 @@ def reschedule_session(
         rescheduled_from_id=ms.id,
         follow_up_of_id=ms.follow_up_of_id,
     )
+
+
+@use_case
+def reschedule_session(
+    session: Session,
+    user: User,
+    session_id: int,
+    starts_at: datetime,
+    *,
+    now: datetime | None = None,
+    link_for: SessionLink = session_path,
+) -> MentorSession:
+    """Move a scheduled session to another free slot: the old one becomes ``rescheduled`` and a
+    new scheduled session (linked to it) holds the new slot."""
+    now = now_or_utcnow(now)
+    ms, side = _lock_scheduled(session, user, session_id, _l("reschedule"))
+    _within_policy(ms, now)
+    if starts_at == ms.starts_at:
+        raise Invalid(_l("Pick a different time."), field="slot")
+    lock_mentor(session, ms.mentor_id)
+    slot = bookable_slot(session, ms.mentor, starts_at, now=now, exclude_session_id=ms.id)
+    check_capacity(session, ms.mentor, slot.starts_at, exclude_session_id=ms.id)
+    close(ms, SessionStatus.RESCHEDULED, _l("reschedule"), now=now, by=user)
+    new = _moved(ms, slot)
     session.add(new)
     session.flush()
-    sent = notifications.notify(
-        session,
-        other_side_ids(ms, side),
-        "mentoring.rescheduled",
-        link=session_link(new.id),
-        name=user.display_name,
-        when=when_text(new.starts_at),
+    sent = tell_other_side(
+        session, new, side, "mentoring.rescheduled", link_for=link_for, name=user.display_name
     )
-    commit(session, conflict_for=conflict_message)
-    notifications.send_after_commit(session, sent)
+    commit_and_send(session, sent)
     return new
 
 
 @use_case
 def complete_session(
-    session: Session, user: User, session_id: int, *, now: datetime | None = None
+    session: Session,
+    user: User,
+    session_id: int,
+    *,
+    now: datetime | None = None,
+    link_for: SessionLink = session_path,
 ) -> MentorSession:
     """Either side records that the session took place (once it has ended). The startup becomes
     one of the mentor's mentees, which the engine reads."""
     now = now_or_utcnow(now)
-    begin_write(session)
-    ms = lock_session(session, session_id)
-    require_party(ms, user)  # refuses anyone who is not the mentor or a founder of the startup
-    if ms.status != SessionStatus.SCHEDULED:
-        raise refuse(ms, _l("complete"))
+    # _lock_scheduled refuses anyone who is not the mentor or a founder of the startup.
+    ms, _side = _lock_scheduled(session, user, session_id, _l("complete"))
     if ms.ends_at is not None and ms.ends_at > now:
         raise Invalid(_l("The session has not ended yet."))
-    transition(ms, SessionStatus.COMPLETED, _l("complete"))
-    ms.closed_by_id = user.id
-    ms.closed_at = now
+    close(ms, SessionStatus.COMPLETED, _l("complete"), now=now, by=user)
     outcome = record_outcome(session, ms, "completed")
     if session.get(MentorMentee, (ms.mentor_id, ms.startup_id)) is None:
         session.add(
@@ -169,46 +166,31 @@ def complete_session(
         )
     session.flush()
     ms.outcome_id = outcome.id
-    recipients = founder_ids(ms) + [ms.mentor.user_id]
-    sent: list[Notification] = []
-    for uid in recipients:
-        other = ms.startup.name if uid == ms.mentor.user_id else ms.mentor.name
-        sent += notifications.notify(
-            session, [uid], "mentoring.completed", link=session_link(ms.id), name=other
-        )
-    commit(session, conflict_for=conflict_message)
-    notifications.send_after_commit(session, sent)
+    sent = tell_both_sides(session, ms, "mentoring.completed", link_for=link_for)
+    commit_and_send(session, sent)
     return ms
 
 
 @use_case
 def mark_no_show(
-    session: Session, user: User, session_id: int, *, now: datetime | None = None
+    session: Session,
+    user: User,
+    session_id: int,
+    *,
+    now: datetime | None = None,
+    link_for: SessionLink = session_path,
 ) -> MentorSession:
     """Either side says the other did not come (once the session has started); the side marked
     absent may dispute it once (``meetings.dispute_no_show``)."""
     now = now_or_utcnow(now)
-    begin_write(session)
-    ms = lock_session(session, session_id)
-    side = require_party(ms, user)
-    if ms.status != SessionStatus.SCHEDULED:
-        raise refuse(ms, _l("mark as a no-show"))
+    ms, side = _lock_scheduled(session, user, session_id, _l("mark as a no-show"))
     if ms.starts_at is not None and ms.starts_at > now:
         raise Invalid(_l("The session has not started yet."))
-    transition(ms, SessionStatus.NO_SHOW, _l("mark as a no-show"))
-    ms.closed_by_id = user.id
-    ms.closed_at = now
+    close(ms, SessionStatus.NO_SHOW, _l("mark as a no-show"), now=now, by=user)
     # Whoever marks it says the other side did not come; the notice names the absent party.
     ms.absent_side = Side.FOUNDER if side == Side.MENTOR else Side.MENTOR
     record_outcome(session, ms, "no_show")
-    sent = notifications.notify(
-        session,
-        other_side_ids(ms, side),
-        "mentoring.no_show",
-        link=session_link(ms.id),
-        when=when_text(ms.starts_at),
-        absent=ms.startup.name if ms.absent_side == Side.FOUNDER else ms.mentor.name,
-    )
-    commit(session, conflict_for=conflict_message)
-    notifications.send_after_commit(session, sent)
+    absent = ms.startup.name if ms.absent_side == Side.FOUNDER else ms.mentor.name
+    sent = tell_other_side(session, ms, side, "mentoring.no_show", link_for=link_for, absent=absent)
+    commit_and_send(session, sent)
     return ms

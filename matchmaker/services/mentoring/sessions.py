@@ -8,23 +8,23 @@ The use cases live by idea: asking (``requesting``: request, withdraw, expire), 
 picks a time), a scheduled session's end (``scheduled``: cancel, reschedule, complete, no-show),
 reviews (``reviews``) and office hours (``office_hours.publish_office_hours``). They all change
 a status through ``transition`` here, lock rows with ``lock_session``/``lock_mentor``, check who
-is who with ``require_*``, commit once (``services.transactions``), write ``MatchOutcome`` rows
-for the engine and mail their notifications after the commit.
+is who with ``require_*``, end a session with ``close``, write ``MatchOutcome`` rows for the
+engine, and tell the other side and commit once through ``notices``.
 
 While ``requested``, ``awaiting`` says whose move it is: the mentor's (decide) or the founder's
 (answer a question, or pick one of the times the mentor proposed).
 
 Concurrency: every state change opens its transaction with ``begin_write`` (on SQLite the
-database's one write lock, which serialises them) and then, for PostgreSQL, locks the rows it
-decides on with ``SELECT ... FOR NO KEY UPDATE`` (a no-op on SQLite): the session row (so a
-double-clicked accept, or a withdraw racing an accept, sees the other's outcome and is refused),
-and the mentor's profile row wherever a rule spans several sessions (the monthly capacity, one
-open request per startup and mentor, the mentor's free slots). Locks are always taken in that
-order, session then mentor. The database has the last word: the partial unique indexes
-``uq_mentor_sessions_active_slot`` (one scheduled session per mentor and start) and
-``uq_mentor_sessions_open_request`` (one open request per startup and mentor), and on PostgreSQL
-the exclusion constraint against overlapping sessions; a loser's ``IntegrityError`` becomes a
-``Conflict`` with the rule's message.
+database's one write lock, which serialises them; ``lock_session`` begins with it) and then, for
+PostgreSQL, locks the rows it decides on with ``SELECT ... FOR NO KEY UPDATE`` (a no-op on
+SQLite): the session row (so a double-clicked accept, or a withdraw racing an accept, sees the
+other's outcome and is refused), and the mentor's profile row wherever a rule spans several
+sessions (the monthly capacity, one open request per startup and mentor, the mentor's free
+slots). Locks are always taken in that order, session then mentor. The database has the last
+word: the partial unique indexes ``uq_mentor_sessions_active_slot`` (one scheduled session per
+mentor and start) and ``uq_mentor_sessions_open_request`` (one open request per startup and
+mentor), and on PostgreSQL the exclusion constraint against overlapping sessions; a loser's
+``IntegrityError`` becomes a ``Conflict`` with the rule's message.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from matchmaker import timezones
+from matchmaker.database import begin_write
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import MatchOutcome, MentorProfile, Startup, StartupMember, User, utcnow
 from matchmaker.models.mentoring import MentorSession, SessionStatus, Side
@@ -97,26 +98,16 @@ OPEN_REQUEST_INDEX = "uq_mentor_sessions_open_request"
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def request_ttl_hours() -> int:
-    """MENTORING_REQUEST_TTL_HOURS from the app's config (the default outside an app)."""
-    from flask import current_app, has_app_context
-
-    if not has_app_context():
+def request_ttl_hours(configured: str | int | None) -> int:
+    """How long the other side has to answer a request, from the configured
+    ``MENTORING_REQUEST_TTL_HOURS`` (read by the caller): at least one hour, the default when
+    unset or not a number."""
+    if configured is None:
         return DEFAULT_REQUEST_TTL_HOURS
-    value = current_app.config.get("MENTORING_REQUEST_TTL_HOURS")
     try:
-        return max(1, int(value)) if value is not None else DEFAULT_REQUEST_TTL_HOURS
+        return max(1, int(configured))
     except (TypeError, ValueError):
         return DEFAULT_REQUEST_TTL_HOURS
-
-
-def session_link(session_id: int) -> str:
-    """The session's page, for notifications (a relative path outside a request, e.g. a job)."""
-    from flask import has_request_context, url_for
-
-    if has_request_context():
-        return url_for("mentoring.session_detail", session_id=session_id)
-    return f"/mentoring/sessions/{session_id}"
 
 
 def when_text(moment: datetime | None) -> str:
@@ -152,6 +143,22 @@ def transition(ms: MentorSession, new_status: SessionStatus, action: Any) -> Non
         ms.awaiting = Side.NOBODY
 
 
+def close(
+    ms: MentorSession,
+    new_status: SessionStatus,
+    action: Any,
+    *,
+    now: datetime,
+    by: User | None,
+) -> None:
+    """End ``ms`` with ``new_status`` (through ``transition``), saying when and by whom (None:
+    nobody acted, the request ran out of time)."""
+    transition(ms, new_status, action)
+    ms.closed_at = now
+    if by is not None:
+        ms.closed_by_id = by.id
+
+
 _SESSION_OPTIONS = (
     selectinload(MentorSession.mentor).selectinload(MentorProfile.user),
     selectinload(MentorSession.startup).selectinload(Startup.members),
@@ -168,8 +175,10 @@ def load_session(session: Session, session_id: int) -> MentorSession:
 
 
 def lock_session(session: Session, session_id: int) -> MentorSession:
-    """The session to change, its row locked until the commit (PostgreSQL; call after
-    ``begin_write``). Read afresh: what a concurrent use case committed meanwhile is seen."""
+    """The session to change: opens the use case's write transaction (``begin_write``) and
+    locks the session's row until the commit (PostgreSQL). Read afresh: what a concurrent use
+    case committed meanwhile is seen."""
+    begin_write(session)
     ms = session.get(
         MentorSession,
         session_id,

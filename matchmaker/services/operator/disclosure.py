@@ -24,20 +24,18 @@ from sqlalchemy.orm import Session, selectinload
 from matchmaker import vocab
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Equipment, Startup, User
+from matchmaker.models.bookings import EquipmentBooking, Voucher
+from matchmaker.models.mentoring import MentorSession
 from matchmaker.models.operator import SUPPORT_KINDS, Policy, SupportKind, SupportRecord
 from matchmaker.services.errors import Invalid, NotFound
-from matchmaker.services.operator.monitoring import sources
-from matchmaker.services.operator.policy_center.policies import require_operator
+from matchmaker.services.operator.policy_center.policies import POLICY_KIND_LABELS, require_operator
 from matchmaker.services.transactions import commit, use_case
 
 log = logging.getLogger(__name__)
 
+# The kinds a policy can also be are worded as the policy's kind.
 SUPPORT_KIND_LABELS: vocab.Labels = {
-    "subsidy": ("Subsidy", "补助"),
-    "loan": ("Loan", "贷款"),
-    "voucher": ("Innovation voucher", "创新券"),
-    "tax": ("Tax incentive", "税收优惠"),
-    "award": ("Award", "奖励"),
+    **{k: POLICY_KIND_LABELS[k] for k in ("subsidy", "loan", "voucher", "tax", "award")},
     "session": ("Mentor session", "导师辅导"),
     "booking": ("Equipment paid by voucher", "创新券支付的设备使用"),
     "other": ("Other support", "其他支持"),
@@ -93,12 +91,9 @@ def _operator_records(session: Session, locale: str | None) -> list[DisclosedSup
 
 
 def _vouchers(session: Session, locale: str | None) -> list[DisclosedSupport]:
-    voucher = sources.voucher_model()
-    if voucher is None:
-        return []
     rows = session.execute(
-        sa.select(voucher.startup_id, Startup.name, voucher.amount, voucher.valid_from).join(
-            Startup, Startup.id == voucher.startup_id
+        sa.select(Voucher.startup_id, Startup.name, Voucher.amount, Voucher.valid_from).join(
+            Startup, Startup.id == Voucher.startup_id
         )
     ).all()
     what = vocab.label(SUPPORT_KIND_LABELS, SupportKind.VOUCHER, locale)
@@ -111,13 +106,12 @@ def _vouchers(session: Session, locale: str | None) -> list[DisclosedSupport]:
 
 
 def _mentor_sessions(session: Session, locale: str | None) -> list[DisclosedSupport]:
-    model = sources.mentor_session_model()
-    if model is None:
-        return []
     rows = session.execute(
-        sa.select(model.startup_id, Startup.name, model.topic, model.starts_at)
-        .join(Startup, Startup.id == model.startup_id)
-        .where(model.status == "completed", model.starts_at.is_not(None))
+        sa.select(
+            MentorSession.startup_id, Startup.name, MentorSession.topic, MentorSession.starts_at
+        )
+        .join(Startup, Startup.id == MentorSession.startup_id)
+        .where(MentorSession.status == "completed", MentorSession.starts_at.is_not(None))
     ).all()
     return [
         DisclosedSupport(
@@ -132,25 +126,23 @@ def _mentor_sessions(session: Session, locale: str | None) -> list[DisclosedSupp
             f"topic:{topic}",
         )
         for sid, name, topic, starts in rows
+        if starts is not None  # never None (filtered in SQL); the column is nullable
     ]
 
 
 def _voucher_bookings(session: Session, locale: str | None) -> list[DisclosedSupport]:
-    booking = sources.booking_model()
-    if booking is None:
-        return []
     rows = session.execute(
         sa.select(
-            booking.startup_id,
+            EquipmentBooking.startup_id,
             Startup.name,
             Equipment.name,
-            booking.voucher_amount,
-            booking.starts_at,
-            booking.equipment_id,
+            EquipmentBooking.voucher_amount,
+            EquipmentBooking.starts_at,
+            EquipmentBooking.equipment_id,
         )
-        .join(Startup, Startup.id == booking.startup_id)
-        .join(Equipment, Equipment.id == booking.equipment_id)
-        .where(booking.voucher_state == "redeemed", booking.voucher_amount > 0)
+        .join(Startup, Startup.id == EquipmentBooking.startup_id)
+        .join(Equipment, Equipment.id == EquipmentBooking.equipment_id)
+        .where(EquipmentBooking.voucher_state == "redeemed", EquipmentBooking.voucher_amount > 0)
     ).all()
     return [
         DisclosedSupport(
@@ -228,39 +220,43 @@ def summarise(items: Sequence[DisclosedSupport]) -> list[DisclosureSummary]:
 # --- recording support ----------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class SupportGrant:
+    """Support a startup received, as an operator records it (``description`` is public,
+    ``note`` internal)."""
+
+    startup_id: int
+    kind: str
+    granted_on: date
+    amount: Decimal | None = None
+    policy_id: int | None = None
+    description: str = ""
+    note: str = ""
+
+
 @use_case
-def record_support(
-    session: Session,
-    actor: User,
-    *,
-    startup_id: int,
-    kind: str,
-    granted_on: date,
-    amount: Decimal | None = None,
-    policy_id: int | None = None,
-    description: str = "",
-    note: str = "",
-) -> SupportRecord:
+def record_support(session: Session, actor: User, grant: SupportGrant) -> SupportRecord:
     """An operator records support a startup received (it then appears on the public page)."""
     require_operator(actor)
-    if session.get(Startup, startup_id) is None:
+    if session.get(Startup, grant.startup_id) is None:
         raise NotFound(_l("No such startup."))
-    if kind not in SUPPORT_KINDS:
+    if grant.kind not in SUPPORT_KINDS:
         raise Invalid(_l("Choose a value from the list."), field="kind")
-    if policy_id is not None and session.get(Policy, policy_id) is None:
+    if grant.policy_id is not None and session.get(Policy, grant.policy_id) is None:
         raise Invalid(_l("Choose a value from the list."), field="policy_id")
+    amount = grant.amount
     if amount is not None and (amount < 0 or amount >= Decimal("100000000000000")):
         raise Invalid(_l("Enter an amount between 0 and 10^14."), field="amount")
-    if granted_on > date.today():
+    if grant.granted_on > date.today():
         raise Invalid(_l("The date cannot be in the future."), field="granted_on")
     record = SupportRecord(
-        startup_id=startup_id,
-        kind=kind,
-        granted_on=granted_on,
+        startup_id=grant.startup_id,
+        kind=grant.kind,
+        granted_on=grant.granted_on,
         amount=amount,
-        policy_id=policy_id,
-        description=(description or "").strip()[:300],
-        note=(note or "").strip(),
+        policy_id=grant.policy_id,
+        description=(grant.description or "").strip()[:300],
+        note=(grant.note or "").strip(),
         created_by_id=actor.id,
     )
     session.add(record)
@@ -311,13 +307,12 @@ def _profile_text(s: Startup) -> str:
     return " ".join([s.name, s.one_liner, s.description])
 
 
-def _embedding_similarity(startups: Sequence[Startup]) -> np.ndarray:
+def _embedding_similarity(startups: Sequence[Startup], embedding_model: str) -> np.ndarray:
     from matchmaker.recommend.texts import startup_text
-    from matchmaker.services.recommendations.engine_settings import EngineSettings, get_embedder
+    from matchmaker.services.recommendations.engine_settings import get_embedder
     from matchmaker.services.recommendations.profiles import startup_profile
 
-    settings = EngineSettings.from_app()
-    embedder = get_embedder(settings.embedding_model)
+    embedder = get_embedder(embedding_model)
     vectors = embedder.encode([startup_text(startup_profile(s)) for s in startups])
     return np.asarray(vectors @ vectors.T)
 
@@ -333,12 +328,17 @@ def _tfidf_similarity(startups: Sequence[Startup]) -> np.ndarray:
 
 
 def near_duplicate_startups(
-    session: Session, *, method: str = "embedding", threshold: float | None = None
+    session: Session,
+    *,
+    method: str = "embedding",
+    embedding_model: str = "",
+    threshold: float | None = None,
 ) -> list[NearDuplicate]:
     """Pairs of active startup profiles that read almost the same.
 
-    ``embedding`` uses the engine's embedder (cosine of normalised vectors); when the engine
-    cannot load it, or with ``tfidf``, the lexical leg's TF-IDF cosine is used instead.
+    ``embedding`` uses the engine's embedder, ``embedding_model`` (the caller's
+    ``EngineSettings.embedding_model``; cosine of normalised vectors); without one, when it
+    cannot load, or with ``tfidf``, the lexical leg's TF-IDF cosine is used instead.
     """
     startups = list(
         session.scalars(sa.select(Startup).where(Startup.is_active).order_by(Startup.id))
@@ -347,9 +347,9 @@ def near_duplicate_startups(
         return []
     used = method
     matrix = None
-    if method == "embedding":
+    if method == "embedding" and embedding_model:
         try:
-            matrix = _embedding_similarity(startups)
+            matrix = _embedding_similarity(startups, embedding_model)
         except Exception:  # no model on this machine: the lexical fallback still finds copies
             log.warning("embedding similarity unavailable; using TF-IDF", exc_info=True)
             used = "tfidf"

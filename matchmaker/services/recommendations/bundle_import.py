@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -32,9 +32,6 @@ from matchmaker.models import (
     Startup,
     User,
 )
-
-if TYPE_CHECKING:
-    pass
 
 # Bundle round labels (English or Chinese) -> vocab.ROUNDS codes; unknown labels -> None.
 _ROUND_PATTERNS = (
@@ -128,13 +125,19 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     return dict(manifest)
 
 
+def _first_by_id(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """A bundle file's rows by their ``id`` (as text), in file order; the first of a repeated id
+    wins."""
+    out: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        out.setdefault(str(row["id"]), row)
+    return out
+
+
 def _add_startups(session: Session, raw_startups: list[dict[str, Any]]) -> dict[str, Startup]:
     """The bundle's startups by their bundle id (the first of a repeated id wins), flushed."""
     startups: dict[str, Startup] = {}
-    for s in raw_startups:
-        sid = str(s["id"])
-        if sid in startups:
-            continue
+    for sid, s in _first_by_id(raw_startups).items():
         founded = _year(s.get("founded"))
         startups[sid] = Startup(
             name=_cut(s.get("name") or sid, 120),
@@ -159,10 +162,7 @@ def _add_candidates(
 ) -> dict[str, Any]:
     """Investors (with a portfolio entry per past deal) or mentors by their bundle id, flushed."""
     candidates: dict[str, Any] = {}
-    for n, c in enumerate(raw_cands, start=1):
-        cid = str(c["id"])
-        if cid in candidates:
-            continue
+    for n, (cid, c) in enumerate(_first_by_id(raw_cands).items(), start=1):
         name = _cut(c.get("name") or cid, 120)
         if kind == "investor":
             inv = Investor(name=_cut(name, 160), type="", thesis=str(c.get("description") or ""))

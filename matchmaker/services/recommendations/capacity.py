@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from matchmaker.recommend.kinds import ProfileKind
 from matchmaker.recommend.ranking import Recommender
-from matchmaker.services.facilities.booking_proposals import free_hours_next_14_days
+from matchmaker.services.facilities.bookings.slot_proposals import free_hours_next_14_days
 from matchmaker.services.mentoring.availability import sessions_used_this_month
 from matchmaker.services.recommendations.served_engine import ServingEngine
 

@@ -1,8 +1,11 @@
-"""Where the engine keeps its files and which embedder it uses; one embedder per process."""
+"""What the engine is told instead of reading Flask: its settings (where it keeps its files,
+which embedder it uses, how a web process follows new versions), bound once per app by the app
+factory, and who is asking (``Caller``: a web request only loads). One embedder per process."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -13,31 +16,96 @@ from matchmaker.recommend.embedding import (
     make_embedder,
 )
 
+# Where ``bind`` keeps an app's settings (``app.extensions``).
+_EXTENSION = "matchmaker.engine_settings"
+
 # -- settings and embedders ---------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class EngineSettings:
-    """Where the engine keeps its files and which embedder it uses. Whoever calls, nothing
-    but a job (or ``flask index build``, or a script outside a web request) builds indexes."""
+    """Where the engine keeps its files and which embedder it uses; and how often a web process
+    looks for a newer published version (``check_seconds``), how long a request waits for a swap
+    in progress (``swap_wait_seconds``) and for a process's first load (``first_load_seconds``).
+    Whoever calls, nothing but a job (or ``flask index build``, or a script outside a web
+    request) builds indexes."""
 
     index_dir: Path
     model_dir: Path
     embedding_model: str = DEFAULT_MODEL
+    check_seconds: float = 1.0
+    swap_wait_seconds: float = 0.0
+    first_load_seconds: float = 30.0
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> EngineSettings:
+        """The settings in an app's configuration (``config.py``: ``INDEX_DIR``, ``MODEL_DIR``,
+        ``EMBEDDING_MODEL``, ``INDEX_*_SECONDS``)."""
+        defaults = cls(Path(), Path())
+        return cls(
+            index_dir=Path(config["INDEX_DIR"]),
+            model_dir=Path(config["MODEL_DIR"]),
+            embedding_model=str(config.get("EMBEDDING_MODEL") or DEFAULT_MODEL),
+            check_seconds=float(config.get("INDEX_CHECK_SECONDS", defaults.check_seconds)),
+            swap_wait_seconds=float(
+                config.get("INDEX_SWAP_WAIT_SECONDS", defaults.swap_wait_seconds)
+            ),
+            first_load_seconds=float(
+                config.get("INDEX_FIRST_LOAD_SECONDS", defaults.first_load_seconds)
+            ),
+        )
 
     @classmethod
     def from_app(cls, app: Any = None, *, in_request: bool | None = None) -> EngineSettings:
-        """Settings of ``app`` (default: ``flask.current_app``). ``in_request`` is accepted for
-        callers written when requests had their own limits; it changes nothing."""
+        """The settings ``create_app`` bound to ``app`` (``bind``), or read from its config for
+        an app it did not make. Callers hand their app over; without one (older callers of
+        other areas) the current Flask app is used. ``in_request`` is accepted for callers
+        written when requests had their own limits; it changes nothing (say it with ``Caller``)."""
+        if app is None:
+            import flask
+
+            app = flask.current_app
+        bound = app.extensions.get(_EXTENSION)
+        return bound if isinstance(bound, EngineSettings) else cls.from_config(app.config)
+
+
+def bind(app: Any) -> None:
+    """Build ``app``'s engine settings once from its configuration (the app factory calls this
+    after the configuration is complete)."""
+    app.extensions[_EXTENSION] = EngineSettings.from_config(app.config)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who asks for the served engine, said by the caller (the view, the job or the command).
+
+    ``in_request``: a web request, which only loads: a missing version is queued, never built
+    while someone waits; anything else (a job, a command, a script) may build one on the spot.
+    ``app``: the Flask app whose context a background loader opens (its session and its queue)
+    and whose bound settings apply when the caller passes none; without an app nothing is
+    queued (a script with explicit settings)."""
+
+    in_request: bool
+    app: Any = None
+
+    def __post_init__(self) -> None:
+        if self.in_request and self.app is None:
+            raise ValueError("a web request's caller hands its app over (background loads)")
+
+    @classmethod
+    def web_request(cls, app: Any) -> Caller:
+        """A view of ``app`` (pass the real app, ``current_app._get_current_object()``)."""
+        return cls(in_request=True, app=app)
+
+    @classmethod
+    def from_flask(cls) -> Caller:
+        """For callers that do not say (services of other areas calling the bridge from their
+        views and jobs): a web request if Flask has one, with the current app if any. Pass a
+        ``Caller`` instead; this is the one place the engine's services still ask Flask."""
         import flask
 
-        app = app or flask.current_app
-        cfg = app.config
-        return cls(
-            index_dir=Path(cfg["INDEX_DIR"]),
-            model_dir=Path(cfg["MODEL_DIR"]),
-            embedding_model=str(cfg.get("EMBEDDING_MODEL") or DEFAULT_MODEL),
-        )
+        app = flask.current_app._get_current_object() if flask.has_app_context() else None  # type: ignore[attr-defined]
+        return cls(in_request=flask.has_request_context(), app=app)
 
 
 _EMBEDDERS: dict[str, Embedder] = {}
@@ -52,6 +120,14 @@ def get_embedder(name: str) -> Embedder:
         return _EMBEDDERS[name]
 
 
-def settings_or_app(settings: EngineSettings | None) -> EngineSettings:
-    """``settings``, or the current app's when a caller passes none (web requests)."""
-    return settings if settings is not None else EngineSettings.from_app()
+def resolve(
+    settings: EngineSettings | None, caller: Caller | None
+) -> tuple[EngineSettings, Caller]:
+    """The settings and caller of one call: as passed, else the caller's app's bound settings;
+    a caller that says nothing is read from Flask (``Caller.from_flask``)."""
+    caller = caller if caller is not None else Caller.from_flask()
+    if settings is None:
+        if caller.app is None:
+            raise ValueError("no engine settings: pass them, or a Caller with its app")
+        settings = EngineSettings.from_app(caller.app)
+    return settings, caller

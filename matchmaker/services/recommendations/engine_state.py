@@ -4,7 +4,7 @@ Web processes never embed profiles nor build indexes (``services.recommendations
 in job workers):
 
 - **Check**: at most every ``INDEX_CHECK_SECONDS`` (default 1 s) a call reads ``INDEX_DIR/CURRENT``
-  (one small file; no query).
+  (one small file; no query). These timings come with the ``EngineSettings`` the caller passes.
 - **Swap**: a newer version is loaded by a thread of this process (profiles from the version's
   snapshot, FAISS files memory-mapped, TF-IDF fitted) and becomes the engine in one assignment.
   Calls keep the engine they started with; no lock is held across requests. Only the very first
@@ -13,7 +13,8 @@ in job workers):
   keeps serving; with none, an engine with the lexical and popularity legs only (no vectors,
   logged and shown to operators). Either way one rebuild is queued, never run in the request.
 - **Outside a web request** (CLI, jobs, scripts, tests calling services) a missing version is
-  built on the spot with the job's own code, as ``flask index build`` does.
+  built on the spot with the job's own code, as ``flask index build`` does. The caller says
+  which it is (``engine_settings.Caller``); nothing here reads Flask.
 """
 
 from __future__ import annotations
@@ -41,12 +42,10 @@ from matchmaker.services.recommendations.served_engine import (
 )
 
 if TYPE_CHECKING:
-    from matchmaker.services.recommendations.engine_settings import EngineSettings
+    from matchmaker.services.recommendations.engine_settings import Caller, EngineSettings
 
 log = logging.getLogger(__name__)
 
-CHECK_SECONDS = 1.0
-FIRST_LOAD_SECONDS = 30.0
 _UNUSABLE = (store.IndexUnavailable, VectorsMissing, ValueError, OSError, RuntimeError)
 
 
@@ -89,36 +88,24 @@ def published_here(settings: EngineSettings) -> None:
                 slot.checked_at = float("-inf")
 
 
-def _config(name: str, default: float) -> float:
-    import flask
-
-    if flask.has_app_context():
-        return float(flask.current_app.config.get(name, default))
-    return default
-
-
 def serving_engine(
-    session: Session, settings: EngineSettings, key: tuple[str, str, str]
+    session: Session, settings: EngineSettings, key: tuple[str, str, str], caller: Caller
 ) -> ServingEngine:
     """The engine to serve this call with (see the module docstring)."""
-    import flask
-
     slot = _slot(key)
     now = time.monotonic()
     engine = slot.engine
-    if engine is not None and now - slot.checked_at < _config("INDEX_CHECK_SECONDS", CHECK_SECONDS):
+    if engine is not None and now - slot.checked_at < settings.check_seconds:
         return engine
     slot.checked_at = now
     version = store.current_version(settings.index_dir)
     if engine is not None and not _worth_loading(slot, engine, version):
         return engine
-    if not flask.has_request_context():
-        _load(slot, session, settings, version, may_build=True)
+    if not caller.in_request:
+        _load(slot, session, settings, version, app=caller.app, may_build=True)
         return _served(slot)
-    loader = _start_loader(slot, settings, version)
-    wait = _config("INDEX_SWAP_WAIT_SECONDS", 0.0) if engine is not None else None
-    if engine is None:
-        wait = _config("INDEX_FIRST_LOAD_SECONDS", FIRST_LOAD_SECONDS)
+    loader = _start_loader(slot, settings, version, caller.app)
+    wait = settings.swap_wait_seconds if engine is not None else settings.first_load_seconds
     if loader is not None and wait:
         loader.join(wait)
     return _served(slot)
@@ -146,14 +133,19 @@ def warm_up(app: Any) -> threading.Thread:
 
     def run() -> None:
         from matchmaker.extensions import db
-        from matchmaker.services.recommendations.engine_settings import EngineSettings, get_embedder
+        from matchmaker.services.recommendations.engine_settings import (
+            Caller,
+            EngineSettings,
+            get_embedder,
+        )
         from matchmaker.services.recommendations.engines import serving_engine_for
 
-        with app.test_request_context("/"):  # a request context: never builds, only loads
+        with app.app_context():
             try:
                 settings = EngineSettings.from_app(app)
                 get_embedder(settings.embedding_model).encode(["warm up"])
-                serving_engine_for(db.session, settings)
+                # As a web request: never builds, only loads.
+                serving_engine_for(db.session, settings, caller=Caller.web_request(app))
             except Exception:
                 log.exception("warming the engine up failed (requests will load it)")
 
@@ -196,11 +188,10 @@ def map_query_model(embedder: Any, folder: Path) -> bool:
 
 
 def _start_loader(
-    slot: _Slot, settings: EngineSettings, version: int | None
+    slot: _Slot, settings: EngineSettings, version: int | None, app: Any
 ) -> threading.Thread | None:
-    import flask
-
-    app = flask.current_app._get_current_object()  # type: ignore[attr-defined]
+    """Load ``version`` in a thread with a context of ``app`` (its own session; a rebuild it
+    asks for goes to that app's queue)."""
     with slot.mutex:
         if slot.loader is not None and slot.loader.is_alive():
             return slot.loader
@@ -210,7 +201,7 @@ def _start_loader(
 
             with app.app_context():
                 try:
-                    _load(slot, db.session, settings, version, may_build=False)
+                    _load(slot, db.session, settings, version, app=app, may_build=False)
                 except Exception:
                     log.exception("loading index version %s failed", version)
 
@@ -225,19 +216,21 @@ def _load(
     settings: EngineSettings,
     version: int | None,
     *,
+    app: Any,
     may_build: bool,
 ) -> None:
     """Make ``slot`` serve ``version`` or the newest good one before it; else a lexical-only
-    engine. ``may_build`` (not in a web request): build a version first when none is usable."""
-    if _load_newest(slot, settings, version):
+    engine. ``may_build`` (not in a web request): build a version first when none is usable.
+    ``app``: whose queue a rebuild goes to (None: none is queued)."""
+    if _load_newest(slot, settings, version, app):
         return
     current = slot.engine
     if current is not None and current.version is not None:
-        _ask_rebuild(slot, settings)  # keep serving the last good version meanwhile
+        _ask_rebuild(slot, settings, app)  # keep serving the last good version meanwhile
         return
     if may_build:
         indexing.build_and_publish(session, settings)
-        if _load_newest(slot, settings, store.current_version(settings.index_dir)):
+        if _load_newest(slot, settings, store.current_version(settings.index_dir), app):
             return
     if current is None:
         log.warning(
@@ -246,12 +239,12 @@ def _load(
             settings.index_dir,
         )
         slot.engine = lexical_only(session, settings)
-    _ask_rebuild(slot, settings)
+    _ask_rebuild(slot, settings, app)
     # An immediate queue (tests) has built it already.
-    _load_newest(slot, settings, store.current_version(settings.index_dir))
+    _load_newest(slot, settings, store.current_version(settings.index_dir), app)
 
 
-def _load_newest(slot: _Slot, settings: EngineSettings, version: int | None) -> bool:
+def _load_newest(slot: _Slot, settings: EngineSettings, version: int | None, app: Any) -> bool:
     """Load the newest good version up to ``version`` that is newer than the one served."""
     current = slot.engine
     floor = current.version if current is not None and current.version is not None else 0
@@ -271,20 +264,19 @@ def _load_newest(slot: _Slot, settings: EngineSettings, version: int | None) -> 
         slot.rebuild_asked = False
         log.info("serving index version %d (%s)", v, engine.model_id)
         if v != version:  # a newer one is published but unusable
-            _ask_rebuild(slot, settings)
+            _ask_rebuild(slot, settings, app)
         return True
     return False
 
 
-def _ask_rebuild(slot: _Slot, settings: EngineSettings) -> None:
-    """Queue one rebuild (per process and problem): never build inside a request."""
-    import flask
-
-    if slot.rebuild_asked or not flask.has_app_context():
+def _ask_rebuild(slot: _Slot, settings: EngineSettings, app: Any) -> None:
+    """Queue one rebuild (per process and problem) on ``app``'s queue, whose context the caller
+    (or the loader thread) is in: never build inside a request. Without an app, nothing."""
+    if slot.rebuild_asked or app is None:
         return
     slot.rebuild_asked = True
     try:
-        queued = indexing.request_publish()
+        queued = indexing.request_publish(app)
     except Exception:  # the queue is down: the periodic check rebuilds later
         log.exception("could not queue an index rebuild")
     else:

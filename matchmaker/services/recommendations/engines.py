@@ -37,9 +37,10 @@ from matchmaker.recommend.store import (
 from matchmaker.services.errors import NotFound
 from matchmaker.services.recommendations import engine_state, indexing
 from matchmaker.services.recommendations.engine_settings import (
+    Caller,
     EngineSettings,
     get_embedder,
-    settings_or_app,
+    resolve,
 )
 from matchmaker.services.recommendations.indexing import BuildReport
 from matchmaker.services.recommendations.profiles import load_profiles, startup_for_ranking
@@ -60,19 +61,20 @@ def _key(session: Session, settings: EngineSettings) -> tuple[str, str, str]:
     return (url, str(Path(settings.index_dir).resolve()), settings.embedding_model)
 
 
-def _serving(session: Session, settings: EngineSettings | None) -> ServingEngine:
-    settings = settings_or_app(settings)
-    return engine_state.serving_engine(session, settings, _key(session, settings))
+def serving_engine_for(
+    session: Session, settings: EngineSettings | None = None, *, caller: Caller | None = None
+) -> ServingEngine:
+    """The engine this process serves (its version, or lexical-only) for this database.
+    ``caller`` says who asks (a web request only loads); without ``settings``, its app's."""
+    settings, caller = resolve(settings, caller)
+    return engine_state.serving_engine(session, settings, _key(session, settings), caller)
 
 
-def serving_engine_for(session: Session, settings: EngineSettings | None = None) -> ServingEngine:
-    """The engine this process serves (its version, or lexical-only) for this database."""
-    return _serving(session, settings)
-
-
-def engine_status(session: Session, settings: EngineSettings | None = None) -> Any:
+def engine_status(
+    session: Session, settings: EngineSettings | None = None, *, caller: Caller | None = None
+) -> Any:
     """``engine_state.EngineStatus`` of this process (operator console)."""
-    settings = settings_or_app(settings)
+    settings, _ = resolve(settings, caller)
     return engine_state.status(settings, _key(session, settings))
 
 
@@ -110,9 +112,11 @@ def adopt_calibrations(rec: Recommender, model_dir: Path | str) -> None:
             log.exception("ignoring invalid calibration file %s", path)
 
 
-def engine_for(session: Session, settings: EngineSettings | None = None) -> Recommender:
+def engine_for(
+    session: Session, settings: EngineSettings | None = None, *, caller: Caller | None = None
+) -> Recommender:
     """The ``Recommender`` this process serves for this database and index folder."""
-    return _serving(session, settings).recommender
+    return serving_engine_for(session, settings, caller=caller).recommender
 
 
 def forget_engines() -> None:

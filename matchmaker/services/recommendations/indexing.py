@@ -340,13 +340,14 @@ def _built_recommender(
 # -- queueing ----------------------------------------------------------------------------------
 
 
-def request_publish() -> bool:
-    """Queue one publication unless one is already queued (requests coalesce: a burst of 300
-    edits builds a few versions, not 300). Returns whether a job was queued."""
+def request_publish(app: Any = None) -> bool:
+    """Queue one publication on ``app``'s queue (default: the current app's) unless one is
+    already queued (requests coalesce: a burst of 300 edits builds a few versions, not 300).
+    Returns whether a job was queued."""
+    from matchmaker.extensions import queue
     from matchmaker.jobs import indexing as jobs
-    from matchmaker.queue import current_bound
 
-    bound = current_bound()
+    bound = queue.bound(app)
     huey = bound.huey
     now = time.time()
     if not huey.put_if_empty(PUBLISH_PENDING, now):
@@ -358,9 +359,9 @@ def request_publish() -> bool:
     return True
 
 
-def publication_started() -> None:
-    """Called by the publication job before it reads the database: an edit committed from now
-    on asks for (and gets) another publication."""
-    from matchmaker.queue import current_bound
+def publication_started(app: Any = None) -> None:
+    """Called by the publication job (of ``app``, default: the current one) before it reads the
+    database: an edit committed from now on asks for (and gets) another publication."""
+    from matchmaker.extensions import queue
 
-    current_bound().huey.delete(PUBLISH_PENDING)
+    queue.bound(app).huey.delete(PUBLISH_PENDING)

@@ -26,9 +26,11 @@ from matchmaker.models import (
     Startup,
     utcnow,
 )
+from matchmaker.models.bookings import EquipmentBooking
+from matchmaker.models.funding import Introduction, Pitch
+from matchmaker.models.mentoring import MentorSession
 from matchmaker.models.operator import SupportRecord
 from matchmaker.services.errors import Forbidden, NotFound
-from matchmaker.services.operator.monitoring import sources
 
 DEFAULT_STUCK_DAYS = 60
 
@@ -118,13 +120,7 @@ def _support_activity(ids: Sequence[int]) -> list[sa.Select[Any]]:
 def _area_activity(ids: Sequence[int]) -> list[sa.Select[Any]]:
     return [
         _latest(model.updated_at, model.startup_id, ids)
-        for model in (
-            sources.mentor_session_model(),
-            sources.pitch_model(),
-            sources.introduction_model(),
-            sources.booking_model(),
-        )
-        if model is not None
+        for model in (MentorSession, Pitch, Introduction, EquipmentBooking)
     ]
 
 
@@ -156,13 +152,13 @@ def _stuck_facts(ids: Sequence[int]) -> list[sa.Select[Any]]:
             MatchOutcome.candidate_kind == "investor", MatchOutcome.startup_id.in_(ids)
         ),
     ]
-    for model in (sources.pitch_model(), sources.introduction_model()):
-        if model is not None:
-            parts.append(
-                sa.select(*_fact("answered", startup_id=model.startup_id)).where(
-                    model.startup_id.in_(ids)
-                )
+    # a pitch or an introduction is an investor's answer to the startup
+    for model in (Pitch, Introduction):
+        parts.append(
+            sa.select(*_fact("answered", startup_id=model.startup_id)).where(
+                model.startup_id.in_(ids)
             )
+        )
     return parts
 
 

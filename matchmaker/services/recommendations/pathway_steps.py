@@ -27,6 +27,7 @@ from matchmaker.models import (
 from matchmaker.services.funding import asks
 from matchmaker.services.funding.matching import next_round
 from matchmaker.services.operator.policy_center import policies as policy_service
+from matchmaker.services.recommendations.engine_settings import Caller
 from matchmaker.services.recommendations.pathway import (
     CHAIN,
     DEFAULT_STUCK_DAYS,
@@ -167,8 +168,10 @@ def build_pathway(
     today: date | None = None,
     locale: str | None = None,
     stuck_days: int = DEFAULT_STUCK_DAYS,
+    caller: Caller | None = None,
 ) -> Pathway:
-    """The whole pathway page of one startup."""
+    """The whole pathway page of one startup. ``caller``: who asks the engine (the operator's
+    page passes ``Caller.web_request``: it loads, never builds, an index)."""
     today = today or date.today()
     pos = position(startup)
     needs = set(startup.services_needed)
@@ -179,7 +182,9 @@ def build_pathway(
     if use_engine:
         from matchmaker.services.recommendations import bridge
 
-        found = _engine_matches(lambda: bridge.recommend_mentors(session, startup.id, limit=20))
+        found = _engine_matches(
+            lambda: bridge.recommend_mentors(session, startup.id, limit=20, caller=caller)
+        )
         if found is not None:
             engine_used = True
             mentors = [_from_match(m) for m in found]
@@ -202,7 +207,9 @@ def build_pathway(
         if item.step.category is not None and (item.status in ("current", "next") or item.needed)
     ]
     for item, equipment in zip(
-        shown, _best_equipment(session, startup, [i.step for i in shown], use_engine), strict=True
+        shown,
+        _best_equipment(session, startup, [i.step for i in shown], use_engine, caller),
+        strict=True,
     ):
         item.equipment = equipment
 
@@ -235,7 +242,11 @@ def build_pathway(
 
 
 def _best_equipment(
-    session: Session, startup: Startup, chain_steps: Sequence[ChainStep], use_engine: bool
+    session: Session,
+    startup: Startup,
+    chain_steps: Sequence[ChainStep],
+    use_engine: bool,
+    caller: Caller | None,
 ) -> list[Suggestion | None]:
     """The best instrument for each step, asked of the engine in one call (capacity read once,
     the instruments loaded in one query); the category's fallback where the engine cannot
@@ -247,7 +258,7 @@ def _best_equipment(
 
         needs = [(_need_text(startup, step), step.category) for step in chain_steps]
         found = _engine_matches(
-            lambda: bridge.recommend_equipment_for_needs(session, needs, limit=1)
+            lambda: bridge.recommend_equipment_for_needs(session, needs, limit=1, caller=caller)
         )
         if found is not None:
             return [_from_match(matches[0]) if matches else None for matches in found]

@@ -154,15 +154,20 @@ def load_profiles(
     return loader(session, ids)
 
 
+def _among(column: Any, ids: Collection[int] | None) -> list[Any]:
+    """The filter keeping rows whose ``column`` is in ``ids``; none when ``ids`` is None (every
+    row), to be unpacked into ``.where(...)``."""
+    return [] if ids is None else [column.in_(list(ids))]
+
+
 def _startup_profiles(session: Session, ids: Collection[int] | None) -> dict[int, Any]:
-    where: list[Any] = []
-    if ids is not None:
-        where.append(Startup.id.in_(list(ids)))
-    rows = session.scalars(sa.select(Startup).where(Startup.is_active, *where)).all()
+    rows = session.scalars(
+        sa.select(Startup).where(Startup.is_active, *_among(Startup.id, ids))
+    ).all()
     asks: dict[int, FundingAsk] = {}
     ask_rows = session.scalars(
         sa.select(FundingAsk)
-        .where(FundingAsk.is_open, *([FundingAsk.startup_id.in_(list(ids))] if ids else []))
+        .where(FundingAsk.is_open, *_among(FundingAsk.startup_id, ids))
         .order_by(FundingAsk.created_at, FundingAsk.id)
     )
     for ask in ask_rows:
@@ -171,18 +176,15 @@ def _startup_profiles(session: Session, ids: Collection[int] | None) -> dict[int
 
 
 def _mentor_profiles(session: Session, ids: Collection[int] | None) -> dict[int, Any]:
-    where: list[Any] = []
-    if ids is not None:
-        where.append(MentorProfile.id.in_(list(ids)))
     pairs = session.execute(
         sa.select(MentorProfile, User)
         .join(User, MentorProfile.user_id == User.id)
-        .where(MentorProfile.is_active, User.is_active, *where)
+        .where(MentorProfile.is_active, User.is_active, *_among(MentorProfile.id, ids))
     ).all()
     mentees: dict[int, list[tuple[int, date | None]]] = defaultdict(list)
     mentee_rows = session.execute(
         sa.select(MentorMentee.mentor_id, MentorMentee.startup_id, MentorMentee.since)
-        .where(*([MentorMentee.mentor_id.in_(list(ids))] if ids is not None else []))
+        .where(*_among(MentorMentee.mentor_id, ids))
         .order_by(
             MentorMentee.mentor_id,
             MentorMentee.since.is_not(None),
@@ -202,14 +204,13 @@ def _mentor_profiles(session: Session, ids: Collection[int] | None) -> dict[int,
 
 
 def _investor_profiles(session: Session, ids: Collection[int] | None) -> dict[int, Any]:
-    where: list[Any] = []
-    if ids is not None:
-        where.append(Investor.id.in_(list(ids)))
-    investors = session.scalars(sa.select(Investor).where(Investor.is_active, *where)).all()
+    investors = session.scalars(
+        sa.select(Investor).where(Investor.is_active, *_among(Investor.id, ids))
+    ).all()
     entries: dict[int, list[PortfolioEntry]] = defaultdict(list)
     entry_rows = session.scalars(
         sa.select(PortfolioEntry)
-        .where(*([PortfolioEntry.investor_id.in_(list(ids))] if ids is not None else []))
+        .where(*_among(PortfolioEntry.investor_id, ids))
         .order_by(
             PortfolioEntry.investor_id,
             PortfolioEntry.year.is_not(None),
@@ -224,13 +225,10 @@ def _investor_profiles(session: Session, ids: Collection[int] | None) -> dict[in
 
 
 def _equipment_profiles(session: Session, ids: Collection[int] | None) -> dict[int, Any]:
-    where: list[Any] = []
-    if ids is not None:
-        where.append(Equipment.id.in_(list(ids)))
     eq_rows = session.execute(
         sa.select(Equipment, Facility)
         .join(Facility, Equipment.facility_id == Facility.id)
-        .where(Equipment.is_active, Facility.is_active, *where)
+        .where(Equipment.is_active, Facility.is_active, *_among(Equipment.id, ids))
     ).all()
     free = in_chunks(
         lambda chunk: capacity_of(session, "equipment", chunk), [e.id for e, _ in eq_rows]
@@ -257,9 +255,11 @@ def _deal_dates(
     coarse). Entries without such an outcome keep only their year."""
     query = sa.select(
         MatchOutcome.candidate_id, MatchOutcome.startup_id, MatchOutcome.created_at
-    ).where(MatchOutcome.candidate_kind == "investor", MatchOutcome.outcome == "invested")
-    if ids is not None:
-        query = query.where(MatchOutcome.candidate_id.in_(list(ids)))
+    ).where(
+        MatchOutcome.candidate_kind == "investor",
+        MatchOutcome.outcome == "invested",
+        *_among(MatchOutcome.candidate_id, ids),
+    )
     days: dict[tuple[int, int], list[date]] = defaultdict(list)
     for investor_id, startup_id, created_at in session.execute(
         query.order_by(MatchOutcome.created_at)

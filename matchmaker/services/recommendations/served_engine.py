@@ -214,6 +214,7 @@ def load_version(settings: EngineSettings, version: int) -> ServingEngine:
         adopt(PHRASE)
     except store.IndexMissing:
         log.warning("index version %d has no phrase vectors: phrase similarity is 0", version)
+    corpus.expertise_across()  # from the phrase vectors, in this load rather than in a request
     pinned = indexing.PRICES_FILE in manifest.get("checksums", {})
     if pinned:
         prices = indexing.decode_prices(_verified(folder, manifest, indexing.PRICES_FILE))

@@ -25,7 +25,7 @@ from matchmaker.extensions import db, limiter
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.services.accounts import users
 from matchmaker.services.errors import ServiceError
-from matchmaker.web.forms import MultiCheckboxField, vocab_choices
+from matchmaker.web.forms import MultiCheckboxField, show_refusal, vocab_choices
 from matchmaker.web.redirects import redirect_next, safe_next
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -87,11 +87,7 @@ def register() -> str | Response:
                 roles=form.roles.data or [],
             )
         except ServiceError as exc:
-            field = getattr(form, exc.field or "", None)
-            if field is not None:
-                field.errors = [*field.errors, str(exc.message)]
-            else:
-                flash(str(exc.message), "danger")
+            show_refusal(form, exc)
         else:
             login_user(user)
             flash(_("Welcome to Matchmaker! Complete your profile to get matches."), "success")

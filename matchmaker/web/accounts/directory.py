@@ -6,11 +6,14 @@ Detail pages render the sections other areas add, listed in ``web.navigation.SEC
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
+from sqlalchemy.orm import Session
 
 from matchmaker import vocab
 from matchmaker.extensions import db
@@ -50,92 +53,62 @@ def _page_number() -> int:
     return int_arg("page", 1, 99999) or 1
 
 
-def _list(search: Any, template: str, filters: service.Filters, **extra: Any) -> str:
-    page = search(
-        db.session,
-        filters,
-        page=_page_number(),
-        page_size=int(current_app.config["PAGE_SIZE"]),
-        viewer=current_user,
+@dataclass(frozen=True)
+class _Directory:
+    """One public directory's list and detail pages."""
+
+    plural: str  # the list's path, endpoint and template (/startups, directory.startups)
+    page_name: str  # the detail page's name in ``web.navigation.SECTIONS``, its id argument
+    detail_endpoint: str  # and template
+    search: Callable[..., service.Page[Any]]
+    detail: Callable[[Session, int, Any], Any]
+    codes: Mapping[str, vocab.Labels]  # filter attribute -> its vocabulary (query arg "stage"...)
+    list_extra: Callable[[], dict[str, Any]] = dict
+
+    def list_page(self) -> str:
+        filters = _filters()
+        for name, vocabulary in self.codes.items():
+            setattr(filters, name, _code(name, vocabulary))
+        page = self.search(
+            db.session,
+            filters,
+            page=_page_number(),
+            page_size=int(current_app.config["PAGE_SIZE"]),
+            viewer=current_user,
+        )
+        return render_template(
+            f"directory/{self.plural}.html", page=page, filters=filters, **self.list_extra()
+        )
+
+    def detail_page(self, **path: int) -> str:
+        entity = self.detail(db.session, path[f"{self.page_name}_id"], current_user)
+        return render_template(
+            f"directory/{self.detail_endpoint}.html",
+            entity=entity,
+            sections=detail_sections(self.page_name, entity, current_user),
+        )
+
+
+_DIRECTORIES = (
+    _Directory("startups", "startup", "startup", service.search_startups,
+               service.startup_detail, {"stage": vocab.STAGES}),
+    _Directory("mentors", "mentor", "mentor", service.search_mentors,
+               service.mentor_detail, {"kind": vocab.MENTOR_KINDS}),
+    _Directory("investors", "investor", "investor", service.search_investors,
+               service.investor_detail, {"type": vocab.INVESTOR_TYPES, "stage": vocab.ROUNDS}),
+    _Directory("facilities", "facility", "facility", service.search_facilities,
+               service.facility_detail, {"kind": vocab.FACILITY_KINDS}),
+    _Directory("equipment", "equipment", "equipment_detail", service.search_equipment,
+               service.equipment_detail, {"category": vocab.EQUIPMENT_CATEGORIES},
+               lambda: {"facility_options": service.facility_choices(db.session)}),
+)  # fmt: skip
+for _directory in _DIRECTORIES:
+    bp.add_url_rule(
+        f"/{_directory.plural}", _directory.plural, _directory.list_page, methods=["GET"]
     )
-    return render_template(template, page=page, filters=filters, **extra)
-
-
-def _detail(template: str, page_name: str, entity: Any, **extra: Any) -> str:
-    return render_template(
-        template,
-        entity=entity,
-        sections=detail_sections(page_name, entity, current_user),
-        **extra,
+    bp.add_url_rule(
+        f"/{_directory.plural}/<int:{_directory.page_name}_id>",
+        _directory.detail_endpoint,
+        _directory.detail_page,
+        methods=["GET"],
     )
-
-
-@bp.get("/startups")
-def startups() -> str:
-    filters = _filters()
-    filters.stage = _code("stage", vocab.STAGES)
-    return _list(service.search_startups, "directory/startups.html", filters)
-
-
-@bp.get("/startups/<int:startup_id>")
-def startup(startup_id: int) -> str:
-    entity = service.startup_detail(db.session, startup_id, current_user)
-    return _detail("directory/startup.html", "startup", entity)
-
-
-@bp.get("/mentors")
-def mentors() -> str:
-    filters = _filters()
-    filters.kind = _code("kind", vocab.MENTOR_KINDS)
-    return _list(service.search_mentors, "directory/mentors.html", filters)
-
-
-@bp.get("/mentors/<int:mentor_id>")
-def mentor(mentor_id: int) -> str:
-    entity = service.mentor_detail(db.session, mentor_id, current_user)
-    return _detail("directory/mentor.html", "mentor", entity)
-
-
-@bp.get("/investors")
-def investors() -> str:
-    filters = _filters()
-    filters.type = _code("type", vocab.INVESTOR_TYPES)
-    filters.stage = _code("stage", vocab.ROUNDS)
-    return _list(service.search_investors, "directory/investors.html", filters)
-
-
-@bp.get("/investors/<int:investor_id>")
-def investor(investor_id: int) -> str:
-    entity = service.investor_detail(db.session, investor_id, current_user)
-    return _detail("directory/investor.html", "investor", entity)
-
-
-@bp.get("/facilities")
-def facilities() -> str:
-    filters = _filters()
-    filters.kind = _code("kind", vocab.FACILITY_KINDS)
-    return _list(service.search_facilities, "directory/facilities.html", filters)
-
-
-@bp.get("/facilities/<int:facility_id>")
-def facility(facility_id: int) -> str:
-    entity = service.facility_detail(db.session, facility_id, current_user)
-    return _detail("directory/facility.html", "facility", entity)
-
-
-@bp.get("/equipment")
-def equipment() -> str:
-    filters = _filters()
-    filters.category = _code("category", vocab.EQUIPMENT_CATEGORIES)
-    return _list(
-        service.search_equipment,
-        "directory/equipment.html",
-        filters,
-        facility_options=service.facility_choices(db.session),
-    )
-
-
-@bp.get("/equipment/<int:equipment_id>")
-def equipment_detail(equipment_id: int) -> str:
-    entity = service.equipment_detail(db.session, equipment_id, current_user)
-    return _detail("directory/equipment_detail.html", "equipment", entity)

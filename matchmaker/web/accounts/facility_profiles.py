@@ -2,44 +2,34 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from matchmaker.extensions import db
+from matchmaker.models import Facility
 from matchmaker.services.accounts import facility_profiles as service
-from matchmaker.web.accounts.profile_forms import EquipmentForm, FacilityForm, form_values
-from matchmaker.web.accounts.profile_pages import attempt, bp, flash_saved
+from matchmaker.web.accounts.profile_forms import EquipmentForm, FacilityForm, ProfileForm
+from matchmaker.web.accounts.profile_pages import ProfileEditor, bp, flash_saved, saved
 
 
-@bp.route("/facilities/new", methods=["GET", "POST"])
-@login_required
-def new_facility() -> str | Response:
-    form = FacilityForm()
-    if form.validate_on_submit():
-        values = form_values(form, service.FACILITY_FIELDS)
-        facility = attempt(form, lambda: service.create_facility(db.session, current_user, values))
-        if facility is not None:
-            flash(_("The facility has been created. Now add its equipment."), "success")
-            return redirect(url_for("profiles.edit_facility", facility_id=facility.id))
-    return render_template("profiles/facility_form.html", form=form, facility=None)
-
-
-@bp.route("/facilities/<int:facility_id>/edit", methods=["GET", "POST"])
-@login_required
-def edit_facility(facility_id: int) -> str | Response:
-    facility = service.editable_facility(db.session, current_user, facility_id)
-    form = FacilityForm(obj=facility)
-    if form.validate_on_submit():
-        values = form_values(form, service.FACILITY_FIELDS)
-        if attempt(
-            form,
-            lambda: service.update_facility(db.session, current_user, facility_id, values),
-        ):
-            flash_saved()
-            return redirect(url_for("profiles.edit_facility", facility_id=facility_id))
+def _render_facility(form: ProfileForm, facility: Facility | None) -> str:
     return render_template("profiles/facility_form.html", form=form, facility=facility)
+
+
+FACILITY_PAGES = ProfileEditor(
+    kind="facility",
+    fields=service.FACILITY_FIELDS,
+    form=lambda facility: FacilityForm(obj=facility),
+    render=_render_facility,
+    editable=service.editable_facility,
+    create=service.create_facility,
+    update=service.update_facility,
+    created=lambda: _("The facility has been created. Now add its equipment."),
+)
+FACILITY_PAGES.register("facilities")
+_back_to = FACILITY_PAGES.back_to
 
 
 @bp.route("/facilities/<int:facility_id>/equipment/new", methods=["GET", "POST"])
@@ -47,14 +37,13 @@ def edit_facility(facility_id: int) -> str | Response:
 def new_equipment(facility_id: int) -> str | Response:
     facility = service.editable_facility(db.session, current_user, facility_id)
     form = EquipmentForm()
-    if form.validate_on_submit():
-        values = form_values(form, service.EQUIPMENT_FIELDS)
-        if attempt(
-            form,
-            lambda: service.add_equipment(db.session, current_user, facility_id, values),
-        ):
-            flash(_("The instrument has been added."), "success")
-            return redirect(url_for("profiles.edit_facility", facility_id=facility_id))
+    if saved(
+        form,
+        service.EQUIPMENT_FIELDS,
+        lambda values: service.add_equipment(db.session, current_user, facility_id, values),
+    ):
+        flash(_("The instrument has been added."), "success")
+        return _back_to(facility_id)
     return render_template(
         "profiles/equipment_form.html", form=form, facility=facility, equipment=None
     )
@@ -65,14 +54,13 @@ def new_equipment(facility_id: int) -> str | Response:
 def edit_equipment(equipment_id: int) -> str | Response:
     equipment = service.editable_equipment(db.session, current_user, equipment_id)
     form = EquipmentForm(obj=equipment)
-    if form.validate_on_submit():
-        values = form_values(form, service.EQUIPMENT_FIELDS)
-        if attempt(
-            form,
-            lambda: service.update_equipment(db.session, current_user, equipment_id, values),
-        ):
-            flash_saved()
-            return redirect(url_for("profiles.edit_facility", facility_id=equipment.facility_id))
+    if saved(
+        form,
+        service.EQUIPMENT_FIELDS,
+        lambda values: service.update_equipment(db.session, current_user, equipment_id, values),
+    ):
+        flash_saved()
+        return _back_to(equipment.facility_id)
     return render_template(
         "profiles/equipment_form.html", form=form, facility=equipment.facility, equipment=equipment
     )
@@ -87,4 +75,4 @@ def set_equipment_active(equipment_id: int) -> Response:
         flash(_("The instrument is bookable again."), "success")
     else:
         flash(_("The instrument has been taken out of service."), "info")
-    return redirect(url_for("profiles.edit_facility", facility_id=equipment.facility_id))
+    return _back_to(equipment.facility_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -31,9 +31,14 @@ from wtforms.validators import (
 from matchmaker import vocab
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models.mentoring import TIME_ZONES
-from matchmaker.services.accounts.profiles import MAX_MENTOR_CAPACITY
 from matchmaker.timezones import DEFAULT_ZONE
-from matchmaker.web.forms import DecimalField, MultiCheckboxField, WholeNumberField, vocab_choices
+from matchmaker.web.forms import (
+    DecimalField,
+    MultiCheckboxField,
+    WholeNumberField,
+    sessions_per_month_field,
+    vocab_choices,
+)
 
 MAX_AMOUNT = Decimal("99999999999999")
 _money = [Optional(), NumberRange(min=0, max=MAX_AMOUNT, message=_l("Enter a positive amount."))]
@@ -53,7 +58,24 @@ def form_values(form: FlaskForm, fields: tuple[str, ...]) -> dict[str, Any]:
     return values
 
 
-class StartupForm(FlaskForm):
+class ProfileForm(FlaskForm):
+    """A profile editor's form. Its select and check-box fields named in ``vocabularies`` offer
+    that vocabulary's codes (in the visitor's language, so set per form, not at import);
+    ``values`` is what the service receives."""
+
+    vocabularies: ClassVar[dict[str, vocab.Labels]] = {}
+    blank_choice: ClassVar[str | None] = None  # an offered "none" for optional selects
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, vocabulary in self.vocabularies.items():
+            self[name].choices = vocab_choices(vocabulary, blank=self.blank_choice)
+
+    def values(self, fields: tuple[str, ...]) -> dict[str, Any]:
+        return form_values(self, fields)
+
+
+class StartupForm(ProfileForm):
     name = StringField(_l("Startup name"), validators=[DataRequired(), Length(max=120)])
     one_liner = StringField(_l("One-liner"), validators=[Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Length(max=10000)])
@@ -81,16 +103,16 @@ class StartupForm(FlaskForm):
         validators=[Optional(), URL(message=_l("Enter a web address.")), Length(max=200)],
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.sectors.choices = vocab_choices(vocab.SECTORS)
-        self.stage.choices = vocab_choices(vocab.STAGES)
-        self.funding_round.choices = vocab_choices(vocab.ROUNDS)
-        self.founder_backgrounds.choices = vocab_choices(vocab.FOUNDER_BACKGROUNDS)
-        self.languages.choices = vocab_choices(vocab.LANGUAGES)
-        self.mentoring_topics.choices = vocab_choices(vocab.MENTORING_TOPICS)
-        self.services_needed.choices = vocab_choices(vocab.CHAIN_SERVICES)
-        self.funding_need_currency.choices = vocab_choices(vocab.CURRENCIES)
+    vocabularies: ClassVar[dict[str, vocab.Labels]] = {
+        "sectors": vocab.SECTORS,
+        "stage": vocab.STAGES,
+        "funding_round": vocab.ROUNDS,
+        "founder_backgrounds": vocab.FOUNDER_BACKGROUNDS,
+        "languages": vocab.LANGUAGES,
+        "mentoring_topics": vocab.MENTORING_TOPICS,
+        "services_needed": vocab.CHAIN_SERVICES,
+        "funding_need_currency": vocab.CURRENCIES,
+    }
 
     def validate_founded_on(self, field: DateField) -> None:
         if field.data and field.data > date.today():
@@ -105,7 +127,7 @@ class MemberForm(FlaskForm):
     title = StringField(_l("Title"), validators=[Length(max=80)])
 
 
-class MentorForm(FlaskForm):
+class MentorForm(ProfileForm):
     kind = SelectField(_l("I am a"))
     headline = StringField(_l("Headline"), validators=[DataRequired(), Length(max=200)])
     expertise = TextAreaField(_l("Expertise"), validators=[Length(max=10000)])
@@ -117,30 +139,22 @@ class MentorForm(FlaskForm):
     organisation = StringField(_l("Organisation"), validators=[Length(max=120)])
     location = StringField(_l("Location"), validators=[Length(max=120)])
     timezone = SelectField(_l("Time zone"), default=DEFAULT_ZONE)
-    capacity_per_month = WholeNumberField(
-        _l("Sessions per month"),
-        default=4,
-        validators=[
-            InputRequired(),
-            NumberRange(
-                min=0,
-                max=MAX_MENTOR_CAPACITY,
-                message=_l("Enter a number from 0 to %(n)d.", n=MAX_MENTOR_CAPACITY),
-            ),
-        ],
-    )
+    capacity_per_month = sessions_per_month_field(_l("Sessions per month"), default=4)
     accepting_requests = BooleanField(_l("Accepting requests"), default=True)
+
+    vocabularies: ClassVar[dict[str, vocab.Labels]] = {
+        "kind": vocab.MENTOR_KINDS,
+        "sectors": vocab.SECTORS,
+        "languages": vocab.LANGUAGES,
+        "mentoring_topics": vocab.MENTORING_TOPICS,
+    }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.kind.choices = vocab_choices(vocab.MENTOR_KINDS)
-        self.sectors.choices = vocab_choices(vocab.SECTORS)
-        self.languages.choices = vocab_choices(vocab.LANGUAGES)
-        self.mentoring_topics.choices = vocab_choices(vocab.MENTORING_TOPICS)
         self.timezone.choices = [(tz, tz) for tz in TIME_ZONES]
 
 
-class InvestorForm(FlaskForm):
+class InvestorForm(ProfileForm):
     name = StringField(_l("Fund name"), validators=[DataRequired(), Length(max=160)])
     type = SelectField(_l("Type"))
     thesis = TextAreaField(_l("Investment thesis"), validators=[Length(max=10000)])
@@ -161,13 +175,13 @@ class InvestorForm(FlaskForm):
     )
     loan_products = TextAreaField(_l("Loan products"), validators=[Length(max=10000)])
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.type.choices = vocab_choices(vocab.INVESTOR_TYPES)
-        self.sectors.choices = vocab_choices(vocab.SECTORS)
-        self.stages.choices = vocab_choices(vocab.ROUNDS)
-        self.currency.choices = vocab_choices(vocab.CURRENCIES)
-        self.instruments.choices = vocab_choices(vocab.INSTRUMENTS)
+    vocabularies: ClassVar[dict[str, vocab.Labels]] = {
+        "type": vocab.INVESTOR_TYPES,
+        "sectors": vocab.SECTORS,
+        "stages": vocab.ROUNDS,
+        "currency": vocab.CURRENCIES,
+        "instruments": vocab.INSTRUMENTS,
+    }
 
     def validate_ticket_max(self, field: DecimalField) -> None:
         low = self.ticket_min.data
@@ -175,12 +189,12 @@ class InvestorForm(FlaskForm):
             raise ValidationError(_l("The minimum ticket cannot be larger than the maximum."))
 
     def values(self, fields: tuple[str, ...]) -> dict[str, Any]:
-        values = form_values(self, fields)
+        values = super().values(fields)
         values["regions"] = split_list(self.regions.data)
         return values
 
 
-class PortfolioForm(FlaskForm):
+class PortfolioForm(ProfileForm):
     company = StringField(_l("Company"), validators=[DataRequired(), Length(max=160)])
     description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
     sector = SelectField(_l("Sector"), default="")
@@ -193,13 +207,14 @@ class PortfolioForm(FlaskForm):
         ],
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.sector.choices = vocab_choices(vocab.SECTORS, blank="—")
-        self.round.choices = vocab_choices(vocab.ROUNDS, blank="—")
+    vocabularies: ClassVar[dict[str, vocab.Labels]] = {
+        "sector": vocab.SECTORS,
+        "round": vocab.ROUNDS,
+    }
+    blank_choice = "—"
 
 
-class FacilityForm(FlaskForm):
+class FacilityForm(ProfileForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=160)])
     kind = SelectField(_l("Kind"))
     description = TextAreaField(_l("Description"), validators=[Length(max=10000)])
@@ -210,12 +225,10 @@ class FacilityForm(FlaskForm):
         _l("Contact e-mail"), validators=[Optional(), Email(), Length(max=254)]
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.kind.choices = vocab_choices(vocab.FACILITY_KINDS)
+    vocabularies: ClassVar[dict[str, vocab.Labels]] = {"kind": vocab.FACILITY_KINDS}
 
 
-class EquipmentForm(FlaskForm):
+class EquipmentForm(ProfileForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=160)])
     category = SelectField(_l("Category"))
     model_specs = StringField(_l("Model and specifications"), validators=[Length(max=255)])
@@ -233,10 +246,10 @@ class EquipmentForm(FlaskForm):
     training_required = BooleanField(_l("Training required"))
     booking_mode = SelectField(_l("Booking mode"), default="instant")
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.category.choices = vocab_choices(vocab.EQUIPMENT_CATEGORIES)
-        self.booking_mode.choices = vocab_choices(vocab.BOOKING_MODES)
+    vocabularies: ClassVar[dict[str, vocab.Labels]] = {
+        "category": vocab.EQUIPMENT_CATEGORIES,
+        "booking_mode": vocab.BOOKING_MODES,
+    }
 
 
 class ContactChannelsForm(FlaskForm):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -20,26 +20,26 @@ from matchmaker.extensions import db
 from matchmaker.models.users import Role
 from matchmaker.services.accounts import dashboard, memberships
 from matchmaker.services.accounts import profiles as service
-from matchmaker.services.errors import Conflict, Invalid
+from matchmaker.services.errors import Conflict
 
 # The fund and facility pages add their routes to the same blueprint (``profile_pages.bp``):
 # importing them here puts every /me page on the blueprint the app registers.
 from matchmaker.web.accounts import facility_profiles, investor_profiles  # noqa: F401
 from matchmaker.web.accounts.profile_forms import (
     ContactChannelsForm,
-    MemberForm,
     MentorForm,
     StartupForm,
-    form_values,
 )
 from matchmaker.web.accounts.profile_pages import (
-    attempt,
+    ProfileEditor,
+    TeamPages,
     bp,
-    flash_invited,
+    flash_outcome,
     flash_saved,
     profiles_link,
+    render_team_page,
+    saved,
     succeeds,
-    withdraw_invitation,
 )
 
 
@@ -98,20 +98,21 @@ def save_contact_channels() -> tuple[str, int] | Response:
 @login_required
 def answer_invitation(kind: str, invitation_id: int, answer: str) -> Response:
     """Only the account using the invited address may answer (anyone else gets a 404)."""
-    try:
-        if answer == "accept":
-            memberships.accept_invitation(
+    if answer == "accept":
+        flash_outcome(
+            lambda: memberships.accept_invitation(
                 db.session, current_user, kind, invitation_id, link=profiles_link()
-            )
-        else:
-            memberships.decline_invitation(db.session, current_user, kind, invitation_id)
-    except Conflict as exc:
-        flash(str(exc.message), "danger")
+            ),
+            _("Welcome aboard: you are now a member."),
+            refusals=(Conflict,),
+        )
     else:
-        if answer == "accept":
-            flash(_("Welcome aboard: you are now a member."), "success")
-        else:
-            flash(_("Invitation declined."), "info")
+        flash_outcome(
+            lambda: memberships.decline_invitation(db.session, current_user, kind, invitation_id),
+            _("Invitation declined."),
+            "info",
+            refusals=(Conflict,),
+        )
     return redirect(url_for("profiles.onboarding"))
 
 
@@ -119,89 +120,27 @@ def answer_invitation(kind: str, invitation_id: int, answer: str) -> Response:
 
 
 def _render_startup(form: StartupForm, startup: Any = None, member_form: Any = None) -> str:
-    invitations = (
-        memberships.open_invitations(db.session, current_user, "startup", startup.id)
-        if startup is not None
-        else []
-    )
-    return render_template(
-        "profiles/startup_form.html",
-        form=form,
-        startup=startup,
-        member_form=member_form or MemberForm(formdata=None),
-        invitations=invitations,
-        withdraw_endpoint="profiles.withdraw_startup_invitation",
-    )
+    return render_team_page("profiles/startup_form.html", "startup", form, startup, member_form)
 
 
-@bp.route("/startups/new", methods=["GET", "POST"])
-@login_required
-def new_startup() -> str | Response:
-    form = StartupForm()
-    if form.validate_on_submit():
-        values = form_values(form, service.STARTUP_FIELDS)
-        startup = attempt(form, lambda: service.create_startup(db.session, current_user, values))
-        if startup is not None:
-            flash(_("Your startup has been created."), "success")
-            return redirect(url_for("profiles.edit_startup", startup_id=startup.id))
-    return _render_startup(form)
-
-
-@bp.route("/startups/<int:startup_id>/edit", methods=["GET", "POST"])
-@login_required
-def edit_startup(startup_id: int) -> str | Response:
-    startup = service.editable_startup(db.session, current_user, startup_id)
-    form = StartupForm(obj=startup)
-    if form.validate_on_submit():
-        values = form_values(form, service.STARTUP_FIELDS)
-        if attempt(
-            form, lambda: service.update_startup(db.session, current_user, startup_id, values)
-        ):
-            flash_saved()
-            return redirect(url_for("profiles.edit_startup", startup_id=startup_id))
-    return _render_startup(form, startup)
-
-
-@bp.post("/startups/<int:startup_id>/members")
-@login_required
-def add_startup_member(startup_id: int) -> str | Response:
-    """Invite someone to the team (an invitation, not an addition: see ``memberships``)."""
-    startup = service.editable_startup(db.session, current_user, startup_id)
-    member_form = MemberForm()
-    if member_form.validate_on_submit():
-        email, title = member_form.email.data or "", member_form.title.data or ""
-        invited = attempt(
-            member_form,
-            lambda: (
-                memberships.invite_startup_member(
-                    db.session, current_user, startup_id, email, title, link=profiles_link()
-                )
-                or True
-            ),
-        )
-        if invited:
-            flash_invited()
-            return redirect(url_for("profiles.edit_startup", startup_id=startup_id))
-    return _render_startup(StartupForm(formdata=None, obj=startup), startup, member_form)
-
-
-@bp.post("/startups/<int:startup_id>/invitations/<int:invitation_id>/withdraw")
-@login_required
-def withdraw_startup_invitation(startup_id: int, invitation_id: int) -> Response:
-    back = url_for("profiles.edit_startup", startup_id=startup_id)
-    return withdraw_invitation("startup", startup_id, invitation_id, back)
-
-
-@bp.post("/startups/<int:startup_id>/members/<int:user_id>/remove")
-@login_required
-def remove_startup_member(startup_id: int, user_id: int) -> Response:
-    try:
-        memberships.remove_startup_member(db.session, current_user, startup_id, user_id)
-    except Invalid as exc:
-        flash(str(exc.message), "danger")
-    else:
-        flash(_("The team member has been removed."), "success")
-    return redirect(url_for("profiles.edit_startup", startup_id=startup_id))
+STARTUP_PAGES = ProfileEditor(
+    kind="startup",
+    fields=service.STARTUP_FIELDS,
+    form=lambda startup: StartupForm(obj=startup),
+    render=_render_startup,
+    editable=service.editable_startup,
+    create=service.create_startup,
+    update=service.update_startup,
+    created=lambda: _("Your startup has been created."),
+)
+STARTUP_PAGES.register("startups")
+TeamPages(
+    editor=STARTUP_PAGES,
+    page_form=lambda startup: StartupForm(formdata=None, obj=startup),
+    invite=memberships.invite_startup_member,
+    remove=memberships.remove_startup_member,
+    removed=lambda: _("The team member has been removed."),
+).register("startups")
 
 
 # --- mentor profile -----------------------------------------------------------------------
@@ -214,11 +153,13 @@ def edit_mentor() -> str | Response:
         abort(403)
     mentor = service.mentor_profile_of(db.session, current_user)
     form = MentorForm(obj=mentor)
-    if form.validate_on_submit():
-        values = form_values(form, service.MENTOR_FIELDS)
-        if attempt(form, lambda: service.save_mentor_profile(db.session, current_user, values)):
-            flash_saved()
-            return redirect(url_for("profiles.onboarding"))
+    if saved(
+        form,
+        service.MENTOR_FIELDS,
+        lambda values: service.save_mentor_profile(db.session, current_user, values),
+    ):
+        flash_saved()
+        return redirect(url_for("profiles.onboarding"))
     return render_template("profiles/mentor_form.html", form=form, mentor=mentor)
 
 
@@ -228,14 +169,13 @@ def edit_mentor_profile(mentor_id: int) -> str | Response:
     """Operators (or the mentor) edit a given mentor profile."""
     mentor = service.editable_mentor(db.session, current_user, mentor_id)
     form = MentorForm(obj=mentor)
-    if form.validate_on_submit():
-        values = form_values(form, service.MENTOR_FIELDS)
-        if attempt(
-            form,
-            lambda: service.save_mentor_profile(
-                db.session, current_user, values, mentor_id=mentor_id
-            ),
-        ):
-            flash_saved()
-            return redirect(url_for("directory.mentor", mentor_id=mentor_id))
+    if saved(
+        form,
+        service.MENTOR_FIELDS,
+        lambda values: service.save_mentor_profile(
+            db.session, current_user, values, mentor_id=mentor_id
+        ),
+    ):
+        flash_saved()
+        return redirect(url_for("directory.mentor", mentor_id=mentor_id))
     return render_template("profiles/mentor_form.html", form=form, mentor=mentor)

@@ -16,17 +16,12 @@ from matchmaker.filenames import attachment_headers
 from matchmaker.services.accounts.dashboard import member_startups
 from matchmaker.services.calendar import render_ics
 from matchmaker.services.errors import ServiceError
-from matchmaker.services.facilities import (
-    booking_lifecycle,
-    booking_queries,
-    bookings,
-    catalogue,
-    waitlist,
-)
+from matchmaker.services.facilities import catalogue
+from matchmaker.services.facilities.bookings import lifecycle, queries, reserve, waitlist
 from matchmaker.web.facilities import forms
 from matchmaker.web.facilities.blueprint import bp
 from matchmaker.web.facilities.choices import voucher_choices
-from matchmaker.web.facilities.flashes import flash_amount_due, flash_refusal
+from matchmaker.web.facilities.flashes import flash_booked, flash_refusal
 from matchmaker.web.redirects import safe_next
 
 
@@ -35,18 +30,18 @@ from matchmaker.web.redirects import safe_next
 def my_bookings() -> str:
     return render_template(
         "facilities/my_bookings.html",
-        bookings=booking_queries.founder_bookings(db.session, current_user),
-        waitlist=booking_queries.founder_waitlist(db.session, current_user),
+        bookings=queries.founder_bookings(db.session, current_user),
+        waitlist=queries.founder_waitlist(db.session, current_user),
         csrf_form=forms.EmptyForm(),
     )
 
 
 def _visible_booking(booking_id: int) -> Any:
-    booking = booking_queries.booking_detail(db.session, booking_id)
+    booking = queries.booking_detail(db.session, booking_id)
     if booking is None:
         abort(404)
     member = any(m.user_id == current_user.id for m in booking.startup.members)
-    if not (member or bookings.can_manage(current_user, booking.equipment)):
+    if not (member or reserve.can_manage(current_user, booking.equipment)):
         abort(404)
     return booking
 
@@ -58,7 +53,7 @@ def booking(booking_id: int) -> str:
     return render_template(
         "facilities/booking.html",
         booking=b,
-        can_manage=bookings.can_manage(current_user, b.equipment),
+        can_manage=reserve.can_manage(current_user, b.equipment),
         csrf_form=forms.EmptyForm(),
         decline_form=forms.DeclineForm(),
         usage_form=forms.UsageForm(actual_minutes=b.minutes),
@@ -70,7 +65,7 @@ def booking(booking_id: int) -> str:
 def booking_ics(booking_id: int) -> Response:
     b = _visible_booking(booking_id)
     return Response(
-        render_ics([booking_queries.booking_event(b)], name=b.equipment.name),
+        render_ics([queries.booking_event(b)], name=b.equipment.name),
         mimetype="text/calendar",
         headers=attachment_headers(f"booking-{b.id}.ics"),
     )
@@ -97,7 +92,7 @@ def _booking_action(booking_id: int, action: Any, done: str) -> WerkzeugResponse
 def cancel(booking_id: int) -> WerkzeugResponse:
     return _booking_action(
         booking_id,
-        lambda: booking_lifecycle.cancel_booking(db.session, current_user, booking_id),
+        lambda: lifecycle.cancel_booking(db.session, current_user, booking_id),
         _("The booking is cancelled."),
     )
 
@@ -107,7 +102,7 @@ def cancel(booking_id: int) -> WerkzeugResponse:
 def approve(booking_id: int) -> WerkzeugResponse:
     return _booking_action(
         booking_id,
-        lambda: booking_lifecycle.approve_booking(db.session, current_user, booking_id),
+        lambda: lifecycle.approve_booking(db.session, current_user, booking_id),
         _("The booking is approved."),
     )
 
@@ -121,7 +116,7 @@ def decline(booking_id: int) -> WerkzeugResponse:
         return redirect(url_for(".booking", booking_id=booking_id))
     return _booking_action(
         booking_id,
-        lambda: booking_lifecycle.decline_booking(
+        lambda: lifecycle.decline_booking(
             db.session, current_user, booking_id, form.reason.data or ""
         ),
         _("The booking is declined."),
@@ -133,7 +128,7 @@ def decline(booking_id: int) -> WerkzeugResponse:
 def check_in(booking_id: int) -> WerkzeugResponse:
     return _booking_action(
         booking_id,
-        lambda: booking_lifecycle.check_in(db.session, current_user, booking_id),
+        lambda: lifecycle.check_in(db.session, current_user, booking_id),
         _("Checked in."),
     )
 
@@ -147,7 +142,7 @@ def record_usage(booking_id: int) -> WerkzeugResponse:
         return redirect(url_for(".booking", booking_id=booking_id))
     return _booking_action(
         booking_id,
-        lambda: booking_lifecycle.record_usage(
+        lambda: lifecycle.record_usage(
             db.session, current_user, booking_id, form.actual_minutes.data or 0
         ),
         _("Usage recorded; the booking is completed."),
@@ -159,7 +154,7 @@ def record_usage(booking_id: int) -> WerkzeugResponse:
 def no_show(booking_id: int) -> WerkzeugResponse:
     return _booking_action(
         booking_id,
-        lambda: booking_lifecycle.mark_no_show(db.session, current_user, booking_id),
+        lambda: lifecycle.mark_no_show(db.session, current_user, booking_id),
         _("Marked as a no-show."),
     )
 
@@ -185,7 +180,7 @@ def accept_offer(entry_id: int) -> WerkzeugResponse:
     if not forms.EmptyForm().validate_on_submit():
         abort(400)
     try:
-        b = bookings.accept_offer(
+        b = reserve.accept_offer(
             db.session,
             current_user,
             entry_id,
@@ -196,8 +191,7 @@ def accept_offer(entry_id: int) -> WerkzeugResponse:
             abort(404)
         flash_refusal(exc)
         return redirect(url_for(".my_bookings"))
-    flash(_("Booked: your slot is confirmed."), "success")
-    flash_amount_due(b)
+    flash_booked(b)
     return redirect(url_for(".booking", booking_id=b.id))
 
 

@@ -10,7 +10,7 @@ from matchmaker.services.facilities import vouchers
 
 
 def voucher_choices(startups: list[Startup], category: str | None) -> list[tuple[int, str]]:
-    """"No voucher", then each usable voucher of the founder's startups for an instrument of
+    """ "No voucher", then each usable voucher of the founder's startups for an instrument of
     ``category``, with its balance and startup."""
     choices = [(0, _("No voucher"))]
     for s in startups:

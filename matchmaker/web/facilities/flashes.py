@@ -1,12 +1,12 @@
-"""What the facilities pages flash after a use case: its refusal, or what a voucher leaves to
-pay."""
+"""What the facilities pages flash after a use case: its refusal, what became of a booking and
+what a voucher leaves to pay."""
 
 from __future__ import annotations
 
 from flask import flash
 from flask_babel import gettext as _
 
-from matchmaker.models.bookings import EquipmentBooking
+from matchmaker.models.bookings import BookingStatus, EquipmentBooking
 from matchmaker.services.errors import ServiceError
 
 
@@ -28,3 +28,13 @@ def flash_amount_due(booking: EquipmentBooking) -> None:
             ),
             "warning",
         )
+
+
+def flash_booked(booking: EquipmentBooking) -> None:
+    """A booking just made: confirmed, or waiting for the facility's approval; and what its
+    voucher leaves to pay."""
+    if booking.status == BookingStatus.CONFIRMED:
+        flash(_("Booked: your slot is confirmed."), "success")
+    else:
+        flash(_("Requested: the facility will approve or decline your booking."), "info")
+    flash_amount_due(booking)

@@ -25,6 +25,12 @@ from matchmaker.web.panels import DashboardPanel, NavItem
 bp = Blueprint("resource_map", __name__, url_prefix="/map")
 
 
+def _profile_link(kind: str, entity_id: int) -> str:
+    """A map item's link: the directory page of the facility, mentor or investor."""
+    values: dict[str, Any] = {f"{kind}_id": entity_id}
+    return url_for(f"directory.{kind}", **values)
+
+
 @bp.get("/", endpoint="index")
 def index() -> tuple[str, int]:
     status = 200
@@ -36,7 +42,7 @@ def index() -> tuple[str, int]:
         filters, status = service.MapFilters(), 422
     else:
         error = None
-    data = service.resource_map(db.session, filters, current_locale())
+    data = service.resource_map(db.session, filters, current_locale(), _profile_link)
     return render_template(
         "map/index.html",
         data=data,
@@ -57,7 +63,7 @@ def data() -> tuple[Response, int]:
         filters = service.MapFilters.parse(request.args)
     except ServiceError as exc:
         return jsonify(error=str(exc.message), field=exc.field), 422
-    result = service.resource_map(db.session, filters, current_locale())
+    result = service.resource_map(db.session, filters, current_locale(), _profile_link)
     payload = result.as_json()
     payload["labels"] = {
         "kinds": {k: vocab.label(service.RESOURCE_KINDS, k, current_locale())
@@ -143,4 +149,3 @@ def facility_section(entity: Any, user: Any) -> list[DashboardPanel]:
 
 def nav_items(user: Any) -> list[NavItem]:
     return [NavItem(url_for("resource_map.index"), _("Resource map"))]
-

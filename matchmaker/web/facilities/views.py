@@ -26,31 +26,27 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from matchmaker.extensions import db
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Equipment, Facility, utcnow
-from matchmaker.models.bookings import BookingStatus
 from matchmaker.services.accounts.dashboard import member_startups
 from matchmaker.services.calendar import render_ics
 from matchmaker.services.errors import ServiceError
-from matchmaker.services.facilities import (
-    booking_proposals,
-    booking_queries,
-    bookings,
-    catalogue,
+from matchmaker.services.facilities import catalogue
+from matchmaker.services.facilities.bookings import (
     need_parsing,
+    queries,
+    reserve,
+    slot_proposals,
     waitlist,
 )
-from matchmaker.services.facilities.equipment_availability import (
-    local_today,
-    rules_for,
-    to_local,
-    to_utc,
-)
+from matchmaker.services.facilities.bookings.slot_checks import WantedSlot
+from matchmaker.services.facilities.equipment_availability import local_today, rules_for
+from matchmaker.timezones import to_utc, wall_clock
 from matchmaker.web.facilities import (
     booking_pages,  # noqa: F401  (its routes, on bp)
     forms,
 )
 from matchmaker.web.facilities.blueprint import bp
 from matchmaker.web.facilities.choices import voucher_choices
-from matchmaker.web.facilities.flashes import flash_amount_due, flash_refusal
+from matchmaker.web.facilities.flashes import flash_booked, flash_refusal
 from matchmaker.web.forms import id_arg
 from matchmaker.web.panels import DashboardPanel, NavItem
 
@@ -73,7 +69,7 @@ LEDGER_KINDS = {
 
 @bp.app_template_global("facility_local")
 def facility_local(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    return "" if moment is None else to_local(moment).strftime(fmt)
+    return "" if moment is None else wall_clock(moment).strftime(fmt)
 
 
 @bp.app_template_global("booking_status_label")
@@ -151,7 +147,7 @@ def _render_equipment(eq: Equipment, posted: forms.BookingForm | None = None) ->
     week = _week_start(request.args.get("week"))
     if posted is not None and posted.day.data and request.args.get("week") is None:
         week = _week_start(posted.day.data.isoformat())
-    days = booking_queries.week_calendar(db.session, eq, week)
+    days = queries.week_calendar(db.session, eq, week)
     startups = member_startups(db.session, current_user)
     form = posted or forms.BookingForm()
     form.startup_id.choices = [(s.id, s.name) for s in startups]
@@ -178,7 +174,7 @@ def _render_equipment(eq: Equipment, posted: forms.BookingForm | None = None) ->
         form=form,
         waitlist=waitlist,
         has_startup=bool(startups),
-        can_manage=bookings.can_manage(current_user, eq),
+        can_manage=reserve.can_manage(current_user, eq),
     )
 
 
@@ -190,9 +186,11 @@ def _seen_at(form: forms.BookingForm) -> datetime | None:
     return min(seen.replace(tzinfo=None), utcnow())
 
 
-def _slot_from(form: Any) -> tuple[datetime, datetime]:
+def _slot_from(form: Any, equipment_id: int) -> WantedSlot:
+    """The slot a booking or waitlist form asks for (its day and start are local times)."""
     start = to_utc(datetime.combine(form.day.data, form.start.data))
-    return start, start + timedelta(minutes=int(form.minutes.data))
+    end = start + timedelta(minutes=int(form.minutes.data))
+    return WantedSlot(equipment_id, form.startup_id.data, start, end)
 
 
 @bp.post("/equipment/<int:equipment_id>/book")
@@ -208,42 +206,28 @@ def book(equipment_id: int) -> WerkzeugResponse | str | tuple[str, int]:
             for error in errors:
                 flash(f"{form[name].label.text}: {error}", "danger")
         return _render_equipment(eq, form), 422
-    starts_at, ends_at = _slot_from(form)
+    slot = _slot_from(form, equipment_id)
     weeks = form.weeks.data or 1
+    purpose, voucher_id = form.purpose.data or "", form.voucher_id.data or None
     try:
         if weeks > 1:
-            report = bookings.create_series(
-                db.session,
-                current_user,
-                equipment_id=equipment_id,
-                startup_id=form.startup_id.data,
-                starts_at=starts_at,
-                ends_at=ends_at,
-                weeks=weeks,
-                purpose=form.purpose.data or "",
-                voucher_id=form.voucher_id.data or None,
+            report = reserve.create_series(
+                db.session, current_user, slot, weeks=weeks, purpose=purpose, voucher_id=voucher_id
             )
             return render_template("facilities/series_report.html", equipment=eq, report=report)
-        booking = bookings.create_booking(
+        booking = reserve.create_booking(
             db.session,
             current_user,
-            equipment_id=equipment_id,
-            startup_id=form.startup_id.data,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            purpose=form.purpose.data or "",
-            voucher_id=form.voucher_id.data or None,
+            slot,
+            purpose=purpose,
+            voucher_id=voucher_id,
             seen_at=_seen_at(form),
         )
     except ServiceError as exc:
         # The same page again, with what the founder entered and the true reason.
         flash_refusal(exc)
         return _render_equipment(eq, form), exc.status
-    if booking.status == BookingStatus.CONFIRMED:
-        flash(_("Booked: your slot is confirmed."), "success")
-    else:
-        flash(_("Requested: the facility will approve or decline your booking."), "info")
-    flash_amount_due(booking)
+    flash_booked(booking)
     return redirect(url_for(".booking", booking_id=booking.id))
 
 
@@ -254,16 +238,8 @@ def join_waitlist(equipment_id: int) -> WerkzeugResponse:
     form = forms.WaitlistForm()
     form.startup_id.choices = [(s.id, s.name) for s in member_startups(db.session, current_user)]
     if form.validate_on_submit():
-        starts_at, ends_at = _slot_from(form)
         try:
-            waitlist.join_waitlist(
-                db.session,
-                current_user,
-                equipment_id=equipment_id,
-                startup_id=form.startup_id.data,
-                starts_at=starts_at,
-                ends_at=ends_at,
-            )
+            waitlist.join_waitlist(db.session, current_user, _slot_from(form, equipment_id))
             flash(_("You are on the waitlist; we will notify you if the slot frees."), "success")
         except ServiceError as exc:
             flash_refusal(exc)
@@ -275,7 +251,7 @@ def join_waitlist(equipment_id: int) -> WerkzeugResponse:
 @bp.get("/equipment/<int:equipment_id>/calendar.ics")
 def equipment_feed(equipment_id: int) -> Response:
     eq = _equipment_or_404(equipment_id)
-    events = booking_queries.equipment_feed_events(db.session, equipment_id)
+    events = queries.equipment_feed_events(db.session, equipment_id)
     return Response(render_ics(events, name=eq.name), mimetype="text/calendar")
 
 
@@ -290,7 +266,7 @@ def propose() -> str:
     if form.validate_on_submit():
         need = need_parsing.parse_need(form.need.data or "")
         try:
-            proposals = booking_proposals.propose_bookings(
+            proposals = slot_proposals.propose_bookings(
                 db.session,
                 current_user,
                 form.startup_id.data,
@@ -338,7 +314,7 @@ def dashboard_panels(user: Any) -> list[DashboardPanel]:
         return []
     panels = []
     if user.has_role("founder"):
-        card = booking_queries.founder_bookings_panel(db.session, user)
+        card = queries.founder_bookings_panel(db.session, user)
         panels.append(
             DashboardPanel(
                 "facilities/_founder_panel.html",
@@ -347,7 +323,7 @@ def dashboard_panels(user: Any) -> list[DashboardPanel]:
             )
         )
     if user.has_role("facility_manager"):
-        inbox = booking_queries.manager_inbox(db.session, user)
+        inbox = queries.manager_inbox(db.session, user)
         panels.append(DashboardPanel("facilities/_manager_panel.html", {"inbox": inbox}, order=60))
     return panels
 
@@ -356,7 +332,7 @@ def equipment_section(entity: Any, user: Any) -> list[DashboardPanel]:
     if not isinstance(entity, Equipment):
         return []
     week = _week_start(None)
-    days = booking_queries.week_calendar(db.session, entity, week)
+    days = queries.week_calendar(db.session, entity, week)
     return [
         DashboardPanel(
             "facilities/_equipment_section.html",
@@ -379,4 +355,3 @@ def facility_section(entity: Any, user: Any) -> list[DashboardPanel]:
             order=40,
         )
     ]
-

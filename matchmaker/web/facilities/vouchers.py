@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -11,33 +13,18 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from matchmaker.extensions import db
-from matchmaker.filenames import attachment_headers
 from matchmaker.services.accounts.dashboard import member_startups
 from matchmaker.services.errors import ServiceError
-from matchmaker.services.facilities import booking_setup, vouchers
+from matchmaker.services.facilities import vouchers
+from matchmaker.services.facilities.bookings import equipment_setup
 from matchmaker.services.facilities.equipment_availability import local_today
 from matchmaker.web.facilities import forms
 from matchmaker.web.facilities.access import is_facility_manager
 from matchmaker.web.facilities.blueprint import bp
+from matchmaker.web.facilities.downloads import requested_file
 
-# -- vouchers ---------------------------------------------------------------------------------
-
-
-def _ledger_response(lines: list[vouchers.LedgerLine], name: str) -> Response | None:
-    fmt = request.args.get("format")
-    if fmt == "csv":
-        return Response(
-            vouchers.ledger_csv(lines),
-            mimetype="text/csv",
-            headers=attachment_headers(f"{name}.csv"),
-        )
-    if fmt == "xlsx":
-        return Response(
-            vouchers.ledger_xlsx(lines),
-            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers=attachment_headers(f"{name}.xlsx"),
-        )
-    return None
+if TYPE_CHECKING:
+    from matchmaker.models.bookings import Voucher
 
 
 @bp.get("/vouchers")
@@ -47,7 +34,7 @@ def voucher_list() -> str:
         "facilities/vouchers.html",
         vouchers=vouchers.listed_vouchers(db.session, current_user),
         my_startups=member_startups(db.session, current_user),
-        managed=booking_setup.managed_facilities(db.session, current_user)
+        managed=equipment_setup.managed_facilities(db.session, current_user)
         if is_facility_manager()
         else [],
     )
@@ -93,15 +80,11 @@ def startup_ledger(startup_id: int) -> str | Response:
         startup = vouchers.ledger_startup(db.session, current_user, startup_id)
     except ServiceError:
         abort(404)
-    lines = vouchers.startup_ledger(db.session, startup_id)
-    exported = _ledger_response(lines, f"vouchers-startup-{startup_id}")
-    if exported is not None:
-        return exported
-    return render_template(
-        "facilities/ledger.html",
-        title=_("Voucher ledger of %(name)s", name=startup.name),
-        lines=lines,
-        vouchers=vouchers.startup_vouchers(db.session, startup_id),
+    return _ledger_page(
+        startup.name,
+        vouchers.startup_ledger(db.session, startup_id),
+        f"vouchers-startup-{startup_id}",
+        lambda: vouchers.startup_vouchers(db.session, startup_id),
         endpoint=".startup_ledger",
         args={"startup_id": startup_id},
     )
@@ -114,15 +97,37 @@ def facility_ledger(facility_id: int) -> str | Response:
         facility = vouchers.ledger_facility(db.session, current_user, facility_id)
     except ServiceError:
         abort(404)
-    lines = vouchers.facility_ledger(db.session, facility_id)
-    exported = _ledger_response(lines, f"vouchers-facility-{facility_id}")
+    return _ledger_page(
+        facility.name,
+        vouchers.facility_ledger(db.session, facility_id),
+        f"vouchers-facility-{facility_id}",
+        list,
+        endpoint=".facility_ledger",
+        args={"facility_id": facility_id},
+    )
+
+
+def _ledger_page(
+    owner: str,
+    lines: list[vouchers.LedgerLine],
+    filename: str,
+    held_vouchers: Callable[[], list[Voucher]],
+    *,
+    endpoint: str,
+    args: dict[str, int],
+) -> str | Response:
+    """A ledger (of a startup's or a facility's vouchers) as a page, or as the file the request
+    asks for; ``held_vouchers``, read only for the page, are listed with their balances."""
+    exported = requested_file(
+        filename, lambda: vouchers.ledger_csv(lines), lambda: vouchers.ledger_xlsx(lines)
+    )
     if exported is not None:
         return exported
     return render_template(
         "facilities/ledger.html",
-        title=_("Voucher ledger of %(name)s", name=facility.name),
+        title=_("Voucher ledger of %(name)s", name=owner),
         lines=lines,
-        vouchers=[],
-        endpoint=".facility_ledger",
-        args={"facility_id": facility_id},
+        vouchers=held_vouchers(),
+        endpoint=endpoint,
+        args=args,
     )

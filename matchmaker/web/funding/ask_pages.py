@@ -32,8 +32,8 @@ from matchmaker.services.funding import (
     pitch_messages,
     pitches,
 )
-from matchmaker.web.forms import parse_id
-from matchmaker.web.funding.blueprint import Page, bp, engine_on, show_error, weekly_limit
+from matchmaker.web.forms import parse_id, refusal_status
+from matchmaker.web.funding.blueprint import Page, bp, engine_on, weekly_limit
 from matchmaker.web.funding.forms import AskForm, EmptyForm, PitchForm
 
 if TYPE_CHECKING:
@@ -85,9 +85,7 @@ def _save_ask(form: AskForm, **target: Any) -> FundingAsk | None:
             **target,
         )
     except ServiceError as exc:
-        if exc.status in (403, 404):
-            raise
-        show_error(form, exc)
+        refusal_status(exc, form)
         return None
 
 
@@ -177,12 +175,10 @@ def send_pitch(ask_id: int) -> Page:
                 link_for=lambda p: url_for("funding.deal", pitch_id=p.id, _external=True),
             )
         except ServiceError as exc:
-            if exc.status in (403, 404):
-                raise
-            flash(str(exc.message), "danger")
+            status = refusal_status(exc)
             ask = funding.ask_for_member(db.session, current_user, ask_id)
             matches = funding.recommend_investors_for_ask(db.session, ask, use_engine=engine_on())
-            return _render_ask(ask, matches, form), exc.status
+            return _render_ask(ask, matches, form), status
         flash(
             ngettext(
                 "Pitch sent to %(num)d investor.", "Pitch sent to %(num)d investors.", len(sent)

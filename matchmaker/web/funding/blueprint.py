@@ -11,12 +11,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, current_app, flash
+from flask import Blueprint, current_app
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from matchmaker.services.errors import ServiceError
 from matchmaker.services.funding import pitches
 from matchmaker.services.mentoring import availability
 from matchmaker.timezones import DEFAULT_ZONE
@@ -27,15 +25,6 @@ bp = Blueprint("funding", __name__, url_prefix="/funding")
 Page = str | WerkzeugResponse | tuple[str, int]  # a form page again comes with its 4xx status
 
 BEIJING = DEFAULT_ZONE  # pitch meetings are set in Beijing time
-
-
-def show_error(form: FlaskForm, exc: ServiceError) -> None:
-    """The refusal under the form field it names, else as a flash message."""
-    field = getattr(form, exc.field or "", None)
-    if field is not None:
-        field.errors = [*field.errors, str(exc.message)]
-    else:
-        flash(str(exc.message), "danger")
 
 
 @bp.app_template_filter("funding_time")

@@ -23,8 +23,8 @@ from matchmaker.services.funding import (
     pitch_messages,
 )
 from matchmaker.services.mentoring import availability
-from matchmaker.web.forms import id_arg
-from matchmaker.web.funding.blueprint import BEIJING, Page, bp, engine_on, show_error
+from matchmaker.web.forms import id_arg, refusal_status
+from matchmaker.web.funding.blueprint import BEIJING, Page, bp, engine_on
 from matchmaker.web.funding.forms import (
     EmptyForm,
     MeetingForm,
@@ -147,10 +147,7 @@ def set_meeting(pitch_id: int) -> Page:
                 link=url_for("funding.pitch_thread", pitch_id=pitch_id, _external=True),
             )
         except ServiceError as exc:
-            if exc.status in (403, 404):
-                raise
-            show_error(form, exc)
-            status = exc.status
+            status = refusal_status(exc, form)
         else:
             flash(_("The meeting is set; the founders have been told."), "success")
             return redirect(url_for("funding.deal", pitch_id=pitch_id))
@@ -184,12 +181,10 @@ def move(pitch_id: int) -> Page:
                 link_for_founder=url_for("funding.index", _external=True),
             )
         except ServiceError as exc:
-            if exc.status in (403, 404):
-                raise
-            show_error(form, exc)
+            status = refusal_status(exc, form)
             flash(str(exc.message), "danger")
             pitch = pipeline.pitch_for_member(db.session, current_user, pitch_id)
-            return _render_deal(pitch, form, NoteForm()), exc.status
+            return _render_deal(pitch, form, NoteForm()), status
         flash(_("The deal is updated."), "success")
     return redirect(url_for("funding.deal", pitch_id=pitch_id))
 
@@ -202,9 +197,7 @@ def add_note(pitch_id: int) -> Page:
         try:
             pipeline.add_note(db.session, current_user, pitch_id, form.body.data or "")
         except ServiceError as exc:
-            if exc.status in (403, 404):
-                raise
-            show_error(form, exc)
+            refusal_status(exc, form)
         else:
             return redirect(url_for("funding.deal", pitch_id=pitch_id))
     pitch = pipeline.pitch_for_member(db.session, current_user, pitch_id)
@@ -222,9 +215,7 @@ def _render_thread(thread: pitch_messages.PitchThread, form: PitchMessageForm) -
         form=form,
         kind_labels=pitch_messages.KIND_LABELS,
         stage_labels=(
-            pipeline.STAGE_LABELS
-            if thread.side == "investor"
-            else pipeline.FOUNDER_STAGE_LABELS
+            pipeline.STAGE_LABELS if thread.side == "investor" else pipeline.FOUNDER_STAGE_LABELS
         ),
     )
 
@@ -254,10 +245,7 @@ def post_pitch_message(pitch_id: int) -> Page:
                 link=url_for("funding.pitch_thread", pitch_id=pitch_id, _external=True),
             )
         except ServiceError as exc:
-            if exc.status in (403, 404):
-                raise
-            show_error(form, exc)
-            status = exc.status
+            status = refusal_status(exc, form)
         else:
             flash(_("Your message has been sent."), "success")
             return redirect(url_for("funding.pitch_thread", pitch_id=pitch_id))

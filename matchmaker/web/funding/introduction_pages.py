@@ -9,9 +9,10 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from matchmaker.extensions import db
+from matchmaker.models.funding import Introduction
 from matchmaker.services.errors import ServiceError
 from matchmaker.services.funding import introductions
-from matchmaker.web.forms import parse_id
+from matchmaker.web.forms import parse_id, refusal_status
 from matchmaker.web.funding.blueprint import bp
 from matchmaker.web.funding.forms import EmptyForm, IntroductionForm
 from matchmaker.web.redirects import redirect_next
@@ -54,6 +55,19 @@ def _back(default: str) -> WerkzeugResponse:
     return redirect_next(default)
 
 
+def _flash_outcome(intro: Introduction, answer: str | None) -> None:
+    """Tell the user where the introduction stands after their request (``answer`` None) or
+    their answer ("accept" / "decline")."""
+    if intro.is_accepted:
+        flash(_("Introduction accepted: you can now see each other's contacts."), "success")
+    elif answer is None:
+        flash(_("Introduction requested. Contacts are shared once they accept."), "success")
+    elif answer == "accept":
+        flash(_("Accepted. Contacts are shared once the other side accepts too."), "success")
+    else:
+        flash(_("Introduction declined."), "info")
+
+
 @bp.post("/introductions/request")
 @login_required
 def request_intro() -> WerkzeugResponse:
@@ -76,14 +90,9 @@ def request_intro() -> WerkzeugResponse:
             link=_intro_link(),
         )
     except ServiceError as exc:
-        if exc.status in (403, 404):
-            raise
-        flash(str(exc.message), "danger")
+        refusal_status(exc)
     else:
-        if intro.is_accepted:
-            flash(_("Introduction accepted: you can now see each other's contacts."), "success")
-        else:
-            flash(_("Introduction requested. Contacts are shared once they accept."), "success")
+        _flash_outcome(intro, None)
     return _back(url_for("funding.introductions_page"))
 
 
@@ -100,14 +109,7 @@ def answer_intro(intro_id: int, answer: str) -> WerkzeugResponse:
     try:
         intro = action(db.session, current_user, intro_id, link=_intro_link())
     except ServiceError as exc:
-        if exc.status in (403, 404):
-            raise
-        flash(str(exc.message), "danger")
+        refusal_status(exc)
     else:
-        if intro.is_accepted:
-            flash(_("Introduction accepted: you can now see each other's contacts."), "success")
-        elif answer == "accept":
-            flash(_("Accepted. Contacts are shared once the other side accepts too."), "success")
-        else:
-            flash(_("Introduction declined."), "info")
+        _flash_outcome(intro, answer)
     return _back(url_for("funding.introductions_page"))

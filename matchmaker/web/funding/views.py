@@ -73,4 +73,3 @@ def startup_section(startup: Startup, user: Any) -> list[DashboardPanel]:
             {"startup": startup, "investors": investors, "existing": existing},
         )
     ]
-

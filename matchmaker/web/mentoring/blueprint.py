@@ -1,5 +1,6 @@
 """The mentoring blueprint and what its pages share: times shown in a zone, slot keys read back
-from a form, and a refusal shown on the form it answers.
+from a form, a refusal shown on the form it answers, and what the use cases take from the web
+(the session's link, ``session_url``, and a request's answer window, ``request_ttl``).
 
 The pages add their routes to ``bp``: ``request_pages`` (a founder's request, their overview,
 the mentor's inbox), ``session_pages`` (one session and its actions), ``availability_pages``,
@@ -11,14 +12,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from babel.dates import format_datetime
-from flask import Blueprint, flash
+from flask import Blueprint, current_app, flash, url_for
 from flask_wtf import FlaskForm
 
 from matchmaker import timezones
 from matchmaker.extensions import db
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.services.errors import Conflict, Invalid, ServiceError
-from matchmaker.services.mentoring import availability, queries
+from matchmaker.services.mentoring import availability, queries, sessions
 from matchmaker.web.i18n import current_locale
 from matchmaker.web.recommendations.reasons import reason_texts
 
@@ -83,6 +84,16 @@ def attach(form: FlaskForm, exc: ServiceError) -> None:
 def status_of(exc: ServiceError) -> int:
     """The status of the re-rendered form: the refusal's own (400/409...) or 422."""
     return exc.status if isinstance(exc, Invalid | Conflict) else 422
+
+
+def session_url(session_id: int) -> str:
+    """The session page's address, built for this request: the link its notifications carry."""
+    return url_for("mentoring.session_detail", session_id=session_id)
+
+
+def request_ttl() -> int:
+    """How many hours a request waits for its answer, as this app is configured."""
+    return sessions.request_ttl_hours(current_app.config.get("MENTORING_REQUEST_TTL_HOURS"))
 
 
 def reasons_for(startup_id: int, mentor_id: int) -> list[str]:

@@ -20,9 +20,14 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from matchmaker import vocab
 from matchmaker.i18n import lazy_gettext as _l
-from matchmaker.models.mentoring import MAX_SESSIONS_PER_MONTH, TIME_ZONES
+from matchmaker.models.mentoring import TIME_ZONES
 from matchmaker.services.mentoring.sessions import DECLINE_REASONS
-from matchmaker.web.forms import MultiCheckboxField, WholeNumberField, vocab_choices
+from matchmaker.web.forms import (
+    MultiCheckboxField,
+    WholeNumberField,
+    sessions_per_month_field,
+    vocab_choices,
+)
 
 WEEKDAYS = [
     (0, _l("Monday")),
@@ -129,17 +134,7 @@ class DisputeForm(FlaskForm):
 
 class SettingsForm(FlaskForm):
     timezone = SelectField(_l("Time zone"))
-    capacity_per_month = WholeNumberField(
-        _l("Sessions a month"),
-        validators=[
-            InputRequired(),
-            NumberRange(
-                min=0,
-                max=MAX_SESSIONS_PER_MONTH,
-                message=_l("Enter a number from 0 to %(n)d.", n=MAX_SESSIONS_PER_MONTH),
-            ),
-        ],
-    )
+    capacity_per_month = sessions_per_month_field(_l("Sessions a month"))
     accepting_requests = BooleanField(_l("Accepting requests"))
 
     def __init__(self, *args: object, **kwargs: object) -> None:

@@ -17,7 +17,7 @@ from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound
 from matchmaker.services.mentoring import office_hours as office_hours_service
 from matchmaker.web.forms import parse_id
 from matchmaker.web.mentoring import forms
-from matchmaker.web.mentoring.blueprint import bp
+from matchmaker.web.mentoring.blueprint import bp, session_url
 
 
 def _require_operator() -> None:
@@ -64,7 +64,11 @@ def office_hours() -> str | Response | tuple[str, int]:
             )
     try:
         created = office_hours_service.publish_office_hours(
-            db.session, current_user, bookings, topic=form.topic.data or "strategy"
+            db.session,
+            current_user,
+            bookings,
+            topic=form.topic.data or "strategy",
+            link_for=session_url,
         )
     except (Invalid, Conflict, NotFound) as exc:
         flash(str(exc.message), "danger")

@@ -19,6 +19,8 @@ from matchmaker.web.mentoring.blueprint import (
     bp,
     keys_to_times,
     reasons_for,
+    request_ttl,
+    session_url,
     slot_choices,
     status_of,
 )
@@ -47,6 +49,8 @@ def request_session(mentor_id: int) -> str | Response | tuple[str, int]:
                 goal=form.goal.data or "",
                 slot_starts=keys_to_times(form.slots.data),
                 follow_up_of_id=parse_id(follow_up),
+                ttl_hours=request_ttl(),
+                link_for=session_url,
             )
         except (Invalid, Conflict) as exc:
             attach(form, exc)

@@ -2,15 +2,17 @@
 complete, mark a no-show, review, set the place, dispute; and its ``.ics`` file.
 
 Every action posts a small form to ``/mentoring/sessions/<id>/<action>`` (``ACTIONS`` maps each
-to its form, its use case and its message); a refusal re-renders the page with that form open.
+to its form, its use case, the use case's values from the form and its message); a refusal
+re-renders the page with that form open.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -39,6 +41,8 @@ from matchmaker.web.mentoring.blueprint import (
     keys_to_times,
     mentoring_time,
     reasons_for,
+    request_ttl,
+    session_url,
     slot_choices,
     status_of,
 )
@@ -137,106 +141,111 @@ def _rating(form: forms.ReviewForm) -> int:
         return 0
 
 
-ACTIONS: dict[str, tuple[type[FlaskForm], Callable[[Any, int], Any], Any]] = {
-    "accept": (
+def _review_values(f: Any) -> dict[str, Any]:
+    """A review's fields; a mentor's form has no follow-up, public comment or sharing boxes."""
+    return {
+        "rating": _rating(f),
+        "notes": f.notes.data or "",
+        "follow_up_actions": f.follow_up_actions.data or "",
+        "wants_follow_up": bool(getattr(f, "wants_follow_up", None) and f.wants_follow_up.data),
+        "public_comment": (f.public_comment.data or "") if hasattr(f, "public_comment") else "",
+        "share_comment": bool(hasattr(f, "share_comment") and f.share_comment.data),
+    }
+
+
+@dataclass(frozen=True)
+class SessionAction:
+    """An action posted on a session's page: its form, the use case it runs (with the session's
+    link, and ``values`` read from the form) and what the page says once it is done."""
+
+    form: type[FlaskForm]
+    use_case: Callable[..., Any]
+    done: Any  # a lazy message, flashed in the reader's language
+    values: Callable[[Any], dict[str, Any]] = lambda f: {}
+    # The action hands the request to the other side, who gets MENTORING_REQUEST_TTL_HOURS.
+    passes_turn: bool = False
+
+
+ACTIONS: dict[str, SessionAction] = {
+    "accept": SessionAction(
         forms.AcceptForm,
-        lambda f, sid: answering.accept_request(
-            db.session, current_user, sid, key_to_time(f.slot.data)
-        ),
+        answering.accept_request,
         _l("Accepted: the session is scheduled."),
+        lambda f: {"starts_at": key_to_time(f.slot.data)},
     ),
-    "decline": (
+    "decline": SessionAction(
         forms.DeclineForm,
-        lambda f, sid: answering.decline_request(
-            db.session, current_user, sid, reason=f.reason.data or "", note=f.note.data or ""
-        ),
+        answering.decline_request,
         _l("The request has been declined."),
+        lambda f: {"reason": f.reason.data or "", "note": f.note.data or ""},
     ),
-    "propose": (
+    "propose": SessionAction(
         forms.ProposeForm,
-        lambda f, sid: answering.propose_times(
-            db.session, current_user, sid, keys_to_times(f.slots.data)
-        ),
+        answering.propose_times,
         _l("Your proposed times have been sent."),
+        lambda f: {"slot_starts": keys_to_times(f.slots.data)},
+        passes_turn=True,
     ),
-    "ask": (
+    "ask": SessionAction(
         forms.QuestionForm,
-        lambda f, sid: answering.ask_for_info(db.session, current_user, sid, f.question.data),
+        answering.ask_for_info,
         _l("Your question has been sent."),
+        lambda f: {"question": f.question.data},
+        passes_turn=True,
     ),
-    "answer": (
+    "answer": SessionAction(
         forms.AnswerForm,
-        lambda f, sid: answering.answer_info(db.session, current_user, sid, f.answer.data),
+        answering.answer_info,
         _l("Your answer has been sent."),
+        lambda f: {"answer": f.answer.data},
+        passes_turn=True,
     ),
-    "choose": (
+    "choose": SessionAction(
         forms.ChooseForm,
-        lambda f, sid: answering.choose_proposed_time(
-            db.session, current_user, sid, key_to_time(f.slot.data)
-        ),
+        answering.choose_proposed_time,
         _l("The session is scheduled."),
+        lambda f: {"starts_at": key_to_time(f.slot.data)},
     ),
-    "withdraw": (
-        forms.ConfirmForm,
-        lambda f, sid: requesting.withdraw_request(db.session, current_user, sid),
-        _l("Your request has been withdrawn."),
+    "withdraw": SessionAction(
+        forms.ConfirmForm, requesting.withdraw_request, _l("Your request has been withdrawn.")
     ),
-    "cancel": (
+    "cancel": SessionAction(
         forms.CancelForm,
-        lambda f, sid: scheduled.cancel_session(
-            db.session, current_user, sid, note=f.note.data or ""
-        ),
+        scheduled.cancel_session,
         _l("The session has been cancelled."),
+        lambda f: {"note": f.note.data or ""},
     ),
-    "reschedule": (
+    "reschedule": SessionAction(
         forms.RescheduleForm,
-        lambda f, sid: scheduled.reschedule_session(
-            db.session, current_user, sid, key_to_time(f.slot.data)
-        ),
+        scheduled.reschedule_session,
         _l("The session has been moved."),
+        lambda f: {"starts_at": key_to_time(f.slot.data)},
     ),
-    "complete": (
+    "complete": SessionAction(
         forms.ConfirmForm,
-        lambda f, sid: scheduled.complete_session(db.session, current_user, sid),
+        scheduled.complete_session,
         _l("The session is marked as completed. Please rate it."),
     ),
-    "no_show": (
-        forms.ConfirmForm,
-        lambda f, sid: scheduled.mark_no_show(db.session, current_user, sid),
-        _l("The session is marked as a no-show."),
+    "no_show": SessionAction(
+        forms.ConfirmForm, scheduled.mark_no_show, _l("The session is marked as a no-show.")
     ),
-    "review": (
+    "review": SessionAction(
         forms.ReviewForm,
-        lambda f, sid: reviews.review_session(
-            db.session,
-            current_user,
-            sid,
-            rating=_rating(f),
-            notes=f.notes.data or "",
-            follow_up_actions=f.follow_up_actions.data or "",
-            wants_follow_up=bool(getattr(f, "wants_follow_up", None) and f.wants_follow_up.data),
-            public_comment=(f.public_comment.data or "") if hasattr(f, "public_comment") else "",
-            share_comment=bool(hasattr(f, "share_comment") and f.share_comment.data),
-        ),
+        reviews.review_session,
         _l("Thank you: your review has been saved."),
+        _review_values,
     ),
-    "place": (
+    "place": SessionAction(
         forms.PlaceForm,
-        lambda f, sid: meetings.set_meeting_place(
-            db.session,
-            current_user,
-            sid,
-            place=f.meeting_place.data or "",
-            url=f.meeting_url.data or "",
-        ),
+        meetings.set_meeting_place,
         _l("The place of the session has been saved."),
+        lambda f: {"place": f.meeting_place.data or "", "url": f.meeting_url.data or ""},
     ),
-    "dispute": (
+    "dispute": SessionAction(
         forms.DisputeForm,
-        lambda f, sid: meetings.dispute_no_show(
-            db.session, current_user, sid, note=f.note.data or ""
-        ),
+        meetings.dispute_no_show,
         _l("Your dispute has been recorded."),
+        lambda f: {"note": f.note.data or ""},
     ),
 }
 
@@ -246,19 +255,23 @@ ACTIONS: dict[str, tuple[type[FlaskForm], Callable[[Any, int], Any], Any]] = {
 def session_action(session_id: int, action: str) -> Response | tuple[str, int]:
     if action not in ACTIONS:
         abort(404)
-    form_class, run, done = ACTIONS[action]
-    form = form_class()
+    spec = ACTIONS[action]
+    form = spec.form()
     if not form.validate_on_submit():
         # Check the user may see the session at all before showing form errors.
         return _render_session(session_id, 422, (action, form))
     try:
-        result = run(form, session_id)
+        values = spec.values(form)  # a malformed slot key is refused here, next to its field
+        if spec.passes_turn:
+            values["ttl_hours"] = request_ttl()
+        result = spec.use_case(db.session, current_user, session_id, link_for=session_url, **values)
     except (Invalid, Conflict) as exc:
         attach(form, exc)
         return _render_session(session_id, status_of(exc), (action, form))
-    flash(str(done), "success")
+    flash(str(spec.done), "success")
+    # A moved session lives on as a new one: show that.
     target = getattr(result, "id", session_id) if action == "reschedule" else session_id
-    return redirect(url_for("mentoring.session_detail", session_id=target))
+    return redirect(session_url(target))
 
 
 @bp.get("/mentoring/sessions/<int:session_id>.ics")

@@ -18,7 +18,7 @@ from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.services.api import tokens
 from matchmaker.services.errors import ServiceError
 from matchmaker.web.access import operators_only
-from matchmaker.web.forms import MultiCheckboxField
+from matchmaker.web.forms import MultiCheckboxField, show_refusal
 
 bp = Blueprint("api_tokens", __name__, url_prefix="/operator/api-tokens")
 bp.before_request(operators_only)
@@ -68,11 +68,7 @@ def create() -> Any:
             form.user_email.data,
         )  # fmt: skip
     except ServiceError as exc:
-        field = getattr(form, exc.field or "", None)
-        if field is not None:
-            field.errors = [*field.errors, str(exc.message)]
-        else:
-            flash(str(exc.message), "danger")
+        show_refusal(form, exc)
         return _page(form, status=exc.status)
     # The secret goes out in this answer only; the page must not be cached anywhere.
     body, status = _page(TokenForm(formdata=None), secret=issued.secret, status=201)

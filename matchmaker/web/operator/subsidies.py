@@ -21,6 +21,7 @@ from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.services.errors import ServiceError
 from matchmaker.services.operator.evaluation import subsidies, subsidy_sheet
 from matchmaker.web.access import operators_only
+from matchmaker.web.forms import show_refusal
 from matchmaker.web.operator.downloads import XLSX, download
 
 bp = Blueprint("subsidies", __name__, url_prefix="/operator/subsidies")
@@ -65,14 +66,6 @@ def _year(year: int) -> int:
     return year
 
 
-def _form_error(form: SubsidyRuleForm, exc: ServiceError) -> None:
-    field = getattr(form, exc.field or "", None)
-    if field is not None:
-        field.errors = [*field.errors, str(exc.message)]
-    else:
-        flash(str(exc.message), "danger")
-
-
 @bp.get("/", endpoint="index")
 def index() -> str:
     form = SubsidyRuleForm()
@@ -91,7 +84,7 @@ def save() -> tuple[str, int] | WerkzeugResponse:
         try:
             rule = subsidies.save_rule(db.session, current_user, form.values())
         except ServiceError as exc:
-            _form_error(form, exc)
+            show_refusal(form, exc)
         else:
             flash(_("The subsidy rule of %(year)d is saved.", year=rule.year), "success")
             return redirect(url_for("subsidies.year", year=rule.year))

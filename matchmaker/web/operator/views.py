@@ -24,6 +24,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from matchmaker.extensions import db
+from matchmaker.models.operator import Policy
 from matchmaker.services import exports
 from matchmaker.services.errors import ServiceError
 from matchmaker.services.operator import console as console_reads
@@ -34,9 +35,10 @@ from matchmaker.services.operator.monitoring import dashboard
 from matchmaker.services.operator.policy_center import policies, support_checks
 from matchmaker.services.operator.policy_center.seed_policies import seed_policies
 from matchmaker.services.recommendations import pathway
+from matchmaker.services.recommendations.engine_settings import EngineSettings
 from matchmaker.services.recommendations.engines import engine_status
 from matchmaker.web.access import operators_only
-from matchmaker.web.forms import id_arg, int_arg
+from matchmaker.web.forms import id_arg, int_arg, show_refusal
 from matchmaker.web.i18n import current_locale
 from matchmaker.web.operator.downloads import XLSX, download
 from matchmaker.web.operator.forms import (
@@ -53,14 +55,6 @@ bp = Blueprint("operator", __name__, url_prefix="/operator")
 bp.before_request(operators_only)
 
 Page = str | WerkzeugResponse | tuple[str, int]
-
-
-def _form_error(form: Any, exc: ServiceError) -> None:
-    field = getattr(form, exc.field or "", None)
-    if field is not None:
-        field.errors = [*field.errors, str(exc.message)]
-    else:
-        flash(str(exc.message), "danger")
 
 
 # --- console home, pathways, monitoring, performance, reports ------------------------------
@@ -148,6 +142,11 @@ def report_xlsx(year: int) -> Response:
 # --- policies (operators) ------------------------------------------------------------------
 
 
+def _policy_link(policy_id: int) -> str:
+    """Where a notification of the policy's first publication points: its public page."""
+    return url_for("policies.detail", policy_id=policy_id)
+
+
 @bp.get("/policies")
 def policy_list() -> str:
     return render_template(
@@ -155,19 +154,30 @@ def policy_list() -> str:
     )
 
 
+def _save_policy(form: PolicyForm, policy_id: int | None = None) -> Policy | None:
+    """Save the policy form (a new policy, or ``policy_id``'s); None when the service refused
+    (the refusal is shown on the form)."""
+    try:
+        policy = policies.save_policy(
+            db.session,
+            current_user,
+            form.values(),
+            policy_id=policy_id,
+            publish=bool(form.publish.data),
+            policy_link=_policy_link,
+        )
+    except ServiceError as exc:
+        show_refusal(form, exc)
+        return None
+    flash(_("The policy is saved."), "success")
+    return policy
+
+
 @bp.route("/policies/new", methods=["GET", "POST"])
 def new_policy() -> Page:
     form = PolicyForm()
-    if form.validate_on_submit():
-        try:
-            policy = policies.save_policy(
-                db.session, current_user, form.values(), publish=bool(form.publish.data)
-            )
-        except ServiceError as exc:
-            _form_error(form, exc)
-        else:
-            flash(_("The policy is saved."), "success")
-            return redirect(url_for("policies.detail", policy_id=policy.id))
+    if form.validate_on_submit() and (policy := _save_policy(form)) is not None:
+        return redirect(url_for("policies.detail", policy_id=policy.id))
     return render_template("operator/policy_form.html", form=form, policy=None)
 
 
@@ -178,20 +188,8 @@ def edit_policy(policy_id: int) -> Page:
     if request.method == "GET":
         form.locations.data = ", ".join(policy.locations)
         form.publish.data = policy.is_published
-    if form.validate_on_submit():
-        try:
-            policies.save_policy(
-                db.session,
-                current_user,
-                form.values(),
-                policy_id=policy_id,
-                publish=bool(form.publish.data),
-            )
-        except ServiceError as exc:
-            _form_error(form, exc)
-        else:
-            flash(_("The policy is saved."), "success")
-            return redirect(url_for("operator.policy_list"))
+    if form.validate_on_submit() and _save_policy(form, policy_id) is not None:
+        return redirect(url_for("operator.policy_list"))
     return render_template("operator/policy_form.html", form=form, policy=policy)
 
 
@@ -199,7 +197,9 @@ def edit_policy(policy_id: int) -> Page:
 def publish_policy(policy_id: int) -> WerkzeugResponse:
     if ActionForm().validate_on_submit():
         publish = request.form.get("publish") == "1"
-        policies.set_published(db.session, current_user, policy_id, publish)
+        policies.set_published(
+            db.session, current_user, policy_id, publish, policy_link=_policy_link
+        )
         flash(_("Published.") if publish else _("Withdrawn from the policy center."), "success")
     return redirect(url_for("operator.policy_list"))
 
@@ -243,21 +243,23 @@ def new_support() -> Page:
             support_checks.record_checked_support(
                 db.session,
                 current_user,
-                startup_id=form.startup_id.data,
-                kind=form.kind.data or "",
-                granted_on=form.granted_on.data,
-                amount=form.amount.data,
-                policy_id=form.policy_id.data or None,
-                description=form.description.data or "",
-                note=form.note.data or "",
+                disclosure.SupportGrant(
+                    startup_id=form.startup_id.data,
+                    kind=form.kind.data or "",
+                    granted_on=form.granted_on.data,
+                    amount=form.amount.data,
+                    policy_id=form.policy_id.data or None,
+                    description=form.description.data or "",
+                    note=form.note.data or "",
+                ),
                 override_reason=form.override_reason.data or "",
                 locale=current_locale(),
             )
         except support_checks.SupportNeedsReason as exc:
             warnings = exc.warnings
-            _form_error(form, exc)
+            show_refusal(form, exc)
         except ServiceError as exc:
-            _form_error(form, exc)
+            show_refusal(form, exc)
         else:
             flash(_("The support is recorded and disclosed."), "success")
             return redirect(url_for("disclosure.index"))
@@ -275,7 +277,11 @@ def duplicates() -> str:
     return render_template(
         "operator/duplicates.html",
         repeated=disclosure.repeated_support(items),
-        near=disclosure.near_duplicate_startups(db.session, method=method),
+        near=disclosure.near_duplicate_startups(
+            db.session,
+            method=method,
+            embedding_model=EngineSettings.from_app(current_app).embedding_model,
+        ),
     )
 
 
@@ -298,7 +304,7 @@ def import_page() -> Page:
         try:
             result = bulk_import.preview(db.session, form.kind.data or "", data, filename)
         except ServiceError as exc:
-            _form_error(form, exc)
+            show_refusal(form, exc)
         else:
             if result.valid:
                 token = import_files.store_upload(_upload_dir(), data, filename)

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from matchmaker import vocab
+from matchmaker.i18n import LazyText
+from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.web.i18n import current_locale
 
 MAX_REASONS = 4
@@ -103,43 +106,42 @@ def _instrument_fit(p: dict[str, Any], viewer: str) -> str | None:
     return _("Offers the instrument you seek: %(instrument)s", instrument=instrument)
 
 
-def _portfolio_neighbour(p: dict[str, Any], viewer: str) -> str | None:
-    if p.get("sectors"):
-        # Similar in what: the sectors both companies have.
-        both = _labels(vocab.SECTORS, p["sectors"])
-        if viewer == "candidate":
-            return _(
-                "Similar to your portfolio company %(company)s (both in %(sectors)s)",
-                company=p["company"],
-                sectors=both,
-            )
-        return _(
-            "Backed a similar company: %(company)s (both in %(sectors)s)",
-            company=p["company"],
-            sectors=both,
-        )
-    if viewer == "candidate":
-        return _("Similar to your portfolio company %(company)s", company=p["company"])
-    return _("Backed a similar company: %(company)s", company=p["company"])
+@dataclass(frozen=True)
+class _SimilarCompany:
+    """The wording of a "like a company in your record" reason (an investor's portfolio, a
+    mentor's past mentees): to the candidate whose record it is, or to the founder, with the
+    sectors both companies are in when the engine found some."""
+
+    to_candidate: LazyText
+    to_candidate_in_sectors: LazyText
+    to_founder: LazyText
+    to_founder_in_sectors: LazyText
+
+    def __call__(self, p: dict[str, Any], viewer: str) -> str | None:
+        to_candidate = viewer == "candidate"
+        if p.get("sectors"):
+            # Similar in what: the sectors both companies have.
+            wording = self.to_candidate_in_sectors if to_candidate else self.to_founder_in_sectors
+            both = _labels(vocab.SECTORS, p["sectors"])
+            return str(wording) % {"company": p["company"], "sectors": both}
+        wording = self.to_candidate if to_candidate else self.to_founder
+        return str(wording) % {"company": p["company"]}
 
 
-def _past_mentee_neighbour(p: dict[str, Any], viewer: str) -> str | None:
-    if p.get("sectors"):
-        both = _labels(vocab.SECTORS, p["sectors"])
-        if viewer == "candidate":
-            return _(
-                "Similar to %(company)s, whom you mentored (both in %(sectors)s)",
-                company=p["company"],
-                sectors=both,
-            )
-        return _(
-            "Mentored a similar startup: %(company)s (both in %(sectors)s)",
-            company=p["company"],
-            sectors=both,
-        )
-    if viewer == "candidate":
-        return _("Similar to %(company)s, whom you mentored", company=p["company"])
-    return _("Mentored a similar startup: %(company)s", company=p["company"])
+_portfolio_neighbour = _SimilarCompany(
+    to_candidate=_l("Similar to your portfolio company %(company)s"),
+    to_candidate_in_sectors=_l(
+        "Similar to your portfolio company %(company)s (both in %(sectors)s)"
+    ),
+    to_founder=_l("Backed a similar company: %(company)s"),
+    to_founder_in_sectors=_l("Backed a similar company: %(company)s (both in %(sectors)s)"),
+)
+_past_mentee_neighbour = _SimilarCompany(
+    to_candidate=_l("Similar to %(company)s, whom you mentored"),
+    to_candidate_in_sectors=_l("Similar to %(company)s, whom you mentored (both in %(sectors)s)"),
+    to_founder=_l("Mentored a similar startup: %(company)s"),
+    to_founder_in_sectors=_l("Mentored a similar startup: %(company)s (both in %(sectors)s)"),
+)
 
 
 def _co_investor(p: dict[str, Any], viewer: str) -> str | None:
@@ -191,6 +193,12 @@ def _similar_meaning(p: dict[str, Any], viewer: str) -> str | None:
     return _("Similar in meaning: %(phrase)s", phrase=p["phrase"])
 
 
+def _expertise_meaning(p: dict[str, Any], viewer: str) -> str | None:
+    # The founder's word first, then the mentor's: "专利 / patent".
+    pairs = _list(f"{a} / {b}" for a, b in p["pairs"])
+    return _("Similar in meaning: %(phrase)s", phrase=pairs) if pairs else None
+
+
 def _similar_profile(p: dict[str, Any], viewer: str) -> str | None:
     return _("Closely related profile")  # older engines; a score means nothing to a founder
 
@@ -215,6 +223,7 @@ _WORDINGS: dict[str, Callable[[dict[str, Any], str], str | None]] = {
     "free_capacity": _free_capacity,
     "voucher_eligible": _voucher_eligible,
     "similar_meaning": _similar_meaning,
+    "expertise_meaning": _expertise_meaning,
     "similar_profile": _similar_profile,
 }
 

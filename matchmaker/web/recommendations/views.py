@@ -23,6 +23,8 @@ from matchmaker.services.funding import asks
 from matchmaker.services.mentoring import queries
 from matchmaker.services.recommendations import bridge as reco
 from matchmaker.services.recommendations import freshness
+from matchmaker.services.recommendations.engine_settings import Caller
+from matchmaker.web.i18n import current_locale
 from matchmaker.web.panels import DashboardPanel
 from matchmaker.web.recommendations.reasons import reason_texts
 
@@ -79,9 +81,13 @@ def _view(match: reco.Match, viewer: str) -> MatchView:
 
 
 def _label(vocabulary: vocab.Labels, code: str) -> str:
-    from matchmaker.web.i18n import current_locale
 
     return vocab.label(vocabulary, code, current_locale()) if code else ""
+
+
+def _caller() -> Caller:
+    """This view to the engine: a web request of this app (it loads, never builds, an index)."""
+    return Caller.web_request(current_app._get_current_object())  # type: ignore[attr-defined]
 
 
 def _group(
@@ -92,6 +98,16 @@ def _group(
         unavailable = _l("Recommendations are unavailable right now.")
         return MatchGroup(title, [], unavailable, None, testid, failed=True)
     return MatchGroup(title, [_view(m, viewer) for m in matches], empty, None, testid)
+
+
+def _panel(title: Any, groups: list[MatchGroup], testid: str, *, order: int) -> DashboardPanel:
+    """A panel of match groups (``recommendations/_panel.html``) on the dashboard or a startup's
+    page; ``order`` places it among the other areas' panels."""
+    return DashboardPanel(
+        "recommendations/_panel.html",
+        {"title": title, "groups": groups, "testid": testid},
+        order=order,
+    )
 
 
 def need_text(startup: Startup) -> str:
@@ -121,7 +137,6 @@ def startup_groups(
     fund: ``services.recommendations.freshness``): the dashboard and the startup page ask for
     the same groups on every load. A failed group is never remembered."""
     session = db.session
-    from matchmaker.web.i18n import current_locale
 
     def key() -> tuple[Any, ...]:
         own = freshness.startup_watermark(session, startup.id)
@@ -137,6 +152,7 @@ def startup_groups(
             capacity=("mentor", "equipment") if equipment else ("mentor",),
             keep=lambda groups: not any(g.failed for g in groups),
             max_age=freshness.KEEP_SECONDS,
+            caller=_caller(),
         ),
     )
     # The engine state could not be read: each group then says whether it failed.
@@ -149,7 +165,7 @@ def _startup_groups(startup: Startup, size: int, *, equipment: bool) -> list[Mat
         _group(
             _l("Mentors"),
             "startup",
-            lambda: reco.recommend_mentors(session, startup.id, size),
+            lambda: reco.recommend_mentors(session, startup.id, size, caller=_caller()),
             _l("No mentor with free capacity matches yet."),
             "reco-mentors",
         ),
@@ -163,7 +179,9 @@ def _startup_groups(startup: Startup, size: int, *, equipment: bool) -> list[Mat
         _group(
             _l("Equipment"),
             "search",
-            lambda: reco.recommend_equipment(session, need_text(startup), limit=size),
+            lambda: reco.recommend_equipment(
+                session, need_text(startup), limit=size, caller=_caller()
+            ),
             _l("No equipment matches your needs yet."),
             "reco-equipment",
         )
@@ -174,6 +192,36 @@ def _startup_groups(startup: Startup, size: int, *, equipment: bool) -> list[Mat
     # for it (the startup page used to compute it, with every instrument's free hours, and
     # drop it).
     return [g for g in groups if g is not None]
+
+
+# Ties the startup's own description states ("backed by SV Angel"): shown as such, never
+# recommended (``bridge.current_ties``).
+CURRENT_TIES = (("investor", _l("Current backers")), ("mentor", _l("Current mentors")))
+
+
+def current_ties_panels(startup: Startup, order: int) -> list[DashboardPanel]:
+    """The founders' view of the backers and mentors their description names: one panel, or
+    none when it names nobody (or the engine is unavailable: nothing to show, nothing wrong)."""
+    found = reco.matches_or_none(
+        db.session,
+        lambda: [
+            m
+            for ms in reco.current_ties(db.session, startup.id, caller=_caller()).values()
+            for m in ms
+        ],
+    )
+    groups = [
+        MatchGroup(title, [_view(m, "startup") for m in found or () if m.kind == kind])
+        for kind, title in CURRENT_TIES
+    ]
+    groups = [g for g in groups if g.items]
+    if not groups:
+        return []
+    for g in groups:
+        g.testid = f"current-{g.items[0].kind}s"
+    title = groups[0].title if len(groups) == 1 else _l("Current backers and mentors")
+    context = {"title": title, "groups": groups, "testid": "current-ties"}
+    return [DashboardPanel("recommendations/_panel.html", context, order=order)]
 
 
 def _user_startups(user: Any) -> list[Startup]:
@@ -188,16 +236,14 @@ def dashboard_panels(user: Any) -> list[DashboardPanel]:
     if user.has_role("founder"):
         for startup in _user_startups(user):
             panels.append(
-                DashboardPanel(
-                    "recommendations/_panel.html",
-                    {
-                        "title": _l("Recommended for %(name)s", name=startup.name),
-                        "groups": startup_groups(startup),
-                        "testid": "reco-founder",
-                    },
+                _panel(
+                    _l("Recommended for %(name)s", name=startup.name),
+                    startup_groups(startup),
+                    "reco-founder",
                     order=20,
                 )
             )
+            panels.extend(current_ties_panels(startup, order=21))
     if user.has_role("mentor"):
         mentor = dashboard.mentor_profile_of(db.session, user)
         if mentor is not None and mentor.is_active:
@@ -206,20 +252,16 @@ def dashboard_panels(user: Any) -> list[DashboardPanel]:
                 _l("Startups you could help"),
                 "candidate",
                 lambda: (
-                    reco.recommend_startups_for_mentor(db.session, mentor.id, DEAL_FLOW_SIZE)
+                    reco.recommend_startups_for_mentor(
+                        db.session, mentor.id, DEAL_FLOW_SIZE, caller=_caller()
+                    )
                     if suggest
                     else []
                 ),
                 empty,
                 "reco-deal-flow",
             )
-            panels.append(
-                DashboardPanel(
-                    "recommendations/_panel.html",
-                    {"title": _l("Deal flow"), "groups": [group], "testid": "reco-mentor"},
-                    order=20,
-                )
-            )
+            panels.append(_panel(_l("Deal flow"), [group], "reco-mentor", order=20))
     if user.has_role("investor"):
         funds = dashboard.active_funds_of(db.session, user, limit=2)
         for fund in funds:
@@ -227,18 +269,12 @@ def dashboard_panels(user: Any) -> list[DashboardPanel]:
                 _l("Startups for %(name)s", name=fund.name),
                 "candidate",
                 lambda fund_id=fund.id: reco.recommend_startups_for_investor(  # type: ignore[misc]
-                    db.session, fund_id, DEAL_FLOW_SIZE
+                    db.session, fund_id, DEAL_FLOW_SIZE, caller=_caller()
                 ),
                 _l("No startup matches your thesis yet."),
                 "reco-deal-flow",
             )
-            panels.append(
-                DashboardPanel(
-                    "recommendations/_panel.html",
-                    {"title": _l("Deal flow"), "groups": [group], "testid": "reco-investor"},
-                    order=20,
-                )
-            )
+            panels.append(_panel(_l("Deal flow"), [group], "reco-investor", order=20))
     return panels
 
 
@@ -249,30 +285,22 @@ def startup_sections(startup: Startup, user: Any) -> list[DashboardPanel]:
     )
     if member and startup.is_active:
         panels.append(
-            DashboardPanel(
-                "recommendations/_panel.html",
-                {
-                    "title": _l("Recommended for this startup"),
-                    "groups": startup_groups(startup, equipment=False),
-                    "testid": "reco-for-startup",
-                },
+            _panel(
+                _l("Recommended for this startup"),
+                startup_groups(startup, equipment=False),
+                "reco-for-startup",
                 order=30,
             )
         )
+        panels.extend(current_ties_panels(startup, order=31))
     similar = _group(
         _l("Similar startups"),
         "search",
-        lambda: reco.similar_startups(db.session, startup.id, 5),
+        lambda: reco.similar_startups(db.session, startup.id, 5, caller=_caller()),
         _l("No similar startup yet."),
         "reco-similar",
     )
-    panels.append(
-        DashboardPanel(
-            "recommendations/_panel.html",
-            {"title": _l("Similar startups"), "groups": [similar], "testid": "reco-similar-panel"},
-            order=40,
-        )
-    )
+    panels.append(_panel(_l("Similar startups"), [similar], "reco-similar-panel", order=40))
     return panels
 
 
@@ -289,7 +317,7 @@ def index() -> str:
     results: list[MatchView] | None = []
     if q:
         matches = reco.matches_or_none(
-            db.session, lambda: reco.search(db.session, q, kinds, SEARCH_SIZE)
+            db.session, lambda: reco.search(db.session, q, kinds, SEARCH_SIZE, caller=_caller())
         )
         # A hit with no reason (no shared term, no strong similarity) is noise, not an answer.
         views = [_view(m, "search") for m in matches] if matches is not None else None

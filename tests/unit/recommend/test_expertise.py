@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from matchmaker.demo.facility_data import FACILITIES
+from matchmaker.demo.tables import FACILITIES
 from matchmaker.recommend.embedding import UniversalSentenceEncoder
 from matchmaker.recommend.ranking import Recommender
 from matchmaker.recommend.texts import EquipmentProfile, MentorProfile
@@ -85,7 +85,7 @@ def test_a_loosely_related_phrase_does_not_outrank_the_named_expertise(
 
 
 def demo_instruments() -> list[EquipmentProfile]:
-    """Every demo instrument (matchmaker/demo/facility_data.py), Chinese- and English-described."""
+    """Every demo instrument (demo/data/facilities.json), Chinese- and English-described."""
     out = []
     for facility in FACILITIES:
         for name, category, model, description, *_ in facility["equipment"]:

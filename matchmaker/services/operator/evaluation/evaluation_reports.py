@@ -9,7 +9,6 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
@@ -37,6 +36,7 @@ class AnnualReport:
     policies_published: int = 0
     facility: Facility | None = None
     equipment_rows: list[dict[str, Any]] = field(default_factory=list)
+    locale: str | None = None  # the language the report was asked in (its labels)
 
 
 def _check_year(year: int) -> None:
@@ -75,6 +75,7 @@ def makerspace_report(session: Session, year: int, locale: str | None = None) ->
         support_count=int(support[0] or 0),
         support_amount=Decimal(support[1] or 0),
         policies_published=int(published),
+        locale=locale,
     )
 
 
@@ -106,7 +107,16 @@ def facility_report(
             }
         )
     return AnnualReport(
-        year, period, [], [], [], scores, figures, facility=facility, equipment_rows=rows
+        year,
+        period,
+        [],
+        [],
+        [],
+        scores,
+        figures,
+        facility=facility,
+        equipment_rows=rows,
+        locale=locale,
     )
 
 
@@ -197,7 +207,7 @@ def _score_sheets(report: AnnualReport) -> list[Sheet]:
 
 
 def _equipment_sheet(report: AnnualReport) -> Sheet:
-    locale = str(get_locale() or "en")
+    locale = report.locale
     return (
         _("Equipment"),
         [_("Instrument"), _("Category"), _("Hours booked"), _("Utilisation")],

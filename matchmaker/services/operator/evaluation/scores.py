@@ -2,7 +2,7 @@
 
 Each score is 0-100, a weighted sum of capped parts; the formula is returned with the score so
 the page shows exactly how it was computed. Sources: the engine's ``MatchOutcome`` rows (written
-by every area), the funding pipeline and equipment bookings where those tables exist.
+by every area), the funding pipeline and the facilities area's usage report.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Equipment, Facility, Investor, MatchOutcome, MentorProfile
-from matchmaker.services.operator.monitoring import sources
+from matchmaker.models.funding import Pitch
 from matchmaker.services.operator.monitoring.activity_metrics import usage
 from matchmaker.services.operator.monitoring.figures import Period
 
@@ -56,9 +56,7 @@ def _outcomes(session: Session, kind: str, period: Period) -> list[MatchOutcome]
     return list(
         session.scalars(
             sa.select(MatchOutcome).where(
-                MatchOutcome.candidate_kind == kind,
-                MatchOutcome.created_at >= period.start_at,
-                MatchOutcome.created_at < period.end_at,
+                MatchOutcome.candidate_kind == kind, period.covers(MatchOutcome.created_at)
             )
         )
     )
@@ -111,14 +109,10 @@ def investor_scores(session: Session, period: Period) -> list[PerformanceScore]:
     for o in _outcomes(session, "investor", period):
         by_investor[o.candidate_id].append(o)
     pitches: dict[int, list[str]] = defaultdict(list)
-    pitch = sources.pitch_model()
-    if pitch is not None:
-        for iid, stage in session.execute(
-            sa.select(pitch.investor_id, pitch.stage).where(
-                pitch.created_at >= period.start_at, pitch.created_at < period.end_at
-            )
-        ):
-            pitches[iid].append(stage)
+    for iid, stage in session.execute(
+        sa.select(Pitch.investor_id, Pitch.stage).where(period.covers(Pitch.created_at))
+    ):
+        pitches[iid].append(stage)
     ids = set(by_investor) | set(pitches)
     out = []
     for inv in session.scalars(sa.select(Investor).where(Investor.id.in_(list(ids)))):
@@ -172,16 +166,13 @@ class FacilityFigures:
 
 def facility_figures(session: Session, period: Period) -> list[FacilityFigures]:
     """Per facility, from the facilities area's usage report (the same figures its managers
-    see); outcome rows stand in for bookings where that area is not installed."""
+    see)."""
     facilities = session.scalars(
         sa.select(Facility).options(selectinload(Facility.equipment)).order_by(Facility.name)
     ).all()
     out = []
     for f in facilities:
         report = usage(session, period, f.equipment)
-        if report is None:
-            out.append(_figures_from_outcomes(session, period, f))
-            continue
         total = report.total
         out.append(
             FacilityFigures(
@@ -201,23 +192,6 @@ def facility_figures(session: Session, period: Period) -> list[FacilityFigures]:
             )
         )
     return out
-
-
-def _figures_from_outcomes(session: Session, period: Period, f: Facility) -> FacilityFigures:
-    ids = {e.id for e in f.equipment}
-    booked = [o for o in _outcomes(session, "equipment", period) if o.candidate_id in ids]
-    return FacilityFigures(
-        f,
-        0.0,
-        0.0,
-        None,
-        len({o.startup_id for o in booked if o.outcome in ("booked", "completed")}),
-        sum(o.outcome in ("booked", "no_show") for o in booked),
-        sum(o.outcome == "no_show" for o in booked),
-        0.0,
-        {},
-        {},
-    )
 
 
 def facility_scores(

@@ -35,9 +35,10 @@ from matchmaker.models.bookings import EquipmentBooking
 from matchmaker.models.subsidies import SubsidyRule
 from matchmaker.services.errors import Invalid, NotFound
 from matchmaker.services.facilities import utilisation
-from matchmaker.services.facilities.equipment_availability import local_today, to_local, to_utc
+from matchmaker.services.facilities.equipment_availability import local_today
 from matchmaker.services.operator.policy_center.policies import require_operator
 from matchmaker.services.transactions import commit
+from matchmaker.timezones import to_utc, wall_clock
 
 ZERO = Decimal("0.00")  # money: shown to the fen even when nothing was counted
 FEN = Decimal("0.01")
@@ -156,18 +157,18 @@ class BookingEvidence:
     voucher_redeemed: Decimal
 
 
-@dataclass
-class InstrumentSubsidy:
-    equipment_id: int
-    name: str
+@dataclass(kw_only=True)
+class ServiceTally:
+    """What a facility or one instrument delivered to startups in the year, and what it earns:
+    the figures an instrument and its facility both keep (the facility's are its instruments'
+    summed)."""
+
     hours_open: Decimal = ZERO
     bookings: int = 0
     hours_used: Decimal = ZERO
     startups: set[int] = field(default_factory=set)
     vouchers_redeemed: Decimal = ZERO
     service_value: Decimal = ZERO
-    from_hours: Decimal = ZERO
-    from_vouchers: Decimal = ZERO
     before_cap: Decimal = ZERO
     amount: Decimal = ZERO
     capped: bool = False
@@ -176,30 +177,35 @@ class InstrumentSubsidy:
     def startups_served(self) -> int:
         return len(self.startups)
 
+    def add_service(self, part: ServiceTally) -> None:
+        """Count ``part``'s service (an instrument's, in its facility's) in this tally; what
+        it earns is summed by the caller, after its cap."""
+        self.hours_open += part.hours_open
+        self.hours_used += part.hours_used
+        self.bookings += part.bookings
+        self.startups |= part.startups
+        self.vouchers_redeemed += part.vouchers_redeemed
+        self.service_value += part.service_value
 
-@dataclass
-class FacilitySubsidy:
+
+@dataclass(kw_only=True)
+class InstrumentSubsidy(ServiceTally):
+    equipment_id: int
+    name: str
+    from_hours: Decimal = ZERO
+    from_vouchers: Decimal = ZERO
+
+
+@dataclass(kw_only=True)
+class FacilitySubsidy(ServiceTally):
     facility_id: int
     name: str
     instruments: list[InstrumentSubsidy]
     evidence: list[BookingEvidence]
-    hours_open: Decimal = ZERO
-    hours_used: Decimal = ZERO
-    bookings: int = 0
-    startups: set[int] = field(default_factory=set)
-    vouchers_redeemed: Decimal = ZERO
-    service_value: Decimal = ZERO
-    before_cap: Decimal = ZERO
-    amount: Decimal = ZERO
     qualifies: bool = True
-    capped: bool = False
     rank: int | None = None
     rewarded: bool = False
     reasons: list[Any] = field(default_factory=list)
-
-    @property
-    def startups_served(self) -> int:
-        return len(self.startups)
 
     @property
     def utilisation(self) -> Decimal:
@@ -304,7 +310,7 @@ def compute(session: Session, year: int) -> SubsidyReport:
                         equipment_id=eq.id,
                         startup_id=b.startup_id,
                         startup_name=b.startup.name,
-                        starts_local=to_local(b.starts_at),
+                        starts_local=wall_clock(b.starts_at),
                         minutes=minutes,
                         price=b.price,
                         voucher_redeemed=redeemed,
@@ -312,12 +318,7 @@ def compute(session: Session, year: int) -> SubsidyReport:
                 )
             _instrument(rule, row)
             result.instruments.append(row)
-            result.hours_open += row.hours_open
-            result.hours_used += row.hours_used
-            result.bookings += row.bookings
-            result.startups |= row.startups
-            result.vouchers_redeemed += row.vouchers_redeemed
-            result.service_value += row.service_value
+            result.add_service(row)
             result.before_cap += row.amount
             if row.capped:
                 result.reasons.append(

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from matchmaker.database import begin_write
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.i18n import lazy_ngettext
 from matchmaker.models import Equipment, Facility, Investor, MentorProfile, User
@@ -37,6 +38,7 @@ from matchmaker.services.operator.imports.import_files import (
     non_blank_rows,
 )
 from matchmaker.services.operator.policy_center.policies import require_operator
+from matchmaker.services.transactions import commit, use_case
 
 MAX_ROWS = 5000
 
@@ -158,12 +160,6 @@ def preview(session: Session, kind: str, data: bytes, filename: str) -> ImportPr
         return result
     headers = table[0]
     known = header_keys(columns)
-    from flask_babel import force_locale
-
-    with force_locale("zh_CN"):
-        known.update({str(c.label).casefold(): c.key for c in columns})
-    with force_locale("en"):
-        known.update({str(c.label).casefold(): c.key for c in columns})
     keys = [known.get(h.strip().casefold()) for h in headers]
     unknown = [h for h, k in zip(headers, keys, strict=True) if h and k is None]
     if unknown:
@@ -271,6 +267,7 @@ class ImportResult:
     ids: list[int]
 
 
+@use_case
 def run_import(
     session: Session,
     actor: User,
@@ -298,35 +295,43 @@ def run_import(
         )
     if checked.duplicate_of is not None and not import_again:
         raise Conflict(_already_imported(checked.duplicate_of), field="file")
-    digest = content_hash(data)
-    session.rollback()  # end the validation's read transaction: the writes go in one of their own
-    try:
+    actor_id = actor.id  # read before begin_write's commit expires it
+    begin_write(session)  # the validation's reads end here: the writes go in one of their own
+    # Everything is flushed at the commit, so a constraint that says no (another operator's
+    # rows, committed meanwhile) says it there. The writers' lookups need no row of this file:
+    # a value repeated in the file was refused above.
+    with session.no_autoflush:
         entities = [_WRITERS[kind](session, row.values) for row in checked.rows]
-        session.flush()
-        batch = ImportBatch(
-            kind=kind,
-            filename=filename[:255],
-            row_count=len(entities),
-            created_by_id=actor.id,
-            content_hash=None if checked.duplicate_of is not None else digest,
-        )
-        session.add(batch)
-        session.flush()
-        # Read the ids before the commit: reading them after would open a read transaction
-        # that (SQLite) blocks the embedding jobs _announce starts, until its busy timeout.
-        ids = [e.id for e in entities]
-        batch_id = batch.id
-        session.commit()
-    except IntegrityError as exc:
-        session.rollback()
+    batch = ImportBatch(
+        kind=kind,
+        filename=filename[:255],
+        row_count=len(entities),
+        created_by_id=actor_id,
+        content_hash=None if checked.duplicate_of is not None else content_hash(data),
+    )
+    session.add(batch)
+
+    def conflict(exc: IntegrityError) -> Any:
         earlier = None if import_again else earlier_import(session, data)
         if earlier is not None:  # another operator imported the same file just now
-            raise Conflict(_already_imported(earlier), field="file") from exc
-        raise Conflict(
-            _l("The import conflicts with existing data: nothing was imported.")
-        ) from exc
+            return _already_imported(earlier)
+        return _l("The import conflicts with existing data: nothing was imported.")
+
+    commit(session, conflict_for=conflict)
+    # The ids as the commit persisted them, read from the identity map: loading them would open
+    # a read transaction that (SQLite) blocks the embedding jobs _announce starts, until its
+    # busy timeout.
+    ids = [_persisted_id(e) for e in entities]
     _announce(kind, ids)
-    return ImportResult(batch_id, kind, len(ids), ids)
+    return ImportResult(_persisted_id(batch), kind, len(ids), ids)
+
+
+def _persisted_id(entity: Any) -> int:
+    """The primary key the commit gave ``entity``, without a query (it is expired)."""
+    identity = sa.inspect(entity).identity
+    if identity is None:
+        raise RuntimeError(f"{entity!r} was not persisted")
+    return int(identity[0])
 
 
 def _announce(kind: str, ids: Sequence[int]) -> None:

@@ -12,10 +12,14 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from flask_babel import force_locale
+
 from matchmaker import vocab
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.i18n import lazy_ngettext
 from matchmaker.models.operator import ImportKind
+
+HEADER_LOCALES = ("zh_CN", "en")  # the languages an import file's headers may be in
 
 MAX_MONEY = Decimal("100000000000000")
 IMPORT_KINDS = tuple(k.value for k in ImportKind)
@@ -172,11 +176,13 @@ def parse_cell(
 
 
 def header_keys(columns: Sequence[Column]) -> dict[str, str]:
-    """Header text -> column key: the key itself or its English/Chinese label."""
-    table = {}
-    for col in columns:
-        table[col.key.casefold()] = col.key
-        table[str(col.label).casefold()] = col.key
+    """Header text -> column key: the key itself or its English or Chinese label (a file's
+    headers are in whichever language its author reads, not the importer's)."""
+    table = {col.key.casefold(): col.key for col in columns}
+    table.update({str(col.label).casefold(): col.key for col in columns})  # the reader's own
+    for locale in HEADER_LOCALES:
+        with force_locale(locale):
+            table.update({str(col.label).casefold(): col.key for col in columns})
     return table
 
 

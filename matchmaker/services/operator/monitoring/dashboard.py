@@ -1,16 +1,16 @@
 """Monitoring (监测、统计): the makerspace's figures for any period, as charts and numbers.
 
 Each area's figures come from a small provider function listed in ``METRIC_PROVIDERS`` (the
-startups' and support figures here, the other areas' in ``activity_metrics``); a provider
-whose area's tables are not installed returns nothing, so the dashboard never shows a figure
-it cannot compute. What a figure and a period are: ``figures``.
+startups' and support figures here, the other areas' in ``activity_metrics``). What a figure
+and a period are: ``figures``.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -30,6 +30,7 @@ from matchmaker.services.operator.monitoring.figures import (
     Metric,
     Period,
     money,
+    monthly_count_chart,
     monthly_counts,
 )
 
@@ -54,45 +55,67 @@ def active_startups(session: Session, period: Period) -> list[Startup]:
     )
 
 
+def _startups_by(
+    key: str,
+    title: Any,
+    startups: Sequence[Startup],
+    counts: Counter[str],
+    vocabulary: vocab.Labels,
+    locale: str | None,
+    *,
+    skip_empty: bool = False,
+    note: Any = "",
+) -> Metric:
+    """A bar per code of ``vocabulary`` (in its order) with how many ``startups`` it
+    ``counts``; ``skip_empty`` leaves out codes nobody has (there are many sectors)."""
+    codes = [c for c in vocabulary if counts.get(c) or not skip_empty]
+    return Metric(
+        key,
+        "startups",
+        title,
+        total=float(len(startups)),
+        unit=_l("startups"),
+        chart="bar",
+        labels=[vocab.label(vocabulary, c, locale) for c in codes],
+        datasets=[Dataset(_l("Startups"), [float(counts.get(c, 0)) for c in codes])],
+        note=note,
+    )
+
+
 def startup_metrics(session: Session, period: Period, locale: str | None) -> list[Metric]:
     """Startups active by the end of the period, by sector and by stage, and the new ones by
     month."""
     startups = active_startups(session, period)
     by_sector = Counter(code for s in startups for code in s.sectors)
     by_stage = Counter(s.stage for s in startups)
-    sectors = [c for c in vocab.SECTORS if by_sector.get(c)]
     new = session.scalars(sa.select(Startup.created_at).where(Startup.is_active)).all()
     return [
-        Metric(
+        _startups_by(
             "startups_by_sector",
-            "startups",
             _l("Active startups by sector"),
-            total=float(len(startups)),
-            unit=_l("startups"),
-            chart="bar",
-            labels=[vocab.label(vocab.SECTORS, c, locale) for c in sectors],
-            datasets=[Dataset(_l("Startups"), [float(by_sector[c]) for c in sectors])],
+            startups,
+            by_sector,
+            vocab.SECTORS,
+            locale,
+            skip_empty=True,
             note=_l("A startup in several sectors counts once in each."),
         ),
-        Metric(
+        _startups_by(
             "startups_by_stage",
-            "startups",
             _l("Active startups by stage"),
-            total=float(len(startups)),
-            unit=_l("startups"),
-            chart="bar",
-            labels=[vocab.label(vocab.STAGES, c, locale) for c in vocab.STAGES],
-            datasets=[Dataset(_l("Startups"), [float(by_stage.get(c, 0)) for c in vocab.STAGES])],
+            startups,
+            by_stage,
+            vocab.STAGES,
+            locale,
         ),
-        Metric(
+        monthly_count_chart(
             "new_startups",
             "startups",
             _l("New startups"),
+            period,
+            [(_l("New startups"), new)],
             total=sum(monthly_counts(period, new)),
             unit=_l("startups"),
-            chart="line",
-            labels=period.months(),
-            datasets=[Dataset(_l("New startups"), monthly_counts(period, new))],
         ),
     ]
 
@@ -110,15 +133,14 @@ def support_metrics(session: Session, period: Period, locale: str | None) -> lis
     ).all()
     amount = sum((r.amount or Decimal(0) for r in rows), Decimal(0))
     return [
-        Metric(
+        monthly_count_chart(
             "support_records",
             "support",
             _l("Support granted (subsidies, loans, awards)"),
+            period,
+            [(_l("Grants"), [r.granted_on for r in rows])],
             total=money(amount),
             unit=_l("yuan"),
-            chart="line",
-            labels=period.months(),
-            datasets=[Dataset(_l("Grants"), monthly_counts(period, [r.granted_on for r in rows]))],
             note=lazy_ngettext(
                 "%(num)d grant recorded by operators.",
                 "%(num)d grants recorded by operators.",

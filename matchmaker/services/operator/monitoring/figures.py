@@ -3,11 +3,15 @@ charts) and the figure itself, a headline number with an optional chart."""
 
 from __future__ import annotations
 
+import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import QueryableAttribute
 
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.services.errors import Invalid
@@ -46,6 +50,10 @@ class Period:
         if isinstance(moment, datetime):
             return self.start_at <= moment < self.end_at
         return self.start <= moment <= self.end
+
+    def covers(self, column: QueryableAttribute[Any]) -> sa.ColumnElement[bool]:
+        """The SQL condition that a timestamp ``column`` falls in the period (as ``contains``)."""
+        return sa.and_(column >= self.start_at, column < self.end_at)
 
     @classmethod
     def year(cls, year: int) -> Period:
@@ -122,3 +130,41 @@ def monthly_sums(period: Period, rows: Iterable[tuple[datetime, Any]]) -> list[f
         if period.contains(at):
             sums[month_of(at)] += money(amount)
     return [round(sums.get(m, 0.0), 2) for m in period.months()]
+
+
+def monthly_count_chart(
+    key: str,
+    area: str,
+    title: Any,
+    period: Period,
+    series: Iterable[tuple[Any, Iterable[datetime | date | None]]],
+    *,
+    total: float,
+    unit: Any,
+    note: Any = "",
+) -> Metric:
+    """A line chart with one line per ``(label, moments)`` of ``series``: how many moments fall
+    in each month of ``period``."""
+    return Metric(
+        key,
+        area,
+        title,
+        total=total,
+        unit=unit,
+        chart="line",
+        labels=period.months(),
+        datasets=[Dataset(label, monthly_counts(period, moments)) for label, moments in series],
+        note=note,
+    )
+
+
+def median_hours(key: str, area: str, title: Any, hours: list[float], note: Any) -> Metric:
+    """A waiting time figure: the median of ``hours`` to a tenth (none when nobody waited)."""
+    return Metric(
+        key,
+        area,
+        title,
+        total=round(statistics.median(hours), 1) if hours else None,
+        unit=_l("hours"),
+        note=note,
+    )

@@ -8,7 +8,7 @@ orders the list and names the shared terms.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -29,6 +29,10 @@ if TYPE_CHECKING:
     from matchmaker.recommend.lexical import LexicalIndex
 
 MAX_MONEY = Decimal("100000000000000")
+
+# The link of a policy's public page from its id, built by the caller (a view: ``url_for``):
+# the notification of its first publication points there.
+PolicyLink = Callable[[int], str]
 
 POLICY_FIELDS = (
     "kind", "title_en", "title_zh", "issuer_en", "issuer_zh", "document_number", "summary_en",
@@ -246,8 +250,10 @@ def save_policy(
     *,
     policy_id: int | None = None,
     publish: bool | None = None,
+    policy_link: PolicyLink,
 ) -> Policy:
-    """Create (or, with ``policy_id``, edit) a policy; ``publish`` sets whether it is public."""
+    """Create (or, with ``policy_id``, edit) a policy; ``publish`` sets whether it is public
+    (its first publication notifies eligible founders, with a link made by ``policy_link``)."""
     require_operator(actor)
     data = _clean(values)
     if policy_id is None:
@@ -261,12 +267,14 @@ def save_policy(
         for key, value in data.items():
             setattr(policy, key, value)
     if publish is not None:
-        _set_published(session, policy, publish)
+        _set_published(session, policy, publish, policy_link)
     commit(session)
     return policy
 
 
-def _set_published(session: Session, policy: Policy, publish: bool) -> None:
+def _set_published(
+    session: Session, policy: Policy, publish: bool, policy_link: PolicyLink
+) -> None:
     # Founders hear of a policy once: when it is first published, not when it is re-published.
     first_publication = publish and policy.published_at is None
     if publish and not policy.is_published:
@@ -277,14 +285,17 @@ def _set_published(session: Session, policy: Policy, publish: bool) -> None:
             notify_eligible_founders,
         )
 
-        notify_eligible_founders(session, policy)
+        notify_eligible_founders(session, policy, policy_link=policy_link)
 
 
-def set_published(session: Session, actor: User, policy_id: int, publish: bool) -> Policy:
-    """Publish or withdraw a policy; its first publication notifies eligible founders."""
+def set_published(
+    session: Session, actor: User, policy_id: int, publish: bool, *, policy_link: PolicyLink
+) -> Policy:
+    """Publish or withdraw a policy; its first publication notifies eligible founders (with a
+    link made by ``policy_link``)."""
     require_operator(actor)
     policy = get_policy(session, policy_id)
-    _set_published(session, policy, publish)
+    _set_published(session, policy, publish, policy_link)
     commit(session)
     return policy
 

@@ -11,14 +11,13 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from flask import url_for
 from sqlalchemy.orm import Session, selectinload
 
 from matchmaker.models import Notification, Startup
 from matchmaker.models.operator import Policy, StartupResidency
 from matchmaker.queue import enqueue_after_commit
 from matchmaker.services import notifications
-from matchmaker.services.operator.policy_center.policies import get_policy
+from matchmaker.services.operator.policy_center.policies import PolicyLink, get_policy
 from matchmaker.services.operator.policy_center.policy_rules import Eligibility, check_policy
 
 # A startup that fails at most this many rules is a near-miss worth telling what it lacks.
@@ -86,7 +85,7 @@ def eligibility_list(
 
 
 def notify_eligible_founders(
-    session: Session, policy: Policy, *, today: date | None = None
+    session: Session, policy: Policy, *, policy_link: PolicyLink, today: date | None = None
 ) -> list[Notification]:
     """Inside the publishing use case, before its commit: one notification per founder of an
     eligible startup (a founder of two eligible startups hears about each), and one e-mail job
@@ -95,7 +94,7 @@ def notify_eligible_founders(
 
     session.flush()  # a new policy gets its id (for the link)
     checked = check_all(session, policy, today=today or date.today(), locale=None)
-    link = url_for("policies.detail", policy_id=policy.id)
+    link = policy_link(policy.id)
     rows: list[Notification] = []
     for item in checked.eligible:
         founders = sorted({m.user_id for m in item.startup.members})

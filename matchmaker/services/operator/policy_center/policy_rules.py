@@ -85,19 +85,38 @@ def _deadline(policy: Policy, s: _Subject) -> RuleCheck | None:
     )
 
 
-def _sectors(policy: Policy, s: _Subject) -> RuleCheck | None:
-    if not policy.sectors:
+def _shared_codes(
+    rule: str,
+    wanted: Sequence[str],
+    have: Sequence[str],
+    vocabulary: vocab.Labels,
+    locale: str | None,
+    met: Callable[[str], Any],
+    unmet: Callable[[str], Any],
+) -> RuleCheck | None:
+    """A rule met when the startup ``have``s one of the codes the policy ``wanted`` (none
+    wanted: no rule); ``met`` words the shared labels, ``unmet`` the wanted ones."""
+    if not wanted:
         return None
-    shared = [c for c in s.startup.sectors if c in policy.sectors]
+    shared = [c for c in have if c in wanted]
     return RuleCheck(
-        "sectors",
+        rule,
         bool(shared),
-        _l("Sector %(sector)s is supported.", sector=_labels(vocab.SECTORS, shared, s.locale))
+        met(_labels(vocabulary, shared, locale))
         if shared
-        else _l(
-            "Only for these sectors: %(sectors)s.",
-            sectors=_labels(vocab.SECTORS, policy.sectors, s.locale),
-        ),
+        else unmet(_labels(vocabulary, wanted, locale)),
+    )
+
+
+def _sectors(policy: Policy, s: _Subject) -> RuleCheck | None:
+    return _shared_codes(
+        "sectors",
+        policy.sectors,
+        s.startup.sectors,
+        vocab.SECTORS,
+        s.locale,
+        lambda shared: _l("Sector %(sector)s is supported.", sector=shared),
+        lambda wanted: _l("Only for these sectors: %(sectors)s.", sectors=wanted),
     )
 
 
@@ -120,21 +139,14 @@ def _stages(policy: Policy, s: _Subject) -> RuleCheck | None:
 
 
 def _founder_backgrounds(policy: Policy, s: _Subject) -> RuleCheck | None:
-    if not policy.founder_backgrounds:
-        return None
-    shared = [b for b in s.startup.founder_backgrounds if b in policy.founder_backgrounds]
-    return RuleCheck(
+    return _shared_codes(
         "founder_backgrounds",
-        bool(shared),
-        _l(
-            "Founder background: %(background)s.",
-            background=_labels(vocab.FOUNDER_BACKGROUNDS, shared, s.locale),
-        )
-        if shared
-        else _l(
-            "Only for founders who are: %(backgrounds)s.",
-            backgrounds=_labels(vocab.FOUNDER_BACKGROUNDS, policy.founder_backgrounds, s.locale),
-        ),
+        policy.founder_backgrounds,
+        s.startup.founder_backgrounds,
+        vocab.FOUNDER_BACKGROUNDS,
+        s.locale,
+        lambda shared: _l("Founder background: %(background)s.", background=shared),
+        lambda wanted: _l("Only for founders who are: %(backgrounds)s.", backgrounds=wanted),
     )
 
 

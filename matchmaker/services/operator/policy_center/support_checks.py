@@ -5,7 +5,7 @@ is saved only with the operator's reason (kept in its internal note)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -115,17 +115,11 @@ def support_warnings(
 def record_checked_support(
     session: Session,
     actor: User,
+    grant: disclosure.SupportGrant,
     *,
-    startup_id: int,
-    kind: str,
-    granted_on: date,
-    amount: Decimal | None = None,
-    policy_id: int | None = None,
-    description: str = "",
-    note: str = "",
     override_reason: str = "",
     locale: str | None = None,
-) -> Any:
+) -> SupportRecord:
     """Record support (it is published at once) after the duplicate, eligibility and cap checks.
 
     With a warning and no reason nothing is saved (``SupportNeedsReason`` lists the warnings);
@@ -136,17 +130,17 @@ def record_checked_support(
     require_operator(actor)
     begin_write(session)
     startup = session.scalar(
-        sa.select(Startup).where(Startup.id == startup_id).with_for_update(of=Startup)
+        sa.select(Startup).where(Startup.id == grant.startup_id).with_for_update(of=Startup)
     )
     if startup is None:
         raise NotFound(_l("No such startup."))
-    policy = session.get(Policy, policy_id) if policy_id else None
+    policy = session.get(Policy, grant.policy_id) if grant.policy_id else None
     warnings = support_warnings(
         session,
         startup=startup,
         policy=policy,
-        amount=amount,
-        granted_on=granted_on,
+        amount=grant.amount,
+        granted_on=grant.granted_on,
         locale=locale,
     )
     reason = (override_reason or "").strip()
@@ -154,15 +148,5 @@ def record_checked_support(
         raise SupportNeedsReason(warnings)
     if warnings:
         listed = "; ".join(str(w.message) for w in warnings)
-        note = f"{note.strip()}\n[{listed}] {reason}".strip()
-    return disclosure.record_support(
-        session,
-        actor,
-        startup_id=startup_id,
-        kind=kind,
-        granted_on=granted_on,
-        amount=amount,
-        policy_id=policy_id,
-        description=description,
-        note=note,
-    )
+        grant = replace(grant, note=f"{grant.note.strip()}\n[{listed}] {reason}".strip())
+    return disclosure.record_support(session, actor, grant)

@@ -1,6 +1,6 @@
 """The waitlist: a founder waits for a taken slot; when its holder lets it go (cancelled,
 declined, no-show is not: the time has passed) the slot is offered to the earliest waiting
-founder, who books it with ``bookings.accept_offer``."""
+founder, who books it with ``reserve.accept_offer``."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from matchmaker.models import Equipment, Notification, User, utcnow
 from matchmaker.models.bookings import EquipmentBooking, WaitlistEntry, WaitlistStatus
 from matchmaker.services import notifications
 from matchmaker.services.errors import Forbidden, Invalid, NotFound
-from matchmaker.services.facilities.bookings import when_text
+from matchmaker.services.facilities.bookings.notices import when_text
+from matchmaker.services.facilities.bookings.slot_checks import WantedSlot
 from matchmaker.services.facilities.equipment_availability import (
     active_bookings,
     busy_intervals,
@@ -28,28 +29,24 @@ from matchmaker.services.transactions import commit, use_case
 def join_waitlist(
     session: Session,
     user: User,
-    *,
-    equipment_id: int,
-    startup_id: int,
-    starts_at: datetime,
-    ends_at: datetime,
+    slot: WantedSlot,
 ) -> WaitlistEntry:
     """Wait for a taken slot; ``cancel``/``decline`` of the holder offers it automatically."""
-    if not is_member(session, startup_id, user):
+    if not is_member(session, slot.startup_id, user):
         raise Forbidden(_l("You can only book for a startup you are a member of."))
-    equipment = session.get(Equipment, equipment_id)
+    equipment = session.get(Equipment, slot.equipment_id)
     if equipment is None:
         raise NotFound(_l("No such instrument."))
-    if ends_at <= starts_at or starts_at < utcnow():
+    if slot.ends_at <= slot.starts_at or slot.starts_at < utcnow():
         raise Invalid(_l("Choose a future slot."), field="starts_at")
-    if not active_bookings(session, equipment_id, starts_at, ends_at):
+    if not active_bookings(session, slot.equipment_id, slot.starts_at, slot.ends_at):
         raise Invalid(_l("This slot is free: book it directly."))
     entry = WaitlistEntry(
-        equipment_id=equipment_id,
-        startup_id=startup_id,
+        equipment_id=slot.equipment_id,
+        startup_id=slot.startup_id,
         user_id=user.id,
-        starts_at=starts_at,
-        ends_at=ends_at,
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
     )
     session.add(entry)
     commit(session)

@@ -5,7 +5,7 @@ time, and the refusal said as it is."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
@@ -23,15 +23,14 @@ from matchmaker.services.facilities.equipment_availability import (
     is_trained,
     open_intervals,
     rules_for,
-    to_local,
-    to_utc,
     total_hours,
 )
+from matchmaker.timezones import to_utc, wall_clock
 
 
 def week_bounds(moment: datetime) -> Interval:
     """The facility-local Monday-to-Sunday week containing ``moment``, in UTC."""
-    local = to_local(moment)
+    local = wall_clock(moment)
     monday = datetime.combine(local.date() - timedelta(days=local.weekday()), time())
     return to_utc(monday), to_utc(monday + timedelta(days=7))
 
@@ -51,6 +50,22 @@ def booked_hours_in_week(
         )
     ).all()
     return total_hours((s, e) for s, e in rows)
+
+
+@dataclass(frozen=True)
+class WantedSlot:
+    """The time a founder asks for, to book or to wait for: an instrument, the startup it is
+    for, and its start and end (naive UTC)."""
+
+    equipment_id: int
+    startup_id: int
+    starts_at: datetime
+    ends_at: datetime
+
+    def weeks_later(self, weeks: int) -> WantedSlot:
+        """The same slot ``weeks`` weeks on (a weekly series' occurrence)."""
+        shift = timedelta(weeks=weeks)
+        return replace(self, starts_at=self.starts_at + shift, ends_at=self.ends_at + shift)
 
 
 @dataclass(frozen=True)
@@ -118,7 +133,7 @@ def _check_booker(session: Session, request: SlotRequest) -> None:
     if request.ends_at <= request.starts_at:
         raise Invalid(_l("The booking must end after it starts."), field="duration")
     if equipment.training_required and not is_trained(
-        session, equipment.id, request.user.id, to_local(request.ends_at).date()
+        session, equipment.id, request.user.id, wall_clock(request.ends_at).date()
     ):
         raise Forbidden(
             _l("This instrument needs training: ask the facility to record your training first.")
@@ -145,7 +160,7 @@ def _check_times(request: SlotRequest, rules: BookingRules, now: datetime) -> in
         raise Invalid(
             _l("A booking can last at most %(n)d minutes.", n=rules.max_minutes), field="duration"
         )
-    local_start = to_local(starts)
+    local_start = wall_clock(starts)
     if (
         minutes % rules.granularity_minutes
         or (local_start.hour * 60 + local_start.minute) % rules.granularity_minutes
@@ -181,7 +196,7 @@ def taken_message(
         first = own[0]
         return _l(
             "Your startup already has a booking of this instrument at that time (%(when)s).",
-            when=f"{to_local(first.starts_at):%Y-%m-%d %H:%M}–{to_local(first.ends_at):%H:%M}",
+            when=f"{wall_clock(first.starts_at):%Y-%m-%d %H:%M}–{wall_clock(first.ends_at):%H:%M}",
         )
     since = seen_at if seen_at is not None else now - JUST_TAKEN_WINDOW
     if any(b.created_at is not None and b.created_at >= since for b in taken):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, time
 from decimal import Decimal
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -158,14 +159,7 @@ def _window_clash(existing: AvailabilityWindow, start: time, end: time) -> objec
 @use_case
 def delete_window(session: Session, user: User, window_id: int) -> int:
     """Remove a weekly window; returns its equipment's id."""
-    window = session.get(AvailabilityWindow, window_id)
-    if window is None:
-        raise NotFound(_l("No such window."))
-    equipment_id = window.equipment_id
-    managed_equipment(session, user, equipment_id)
-    session.delete(window)
-    commit(session)
-    return equipment_id
+    return _delete_published(session, user, AvailabilityWindow, window_id, _l("No such window."))
 
 
 @use_case
@@ -200,14 +194,9 @@ def add_exception(
 @use_case
 def delete_exception(session: Session, user: User, exception_id: int) -> int:
     """Remove a one-off opening or blackout; returns its equipment's id."""
-    row = session.get(AvailabilityException, exception_id)
-    if row is None:
-        raise NotFound(_l("No such period."))
-    equipment_id = row.equipment_id
-    managed_equipment(session, user, equipment_id)
-    session.delete(row)
-    commit(session)
-    return equipment_id
+    return _delete_published(
+        session, user, AvailabilityException, exception_id, _l("No such period.")
+    )
 
 
 @use_case
@@ -249,11 +238,26 @@ def grant_training(
 @use_case
 def revoke_training(session: Session, manager: User, training_id: int) -> int:
     """Remove a training record; returns its equipment's id."""
-    row = session.get(EquipmentTraining, training_id)
+    return _delete_published(
+        session, manager, EquipmentTraining, training_id, _l("No such training record.")
+    )
+
+
+# What a manager publishes about an instrument, row by row.
+_Published = TypeVar("_Published", AvailabilityWindow, AvailabilityException, EquipmentTraining)
+
+
+def _delete_published(
+    session: Session, user: User, model: type[_Published], row_id: int, missing: object
+) -> int:
+    """Delete one row ``user`` published for an instrument they manage (``missing``: the
+    refusal when there is no such row); returns the instrument's id, for the page to return
+    to. Commits."""
+    row = session.get(model, row_id)
     if row is None:
-        raise NotFound(_l("No such training record."))
+        raise NotFound(missing)
     equipment_id = row.equipment_id
-    managed_equipment(session, manager, equipment_id)
+    managed_equipment(session, user, equipment_id)
     session.delete(row)
     commit(session)
     return equipment_id

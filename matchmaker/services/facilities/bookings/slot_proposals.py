@@ -22,15 +22,15 @@ from sqlalchemy.orm import Session, selectinload
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Equipment, Facility, User, utcnow
 from matchmaker.services.errors import ServiceError
-from matchmaker.services.facilities.booking_queries import free_intervals_by_equipment
+from matchmaker.services.facilities.bookings.need_parsing import ParsedNeed
+from matchmaker.services.facilities.bookings.queries import free_intervals_by_equipment
+from matchmaker.services.facilities.bookings.slot_checks import SlotRequest, check_slot
 from matchmaker.services.facilities.equipment_availability import (
     Interval,
     candidate_slots,
     is_trained,
-    to_local,
 )
-from matchmaker.services.facilities.need_parsing import ParsedNeed
-from matchmaker.services.facilities.slot_checks import SlotRequest, check_slot
+from matchmaker.timezones import wall_clock
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ def propose_bookings(
     for equipment, score, reasons in ranked:
         proposal = Proposal(equipment, score, reasons, source=source)
         if equipment.training_required and not is_trained(
-            session, equipment.id, user.id, to_local(need.window_end).date()
+            session, equipment.id, user.id, wall_clock(need.window_end).date()
         ):
             proposal.blocked = _l("Needs training before you can book it.")
             proposals.append(proposal)

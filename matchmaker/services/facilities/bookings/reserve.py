@@ -1,6 +1,6 @@
 """Booking equipment time: book one slot, book weekly, wait for a taken slot and take it when
 offered. One function per use case; each commits once (``services.transactions``). What
-happens to a booking afterwards (approve, cancel, usage...) is ``booking_lifecycle``.
+happens to a booking afterwards (approve, cancel, usage...) is ``lifecycle``.
 
 No double booking: every use case that takes time calls ``begin_write`` (SQLite: the database's
 write lock, so the check below and the insert are atomic) and locks the instrument's row
@@ -12,7 +12,7 @@ commit becomes the same "slot taken" ``Conflict``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from matchmaker.database import begin_write
 from matchmaker.i18n import lazy_gettext as _l
-from matchmaker.models import Equipment, Facility, MatchOutcome, Notification, User, utcnow
+from matchmaker.models import Equipment, Facility, Notification, User, utcnow
 from matchmaker.models.bookings import (
     BookingSeries,
     BookingStatus,
@@ -31,53 +31,21 @@ from matchmaker.models.bookings import (
     WaitlistStatus,
 )
 from matchmaker.models.facilities import BookingMode
-from matchmaker.services import notifications
 from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from matchmaker.services.facilities import vouchers
-from matchmaker.services.facilities.equipment_availability import is_member, to_local
-from matchmaker.services.facilities.slot_checks import SLOT_TAKEN, SlotRequest, check_slot
+from matchmaker.services.facilities.bookings.notices import (
+    commit_and_send,
+    notify_parties,
+    record_outcome,
+)
+from matchmaker.services.facilities.bookings.slot_checks import (
+    SLOT_TAKEN,
+    SlotRequest,
+    WantedSlot,
+    check_slot,
+)
+from matchmaker.services.facilities.equipment_availability import is_member
 from matchmaker.services.transactions import commit, use_case
-
-
-def when_text(starts_at: datetime, ends_at: datetime) -> str:
-    """A booking's time as notifications show it, in the facility's local time."""
-    start, end = to_local(starts_at), to_local(ends_at)
-    return f"{start:%Y-%m-%d %H:%M}-{end:%H:%M}"
-
-
-def _link(booking: EquipmentBooking) -> str:
-    return f"/facilities/bookings/{booking.id}"
-
-
-def _managers(equipment: Equipment) -> list[int]:
-    return [m.user_id for m in equipment.facility.managers]
-
-
-def notify_parties(
-    session: Session, booking: EquipmentBooking, kind: str, **extra: Any
-) -> list[Notification]:
-    """Tell the booker and the facility's managers (inside the transaction); the rows are
-    sent by ``send_after_commit``."""
-    recipients = sorted({booking.user_id, *_managers(booking.equipment)})
-    return notifications.notify(
-        session,
-        recipients,
-        kind,
-        link=_link(booking),
-        equipment=booking.equipment.name,
-        startup=booking.startup.name,
-        when=when_text(booking.starts_at, booking.ends_at),
-        **extra,
-    )
-
-
-def send_after_commit(session: Session, rows: list[Notification]) -> None:
-    """Send the notifications of a committed use case (e-mail needs the app: outside one, e.g.
-    a bare session in a script, the rows stay in the inbox only)."""
-    from flask import has_app_context
-
-    if has_app_context():
-        notifications.send_after_commit(session, rows)
 
 
 def _lock_equipment(session: Session, equipment_id: int) -> Equipment:
@@ -101,26 +69,28 @@ def _book(
     session: Session,
     user: User,
     equipment: Equipment,
-    startup_id: int,
-    starts_at: datetime,
-    ends_at: datetime,
+    slot: WantedSlot,
     *,
     purpose: str,
     voucher_id: int | None,
     voucher_amount: Decimal | None,
     now: datetime,
     seen_at: datetime | None = None,
+    voucher_optional: bool = False,
 ) -> EquipmentBooking:
-    """Check and add one booking inside the caller's write transaction (no commit)."""
+    """Check and add one booking of ``slot`` on the locked ``equipment`` (its instrument)
+    inside the caller's write transaction (no commit). With ``voucher_optional`` (a series'
+    week) the voucher pays if its balance still can, else the booking is made without it."""
+    starts_at, ends_at = slot.starts_at, slot.ends_at
     check_slot(
         session,
-        SlotRequest(equipment, startup_id, user, starts_at, ends_at),
+        SlotRequest(equipment, slot.startup_id, user, starts_at, ends_at),
         now=now,
         seen_at=seen_at,
     )
     booking = EquipmentBooking(
         equipment=equipment,
-        startup_id=startup_id,
+        startup_id=slot.startup_id,
         user_id=user.id,
         starts_at=starts_at,
         ends_at=ends_at,
@@ -137,16 +107,15 @@ def _book(
         session.flush()
     except IntegrityError as exc:  # the no-overlap constraint: someone took the time first
         raise Conflict(SLOT_TAKEN) from exc
-    if voucher_id:
+    if voucher_id and voucher_optional:
+        try:
+            with session.begin_nested():
+                vouchers.hold(session, booking, voucher_id, voucher_amount, user)
+        except ServiceError:
+            pass  # booked without the voucher; the series report shows the amount
+    elif voucher_id:
         vouchers.hold(session, booking, voucher_id, voucher_amount, user)
-    session.add(
-        MatchOutcome(
-            startup_id=startup_id,
-            candidate_kind="equipment",
-            candidate_id=equipment.id,
-            outcome="booked",
-        )
-    )
+    record_outcome(session, booking, "booked")
     return booking
 
 
@@ -163,11 +132,8 @@ def _notify_new(session: Session, booking: EquipmentBooking) -> list[Notificatio
 def create_booking(
     session: Session,
     user: User,
+    slot: WantedSlot,
     *,
-    equipment_id: int,
-    startup_id: int,
-    starts_at: datetime,
-    ends_at: datetime,
     purpose: str = "",
     voucher_id: int | None = None,
     voucher_amount: Decimal | None = None,
@@ -180,14 +146,12 @@ def create_booking(
     slot was just taken or already taken before."""
     now = now or utcnow()
     begin_write(session)
-    equipment = _lock_equipment(session, equipment_id)
+    equipment = _lock_equipment(session, slot.equipment_id)
     booking = _book(
         session,
         user,
         equipment,
-        startup_id,
-        starts_at,
-        ends_at,
+        slot,
         purpose=purpose,
         voucher_id=voucher_id,
         voucher_amount=voucher_amount,
@@ -195,8 +159,7 @@ def create_booking(
         seen_at=seen_at,
     )
     rows = _notify_new(session, booking)
-    commit(session, SLOT_TAKEN)
-    send_after_commit(session, rows)
+    commit_and_send(session, rows, SLOT_TAKEN)
     return booking
 
 
@@ -214,17 +177,14 @@ class SeriesReport:
 def create_series(
     session: Session,
     user: User,
+    slot: WantedSlot,
     *,
-    equipment_id: int,
-    startup_id: int,
-    starts_at: datetime,
-    ends_at: datetime,
     weeks: int,
     purpose: str = "",
     voucher_id: int | None = None,
     now: datetime | None = None,
 ) -> SeriesReport:
-    """Book the same slot weekly for ``weeks`` weeks, skipping the weeks that cannot be booked.
+    """Book ``slot`` weekly for ``weeks`` weeks, skipping the weeks that cannot be booked.
 
     Each occurrence is checked on its own (in a savepoint); the report says which were booked
     and why the others were not. A voucher pays each occurrence while its balance lasts.
@@ -233,19 +193,27 @@ def create_series(
     if not 1 <= weeks <= 26:
         raise Invalid(_l("A series runs for 1 to 26 weeks."), field="weeks")
     begin_write(session)
-    equipment = _lock_equipment(session, equipment_id)
-    if not is_member(session, startup_id, user):
+    equipment = _lock_equipment(session, slot.equipment_id)
+    if not is_member(session, slot.startup_id, user):
         raise Forbidden(_l("You can only book for a startup you are a member of."))
     report = SeriesReport()
     for week in range(weeks):
-        start = starts_at + timedelta(weeks=week)
-        end = ends_at + timedelta(weeks=week)
+        occurrence = slot.weeks_later(week)
         try:
-            booking = _book_occurrence(
-                session, user, equipment, startup_id, start, end, purpose, voucher_id, now
-            )
+            with session.begin_nested():  # a refusal undoes only this week
+                booking = _book(
+                    session,
+                    user,
+                    equipment,
+                    occurrence,
+                    purpose=purpose,
+                    voucher_id=voucher_id,
+                    voucher_amount=None,
+                    now=now,
+                    voucher_optional=True,
+                )
         except ServiceError as exc:
-            report.skipped.append((start, end, exc.message))
+            report.skipped.append((occurrence.starts_at, occurrence.ends_at, exc.message))
         else:
             report.booked.append(booking)
     if not report.booked:
@@ -254,7 +222,7 @@ def create_series(
         commit(session, SLOT_TAKEN)
         return report
     series = BookingSeries(
-        equipment_id=equipment_id, startup_id=startup_id, user_id=user.id, weeks=weeks
+        equipment_id=slot.equipment_id, startup_id=slot.startup_id, user_id=user.id, weeks=weeks
     )
     session.add(series)
     session.flush()
@@ -263,44 +231,8 @@ def create_series(
     for booking in report.booked:
         booking.series_id = series.id
         rows += _notify_new(session, booking)
-    commit(session, SLOT_TAKEN)
-    send_after_commit(session, rows)
+    commit_and_send(session, rows, SLOT_TAKEN)
     return report
-
-
-def _book_occurrence(
-    session: Session,
-    user: User,
-    equipment: Equipment,
-    startup_id: int,
-    start: datetime,
-    end: datetime,
-    purpose: str,
-    voucher_id: int | None,
-    now: datetime,
-) -> EquipmentBooking:
-    """One week of a series in its own savepoint (a refusal undoes only that week); the
-    voucher pays it if its balance still can, else it is booked without the voucher."""
-    with session.begin_nested():
-        booking = _book(
-            session,
-            user,
-            equipment,
-            startup_id,
-            start,
-            end,
-            purpose=purpose,
-            voucher_id=None,
-            voucher_amount=None,
-            now=now,
-        )
-    if voucher_id:
-        try:
-            with session.begin_nested():
-                vouchers.hold(session, booking, voucher_id, None, user)
-        except ServiceError:
-            pass  # booked without the voucher; the report shows the amount
-    return booking
 
 
 def can_manage(user: User, equipment: Equipment) -> bool:
@@ -330,9 +262,7 @@ def accept_offer(
         session,
         user,
         equipment,
-        entry.startup_id,
-        entry.starts_at,
-        entry.ends_at,
+        WantedSlot(entry.equipment_id, entry.startup_id, entry.starts_at, entry.ends_at),
         purpose="",
         voucher_id=voucher_id,
         voucher_amount=None,
@@ -340,6 +270,5 @@ def accept_offer(
     )
     entry.status = WaitlistStatus.BOOKED
     rows = _notify_new(session, booking)
-    commit(session, SLOT_TAKEN)
-    send_after_commit(session, rows)
+    commit_and_send(session, rows, SLOT_TAKEN)
     return booking

@@ -8,51 +8,83 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from matchmaker.database import begin_write
 from matchmaker.i18n import lazy_gettext as _l
-from matchmaker.models import Equipment, Facility, MatchOutcome, Notification, User, utcnow
+from matchmaker.models import Notification, User, utcnow
 from matchmaker.models.bookings import BookingStatus, EquipmentBooking
 from matchmaker.services.errors import Forbidden, Invalid, NotFound
 from matchmaker.services.facilities import vouchers
-from matchmaker.services.facilities.bookings import (
-    can_manage,
+from matchmaker.services.facilities.bookings.notices import (
+    commit_and_send,
     notify_parties,
-    send_after_commit,
+    parties_loaded,
+    record_outcome,
 )
-from matchmaker.services.facilities.equipment_availability import is_member, rules_for, to_local
-from matchmaker.services.facilities.waitlist import offer_freed_time
+from matchmaker.services.facilities.bookings.reserve import can_manage
+from matchmaker.services.facilities.bookings.waitlist import offer_freed_time
+from matchmaker.services.facilities.equipment_availability import is_member, rules_for
 from matchmaker.services.transactions import commit, use_case
+from matchmaker.timezones import wall_clock
+
+CANNOT_CHANGE = _l("This booking cannot be changed in its current state.")
+
+
+def _locked(*where: sa.ColumnElement[bool]) -> sa.Select[EquipmentBooking]:
+    """The bookings matching ``where``, locked for the use case, with their parties."""
+    return (
+        sa.select(EquipmentBooking)
+        .where(*where)
+        .order_by(EquipmentBooking.id)
+        .with_for_update(of=EquipmentBooking)
+        .options(*parties_loaded())
+    )
 
 
 def _load(session: Session, booking_id: int) -> EquipmentBooking:
-    booking = session.scalar(
-        sa.select(EquipmentBooking)
-        .where(EquipmentBooking.id == booking_id)
-        .options(
-            selectinload(EquipmentBooking.equipment)
-            .selectinload(Equipment.facility)
-            .selectinload(Facility.managers),
-            selectinload(EquipmentBooking.startup),
-        )
-        .with_for_update(of=EquipmentBooking)
-    )
+    booking = session.scalar(_locked(EquipmentBooking.id == booking_id))
     if booking is None:
         raise NotFound(_l("No such booking."))
     return booking
 
 
-def _require_manager(user: User, booking: EquipmentBooking) -> None:
-    if not can_manage(user, booking.equipment):
+def _give_up_time(
+    session: Session,
+    booking: EquipmentBooking,
+    status: BookingStatus,
+    actor: User | None,
+    kind: str,
+    *,
+    offer_to_waitlist: bool,
+    **params: Any,
+) -> list[Notification]:
+    """The booking stops holding its time (``status``): held voucher value goes back, the
+    parties are told (``kind``), and with ``offer_to_waitlist`` the time is offered to waiting
+    founders. Returns the notifications to send after the commit."""
+    booking.status = status
+    vouchers.release(session, booking, actor)
+    rows = notify_parties(session, booking, kind, **params)
+    if offer_to_waitlist:
+        rows += offer_freed_time(session, booking)
+    return rows
+
+
+def _managed_booking(
+    session: Session, manager: User, booking_id: int, status: BookingStatus
+) -> EquipmentBooking:
+    """Start a manager's use case on a booking: take the write lock, load and lock the booking,
+    and refuse unless ``manager`` manages its instrument and it is in ``status``."""
+    begin_write(session)
+    booking = _load(session, booking_id)
+    if not can_manage(manager, booking.equipment):
         raise Forbidden(_l("Only the facility's managers can do this."))
-
-
-def _require_status(booking: EquipmentBooking, *allowed: BookingStatus) -> None:
-    if booking.status not in allowed:
-        raise Invalid(_l("This booking cannot be changed in its current state."))
+    if booking.status != status:
+        raise Invalid(CANNOT_CHANGE)
+    return booking
 
 
 def _require_started(booking: EquipmentBooking, now: datetime) -> None:
@@ -61,7 +93,7 @@ def _require_started(booking: EquipmentBooking, now: datetime) -> None:
             _l(
                 "This booking starts at %(when)s: check-in and usage can be recorded only "
                 "once it has started.",
-                when=f"{to_local(booking.starts_at):%Y-%m-%d %H:%M}",
+                when=f"{wall_clock(booking.starts_at):%Y-%m-%d %H:%M}",
             )
         )
 
@@ -78,7 +110,7 @@ def cancel_booking(
     if not manager and not is_member(session, booking.startup_id, user):
         raise Forbidden(_l("This is not your booking."))
     if booking.status not in (BookingStatus.PENDING, BookingStatus.CONFIRMED):
-        raise Invalid(_l("This booking cannot be changed in its current state."))
+        raise Invalid(CANNOT_CHANGE)
     notice = rules_for(session, booking.equipment_id).cancel_notice_hours
     if not manager and booking.starts_at - now < timedelta(hours=notice):
         raise Invalid(
@@ -88,12 +120,15 @@ def cancel_booking(
                 n=notice,
             )
         )
-    booking.status = BookingStatus.CANCELLED
-    vouchers.release(session, booking, user)
-    rows = notify_parties(session, booking, "facilities.booking_cancelled")
-    rows += offer_freed_time(session, booking)
-    commit(session)
-    send_after_commit(session, rows)
+    rows = _give_up_time(
+        session,
+        booking,
+        BookingStatus.CANCELLED,
+        user,
+        "facilities.booking_cancelled",
+        offer_to_waitlist=True,
+    )
+    commit_and_send(session, rows)
     return booking
 
 
@@ -103,20 +138,13 @@ def approve_booking(
 ) -> EquipmentBooking:
     """A manager confirms a pending request, while its time is still ahead."""
     now = now or utcnow()
-    begin_write(session)
-    booking = _load(session, booking_id)
-    _require_manager(manager, booking)
-    _require_status(booking, BookingStatus.PENDING)
+    booking = _managed_booking(session, manager, booking_id, BookingStatus.PENDING)
     if booking.starts_at <= now:
         # Approving now would confirm time that has already begun (and let a voucher be
         # redeemed for it); the expiry job closes such requests.
-        raise Invalid(
-            _l("The requested time has passed: this request can no longer be approved.")
-        )
+        raise Invalid(_l("The requested time has passed: this request can no longer be approved."))
     booking.status = BookingStatus.CONFIRMED
-    rows = notify_parties(session, booking, "facilities.booking_approved")
-    commit(session)
-    send_after_commit(session, rows)
+    commit_and_send(session, notify_parties(session, booking, "facilities.booking_approved"))
     return booking
 
 
@@ -126,21 +154,20 @@ def decline_booking(
 ) -> EquipmentBooking:
     """A manager refuses a pending request with a reason for the founder; any held voucher
     value goes back and the time is offered to the waitlist."""
-    begin_write(session)
-    booking = _load(session, booking_id)
-    _require_manager(manager, booking)
-    _require_status(booking, BookingStatus.PENDING)
+    booking = _managed_booking(session, manager, booking_id, BookingStatus.PENDING)
     if not reason.strip():
         raise Invalid(_l("Please give the founder a reason."), field="reason")
-    booking.status = BookingStatus.DECLINED
     booking.decline_reason = reason.strip()[:500]
-    vouchers.release(session, booking, manager)
-    rows = notify_parties(
-        session, booking, "facilities.booking_declined", reason=booking.decline_reason
+    rows = _give_up_time(
+        session,
+        booking,
+        BookingStatus.DECLINED,
+        manager,
+        "facilities.booking_declined",
+        offer_to_waitlist=True,
+        reason=booking.decline_reason,
     )
-    rows += offer_freed_time(session, booking)
-    commit(session)
-    send_after_commit(session, rows)
+    commit_and_send(session, rows)
     return booking
 
 
@@ -150,10 +177,7 @@ def check_in(
 ) -> EquipmentBooking:
     """A manager records that the founder came, once the confirmed booking has started."""
     now = now or utcnow()
-    begin_write(session)
-    booking = _load(session, booking_id)
-    _require_manager(manager, booking)
-    _require_status(booking, BookingStatus.CONFIRMED)
+    booking = _managed_booking(session, manager, booking_id, BookingStatus.CONFIRMED)
     if booking.checked_in_at is not None:
         raise Invalid(_l("Already checked in."))
     _require_started(booking, now)
@@ -176,10 +200,7 @@ def record_usage(
     Only once the booking has started: a voucher pays for a service given, never ahead of it.
     """
     now = now or utcnow()
-    begin_write(session)
-    booking = _load(session, booking_id)
-    _require_manager(manager, booking)
-    _require_status(booking, BookingStatus.CONFIRMED)
+    booking = _managed_booking(session, manager, booking_id, BookingStatus.CONFIRMED)
     _require_started(booking, now)
     if not 0 < actual_minutes <= 24 * 60:
         raise Invalid(_l("Enter the minutes used (1 to 1440)."), field="actual_minutes")
@@ -189,19 +210,11 @@ def record_usage(
     if booking.checked_in_at is None:
         booking.checked_in_at = booking.completed_at
     vouchers.redeem(session, booking, manager)
-    session.add(
-        MatchOutcome(
-            startup_id=booking.startup_id,
-            candidate_kind="equipment",
-            candidate_id=booking.equipment_id,
-            outcome="completed",
-        )
-    )
+    record_outcome(session, booking, "completed")
     rows = notify_parties(
         session, booking, "facilities.booking_completed", minutes=str(actual_minutes)
     )
-    commit(session)
-    send_after_commit(session, rows)
+    commit_and_send(session, rows)
     return booking
 
 
@@ -212,27 +225,22 @@ def mark_no_show(
     """A manager records that nobody came to a started, unchecked booking; the held voucher
     value goes back (nothing was used) and the engine learns the outcome."""
     now = now or utcnow()
-    begin_write(session)
-    booking = _load(session, booking_id)
-    _require_manager(manager, booking)
-    _require_status(booking, BookingStatus.CONFIRMED)
+    booking = _managed_booking(session, manager, booking_id, BookingStatus.CONFIRMED)
     if booking.starts_at > now:
         raise Invalid(_l("A booking can be marked as a no-show only after it started."))
     if booking.checked_in_at is not None:
         raise Invalid(_l("This booking was checked in."))
-    booking.status = BookingStatus.NO_SHOW
-    vouchers.release(session, booking, manager)
-    session.add(
-        MatchOutcome(
-            startup_id=booking.startup_id,
-            candidate_kind="equipment",
-            candidate_id=booking.equipment_id,
-            outcome="no_show",
-        )
+    # The time has passed: nothing to offer to the waitlist.
+    rows = _give_up_time(
+        session,
+        booking,
+        BookingStatus.NO_SHOW,
+        manager,
+        "facilities.booking_no_show",
+        offer_to_waitlist=False,
     )
-    rows = notify_parties(session, booking, "facilities.booking_no_show")
-    commit(session)
-    send_after_commit(session, rows)
+    record_outcome(session, booking, "no_show")
+    commit_and_send(session, rows)
     return booking
 
 
@@ -240,36 +248,29 @@ def mark_no_show(
 def expire_requests(session: Session, *, now: datetime | None = None) -> int:
     """Expire every request still pending at its start time; returns how many expired.
 
-    The held voucher value goes back to the voucher, the founder and the managers are told,
-    and the time is offered to the waitlist (it is free again, though it may be too late).
+    The held voucher value goes back to the voucher and the founder and the managers are told.
+    The time is not offered to the waitlist: it has already begun.
     """
     now = now or utcnow()
     begin_write(session)
     overdue = session.scalars(
-        sa.select(EquipmentBooking)
-        .where(
-            EquipmentBooking.status == BookingStatus.PENDING, EquipmentBooking.starts_at <= now
-        )
-        .order_by(EquipmentBooking.id)
+        _locked(EquipmentBooking.status == BookingStatus.PENDING, EquipmentBooking.starts_at <= now)
         # Re-checked after the lock wait: a request approved meanwhile is skipped.
-        .with_for_update(of=EquipmentBooking)
         .execution_options(populate_existing=True)
-        .options(
-            selectinload(EquipmentBooking.equipment)
-            .selectinload(Equipment.facility)
-            .selectinload(Facility.managers),
-            selectinload(EquipmentBooking.startup),
-        )
     ).all()
     rows: list[Notification] = []
     for booking in overdue:
         if booking.status != BookingStatus.PENDING:
             continue
-        booking.status = BookingStatus.EXPIRED
-        vouchers.release(session, booking, None)
-        rows += notify_parties(session, booking, "facilities.booking_expired")
-    commit(session)
-    send_after_commit(session, rows)
+        rows += _give_up_time(
+            session,
+            booking,
+            BookingStatus.EXPIRED,
+            None,
+            "facilities.booking_expired",
+            offer_to_waitlist=False,
+        )
+    commit_and_send(session, rows)
     return len(overdue)
 
 
@@ -289,24 +290,20 @@ def release_for_suspension(
     if startup_ids:
         who = sa.or_(who, EquipmentBooking.startup_id.in_(list(startup_ids)))
     future = session.scalars(
-        sa.select(EquipmentBooking)
-        .where(
-            who, EquipmentBooking.status.in_((BookingStatus.PENDING, BookingStatus.CONFIRMED))
-        )
-        .where(EquipmentBooking.starts_at > now)
-        .order_by(EquipmentBooking.id)
-        .with_for_update(of=EquipmentBooking)
-        .options(
-            selectinload(EquipmentBooking.equipment)
-            .selectinload(Equipment.facility)
-            .selectinload(Facility.managers),
-            selectinload(EquipmentBooking.startup),
+        _locked(
+            who,
+            EquipmentBooking.status.in_((BookingStatus.PENDING, BookingStatus.CONFIRMED)),
+            EquipmentBooking.starts_at > now,
         )
     ).all()
     rows: list[Notification] = []
     for booking in future:
-        booking.status = BookingStatus.CANCELLED
-        vouchers.release(session, booking, None)
-        rows += notify_parties(session, booking, "facilities.booking_cancelled")
-        rows += offer_freed_time(session, booking)
+        rows += _give_up_time(
+            session,
+            booking,
+            BookingStatus.CANCELLED,
+            None,
+            "facilities.booking_cancelled",
+            offer_to_waitlist=True,
+        )
     return rows

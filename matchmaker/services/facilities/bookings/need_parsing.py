@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from matchmaker.models import utcnow
-from matchmaker.services.facilities.equipment_availability import to_local, to_utc
+from matchmaker.timezones import to_utc, wall_clock
 
 DEFAULT_MINUTES = 60
 DEFAULT_WINDOW_DAYS = 14
@@ -208,7 +208,7 @@ def parse_window(text: str, now: datetime) -> tuple[datetime, datetime] | None:
     """The period a need names, as UTC bounds (facility-local days). A deadline ("12月10日之前",
     "before 10 December", "下周三前", "by Friday") runs from today to that day."""
     lowered = text.lower()
-    today = to_local(now).date()
+    today = wall_clock(now).date()
     monday = today - timedelta(days=today.weekday())
 
     def days(first: date, count: int) -> tuple[datetime, datetime]:

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from matchmaker.models import (
     Equipment,
-    Facility,
     FacilityManager,
     StartupMember,
     User,
@@ -31,6 +30,7 @@ from matchmaker.models.bookings import (
     WaitlistStatus,
 )
 from matchmaker.services.calendar import CalendarEvent
+from matchmaker.services.facilities.bookings.notices import parties_loaded
 from matchmaker.services.facilities.equipment_availability import (
     Interval,
     _open_from,
@@ -41,9 +41,8 @@ from matchmaker.services.facilities.equipment_availability import (
     local_today,
     open_intervals,
     subtract,
-    to_local,
-    to_utc,
 )
+from matchmaker.timezones import to_utc, wall_clock
 
 
 def _booking_options() -> list[object]:
@@ -165,10 +164,7 @@ def booking_detail(session: Session, booking_id: int) -> EquipmentBooking | None
         sa.select(EquipmentBooking)
         .where(EquipmentBooking.id == booking_id)
         .options(
-            selectinload(EquipmentBooking.equipment)
-            .selectinload(Equipment.facility)
-            .selectinload(Facility.managers),
-            selectinload(EquipmentBooking.startup),
+            *parties_loaded(),
             selectinload(EquipmentBooking.user),
             selectinload(EquipmentBooking.voucher),
         )
@@ -201,7 +197,9 @@ def week_calendar(
 
         def on_day(items: list[Interval], lo: datetime = lo, hi: datetime = hi) -> list[Interval]:
             return [
-                (to_local(max(s, lo)), to_local(min(e, hi))) for s, e in items if e > lo and s < hi
+                (wall_clock(max(s, lo)), wall_clock(min(e, hi)))
+                for s, e in items
+                if e > lo and s < hi
             ]
 
         out.append(CalendarDay(d, on_day(opened), on_day(free), on_day(booked)))

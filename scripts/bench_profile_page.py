@@ -21,11 +21,53 @@ import re
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
+if TYPE_CHECKING:
+    from flask import Flask
+    from flask.testing import FlaskClient
+
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+
+
+def warm_app(database_url: str, index_dir: str) -> Flask:
+    """The app as a web worker runs it (one math thread) on ``database_url`` and ``index_dir``."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(name, "1")  # as gunicorn.conf.py sets for web workers
+
+    from matchmaker import create_app
+
+    return create_app(
+        {
+            "DATABASE_URL": database_url,
+            "SQLALCHEMY_ENGINES": {"default": database_url},
+            "INDEX_DIR": index_dir,
+            "MODEL_DIR": str(PROJECT / "models"),
+            "RATELIMIT_ENABLED": False,
+            "SECRET_KEY": "profile-" + "x" * 40,
+        }
+    )
+
+
+def signed_in_client(app: Flask, role: str) -> FlaskClient:
+    """A test client signed in as the demo ``role`` through the real login form."""
+    from matchmaker.demo import DEMO_LOGINS, DEMO_PASSWORD
+
+    client = app.test_client()
+    page = client.get("/auth/login")
+    match = CSRF.search(page.get_data(as_text=True))
+    token = (match.group(1) or match.group(2)) if match else ""
+    reply = client.post(
+        "/auth/login",
+        data={"email": DEMO_LOGINS[role], "password": DEMO_PASSWORD, "csrf_token": token},
+    )
+    if reply.status_code != 302:
+        raise SystemExit(f"sign-in as {role} failed: {reply.status_code}")
+    return client
 
 
 def main() -> None:
@@ -37,33 +79,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--top", type=int, default=35)
     args = parser.parse_args()
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(name, "1")  # as gunicorn.conf.py sets for web workers
-
-    from matchmaker import create_app
-    from matchmaker.demo import DEMO_LOGINS, DEMO_PASSWORD
-
-    app = create_app(
-        {
-            "DATABASE_URL": args.database_url,
-            "SQLALCHEMY_ENGINES": {"default": args.database_url},
-            "INDEX_DIR": args.index_dir,
-            "MODEL_DIR": str(PROJECT / "models"),
-            "RATELIMIT_ENABLED": False,
-            "SECRET_KEY": "profile-" + "x" * 40,
-        }
-    )
-    client = app.test_client()
-    page = client.get("/auth/login")
-    match = CSRF.search(page.get_data(as_text=True))
-    token = (match.group(1) or match.group(2)) if match else ""
-    reply = client.post(
-        "/auth/login",
-        data={"email": DEMO_LOGINS[args.role], "password": DEMO_PASSWORD, "csrf_token": token},
-    )
-    if reply.status_code != 302:
-        raise SystemExit(f"sign-in failed: {reply.status_code}")
+    app = warm_app(args.database_url, args.index_dir)
+    client = signed_in_client(app, args.role)
     for _ in range(5):
         status = client.get(args.path).status_code
         if status != 200:

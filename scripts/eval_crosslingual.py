@@ -110,7 +110,8 @@ def page_expertise(session: Any, settings: Any) -> dict[str, Any]:
     """The startup page's mentors (``recommend_mentors``, top 3) against the founders' own words:
     of the startups whose description names the expertise of a mentor they may ask (two or more
     specific words shared, ``recommend.expertise``), how many have such a mentor in their top
-    3, and how many of those top-3 mentors name it."""
+    3; and the same counting words of the other language that mean the same
+    (``recommend.expertise_meaning``: 专利 / patent) as named too ("either language")."""
     import sqlalchemy as sa
 
     from matchmaker.models import Startup
@@ -121,21 +122,31 @@ def page_expertise(session: Any, settings: Any) -> dict[str, Any]:
     rec = engines.engine_for(session, settings)
     profiles = rec.corpus.profiles
     terms = ExpertiseTerms.build(profiles["mentor"].values(), profiles["startup"].values())
+    across = rec.corpus.expertise_across()
     ids = session.scalars(sa.select(Startup.id).where(Startup.is_active).order_by(Startup.id)).all()
-    rows = []
+    rows, either = [], []
     for sid in ids:
         profile = profiles["startup"][sid]
         ranked = reco.recommend_mentors(session, sid, settings=settings, rank_all=True)
+        top = {m.id for m in ranked[:3]}
         named = {m.id for m in ranked if terms.match(profile, m.id)[0] >= 1.0}
         if named:
-            top = [m.id for m in ranked[:3]]
-            rows.append(
-                {"startup": sid, "naming_mentors": len(named), "in_top3": len(named & set(top))}
-            )
+            rows.append({"startup": sid, "naming_mentors": len(named), "in_top3": len(named & top)})
+        named_either = {
+            m.id
+            for m in ranked
+            if terms.match(profile, m.id)[0] + across.match(profile, m.id)[0] >= 1.0
+        }
+        if named_either:
+            either.append({"startup": sid, "in_top3": len(named_either & top)})
     return {
         "startups_naming_an_expertise": len(rows),
         "with_such_a_mentor_in_top3": sum(1 for r in rows if r["in_top3"]),
         "rows": rows,
+        "either_language": {
+            "startups_naming_an_expertise": len(either),
+            "with_such_a_mentor_in_top3": sum(1 for r in either if r["in_top3"]),
+        },
     }
 
 
@@ -247,6 +258,12 @@ def main(argv: list[str] | None = None) -> int:
         f"startup page: {page['with_such_a_mentor_in_top3']} of the"
         f" {page['startups_naming_an_expertise']} startups whose own words name an askable"
         " mentor's expertise have such a mentor in their top 3"
+    )
+    either = page["either_language"]
+    print(
+        f"startup page, either language: {either['with_such_a_mentor_in_top3']} of the"
+        f" {either['startups_naming_an_expertise']} startups whose words name an askable mentor's"
+        " expertise in either language have such a mentor in their top 3"
     )
     if "crowding" in out:
         c = out["crowding"]

@@ -6,8 +6,9 @@ engine's pair features of every query startup against every candidate not alread
 re-scores them with variants (a weight changed, or one more feature computed here from the
 *history* only: decayed popularity, co-investment item-kNN, BM25 over portfolio texts, sector and
 round priors with shrinkage, location share, recency-weighted neighbour vote, co-investors'
-activity) and prints nDCG@10, its ratio to the popularity baseline and the paired bootstrap 95 %
-interval of the difference, per bundle. ``queries.csv`` is read only for the metric.
+activity, recency-weighted similarity to the candidate's deals) and prints nDCG@10, its ratio
+to the popularity baseline and the paired bootstrap 95 % interval of the difference, per bundle.
+``queries.csv`` is read only for the metric.
 
     .venv/bin/python scripts/eval_ranking_variants.py benchmarks/bundles/dev-cn-chollima \
         benchmarks/bundles/dev-yc-crunchbase --cache /tmp/vectors
@@ -217,6 +218,35 @@ def recent_neighbour_vote(
     return score
 
 
+def recent_history_similarity(h: History, half_life: float) -> Callable[[Query, int], float]:
+    """How like the startup the candidate's *recent* deals are: the recency-weighted mean of the
+    startup's cosines to the companies the candidate backed (weights halve every ``half_life``
+    years; undated deals count as old), over its three closest deals, 0 without dated deals.
+    ``history_top3`` weighs a deal of ten years ago like last year's; theses drift."""
+    deals: dict[int, list[tuple[int, float]]] = defaultdict(list)
+    for sid, cid, when, _ in h.deals:
+        if when is not None and sid in h.vectors:
+            deals[cid].append((sid, 0.5 ** ((h.latest - when) / half_life)))
+    cache: dict[int, dict[int, float]] = {}
+
+    def score(q: Query, c: int) -> float:
+        if q.sid not in cache:
+            v = h.vectors[q.sid]
+            out = {}
+            for cid, rows in deals.items():
+                rows = [(sid, w) for sid, w in rows if sid != q.sid]
+                if not rows:
+                    continue
+                sims = np.array([float(h.vectors[sid] @ v) for sid, _ in rows])
+                weights = np.array([w for _, w in rows])
+                top = np.argsort(-sims)[:3]
+                out[cid] = float(np.sum(np.maximum(sims[top], 0) * weights[top]) / 3.0)
+            cache[q.sid] = out
+        return cache[q.sid].get(c, 0.0)
+
+    return score
+
+
 def co_investor_activity(h: History) -> Callable[[Query, int], float]:
     """Mean recent activity of the funds the candidate co-invested with."""
     activity = decayed_popularity(h, 0.2)
@@ -296,6 +326,12 @@ def variants(
         recent_neighbour_vote(h, 1.0),
     )
     out["+ co-investors' recent activity, 0.10"] = (base | {"x": 0.1}, co_investor_activity(h))
+    for half_life in (0.5, 1.0):
+        for w in (0.05, 0.10):
+            out[f"+ recent-history similarity (half-life {half_life:g} y), {w:.2f}"] = (
+                base | {"x": w},
+                recent_history_similarity(h, half_life),
+            )
     return out
 
 

@@ -19,6 +19,7 @@ import numpy as np
 from matchmaker.recommend import texts as T
 from matchmaker.recommend.embedding import Embedder
 from matchmaker.recommend.expertise import ExpertiseTerms
+from matchmaker.recommend.expertise_meaning import CrossLanguageTerms
 from matchmaker.recommend.history import (
     PORTFOLIO,
     CandidateHistory,
@@ -110,6 +111,8 @@ class Corpus(CandidateHistory, PhraseVectors):
         # figures do (capacity left, ratings): caches of what texts say key on it.
         self.text_version = 0
         self._expertise: tuple[int, ExpertiseTerms] | None = None  # (text version, words)
+        # (text version, the phrase index it read its word vectors from, words)
+        self._across: tuple[int, int, CrossLanguageTerms] | None = None
         self._orders: dict[str, list[int]] = {}  # cached orderings, cleared on any change
         self._sets: dict[str, frozenset[int]] = {}  # cached filters, cleared on any change
         self._activity: dict[str, dict[int, float]] = {}
@@ -304,14 +307,28 @@ class Corpus(CandidateHistory, PhraseVectors):
         a text changes (a capacity refresh, which changes figures only, keeps them: building
         them tokenises every mentor, about a second for 10,000 of them)."""
         if self._expertise is None or self._expertise[0] != self.text_version:
-            startups = self.profiles["startup"]
-            ids = sorted(startups)
-            step = max(1, -(-len(ids) // EXPERTISE_STARTUP_SAMPLE))
-            terms = ExpertiseTerms.build(
-                self.profiles["mentor"].values(), [startups[i] for i in ids[::step]]
-            )
+            terms = ExpertiseTerms.build(self.profiles["mentor"].values(), self._startup_sample())
             self._expertise = (self.text_version, terms)
         return self._expertise[1]
+
+    def expertise_across(self) -> CrossLanguageTerms:
+        """Mentors' expertise words matched across languages (``expertise_meaning``), cached
+        until a text changes or another phrase index is adopted; built by ``sync_phrases`` and a
+        served version's load, not by a request (frozen: a word without a vector matches none)."""
+        phrase_index = id(self.index(PHRASE))
+        cached = self._across
+        if cached is None or cached[:2] != (self.text_version, phrase_index):
+            terms = CrossLanguageTerms.build(
+                self.profiles["mentor"].values(), self._startup_sample(), self.phrase_vectors
+            )
+            cached = self._across = (self.text_version, phrase_index, terms)
+        return cached[2]
+
+    def _startup_sample(self) -> list[T.StartupProfile]:
+        """An even sample of the startups: which words are common in founders' texts."""
+        ids = sorted(self.profiles["startup"])
+        step = max(1, -(-len(ids) // EXPERTISE_STARTUP_SAMPLE))
+        return [self.profiles["startup"][i] for i in ids[::step]]
 
     def named(self, kind: PairKind, startup: T.StartupProfile) -> frozenset[int]:
         """Ids of ``kind`` (mentor, investor) named in the startup's own words, cached until the
@@ -334,6 +351,7 @@ class Corpus(CandidateHistory, PhraseVectors):
         texts = phrase_texts(p for kind in PROFILE_KINDS for p in self.profiles[kind].values())
         before = set(self.index(PHRASE).ids().tolist())
         self._sync_vectors(PHRASE, texts, rebuild=True)
+        self.expertise_across()  # from the new vectors, here rather than in a request
         return len(set(texts) - before)
 
     def ids_where(

@@ -73,6 +73,24 @@ def _jieba() -> Any:
     return jieba
 
 
+def general_rarity(word: str) -> float:
+    """How rare a Chinese word is in general Chinese: the log of jieba's dictionary corpus size
+    over the word's count in it (a word the dictionary lacks counts once). Everyday words sit
+    near 8-9.5 (大型 9.1, 销售 9.2, 大学 8.0), domain terms above 10 (专利 10.8, 临床 10.1, 储能
+    15.8, 路演 14.2)."""
+    jieba = _jieba()
+    jieba.initialize()  # loads the dictionary once (tokenising does the same)
+    return math.log(jieba.dt.total / max(1, jieba.dt.FREQ.get(word, 0)))
+
+
+def dictionary_parts(word: str) -> list[str]:
+    """The dictionary words inside a Chinese compound ("发明专利" -> 发明, 专利; jieba's search
+    mode), without the compound itself, stopwords and single characters."""
+    return [
+        w for w in _jieba().cut_for_search(word) if w != word and len(w) >= 2 and w not in _STOP
+    ]
+
+
 def _fold(word: str) -> str:
     # Cheap plural folding so "batteries" meets "battery" and "lawyers" meets "lawyer".
     if len(word) > 4 and word.endswith("ies"):

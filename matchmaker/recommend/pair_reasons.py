@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from matchmaker.recommend.embedding import reads_cjk
+from matchmaker.recommend.expertise import mentor_expertise_text
+from matchmaker.recommend.expertise_meaning import surface
 from matchmaker.recommend.hybrid import cjk_share, model_reads
 from matchmaker.recommend.kinds import PairKind
 from matchmaker.recommend.reasons import (
@@ -21,7 +23,12 @@ from matchmaker.recommend.reasons import (
     Reason,
     shared,
 )
-from matchmaker.recommend.texts import InvestorProfile, MentorProfile, StartupProfile
+from matchmaker.recommend.texts import (
+    InvestorProfile,
+    MentorProfile,
+    StartupProfile,
+    startup_own_words,
+)
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -55,6 +62,8 @@ def pair_reasons(
         _partners_reason(corpus, kind, s, c, rels, backers, f["co_occurrence"]),
     )
     out = [r for r in record if r is not None]
+    if isinstance(c, MentorProfile) and f["expertise_named"] > 0.5:
+        out.extend(_expertise_meaning(corpus, s, c))
     sectors = shared(s.sectors, c.sectors)
     if sectors:
         out.append(Reason("shared_sectors", {"sectors": sectors}))
@@ -138,6 +147,21 @@ def _partners_reason(
     if not partners:
         return None
     return Reason("co_investor" if kind == "investor" else "co_mentor", {"partners": partners})
+
+
+def _expertise_meaning(corpus: Corpus, s: StartupProfile, c: MentorProfile) -> list[Reason]:
+    """The founder's words that mean, in the other language, an expertise the mentor names
+    ("专利" / "patent"), as each side wrote them."""
+    pairs = corpus.expertise_across().match(s, c.id)[1]
+    if not pairs:
+        return []
+    mine, theirs = startup_own_words(s), mentor_expertise_text(c)
+    return [
+        Reason(
+            "expertise_meaning",
+            {"pairs": [[surface(a, mine), surface(b, theirs)] for a, b in pairs[:3]]},
+        )
+    ]
 
 
 def _terms_reasons(s: StartupProfile, c: InvestorProfile, f: Mapping[str, float]) -> list[Reason]:

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from matchmaker.recommend.calibration import Calibration
     from matchmaker.recommend.corpus import Corpus
     from matchmaker.recommend.expertise import ExpertiseTerms
+    from matchmaker.recommend.expertise_meaning import CrossLanguageTerms
     from matchmaker.recommend.history import Relation
     from matchmaker.recommend.learn import LearnedRanker
 
@@ -162,6 +163,7 @@ class _Request:
     backed_by: Counter[int]
     votes: Mapping[int, float]
     expertise: ExpertiseTerms | None
+    across: CrossLanguageTerms | None  # the same, across languages (``expertise_meaning``)
     s_sectors: set[str]
     folded_sectors: dict[tuple[str, ...], frozenset[str]] = field(default_factory=dict)
 
@@ -213,6 +215,7 @@ def score_pairs(
     top3, best = _history_top(history)
     votes = corpus.neighbour_votes(kind, startup.id, s_vec)
     expertise = corpus.expertise() if kind == "mentor" else None
+    across = corpus.expertise_across() if kind == "mentor" else None
     s_sectors = {x.casefold() for x in startup.sectors}
     s_age = None if startup.founded_year is None else max(0.0, latest - startup.founded_year - 0.5)
     request = _Request(
@@ -228,6 +231,7 @@ def score_pairs(
         backed_by=backed_by,
         votes=votes,
         expertise=expertise,
+        across=across,
         s_sectors=s_sectors,
     )
     out = []
@@ -313,13 +317,11 @@ def _features(
     co = sum(backed_by[r.startup_id] for r in rels if r.startup_id is not None) if backed_by else 0
     f["co_occurrence"] = min(1.0, math.log1p(co) / math.log1p(5))
     f["neighbour_vote"] = request.trust * request.votes.get(c.id, 0.0)
-    _stated_terms(f, startup, c, request.expertise)
+    _stated_terms(f, startup, c, request)
     return f
 
 
-def _stated_terms(
-    f: dict[str, float], startup: StartupProfile, c: Any, expertise: ExpertiseTerms | None
-) -> None:
+def _stated_terms(f: dict[str, float], startup: StartupProfile, c: Any, request: _Request) -> None:
     """Add to ``f`` what the candidate states: an investor's rounds, tickets and instruments, a
     mentor's topics, capacity, ratings and expertise (UNKNOWN for the other side's)."""
     if isinstance(c, InvestorProfile):
@@ -340,8 +342,14 @@ def _stated_terms(
         left, cap = c.capacity_left, c.capacity_per_month
         f["capacity_left"] = F.UNKNOWN if left is None or not cap else left / cap
         f["founder_rating"] = F.founder_rating(c.rating_count, c.rating_mean)
+        # The founder's words name the mentor's expertise in its own words or, across
+        # languages, in words meaning the same: the evidence adds up.
+        same, across = request.expertise, request.across
         f["expertise_named"] = (
-            F.expertise_named(expertise.match(startup, c.id)[0])
-            if expertise is not None
+            F.expertise_named(
+                same.match(startup, c.id)[0]
+                + (across.match(startup, c.id)[0] if across is not None else 0.0)
+            )
+            if same is not None
             else F.UNKNOWN
         )

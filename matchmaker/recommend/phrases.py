@@ -1,6 +1,8 @@
 """Short phrases of profiles (``texts.profile_phrases``: an instrument's name, a mentor's
 expertise clause) and their vectors: what a short need or a startup is closest to in meaning,
-across languages where no word is shared (``PhraseVectors``, part of ``corpus.Corpus``).
+across languages where no word is shared (``PhraseVectors``, part of ``corpus.Corpus``). The
+single words of mentors' expertise and founders' descriptions are phrases too
+(``expertise_meaning.expertise_words``): their vectors match expertise across languages.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 import numpy as np
 
 from matchmaker.recommend import texts as T
+from matchmaker.recommend.expertise_meaning import expertise_words
 from matchmaker.recommend.kinds import ProfileKind
 
 if TYPE_CHECKING:
@@ -36,8 +39,11 @@ def phrase_key(text: str) -> int:
 
 
 def phrase_texts(profiles: Iterable[Any]) -> dict[int, str]:
-    """``phrase_key`` -> phrase of every phrase of ``profiles`` (any kinds)."""
-    return {phrase_key(t): t for p in profiles for t in T.profile_phrases(p)}
+    """``phrase_key`` -> phrase of every phrase of ``profiles`` (any kinds), and of their
+    expertise words."""
+    return {
+        phrase_key(t): t for p in profiles for t in (*T.profile_phrases(p), *expertise_words(p))
+    }
 
 
 class _CorpusState(Protocol):
@@ -70,6 +76,11 @@ class PhraseVectors:
         sims = _phrase_matrix(self, phrases) @ q
         best = int(np.argmax(sims))
         return phrases[best] if float(sims[best]) >= minimum else None
+
+    def phrase_vectors(self: _CorpusState, phrases: Sequence[str]) -> NDArray[np.float32]:
+        """Vectors of ``phrases``, one row each (see ``_phrase_matrix``: zero rows for phrases
+        a frozen corpus has no vector for)."""
+        return _phrase_matrix(self, phrases)
 
     def phrase_similarity(
         self: _CorpusState, q: NDArray[np.float32], kind: ProfileKind, ids: Sequence[int]

@@ -26,6 +26,9 @@ voucher_eligible       (none)
 similar_meaning        phrase: str (the phrase of the result closest in meaning to the need or
                        the startup, in whatever language it is written: "场发射扫描电镜" for
                        "scanning electron microscope"; only when no word is shared)
+expertise_meaning      pairs: list[[str, str]] (a founder's word and the mentor's expertise
+                       word of the other language that means the same, as each wrote it:
+                       [["专利", "patent"]]; ``expertise_meaning``)
 =====================  ============================================================
 
 No reason carries a score: a number like "similarity 0.51" means nothing to a founder.

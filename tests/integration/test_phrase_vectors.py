@@ -18,6 +18,7 @@ from matchmaker.recommend import store
 from matchmaker.recommend import texts as T
 from matchmaker.recommend.corpus import TEXTS, Corpus
 from matchmaker.recommend.embedding import HASHING_MODEL, HashingEmbedder
+from matchmaker.recommend.expertise_meaning import expertise_words
 from matchmaker.recommend.phrases import PHRASE, phrase_key
 from matchmaker.services.recommendations import engine_settings, engines, indexing, served_engine
 from matchmaker.services.recommendations.profiles import load_profiles
@@ -49,7 +50,9 @@ def counting(monkeypatch: pytest.MonkeyPatch) -> CountingEmbedder:
 
 
 def _phrase_keys(profiles: Sequence[object]) -> set[int]:
-    return {phrase_key(t) for p in profiles for t in T.profile_phrases(p)}
+    # Every short phrase, and the expertise words compared across languages.
+    keys = {phrase_key(t) for p in profiles for t in T.profile_phrases(p)}
+    return keys | {phrase_key(w) for p in profiles for w in expertise_words(p)}
 
 
 def test_a_serving_engine_embeds_only_the_query_and_the_version_holds_the_phrases(

@@ -100,3 +100,23 @@ def test_first_publication_notifies_the_founders_who_qualify(
         )
     )
     assert count == 2
+
+
+def test_relevance_follows_an_edited_policy_text(
+    db_session: Session, world: dict[str, Any]
+) -> None:
+    """The fitted policy index is remembered per process, keyed by the texts: an edit is read
+    at once, never an old fit."""
+    from matchmaker.models import Startup
+    from matchmaker.services.operator.policy_center.policies import eligibility_for
+
+    s = db_session
+    startup = s.scalar(sa.select(Startup).where(Startup.name == "Anode Works"))
+    startup.description = "solid-state electrolyte cathode coating"
+    policy = s.get(Policy, world["policy"])
+    before = eligibility_for(s, startup, locale="en", policies=[policy])[0]
+    assert "electrolyte" not in before.matched_terms
+    policy.summary_en = "Support for electrolyte and cathode research."
+    s.commit()
+    after = eligibility_for(s, startup, locale="en", policies=[policy])[0]
+    assert "electrolyte" in after.matched_terms and after.relevance > before.relevance

@@ -12,7 +12,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, aliased, joinedload
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm.util import identity_key
 
 from matchmaker import vocab
 from matchmaker.database import begin_write
@@ -20,12 +21,10 @@ from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import FundingAsk, Investor, InvestorMember, Startup, StartupMember, User
 from matchmaker.models.funding import Pitch, PitchDeck
 from matchmaker.services.errors import Forbidden, Invalid, NotFound
+from matchmaker.services.funding import fund_fit
 from matchmaker.services.funding.matching import (
     FitReason,
     FundingNeed,
-    fit_reasons,
-    fit_score,
-    investor_fits,
     need_for,
 )
 from matchmaker.services.funding.pitch_decks import StagedDeck, remove_deck
@@ -259,21 +258,6 @@ class InvestorMatch:
 _FIT_FIRST = ("stage_fit", "ticket_fit", "instrument_fit")
 
 
-def _engine_scores(
-    session: Session, startup_id: int, limit: int, caller: Caller | None
-) -> tuple[dict[int, Any], bool]:
-    """Scores and reasons of the engine (``services.recommendations.bridge``), if it answers."""
-    try:
-        matches = bridge.recommend_investors(session, startup_id, limit=limit, caller=caller)
-    except Exception:  # the engine is optional here: fall back to the stated-preference ranking
-        log.exception("recommend_investors failed for startup %s", startup_id)
-        # A read, not a use case: a failed statement aborts a PostgreSQL transaction, and the
-        # fallback's reads need a fresh one.
-        session.rollback()
-        return {}, False
-    return {int(m.id): m for m in matches}, True
-
-
 def _ask_and_its_pitches(
     session: Session, startup_id: int, ask: FundingAsk | None
 ) -> tuple[FundingAsk | None, dict[int, Pitch]]:
@@ -316,39 +300,39 @@ def recommend_investors_for_startup(
     (``matching.need_for``). Every candidate passes ``matching.investor_fits``; the
     engine's ranking orders them where available (its reasons are kept) and investors it does
     not return but which fit follow by the stated-preference score, so a fitting fund is never
-    hidden because an index is stale. ``caller``: who asks the engine (a view:
-    ``Caller.web_request``).
+    hidden because an index is stale. Funds the startup's description names ("backed by X")
+    are current backers, shown as such, never in this list (as the engine leaves them out).
+    ``caller``: who asks the engine (a view: ``Caller.web_request``).
     """
     ask, pitches = _ask_and_its_pitches(session, startup.id, ask)
     need = need_for(startup, ask)
-    engine = (
-        _engine_scores(session, startup.id, max(limit * 3, 30), caller)[0] if use_engine else {}
+    ranked = fund_fit.ranked_funds(
+        session, startup, need, limit, use_engine=use_engine, caller=caller
     )
-    # Every active fund with its portfolio (the portfolio_neighbour fact) in one statement.
-    investors = (
-        session.scalars(
-            sa.select(Investor)
-            .where(Investor.is_active.is_(True))
-            .options(joinedload(Investor.portfolio))
+    funds = _funds_by_id(session, [f.investor_id for f in ranked])
+    return need, [
+        InvestorMatch(
+            funds[f.investor_id], f.score, list(f.reasons), list(f.fit), pitches.get(f.investor_id)
         )
-        .unique()
-        .all()
-    )
-    out = []
-    for investor in investors:
-        if not investor_fits(investor, need, startup):
-            continue
-        fit = fit_reasons(investor, need, startup)
-        match = engine.get(investor.id)
-        if match is not None:
-            score = 1.0 + float(match.score)  # engine-ranked first
-            reasons = list(match.reasons)
-        else:
-            score = fit_score(fit)
-            reasons = []
-        out.append(InvestorMatch(investor, score, reasons, fit, pitches.get(investor.id)))
-    out.sort(key=lambda m: (-m.score, m.investor.name))
-    return need, out[:limit]
+        for f in ranked
+        if f.investor_id in funds
+    ]
+
+
+def _funds_by_id(session: Session, ids: list[int]) -> dict[int, Investor]:
+    """The active funds ``ids``: from the session when the fit check just read them, else in
+    one statement (a remembered answer)."""
+    found: dict[int, Investor] = {}
+    for investor_id in ids:
+        investor = session.identity_map.get(identity_key(Investor, investor_id))
+        if investor is not None and not sa.inspect(investor).expired_attributes:
+            found[investor_id] = investor
+    missing = [i for i in ids if i not in found]
+    if missing:
+        found.update(
+            (i.id, i) for i in session.scalars(sa.select(Investor).where(Investor.id.in_(missing)))
+        )
+    return {i: investor for i, investor in found.items() if investor.is_active}
 
 
 def investor_recommendations(

@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, Protocol
 
 from matchmaker import vocab
@@ -207,15 +208,24 @@ _GROUPS: dict[str, frozenset[str]] = {
 _EVERYWHERE = ("全国", "中国", "china", "nationwide", "全球", "global", "worldwide")
 
 
-def _places(text: str) -> set[str]:
-    """Known places ``text`` names, with the places containing them."""
+_SPELLINGS: dict[str, tuple[re.Pattern[str], ...]] = {
+    zh: tuple(re.compile(rf"\b{re.escape(s)}\b") for s in spellings)
+    for zh, spellings in _PLACE_NAMES.items()
+}
+
+
+@lru_cache(maxsize=8192)
+def _places(text: str) -> frozenset[str]:
+    """Known places ``text`` names, with the places containing them. Remembered per text: every
+    fit check asks it of each fund's regions and the startup's location, the same few strings
+    on every request."""
     folded = text.casefold()
     found = {
         zh
-        for zh, spellings in _PLACE_NAMES.items()
-        if zh in text or any(re.search(rf"\b{re.escape(s)}\b", folded) for s in spellings)
+        for zh, patterns in _SPELLINGS.items()
+        if zh in text or any(p.search(folded) for p in patterns)
     }
-    return found | {_CONTAINED_IN[p] for p in found if p in _CONTAINED_IN}
+    return frozenset(found | {_CONTAINED_IN[p] for p in found if p in _CONTAINED_IN})
 
 
 def region_fits(regions: Iterable[str], location: str) -> bool:

@@ -2,7 +2,8 @@
 the use cases the web app, the other areas and the evaluation call (mentors, investors, equipment,
 deal flow, similar startups, search), each answered with the loaded ORM entities.
 
-With it in this package: ``profiles`` maps ORM rows to the engine's profile dataclasses,
+With it in this package: ``matches`` loads a ranked list's rows, ``profiles`` maps ORM rows to
+the engine's profile dataclasses,
 ``capacity`` keeps their capacity figures fresh, ``engines`` keeps one in-memory ``Recommender``
 per process (per database and index folder) and builds, checks, trains and calibrates it
 (indexes under ``INDEX_DIR``, learned rankers and calibrations under ``MODEL_DIR``), and
@@ -29,93 +30,31 @@ checks); each is created once per process and loads its model on first use.
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-import sqlalchemy as sa
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm import Session
 
-from matchmaker.models import (
-    Equipment,
-    Facility,
-    Investor,
-    MentorProfile,
-    Startup,
-    User,
-)
 from matchmaker.recommend.kinds import PairKind, ProfileKind, is_pair_kind, profile_kind
 from matchmaker.recommend.ranking import Recommendation, Recommender
 from matchmaker.recommend.reasons import Reason
 from matchmaker.services.recommendations.capacity import refresh_capacity
 from matchmaker.services.recommendations.engine_settings import Caller, EngineSettings
 from matchmaker.services.recommendations.engines import engine_for, serving_engine_for
+from matchmaker.services.recommendations.matches import Match, load_matches
 from matchmaker.services.recommendations.profiles import startup_for_ranking
 from matchmaker.services.recommendations.served_engine import ServingEngine
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 SEARCH_KINDS: tuple[ProfileKind, ...] = ("equipment", "mentor", "investor")
 
 # -- use cases ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Match:
-    """One recommendation: the engine's score and reasons and the loaded ORM entity."""
-
-    kind: str
-    id: int
-    score: float
-    reasons: tuple[Reason, ...]
-    entity: Any
-
-
-def _active_with_owner(
-    model: Any, owner: Any, link: Any, relation: Any
-) -> Callable[[Sequence[int]], Any]:
-    """The query for active ``model`` rows among given ids whose owner (``owner`` joined on
-    ``link``) is active too; the owner is loaded by the same statement (``relation``)."""
-    return lambda ids: (
-        sa.select(model)
-        .join(owner, link)
-        .where(model.id.in_(ids), model.is_active, owner.is_active)
-        .options(contains_eager(relation))
-    )
-
-
-_ENTITY_QUERIES: dict[str, Callable[[Sequence[int]], Any]] = {
-    "startup": lambda ids: sa.select(Startup).where(Startup.id.in_(ids), Startup.is_active),
-    "mentor": _active_with_owner(
-        MentorProfile, User, MentorProfile.user_id == User.id, MentorProfile.user
-    ),
-    "investor": lambda ids: sa.select(Investor).where(Investor.id.in_(ids), Investor.is_active),
-    "equipment": _active_with_owner(
-        Equipment, Facility, Equipment.facility_id == Facility.id, Equipment.facility
-    ),
-}
-
-
-def _matches(session: Session, recs: Sequence[Recommendation], limit: int | None) -> list[Match]:
-    """Recommendations with their entities, one query per kind; rows the database no longer
-    shows (deleted, deactivated) are dropped rather than served."""
-    by_kind: dict[str, list[int]] = defaultdict(list)
-    for r in recs:
-        by_kind[r.kind].append(r.id)
-    entities: dict[tuple[str, int], Any] = {}
-    for kind, ids in by_kind.items():
-        for entity in session.scalars(_ENTITY_QUERIES[kind](ids)):
-            entities[(kind, entity.id)] = entity
-    out = [
-        Match(r.kind, r.id, r.score, tuple(r.reasons), entities[(r.kind, r.id)])
-        for r in recs
-        if (r.kind, r.id) in entities
-    ]
-    return out if limit is None else out[:limit]
-
-
-def _rank_for_startup(
+def _ranked_for_startup(
     session: Session,
     kind: PairKind,
     startup_id: int,
@@ -125,7 +64,7 @@ def _rank_for_startup(
     *,
     exclude: Collection[int] = (),
     rank_all: bool = False,
-) -> list[Match]:
+) -> list[Recommendation]:
     engine = serving_engine_for(session, settings, caller=caller)
     rec = engine.recommender
     refresh_capacity(session, engine, kind)
@@ -140,7 +79,7 @@ def _rank_for_startup(
         recs = engine.remember(key, lambda: method(startup, k=k, exclude=exclude))
     if rank_all:
         recs = _append_unranked(rec, kind, startup, startup_id, recs, exclude)
-    return _matches(session, recs, None if rank_all else limit)
+    return list(recs)
 
 
 def _append_unranked(
@@ -168,27 +107,45 @@ def _append_unranked(
     return list(recs) + tail
 
 
-def named_ties(
+def current_ties(
     session: Session,
     startup_id: int,
-    kind: str = "investor",
     *,
     settings: EngineSettings | None = None,
     caller: Caller | None = None,
-) -> list[Match]:
-    """Investors (or mentors) the startup's own description names ("backed by SV Angel"): shown
-    as current backers or mentors, and never among its recommendations."""
-    if not is_pair_kind(kind):
-        raise ValueError(f"no named ties for kind {kind!r}")
+) -> dict[PairKind, list[Match]]:
+    """The startup's current backers (``"investor"``) and mentors (``"mentor"``) as its own
+    description names them, each with a ``named_in_profile`` reason; one entity query per kind
+    that has any, none when the description names nobody."""
     rec = serving_engine_for(session, settings, caller=caller).recommender
     startup = startup_for_ranking(session, rec, startup_id)
-    pool = rec.corpus.profiles[kind]
+    kinds: tuple[PairKind, ...] = ("investor", "mentor")
     recs = [
         Recommendation(kind, i, 1.0, (Reason("named_in_profile", {"name": pool[i].name}),))
+        for kind in kinds
+        for pool in (rec.corpus.profiles[kind],)
         for i in rec.named(kind, startup)
         if i in pool
     ]
-    return _matches(session, recs, None)
+    found = load_matches(session, recs, None)
+    return {kind: [m for m in found if m.kind == kind] for kind in kinds}
+
+
+def named_tie_ids(
+    session: Session,
+    startup_id: int,
+    kind: str,
+    *,
+    settings: EngineSettings | None = None,
+    caller: Caller | None = None,
+) -> frozenset[int]:
+    """Ids of ``current_ties`` of ``kind`` without loading them (no statement for a startup the
+    engine knows): for lists that add candidates of their own beside the engine's, which must
+    leave these out as the engine does."""
+    if not is_pair_kind(kind):
+        raise ValueError(f"no named ties for kind {kind!r}")
+    rec = serving_engine_for(session, settings, caller=caller).recommender
+    return frozenset(rec.named(kind, startup_for_ranking(session, rec, startup_id)))
 
 
 def recommend_mentors(
@@ -208,9 +165,10 @@ def recommend_mentors(
     if kind:
         rec = engine_for(session, settings, caller=caller)
         exclude = {i for i, p in rec.corpus.profiles["mentor"].items() if p.kind != kind}
-    return _rank_for_startup(
+    recs = _ranked_for_startup(
         session, "mentor", startup_id, limit, settings, caller, exclude=exclude, rank_all=rank_all
     )
+    return load_matches(session, recs, None if rank_all else limit)
 
 
 def recommend_investors(
@@ -224,9 +182,52 @@ def recommend_investors(
 ) -> list[Match]:
     """Investors for the startup's open funding ask (round, amount, currency, instrument);
     current investors excluded. ``rank_all`` as in ``recommend_mentors``."""
-    return _rank_for_startup(
+    recs = _ranked_for_startup(
         session, "investor", startup_id, limit, settings, caller, rank_all=rank_all
     )
+    return load_matches(session, recs, None if rank_all else limit)
+
+
+def investor_candidates(
+    session: Session,
+    startup_id: int,
+    limit: int,
+    *,
+    settings: EngineSettings | None = None,
+    caller: Caller | None = None,
+) -> list[Recommendation]:
+    """``recommend_investors``' ranking without loading the funds (ids, scores and reasons):
+    for a caller that loads them itself, with what it needs of them, in one statement."""
+    return _ranked_for_startup(session, "investor", startup_id, limit, settings, caller)
+
+
+def remembered_for_startup(
+    session: Session,
+    startup_id: int,
+    key: Callable[[], tuple[Any, ...]],
+    compute: Callable[[], list[Any]],
+    *,
+    capacity: Sequence[ProfileKind] = (),
+    keep: Callable[[list[Any]], bool] | None = None,
+    max_age: float | None = None,
+    settings: EngineSettings | None = None,
+    caller: Caller | None = None,
+) -> list[Any]:
+    """``compute()``, remembered with the served engine's own answers about the startup: the
+    same answer while this process serves the same engine state (``corpus.version``) and
+    ``key()`` is the same, so ``key`` must name every database input of ``compute`` that the
+    engine's index does not hold. The ``capacity`` figures of those kinds are refreshed first
+    (when due), so that their changes move the engine state before it is read. Not remembered
+    (computed each time, ``key`` not even asked) when the engine's answers about the startup
+    are not fixed: no published version, load prices not pinned, or a startup the version does
+    not hold (read from the database); nor when ``keep`` refuses the answer. ``max_age``
+    bounds how long an answer is kept (seconds) whatever the key says."""
+    engine = serving_engine_for(session, settings, caller=caller)
+    if not engine.answers_stable or startup_id not in engine.recommender.corpus.profiles["startup"]:
+        return compute()
+    for kind in capacity:
+        refresh_capacity(session, engine, kind)
+    return engine.remember(("for startup", startup_id, *key()), compute, keep, max_age)
 
 
 def recommend_equipment(
@@ -245,7 +246,7 @@ def recommend_equipment(
     engine = serving_engine_for(session, settings, caller=caller)
     refresh_capacity(session, engine, "equipment")
     recs = _equipment_for_need(engine, need_text, limit, category)
-    return _matches(session, recs, limit)
+    return load_matches(session, recs, limit)
 
 
 def _equipment_for_need(
@@ -276,7 +277,7 @@ def recommend_equipment_for_needs(
         _equipment_for_need(engine, text, limit, category) if text.strip() else []
         for text, category in needs
     ]
-    every = _matches(session, [r for recs in per_need for r in recs], None)
+    every = load_matches(session, [r for recs in per_need for r in recs], None)
     entities = {(m.kind, m.id): m.entity for m in every}
     return [
         [
@@ -326,7 +327,7 @@ def _startups_for(
         return []  # inactive or unknown: no deal flow
     method = rec.startups_for_mentor if kind == "mentor" else rec.startups_for_investor
     recs = engine.remember(("deal flow", kind, cand_id, limit), lambda: method(cand_id, k=limit))
-    return _matches(session, recs, limit)
+    return load_matches(session, recs, limit)
 
 
 def similar_startups(
@@ -346,7 +347,7 @@ def similar_startups(
         )
     else:
         recs = rec.similar_startups(startup, k=limit)
-    return _matches(session, [r for r in recs if r.id != startup_id], limit)
+    return load_matches(session, [r for r in recs if r.id != startup_id], limit)
 
 
 def search(
@@ -364,10 +365,10 @@ def search(
     recs = serving_engine_for(session, settings, caller=caller).recommender.search(
         text, kinds=[profile_kind(k) for k in kinds], k=limit
     )
-    return _matches(session, recs, limit)
+    return load_matches(session, recs, limit)
 
 
-def matches_or_none(session: Session, call: Callable[[], list[Match]]) -> list[Match] | None:
+def matches_or_none(session: Session, call: Callable[[], list[T]]) -> list[T] | None:
     """``call()``'s matches, or None (logged) when the engine or a read failed, so the page
     hosting a panel still renders. The failed statement's transaction is rolled back here: on
     PostgreSQL it is aborted, and the page's other panels still have rows to read."""

@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 QUERIES_KEPT = 2048  # query vectors kept per served engine (512 floats each: 4 MB at most)
 ANSWERS_KEPT = 4096  # remembered answers per served engine (ids, scores and reasons)
+clock = time.monotonic  # the age of a remembered answer (tests stop it)
 
 
 class NoVectors:
@@ -105,14 +106,27 @@ class RecentAnswers:
         self._answers: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[Any, ...], compute: Callable[[], list[Any]]) -> list[Any]:
+    def get(
+        self,
+        key: tuple[Any, ...],
+        compute: Callable[[], list[Any]],
+        keep: Callable[[list[Any]], bool] | None = None,
+        max_age: float | None = None,
+    ) -> list[Any]:
+        """The answer remembered for ``key`` (computed less than ``max_age`` seconds ago, if
+        given), else ``compute()``'s, remembered unless ``keep`` refuses it (e.g. a panel that
+        says the engine failed)."""
         with self._lock:
-            if key in self._answers:
+            found = self._answers.get(key)
+            if found is not None and (max_age is None or clock() - found[0] < max_age):
                 self._answers.move_to_end(key)
-                return list(self._answers[key])
+                return list(found[1])
         answer = compute()
+        if keep is not None and not keep(answer):
+            return list(answer)
         with self._lock:
-            self._answers[key] = tuple(answer)
+            self._answers[key] = (clock(), tuple(answer))
+            self._answers.move_to_end(key)
             while len(self._answers) > self._size:
                 self._answers.popitem(last=False)
         return list(answer)
@@ -138,12 +152,19 @@ class ServingEngine:
     def lexical_only(self) -> bool:
         return self.version is None
 
-    def remember(self, key: tuple[Any, ...], compute: Callable[[], list[Any]]) -> list[Any]:
+    def remember(
+        self,
+        key: tuple[Any, ...],
+        compute: Callable[[], list[Any]],
+        keep: Callable[[list[Any]], bool] | None = None,
+        max_age: float | None = None,
+    ) -> list[Any]:
         """``compute()``, or its answer to an earlier call with the same ``key`` in the same
-        state of this engine (``corpus.version``); the caller's key names every other input."""
+        state of this engine (``corpus.version``); the caller's key names every other input
+        (``RecentAnswers.get`` for ``keep`` and ``max_age``)."""
         if not self.answers_stable:
             return compute()
-        return self.answers.get((self.recommender.corpus.version, *key), compute)
+        return self.answers.get((self.recommender.corpus.version, *key), compute, keep, max_age)
 
 
 def _rankers_and_calibrations(rec: Recommender, settings: EngineSettings) -> None:
@@ -193,6 +214,7 @@ def load_version(settings: EngineSettings, version: int) -> ServingEngine:
         adopt(PHRASE)
     except store.IndexMissing:
         log.warning("index version %d has no phrase vectors: phrase similarity is 0", version)
+    corpus.expertise_across()  # from the phrase vectors, in this load rather than in a request
     pinned = indexing.PRICES_FILE in manifest.get("checksums", {})
     if pinned:
         prices = indexing.decode_prices(_verified(folder, manifest, indexing.PRICES_FILE))

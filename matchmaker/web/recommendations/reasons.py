@@ -193,6 +193,12 @@ def _similar_meaning(p: dict[str, Any], viewer: str) -> str | None:
     return _("Similar in meaning: %(phrase)s", phrase=p["phrase"])
 
 
+def _expertise_meaning(p: dict[str, Any], viewer: str) -> str | None:
+    # The founder's word first, then the mentor's: "专利 / patent".
+    pairs = _list(f"{a} / {b}" for a, b in p["pairs"])
+    return _("Similar in meaning: %(phrase)s", phrase=pairs) if pairs else None
+
+
 def _similar_profile(p: dict[str, Any], viewer: str) -> str | None:
     return _("Closely related profile")  # older engines; a score means nothing to a founder
 
@@ -217,6 +223,7 @@ _WORDINGS: dict[str, Callable[[dict[str, Any], str], str | None]] = {
     "free_capacity": _free_capacity,
     "voucher_eligible": _voucher_eligible,
     "similar_meaning": _similar_meaning,
+    "expertise_meaning": _expertise_meaning,
     "similar_profile": _similar_profile,
 }
 

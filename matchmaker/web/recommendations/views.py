@@ -22,6 +22,8 @@ from matchmaker.services.accounts import dashboard
 from matchmaker.services.funding import asks
 from matchmaker.services.mentoring import queries
 from matchmaker.services.recommendations import bridge as reco
+from matchmaker.services.recommendations import freshness
+from matchmaker.web.i18n import current_locale
 from matchmaker.web.panels import DashboardPanel
 from matchmaker.web.recommendations.caller import engine_caller
 from matchmaker.web.recommendations.reasons import reason_texts
@@ -56,6 +58,7 @@ class MatchGroup:
     empty: Any = ""
     more_url: str | None = None
     testid: str = ""
+    failed: bool = False  # the engine or a read failed: the group says so
 
 
 def _view(match: reco.Match, viewer: str) -> MatchView:
@@ -78,7 +81,6 @@ def _view(match: reco.Match, viewer: str) -> MatchView:
 
 
 def _label(vocabulary: vocab.Labels, code: str) -> str:
-    from matchmaker.web.i18n import current_locale
 
     return vocab.label(vocabulary, code, current_locale()) if code else ""
 
@@ -88,7 +90,8 @@ def _group(
 ) -> MatchGroup:
     matches = reco.matches_or_none(db.session, fn)
     if matches is None:
-        return MatchGroup(title, [], _l("Recommendations are unavailable right now."), None, testid)
+        unavailable = _l("Recommendations are unavailable right now.")
+        return MatchGroup(title, [], unavailable, None, testid, failed=True)
     return MatchGroup(title, [_view(m, viewer) for m in matches], empty, None, testid)
 
 
@@ -124,6 +127,36 @@ def investor_matches(startup: Startup, size: int) -> list[reco.Match]:
 def startup_groups(
     startup: Startup, size: int = PANEL_SIZE, *, equipment: bool = True
 ) -> list[MatchGroup]:
+    """The startup's mentor, investor (and equipment) groups, worded for the reader. Remembered
+    with the served engine's answers (``bridge.remembered_for_startup``) for the same engine
+    state and reader's language, while the startup's own rows (its need) and this process's
+    writes stay the same, and at most ``KEEP_SECONDS`` (another worker's edit of a mentor or a
+    fund: ``services.recommendations.freshness``): the dashboard and the startup page ask for
+    the same groups on every load. A failed group is never remembered."""
+    session = db.session
+
+    def key() -> tuple[Any, ...]:
+        own = freshness.startup_watermark(session, startup.id)
+        return ("groups", size, equipment, current_locale(), own, freshness.local_writes())
+
+    groups = reco.matches_or_none(
+        session,
+        lambda: reco.remembered_for_startup(
+            session,
+            startup.id,
+            key,
+            lambda: _startup_groups(startup, size, equipment=equipment),
+            capacity=("mentor", "equipment") if equipment else ("mentor",),
+            keep=lambda groups: not any(g.failed for g in groups),
+            max_age=freshness.KEEP_SECONDS,
+            caller=engine_caller(),
+        ),
+    )
+    # The engine state could not be read: each group then says whether it failed.
+    return _startup_groups(startup, size, equipment=equipment) if groups is None else groups
+
+
+def _startup_groups(startup: Startup, size: int, *, equipment: bool) -> list[MatchGroup]:
     session = db.session
     groups = [
         _group(
@@ -158,6 +191,36 @@ def startup_groups(
     return [g for g in groups if g is not None]
 
 
+# Ties the startup's own description states ("backed by SV Angel"): shown as such, never
+# recommended (``bridge.current_ties``).
+CURRENT_TIES = (("investor", _l("Current backers")), ("mentor", _l("Current mentors")))
+
+
+def current_ties_panels(startup: Startup, order: int) -> list[DashboardPanel]:
+    """The founders' view of the backers and mentors their description names: one panel, or
+    none when it names nobody (or the engine is unavailable: nothing to show, nothing wrong)."""
+    found = reco.matches_or_none(
+        db.session,
+        lambda: [
+            m
+            for ms in reco.current_ties(db.session, startup.id, caller=engine_caller()).values()
+            for m in ms
+        ],
+    )
+    groups = [
+        MatchGroup(title, [_view(m, "startup") for m in found or () if m.kind == kind])
+        for kind, title in CURRENT_TIES
+    ]
+    groups = [g for g in groups if g.items]
+    if not groups:
+        return []
+    for g in groups:
+        g.testid = f"current-{g.items[0].kind}s"
+    title = groups[0].title if len(groups) == 1 else _l("Current backers and mentors")
+    context = {"title": title, "groups": groups, "testid": "current-ties"}
+    return [DashboardPanel("recommendations/_panel.html", context, order=order)]
+
+
 def _user_startups(user: Any) -> list[Startup]:
     # The dashboard's shared read of the user's startups (one query for every panel).
     return dashboard.active_member_startups(db.session, user)[:2]
@@ -177,6 +240,7 @@ def dashboard_panels(user: Any) -> list[DashboardPanel]:
                     order=20,
                 )
             )
+            panels.extend(current_ties_panels(startup, order=21))
     if user.has_role("mentor"):
         mentor = dashboard.mentor_profile_of(db.session, user)
         if mentor is not None and mentor.is_active:
@@ -225,6 +289,7 @@ def startup_sections(startup: Startup, user: Any) -> list[DashboardPanel]:
                 order=30,
             )
         )
+        panels.extend(current_ties_panels(startup, order=31))
     similar = _group(
         _l("Similar startups"),
         "search",

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -23,6 +24,9 @@ from matchmaker.models.operator import POLICY_KINDS, Policy, StartupResidency
 from matchmaker.services.errors import Forbidden, Invalid, NotFound
 from matchmaker.services.operator.policy_center.policy_rules import Eligibility, check_policy
 from matchmaker.services.transactions import commit
+
+if TYPE_CHECKING:
+    from matchmaker.recommend.lexical import LexicalIndex
 
 MAX_MONEY = Decimal("100000000000000")
 
@@ -110,15 +114,25 @@ def policy_text(policy: Policy) -> str:
     )
 
 
+@lru_cache(maxsize=8)
+def _policy_index(policies: tuple[tuple[int, str], ...]) -> LexicalIndex:
+    """The TF-IDF index of these (id, text) policies, fitted once per process for as long as
+    their texts stay the same: every pathway and policy page reads the same published policies,
+    and fitting is most of what ranking them costs. The key is the texts themselves, so an edit
+    is a new key (never a stale answer)."""
+    from matchmaker.recommend.lexical import LexicalIndex
+
+    index = LexicalIndex()
+    index.fit([policy_id for policy_id, _ in policies], [text for _, text in policies])
+    return index
+
+
 def _relevance(startup: Startup, policies: Sequence[Policy]) -> dict[int, tuple[float, list[str]]]:
     """TF-IDF cosine of the startup's text to each policy text, with the shared terms."""
     if not policies:
         return {}
-    from matchmaker.recommend.lexical import LexicalIndex
-
-    index = LexicalIndex()
     texts = [policy_text(p) for p in policies]
-    index.fit([p.id for p in policies], texts)
+    index = _policy_index(tuple(zip((p.id for p in policies), texts, strict=True)))
     query = startup_text(startup)
     scores = index.scores(query)
     return {

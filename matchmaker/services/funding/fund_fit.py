@@ -1,0 +1,161 @@
+"""The funds a startup's need fits, best first, as plain data (ids, scores, reasons): the list
+behind the ask page, the founder's dashboard, the pathway and the open data API
+(``asks.recommend_investors_for_startup`` adds the rows and the founder's pitches).
+
+Two costs are kept off the request (issue 12):
+
+- **Reading every fund** with its portfolio on each load (it grows with the data: at 100,000
+  funds no dashboard answered). The engine's candidates are read and checked first, the other
+  funds only when fewer than ``limit`` of those fit with an engine score above 0. The list is
+  the same: a fitting fund the engine ranked scores 1 + its engine score, any other at most 1
+  (``fit_score``).
+- **Checking the same funds again** on every load of the same page. The answer is remembered
+  with the served engine's answers (``bridge.remembered_for_startup``: per process, for as long
+  as the engine state is the same), keyed by the need (read on every request), the startup's
+  sectors and location, and ``freshness.local_writes``; it is kept at most
+  ``freshness.KEEP_SECONDS``, so a fund's edit made in another worker is read within that
+  time (the serving rule), one made in this worker at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, joinedload
+
+from matchmaker.models import Investor, Startup
+from matchmaker.services.funding.matching import (
+    FitReason,
+    FundingNeed,
+    fit_reasons,
+    fit_score,
+    investor_fits,
+)
+from matchmaker.services.recommendations import bridge, freshness
+from matchmaker.services.recommendations.engine_settings import Caller
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RankedFund:
+    """One fitting fund: its score (1 + the engine's score when the engine ranked it, else the
+    0..1 ``fit_score``), the engine's reasons and the stated-preference facts."""
+
+    investor_id: int
+    score: float
+    reasons: tuple[Any, ...]
+    fit: tuple[FitReason, ...]
+
+
+def ranked_funds(
+    session: Session,
+    startup: Startup,
+    need: FundingNeed,
+    limit: int,
+    *,
+    use_engine: bool,
+    caller: Caller | None = None,
+) -> list[RankedFund]:
+    """The ``limit`` best funds ``need`` fits (``matching.investor_fits``), best first;
+    ``caller`` says who asks the engine (``engine_settings.Caller``)."""
+    answer = (
+        _engine_candidates(session, startup.id, max(limit * 3, 30), caller) if use_engine else None
+    )
+    engine, named = answer or ({}, frozenset())
+
+    def compute() -> list[RankedFund]:
+        return _fitting(session, startup, need, limit, engine, named)
+
+    if answer is None:  # engine off or failing: nothing its state would key
+        return compute()
+
+    def key() -> tuple[Any, ...]:
+        return (
+            "funds",
+            limit,
+            need.round,
+            need.amount,
+            need.currency,
+            need.instrument,
+            need.from_ask,
+            tuple(startup.sectors),
+            startup.location,
+            freshness.local_writes(),
+        )
+
+    return bridge.remembered_for_startup(
+        session, startup.id, key, compute, max_age=freshness.KEEP_SECONDS, caller=caller
+    )
+
+
+def _engine_candidates(
+    session: Session, startup_id: int, k: int, caller: Caller | None
+) -> tuple[dict[int, Any], frozenset[int]] | None:
+    """The engine's ranked funds by id and the funds the startup's description names ("backed
+    by X": current backers, never recommended, ``bridge.current_ties``), or None when the
+    engine fails (the list then falls back to the stated-preference ranking)."""
+    try:
+        candidates = bridge.investor_candidates(session, startup_id, k, caller=caller)
+        named = bridge.named_tie_ids(session, startup_id, "investor", caller=caller)
+        return {int(r.id): r for r in candidates}, named
+    except Exception:  # the engine is optional here
+        log.exception("recommend_investors failed for startup %s", startup_id)
+        # A read, not a use case: a failed statement aborts a PostgreSQL transaction, and the
+        # fallback's reads need a fresh one.
+        session.rollback()
+        return None
+
+
+def _active_funds(
+    session: Session, *, only: Collection[int] | None = None, besides: Collection[int] = ()
+) -> list[Investor]:
+    """Active funds with their portfolios (the portfolio_neighbour fact): the ones in ``only``,
+    else every one not in ``besides``; one statement either way."""
+    query = (
+        sa.select(Investor)
+        .where(Investor.is_active.is_(True))
+        .options(joinedload(Investor.portfolio))
+    )
+    if only is not None:
+        query = query.where(Investor.id.in_(list(only)))
+    elif besides:
+        query = query.where(Investor.id.not_in(list(besides)))
+    return list(session.scalars(query).unique())
+
+
+def _fitting(
+    session: Session,
+    startup: Startup,
+    need: FundingNeed,
+    limit: int,
+    engine: dict[int, Any],
+    named: frozenset[int],
+) -> list[RankedFund]:
+    def ranked(investor: Investor) -> tuple[RankedFund, str]:
+        fit = tuple(fit_reasons(investor, need, startup))
+        match = engine.get(investor.id)
+        if match is not None:  # engine-ranked first
+            fund = RankedFund(investor.id, 1.0 + float(match.score), tuple(match.reasons), fit)
+        else:
+            fund = RankedFund(investor.id, fit_score(fit), (), fit)
+        return fund, investor.name
+
+    out = [
+        ranked(i)
+        for i in (_active_funds(session, only=engine) if engine else [])
+        if i.id not in named and investor_fits(i, need, startup)
+    ]
+    # Any other fund scores at most 1: read them only when they could make the list.
+    if len([f for f, _ in out if f.score > 1.0]) < limit:
+        out += [
+            ranked(i)
+            for i in _active_funds(session, besides=engine.keys() | named)
+            if investor_fits(i, need, startup)
+        ]
+    out.sort(key=lambda pair: (-pair[0].score, pair[1]))
+    return [fund for fund, _ in out[:limit]]

@@ -99,7 +99,7 @@ def main() -> None:
 
     from matchmaker import create_app
     from matchmaker.extensions import db
-    from matchmaker.models import MentorProfile
+    from matchmaker.models import Mentor
     from matchmaker.services.accounts import profile_events
 
     app = create_app()
@@ -147,9 +147,7 @@ def main() -> None:
             requests.get(web_url + "/search", params={"q": "XRD testing"}, timeout=60)
             first_search.append(time.perf_counter() - started)
         with app.app_context():
-            mentor_id = int(
-                db.session.scalar(sa.select(MentorProfile.id).order_by(MentorProfile.id).limit(1))
-            )
+            mentor_id = int(db.session.scalar(sa.select(Mentor.id).order_by(Mentor.id).limit(1)))
             # Warm the worker (a long-running one is): one save that changes nothing.
             profile_events.profile_changed("mentor", mentor_id)
         worker_log = work / "worker.log"
@@ -162,7 +160,7 @@ def main() -> None:
         for n in range(args.edits):
             token = f"quasicrystal{n}zz{secrets.token_hex(3)}"
             with app.app_context():
-                row = db.session.get(MentorProfile, mentor_id)
+                row = db.session.get(Mentor, mentor_id)
                 assert row is not None
                 row.expertise = f"{row.expertise} {token}"
                 db.session.commit()

@@ -15,7 +15,7 @@ from matchmaker.models import (
     FacilityManager,
     Investor,
     InvestorMember,
-    MentorProfile,
+    Mentor,
     PortfolioEntry,
     Startup,
     StartupMember,
@@ -64,7 +64,7 @@ def make_startup(session: Session, owner: User | None = None, **fields: Any) -> 
     return startup
 
 
-def make_mentor(session: Session, user: User | None = None, **fields: Any) -> MentorProfile:
+def make_mentor(session: Session, user: User | None = None, **fields: Any) -> Mentor:
     user = user or make_user(session, "mentor")
     values: dict[str, Any] = {
         "kind": "technical_expert",
@@ -78,7 +78,7 @@ def make_mentor(session: Session, user: User | None = None, **fields: Any) -> Me
         "capacity_per_month": 4,
     }
     values.update(fields)
-    mentor = MentorProfile(user=user, **values)
+    mentor = Mentor(user=user, **values)
     session.add(mentor)
     session.commit()
     return mentor

@@ -12,7 +12,7 @@ from matchmaker.models import (
     Facility,
     FundingAsk,
     Investor,
-    MentorProfile,
+    Mentor,
     Startup,
     User,
 )
@@ -53,7 +53,7 @@ class DemoContext:
     demo_users: dict[str, User] = field(default_factory=dict)
     startups: list[Startup] = field(default_factory=list)
     funding_asks: list[FundingAsk] = field(default_factory=list)
-    mentors: list[MentorProfile] = field(default_factory=list)
+    mentors: list[Mentor] = field(default_factory=list)
     investors: list[Investor] = field(default_factory=list)
     facilities: list[Facility] = field(default_factory=list)
     equipment: list[Equipment] = field(default_factory=list)

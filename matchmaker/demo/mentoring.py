@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 from sqlalchemy.orm import Session
 
 from matchmaker.demo.context import DemoContext, days_before
-from matchmaker.models import MentorMentee, MentorProfile, Startup
+from matchmaker.models import Mentor, MentorMentee, Startup
 from matchmaker.models.mentoring import (
     MentorSession,
     SessionReview,
@@ -38,7 +38,7 @@ def _founders(startup: Startup) -> list[int]:
     return [m.user_id for m in startup.members]
 
 
-def _add_slots(session: Session, ctx: DemoContext, mentor: MentorProfile) -> None:
+def _add_slots(session: Session, ctx: DemoContext, mentor: Mentor) -> None:
     days = ctx.rng.sample(range(5), k=2)
     for day in sorted(days):
         session.add(
@@ -54,7 +54,7 @@ def _add_slots(session: Session, ctx: DemoContext, mentor: MentorProfile) -> Non
 def _completed(
     session: Session,
     ctx: DemoContext,
-    mentor: MentorProfile,
+    mentor: Mentor,
     startup: Startup,
     days_ago: int,
 ) -> None:
@@ -113,7 +113,7 @@ def _completed(
         )
 
 
-def _declined(session: Session, ctx: DemoContext, mentor: MentorProfile, startup: Startup) -> None:
+def _declined(session: Session, ctx: DemoContext, mentor: Mentor, startup: Startup) -> None:
     created = days_before(ctx.rng.randint(5, 80))
     ms = MentorSession(
         mentor_id=mentor.id,
@@ -166,7 +166,7 @@ def _open_request(
 
 
 def _demo_accounts_sessions(
-    session: Session, ctx: DemoContext, mentors: list[MentorProfile], startups: list[Startup]
+    session: Session, ctx: DemoContext, mentors: list[Mentor], startups: list[Startup]
 ) -> None:
     """The demo founder and demo mentor: a past session, an upcoming one and open requests."""
     founder = ctx.demo_users.get("founder")

@@ -17,13 +17,13 @@ from matchmaker.demo.tables import (
     MENTOR_KIND_TEXT,
     SECTOR_EXPERTISE,
 )
-from matchmaker.models import Investor, InvestorMember, MentorMentee, MentorProfile, Startup, User
+from matchmaker.models import Investor, InvestorMember, Mentor, MentorMentee, Startup, User
 from matchmaker.models.mentors import MenteeSource
 
 PAUSED = frozenset({5, 14, 23, 31})  # positions of mentors not accepting requests this month
 BROAD_KINDS = ("lawyer", "business_planner", "trainer", "consultant")
 
-PastMentee = tuple[MentorProfile, int, date, str]  # mentor, startup id, since, source
+PastMentee = tuple[Mentor, int, date, str]  # mentor, startup id, since, source
 
 
 def mentee_rows(pending: list[PastMentee]) -> list[MentorMentee]:
@@ -41,10 +41,10 @@ def build_mentors(
     investors: list[Investor],
     startups: list[Startup],
     texts: Sequence,
-) -> tuple[list[MentorProfile], list[PastMentee]]:
+) -> tuple[list[Mentor], list[PastMentee]]:
     """Mentor profiles (new mentor accounts) and their past mentees, which become rows with
     ``mentee_rows`` once the mentors have ids. ``startups`` must have ids."""
-    mentors: list[MentorProfile] = []
+    mentors: list[Mentor] = []
     mentees: list[PastMentee] = []
     sectors = list(vocab.SECTORS)
     funds: dict[str, list[Investor]] = {"zh": [], "en": []}
@@ -82,7 +82,7 @@ def build_mentors(
             location, timezone = (city_en if english else city_zh), "Asia/Shanghai"
             if english and "de" in person.languages and not remote_done:
                 location, timezone, remote_done = "Berlin (remote)", "Europe/Berlin", True
-            mentor = MentorProfile(
+            mentor = Mentor(
                 user=user,
                 kind=kind,
                 headline=headline,
@@ -134,7 +134,7 @@ def _texts(texts: Sequence, kind: str, lang: str, mentor_sectors: list[str]) -> 
 
 
 def _past_mentees(
-    rng: random.Random, mentor: MentorProfile, startups: list[Startup], exclude_demo: bool
+    rng: random.Random, mentor: Mentor, startups: list[Startup], exclude_demo: bool
 ) -> list[PastMentee]:
     candidates = [
         s for s in startups[1 if exclude_demo else 0 :] if set(s.sectors) & set(mentor.sectors)

@@ -20,7 +20,7 @@ from matchmaker.models import (  # noqa: F401 (each area's tables, registered on
 from matchmaker.models.base import Base, CodeList, has_any_code, has_code, utcnow
 from matchmaker.models.facilities import Equipment, Facility, FacilityManager
 from matchmaker.models.investors import Investor, InvestorMember, PortfolioEntry
-from matchmaker.models.mentors import MentorMentee, MentorProfile
+from matchmaker.models.mentors import Mentor, MentorMentee
 from matchmaker.models.notifications import Notification
 from matchmaker.models.outcomes import MatchOutcome
 from matchmaker.models.startups import FundingAsk, Startup, StartupMember
@@ -36,8 +36,8 @@ __all__ = [
     "Investor",
     "InvestorMember",
     "MatchOutcome",
+    "Mentor",
     "MentorMentee",
-    "MentorProfile",
     "Notification",
     "PortfolioEntry",
     "Startup",

@@ -3,7 +3,7 @@
 One row of ``mentor_sessions`` is the whole life of a session, from the founder's request to the
 review (``status``, a ``SessionStatus``, follows the state machine in
 ``services/mentoring/sessions.py``). Times are naive UTC; weekly slots are stored in the mentor's
-own zone (``MentorProfile.timezone``) because "Tuesdays at 10:00" means 10:00 local time across
+own zone (``Mentor.timezone``) because "Tuesdays at 10:00" means 10:00 local time across
 daylight-saving changes.
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matchmaker.models.base import Base, TimestampMixin, unique_where, utcnow
-from matchmaker.models.mentors import MentorProfile
+from matchmaker.models.mentors import Mentor
 from matchmaker.models.startups import Startup
 from matchmaker.models.users import User
 
@@ -204,7 +204,7 @@ class MentorSession(TimestampMixin, Base):
         sa.ForeignKey("match_outcomes.id", ondelete="SET NULL")
     )
 
-    mentor: Mapped[MentorProfile] = relationship()
+    mentor: Mapped[Mentor] = relationship()
     startup: Mapped[Startup] = relationship()
     requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
     proposals: Mapped[list[SlotProposal]] = relationship(

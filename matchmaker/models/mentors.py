@@ -13,7 +13,13 @@ from matchmaker.models.users import User
 from matchmaker.timezones import DEFAULT_ZONE
 
 
-class MentorProfile(TimestampMixin, Base):
+class Mentor(TimestampMixin, Base):
+    """A mentor (创业导师): one per user who offers mentoring.
+
+    The class is ``Mentor`` so it is not confused with the engine's ``MentorProfile`` dataclass;
+    its table keeps the name ``mentor_profiles`` (renaming it would need a migration).
+    """
+
     __tablename__ = "mentor_profiles"
     __table_args__ = (sa.CheckConstraint("capacity_per_month >= 0", name="capacity_nonnegative"),)
 

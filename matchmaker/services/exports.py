@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from matchmaker import vocab
 from matchmaker.i18n import lazy_gettext as _l
-from matchmaker.models import Equipment, Facility, Investor, MentorProfile, Startup
+from matchmaker.models import Equipment, Facility, Investor, Mentor, Startup
 from matchmaker.models.operator import Policy
 
 EXPORT_KINDS = ("startup", "mentor", "investor", "facility", "equipment", "policy")
@@ -52,9 +52,7 @@ def _mentors(session: Session, locale: str | None) -> tuple[list[str], list[list
               "languages", "mentoring_topics", "organisation", "location", "capacity_per_month",
               "is_active"]  # fmt: skip
     mentors = session.scalars(
-        sa.select(MentorProfile)
-        .options(selectinload(MentorProfile.user))
-        .order_by(MentorProfile.id)
+        sa.select(Mentor).options(selectinload(Mentor.user)).order_by(Mentor.id)
     )
     rows = [
         [m.id, m.user.email, m.user.display_name, vocab.label(vocab.MENTOR_KINDS, m.kind, locale),

@@ -41,7 +41,7 @@ from matchmaker.models import (
     FacilityManager,
     FundingAsk,
     InvestorMember,
-    MentorProfile,
+    Mentor,
     PortfolioEntry,
     StartupMember,
     User,
@@ -131,9 +131,7 @@ def _ids(session: Session) -> dict[str, int]:
     fund = _first(
         session, sa.select(InvestorMember.investor_id).where(InvestorMember.user_id == investor)
     )
-    mentor = _first(
-        session, sa.select(MentorProfile.id).where(MentorProfile.user_id == mentor_user)
-    )
+    mentor = _first(session, sa.select(Mentor.id).where(Mentor.user_id == mentor_user))
     facility = _first(
         session, sa.select(FacilityManager.facility_id).where(FacilityManager.user_id == manager)
     )

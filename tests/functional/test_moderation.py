@@ -10,7 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from matchmaker.models import Equipment, Facility, Investor, MentorProfile, Startup, User
+from matchmaker.models import Equipment, Facility, Investor, Mentor, Startup, User
 from matchmaker.services.accounts import profile_events
 from tests.factories import (
     make_equipment,
@@ -130,7 +130,7 @@ def test_deactivate_and_reactivate_profiles(
     equipment = make_equipment(db_session, facility)
     entities = {
         "startup": (make_startup(db_session), Startup, "/startups/{}"),
-        "mentor": (make_mentor(db_session), MentorProfile, "/mentors/{}"),
+        "mentor": (make_mentor(db_session), Mentor, "/mentors/{}"),
         "investor": (make_investor(db_session), Investor, "/investors/{}"),
         "facility": (facility, Facility, "/facilities/{}"),
         "equipment": (equipment, Equipment, "/equipment/{}"),

@@ -17,7 +17,7 @@ from matchmaker.models import (
     FacilityManager,
     Investor,
     InvestorMember,
-    MentorProfile,
+    Mentor,
     PortfolioEntry,
     Startup,
     StartupMember,
@@ -339,7 +339,7 @@ def test_mentor_creates_and_edits_profile(
     assert client.get("/me/mentor").status_code == 200
     assert client.post("/me/mentor", data=MENTOR_FORM).status_code == 302
     db_session.rollback()
-    mentor = db_session.scalar(sa.select(MentorProfile))
+    mentor = db_session.scalar(sa.select(Mentor))
     assert mentor.user_id == user.id and mentor.capacity_per_month == 6
     assert mentor.accepting_requests is True and mentor.headline == "电池材料专家"
     data = {**MENTOR_FORM, "capacity_per_month": "0"}
@@ -347,9 +347,9 @@ def test_mentor_creates_and_edits_profile(
     assert client.post("/me/mentor", data=data).status_code == 302
     db_session.rollback()  # end the read snapshot
     db_session.rollback()
-    mentor = db_session.scalar(sa.select(MentorProfile))
+    mentor = db_session.scalar(sa.select(Mentor))
     assert mentor.capacity_per_month == 0 and mentor.accepting_requests is False
-    assert _count(db_session, MentorProfile) == 1
+    assert _count(db_session, Mentor) == 1
     assert events == [("mentor", mentor.id), ("mentor", mentor.id)]
 
 
@@ -373,7 +373,7 @@ def test_mentor_bad_input_saves_nothing(
     response = client.post("/me/mentor", data={**MENTOR_FORM, **overrides})
     assert response.status_code == 200
     assert "Nothing was saved" in response.get_data(as_text=True)
-    assert _count(db_session, MentorProfile) == 0
+    assert _count(db_session, Mentor) == 0
 
 
 def test_mentor_edit_bad_input_changes_nothing(
@@ -384,7 +384,7 @@ def test_mentor_edit_bad_input_changes_nothing(
     auth.login("m@example.com")
     client.post("/me/mentor", data={**MENTOR_FORM, "capacity_per_month": "100"})
     db_session.rollback()  # end the read snapshot
-    assert db_session.scalar(sa.select(MentorProfile)).capacity_per_month == 4
+    assert db_session.scalar(sa.select(Mentor)).capacity_per_month == 4
 
 
 def test_mentor_page_needs_mentor_role(client: FlaskClient, auth: Any, db_session: Session) -> None:
@@ -392,7 +392,7 @@ def test_mentor_page_needs_mentor_role(client: FlaskClient, auth: Any, db_sessio
     auth.login("f@example.com")
     assert client.get("/me/mentor").status_code == 403
     assert client.post("/me/mentor", data=MENTOR_FORM).status_code == 403
-    assert _count(db_session, MentorProfile) == 0
+    assert _count(db_session, Mentor) == 0
 
 
 def test_mentor_edits_only_own_profile(client: FlaskClient, auth: Any, db_session: Session) -> None:
@@ -401,8 +401,8 @@ def test_mentor_edits_only_own_profile(client: FlaskClient, auth: Any, db_sessio
     auth.login("m@example.com")
     client.post("/me/mentor", data=MENTOR_FORM)
     db_session.rollback()  # end the read snapshot
-    assert db_session.get(MentorProfile, other.id).headline == "Other mentor"
-    assert _count(db_session, MentorProfile) == 2
+    assert db_session.get(Mentor, other.id).headline == "Other mentor"
+    assert _count(db_session, Mentor) == 2
 
 
 # --- investors ----------------------------------------------------------------------------
@@ -747,5 +747,5 @@ def test_operator_edits_a_mentor_profile(
     assert client.post(url, data={**MENTOR_FORM, "headline": "Fixed"}).status_code == 302
     assert client.get("/me/mentors/9999/edit").status_code == 404
     db_session.rollback()  # end the read snapshot
-    assert db_session.get(MentorProfile, mentor.id).headline == "Fixed"
-    assert _count(db_session, MentorProfile) == 1
+    assert db_session.get(Mentor, mentor.id).headline == "Fixed"
+    assert _count(db_session, Mentor) == 1

@@ -34,7 +34,7 @@ from matchmaker.models import (
     FacilityManager,
     FundingAsk,
     InvestorMember,
-    MentorProfile,
+    Mentor,
     StartupMember,
     User,
 )
@@ -101,9 +101,7 @@ def _ids(session: Session) -> dict[str, list[Any]]:
         session,
         sa.select(InvestorMember.investor_id).where(InvestorMember.user_id == user["investor"]),
     )
-    mentor = _one(
-        session, sa.select(MentorProfile.id).where(MentorProfile.user_id == user["mentor"])
-    )
+    mentor = _one(session, sa.select(Mentor.id).where(Mentor.user_id == user["mentor"]))
     facility = _one(
         session,
         sa.select(FacilityManager.facility_id).where(

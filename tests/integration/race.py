@@ -25,7 +25,7 @@ from werkzeug.security import generate_password_hash
 
 from matchmaker import timezones
 from matchmaker.database import make_engine
-from matchmaker.models import MentorProfile, Startup, StartupMember, User, utcnow
+from matchmaker.models import Mentor, Startup, StartupMember, User, utcnow
 from matchmaker.models.bookings import AvailabilityWindow
 from matchmaker.models.mentoring import MentorSession, OneOffOpening, SlotProposal
 from matchmaker.services.errors import ServiceError
@@ -202,9 +202,9 @@ def mentor_day_slots(n: int, *, days_ahead: int = 3, minutes: int = 30) -> list[
 
 def make_mentor_with_slots(
     db_session: Session, slots: list[datetime], *, capacity: int = 100, minutes: int = 30
-) -> MentorProfile:
+) -> Mentor:
     (user,) = quick_users(db_session, 1, "mentor", prefix="mentor")
-    mentor = MentorProfile(
+    mentor = Mentor(
         user=user,
         kind="technical_expert",
         headline="Battery materials",
@@ -224,7 +224,7 @@ def make_mentor_with_slots(
 
 def open_requests(
     db_session: Session,
-    mentor: MentorProfile,
+    mentor: Mentor,
     asks: list[tuple[User, Startup, datetime]],
     *,
     minutes: int = 30,

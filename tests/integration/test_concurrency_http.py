@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from matchmaker.models import MentorProfile, Notification, Startup, StartupMember, User
+from matchmaker.models import Mentor, Notification, Startup, StartupMember, User
 from matchmaker.models.bookings import EquipmentBooking
 from matchmaker.models.mentoring import MentorSession
 from matchmaker.services.mentoring.availability import SLOT_KEY_FORMAT
@@ -74,7 +74,7 @@ def _scheduled(db_session: Session) -> Counter[int]:
 
 
 def _accept_clicks(
-    server: LiveServer, mentor: MentorProfile, ids: list[int], slots: list[datetime], label: object
+    server: LiveServer, mentor: Mentor, ids: list[int], slots: list[datetime], label: object
 ) -> list[Click]:
     browser, token = _signed_in(server, mentor.user)
     return [

@@ -28,8 +28,8 @@ from matchmaker.models import (
     FundingAsk,
     Investor,
     InvestorMember,
+    Mentor,
     MentorMentee,
-    MentorProfile,
     PortfolioEntry,
     Startup,
     StartupMember,
@@ -59,7 +59,7 @@ def _count(session: Session, model: Any) -> int:
 
 def test_counts_meet_the_minimums(loaded: DemoResult, db_session: Session) -> None:
     assert _count(db_session, Startup) >= 60
-    assert _count(db_session, MentorProfile) >= 40
+    assert _count(db_session, Mentor) >= 40
     assert _count(db_session, Investor) >= 20
     assert _count(db_session, Facility) >= 8
     assert _count(db_session, Equipment) >= 50
@@ -77,7 +77,7 @@ def test_every_vocabulary_is_covered_and_every_code_is_valid(
     loaded: DemoResult, db_session: Session
 ) -> None:
     startups = _all(db_session, Startup)
-    mentors = _all(db_session, MentorProfile)
+    mentors = _all(db_session, Mentor)
     investors = _all(db_session, Investor)
     equipment = _all(db_session, Equipment)
     facilities = _all(db_session, Facility)
@@ -147,7 +147,7 @@ def test_profiles_are_bilingual_distinct_and_free_of_placeholders(
 ) -> None:
     startups = _all(db_session, Startup)
     users = _all(db_session, User)
-    mentors = _all(db_session, MentorProfile)
+    mentors = _all(db_session, Mentor)
 
     chinese = [s for s in startups if CJK.search(s.description)]
     assert len(chinese) > len(startups) / 2  # most profiles in Chinese...
@@ -181,7 +181,7 @@ def test_profiles_are_bilingual_distinct_and_free_of_placeholders(
 def test_mentors_have_capacities_some_paused_and_past_mentees(
     loaded: DemoResult, db_session: Session
 ) -> None:
-    mentors = _all(db_session, MentorProfile)
+    mentors = _all(db_session, Mentor)
     assert all(1 <= m.capacity_per_month <= 10 for m in mentors)
     paused = [m for m in mentors if not m.accepting_requests]
     assert 2 <= len(paused) <= 8
@@ -220,9 +220,7 @@ def test_demo_accounts_have_what_their_role_needs(loaded: DemoResult, db_session
     assert db_session.scalar(
         sa.select(FundingAsk).where(FundingAsk.startup_id == membership.startup_id)
     )
-    assert db_session.scalar(
-        sa.select(MentorProfile).where(MentorProfile.user_id == users["mentor"].id)
-    )
+    assert db_session.scalar(sa.select(Mentor).where(Mentor.user_id == users["mentor"].id))
     fund = db_session.scalar(
         sa.select(Investor)
         .join(InvestorMember)
@@ -263,7 +261,7 @@ def test_demo_logins_sign_in_with_the_demo_password(
 
 def _table_counts(session: Session) -> dict[str, int]:
     session.expire_all()
-    models = (User, Startup, MentorProfile, Investor, PortfolioEntry, Equipment, FundingAsk)
+    models = (User, Startup, Mentor, Investor, PortfolioEntry, Equipment, FundingAsk)
     return {m.__tablename__: _count(session, m) for m in models}
 
 
@@ -307,7 +305,7 @@ def _fingerprint(session: Session) -> str:
     users = {u.id: u.email for u in session.scalars(sa.select(User))}
     investors = {i.id: i.name for i in session.scalars(sa.select(Investor))}
     facilities = {f.id: f.name for f in session.scalars(sa.select(Facility))}
-    mentors = {m.id: users[m.user_id] for m in session.scalars(sa.select(MentorProfile))}
+    mentors = {m.id: users[m.user_id] for m in session.scalars(sa.select(Mentor))}
 
     def money(value: Any) -> str:
         return "" if value is None else f"{value:.2f}"
@@ -330,7 +328,7 @@ def _fingerprint(session: Session) -> str:
     rows += sorted(
         (users[m.user_id], m.kind, m.headline, m.expertise, tuple(m.sectors),
          m.organisation, m.capacity_per_month, m.accepting_requests)
-        for m in session.scalars(sa.select(MentorProfile))
+        for m in session.scalars(sa.select(Mentor))
     )  # fmt: skip
     rows += sorted(
         (i.name, i.type, i.thesis, money(i.ticket_min), money(i.ticket_max), tuple(i.stages))

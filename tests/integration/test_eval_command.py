@@ -17,8 +17,8 @@ from matchmaker.models import (
     FundingAsk,
     Investor,
     MatchOutcome,
+    Mentor,
     MentorMentee,
-    MentorProfile,
     PortfolioEntry,
 )
 from matchmaker.services.recommendations import profiles
@@ -148,7 +148,7 @@ def test_import_maps_history_and_keeps_queries_out_of_candidates(tmp_path: Path)
         bundle = import_bundle(
             session, write_bundle(tmp_path / "m", ZH, task="mentors", language="zh")
         )
-        mentor = session.get(MentorProfile, bundle.candidate_ids["c1"])
+        mentor = session.get(Mentor, bundle.candidate_ids["c1"])
         assert mentor is not None and mentor.user.display_name == "绿能导师"
         assert [r.startup_id for r in session.query(MentorMentee)] == [
             bundle.startup_ids["s1"],

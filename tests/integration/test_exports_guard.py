@@ -19,7 +19,7 @@ from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
-from matchmaker.models import FundingAsk, MentorProfile
+from matchmaker.models import FundingAsk, Mentor
 from matchmaker.models.funding import Pitch
 from matchmaker.models.operator import Policy
 from matchmaker.services import exports
@@ -202,7 +202,7 @@ def test_disclosure_csv_and_annual_report(
             )  # fmt: skip
             make_mentor(db_session, make_user(db_session, "mentor", display_name=payload))
             make_facility(db_session, name=payload)
-    assert db_session.query(MentorProfile).count() == len(PAYLOADS)
+    assert db_session.query(Mentor).count() == len(PAYLOADS)
     response = client.get("/disclosure/?format=csv")
     assert response.status_code == 200
     assert_payloads_guarded(csv_cells(response.data), PAYLOADS, "disclosure.csv")

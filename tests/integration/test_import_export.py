@@ -15,7 +15,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy.orm import Session
 
 from matchmaker.extensions import db
-from matchmaker.models import Equipment, Facility, Investor, MentorProfile, User
+from matchmaker.models import Equipment, Facility, Investor, Mentor, User
 from matchmaker.models.operator import ImportBatch
 from matchmaker.services import exports
 from matchmaker.services.accounts.profile_events import handled_by
@@ -143,7 +143,7 @@ def test_mentor_import_creates_accounts_and_rejects_duplicates(
     db_session.expire_all()
     li = db_session.scalar(sa.select(User).where(User.email == "li.na@example.com"))
     assert li is not None and li.roles == ["mentor"]
-    profile = db_session.scalar(sa.select(MentorProfile).where(MentorProfile.user_id == li.id))
+    profile = db_session.scalar(sa.select(Mentor).where(Mentor.user_id == li.id))
     assert profile.sectors == ["new_energy", "new_materials"] and profile.kind == "technical_expert"
     db_session.refresh(existing)
     assert existing.roles == ["founder", "mentor"]

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from matchmaker.models import MentorProfile, Startup, User, utcnow
+from matchmaker.models import Mentor, Startup, User, utcnow
 from matchmaker.models.mentoring import MentorSession, OneOffOpening, SlotProposal
 from tests.factories import make_mentor, make_startup, make_user
 
@@ -16,7 +16,7 @@ def hour_from_now(hours: int) -> datetime:
     return (utcnow() + timedelta(hours=hours)).replace(minute=0, second=0, microsecond=0)
 
 
-def open_slot(session: Session, mentor: MentorProfile, starts: datetime, minutes: int = 60):
+def open_slot(session: Session, mentor: Mentor, starts: datetime, minutes: int = 60):
     session.add(
         OneOffOpening(
             mentor_id=mentor.id, starts_at=starts, ends_at=starts + timedelta(minutes=minutes)
@@ -31,7 +31,7 @@ class World:
     founder: User
     startup: Startup
     mentor_user: User
-    mentor: MentorProfile
+    mentor: Mentor
     stranger: User
     slots: list[datetime]
 

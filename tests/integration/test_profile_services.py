@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from matchmaker.models import Equipment, Investor, MentorProfile, Startup, StartupMember
+from matchmaker.models import Equipment, Investor, Mentor, Startup, StartupMember
 from matchmaker.services.accounts import (
     directory,
     facility_profiles,
@@ -175,7 +175,7 @@ def test_mentor_profile(session: Session, events: Any) -> None:
         service.save_mentor_profile(session, user, {"headline": "x"}, mentor_id=other.id)
     operator = make_user(session, "operator")
     service.save_mentor_profile(session, operator, {"headline": "fixed"}, mentor_id=other.id)
-    assert _count(session, MentorProfile) == 2
+    assert _count(session, Mentor) == 2
     assert events == [("mentor", mentor.id)] * 2 + [("mentor", other.id)]
 
 

@@ -15,7 +15,7 @@ from matchmaker.models import (
     FacilityManager,
     Investor,
     InvestorMember,
-    MentorProfile,
+    Mentor,
     Startup,
     StartupMember,
     User,
@@ -28,7 +28,7 @@ class Overview:
     """The profiles a user owns, by role (and, for operators, the site's counts)."""
 
     startups: list[Startup] = field(default_factory=list)
-    mentor_profile: MentorProfile | None = None
+    mentor_profile: Mentor | None = None
     investors: list[Investor] = field(default_factory=list)
     facilities: list[Facility] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
@@ -42,7 +42,7 @@ def public_stats(session: Session) -> dict[str, int]:
 
     return {
         "startups": count(Startup, Startup.is_active),
-        "mentors": count(MentorProfile, MentorProfile.is_active),
+        "mentors": count(Mentor, Mentor.is_active),
         "investors": count(Investor, Investor.is_active),
         "facilities": count(Facility, Facility.is_active),
         "equipment": count(Equipment, Equipment.is_active),
@@ -83,7 +83,7 @@ def _owned_ids(session: Session, user: User) -> dict[str, list[int]]:
         rows = session.execute(
             sa.union_all(
                 ids("startup", StartupMember.startup_id, StartupMember.user_id == user.id),
-                ids("mentor", MentorProfile.id, MentorProfile.user_id == user.id),
+                ids("mentor", Mentor.id, Mentor.user_id == user.id),
                 ids("investor", InvestorMember.investor_id, InvestorMember.user_id == user.id),
                 ids("facility", FacilityManager.facility_id, FacilityManager.user_id == user.id),
             )
@@ -117,11 +117,11 @@ def active_member_startups(session: Session, user: User) -> list[Startup]:
     return [s for s in member_startups(session, user) if s.is_active]
 
 
-def mentor_profile_of(session: Session, user: User) -> MentorProfile | None:
+def mentor_profile_of(session: Session, user: User) -> Mentor | None:
     """``profiles.mentor_profile_of`` for the dashboard's panels: one query per transaction,
     none when the user owns no mentor profile."""
     return cast(
-        MentorProfile | None,
+        Mentor | None,
         _memo(
             session,
             ("mentor", user.id),

@@ -22,7 +22,7 @@ from matchmaker.models import (
     Equipment,
     Facility,
     Investor,
-    MentorProfile,
+    Mentor,
     Startup,
     User,
     has_code,
@@ -164,22 +164,22 @@ STARTUPS: Listing[Startup] = Listing(
     code_lists={"sector": Startup.sectors},
 )
 # A suspended account's mentor profile is hidden like an inactive one.
-MENTORS: Listing[MentorProfile] = Listing(
-    select=sa.select(MentorProfile)
-    .join(User, User.id == MentorProfile.user_id)
-    .options(selectinload(MentorProfile.user)),
-    visible=sa.and_(MentorProfile.is_active, User.is_active),
+MENTORS: Listing[Mentor] = Listing(
+    select=sa.select(Mentor)
+    .join(User, User.id == Mentor.user_id)
+    .options(selectinload(Mentor.user)),
+    visible=sa.and_(Mentor.is_active, User.is_active),
     keywords=(
         User.display_name,
-        MentorProfile.headline,
-        MentorProfile.expertise,
-        MentorProfile.organisation,
-        MentorProfile.location,
+        Mentor.headline,
+        Mentor.expertise,
+        Mentor.organisation,
+        Mentor.location,
     ),
-    order_by=(User.display_name, MentorProfile.id),
-    place=_place_in(MentorProfile.location),
-    codes={"kind": MentorProfile.kind},
-    code_lists={"sector": MentorProfile.sectors},
+    order_by=(User.display_name, Mentor.id),
+    place=_place_in(Mentor.location),
+    codes={"kind": Mentor.kind},
+    code_lists={"sector": Mentor.sectors},
 )
 # A fund's place is its location or one of the regions it invests in.
 INVESTORS: Listing[Investor] = Listing(
@@ -258,13 +258,11 @@ def startup_detail(session: Session, startup_id: int, viewer: Any = None) -> Sta
     return _visible(startup, viewer, owned, _l("No such startup."))
 
 
-def mentor_detail(session: Session, mentor_id: int, viewer: Any = None) -> MentorProfile:
+def mentor_detail(session: Session, mentor_id: int, viewer: Any = None) -> Mentor:
     """The mentor profile, if it and its account are active (or it is the viewer's own,
     or the viewer is an operator); else ``NotFound``."""
     mentor = session.scalar(
-        sa.select(MentorProfile)
-        .where(MentorProfile.id == mentor_id)
-        .options(selectinload(MentorProfile.user))
+        sa.select(Mentor).where(Mentor.id == mentor_id).options(selectinload(Mentor.user))
     )
     owned = mentor is not None and mentor.user_id == _viewer_id(viewer)
     if mentor is not None and not mentor.user.is_active and not _is_operator(viewer):

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from matchmaker.i18n import lazy_gettext as _l
-from matchmaker.models import MentorProfile, Startup, StartupMember, User
+from matchmaker.models import Mentor, Startup, StartupMember, User
 from matchmaker.models.users import Role
 from matchmaker.services.accounts.profile_events import profile_changed
 from matchmaker.services.accounts.profile_values import (
@@ -123,17 +123,17 @@ def _validate_mentor(values: dict[str, Any]) -> None:
         values["accepting_requests"] = bool(values["accepting_requests"])
 
 
-def mentor_profile_of(session: Session, user: User) -> MentorProfile | None:
+def mentor_profile_of(session: Session, user: User) -> Mentor | None:
     """The user's mentor profile, active or not; None before they created one."""
-    return session.scalar(sa.select(MentorProfile).where(MentorProfile.user_id == user.id))
+    return session.scalar(sa.select(Mentor).where(Mentor.user_id == user.id))
 
 
-def editable_mentor(session: Session, actor: User, mentor_id: int) -> MentorProfile:
+def editable_mentor(session: Session, actor: User, mentor_id: int) -> Mentor:
     """The mentor profile ``mentor_id``, if it is ``actor``'s own or ``actor`` is an
     operator."""
     return editable_by(
         actor,
-        session.get(MentorProfile, mentor_id),
+        session.get(Mentor, mentor_id),
         lambda mentor, user: mentor.user_id == user.id,
         missing=_l("No such mentor."),
         refused=_l("You can only edit your own mentor profile."),
@@ -143,9 +143,9 @@ def editable_mentor(session: Session, actor: User, mentor_id: int) -> MentorProf
 @use_case
 def save_mentor_profile(
     session: Session, actor: User, values: Mapping[str, Any], *, mentor_id: int | None = None
-) -> MentorProfile:
+) -> Mentor:
     """Create or update a mentor profile: one's own, or (operators) the one ``mentor_id``."""
-    mentor: MentorProfile | None
+    mentor: Mentor | None
     if mentor_id is not None:
         mentor = editable_mentor(session, actor, mentor_id)
     else:
@@ -155,7 +155,7 @@ def save_mentor_profile(
     if mentor is None:
         if "kind" not in data:
             raise Invalid(_l("This field is required."), field="kind")
-        mentor = MentorProfile(user_id=actor.id, **data)
+        mentor = Mentor(user_id=actor.id, **data)
         session.add(mentor)
     else:
         apply_values(mentor, data)

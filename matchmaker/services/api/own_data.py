@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from matchmaker.models import MentorProfile, Startup, StartupMember
+from matchmaker.models import Mentor, Startup, StartupMember
 from matchmaker.models.bookings import EquipmentBooking
 from matchmaker.models.funding import Pitch
 from matchmaker.models.mentoring import MentorSession
@@ -29,7 +29,7 @@ def _startup_ids(user_id: int) -> sa.Select[Any]:
 
 
 def _mentor_id(session: Session, user_id: int) -> int | None:
-    return session.scalar(sa.select(MentorProfile.id).where(MentorProfile.user_id == user_id))
+    return session.scalar(sa.select(Mentor.id).where(Mentor.user_id == user_id))
 
 
 def _iso(moment: Any) -> str | None:

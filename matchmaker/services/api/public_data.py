@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from matchmaker.models import Equipment, Facility, Investor, MentorProfile, Startup, User, utcnow
+from matchmaker.models import Equipment, Facility, Investor, Mentor, Startup, User, utcnow
 from matchmaker.models.operator import Policy
 from matchmaker.services.api.paging import next_cursor, rows_after
 from matchmaker.services.facilities.equipment_availability import free_intervals, total_hours
@@ -48,12 +48,12 @@ def startups(session: Session, after: int, limit: int) -> tuple[list[Row], int |
 
 def mentors(session: Session, after: int, limit: int) -> tuple[list[Row], int | None]:
     stmt = (
-        sa.select(MentorProfile)
-        .join(User, MentorProfile.user_id == User.id)
-        .where(MentorProfile.is_active, User.is_active)
-        .options(selectinload(MentorProfile.user))
+        sa.select(Mentor)
+        .join(User, Mentor.user_id == User.id)
+        .where(Mentor.is_active, User.is_active)
+        .options(selectinload(Mentor.user))
     )
-    rows = rows_after(session, stmt, MentorProfile.id, after, limit)
+    rows = rows_after(session, stmt, Mentor.id, after, limit)
     return [
         {
             "id": m.id, "name": m.user.display_name, "kind": m.kind, "headline": m.headline,

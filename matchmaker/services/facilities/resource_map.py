@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from matchmaker import vocab
 from matchmaker.i18n import lazy_gettext as _l
-from matchmaker.models import Facility, Investor, MentorProfile
+from matchmaker.models import Facility, Investor, Mentor
 from matchmaker.services.errors import Forbidden, Invalid, NotFound
 from matchmaker.services.transactions import commit, use_case
 
@@ -217,10 +217,10 @@ def _mentor_items(
         return []
     out = []
     mentors = session.scalars(
-        sa.select(MentorProfile)
-        .options(selectinload(MentorProfile.user))
-        .where(MentorProfile.is_active.is_(True))
-        .order_by(MentorProfile.id)
+        sa.select(Mentor)
+        .options(selectinload(Mentor.user))
+        .where(Mentor.is_active.is_(True))
+        .order_by(Mentor.id)
     )
     for m in mentors:
         if filters.sector and filters.sector not in m.sectors:

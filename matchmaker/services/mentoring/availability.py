@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from matchmaker.i18n import lazy_gettext as _l
-from matchmaker.models import MentorProfile, User, utcnow
+from matchmaker.models import Mentor, User, utcnow
 from matchmaker.models.mentoring import (
     SLOT_HOLDING_STATUSES,
     BlackoutDate,
@@ -53,9 +53,9 @@ def parse_slot_key(key: str) -> datetime | None:
         return None
 
 
-def mentor_for_user(session: Session, user: User) -> MentorProfile:
+def mentor_for_user(session: Session, user: User) -> Mentor:
     """The user's mentor profile; NotFound (asking them to create it) without one."""
-    mentor = session.scalar(sa.select(MentorProfile).where(MentorProfile.user_id == user.id))
+    mentor = session.scalar(sa.select(Mentor).where(Mentor.user_id == user.id))
     if mentor is None:
         raise NotFound(_l("Create your mentor profile first."))
     return mentor
@@ -65,7 +65,7 @@ def mentor_for_user(session: Session, user: User) -> MentorProfile:
 
 
 def _candidate_slots(
-    session: Session, mentor: MentorProfile, start: datetime, end: datetime
+    session: Session, mentor: Mentor, start: datetime, end: datetime
 ) -> list[Slot]:
     tz_name = mentor.timezone
     weekly = session.scalars(sa.select(WeeklySlot).where(WeeklySlot.mentor_id == mentor.id)).all()
@@ -98,7 +98,7 @@ def _candidate_slots(
 
 def free_slots(
     session: Session,
-    mentor: MentorProfile,
+    mentor: Mentor,
     *,
     now: datetime | None = None,
     days: int = HORIZON_DAYS,
@@ -135,7 +135,7 @@ def free_slots(
 
 def find_free_slot(
     session: Session,
-    mentor: MentorProfile,
+    mentor: Mentor,
     starts_at: datetime,
     *,
     now: datetime | None = None,
@@ -175,7 +175,7 @@ def month_bounds(moment: datetime, zone_name: str | None) -> tuple[datetime, dat
 
 def sessions_in_month(
     session: Session,
-    mentor: MentorProfile,
+    mentor: Mentor,
     moment: datetime | None = None,
     *,
     exclude_session_id: int | None = None,
@@ -219,12 +219,12 @@ def sessions_this_month_by_mentor(
     return counts
 
 
-def at_capacity(session: Session, mentor: MentorProfile, moment: datetime | None = None) -> bool:
+def at_capacity(session: Session, mentor: Mentor, moment: datetime | None = None) -> bool:
     """Whether the mentor's sessions in the month of ``moment`` reach their monthly capacity."""
     return sessions_in_month(session, mentor, moment) >= mentor.capacity_per_month
 
 
-def receiving_requests(session: Session, mentor: MentorProfile) -> bool:
+def receiving_requests(session: Session, mentor: Mentor) -> bool:
     """Whether a founder may send this mentor a request now (active, not paused, capacity left)."""
     return bool(mentor.is_active and mentor.accepting_requests) and not at_capacity(session, mentor)
 

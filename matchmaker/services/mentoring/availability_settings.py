@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from matchmaker.i18n import lazy_gettext as _l
-from matchmaker.models import MentorProfile, User, utcnow
+from matchmaker.models import Mentor, User, utcnow
 from matchmaker.models.mentoring import (
     MAX_SESSIONS_PER_MONTH,
     BlackoutDate,
@@ -50,7 +50,7 @@ def update_settings(
     timezone: str,
     capacity_per_month: int,
     accepting_requests: bool,
-) -> MentorProfile:
+) -> Mentor:
     """The mentor's zone (one of the zone database's names), monthly capacity (0 to
     ``MAX_SESSIONS_PER_MONTH``; 0 takes no sessions) and whether requests are paused."""
     mentor = mentor_for_user(session, user)
@@ -144,7 +144,7 @@ def remove_entry(session: Session, user: User, kind: str, entry_id: int) -> None
 
 @dataclass
 class AvailabilityView:
-    mentor: MentorProfile
+    mentor: Mentor
     weekly: list[WeeklySlot]
     openings: list[OneOffOpening]
     blackouts: list[BlackoutDate]

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, selectinload
 from matchmaker import timezones, vocab
 from matchmaker.database import begin_write
 from matchmaker.i18n import lazy_gettext as _l
-from matchmaker.models import MentorProfile, Notification, Startup, User, utcnow
+from matchmaker.models import Mentor, Notification, Startup, User, utcnow
 from matchmaker.models.mentoring import MentorSession, SessionSource, SessionStatus, Side
 from matchmaker.services.errors import Forbidden, Invalid, NotFound
 from matchmaker.services.mentoring import availability
@@ -73,7 +73,7 @@ def _jaccard(a: Sequence[str], b: Sequence[str]) -> float:
     return len(sa_ & sb) / len(sa_ | sb) if sa_ and sb else 0.0
 
 
-def similarity(startup: Startup, mentor: MentorProfile) -> float:
+def similarity(startup: Startup, mentor: Mentor) -> float:
     """The fallback score in [0, 1]: topics weigh most, then sectors, then a shared language."""
     return round(
         0.5 * _jaccard(startup.mentoring_topics, mentor.mentoring_topics)
@@ -114,7 +114,7 @@ def engine_scores(
 @dataclass
 class PlanRow:
     slot: Slot
-    mentor: MentorProfile
+    mentor: Mentor
     startup: Startup | None
     score: float
 
@@ -123,7 +123,7 @@ class PlanRow:
 class Plan:
     day: date
     startups: list[Startup]
-    mentors: list[MentorProfile]
+    mentors: list[Mentor]
     rows: list[PlanRow]
     scores: dict[tuple[int, int], float]
     source: str  # "engine" or "similarity"
@@ -138,7 +138,7 @@ class Plan:
         return [s for s in self.startups if s.id not in taken]
 
 
-def day_slots(session: Session, mentor: MentorProfile, day: date) -> list[Slot]:
+def day_slots(session: Session, mentor: Mentor, day: date) -> list[Slot]:
     """The mentor's free slots on ``day`` (in the mentor's zone)."""
     start = timezones.to_utc(datetime.combine(day, time()), mentor.timezone)
     now = max(utcnow(), start)
@@ -167,13 +167,13 @@ def plan_office_hours(
     )
     mentors = list(
         session.scalars(
-            sa.select(MentorProfile)
-            .where(MentorProfile.id.in_(list(mentor_ids)))
-            .options(selectinload(MentorProfile.user))
-            .order_by(MentorProfile.id)
+            sa.select(Mentor)
+            .where(Mentor.id.in_(list(mentor_ids)))
+            .options(selectinload(Mentor.user))
+            .order_by(Mentor.id)
         )
     )
-    slots: list[tuple[Slot, MentorProfile]] = [
+    slots: list[tuple[Slot, Mentor]] = [
         (slot, m) for m in mentors for slot in day_slots(session, m, day)
     ]
     engine = (
@@ -216,7 +216,7 @@ def tomorrow() -> date:
     return (utcnow() + timedelta(days=1)).date()
 
 
-def planning_choices(session: Session) -> tuple[list[Startup], list[MentorProfile]]:
+def planning_choices(session: Session) -> tuple[list[Startup], list[Mentor]]:
     """Whom an operator can plan office hours for: active startups (by name) and active mentors
     (with their users, whose names label the choices)."""
     startups = list(
@@ -224,10 +224,10 @@ def planning_choices(session: Session) -> tuple[list[Startup], list[MentorProfil
     )
     mentors = list(
         session.scalars(
-            sa.select(MentorProfile)
-            .where(MentorProfile.is_active)
-            .options(selectinload(MentorProfile.user))
-            .order_by(MentorProfile.id)
+            sa.select(Mentor)
+            .where(Mentor.is_active)
+            .options(selectinload(Mentor.user))
+            .order_by(Mentor.id)
         )
     )
     return startups, mentors
@@ -265,7 +265,7 @@ def _office_hours_sessions(
             raise Invalid(_l("A startup can meet each mentor only once."))
         seen_slots.add((b.mentor_id, b.starts_at))
         seen_pairs.add((b.startup_id, b.mentor_id))
-        mentor = session.get(MentorProfile, b.mentor_id)
+        mentor = session.get(Mentor, b.mentor_id)
         startup = session.get(Startup, b.startup_id)
         if mentor is None or startup is None:
             raise NotFound(_l("A startup or mentor of this plan no longer exists."))

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from matchmaker.i18n import lazy_gettext as _l
-from matchmaker.models import MentorProfile, Startup, User, utcnow
+from matchmaker.models import Mentor, Startup, User, utcnow
 from matchmaker.models.mentoring import MentorSession, SessionReview, SessionStatus, Side
 from matchmaker.services.accounts import dashboard
 from matchmaker.services.errors import Forbidden, NotFound
@@ -32,7 +32,7 @@ from matchmaker.services.recommendations import bridge
 from matchmaker.services.recommendations.engine_settings import Caller
 
 _LIST_OPTIONS = (
-    selectinload(MentorSession.mentor).selectinload(MentorProfile.user),
+    selectinload(MentorSession.mentor).selectinload(Mentor.user),
     selectinload(MentorSession.startup),
     selectinload(MentorSession.proposals),
     selectinload(MentorSession.reviews),
@@ -60,7 +60,7 @@ def _by_stage(
 
 @dataclass
 class RequestPage:
-    mentor: MentorProfile
+    mentor: Mentor
     startups: list[Startup]  # the user's startups, to request for
     slots: list[Slot]  # the mentor's free slots
     receiving: bool  # whether the mentor takes requests now (else the form says why not)
@@ -69,7 +69,7 @@ class RequestPage:
 def request_page(session: Session, user: User, mentor_id: int) -> RequestPage:
     """What the request form shows: an active mentor (NotFound otherwise) and the user's
     startups (Forbidden without one: only founders request sessions)."""
-    mentor = session.get(MentorProfile, mentor_id, options=[selectinload(MentorProfile.user)])
+    mentor = session.get(Mentor, mentor_id, options=[selectinload(Mentor.user)])
     if mentor is None or not mentor.is_active:
         raise NotFound(_l("This mentor does not exist."))
     startups = founder_startups(session, user)
@@ -108,7 +108,7 @@ def founder_overview(session: Session, user: User) -> FounderOverview:
 
 @dataclass
 class MentorInbox:
-    mentor: MentorProfile
+    mentor: Mentor
     pending: list[MentorSession] = field(default_factory=list)
     upcoming: list[MentorSession] = field(default_factory=list)
     past: list[MentorSession] = field(default_factory=list)
@@ -229,7 +229,7 @@ AT_CAPACITY = _l(
 NO_MATCH_YET = _l("No startup matches your profile yet.")
 
 
-def deal_flow_state(session: Session, mentor: MentorProfile) -> tuple[bool, Any]:
+def deal_flow_state(session: Session, mentor: Mentor) -> tuple[bool, Any]:
     """Whether to suggest startups to a mentor, and what an empty list says. A fully booked
     mentor is not sent more startups this month, and is told why rather than "no match"."""
     if availability.at_capacity(session, mentor):

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 from matchmaker import vocab
 from matchmaker.database import begin_write
 from matchmaker.i18n import lazy_gettext as _l
-from matchmaker.models import MentorProfile, Notification, Startup, User
+from matchmaker.models import Mentor, Notification, Startup, User
 from matchmaker.models.mentoring import MentorSession, SessionStatus, Side, SlotProposal
 from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound
 from matchmaker.services.mentoring import availability
@@ -54,7 +54,7 @@ def _checked_goal(topic: str, goal: str) -> str:
 
 
 def _check_mentor_receives(
-    session: Session, mentor: MentorProfile, startup: Startup, now: datetime
+    session: Session, mentor: Mentor, startup: Startup, now: datetime
 ) -> None:
     """Refuse when the mentor paused requests, is fully booked this month, or already has an
     open request from this startup (the caller holds the mentor's row, so this cannot race)."""
@@ -171,7 +171,7 @@ def expire_requests(
         .with_for_update(of=MentorSession, key_share=True)
         .execution_options(populate_existing=True)
         .options(
-            selectinload(MentorSession.mentor).selectinload(MentorProfile.user),
+            selectinload(MentorSession.mentor).selectinload(Mentor.user),
             selectinload(MentorSession.startup).selectinload(Startup.members),
         )
     ).all()

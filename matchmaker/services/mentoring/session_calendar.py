@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from matchmaker import vocab
 from matchmaker.i18n import lazy_gettext as _l
-from matchmaker.models import MentorProfile, User, utcnow
+from matchmaker.models import Mentor, User, utcnow
 from matchmaker.models.mentoring import MentorSession, SessionStatus
 from matchmaker.services import calendar
 from matchmaker.services.calendar import CalendarEvent
@@ -67,7 +67,7 @@ def session_ics(session: Session, user: User, session_id: int) -> bytes:
 
 def feed_events(session: Session, user: User) -> list[CalendarEvent]:
     """Feed provider: the user's sessions as mentor or founder, from 90 days ago on."""
-    mentor_id = session.scalar(sa.select(MentorProfile.id).where(MentorProfile.user_id == user.id))
+    mentor_id = session.scalar(sa.select(Mentor.id).where(Mentor.user_id == user.id))
     startup_ids = [s.id for s in founder_startups(session, user)]
     conditions = []
     if mentor_id is not None:
@@ -85,7 +85,7 @@ def feed_events(session: Session, user: User) -> list[CalendarEvent]:
             MentorSession.starts_at >= utcnow() - timedelta(days=FEED_PAST_DAYS),
         )
         .options(
-            selectinload(MentorSession.mentor).selectinload(MentorProfile.user),
+            selectinload(MentorSession.mentor).selectinload(Mentor.user),
             selectinload(MentorSession.startup),
         )
     ).all()

@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session, selectinload
 from matchmaker import timezones
 from matchmaker.database import begin_write
 from matchmaker.i18n import lazy_gettext as _l
-from matchmaker.models import MatchOutcome, MentorProfile, Startup, StartupMember, User, utcnow
+from matchmaker.models import MatchOutcome, Mentor, Startup, StartupMember, User, utcnow
 from matchmaker.models.mentoring import MentorSession, SessionStatus, Side
 from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound
 from matchmaker.services.mentoring import availability
@@ -160,7 +160,7 @@ def close(
 
 
 _SESSION_OPTIONS = (
-    selectinload(MentorSession.mentor).selectinload(MentorProfile.user),
+    selectinload(MentorSession.mentor).selectinload(Mentor.user),
     selectinload(MentorSession.startup).selectinload(Startup.members),
     selectinload(MentorSession.proposals),
 )
@@ -191,11 +191,11 @@ def lock_session(session: Session, session_id: int) -> MentorSession:
     return ms
 
 
-def lock_mentor(session: Session, mentor_id: int) -> MentorProfile | None:
+def lock_mentor(session: Session, mentor_id: int) -> Mentor | None:
     """Lock the mentor's profile row: the one row that serialises the rules spanning several of
     their sessions (capacity, free slots, one open request per startup)."""
     return session.get(
-        MentorProfile,
+        Mentor,
         mentor_id,
         with_for_update={"key_share": True},
         populate_existing=True,
@@ -270,7 +270,7 @@ def now_or_utcnow(now: datetime | None) -> datetime:
 
 def bookable_slot(
     session: Session,
-    mentor: MentorProfile,
+    mentor: Mentor,
     starts_at: datetime,
     *,
     now: datetime,
@@ -290,7 +290,7 @@ def bookable_slot(
 
 def check_capacity(
     session: Session,
-    mentor: MentorProfile,
+    mentor: Mentor,
     starts_at: datetime,
     exclude_session_id: int | None = None,
 ) -> None:
@@ -307,7 +307,7 @@ def check_capacity(
 
 def parse_slots(
     session: Session,
-    mentor: MentorProfile,
+    mentor: Mentor,
     slot_starts: Sequence[datetime],
     *,
     now: datetime,

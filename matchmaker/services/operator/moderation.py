@@ -13,7 +13,7 @@ from matchmaker.models import (
     Equipment,
     Facility,
     Investor,
-    MentorProfile,
+    Mentor,
     Startup,
     StartupMember,
     User,
@@ -27,7 +27,7 @@ from matchmaker.services.transactions import commit, use_case
 
 MODERATED_KINDS: dict[str, type[Any]] = {
     "startup": Startup,
-    "mentor": MentorProfile,
+    "mentor": Mentor,
     "investor": Investor,
     "facility": Facility,
     "equipment": Equipment,
@@ -86,7 +86,7 @@ def set_user_active(session: Session, actor: User, user_id: int, active: bool) -
             )
         )
     )
-    mentor_id = session.scalar(sa.select(MentorProfile.id).where(MentorProfile.user_id == user.id))
+    mentor_id = session.scalar(sa.select(Mentor.id).where(Mentor.user_id == user.id))
     # End this read transaction first: on SQLite an open reader blocks the index jobs' writes.
     commit(session)
     for startup_id in hidden:

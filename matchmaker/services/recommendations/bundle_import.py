@@ -26,8 +26,8 @@ from matchmaker.models import (
     FundingAsk,
     Investor,
     MatchOutcome,
+    Mentor,
     MentorMentee,
-    MentorProfile,
     PortfolioEntry,
     Startup,
     User,
@@ -184,9 +184,7 @@ def _add_candidates(
                 display_name=name,
                 roles=["mentor"],
             )
-            candidates[cid] = MentorProfile(
-                user=user, kind="", expertise=str(c.get("description") or "")
-            )
+            candidates[cid] = Mentor(user=user, kind="", expertise=str(c.get("description") or ""))
     session.add_all(candidates.values())
     session.flush()
     return candidates

@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, contains_eager
 
-from matchmaker.models import Equipment, Facility, Investor, MentorProfile, Startup, User
+from matchmaker.models import Equipment, Facility, Investor, Mentor, Startup, User
 from matchmaker.recommend.ranking import Recommendation
 from matchmaker.recommend.reasons import Reason
 
@@ -42,9 +42,7 @@ def _active_with_owner(
 
 _ENTITY_QUERIES: dict[str, Callable[[Sequence[int]], Any]] = {
     "startup": lambda ids: sa.select(Startup).where(Startup.id.in_(ids), Startup.is_active),
-    "mentor": _active_with_owner(
-        MentorProfile, User, MentorProfile.user_id == User.id, MentorProfile.user
-    ),
+    "mentor": _active_with_owner(Mentor, User, Mentor.user_id == User.id, Mentor.user),
     "investor": lambda ids: sa.select(Investor).where(Investor.id.in_(ids), Investor.is_active),
     "equipment": _active_with_owner(
         Equipment, Facility, Equipment.facility_id == Facility.id, Equipment.facility

@@ -20,7 +20,7 @@ from matchmaker.models import (
     Equipment,
     Facility,
     FundingAsk,
-    MentorProfile,
+    Mentor,
     Startup,
     User,
 )
@@ -104,10 +104,10 @@ def _from_match(m: Any) -> Suggestion:
 
 def _fallback_mentors(session: Session, startup: Startup) -> list[Suggestion]:
     rows = session.scalars(
-        sa.select(MentorProfile)
-        .join(User, MentorProfile.user_id == User.id)
-        .where(MentorProfile.is_active, MentorProfile.accepting_requests, User.is_active)
-        .options(selectinload(MentorProfile.user))
+        sa.select(Mentor)
+        .join(User, Mentor.user_id == User.id)
+        .where(Mentor.is_active, Mentor.accepting_requests, User.is_active)
+        .options(selectinload(Mentor.user))
     ).all()
     out = []
     for m in rows:

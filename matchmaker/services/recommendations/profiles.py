@@ -16,8 +16,8 @@ from matchmaker.models import (
     FundingAsk,
     Investor,
     MatchOutcome,
+    Mentor,
     MentorMentee,
-    MentorProfile,
     PortfolioEntry,
     Startup,
     User,
@@ -63,7 +63,7 @@ def startup_profile(s: Startup, ask: FundingAsk | None = None) -> T.StartupProfi
 
 
 def mentor_profile(
-    m: MentorProfile,
+    m: Mentor,
     user: User,
     mentees: Sequence[tuple[int, date | None]] = (),
     sessions_this_month: int = 0,
@@ -177,9 +177,9 @@ def _startup_profiles(session: Session, ids: Collection[int] | None) -> dict[int
 
 def _mentor_profiles(session: Session, ids: Collection[int] | None) -> dict[int, Any]:
     pairs = session.execute(
-        sa.select(MentorProfile, User)
-        .join(User, MentorProfile.user_id == User.id)
-        .where(MentorProfile.is_active, User.is_active, *_among(MentorProfile.id, ids))
+        sa.select(Mentor, User)
+        .join(User, Mentor.user_id == User.id)
+        .where(Mentor.is_active, User.is_active, *_among(Mentor.id, ids))
     ).all()
     mentees: dict[int, list[tuple[int, date | None]]] = defaultdict(list)
     mentee_rows = session.execute(

@@ -31,7 +31,7 @@ from matchmaker.web.mentoring.blueprint import APP_ZONE, bp
 from matchmaker.web.panels import DashboardPanel, NavItem
 
 if TYPE_CHECKING:
-    from matchmaker.models import MentorProfile
+    from matchmaker.models import Mentor
 
 __all__ = ["bp", "dashboard_panels", "mentor_section", "nav_items"]
 
@@ -70,7 +70,7 @@ def dashboard_panels(user: Any) -> list[DashboardPanel]:
     ]
 
 
-def mentor_section(mentor: MentorProfile, user: Any) -> list[DashboardPanel]:
+def mentor_section(mentor: Mentor, user: Any) -> list[DashboardPanel]:
     slots = availability.free_slots(db.session, mentor)[:5]
     can_request = bool(
         getattr(user, "is_authenticated", False)

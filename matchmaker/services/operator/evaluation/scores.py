@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from matchmaker.i18n import lazy_gettext as _l
-from matchmaker.models import Equipment, Facility, Investor, MatchOutcome, MentorProfile
+from matchmaker.models import Equipment, Facility, Investor, MatchOutcome, Mentor
 from matchmaker.models.funding import Pitch
 from matchmaker.services.operator.monitoring.activity_metrics import usage
 from matchmaker.services.operator.monitoring.figures import Period
@@ -69,9 +69,7 @@ def mentor_scores(session: Session, period: Period) -> list[PerformanceScore]:
     for o in _outcomes(session, "mentor", period):
         by_mentor[o.candidate_id].append(o)
     mentors = session.scalars(
-        sa.select(MentorProfile)
-        .where(MentorProfile.id.in_(list(by_mentor)))
-        .options(selectinload(MentorProfile.user))
+        sa.select(Mentor).where(Mentor.id.in_(list(by_mentor))).options(selectinload(Mentor.user))
     ).all()
     out = []
     for m in mentors:

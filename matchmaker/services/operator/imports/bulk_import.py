@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from matchmaker.database import begin_write
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.i18n import lazy_ngettext
-from matchmaker.models import Equipment, Facility, Investor, MentorProfile, User
+from matchmaker.models import Equipment, Facility, Investor, Mentor, User
 from matchmaker.models.operator import ImportBatch, ImportKind
 from matchmaker.services.accounts.profile_events import PROFILE_KINDS, profile_changed
 from matchmaker.services.errors import Conflict, Invalid
@@ -117,7 +117,7 @@ def _check_row(row: RowResult, ctx: _Context) -> None:
         ctx.seen.add(email)
         user = ctx.session.scalar(sa.select(User).where(sa.func.lower(User.email) == email))
         if user is not None and ctx.session.scalar(
-            sa.select(MentorProfile.id).where(MentorProfile.user_id == user.id)
+            sa.select(Mentor.id).where(Mentor.user_id == user.id)
         ):
             row.errors.append(CellError("email", _l("This person already has a mentor profile.")))
     if ctx.kind == ImportKind.INVESTOR:
@@ -215,7 +215,7 @@ def _already_imported(batch: ImportBatch | None) -> Any:
 # --- writing ------------------------------------------------------------------------------
 
 
-def _mentor(session: Session, v: Mapping[str, Any]) -> MentorProfile:
+def _mentor(session: Session, v: Mapping[str, Any]) -> Mentor:
     user = session.scalar(sa.select(User).where(sa.func.lower(User.email) == v["email"]))
     if user is None:
         user = User(email=v["email"], display_name=v["display_name"], roles=["mentor"])
@@ -226,7 +226,7 @@ def _mentor(session: Session, v: Mapping[str, Any]) -> MentorProfile:
     elif "mentor" not in user.roles:
         user.roles = [*user.roles, "mentor"]
     fields = {k: v[k] for k in v if k not in ("email", "display_name") and v[k] is not None}
-    mentor = MentorProfile(user=user, **fields)
+    mentor = Mentor(user=user, **fields)
     session.add(mentor)
     return mentor
 

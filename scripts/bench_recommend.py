@@ -41,7 +41,7 @@ from matchmaker.recommend.texts import (
     EquipmentProfile,
     InvestorProfile,
     MentorProfile,
-    PortfolioEntry,
+    PortfolioCompany,
     StartupProfile,
 )
 
@@ -114,7 +114,7 @@ def make_corpus(n: int, seed: int = 0) -> dict[str, list[Any]]:
                 sectors=(sectors[itopic % len(sectors)],),
                 stages=tuple(sorted(set(rng.choice(rounds, size=2).tolist()))),
                 portfolio=tuple(
-                    PortfolioEntry(
+                    PortfolioCompany(
                         company=f"Startup {s}",
                         startup_id=int(s),
                         date=start + timedelta(days=int(rng.integers(1000))),

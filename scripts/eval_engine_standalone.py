@@ -47,7 +47,7 @@ from matchmaker.recommend.ranking import Recommender
 from matchmaker.recommend.texts import (
     InvestorProfile,
     MentorProfile,
-    PortfolioEntry,
+    PortfolioCompany,
     StartupProfile,
 )
 
@@ -132,7 +132,7 @@ def load_bundle(folder: Path) -> Bundle:
         i, past = cid[c["id"]], links.get(cid[c["id"]], [])
         if kind == "investor":
             portfolio = tuple(
-                PortfolioEntry(
+                PortfolioCompany(
                     company=startups[sid[r["startup_id"]]].name,
                     sectors=startups[sid[r["startup_id"]]].sectors,
                     round=map_round(r.get("round")),

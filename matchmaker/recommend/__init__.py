@@ -22,7 +22,7 @@ from matchmaker.recommend.texts import (
     EquipmentProfile,
     InvestorProfile,
     MentorProfile,
-    PortfolioEntry,
+    PortfolioCompany,
     StartupProfile,
     content_hash,
 )
@@ -40,7 +40,7 @@ __all__ = [
     "InvestorProfile",
     "LearnedRanker",
     "MentorProfile",
-    "PortfolioEntry",
+    "PortfolioCompany",
     "RankerInvalid",
     "Reason",
     "Recommendation",

@@ -83,8 +83,9 @@ class MentorProfile:
 
 
 @dataclass(frozen=True)
-class PortfolioEntry:
-    """One company an investor backed. ``startup_id`` links it to a platform startup if known."""
+class PortfolioCompany:
+    """A company an investor backed, often one that is not on the platform: ``company`` and
+    ``description`` are its own words; ``startup_id`` links it to a platform startup if known."""
 
     company: str
     description: str = ""
@@ -109,7 +110,7 @@ class InvestorProfile:
     instruments: tuple[str, ...] = ()  # empty = not stated
     regions: tuple[str, ...] = ()  # locations they invest in; empty = anywhere
     languages: tuple[str, ...] = ()
-    portfolio: tuple[PortfolioEntry, ...] = ()
+    portfolio: tuple[PortfolioCompany, ...] = ()
     active: bool = True
 
 
@@ -199,7 +200,7 @@ def equipment_text(p: EquipmentProfile) -> str:
     )
 
 
-def portfolio_entry_text(e: PortfolioEntry) -> str:
+def portfolio_entry_text(e: PortfolioCompany) -> str:
     return _join(e.company, e.description, _labels(vocab.SECTORS, e.sectors))
 
 

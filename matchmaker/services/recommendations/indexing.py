@@ -101,7 +101,7 @@ def decode_profiles(raw: bytes) -> dict[str, list[Any]]:
             values = {k: _restore(v) for k, v in item.items() if k in names}
             if kind == "investor":
                 values["portfolio"] = tuple(
-                    T.PortfolioEntry(**{k: _restore(v) for k, v in entry.items()})
+                    T.PortfolioCompany(**{k: _restore(v) for k, v in entry.items()})
                     for entry in item.get("portfolio", [])
                 )
             rows.append(cls(**values))

@@ -111,7 +111,7 @@ def investor_profile(
         instruments=tuple(inv.instruments),
         regions=tuple(inv.regions),
         portfolio=tuple(
-            T.PortfolioEntry(
+            T.PortfolioCompany(
                 company=e.company,
                 description=e.description or "",
                 sectors=(e.sector,) if e.sector else (),

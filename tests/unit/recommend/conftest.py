@@ -24,7 +24,7 @@ from matchmaker.recommend.texts import (
     EquipmentProfile,
     InvestorProfile,
     MentorProfile,
-    PortfolioEntry,
+    PortfolioCompany,
     StartupProfile,
 )
 
@@ -199,10 +199,10 @@ def make_world() -> World:
             instruments=("equity",),
             regions=("重庆", "Chongqing"),
             portfolio=(
-                PortfolioEntry(
+                PortfolioCompany(
                     company="CellPack", startup_id=3, round="seed", date=date(2024, 3, 1)
                 ),
-                PortfolioEntry(
+                PortfolioCompany(
                     company="SunFilm",
                     description="Perovskite solar film",
                     sectors=("new_energy",),
@@ -227,7 +227,7 @@ def make_world() -> World:
             type="seed_fund",
             thesis="Anything early in Chengdu",
             portfolio=(
-                PortfolioEntry(
+                PortfolioCompany(
                     company="FarmBot",
                     description="Farm robots",
                     sectors=("modern_agriculture",),

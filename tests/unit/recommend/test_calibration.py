@@ -13,7 +13,7 @@ from matchmaker.recommend.embedding import HashingEmbedder
 from matchmaker.recommend.features import SERVES_WEIGHTS
 from matchmaker.recommend.history_check import split_history
 from matchmaker.recommend.ranking import Recommender
-from matchmaker.recommend.texts import InvestorProfile, PortfolioEntry, StartupProfile
+from matchmaker.recommend.texts import InvestorProfile, PortfolioCompany, StartupProfile
 
 
 def world(recency_predicts: bool) -> tuple[list[StartupProfile], list[InvestorProfile]]:
@@ -37,7 +37,7 @@ def world(recency_predicts: bool) -> tuple[list[StartupProfile], list[InvestorPr
             id=fund,
             name=f"Fund {fund}",
             portfolio=tuple(
-                PortfolioEntry(company=f"Company {s}", startup_id=s, date=d) for s, d in rows
+                PortfolioCompany(company=f"Company {s}", startup_id=s, date=d) for s, d in rows
             ),
         )
         for fund, rows in deals.items()
@@ -129,7 +129,7 @@ def noise_world() -> Recommender:
             id=fund,
             name=f"Fund {fund}",
             portfolio=tuple(
-                PortfolioEntry(company=f"Co {s}", startup_id=s, date=d) for s, d in rows
+                PortfolioCompany(company=f"Co {s}", startup_id=s, date=d) for s, d in rows
             ),
         )
         for fund, rows in deals.items()

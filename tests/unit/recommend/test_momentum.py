@@ -9,7 +9,7 @@ import pytest
 from matchmaker.recommend.embedding import HashingEmbedder
 from matchmaker.recommend.history import Relation, momentum
 from matchmaker.recommend.ranking import Recommender
-from matchmaker.recommend.texts import InvestorProfile, PortfolioEntry, StartupProfile
+from matchmaker.recommend.texts import InvestorProfile, PortfolioCompany, StartupProfile
 
 
 def deals(*whens: float | None) -> list[Relation]:
@@ -43,19 +43,19 @@ def test_pair_features_carry_momentum() -> None:
             id=10,
             name="Rising",
             portfolio=tuple(
-                PortfolioEntry(f"Co {i}", startup_id=i, date=d)
+                PortfolioCompany(f"Co {i}", startup_id=i, date=d)
                 for i, d in zip((1, 2, 3), recent, strict=True)
             )
-            + (PortfolioEntry("Co 7", startup_id=7, date=date(2012, 12, 1)),),
+            + (PortfolioCompany("Co 7", startup_id=7, date=date(2012, 12, 1)),),
         ),
         InvestorProfile(  # as many deals, in the two years before, none lately
             id=11,
             name="Fading",
             portfolio=tuple(
-                PortfolioEntry(f"Co {i}", startup_id=i, date=d)
+                PortfolioCompany(f"Co {i}", startup_id=i, date=d)
                 for i, d in zip((4, 5, 6), old, strict=True)
             )
-            + (PortfolioEntry("Co 8", startup_id=8, date=date(2013, 3, 1)),),
+            + (PortfolioCompany("Co 8", startup_id=8, date=date(2013, 3, 1)),),
         ),
     ]
     rec = Recommender.from_profiles(HashingEmbedder(dim=64), startups=startups, investors=investors)

@@ -6,7 +6,7 @@ import pytest
 
 from matchmaker.recommend.embedding import HashingEmbedder
 from matchmaker.recommend.ranking import Recommender
-from matchmaker.recommend.texts import InvestorProfile, PortfolioEntry, StartupProfile
+from matchmaker.recommend.texts import InvestorProfile, PortfolioCompany, StartupProfile
 
 
 def world() -> Recommender:
@@ -19,12 +19,12 @@ def world() -> Recommender:
         InvestorProfile(
             id=10,
             name="Battery Fund",
-            portfolio=tuple(PortfolioEntry(f"Volt {i}", startup_id=i) for i in (1, 2, 3)),
+            portfolio=tuple(PortfolioCompany(f"Volt {i}", startup_id=i) for i in (1, 2, 3)),
         ),
         InvestorProfile(
             id=11,
             name="Food Fund",
-            portfolio=tuple(PortfolioEntry(f"Crumb {i}", startup_id=i) for i in (4, 5, 6)),
+            portfolio=tuple(PortfolioCompany(f"Crumb {i}", startup_id=i) for i in (4, 5, 6)),
         ),
     ]
     return Recommender.from_profiles(

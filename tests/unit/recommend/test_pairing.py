@@ -62,7 +62,7 @@ class _EnglishOnlyEmbedder:
 def test_history_similarity_falls_back_to_words_the_model_cannot_read() -> None:
     from datetime import date
 
-    from matchmaker.recommend.texts import InvestorProfile, PortfolioEntry, StartupProfile
+    from matchmaker.recommend.texts import InvestorProfile, PortfolioCompany, StartupProfile
 
     startups = [
         StartupProfile(id=1, name="锂新", description="固态电池正极材料，高镍三元正极涂层"),
@@ -72,16 +72,16 @@ def test_history_similarity_falls_back_to_words_the_model_cannot_read() -> None:
     day = date(2024, 1, 1)
     investors = [
         InvestorProfile(
-            id=10, name="甲基金", portfolio=(PortfolioEntry("电芯", startup_id=2, date=day),)
+            id=10, name="甲基金", portfolio=(PortfolioCompany("电芯", startup_id=2, date=day),)
         ),
         InvestorProfile(
-            id=11, name="乙基金", portfolio=(PortfolioEntry("农感", startup_id=3, date=day),)
+            id=11, name="乙基金", portfolio=(PortfolioCompany("农感", startup_id=3, date=day),)
         ),
         # A portfolio company that is not on the platform is compared by its words too.
         InvestorProfile(
             id=12,
             name="丙基金",
-            portfolio=(PortfolioEntry("正极科技", description="固态电池正极材料", date=day),),
+            portfolio=(PortfolioCompany("正极科技", description="固态电池正极材料", date=day),),
         ),
     ]
     rec = Recommender.from_profiles(_EnglishOnlyEmbedder(), startups=startups, investors=investors)

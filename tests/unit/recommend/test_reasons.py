@@ -13,7 +13,7 @@ from matchmaker.recommend.texts import (
     EquipmentProfile,
     InvestorProfile,
     MentorProfile,
-    PortfolioEntry,
+    PortfolioCompany,
     StartupProfile,
 )
 
@@ -179,12 +179,12 @@ def test_a_similar_company_reason_needs_more_than_usual_similarity() -> None:
             id=10,
             name="Tour Fund",
             portfolio=(
-                PortfolioEntry("Strolly", startup_id=2),
-                PortfolioEntry("Gearworks", startup_id=3),
+                PortfolioCompany("Strolly", startup_id=2),
+                PortfolioCompany("Gearworks", startup_id=3),
             ),
         ),
         InvestorProfile(
-            id=11, name="Health Fund", portfolio=(PortfolioEntry("Hemato", startup_id=4),)
+            id=11, name="Health Fund", portfolio=(PortfolioCompany("Hemato", startup_id=4),)
         ),
     ]
     rec = Recommender.from_profiles(UniversalSentenceEncoder(), startups=startups, investors=funds)

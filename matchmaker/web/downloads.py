@@ -8,7 +8,7 @@ from flask import Response
 from matchmaker.filenames import attachment_headers
 
 
-def calendar_file(ics: str, name: str) -> Response:
+def calendar_file(ics: str | bytes, name: str) -> Response:
     """One event as an iCalendar file that the browser saves as ``name`` (a booking, a pitch
     meeting, a mentoring session), never opens or sniffs; a subscribed feed is not a download."""
     return Response(ics, mimetype="text/calendar", headers=attachment_headers(name))

@@ -8,6 +8,7 @@ Private to the fund, as the pipeline is (``pipeline``): a non-member gets 404.
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -119,8 +120,8 @@ def deal_flow(
     }
     lens = _FundLens(investor, filters, engine, intros)
     incoming = _incoming(session, lens)
-    recommended = _recommended(session, lens)
-    return DealFlow(investor, funds, incoming, recommended[:recommend_limit])
+    recommended = _recommended(session, lens, recommend_limit)
+    return DealFlow(investor, funds, incoming, recommended)
 
 
 @dataclass(frozen=True)
@@ -170,28 +171,77 @@ def _incoming(session: Session, lens: _FundLens) -> list[Deal]:
     )
 
 
-def _recommended(session: Session, lens: _FundLens) -> list[Deal]:
-    """Active startups that have not pitched the fund and whose latest open ask it accepts;
-    the engine's picks first."""
+def _recommended(session: Session, lens: _FundLens, limit: int) -> list[Deal]:
+    """The ``limit`` best active startups that have not pitched the fund and whose latest open
+    ask it accepts; the engine's picks first.
+
+    The engine's picks are read and judged first, every other startup only when fewer than
+    ``limit`` picks score above 1: a pick scores its 0..1 fit + 1 + the engine's score, any
+    other startup at most its fit, so the list is the same as judging every startup."""
+    picked = list(lens.engine)
+    deals = _open_deals(session, lens, only=picked) if picked else []
+    if len([d for d in deals if d.score > 1.0]) < limit:
+        deals += _open_deals(session, lens, besides=picked)
+    return _best_first(deals)[:limit]
+
+
+def _open_deals(
+    session: Session,
+    lens: _FundLens,
+    *,
+    only: Collection[int] | None = None,
+    besides: Collection[int] = (),
+) -> list[Deal]:
+    """The deals of the startups in ``only`` (else of every one not in ``besides``) that the
+    fund accepts and the filters admit, in one statement: each active startup that has not
+    pitched the fund with its latest open ask. The database leaves out the asks whose round or
+    ticket the fund's preferences rule out; ``ask_satisfies`` still decides."""
     investor, filters = lens.investor, lens.filters
-    pitched = sa.select(Pitch.startup_id).where(Pitch.investor_id == investor.id)
-    startups = session.scalars(
-        sa.select(Startup).where(Startup.is_active.is_(True), Startup.id.not_in(pitched))
-    ).all()
-    open_asks: dict[int, FundingAsk] = {}
-    for a in session.scalars(
-        sa.select(FundingAsk)
+    latest = (
+        sa.select(
+            FundingAsk.id,
+            sa.func.row_number()
+            .over(
+                partition_by=FundingAsk.startup_id,
+                order_by=(FundingAsk.created_at.desc(), FundingAsk.id.desc()),
+            )
+            .label("newest"),
+        )
         .where(FundingAsk.is_open.is_(True))
-        .order_by(FundingAsk.created_at, FundingAsk.id)
-    ):
-        open_asks[a.startup_id] = a  # the latest open ask wins
-    deals = []
-    for s in startups:
-        ask = open_asks.get(s.id)
-        if ask is None or not ask_satisfies(investor, ask, s) or not filters.admits(s, ask):
-            continue
-        deals.append(lens.deal(s, ask, None, picked_bonus=1.0))
-    return _best_first(deals)
+        .subquery()
+    )
+    pitched = sa.select(Pitch.startup_id).where(Pitch.investor_id == investor.id)
+    stmt = (
+        sa.select(Startup, FundingAsk)
+        .join(FundingAsk, FundingAsk.startup_id == Startup.id)
+        .join(latest, sa.and_(latest.c.id == FundingAsk.id, latest.c.newest == 1))
+        .where(Startup.is_active.is_(True), Startup.id.not_in(pitched))
+        .where(*_preferences_rule_in(investor))
+    )
+    if only is not None:
+        stmt = stmt.where(Startup.id.in_(list(only)))
+    elif besides:
+        stmt = stmt.where(Startup.id.not_in(list(besides)))
+    return [
+        lens.deal(startup, ask, None, picked_bonus=1.0)
+        for startup, ask in session.execute(stmt)
+        if ask_satisfies(investor, ask, startup) and filters.admits(startup, ask)
+    ]
+
+
+def _preferences_rule_in(investor: Investor) -> list[sa.ColumnElement[bool]]:
+    """What ``matching.investor_fits`` asks of an ask's round and ticket, as SQL conditions: a
+    necessary part of the check (regions, sectors and instruments stay in Python)."""
+    conditions: list[sa.ColumnElement[bool]] = []
+    if investor.stages:  # an ask without a round is not ruled out
+        conditions.append(sa.or_(FundingAsk.round.in_(investor.stages), FundingAsk.round == ""))
+    # A ticket in another currency is not comparable: it neither fits nor excludes.
+    other_currency = FundingAsk.currency.is_distinct_from(investor.currency)
+    if investor.ticket_min is not None:
+        conditions.append(sa.or_(other_currency, FundingAsk.amount >= investor.ticket_min))
+    if investor.ticket_max is not None:
+        conditions.append(sa.or_(other_currency, FundingAsk.amount <= investor.ticket_max))
+    return conditions
 
 
 PIPELINE_COLUMNS = ["startup", "round", "amount", "currency", "instrument", "stage", "since"]

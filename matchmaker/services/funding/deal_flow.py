@@ -11,10 +11,11 @@ import logging
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import FundingAsk, Investor, Startup
@@ -156,7 +157,7 @@ def _incoming(session: Session, lens: _FundLens) -> list[Deal]:
     stmt = (
         sa.select(Pitch)
         .where(Pitch.investor_id == investor.id)
-        .options(selectinload(Pitch.startup), selectinload(Pitch.ask))
+        .options(joinedload(Pitch.startup), joinedload(Pitch.ask))
     )
     if filters.pipeline and filters.pipeline != ALL_DEALS:
         stmt = stmt.where(Pitch.stage == filters.pipeline)
@@ -197,7 +198,39 @@ def _open_deals(
     pitched the fund with its latest open ask. The database leaves out the asks whose round or
     ticket the fund's preferences rule out; ``ask_satisfies`` still decides."""
     investor, filters = lens.investor, lens.filters
-    latest = (
+    which = "only" if only is not None else "besides" if besides else "all"
+    stmt = _open_deals_statement(
+        which,
+        bool(investor.stages),
+        investor.ticket_min is not None,
+        investor.ticket_max is not None,
+    )
+    values = {
+        "fund": investor.id,
+        "stages": list(investor.stages),
+        "currency": investor.currency,
+        "ticket_min": investor.ticket_min,
+        "ticket_max": investor.ticket_max,
+        "ids": list(only if only is not None else besides),
+    }
+    return [
+        lens.deal(startup, ask, None, picked_bonus=1.0)
+        for startup, ask in session.execute(stmt, values)
+        if ask_satisfies(investor, ask, startup) and filters.admits(startup, ask)
+    ]
+
+
+@lru_cache(maxsize=32)
+def _open_deals_statement(
+    which: str, stages: bool, ticket_min: bool, ticket_max: bool
+) -> sa.Select[Startup, FundingAsk]:
+    """``_open_deals``'s statement for one shape of fund (which of round, minimum and maximum
+    ticket it states) and of id list (``which``: only, besides or all), its values bound when
+    it runs: built once per process rather than on every page.
+
+    The round and ticket conditions are what ``matching.investor_fits`` asks of them, so a
+    necessary part of the check (regions, sectors and instruments stay in Python)."""
+    latest = (  # each startup's open asks numbered newest first: number 1 is its deal's
         sa.select(
             FundingAsk.id,
             sa.func.row_number()
@@ -210,38 +243,31 @@ def _open_deals(
         .where(FundingAsk.is_open.is_(True))
         .subquery()
     )
-    pitched = sa.select(Pitch.startup_id).where(Pitch.investor_id == investor.id)
+    pitched = sa.select(Pitch.startup_id).where(Pitch.investor_id == sa.bindparam("fund"))
     stmt = (
         sa.select(Startup, FundingAsk)
         .join(FundingAsk, FundingAsk.startup_id == Startup.id)
         .join(latest, sa.and_(latest.c.id == FundingAsk.id, latest.c.newest == 1))
         .where(Startup.is_active.is_(True), Startup.id.not_in(pitched))
-        .where(*_preferences_rule_in(investor))
     )
-    if only is not None:
-        stmt = stmt.where(Startup.id.in_(list(only)))
-    elif besides:
-        stmt = stmt.where(Startup.id.not_in(list(besides)))
-    return [
-        lens.deal(startup, ask, None, picked_bonus=1.0)
-        for startup, ask in session.execute(stmt)
-        if ask_satisfies(investor, ask, startup) and filters.admits(startup, ask)
-    ]
-
-
-def _preferences_rule_in(investor: Investor) -> list[sa.ColumnElement[bool]]:
-    """What ``matching.investor_fits`` asks of an ask's round and ticket, as SQL conditions: a
-    necessary part of the check (regions, sectors and instruments stay in Python)."""
-    conditions: list[sa.ColumnElement[bool]] = []
-    if investor.stages:  # an ask without a round is not ruled out
-        conditions.append(sa.or_(FundingAsk.round.in_(investor.stages), FundingAsk.round == ""))
+    if stages:  # an ask without a round is not ruled out
+        stmt = stmt.where(
+            sa.or_(
+                FundingAsk.round.in_(sa.bindparam("stages", expanding=True)),
+                FundingAsk.round == "",
+            )
+        )
     # A ticket in another currency is not comparable: it neither fits nor excludes.
-    other_currency = FundingAsk.currency.is_distinct_from(investor.currency)
-    if investor.ticket_min is not None:
-        conditions.append(sa.or_(other_currency, FundingAsk.amount >= investor.ticket_min))
-    if investor.ticket_max is not None:
-        conditions.append(sa.or_(other_currency, FundingAsk.amount <= investor.ticket_max))
-    return conditions
+    other_currency = FundingAsk.currency.is_distinct_from(sa.bindparam("currency"))
+    if ticket_min:
+        stmt = stmt.where(sa.or_(other_currency, FundingAsk.amount >= sa.bindparam("ticket_min")))
+    if ticket_max:
+        stmt = stmt.where(sa.or_(other_currency, FundingAsk.amount <= sa.bindparam("ticket_max")))
+    if which == "only":
+        stmt = stmt.where(Startup.id.in_(sa.bindparam("ids", expanding=True)))
+    elif which == "besides":
+        stmt = stmt.where(Startup.id.not_in(sa.bindparam("ids", expanding=True)))
+    return stmt
 
 
 PIPELINE_COLUMNS = ["startup", "round", "amount", "currency", "instrument", "stage", "since"]

@@ -51,7 +51,7 @@ def main() -> int:
         app = create_app(config)
         with app.app_context():
             load_demo_data(db.session)
-            settings = engine_settings.EngineSettings.from_app(app, in_request=False)
+            settings = engine_settings.EngineSettings.from_app(app)
             started = time.perf_counter()
             version = engines.build_indexes(db.session, settings, show_progress=False).version
             print(f"index build and publication: {time.perf_counter() - started:.1f} s")

@@ -82,19 +82,21 @@ EXPERTISE_NEEDS = {
 }
 
 
-def expertise(session: Any, settings: Any) -> dict[str, Any]:
+def expertise(session: Any, settings: Any, caller: Any) -> dict[str, Any]:
     """For each mentor need: how many of the top 3 mentors of ``search`` name it, and whether
     any mentor on the platform does."""
     from matchmaker.recommend.texts import mentor_text
     from matchmaker.services.recommendations import bridge as reco
     from matchmaker.services.recommendations import engines
 
-    rec = engines.engine_for(session, settings)
+    rec = engines.engine_for(session, settings, caller=caller)
     texts = {i: mentor_text(p).casefold() for i, p in rec.corpus.profiles["mentor"].items()}
     rows = []
     for need, words in EXPERTISE_NEEDS.items():
         naming = {i for i, t in texts.items() if any(w in t for w in words)}
-        hits = reco.search(session, need, kinds=["mentor"], limit=3, settings=settings)
+        hits = reco.search(
+            session, need, kinds=["mentor"], limit=3, settings=settings, caller=caller
+        )
         rows.append(
             {
                 "need": need,
@@ -106,7 +108,7 @@ def expertise(session: Any, settings: Any) -> dict[str, Any]:
     return {"rows": rows, "first_names_it": sum(r["first_names_it"] for r in rows)}
 
 
-def page_expertise(session: Any, settings: Any) -> dict[str, Any]:
+def page_expertise(session: Any, settings: Any, caller: Any) -> dict[str, Any]:
     """The startup page's mentors (``recommend_mentors``, top 3) against the founders' own words:
     of the startups whose description names the expertise of a mentor they may ask (two or more
     specific words shared, ``recommend.expertise``), how many have such a mentor in their top
@@ -119,7 +121,7 @@ def page_expertise(session: Any, settings: Any) -> dict[str, Any]:
     from matchmaker.services.recommendations import bridge as reco
     from matchmaker.services.recommendations import engines
 
-    rec = engines.engine_for(session, settings)
+    rec = engines.engine_for(session, settings, caller=caller)
     profiles = rec.corpus.profiles
     terms = ExpertiseTerms.build(profiles["mentor"].values(), profiles["startup"].values())
     across = rec.corpus.expertise_across()
@@ -127,7 +129,9 @@ def page_expertise(session: Any, settings: Any) -> dict[str, Any]:
     rows, either = [], []
     for sid in ids:
         profile = profiles["startup"][sid]
-        ranked = reco.recommend_mentors(session, sid, settings=settings, rank_all=True)
+        ranked = reco.recommend_mentors(
+            session, sid, settings=settings, caller=caller, rank_all=True
+        )
         top = {m.id for m in ranked[:3]}
         named = {m.id for m in ranked if terms.match(profile, m.id)[0] >= 1.0}
         if named:
@@ -150,12 +154,12 @@ def page_expertise(session: Any, settings: Any) -> dict[str, Any]:
     }
 
 
-def probe(session: Any, settings: Any, pairs: list[tuple[str, str]]) -> dict[str, Any]:
+def probe(session: Any, settings: Any, caller: Any, pairs: list[tuple[str, str]]) -> dict[str, Any]:
     from matchmaker.services.recommendations import bridge as reco
 
     rows = []
     for need, answer in pairs:
-        hits = reco.search(session, need, limit=3, settings=settings)
+        hits = reco.search(session, need, limit=3, settings=settings, caller=caller)
         names = [getattr(m.entity, "name", None) for m in hits]
         rank = names.index(answer) + 1 if answer in names else None
         reasons = [r.code for r in hits[rank - 1].reasons] if rank else []
@@ -171,7 +175,7 @@ def probe(session: Any, settings: Any, pairs: list[tuple[str, str]]) -> dict[str
     }
 
 
-def crowding(session: Any, settings: Any) -> dict[str, Any]:
+def crowding(session: Any, settings: Any, caller: Any) -> dict[str, Any]:
     import sqlalchemy as sa
 
     from matchmaker.models import Startup
@@ -181,7 +185,12 @@ def crowding(session: Any, settings: Any) -> dict[str, Any]:
     counts: Counter[int] = Counter()
     for sid in ids:
         counts.update(
-            {m.id for m in reco.recommend_mentors(session, sid, limit=3, settings=settings)}
+            {
+                m.id
+                for m in reco.recommend_mentors(
+                    session, sid, limit=3, settings=settings, caller=caller
+                )
+            }
         )
     top = counts.most_common(3)
     return {
@@ -226,17 +235,19 @@ def main(argv: list[str] | None = None) -> int:
         app = create_app(config)
         with app.app_context():
             load_demo_data(db.session)
-            settings = engine_settings.EngineSettings.from_app(app, in_request=False)
+            settings = engine_settings.EngineSettings.from_app(app)
+            # A script, not a web request: the engine may build on the spot.
+            caller = engine_settings.Caller.offline(app)
             engines.build_indexes(db.session, settings, show_progress=False)
             out: dict[str, Any] = {
                 "embedder": settings.embedding_model,
-                "en_to_zh": probe(db.session, settings, EN_NEEDS_ZH_EQUIPMENT),
-                "zh_to_en": probe(db.session, settings, ZH_NEEDS_EN_EQUIPMENT),
+                "en_to_zh": probe(db.session, settings, caller, EN_NEEDS_ZH_EQUIPMENT),
+                "zh_to_en": probe(db.session, settings, caller, ZH_NEEDS_EN_EQUIPMENT),
             }
-            out["expertise"] = expertise(db.session, settings)
-            out["page_expertise"] = page_expertise(db.session, settings)
+            out["expertise"] = expertise(db.session, settings, caller)
+            out["page_expertise"] = page_expertise(db.session, settings, caller)
             if not args.no_crowding:
-                out["crowding"] = crowding(db.session, settings)
+                out["crowding"] = crowding(db.session, settings, caller)
             engines.forget_engines()
     out["seconds"] = round(time.perf_counter() - started, 1)
     for direction in ("en_to_zh", "zh_to_en"):

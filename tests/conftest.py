@@ -22,6 +22,7 @@ from matchmaker import create_app, migrate
 from matchmaker.database import make_engine
 from matchmaker.extensions import db
 from matchmaker.models import Base
+from matchmaker.services.recommendations.engine_settings import Caller
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -157,12 +158,29 @@ def auth(client: FlaskClient) -> AuthActions:
     return AuthActions(client)
 
 
+# Who a test that calls the engine's services directly is to the engine: services never guess
+# it from Flask, so the test says what a view or a command would.
+
+
+@pytest.fixture
+def web_caller(app: Flask) -> Caller:
+    """A web request of the test's ``app`` (for calls inside ``app.test_request_context()``):
+    only loads; a missing version is queued (run at once by the immediate queue)."""
+    return Caller.web_request(app)
+
+
+@pytest.fixture
+def command_caller(app: Flask) -> Caller:
+    """A command of the test's ``app`` (for calls inside ``app.app_context()``): may build an
+    index on the spot, with the app's bound settings."""
+    return Caller.offline(app)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Browser tests run last: Playwright's sync API keeps an asyncio loop running in the main
     thread until the session ends, and Flask app contexts cannot be torn down under it."""
     e2e = [item for item in items if "/e2e/" in str(item.path)]
     items[:] = [item for item in items if "/e2e/" not in str(item.path)] + e2e
-
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

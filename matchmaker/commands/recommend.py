@@ -19,7 +19,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from matchmaker.extensions import db
-from matchmaker.services.recommendations.engine_settings import EngineSettings
+from matchmaker.services.recommendations.engine_settings import Caller, EngineSettings
 
 
 @click.group(
@@ -30,8 +30,14 @@ def index_group() -> None:
     pass
 
 
+def _caller() -> Caller:
+    """A command asks the engine outside any request (it may build on the spot) for this app
+    (the real one: a background load or a queued rebuild opens its context)."""
+    return Caller.offline(current_app._get_current_object())  # type: ignore[attr-defined]
+
+
 def _settings(embedding_model: str | None = None) -> EngineSettings:
-    settings = EngineSettings.from_app(current_app, in_request=False)
+    settings = EngineSettings.from_app(current_app)
     if embedding_model:
         settings = replace(settings, embedding_model=embedding_model)
     return settings
@@ -118,7 +124,7 @@ def train_ranker() -> None:
     """Learn ranking weights from match outcomes (MatchOutcome) into MODEL_DIR."""
     from matchmaker.services.recommendations.engines import train_rankers
 
-    for r in train_rankers(db.session, _settings()):
+    for r in train_rankers(db.session, _settings(), caller=_caller()):
         if r.path is None:
             click.echo(f"{r.kind}: {r.message}")
             continue
@@ -142,7 +148,7 @@ def calibrate_command(kinds: tuple[str, ...]) -> None:
     from matchmaker.services.recommendations.engines import PAIR_KINDS, calibrate_engine
 
     settings = _settings()
-    for cal in calibrate_engine(db.session, settings, kinds or PAIR_KINDS):
+    for cal in calibrate_engine(db.session, settings, kinds or PAIR_KINDS, caller=_caller()):
         checks = ", ".join(f"{k}={v:.4f}" for k, v in cal.metrics.items() if "ndcg" in k)
         click.echo(f"{cal.kind}: {cal.method} on {cal.n_targets} target startups ({checks})")
         if cal.note:

@@ -2,8 +2,8 @@
 with their ledger, six weeks of completed, no-show and cancelled bookings (so the utilisation
 page has something to show), and upcoming bookings, one of them awaiting the demo manager's
 approval. Rows are written directly (no notifications), consistent with every constraint; the
-voucher ledger (hold, redeem, release) and the engine's outcomes go through the services' own
-functions, then are dated in the demo's past."""
+voucher ledger (issue, hold, redeem, release) and the engine's outcomes go through the services'
+own functions, then are dated in the demo's past; a booking's price is the booking service's."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ from matchmaker.models.bookings import (
     VoucherEntryKind,
 )
 from matchmaker.services.facilities import vouchers
-from matchmaker.services.facilities.bookings import notices
+from matchmaker.services.facilities.bookings import notices, reserve
 from matchmaker.timezones import to_utc
 
 _Dated = TypeVar("_Dated", MatchOutcome, VoucherEntry)
@@ -122,18 +122,7 @@ def _vouchers(session: Session, ctx: DemoContext) -> dict[int, Voucher]:
             note="2026年度科技创新券 / 2026 innovation voucher",
             issued_by_id=operator.id if operator else None,
         )
-        session.add(voucher)
-        session.flush()
-        session.add(
-            VoucherEntry(
-                voucher_id=voucher.id,
-                kind=VoucherEntryKind.ISSUE,
-                amount=amount,
-                balance_after=amount,
-                actor_id=voucher.issued_by_id,
-                created_at=datetime.combine(voucher.valid_from, time(2)),
-            )
-        )
+        vouchers.add_issued(session, voucher, at=datetime.combine(voucher.valid_from, time(2)))
         out[startup.id] = voucher
     return out
 
@@ -151,7 +140,6 @@ def _book(
 ) -> EquipmentBooking:
     end = start + timedelta(minutes=minutes)
     made = start - timedelta(days=5)
-    price = (eq.price_per_hour * Decimal(minutes) / Decimal(60)).quantize(Decimal("0.01"))
     booking = EquipmentBooking(
         equipment_id=eq.id,
         startup_id=startup.id,
@@ -160,7 +148,7 @@ def _book(
         ends_at=end,
         status=status,
         purpose=purpose,
-        price=price,
+        price=reserve.booking_price(eq, start, end),
         created_at=made,
         updated_at=made,
     )

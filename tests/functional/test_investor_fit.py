@@ -25,6 +25,7 @@ from matchmaker.models.investors import InvestorType
 from matchmaker.services.api import own_data
 from matchmaker.services.funding.matching import investor_fits, need_for
 from matchmaker.services.recommendations import engines
+from matchmaker.services.recommendations.engine_settings import Caller
 from tests.factories import make_startup, make_user
 
 WAN = 10_000
@@ -144,7 +145,12 @@ def test_before_an_ask_the_stated_need_filters_dashboard_and_pathway(
 
 
 def test_dashboard_never_recommends_a_fund_the_ask_page_rejects(
-    app: Flask, client: FlaskClient, auth, db_session: Session, funds: dict[str, int]
+    app: Flask,
+    client: FlaskClient,
+    auth,
+    db_session: Session,
+    funds: dict[str, int],
+    command_caller: Caller,
 ) -> None:
     # Raising an angel round of ¥6 M: the ¥0.5-2 M angels and ¥10 M+ VCs are out by ticket.
     startup = _founder_startup(db_session, funding_round="seed")
@@ -158,7 +164,7 @@ def test_dashboard_never_recommends_a_fund_the_ask_page_rejects(
     founder_id = db_session.scalar(sa.select(User.id).where(User.email == "founder@example.com"))
     assert founder_id is not None
     with app.app_context():
-        own = own_data.recommendations(db_session, founder_id)
+        own = own_data.recommendations(db_session, founder_id, caller=command_caller)
     by_api = {m.id for _, _, m in own if m.kind == "investor"}
     assert by_api and by_api <= on_ask_page
 

@@ -33,6 +33,7 @@ from matchmaker.models.bookings import (
 from matchmaker.services.facilities.bookings.queries import free_intervals_by_equipment
 from matchmaker.services.recommendations import bridge as reco
 from matchmaker.services.recommendations import engines
+from matchmaker.services.recommendations.engine_settings import Caller
 from tests.factories import (
     make_equipment,
     make_facility,
@@ -161,7 +162,8 @@ def test_statements_per_page_are_bounded_and_do_not_grow(
 
 def _free_hours(app: Flask, equipment_id: int) -> float | None:
     with app.app_context():
-        pool = engines.engine_for(db.session).corpus.profiles["equipment"]
+        command = Caller.offline(app)
+        pool = engines.engine_for(db.session, caller=command).corpus.profiles["equipment"]
         return pool[equipment_id].free_hours_next_14d  # type: ignore[no-any-return]
 
 
@@ -172,12 +174,13 @@ def test_capacity_is_read_once_until_a_write_changes_it(make_app: Any, db_sessio
     load_demo_data(db_session)
     app = make_app(EMBEDDING_MODEL="hashing")
     need = "X-ray diffraction of battery cathode powders"
+    command = Caller.offline(app)
     with app.app_context():
-        first = reco.recommend_equipment(db.session, need, limit=3)
+        first = reco.recommend_equipment(db.session, need, limit=3, caller=command)
     assert first
     target = first[0].id
     with app.app_context(), counting() as statements:
-        again = reco.recommend_equipment(db.session, need, limit=3)
+        again = reco.recommend_equipment(db.session, need, limit=3, caller=command)
     assert [m.id for m in again] == [m.id for m in first]
     assert len(statements) == 1, statements  # the instruments themselves, no capacity read
     before = _free_hours(app, target)
@@ -201,6 +204,6 @@ def test_capacity_is_read_once_until_a_write_changes_it(make_app: Any, db_sessio
     )
     db_session.commit()
     with app.app_context():
-        reco.recommend_equipment(db.session, need, limit=3)
+        reco.recommend_equipment(db.session, need, limit=3, caller=command)
     after = _free_hours(app, target)
     assert after is not None and after < before, (before, after)

@@ -51,7 +51,7 @@ def served(make_app: Any, db_session: Session, tmp_path: Path) -> Iterator[dict[
         MODEL_DIR=str(tmp_path / "m"),
     )
     with app.app_context():
-        settings = engine_settings.EngineSettings.from_app(app, in_request=False)
+        settings = engine_settings.EngineSettings.from_app(app)
         assert engines.build_indexes(db.session, settings, show_progress=False).version
     client = app.test_client()
     reply = client.post(

@@ -14,6 +14,7 @@ from matchmaker.models import Equipment, utcnow
 from matchmaker.models.bookings import AvailabilityWindow, BookingRules
 from matchmaker.services.facilities.bookings import need_parsing, reserve, slot_proposals
 from matchmaker.services.facilities.bookings.slot_checks import WantedSlot
+from matchmaker.services.recommendations.engine_settings import Caller
 from matchmaker.timezones import to_utc, wall_clock
 from tests.factories import make_equipment, make_facility, make_startup, make_user
 
@@ -89,7 +90,7 @@ def _check(proposals: list[slot_proposals.Proposal], arranged: dict[str, object]
 
 
 def test_proposal_uses_the_engine_and_skips_taken_time(
-    db_session: Session, arranged: dict[str, object]
+    db_session: Session, arranged: dict[str, object], web_caller: Caller
 ) -> None:
     need = need_parsing.parse_need(NEED)
     proposals = slot_proposals.propose_bookings(
@@ -97,13 +98,17 @@ def test_proposal_uses_the_engine_and_skips_taken_time(
         arranged["founder"],
         arranged["startup"].id,
         need,  # type: ignore[arg-type, attr-defined]
+        caller=web_caller,
     )
     assert proposals[0].source == "engine"
     _check(proposals, arranged)
 
 
 def test_proposal_in_chinese_falls_back_without_the_engine(
-    db_session: Session, arranged: dict[str, object], monkeypatch: pytest.MonkeyPatch
+    db_session: Session,
+    arranged: dict[str, object],
+    monkeypatch: pytest.MonkeyPatch,
+    web_caller: Caller,
 ) -> None:
     from matchmaker.services.recommendations import bridge
 
@@ -118,13 +123,14 @@ def test_proposal_in_chinese_falls_back_without_the_engine(
         arranged["founder"],
         arranged["startup"].id,
         need,  # type: ignore[arg-type, attr-defined]
+        caller=web_caller,
     )
     assert proposals[0].source == "lexical"
     _check(proposals, arranged)
 
 
 def test_training_gate_blocks_the_proposal(
-    db_session: Session, arranged: dict[str, object]
+    db_session: Session, arranged: dict[str, object], web_caller: Caller
 ) -> None:
     xrd = db_session.get(Equipment, arranged["xrd"].id)  # type: ignore[attr-defined]
     assert xrd is not None
@@ -136,6 +142,7 @@ def test_training_gate_blocks_the_proposal(
         arranged["founder"],
         arranged["startup"].id,
         need,  # type: ignore[arg-type, attr-defined]
+        caller=web_caller,
     )
     blocked = [p for p in proposals if p.equipment.id == xrd.id][0]
     assert blocked.slots == [] and "training" in str(blocked.blocked)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import flask
 import pytest
@@ -13,7 +14,11 @@ from sqlalchemy.orm import Session
 
 from matchmaker.recommend.embedding import HASHING_MODEL
 from matchmaker.services.recommendations import engines
-from matchmaker.services.recommendations.engine_settings import Caller, EngineSettings
+from matchmaker.services.recommendations.engine_settings import (
+    Caller,
+    EngineSettings,
+    settings_for,
+)
 from tests.factories import make_mentor, make_startup
 
 
@@ -56,3 +61,31 @@ def test_a_caller_with_no_flask_context_at_all_is_served_with_what_it_passes(
 def test_a_web_request_hands_its_app_over() -> None:
     with pytest.raises(ValueError):
         Caller(in_request=True)
+
+
+def test_a_caller_that_says_nothing_is_refused_even_inside_a_request(
+    app: Flask, db_session: Session, tmp_path: Path
+) -> None:
+    """Services no longer guess who asks from Flask: without a caller the call is a TypeError,
+    even where Flask has a request (and an app) to read."""
+    from matchmaker.services.facilities.bookings import slot_proposals
+    from matchmaker.services.recommendations import bridge
+
+    startup = make_startup(db_session)
+    settings = EngineSettings(tmp_path / "idx", tmp_path / "m", HASHING_MODEL)
+    with app.test_request_context("/"):
+        with pytest.raises(TypeError, match="caller"):
+            engines.serving_engine_for(db_session, settings)  # type: ignore[call-arg]
+        with pytest.raises(TypeError, match="caller"):
+            bridge.recommend_mentors(db_session, startup.id, settings=settings)  # type: ignore[call-arg]
+        unused: Any = None  # refused before the founder or the need is read
+        with pytest.raises(TypeError, match="caller"):
+            slot_proposals.propose_bookings(db_session, unused, startup.id, unused)  # type: ignore[call-arg]
+    assert not (tmp_path / "idx").exists()  # nothing was built
+
+
+def test_settings_come_from_the_callers_app_or_are_passed() -> None:
+    with pytest.raises(ValueError, match="no engine settings"):
+        settings_for(None, Caller.offline())
+    passed = EngineSettings(Path("ix"), Path("m"), HASHING_MODEL)
+    assert settings_for(passed, Caller.offline()) is passed

@@ -35,7 +35,9 @@ def test_a_new_model_is_embedded_by_the_queue_with_no_manual_step(
         assert engines.build_indexes(db_session, old, show_progress=False).version == 1
         app = make_app(EMBEDDING_MODEL="hashing-b", INDEX_DIR=str(index_dir))
         with app.test_request_context("/"):  # a web request under the new setting
-            served = engines.serving_engine_for(db.session)
+            served = engines.serving_engine_for(
+                db.session, caller=engine_settings.Caller.web_request(app)
+            )
             # Version 1 is another model's: the request queued a build (run at once here, the
             # immediate queue) instead of serving vectors of the wrong space.
             assert served.version == 2 and served.model_id == other_model.model_id

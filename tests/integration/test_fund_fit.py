@@ -26,6 +26,7 @@ from matchmaker.services.recommendations import (
     freshness,
     served_engine,
 )
+from matchmaker.services.recommendations.engine_settings import Caller
 from tests.factories import make_investor, make_mentor, make_startup
 
 
@@ -44,17 +45,20 @@ def served(make_app: Any, db_session: Session, tmp_path: Path) -> Iterator[dict[
         MODEL_DIR=str(tmp_path / "m"),
     )
     with app.app_context():
-        settings = engine_settings.EngineSettings.from_app(app, in_request=False)
+        settings = engine_settings.EngineSettings.from_app(app)
         assert engines.build_indexes(db.session, settings, show_progress=False).version
     yield {"app": app, "startup": startup.id, "fitting": fitting, "others": others}
     engines.forget_engines()
 
 
 def _listed(app: Flask, startup_id: int, limit: int = 3) -> list[tuple[int, float]]:
+    request = Caller.web_request(app)
     with app.test_request_context("/"):
-        assert engines.serving_engine_for(db.session).answers_stable
+        assert engines.serving_engine_for(db.session, caller=request).answers_stable
         startup = db.session.get(Startup, startup_id)
-        _, matches = asks.recommend_investors_for_startup(db.session, startup, limit=limit)
+        _, matches = asks.recommend_investors_for_startup(
+            db.session, startup, limit=limit, caller=request
+        )
         return [(m.investor.id, m.score) for m in matches]
 
 
@@ -134,7 +138,9 @@ def _every_fund_checked(app: Flask, startup_id: int, limit: int) -> list[tuple[i
     with app.test_request_context("/"):
         startup = db.session.get(Startup, startup_id)
         need = need_for(startup, None)
-        answer = fund_fit._engine_candidates(db.session, startup_id, max(limit * 3, 30), None)
+        answer = fund_fit._engine_candidates(
+            db.session, startup_id, max(limit * 3, 30), Caller.web_request(app)
+        )
         engine, named = answer or ({}, frozenset())
         rows = []
         for investor in db.session.scalars(sa.select(Investor).where(Investor.is_active)):

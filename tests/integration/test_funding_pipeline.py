@@ -25,6 +25,7 @@ from matchmaker.models.funding import PIPELINE_STAGES, Introduction, Pitch, Pitc
 from matchmaker.services.errors import Invalid, NotFound
 from matchmaker.services.funding import deal_flow, pipeline, pitches
 from matchmaker.services.funding.pipeline import TRANSITIONS
+from matchmaker.services.recommendations.engine_settings import Caller
 from tests.factories import make_investor, make_startup, make_user
 
 PATH = ["new", "reviewing", "meeting", "due_diligence", "term_sheet", "invested"]
@@ -72,9 +73,7 @@ def _stage(db_session: Session, pitch_id: int) -> str:
 
 def _walk_to(session: Session, deal: Deal, stage: str) -> None:
     if stage == "passed":
-        pipeline.move_pitch(
-            session, deal.partner, deal.pitch_id, "passed", pass_reason="too_early"
-        )
+        pipeline.move_pitch(session, deal.partner, deal.pitch_id, "passed", pass_reason="too_early")
         return
     for nxt in PATH[1 : PATH.index(stage) + 1]:
         pipeline.move_pitch(session, deal.partner, deal.pitch_id, nxt)
@@ -112,9 +111,7 @@ def test_every_illegal_transition_is_refused(
     deal = _deal(session, db_session)
     _walk_to(session, deal, from_stage)
     with pytest.raises(Invalid):
-        pipeline.move_pitch(
-            session, deal.partner, deal.pitch_id, to_stage, pass_reason="other"
-        )
+        pipeline.move_pitch(session, deal.partner, deal.pitch_id, to_stage, pass_reason="other")
     assert _stage(db_session, deal.pitch_id) == from_stage
 
 
@@ -128,9 +125,7 @@ def test_unknown_stage_and_pass_without_reason_are_refused(
         pipeline.move_pitch(session, deal.partner, deal.pitch_id, "passed")
     assert err.value.field == "pass_reason"
     with pytest.raises(Invalid):
-        pipeline.move_pitch(
-            session, deal.partner, deal.pitch_id, "passed", pass_reason="rude"
-        )
+        pipeline.move_pitch(session, deal.partner, deal.pitch_id, "passed", pass_reason="rude")
     assert _stage(db_session, deal.pitch_id) == "new"
 
 
@@ -164,9 +159,7 @@ def test_invested_becomes_portfolio_entry_and_outcomes(
 
 def test_pass_records_outcome_and_kind_reason(session: Session, db_session: Session) -> None:
     deal = _deal(session, db_session)
-    pipeline.move_pitch(
-        session, deal.partner, deal.pitch_id, "passed", pass_reason="ticket_size"
-    )
+    pipeline.move_pitch(session, deal.partner, deal.pitch_id, "passed", pass_reason="ticket_size")
     db_session.rollback()
     pitch = db_session.get(Pitch, deal.pitch_id)
     assert pitch is not None and pitch.pass_reason == "ticket_size"
@@ -187,7 +180,9 @@ def test_meeting_proposes_an_introduction(session: Session, db_session: Session)
     assert not intro.accepted_by("startup") and not intro.accepted_by("investor")
 
 
-def test_fund_isolation_and_private_notes(session: Session, db_session: Session) -> None:
+def test_fund_isolation_and_private_notes(
+    session: Session, db_session: Session, web_caller: Caller
+) -> None:
     deal = _deal(session, db_session)
     other_partner = make_user(db_session, "investor")
     make_investor(db_session, other_partner)
@@ -217,12 +212,12 @@ def test_fund_isolation_and_private_notes(session: Session, db_session: Session)
         with pytest.raises(NotFound):
             deal_flow.pipeline_table(session, outsider, deal.investor_id)
     flow = deal_flow.deal_flow(
-        session, other_partner, None, deal_flow.DealFilters(), use_engine=False
+        session, other_partner, None, deal_flow.DealFilters(), use_engine=False, caller=web_caller
     )
     assert flow.pitches == []
     with pytest.raises(NotFound):
         deal_flow.deal_flow(
-            session, other_partner, deal.investor_id, deal_flow.DealFilters()
+            session, other_partner, deal.investor_id, deal_flow.DealFilters(), caller=web_caller
         )
     assert _stage(db_session, deal.pitch_id) == "reviewing"
 
@@ -235,7 +230,7 @@ def test_empty_note_refused(session: Session, db_session: Session) -> None:
 
 @pytest.mark.parametrize("use_engine", [False, True])
 def test_deal_flow_ranks_explains_and_filters(
-    session: Session, db_session: Session, use_engine: bool
+    session: Session, db_session: Session, use_engine: bool, web_caller: Caller
 ) -> None:
     deal = _deal(session, db_session)
     other_founder = make_user(db_session, "founder")
@@ -258,18 +253,29 @@ def test_deal_flow_ranks_explains_and_filters(
     db_session.commit()
     session.rollback()
     flow = deal_flow.deal_flow(
-        session, deal.partner, None, deal_flow.DealFilters(), use_engine=use_engine
+        session,
+        deal.partner,
+        None,
+        deal_flow.DealFilters(),
+        use_engine=use_engine,
+        caller=web_caller,
     )
     assert [d.pitch.id for d in flow.pitches if d.pitch] == [deal.pitch_id]
     assert flow.pitches[0].fit
     assert [d.startup.name for d in flow.recommended] == ["Quiet Labs"]  # Bio Co fits no sector
     assert {r.code for r in flow.recommended[0].fit} >= {"shared_sectors", "stage_fit"}
     chengdu = deal_flow.DealFilters(location="chengdu")
-    flow = deal_flow.deal_flow(session, deal.partner, None, chengdu, use_engine=use_engine)
+    flow = deal_flow.deal_flow(
+        session, deal.partner, None, chengdu, use_engine=use_engine, caller=web_caller
+    )
     assert flow.pitches == [] and [d.startup.name for d in flow.recommended] == ["Quiet Labs"]
     big = deal_flow.DealFilters(ticket_min=Decimal("3000000"), round="angel")
-    flow = deal_flow.deal_flow(session, deal.partner, None, big, use_engine=use_engine)
+    flow = deal_flow.deal_flow(
+        session, deal.partner, None, big, use_engine=use_engine, caller=web_caller
+    )
     assert flow.pitches == [] and [d.startup.name for d in flow.recommended] == ["Quiet Labs"]
     sector = deal_flow.DealFilters(sector="biotechnology")
-    flow = deal_flow.deal_flow(session, deal.partner, None, sector, use_engine=use_engine)
+    flow = deal_flow.deal_flow(
+        session, deal.partner, None, sector, use_engine=use_engine, caller=web_caller
+    )
     assert flow.pitches == [] and flow.recommended == []

@@ -17,6 +17,7 @@ from matchmaker.models import FundingAsk, Notification
 from matchmaker.models.funding import Pitch
 from matchmaker.services.errors import Conflict, Forbidden, Invalid, RateLimited
 from matchmaker.services.funding import asks, pitches
+from matchmaker.services.recommendations.engine_settings import Caller
 from tests.factories import make_investor, make_startup, make_user
 
 
@@ -74,7 +75,7 @@ def test_save_ask_validates_and_refuses_strangers(session: Session, db_session: 
 
 @pytest.mark.parametrize("use_engine", [False, True])
 def test_recommendations_only_where_the_ask_meets_stated_preferences(
-    session: Session, db_session: Session, use_engine: bool
+    session: Session, db_session: Session, use_engine: bool, web_caller: Caller
 ) -> None:
     founder = make_user(db_session, "founder")
     startup = make_startup(db_session, founder, sectors=["new_energy"], location="Chongqing")
@@ -102,14 +103,14 @@ def test_recommendations_only_where_the_ask_meets_stated_preferences(
     names = [
         m.investor.name
         for m in asks.recommend_investors_for_ask(
-            session, session.get(FundingAsk, ask.id), use_engine=use_engine
+            session, session.get(FundingAsk, ask.id), use_engine=use_engine, caller=web_caller
         )
     ]
     assert set(names) == {"Fits Capital", "Liangjiang Guidance Fund"}
     matches = {
         m.investor.id: m
         for m in asks.recommend_investors_for_ask(
-            session, session.get(FundingAsk, ask.id), use_engine=use_engine
+            session, session.get(FundingAsk, ask.id), use_engine=use_engine, caller=web_caller
         )
     }
     codes = {r.code for r in matches[fits.id].fit}
@@ -122,7 +123,7 @@ def test_recommendations_only_where_the_ask_meets_stated_preferences(
     names = {
         m.investor.name
         for m in asks.recommend_investors_for_ask(
-            session, session.get(FundingAsk, debt_ask.id), use_engine=use_engine
+            session, session.get(FundingAsk, debt_ask.id), use_engine=use_engine, caller=web_caller
         )
     }
     assert names == {"Debt Only", "Bank Of Chongqing"}

@@ -31,9 +31,10 @@ def test_founders_reviews_reorder_otherwise_equal_mentors(
 
     app = make_app(EMBEDDING_MODEL=HASHING_MODEL, INDEX_DIR=str(tmp_path / "idx"))  # type: ignore[operator]
     with app.app_context():
-        settings = engine_settings.EngineSettings.from_app(app, in_request=False)
+        settings = engine_settings.EngineSettings.from_app(app)
+        command = engine_settings.Caller.offline(app)
         engines.build_indexes(db.session, settings, show_progress=False)
-        before = reco.recommend_mentors(db.session, target.id, settings=settings)
+        before = reco.recommend_mentors(db.session, target.id, settings=settings, caller=command)
         scores = {m.id: m.score for m in before}
         assert scores[first.id] == scores[second.id]
         vectors = db.session.query(ProfileEmbedding).filter_by(kind="mentor").count()
@@ -56,12 +57,12 @@ def test_founders_reviews_reorder_otherwise_equal_mentors(
         db_session.commit()
         reviews.review_session(db_session, first.user, ms.id, rating=5)
 
-        after = reco.recommend_mentors(db.session, target.id, settings=settings)
+        after = reco.recommend_mentors(db.session, target.id, settings=settings, caller=command)
         order = [m.id for m in after if m.id in (first.id, second.id)]
         assert order == [second.id, first.id]
         scores = {m.id: m.score for m in after}
         assert scores[second.id] > scores[first.id]
-        engine = engines.serving_engine_for(db.session, settings).recommender
+        engine = engines.serving_engine_for(db.session, settings, caller=command).recommender
         assert engine.profile("mentor", second.id).rating_count == 3
         assert engine.profile("mentor", first.id).rating_mean == round(7 / 3, 2)
         # A rating is not text: nothing was re-embedded.

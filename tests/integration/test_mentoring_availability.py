@@ -149,11 +149,16 @@ def _office_day(db_session: Session) -> tuple[date, list, list]:
     return day, mentors, [operator, *startups]
 
 
-def test_office_hours_plan_and_publish(app, db_session):
+def test_office_hours_plan_and_publish(app, db_session, web_caller):
     with app.test_request_context(headers={"Accept-Language": "en"}):
         day, mentors, (operator, *startups) = _office_day(db_session)
         plan = office_hours.plan_office_hours(
-            db_session, day, [s.id for s in startups], [m.id for m in mentors], use_engine=False
+            db_session,
+            day,
+            [s.id for s in startups],
+            [m.id for m in mentors],
+            use_engine=False,
+            caller=web_caller,
         )
         assert len(plan.rows) == 4
         assigned = {(r.startup.id, r.mentor.id) for r in plan.rows if r.startup}
@@ -180,7 +185,12 @@ def test_office_hours_plan_and_publish(app, db_session):
         assert {ms.source for ms in created} == {"office_hours"}
         # Published slots are no longer offered.
         again = office_hours.plan_office_hours(
-            db_session, day, [s.id for s in startups], [m.id for m in mentors], use_engine=False
+            db_session,
+            day,
+            [s.id for s in startups],
+            [m.id for m in mentors],
+            use_engine=False,
+            caller=web_caller,
         )
         assert len(again.rows) == 1
         assert db_session.query(MentorSession).count() == 3

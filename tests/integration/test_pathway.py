@@ -15,6 +15,7 @@ from matchmaker.models.operator import StartupResidency
 from matchmaker.services.funding.matching import next_round
 from matchmaker.services.operator.policy_center.seed_policies import seed_policies
 from matchmaker.services.recommendations import pathway, pathway_steps
+from matchmaker.services.recommendations.engine_settings import Caller
 from tests.factories import make_equipment, make_facility, make_mentor, make_startup, make_user
 
 
@@ -46,7 +47,9 @@ def test_next_round() -> None:
 
 
 @pytest.mark.parametrize("use_engine", [True, False])
-def test_pathway_page_data(app: Flask, db_session: Session, use_engine: bool) -> None:
+def test_pathway_page_data(
+    app: Flask, db_session: Session, use_engine: bool, web_caller: Caller
+) -> None:
     founder = make_user(db_session, "founder")
     startup = make_startup(
         db_session,
@@ -62,7 +65,9 @@ def test_pathway_page_data(app: Flask, db_session: Session, use_engine: bool) ->
     db_session.commit()
     seed_policies(db_session)
     with app.test_request_context():
-        view = pathway_steps.build_pathway(db_session, startup, use_engine=use_engine, locale="en")
+        view = pathway_steps.build_pathway(
+            db_session, startup, use_engine=use_engine, locale="en", caller=web_caller
+        )
     assert view.current.code == "testing"
     statuses = {s.step.code: s.status for s in view.steps}
     assert statuses == {

@@ -31,6 +31,10 @@ from tests.factories import (
     make_user,
 )
 
+# Tests with settings of their own and no app: who asks is a command (it may build on the spot)
+# without an app (nothing is queued).
+OFFLINE = engine_settings.Caller.offline()
+
 
 @pytest.fixture
 def settings(tmp_path: Path, app: object) -> Iterator[engine_settings.EngineSettings]:
@@ -90,7 +94,7 @@ def test_mentors_for_startup_fit_both_sides_and_reasons_are_true(
     db_session: Session, world: dict, settings: engine_settings.EngineSettings
 ) -> None:
     startup = world["startup"]
-    matches = reco.recommend_mentors(db_session, startup.id, settings=settings)
+    matches = reco.recommend_mentors(db_session, startup.id, settings=settings, caller=OFFLINE)
     ids = _ids(matches)
     assert ids[0] == world["battery"].id
     assert world["busy"].id not in ids  # not accepting requests: the other side would refuse
@@ -107,7 +111,7 @@ def test_mentor_kind_filter(
     db_session: Session, world: dict, settings: engine_settings.EngineSettings
 ) -> None:
     matches = reco.recommend_mentors(
-        db_session, world["startup"].id, kind="lawyer", settings=settings
+        db_session, world["startup"].id, kind="lawyer", settings=settings, caller=OFFLINE
     )
     assert _ids(matches) == [world["lawyer"].id]
 
@@ -115,7 +119,9 @@ def test_mentor_kind_filter(
 def test_investors_use_the_open_funding_ask(
     db_session: Session, world: dict, settings: engine_settings.EngineSettings
 ) -> None:
-    matches = reco.recommend_investors(db_session, world["startup"].id, settings=settings)
+    matches = reco.recommend_investors(
+        db_session, world["startup"].id, settings=settings, caller=OFFLINE
+    )
     ids = _ids(matches)
     assert world["seed_fund"].id in ids
     assert world["late_fund"].id not in ids  # invests only in later rounds than the seed ask
@@ -129,7 +135,7 @@ def test_rank_all_keeps_candidates_the_filters_drop(
     db_session: Session, world: dict, settings: engine_settings.EngineSettings
 ) -> None:
     matches = reco.recommend_investors(
-        db_session, world["startup"].id, settings=settings, rank_all=True
+        db_session, world["startup"].id, settings=settings, caller=OFFLINE, rank_all=True
     )
     assert set(_ids(matches)) == {world["seed_fund"].id, world["late_fund"].id}
     assert _ids(matches)[-1] == world["late_fund"].id
@@ -139,23 +145,25 @@ def test_equipment_for_a_need_and_category(
     db_session: Session, world: dict, settings: engine_settings.EngineSettings
 ) -> None:
     matches = reco.recommend_equipment(
-        db_session, "XRD testing for a battery cathode", settings=settings
+        db_session, "XRD testing for a battery cathode", settings=settings, caller=OFFLINE
     )
     assert matches[0].id == world["xrd"].id
     terms = next(r for r in matches[0].reasons if r.code == "matched_terms").params["terms"]
     e = matches[0].entity
     text = " ".join([e.name, e.description, *vocab.EQUIPMENT_CATEGORIES[e.category]]).lower()
     assert terms and all(t.lower() in text for t in terms)
-    only = reco.recommend_equipment(db_session, "XRD", category="prototyping", settings=settings)
+    only = reco.recommend_equipment(
+        db_session, "XRD", category="prototyping", settings=settings, caller=OFFLINE
+    )
     assert _ids(only) == [world["printer"].id] or _ids(only) == []
 
 
 def test_search_across_kinds_in_chinese(
     db_session: Session, world: dict, settings: engine_settings.EngineSettings
 ) -> None:
-    matches = reco.search(db_session, "专利律师", settings=settings)
+    matches = reco.search(db_session, "专利律师", settings=settings, caller=OFFLINE)
     assert (matches[0].kind, matches[0].id) == ("mentor", world["lawyer"].id)
-    assert reco.search(db_session, "   ", settings=settings) == []
+    assert reco.search(db_session, "   ", settings=settings, caller=OFFLINE) == []
 
 
 def test_deal_flow_and_similar_startups(
@@ -164,22 +172,26 @@ def test_deal_flow_and_similar_startups(
     other = make_startup(db_session, name="Anode Works", description="Silicon anodes for EV cells.")
     engines.build_indexes(db_session, settings, show_progress=False)
     for_mentor = reco.recommend_startups_for_mentor(
-        db_session, world["battery"].id, settings=settings
+        db_session, world["battery"].id, settings=settings, caller=OFFLINE
     )
     assert world["startup"].id in _ids(for_mentor)
     for_fund = reco.recommend_startups_for_investor(
-        db_session, world["seed_fund"].id, settings=settings
+        db_session, world["seed_fund"].id, settings=settings, caller=OFFLINE
     )
     assert world["startup"].id in _ids(for_fund)
     assert reco.recommend_startups_for_investor(
-        db_session, world["late_fund"].id, settings=settings
+        db_session, world["late_fund"].id, settings=settings, caller=OFFLINE
     ) == [] or world["startup"].id not in _ids(
-        reco.recommend_startups_for_investor(db_session, world["late_fund"].id, settings=settings)
+        reco.recommend_startups_for_investor(
+            db_session, world["late_fund"].id, settings=settings, caller=OFFLINE
+        )
     )
-    similar = reco.similar_startups(db_session, world["startup"].id, settings=settings)
+    similar = reco.similar_startups(
+        db_session, world["startup"].id, settings=settings, caller=OFFLINE
+    )
     assert _ids(similar) == [other.id]
     with pytest.raises(NotFound):
-        reco.similar_startups(db_session, 987654, settings=settings)
+        reco.similar_startups(db_session, 987654, settings=settings, caller=OFFLINE)
 
 
 def test_profile_edit_reaches_the_engine_through_a_new_version(
@@ -192,17 +204,25 @@ def test_profile_edit_reaches_the_engine_through_a_new_version(
 
     app = make_app(EMBEDDING_MODEL=HASHING_MODEL, INDEX_DIR=str(tmp_path / "idx"))  # type: ignore[operator]
     with app.app_context():
-        settings = engine_settings.EngineSettings.from_app(app, in_request=False)
+        settings = engine_settings.EngineSettings.from_app(app)
+        command = engine_settings.Caller.offline(app)
         first = engines.build_indexes(db.session, settings, show_progress=False)
-        before = reco.search(db.session, "cryogenic microscopy", ["mentor"], settings=settings)
+        before = reco.search(
+            db.session, "cryogenic microscopy", ["mentor"], settings=settings, caller=command
+        )
         assert not before or before[0].id != world["lawyer"].id
         lawyer = world["lawyer"]
         lawyer.expertise = "Cryogenic electron microscopy of battery interfaces"
         db_session.commit()
         profile_events.profile_changed("mentor", lawyer.id)
-        top = reco.search(db.session, "cryogenic microscopy", ["mentor"], settings=settings)[0]
+        top = reco.search(
+            db.session, "cryogenic microscopy", ["mentor"], settings=settings, caller=command
+        )[0]
         assert (top.kind, top.id) == ("mentor", lawyer.id)
-        assert engines.serving_engine_for(db.session, settings).version == (first.version or 0) + 1
+        assert (
+            engines.serving_engine_for(db.session, settings, caller=command).version
+            == (first.version or 0) + 1
+        )
     rows = db_session.scalars(
         sa.select(ProfileEmbedding).where(
             ProfileEmbedding.kind == "mentor", ProfileEmbedding.profile_id == lawyer.id
@@ -216,19 +236,19 @@ def test_deactivated_profile_disappears(
 ) -> None:
     startup_id = world["startup"].id
     assert world["seed_fund"].id in _ids(
-        reco.recommend_investors(db_session, startup_id, settings=settings)
+        reco.recommend_investors(db_session, startup_id, settings=settings, caller=OFFLINE)
     )
     world["seed_fund"].is_active = False
     db_session.commit()
     profile_events.profile_changed("investor", world["seed_fund"].id)
     assert world["seed_fund"].id not in _ids(
-        reco.recommend_investors(db_session, startup_id, settings=settings)
+        reco.recommend_investors(db_session, startup_id, settings=settings, caller=OFFLINE)
     )
     # Changed by another process (no event here): the watermark notices.
     world["battery"].is_active = False
     db_session.commit()
     assert world["battery"].id not in _ids(
-        reco.recommend_mentors(db_session, startup_id, settings=settings)
+        reco.recommend_mentors(db_session, startup_id, settings=settings, caller=OFFLINE)
     )
 
 
@@ -243,9 +263,11 @@ def test_corrupt_version_falls_back_to_the_last_good_one(
     checks = {c.kind: c for c in engines.verify_indexes(db_session, settings)}
     assert not checks["mentor"].ok and "Corrupt" in checks["mentor"].problem
     engines.forget_engines()  # a new process
-    served = engines.serving_engine_for(db_session, settings)
+    served = engines.serving_engine_for(db_session, settings, caller=OFFLINE)
     assert served.version == (second.version or 0) - 1  # the last good version
-    matches = reco.recommend_mentors(db_session, world["startup"].id, settings=settings)
+    matches = reco.recommend_mentors(
+        db_session, world["startup"].id, settings=settings, caller=OFFLINE
+    )
     assert _ids(matches)[0] == world["battery"].id
     engines.build_indexes(db_session, settings, show_progress=False)  # what the queued job does
     assert all(c.ok for c in engines.verify_indexes(db_session, settings))
@@ -276,9 +298,15 @@ def test_capacity_provider_takes_a_full_mentor_out(
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(capacity, "_capacity_providers", lambda: {**real(), "mentor": full})
-        ids = _ids(reco.recommend_mentors(db_session, world["startup"].id, settings=settings))
+        ids = _ids(
+            reco.recommend_mentors(
+                db_session, world["startup"].id, settings=settings, caller=OFFLINE
+            )
+        )
         assert battery.id not in ids
-    ids = _ids(reco.recommend_mentors(db_session, world["startup"].id, settings=settings))
+    ids = _ids(
+        reco.recommend_mentors(db_session, world["startup"].id, settings=settings, caller=OFFLINE)
+    )
     assert battery.id in ids
 
 
@@ -295,7 +323,7 @@ def test_train_ranker_says_when_outcomes_are_too_few(
         )
     )
     db_session.commit()
-    results = {r.kind: r for r in engines.train_rankers(db_session, settings)}
+    results = {r.kind: r for r in engines.train_rankers(db_session, settings, caller=OFFLINE)}
     assert results["mentor"].path is None and results["mentor"].rows == 1
     assert "too few" in results["mentor"].message
     assert not (settings.model_dir / "ranker-mentor.json").exists()
@@ -321,11 +349,14 @@ def test_train_ranker_writes_a_usable_model(
                 )
             )
     db_session.commit()
-    results = {r.kind: r for r in engines.train_rankers(db_session, settings, kinds=["mentor"])}
+    results = {
+        r.kind: r
+        for r in engines.train_rankers(db_session, settings, kinds=["mentor"], caller=OFFLINE)
+    }
     assert results["mentor"].path == settings.model_dir / "ranker-mentor.json"
     assert results["mentor"].rows == 240
     engines.forget_engines()
-    rec = engines.engine_for(db_session, settings)
+    rec = engines.engine_for(db_session, settings, caller=OFFLINE)
     assert rec.rankers["mentor"].n_train == 240
 
 
@@ -352,12 +383,15 @@ def test_request_without_index_serves_lexical_and_queues_one_build(
         QUEUE_IMMEDIATE=False, QUEUE_DATABASE=str(tmp_path / "jobs.sqlite3")
     )
     settings = engine_settings.EngineSettings(tmp_path / "i", tmp_path / "m", "fake-model")
+    request = engine_settings.Caller.web_request(app)
     try:
         for _ in range(2):
             with app.test_request_context("/"):
-                matches = reco.recommend_mentors(db.session, world["startup"].id, settings=settings)
+                matches = reco.recommend_mentors(
+                    db.session, world["startup"].id, settings=settings, caller=request
+                )
                 assert _ids(matches)[0] == world["battery"].id
-                assert engines.serving_engine_for(db.session, settings).lexical_only
+                assert engines.serving_engine_for(db.session, settings, caller=request).lexical_only
         assert not (tmp_path / "i").exists() or not any((tmp_path / "i").iterdir())
         assert queue.bound(app).huey.pending_count() == 1
     finally:
@@ -382,16 +416,24 @@ def test_real_model_search_and_recommendations(
         assert report.model_id.startswith(DEFAULT_MODEL + ":")  # the model and its version
         assert (
             reco.recommend_equipment(
-                db_session, "XRD testing for a battery cathode", settings=settings
+                db_session, "XRD testing for a battery cathode", settings=settings, caller=OFFLINE
             )[0].id
             == world["xrd"].id
         )
         top = reco.search(
-            db_session, "intellectual property attorney", ["mentor"], settings=settings
+            db_session,
+            "intellectual property attorney",
+            ["mentor"],
+            settings=settings,
+            caller=OFFLINE,
         )
         assert top and top[0].id == world["lawyer"].id or world["lawyer"].id in _ids(top)
         assert (
-            _ids(reco.recommend_mentors(db_session, world["startup"].id, settings=settings))[0]
+            _ids(
+                reco.recommend_mentors(
+                    db_session, world["startup"].id, settings=settings, caller=OFFLINE
+                )
+            )[0]
             == world["battery"].id
         )
         assert all(c.ok for c in engines.verify_indexes(db_session, settings))

@@ -79,8 +79,10 @@ def test_calibrate_command_writes_the_artifact_and_the_engine_adopts_it(
         with app.app_context():
             from matchmaker.extensions import db
 
-            settings = engine_settings.EngineSettings.from_app(app, in_request=False)
+            settings = engine_settings.EngineSettings.from_app(app)
             engines.forget_engines()
-            assert engines.engine_for(db.session, settings).calibrations["investor"] == cal
+            command = engine_settings.Caller.offline(app)
+            rec = engines.engine_for(db.session, settings, caller=command)
+            assert rec.calibrations["investor"] == cal
     finally:
         engines.forget_engines()

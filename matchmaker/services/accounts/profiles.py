@@ -23,7 +23,6 @@ from sqlalchemy.orm import Session, selectinload
 
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import MentorProfile, Startup, StartupMember, User
-from matchmaker.models.mentoring import MAX_SESSIONS_PER_MONTH
 from matchmaker.models.users import Role
 from matchmaker.services.accounts.profile_events import profile_changed
 from matchmaker.services.accounts.profile_values import (
@@ -36,10 +35,9 @@ from matchmaker.services.accounts.profile_values import (
     require_text,
 )
 from matchmaker.services.errors import Invalid, NotFound
+from matchmaker.services.mentoring.availability_settings import check_sessions_per_month
 from matchmaker.services.transactions import commit, use_case
 from matchmaker.timezones import is_valid_zone
-
-MAX_MENTOR_CAPACITY = MAX_SESSIONS_PER_MONTH  # the one limit, defined with the sessions
 
 STARTUP_FIELDS = (
     "name", "one_liner", "description", "sectors", "stage", "funding_round", "location",
@@ -118,12 +116,7 @@ def update_startup(
 def _validate_mentor(values: dict[str, Any]) -> None:
     check_codes(values)
     if "capacity_per_month" in values:
-        capacity = values["capacity_per_month"]
-        if capacity is None or not (0 <= int(capacity) <= MAX_MENTOR_CAPACITY):
-            raise Invalid(
-                _l("Enter a number from 0 to %(n)d.", n=MAX_MENTOR_CAPACITY),
-                field="capacity_per_month",
-            )
+        check_sessions_per_month(values["capacity_per_month"])
     if "timezone" in values and not is_valid_zone(values["timezone"]):
         raise Invalid(_l("Unknown time zone."), field="timezone")
     if "accepting_requests" in values:

@@ -37,7 +37,7 @@ def _iso(moment: Any) -> str | None:
 
 
 def recommendations(
-    session: Session, user_id: int, *, caller: Caller | None = None
+    session: Session, user_id: int, *, caller: Caller
 ) -> list[tuple[str, int, reco.Match]]:
     """(for whom, its id, match): mentors and funds for each of the user's startups, startups
     for the user's mentor profile. The engine's reasons stay structured on each match.

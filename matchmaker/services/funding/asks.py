@@ -291,7 +291,7 @@ def recommend_investors_for_startup(
     ask: FundingAsk | None = None,
     limit: int = 10,
     use_engine: bool = True,
-    caller: Caller | None = None,
+    caller: Caller,
 ) -> tuple[FundingNeed, list[InvestorMatch]]:
     """Investors whose stated preferences the startup's need satisfies, best first, with reasons:
     the one list behind the ask page, the founder's dashboard and the pathway.
@@ -341,7 +341,7 @@ def investor_recommendations(
     limit: int,
     *,
     use_engine: bool = True,
-    caller: Caller | None = None,
+    caller: Caller,
 ) -> list[bridge.Match]:
     """``recommend_investors_for_startup`` as the engine's matches (what fits first, then the
     engine's reasons): the investors a founder's dashboard and the open data API show."""
@@ -360,7 +360,7 @@ def recommend_investors_for_ask(
     *,
     limit: int = 10,
     use_engine: bool = True,
-    caller: Caller | None = None,
+    caller: Caller,
 ) -> list[InvestorMatch]:
     """Investors whose stated preferences the ask satisfies, best first, with reasons."""
     return recommend_investors_for_startup(

@@ -75,7 +75,7 @@ class DealFlow:
 
 
 def _engine_startups(
-    session: Session, investor_id: int, limit: int, caller: Caller | None
+    session: Session, investor_id: int, limit: int, caller: Caller
 ) -> dict[int, Any]:
     try:
         matches = bridge.recommend_startups_for_investor(
@@ -98,7 +98,7 @@ def deal_flow(
     *,
     use_engine: bool = True,
     recommend_limit: int = 10,
-    caller: Caller | None = None,
+    caller: Caller,
 ) -> DealFlow:
     """The fund's incoming pitches and recommended startups, both ranked and explained.
 

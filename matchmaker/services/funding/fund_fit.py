@@ -59,7 +59,7 @@ def ranked_funds(
     limit: int,
     *,
     use_engine: bool,
-    caller: Caller | None = None,
+    caller: Caller,
 ) -> list[RankedFund]:
     """The ``limit`` best funds ``need`` fits (``matching.investor_fits``), best first;
     ``caller`` says who asks the engine (``engine_settings.Caller``)."""
@@ -94,7 +94,7 @@ def ranked_funds(
 
 
 def _engine_candidates(
-    session: Session, startup_id: int, k: int, caller: Caller | None
+    session: Session, startup_id: int, k: int, caller: Caller
 ) -> tuple[dict[int, Any], frozenset[int]] | None:
     """The engine's ranked funds by id and the funds the startup's description names ("backed
     by X": current backers, never recommended, ``bridge.current_ties``), or None when the

@@ -38,19 +38,26 @@ from matchmaker.services.mentoring.sessions import (
     parse_slots,
     record_outcome,
     refuse,
-    require_founder,
-    require_mentor,
+    require_side,
     transition,
     when_text,
 )
 from matchmaker.services.transactions import use_case
 
 
-def _require_open_request(ms: MentorSession, action: Any, now: datetime) -> None:
+def _lock_open_request(
+    session: Session, session_id: int, user: User, side: Side, action: Any, now: datetime
+) -> MentorSession:
+    """The open request ``user`` moves on as ``side`` (its mentor, or a founder), locked
+    (``lock_session``); refuses anyone else (403) and a request that is no longer open or has
+    run past its deadline (409: the expiry job may not have closed it yet)."""
+    ms = lock_session(session, session_id)
+    require_side(ms, user, side)
     if ms.status != SessionStatus.REQUESTED:
         raise refuse(ms, action)
     if ms.expires_at is not None and ms.expires_at <= now:
         raise Conflict(_l("This request has expired."))
+    return ms
 
 
 def _pass_turn(
@@ -127,9 +134,7 @@ def accept_request(
 ) -> MentorSession:
     """The mentor accepts, at one of the founder's proposed times or one of their own free slots."""
     now = now_or_utcnow(now)
-    ms = lock_session(session, session_id)
-    require_mentor(ms, user)
-    _require_open_request(ms, _l("accept"), now)
+    ms = _lock_open_request(session, session_id, user, Side.MENTOR, _l("accept"), now)
     lock_mentor(session, ms.mentor_id)
     _schedule(session, ms, _slot_to_accept(session, ms, starts_at, now), _l("accept"))
     when = when_text(ms.starts_at)
@@ -151,11 +156,9 @@ def decline_request(
 ) -> MentorSession:
     """The mentor says no, with one of ``DECLINE_REASONS`` and an optional note."""
     now = now_or_utcnow(now)
-    ms = lock_session(session, session_id)
-    require_mentor(ms, user)
+    ms = _lock_open_request(session, session_id, user, Side.MENTOR, _l("decline"), now)
     if reason not in DECLINE_REASONS:
         raise Invalid(_l("Pick a reason from the list."), field="reason")
-    _require_open_request(ms, _l("decline"), now)
     close(ms, SessionStatus.DECLINED, _l("decline"), now=now, by=user)
     ms.decline_reason = reason
     ms.decline_note = (note or "").strip()[:2000]
@@ -179,9 +182,7 @@ def propose_times(
     """The mentor offers other times (their free slots); the founder then picks one within
     ``ttl_hours``. A second proposal replaces the mentor's first; the founder's own times stay."""
     now = now_or_utcnow(now)
-    ms = lock_session(session, session_id)
-    require_mentor(ms, user)
-    _require_open_request(ms, _l("propose times for"), now)
+    ms = _lock_open_request(session, session_id, user, Side.MENTOR, _l("propose times for"), now)
     slots = parse_slots(session, ms.mentor, slot_starts, now=now)
     ms.proposals = [p for p in ms.proposals if p.proposed_by == Side.FOUNDER] + [
         SlotProposal(starts_at=s.starts_at, ends_at=s.ends_at, proposed_by=Side.MENTOR)
@@ -207,12 +208,10 @@ def ask_for_info(
     """The mentor asks the founder a question before deciding (the founder has ``ttl_hours`` to
     answer); a new question clears the previous answer."""
     now = now_or_utcnow(now)
-    ms = lock_session(session, session_id)
-    require_mentor(ms, user)
+    ms = _lock_open_request(session, session_id, user, Side.MENTOR, _l("ask about"), now)
     question = (question or "").strip()
     if not question:
         raise Invalid(_l("Write your question."), field="question")
-    _require_open_request(ms, _l("ask about"), now)
     ms.info_question = question[:2000]
     ms.info_answer = ""
     deadline = now + timedelta(hours=ttl_hours)
@@ -235,12 +234,10 @@ def answer_info(
     """The founder answers the mentor's question; the turn goes back to the mentor, who has
     ``ttl_hours`` to decide."""
     now = now_or_utcnow(now)
-    ms = lock_session(session, session_id)
-    require_founder(ms, user)
+    ms = _lock_open_request(session, session_id, user, Side.FOUNDER, _l("answer"), now)
     answer = (answer or "").strip()
     if not answer:
         raise Invalid(_l("Write your answer."), field="answer")
-    _require_open_request(ms, _l("answer"), now)
     if not ms.info_question:
         raise Conflict(_l("The mentor has not asked a question."))
     ms.info_answer = answer[:2000]
@@ -262,9 +259,7 @@ def choose_proposed_time(
 ) -> MentorSession:
     """The founder takes one of the times the mentor proposed: the session is scheduled."""
     now = now_or_utcnow(now)
-    ms = lock_session(session, session_id)
-    require_founder(ms, user)
-    _require_open_request(ms, _l("schedule"), now)
+    ms = _lock_open_request(session, session_id, user, Side.FOUNDER, _l("schedule"), now)
     lock_mentor(session, ms.mentor_id)
     _schedule(session, ms, _chosen_slot(session, ms, starts_at, now), _l("schedule"))
     when = when_text(ms.starts_at)

@@ -31,6 +31,17 @@ from matchmaker.services.transactions import commit, use_case
 from matchmaker.timezones import is_valid_zone, to_utc
 
 
+def check_sessions_per_month(capacity: int | None) -> None:
+    """Refuse, next to the ``capacity_per_month`` field, a mentor's sessions per month outside 0
+    (takes none) to ``MAX_SESSIONS_PER_MONTH``. These settings and the mentor profile
+    (``accounts.profiles``) both set it."""
+    if capacity is None or not 0 <= int(capacity) <= MAX_SESSIONS_PER_MONTH:
+        raise Invalid(
+            _l("Enter a number from 0 to %(n)d.", n=MAX_SESSIONS_PER_MONTH),
+            field="capacity_per_month",
+        )
+
+
 @use_case
 def update_settings(
     session: Session,
@@ -45,11 +56,7 @@ def update_settings(
     mentor = mentor_for_user(session, user)
     if not is_valid_zone(timezone):
         raise Invalid(_l("Unknown time zone."), field="timezone")
-    if not 0 <= capacity_per_month <= MAX_SESSIONS_PER_MONTH:
-        raise Invalid(
-            _l("Enter a number from 0 to %(n)d.", n=MAX_SESSIONS_PER_MONTH),
-            field="capacity_per_month",
-        )
+    check_sessions_per_month(capacity_per_month)
     mentor.timezone = timezone
     mentor.capacity_per_month = capacity_per_month
     mentor.accepting_requests = accepting_requests

@@ -89,7 +89,7 @@ def engine_scores(
     startup_ids: Sequence[int],
     mentor_ids: Sequence[int],
     *,
-    caller: Caller | None = None,
+    caller: Caller,
 ) -> dict[tuple[int, int], float]:
     """Scores (startup, mentor) from the recommendation engine, asked as ``caller``; {} when it
     fails (the plan then falls back to the plain similarity)."""
@@ -156,7 +156,7 @@ def plan_office_hours(
     mentor_ids: Sequence[int],
     *,
     use_engine: bool = True,
-    caller: Caller | None = None,
+    caller: Caller,
 ) -> Plan:
     """Preview: the optimal assignment of the chosen startups to the chosen mentors' free slots
     on ``day``. ``caller``: who asks the engine (a view: ``Caller.web_request``)."""

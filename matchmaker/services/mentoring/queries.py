@@ -132,7 +132,7 @@ def mentor_inbox(session: Session, user: User) -> MentorInbox:
 
 
 def match_reasons(
-    session: Session, startup_id: int, mentor_id: int, *, caller: Caller | None = None
+    session: Session, startup_id: int, mentor_id: int, *, caller: Caller
 ) -> list[Any]:
     """The engine's reasons for this startup-mentor match, or [] when the engine cannot rank.
     ``caller``: who asks the engine (a view: ``Caller.web_request``)."""

@@ -35,7 +35,7 @@ from matchmaker.services.mentoring.sessions import (
     now_or_utcnow,
     parse_slots,
     record_outcome,
-    require_founder,
+    require_side,
 )
 from matchmaker.services.transactions import use_case
 
@@ -149,7 +149,7 @@ def withdraw_request(
     """A founder takes back an open request (even one waiting on the founder's own answer)."""
     now = now_or_utcnow(now)
     ms = lock_session(session, session_id)
-    require_founder(ms, user)
+    require_side(ms, user, Side.FOUNDER)
     close(ms, SessionStatus.WITHDRAWN, _l("withdraw"), now=now, by=user)
     sent = tell(session, ms, Side.MENTOR, "mentoring.withdrawn", link_for=link_for)
     commit_and_send(session, sent)

@@ -211,16 +211,17 @@ def side_of(ms: MentorSession, user: User) -> Side | None:
     return None
 
 
-def require_mentor(ms: MentorSession, user: User) -> None:
-    """Refuse (403) anyone but the session's mentor."""
-    if side_of(ms, user) != Side.MENTOR:
-        raise Forbidden(_l("Only the session's mentor can do this."))
+_ONLY_SIDE: dict[Side, Any] = {
+    Side.MENTOR: _l("Only the session's mentor can do this."),
+    Side.FOUNDER: _l("Only the startup's founders can do this."),
+}
 
 
-def require_founder(ms: MentorSession, user: User) -> None:
-    """Refuse (403) anyone but a founder of the session's startup."""
-    if side_of(ms, user) != Side.FOUNDER:
-        raise Forbidden(_l("Only the startup's founders can do this."))
+def require_side(ms: MentorSession, user: User, side: Side) -> None:
+    """Refuse (403) anyone but ``side`` of the session: its mentor, or a founder of its
+    startup."""
+    if side_of(ms, user) != side:
+        raise Forbidden(_ONLY_SIDE[side])
 
 
 def require_party(ms: MentorSession, user: User) -> Side:

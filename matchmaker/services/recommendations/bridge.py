@@ -7,9 +7,9 @@ the engine's profile dataclasses,
 ``capacity`` keeps their capacity figures fresh, ``engines`` keeps one in-memory ``Recommender``
 per process (per database and index folder) and builds, checks, trains and calibrates it
 (indexes under ``INDEX_DIR``, learned rankers and calibrations under ``MODEL_DIR``), and
-``engine_settings`` names the folders and the embedder. Every use case takes the caller's
-``settings`` and ``caller`` (``engine_settings.Caller``: a web request only loads, anything else
-may build); a caller that passes neither gets its app's, read from Flask. There is no
+``engine_settings`` names the folders and the embedder. Every use case takes a required
+``caller`` (``engine_settings.Caller``: a web request only loads, anything else may build;
+nothing is read from Flask) and optional ``settings`` (else the caller's app's). There is no
 evaluation-only ranking path: ``flask eval`` ranks with ``recommend_investors`` /
 ``recommend_mentors`` like the founder's dashboard does.
 
@@ -60,7 +60,7 @@ def _ranked_for_startup(
     startup_id: int,
     limit: int,
     settings: EngineSettings | None,
-    caller: Caller | None,
+    caller: Caller,
     *,
     exclude: Collection[int] = (),
     rank_all: bool = False,
@@ -112,7 +112,7 @@ def current_ties(
     startup_id: int,
     *,
     settings: EngineSettings | None = None,
-    caller: Caller | None = None,
+    caller: Caller,
 ) -> dict[PairKind, list[Match]]:
     """The startup's current backers (``"investor"``) and mentors (``"mentor"``) as its own
     description names them, each with a ``named_in_profile`` reason; one entity query per kind
@@ -137,7 +137,7 @@ def named_tie_ids(
     kind: str,
     *,
     settings: EngineSettings | None = None,
-    caller: Caller | None = None,
+    caller: Caller,
 ) -> frozenset[int]:
     """Ids of ``current_ties`` of ``kind`` without loading them (no statement for a startup the
     engine knows): for lists that add candidates of their own beside the engine's, which must
@@ -155,7 +155,7 @@ def recommend_mentors(
     kind: str | None = None,
     *,
     settings: EngineSettings | None = None,
-    caller: Caller | None = None,
+    caller: Caller,
     rank_all: bool = False,
 ) -> list[Match]:
     """Mentors for the startup (both sides willing: accepting requests, capacity left), past
@@ -177,7 +177,7 @@ def recommend_investors(
     limit: int = 10,
     *,
     settings: EngineSettings | None = None,
-    caller: Caller | None = None,
+    caller: Caller,
     rank_all: bool = False,
 ) -> list[Match]:
     """Investors for the startup's open funding ask (round, amount, currency, instrument);
@@ -194,7 +194,7 @@ def investor_candidates(
     limit: int,
     *,
     settings: EngineSettings | None = None,
-    caller: Caller | None = None,
+    caller: Caller,
 ) -> list[Recommendation]:
     """``recommend_investors``' ranking without loading the funds (ids, scores and reasons):
     for a caller that loads them itself, with what it needs of them, in one statement."""
@@ -211,7 +211,7 @@ def remembered_for_startup(
     keep: Callable[[list[Any]], bool] | None = None,
     max_age: float | None = None,
     settings: EngineSettings | None = None,
-    caller: Caller | None = None,
+    caller: Caller,
 ) -> list[Any]:
     """``compute()``, remembered with the served engine's own answers about the startup: the
     same answer while this process serves the same engine state (``corpus.version``) and
@@ -237,7 +237,7 @@ def recommend_equipment(
     limit: int = 10,
     *,
     settings: EngineSettings | None = None,
-    caller: Caller | None = None,
+    caller: Caller,
 ) -> list[Match]:
     """Equipment for a described need ("XRD testing for a battery cathode"), optionally of one
     vocab.EQUIPMENT_CATEGORIES ``category``; free time breaks ties (capacity re-rank)."""
@@ -265,7 +265,7 @@ def recommend_equipment_for_needs(
     limit: int = 10,
     *,
     settings: EngineSettings | None = None,
-    caller: Caller | None = None,
+    caller: Caller,
 ) -> list[list[Match]]:
     """``recommend_equipment`` for several (need text, category) pairs at once (the pathway's
     chain steps): capacity is read once and the instruments of every answer in one query."""
@@ -295,7 +295,7 @@ def recommend_startups_for_mentor(
     limit: int = 10,
     *,
     settings: EngineSettings | None = None,
-    caller: Caller | None = None,
+    caller: Caller,
 ) -> list[Match]:
     """Deal flow for a mentor: startups they fit, scored as the same pair from both sides."""
     return _startups_for(session, "mentor", mentor_id, limit, settings, caller)
@@ -307,7 +307,7 @@ def recommend_startups_for_investor(
     limit: int = 10,
     *,
     settings: EngineSettings | None = None,
-    caller: Caller | None = None,
+    caller: Caller,
 ) -> list[Match]:
     """Deal flow for an investor: startups whose ask fits it; its portfolio excluded."""
     return _startups_for(session, "investor", investor_id, limit, settings, caller)
@@ -319,7 +319,7 @@ def _startups_for(
     cand_id: int,
     limit: int,
     settings: EngineSettings | None,
-    caller: Caller | None,
+    caller: Caller,
 ) -> list[Match]:
     engine = serving_engine_for(session, settings, caller=caller)
     rec = engine.recommender
@@ -336,7 +336,7 @@ def similar_startups(
     limit: int = 5,
     *,
     settings: EngineSettings | None = None,
-    caller: Caller | None = None,
+    caller: Caller,
 ) -> list[Match]:
     engine = serving_engine_for(session, settings, caller=caller)
     rec = engine.recommender
@@ -357,7 +357,7 @@ def search(
     limit: int = 10,
     *,
     settings: EngineSettings | None = None,
-    caller: Caller | None = None,
+    caller: Caller,
 ) -> list[Match]:
     """Free-text search across kinds ("专利律师", "XRD testing"), best first, with reasons."""
     if not text.strip():

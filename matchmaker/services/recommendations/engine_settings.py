@@ -56,15 +56,10 @@ class EngineSettings:
         )
 
     @classmethod
-    def from_app(cls, app: Any = None, *, in_request: bool | None = None) -> EngineSettings:
+    def from_app(cls, app: Any) -> EngineSettings:
         """The settings ``create_app`` bound to ``app`` (``bind``), or read from its config for
-        an app it did not make. Callers hand their app over; without one (older callers of
-        other areas) the current Flask app is used. ``in_request`` is accepted for callers
-        written when requests had their own limits; it changes nothing (say it with ``Caller``)."""
-        if app is None:
-            import flask
-
-            app = flask.current_app
+        an app it did not make. The caller hands its app over: the engine never looks for a
+        current one."""
         bound = app.extensions.get(_EXTENSION)
         return bound if isinstance(bound, EngineSettings) else cls.from_config(app.config)
 
@@ -98,16 +93,10 @@ class Caller:
         return cls(in_request=True, app=app)
 
     @classmethod
-    def from_flask(cls) -> Caller:
-        """For callers that do not say: a web request if Flask has one, with the current app if
-        any. Every view and API endpoint passes its ``Caller`` (``web.recommendations.caller``);
-        what still falls back here is the facilities' booking proposals, ``flask train`` and
-        ``flask calibrate``, the scripts and tests that call services directly. Pass a
-        ``Caller`` instead; this is the one place the engine's services still ask Flask."""
-        import flask
-
-        app = flask.current_app._get_current_object() if flask.has_app_context() else None  # type: ignore[attr-defined]
-        return cls(in_request=flask.has_request_context(), app=app)
+    def offline(cls, app: Any = None) -> Caller:
+        """A job, a command or a script (never a web request): may build on the spot; with
+        ``app`` its bound settings apply and a rebuild may be queued on its queue."""
+        return cls(in_request=False, app=app)
 
 
 _EMBEDDERS: dict[str, Embedder] = {}
@@ -122,14 +111,11 @@ def get_embedder(name: str) -> Embedder:
         return _EMBEDDERS[name]
 
 
-def resolve(
-    settings: EngineSettings | None, caller: Caller | None
-) -> tuple[EngineSettings, Caller]:
-    """The settings and caller of one call: as passed, else the caller's app's bound settings;
-    a caller that says nothing is read from Flask (``Caller.from_flask``)."""
-    caller = caller if caller is not None else Caller.from_flask()
-    if settings is None:
-        if caller.app is None:
-            raise ValueError("no engine settings: pass them, or a Caller with its app")
-        settings = EngineSettings.from_app(caller.app)
-    return settings, caller
+def settings_for(settings: EngineSettings | None, caller: Caller) -> EngineSettings:
+    """The settings of one call: as passed, else those bound to the caller's app. There is no
+    third source: a caller without an app passes its settings."""
+    if settings is not None:
+        return settings
+    if caller.app is None:
+        raise ValueError("no engine settings: pass them, or a Caller with its app")
+    return EngineSettings.from_app(caller.app)

@@ -40,7 +40,7 @@ from matchmaker.services.recommendations.engine_settings import (
     Caller,
     EngineSettings,
     get_embedder,
-    resolve,
+    settings_for,
 )
 from matchmaker.services.recommendations.indexing import BuildReport
 from matchmaker.services.recommendations.profiles import load_profiles, startup_for_ranking
@@ -62,19 +62,19 @@ def _key(session: Session, settings: EngineSettings) -> tuple[str, str, str]:
 
 
 def serving_engine_for(
-    session: Session, settings: EngineSettings | None = None, *, caller: Caller | None = None
+    session: Session, settings: EngineSettings | None = None, *, caller: Caller
 ) -> ServingEngine:
     """The engine this process serves (its version, or lexical-only) for this database.
     ``caller`` says who asks (a web request only loads); without ``settings``, its app's."""
-    settings, caller = resolve(settings, caller)
+    settings = settings_for(settings, caller)
     return engine_state.serving_engine(session, settings, _key(session, settings), caller)
 
 
 def engine_status(
-    session: Session, settings: EngineSettings | None = None, *, caller: Caller | None = None
+    session: Session, settings: EngineSettings | None = None, *, caller: Caller
 ) -> Any:
     """``engine_state.EngineStatus`` of this process (operator console)."""
-    settings, _ = resolve(settings, caller)
+    settings = settings_for(settings, caller)
     return engine_state.status(settings, _key(session, settings))
 
 
@@ -113,7 +113,7 @@ def adopt_calibrations(rec: Recommender, model_dir: Path | str) -> None:
 
 
 def engine_for(
-    session: Session, settings: EngineSettings | None = None, *, caller: Caller | None = None
+    session: Session, settings: EngineSettings | None = None, *, caller: Caller
 ) -> Recommender:
     """The ``Recommender`` this process serves for this database and index folder."""
     return serving_engine_for(session, settings, caller=caller).recommender
@@ -261,7 +261,7 @@ def train_rankers(
     settings: EngineSettings,
     kinds: Sequence[str] = PAIR_KINDS,
     *,
-    caller: Caller | None = None,
+    caller: Caller,
 ) -> list[TrainResult]:
     """Fit a learned ranker per kind from ``MatchOutcome`` rows and write it to
     ``MODEL_DIR/ranker-<kind>.json``; kinds with too few (or one-sided) outcomes keep the
@@ -316,7 +316,7 @@ def calibrate_engine(
     settings: EngineSettings,
     kinds: Sequence[str] = PAIR_KINDS,
     *,
-    caller: Caller | None = None,
+    caller: Caller,
 ) -> list[Calibration]:
     """Re-choose the ranking weights of ``kinds`` from the platform's own relations (portfolio
     entries, past mentees, "invested" outcomes) with ``recommend.calibration``: a time split

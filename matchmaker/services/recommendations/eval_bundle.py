@@ -144,7 +144,7 @@ def evaluate_bundle(
                 )
                 # Not a web request, and no app: the engine may build, and never queues a
                 # rebuild of this throw-away database on the live app's queue.
-                offline = engine_settings.Caller(in_request=False)
+                offline = engine_settings.Caller.offline()
                 engines.build_indexes(session, settings, show_progress=show_progress)
                 calibrations = (  # from the imported history only, as on a live platform
                     engines.calibrate_engine(session, settings, [bundle.kind], caller=offline)

@@ -135,7 +135,7 @@ def _best_investor(
     startup: Startup,
     open_ask: FundingAsk | None,
     use_engine: bool,
-    caller: Caller | None,
+    caller: Caller,
 ) -> Suggestion | None:
     """The first of the investors the founder's dashboard and ask page show (one filter: round,
     ticket, instrument, region and sector of the open ask or, before one exists, of the
@@ -172,7 +172,7 @@ def build_pathway(
     today: date | None = None,
     locale: str | None = None,
     stuck_days: int = DEFAULT_STUCK_DAYS,
-    caller: Caller | None = None,
+    caller: Caller,
 ) -> Pathway:
     """The whole pathway page of one startup. ``caller``: who asks the engine (the operator's
     page passes ``Caller.web_request``: it loads, never builds, an index)."""
@@ -250,7 +250,7 @@ def _best_equipment(
     startup: Startup,
     chain_steps: Sequence[ChainStep],
     use_engine: bool,
-    caller: Caller | None,
+    caller: Caller,
 ) -> list[Suggestion | None]:
     """The best instrument for each step, asked of the engine in one call (capacity read once,
     the instruments loaded in one query); the category's fallback where the engine cannot

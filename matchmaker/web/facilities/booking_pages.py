@@ -12,12 +12,12 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from matchmaker.extensions import db
-from matchmaker.filenames import attachment_headers
 from matchmaker.services.accounts.dashboard import member_startups
 from matchmaker.services.calendar import render_ics
 from matchmaker.services.errors import ServiceError
 from matchmaker.services.facilities import catalogue
 from matchmaker.services.facilities.bookings import lifecycle, queries, reserve, waitlist
+from matchmaker.web.downloads import calendar_file
 from matchmaker.web.facilities import forms
 from matchmaker.web.facilities.blueprint import bp
 from matchmaker.web.facilities.choices import voucher_choices
@@ -64,11 +64,8 @@ def booking(booking_id: int) -> str:
 @login_required
 def booking_ics(booking_id: int) -> Response:
     b = _visible_booking(booking_id)
-    return Response(
-        render_ics([queries.booking_event(b)], name=b.equipment.name),
-        mimetype="text/calendar",
-        headers=attachment_headers(f"booking-{b.id}.ics"),
-    )
+    ics = render_ics([queries.booking_event(b)], name=b.equipment.name)
+    return calendar_file(ics, f"booking-{b.id}.ics")
 
 
 def _booking_action(booking_id: int, action: Any, done: str) -> WerkzeugResponse:

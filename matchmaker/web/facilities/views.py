@@ -49,6 +49,7 @@ from matchmaker.web.facilities.choices import voucher_choices
 from matchmaker.web.facilities.flashes import flash_booked, flash_refusal
 from matchmaker.web.forms import id_arg
 from matchmaker.web.panels import DashboardPanel, NavItem
+from matchmaker.web.recommendations.caller import engine_caller
 
 STATUS_LABELS = {
     "pending": _l("Awaiting approval"),
@@ -272,6 +273,7 @@ def propose() -> str:
                 form.startup_id.data,
                 need,
                 category=form.category.data or None,
+                caller=engine_caller(),
             )
         except ServiceError as exc:
             flash_refusal(exc)

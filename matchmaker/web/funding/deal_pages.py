@@ -23,6 +23,7 @@ from matchmaker.services.funding import (
     pitch_messages,
 )
 from matchmaker.services.mentoring import availability
+from matchmaker.web.downloads import calendar_file
 from matchmaker.web.forms import id_arg, refusal_status
 from matchmaker.web.funding.blueprint import BEIJING, Page, bp, engine_on
 from matchmaker.web.funding.forms import (
@@ -161,11 +162,7 @@ def set_meeting(pitch_id: int) -> Page:
 @login_required
 def meeting_ics(pitch_id: int) -> Response:
     body = pitch_meetings.meeting_ics(db.session, current_user, pitch_id)
-    return Response(
-        body,
-        mimetype="text/calendar",
-        headers=attachment_headers(f"meeting-{pitch_id}.ics"),
-    )
+    return calendar_file(body, f"meeting-{pitch_id}.ics")
 
 
 @bp.post("/deals/<int:pitch_id>/stage")

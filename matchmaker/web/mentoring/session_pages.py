@@ -18,7 +18,6 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from matchmaker.extensions import db
-from matchmaker.filenames import attachment_headers
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.services.errors import Conflict, Invalid
 from matchmaker.services.mentoring import (
@@ -32,6 +31,7 @@ from matchmaker.services.mentoring import (
     session_calendar,
     sessions,
 )
+from matchmaker.web.downloads import calendar_file
 from matchmaker.web.mentoring import forms
 from matchmaker.web.mentoring.blueprint import (
     APP_ZONE,
@@ -278,8 +278,4 @@ def session_action(session_id: int, action: str) -> Response | tuple[str, int]:
 @login_required
 def session_ics(session_id: int) -> Response:
     body = session_calendar.session_ics(db.session, current_user, session_id)
-    return Response(
-        body,
-        mimetype="text/calendar",
-        headers=attachment_headers(f"mentoring-{session_id}.ics"),
-    )
+    return calendar_file(body, f"mentoring-{session_id}.ics")

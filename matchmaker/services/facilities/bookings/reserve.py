@@ -60,7 +60,9 @@ def _lock_equipment(session: Session, equipment_id: int) -> Equipment:
     return equipment
 
 
-def _price(equipment: Equipment, starts_at: datetime, ends_at: datetime) -> Decimal:
+def booking_price(equipment: Equipment, starts_at: datetime, ends_at: datetime) -> Decimal:
+    """What booking ``equipment`` from ``starts_at`` to ``ends_at`` costs: its hourly price
+    for the exact length (whole seconds, no rounding up to an hour), to the cent."""
     hours = Decimal(int((ends_at - starts_at).total_seconds())) / Decimal(3600)
     return (equipment.price_per_hour * hours).quantize(Decimal("0.01"))
 
@@ -100,7 +102,7 @@ def _book(
             else BookingStatus.PENDING
         ),
         purpose=purpose.strip()[:500],
-        price=_price(equipment, starts_at, ends_at),
+        price=booking_price(equipment, starts_at, ends_at),
     )
     session.add(booking)
     try:

@@ -30,6 +30,7 @@ from matchmaker.services.facilities.equipment_availability import (
     candidate_slots,
     is_trained,
 )
+from matchmaker.services.recommendations.engine_settings import Caller
 from matchmaker.timezones import wall_clock
 
 log = logging.getLogger(__name__)
@@ -73,11 +74,13 @@ def _lexical(session: Session, text: str, category: str | None, limit: int) -> l
     return [(eq, float(s), ()) for s, eq in scored[:limit]]
 
 
-def _ranked(session: Session, text: str, category: str | None, limit: int) -> tuple[list[Any], str]:
+def _ranked(
+    session: Session, text: str, category: str | None, limit: int, caller: Caller
+) -> tuple[list[Any], str]:
     try:
         from matchmaker.services.recommendations.bridge import recommend_equipment
 
-        matches = recommend_equipment(session, text, category=category, limit=limit)
+        matches = recommend_equipment(session, text, category=category, limit=limit, caller=caller)
         ranked = [(m.entity, m.score, tuple(m.reasons)) for m in matches if m.entity is not None]
         if ranked:
             return ranked, "engine"
@@ -99,10 +102,12 @@ def propose_bookings(
     limit: int = 5,
     slots_per_item: int = 3,
     now: datetime | None = None,
+    caller: Caller,
 ) -> list[Proposal]:
-    """Best-matching instruments, each with its earliest slots this founder may book."""
+    """Best-matching instruments, each with its earliest slots this founder may book.
+    ``caller``: who asks the engine (the booking page passes ``Caller.web_request``)."""
     now = now or utcnow()
-    ranked, source = _ranked(session, need.subject or need.text, category, limit)
+    ranked, source = _ranked(session, need.subject or need.text, category, limit, caller)
     proposals = []
     for equipment, score, reasons in ranked:
         proposal = Proposal(equipment, score, reasons, source=source)

@@ -22,6 +22,7 @@ from matchmaker.recommend.embedding import HASHING_MODEL
 from matchmaker.services.funding import deal_flow
 from matchmaker.services.funding.matching import ask_satisfies, fit_reasons, fit_score
 from matchmaker.services.recommendations import engine_settings, engines
+from matchmaker.services.recommendations.engine_settings import Caller
 from tests.factories import make_investor, make_startup, make_user
 
 START = datetime(2026, 1, 1)
@@ -81,7 +82,7 @@ def served(make_app: Any, db_session: Session, tmp_path: Path) -> Iterator[dict[
         MODEL_DIR=str(tmp_path / "m"),
     )
     with app.app_context():
-        settings = engine_settings.EngineSettings.from_app(app, in_request=False)
+        settings = engine_settings.EngineSettings.from_app(app)
         assert engines.build_indexes(db.session, settings, show_progress=False).version
     yield {"app": app, "partner": partner.id, "fund": fund.id}
     engines.forget_engines()
@@ -97,6 +98,7 @@ def _recommended(
             None,
             deal_flow.DealFilters(**filters),
             recommend_limit=limit,
+            caller=Caller.web_request(app),
         )
         return [(d.startup.name, d.score) for d in flow.recommended]
 
@@ -109,7 +111,7 @@ def _every_startup_judged(
         session = db.session
         fund = session.get(Investor, fund_id)
         assert fund is not None
-        engine = deal_flow._engine_startups(session, fund_id, limit * 3, None)
+        engine = deal_flow._engine_startups(session, fund_id, limit * 3, Caller.web_request(app))
         pitched = set(
             session.scalars(sa.select(Pitch.startup_id).where(Pitch.investor_id == fund_id))
         )

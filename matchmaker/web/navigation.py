@@ -9,7 +9,7 @@ the function next to the area's views and name it here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, KeysView, Mapping
 from typing import Any
 
 from flask import Flask
@@ -80,7 +80,8 @@ def register_template_globals(app: Flask) -> None:
     def area_nav_items() -> list[NavItem]:
         return nav_items(current_user)
 
-    def url_endpoints() -> set[str]:
-        return set(app.view_functions)
+    def url_endpoints() -> KeysView[str]:
+        # A live view, not a copy: templates only ask ``in`` of it, several times a page.
+        return app.view_functions.keys()
 
     app.jinja_env.globals.update(area_nav_items=area_nav_items, url_endpoints=url_endpoints)

@@ -8,12 +8,14 @@ Private to the fund, as the pipeline is (``pipeline``): a non-member gets 404.
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import FundingAsk, Investor, Startup
@@ -119,8 +121,8 @@ def deal_flow(
     }
     lens = _FundLens(investor, filters, engine, intros)
     incoming = _incoming(session, lens)
-    recommended = _recommended(session, lens)
-    return DealFlow(investor, funds, incoming, recommended[:recommend_limit])
+    recommended = _recommended(session, lens, recommend_limit)
+    return DealFlow(investor, funds, incoming, recommended)
 
 
 @dataclass(frozen=True)
@@ -155,7 +157,7 @@ def _incoming(session: Session, lens: _FundLens) -> list[Deal]:
     stmt = (
         sa.select(Pitch)
         .where(Pitch.investor_id == investor.id)
-        .options(selectinload(Pitch.startup), selectinload(Pitch.ask))
+        .options(joinedload(Pitch.startup), joinedload(Pitch.ask))
     )
     if filters.pipeline and filters.pipeline != ALL_DEALS:
         stmt = stmt.where(Pitch.stage == filters.pipeline)
@@ -170,28 +172,102 @@ def _incoming(session: Session, lens: _FundLens) -> list[Deal]:
     )
 
 
-def _recommended(session: Session, lens: _FundLens) -> list[Deal]:
-    """Active startups that have not pitched the fund and whose latest open ask it accepts;
-    the engine's picks first."""
+def _recommended(session: Session, lens: _FundLens, limit: int) -> list[Deal]:
+    """The ``limit`` best active startups that have not pitched the fund and whose latest open
+    ask it accepts; the engine's picks first.
+
+    The engine's picks are read and judged first, every other startup only when fewer than
+    ``limit`` picks score above 1: a pick scores its 0..1 fit + 1 + the engine's score, any
+    other startup at most its fit, so the list is the same as judging every startup."""
+    picked = list(lens.engine)
+    deals = _open_deals(session, lens, only=picked) if picked else []
+    if len([d for d in deals if d.score > 1.0]) < limit:
+        deals += _open_deals(session, lens, besides=picked)
+    return _best_first(deals)[:limit]
+
+
+def _open_deals(
+    session: Session,
+    lens: _FundLens,
+    *,
+    only: Collection[int] | None = None,
+    besides: Collection[int] = (),
+) -> list[Deal]:
+    """The deals of the startups in ``only`` (else of every one not in ``besides``) that the
+    fund accepts and the filters admit, in one statement: each active startup that has not
+    pitched the fund with its latest open ask. The database leaves out the asks whose round or
+    ticket the fund's preferences rule out; ``ask_satisfies`` still decides."""
     investor, filters = lens.investor, lens.filters
-    pitched = sa.select(Pitch.startup_id).where(Pitch.investor_id == investor.id)
-    startups = session.scalars(
-        sa.select(Startup).where(Startup.is_active.is_(True), Startup.id.not_in(pitched))
-    ).all()
-    open_asks: dict[int, FundingAsk] = {}
-    for a in session.scalars(
-        sa.select(FundingAsk)
+    which = "only" if only is not None else "besides" if besides else "all"
+    stmt = _open_deals_statement(
+        which,
+        bool(investor.stages),
+        investor.ticket_min is not None,
+        investor.ticket_max is not None,
+    )
+    values = {
+        "fund": investor.id,
+        "stages": list(investor.stages),
+        "currency": investor.currency,
+        "ticket_min": investor.ticket_min,
+        "ticket_max": investor.ticket_max,
+        "ids": list(only if only is not None else besides),
+    }
+    return [
+        lens.deal(startup, ask, None, picked_bonus=1.0)
+        for startup, ask in session.execute(stmt, values)
+        if ask_satisfies(investor, ask, startup) and filters.admits(startup, ask)
+    ]
+
+
+@lru_cache(maxsize=32)
+def _open_deals_statement(
+    which: str, stages: bool, ticket_min: bool, ticket_max: bool
+) -> sa.Select[Startup, FundingAsk]:
+    """``_open_deals``'s statement for one shape of fund (which of round, minimum and maximum
+    ticket it states) and of id list (``which``: only, besides or all), its values bound when
+    it runs: built once per process rather than on every page.
+
+    The round and ticket conditions are what ``matching.investor_fits`` asks of them, so a
+    necessary part of the check (regions, sectors and instruments stay in Python)."""
+    latest = (  # each startup's open asks numbered newest first: number 1 is its deal's
+        sa.select(
+            FundingAsk.id,
+            sa.func.row_number()
+            .over(
+                partition_by=FundingAsk.startup_id,
+                order_by=(FundingAsk.created_at.desc(), FundingAsk.id.desc()),
+            )
+            .label("newest"),
+        )
         .where(FundingAsk.is_open.is_(True))
-        .order_by(FundingAsk.created_at, FundingAsk.id)
-    ):
-        open_asks[a.startup_id] = a  # the latest open ask wins
-    deals = []
-    for s in startups:
-        ask = open_asks.get(s.id)
-        if ask is None or not ask_satisfies(investor, ask, s) or not filters.admits(s, ask):
-            continue
-        deals.append(lens.deal(s, ask, None, picked_bonus=1.0))
-    return _best_first(deals)
+        .subquery()
+    )
+    pitched = sa.select(Pitch.startup_id).where(Pitch.investor_id == sa.bindparam("fund"))
+    stmt = (
+        sa.select(Startup, FundingAsk)
+        .join(FundingAsk, FundingAsk.startup_id == Startup.id)
+        .join(latest, sa.and_(latest.c.id == FundingAsk.id, latest.c.newest == 1))
+        .where(Startup.is_active.is_(True), Startup.id.not_in(pitched))
+    )
+    if stages:  # an ask without a round is not ruled out
+        stmt = stmt.where(
+            sa.or_(
+                FundingAsk.round.in_(sa.bindparam("stages", expanding=True)),
+                FundingAsk.round == "",
+            )
+        )
+    # A ticket in another currency is not comparable: it neither fits nor excludes.
+    other_currency = FundingAsk.currency.is_distinct_from(sa.bindparam("currency"))
+    if ticket_min:
+        stmt = stmt.where(sa.or_(other_currency, FundingAsk.amount >= sa.bindparam("ticket_min")))
+    if ticket_max:
+        stmt = stmt.where(sa.or_(other_currency, FundingAsk.amount <= sa.bindparam("ticket_max")))
+    if which == "only":
+        stmt = stmt.where(Startup.id.in_(sa.bindparam("ids", expanding=True)))
+    elif which == "besides":
+        stmt = stmt.where(Startup.id.not_in(sa.bindparam("ids", expanding=True)))
+    return stmt
 
 
 PIPELINE_COLUMNS = ["startup", "round", "amount", "currency", "instrument", "stage", "since"]

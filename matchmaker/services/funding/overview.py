@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -108,6 +109,37 @@ def open_asks_for_member(session: Session, user: Any) -> list[FundingAsk]:
     )
 
 
+@lru_cache(maxsize=1)
+def _dashboard_counts_statement() -> sa.Select[Any]:
+    """``dashboard_counts``' one statement for the user bound as ``user_id``: built once per
+    process (building it and its cache key cost more than running it)."""
+    user_id: sa.BindParameter[int] = sa.bindparam("user_id", type_=sa.Integer)
+    startups = sa.select(StartupMember.startup_id).where(StartupMember.user_id == user_id)
+    funds = sa.select(InvestorMember.investor_id).where(InvestorMember.user_id == user_id)
+
+    def count(column: Any, *where: Any) -> Any:
+        return sa.select(sa.func.count(column)).where(*where).scalar_subquery()
+
+    return sa.select(
+        startups.exists().label("is_founder"),
+        funds.exists().label("is_investor"),
+        count(
+            FundingAsk.id, FundingAsk.startup_id.in_(startups), FundingAsk.is_open.is_(True)
+        ).label("open_asks"),
+        count(Pitch.id, Pitch.startup_id.in_(startups), Pitch.stage.not_in(FINAL_STAGES)).label(
+            "active_pitches"
+        ),
+        count(Pitch.id, Pitch.investor_id.in_(funds), Pitch.stage == PitchStage.NEW).label(
+            "new_deals"
+        ),
+        count(
+            Introduction.id,
+            sa.or_(Introduction.startup_id.in_(startups), Introduction.investor_id.in_(funds)),
+            Introduction.status == IntroductionStatus.PENDING,
+        ).label("pending_intros"),
+    )
+
+
 def dashboard_counts(session: Session, user: Any) -> dict[str, Any]:
     """Figures for the dashboard panel: the founder's asks and pitches, the fund's new deals.
 
@@ -115,29 +147,7 @@ def dashboard_counts(session: Session, user: Any) -> dict[str, Any]:
     counts, not reads of their own (the dashboard runs on every sign-in)."""
     if not getattr(user, "is_authenticated", False):
         return {"is_founder": False, "is_investor": False, "pending_intros": 0}
-    startups = sa.select(StartupMember.startup_id).where(StartupMember.user_id == user.id)
-    funds = sa.select(InvestorMember.investor_id).where(InvestorMember.user_id == user.id)
-
-    def count(column: Any, *where: Any) -> Any:
-        return sa.select(sa.func.count(column)).where(*where).scalar_subquery()
-
-    row = session.execute(
-        sa.select(
-            startups.exists().label("is_founder"),
-            funds.exists().label("is_investor"),
-            count(FundingAsk.id, FundingAsk.startup_id.in_(startups), FundingAsk.is_open.is_(True))
-            .label("open_asks"),
-            count(Pitch.id, Pitch.startup_id.in_(startups), Pitch.stage.not_in(FINAL_STAGES))
-            .label("active_pitches"),
-            count(Pitch.id, Pitch.investor_id.in_(funds), Pitch.stage == PitchStage.NEW)
-            .label("new_deals"),
-            count(
-                Introduction.id,
-                sa.or_(Introduction.startup_id.in_(startups), Introduction.investor_id.in_(funds)),
-                Introduction.status == IntroductionStatus.PENDING,
-            ).label("pending_intros"),
-        )
-    ).one()
+    row = session.execute(_dashboard_counts_statement(), {"user_id": user.id}).one()
     counts: dict[str, Any] = {
         "is_founder": bool(row.is_founder),
         "is_investor": bool(row.is_investor),

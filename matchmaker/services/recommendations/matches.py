@@ -29,8 +29,8 @@ class Match:
 
 def _active_with_owner(
     model: Any, owner: Any, link: Any, relation: Any
-) -> Callable[[Sequence[int]], Any]:
-    """The query for active ``model`` rows among given ids whose owner (``owner`` joined on
+) -> Callable[[sa.BindParameter[Any]], Any]:
+    """The query for active ``model`` rows among the bound ids whose owner (``owner`` joined on
     ``link``) is active too; the owner is loaded by the same statement (``relation``)."""
     return lambda ids: (
         sa.select(model)
@@ -40,13 +40,20 @@ def _active_with_owner(
     )
 
 
-_ENTITY_QUERIES: dict[str, Callable[[Sequence[int]], Any]] = {
+_ENTITY_QUERIES: dict[str, Callable[[sa.BindParameter[Any]], Any]] = {
     "startup": lambda ids: sa.select(Startup).where(Startup.id.in_(ids), Startup.is_active),
     "mentor": _active_with_owner(Mentor, User, Mentor.user_id == User.id, Mentor.user),
     "investor": lambda ids: sa.select(Investor).where(Investor.id.in_(ids), Investor.is_active),
     "equipment": _active_with_owner(
         Equipment, Facility, Equipment.facility_id == Facility.id, Equipment.facility
     ),
+}
+
+
+# Each kind's statement, built once with its ids bound when it runs: building it and its cache
+# key on every page cost more than running it.
+_ENTITY_STATEMENTS: dict[str, Any] = {
+    kind: query(sa.bindparam("ids", expanding=True)) for kind, query in _ENTITY_QUERIES.items()
 }
 
 
@@ -60,7 +67,7 @@ def load_matches(
         by_kind[r.kind].append(r.id)
     entities: dict[tuple[str, int], Any] = {}
     for kind, ids in by_kind.items():
-        for entity in session.scalars(_ENTITY_QUERIES[kind](ids)):
+        for entity in session.scalars(_ENTITY_STATEMENTS[kind], {"ids": ids}):
             entities[(kind, entity.id)] = entity
     out = [
         Match(r.kind, r.id, r.score, tuple(r.reasons), entities[(r.kind, r.id)])

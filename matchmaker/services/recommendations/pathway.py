@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -79,7 +80,10 @@ def position(startup: Startup) -> int:
 
 # ``source(startup_ids)`` gives ``_latest`` selects (a page reads every source in one statement:
 # the query count must not grow with the sources); ``ACTIVITY_SOURCES`` below lists them.
-ActivitySource = Callable[[Sequence[int]], Iterable["sa.Select[Any]"]]
+# ``startup_ids`` is the statement's bound list of ids (``_facts_statement``): the statement is
+# built once per process, not on every page.
+StartupIds = sa.BindParameter[Any]
+ActivitySource = Callable[[StartupIds], Iterable["sa.Select[Any]"]]
 
 
 # Every fact the pathway and the stuck list need is one row of one UNION ALL:
@@ -100,7 +104,7 @@ def _fact(
     ]
 
 
-def _latest(column: Any, key: Any, ids: Sequence[int]) -> sa.Select[Any]:
+def _latest(column: Any, key: Any, ids: StartupIds) -> sa.Select[Any]:
     """The latest ``column`` per startup ``key``: an activity fact."""
     return (
         sa.select(*_fact("activity", startup_id=key, at=sa.func.max(column)))
@@ -109,15 +113,15 @@ def _latest(column: Any, key: Any, ids: Sequence[int]) -> sa.Select[Any]:
     )
 
 
-def _outcome_activity(ids: Sequence[int]) -> list[sa.Select[Any]]:
+def _outcome_activity(ids: StartupIds) -> list[sa.Select[Any]]:
     return [_latest(MatchOutcome.created_at, MatchOutcome.startup_id, ids)]
 
 
-def _support_activity(ids: Sequence[int]) -> list[sa.Select[Any]]:
+def _support_activity(ids: StartupIds) -> list[sa.Select[Any]]:
     return [_latest(SupportRecord.created_at, SupportRecord.startup_id, ids)]
 
 
-def _area_activity(ids: Sequence[int]) -> list[sa.Select[Any]]:
+def _area_activity(ids: StartupIds) -> list[sa.Select[Any]]:
     return [
         _latest(model.updated_at, model.startup_id, ids)
         for model in (MentorSession, Pitch, Introduction, EquipmentBooking)
@@ -131,14 +135,14 @@ ACTIVITY_SOURCES: tuple[ActivitySource, ...] = (
 )
 
 
-def _activity_facts(ids: Sequence[int]) -> list[sa.Select[Any]]:
+def _activity_facts(ids: StartupIds) -> list[sa.Select[Any]]:
     parts = [_latest(Startup.updated_at, Startup.id, ids)]  # first: it types the union's columns
     for source in ACTIVITY_SOURCES:
         parts.extend(source(ids))
     return parts
 
 
-def _stuck_facts(ids: Sequence[int]) -> list[sa.Select[Any]]:
+def _stuck_facts(ids: StartupIds) -> list[sa.Select[Any]]:
     """Categories some active instrument serves, open asks, asks an investor answered."""
     parts = [
         sa.select(*_fact("category", category=Equipment.category))
@@ -170,12 +174,22 @@ class _Facts:
     answered: set[int] = field(default_factory=set)
 
 
+@lru_cache(maxsize=2)
+def _facts_statement(stuck: bool) -> sa.CompoundSelect[Any]:
+    """Every activity fact (and with ``stuck`` every stuck fact) of the startups bound as
+    ``startup_ids``, as one UNION ALL; built once per process (building it and its cache key
+    cost more than running it)."""
+    ids: StartupIds = sa.bindparam("startup_ids", expanding=True)
+    return sa.union_all(*_activity_facts(ids), *(_stuck_facts(ids) if stuck else []))
+
+
 def _read_facts(session: Session, ids: Sequence[int], *, stuck: bool) -> _Facts:
     facts = _Facts()
     if not ids:
         return facts
-    parts = _activity_facts(ids) + (_stuck_facts(ids) if stuck else [])
-    for what, startup_id, category, at in session.execute(sa.union_all(*parts)):
+    for what, startup_id, category, at in session.execute(
+        _facts_statement(stuck), {"startup_ids": list(ids)}
+    ):
         if what == "activity" and at is not None:
             key = int(startup_id)
             facts.activity[key] = max(facts.activity.get(key, at), at)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -79,6 +80,30 @@ class FounderBookingsPanel:
     balance: Decimal
 
 
+@lru_cache(maxsize=4)
+def _founder_panel_statements(limit: int) -> tuple[sa.Select[Any], sa.Select[Any]]:
+    """``founder_bookings_panel``'s two statements, for the user bound as ``user_id`` at the
+    ``now`` (and local ``today``) bound when they run: built once per process (building them
+    and their cache keys cost more than running them)."""
+    user_id: sa.BindParameter[int] = sa.bindparam("user_id", type_=sa.Integer)
+    startup_ids = sa.select(StartupMember.startup_id).where(StartupMember.user_id == user_id)
+    upcoming = (
+        sa.select(EquipmentBooking)
+        .where(
+            EquipmentBooking.startup_id.in_(startup_ids),
+            EquipmentBooking.status.in_((BookingStatus.PENDING, BookingStatus.CONFIRMED)),
+            EquipmentBooking.ends_at > sa.bindparam("now"),
+        )
+        .options(joinedload(EquipmentBooking.equipment))
+        .order_by(EquipmentBooking.starts_at, EquipmentBooking.id)
+        .limit(limit)
+    )
+    balance = sa.select(sa.func.coalesce(sa.func.sum(Voucher.balance), 0)).where(
+        Voucher.startup_id.in_(startup_ids), Voucher.valid_until >= sa.bindparam("today")
+    )
+    return upcoming, balance
+
+
 def founder_bookings_panel(
     session: Session, user: User, *, now: datetime | None = None, limit: int = 5
 ) -> FounderBookingsPanel:
@@ -87,23 +112,9 @@ def founder_bookings_panel(
 
     Two statements whatever the data: the dashboard runs this on every load."""
     now = now or utcnow()
-    startup_ids = sa.select(StartupMember.startup_id).where(StartupMember.user_id == user.id)
-    upcoming = session.scalars(
-        sa.select(EquipmentBooking)
-        .where(
-            EquipmentBooking.startup_id.in_(startup_ids),
-            EquipmentBooking.status.in_((BookingStatus.PENDING, BookingStatus.CONFIRMED)),
-            EquipmentBooking.ends_at > now,
-        )
-        .options(joinedload(EquipmentBooking.equipment))
-        .order_by(EquipmentBooking.starts_at, EquipmentBooking.id)
-        .limit(limit)
-    ).all()
-    balance = session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(Voucher.balance), 0)).where(
-            Voucher.startup_id.in_(startup_ids), Voucher.valid_until >= local_today(now)
-        )
-    )
+    upcoming_stmt, balance_stmt = _founder_panel_statements(limit)
+    upcoming = session.scalars(upcoming_stmt, {"user_id": user.id, "now": now}).all()
+    balance = session.scalar(balance_stmt, {"user_id": user.id, "today": local_today(now)})
     return FounderBookingsPanel(upcoming=list(upcoming), balance=balance or Decimal("0"))
 
 

@@ -10,7 +10,7 @@ What is read from them is in ``history.CandidateHistory``; phrase lookups in ``p
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -97,6 +97,9 @@ class Corpus(CandidateHistory, PhraseVectors):
         self.lexical: dict[IndexKind, LexicalIndex] = {
             k: LexicalIndex() for k in (*PROFILE_KINDS, PORTFOLIO)
         }
+        # Lexical indexes the build of a published version fitted (``offer_lexical``): a sync
+        # over exactly their ids adopts them instead of fitting again.
+        self._offered_lexical: dict[IndexKind, LexicalIndex] = {}
         self.relations: dict[PairKind, dict[int, list[Relation]]] = {"mentor": {}, "investor": {}}
         self.linked: dict[PairKind, dict[int, set[int]]] = {
             "mentor": defaultdict(set),
@@ -187,6 +190,23 @@ class Corpus(CandidateHistory, PhraseVectors):
                 index.add(np.array(changed, dtype=np.int64), vectors)
         self.hashes[kind] = new_hashes
 
+    def offer_lexical(self, kind: IndexKind, index: LexicalIndex) -> None:
+        """Offer a lexical index fitted on the very texts the next syncs will bring (a published
+        version's, saved by its build from the same profile snapshot): a sync whose ids are its
+        ids adopts it rather than tokenising every text again. Any edit withdraws the offers."""
+        self._offered_lexical[kind] = index
+
+    def _fit_lexical(self, kind: IndexKind, texts: Mapping[int, str]) -> None:
+        offered = self._offered_lexical.get(kind)
+        if offered is not None and len(offered) == len(texts) and all(i in offered for i in texts):
+            self.lexical[kind] = offered
+            return
+        if not texts:
+            self.lexical[kind] = LexicalIndex()
+            return
+        ids = list(texts)
+        self.lexical[kind].fit(ids, [texts[i] for i in ids])
+
     # -- whole kinds --------------------------------------------------------------------------
     def sync(self, kind: ProfileKind, profiles: Iterable[Any]) -> None:
         """Replace all profiles of ``kind``; unchanged ones keep their vectors (no re-embedding)."""
@@ -196,8 +216,7 @@ class Corpus(CandidateHistory, PhraseVectors):
         self.profiles[kind] = items
         texts = {i: self.text(kind, p) for i, p in items.items()}
         self._sync_vectors(kind, texts, rebuild=True)
-        ids = list(texts)
-        self.lexical[kind].fit(ids, [texts[i] for i in ids])
+        self._fit_lexical(kind, texts)
         if is_pair_kind(kind):
             self.relations[kind] = {}
             self.linked[kind] = defaultdict(set)
@@ -226,15 +245,22 @@ class Corpus(CandidateHistory, PhraseVectors):
         text = self.text(kind, profile)
         h = self._hash(kind, text)
         index = self.index(kind)
-        if self.hashes[kind].get(profile.id) != h or profile.id not in self.profiles[kind]:
+        text_changed = (
+            self.hashes[kind].get(profile.id) != h or profile.id not in self.profiles[kind]
+        )
+        if text_changed:
             self.text_version += 1
+            self._offered_lexical.clear()
         if self.hashes[kind].get(profile.id) != h or profile.id not in index:
             if self.frozen:
                 raise VectorsMissing(f"{kind} {profile.id}: no published vector for its text")
             index.add([profile.id], self.embed([text]))
             self.hashes[kind][profile.id] = h
         self.profiles[kind][profile.id] = profile
-        self.lexical[kind].upsert(profile.id, text)
+        if text_changed or profile.id not in self.lexical[kind]:
+            # Only a new text changes the row (a capacity refresh changes figures: re-stacking
+            # 100,000 rows for it would cost the next search seconds).
+            self.lexical[kind].upsert(profile.id, text)
         if is_pair_kind(kind):
             self._set_relations(kind, profile)
             self.names[kind].put(profile.id, profile.name)
@@ -243,6 +269,7 @@ class Corpus(CandidateHistory, PhraseVectors):
         self.version += 1
 
     def remove(self, kind: ProfileKind, item_id: int) -> None:
+        self._offered_lexical.clear()
         self.profiles[kind].pop(item_id, None)
         self.index(kind).remove([item_id])
         self.hashes[kind].pop(item_id, None)

@@ -186,6 +186,8 @@ class _CorpusState(Protocol):
 
     def _sync_vectors(self, kind: str, items: dict[int, str], *, rebuild: bool) -> None: ...
 
+    def _fit_lexical(self, kind: IndexKind, texts: Mapping[int, str]) -> None: ...
+
 
 class CandidateHistory:
     """The lookups of ``Corpus`` over its relations (a mixin: the state is the corpus's, kept by
@@ -292,8 +294,7 @@ class CandidateHistory:
             self._sync_vectors(PORTFOLIO, texts, rebuild=rebuild)
             lexical = self.lexical[PORTFOLIO]
             if rebuild or not len(lexical):
-                keys = list(texts)
-                lexical.fit(keys, [texts[k] for k in keys])
+                self._fit_lexical(PORTFOLIO, texts)
             else:
                 indexed = set(lexical.ids())
                 for key in indexed - texts.keys():

@@ -364,20 +364,21 @@ def remove_old_versions(root: Path | str, *, keep: int = 2) -> list[int]:
 
 def verify_version(root: Path | str, version: int) -> dict[str, Any]:
     """The manifest of version ``version`` if every file it lists matches its checksum (the
-    version's own files and each kind's); ``IndexCorrupt`` / ``IndexMissing`` otherwise."""
+    version's own files, by their path in the version folder, and each kind's: a folder the
+    version's checksums do not cover is a kind index with its own manifest);
+    ``IndexCorrupt`` / ``IndexMissing`` otherwise."""
     manifest = read_version_manifest(root, version)
     folder = version_dir(root, version)
-    listed: list[Path] = [folder / name for name in manifest.get("checksums", {})]
-    expected = dict(manifest.get("checksums", {}))
-    for kind_folder in sorted(p for p in folder.iterdir() if p.is_dir()):
+    checksums: dict[str, str] = dict(manifest.get("checksums", {}))
+    expected = {folder / name: digest for name, digest in checksums.items()}
+    covered = {Path(name).parts[0] for name in checksums if len(Path(name).parts) > 1}
+    for kind_folder in sorted(p for p in folder.iterdir() if p.is_dir() and p.name not in covered):
         kind_manifest = read_manifest(folder, kind_folder.name)
         for name, digest in kind_manifest.checksums.items():
-            listed.append(kind_folder / name)
-            expected[f"{kind_folder.name}/{name}"] = digest
-    for path in listed:
-        key = path.name if path.parent == folder else f"{path.parent.name}/{path.name}"
+            expected[kind_folder / name] = digest
+    for path, digest in expected.items():
         if not path.is_file():
             raise IndexCorrupt(f"{path} is missing")
-        if sha256(path) != expected[key]:
+        if sha256(path) != digest:
             raise IndexCorrupt(f"checksum mismatch for {path}")
     return manifest

@@ -33,7 +33,8 @@ from matchmaker.recommend import texts as T
 from matchmaker.recommend.corpus import KINDS, PROFILE_TYPES
 from matchmaker.recommend.embedding import Embedder
 from matchmaker.recommend.history import PORTFOLIO
-from matchmaker.recommend.kinds import PairKind
+from matchmaker.recommend.kinds import KINDS as PROFILE_KINDS
+from matchmaker.recommend.kinds import IndexKind, PairKind
 from matchmaker.recommend.phrases import PHRASE
 from matchmaker.recommend.ranking import Recommender, RecommenderConfig
 from matchmaker.services.recommendations.profile_vectors import (
@@ -50,6 +51,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PROFILES_FILE = "profiles.json"
+# The fitted lexical indexes (``recommend.lexical``), one folder per kind under this one: a web
+# process adopts them instead of tokenising every profile text again when it loads the version.
+LEXICAL_DIR = "lexical"
+LEXICAL_KINDS: tuple[IndexKind, ...] = (*PROFILE_KINDS, PORTFOLIO)
 # Mentors' load prices (``Recommender.load_prices``), estimated once per version by the build
 # so that no web request scores the demand sample (at 100 sampled startups, about a second).
 PRICES_FILE = "load_prices.json"
@@ -107,6 +112,20 @@ def decode_profiles(raw: bytes) -> dict[str, list[Any]]:
             rows.append(cls(**values))
         out[kind] = rows
     return out
+
+
+def save_lexical(rec: Recommender, staging: Path) -> dict[str, str]:
+    """Every fitted lexical index under ``staging/lexical/<kind>/``, fsynced; returns the
+    checksum of each file by its path in the version folder (for ``version.json``)."""
+    checksums: dict[str, str] = {}
+    for kind in LEXICAL_KINDS:
+        folder = staging / LEXICAL_DIR / kind
+        for name in rec.corpus.lexical[kind].save(folder):
+            durable.fsync_file(folder / name)
+            checksums[f"{LEXICAL_DIR}/{kind}/{name}"] = durable.sha256(folder / name)
+        durable.fsync_dir(folder)
+    durable.fsync_dir(staging / LEXICAL_DIR)
+    return checksums
 
 
 def encode_prices(rec: Recommender) -> bytes:
@@ -257,7 +276,11 @@ def build_and_publish(
                 "digest": digest,
                 "counts": {kind: len(profiles[kind]) for kind in KINDS},
                 "checksums": {
-                    name: durable.sha256(staging / name) for name in (PROFILES_FILE, PRICES_FILE)
+                    **{
+                        name: durable.sha256(staging / name)
+                        for name in (PROFILES_FILE, PRICES_FILE)
+                    },
+                    **save_lexical(rec, staging),
                 },
             }
 

@@ -23,6 +23,8 @@ from matchmaker.recommend import store
 from matchmaker.recommend.corpus import KINDS, TEXTS
 from matchmaker.recommend.embedding import reads_cjk
 from matchmaker.recommend.history import PORTFOLIO
+from matchmaker.recommend.kinds import IndexKind
+from matchmaker.recommend.lexical import LexicalIndex, LexicalUnreadable
 from matchmaker.recommend.phrases import PHRASE
 from matchmaker.recommend.ranking import Recommender, RecommenderConfig
 from matchmaker.services.recommendations import indexing
@@ -191,6 +193,10 @@ def load_version(settings: EngineSettings, version: int) -> ServingEngine:
     _rankers_and_calibrations(rec, settings)
     corpus = rec.corpus
     corpus.frozen = True
+    for lexical_kind in indexing.LEXICAL_KINDS:
+        fitted = _published_lexical(folder, manifest, lexical_kind)
+        if fitted is not None:
+            corpus.offer_lexical(lexical_kind, fitted)
 
     def adopt(kind: str) -> None:
         index, kind_manifest, hashes = store.load_index(
@@ -223,6 +229,24 @@ def load_version(settings: EngineSettings, version: int) -> ServingEngine:
     else:  # published before prices were: estimated on first use, as they used to be
         log.warning("index version %d has no load prices: estimated on first use", version)
     return ServingEngine(rec, version, embedder.model_id, answers_stable=pinned)
+
+
+def _published_lexical(
+    folder: Path, manifest: dict[str, Any], kind: IndexKind
+) -> LexicalIndex | None:
+    """The version's fitted lexical index of ``kind``, verified; None for a version published
+    before they were (its texts are then tokenised and fitted in this load, as they used to be)."""
+    prefix = f"{indexing.LEXICAL_DIR}/{kind}/"
+    names = [name for name in manifest.get("checksums", {}) if name.startswith(prefix)]
+    if not names:
+        log.warning("index version at %s has no fitted %s lexical index: fitting it", folder, kind)
+        return None
+    for name in names:
+        _verified(folder, manifest, name)
+    try:
+        return LexicalIndex.load(folder / prefix)
+    except LexicalUnreadable as exc:
+        raise store.IndexCorrupt(str(exc)) from exc
 
 
 def _verified(folder: Path, manifest: dict[str, Any], name: str) -> bytes:

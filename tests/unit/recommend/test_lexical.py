@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from matchmaker.recommend.lexical import LexicalIndex, tokenize
+from pathlib import Path
+
+import pytest
+
+from matchmaker.recommend.lexical import SAVED_FILES, LexicalIndex, LexicalUnreadable, tokenize
 
 PROFILES = {
     1: "张律师。知识产权律师，专利代理人，专利申请与诉讼",
@@ -109,3 +113,49 @@ def test_chinese_need_ranks_the_right_instrument_first() -> None:
         "物相",
         "分析",
     }
+
+
+def test_a_saved_index_loads_with_the_same_rows_weights_and_reasons(tmp_path: Path) -> None:
+    index = fitted()
+    files = index.save(tmp_path / "lexical")
+    assert sorted(files) == sorted(SAVED_FILES)
+    loaded = LexicalIndex.load(tmp_path / "lexical")
+    assert loaded.ids() == index.ids()
+    for query in ("专利律师", "batteries testing", "电池检测", "tax"):
+        assert loaded.search(query, 4) == index.search(query, 4)
+        assert loaded.scores(query) == index.scores(query)
+        assert loaded.matched_terms(query, PROFILES[1]) == index.matched_terms(query, PROFILES[1])
+    # Transforming a new text reads the saved vocabulary and weights, not a refit.
+    assert (
+        loaded.transform(["专利 battery 审计"]) != index.transform(["专利 battery 审计"])
+    ).nnz == 0
+
+
+def test_a_loaded_index_takes_edits_like_a_fitted_one(tmp_path: Path) -> None:
+    index = fitted()
+    index.save(tmp_path / "lexical")
+    loaded = LexicalIndex.load(tmp_path / "lexical")
+    for edited in (index, loaded):
+        edited.upsert(2, "专利代理 and tax")
+        edited.upsert(5, "电池 patent")
+        edited.remove(3)
+    assert loaded.ids() == index.ids() == [1, 2, 4, 5]
+    assert loaded.search("专利", 4) == index.search("专利", 4)
+    assert loaded.search("battery", 4) == [] == index.search("battery", 4)
+
+
+def test_an_unfitted_index_saves_and_loads(tmp_path: Path) -> None:
+    index = LexicalIndex()
+    index.fit([7, 8], ["", "  "])
+    index.save(tmp_path / "lexical")
+    loaded = LexicalIndex.load(tmp_path / "lexical")
+    assert loaded.ids() == [7, 8] and loaded.search("anything", 3) == []
+
+
+def test_an_inconsistent_or_missing_saved_index_is_refused(tmp_path: Path) -> None:
+    fitted().save(tmp_path / "lexical")
+    (tmp_path / "lexical" / "vocabulary.json").write_text('["only", "two"]', encoding="utf-8")
+    with pytest.raises(LexicalUnreadable):
+        LexicalIndex.load(tmp_path / "lexical")
+    with pytest.raises(LexicalUnreadable):
+        LexicalIndex.load(tmp_path / "nothing-here")

@@ -190,3 +190,26 @@ def test_chinese_need_ranks_the_instrument_first_and_explains_with_domain_terms(
     terms = reason(top[0], "matched_terms")
     assert terms is not None and "xrd" in terms.params["terms"]
     assert not {"我们", "公司", "提供"} & set(terms.params["terms"])
+
+
+def test_a_figures_only_update_leaves_the_lexical_rows_alone(
+    recommender: Recommender, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A capacity refresh upserts every mentor whose sessions moved: re-transforming an
+    # unchanged text would re-stack the whole lexical matrix before the next search.
+    from matchmaker.recommend.lexical import LexicalIndex
+
+    before = recommender.search("battery", kinds=("mentor",), k=3)
+    mentor = next(iter(recommender.corpus.profiles["mentor"].values()))
+
+    def refuse(self: LexicalIndex, item_id: int, text: str) -> None:
+        raise AssertionError("an unchanged text was transformed again")
+
+    monkeypatch.setattr(LexicalIndex, "upsert", refuse)
+    recommender.upsert(
+        "mentor", replace(mentor, sessions_this_month=mentor.sessions_this_month + 1)
+    )
+    with pytest.raises(AssertionError):
+        recommender.upsert("mentor", replace(mentor, expertise=mentor.expertise + " and GMP"))
+    monkeypatch.undo()
+    assert [r.id for r in recommender.search("battery", kinds=("mentor",), k=3)] == ids(before)

@@ -11,10 +11,12 @@ Chinese word dictionary; the workers share those pages instead of holding a copy
 from __future__ import annotations
 
 import gc
+import logging
 import multiprocessing
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 # One math thread per web worker. torch, numpy's BLAS and faiss read these when they are first
 # imported (in each worker, after the fork: there is no preload), so they are set here, before
@@ -75,8 +77,28 @@ def on_starting(server: object) -> None:
         # rows its queries read.
         data = os.environ.get("MATCHMAKER_DATA_DIR") or tempfile.gettempdir()
         engine_state.map_query_model(embedder, Path(data) / "model-cache")
+    _preload_engine(engine_state)
+    gc.collect()  # the app built to read the settings is gone; nothing else is garbage
     # Keep the collector from touching (and so copying) every object loaded so far.
     gc.freeze()
+
+
+def _preload_engine(engine_state: Any) -> None:
+    """The current published index version, loaded once here so that every worker starts with
+    it (shared pages, no load of its own: at 100,000 profiles per kind a load costs minutes and
+    gigabytes per process). The app is built only to read its settings; it opens no connection
+    and is dropped before the fork. MATCHMAKER_PRELOAD_ENGINE=0 turns this part off."""
+    if os.environ.get("MATCHMAKER_PRELOAD_ENGINE", "1") == "0":
+        return
+    from matchmaker import create_app
+
+    try:
+        version = engine_state.preload(create_app())
+    except Exception:  # a worker loads it anyway: never keep the server from starting
+        logging.getLogger("gunicorn.error").exception("preloading the index version failed")
+        return
+    if version is not None:
+        logging.getLogger("gunicorn.error").info("preloaded index version %d", version)
 
 
 def post_worker_init(worker: object) -> None:

@@ -43,12 +43,12 @@ print(json.dumps({"master": master, "worker": json.loads(os.read(read, 4096))}))
 """
 
 
-def _probe(data_dir: Path, **env: str) -> dict[str, dict[str, object]]:
+def _probe(data_dir: Path, script: str = PROBE, **env: str) -> dict[str, dict[str, object]]:
     environment = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"}
     environment.pop("MATCHMAKER_EMBEDDING_MODEL", None)
-    environment.update(MATCHMAKER_DATA_DIR=str(data_dir), **env)
+    environment.update({"MATCHMAKER_DATA_DIR": str(data_dir), **env})
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, str(ROOT / "gunicorn.conf.py")],
+        [sys.executable, "-c", script, str(ROOT / "gunicorn.conf.py")],
         env=environment,
         capture_output=True,
         text=True,
@@ -81,3 +81,68 @@ def test_preloading_can_be_turned_off(tmp_path: Path) -> None:
     assert result["master"]["model_loaded"] is False
     assert result["master"]["jieba_ready"] is False
     assert result["master"]["frozen"] is False
+
+
+ENGINE_PROBE = r"""
+import json, os, runpy, sys
+conf = runpy.run_path(sys.argv[1])
+conf["on_starting"](None)
+from matchmaker.services.recommendations import engine_state
+master = [slot.engine.version for slot in engine_state._SLOTS.values() if slot.engine]
+read, write = os.pipe()
+pid = os.fork()
+if pid == 0:  # a worker builds its own app and is served the master's engine, not a new load
+    from matchmaker import create_app
+    from matchmaker.extensions import db
+    from matchmaker.services.recommendations import engine_settings, engines, served_engine
+    loads = []
+    original = served_engine.load_version
+    engine_state.load_version = lambda *a: loads.append(a) or original(*a)
+    app = create_app()
+    with app.test_request_context("/"):
+        caller = engine_settings.Caller.web_request(app)
+        served = engines.serving_engine_for(db.session, caller=caller)
+        preloaded = [slot.engine for slot in engine_state._SLOTS.values()]
+        answer = {"version": served.version, "same": any(served is e for e in preloaded),
+                  "loads": len(loads),
+                  "found": [r.id for r in served.recommender.search("专利律师", k=3)]}
+    os.write(write, json.dumps(answer).encode())
+    os._exit(0)
+os.close(write)
+os.waitpid(pid, 0)
+print(json.dumps({"master": master, "worker": json.loads(os.read(read, 4096))}))
+"""
+
+
+def test_the_master_preloads_the_published_index_version_for_every_worker(
+    tmp_path: Path,
+) -> None:
+    import secrets
+
+    from matchmaker import create_app
+    from matchmaker.extensions import db
+    from matchmaker.migrate import upgrade
+    from matchmaker.recommend.embedding import HASHING_MODEL
+    from matchmaker.services.recommendations import engines
+    from tests.factories import make_mentor
+
+    url = f"sqlite:///{tmp_path / 'preload.sqlite3'}"
+    upgrade(url)
+    env = {
+        "MATCHMAKER_DATABASE_URL": url,
+        "MATCHMAKER_SECRET_KEY": secrets.token_hex(32),
+        "MATCHMAKER_DATA_DIR": str(tmp_path),
+        "MATCHMAKER_EMBEDDING_MODEL": HASHING_MODEL,
+        "MATCHMAKER_QUEUE_DATABASE": str(tmp_path / "jobs.sqlite3"),
+    }
+    app = create_app({key.removeprefix("MATCHMAKER_"): value for key, value in env.items()})
+    with app.app_context():
+        lawyer_id = make_mentor(db.session, headline="专利律师", expertise="专利申请与诉讼").id
+        settings = engines.EngineSettings.from_app(app)
+        try:
+            assert engines.build_indexes(db.session, settings, show_progress=False).version == 1
+        finally:
+            engines.forget_engines()
+    result = _probe(tmp_path, ENGINE_PROBE, **env)
+    assert result["master"] == [1]
+    assert result["worker"] == {"version": 1, "same": True, "loads": 0, "found": [lawyer_id]}

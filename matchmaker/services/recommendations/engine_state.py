@@ -154,6 +154,30 @@ def warm_up(app: Any) -> threading.Thread:
     return thread
 
 
+def preload(app: Any) -> int | None:
+    """Load ``app``'s current published version into this process before it forks web workers
+    (gunicorn's master, ``gunicorn.conf.py``): every worker then starts serving it at once and
+    shares its pages instead of loading a copy of its own (at 100,000 profiles per kind a load
+    takes minutes and gigabytes). Workers still follow newer versions themselves. Nothing here
+    opens a connection or a thread. Returns the version loaded, or None (nothing published, or
+    unusable: each worker then loads as it would anyway)."""
+    from matchmaker.extensions import db
+    from matchmaker.services.recommendations.engine_settings import EngineSettings
+    from matchmaker.services.recommendations.engines import engine_key
+
+    with app.app_context():
+        settings = EngineSettings.from_app(app)
+        key = engine_key(db.session, settings)
+    version = store.current_version(settings.index_dir)
+    if version is None:
+        return None
+    slot = _slot(key)
+    # No app: a version that fails to load queues nothing from the master (a worker will).
+    if not _load_newest(slot, settings, version, app=None):
+        return None
+    return slot.engine.version if slot.engine is not None else None
+
+
 def map_query_model(embedder: Any, folder: Path) -> bool:
     """Serve the USE query model's token table (65 MB of uint8, which the package unpacks from
     its compressed weights into each process's own memory) from a file mapped read-only instead:

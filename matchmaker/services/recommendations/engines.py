@@ -54,7 +54,8 @@ PAIR_KINDS: tuple[PairKind, ...] = ("mentor", "investor")
 # -- the engine this process serves ------------------------------------------------------------
 
 
-def _key(session: Session, settings: EngineSettings) -> tuple[str, str, str]:
+def engine_key(session: Session, settings: EngineSettings) -> tuple[str, str, str]:
+    """Which served engine of this process a call means: (database, index folder, model)."""
     bind = session.get_bind()
     engine = bind if isinstance(bind, sa.Engine) else bind.engine
     url = engine.url.render_as_string(hide_password=True)
@@ -67,7 +68,7 @@ def serving_engine_for(
     """The engine this process serves (its version, or lexical-only) for this database.
     ``caller`` says who asks (a web request only loads); without ``settings``, its app's."""
     settings = settings_for(settings, caller)
-    return engine_state.serving_engine(session, settings, _key(session, settings), caller)
+    return engine_state.serving_engine(session, settings, engine_key(session, settings), caller)
 
 
 def engine_status(
@@ -75,7 +76,7 @@ def engine_status(
 ) -> Any:
     """``engine_state.EngineStatus`` of this process (operator console)."""
     settings = settings_for(settings, caller)
-    return engine_state.status(settings, _key(session, settings))
+    return engine_state.status(settings, engine_key(session, settings))
 
 
 def load_rankers(model_dir: Path | str, config: RecommenderConfig) -> dict[str, LearnedRanker]:

@@ -30,7 +30,7 @@ from matchmaker.recommend.hnsw import build_index
 from matchmaker.recommend.index import ExactIndex, VectorIndex
 from matchmaker.recommend.kinds import KINDS as PROFILE_KINDS
 from matchmaker.recommend.kinds import PAIR_KINDS, IndexKind, PairKind, ProfileKind, is_pair_kind
-from matchmaker.recommend.lexical import LexicalIndex
+from matchmaker.recommend.lexical import LexicalIndex, texts_digest
 from matchmaker.recommend.mentions import NameIndex
 from matchmaker.recommend.phrases import (
     PHRASE,
@@ -97,8 +97,8 @@ class Corpus(CandidateHistory, PhraseVectors):
         self.lexical: dict[IndexKind, LexicalIndex] = {
             k: LexicalIndex() for k in (*PROFILE_KINDS, PORTFOLIO)
         }
-        # Lexical indexes the build of a published version fitted (``offer_lexical``): a sync
-        # over exactly their ids adopts them instead of fitting again.
+        # Lexical indexes fitted earlier (``offer_lexical``): a sync over the very texts one was
+        # fitted on adopts it instead of fitting again.
         self._offered_lexical: dict[IndexKind, LexicalIndex] = {}
         self.relations: dict[PairKind, dict[int, list[Relation]]] = {"mentor": {}, "investor": {}}
         self.linked: dict[PairKind, dict[int, set[int]]] = {
@@ -170,6 +170,19 @@ class Corpus(CandidateHistory, PhraseVectors):
                     f" {len(stale)} vectors without a profile"
                 )
             return
+        approximate = len(items) > self.approximate_above
+        if (
+            rebuild
+            and not changed
+            and not stale
+            and len(index) == len(items)
+            and (index.index_type == "hnsw") == approximate
+        ):
+            # The index holds exactly these vectors already, in the kind of index this size
+            # calls for (a build reusing the previous version's): rebuilding an HNSW graph of
+            # 100,000 vectors would cost minutes.
+            self.hashes[kind] = new_hashes
+            return
         vectors = self.embed([items[i] for i in changed]) if changed else None
         if rebuild:
             changed_set = set(changed)  # not inside the comprehension: that was O(n^2)
@@ -191,18 +204,21 @@ class Corpus(CandidateHistory, PhraseVectors):
         self.hashes[kind] = new_hashes
 
     def offer_lexical(self, kind: IndexKind, index: LexicalIndex) -> None:
-        """Offer a lexical index fitted on the very texts the next syncs will bring (a published
-        version's, saved by its build from the same profile snapshot): a sync whose ids are its
-        ids adopts it rather than tokenising every text again. Any edit withdraws the offers."""
-        self._offered_lexical[kind] = index
+        """Offer a lexical index fitted earlier (a published version's): a sync whose texts
+        have its ``texts_digest`` adopts it rather than tokenising every text again."""
+        if index.texts_digest is not None:
+            self._offered_lexical[kind] = index
 
     def _fit_lexical(self, kind: IndexKind, texts: Mapping[int, str]) -> None:
-        offered = self._offered_lexical.get(kind)
-        if offered is not None and len(offered) == len(texts) and all(i in offered for i in texts):
-            self.lexical[kind] = offered
-            return
         if not texts:
             self.lexical[kind] = LexicalIndex()
+            return
+        digest = texts_digest(texts)
+        if self.lexical[kind].texts_digest == digest:
+            return  # fitted on these very texts already
+        offered = self._offered_lexical.get(kind)
+        if offered is not None and offered.texts_digest == digest:
+            self.lexical[kind] = offered
             return
         ids = list(texts)
         self.lexical[kind].fit(ids, [texts[i] for i in ids])
@@ -250,7 +266,6 @@ class Corpus(CandidateHistory, PhraseVectors):
         )
         if text_changed:
             self.text_version += 1
-            self._offered_lexical.clear()
         if self.hashes[kind].get(profile.id) != h or profile.id not in index:
             if self.frozen:
                 raise VectorsMissing(f"{kind} {profile.id}: no published vector for its text")
@@ -269,7 +284,6 @@ class Corpus(CandidateHistory, PhraseVectors):
         self.version += 1
 
     def remove(self, kind: ProfileKind, item_id: int) -> None:
-        self._offered_lexical.clear()
         self.profiles[kind].pop(item_id, None)
         self.index(kind).remove([item_id])
         self.hashes[kind].pop(item_id, None)

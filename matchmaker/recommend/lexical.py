@@ -15,11 +15,12 @@ profile again (minutes at 100,000 profiles per kind, most of it jieba).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -149,6 +150,15 @@ class LexicalUnreadable(ValueError):
     """A saved lexical index is missing, of another format or inconsistent."""
 
 
+def texts_digest(texts: Mapping[int, str]) -> str:
+    """What a fit depends on: every (id, text), in id order (an index fitted on texts with the
+    same digest is the same index)."""
+    h = hashlib.sha256()
+    for item_id in sorted(texts):
+        h.update(f"{item_id}\x1f{texts[item_id]}\x1e".encode())
+    return h.hexdigest()
+
+
 class LexicalIndex:
     """TF-IDF rows keyed by integer id, cosine search and matched-term explanations."""
 
@@ -163,6 +173,8 @@ class LexicalIndex:
             dtype=np.float32,
         )
         self._fitted = False
+        # ``texts_digest`` of the texts this index holds exactly as fitted (None after an edit).
+        self.texts_digest: str | None = None
         self._ids: list[int] = []
         self._row_of: dict[int, int] = {}
         # The rows live in one CSR matrix (a row per id, in ``_ids`` order). Only an edit splits
@@ -194,6 +206,7 @@ class LexicalIndex:
         self._ids, self._row_of, self._rows, self._matrix = [], {}, None, None
         self._columns = None
         self._query_cache.clear()
+        self.texts_digest = texts_digest(dict(zip(ids, texts, strict=True)))
         if not texts or not any(t.strip() for t in texts):
             self._fitted = False
             self._adopt_rows([int(i) for i in ids], None)
@@ -229,6 +242,7 @@ class LexicalIndex:
 
     def _editable_rows(self) -> list[sp.csr_matrix]:
         """The rows as a list to edit in place; the next read stacks them again."""
+        self.texts_digest = None
         if self._rows is None:
             matrix = self._full()
             self._rows = [matrix[i] for i in range(matrix.shape[0])]
@@ -252,6 +266,7 @@ class LexicalIndex:
             "max_idf": self._max_idf,
             "reason_min_idf": self._reason_min_idf,
             "max_df": self._vectorizer.max_df,
+            "texts_digest": self.texts_digest,
         }
         (folder / "lexical.json").write_text(json.dumps(meta), encoding="utf-8")
         np.save(folder / "ids.npy", np.array(self._ids, dtype=np.int64), allow_pickle=False)
@@ -292,6 +307,8 @@ class LexicalIndex:
             index._idf = dict(zip(vocabulary, idf.tolist(), strict=True))
         index._max_idf = float(meta.get("max_idf", 1.0))
         index._reason_min_idf = float(meta.get("reason_min_idf", 0.0))
+        digest = meta.get("texts_digest")
+        index.texts_digest = digest if isinstance(digest, str) else None
         index._adopt_rows([int(i) for i in ids.tolist()], matrix)
         return index
 

@@ -5,15 +5,20 @@ the same answers as a process that fits them, and refuses a corrupt one like any
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from matchmaker.models import Mentor
+from matchmaker.recommend import corpus as corpus_module
 from matchmaker.recommend import store
 from matchmaker.recommend.embedding import HASHING_MODEL
 from matchmaker.recommend.lexical import LexicalIndex
+from matchmaker.recommend.phrases import PHRASE
 from matchmaker.services.recommendations import engine_settings, engines, indexing, served_engine
 from tests.factories import make_equipment, make_facility, make_investor, make_mentor, make_startup
 
@@ -80,3 +85,45 @@ def test_a_corrupt_lexical_file_makes_the_version_unusable(
         store.verify_version(settings.index_dir, version)
     with pytest.raises(store.IndexCorrupt):
         served_engine.load_version(settings, version)
+
+
+def test_the_next_build_refits_and_reindexes_only_the_kinds_whose_texts_changed(
+    published: tuple[engine_settings.EngineSettings, int],
+    db_session: Session,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings, version = published
+    fitted: list[str] = []
+    indexed: list[str] = []
+    syncing: list[str] = []
+    real_fit, real_build = LexicalIndex.fit, corpus_module.build_index
+    real_sync = corpus_module.Corpus._sync_vectors
+
+    def counting_fit(self: LexicalIndex, ids: Sequence[int], texts: Sequence[str]) -> None:
+        fitted.append(next(k for k, v in corpora[-1].lexical.items() if v is self))
+        real_fit(self, ids, texts)
+
+    def counting_build(ids: Any, vectors: Any, **kwargs: Any) -> Any:
+        indexed.append(syncing[-1])
+        return real_build(ids, vectors, **kwargs)
+
+    def noting_sync(self: corpus_module.Corpus, kind: str, *args: Any, **kwargs: Any) -> None:
+        corpora.append(self)
+        syncing.append(kind)
+        real_sync(self, kind, *args, **kwargs)
+
+    corpora: list[corpus_module.Corpus] = []
+    monkeypatch.setattr(LexicalIndex, "fit", counting_fit)
+    monkeypatch.setattr(corpus_module, "build_index", counting_build)
+    monkeypatch.setattr(corpus_module.Corpus, "_sync_vectors", noting_sync)
+    lawyer = db_session.scalars(sa.select(Mentor).where(Mentor.headline == "专利律师")).one()
+    lawyer.expertise += "；商标注册"
+    db_session.commit()
+    again = engines.build_indexes(db_session, settings, show_progress=False).version
+    assert again == version + 1
+    # Only the mentors' lexical index is fitted again (and the phrase index, which holds a new
+    # phrase, rebuilt): every other kind keeps the previous version's rows and vectors.
+    assert fitted == ["mentor"]
+    assert set(indexed) <= {"mentor", PHRASE}
+    served = served_engine.load_version(settings, again).recommender
+    assert [i for i, _ in served.corpus.lexical["mentor"].search("商标", 3)] == [lawyer.id]

@@ -35,6 +35,7 @@ from matchmaker.recommend.embedding import Embedder
 from matchmaker.recommend.history import PORTFOLIO
 from matchmaker.recommend.kinds import KINDS as PROFILE_KINDS
 from matchmaker.recommend.kinds import IndexKind, PairKind
+from matchmaker.recommend.lexical import LexicalIndex, LexicalUnreadable
 from matchmaker.recommend.phrases import PHRASE
 from matchmaker.recommend.ranking import Recommender, RecommenderConfig
 from matchmaker.services.recommendations.profile_vectors import (
@@ -345,6 +346,10 @@ def _built_recommender(
 
     for kind in KINDS:
         adopt(kind)
+    if previous_dir is not None:
+        # Kinds whose texts did not change keep the previous version's fitted lexical index
+        # (the corpus checks the digest of the texts): at 100,000 profiles a fit is minutes.
+        _offer_previous_lexical(rec, previous_dir)
     rec.sync("startup", profiles["startup"].values())
     # After the startups: syncing them re-derives the portfolio from the investors known so far
     # (none yet), which would drop these vectors.
@@ -358,6 +363,21 @@ def _built_recommender(
     session.commit()
     rec.corpus.sync_phrases()
     return rec
+
+
+def _offer_previous_lexical(rec: Recommender, folder: Path) -> None:
+    try:
+        manifest = store.verify_version(folder.parent, int(folder.name.removeprefix("v")))
+    except (store.IndexUnavailable, ValueError) as exc:
+        log.warning("not reusing the lexical indexes of %s: %s", folder, exc)
+        return
+    for kind in LEXICAL_KINDS:
+        if f"{LEXICAL_DIR}/{kind}/lexical.json" not in manifest.get("checksums", {}):
+            continue
+        try:
+            rec.corpus.offer_lexical(kind, LexicalIndex.load(folder / LEXICAL_DIR / kind))
+        except LexicalUnreadable as exc:
+            log.warning("not reusing the %s lexical index of %s: %s", kind, folder, exc)
 
 
 # -- queueing ----------------------------------------------------------------------------------

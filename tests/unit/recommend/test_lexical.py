@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from matchmaker.recommend.lexical import SAVED_FILES, LexicalIndex, LexicalUnreadable, tokenize
+from matchmaker.recommend.lexical import (
+    SAVED_FILES,
+    LexicalIndex,
+    LexicalUnreadable,
+    texts_digest,
+    tokenize,
+)
 
 PROFILES = {
     1: "张律师。知识产权律师，专利代理人，专利申请与诉讼",
@@ -159,3 +165,12 @@ def test_an_inconsistent_or_missing_saved_index_is_refused(tmp_path: Path) -> No
         LexicalIndex.load(tmp_path / "lexical")
     with pytest.raises(LexicalUnreadable):
         LexicalIndex.load(tmp_path / "nothing-here")
+
+
+def test_the_digest_names_the_texts_an_index_was_fitted_on() -> None:
+    index = fitted()
+    assert index.texts_digest == texts_digest(PROFILES)
+    assert texts_digest(dict(reversed(PROFILES.items()))) == index.texts_digest  # order-free
+    assert texts_digest({**PROFILES, 2: "李会计。审计"}) != index.texts_digest  # same ids
+    index.upsert(2, "李会计。审计")
+    assert index.texts_digest is None  # edited: no longer "fitted on" any set of texts

@@ -16,7 +16,6 @@ import multiprocessing
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
 
 # One math thread per web worker. torch, numpy's BLAS and faiss read these when they are first
 # imported (in each worker, after the fork: there is no preload), so they are set here, before
@@ -77,28 +76,40 @@ def on_starting(server: object) -> None:
         # rows its queries read.
         data = os.environ.get("MATCHMAKER_DATA_DIR") or tempfile.gettempdir()
         engine_state.map_query_model(embedder, Path(data) / "model-cache")
-    _preload_engine(engine_state)
-    gc.collect()  # the app built to read the settings is gone; nothing else is garbage
     # Keep the collector from touching (and so copying) every object loaded so far.
     gc.freeze()
 
 
-def _preload_engine(engine_state: Any) -> None:
-    """The current published index version, loaded once here so that every worker starts with
-    it (shared pages, no load of its own: at 100,000 profiles per kind a load costs minutes and
-    gigabytes per process). The app is built only to read its settings; it opens no connection
-    and is dropped before the fork. MATCHMAKER_PRELOAD_ENGINE=0 turns this part off."""
-    if os.environ.get("MATCHMAKER_PRELOAD_ENGINE", "1") == "0":
+def when_ready(server: object) -> None:
+    """After the listening sockets are bound, before the first fork: load the current published
+    index version once here, so that every worker starts with it (shared pages, no load of its
+    own: at 100,000 profiles per kind a load costs half a minute and gigabytes per process).
+    Connections made meanwhile wait in the listen backlog and are answered once the workers
+    start. Only with a model the master may hold (numpy USE, hashing): a sentence-transformers
+    model would bring torch's thread pools into the fork. The app is built only to read its
+    settings; it opens no connection and is dropped before the fork. The master keeps this
+    version for the workers it forks later (a respawn starts on it, then follows the newest);
+    MATCHMAKER_PRELOAD_ENGINE=0 (or MATCHMAKER_PRELOAD=0) turns it off."""
+    if "0" in (os.environ.get("MATCHMAKER_PRELOAD"), os.environ.get("MATCHMAKER_PRELOAD_ENGINE")):
+        return
+    from matchmaker.recommend.embedding import DEFAULT_MODEL, HASHING_MODEL, USE_MODEL
+    from matchmaker.services.recommendations import engine_state
+
+    model = os.environ.get("MATCHMAKER_EMBEDDING_MODEL") or DEFAULT_MODEL
+    if not all(part.strip() in (USE_MODEL, HASHING_MODEL) for part in model.split("+")):
         return
     from matchmaker import create_app
 
+    log = logging.getLogger("gunicorn.error")
     try:
         version = engine_state.preload(create_app())
     except Exception:  # a worker loads it anyway: never keep the server from starting
-        logging.getLogger("gunicorn.error").exception("preloading the index version failed")
+        log.exception("preloading the index version failed")
         return
     if version is not None:
-        logging.getLogger("gunicorn.error").info("preloaded index version %d", version)
+        log.info("preloaded index version %d for every worker", version)
+    gc.collect()  # the app built to read the settings is gone; nothing else is garbage
+    gc.freeze()
 
 
 def post_worker_init(worker: object) -> None:

@@ -100,6 +100,9 @@ class Corpus(CandidateHistory, PhraseVectors):
         # Lexical indexes fitted earlier (``offer_lexical``): a sync over the very texts one was
         # fitted on adopts it instead of fitting again.
         self._offered_lexical: dict[IndexKind, LexicalIndex] = {}
+        # Index kinds whose vector index is exactly as ``load`` read it (built, with its recall
+        # measured, by an earlier build): a sync that changes none of its vectors keeps it.
+        self._loaded_as_built: set[str] = set()
         self.relations: dict[PairKind, dict[int, list[Relation]]] = {"mentor": {}, "investor": {}}
         self.linked: dict[PairKind, dict[int, set[int]]] = {
             "mentor": defaultdict(set),
@@ -173,16 +176,17 @@ class Corpus(CandidateHistory, PhraseVectors):
         approximate = len(items) > self.approximate_above
         if (
             rebuild
+            and kind in self._loaded_as_built
             and not changed
             and not stale
-            and len(index) == len(items)
             and (index.index_type == "hnsw") == approximate
         ):
-            # The index holds exactly these vectors already, in the kind of index this size
-            # calls for (a build reusing the previous version's): rebuilding an HNSW graph of
-            # 100,000 vectors would cost minutes.
+            # The previous version's index, untouched, holds exactly these vectors in the kind
+            # of index this size calls for: rebuilding an HNSW graph of 100,000 vectors (and
+            # measuring its recall again) would cost minutes and change nothing.
             self.hashes[kind] = new_hashes
             return
+        self._loaded_as_built.discard(kind)
         vectors = self.embed([items[i] for i in changed]) if changed else None
         if rebuild:
             changed_set = set(changed)  # not inside the comprehension: that was O(n^2)
@@ -220,6 +224,8 @@ class Corpus(CandidateHistory, PhraseVectors):
         if offered is not None and offered.texts_digest == digest:
             self.lexical[kind] = offered
             return
+        # Not these texts: an offer is never right later (texts only move further away).
+        self._offered_lexical.pop(kind, None)
         ids = list(texts)
         self.lexical[kind].fit(ids, [texts[i] for i in ids])
 
@@ -438,4 +444,18 @@ class Corpus(CandidateHistory, PhraseVectors):
             return None
         self.indexes[kind], self.hashes[kind] = index, hashes
         self.recall[kind] = manifest.recall_at_10
+        self._loaded_as_built.add(kind)
         return manifest.data_watermark
+
+    def add_vectors(
+        self, kind: str, vectors: Mapping[int, NDArray[np.float32]], hashes: Mapping[int, str]
+    ) -> None:
+        """Put vectors computed elsewhere (the embeddings table, a worker) into the index of
+        ``kind``, with the content hash of the text each one embeds; the next sync re-indexes
+        the kind."""
+        if not vectors:
+            return
+        ids = list(vectors)
+        self.index(kind).add(np.array(ids, dtype=np.int64), np.stack([vectors[i] for i in ids]))
+        self.hashes[kind] = {**self.hashes.get(kind, {}), **{i: hashes[i] for i in ids}}
+        self._loaded_as_built.discard(kind)

@@ -150,19 +150,41 @@ class LexicalUnreadable(ValueError):
     """A saved lexical index is missing, of another format or inconsistent."""
 
 
+# Bump when ``tokenize`` or ``_fold`` change what a text becomes: an index fitted by other code
+# is then never adopted (``texts_digest``). Stopwords, jieba's version and the fit's parameters
+# are part of the signature by themselves.
+TOKENIZER_VERSION = 1
+_MIN_DF = 1
+_MAX_FEATURES = 200_000
+
+
+@lru_cache(maxsize=1)
+def _fit_signature() -> bytes:
+    from importlib.metadata import version
+
+    parts = (
+        f"tokenizer {TOKENIZER_VERSION}",
+        f"jieba {version('jieba')}",
+        f"df {MAX_DF} {MAX_DF_FROM} {_MIN_DF} {_MAX_FEATURES} sublinear",
+        " ".join(sorted(_STOP)),
+    )
+    return "\n".join(parts).encode()
+
+
 def texts_digest(texts: Mapping[int, str]) -> str:
-    """What a fit depends on: every (id, text), in id order (an index fitted on texts with the
-    same digest is the same index)."""
-    h = hashlib.sha256()
+    """What a fit depends on: every (id, text), in id order, and the code that tokenises and
+    weighs them (``_fit_signature``). An index fitted with the same digest is the same index."""
+    h = hashlib.sha256(_fit_signature())
     for item_id in sorted(texts):
-        h.update(f"{item_id}\x1f{texts[item_id]}\x1e".encode())
+        text = texts[item_id]
+        h.update(f"\n{item_id}:{len(text)}:{text}".encode())
     return h.hexdigest()
 
 
 class LexicalIndex:
     """TF-IDF rows keyed by integer id, cosine search and matched-term explanations."""
 
-    def __init__(self, *, min_df: int = 1, max_features: int | None = 200_000) -> None:
+    def __init__(self, *, min_df: int = _MIN_DF, max_features: int | None = _MAX_FEATURES) -> None:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         self._vectorizer = TfidfVectorizer(
@@ -206,7 +228,9 @@ class LexicalIndex:
         self._ids, self._row_of, self._rows, self._matrix = [], {}, None, None
         self._columns = None
         self._query_cache.clear()
-        self.texts_digest = texts_digest(dict(zip(ids, texts, strict=True)))
+        # Only the corpus's own parameters are in the digest's signature.
+        usual = (self._vectorizer.min_df, self._vectorizer.max_features) == (_MIN_DF, _MAX_FEATURES)
+        self.texts_digest = texts_digest(dict(zip(ids, texts, strict=True))) if usual else None
         if not texts or not any(t.strip() for t in texts):
             self._fitted = False
             self._adopt_rows([int(i) for i in ids], None)
@@ -283,33 +307,37 @@ class LexicalIndex:
         """The index ``save`` wrote under ``folder`` (``LexicalUnreadable`` if it is not one)."""
         try:
             meta = json.loads((folder / "lexical.json").read_text(encoding="utf-8"))
+            if not isinstance(meta, dict) or meta.get("format") != SAVED_FORMAT:
+                raise LexicalUnreadable(f"{folder}: not a lexical index of format {SAVED_FORMAT}")
             ids = np.load(folder / "ids.npy", allow_pickle=False)
             vocabulary = json.loads((folder / "vocabulary.json").read_text(encoding="utf-8"))
-            idf = np.load(folder / "idf.npy", allow_pickle=False)
+            idf = np.load(folder / "idf.npy", allow_pickle=False).astype(np.float32)
             matrix = sp.load_npz(folder / "matrix.npz").tocsr().astype(np.float32, copy=False)
-        except (OSError, ValueError, KeyError) as exc:
+            fitted = bool(meta.get("fitted"))
+            width = len(vocabulary) if fitted else 1
+            if len(idf) != len(vocabulary) or matrix.shape != (len(ids), width):
+                raise LexicalUnreadable(f"{folder}: vocabulary, weights and rows disagree")
+            index = cls()
+            index._vectorizer.set_params(max_df=meta.get("max_df", 1.0))
+            if fitted:
+                # What ``fit`` leaves on the vectorizer that ``transform`` reads: the vocabulary
+                # and the idf weights (sklearn's public setter).
+                index._vectorizer.vocabulary_ = {term: col for col, term in enumerate(vocabulary)}
+                index._vectorizer.idf_ = idf
+                index._idf = dict(zip(vocabulary, idf.tolist(), strict=True))
+        except LexicalUnreadable:
+            raise
+        except Exception as exc:  # a damaged file fails in numpy, zipfile, json or sklearn
             raise LexicalUnreadable(f"{folder}: {exc}") from exc
-        if not isinstance(meta, dict) or meta.get("format") != SAVED_FORMAT:
-            raise LexicalUnreadable(f"{folder}: not a lexical index of format {SAVED_FORMAT}")
-        fitted = bool(meta.get("fitted"))
-        width = len(vocabulary) if fitted else 1
-        if len(idf) != len(vocabulary) or matrix.shape != (len(ids), width):
-            raise LexicalUnreadable(f"{folder}: vocabulary, weights and rows disagree")
-        index = cls()
-        index._vectorizer.set_params(max_df=meta.get("max_df", 1.0))
-        if fitted:
-            # What ``fit`` leaves on the vectorizer that ``transform`` reads: the vocabulary
-            # and the idf weights (sklearn's public setter).
-            index._vectorizer.vocabulary_ = {term: col for col, term in enumerate(vocabulary)}
-            index._vectorizer.idf_ = idf
         index._fitted = fitted
-        if fitted:
-            index._idf = dict(zip(vocabulary, idf.tolist(), strict=True))
         index._max_idf = float(meta.get("max_idf", 1.0))
         index._reason_min_idf = float(meta.get("reason_min_idf", 0.0))
         digest = meta.get("texts_digest")
         index.texts_digest = digest if isinstance(digest, str) else None
         index._adopt_rows([int(i) for i in ids.tolist()], matrix)
+        # The column view searches read, built now: where a version is loaded before the web
+        # processes fork, they share it rather than each building a copy on its first search.
+        index._columns = matrix.tocsc()
         return index
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:

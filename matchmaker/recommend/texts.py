@@ -26,7 +26,7 @@ EQUIPMENT_TEMPLATE_VERSION = "equipment-v1"
 PORTFOLIO_TEMPLATE_VERSION = "portfolio-v1"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StartupProfile:
     """A startup and, optionally, its current funding ask (``ask_*``)."""
 
@@ -50,7 +50,7 @@ class StartupProfile:
     active: bool = True
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MentorProfile:
     id: int
     name: str
@@ -82,7 +82,7 @@ class MentorProfile:
         return max(0, self.capacity_per_month - self.sessions_this_month)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PortfolioCompany:
     """A company an investor backed, often one that is not on the platform: ``company`` and
     ``description`` are its own words; ``startup_id`` links it to a platform startup if known."""
@@ -96,7 +96,7 @@ class PortfolioCompany:
     date: date | None = None  # more precise than ``year`` when known; recency uses it
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InvestorProfile:
     id: int
     name: str
@@ -114,7 +114,7 @@ class InvestorProfile:
     active: bool = True
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EquipmentProfile:
     id: int
     name: str

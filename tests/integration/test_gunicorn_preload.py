@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,6 +19,7 @@ PROBE = r"""
 import gc, json, os, runpy, sys
 conf = runpy.run_path(sys.argv[1])
 conf["on_starting"](None)
+conf["when_ready"](None)
 from matchmaker.services.recommendations import engine_settings
 import jieba
 name = os.environ.get("MATCHMAKER_EMBEDDING_MODEL", "use-multilingual-v3")
@@ -87,6 +89,7 @@ ENGINE_PROBE = r"""
 import json, os, runpy, sys
 conf = runpy.run_path(sys.argv[1])
 conf["on_starting"](None)
+conf["when_ready"](None)
 from matchmaker.services.recommendations import engine_state
 master = [slot.engine.version for slot in engine_state._SLOTS.values() if slot.engine]
 read, write = os.pipe()
@@ -146,3 +149,29 @@ def test_the_master_preloads_the_published_index_version_for_every_worker(
     result = _probe(tmp_path, ENGINE_PROBE, **env)
     assert result["master"] == [1]
     assert result["worker"] == {"version": 1, "same": True, "loads": 0, "found": [lawyer_id]}
+
+
+def test_a_current_version_that_fails_to_load_is_left_to_the_workers(
+    make_app: Any, tmp_path: Path
+) -> None:
+    from matchmaker.extensions import db
+    from matchmaker.recommend import store
+    from matchmaker.recommend.embedding import HASHING_MODEL
+    from matchmaker.services.recommendations import engine_state, engines
+    from tests.factories import make_mentor
+
+    app = make_app(EMBEDDING_MODEL=HASHING_MODEL, INDEX_DIR=str(tmp_path / "idx"))
+    with app.app_context():
+        make_mentor(db.session)
+        settings = engines.EngineSettings.from_app(app)
+        assert engines.build_indexes(db.session, settings, show_progress=False).version == 1
+    engines.forget_engines()
+    try:
+        profiles = store.version_dir(settings.index_dir, 1) / "profiles.json"
+        profiles.write_bytes(profiles.read_bytes() + b" ")
+        # No fallback engine and no "bad version" verdict for the workers to inherit: each
+        # loads (and asks for a rebuild) as it would without a preload.
+        assert engine_state.preload(app) is None
+        assert engine_state._SLOTS == {}
+    finally:
+        engines.forget_engines()

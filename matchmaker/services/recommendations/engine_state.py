@@ -158,9 +158,10 @@ def preload(app: Any) -> int | None:
     """Load ``app``'s current published version into this process before it forks web workers
     (gunicorn's master, ``gunicorn.conf.py``): every worker then starts serving it at once and
     shares its pages instead of loading a copy of its own (at 100,000 profiles per kind a load
-    takes minutes and gigabytes). Workers still follow newer versions themselves. Nothing here
-    opens a connection or a thread. Returns the version loaded, or None (nothing published, or
-    unusable: each worker then loads as it would anyway)."""
+    takes half a minute and gigabytes). Workers still follow newer versions themselves. Nothing
+    here opens a connection or a thread. Returns the version loaded, or None: nothing published,
+    or the current version failed to load; the workers then load (and, if need be, ask for a
+    rebuild) as they would without a preload, and inherit no verdict from here."""
     from matchmaker.extensions import db
     from matchmaker.services.recommendations.engine_settings import EngineSettings
     from matchmaker.services.recommendations.engines import engine_key
@@ -171,11 +172,16 @@ def preload(app: Any) -> int | None:
     version = store.current_version(settings.index_dir)
     if version is None:
         return None
-    slot = _slot(key)
-    # No app: a version that fails to load queues nothing from the master (a worker will).
-    if not _load_newest(slot, settings, version, app=None):
+    try:
+        engine = load_version(settings, version)
+    except _UNUSABLE as exc:
+        log.error("not preloading index version %d under %s (%s)", version, settings.index_dir, exc)
         return None
-    return slot.engine.version if slot.engine is not None else None
+    slot = _Slot()
+    slot.engine = engine
+    with _SLOTS_LOCK:
+        _SLOTS[key] = slot
+    return version
 
 
 def map_query_model(embedder: Any, folder: Path) -> bool:

@@ -23,7 +23,6 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -35,7 +34,7 @@ from matchmaker.recommend.embedding import Embedder
 from matchmaker.recommend.history import PORTFOLIO
 from matchmaker.recommend.kinds import KINDS as PROFILE_KINDS
 from matchmaker.recommend.kinds import IndexKind, PairKind
-from matchmaker.recommend.lexical import LexicalIndex, LexicalUnreadable
+from matchmaker.recommend.lexical import SAVED_FILES, LexicalIndex, LexicalUnreadable
 from matchmaker.recommend.phrases import PHRASE
 from matchmaker.recommend.ranking import Recommender, RecommenderConfig
 from matchmaker.services.recommendations.profile_vectors import (
@@ -339,10 +338,7 @@ def _built_recommender(
             embed_and_store(session, embedder, kind, missing, hashes, show_progress=show_progress)
         )
         embedded[kind] = len(missing)
-        if vectors:
-            ids = list(vectors)
-            index.add(np.array(ids, dtype=np.int64), np.stack([vectors[i] for i in ids]))
-            corpus.hashes[kind] = {**known, **{i: hashes[i] for i in ids}}
+        corpus.add_vectors(kind, vectors, hashes)
 
     for kind in KINDS:
         adopt(kind)
@@ -365,18 +361,36 @@ def _built_recommender(
     return rec
 
 
+def published_lexical(folder: Path, manifest: Mapping[str, Any], kind: IndexKind) -> LexicalIndex:
+    """The fitted lexical index of ``kind`` in the version at ``folder`` (whose ``version.json``
+    is ``manifest``), every file checked against its checksum. ``store.IndexMissing`` for a
+    version published before they were, ``store.IndexCorrupt`` for a damaged one."""
+    checksums = manifest.get("checksums", {})
+    names = [f"{LEXICAL_DIR}/{kind}/{name}" for name in SAVED_FILES]
+    if not any(name in checksums for name in names):
+        raise store.IndexMissing(f"{folder} has no fitted {kind} lexical index")
+    for name in names:
+        path = folder / name
+        if name not in checksums or not path.is_file():
+            raise store.IndexCorrupt(f"{path} is missing")
+        if durable.sha256(path) != checksums[name]:
+            raise store.IndexCorrupt(f"checksum mismatch for {path}")
+    try:
+        return LexicalIndex.load(folder / LEXICAL_DIR / kind)
+    except LexicalUnreadable as exc:
+        raise store.IndexCorrupt(str(exc)) from exc
+
+
 def _offer_previous_lexical(rec: Recommender, folder: Path) -> None:
     try:
-        manifest = store.verify_version(folder.parent, int(folder.name.removeprefix("v")))
-    except (store.IndexUnavailable, ValueError) as exc:
+        manifest = json.loads((folder / store.VERSION_MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
         log.warning("not reusing the lexical indexes of %s: %s", folder, exc)
         return
     for kind in LEXICAL_KINDS:
-        if f"{LEXICAL_DIR}/{kind}/lexical.json" not in manifest.get("checksums", {}):
-            continue
         try:
-            rec.corpus.offer_lexical(kind, LexicalIndex.load(folder / LEXICAL_DIR / kind))
-        except LexicalUnreadable as exc:
+            rec.corpus.offer_lexical(kind, published_lexical(folder, manifest, kind))
+        except store.IndexUnavailable as exc:
             log.warning("not reusing the %s lexical index of %s: %s", kind, folder, exc)
 
 

@@ -24,7 +24,7 @@ from matchmaker.recommend.corpus import KINDS, TEXTS
 from matchmaker.recommend.embedding import reads_cjk
 from matchmaker.recommend.history import PORTFOLIO
 from matchmaker.recommend.kinds import IndexKind
-from matchmaker.recommend.lexical import LexicalIndex, LexicalUnreadable
+from matchmaker.recommend.lexical import LexicalIndex
 from matchmaker.recommend.phrases import PHRASE
 from matchmaker.recommend.ranking import Recommender, RecommenderConfig
 from matchmaker.services.recommendations import indexing
@@ -234,19 +234,13 @@ def load_version(settings: EngineSettings, version: int) -> ServingEngine:
 def _published_lexical(
     folder: Path, manifest: dict[str, Any], kind: IndexKind
 ) -> LexicalIndex | None:
-    """The version's fitted lexical index of ``kind``, verified; None for a version published
-    before they were (its texts are then tokenised and fitted in this load, as they used to be)."""
-    prefix = f"{indexing.LEXICAL_DIR}/{kind}/"
-    names = [name for name in manifest.get("checksums", {}) if name.startswith(prefix)]
-    if not names:
+    """The version's fitted lexical index of ``kind``; None for a version published before they
+    were (its texts are then tokenised and fitted in this load, as they used to be)."""
+    try:
+        return indexing.published_lexical(folder, manifest, kind)
+    except store.IndexMissing:
         log.warning("index version at %s has no fitted %s lexical index: fitting it", folder, kind)
         return None
-    for name in names:
-        _verified(folder, manifest, name)
-    try:
-        return LexicalIndex.load(folder / prefix)
-    except LexicalUnreadable as exc:
-        raise store.IndexCorrupt(str(exc)) from exc
 
 
 def _verified(folder: Path, manifest: dict[str, Any], name: str) -> bytes:

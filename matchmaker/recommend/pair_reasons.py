@@ -136,14 +136,15 @@ def _partners_reason(
     (``co_occurrence``, the pair's feature, says whether there are any)."""
     if not backers or co_occurrence <= 0:
         return None
-    theirs = {r.startup_id for r in rels if r.startup_id is not None}
-    partners = sorted(
-        b
-        for b in backers
-        if b != c.id
-        and theirs
-        & {r.startup_id for r in corpus.relations[kind].get(b, []) if r.startup_id != s.id}
-    )
+    # From the candidate's companies to their backers (``linked``), not from every backer to
+    # its relations: a startup with thousands of backers made this quadratic per request.
+    theirs = {r.startup_id for r in rels if r.startup_id is not None and r.startup_id != s.id}
+    linked = corpus.linked[kind]
+    found: set[int] = set()
+    for company in theirs:
+        found |= backers & linked.get(company, set())
+    found.discard(c.id)
+    partners = sorted(found)
     if not partners:
         return None
     return Reason("co_investor" if kind == "investor" else "co_mentor", {"partners": partners})

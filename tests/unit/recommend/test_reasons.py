@@ -194,3 +194,36 @@ def test_a_similar_company_reason_needs_more_than_usual_similarity() -> None:
     }
     assert "portfolio_neighbour" not in reasons[10]
     assert reasons[11]["portfolio_neighbour"]["company"] == "Hemato"
+
+
+def test_a_co_investor_reason_names_the_backers_the_candidate_has_backed_with(
+    hashing_embedder: HashingEmbedder,
+) -> None:
+    from matchmaker.recommend.texts import InvestorProfile, PortfolioCompany, StartupProfile
+
+    def backed(*startups: int) -> tuple[PortfolioCompany, ...]:
+        return tuple(
+            PortfolioCompany(f"Company {i}", "battery cells", startup_id=i, year=2022)
+            for i in startups
+        )
+
+    rec = Recommender(hashing_embedder)
+    rec.sync(
+        "startup",
+        [StartupProfile(id=i, name=f"Volt {i}", description="battery cells") for i in (1, 2, 3, 4)],
+    )
+    rec.sync(
+        "investor",
+        [
+            InvestorProfile(
+                id=10, name="A", thesis="batteries", portfolio=backed(1, 2)
+            ),  # backs 1, and 2 with C
+            InvestorProfile(id=11, name="B", portfolio=backed(1, 4)),  # backs 1; 4 alone
+            InvestorProfile(id=12, name="C", portfolio=backed(2, 3)),  # the candidate
+            InvestorProfile(id=13, name="D", portfolio=backed(3)),  # with C, but not in 1
+        ],
+    )
+    found = rec.investors_for_startup(1, k=10)
+    candidate = next(r for r in found if r.id == 12)
+    co = next(r for r in candidate.reasons if r.code == "co_investor")
+    assert co.params["partners"] == [10]  # A: both backed company 2; B and D did not qualify

@@ -6,6 +6,8 @@ Most tests use the model-free hashing embedder (``EMBEDDING_MODEL="hashing"``); 
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -13,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import sqlalchemy as sa
+from flask import Flask
 from sqlalchemy.orm import Session
 
 from matchmaker import vocab
@@ -308,6 +311,47 @@ def test_capacity_provider_takes_a_full_mentor_out(
         reco.recommend_mentors(db_session, world["startup"].id, settings=settings, caller=OFFLINE)
     )
     assert battery.id in ids
+
+
+def test_a_big_kind_is_refreshed_beside_a_web_request_not_in_it(
+    db_session: Session,
+    world: dict,
+    settings: engine_settings.EngineSettings,
+    app: Flask,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    battery = world["battery"]
+    real = capacity._capacity_providers
+    reading = threading.Event()
+    release = threading.Event()
+    readers: list[str] = []
+
+    def slow_full(session: Session, ids: object) -> dict[int, float]:
+        readers.append(threading.current_thread().name)
+        reading.set()
+        release.wait(10)
+        return {battery.id: battery.capacity_per_month}
+
+    caller = engine_settings.Caller.web_request(app)
+    reco.recommend_mentors(db_session, world["startup"].id, settings=settings, caller=caller)
+    capacity.forget_capacity()  # a booking elsewhere: the figures are due
+    monkeypatch.setattr(capacity, "INLINE_REFRESH_MAX_PROFILES", 1)  # "a big kind"
+    monkeypatch.setattr(capacity, "_capacity_providers", lambda: {**real(), "mentor": slow_full})
+    # The request ranks at once with the figures it has, while a thread reads the new ones.
+    ids = _ids(
+        reco.recommend_mentors(db_session, world["startup"].id, settings=settings, caller=caller)
+    )
+    assert battery.id in ids and reading.wait(10)
+    release.set()
+    for _ in range(100):
+        if not capacity._refreshing:
+            break
+        time.sleep(0.05)
+    assert readers == ["capacity-mentor"]
+    ids = _ids(
+        reco.recommend_mentors(db_session, world["startup"].id, settings=settings, caller=caller)
+    )
+    assert battery.id not in ids  # the background refresh's figures: the mentor is full
 
 
 def test_train_ranker_says_when_outcomes_are_too_few(

@@ -54,6 +54,12 @@ SEARCH_KINDS: tuple[ProfileKind, ...] = ("equipment", "mentor", "investor")
 # -- use cases ----------------------------------------------------------------------------------
 
 
+def _request_app(caller: Caller) -> Any:
+    """The app of a web request (a costly capacity refresh then runs beside it, not in it);
+    None for a job, a command or a script, which wait for fresh figures."""
+    return caller.app if caller.in_request else None
+
+
 def _ranked_for_startup(
     session: Session,
     kind: PairKind,
@@ -67,7 +73,7 @@ def _ranked_for_startup(
 ) -> list[Recommendation]:
     engine = serving_engine_for(session, settings, caller=caller)
     rec = engine.recommender
-    refresh_capacity(session, engine, kind)
+    refresh_capacity(session, engine, kind, app=_request_app(caller))
     startup = startup_for_ranking(session, rec, startup_id)
     method = rec.mentors_for_startup if kind == "mentor" else rec.investors_for_startup
     pool = rec.corpus.profiles[kind]
@@ -226,7 +232,7 @@ def remembered_for_startup(
     if not engine.answers_stable or startup_id not in engine.recommender.corpus.profiles["startup"]:
         return compute()
     for kind in capacity:
-        refresh_capacity(session, engine, kind)
+        refresh_capacity(session, engine, kind, app=_request_app(caller))
     return engine.remember(("for startup", startup_id, *key()), compute, keep, max_age)
 
 
@@ -244,7 +250,7 @@ def recommend_equipment(
     if not need_text.strip():
         return []
     engine = serving_engine_for(session, settings, caller=caller)
-    refresh_capacity(session, engine, "equipment")
+    refresh_capacity(session, engine, "equipment", app=_request_app(caller))
     recs = _equipment_for_need(engine, need_text, limit, category)
     return load_matches(session, recs, limit)
 
@@ -272,7 +278,7 @@ def recommend_equipment_for_needs(
     if not needs:
         return []
     engine = serving_engine_for(session, settings, caller=caller)
-    refresh_capacity(session, engine, "equipment")
+    refresh_capacity(session, engine, "equipment", app=_request_app(caller))
     per_need = [
         _equipment_for_need(engine, text, limit, category) if text.strip() else []
         for text, category in needs

@@ -149,15 +149,55 @@ def _hours(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def refresh_capacity(session: Session, engine: ServingEngine, kind: ProfileKind) -> None:
+# A kind with more profiles than this is not refreshed inside a web request: a thread of this
+# process reads its figures and the request ranks with the ones it has (at most one refresh
+# old). Every free hour of 100,000 instruments took 43 s; a few thousand take milliseconds.
+INLINE_REFRESH_MAX_PROFILES = 10_000
+_refreshing: set[str] = set()  # kinds a background refresh is reading now
+_refreshing_lock = threading.Lock()
+
+
+def refresh_capacity(
+    session: Session, engine: ServingEngine, kind: ProfileKind, *, app: Any = None
+) -> None:
     """Capacity changes without a profile edit (a session booked): update the profiles whose
     capacity moved (same text, so no re-embedding). The only change a served engine takes, so
-    the only lock, held just while the figures are written."""
+    the only lock, held just while the figures are written. ``app``: a web request's, whose
+    context a background refresh opens for a big kind (``INLINE_REFRESH_MAX_PROFILES``)."""
     if kind not in ("mentor", "equipment"):
         return
     rec = engine.recommender
     if _capacity_fresh(rec, kind):
         return
+    if app is not None and len(rec.corpus.profiles[kind]) > INLINE_REFRESH_MAX_PROFILES:
+        _refresh_in_background(app, engine, kind)
+        return
+    _refresh(session, engine, kind)
+
+
+def _refresh_in_background(app: Any, engine: ServingEngine, kind: ProfileKind) -> None:
+    with _refreshing_lock:
+        if kind in _refreshing:
+            return
+        _refreshing.add(kind)
+
+    def run() -> None:
+        from matchmaker.extensions import db
+
+        try:
+            with app.app_context():
+                _refresh(db.session, engine, kind)
+        except Exception:  # the figures stay as they were; the next request tries again
+            log.exception("refreshing %s capacity failed", kind)
+        finally:
+            with _refreshing_lock:
+                _refreshing.discard(kind)
+
+    threading.Thread(target=run, name=f"capacity-{kind}", daemon=True).start()
+
+
+def _refresh(session: Session, engine: ServingEngine, kind: ProfileKind) -> None:
+    rec = engine.recommender
     generation = _capacity_generation  # a commit while reading makes this refresh stale
     started = time.monotonic()
     provider = _capacity_providers().get(kind)

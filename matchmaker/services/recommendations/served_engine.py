@@ -220,7 +220,10 @@ def load_version(settings: EngineSettings, version: int) -> ServingEngine:
         adopt(PHRASE)
     except store.IndexMissing:
         log.warning("index version %d has no phrase vectors: phrase similarity is 0", version)
-    corpus.expertise_across()  # from the phrase vectors, in this load rather than in a request
+    # Built in this load rather than in a first request, once every kind is synced (a sync
+    # moves the text version they are kept for).
+    corpus.expertise()
+    corpus.expertise_across()  # from the phrase vectors
     pinned = indexing.PRICES_FILE in manifest.get("checksums", {})
     if pinned:
         prices = indexing.decode_prices(_verified(folder, manifest, indexing.PRICES_FILE))

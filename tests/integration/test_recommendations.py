@@ -336,6 +336,8 @@ def test_a_big_kind_is_refreshed_beside_a_web_request_not_in_it(
     reco.recommend_mentors(db_session, world["startup"].id, settings=settings, caller=caller)
     capacity.forget_capacity()  # a booking elsewhere: the figures are due
     monkeypatch.setattr(capacity, "INLINE_REFRESH_MAX_PROFILES", 1)  # "a big kind"
+    monkeypatch.setattr(capacity, "_next_background", {})
+    monkeypatch.setattr(capacity, "BACKGROUND_REFRESH_SPACING", 10_000.0)
     monkeypatch.setattr(capacity, "_capacity_providers", lambda: {**real(), "mentor": slow_full})
     # The request ranks at once with the figures it has, while a thread reads the new ones.
     ids = _ids(
@@ -352,6 +354,10 @@ def test_a_big_kind_is_refreshed_beside_a_web_request_not_in_it(
         reco.recommend_mentors(db_session, world["startup"].id, settings=settings, caller=caller)
     )
     assert battery.id not in ids  # the background refresh's figures: the mentor is full
+    # The next one waits BACKGROUND_REFRESH_SPACING times as long as this one took.
+    capacity.forget_capacity()
+    reco.recommend_mentors(db_session, world["startup"].id, settings=settings, caller=caller)
+    assert readers == ["capacity-mentor"] and not capacity._refreshing
 
 
 def test_train_ranker_says_when_outcomes_are_too_few(

@@ -153,7 +153,11 @@ def _hours(value: Any) -> float | None:
 # process reads its figures and the request ranks with the ones it has (at most one refresh
 # old). Every free hour of 100,000 instruments took 43 s; a few thousand take milliseconds.
 INLINE_REFRESH_MAX_PROFILES = 10_000
+# A background refresh starts at most once per this many times its last duration (and the
+# TTL): refreshing 100,000 instruments back to back kept a core of every web process busy.
+BACKGROUND_REFRESH_SPACING = 10.0
 _refreshing: set[str] = set()  # kinds a background refresh is reading now
+_next_background: dict[str, float] = {}  # kind -> monotonic time the next one may start
 _refreshing_lock = threading.Lock()
 
 
@@ -177,21 +181,24 @@ def refresh_capacity(
 
 def _refresh_in_background(app: Any, engine: ServingEngine, kind: ProfileKind) -> None:
     with _refreshing_lock:
-        if kind in _refreshing:
+        if kind in _refreshing or time.monotonic() < _next_background.get(kind, 0.0):
             return
         _refreshing.add(kind)
 
     def run() -> None:
         from matchmaker.extensions import db
 
+        started = time.monotonic()
         try:
             with app.app_context():
                 _refresh(db.session, engine, kind)
-        except Exception:  # the figures stay as they were; the next request tries again
+        except Exception:  # the figures stay as they were; a later request tries again
             log.exception("refreshing %s capacity failed", kind)
         finally:
+            took = time.monotonic() - started
             with _refreshing_lock:
                 _refreshing.discard(kind)
+                _next_background[kind] = started + BACKGROUND_REFRESH_SPACING * took
 
     threading.Thread(target=run, name=f"capacity-{kind}", daemon=True).start()
 

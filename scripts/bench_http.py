@@ -221,12 +221,20 @@ def main() -> None:
         help="instead of the table: restart gunicorn while clients run (restart_under_load)",
     )
     parser.add_argument("--restart-after", type=float, default=5.0, help="seconds into the run")
+    parser.add_argument(
+        "--data-dir",
+        help="serve this data folder (its indexes/, queue...) instead of a fresh temporary one:"
+        " with a database prepared earlier, skips --prepare's build",
+    )
+    parser.add_argument(
+        "--start-timeout", type=float, default=60.0, help="seconds to wait for the first answer"
+    )
     args = parser.parse_args()
     levels = [int(n) for n in args.clients.split(",")]
 
     from matchmaker.demo import DEMO_LOGINS, DEMO_PASSWORD
 
-    folder = Path(tempfile.mkdtemp(prefix="bench-http-"))
+    folder = Path(args.data_dir) if args.data_dir else Path(tempfile.mkdtemp(prefix="bench-http-"))
     env = {
         **os.environ,
         "MATCHMAKER_DATABASE_URL": args.database_url,
@@ -262,7 +270,7 @@ def main() -> None:
     log = (folder / "gunicorn.log").open("ab")
     servers = [start_server(env, log)]
     try:
-        wait_until_answering(base)
+        print(f"first answer after {wait_until_answering(base, args.start_timeout):.1f} s")
         most = max(levels)
         sessions = {
             role: [sign_in(base, DEMO_LOGINS[role], DEMO_PASSWORD) for _ in range(most)]

@@ -25,6 +25,8 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
+from bench_index_scale import memory  # noqa: E402 - this process's RSS, PSS and USS
+
 STEPS = {
     "profile snapshot (decode)": "decode_profiles",
     "published lexical indexes (read)": "_published_lexical",
@@ -34,15 +36,6 @@ STEPS = {
     "mentors' expertise words": "expertise",
     "expertise across languages": "expertise_across",
 }
-
-
-def memory() -> dict[str, float]:
-    fields: dict[str, int] = {}
-    for line in Path("/proc/self/smaps_rollup").read_text().splitlines()[1:]:
-        name, _, rest = line.partition(":")
-        fields[name.strip()] = int(rest.split()[0])
-    uss = fields.get("Private_Clean", 0) + fields.get("Private_Dirty", 0)
-    return {"rss": fields["Rss"] / 1024, "pss": fields["Pss"] / 1024, "uss": uss / 1024}
 
 
 def load_once(args: argparse.Namespace) -> None:

@@ -65,7 +65,11 @@ class FacilityManager(Base):
 
 class Equipment(TimestampMixin, Base):
     __tablename__ = "equipment"
-    __table_args__ = (sa.CheckConstraint("price_per_hour >= 0", name="price_nonnegative"),)
+    __table_args__ = (
+        sa.CheckConstraint("price_per_hour >= 0", name="price_nonnegative"),
+        # The directory's order (see ix_startups_name_id).
+        sa.Index("ix_equipment_name_id", "name", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     facility_id: Mapped[int] = mapped_column(

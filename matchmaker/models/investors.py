@@ -32,6 +32,8 @@ class Investor(TimestampMixin, Base):
             "ticket_min IS NULL OR ticket_max IS NULL OR ticket_min <= ticket_max",
             name="ticket_range",
         ),
+        # The directory's order (see ix_startups_name_id).
+        sa.Index("ix_investors_name_id", "name", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

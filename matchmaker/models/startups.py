@@ -14,6 +14,8 @@ from matchmaker.models.users import User, links_user
 
 class Startup(TimestampMixin, Base):
     __tablename__ = "startups"
+    # The directory's order: a page is read off the index instead of sorting every row.
+    __table_args__ = (sa.Index("ix_startups_name_id", "name", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(120))

@@ -32,6 +32,8 @@ def new_session_version() -> str:
 
 class User(TimestampMixin, Base):
     __tablename__ = "users"
+    # The mentor directory's and the operator's user list's order (see ix_startups_name_id).
+    __table_args__ = (sa.Index("ix_users_display_name_id", "display_name", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)

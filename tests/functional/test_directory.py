@@ -329,3 +329,28 @@ def test_directory_counts_are_correct(db_session: Session) -> None:
     assert page.total == 3 and page.pages == 2 and page.has_next and not page.has_prev
     assert [s.name for s in page.items] == ["S0", "S1"]
     assert db_session.scalar(sa.select(sa.func.count()).select_from(sa.text("startups"))) == 3
+
+
+def test_a_long_list_is_counted_up_to_the_cap(
+    make_app: Any, db_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past COUNT_CAP the count stops ("more than N"), the pages cover the first N results
+    and the last reachable page is still served; a filter that narrows the list is counted
+    exactly again."""
+    from matchmaker.services.accounts import directory
+
+    monkeypatch.setattr(directory, "COUNT_CAP", 4)
+    for n in range(6):
+        make_startup(db_session, name=f"Startup {n:02d}", stage="prototype" if n < 2 else "idea")
+    page = directory.search_startups(db_session, directory.Filters(), page=9, page_size=2)
+    assert (page.total, page.more, page.pages, page.number) == (4, True, 2, 2)
+    assert [s.name for s in page.items] == ["Startup 02", "Startup 03"]
+    exact = directory.search_startups(db_session, directory.Filters(stage="prototype"))
+    assert (exact.total, exact.more) == (2, False)
+
+    client = make_app(PAGE_SIZE=2).test_client()
+    listed = _text(client, "/startups")
+    assert "找到超过 4 条" in listed and "1 / 2+" in listed
+    client.post("/auth/language", data={"locale": "en"})
+    assert "More than 4 found" in _text(client, "/startups")
+    assert "2 found" in _text(client, "/startups?stage=prototype")

@@ -35,14 +35,22 @@ from matchmaker.services.errors import NotFound
 T = TypeVar("T")
 
 
+# Counting stops here: past it a directory says "more than 10,000" and a visitor narrows the
+# list with the filters. An exact count reads every matching row on every page view (66 ms
+# of a 200 ms directory page at 100,000 startups); this one reads at most 10,001.
+COUNT_CAP = 10_000
+
+
 @dataclass
 class Page(Generic[T]):
-    """One page of results; ``number`` counts from 1."""
+    """One page of results; ``number`` counts from 1. ``more``: there are more than ``total``
+    (``COUNT_CAP``) results, and ``pages`` covers the first ``total`` of them."""
 
     items: list[T]
     number: int
     pages: int
     total: int
+    more: bool = False
 
     @property
     def has_prev(self) -> bool:
@@ -89,15 +97,16 @@ def paginate(
     session: Session, stmt: sa.Select[Any], number: int, page_size: int, order_by: Any
 ) -> Page[Any]:
     """Page ``number`` (clamped to the pages there are) of ``stmt`` in ``order_by`` order,
-    with the total counted by one extra query."""
-    total = session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
-    total = total or 0
+    with the total counted up to ``COUNT_CAP`` by one extra query."""
+    capped = stmt.order_by(None).limit(COUNT_CAP + 1).subquery()
+    counted = session.scalar(sa.select(sa.func.count()).select_from(capped)) or 0
+    total = min(counted, COUNT_CAP)
     pages = max(1, math.ceil(total / page_size))
     number = min(max(1, number), pages)
     items = list(
         session.scalars(stmt.order_by(*order_by).limit(page_size).offset((number - 1) * page_size))
     )
-    return Page(items=items, number=number, pages=pages, total=total)
+    return Page(items=items, number=number, pages=pages, total=total, more=counted > COUNT_CAP)
 
 
 def _where(

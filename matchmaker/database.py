@@ -11,7 +11,7 @@ and row locks (``SELECT ... FOR UPDATE``) instead.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -118,3 +118,13 @@ def is_database_locked(exc: BaseException) -> bool:
         return False
     text = str(exc.orig).lower()
     return "database is locked" in text or "database is busy" in text
+
+
+def in_ids(column: sa.ColumnElement[int], ids: Iterable[int]) -> sa.ColumnElement[bool]:
+    """``column IN (ids)`` with the ids written into the statement as integer literals, not one
+    bound parameter each. For the long id lists of whole-kind reads (the engine's capacity
+    figures): SQLAlchemy expands and psycopg converts thousands of placeholders one by one,
+    19 of the 33 s it took to read the free hours of 100,000 instruments. The values pass
+    through ``int``, so nothing but digits reaches the SQL."""
+    values = [int(i) for i in ids]
+    return column.in_(sa.bindparam(None, values, expanding=True, literal_execute=True))

@@ -15,6 +15,7 @@ from datetime import datetime, time, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from matchmaker.database import in_ids
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Mentor, User, utcnow
 from matchmaker.models.mentoring import (
@@ -207,7 +208,7 @@ def sessions_this_month_by_mentor(
     rows = session.execute(
         sa.select(MentorSession.mentor_id, sa.func.count(MentorSession.id))
         .where(
-            MentorSession.mentor_id.in_(ids),
+            in_ids(MentorSession.mentor_id, ids),
             MentorSession.status.in_(CAPACITY_STATUSES),
             MentorSession.starts_at >= start,
             MentorSession.starts_at < end,

@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 _configured = False
 # How long a SQLite statement waits for the write lock before "database is locked" (ms).
@@ -120,7 +120,9 @@ def is_database_locked(exc: BaseException) -> bool:
     return "database is locked" in text or "database is busy" in text
 
 
-def in_ids(column: sa.ColumnElement[int], ids: Iterable[int]) -> sa.ColumnElement[bool]:
+def in_ids(
+    column: sa.ColumnElement[int] | InstrumentedAttribute[int], ids: Iterable[int]
+) -> sa.ColumnElement[bool]:
     """``column IN (ids)`` with the ids written into the statement as integer literals, not one
     bound parameter each. For the long id lists of whole-kind reads (the engine's capacity
     figures): SQLAlchemy expands and psycopg converts thousands of placeholders one by one,

@@ -99,6 +99,15 @@ def test_stuck_startups(app: Flask, db_session: Session) -> None:
         )
     )
     make_startup(db_session, name="Unserved", services_needed=["pilot_production"])
+    # testing is served by an active instrument; pilot production only by one whose facility
+    # is closed, and by an inactive one
+    make_equipment(db_session, make_facility(db_session), category="testing")
+    closed = make_facility(db_session, is_active=False)
+    make_equipment(db_session, closed, category="pilot_production")
+    make_equipment(
+        db_session, make_facility(db_session), category="pilot_production", is_active=False
+    )
+    make_startup(db_session, name="Served", services_needed=["testing"])
     asking = make_startup(db_session, name="Asking")
     db_session.add(FundingAsk(startup_id=asking.id, round="seed", amount=1000000))
     answered = make_startup(db_session, name="Answered")
@@ -120,5 +129,6 @@ def test_stuck_startups(app: Flask, db_session: Session) -> None:
     ]
     assert reasons["Asking"] == ["Open funding ask without any investor contact."]
     assert reasons["Answered"] == []
+    assert reasons["Served"] == []
     assert stuck_only == {"Quiet", "Unserved", "Asking"}
     assert isinstance(rows["Busy"].last_activity, datetime)

@@ -23,6 +23,9 @@ BOOKING_EXPIRY_SCHEDULE = crontab(minute="*/15")
 # Saves publish a new index version within seconds; this run catches what no save announced
 # (rows changed by hand or by another tool, a new model, a new scoring file).
 INDEX_REFRESH_SCHEDULE = crontab(minute="*/10")
+# Mentors' sessions and instruments' free hours move with every booking; the web processes of a
+# big platform take them from this run (``publish_capacity``), so once a minute.
+CAPACITY_SCHEDULE = crontab(minute="*")
 
 
 def register(app: Flask) -> None:
@@ -38,4 +41,5 @@ def register(app: Flask) -> None:
     jobs.register(indexing.embed_profile, retries=3, retry_delay=10)
     jobs.register(indexing.publish_indexes, retries=2, retry_delay=30)
     jobs.register_periodic(indexing.refresh_indexes, INDEX_REFRESH_SCHEDULE)
+    jobs.register_periodic(indexing.publish_capacity, CAPACITY_SCHEDULE)
     jobs.register_periodic(facilities.expire_booking_requests, BOOKING_EXPIRY_SCHEDULE)

@@ -11,7 +11,7 @@ from flask import current_app
 
 from matchmaker.extensions import db
 from matchmaker.queue import enqueue
-from matchmaker.services.recommendations import indexing
+from matchmaker.services.recommendations import capacity, indexing
 from matchmaker.services.recommendations.engine_settings import EngineSettings
 
 log = logging.getLogger(__name__)
@@ -43,3 +43,12 @@ def refresh_indexes() -> None:
     """Periodic: publish what no save announced (rows changed by imports or by hand, a new
     model or scoring file); a no-op when the current version is up to date."""
     indexing.build_and_publish(db.session, EngineSettings.from_app(current_app))
+
+
+def publish_capacity() -> None:
+    """Periodic: the capacity figures of the big kinds, for every web process to take
+    (``services.recommendations.capacity``); a no-op while every kind is small."""
+    settings = EngineSettings.from_app(current_app)
+    written = capacity.publish_capacity(db.session, settings.index_dir)
+    if written:
+        log.info("capacity figures published: %s", written)

@@ -13,6 +13,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from matchmaker.extensions import db, queue
+from matchmaker.jobs.indexing import publish_capacity
 from matchmaker.jobs.mail import send_notification_email
 from matchmaker.jobs.mentoring import expire_mentoring_requests
 from matchmaker.models import Notification, User, utcnow
@@ -138,3 +139,11 @@ def test_an_unregistered_job_is_refused(queue_app):
 
     with queue_app.app_context(), pytest.raises(LookupError, match="not a registered job"):
         queue.bound().enqueue(not_a_job)
+
+
+def test_capacity_figures_are_published_every_minute_by_a_worker(queue_app):
+    """The job runs in the worker's app context (a no-op while every kind is small)."""
+    jobs = queue.bound(queue_app)
+    assert publish_capacity in jobs.periodic_due(datetime(2026, 12, 1, 9, 46))
+    with queue_app.app_context():
+        publish_capacity()  # the whole job, as the worker runs it

@@ -6,6 +6,7 @@ Most tests use the model-free hashing embedder (``EMBEDDING_MODEL="hashing"``); 
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -358,6 +359,72 @@ def test_a_big_kind_is_refreshed_beside_a_web_request_not_in_it(
     capacity.forget_capacity()
     reco.recommend_mentors(db_session, world["startup"].id, settings=settings, caller=caller)
     assert readers == ["capacity-mentor"] and not capacity._refreshing
+
+
+def test_a_big_kind_takes_the_figures_the_job_worker_published(
+    db_session: Session,
+    world: dict,
+    settings: engine_settings.EngineSettings,
+    app: Flask,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    battery, xrd = world["battery"], world["xrd"]
+    real = capacity._capacity_providers
+    caller = engine_settings.Caller.web_request(app)
+    reco.recommend_mentors(db_session, world["startup"].id, settings=settings, caller=OFFLINE)
+    reco.recommend_mentors(db_session, world["startup"].id, settings=settings, caller=caller)
+    monkeypatch.setattr(capacity, "INLINE_REFRESH_MAX_PROFILES", 1)  # "a big kind"
+    assert capacity.publish_capacity(db_session, settings.index_dir) == {
+        "mentor": 3,
+        "equipment": 2,
+    }
+    assert battery.id in _ids(
+        reco.recommend_mentors(db_session, world["startup"].id, settings=settings, caller=caller)
+    )
+
+    def full(session: Session, ids: object) -> dict[int, float]:
+        return {battery.id: battery.capacity_per_month}
+
+    def some_time(session: Session, ids: object) -> dict[int, float | None]:
+        return {xrd.id: None, world["printer"].id: 12.5}
+
+    monkeypatch.setattr(
+        capacity, "_capacity_providers", lambda: {**real(), "mentor": full, "equipment": some_time}
+    )
+    assert capacity.publish_capacity(db_session, settings.index_dir) == {
+        "mentor": 3,
+        "equipment": 2,
+    }
+    # The web process reads nothing itself: it takes the published figures.
+    background: list[str] = []
+    monkeypatch.setattr(capacity, "_refresh_in_background", lambda *a: background.append(a[2]))
+    monkeypatch.setattr(capacity, "_capacity_providers", real)
+    capacity.forget_capacity()
+    ids = _ids(
+        reco.recommend_mentors(db_session, world["startup"].id, settings=settings, caller=caller)
+    )
+    assert battery.id not in ids and background == []
+    engine = engines.serving_engine_for(db_session, settings, caller=caller)
+    reco.recommend_equipment(db_session, "XRD", settings=settings, caller=caller)
+    instruments = engine.recommender.corpus.profiles["equipment"]
+    assert instruments[xrd.id].free_hours_next_14d is None
+    assert instruments[world["printer"].id].free_hours_next_14d == 12.5
+
+    # Figures the job worker has not renewed for too long are not taken.
+    for kind in ("mentor", "equipment"):
+        path = capacity.published_capacity_path(settings.index_dir, kind)
+        old = time.time() - capacity.PUBLISHED_MAX_AGE_SECONDS - 60
+        os.utime(path, (old, old))
+    capacity.forget_capacity()
+    reco.recommend_mentors(db_session, world["startup"].id, settings=settings, caller=caller)
+    assert background == ["mentor"]
+
+
+def test_small_kinds_are_not_published(
+    db_session: Session, world: dict, settings: engine_settings.EngineSettings
+) -> None:
+    assert capacity.publish_capacity(db_session, settings.index_dir) == {}
+    assert not capacity.published_capacity_path(settings.index_dir, "mentor").exists()
 
 
 def test_train_ranker_says_when_outcomes_are_too_few(

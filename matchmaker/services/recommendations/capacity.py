@@ -7,16 +7,20 @@ served engine when stale (``refresh_capacity``): a booking changes capacity with
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from matchmaker.models import Equipment, Mentor
 from matchmaker.recommend.kinds import ProfileKind
 from matchmaker.recommend.ranking import Recommender
 from matchmaker.services.facilities.bookings.slot_proposals import free_hours_next_14_days
@@ -166,15 +170,18 @@ def refresh_capacity(
 ) -> None:
     """Capacity changes without a profile edit (a session booked): update the profiles whose
     capacity moved (same text, so no re-embedding). The only change a served engine takes, so
-    the only lock, held just while the figures are written. ``app``: a web request's, whose
-    context a background refresh opens for a big kind (``INLINE_REFRESH_MAX_PROFILES``)."""
+    the only lock, held just while the figures are written. ``app``: a web request's; for a big
+    kind (``INLINE_REFRESH_MAX_PROFILES``) the request takes the figures the job worker
+    published (``publish_capacity``), or, when there are none or they are old, a thread of
+    this process reads them in that app's context."""
     if kind not in ("mentor", "equipment"):
         return
     rec = engine.recommender
     if _capacity_fresh(rec, kind):
         return
     if app is not None and len(rec.corpus.profiles[kind]) > INLINE_REFRESH_MAX_PROFILES:
-        _refresh_in_background(app, engine, kind)
+        if not _take_published(engine, kind):
+            _refresh_in_background(app, engine, kind)
         return
     _refresh(session, engine, kind)
 
@@ -213,6 +220,15 @@ def _refresh(session: Session, engine: ServingEngine, kind: ProfileKind) -> None
     amounts: Mapping[int, float] = {}
     if provider is not None:
         amounts = in_chunks(lambda chunk: capacity_of(session, kind, chunk), list(pool))
+    _apply(engine, kind, amounts)
+    _note_seen(rec, kind, provider, generation, started)
+
+
+def _apply(engine: ServingEngine, kind: ProfileKind, amounts: Mapping[int, float]) -> None:
+    """Write ``amounts`` (id -> figure; an id without one has the default) into the profiles
+    whose figure moved."""
+    rec = engine.recommender
+    pool = rec.corpus.profiles[kind]
     moved = []
     for item_id, p in list(pool.items()):
         if kind == "mentor":
@@ -227,6 +243,104 @@ def _refresh(session: Session, engine: ServingEngine, kind: ProfileKind) -> None
         with engine.capacity_lock:
             for profile in moved:
                 rec.upsert(kind, profile)
+
+
+def _note_seen(
+    rec: Recommender,
+    kind: ProfileKind,
+    provider: CapacityProvider | None,
+    generation: int,
+    started: float,
+) -> None:
     with _capacity_seen_lock:
         if generation == _capacity_generation:
             _capacity_seen[kind] = (weakref.ref(rec), provider, generation, started)
+
+
+# -- figures published by the job worker ---------------------------------------------------------
+# Reading every figure of a big kind costs seconds of CPU (17 s for 100,000 instruments): the
+# job worker reads them once a minute (``jobs.indexing.publish_capacity``) into a small file
+# beside the index versions, and each web process takes only the figures that moved. Figures
+# older than this are not taken (the job worker is down or busy with a long build): the web
+# process then reads them itself, beside its requests, as without a job worker.
+PUBLISHED_MAX_AGE_SECONDS = 600.0
+_CAPACITY_MODELS: dict[ProfileKind, Any] = {"mentor": Mentor, "equipment": Equipment}
+# kind -> (the recommender and the file's mtime_ns) last taken, so a file is read once
+_taken: dict[str, tuple[weakref.ref[Recommender], int]] = {}
+_taking = threading.Lock()
+
+
+def published_capacity_path(index_dir: Path, kind: str) -> Path:
+    return Path(index_dir) / "capacity" / f"{kind}.npz"
+
+
+def publish_capacity(session: Session, index_dir: Path) -> dict[str, int]:
+    """Job worker: read the capacity figures of every profile of each kind with more than
+    ``INLINE_REFRESH_MAX_PROFILES`` (a smaller kind is read by the web processes, in
+    milliseconds) and write them under ``index_dir`` atomically: every id and its figure (NaN:
+    none, the kind's default). Returns kind -> ids written."""
+    written: dict[str, int] = {}
+    for kind, model in _CAPACITY_MODELS.items():
+        count = session.scalar(sa.select(sa.func.count()).select_from(model)) or 0
+        if count <= INLINE_REFRESH_MAX_PROFILES:
+            continue
+        ids: list[int] = list(session.scalars(sa.select(model.id).order_by(model.id)))
+        amounts = _read_all(session, kind, ids)
+        path = published_capacity_path(index_dir, kind)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        staging = path.with_name(f".{path.stem}.{os.getpid()}.npz")
+        listed = np.array(ids, dtype=np.int64)
+        figures = np.array([_figure(amounts.get(i)) for i in ids], dtype=np.float64)
+        with staging.open("wb") as out:
+            np.savez(out, ids=listed, figures=figures)
+        os.replace(staging, path)
+        session.rollback()  # end the read transaction: the worker keeps no snapshot open
+        written[kind] = len(listed)
+    return written
+
+
+def _figure(value: Any) -> float:
+    return np.nan if value is None else float(value)  # NaN: none (the kind's default)
+
+
+def _read_all(session: Session, kind: ProfileKind, ids: Sequence[int]) -> dict[int, float]:
+    return in_chunks(lambda chunk: capacity_of(session, kind, chunk), ids)
+
+
+def _take_published(engine: ServingEngine, kind: ProfileKind) -> bool:
+    """Apply the figures the job worker published for ``kind`` if they are recent (once per
+    file); False when there are none to take."""
+    if engine.index_dir is None:
+        return False
+    path = published_capacity_path(engine.index_dir, kind)
+    generation, started = _capacity_generation, time.monotonic()
+    try:
+        stat = path.stat()
+    except OSError:
+        return False
+    if time.time() - stat.st_mtime > PUBLISHED_MAX_AGE_SECONDS:
+        return False
+    rec = engine.recommender
+    taken = _taken.get(kind)
+    if taken is None or taken[0]() is not rec or taken[1] != stat.st_mtime_ns:
+        if not _taking.acquire(blocking=False):
+            return True  # another thread is taking them: rank with the figures there are
+        try:
+            try:
+                with np.load(path, allow_pickle=False) as data:
+                    ids, figures = data["ids"], data["figures"]
+            except (OSError, ValueError, KeyError):
+                log.exception("unreadable capacity figures in %s", path)
+                return False
+            # NaN: no figure, as an id the provider did not return
+            amounts = {
+                int(i): float(v)
+                for i, v in zip(ids.tolist(), figures.tolist(), strict=True)
+                if v == v
+            }
+            _apply(engine, kind, amounts)
+            _taken[kind] = (weakref.ref(rec), stat.st_mtime_ns)
+        finally:
+            _taking.release()
+    _note_seen(rec, kind, _capacity_providers().get(kind), generation, started)
+    return True

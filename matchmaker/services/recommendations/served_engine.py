@@ -149,6 +149,9 @@ class ServingEngine:
     answers: RecentAnswers = field(
         default_factory=lambda: RecentAnswers(ANSWERS_KEPT), compare=False
     )
+    # The index folder it was loaded from, where the job worker also publishes the capacity
+    # figures of big kinds (``capacity.publish_capacity``); None: not loaded from one.
+    index_dir: Path | None = None
 
     @property
     def lexical_only(self) -> bool:
@@ -231,7 +234,7 @@ def load_version(settings: EngineSettings, version: int) -> ServingEngine:
             rec.pin_load_prices(kind, kind_prices)
     else:  # published before prices were: estimated on first use, as they used to be
         log.warning("index version %d has no load prices: estimated on first use", version)
-    return ServingEngine(rec, version, embedder.model_id, answers_stable=pinned)
+    return ServingEngine(rec, version, embedder.model_id, answers_stable=pinned, index_dir=root)
 
 
 def _published_lexical(

@@ -171,3 +171,15 @@ def test_next_must_be_local(client: FlaskClient, db_session: Session, operator: 
         data={"active": "0", "next": "https://evil.example.com/"},
     )
     assert "evil.example.com" not in response.headers["Location"]
+
+
+def test_a_long_user_list_says_it_is_counted_up_to_the_cap(
+    client: FlaskClient, db_session: Session, operator: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from matchmaker.services.accounts import directory
+
+    monkeypatch.setattr(directory, "COUNT_CAP", 2)
+    for n in range(3):
+        make_user(db_session, "mentor", display_name=f"Mentor {n}")
+    assert "More than 2 found" in client.get("/admin/users").get_data(as_text=True)
+    assert "1 found" in client.get("/admin/users?q=op@example.com").get_data(as_text=True)

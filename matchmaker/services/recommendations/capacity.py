@@ -294,7 +294,6 @@ def publish_capacity(session: Session, index_dir: Path) -> dict[str, int]:
         with staging.open("wb") as out:
             np.savez(out, ids=listed, figures=figures)
         os.replace(staging, path)
-        session.rollback()  # end the read transaction: the worker keeps no snapshot open
         written[kind] = len(listed)
     return written
 

@@ -196,6 +196,20 @@ def memory_line(master: int) -> str:
     )
 
 
+def workers_cpu_seconds(master: int) -> float:
+    """CPU time (user + system) the master's current workers have used so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split():
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except FileNotFoundError:  # a worker that just exited
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15 of stat)
+    return total / ticks
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -289,18 +303,28 @@ def main() -> None:
         rows = []
         for n in levels:
             for name, role, path in pages:
+                # CPU per request of the web workers and of this load generator (which shares
+                # the machine's cores): less sensitive to other load than req/s.
+                server_cpu, client_cpu = workers_cpu_seconds(servers[-1].pid), time.process_time()
                 r = drive(sessions[role][:n], base + path, args.seconds)
+                server_cpu = workers_cpu_seconds(servers[-1].pid) - server_cpu
+                client_cpu = time.process_time() - client_cpu
+                done = max(1, len(r.latencies) + r.errors)
                 rate = len(r.latencies) / args.seconds
                 rows.append(
                     f"| {name} | {n} | {len(r.latencies)} | {r.errors} | {rate:.1f} | "
                     f"{percentile(r.latencies, 50) * 1000:.0f} | "
-                    f"{percentile(r.latencies, 95) * 1000:.0f} |"
+                    f"{percentile(r.latencies, 95) * 1000:.0f} | "
+                    f"{server_cpu / done * 1000:.1f} | {client_cpu / done * 1000:.1f} |"
                 )
                 print(rows[-1], flush=True)
         memory = memory_line(servers[-1].pid)
         print()
-        print("| page | clients | requests | errors | req/s | p50 ms | p95 ms |")
-        print("|---|---:|---:|---:|---:|---:|---:|")
+        print(
+            "| page | clients | requests | errors | req/s | p50 ms | p95 ms"
+            " | workers' CPU ms/req | load generator's CPU ms/req |"
+        )
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         print("\n".join(rows))
         print()
         print(memory)

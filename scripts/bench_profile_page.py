@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import itertools
 import os
 import pstats
 import re
@@ -74,20 +75,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--index-dir", required=True)
-    parser.add_argument("--path", default="/")
+    parser.add_argument(
+        "--path", default="/", help="a {n} in it becomes a new number on every request"
+    )
     parser.add_argument("--role", default="founder", help="demo login (founder, investor, ...)")
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--top", type=int, default=35)
     args = parser.parse_args()
     app = warm_app(args.database_url, args.index_dir)
     client = signed_in_client(app, args.role)
+    numbers = itertools.count()
+
+    def path() -> str:  # as bench_http.drive: a query no cache has seen
+        return args.path.replace("{n}", str(next(numbers)))
+
     for _ in range(5):
-        status = client.get(args.path).status_code
+        status = client.get(path()).status_code
         if status != 200:
             raise SystemExit(f"{args.path} answered {status}")
     started = time.perf_counter()
     for _ in range(args.requests):
-        client.get(args.path)
+        client.get(path())
     plain = (time.perf_counter() - started) / args.requests
     print(
         f"{args.path}: {plain * 1000:.1f} ms per request (not profiled, {args.requests} requests)"
@@ -96,7 +104,7 @@ def main() -> None:
     started = time.perf_counter()
     profile.enable()
     for _ in range(args.requests):
-        client.get(args.path)
+        client.get(path())
     profile.disable()
     took = (time.perf_counter() - started) / args.requests
     print(f"{args.path}: {took * 1000:.1f} ms per request (profiled, {args.requests} requests)")

@@ -29,6 +29,8 @@ NON_READER_DENSE_WEIGHT = 0.2
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from numpy.typing import NDArray
 
     from matchmaker.recommend.corpus import Corpus
@@ -109,26 +111,33 @@ def hybrid_search(
         lx = lexical.get(i, 0.0)
         recs.append(Recommendation(kind, i, fused(i, d), (), {"dense": d, "lexical": lx}))
     recs.sort(key=lambda r: (-r.score, r.id))
-    return [explain_match(corpus, kind, text, r, q) for r in recs[:k]]
+    return explain_matches(corpus, kind, text, recs[:k], q)
 
 
-def explain_match(
-    corpus: Corpus, kind: ProfileKind, text: str, rec: Recommendation, q: NDArray[np.float32]
-) -> Recommendation:
-    """Shared words if there are any; otherwise the result's phrase closest in meaning to the
-    need (in either language: "场发射扫描电镜" for "scanning electron microscope"), if the model
-    reads the need's language and the phrase is close enough."""
-    reasons: list[Reason] = []
-    profile = corpus.profiles[kind][rec.id]
-    if rec.features["lexical"] > 0:
-        terms = corpus.lexical[kind].matched_terms(text, corpus.text(kind, profile))
-        if terms:
-            reasons.append(Reason("matched_terms", {"terms": terms}))
-    if not reasons and model_reads(corpus, text):
-        phrase = corpus.closest_phrase(q, profile, SIMILAR_MEANING_MIN)
-        if phrase:
-            reasons.append(Reason("similar_meaning", {"phrase": phrase}))
-    return replace(rec, reasons=tuple(reasons))
+def explain_matches(
+    corpus: Corpus,
+    kind: ProfileKind,
+    text: str,
+    recs: Sequence[Recommendation],
+    q: NDArray[np.float32],
+) -> list[Recommendation]:
+    """Each result with its reason: shared words if there are any; otherwise its phrase
+    closest in meaning to the need (in either language: "场发射扫描电镜" for "scanning electron
+    microscope"), if the model reads the need's language and the phrase is close enough."""
+    profiles = corpus.profiles[kind]
+    reasons: dict[int, Reason] = {}
+    for rec in recs:
+        if rec.features["lexical"] > 0:
+            terms = corpus.lexical[kind].matched_terms(text, corpus.text(kind, profiles[rec.id]))
+            if terms:
+                reasons[rec.id] = Reason("matched_terms", {"terms": terms})
+    unexplained = [rec.id for rec in recs if rec.id not in reasons]
+    if unexplained and model_reads(corpus, text):
+        phrases = corpus.closest_phrases(q, [profiles[i] for i in unexplained], SIMILAR_MEANING_MIN)
+        for i, phrase in zip(unexplained, phrases, strict=True):
+            if phrase:
+                reasons[i] = Reason("similar_meaning", {"phrase": phrase})
+    return [replace(rec, reasons=(reasons[rec.id],) if rec.id in reasons else ()) for rec in recs]
 
 
 def model_reads(corpus: Corpus, text: str) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import numpy as np
@@ -32,9 +33,11 @@ PHRASE: Literal["phrase"] = "phrase"
 PHRASE_TEMPLATE_VERSION = "phrase-v1"
 
 
+@lru_cache(maxsize=32_768)
 def phrase_key(text: str) -> int:
     """The id of a phrase's vector: its content (60 bits), so a phrase shared by profiles, or
-    unchanged by an edit, has one vector."""
+    unchanged by an edit, has one vector. Cached: a search page keys the phrases of every
+    candidate it rescores, and they are mostly the same ones."""
     return int(T.content_hash(text, "", PHRASE_TEMPLATE_VERSION)[:15], 16)
 
 
@@ -70,12 +73,26 @@ class PhraseVectors:
     ) -> str | None:
         """The phrase of ``profile`` (``texts.profile_phrases``) closest in meaning to the vector
         ``q``, if its cosine reaches ``minimum`` (vectors: see ``_phrase_matrix``)."""
-        phrases = T.profile_phrases(profile)
-        if not phrases:
-            return None
-        sims = _phrase_matrix(self, phrases) @ q
-        best = int(np.argmax(sims))
-        return phrases[best] if float(sims[best]) >= minimum else None
+        return PhraseVectors.closest_phrases(self, q, [profile], minimum)[0]
+
+    def closest_phrases(
+        self: _CorpusState, q: NDArray[np.float32], profiles: Sequence[Any], minimum: float
+    ) -> list[str | None]:
+        """``closest_phrase`` of each of ``profiles``, with one lookup of all their vectors (a
+        search page explains a few dozen results)."""
+        phrases = [T.profile_phrases(p) for p in profiles]
+        flat = [t for ts in phrases for t in ts]
+        if not flat:
+            return [None] * len(profiles)
+        sims = (_phrase_matrix(self, flat) @ q).tolist()
+        out: list[str | None] = []
+        start = 0
+        for ts in phrases:
+            own = sims[start : start + len(ts)]
+            start += len(ts)
+            best = max(range(len(ts)), key=own.__getitem__, default=None)
+            out.append(ts[best] if best is not None and own[best] >= minimum else None)
+        return out
 
     def phrase_vectors(self: _CorpusState, phrases: Sequence[str]) -> NDArray[np.float32]:
         """Vectors of ``phrases``, one row each (see ``_phrase_matrix``: zero rows for phrases

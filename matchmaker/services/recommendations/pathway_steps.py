@@ -73,6 +73,7 @@ class Pathway:
     last_activity: datetime | None
     stuck_reasons: list[Any]
     engine_used: bool
+    resident: bool  # hosted in the makerspace (``policies.is_resident``)
 
     @property
     def current(self) -> ChainStep:
@@ -179,7 +180,10 @@ def build_pathway(
     today = today or date.today()
     pos = position(startup)
     needs = set(startup.services_needed)
-    eligibility = policy_service.eligibility_for(session, startup, today=today, locale=locale)
+    resident = policy_service.is_resident(session, startup.id)
+    eligibility = policy_service.eligibility_for(
+        session, startup, today=today, locale=locale, resident=resident
+    )
 
     engine_used = False
     mentors: list[Suggestion] | None = None
@@ -242,6 +246,7 @@ def build_pathway(
         activity,
         stuck,
         engine_used,
+        resident,
     )
 
 

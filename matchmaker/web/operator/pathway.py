@@ -12,7 +12,6 @@ from werkzeug.wrappers import Response
 
 from matchmaker.extensions import db
 from matchmaker.services.operator import console
-from matchmaker.services.operator.policy_center import policies
 from matchmaker.services.recommendations import pathway, pathway_steps
 from matchmaker.web.i18n import current_locale
 from matchmaker.web.operator.forms import ActionForm
@@ -55,7 +54,6 @@ def show(startup_id: int) -> str:
         "operator/pathway.html",
         view=view,
         chain=pathway.CHAIN,
-        resident=policies.is_resident(db.session, startup.id),
         form=ActionForm(),
     )
 

@@ -174,3 +174,19 @@ def test_the_digest_names_the_texts_an_index_was_fitted_on() -> None:
     assert texts_digest({**PROFILES, 2: "李会计。审计"}) != index.texts_digest  # same ids
     index.upsert(2, "李会计。审计")
     assert index.texts_digest is None  # edited: no longer "fitted on" any set of texts
+
+
+@pytest.mark.parametrize("loaded", [False, True], ids=["fitted", "loaded"])
+def test_a_query_is_weighted_exactly_as_sklearn_transforms_it(tmp_path: Path, loaded: bool) -> None:
+    """Searches weigh their query without sklearn's validation (``_transform_one``); the
+    weights must be sklearn's: repeated words (sublinear tf), unknown words, no known word."""
+    index = fitted()
+    if loaded:
+        index.save(tmp_path / "lexical")
+        index = LexicalIndex.load(tmp_path / "lexical")
+    queries = ("专利律师 专利 专利", "batteries testing battery", "unknown words", "", "税务")
+    for query in queries:
+        ours = index._transform_one(query)
+        theirs = index.transform([query])
+        assert ours.shape == theirs.shape
+        assert ours.toarray() == pytest.approx(theirs.toarray(), abs=1e-6)

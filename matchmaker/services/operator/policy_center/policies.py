@@ -152,12 +152,15 @@ def eligibility_for(
     today: date | None = None,
     locale: str | None = None,
     policies: Sequence[Policy] | None = None,
+    resident: bool | None = None,
 ) -> list[Eligibility]:
     """Every published policy checked against ``startup``: eligible ones first, then by
-    fewest missing rules, then by text relevance."""
+    fewest missing rules, then by text relevance. ``resident``: ``is_resident``, if the
+    caller has read it already."""
     today = today or date.today()
     policies = list(policies) if policies is not None else published_policies(session)
-    resident = is_resident(session, startup.id)
+    if resident is None:
+        resident = is_resident(session, startup.id)
     relevance = _relevance(startup, policies)
     results = []
     for policy in policies:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -58,6 +59,13 @@ TEXTS: dict[str, tuple[Callable[[Any], str], str]] = {
     "equipment": (T.equipment_text, T.EQUIPMENT_TEMPLATE_VERSION),
     PORTFOLIO: (T.portfolio_entry_text, T.PORTFOLIO_TEMPLATE_VERSION),
     PHRASE: (str, PHRASE_TEMPLATE_VERSION),
+}
+# The capacity figure each kind's profiles carry beside their text: it moves with bookings, not
+# with edits, and no text, vector, lexical row, relation or cached statistic reads it (only the
+# re-ranking of a request does), so ``set_figures`` changes it in place.
+FIGURES: Mapping[str, str] = {
+    "mentor": "sessions_this_month",
+    "equipment": "free_hours_next_14d",
 }
 PROFILE_TYPES: dict[str, type] = {
     "startup": T.StartupProfile,
@@ -288,6 +296,26 @@ class Corpus(CandidateHistory, PhraseVectors):
             self._sync_portfolio_vectors(rebuild=False)
         self._forget_derived()
         self.version += 1
+
+    def set_figures(self, kind: ProfileKind, figures: Mapping[int, Any]) -> int:
+        """Write capacity figures (id -> new value of ``FIGURES[kind]``) into the profiles that
+        hold another value; returns how many moved.
+
+        Not ``upsert``: that re-derives a profile's text, lexical row and relations, rescans
+        every portfolio for a mentor and clears every statistic cached over the kind, which at
+        100,000 profiles a request then recomputes for seconds, while a booking changes none
+        of them. ``version`` still moves (once), because rankings read the figures."""
+        field = FIGURES[kind]
+        pool = self.profiles[kind]
+        moved = 0
+        for item_id, value in figures.items():
+            profile = pool.get(item_id)
+            if profile is not None and getattr(profile, field) != value:
+                pool[item_id] = replace(profile, **{field: value})
+                moved += 1
+        if moved:
+            self.version += 1
+        return moved
 
     def remove(self, kind: ProfileKind, item_id: int) -> None:
         self.profiles[kind].pop(item_id, None)

@@ -125,6 +125,11 @@ class Recommender:
         as in ``sync``."""
         self.corpus.upsert(profile_kind(kind), profile)
 
+    def set_figures(self, kind: str, figures: Mapping[int, Any]) -> int:
+        """New capacity figures (``corpus.FIGURES``: sessions this month, free hours) of some
+        profiles, without re-deriving anything else (``Corpus.set_figures``)."""
+        return self.corpus.set_figures(profile_kind(kind), figures)
+
     def remove(self, kind: str, item_id: int) -> None:
         self.corpus.remove(profile_kind(kind), item_id)
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -138,10 +137,9 @@ def test_an_identical_call_is_answered_once_until_the_engine_state_changes(
 
     first = mentors()
     assert mentors() == first and calls == ["mentor"]
-    # A capacity change (what ``_refresh_capacity`` applies) is a new engine state.
+    # A capacity change (what ``capacity.refresh_capacity`` applies) is a new engine state.
     mentor_id = first[0].id
-    profile = rec.corpus.profiles["mentor"][mentor_id]
-    rec.upsert("mentor", replace(profile, sessions_this_month=1))
+    assert rec.set_figures("mentor", {mentor_id: 1}) == 1
     after = mentors()
     assert calls == ["mentor", "mentor"]
     assert mentor_id not in [r.id for r in after]  # fully booked now: no longer offered
@@ -167,3 +165,37 @@ def test_a_version_without_prices_estimates_them_and_remembers_nothing(
     for _ in range(2):
         engine.remember(("mentor", sid, 3), lambda: engine.recommender.mentors_for_startup(sid))
     assert calls.count("mentor") > 2  # the sample was scored, and each call ranked
+
+
+def test_new_capacity_figures_change_the_ranking_and_nothing_derived(
+    published: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A booking moves a figure, not a text: the profiles' statistics, orders, filters and
+    relations cached over the kind stay (at 100,000 profiles a request recomputed them for
+    seconds after every capacity refresh), and nothing is re-derived."""
+    settings, version, startups = published
+    rec = served_engine.load_version(settings, version).recommender
+    corpus = rec.corpus
+    sid = startups[0].id
+    before = rec.mentors_for_startup(sid, k=3)
+    corpus.popular("mentor", 3)
+    corpus.ids_where("equipment", "active", lambda p: p.active)
+    cached = (dict(corpus._stats), dict(corpus._orders), dict(corpus._sets))
+    assert all(cached)
+    relations, version_before = corpus.relations["mentor"], corpus.version
+    monkeypatch.setattr(corpus, "_sync_portfolio_vectors", lambda **_: pytest.fail("re-derived"))
+    monkeypatch.setattr(corpus, "_set_relations", lambda *_: pytest.fail("re-derived"))
+
+    full = before[0].id
+    assert rec.set_figures("mentor", {full: 1, before[1].id: 0}) == 1  # the second had 0
+    assert corpus.version == version_before + 1
+    assert corpus.profiles["mentor"][full].sessions_this_month == 1
+    assert full not in [r.id for r in rec.mentors_for_startup(sid, k=3)]  # fully booked now
+    assert (corpus._stats, corpus._orders, corpus._sets) == cached
+    assert corpus.relations["mentor"] is relations
+    assert rec.set_figures("mentor", {full: 1}) == 0  # nothing moved: the same state
+    assert corpus.version == version_before + 1
+
+    instrument = next(iter(corpus.profiles["equipment"]))
+    assert rec.set_figures("equipment", {instrument: 12.5}) == 1
+    assert corpus.profiles["equipment"][instrument].free_hours_next_14d == 12.5

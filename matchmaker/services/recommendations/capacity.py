@@ -12,7 +12,6 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -229,20 +228,19 @@ def _apply(engine: ServingEngine, kind: ProfileKind, amounts: Mapping[int, float
     whose figure moved."""
     rec = engine.recommender
     pool = rec.corpus.profiles[kind]
-    moved = []
+    figures: dict[int, Any] = {}
     for item_id, p in list(pool.items()):
         if kind == "mentor":
             used = int(amounts.get(item_id, 0))
             if p.sessions_this_month != used:
-                moved.append(replace(p, sessions_this_month=used))
+                figures[item_id] = used
         else:
             hours = _hours(amounts.get(item_id)) if item_id in amounts else None
             if p.free_hours_next_14d != hours:
-                moved.append(replace(p, free_hours_next_14d=hours))
-    if moved:
+                figures[item_id] = hours
+    if figures:
         with engine.capacity_lock:
-            for profile in moved:
-                rec.upsert(kind, profile)
+            rec.set_figures(kind, figures)
 
 
 def _note_seen(

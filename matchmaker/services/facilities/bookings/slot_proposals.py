@@ -144,8 +144,12 @@ def propose_bookings(
 
 
 def free_hours_next_14_days(session: Session, ids: Sequence[int]) -> Mapping[int, float]:
-    """Capacity provider for the engine: free bookable hours of each instrument."""
-    now = utcnow()
+    """Capacity provider for the engine: free bookable hours of each instrument, counted from
+    the start of the current hour. From the minute itself, every instrument with free time now
+    would show a new figure at each refresh without any booking, and each new figure is a new
+    engine state (every remembered ranking recomputed, in every web process); this way they
+    move when a booking does, and otherwise once an hour."""
+    now = utcnow().replace(minute=0, second=0, microsecond=0)
     known = list(session.scalars(sa.select(Equipment.id).where(Equipment.id.in_(ids))))
     # One batch for every instrument (a fixed number of queries, not four per instrument).
     free_by_id = free_intervals_by_equipment(

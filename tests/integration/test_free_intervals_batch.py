@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from sqlalchemy import event
@@ -107,3 +107,58 @@ def test_batch_matches_one_at_a_time(db_session: Session) -> None:
         assert batch[i] == free_intervals(db_session, equipment, now + lead, end), i
         assert plain[i] == free_intervals(db_session, equipment, now, end), i
     assert free_intervals_by_equipment(db_session, [], now, end) == {}
+
+
+def test_the_engine_s_free_hours_move_with_bookings_not_with_the_minute(
+    db_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The capacity figure counts from the start of the hour. While a booking is under way, a
+    figure counted from the minute itself moves at every refresh (its end of the 14 days
+    gains free time that its start does not lose), and each new figure is a new engine state
+    in every web process; now it is the same all hour, and a new booking moves it."""
+    from matchmaker.services.facilities.bookings import slot_proposals
+
+    facility = make_facility(db_session)
+    equipment = make_equipment(db_session, facility)
+    db_session.add_all(
+        AvailabilityWindow(
+            equipment_id=equipment.id, weekday=d, start_time=time(0), end_time=time(23, 59)
+        )
+        for d in range(7)
+    )
+    person = make_user(db_session, "founder")
+    startup = make_startup(db_session, person)
+    hour = utcnow().replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
+
+    def book(starts: datetime, hours: int) -> None:
+        db_session.add(
+            EquipmentBooking(
+                equipment_id=equipment.id,
+                startup_id=startup.id,
+                user_id=person.id,
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=hours),
+                status="confirmed",
+            )
+        )
+        db_session.flush()
+
+    def free_at(moment: datetime) -> float:
+        monkeypatch.setattr(slot_proposals, "utcnow", lambda: moment)
+        return slot_proposals.free_hours_next_14_days(db_session, [equipment.id])[equipment.id]
+
+    book(hour - timedelta(hours=1), 3)  # under way all hour
+    first = free_at(hour + timedelta(minutes=5))
+    assert free_at(hour + timedelta(minutes=50)) == first
+    by_the_minute = [
+        sum((e - s).total_seconds() for s, e in free) / 3600
+        for free in (
+            free_intervals_by_equipment(
+                db_session, [equipment.id], at, at + timedelta(days=14), from_lead_time=True
+            )[equipment.id]
+            for at in (hour + timedelta(minutes=5), hour + timedelta(minutes=50))
+        )
+    ]
+    assert by_the_minute[0] != by_the_minute[1]  # what the anchor keeps out of the engine
+    book(hour + timedelta(days=3), 2)
+    assert free_at(hour + timedelta(minutes=50)) == pytest.approx(first - 2)

@@ -145,10 +145,11 @@ def propose_bookings(
 
 def free_hours_next_14_days(session: Session, ids: Sequence[int]) -> Mapping[int, float]:
     """Capacity provider for the engine: free bookable hours of each instrument, counted from
-    the start of the current hour. From the minute itself, every instrument with free time now
-    would show a new figure at each refresh without any booking, and each new figure is a new
-    engine state (every remembered ranking recomputed, in every web process); this way they
-    move when a booking does, and otherwise once an hour."""
+    the start of the current hour. Counted from the minute itself, the figure of an instrument
+    with a booking under way moves at every refresh without any new booking (the end of its
+    14 days gains free time its start does not lose), and each new figure is a new engine
+    state (every remembered ranking recomputed, in every web process); this way figures move
+    when a booking does, and otherwise at most once an hour."""
     now = utcnow().replace(minute=0, second=0, microsecond=0)
     known = list(session.scalars(sa.select(Equipment.id).where(Equipment.id.in_(ids))))
     # One batch for every instrument (a fixed number of queries, not four per instrument).

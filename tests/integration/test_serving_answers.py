@@ -5,6 +5,7 @@ is not encoded again, and an identical call in the same engine state is answered
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -199,3 +200,37 @@ def test_new_capacity_figures_change_the_ranking_and_nothing_derived(
     instrument = next(iter(corpus.profiles["equipment"]))
     assert rec.set_figures("equipment", {instrument: 12.5}) == 1
     assert corpus.profiles["equipment"][instrument].free_hours_next_14d == 12.5
+
+
+def test_an_aged_answer_is_recomputed_by_one_thread_while_the_others_get_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Threads asking for an aged answer while one recomputes it do not all recompute it."""
+    now = [100.0]
+    monkeypatch.setattr(served_engine, "clock", lambda: now[0])
+    answers = served_engine.RecentAnswers(8)
+    assert answers.get(("k",), lambda: ["old"], max_age=5.0) == ["old"]
+    now[0] += 6.0  # aged
+    started, release = threading.Event(), threading.Event()
+    computed: list[str] = []
+
+    def slow() -> list[str]:
+        computed.append("slow")
+        started.set()
+        release.wait(10)
+        return ["new"]
+
+    recomputing = threading.Thread(target=lambda: answers.get(("k",), slow, max_age=5.0))
+    recomputing.start()
+    assert started.wait(10)
+    # Meanwhile: the aged answer, nothing computed again.
+    assert answers.get(("k",), lambda: computed.append("again") or ["x"], max_age=5.0) == ["old"]
+    release.set()
+    recomputing.join(10)
+    assert computed == ["slow"]
+    assert answers.get(("k",), lambda: ["x"], max_age=5.0) == ["new"]
+    # A failed recomputation leaves the key free for the next request.
+    now[0] += 6.0
+    with pytest.raises(RuntimeError):
+        answers.get(("k",), lambda: (_ for _ in ()).throw(RuntimeError("boom")), max_age=5.0)
+    assert answers.get(("k",), lambda: ["newer"], max_age=5.0) == ["newer"]

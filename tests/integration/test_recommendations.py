@@ -395,20 +395,48 @@ def test_a_big_kind_takes_the_figures_the_job_worker_published(
         "mentor": 3,
         "equipment": 2,
     }
-    # The web process reads nothing itself: it takes the published figures.
+    # The web process reads nothing itself: it takes the published figures, and looks only at
+    # the profiles whose figure moved since the file it took before.
     background: list[str] = []
     monkeypatch.setattr(capacity, "_refresh_in_background", lambda *a: background.append(a[2]))
     monkeypatch.setattr(capacity, "_capacity_providers", real)
+    applied: list[tuple[str, object]] = []
+    apply = capacity._apply
+    monkeypatch.setattr(
+        capacity,
+        "_apply",
+        lambda engine, kind, amounts, only=None: (
+            applied.append((kind, only)),
+            apply(engine, kind, amounts, only=only),
+        ),
+    )
     capacity.forget_capacity()
     ids = _ids(
         reco.recommend_mentors(db_session, world["startup"].id, settings=settings, caller=caller)
     )
     assert battery.id not in ids and background == []
+    assert applied == [("mentor", None)]  # the first file taken: every profile looked at
     engine = engines.serving_engine_for(db_session, settings, caller=caller)
     reco.recommend_equipment(db_session, "XRD", settings=settings, caller=caller)
     instruments = engine.recommender.corpus.profiles["equipment"]
     assert instruments[xrd.id].free_hours_next_14d is None
     assert instruments[world["printer"].id].free_hours_next_14d == 12.5
+    # A newer file: only the instrument whose figure moved is looked at.
+    printer = world["printer"].id
+    monkeypatch.setattr(
+        capacity,
+        "_capacity_providers",
+        lambda: {**real(), "equipment": lambda s, i: {xrd.id: None, printer: 20.0}},
+    )
+    capacity.publish_capacity(db_session, settings.index_dir)
+    path = capacity.published_capacity_path(settings.index_dir, "equipment")
+    os.utime(path, ns=(time.time_ns(), time.time_ns() + 1_000_000))  # a newer mtime, surely
+    monkeypatch.setattr(capacity, "_capacity_providers", real)
+    capacity.forget_capacity()
+    reco.recommend_equipment(db_session, "XRD", settings=settings, caller=caller)
+    assert applied[-1] == ("equipment", {printer})
+    assert instruments[printer].free_hours_next_14d == 20.0
+    assert instruments[xrd.id].free_hours_next_14d is None
 
     # Figures the job worker has not renewed for too long are not taken.
     for kind in ("mentor", "equipment"):

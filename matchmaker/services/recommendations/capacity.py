@@ -11,9 +11,9 @@ import os
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import sqlalchemy as sa
@@ -25,6 +25,9 @@ from matchmaker.recommend.ranking import Recommender
 from matchmaker.services.facilities.bookings.slot_proposals import free_hours_next_14_days
 from matchmaker.services.mentoring.availability import sessions_used_this_month
 from matchmaker.services.recommendations.served_engine import ServingEngine
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
 
 log = logging.getLogger(__name__)
 
@@ -223,13 +226,20 @@ def _refresh(session: Session, engine: ServingEngine, kind: ProfileKind) -> None
     _note_seen(rec, kind, provider, generation, started)
 
 
-def _apply(engine: ServingEngine, kind: ProfileKind, amounts: Mapping[int, float]) -> None:
+def _apply(
+    engine: ServingEngine,
+    kind: ProfileKind,
+    amounts: Mapping[int, float],
+    *,
+    only: Collection[int] | None = None,
+) -> None:
     """Write ``amounts`` (id -> figure; an id without one has the default) into the profiles
-    whose figure moved."""
+    whose figure moved (``only``: look at these profiles alone, the others are unchanged)."""
     rec = engine.recommender
     pool = rec.corpus.profiles[kind]
     figures: dict[int, Any] = {}
-    for item_id, p in list(pool.items()):
+    looked_at = list(pool.items()) if only is None else [(i, pool[i]) for i in only if i in pool]
+    for item_id, p in looked_at:
         if kind == "mentor":
             used = int(amounts.get(item_id, 0))
             if p.sessions_this_month != used:
@@ -263,8 +273,10 @@ def _note_seen(
 # process then reads them itself, beside its requests, as without a job worker.
 PUBLISHED_MAX_AGE_SECONDS = 600.0
 _CAPACITY_MODELS: dict[ProfileKind, Any] = {"mentor": Mentor, "equipment": Equipment}
-# kind -> (the recommender and the file's mtime_ns) last taken, so a file is read once
-_taken: dict[str, tuple[weakref.ref[Recommender], int]] = {}
+# kind -> the recommender, the file's mtime_ns and the (ids, figures) last taken: a file is
+# read once, and a newer one is compared with it, so only the figures that moved are looked at
+_Taken = tuple[weakref.ref[Recommender], int, "NDArray[np.int64]", "NDArray[np.float64]"]
+_taken: dict[str, _Taken] = {}
 _taking = threading.Lock()
 
 
@@ -329,14 +341,22 @@ def _take_published(engine: ServingEngine, kind: ProfileKind) -> bool:
             except (OSError, ValueError, KeyError):
                 log.exception("unreadable capacity figures in %s", path)
                 return False
+            published, only = (ids, figures), None
+            if taken is not None and taken[0]() is rec and np.array_equal(taken[2], ids):
+                # The same profiles as the file taken before: only the figures that moved since
+                # (NaN equal to NaN). Comparing all 100,000 profiles each minute cost a request
+                # of every web process a second.
+                moved = ~((figures == taken[3]) | (np.isnan(figures) & np.isnan(taken[3])))
+                ids, figures = ids[moved], figures[moved]
+                only = set(ids.tolist())
             # NaN: no figure, as an id the provider did not return
             amounts = {
                 int(i): float(v)
                 for i, v in zip(ids.tolist(), figures.tolist(), strict=True)
                 if v == v
             }
-            _apply(engine, kind, amounts)
-            _taken[kind] = (weakref.ref(rec), stat.st_mtime_ns)
+            _apply(engine, kind, amounts, only=only)
+            _taken[kind] = (weakref.ref(rec), stat.st_mtime_ns, *published)
         finally:
             _taking.release()
     _note_seen(rec, kind, _capacity_providers().get(kind), generation, started)

@@ -9,6 +9,11 @@ in job workers):
   snapshot, FAISS files memory-mapped, TF-IDF fitted) and becomes the engine in one assignment.
   Calls keep the engine they started with; no lock is held across requests. Only the very first
   load of a process is waited for (``gunicorn.conf.py`` starts it when the worker boots).
+- **Under gunicorn** the master loads the current version before it forks the workers, and
+  then follows newer ones itself (``follow_in_master``): it loads each one once and replaces its
+  workers with new ones forked from it, instead of every worker loading a private copy (at
+  100,000 profiles per kind a copy is gigabytes per worker). A worker forked with such a version
+  does not look for newer ones.
 - **Nothing usable** (brand-new database, a corrupt file, another model): the last good version
   keeps serving; with none, an engine with the lexical and popularity legs only (no vectors,
   logged and shown to operators). Either way one rebuild is queued, never run in the request.
@@ -23,6 +28,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -59,6 +65,9 @@ class _Slot:
         self.rebuild_asked = False
         self.loader: threading.Thread | None = None
         self.mutex = threading.Lock()  # guards the fields; held only for a few statements
+        # Forked from gunicorn's master, which follows newer versions and replaces this worker
+        # (``follow_in_master``): a request never checks for, nor loads, one itself.
+        self.master_follows = False
 
 
 _SLOTS: dict[tuple[str, str, str], _Slot] = {}
@@ -95,7 +104,10 @@ def serving_engine(
     slot = _slot(key)
     now = time.monotonic()
     engine = slot.engine
-    if engine is not None and now - slot.checked_at < settings.check_seconds:
+    if engine is not None and (
+        now - slot.checked_at < settings.check_seconds
+        or (slot.master_follows and caller.in_request)
+    ):
         return engine
     slot.checked_at = now
     version = store.current_version(settings.index_dir)
@@ -154,34 +166,84 @@ def warm_up(app: Any) -> threading.Thread:
     return thread
 
 
-def preload(app: Any) -> int | None:
+def preload(app: Any, *, master_follows: bool = False) -> int | None:
     """Load ``app``'s current published version into this process before it forks web workers
     (gunicorn's master, ``gunicorn.conf.py``): every worker then starts serving it at once and
     shares its pages instead of loading a copy of its own (at 100,000 profiles per kind a load
-    takes half a minute and gigabytes). Workers still follow newer versions themselves. Nothing
-    here opens a connection or a thread. Returns the version loaded, or None: nothing published,
-    or the current version failed to load; the workers then load (and, if need be, ask for a
-    rebuild) as they would without a preload, and inherit no verdict from here."""
+    takes half a minute and gigabytes). ``master_follows``: this process follows newer versions
+    (``follow_in_master``), so the workers forked with this one never load one themselves;
+    otherwise they follow newer versions themselves. Nothing here opens a connection or a
+    thread. Returns the version loaded, or None: nothing published, or the current version
+    failed to load; the workers then load (and, if need be, ask for a rebuild) as they would
+    without a preload, and inherit no verdict from here."""
+    settings, key = _settings_and_key(app)
+    version = store.current_version(settings.index_dir)
+    if version is None:
+        return None
+    try:
+        _hold(key, load_version(settings, version), master_follows)
+    except _UNUSABLE as exc:
+        log.error("not preloading index version %d under %s (%s)", version, settings.index_dir, exc)
+        return None
+    return version
+
+
+def follow_in_master(
+    app: Any, loaded: Callable[[int], None], *, stop: threading.Event | None = None
+) -> threading.Thread:
+    """A thread of gunicorn's master that loads each newer published version of ``app`` once
+    (as ``preload``, checking ``CURRENT`` every ``check_seconds``) and then calls
+    ``loaded(version)``: ``gunicorn.conf.py`` sends its master SIGHUP there, and gunicorn forks
+    new workers (which start on that version) and lets the old ones finish their requests and
+    leave. A version that fails to load is logged and skipped; the workers keep the last good
+    one, and the job worker's periodic refresh rebuilds a corrupt one. Until the master holds
+    a version (nothing was published when it started), the workers load themselves as without
+    a master."""
+    settings, key = _settings_and_key(app)
+    stop = stop or threading.Event()
+
+    def run() -> None:
+        failed: set[int] = set()
+        while not stop.wait(settings.check_seconds):
+            version = store.current_version(settings.index_dir)
+            with _SLOTS_LOCK:
+                held = _SLOTS.get(key)
+            served = held.engine.version if held is not None and held.engine else None
+            if version is None or version in failed or (served or 0) >= version:
+                continue
+            try:
+                engine = load_version(settings, version)
+            except Exception:  # unusable (corrupt, another model) or broken: keep following
+                log.exception(
+                    "index version %d under %s failed to load", version, settings.index_dir
+                )
+                failed.add(version)
+                continue
+            _hold(key, engine, master_follows=True)
+            del engine, held  # the version before is garbage here (workers hold their own copies)
+            loaded(version)
+
+    thread = threading.Thread(target=run, name="engine-follower", daemon=True)
+    thread.start()
+    return thread
+
+
+def _settings_and_key(app: Any) -> tuple[EngineSettings, tuple[str, str, str]]:
     from matchmaker.extensions import db
     from matchmaker.services.recommendations.engine_settings import EngineSettings
     from matchmaker.services.recommendations.engines import engine_key
 
     with app.app_context():
         settings = EngineSettings.from_app(app)
-        key = engine_key(db.session, settings)
-    version = store.current_version(settings.index_dir)
-    if version is None:
-        return None
-    try:
-        engine = load_version(settings, version)
-    except _UNUSABLE as exc:
-        log.error("not preloading index version %d under %s (%s)", version, settings.index_dir, exc)
-        return None
+        return settings, engine_key(db.session, settings)
+
+
+def _hold(key: tuple[str, str, str], engine: ServingEngine, master_follows: bool) -> None:
     slot = _Slot()
     slot.engine = engine
+    slot.master_follows = master_follows
     with _SLOTS_LOCK:
         _SLOTS[key] = slot
-    return version
 
 
 def map_query_model(embedder: Any, folder: Path) -> bool:

@@ -11,6 +11,12 @@ process can be asked) and one ``flask worker`` on a fresh demo database, then me
 
     python scripts/bench_index_publishing.py --webs 2 --edits 5
     python scripts/bench_index_publishing.py --database-url postgresql+psycopg://... --model hashing
+    python scripts/bench_index_publishing.py --database-url postgresql+psycopg://... \
+        --model hashing --data-dir <folder> --edit-timeout 1800
+
+``--data-dir``: a database and data folder prepared earlier (``scripts/bench_http.py --prepare
+--scale N --data-dir <folder>`` builds one with N profiles per kind, its index under
+``<folder>/indexes``) instead of a fresh demo database.
 
 Everything runs on 127.0.0.1 and stops at the end.
 """
@@ -19,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import secrets
 import signal
 import socket
@@ -34,6 +41,9 @@ import sqlalchemy as sa
 
 PROJECT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+sys.path.insert(0, str(PROJECT / "scripts"))
+
+from bench_http import process_memory  # noqa: E402
 
 
 def _port() -> int:
@@ -74,9 +84,18 @@ def main() -> None:
     parser.add_argument("--edits", type=int, default=5)
     parser.add_argument("--model", default="use-multilingual-v3")
     parser.add_argument("--database-url", default=None)
+    parser.add_argument(
+        "--data-dir",
+        help="serve this prepared folder (its indexes/) and --database-url as they are",
+    )
+    parser.add_argument(
+        "--edit-timeout", type=float, default=120.0, help="seconds to wait for an edit to show"
+    )
     args = parser.parse_args()
+    if args.data_dir and not args.database_url:
+        parser.error("--data-dir needs the --database-url it was prepared with")
 
-    work = Path(tempfile.mkdtemp(prefix="bench-publish-"))
+    work = Path(args.data_dir) if args.data_dir else Path(tempfile.mkdtemp(prefix="bench-publish-"))
     url = args.database_url or f"sqlite:///{work / 'bench.sqlite3'}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("MATCHMAKER_")}
     env.update(
@@ -84,7 +103,9 @@ def main() -> None:
             "MATCHMAKER_DATABASE_URL": url,
             "MATCHMAKER_SECRET_KEY": secrets.token_hex(32),
             "MATCHMAKER_INDEX_DIR": str(work / "indexes"),
-            "MATCHMAKER_MODEL_DIR": str(work / "models"),
+            # A prepared folder was built with the project's models (bench_http.py): the same
+            # scoring artifacts, or the first publication rebuilds every kind.
+            "MATCHMAKER_MODEL_DIR": str(PROJECT / "models" if args.data_dir else work / "models"),
             "MATCHMAKER_UPLOAD_DIR": str(work / "uploads"),
             "MATCHMAKER_QUEUE_DATABASE": str(work / "jobs.sqlite3"),
             "MATCHMAKER_EMBEDDING_MODEL": args.model,
@@ -93,8 +114,9 @@ def main() -> None:
         }
     )
     flask = [str(BIN / "flask"), "--app", "matchmaker"]
-    for step in (["db", "upgrade"], ["demo-data"], ["index", "build", "--quiet"]):
-        subprocess.run(flask + step, env=env, cwd=PROJECT, check=True, capture_output=True)
+    if not args.data_dir:
+        for step in (["db", "upgrade"], ["demo-data"], ["index", "build", "--quiet"]):
+            subprocess.run(flask + step, env=env, cwd=PROJECT, check=True, capture_output=True)
     os.environ.update(env)  # this process saves the edits, as a web process would
 
     from matchmaker import create_app
@@ -167,13 +189,17 @@ def main() -> None:
                 saved = time.perf_counter()
                 profile_events.profile_changed("mentor", mentor_id)
             pending = [w for w, _ in webs]
-            while pending and time.perf_counter() - saved < 120:
+            while pending and time.perf_counter() - saved < args.edit_timeout:
                 pending = [w for w in pending if not _shows(w, token, mentor_id)]
             visible.append(time.perf_counter() - saved)
+            if pending:
+                print(f"edit {n}: not shown by {len(pending)} process(es) in {args.edit_timeout} s")
         rss = []
+        unique = []
         for _, proc in webs:
             for child in _children(proc.pid):
                 rss.append(_rss(child))
+                unique.append(process_memory(child).uss)
         load = os.getloadavg()
         print(f"model {args.model}, {args.webs} web processes, database {url.split(':')[0]}")
         print("first /search per process (s):", ", ".join(f"{s:.2f}" for s in first_search))
@@ -186,6 +212,10 @@ def main() -> None:
             "RSS per web worker (MB, of which file-backed):",
             ", ".join(f"{a:.0f} ({f:.0f})" for a, f in rss),
         )
+        print(
+            "USS per web worker (MB, pages no other process maps):",
+            ", ".join(f"{u:.0f}" for u in unique),
+        )
         embeds = (work / "worker.log").read_text().count("embedded 1 mentor text(s)")
         web_embeds = sum(
             (work / f"web{n}.log").read_text().count("embedded") for n in range(args.webs)
@@ -194,6 +224,10 @@ def main() -> None:
             f"mentor embeddings by the worker: {embeds};"
             f" profile embeddings by web processes: {web_embeds}"
         )
+        published = re.findall(
+            r"published index version \d+ under .*?, ([\d.]+) s,", worker_log.read_text()
+        )
+        print("publications by the worker (s):", ", ".join(published) or "none")
         print(f"load average: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     finally:
         for proc in procs:

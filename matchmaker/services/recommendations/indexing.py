@@ -19,8 +19,9 @@ import logging
 import sys
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields, is_dataclass
 from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -72,14 +73,34 @@ SYNC_AFTER_STARTUPS = ("investor", "mentor", "equipment")
 # -- profile snapshots (what a version was built from; web processes load it, not the DB) ------
 
 
+_PLAIN_TYPES = (str, int, float, bool, type(None))
+
+
 def _plain(value: Any) -> Any:
-    if isinstance(value, date):
+    """``value`` as JSON data: what ``dataclasses.asdict`` gives, dates marked, tuples as lists.
+    One walk instead of ``asdict`` (which deep-copies every field first): at 100,000 profiles
+    per kind, encoding the snapshot took 74 s of a 240 s publication with it."""
+    kind = type(value)
+    if kind in _PLAIN_TYPES:
+        return value
+    if kind is date:
         return {"$date": value.isoformat()}
-    if isinstance(value, (list, tuple)):
+    if kind in (list, tuple):
         return [_plain(v) for v in value]
-    if isinstance(value, dict):
+    if kind is dict:
         return {k: _plain(v) for k, v in value.items()}
+    names = _field_names(kind)
+    if names is not None:
+        return {name: _plain(getattr(value, name)) for name in names}
+    if isinstance(value, date):  # a datetime
+        return {"$date": value.isoformat()}
     return value
+
+
+@cache
+def _field_names(kind: type) -> tuple[str, ...] | None:
+    """The fields of a dataclass type, in order (None for any other type)."""
+    return tuple(f.name for f in fields(kind)) if is_dataclass(kind) else None
 
 
 # Strings up to this length are interned when a snapshot is decoded: codes (sectors, stages,
@@ -101,7 +122,7 @@ def _restore(value: Any) -> Any:
 
 def encode_profiles(profiles: Mapping[str, Mapping[int, Any]]) -> bytes:
     """The engine profiles as JSON (no pickle): kind -> list of field dicts."""
-    data = {kind: [_plain(asdict(p)) for p in profiles[kind].values()] for kind in KINDS}
+    data = {kind: [_plain(p) for p in profiles[kind].values()] for kind in KINDS}
     return json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8")
 
 

@@ -194,12 +194,20 @@ def main() -> None:
             visible.append(time.perf_counter() - saved)
             if pending:
                 print(f"edit {n}: not shown by {len(pending)} process(es) in {args.edit_timeout} s")
+        # Workers a master replaced (it follows new versions) finish their requests and leave
+        # within the graceful timeout: measure the ones that serve.
+        deadline = time.perf_counter() + 30
+        while time.perf_counter() < deadline and any(len(_children(p.pid)) > 1 for _, p in webs):
+            time.sleep(0.5)
         rss = []
         unique = []
         for _, proc in webs:
             for child in _children(proc.pid):
-                rss.append(_rss(child))
-                unique.append(process_memory(child).uss)
+                try:
+                    rss.append(_rss(child))
+                    unique.append(process_memory(child).uss)
+                except OSError:  # left meanwhile
+                    continue
         load = os.getloadavg()
         print(f"model {args.model}, {args.webs} web processes, database {url.split(':')[0]}")
         print("first /search per process (s):", ", ".join(f"{s:.2f}" for s in first_search))

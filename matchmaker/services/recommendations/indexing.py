@@ -21,7 +21,6 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import date
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -97,10 +96,14 @@ def _plain(value: Any) -> Any:
     return value
 
 
-@cache
+_FIELD_NAMES: dict[type, tuple[str, ...] | None] = {}
+
+
 def _field_names(kind: type) -> tuple[str, ...] | None:
     """The fields of a dataclass type, in order (None for any other type)."""
-    return tuple(f.name for f in fields(kind)) if is_dataclass(kind) else None
+    if kind not in _FIELD_NAMES:
+        _FIELD_NAMES[kind] = tuple(f.name for f in fields(kind)) if is_dataclass(kind) else None
+    return _FIELD_NAMES[kind]
 
 
 # Strings up to this length are interned when a snapshot is decoded: codes (sectors, stages,

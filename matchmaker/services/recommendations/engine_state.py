@@ -188,9 +188,7 @@ def preload(app: Any, *, master_follows: bool = False) -> int | None:
     return version
 
 
-def follow_in_master(
-    app: Any, loaded: Callable[[int], None], *, stop: threading.Event | None = None
-) -> threading.Thread:
+def follow_in_master(app: Any, loaded: Callable[[int], None]) -> threading.Thread:
     """A thread of gunicorn's master that loads each newer published version of ``app`` once
     (as ``preload``, checking ``CURRENT`` every ``check_seconds``) and then calls
     ``loaded(version)``: ``gunicorn.conf.py`` sends its master SIGHUP there, and gunicorn forks
@@ -200,11 +198,11 @@ def follow_in_master(
     a version (nothing was published when it started), the workers load themselves as without
     a master."""
     settings, key = _settings_and_key(app)
-    stop = stop or threading.Event()
 
     def run() -> None:
         failed: set[int] = set()
-        while not stop.wait(settings.check_seconds):
+        while True:  # for the master's life (a daemon thread)
+            time.sleep(settings.check_seconds)
             version = store.current_version(settings.index_dir)
             with _SLOTS_LOCK:
                 held = _SLOTS.get(key)

@@ -82,17 +82,15 @@ def _plain(value: Any) -> Any:
     kind = type(value)
     if kind in _PLAIN_TYPES:
         return value
-    if kind is date:
-        return {"$date": value.isoformat()}
     if kind in (list, tuple):
         return [_plain(v) for v in value]
     if kind is dict:
         return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, date):
+        return {"$date": value.isoformat()}
     names = _field_names(kind)
     if names is not None:
         return {name: _plain(getattr(value, name)) for name in names}
-    if isinstance(value, date):  # a datetime
-        return {"$date": value.isoformat()}
     return value
 
 

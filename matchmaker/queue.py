@@ -116,6 +116,10 @@ class BoundQueue:
         """Hand ``job(*args)`` to the queue now (immediate mode: run it now)."""
         self.task(job)(*args)
 
+    def enqueue_later(self, seconds: float, job: Job, *args: Any) -> None:
+        """Hand ``job(*args)`` to the queue to run in ``seconds`` (immediate mode: never)."""
+        self.task(job).schedule(args=args, delay=seconds)
+
     def consumer(self, **options: Any) -> Consumer:
         """A huey consumer for this app's queue (``Consumer.run`` handles SIGINT and SIGTERM)."""
         return self.huey.create_consumer(**options)

@@ -128,7 +128,7 @@ def main() -> None:
     procs: list[subprocess.Popen[bytes]] = []
     try:
         worker = subprocess.Popen(
-            flask + ["worker", "--threads", "1", "--no-periodic"],
+            flask + ["worker", "--no-periodic"],
             env=env,
             cwd=PROJECT,
             stdout=(work / "worker.log").open("wb"),

@@ -9,8 +9,9 @@ import logging
 
 from flask import current_app
 
-from matchmaker.extensions import db
+from matchmaker.extensions import db, queue
 from matchmaker.queue import enqueue
+from matchmaker.recommend import store
 from matchmaker.services.recommendations import capacity, indexing
 from matchmaker.services.recommendations.engine_settings import EngineSettings
 
@@ -18,9 +19,13 @@ log = logging.getLogger(__name__)
 
 
 def embed_profile(kind: str, profile_id: int) -> None:
-    """After a profile save: embed its text (unless stored already), then publish."""
+    """After a profile save: embed its text (unless stored already), publish the edit as a
+    delta that serving processes apply within seconds, then queue a publication of the next
+    version (which takes minutes at 100,000s of profiles per kind)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    indexing.embed_profile(db.session, EngineSettings.from_app(app), kind, profile_id)
+    settings = EngineSettings.from_app(app)
+    indexing.embed_profile(db.session, settings, kind, profile_id)
+    indexing.publish_delta(db.session, settings, kind, profile_id)
     indexing.request_publish(app)
 
 
@@ -30,11 +35,29 @@ def queue_embedding(kind: str, profile_id: int) -> None:
     enqueue(embed_profile, kind, profile_id)
 
 
+# How long a publication asked for during another one's build waits before it looks again.
+BUILD_BUSY_RETRY_SECONDS = 15
+
+
 def publish_indexes() -> None:
-    """Build and publish a new index version if anything changed since the current one."""
+    """Build and publish a new index version if anything changed since the current one.
+
+    While another build runs (minutes at 100,000s of profiles per kind) this one is put back
+    on the queue for later instead of waiting for the lock: a waiting job would hold one of
+    the worker's threads, and the saves' embedding jobs, whose deltas show an edit within
+    seconds, would queue behind it."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    indexing.publication_started(app)
-    report = indexing.build_and_publish(db.session, EngineSettings.from_app(app))
+    try:
+        report = indexing.build_and_publish(
+            db.session,
+            EngineSettings.from_app(app),
+            wait=False,
+            when_locked=lambda: indexing.publication_started(app),
+        )
+    except store.BuildInProgress:
+        log.info("another index build is running: publishing in %d s", BUILD_BUSY_RETRY_SECONDS)
+        queue.bound(app).enqueue_later(BUILD_BUSY_RETRY_SECONDS, publish_indexes)
+        return
     if not report.published:
         log.info("index version unchanged: nothing to publish")
 

@@ -127,6 +127,7 @@ class CrossLanguageTerms:
     matrix: NDArray[np.float32]
     common: frozenset[str]  # words too many founders use to name an expertise
     vectors: WordVectors
+    specificity: dict[str, float] = field(default_factory=dict)  # every word of ``vocab``
     _found: dict[str, dict[str, str]] = field(default_factory=dict)  # founder text -> matches
 
     def __post_init__(self) -> None:
@@ -184,7 +185,24 @@ class CrossLanguageTerms:
         }
         vocab = tuple(sorted(specificity))
         matrix = all_vecs[[row[t] for t in vocab]] if vocab else empty
-        return cls({m: ts for m, ts in terms.items() if ts}, vocab, matrix, common, vectors)
+        return cls(
+            {m: ts for m, ts in terms.items() if ts}, vocab, matrix, common, vectors, specificity
+        )
+
+    def with_mentor(self, mentor_id: int, mentor: MentorProfile | None) -> CrossLanguageTerms:
+        """These terms with one mentor's words replaced (``None``: the mentor left), looked up
+        in the words and vectors these were built with (as ``ExpertiseTerms.with_mentor``): a
+        word new to every mentor is matched across languages from the next build."""
+        terms = dict(self.terms)
+        terms.pop(mentor_id, None)
+        if mentor is not None:
+            own = meaning_words(mentor_expertise_text(mentor))
+            mine = {t: self.specificity[t] for t in own if t in self.specificity}
+            if mine:
+                terms[mentor_id] = mine
+        return CrossLanguageTerms(
+            terms, self.vocab, self.matrix, self.common, self.vectors, self.specificity, self._found
+        )
 
     def _founder_matches(self, startup: StartupProfile) -> dict[str, str]:
         """Mentor word -> the founder's word of the other language meaning the same (the

@@ -26,6 +26,7 @@ from matchmaker.recommend.index import (
     _save_files,
     _writable,
 )
+from matchmaker.recommend.overlay import OverlayIndex
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -173,9 +174,10 @@ class HNSWIndex:
         return self
 
 
-INDEX_TYPES: dict[str, type[ExactIndex] | type[HNSWIndex]] = {
+INDEX_TYPES: dict[str, type[ExactIndex] | type[HNSWIndex] | type[OverlayIndex]] = {
     ExactIndex.index_type: ExactIndex,
     HNSWIndex.index_type: HNSWIndex,
+    OverlayIndex.index_type: OverlayIndex,
 }
 
 

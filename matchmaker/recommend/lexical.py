@@ -199,11 +199,9 @@ class LexicalIndex:
         self.texts_digest: str | None = None
         self._ids: list[int] = []
         self._row_of: dict[int, int] = {}
-        # The rows live in one CSR matrix (a row per id, in ``_ids`` order). Only an edit splits
-        # them into a list of one-row matrices (``_rows``) until the next read stacks them again:
-        # a row object costs about a kilobyte, i.e. hundreds of MB at 100,000s of rows.
+        # The rows live in one CSR matrix (a row per id, in ``_ids`` order): a one-row matrix
+        # per id costs about a kilobyte, i.e. hundreds of MB at 100,000s of rows.
         self._matrix: sp.csr_matrix | None = None
-        self._rows: list[sp.csr_matrix] | None = None
         self._idf: dict[str, float] = {}
         self._max_idf = 1.0
         self._reason_min_idf = 0.0
@@ -225,7 +223,7 @@ class LexicalIndex:
             raise ValueError("ids and texts differ in length")
         if len(set(ids)) != len(ids):
             raise ValueError("duplicate ids")
-        self._ids, self._row_of, self._rows, self._matrix = [], {}, None, None
+        self._ids, self._row_of, self._matrix = [], {}, None
         self._columns = None
         self._query_cache.clear()
         # Only the corpus's own parameters are in the digest's signature.
@@ -259,20 +257,10 @@ class LexicalIndex:
         self._row_of = {item_id: pos for pos, item_id in enumerate(ids)}
         if matrix is None:
             matrix = sp.csr_matrix((len(ids), self._width()), dtype=np.float32)
-        self._matrix, self._rows, self._columns = matrix, None, None
+        self._matrix, self._columns = matrix, None
 
     def _width(self) -> int:
         return len(self._idf) if self._fitted else 1
-
-    def _editable_rows(self) -> list[sp.csr_matrix]:
-        """The rows as a list to edit in place; the next read stacks them again."""
-        self.texts_digest = None
-        if self._rows is None:
-            matrix = self._full()
-            self._rows = [matrix[i] for i in range(matrix.shape[0])]
-        self._matrix = None
-        self._columns = None
-        return self._rows
 
     def _empty_row(self) -> sp.csr_matrix:
         return sp.csr_matrix((1, self._width()), dtype=np.float32)
@@ -341,9 +329,11 @@ class LexicalIndex:
         return index
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
-        if not self._fitted:
-            return sp.csr_matrix((len(texts), 1), dtype=np.float32)
-        return self._vectorizer.transform(texts).tocsr()
+        if not self._fitted or not texts:
+            return sp.csr_matrix((len(texts), self._width()), dtype=np.float32)
+        # Row by row, not sklearn's transform: that also checks its width against the fit's,
+        # which an edit's new words have grown (``_grow_vocabulary``).
+        return sp.vstack([self._transform_one(t) for t in texts], format="csr")
 
     def _query(self, text: str) -> sp.csr_matrix:
         # One request asks search() and scores() about the same query text; sklearn's transform
@@ -379,40 +369,80 @@ class LexicalIndex:
         )
 
     def upsert(self, item_id: int, text: str) -> None:
-        """Add or replace one row with the fitted vocabulary (no refit)."""
-        row = self.transform([text])[0]
+        """Add or replace one row without a refit: words the fit never saw get a column of
+        their own, weighted as a word of one row, so an edit that brings a new word is found
+        by it before the next refit (which weighs every word again)."""
+        self._grow_vocabulary(text)
+        row = self.transform([text])
         item_id = int(item_id)
-        rows = self._editable_rows()
-        if item_id in self._row_of:
-            rows[self._row_of[item_id]] = row
-        else:
+        matrix = self._full()
+        pos = self._row_of.get(item_id)
+        if pos is None:
             self._row_of[item_id] = len(self._ids)
             self._ids.append(item_id)
-            rows.append(row)
+            self._edited(sp.vstack([matrix, row], format="csr"))
+        else:
+            self._edited(sp.vstack([matrix[:pos], row, matrix[pos + 1 :]], format="csr"))
+
+    def _grow_vocabulary(self, text: str) -> None:
+        if not self._fitted:
+            return
+        vocabulary = self._vectorizer.vocabulary_
+        new = [t for t in dict.fromkeys(tokenize(text)) if t not in vocabulary]
+        if not new:
+            return
+        n = len(self._ids) + 1
+        weight = math.log((1 + n) / 2) + 1.0  # sklearn's smooth idf of a word in one row
+        for term in new:
+            vocabulary[term] = len(vocabulary)
+            self._idf[term] = weight
+        self._vectorizer.idf_ = np.concatenate(
+            [np.asarray(self._vectorizer.idf_, dtype=np.float32), np.full(len(new), weight)]
+        ).astype(np.float32)
+        self._max_idf = max(self._max_idf, weight)
+        rows = self._full()  # the same entries, wider (its arrays are shared, not copied)
+        self._edited(
+            sp.csr_matrix(
+                (rows.data, rows.indices, rows.indptr), shape=(rows.shape[0], len(vocabulary))
+            )
+        )
+        self._query_cache.clear()  # rows of the old width
 
     def remove(self, item_id: int) -> None:
-        if int(item_id) not in self._row_of:
+        pos = self._row_of.pop(int(item_id), None)
+        if pos is None:
             return
-        rows = self._editable_rows()
-        pos = self._row_of.pop(int(item_id))
+        matrix = self._full()
         del self._ids[pos]
-        del rows[pos]
         for i in range(pos, len(self._ids)):
             self._row_of[self._ids[i]] = i
+        self._edited(sp.vstack([matrix[:pos], matrix[pos + 1 :]], format="csr"))
+
+    def _edited(self, matrix: sp.csr_matrix) -> None:
+        # Slicing and stacking CSR blocks copies the arrays once (tens of milliseconds at
+        # 100,000 rows), where a list of one-row matrices cost seconds to split and stack again.
+        self.texts_digest = None
+        self._matrix = matrix
+        self._columns = None
+
+    def warm(self) -> None:
+        """Build the column view searches read now (after edits), not in the first search."""
+        self._column_view()
+
+    def _column_view(self) -> sp.csc_matrix:
+        if self._columns is None:
+            self._columns = self._full().tocsc()
+        return self._columns
 
     def _full(self) -> sp.csr_matrix:
         if self._matrix is None:
-            rows = self._rows or []
-            self._matrix = sp.vstack(rows, format="csr") if rows else self._empty_row()[:0]
-            self._rows = None
+            self._matrix = self._empty_row()[:0]
         return self._matrix
 
     def _all_sims(self, q: sp.csr_matrix) -> NDArray[np.float32]:
         """Cosine of the query row ``q`` to every row: only the query's columns are read (an
         inverted-index product), not a sparse product over the whole matrix."""
-        if self._columns is None:
-            self._columns = self._full().tocsc()
-        cols = self._columns[:, q.indices]
+        cols = self._column_view()[:, q.indices]
         return np.asarray(cols @ q.data, dtype=np.float32).ravel()
 
     def scores(self, query: str, ids: Iterable[int] | None = None) -> dict[int, float]:

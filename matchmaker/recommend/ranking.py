@@ -120,10 +120,10 @@ class Recommender:
         from outside as a plain string: anything but a ``ProfileKind`` is a ``ValueError``."""
         self.corpus.sync(profile_kind(kind), profiles)
 
-    def upsert(self, kind: str, profile: Any) -> None:
+    def upsert(self, kind: str, profile: Any, vector: NDArray[np.float32] | None = None) -> None:
         """Add or update one profile without a rebuild (after the database commit); ``kind``
-        as in ``sync``."""
-        self.corpus.upsert(profile_kind(kind), profile)
+        as in ``sync``; ``vector`` as in ``Corpus.upsert``."""
+        self.corpus.upsert(profile_kind(kind), profile, vector)
 
     def set_figures(self, kind: str, figures: Mapping[int, Any]) -> int:
         """New capacity figures (``corpus.FIGURES``: sessions this month, free hours) of some

@@ -242,6 +242,9 @@ def load_index(
 CURRENT = "CURRENT"
 VERSION_MANIFEST = "version.json"
 BUILD_LOCK = ".build.lock"
+# What a version's ``version.json`` says of the deltas (below): the newest one whose edit the
+# version's profiles already hold.
+DELTAS_UPTO = "deltas_upto"
 _VERSION_DIR = re.compile(r"^v(\d+)$")
 
 
@@ -281,17 +284,30 @@ def read_version_manifest(root: Path | str, version: int) -> dict[str, Any]:
     return data
 
 
+class BuildInProgress(Exception):  # noqa: N818 - reads as "a build is in progress"
+    """Another process holds the build lock (``build_lock(..., wait=False)``)."""
+
+
 @contextlib.contextmanager
-def build_lock(root: Path | str) -> Iterator[None]:
-    """Exclusive across processes on this machine (``flock``; released if the holder dies)."""
+def _file_lock(root: Path | str, name: str, *, wait: bool = True) -> Iterator[None]:
+    """Exclusive across processes on this machine (``flock``; released if the holder dies).
+    ``wait=False``: ``BuildInProgress`` at once when another holds it."""
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
-    with (root / BUILD_LOCK).open("a+b") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+    with (root / name).open("a+b") as fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            raise BuildInProgress(f"{root / name} is held by another process") from None
         try:
             yield
         finally:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def build_lock(root: Path | str, *, wait: bool = True) -> contextlib.AbstractContextManager[None]:
+    """One version builder at a time (``_file_lock``)."""
+    return _file_lock(root, BUILD_LOCK, wait=wait)
 
 
 def publish_version(
@@ -382,3 +398,99 @@ def verify_version(root: Path | str, version: int) -> dict[str, Any]:
         if sha256(path) != digest:
             raise IndexCorrupt(f"checksum mismatch for {path}")
     return manifest
+
+
+# -- deltas: single edits published between versions ---------------------------------------------
+#
+# A version is rebuilt from the whole database: at 100,000s of profiles per kind that takes
+# minutes. An edit is published at once as a delta (one profile's new state and its vectors) in
+# ``<root>/deltas/<N>.json``, numbered in the order written (``<root>/deltas/SEQUENCE`` holds the
+# newest number; both replaced atomically, under ``delta_lock``). A reader applies the deltas
+# newer than its version's ``DELTAS_UPTO`` in order, on top of it; the next version holds their
+# edits, and old deltas are removed once no kept version needs them.
+
+DELTAS_DIR = "deltas"
+DELTA_SEQUENCE = "SEQUENCE"
+DELTA_LOCK = ".delta.lock"
+_DELTA_FILE = re.compile(r"^(\d+)\.json$")
+
+
+def delta_lock(root: Path | str) -> contextlib.AbstractContextManager[None]:
+    """Held while a delta's profile is read and the delta written, so that deltas are numbered in
+    the order of the states they hold; and by a build while it reads the newest number."""
+    return _file_lock(root, DELTA_LOCK)
+
+
+def last_delta(root: Path | str) -> int:
+    """The number of the newest delta written under ``root`` (0: none). One small file read."""
+    try:
+        text = (Path(root) / DELTAS_DIR / DELTA_SEQUENCE).read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return 0
+    return int(text) if text.isdigit() else 0
+
+
+def write_delta(root: Path | str, payload: bytes) -> int:
+    """Publish ``payload`` as the next delta and return its number. Hold ``delta_lock`` from
+    before reading what it holds until this returns."""
+    root = Path(root)
+    folder = root / DELTAS_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    current = current_version(root)
+    floor = 0
+    if current is not None:  # numbers never go back, even if the folder was emptied
+        with contextlib.suppress(IndexUnavailable):
+            floor = int(read_version_manifest(root, current).get(DELTAS_UPTO, 0))
+    number = max(last_delta(root), floor) + 1
+    _write_atomically(folder / f"{number}.json", payload)
+    _write_atomically(folder / DELTA_SEQUENCE, f"{number}\n".encode("ascii"))
+    fsync_dir(folder)
+    return number
+
+
+def _write_atomically(path: Path, payload: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}")
+    with tmp.open("wb") as fh:
+        fh.write(payload)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def deltas_after(root: Path | str, number: int) -> list[tuple[int, bytes]]:
+    """The deltas numbered above ``number``, oldest first, as (number, payload)."""
+    folder = Path(root) / DELTAS_DIR
+    if not folder.is_dir():
+        return []
+    found = sorted(
+        n
+        for p in folder.iterdir()
+        if (m := _DELTA_FILE.match(p.name)) and (n := int(m.group(1))) > number
+    )
+    out = []
+    for n in found:
+        with contextlib.suppress(FileNotFoundError):  # removed meanwhile: a newer version holds it
+            out.append((n, (folder / f"{n}.json").read_bytes()))
+    return out
+
+
+def remove_old_deltas(root: Path | str) -> int:
+    """Delete the deltas every kept version already holds; returns how many."""
+    root = Path(root)
+    folder = root / DELTAS_DIR
+    if not folder.is_dir():
+        return 0
+    held = []
+    for version in published_versions(root):
+        try:
+            held.append(int(read_version_manifest(root, version).get(DELTAS_UPTO, 0)))
+        except IndexUnavailable:
+            return 0  # a version being removed or damaged: keep everything this time
+    upto = min(held, default=0)
+    removed = 0
+    for path in folder.iterdir():
+        m = _DELTA_FILE.match(path.name)
+        if m and int(m.group(1)) <= upto:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed

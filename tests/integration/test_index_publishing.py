@@ -283,9 +283,11 @@ class Hammer:
 def test_an_edit_reaches_every_web_process_while_requests_run(
     shared: dict[str, Any], world: dict[str, Any], db_session: Session
 ) -> None:
-    """Two web processes, one worker: the save queues one embedding; the worker publishes a
-    version; both processes swap to it under load, without an error. (How fast is measured by
-    scripts/bench_index_publishing.py, not here: a timed assertion fails on a loaded machine.)"""
+    """Two web processes, one worker: the save queues one embedding; the worker publishes the
+    edit as a delta, which both processes serve under load while the next version cannot be
+    built (this test holds the build lock), then the version, which they swap to, without an
+    error. (How fast is measured by scripts/bench_index_publishing.py, not here: a timed
+    assertion fails on a loaded machine.)"""
     app, env, folder = shared["app"], shared["env"], shared["folder"]
     first = _build(app)
     lawyer = world["lawyer"].id
@@ -299,18 +301,23 @@ def test_an_edit_reaches_every_web_process_while_requests_run(
         # (Equipment free hours move with the clock, so that may have published a version.)
         first = store.current_version(shared["env"]["MATCHMAKER_INDEX_DIR"]) or first
         _wait_until(lambda: all(_serves(web, first) for web in webs), 10, "not swapped")
+        root = Path(env["MATCHMAKER_INDEX_DIR"])
         with Hammer(webs[0], lawyer) as hammer:
             _wait_until(lambda: len(hammer.seen) >= 4, 30, "no requests served")
-            _edit_lawyer(app, db_session, lawyer)
             pending = list(webs)
 
             def everyone_shows() -> bool:
                 pending[:] = [web for web in pending if not web.shows(lawyer)]
                 return not pending
 
-            _wait_until(everyone_shows, 30, "the edit never reached every web process")
+            with store.build_lock(root):  # the worker's publication waits for it
+                _edit_lawyer(app, db_session, lawyer)
+                _wait_until(everyone_shows, 30, "the edit's delta never reached every process")
+                assert store.current_version(root) == first
+            _wait_until(lambda: all(_serves(web, first + 1) for web in webs), 30, "never swapped")
             swapped = len(hammer.seen)
             _wait_until(lambda: len(hammer.seen) >= swapped + 4, 30, "requests stopped")
+            assert all(web.shows(lawyer) for web in webs)  # the version holds the edit too
         worker_text = worker_log.read_text(errors="replace")
     assert not hammer.errors, hammer.errors[:3]
     assert not hammer.seen[0][1] and hammer.seen[-1][1] and hammer.monotonic()
@@ -322,8 +329,9 @@ def test_an_edit_reaches_every_web_process_while_requests_run(
         assert "embedded" not in text  # no web process embedded a profile
         assert "published index version" not in text  # nor built anything
         assert "recommendations failed" not in text
-        # Loaded once, by the master, which then replaced its worker; no worker loaded a
-        # private copy of its own.
+        # The delta applied once, then the version loaded once, each by the master, which
+        # then replaced its worker; no worker loaded a private copy of its own.
+        assert text.count(f"index version {first} edited by deltas: replacing") == 1
         assert text.count(f"index version {first + 1} loaded: replacing the workers") == 1
         assert "serving index version" not in text
     stored = db_session.scalar(

@@ -43,6 +43,7 @@ from matchmaker.services.recommendations import indexing
 from matchmaker.services.recommendations.served_engine import (
     NoVectors,
     ServingEngine,
+    apply_deltas,
     lexical_only,
     load_version,
 )
@@ -188,15 +189,21 @@ def preload(app: Any, *, master_follows: bool = False) -> int | None:
     return version
 
 
-def follow_in_master(app: Any, loaded: Callable[[int], None]) -> threading.Thread:
-    """A thread of gunicorn's master that loads each newer published version of ``app`` once
-    (as ``preload``, checking ``CURRENT`` every ``check_seconds``) and then calls
-    ``loaded(version)``: ``gunicorn.conf.py`` sends its master SIGHUP there, and gunicorn forks
-    new workers (which start on that version) and lets the old ones finish their requests and
-    leave. A version that fails to load is logged and skipped; the workers keep the last good
-    one, and the job worker's periodic refresh rebuilds a corrupt one. Until the master holds
-    a version (nothing was published when it started), the workers load themselves as without
-    a master."""
+def follow_in_master(app: Any, loaded: Callable[[int, bool], None]) -> threading.Thread:
+    """A thread of gunicorn's master that follows ``app``'s published engine, checking every
+    ``check_seconds`` (two small file reads):
+
+    - a newer version is loaded once (as ``preload``, with the deltas after it), then
+      ``loaded(version, True)``;
+    - newer deltas (single edits, ``store.write_delta``) are applied to the version it holds,
+      then ``loaded(version, False)``: at 100,000s of profiles per kind an edit is served in
+      seconds, minutes before a version with it is built.
+
+    ``gunicorn.conf.py`` sends its master SIGHUP there: gunicorn forks new workers (which start
+    with what the master now holds) and lets the old ones finish their requests and leave. A
+    version that fails to load is logged and skipped; the workers keep the last good one, and
+    the job worker's periodic refresh rebuilds a corrupt one. Until the master holds a version
+    (nothing was published when it started), the workers load themselves as without a master."""
     settings, key = _settings_and_key(app)
 
     def run() -> None:
@@ -206,24 +213,47 @@ def follow_in_master(app: Any, loaded: Callable[[int], None]) -> threading.Threa
             version = store.current_version(settings.index_dir)
             with _SLOTS_LOCK:
                 held = _SLOTS.get(key)
-            served = held.engine.version if held is not None and held.engine else None
-            if version is None or version in failed or (served or 0) >= version:
-                continue
-            try:
-                engine = load_version(settings, version)
-            except Exception:  # unusable (corrupt, another model) or broken: keep following
-                log.exception(
-                    "index version %d under %s failed to load", version, settings.index_dir
-                )
-                failed.add(version)
-                continue
-            _hold(key, engine, master_follows=True)
-            del engine, held  # the version before is garbage here (workers hold their own copies)
-            loaded(version)
+            served = held.engine if held is not None else None
+            if version is not None and version not in failed and version > _version_of(served):
+                try:
+                    engine = load_version(settings, version)
+                except Exception:  # unusable (corrupt, another model) or broken: keep following
+                    log.exception(
+                        "index version %d under %s failed to load", version, settings.index_dir
+                    )
+                    failed.add(version)
+                    continue
+                _hold(key, engine, master_follows=True)
+                del engine, held, served  # the version before is garbage here
+                loaded(version, True)
+            elif served is not None and served.version is not None:
+                if store.last_delta(settings.index_dir) <= served.deltas_upto:
+                    continue
+                with FORK_GUARD:  # no worker forks with a half-applied delta
+                    engine = apply_deltas(
+                        served, store.deltas_after(settings.index_dir, served.deltas_upto)
+                    )
+                    _hold(key, engine, master_follows=True)
+                loaded(served.version, False)
 
     thread = threading.Thread(target=run, name="engine-follower", daemon=True)
     thread.start()
     return thread
+
+
+def _version_of(engine: ServingEngine | None) -> int:
+    return (engine.version or 0) if engine is not None else 0
+
+
+# Held while the master edits the engine it holds: ``os.fork`` waits for it (``register_at_fork``),
+# so a worker gunicorn forks meanwhile (to replace one that died) never starts half-edited.
+FORK_GUARD = threading.Lock()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(
+        before=FORK_GUARD.acquire,
+        after_in_parent=FORK_GUARD.release,
+        after_in_child=FORK_GUARD.release,
+    )
 
 
 def _settings_and_key(app: Any) -> tuple[EngineSettings, tuple[str, str, str]]:

@@ -13,17 +13,19 @@ Web processes only read what this writes (``services.recommendations.engine_stat
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import logging
 import sys
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -47,6 +49,8 @@ from matchmaker.services.recommendations.profile_vectors import (
 )
 
 if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
     from matchmaker.services.recommendations.engine_settings import EngineSettings
 
 log = logging.getLogger(__name__)
@@ -131,20 +135,28 @@ def decode_profiles(raw: bytes) -> dict[str, list[Any]]:
     data = json.loads(raw.decode("utf-8"))
     out: dict[str, list[Any]] = {}
     for kind in KINDS:
-        cls = PROFILE_TYPES[kind]
-        names = {f.name for f in fields(cls)}
-        rows = []
-        for item in data.get(kind, []):
-            values = {k: _restore(v) for k, v in item.items() if k in names}
-            if kind == "investor":
-                values["portfolio"] = tuple(
-                    T.PortfolioCompany(**{k: _restore(v) for k, v in entry.items()})
-                    for entry in item.get("portfolio", [])
-                )
-            rows.append(cls(**values))
-        out[kind] = rows
+        out[kind] = [decode_profile(kind, item) for item in data.get(kind, [])]
         data[kind] = None  # its parsed JSON is garbage from here: a lower peak
     return out
+
+
+_KNOWN_FIELDS: dict[type, frozenset[str]] = {}
+
+
+def decode_profile(kind: str, item: Mapping[str, Any]) -> Any:
+    """One engine profile of ``kind`` from its ``_plain`` form (fields it does not know are
+    left out: a snapshot written by a newer release)."""
+    cls = PROFILE_TYPES[kind]
+    names = _KNOWN_FIELDS.get(cls)
+    if names is None:
+        names = _KNOWN_FIELDS[cls] = frozenset(_field_names(cls) or ())
+    values = {k: _restore(v) for k, v in item.items() if k in names}
+    if kind == "investor":
+        values["portfolio"] = tuple(
+            T.PortfolioCompany(**{k: _restore(v) for k, v in entry.items()})
+            for entry in item.get("portfolio", [])
+        )
+    return cls(**values)
 
 
 def save_lexical(rec: Recommender, staging: Path) -> dict[str, str]:
@@ -188,15 +200,8 @@ def embed_profile(session: Session, settings: EngineSettings, kind: str, profile
         raise ValueError(f"unknown profile kind {kind!r}")
     embedder = get_embedder(settings.embedding_model)
     profiles = load_profiles(session, kind, [profile_id])
-    todo: list[tuple[str, dict[int, tuple[str, str]]]] = [
-        (kind, profile_texts(kind, profiles.values()))
-    ]
-    if kind == "investor" and profiles:
-        startup_ids = session.scalars(sa.select(Startup.id).where(Startup.is_active))
-        todo.append((PORTFOLIO, profile_texts(PORTFOLIO, profiles.values(), startup_ids)))
-    todo.append((PHRASE, profile_texts(PHRASE, profiles.values())))
     embedded = 0
-    for what, texts in todo:
+    for what, texts in _texts_of(session, kind, profiles):
         hashes = content_hashes(what, texts, embedder.model_id)
         have = stored_vectors(session, what, embedder.model_id, hashes, embedder.dim)
         missing = {i: texts[i][0] for i in hashes if i not in have}
@@ -206,6 +211,83 @@ def embed_profile(session: Session, settings: EngineSettings, kind: str, profile
             forget_old_vectors(session, what, profile_id, embedder.model_id, hashes[profile_id])
     session.commit()
     return embedded
+
+
+def _texts_of(
+    session: Session, kind: str, profiles: Mapping[int, Any]
+) -> list[tuple[str, dict[int, tuple[str, str]]]]:
+    """What ``profiles`` of ``kind`` put in each index: (index kind, id -> text and hash)."""
+    texts: list[tuple[str, dict[int, tuple[str, str]]]] = [
+        (kind, profile_texts(kind, profiles.values()))
+    ]
+    if kind == "investor" and profiles:
+        startup_ids = session.scalars(sa.select(Startup.id).where(Startup.is_active))
+        texts.append((PORTFOLIO, profile_texts(PORTFOLIO, profiles.values(), startup_ids)))
+    texts.append((PHRASE, profile_texts(PHRASE, profiles.values())))
+    return texts
+
+
+# -- deltas: one edit, served before the next version ------------------------------------------
+
+DELTA_FORMAT = 1
+
+
+def publish_delta(
+    session: Session, settings: EngineSettings, kind: str, profile_id: int
+) -> int | None:
+    """Publish the current state of one profile (None: gone or deactivated) with its vectors as a
+    delta on top of the current version (``store.write_delta``): serving processes show the edit
+    within seconds, where a version takes minutes to build at 100,000s of profiles per kind.
+    ``embed_profile`` ran first, so its vectors are normally stored; a text saved again since
+    is embedded here (and stored: the next version reuses it). Returns the delta's number, or
+    None when no version is published yet (the first one will hold the profile)."""
+    from matchmaker.services.recommendations.engine_settings import get_embedder
+    from matchmaker.services.recommendations.profiles import load_profiles
+
+    if kind not in KINDS:
+        raise ValueError(f"unknown profile kind {kind!r}")
+    root = Path(settings.index_dir)
+    if store.current_version(root) is None:
+        return None
+    embedder = get_embedder(settings.embedding_model)
+    with store.delta_lock(root):
+        # Read in a transaction begun under the lock: a delta numbered after another never holds
+        # an older state of the profile than that one.
+        session.commit()
+        profiles = load_profiles(session, kind, [profile_id])
+        vectors: dict[str, dict[str, dict[str, str]]] = {}
+        for what, texts in _texts_of(session, kind, profiles):
+            hashes = content_hashes(what, texts, embedder.model_id)
+            found = stored_vectors(session, what, embedder.model_id, hashes, embedder.dim)
+            missing = {i: texts[i][0] for i in hashes if i not in found}
+            found.update(embed_and_store(session, embedder, what, missing, hashes))
+            vectors[what] = {
+                str(i): {"hash": hashes[i], "vector": encode_vector(found[i])} for i in hashes
+            }
+        session.commit()
+        profile = profiles.get(profile_id)
+        payload = {
+            "format": DELTA_FORMAT,
+            "model_id": embedder.model_id,
+            "kind": kind,
+            "id": profile_id,
+            "profile": None if profile is None else _plain(profile),
+            "vectors": vectors,
+        }
+        number = store.write_delta(root, json.dumps(payload, ensure_ascii=False).encode("utf-8"))
+    log.info("published %s %d as delta %d under %s", kind, profile_id, number, root)
+    return number
+
+
+def encode_vector(vector: Any) -> str:
+    return base64.b64encode(np.asarray(vector, dtype="<f4").tobytes()).decode("ascii")
+
+
+def decode_vector(text: str, dim: int) -> NDArray[np.float32]:
+    vector = np.frombuffer(base64.b64decode(text), dtype="<f4").astype(np.float32)
+    if vector.shape != (dim,):
+        raise ValueError(f"a delta vector of {vector.shape[0]} values, not {dim}")
+    return vector
 
 
 # -- building and publishing a version ---------------------------------------------------------
@@ -260,17 +342,28 @@ def build_and_publish(
     *,
     show_progress: bool = False,
     force: bool = False,
+    wait: bool = True,
+    when_locked: Callable[[], None] | None = None,
 ) -> BuildReport:
     """Build every kind from the database into a new version and publish it (unless nothing
     changed since the current one and ``force`` is off). Holds the cross-process build lock:
-    two workers never build at once, and the second then finds nothing changed."""
+    two workers never build at once, and the second then finds nothing changed. ``wait=False``:
+    ``store.BuildInProgress`` at once if another build holds it. ``when_locked``: called once the
+    lock is held, before anything is read."""
     from matchmaker.services.recommendations.engine_settings import get_embedder
     from matchmaker.services.recommendations.engines import adopt_calibrations, load_rankers
     from matchmaker.services.recommendations.profiles import load_profiles
 
     started = time.perf_counter()
     root = Path(settings.index_dir)
-    with store.build_lock(root):
+    with store.build_lock(root, wait=wait):
+        if when_locked is not None:
+            when_locked()
+        with store.delta_lock(root):
+            # Every delta numbered up to here holds a state these profiles hold too (each was
+            # read before it was written); later ones are applied on top of this version.
+            deltas_upto = store.last_delta(root)
+        session.commit()  # read in a transaction begun after that
         profiles = {kind: load_profiles(session, kind) for kind in KINDS}
         snapshot = encode_profiles(profiles)
         embedder = get_embedder(settings.embedding_model)
@@ -308,6 +401,7 @@ def build_and_publish(
                 "embedding_model": settings.embedding_model,
                 "digest": digest,
                 "counts": {kind: len(profiles[kind]) for kind in KINDS},
+                store.DELTAS_UPTO: deltas_upto,
                 "checksums": {
                     **{
                         name: durable.sha256(staging / name)
@@ -319,6 +413,7 @@ def build_and_publish(
 
         kinds_built: list[KindBuild] = []
         version = store.publish_version(root, fill, keep=KEEP_VERSIONS)
+        store.remove_old_deltas(root)
     seconds = time.perf_counter() - started
     log.info(
         "published index version %d under %s (%s, %.1f s, embedded %s)",

@@ -7,12 +7,13 @@ with no version yet, from the database without vectors (lexical and popularity l
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -166,6 +167,8 @@ class ServingEngine:
     # The index folder it was loaded from, where the job worker also publishes the capacity
     # figures of big kinds (``capacity.publish_capacity``); None: not loaded from one.
     index_dir: Path | None = None
+    # The newest delta (``store.write_delta``) its recommender holds, on top of ``version``.
+    deltas_upto: int = 0
 
     @property
     def lexical_only(self) -> bool:
@@ -237,10 +240,6 @@ def load_version(settings: EngineSettings, version: int) -> ServingEngine:
         adopt(PHRASE)
     except store.IndexMissing:
         log.warning("index version %d has no phrase vectors: phrase similarity is 0", version)
-    # Built in this load rather than in a first request, once every kind is synced (a sync
-    # moves the text version they are kept for).
-    corpus.expertise()
-    corpus.expertise_across()  # from the phrase vectors
     pinned = indexing.PRICES_FILE in manifest.get("checksums", {})
     if pinned:
         prices = indexing.decode_prices(_verified(folder, manifest, indexing.PRICES_FILE))
@@ -248,7 +247,88 @@ def load_version(settings: EngineSettings, version: int) -> ServingEngine:
             rec.pin_load_prices(kind, kind_prices)
     else:  # published before prices were: estimated on first use, as they used to be
         log.warning("index version %d has no load prices: estimated on first use", version)
-    return ServingEngine(rec, version, embedder.model_id, answers_stable=pinned, index_dir=root)
+    engine = ServingEngine(
+        rec,
+        version,
+        embedder.model_id,
+        answers_stable=pinned,
+        index_dir=root,
+        deltas_upto=int(manifest.get(store.DELTAS_UPTO, 0)),
+    )
+    engine = _applied(engine, store.deltas_after(root, engine.deltas_upto))
+    _prepare(rec)
+    return engine
+
+
+def apply_deltas(engine: ServingEngine, deltas: Sequence[tuple[int, bytes]]) -> ServingEngine:
+    """``engine`` with ``deltas`` (``store.deltas_after``, oldest first) applied: the same
+    recommender, edited in place, so the caller makes sure no request reads it meanwhile
+    (gunicorn's master, which forks its workers after, under ``engine_state``'s fork guard)."""
+    applied = _applied(engine, deltas)
+    if applied is not engine:
+        _prepare(applied.recommender)
+    return applied
+
+
+def _applied(engine: ServingEngine, deltas: Sequence[tuple[int, bytes]]) -> ServingEngine:
+    upto = engine.deltas_upto
+    for number, raw in deltas:
+        if number <= upto:
+            continue
+        try:
+            _apply_delta(engine.recommender, engine.model_id, raw)
+        except (ValueError, LookupError, TypeError) as exc:  # the next version holds its edit
+            log.error("delta %d not applied (%s)", number, exc)
+        else:
+            log.info("applied delta %d on top of index version %s", number, engine.version)
+        upto = number
+    return engine if upto == engine.deltas_upto else replace(engine, deltas_upto=upto)
+
+
+def _apply_delta(rec: Recommender, model_id: str | None, raw: bytes) -> None:
+    """One delta: its vectors into the indexes (a memory-mapped one gets an ``OverlayIndex``
+    over it), then the profile's new state (or its removal). Everything is decoded before
+    anything changes: an unreadable delta changes nothing."""
+    data = json.loads(raw.decode("utf-8"))
+    if data.get("format") != indexing.DELTA_FORMAT:
+        raise ValueError(f"delta format {data.get('format')!r}")
+    if data.get("model_id") != model_id:
+        raise ValueError(f"embedded with {data.get('model_id')}, not {model_id}")
+    kind, item_id = str(data["kind"]), int(data["id"])
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}")
+    profile = None if data["profile"] is None else indexing.decode_profile(kind, data["profile"])
+    corpus = rec.corpus
+    vectors: dict[str, tuple[dict[int, NDArray[np.float32]], dict[int, str]]] = {}
+    for what, entries in data["vectors"].items():
+        if what not in (*KINDS, PORTFOLIO, PHRASE):
+            raise ValueError(f"unknown index kind {what!r}")
+        vectors[what] = (
+            {
+                int(i): indexing.decode_vector(e["vector"], corpus.embedder.dim)
+                for i, e in entries.items()
+            },
+            {int(i): str(e["hash"]) for i, e in entries.items()},
+        )
+    own, _ = vectors.pop(kind, ({}, {}))
+    for what in (kind, *vectors):
+        corpus.make_writable(what)
+    for what, (found, hashes) in vectors.items():  # keyed by text: the profile's texts point here
+        corpus.add_vectors(what, found, hashes)
+    if profile is None:
+        rec.remove(kind, item_id)
+    else:  # its own vector through the upsert, which sees whether its text changed
+        rec.upsert(kind, profile, own.get(item_id))
+
+
+def _prepare(rec: Recommender) -> None:
+    """Build what requests would otherwise each build on first use, once every kind is synced
+    or edited (an edit moves the text version these are kept for)."""
+    corpus = rec.corpus
+    for lexical in corpus.lexical.values():
+        lexical.warm()
+    corpus.expertise()
+    corpus.expertise_across()  # from the phrase vectors
 
 
 def _published_lexical(

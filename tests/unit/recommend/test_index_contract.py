@@ -9,6 +9,7 @@ import pytest
 
 from matchmaker.recommend.hnsw import HNSWIndex, build_index
 from matchmaker.recommend.index import ExactIndex, VectorIndex
+from matchmaker.recommend.overlay import OverlayIndex
 
 DIM = 16
 
@@ -20,16 +21,24 @@ def unit(rng: np.random.Generator, n: int) -> np.ndarray:
 
 # HNSW twice: once answering filters exactly (the default for small filters) and once forced
 # through the faiss IDSelector path.
+def _mapped_overlay(folder: Path) -> OverlayIndex:
+    """An overlay over an empty memory-mapped index, as a served version's starts (the base's
+    own ids are exercised by ``test_overlay_index``)."""
+    ExactIndex(DIM).save(folder)
+    return OverlayIndex(ExactIndex.load(folder, DIM, mmap=True))
+
+
 FACTORIES = {
-    "exact": lambda: ExactIndex(DIM),
-    "hnsw": lambda: HNSWIndex(DIM),
-    "hnsw-selector": lambda: HNSWIndex(DIM, exact_filter_below=0),
+    "exact": lambda folder: ExactIndex(DIM),
+    "hnsw": lambda folder: HNSWIndex(DIM),
+    "hnsw-selector": lambda folder: HNSWIndex(DIM, exact_filter_below=0),
+    "overlay": _mapped_overlay,
 }
 
 
 @pytest.fixture(params=list(FACTORIES))
-def make(request: pytest.FixtureRequest):  # noqa: ANN201 - a factory
-    return FACTORIES[request.param]
+def make(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - a factory
+    return lambda: FACTORIES[request.param](tmp_path_factory.mktemp("base"))
 
 
 @pytest.fixture

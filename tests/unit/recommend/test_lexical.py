@@ -178,15 +178,31 @@ def test_the_digest_names_the_texts_an_index_was_fitted_on() -> None:
 
 @pytest.mark.parametrize("loaded", [False, True], ids=["fitted", "loaded"])
 def test_a_query_is_weighted_exactly_as_sklearn_transforms_it(tmp_path: Path, loaded: bool) -> None:
-    """Searches weigh their query without sklearn's validation (``_transform_one``); the
-    weights must be sklearn's: repeated words (sublinear tf), unknown words, no known word."""
+    """Texts are weighed without sklearn's validation (``_transform_one``); the weights must
+    be sklearn's: repeated words (sublinear tf), unknown words, no known word."""
     index = fitted()
     if loaded:
         index.save(tmp_path / "lexical")
         index = LexicalIndex.load(tmp_path / "lexical")
     queries = ("专利律师 专利 专利", "batteries testing battery", "unknown words", "", "税务")
     for query in queries:
-        ours = index._transform_one(query)
-        theirs = index.transform([query])
+        ours = index.transform([query])
+        theirs = index._vectorizer.transform([query])
         assert ours.shape == theirs.shape
         assert ours.toarray() == pytest.approx(theirs.toarray(), abs=1e-6)
+
+
+def test_an_upsert_with_a_new_word_is_found_by_it_and_keeps_the_other_rows() -> None:
+    """An edit's word the fit never saw gets a column (weighted as a word of one row): the
+    edited row is found by it at once, every other row answers as before."""
+    index = fitted()
+    before = index.scores("专利 battery")
+    edited = index.ids()[0]
+    index.upsert(edited, "zygomorphic pollination 专利")
+    assert [i for i, _ in index.search("zygomorphic", 3)] == [edited]
+    after = index.scores("专利 battery")
+    for item_id, score in before.items():
+        if item_id != edited:
+            assert after[item_id] == pytest.approx(score, abs=1e-6)
+    index.remove(edited)
+    assert edited not in index and index.search("zygomorphic", 3) == []

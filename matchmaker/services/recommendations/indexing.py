@@ -2,6 +2,8 @@
 
 - ``embed_profile``: a profile save queues it (``profile_events``); it embeds the profile's text
   once per (model version, content hash) into ``engine_embeddings`` and asks for a publication.
+- ``publish_delta``: the same job then publishes the edit as a delta on top of the current
+  version (``store.write_delta``), which serving processes apply within seconds.
 - ``build_and_publish``: one index version from the database (every kind, with the profiles it
   was built from), published atomically under ``INDEX_DIR/v<N>`` (``recommend.store``). Vectors
   come from the previous version or the embeddings table; only texts found in neither are

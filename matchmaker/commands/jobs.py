@@ -39,15 +39,15 @@ def worker(threads: int, no_periodic: bool) -> None:
     jobs = queue.bound()
     storage = "Redis" if current_app.config.get("REDIS_URL") else jobs.huey.storage.filename
     click.echo(f"job worker: {threads} thread(s), queue on {storage}")
-    # max_delay: an idle consumer polls the SQLite queue at least once a second (huey's default
-    # backs off to 10 s), so a profile save reaches every web process within seconds. Redis
-    # storage blocks on the queue instead of polling.
+    # max_delay: an idle consumer polls the SQLite queue at least 4 times a second (huey's
+    # default backs off to 10 s): a profile save's job, whose delta every web process then
+    # serves, starts at once. Redis storage blocks on the queue instead of polling.
     consumer = jobs.consumer(
         workers=threads,
         worker_type="thread",
         periodic=not no_periodic,
         graceful_signal="TERM",
-        max_delay=1.0,
+        max_delay=0.25,
     )
     consumer.run()
 

@@ -302,6 +302,7 @@ def test_an_edit_reaches_every_web_process_while_requests_run(
         first = store.current_version(shared["env"]["MATCHMAKER_INDEX_DIR"]) or first
         _wait_until(lambda: all(_serves(web, first) for web in webs), 10, "not swapped")
         root = Path(env["MATCHMAKER_INDEX_DIR"])
+        edit_delta = store.last_delta(root) + 1  # after the warm-up save's
         with Hammer(webs[0], lawyer) as hammer:
             _wait_until(lambda: len(hammer.seen) >= 4, 30, "no requests served")
             pending = list(webs)
@@ -329,9 +330,10 @@ def test_an_edit_reaches_every_web_process_while_requests_run(
         assert "embedded" not in text  # no web process embedded a profile
         assert "published index version" not in text  # nor built anything
         assert "recommendations failed" not in text
-        # The delta applied once, then the version loaded once, each by the master, which
-        # then replaced its worker; no worker loaded a private copy of its own.
-        assert text.count(f"index version {first} edited by deltas: replacing") == 1
+        # The edit's delta applied once, then the version loaded once, each by the master,
+        # which then replaced its worker; no worker loaded a private copy of its own.
+        assert text.count(f"applied delta {edit_delta} on top of index version {first}") == 1
+        assert f"applied delta {edit_delta} " in text.split(f"index version {first + 1} loaded")[0]
         assert text.count(f"index version {first + 1} loaded: replacing the workers") == 1
         assert "serving index version" not in text
     stored = db_session.scalar(

@@ -339,18 +339,24 @@ class Corpus(CandidateHistory, PhraseVectors):
 
     def _text_changed(self, kind: ProfileKind, item_id: int, profile: Any | None) -> None:
         """One profile's text changed (``None``: it left). A served (frozen) corpus keeps its
-        version's expertise word statistics and only looks an edited mentor's words up in them
-        (``ExpertiseTerms.with_mentor``): rebuilding both over every mentor took 4.5 s per edit
-        at 100,000 of them. The next version rebuilds them exactly."""
+        version's expertise word statistics (over the mentors and a sample of the startups)
+        and only looks an edited mentor's words up in them (``ExpertiseTerms.with_mentor``):
+        rebuilding both over every mentor took 4.5 s per edit at 100,000 of them. The next
+        version rebuilds them exactly."""
         was = self.text_version
         self.text_version += 1
-        if not self.frozen or kind != "mentor":
+        if not self.frozen:
             return
         if self._expertise is not None and self._expertise[0] == was:
-            self._expertise = (self.text_version, self._expertise[1].with_mentor(item_id, profile))
+            words = self._expertise[1]
+            if kind == "mentor":
+                words = words.with_mentor(item_id, profile)
+            self._expertise = (self.text_version, words)
         if self._across is not None and self._across[0] == was:
-            _, phrase_index, terms = self._across
-            self._across = (self.text_version, phrase_index, terms.with_mentor(item_id, profile))
+            _, phrase_index, across = self._across
+            if kind == "mentor":
+                across = across.with_mentor(item_id, profile)
+            self._across = (self.text_version, phrase_index, across)
 
     def make_writable(self, kind: str) -> None:
         """Put an ``OverlayIndex`` over the read-only (published, mapped) index of ``kind``, so

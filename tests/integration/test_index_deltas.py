@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from matchmaker.extensions import queue
 from matchmaker.jobs import indexing as jobs
-from matchmaker.models import Mentor
+from matchmaker.models import Mentor, Startup
 from matchmaker.recommend import store
 from matchmaker.recommend.embedding import HASHING_MODEL
 from matchmaker.recommend.expertise import ExpertiseTerms
@@ -196,3 +196,14 @@ def test_an_edited_mentor_is_matched_by_named_expertise_without_a_rebuild_over_e
     score, named = edited.recommender.corpus.expertise().match(startup, mentor.id)
     assert "专利" in named and score > 0
     assert "xrd" not in named
+    # Another kind's edit keeps them as they are.
+    other = db_session.get(Startup, startup.id)
+    assert other is not None
+    other.description = "钠离子电池 正极材料，需要专利布局"
+    db_session.commit()
+    indexing.embed_profile(db_session, settings, "startup", other.id)
+    indexing.publish_delta(db_session, settings, "startup", other.id)
+    edited = served_engine.apply_deltas(edited, store.deltas_after(settings.index_dir, 1))
+    assert edited.deltas_upto == 2
+    assert "钠离子" in edited.recommender.corpus.profiles["startup"][other.id].description
+    assert "专利" in edited.recommender.corpus.expertise().match(startup, mentor.id)[1]

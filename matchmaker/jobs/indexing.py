@@ -64,8 +64,13 @@ def publish_indexes() -> None:
 
 def refresh_indexes() -> None:
     """Periodic: publish what no save announced (rows changed by imports or by hand, a new
-    model or scoring file); a no-op when the current version is up to date."""
-    indexing.build_and_publish(db.session, EngineSettings.from_app(current_app))
+    model or scoring file); a no-op when the current version is up to date, or while another
+    build runs (which reads the same rows; as ``publish_indexes``, this never holds a worker
+    thread waiting for it)."""
+    try:
+        indexing.build_and_publish(db.session, EngineSettings.from_app(current_app), wait=False)
+    except store.BuildInProgress:
+        log.info("another index build is running: the next periodic refresh looks again")
 
 
 def publish_capacity() -> None:

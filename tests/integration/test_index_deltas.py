@@ -171,8 +171,16 @@ def test_a_publication_asked_for_during_another_build_waits_on_the_queue_not_in_
         assert store.current_version(settings.index_dir) is None
         assert huey.get(indexing.PUBLISH_PENDING, peek=True) == 1.0
         jobs.publish_indexes()  # what the scheduled run does
-    assert store.current_version(settings.index_dir) == 1
-    assert huey.get(indexing.PUBLISH_PENDING, peek=True) is None
+        assert store.current_version(settings.index_dir) == 1
+        assert huey.get(indexing.PUBLISH_PENDING, peek=True) is None
+        # The periodic refresh does not wait for another build either: the next one looks.
+        make_mentor(db_session)
+        with store.build_lock(settings.index_dir):
+            jobs.refresh_indexes()
+        assert store.current_version(settings.index_dir) == 1
+        assert huey.scheduled_count() == 1  # nothing more queued
+        jobs.refresh_indexes()
+    assert store.current_version(settings.index_dir) == 2
 
 
 def test_an_edited_mentor_is_matched_by_named_expertise_without_a_rebuild_over_every_mentor(

@@ -151,7 +151,9 @@ class RecentAnswers:
 
 @dataclass(frozen=True)
 class ServingEngine:
-    """One loaded engine; never changes except capacity figures (under ``capacity_lock``)."""
+    """One loaded engine. While it serves requests only capacity figures change (under
+    ``capacity_lock``); deltas edit its recommender before any request reads it (a load, or
+    gunicorn's master before it forks workers: ``apply_deltas``)."""
 
     recommender: Recommender
     version: int | None  # None: no published version, lexical and popularity legs only

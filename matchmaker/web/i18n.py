@@ -10,15 +10,13 @@ from functools import lru_cache
 from typing import Any
 
 from babel import Locale
-from babel.support import NullTranslations
 from flask import Flask, request, session
-from flask_babel import get_locale, get_translations
 from flask_login import current_user
 from jinja2.runtime import Context
 from jinja2.utils import pass_context
 from markupsafe import Markup
 
-from matchmaker import vocab
+from matchmaker import i18n, vocab
 from matchmaker.extensions import babel
 from matchmaker.timezones import DEFAULT_ZONE
 
@@ -43,8 +41,8 @@ def select_timezone() -> str:
 
 
 def current_locale() -> str:
-    locale = get_locale()
-    return _locale_name(locale) if locale is not None else "zh_CN"
+    in_force = i18n.locale()
+    return _locale_name(in_force) if in_force is not None else "zh_CN"
 
 
 @lru_cache(maxsize=32)
@@ -66,22 +64,12 @@ def register_template_gettext(app: Flask) -> None:
     callables does (newstyle: the text, marked safe under autoescape, formatted with its
     escaped parameters), without its per-call detours (a context lookup of ``gettext``, then
     Flask-Babel finding the domain, the locale and its cache again). A page calls it 30-40
-    times; each locale's catalog is the one Flask-Babel loads (it keeps them for the app's
-    life too), looked up by the locale in force (``force_locale`` included)."""
-    catalogs: dict[Locale, NullTranslations] = {}
-
-    def catalog() -> NullTranslations:
-        locale = get_locale()
-        if locale is None:  # outside a request or app context: Flask-Babel's null catalog
-            return get_translations()
-        found = catalogs.get(locale)
-        if found is None:
-            found = catalogs[locale] = get_translations()
-        return found
+    times; ``i18n.catalog()`` is the catalog of the locale in force (``force_locale``
+    included)."""
 
     @pass_context
     def gettext(context: Context, string: str, **variables: Any) -> str:
-        text = catalog().ugettext(string)
+        text = i18n.catalog().ugettext(string)
         if context.eval_ctx.autoescape:
             text = Markup(text)  # noqa: S704  (the catalog's text, as Jinja marks it)
         # Jinja formats every text, parameters or not ("%%" becomes "%"): the same here,

@@ -156,3 +156,30 @@ def test_no_module_makes_lazy_messages_with_flask_babel_directly() -> None:
             ):
                 offenders.append(f"{path}:{node.lineno}")
     assert not offenders, offenders
+
+
+def test_the_remembered_catalog_follows_the_locale_in_force(app: Flask) -> None:
+    """``matchmaker.i18n`` finds a catalog once per request and locale; ``force_locale`` (as
+    e-mails in the recipient's language use it) still switches, nested, and switches back."""
+    from flask_babel import ngettext
+
+    from matchmaker import i18n
+
+    def both(msgid: str) -> tuple[str, str]:
+        return i18n.gettext(msgid), gettext(msgid)
+
+    # A new app context: ``g``, where Flask-Babel keeps the chosen locale, belongs to it.
+    with app.app_context(), app.test_request_context(headers={"Accept-Language": "en"}):
+        assert both("Sign in") == ("Sign in", "Sign in")
+        with force_locale("zh_CN"):
+            chinese = i18n.gettext("Sign in")
+            assert chinese != "Sign in" and chinese == gettext("Sign in")
+            with force_locale("en"):
+                assert both("Sign in") == ("Sign in", "Sign in")
+            assert i18n.gettext("Sign in") == chinese
+            assert str(lazy_gettext("Sign in")) == chinese
+            for n in (1, 2):
+                forms = ("%(num)d instrument", "%(num)d instruments", n)
+                assert i18n.ngettext(*forms) == ngettext(*forms) == f"{n} 台仪器"
+        assert both("Sign in") == ("Sign in", "Sign in")
+        assert str(i18n.locale()) == "en"

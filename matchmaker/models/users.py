@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, query_expression
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from matchmaker.models.base import Base, CodeList, TimestampMixin, utcnow
@@ -56,6 +56,10 @@ class User(TimestampMixin, Base):
     # Secret of the private calendar feed URL; None until the user asks for a feed, and
     # replaced when they revoke it.
     calendar_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    # Not a column: the count of unread notifications, loaded by the statement that loads the
+    # signed-in user of a request (``services.notifications.with_unread_count``) so the
+    # navbar's badge costs no statement of its own. None when loaded otherwise.
+    unread_notifications: Mapped[int | None] = query_expression()
 
     # Flask-Login protocol.
     @property

@@ -18,13 +18,15 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_mailman import EmailMessage
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, with_expression
+from sqlalchemy.orm.interfaces import ORMOption
 
 from matchmaker.models import Notification, User, utcnow
 from matchmaker.queue import enqueue
 from matchmaker.services.notification_messages import MESSAGES
 
 log = logging.getLogger(__name__)
+
 
 def render(notification: Notification) -> str:
     template = MESSAGES.get(notification.kind)
@@ -110,7 +112,23 @@ def send_after_commit(session: Session, notifications: Iterable[Notification]) -
         enqueue(send_notification_email, identity[0])
 
 
+def with_unread_count() -> ORMOption:
+    """The loader option that fills ``User.unread_notifications`` in the statement loading
+    users (a correlated count on the ``ix_notifications_user_unread`` index)."""
+    return with_expression(
+        User.unread_notifications,
+        sa.select(sa.func.count(Notification.id))
+        .where(Notification.user_id == User.id, Notification.read_at.is_(None))
+        .scalar_subquery(),
+    )
+
+
 def unread_count(session: Session, user: User) -> int:
+    """The user's unread notifications: as counted when the user was loaded, unless a commit
+    since expired it (``sa.inspect``'s dict does not load it again)."""
+    counted = sa.inspect(user).dict.get("unread_notifications")
+    if counted is not None:
+        return int(counted)
     return (
         session.scalar(
             sa.select(sa.func.count(Notification.id)).where(

@@ -138,7 +138,8 @@ def load_user_for_session(session: Session, cookie_id: str) -> User | None:
     user_id, _, version = cookie_id.partition(".")
     if not user_id.isdigit():
         return None
-    user = session.get(User, int(user_id))
+    # The navbar's unread badge comes with the user: one statement for both.
+    user = session.get(User, int(user_id), options=[notifications.with_unread_count()])
     if user is None or not user.is_active or user.session_version != version:
         return None
     return user

@@ -19,7 +19,8 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 @bp.app_context_processor
 def _unread_badge() -> dict[str, Any]:
     if getattr(current_user, "is_authenticated", False):
-        return {"unread_notifications": notifications.unread_count(db.session, current_user)}
+        user = current_user._get_current_object()  # the User: sa.inspect refuses a proxy
+        return {"unread_notifications": notifications.unread_count(db.session, user)}
     return {"unread_notifications": 0}
 
 

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from matchmaker.models.base import Base, CodeList, Money, TimestampMixin
 from matchmaker.models.users import User, links_user
@@ -36,6 +36,10 @@ class Startup(TimestampMixin, Base):
     funding_need_note: Mapped[str] = mapped_column(sa.Text, default="")
     website: Mapped[str] = mapped_column(sa.String(200), default="")
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Not a column: whether an operator recorded the startup as hosted in the makerspace,
+    # loaded with the startup where a page needs it (``policies.with_residency``) so it costs
+    # no statement of its own. None when loaded otherwise.
+    resident: Mapped[bool | None] = query_expression()
 
     members: Mapped[list[StartupMember]] = relationship(
         back_populates="startup", cascade="all, delete-orphan"

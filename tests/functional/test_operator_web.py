@@ -168,9 +168,12 @@ def test_residency_toggle_and_support_recording(client: FlaskClient, db_session:
     operator = make_user(db_session, "operator")
     startup = make_startup(db_session)
     login(client, operator)
+    assert 'data-testid="resident"' not in client.get(f"/pathway/{startup.id}").text
     client.post(f"/operator/residency/{startup.id}", data={"resident": "1"})
     db_session.rollback()
     assert db_session.get(StartupResidency, startup.id) is not None
+    # The pathway reads the residency with the startup (one statement for both).
+    assert 'data-testid="resident"' in client.get(f"/pathway/{startup.id}").text
     response = client.post(
         "/operator/support/new",
         data={"startup_id": startup.id, "kind": "subsidy", "policy_id": 0, "amount": "50000",

@@ -258,14 +258,11 @@ class InvestorMatch:
 _FIT_FIRST = ("stage_fit", "ticket_fit", "instrument_fit")
 
 
-def _ask_and_its_pitches(
-    session: Session, startup_id: int, ask: FundingAsk | None
+def open_ask_and_pitches(
+    session: Session, startup_id: int
 ) -> tuple[FundingAsk | None, dict[int, Pitch]]:
-    """``ask`` (else the startup's latest open ask) and its pitches by investor: one statement
-    either way (the latest open ask is a subquery joined to its pitches)."""
-    if ask is not None:
-        pitches = session.scalars(sa.select(Pitch).where(Pitch.ask_id == ask.id))
-        return ask, {p.investor_id: p for p in pitches}
+    """The startup's latest open ask and its pitches by investor, in one statement (the latest
+    open ask is a subquery joined to its pitches)."""
     latest = aliased(FundingAsk)
     latest_id = (
         sa.select(latest.id)
@@ -284,11 +281,23 @@ def _ask_and_its_pitches(
     return rows[0][0], {p.investor_id: p for _, p in rows if p is not None}
 
 
+def _ask_and_its_pitches(
+    session: Session, startup_id: int, ask: FundingAsk | None
+) -> tuple[FundingAsk | None, dict[int, Pitch]]:
+    """``ask`` (else the startup's latest open ask) and its pitches by investor: one statement
+    either way."""
+    if ask is None:
+        return open_ask_and_pitches(session, startup_id)
+    pitches = session.scalars(sa.select(Pitch).where(Pitch.ask_id == ask.id))
+    return ask, {p.investor_id: p for p in pitches}
+
+
 def recommend_investors_for_startup(
     session: Session,
     startup: Startup,
     *,
     ask: FundingAsk | None = None,
+    pitches: dict[int, Pitch] | None = None,
     limit: int = 10,
     use_engine: bool = True,
     caller: Caller,
@@ -302,9 +311,11 @@ def recommend_investors_for_startup(
     not return but which fit follow by the stated-preference score, so a fitting fund is never
     hidden because an index is stale. Funds the startup's description names ("backed by X")
     are current backers, shown as such, never in this list (as the engine leaves them out).
-    ``caller``: who asks the engine (a view: ``Caller.web_request``).
+    ``caller``: who asks the engine (a view: ``Caller.web_request``). ``pitches``: the ask's
+    pitches by investor, when the caller read them with it (``open_ask_and_pitches``).
     """
-    ask, pitches = _ask_and_its_pitches(session, startup.id, ask)
+    if pitches is None:
+        ask, pitches = _ask_and_its_pitches(session, startup.id, ask)
     need = need_for(startup, ask)
     ranked = fund_fit.ranked_funds(
         session, startup, need, limit, use_engine=use_engine, caller=caller

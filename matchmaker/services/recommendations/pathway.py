@@ -32,6 +32,7 @@ from matchmaker.models.funding import Introduction, Pitch
 from matchmaker.models.mentoring import MentorSession
 from matchmaker.models.operator import SupportRecord
 from matchmaker.services.errors import Forbidden, NotFound
+from matchmaker.services.operator.policy_center import policies
 
 DEFAULT_STUCK_DAYS = 60
 
@@ -296,7 +297,9 @@ def overview(
 def startup_for_pathway(session: Session, actor: Any, startup_id: int) -> Startup:
     """The startup, if ``actor`` is on its team or an operator."""
     startup = session.scalar(
-        sa.select(Startup).where(Startup.id == startup_id).options(joinedload(Startup.members))
+        sa.select(Startup)
+        .where(Startup.id == startup_id)
+        .options(joinedload(Startup.members), policies.with_residency())
     )
     if startup is None:
         raise NotFound(_l("No such startup."))

@@ -24,6 +24,7 @@ from matchmaker.models import (
     Startup,
     User,
 )
+from matchmaker.models.funding import Pitch
 from matchmaker.services.funding import asks
 from matchmaker.services.funding.matching import next_round
 from matchmaker.services.operator.policy_center import policies as policy_service
@@ -135,6 +136,7 @@ def _best_investor(
     session: Session,
     startup: Startup,
     open_ask: FundingAsk | None,
+    pitches: dict[int, Pitch],
     use_engine: bool,
     caller: Caller,
 ) -> Suggestion | None:
@@ -142,7 +144,13 @@ def _best_investor(
     ticket, instrument, region and sector of the open ask or, before one exists, of the
     profile's stand-in need)."""
     matches = asks.recommend_investors_for_startup(
-        session, startup, ask=open_ask, limit=1, use_engine=use_engine, caller=caller
+        session,
+        startup,
+        ask=open_ask,
+        pitches=pitches,
+        limit=1,
+        use_engine=use_engine,
+        caller=caller,
     )[1]
     if not matches:
         return None
@@ -180,7 +188,7 @@ def build_pathway(
     today = today or date.today()
     pos = position(startup)
     needs = set(startup.services_needed)
-    resident = policy_service.is_resident(session, startup.id)
+    resident = policy_service.is_resident(session, startup)
     eligibility = policy_service.eligibility_for(
         session, startup, today=today, locale=locale, resident=resident
     )
@@ -222,13 +230,8 @@ def build_pathway(
         item.equipment = equipment
 
     round_ = next_round(startup.funding_round)
-    open_ask = session.scalar(
-        sa.select(FundingAsk)
-        .where(FundingAsk.startup_id == startup.id, FundingAsk.is_open)
-        .order_by(FundingAsk.created_at.desc(), FundingAsk.id.desc())
-        .limit(1)
-    )
-    investor = _best_investor(session, startup, open_ask, use_engine, caller)
+    open_ask, pitches = asks.open_ask_and_pitches(session, startup.id)
+    investor = _best_investor(session, startup, open_ask, pitches, use_engine, caller)
 
     activities, stuck_by_id = activity_and_stuck(
         session, [startup], stuck_days=stuck_days, locale=locale

@@ -15,7 +15,8 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, with_expression
+from sqlalchemy.orm.interfaces import ORMOption
 
 from matchmaker import vocab
 from matchmaker.i18n import lazy_gettext as _l
@@ -59,9 +60,20 @@ def require_operator(actor: Any) -> None:
         raise Forbidden(_l("Only operators can do this."))
 
 
-def is_resident(session: Session, startup_id: int) -> bool:
-    """Whether an operator recorded the startup as hosted in the makerspace."""
-    return session.get(StartupResidency, startup_id) is not None
+def with_residency() -> ORMOption:
+    """The loader option that fills ``Startup.resident`` in the statement loading startups."""
+    return with_expression(
+        Startup.resident, sa.exists().where(StartupResidency.startup_id == Startup.id)
+    )
+
+
+def is_resident(session: Session, startup: Startup) -> bool:
+    """Whether an operator recorded the startup as hosted in the makerspace: as read with the
+    startup (``with_residency``) unless a commit since expired it, else one statement."""
+    known = sa.inspect(startup).dict.get("resident")
+    if known is not None:
+        return bool(known)
+    return session.get(StartupResidency, startup.id) is not None
 
 
 def published_policies(session: Session) -> list[Policy]:
@@ -160,7 +172,7 @@ def eligibility_for(
     today = today or date.today()
     policies = list(policies) if policies is not None else published_policies(session)
     if resident is None:
-        resident = is_resident(session, startup.id)
+        resident = is_resident(session, startup)
     relevance = _relevance(startup, policies)
     results = []
     for policy in policies:

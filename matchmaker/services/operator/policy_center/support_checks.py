@@ -78,7 +78,7 @@ def support_warnings(
             )
         )
     eligibility = check_policy(
-        policy, startup, resident=is_resident(session, startup.id), today=granted_on, locale=locale
+        policy, startup, resident=is_resident(session, startup), today=granted_on, locale=locale
     )
     for check in eligibility.missing:
         if check.rule == "deadline":

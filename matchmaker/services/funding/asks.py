@@ -51,6 +51,20 @@ def member_investor_ids(session: Session, user: Any) -> list[int]:
     )
 
 
+def member_funds(session: Session, user: Any) -> list[Investor]:
+    """The funds ``user`` is a member of, by fund name ([] when signed out)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(
+        session.scalars(
+            sa.select(Investor)
+            .join(InvestorMember, Investor.id == InvestorMember.investor_id)
+            .where(InvestorMember.user_id == user.id)
+            .order_by(Investor.name)
+        )
+    )
+
+
 def member_startup_ids(session: Session, user: Any) -> list[int]:
     """The startups on whose team ``user`` is ([] when signed out)."""
     if not getattr(user, "is_authenticated", False):

@@ -21,7 +21,7 @@ from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import FundingAsk, Investor, Startup
 from matchmaker.models.funding import FINAL_STAGES, Introduction, Pitch
 from matchmaker.services.errors import NotFound
-from matchmaker.services.funding.asks import member_investor_ids
+from matchmaker.services.funding.asks import member_funds, member_investor_ids
 from matchmaker.services.funding.matching import FitReason, ask_satisfies, fit_reasons, fit_score
 from matchmaker.services.recommendations import bridge
 from matchmaker.services.recommendations.engine_settings import Caller
@@ -77,12 +77,12 @@ class DealFlow:
 def _engine_startups(
     session: Session, investor_id: int, limit: int, caller: Caller
 ) -> dict[int, Any]:
-    try:
-        matches = bridge.recommend_startups_for_investor(
+    try:  # the ranking only: _open_deals reads the startups with their asks
+        matches = bridge.rank_startups_for_investor(
             session, investor_id, limit=limit, caller=caller
         )
     except Exception:  # optional: the stated-preference ranking still works
-        log.exception("recommend_startups_for_investor failed for investor %s", investor_id)
+        log.exception("rank_startups_for_investor failed for investor %s", investor_id)
         # A read, not a use case: a failed statement aborts a PostgreSQL transaction, and the
         # fallback's reads need a fresh one.
         session.rollback()
@@ -106,14 +106,13 @@ def deal_flow(
     of is NotFound. Recommended startups are those with an open ask the fund's stated
     preferences accept and that have not pitched it yet. ``caller``: who asks the engine (a
     view: ``Caller.web_request``)."""
-    fund_ids = member_investor_ids(session, user)
-    if not fund_ids:
+    funds = member_funds(session, user)
+    if not funds:
         raise NotFound(_l("You are not a member of any fund yet."))
-    chosen = investor_id if investor_id is not None else fund_ids[0]
-    if chosen not in fund_ids:
+    chosen = investor_id if investor_id is not None else funds[0].id
+    investor = next((f for f in funds if f.id == chosen), None)
+    if investor is None:
         raise NotFound(_l("This deal does not exist."))
-    funds = list(session.scalars(sa.select(Investor).where(Investor.id.in_(fund_ids))))
-    investor = next(f for f in funds if f.id == chosen)
     engine = _engine_startups(session, chosen, recommend_limit * 3, caller) if use_engine else {}
     intros = {
         i.startup_id: i

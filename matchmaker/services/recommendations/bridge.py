@@ -319,6 +319,19 @@ def recommend_startups_for_investor(
     return _startups_for(session, "investor", investor_id, limit, settings, caller)
 
 
+def rank_startups_for_investor(
+    session: Session,
+    investor_id: int,
+    limit: int = 10,
+    *,
+    settings: EngineSettings | None = None,
+    caller: Caller,
+) -> list[Recommendation]:
+    """``recommend_startups_for_investor``'s ranking without loading the startups: for a
+    caller that reads them itself (the deal flow reads each with its open ask)."""
+    return _startups_ranked(session, "investor", investor_id, limit, settings, caller)
+
+
 def _startups_for(
     session: Session,
     kind: PairKind,
@@ -327,13 +340,24 @@ def _startups_for(
     settings: EngineSettings | None,
     caller: Caller,
 ) -> list[Match]:
+    recs = _startups_ranked(session, kind, cand_id, limit, settings, caller)
+    return load_matches(session, recs, limit)
+
+
+def _startups_ranked(
+    session: Session,
+    kind: PairKind,
+    cand_id: int,
+    limit: int,
+    settings: EngineSettings | None,
+    caller: Caller,
+) -> list[Recommendation]:
     engine = serving_engine_for(session, settings, caller=caller)
     rec = engine.recommender
     if cand_id not in rec.corpus.profiles[kind]:
         return []  # inactive or unknown: no deal flow
     method = rec.startups_for_mentor if kind == "mentor" else rec.startups_for_investor
-    recs = engine.remember(("deal flow", kind, cand_id, limit), lambda: method(cand_id, k=limit))
-    return load_matches(session, recs, limit)
+    return engine.remember(("deal flow", kind, cand_id, limit), lambda: method(cand_id, k=limit))
 
 
 def similar_startups(

@@ -272,24 +272,33 @@ class InvestorMatch:
 _FIT_FIRST = ("stage_fit", "ticket_fit", "instrument_fit")
 
 
+def _open_ask_with_pitches_statement() -> sa.Select[FundingAsk, Pitch]:
+    latest = aliased(FundingAsk)
+    latest_id = (
+        sa.select(latest.id)
+        .where(latest.startup_id == sa.bindparam("startup_id"), latest.is_open.is_(True))
+        .order_by(latest.created_at.desc(), latest.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return (
+        sa.select(FundingAsk, Pitch)
+        .outerjoin(Pitch, Pitch.ask_id == FundingAsk.id)
+        .where(FundingAsk.id == latest_id)
+    )
+
+
+# Built once, the startup bound when it runs: building it cost a pathway page more than
+# running it (profiled).
+_OPEN_ASK_WITH_PITCHES = _open_ask_with_pitches_statement()
+
+
 def open_ask_and_pitches(
     session: Session, startup_id: int
 ) -> tuple[FundingAsk | None, dict[int, Pitch]]:
     """The startup's latest open ask and its pitches by investor, in one statement (the latest
     open ask is a subquery joined to its pitches)."""
-    latest = aliased(FundingAsk)
-    latest_id = (
-        sa.select(latest.id)
-        .where(latest.startup_id == startup_id, latest.is_open.is_(True))
-        .order_by(latest.created_at.desc(), latest.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    rows = session.execute(
-        sa.select(FundingAsk, Pitch)
-        .outerjoin(Pitch, Pitch.ask_id == FundingAsk.id)
-        .where(FundingAsk.id == latest_id)
-    ).all()
+    rows = session.execute(_OPEN_ASK_WITH_PITCHES, {"startup_id": startup_id}).all()
     if not rows:
         return None, {}
     return rows[0][0], {p.investor_id: p for _, p in rows if p is not None}

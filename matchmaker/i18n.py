@@ -17,8 +17,8 @@ Eager ``flask_babel.gettext`` needs no wrapper: it returns a plain ``str``, whic
 
 The catalog of the language in force is found here once per request and language (``catalog``):
 Flask-Babel finds its context, domain, locale and cache again on every message, three context
-lookups each, and a recommendation page renders 50-150 messages and labels (werkzeug's context
-proxies were a tenth of the pathway page's CPU).
+lookups each, and a recommendation page renders 50-150 messages and labels. Per call here:
+``gettext`` 2.3 µs instead of 23.7, the locale 0.8 instead of 6.4 (``scripts/bench_i18n.py``).
 """
 
 from __future__ import annotations

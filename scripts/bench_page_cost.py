@@ -10,10 +10,11 @@ process does not (much). One warm app (demo data on PostgreSQL, a built index: p
 investor for the deal flow), a few warm-up requests per page, then ``--requests`` rounds in which
 every page is requested once, the directory first: the pages share the same minutes of machine
 load. Printed per page: CPU ms per request (``time.process_time``, median and mean), wall ms,
-SQL statements per request (median; a request that refreshes capacity figures runs more) and
-the ratio of its median CPU to the directory's. ``--profile PATH`` then profiles that page's
-requests (cProfile, CPU time) and prints the top functions. Nothing is written to the database
-but the logins.
+SQL statements per request (median; a request that refreshes capacity figures runs more), the
+CPU the PostgreSQL server process spent on it (mean; read from /proc, so PostgreSQL must run on
+this machine) and the ratio of its median CPU to the directory's. ``--profile PATH`` then
+profiles that page's requests (cProfile, CPU time) and prints the top functions. Nothing is
+written to the database but the logins.
 """
 
 from __future__ import annotations
@@ -44,6 +45,13 @@ class PageCost:
     cpu: list[float] = field(default_factory=list)
     wall: list[float] = field(default_factory=list)
     statements: list[int] = field(default_factory=list)
+    database_cpu: float = 0.0
+
+
+def _process_cpu(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
@@ -77,8 +85,20 @@ def main() -> None:
     def count(*_: object) -> None:
         executed[0] += 1
 
+    backends: set[int] = set()  # PostgreSQL server processes of this app's connections
+
+    def note_backend(dbapi_connection: object, record: object) -> None:
+        pid = getattr(getattr(dbapi_connection, "info", None), "backend_pid", None)
+        if pid:
+            backends.add(pid)
+
+    def database_cpu() -> float:
+        return sum(_process_cpu(pid) for pid in backends)
+
     with app.app_context():
         sa.event.listen(db.engine, "before_cursor_execute", count)
+        sa.event.listen(db.engine, "connect", note_backend)
+        db.engine.dispose()  # the warm-up opens the connections again, and they are noted
     for page in tqdm(pages, desc="warm-up", unit="page"):
         for _ in range(args.warmup):
             status = clients[page.role].get(page.path).status_code
@@ -88,16 +108,18 @@ def main() -> None:
     for _ in tqdm(range(args.requests), desc="rounds", unit="round"):
         for page in pages:
             executed[0] = 0
+            server = database_cpu()
             cpu, wall = time.process_time(), time.perf_counter()
             clients[page.role].get(page.path)
             page.cpu.append(time.process_time() - cpu)
             page.wall.append(time.perf_counter() - wall)
+            page.database_cpu += database_cpu() - server
             page.statements.append(executed[0])
     print(f"load average before {load_before}, after {os.getloadavg()}")
     directory = statistics.median(pages[0].cpu)
     print(
-        "| page | CPU ms p50 | CPU ms mean | wall ms p50 | statements | CPU x directory |\n"
-        "|---|---:|---:|---:|---:|---:|"
+        "| page | CPU ms p50 | CPU ms mean | wall ms p50 | statements | PostgreSQL CPU ms | "
+        "CPU x directory |\n|---|---:|---:|---:|---:|---:|---:|"
     )
     for page in pages:
         cpu = statistics.median(page.cpu)
@@ -105,6 +127,7 @@ def main() -> None:
             f"| {page.name} | {cpu * 1000:.1f} | {statistics.fmean(page.cpu) * 1000:.1f} | "
             f"{statistics.median(page.wall) * 1000:.1f} | "
             f"{statistics.median(page.statements):.0f} | "
+            f"{page.database_cpu / len(page.cpu) * 1000 if backends else float('nan'):.1f} | "
             f"{cpu / directory:.2f} |"
         )
     if args.profile:

@@ -10,7 +10,7 @@ from matchmaker.extensions import db, login_manager
 def register(app: Flask) -> None:
     """Wire the web layer into ``app``: sign-in, every area's blueprints, errors, helpers."""
     from matchmaker.services.accounts.users import load_user_for_session
-    from matchmaker.web import errors, i18n
+    from matchmaker.web import errors, i18n, transactions
     from matchmaker.web.forms import IdConverter, refuse_control_characters
     from matchmaker.web.navigation import register_template_globals
 
@@ -29,6 +29,7 @@ def register(app: Flask) -> None:
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
     errors.register(app)
+    transactions.register(app)
 
     @app.get("/favicon.ico")
     def favicon() -> Response:

@@ -1,22 +1,22 @@
 """Error pages and JSON errors in the user's language; the session is rolled back on 500.
 
 Also where SQLite's "database is locked" is kept from users: requests that may write take the
-write lock at the start of each transaction (``database.writes_lock_up_front``), so they wait
-for it rather than fail; one that still waits past the busy timeout is a translated 503 asking
-to try again, never a 500.
+write lock at the start of each transaction (``web.transactions``), so they wait for it rather
+than fail; one that still waits past the busy timeout is a translated 503 asking to try again,
+never a 500.
 """
 
 from __future__ import annotations
 
-from flask import Flask, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from matchmaker.database import is_database_locked, writes_lock_up_front
+from matchmaker.database import is_database_locked
 from matchmaker.extensions import db, login_manager
+from matchmaker.i18n import gettext as _
 from matchmaker.services.errors import ServiceError
 from matchmaker.web.redirects import safe_next
 
@@ -69,7 +69,6 @@ def _unauthorized() -> ResponseReturnValue:
 
 def register(app: Flask) -> None:
     login_manager.unauthorized_handler(_unauthorized)
-    register_write_requests(app)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
@@ -99,28 +98,3 @@ def register(app: Flask) -> None:
     def _server_error(exc: Exception):
         db.session.rollback()
         return _render(500)
-
-
-_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-def register_write_requests(app: Flask) -> None:
-    """Every request that may write runs in ``writes_lock_up_front`` (SQLite; no-op elsewhere).
-
-    Run before every other hook, so that no transaction (loading the signed-in user, say) has
-    begun deferred before the flag is set.
-    """
-
-    def _enter() -> None:
-        if request.method not in _SAFE_METHODS:
-            block = writes_lock_up_front()
-            block.__enter__()
-            g._write_lock_block = block
-
-    def _leave(exc: BaseException | None) -> None:
-        block = g.pop("_write_lock_block", None)
-        if block is not None:
-            block.__exit__(None, None, None)
-
-    app.before_request_funcs.setdefault(None, []).insert(0, _enter)
-    app.teardown_request(_leave)

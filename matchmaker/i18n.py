@@ -13,12 +13,12 @@ calls ``str(exc.message)`` and puts the text into e-mails, CSV exports, JSON and
 and a pre-escaped ``str`` there reads "O&#39;Brien" (or is escaped a second time by Jinja).
 Keeping ``str()`` plain and only ``__html__`` escaped is right for both kinds of sink.
 
-Eager ``flask_babel.gettext`` needs no wrapper: it returns a plain ``str``, which Jinja escapes.
-
-The catalog of the language in force is found here once per request and language (``catalog``):
-Flask-Babel finds its context, domain, locale and cache again on every message, three context
-lookups each, and a recommendation page renders 50-150 messages and labels. Per call here:
-``gettext`` 2.3 µs instead of 23.7, the locale 0.8 instead of 6.4 (``scripts/bench_i18n.py``).
+Eager messages come from here too (``from matchmaker.i18n import gettext as _``): a plain ``str``
+like Flask-Babel's ``gettext``, which Jinja escapes, found faster. The catalog of the language in
+force is found once per request and language (``catalog``): Flask-Babel finds its context,
+domain, locale and cache again on every message, three context lookups each, and a
+recommendation page words 50-150 messages, reasons and labels. Per call here: ``gettext`` 2.3 µs
+instead of 23.7, the locale 0.8 instead of 6.4 (``scripts/bench_i18n.py``).
 """
 
 from __future__ import annotations

@@ -10,7 +10,6 @@ from decimal import Decimal
 from typing import Any
 
 from flask import abort, flash, request
-from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.routing import IntegerConverter, Map
 from wtforms import DecimalField as WTFormsDecimalField
@@ -19,6 +18,7 @@ from wtforms import SelectMultipleField, widgets
 from wtforms.validators import InputRequired, NumberRange, StopValidation, ValidationError
 
 from matchmaker import vocab
+from matchmaker.i18n import gettext as _
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models.mentoring import MAX_SESSIONS_PER_MONTH
 from matchmaker.services.errors import ServiceError

@@ -81,7 +81,7 @@ def set_meeting(
 
 def meeting_event(pitch: Pitch) -> CalendarEvent:
     """The meeting as a calendar event, titled in the current language."""
-    from flask_babel import gettext
+    from matchmaker.i18n import gettext
 
     if pitch.meeting_starts_at is None or pitch.meeting_ends_at is None:
         raise Conflict(_l("No meeting has been set for this pitch."))

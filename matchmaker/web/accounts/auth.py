@@ -12,7 +12,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -22,6 +21,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from matchmaker import vocab
 from matchmaker.extensions import db, limiter
+from matchmaker.i18n import gettext as _
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.services.accounts import users
 from matchmaker.services.errors import ServiceError

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask import flash, render_template, request
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from matchmaker.extensions import db
+from matchmaker.i18n import gettext as _
 from matchmaker.models import Facility
 from matchmaker.services.accounts import facility_profiles as service
 from matchmaker.web.accounts.profile_forms import EquipmentForm, FacilityForm, ProfileForm

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, render_template
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from matchmaker.extensions import db
+from matchmaker.i18n import gettext as _
 from matchmaker.services.accounts import investor_profiles as service
 from matchmaker.services.accounts import memberships
 from matchmaker.web.accounts.profile_forms import InvestorForm, PortfolioForm

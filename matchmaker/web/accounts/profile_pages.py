@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from matchmaker.extensions import db
+from matchmaker.i18n import gettext as _
 from matchmaker.models import User
 from matchmaker.services.accounts import memberships
 from matchmaker.services.errors import Conflict, Invalid, ServiceError

@@ -12,11 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from matchmaker.extensions import db
+from matchmaker.i18n import gettext as _
 from matchmaker.models.users import Role
 from matchmaker.services.accounts import dashboard, memberships
 from matchmaker.services.accounts import profiles as service

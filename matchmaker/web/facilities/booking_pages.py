@@ -7,11 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from matchmaker.extensions import db
+from matchmaker.i18n import gettext as _
 from matchmaker.services.accounts.dashboard import member_startups
 from matchmaker.services.calendar import render_ics
 from matchmaker.services.errors import ServiceError

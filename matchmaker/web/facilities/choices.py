@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-
 from matchmaker.extensions import db
+from matchmaker.i18n import gettext as _
 from matchmaker.models import Startup
 from matchmaker.services.facilities import vouchers
 

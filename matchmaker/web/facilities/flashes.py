@@ -4,8 +4,8 @@ what a voucher leaves to pay."""
 from __future__ import annotations
 
 from flask import flash
-from flask_babel import gettext as _
 
+from matchmaker.i18n import gettext as _
 from matchmaker.models.bookings import BookingStatus, EquipmentBooking
 from matchmaker.services.errors import ServiceError
 

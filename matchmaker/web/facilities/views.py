@@ -19,11 +19,11 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from matchmaker.extensions import db
+from matchmaker.i18n import gettext as _
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Equipment, Facility, utcnow
 from matchmaker.services.accounts.dashboard import member_startups

@@ -8,11 +8,11 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from matchmaker.extensions import db
+from matchmaker.i18n import gettext as _
 from matchmaker.services.accounts.dashboard import member_startups
 from matchmaker.services.errors import ServiceError
 from matchmaker.services.facilities import vouchers

@@ -16,12 +16,12 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from matchmaker.extensions import db
 from matchmaker.filenames import safe_file_name
+from matchmaker.i18n import gettext as _
+from matchmaker.i18n import ngettext
 from matchmaker.services.errors import ServiceError
 from matchmaker.services.funding import asks as funding
 from matchmaker.services.funding import (

@@ -12,9 +12,9 @@ from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, current_app
-from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from matchmaker.i18n import gettext as _
 from matchmaker.services.funding import pitches
 from matchmaker.services.mentoring import availability
 from matchmaker.timezones import DEFAULT_ZONE

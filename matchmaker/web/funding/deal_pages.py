@@ -7,11 +7,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from matchmaker.extensions import db
 from matchmaker.filenames import attachment_headers
+from matchmaker.i18n import gettext as _
 from matchmaker.services import exports
 from matchmaker.services.errors import ServiceError
 from matchmaker.services.funding import asks as funding

@@ -4,11 +4,11 @@ JSON, requesting one, accepting or declining). Contacts appear only once both si
 from __future__ import annotations
 
 from flask import Response, abort, flash, jsonify, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from matchmaker.extensions import db
+from matchmaker.i18n import gettext as _
 from matchmaker.models.funding import Introduction
 from matchmaker.services.errors import ServiceError
 from matchmaker.services.funding import introductions

@@ -8,12 +8,12 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from matchmaker.extensions import db
+from matchmaker.i18n import gettext as _
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.services.errors import Conflict, Invalid
 from matchmaker.services.mentoring import availability_settings

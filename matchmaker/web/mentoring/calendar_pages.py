@@ -4,11 +4,11 @@ in its address is the only credential) and the page that issues or revokes that 
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from matchmaker.extensions import db
+from matchmaker.i18n import gettext as _
 from matchmaker.services import calendar
 from matchmaker.services.calendar_feed import user_feed
 from matchmaker.web.mentoring import forms

@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import date
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from matchmaker.extensions import db
+from matchmaker.i18n import gettext as _
 from matchmaker.i18n import lazy_gettext as _l
+from matchmaker.i18n import ngettext
 from matchmaker.services.errors import Conflict, Forbidden, Invalid, NotFound
 from matchmaker.services.mentoring import office_hours as office_hours_service
 from matchmaker.web.forms import parse_id

@@ -4,11 +4,11 @@ mentor's inbox (with the engine's reasons for each request's match)."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from matchmaker.extensions import db
+from matchmaker.i18n import gettext as _
 from matchmaker.services.errors import Conflict, Invalid
 from matchmaker.services.mentoring import queries, requesting
 from matchmaker.web.forms import parse_id

@@ -13,9 +13,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from flask import url_for
-from flask_babel import gettext as _
 
 from matchmaker.extensions import db
+from matchmaker.i18n import gettext as _
 from matchmaker.services.mentoring import availability, queries, ratings, sessions
 
 # The page modules add their routes to ``bp`` when imported: importing them here means the app

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from matchmaker import vocab
 from matchmaker.extensions import db
+from matchmaker.i18n import gettext as _
 from matchmaker.services.errors import Invalid
 from matchmaker.services.operator import moderation
 from matchmaker.web.access import operators_only

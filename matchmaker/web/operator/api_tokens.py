@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -14,6 +13,7 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from matchmaker.extensions import db
+from matchmaker.i18n import gettext as _
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.services.api import tokens
 from matchmaker.services.errors import ServiceError

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
-from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from matchmaker import vocab
 from matchmaker.extensions import db
+from matchmaker.i18n import gettext as _
 from matchmaker.services import exports
 from matchmaker.services.operator import disclosure
 from matchmaker.web.forms import int_arg

@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from matchmaker.extensions import db
+from matchmaker.i18n import gettext as _
 from matchmaker.services.operator import console
 from matchmaker.services.recommendations import pathway, pathway_steps
 from matchmaker.web.i18n import current_locale

@@ -9,7 +9,6 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -17,6 +16,7 @@ from wtforms import StringField
 from wtforms.validators import Length
 
 from matchmaker.extensions import db
+from matchmaker.i18n import gettext as _
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.services.errors import ServiceError
 from matchmaker.services.operator.evaluation import subsidies, subsidy_sheet

@@ -18,12 +18,12 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from matchmaker.extensions import db
+from matchmaker.i18n import gettext as _
+from matchmaker.i18n import ngettext
 from matchmaker.models.operator import Policy
 from matchmaker.services import exports
 from matchmaker.services.errors import ServiceError

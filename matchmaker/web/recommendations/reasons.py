@@ -14,11 +14,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import gettext as _
-from flask_babel import ngettext
-
 from matchmaker import vocab
-from matchmaker.i18n import LazyText
+from matchmaker.i18n import LazyText, ngettext
+from matchmaker.i18n import gettext as _
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.web.i18n import current_locale
 

@@ -9,10 +9,10 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from matchmaker import vocab
+from matchmaker.i18n import gettext as _
 from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Facility
 from matchmaker.models.operator import Policy, SupportRecord

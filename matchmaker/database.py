@@ -154,7 +154,12 @@ def end_read_transaction(session: Session) -> None:
     connection = session.connection()
     if connection.dialect.name != "postgresql" or connection.info.get(_WROTE):
         return
-    session.commit()
+    # Nothing changed, so nothing loaded can be stale: expiring it all would be work for nothing.
+    expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire_on_commit
 
 
 def is_database_locked(exc: BaseException) -> bool:

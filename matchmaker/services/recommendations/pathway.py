@@ -294,13 +294,17 @@ def overview(
     return rows
 
 
+# Built once, the startup bound when it runs (as ``asks.open_ask_and_pitches``).
+_STARTUP_WITH_TEAM_AND_RESIDENCY = (
+    sa.select(Startup)
+    .where(Startup.id == sa.bindparam("startup_id"))
+    .options(joinedload(Startup.members), policies.with_residency())
+)
+
+
 def startup_for_pathway(session: Session, actor: Any, startup_id: int) -> Startup:
     """The startup, if ``actor`` is on its team or an operator."""
-    startup = session.scalar(
-        sa.select(Startup)
-        .where(Startup.id == startup_id)
-        .options(joinedload(Startup.members), policies.with_residency())
-    )
+    startup = session.scalar(_STARTUP_WITH_TEAM_AND_RESIDENCY, {"startup_id": startup_id})
     if startup is None:
         raise NotFound(_l("No such startup."))
     if not getattr(actor, "is_authenticated", False) or not (

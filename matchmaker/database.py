@@ -144,7 +144,8 @@ def end_read_transaction(session: Session) -> None:
     stale): when every request ends in ROLLBACK, no statement ever runs prepared, and PostgreSQL
     parses and plans each statement of each page again. Ending reads with COMMIT keeps them
     (psycopg prepares a statement at its 5th run on a connection): PostgreSQL's CPU per pathway
-    page went from 4.4 to 1.8 ms, per founder dashboard from 4.0 to 1.4 (docs/benchmarks.md).
+    request fell from 4.1-4.5 to 1.7-1.8 ms, per dashboard from 4.0 to 1.4-1.5 (docs/benchmarks.md,
+    eighth pass).
 
     A transaction that wrote anything (even a statement the session was not told of), or holds
     changes not yet flushed, is left alone: it is rolled back as before.

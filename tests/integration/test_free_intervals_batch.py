@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import event
@@ -19,6 +20,7 @@ from matchmaker.models.bookings import (
 )
 from matchmaker.services.facilities.bookings.queries import free_intervals_by_equipment
 from matchmaker.services.facilities.equipment_availability import free_intervals, rules_for
+from matchmaker.timezones import DEFAULT_ZONE
 from tests.factories import make_equipment, make_facility, make_startup, make_user
 
 pytestmark = pytest.mark.db
@@ -160,5 +162,9 @@ def test_the_engine_s_free_hours_move_with_bookings_not_with_the_minute(
         )
     ]
     assert by_the_minute[0] != by_the_minute[1]  # what the anchor keeps out of the engine
-    book(hour + timedelta(days=3), 2)
+    # At the makerspace's noon: the windows end at 23:59 there, so a booking over its midnight
+    # (15:00 UTC) would take one minute less than its 2 hours.
+    day = (hour + timedelta(days=3)).replace(tzinfo=UTC).astimezone(ZoneInfo(DEFAULT_ZONE))
+    noon = day.replace(hour=12).astimezone(UTC).replace(tzinfo=None)
+    book(noon, 2)
     assert free_at(hour + timedelta(minutes=50)) == pytest.approx(first - 2)

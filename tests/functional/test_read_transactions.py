@@ -123,16 +123,24 @@ def test_what_a_safe_request_wrote_without_committing_is_rolled_back(
     assert db_session.get(User, user.id).display_name == "Original"
 
 
+@pytest.mark.parametrize("method", ["POST", "GET"], ids=["unsafe", "failed"])
 def test_a_failed_or_unsafe_request_that_read_is_rolled_back(
-    make_app: Callable[..., Flask], db_session: Session
+    make_app: Callable[..., Flask], db_session: Session, method: str
 ) -> None:
     user = make_user(db_session, "founder")
 
     def page() -> str:
         db.session.get(User, user.id)
+        if method == "GET":
+            raise RuntimeError("the view failed after reading")
         return "ok"
 
     app = _app_with_route(make_app, page)
+    client = app.test_client()
     with transaction_ends() as ends:
-        assert app.test_client().post("/test/view").status_code == 200
+        if method == "GET":  # a testing app hands the view's error on to the client
+            with pytest.raises(RuntimeError):
+                client.get("/test/view")
+        else:
+            assert client.post("/test/view").status_code == 200
     assert "commit" not in ends

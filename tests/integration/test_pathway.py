@@ -14,7 +14,7 @@ from matchmaker.models import FundingAsk, MatchOutcome, utcnow
 from matchmaker.models.operator import StartupResidency
 from matchmaker.services.funding.matching import next_round
 from matchmaker.services.operator.policy_center.seed_policies import seed_policies
-from matchmaker.services.recommendations import pathway, pathway_steps
+from matchmaker.services.recommendations import bridge, pathway, pathway_steps
 from matchmaker.services.recommendations.engine_settings import Caller
 from tests.factories import make_equipment, make_facility, make_mentor, make_startup, make_user
 
@@ -87,6 +87,35 @@ def test_pathway_page_data(
     assert missing["cq-listing-growth-voucher"] == ["stages"]
     assert view.engine_used is use_engine
     assert view.stuck_reasons == []  # just created
+
+
+def test_each_step_gets_the_best_ranked_mentor_who_offers_its_topics(
+    app: Flask, db_session: Session, web_caller: Caller
+) -> None:
+    startup = make_startup(db_session, make_user(db_session, "founder"))
+    lawyer = make_mentor(db_session, kind="lawyer", mentoring_topics=["legal_ip"])
+    marketer = make_mentor(db_session, kind="entrepreneur", mentoring_topics=["marketing"])
+    asked = [("legal_ip",), ("marketing", "fundraising"), ("operations",)]
+    with app.test_request_context():
+        ranked = [
+            m.id for m in bridge.recommend_mentors(db_session, startup.id, 20, caller=web_caller)
+        ]
+        picks = bridge.mentors_for_topics(db_session, startup.id, asked, caller=web_caller)
+    assert sorted(ranked) == sorted([lawyer.id, marketer.id])
+    # nobody offers operations: the best-ranked mentor, as before
+    assert [m.id if m else None for m in picks] == [lawyer.id, marketer.id, ranked[0]]
+    # The lawyer leaves the platform before the engine has heard of it: the database no
+    # longer shows them, so each step takes the next pick instead of losing its mentor.
+    lawyer.is_active = False
+    db_session.commit()
+    with app.test_request_context():
+        picks = bridge.mentors_for_topics(db_session, startup.id, asked, caller=web_caller)
+    assert [m.id if m else None for m in picks] == [marketer.id] * 3
+    marketer.user.is_active = False
+    db_session.commit()
+    with app.test_request_context():
+        picks = bridge.mentors_for_topics(db_session, startup.id, asked, caller=web_caller)
+    assert picks == [None, None, None]
 
 
 def test_stuck_startups(app: Flask, db_session: Session) -> None:

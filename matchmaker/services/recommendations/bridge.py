@@ -177,6 +177,35 @@ def recommend_mentors(
     return load_matches(session, recs, None if rank_all else limit)
 
 
+def mentors_for_topics(
+    session: Session,
+    startup_id: int,
+    topic_sets: Sequence[Collection[str]],
+    *,
+    pool: int = 20,
+    settings: EngineSettings | None = None,
+    caller: Caller,
+) -> list[Match | None]:
+    """For each set of mentoring topics, the best of the startup's top ``pool`` mentors (as
+    ``recommend_mentors`` ranks them) who offers one of them, else the top mentor; None when
+    there is none. The topics are read from the engine's profiles, so only the picked mentors
+    are loaded (the pathway shows one per step out of 20 ranked); a pick the database no longer
+    shows is dropped and the next one taken."""
+    recs = _ranked_for_startup(session, "mentor", startup_id, pool, settings, caller)
+    profiles = serving_engine_for(session, settings, caller=caller).recommender.corpus.profiles
+    offered = {r.id: set(getattr(profiles["mentor"].get(r.id), "topics", ())) for r in recs}
+    while True:
+        picks = [
+            next((r for r in recs if offered[r.id] & set(topics)), recs[0] if recs else None)
+            for topics in topic_sets
+        ]
+        wanted = {r.id: r for r in picks if r is not None}
+        loaded = {m.id: m for m in load_matches(session, list(wanted.values()), None)}
+        if len(loaded) == len(wanted):
+            return [loaded[r.id] if r is not None else None for r in picks]
+        recs = [r for r in recs if r.id in loaded or r.id not in wanted]
+
+
 def recommend_investors(
     session: Session,
     startup_id: int,

@@ -193,35 +193,34 @@ def build_pathway(
         session, startup, today=today, locale=locale, resident=resident
     )
 
-    engine_used = False
-    mentors: list[Suggestion] | None = None
-    if use_engine:
-        from matchmaker.services.recommendations import bridge
-
-        found = _engine_matches(
-            lambda: bridge.recommend_mentors(session, startup.id, limit=20, caller=caller)
-        )
-        if found is not None:
-            engine_used = True
-            mentors = [_from_match(m) for m in found]
-    if mentors is None:
-        mentors = _fallback_mentors(session, startup)
-
     steps = []
     for i, step in enumerate(CHAIN):
         status = (
             "done" if i < pos else "current" if i == pos else "next" if i == pos + 1 else "later"
         )
-        item = PathwayStep(step, status, step.service in needs)
-        if status in ("current", "next") or item.needed:
-            item.mentor = _pick_mentor(mentors, step)
-            item.policy = _best_policy(eligibility, step)
-        steps.append(item)
-    shown = [
-        item
-        for item in steps
-        if item.step.category is not None and (item.status in ("current", "next") or item.needed)
-    ]
+        steps.append(PathwayStep(step, status, step.service in needs))
+    advised = [item for item in steps if item.status in ("current", "next") or item.needed]
+    for item in advised:
+        item.policy = _best_policy(eligibility, item.step)
+    engine_used = False
+    picked: list[Any] | None = None
+    if use_engine:
+        from matchmaker.services.recommendations import bridge
+
+        picked = _engine_matches(
+            lambda: bridge.mentors_for_topics(
+                session, startup.id, [item.step.topics for item in advised], caller=caller
+            )
+        )
+        engine_used = picked is not None
+    if picked is not None:
+        for item, match in zip(advised, picked, strict=True):
+            item.mentor = _from_match(match) if match is not None else None
+    else:
+        mentors = _fallback_mentors(session, startup)
+        for item in advised:
+            item.mentor = _pick_mentor(mentors, item.step)
+    shown = [item for item in advised if item.step.category is not None]
     for item, equipment in zip(
         shown,
         _best_equipment(session, startup, [i.step for i in shown], use_engine, caller),

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -30,6 +30,41 @@ from matchmaker.recommend.overlay import OverlayIndex
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
+
+
+class _SortedPositions(Mapping[int, int]):
+    """Id -> position of a loaded, read-only index, as two sorted arrays. A dict of a million
+    ids costs each web worker about 140 MB of its own heap (``scripts/bench_index_scale.py``);
+    these arrays cost 16 MB and take no time to build."""
+
+    def __init__(self, pos_ids: NDArray[np.int64]) -> None:
+        live = np.flatnonzero(pos_ids >= 0)
+        order = np.argsort(pos_ids[live], kind="stable")
+        self._ids, self._pos = pos_ids[live][order], live[order]
+
+    def positions(self, ids: NDArray[np.int64]) -> NDArray[np.int64]:
+        """The position of each of ``ids``, -1 where it is not indexed."""
+        if not len(self._ids):
+            return np.full(len(ids), -1, dtype=np.int64)
+        at = np.minimum(np.searchsorted(self._ids, ids), len(self._ids) - 1)
+        return np.where(self._ids[at] == ids, self._pos[at], -1).astype(np.int64)
+
+    def __getitem__(self, item_id: int) -> int:
+        found = int(self.positions(np.array([item_id], dtype=np.int64))[0])
+        if found < 0:
+            raise KeyError(item_id)
+        return found
+
+    def __contains__(self, item_id: object) -> bool:
+        if not isinstance(item_id, int | np.integer):
+            return False
+        return bool(self.positions(np.array([item_id], dtype=np.int64))[0] >= 0)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._ids.tolist())
 
 
 class HNSWIndex:
@@ -65,7 +100,8 @@ class HNSWIndex:
         self._index = faiss.IndexHNSWFlat(self.dim, self.m, faiss.METRIC_INNER_PRODUCT)
         self._index.hnsw.efConstruction = self.ef_construction
         self._pos_ids = np.zeros(0, dtype=np.int64)  # position -> id, -1 = tombstone
-        self._pos_of: dict[int, int] = {}
+        # id -> position: a dict while the index is written, sorted arrays once it is mapped
+        self._pos_of: dict[int, int] | _SortedPositions = {}
 
     def __len__(self) -> int:
         return len(self._pos_of)
@@ -79,20 +115,35 @@ class HNSWIndex:
         start = int(self._index.ntotal)
         self._index.add(vecs)
         self._pos_ids = np.concatenate([self._pos_ids, id_arr])
+        pos_of = self._written_positions()
         for offset, item_id in enumerate(id_arr.tolist()):
-            self._pos_of[item_id] = start + offset
+            pos_of[item_id] = start + offset
 
     def remove(self, ids: Any) -> None:
         id_arr = _as_ids(ids)
-        if len(id_arr):
-            _writable(self)
+        if not len(id_arr):
+            return
+        _writable(self)
+        pos_of = self._written_positions()
         for item_id in id_arr.tolist():
-            pos = self._pos_of.pop(item_id, None)
+            pos = pos_of.pop(item_id, None)
             if pos is not None:
                 self._pos_ids[pos] = -1
         dead = int(self._index.ntotal) - len(self._pos_of)
         if dead and dead > self.rebuild_ratio * max(1, int(self._index.ntotal)):
             self._rebuild()
+
+    def _written_positions(self) -> dict[int, int]:
+        if not isinstance(self._pos_of, dict):  # only a mapped index has the arrays
+            raise TypeError("a mapped index is not written")
+        return self._pos_of
+
+    def _positions(self, ids: Any) -> NDArray[np.int64]:
+        """The position of each of ``ids``, -1 where it is not indexed."""
+        id_arr = _as_ids(ids if isinstance(ids, np.ndarray) else list(ids))
+        if isinstance(self._pos_of, _SortedPositions):
+            return self._pos_of.positions(id_arr)
+        return np.array([self._pos_of.get(i, -1) for i in id_arr.tolist()], dtype=np.int64)
 
     def _rebuild(self) -> None:
         live = np.flatnonzero(self._pos_ids >= 0)
@@ -119,9 +170,8 @@ class HNSWIndex:
             return _empty(len(q), k)
         selector: Any = None
         if allowed_ids is not None:
-            positions = np.array(
-                sorted(self._pos_of[i] for i in allowed_ids if i in self._pos_of), dtype=np.int64
-            )
+            found = self._positions(allowed_ids)
+            positions = np.sort(found[found >= 0])
             if len(positions) <= max(self.exact_filter_below, k):
                 return _exact_topk(q, self._reconstruct(positions), self._pos_ids[positions], k)
             selector = faiss.IDSelectorBatch(positions)
@@ -143,7 +193,9 @@ class HNSWIndex:
         return self._pos_ids[self._pos_ids >= 0].copy()
 
     def get_vectors(self, ids: Any) -> NDArray[np.float32]:
-        positions = np.array([self._pos_of[i] for i in _as_ids(ids).tolist()], dtype=np.int64)
+        positions = self._positions(ids)
+        if (positions < 0).any():
+            raise KeyError(int(_as_ids(ids)[np.argmax(positions < 0)]))
         return self._reconstruct(positions)
 
     def all_vectors(self) -> NDArray[np.float32]:
@@ -169,7 +221,11 @@ class HNSWIndex:
         self._pos_ids = np.load(Path(folder) / IDS_FILE, allow_pickle=False).astype(np.int64)
         if len(self._pos_ids) != raw.ntotal:
             raise ValueError("ids file does not match the index")
-        self._pos_of = {int(i): p for p, i in enumerate(self._pos_ids.tolist()) if i >= 0}
+        self._pos_of = (
+            _SortedPositions(self._pos_ids)
+            if mmap
+            else {int(i): p for p, i in enumerate(self._pos_ids.tolist()) if i >= 0}
+        )
         self.read_only = mmap
         return self
 

@@ -28,11 +28,14 @@ def mapped(tmp_path: Path, kind: type[ExactIndex] | type[HNSWIndex], ids, vecs):
     return kind.load(tmp_path, DIM, mmap=True)
 
 
+@pytest.mark.parametrize("kind", [ExactIndex, HNSWIndex])
 @pytest.mark.parametrize("seed", range(5))
-def test_random_edits_answer_as_a_writable_index(tmp_path: Path, seed: int) -> None:
+def test_random_edits_answer_as_a_writable_index(
+    tmp_path: Path, seed: int, kind: type[ExactIndex] | type[HNSWIndex]
+) -> None:
     rng = np.random.default_rng(seed)
     ids, vecs = np.arange(300, dtype=np.int64), unit(rng, 300)
-    base = mapped(tmp_path, ExactIndex, ids, vecs)
+    base = mapped(tmp_path, kind, ids, vecs)
     with pytest.raises(ReadOnlyIndex):
         base.add([1], vecs[:1])
     overlay, reference = OverlayIndex(base), ExactIndex(DIM)

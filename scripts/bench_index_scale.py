@@ -91,6 +91,9 @@ def serve(args: argparse.Namespace) -> None:
     from matchmaker.recommend.hnsw import HNSWIndex
 
     folder = Path(args.folder)
+    if args.drop_caches:  # as on a machine that has not read this version yet (needs root)
+        os.sync()
+        Path("/proc/sys/vm/drop_caches").write_text("1\n")
     before = memory()
     started = time.perf_counter()
     index = HNSWIndex.load(folder, args.dim, mmap=True)
@@ -104,6 +107,8 @@ def serve(args: argparse.Namespace) -> None:
     ).astype(np.float32)
     queries /= np.linalg.norm(queries, axis=1, keepdims=True)
     runs: dict[int, tuple[list[float], list[set[int]]]] = {}
+    if args.pause:  # the time a worker's background load takes before it swaps the version in
+        time.sleep(args.pause)
     with threadpool_limits(1):  # as a web worker (one math thread)
         for ef in args.ef_search:
             index.ef_search = ef  # what build_index raises until recall@10 reaches 0.95
@@ -147,6 +152,7 @@ def serve(args: argparse.Namespace) -> None:
                 "memory_after_load_mb": after_load,
                 "memory_after_queries_mb": after_queries,
                 "queries": args.queries,
+                "pause_s": args.pause,
                 "by_ef_search": by_ef,
             },
             indent=1,
@@ -168,12 +174,21 @@ def main() -> None:
     )
     parser.add_argument("--folder", required=True)
     parser.add_argument("--timeout", type=float, default=1800.0)
+    parser.add_argument(
+        "--drop-caches",
+        action="store_true",
+        help="serve step: empty the page cache first, as on a machine new to the index (root)",
+    )
+    parser.add_argument(
+        "--pause", type=float, default=0.0, help="serve step: seconds between load and queries"
+    )
     parser.add_argument("--step", choices=("all", "build", "serve"), default="all")
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()}", flush=True)
     me = [sys.executable, __file__, "--count", str(args.count), "--dim", str(args.dim)]
     me += ["--queries", str(args.queries), "--folder", args.folder]
-    me += ["--ef-search", *map(str, args.ef_search)]
+    me += ["--ef-search", *map(str, args.ef_search), "--pause", str(args.pause)]
+    me += ["--drop-caches"] if args.drop_caches else []
     if args.step == "build":
         build(args)
     elif args.step == "serve":

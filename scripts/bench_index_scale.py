@@ -7,10 +7,12 @@ Builds ``recommend.hnsw.HNSWIndex`` (the index the engine uses past 50,000 vecto
 efConstruction=100, efSearch=128) over ``--count`` synthetic unit vectors of ``--dim`` (512: the
 USE model's) drawn around 200 topic centres, as a job worker would (every core), and saves it as
 a version does. Then a fresh process (a web worker) loads it with ``mmap=True`` and reports its
-memory (RSS, PSS, USS from /proc), runs ``--queries`` top-10 searches on one thread (p50, p95)
-and compares them with exact inner-product search over the same vectors (recall@10). The
-vectors are generated, not embedded: the model's throughput is measured elsewhere
-(docs/benchmarks.md). Every step is bounded by ``--timeout`` seconds.
+memory (RSS, PSS, USS and its own heap, from /proc), runs ``--queries`` top-10 searches on one
+thread (p50, p95) and compares them with exact inner-product search over the same vectors
+(recall@10), at each ``--ef-search`` the build may pick. ``--drop-caches`` (root) empties the
+page cache before that step, as on a machine that has not read the version yet. The vectors
+are generated, not embedded: the model's throughput is measured elsewhere (docs/benchmarks.md).
+Every step is bounded by ``--timeout`` seconds.
 """
 
 from __future__ import annotations

@@ -34,8 +34,8 @@ if TYPE_CHECKING:
 
 class _SortedPositions(Mapping[int, int]):
     """Id -> position of a loaded, read-only index, as two sorted arrays. A dict of a million
-    ids costs each web worker about 140 MB of its own heap (``scripts/bench_index_scale.py``);
-    these arrays cost 16 MB and take no time to build."""
+    ids cost each web worker about 90 MB of its own heap and up to seconds to build at load
+    (``scripts/bench_index_scale.py``); these arrays cost 16 MB and one sort."""
 
     def __init__(self, pos_ids: NDArray[np.int64]) -> None:
         live = np.flatnonzero(pos_ids >= 0)

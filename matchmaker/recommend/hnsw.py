@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
 
-class _SortedPositions(Mapping[int, int]):
+class _SortedPositions:
     """Id -> position of a loaded, read-only index, as two sorted arrays. A dict of a million
     ids cost each web worker about 90 MB of its own heap and up to seconds to build at load
     (``scripts/bench_index_scale.py``); these arrays cost 16 MB and one sort."""
@@ -49,12 +49,6 @@ class _SortedPositions(Mapping[int, int]):
         at = np.minimum(np.searchsorted(self._ids, ids), len(self._ids) - 1)
         return np.where(self._ids[at] == ids, self._pos[at], -1).astype(np.int64)
 
-    def __getitem__(self, item_id: int) -> int:
-        found = int(self.positions(np.array([item_id], dtype=np.int64))[0])
-        if found < 0:
-            raise KeyError(item_id)
-        return found
-
     def __contains__(self, item_id: object) -> bool:
         if not isinstance(item_id, int | np.integer):
             return False
@@ -62,9 +56,6 @@ class _SortedPositions(Mapping[int, int]):
 
     def __len__(self) -> int:
         return len(self._ids)
-
-    def __iter__(self) -> Iterator[int]:
-        return iter(self._ids.tolist())
 
 
 class HNSWIndex:

@@ -20,6 +20,7 @@ from matchmaker.extensions import db
 from matchmaker.models import Startup, utcnow
 from matchmaker.recommend.embedding import HASHING_MODEL
 from matchmaker.services.recommendations import (
+    bridge,
     engine_settings,
     engines,
     freshness,
@@ -175,3 +176,63 @@ def test_the_startup_page_remembers_its_own_groups(
     assert client.get(path).status_code == 200
     _dashboard(client)
     assert computed == [False, True]  # the page without equipment, the dashboard with
+
+
+@pytest.fixture
+def pathway_computed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Each time the pathway asked the engine for its picks (not a remembered answer)."""
+    now = served_engine.clock()
+    monkeypatch.setattr(served_engine, "clock", lambda: now)
+    runs: list[int] = []
+    ask = bridge.mentors_for_topics
+
+    def spy(session: Session, startup_id: int, *args: Any, **kwargs: Any) -> Any:
+        runs.append(startup_id)
+        return ask(session, startup_id, *args, **kwargs)
+
+    monkeypatch.setattr(bridge, "mentors_for_topics", spy)
+    return runs
+
+
+def _pathway(client: FlaskClient, startup_id: int) -> str:
+    page = client.get(f"/pathway/{startup_id}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    return re.sub(r'name="csrf_token" value="[^"]*"', 'name="csrf_token"', html)
+
+
+def test_the_pathway_remembers_its_picks_until_the_startup_changes(
+    served: dict[str, Any], db_session: Session, pathway_computed: list[int]
+) -> None:
+    client, startup_id = served["client"], served["startup"].id
+    first = _pathway(client, startup_id)
+    assert 'data-testid="suggestion-mentor"' in first and "· Materials Lab" in first
+    assert _pathway(client, startup_id) == first and pathway_computed == [startup_id]
+
+    # The founder's edit through another worker (a write this process's ORM did not make):
+    # the startup's own rows are read on every load, so it is on the next page.
+    connection = db_session.connection()
+    connection.execute(
+        sa.text("UPDATE startups SET description = 'Sodium-ion anodes.', updated_at = :now"),
+        {"now": utcnow()},
+    )
+    db_session.commit()
+    _pathway(client, startup_id)
+    assert pathway_computed == [startup_id, startup_id]
+
+
+def test_the_pathway_never_remembers_an_engine_failure(
+    served: dict[str, Any], monkeypatch: pytest.MonkeyPatch, pathway_computed: list[int]
+) -> None:
+    client, startup_id = served["client"], served["startup"].id
+    working = bridge.mentors_for_topics
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("engine down")
+
+    monkeypatch.setattr(bridge, "mentors_for_topics", broken)
+    assert "The recommendation engine is not available right now" in _pathway(client, startup_id)
+    monkeypatch.setattr(bridge, "mentors_for_topics", working)
+    page = _pathway(client, startup_id)
+    assert "The recommendation engine is not available right now" not in page
+    assert 'data-testid="suggestion-mentor"' in page and pathway_computed == [startup_id]

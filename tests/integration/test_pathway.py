@@ -60,7 +60,8 @@ def test_pathway_page_data(
         team_size=5,
     )
     mentor = make_mentor(db_session, mentoring_topics=["technology"])
-    xrd = make_equipment(db_session, make_facility(db_session), name="XRD", category="testing")
+    lab = make_facility(db_session, name="Materials Lab")
+    xrd = make_equipment(db_session, lab, name="XRD", category="testing")
     db_session.add(StartupResidency(startup_id=startup.id))
     db_session.commit()
     seed_policies(db_session)
@@ -77,6 +78,9 @@ def test_pathway_page_data(
     testing = next(s for s in view.steps if s.step.code == "testing")
     assert testing.needed and testing.mentor is not None and testing.mentor.id == mentor.id
     assert testing.equipment is not None and testing.equipment.id == xrd.id
+    assert testing.equipment.detail == "Materials Lab"
+    if use_engine:  # plain values, which a served engine may keep past this session
+        assert testing.mentor.entity is None and testing.equipment.entity is None
     assert testing.policy is not None  # R&D equipment deduction or innovation vouchers
     eligible = {e.policy.slug for e in view.eligible_policies}
     # resident, 5 people, in Chongqing, about a year old, prototype stage

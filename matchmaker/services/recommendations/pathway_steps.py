@@ -49,7 +49,8 @@ class Suggestion:
     name: str
     score: float
     reasons: list[Any] = field(default_factory=list)  # Reason objects or lazy texts
-    entity: Any = None
+    entity: Any = None  # the row, where the page reads more of it (a policy); None in engine picks
+    detail: str = ""  # shown after the name: an instrument's facility
 
 
 @dataclass
@@ -99,9 +100,16 @@ def _engine_matches(call: Callable[[], list[Any]]) -> list[Any] | None:
 
 
 def _from_match(m: Any) -> Suggestion:
+    """An engine pick as plain values, without its row: a served engine may remember it past
+    the session that read the row (``_remembered_picks``)."""
     entity = m.entity
     name = getattr(entity, "name", "") or str(m.id)
-    return Suggestion(m.kind, m.id, name, float(m.score), list(m.reasons), entity)
+    return Suggestion(m.kind, m.id, name, float(m.score), list(m.reasons), detail=_detail(entity))
+
+
+def _detail(entity: Any) -> str:
+    facility = getattr(entity, "facility", None) if isinstance(entity, Equipment) else None
+    return facility.name if facility is not None else ""
 
 
 def _fallback_mentors(session: Session, startup: Startup) -> list[Suggestion]:
@@ -129,7 +137,7 @@ def _fallback_equipment(session: Session, category: str) -> list[Suggestion]:
         .options(selectinload(Equipment.facility))
         .order_by(Equipment.voucher_eligible.desc(), Equipment.id)
     ).all()
-    return [Suggestion("equipment", e.id, e.name, 0.0, [], e) for e in rows]
+    return [Suggestion("equipment", e.id, e.name, 0.0, [], e, _detail(e)) for e in rows]
 
 
 def _best_investor(
@@ -155,9 +163,7 @@ def _best_investor(
     if not matches:
         return None
     m = matches[0]
-    return Suggestion(
-        "investor", m.investor.id, m.investor.name, m.score, m.shown_reasons, m.investor
-    )
+    return Suggestion("investor", m.investor.id, m.investor.name, m.score, list(m.shown_reasons))
 
 
 def _need_text(startup: Startup, step: ChainStep) -> str:
@@ -202,35 +208,28 @@ def build_pathway(
     advised = [item for item in steps if item.status in ("current", "next") or item.needed]
     for item in advised:
         item.policy = _best_policy(eligibility, item.step)
-    engine_used = False
-    picked: list[Any] | None = None
-    if use_engine:
-        from matchmaker.services.recommendations import bridge
-
-        picked = _engine_matches(
-            lambda: bridge.mentors_for_topics(
-                session, startup.id, [item.step.topics for item in advised], caller=caller
-            )
-        )
-        engine_used = picked is not None
-    if picked is not None:
-        for item, match in zip(advised, picked, strict=True):
-            item.mentor = _from_match(match) if match is not None else None
+    shown = [item for item in advised if item.step.category is not None]
+    round_ = next_round(startup.funding_round)
+    open_ask, pitches = asks.open_ask_and_pitches(session, startup.id)
+    picks = (
+        _remembered_picks(session, startup, advised, shown, open_ask, pitches, caller)
+        if use_engine
+        else None
+    )
+    if picks is not None:
+        for item, mentor in zip(advised, picks.mentors, strict=True):
+            item.mentor = mentor
+        for item, equipment in zip(shown, picks.equipment, strict=True):
+            item.equipment = equipment
+        investor = picks.investor
     else:
         mentors = _fallback_mentors(session, startup)
         for item in advised:
             item.mentor = _pick_mentor(mentors, item.step)
-    shown = [item for item in advised if item.step.category is not None]
-    for item, equipment in zip(
-        shown,
-        _best_equipment(session, startup, [i.step for i in shown], use_engine, caller),
-        strict=True,
-    ):
-        item.equipment = equipment
-
-    round_ = next_round(startup.funding_round)
-    open_ask, pitches = asks.open_ask_and_pitches(session, startup.id)
-    investor = _best_investor(session, startup, open_ask, pitches, use_engine, caller)
+        for item in shown:
+            fallback = _fallback_equipment(session, item.step.category or "")
+            item.equipment = fallback[0] if fallback else None
+        investor = _best_investor(session, startup, open_ask, pitches, False, caller)
 
     activities, stuck_by_id = activity_and_stuck(
         session, [startup], stuck_days=stuck_days, locale=locale
@@ -247,37 +246,76 @@ def build_pathway(
         eligibility,
         activity,
         stuck,
-        engine_used,
+        picks is not None,
         resident,
     )
 
 
-def _best_equipment(
+@dataclass(frozen=True)
+class _EnginePicks:
+    """The engine's part of a pathway: a mentor per advised step, an instrument per shown step
+    and the investor, as plain values (``_from_match``)."""
+
+    mentors: list[Suggestion | None]
+    equipment: list[Suggestion | None]
+    investor: Suggestion | None
+
+
+def _remembered_picks(
     session: Session,
     startup: Startup,
-    chain_steps: Sequence[ChainStep],
-    use_engine: bool,
+    advised: Sequence[PathwayStep],
+    shown: Sequence[PathwayStep],
+    open_ask: FundingAsk | None,
+    pitches: dict[int, Pitch],
     caller: Caller,
-) -> list[Suggestion | None]:
-    """The best instrument for each step, asked of the engine in one call (capacity read once,
-    the instruments loaded in one query); the category's fallback where the engine cannot
-    answer."""
-    if not chain_steps:
-        return []
-    if use_engine:
-        from matchmaker.services.recommendations import bridge
+) -> _EnginePicks | None:
+    """The engine's picks for the steps, asked together (mentors and instruments each in one
+    call, capacity read once); None when the engine cannot answer. Remembered like the
+    dashboard's groups (``bridge.remembered_for_startup``): the same engine state, the same
+    steps, the startup's own rows and asks (its need) and this process's writes unchanged, at
+    most ``freshness.KEEP_SECONDS``; a founder reloads the pathway while working through it."""
+    from matchmaker.services.recommendations import bridge, freshness
 
-        needs = [(_need_text(startup, step), step.category) for step in chain_steps]
-        found = _engine_matches(
-            lambda: bridge.recommend_equipment_for_needs(session, needs, limit=1, caller=caller)
+    def compute() -> list[_EnginePicks]:
+        mentors = bridge.mentors_for_topics(
+            session, startup.id, [item.step.topics for item in advised], caller=caller
         )
-        if found is not None:
-            return [_from_match(matches[0]) if matches else None for matches in found]
-    out: list[Suggestion | None] = []
-    for step in chain_steps:
-        fallback = _fallback_equipment(session, step.category or "")
-        out.append(fallback[0] if fallback else None)
-    return out
+        needs = [(_need_text(startup, item.step), item.step.category) for item in shown]
+        equipment = (
+            bridge.recommend_equipment_for_needs(session, needs, limit=1, caller=caller)
+            if needs
+            else []
+        )
+        return [
+            _EnginePicks(
+                [_from_match(m) if m is not None else None for m in mentors],
+                [_from_match(found[0]) if found else None for found in equipment],
+                _best_investor(session, startup, open_ask, pitches, True, caller),
+            )
+        ]
+
+    def key() -> tuple[Any, ...]:
+        return (
+            "pathway",
+            tuple(item.step.code for item in advised),
+            tuple(item.step.code for item in shown),
+            freshness.startup_watermark(session, startup.id),
+            freshness.local_writes(),
+        )
+
+    found = _engine_matches(
+        lambda: bridge.remembered_for_startup(
+            session,
+            startup.id,
+            key,
+            compute,
+            capacity=("mentor", "equipment"),
+            max_age=freshness.KEEP_SECONDS,
+            caller=caller,
+        )
+    )
+    return found[0] if found is not None else None
 
 
 def _best_policy(

@@ -12,7 +12,9 @@ every page is requested once, the directory first: the pages share the same minu
 load. Printed per page: CPU ms per request (``time.process_time``, median and mean), wall ms,
 SQL statements per request (median; a request that refreshes capacity figures runs more), the
 CPU the PostgreSQL server process spent on it (mean; read from /proc, so PostgreSQL must run on
-this machine) and the ratio of its median CPU to the directory's. ``--profile PATH`` then
+this machine) and the ratio of its median CPU to the directory's. The pathway is measured twice:
+as served (its picks remembered between loads) and with nothing remembered (the first load of a
+startup's pathway in a worker, or a load after an edit). ``--profile PATH`` then
 profiles that page's requests (cProfile, CPU time) and prints the top functions. Nothing is
 written to the database but the logins.
 """
@@ -46,6 +48,9 @@ class PageCost:
     wall: list[float] = field(default_factory=list)
     statements: list[int] = field(default_factory=list)
     database_cpu: float = 0.0
+    # Seconds an answer is remembered on this page (``freshness.KEEP_SECONDS``); 0: nothing
+    # is remembered, so every request pays what the first load of a startup's page pays.
+    keep_seconds: float | None = None
 
 
 def _process_cpu(pid: int) -> float:
@@ -69,6 +74,7 @@ def main() -> None:
     from bench_profile_page import signed_in_client, warm_app
 
     from matchmaker.extensions import db
+    from matchmaker.services.recommendations import freshness
 
     startup = demo_ids(args.database_url)["startup"]
     pages = [
@@ -76,6 +82,7 @@ def main() -> None:
         PageCost("founder dashboard /", "founder", "/"),
         PageCost(f"startup page /startups/{startup}", "founder", f"/startups/{startup}"),
         PageCost(f"pathway /pathway/{startup}", "founder", f"/pathway/{startup}"),
+        PageCost("pathway, nothing remembered", "founder", f"/pathway/{startup}", keep_seconds=0),
         PageCost("investor deal flow", "investor", "/funding/deal-flow"),
     ]
     app = warm_app(args.database_url, args.index_dir)
@@ -105,8 +112,10 @@ def main() -> None:
             if status != 200:
                 raise SystemExit(f"{page.path} answered {status}")
     load_before = os.getloadavg()
+    keep = freshness.KEEP_SECONDS
     for _ in tqdm(range(args.requests), desc="rounds", unit="round"):
         for page in pages:
+            freshness.KEEP_SECONDS = keep if page.keep_seconds is None else page.keep_seconds
             executed[0] = 0
             server = database_cpu()
             cpu, wall = time.process_time(), time.perf_counter()
@@ -115,6 +124,7 @@ def main() -> None:
             page.wall.append(time.perf_counter() - wall)
             page.database_cpu += database_cpu() - server
             page.statements.append(executed[0])
+    freshness.KEEP_SECONDS = keep
     print(f"load average before {load_before}, after {os.getloadavg()}")
     directory = statistics.median(pages[0].cpu)
     print(

@@ -82,7 +82,11 @@ def computed(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
 
 
 def _dashboard(client: FlaskClient) -> str:
-    page = client.get("/")
+    return _page(client, "/")
+
+
+def _page(client: FlaskClient, path: str) -> str:
+    page = client.get(path)
     assert page.status_code == 200
     # The CSRF token carries a timestamp in seconds: two renders a second apart differ there
     # and nowhere else, so it is masked before pages are compared.
@@ -195,10 +199,7 @@ def pathway_computed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 def _pathway(client: FlaskClient, startup_id: int) -> str:
-    page = client.get(f"/pathway/{startup_id}")
-    assert page.status_code == 200
-    html = page.get_data(as_text=True)
-    return re.sub(r'name="csrf_token" value="[^"]*"', 'name="csrf_token"', html)
+    return _page(client, f"/pathway/{startup_id}")
 
 
 def test_the_pathway_remembers_its_picks_until_the_startup_changes(

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from matchmaker.recommend.hybrid import hybrid_search
+from matchmaker.recommend.hybrid import explain_matches, hybrid_search
 from matchmaker.recommend.kinds import KINDS, ProfileKind
 from matchmaker.recommend.reasons import Reason, Recommendation, shared
 from matchmaker.recommend.spreading import rerank
@@ -50,9 +50,9 @@ def equipment_for_need(
         lambda e: e.active and (category is None or e.category == category),
     )
     q = rec.corpus.embed([text])[0]
-    recs = hybrid(rec, "equipment", q, text, max(k * 3, 30), allowed=allowed)
+    recs = hybrid(rec, "equipment", q, text, max(k * 3, 30), allowed=allowed, explain=False)
     out = []
-    for r in recs:
+    for r in _explained(rec, text, q, rerank(rec, "equipment", recs)[:k]):
         e = pool[r.id]
         extra: list[Reason] = []
         if e.free_hours_next_14d:
@@ -60,7 +60,7 @@ def equipment_for_need(
         if e.voucher_eligible:
             extra.append(Reason("voucher_eligible", {}))
         out.append(Recommendation(r.kind, r.id, r.score, r.reasons + tuple(extra), r.features))
-    return rerank(rec, "equipment", out)[:k]
+    return out
 
 
 def search(
@@ -68,13 +68,27 @@ def search(
 ) -> list[Recommendation]:
     """Free-text search across kinds ("专利律师", "XRD testing"), merged by score."""
     q = rec.corpus.embed([text])[0]
-    out: list[Recommendation] = []
+    found: list[Recommendation] = []
     for kind in kinds:
         rec._check_kind(kind)
         allowed = rec.corpus.ids_where(kind, "active", lambda p: p.active)
-        out.extend(hybrid(rec, kind, q, text, k, allowed=allowed))
-    out.sort(key=lambda r: (-r.score, r.kind, r.id))
-    return out[:k]
+        found.extend(hybrid(rec, kind, q, text, k, allowed=allowed, explain=False))
+    found.sort(key=lambda r: (-r.score, r.kind, r.id))
+    return _explained(rec, text, q, found[:k])
+
+
+def _explained(
+    rec: Recommender, text: str, q: NDArray[np.float32], recs: Sequence[Recommendation]
+) -> list[Recommendation]:
+    """``recs`` (of any kinds, in their order) with their reasons for ``text``. Asked only for
+    the results kept: a reason costs a tokenisation of the profile or a lookup of its phrases,
+    and the search page explained 60 results to show 20, a pathway 30 instruments to show 1."""
+    explained = {
+        (r.kind, r.id): r
+        for kind in dict.fromkeys(r.kind for r in recs)
+        for r in explain_matches(rec.corpus, kind, text, [r for r in recs if r.kind == kind], q)
+    }
+    return [explained[r.kind, r.id] for r in recs]
 
 
 def hybrid(
@@ -84,9 +98,19 @@ def hybrid(
     text: str,
     k: int,
     allowed: frozenset[int] | None,
+    *,
+    explain: bool = True,
 ) -> list[Recommendation]:
     """``hybrid.hybrid_search`` with the engine's settings."""
     cfg = rec.config
     return hybrid_search(
-        rec.corpus, kind, q, text, k, allowed, cfg.search_dense_weight, cfg.candidates_per_leg
+        rec.corpus,
+        kind,
+        q,
+        text,
+        k,
+        allowed,
+        cfg.search_dense_weight,
+        cfg.candidates_per_leg,
+        explain=explain,
     )

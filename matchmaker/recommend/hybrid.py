@@ -67,11 +67,15 @@ def hybrid_search(
     allowed: frozenset[int] | None,
     dense_weight: float,
     per_leg: int,
+    *,
+    explain: bool = True,
 ) -> list[Recommendation]:
     """Top ``k`` of ``kind`` for ``text`` (embedded as ``q``) among ``allowed`` (None: all).
 
     Candidates are the union of both legs' top ``per_leg``; reasons are computed only for the
-    ``k`` returned, because matched terms cost a tokenisation of each profile.
+    ``k`` returned, because matched terms cost a tokenisation of each profile. ``explain``
+    False: no reasons, for a caller that keeps only some of the results and explains those
+    (``explain_matches``).
     """
     index = corpus.index(kind)
     if len(index) == 0 or (allowed is not None and not allowed):
@@ -111,7 +115,7 @@ def hybrid_search(
         lx = lexical.get(i, 0.0)
         recs.append(Recommendation(kind, i, fused(i, d), (), {"dense": d, "lexical": lx}))
     recs.sort(key=lambda r: (-r.score, r.id))
-    return explain_matches(corpus, kind, text, recs[:k], q)
+    return explain_matches(corpus, kind, text, recs[:k], q) if explain else recs[:k]
 
 
 def explain_matches(

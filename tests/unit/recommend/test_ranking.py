@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
+from matchmaker.recommend import free_text, hybrid
 from matchmaker.recommend.ranking import Recommendation, Recommender, UnknownProfile
 from matchmaker.recommend.reasons import Reason
 from matchmaker.recommend.texts import MentorProfile
@@ -213,3 +215,39 @@ def test_a_figures_only_update_leaves_the_lexical_rows_alone(
         recommender.upsert("mentor", replace(mentor, expertise=mentor.expertise + " and GMP"))
     monkeypatch.undo()
     assert [r.id for r in recommender.search("battery", kinds=("mentor",), k=3)] == ids(before)
+
+
+@pytest.fixture
+def explained(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
+    """Every result a reason was worked out for, by kind and id."""
+    seen: list[tuple[str, int]] = []
+    real = hybrid.explain_matches
+
+    def spy(corpus: Any, kind: str, text: str, recs: Any, q: Any) -> Any:
+        seen.extend((kind, r.id) for r in recs)
+        return real(corpus, kind, text, recs, q)
+
+    monkeypatch.setattr(hybrid, "explain_matches", spy)
+    monkeypatch.setattr(free_text, "explain_matches", spy)
+    return seen
+
+
+def test_search_explains_only_the_results_it_returns(
+    recommender: Recommender, explained: list[tuple[str, int]]
+) -> None:
+    text = "battery materials testing and patents"
+    kinds = ("mentor", "investor", "equipment")
+    recs = recommender.search(text, kinds=kinds, k=2)
+    assert len(recs) == 2 and sorted(explained) == sorted((r.kind, r.id) for r in recs)
+    for r in recs:  # with the reasons each kind's own search gives them
+        own = {o.id: o for o in recommender.search(text, kinds=(r.kind,), k=50)}
+        assert r.reasons == own[r.id].reasons and r.reasons
+
+
+def test_equipment_for_need_explains_only_the_instruments_it_returns(
+    recommender: Recommender, explained: list[tuple[str, int]]
+) -> None:
+    recs = recommender.equipment_for_need("battery cathode crystal structure", k=1)
+    assert explained == [("equipment", recs[0].id)]
+    assert reason(recs[0], "matched_terms") is not None
+    assert reason(recs[0], "free_capacity") == Reason("free_capacity", {"hours": 12})

@@ -108,8 +108,9 @@ def _from_match(m: Any) -> Suggestion:
 
 
 def _detail(entity: Any) -> str:
-    facility = getattr(entity, "facility", None) if isinstance(entity, Equipment) else None
-    return facility.name if facility is not None else ""
+    if isinstance(entity, Equipment) and entity.facility is not None:
+        return entity.facility.name
+    return ""
 
 
 def _fallback_mentors(session: Session, startup: Startup) -> list[Suggestion]:
@@ -298,8 +299,7 @@ def _remembered_picks(
     def key() -> tuple[Any, ...]:
         return (
             "pathway",
-            tuple(item.step.code for item in advised),
-            tuple(item.step.code for item in shown),
+            tuple(item.step.code for item in advised),  # the shown steps are some of these
             freshness.startup_watermark(session, startup.id),
             freshness.local_writes(),
         )

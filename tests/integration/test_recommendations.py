@@ -170,6 +170,18 @@ def test_search_across_kinds_in_chinese(
     assert reco.search(db_session, "   ", settings=settings, caller=OFFLINE) == []
 
 
+def test_search_returns_only_hits_it_can_explain(
+    db_session: Session, world: dict, settings: engine_settings.EngineSettings
+) -> None:
+    """The dense leg ranks every profile for any text; a hit sharing no word and no phrase
+    close in meaning is noise, dropped before its row is read."""
+    matches = reco.search(
+        db_session, "XRD testing for a battery cathode", settings=settings, caller=OFFLINE
+    )
+    assert matches and all(m.reasons for m in matches)
+    assert reco.search(db_session, "zzzqqq", settings=settings, caller=OFFLINE) == []
+
+
 def test_deal_flow_and_similar_startups(
     db_session: Session, world: dict, settings: engine_settings.EngineSettings
 ) -> None:

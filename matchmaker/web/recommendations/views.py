@@ -317,9 +317,7 @@ def index() -> str:
             db.session,
             lambda: reco.search(db.session, q, kinds, SEARCH_SIZE, caller=engine_caller()),
         )
-        # A hit with no reason (no shared term, no strong similarity) is noise, not an answer.
-        views = [_view(m, "search") for m in matches] if matches is not None else None
-        results = None if views is None else [v for v in views if v.reasons]
+        results = None if matches is None else [_view(m, "search") for m in matches]
     return render_template(
         "recommendations/search.html",
         q=q,

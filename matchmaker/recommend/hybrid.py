@@ -84,14 +84,13 @@ def hybrid_search(
         allowed = None  # everything allowed: an unfiltered search is faster
     n = max(k, per_leg)
     ids = set(found_ids(index.search(q, min(n, len(index)), allowed_ids=allowed)[1]))
-    ids.update(
-        i for i, _ in corpus.lexical[kind].search(text, n) if allowed is None or i in allowed
-    )
+    words = corpus.lexical[kind].query(text)
+    ids.update(i for i, _ in words.top(n) if allowed is None or i in allowed)
     if not ids:
         return []
     order = sorted(ids)
     dense = np.clip(index.get_vectors(order) @ q, 0.0, 1.0).tolist()
-    lexical = corpus.lexical[kind].scores(text, order)
+    lexical = words.scores(order)
     reads = reads_cjk(corpus.embedder)
     weight = effective_dense_weight(dense_weight, text, reads)
 

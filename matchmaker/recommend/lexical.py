@@ -21,6 +21,7 @@ import logging
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -179,6 +180,37 @@ def texts_digest(texts: Mapping[int, str]) -> str:
         text = texts[item_id]
         h.update(f"\n{item_id}:{len(text)}:{text}".encode())
     return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class LexicalQuery:
+    """One query's cosine to every row of a ``LexicalIndex`` (``LexicalIndex.query``), read
+    right away: it shares the index's row ids, which an edit changes."""
+
+    ids: list[int]
+    row_of: dict[int, int]
+    sims: NDArray[np.float32] | None  # in ``ids`` order; None: no term of the query is known
+
+    def top(self, k: int) -> list[tuple[int, float]]:
+        """Top ``k`` (id, cosine) with a positive score, best first."""
+        sims = self.sims
+        if sims is None or k <= 0:
+            return []
+        # argpartition, not a dict of every non-zero row: common words touch most of the corpus.
+        take = min(k, len(sims))
+        top = np.argpartition(-sims, take - 1)[:take].tolist()
+        pairs = [(self.ids[i], float(sims[i])) for i in top if sims[i] > 0]
+        return sorted(pairs, key=lambda kv: (-kv[1], kv[0]))
+
+    def scores(self, ids: Iterable[int] | None = None) -> dict[int, float]:
+        """Cosine to each row (or only ``ids``; the zeros of those included, unknown ids left
+        out); every row: only the positive ones."""
+        sims = self.sims
+        if sims is None:
+            return {}
+        if ids is None:
+            return {self.ids[i]: float(sims[i]) for i in np.flatnonzero(sims).tolist()}
+        return {i: float(sims[self.row_of[i]]) for i in ids if i in self.row_of}
 
 
 class LexicalIndex:
@@ -439,43 +471,38 @@ class LexicalIndex:
             self._matrix = self._empty_row()[:0]
         return self._matrix
 
-    def _all_sims(self, q: sp.csr_matrix) -> NDArray[np.float32]:
-        """Cosine of the query row ``q`` to every row: only the query's columns are read (an
-        inverted-index product), not a sparse product over the whole matrix."""
-        cols = self._column_view()[:, q.indices]
-        return np.asarray(cols @ q.data, dtype=np.float32).ravel()
+    def query(self, text: str) -> LexicalQuery:
+        """The cosine of ``text`` to every row, for its top rows and its score on candidates
+        found otherwise (the hybrid search asks both, and reads the query's columns once)."""
+        if not self._fitted or not self._ids:
+            return LexicalQuery(self._ids, self._row_of, None)
+        q = self._query(text)
+        if q.nnz == 0:
+            return LexicalQuery(self._ids, self._row_of, None)
+        # Only the query's columns are read (an inverted-index product), with numpy on the
+        # column view's arrays: scipy's column slicing and product cost more than the
+        # arithmetic at a query's few terms.
+        columns = self._column_view()
+        spans = list(
+            zip(
+                columns.indptr[q.indices].tolist(),
+                columns.indptr[q.indices + 1].tolist(),
+                q.data.tolist(),
+                strict=True,
+            )
+        )
+        rows = np.concatenate([columns.indices[a:b] for a, b, _ in spans])
+        weights = np.concatenate([columns.data[a:b] * w for a, b, w in spans])
+        sims = np.bincount(rows, weights=weights, minlength=len(self._ids)).astype(np.float32)
+        return LexicalQuery(self._ids, self._row_of, sims)
 
     def scores(self, query: str, ids: Iterable[int] | None = None) -> dict[int, float]:
         """Cosine similarity of ``query`` to each indexed row (or only ``ids``)."""
-        if not self._fitted or not self._ids:
-            return {}
-        q = self._query(query)
-        if q.nnz == 0:
-            return {}
-        matrix = self._full()
-        if ids is None:
-            sims = self._all_sims(q)
-            return {self._ids[i]: float(sims[i]) for i in np.flatnonzero(sims)}
-        wanted = [i for i in ids if i in self._row_of]
-        if not wanted:
-            return {}
-        rows = matrix[[self._row_of[i] for i in wanted]]
-        sims = np.asarray((rows @ q.T).todense()).ravel()
-        return {i: float(s) for i, s in zip(wanted, sims, strict=True)}
+        return self.query(query).scores(ids)
 
     def search(self, query: str, k: int) -> list[tuple[int, float]]:
         """Top ``k`` (id, cosine) with a positive score, best first."""
-        if not self._fitted or not self._ids or k <= 0:
-            return []
-        q = self._query(query)
-        if q.nnz == 0:
-            return []
-        sims = self._all_sims(q)
-        # argpartition, not a dict of every non-zero row: common words touch most of the corpus.
-        take = min(k, len(sims))
-        top = np.argpartition(-sims, take - 1)[:take]
-        pairs = [(self._ids[i], float(sims[i])) for i in top if sims[i] > 0]
-        return sorted(pairs, key=lambda kv: (-kv[1], kv[0]))
+        return self.query(query).top(k)
 
     def similarity_matrix(self, texts: Sequence[str], ids: Sequence[int]) -> NDArray[np.float32]:
         """(len(texts), len(ids)) cosine of each text to each indexed id (0 for unknown ids)."""

@@ -206,3 +206,26 @@ def test_an_upsert_with_a_new_word_is_found_by_it_and_keeps_the_other_rows() -> 
             assert after[item_id] == pytest.approx(score, abs=1e-6)
     index.remove(edited)
     assert edited not in index and index.search("zygomorphic", 3) == []
+
+
+def test_a_query_scores_every_row_as_the_sparse_cosine_does() -> None:
+    """``query`` reads the query's columns with numpy; its scores, its top rows and the scores
+    of given ids must be the cosine of the query's row to each row, also after edits (a new
+    row, a removed one, a new word)."""
+    index = fitted()
+    index.upsert(5, "电池检测 battery cathode 专利")
+    index.remove(2)
+    index.upsert(6, "zygomorphic battery")
+    ids = index.ids()
+    matrix = index._full()
+    assert matrix.shape[0] == len(ids)
+    for text in ("专利律师 电池", "battery testing", "zygomorphic", "unknown words", ""):
+        expected = (matrix @ index.transform([text]).T).toarray().ravel()
+        query = index.query(text)
+        every = {i: float(s) for i, s in zip(ids, expected, strict=True)}
+        assert query.scores([*ids, 99]) == pytest.approx(every if expected.any() else {})
+        assert query.scores() == pytest.approx({i: s for i, s in every.items() if s > 0})
+        best = sorted(((i, s) for i, s in every.items() if s > 0), key=lambda kv: (-kv[1], kv[0]))
+        top = query.top(2)
+        assert [i for i, _ in top] == [i for i, _ in best[:2]]
+        assert [s for _, s in top] == pytest.approx([s for _, s in best[:2]])

@@ -12,11 +12,13 @@ every page is requested once, the directory first: the pages share the same minu
 load. Printed per page: CPU ms per request (``time.process_time``, median and mean), wall ms,
 SQL statements per request (median; a request that refreshes capacity figures runs more), the
 CPU the PostgreSQL server process spent on it (mean; read from /proc, so PostgreSQL must run on
-this machine) and the ratio of its median CPU to the directory's. The pathway is measured twice:
-as served (its picks remembered between loads) and with nothing remembered (the first load of a
-startup's pathway in a worker, or a load after an edit). ``--profile PATH`` then
-profiles that page's requests (cProfile, CPU time) and prints the top functions. Nothing is
-written to the database but the logins.
+this machine) and the ratio of its median CPU to the directory's. Search is measured with one
+query asked again and with a new query each time (nothing embedded or remembered for it). The
+pathway is measured twice: as served (its picks remembered between loads) and with nothing
+remembered (the first load of a startup's pathway in a worker, or a load after an edit).
+``--profile PATH`` then profiles that page's requests (cProfile, CPU time; ``{n}`` in PATH
+counts them, as in the new-query search) and prints the top functions. Nothing is written to
+the database but the logins.
 """
 
 from __future__ import annotations
@@ -51,6 +53,13 @@ class PageCost:
     # Seconds an answer is remembered on this page (``freshness.KEEP_SECONDS``); 0: nothing
     # is remembered, so every request pays what the first load of a startup's page pays.
     keep_seconds: float | None = None
+    requested: int = 0
+
+    def next_path(self) -> str:
+        """The path of this page's next request: ``{n}`` in it counts requests, so that each
+        asks something new (a search query nothing has embedded or remembered yet)."""
+        self.requested += 1
+        return self.path.format(n=self.requested)
 
 
 def _process_cpu(pid: int) -> float:
@@ -81,6 +90,8 @@ def main() -> None:
         PageCost("directory /startups", "founder", "/startups"),
         PageCost("founder dashboard /", "founder", "/"),
         PageCost(f"startup page /startups/{startup}", "founder", f"/startups/{startup}"),
+        PageCost("/search?q=battery+materials", "founder", "/search?q=battery+materials"),
+        PageCost("/search, a new query each time", "founder", "/search?q=battery+materials+{n}"),
         PageCost(f"pathway /pathway/{startup}", "founder", f"/pathway/{startup}"),
         PageCost("pathway, nothing remembered", "founder", f"/pathway/{startup}", keep_seconds=0),
         PageCost("investor deal flow", "investor", "/funding/deal-flow"),
@@ -108,9 +119,10 @@ def main() -> None:
         db.engine.dispose()  # the warm-up opens the connections again, and they are noted
     for page in tqdm(pages, desc="warm-up", unit="page"):
         for _ in range(args.warmup):
-            status = clients[page.role].get(page.path).status_code
+            path = page.next_path()
+            status = clients[page.role].get(path).status_code
             if status != 200:
-                raise SystemExit(f"{page.path} answered {status}")
+                raise SystemExit(f"{path} answered {status}")
     load_before = os.getloadavg()
     keep = freshness.KEEP_SECONDS
     for _ in tqdm(range(args.requests), desc="rounds", unit="round"):
@@ -119,7 +131,7 @@ def main() -> None:
             executed[0] = 0
             server = database_cpu()
             cpu, wall = time.process_time(), time.perf_counter()
-            clients[page.role].get(page.path)
+            clients[page.role].get(page.next_path())
             page.cpu.append(time.process_time() - cpu)
             page.wall.append(time.perf_counter() - wall)
             page.database_cpu += database_cpu() - server
@@ -142,11 +154,12 @@ def main() -> None:
         )
     if args.profile:
         chosen = next((p for p in pages if p.path == args.profile), None)
-        client = clients[chosen.role if chosen else "founder"]
+        chosen = chosen or PageCost(args.profile, "founder", args.profile)
+        client = clients[chosen.role]
         profile = cProfile.Profile(time.process_time)  # CPU, not waits on PostgreSQL
         profile.enable()
         for _ in tqdm(range(args.requests), desc=f"profile {args.profile}", unit="req"):
-            client.get(args.profile)
+            client.get(chosen.next_path())
         profile.disable()
         for key in ("cumulative", "tottime"):
             out = io.StringIO()

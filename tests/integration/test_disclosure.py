@@ -17,6 +17,7 @@ from matchmaker.models.operator import SupportRecord
 from matchmaker.services.errors import Forbidden, Invalid
 from matchmaker.services.operator import disclosure
 from matchmaker.services.operator.policy_center.seed_policies import seed_policies
+from matchmaker.services.recommendations import indexing
 from matchmaker.services.recommendations.engine_settings import EngineSettings
 from tests.factories import make_equipment, make_facility, make_mentor, make_startup, make_user
 
@@ -129,14 +130,29 @@ def test_record_support_refuses_bad_input(app: Flask, db_session: Session) -> No
 @pytest.mark.parametrize("method", ["embedding", "tfidf"])
 def test_near_duplicate_profiles(app: Flask, db_session: Session, method: str) -> None:
     text = "High-nickel cathode materials for solid-state e-bike batteries, XRD tested"
-    make_startup(db_session, name="Lanli Materials", one_liner="Cathodes", description=text)
-    make_startup(db_session, name="Lanli Materials Co", one_liner="Cathodes", description=text)
-    make_startup(
+    first = make_startup(db_session, name="Lanli Materials", one_liner="Cathodes", description=text)
+    second = make_startup(
+        db_session, name="Lanli Materials Co", one_liner="Cathodes", description=text
+    )
+    farm = make_startup(
         db_session, name="Green Farm", one_liner="Hydroponic lettuce",
         description="Vertical farming of leafy greens for Chongqing supermarkets.",
     )  # fmt: skip
-    model = EngineSettings.from_app(app).embedding_model
-    pairs = disclosure.near_duplicate_startups(db_session, method=method, embedding_model=model)
-    assert [(p.first.name, p.second.name, p.method) for p in pairs] == [
+    settings = EngineSettings.from_app(app)
+    model = settings.embedding_model
+
+    def near() -> disclosure.NearDuplicates:
+        return disclosure.near_duplicate_startups(db_session, method=method, embedding_model=model)
+
+    if method == "embedding":
+        # The page compares the vectors the job worker stored after each save; it embeds none.
+        assert near().not_compared == [first, second, farm]
+        for startup in (first, farm):
+            indexing.embed_profile(db_session, settings, "startup", startup.id)
+        assert near().pairs == [] and near().not_compared == [second]
+        indexing.embed_profile(db_session, settings, "startup", second.id)
+    found = near()
+    assert [(p.first.name, p.second.name, p.method) for p in found.pairs] == [
         ("Lanli Materials", "Lanli Materials Co", method)
     ]
+    assert found.not_compared == []

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import sqlalchemy as sa
@@ -30,6 +30,9 @@ from matchmaker.models.operator import SUPPORT_KINDS, Policy, SupportKind, Suppo
 from matchmaker.services.errors import Invalid, NotFound
 from matchmaker.services.operator.policy_center.policies import POLICY_KIND_LABELS, require_operator
 from matchmaker.services.transactions import commit, use_case
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
 
 log = logging.getLogger(__name__)
 
@@ -307,14 +310,22 @@ def _profile_text(s: Startup) -> str:
     return " ".join([s.name, s.one_liner, s.description])
 
 
-def _embedding_similarity(startups: Sequence[Startup], embedding_model: str) -> np.ndarray:
-    from matchmaker.recommend.texts import startup_text
+def _stored_vectors(
+    session: Session, startups: Sequence[Startup], embedding_model: str
+) -> dict[int, NDArray[np.float32]]:
+    """The vectors the job worker stored for the startups' current texts (``engine_embeddings``,
+    written after every save): this page embeds nothing. A startup saved seconds ago may have
+    none yet."""
+    from matchmaker.services.recommendations import profile_vectors
     from matchmaker.services.recommendations.engine_settings import get_embedder
     from matchmaker.services.recommendations.profiles import startup_profile
 
     embedder = get_embedder(embedding_model)
-    vectors = embedder.encode([startup_text(startup_profile(s)) for s in startups])
-    return np.asarray(vectors @ vectors.T)
+    texts = profile_vectors.profile_texts("startup", [startup_profile(s) for s in startups])
+    hashes = profile_vectors.content_hashes("startup", texts, embedder.model_id)
+    return profile_vectors.stored_vectors(
+        session, "startup", embedder.model_id, hashes, embedder.dim
+    )
 
 
 def _tfidf_similarity(startups: Sequence[Startup]) -> np.ndarray:
@@ -327,32 +338,49 @@ def _tfidf_similarity(startups: Sequence[Startup]) -> np.ndarray:
     return np.asarray(index.similarity_matrix(texts, ids))
 
 
+@dataclass
+class NearDuplicates:
+    """Near-duplicate pairs, best first, and the active startups left out of the comparison
+    (no stored vector for their current text yet: the job worker embeds a save within
+    seconds)."""
+
+    pairs: list[NearDuplicate]
+    not_compared: list[Startup]
+
+
 def near_duplicate_startups(
     session: Session,
     *,
     method: str = "embedding",
     embedding_model: str = "",
     threshold: float | None = None,
-) -> list[NearDuplicate]:
+) -> NearDuplicates:
     """Pairs of active startup profiles that read almost the same.
 
-    ``embedding`` uses the engine's embedder, ``embedding_model`` (the caller's
-    ``EngineSettings.embedding_model``; cosine of normalised vectors); without one, when it
-    cannot load, or with ``tfidf``, the lexical leg's TF-IDF cosine is used instead.
+    ``embedding`` compares the vectors the job worker stored for the engine's embedder,
+    ``embedding_model`` (the caller's ``EngineSettings.embedding_model``; cosine of
+    normalised vectors); without one, when it cannot load, or with ``tfidf``, the lexical
+    leg's TF-IDF cosine is used instead.
     """
     startups = list(
         session.scalars(sa.select(Startup).where(Startup.is_active).order_by(Startup.id))
     )
     if len(startups) < 2:
-        return []
+        return NearDuplicates([], [])
     used = method
     matrix = None
+    not_compared: list[Startup] = []
     if method == "embedding" and embedding_model:
         try:
-            matrix = _embedding_similarity(startups, embedding_model)
+            stored = _stored_vectors(session, startups, embedding_model)
         except Exception:  # no model on this machine: the lexical fallback still finds copies
             log.warning("embedding similarity unavailable; using TF-IDF", exc_info=True)
             used = "tfidf"
+        else:
+            not_compared = [s for s in startups if s.id not in stored]
+            startups = [s for s in startups if s.id in stored]
+            vectors = np.array([stored[s.id] for s in startups], dtype=np.float32)
+            matrix = vectors @ vectors.T if len(startups) else np.zeros((0, 0))
     if matrix is None:
         used = "tfidf"
         matrix = _tfidf_similarity(startups)
@@ -364,7 +392,7 @@ def near_duplicate_startups(
             score = float(matrix[i, j])
             if score >= threshold:
                 out.append(NearDuplicate(startups[i], startups[j], score, used))
-    return sorted(out, key=lambda d: -d.similarity)
+    return NearDuplicates(sorted(out, key=lambda d: -d.similarity), not_compared)
 
 
 def support_kind_label(kind: str, locale: str | None) -> str:

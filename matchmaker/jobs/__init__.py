@@ -26,6 +26,9 @@ INDEX_REFRESH_SCHEDULE = crontab(minute="*/10")
 # Mentors' sessions and instruments' free hours move with every booking; the web processes of a
 # big platform take them from this run (``publish_capacity``), so once a minute.
 CAPACITY_SCHEDULE = crontab(minute="*")
+# Relations (portfolio entries, past mentees, outcomes) accrue over days and a calibration reads
+# them all: once a night, in the platform's quiet hours (the server's local time).
+CALIBRATION_SCHEDULE = crontab(hour="3", minute="30")
 
 
 def register(app: Flask) -> None:
@@ -42,4 +45,5 @@ def register(app: Flask) -> None:
     jobs.register(indexing.publish_indexes, retries=2, retry_delay=30)
     jobs.register_periodic(indexing.refresh_indexes, INDEX_REFRESH_SCHEDULE)
     jobs.register_periodic(indexing.publish_capacity, CAPACITY_SCHEDULE)
+    jobs.register_periodic(indexing.calibrate_rankers, CALIBRATION_SCHEDULE)
     jobs.register_periodic(facilities.expire_booking_requests, BOOKING_EXPIRY_SCHEDULE)

@@ -1,4 +1,5 @@
-"""Engine jobs: embed a changed profile once, build and publish index versions.
+"""Engine jobs: embed a changed profile once, build and publish index versions, calibrate the
+ranking weights.
 
 A job runs in its app's context; it hands the engine that app's settings (bound once by
 ``create_app``) and queue explicitly, so the services read no Flask state."""
@@ -12,8 +13,8 @@ from flask import current_app
 from matchmaker.extensions import db, queue
 from matchmaker.queue import enqueue
 from matchmaker.recommend import store
-from matchmaker.services.recommendations import capacity, indexing
-from matchmaker.services.recommendations.engine_settings import EngineSettings
+from matchmaker.services.recommendations import capacity, engines, indexing
+from matchmaker.services.recommendations.engine_settings import Caller, EngineSettings
 
 log = logging.getLogger(__name__)
 
@@ -80,3 +81,16 @@ def publish_capacity() -> None:
     written = capacity.publish_capacity(db.session, settings.index_dir)
     if written:
         log.info("capacity figures published: %s", written)
+
+
+def calibrate_rankers() -> None:
+    """Periodic: re-choose the ranking weights from the platform's own relations, as ``flask
+    calibrate`` does (a time split inside the history, the popularity prior as a floor). The
+    weights are written to ``MODEL_DIR``; the next periodic refresh publishes them with an
+    index version, which every web process then adopts."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    for cal in engines.calibrate_engine(
+        db.session, EngineSettings.from_app(app), caller=Caller.offline(app)
+    ):
+        log.info("%s ranking calibrated: %s on %d target startups", cal.kind, cal.method,
+                 cal.n_targets)  # fmt: skip

@@ -5,7 +5,9 @@ On the SQLite queue by default, on Redis when MATCHMAKER_TEST_REDIS_URL is set.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -13,16 +15,18 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from matchmaker.extensions import db, queue
-from matchmaker.jobs.indexing import publish_capacity
+from matchmaker.jobs.indexing import calibrate_rankers, publish_capacity
 from matchmaker.jobs.mail import send_notification_email
 from matchmaker.jobs.mentoring import expire_mentoring_requests
 from matchmaker.models import Notification, User, utcnow
 from matchmaker.models.mentoring import MentorSession
 from matchmaker.models.outbox import OutboxEmail
 from matchmaker.queue import enqueue_after_commit
+from matchmaker.recommend.calibration import Calibration
 from matchmaker.services import notifications
-from tests.factories import make_startup, make_user
-from tests.integration.jobs_support import queue_app, running_worker, watch
+from matchmaker.services.recommendations import engines
+from tests.factories import make_investor, make_startup, make_user
+from tests.integration.jobs_support import queue_app, queue_settings, running_worker, watch
 from tests.integration.test_mentoring_support import make_world, put_session
 
 pytestmark = pytest.mark.db
@@ -147,3 +151,35 @@ def test_capacity_figures_are_published_every_minute_by_a_worker(queue_app):
     assert publish_capacity in jobs.periodic_due(datetime(2026, 12, 1, 9, 46))
     with queue_app.app_context():
         publish_capacity()  # the whole job, as the worker runs it
+
+
+def test_the_ranking_weights_are_calibrated_every_night_by_a_worker(
+    make_app: Callable[..., Flask], db_session: Session, tmp_path: Path
+) -> None:
+    """What ``flask calibrate`` does, scheduled: the worker writes each kind's weights to
+    ``MODEL_DIR``, for the next index version to carry to every web process."""
+    app = make_app(
+        **queue_settings(tmp_path),
+        EMBEDDING_MODEL="hashing",
+        INDEX_DIR=str(tmp_path / "ix"),
+        MODEL_DIR=str(tmp_path / "models"),
+    )
+    jobs = queue.bound(app)
+    assert calibrate_rankers in jobs.periodic_due(datetime(2026, 12, 1, 3, 30))
+    assert calibrate_rankers not in jobs.periodic_due(datetime(2026, 12, 1, 15, 30))
+    make_startup(db_session)
+    make_investor(db_session)
+    events = watch(app)
+    try:
+        with app.app_context():
+            jobs.enqueue(calibrate_rankers)  # what the scheduler does when it is due
+        with running_worker(app):
+            events.wait_for(calibrate_rankers)
+        for kind in ("investor", "mentor"):
+            # No dated history on this platform: the default weights stay.
+            assert Calibration.load(tmp_path / "models" / f"calibration-{kind}.json").method == (
+                "default"
+            )
+    finally:
+        engines.forget_engines()
+        jobs.huey.flush()

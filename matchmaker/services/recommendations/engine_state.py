@@ -6,7 +6,8 @@ in job workers):
 - **Check**: at most every ``INDEX_CHECK_SECONDS`` (default 1 s) a call reads ``INDEX_DIR/CURRENT``
   (one small file; no query). These timings come with the ``EngineSettings`` the caller passes.
 - **Swap**: a newer version is loaded by a thread of this process (profiles from the version's
-  snapshot, FAISS files memory-mapped, TF-IDF fitted) and becomes the engine in one assignment.
+  snapshot, FAISS files memory-mapped, the fitted TF-IDF rows loaded) and becomes the engine in
+  one assignment.
   Calls keep the engine they started with; no lock is held across requests. Only the very first
   load of a process is waited for (``gunicorn.conf.py`` starts it when the worker boots).
 - **Under gunicorn** the master loads the current version before it forks the workers, and

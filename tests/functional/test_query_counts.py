@@ -32,7 +32,7 @@ from matchmaker.models.bookings import (
 )
 from matchmaker.services.facilities.bookings.queries import free_intervals_by_equipment
 from matchmaker.services.recommendations import bridge as reco
-from matchmaker.services.recommendations import engines
+from matchmaker.services.recommendations import engines, freshness
 from matchmaker.services.recommendations.engine_settings import Caller
 from tests.factories import (
     make_equipment,
@@ -146,9 +146,14 @@ def _grow(db_session: Session, n: int = 12) -> None:
     db_session.commit()
 
 
+@pytest.mark.parametrize("remembered", [True, False], ids=["remembered", "computed"])
 def test_statements_per_page_are_bounded_and_do_not_grow(
-    make_app: Any, db_session: Session
+    make_app: Any, db_session: Session, monkeypatch: pytest.MonkeyPatch, remembered: bool
 ) -> None:
+    """Counted as served (a page's recommendations remembered for a few seconds) and with
+    nothing remembered: a startup's first load in a worker, or a load after an edit."""
+    if not remembered:
+        monkeypatch.setattr(freshness, "KEEP_SECONDS", 0.0)
     load_demo_data(db_session)
     app = make_app(EMBEDDING_MODEL="hashing")
     pages = _pages(db_session)

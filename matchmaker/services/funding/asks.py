@@ -13,7 +13,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
-from sqlalchemy.orm.util import identity_key
 
 from matchmaker import vocab
 from matchmaker.database import begin_write
@@ -340,10 +339,11 @@ def recommend_investors_for_startup(
     if pitches is None:
         ask, pitches = _ask_and_its_pitches(session, startup.id, ask)
     need = need_for(startup, ask)
+    read: dict[int, Investor] = {}
     ranked = fund_fit.ranked_funds(
-        session, startup, need, limit, use_engine=use_engine, caller=caller
+        session, startup, need, limit, use_engine=use_engine, caller=caller, rows=read
     )
-    funds = _funds_by_id(session, [f.investor_id for f in ranked])
+    funds = _funds_by_id(session, [f.investor_id for f in ranked], read)
     return need, [
         InvestorMatch(
             funds[f.investor_id], f.score, list(f.reasons), list(f.fit), pitches.get(f.investor_id)
@@ -353,14 +353,12 @@ def recommend_investors_for_startup(
     ]
 
 
-def _funds_by_id(session: Session, ids: list[int]) -> dict[int, Investor]:
-    """The active funds ``ids``: from the session when the fit check just read them, else in
-    one statement (a remembered answer)."""
-    found: dict[int, Investor] = {}
-    for investor_id in ids:
-        investor = session.identity_map.get(identity_key(Investor, investor_id))
-        if investor is not None and not sa.inspect(investor).expired_attributes:
-            found[investor_id] = investor
+def _funds_by_id(
+    session: Session, ids: list[int], read: dict[int, Investor]
+) -> dict[int, Investor]:
+    """The active funds ``ids``: those the fit check just ``read``, the others (a remembered
+    answer) in one statement."""
+    found = {i: read[i] for i in ids if i in read}
     missing = [i for i in ids if i not in found]
     if missing:
         found.update(

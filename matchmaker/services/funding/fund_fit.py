@@ -25,9 +25,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
-from matchmaker.models import Investor, Startup
+from matchmaker.models import Investor, PortfolioEntry, Startup
 from matchmaker.services.funding.matching import (
     FitReason,
     FundingNeed,
@@ -60,16 +61,20 @@ def ranked_funds(
     *,
     use_engine: bool,
     caller: Caller,
+    rows: dict[int, Investor] | None = None,
 ) -> list[RankedFund]:
     """The ``limit`` best funds ``need`` fits (``matching.investor_fits``), best first;
-    ``caller`` says who asks the engine (``engine_settings.Caller``)."""
+    ``caller`` says who asks the engine (``engine_settings.Caller``). ``rows``, when given,
+    receives the fitting funds' rows the check read (with their portfolios; none when the
+    answer was remembered), so that the caller does not read them again."""
     answer = (
         _engine_candidates(session, startup.id, max(limit * 3, 30), caller) if use_engine else None
     )
     engine, named = answer or ({}, frozenset())
+    read = {} if rows is None else rows
 
     def compute() -> list[RankedFund]:
-        return _fitting(session, startup, need, limit, engine, named)
+        return _fitting(session, startup, need, limit, engine, named, read)
 
     if answer is None:  # engine off or failing: nothing its state would key
         return compute()
@@ -134,13 +139,20 @@ def _active_funds(
 def _with_portfolios(session: Session, funds: list[Investor]) -> list[Investor]:
     """``funds`` with their portfolios loaded in one statement (the portfolio_neighbour fact):
     read only for the funds that fit, not for every fund checked, which at 100,000 funds made
-    the fallback read 2,000 funds' portfolios on every dashboard load."""
-    if funds:
-        session.scalars(
-            sa.select(Investor)
-            .where(Investor.id.in_([f.id for f in funds]))
-            .options(selectinload(Investor.portfolio))
-        ).all()
+    the fallback read 2,000 funds' portfolios on every dashboard load. The entries alone are
+    read (the funds are at hand), in the relationship's order."""
+    unloaded = [f for f in funds if "portfolio" in sa.inspect(f).unloaded]
+    if unloaded:
+        entries: dict[int, list[PortfolioEntry]] = {f.id: [] for f in unloaded}
+        order = Investor.portfolio.property.order_by or ()
+        for entry in session.scalars(
+            sa.select(PortfolioEntry)
+            .where(PortfolioEntry.investor_id.in_(list(entries)))
+            .order_by(*order, PortfolioEntry.id)
+        ):
+            entries[entry.investor_id].append(entry)
+        for fund in unloaded:
+            set_committed_value(fund, "portfolio", entries[fund.id])
     return funds
 
 
@@ -151,8 +163,10 @@ def _fitting(
     limit: int,
     engine: dict[int, Any],
     named: frozenset[int],
+    read: dict[int, Investor],
 ) -> list[RankedFund]:
     def ranked(investor: Investor) -> tuple[RankedFund, str]:
+        read[investor.id] = investor
         fit = tuple(fit_reasons(investor, need, startup))
         match = engine.get(investor.id)
         if match is not None:  # engine-ranked first
@@ -162,12 +176,12 @@ def _fitting(
         return fund, investor.name
 
     def fitting(funds: list[Investor]) -> list[Investor]:
-        return _with_portfolios(session, [i for i in funds if investor_fits(i, need, startup)])
+        return [i for i in funds if i.id not in named and investor_fits(i, need, startup)]
 
-    candidates = _active_funds(session, only=engine) if engine else []
-    out = [ranked(i) for i in fitting([i for i in candidates if i.id not in named])]
+    fits = fitting(_active_funds(session, only=engine)) if engine else []
     # Any other fund scores at most 1: read them only when they could make the list.
-    if len([f for f, _ in out if f.score > 1.0]) < limit:
-        out += [ranked(i) for i in fitting(_active_funds(session, besides=engine.keys() | named))]
+    if sum(1 for i in fits if float(engine[i.id].score) > 0) < limit:
+        fits += fitting(_active_funds(session, besides=engine.keys() | named))
+    out = [ranked(i) for i in _with_portfolios(session, fits)]
     out.sort(key=lambda pair: (-pair[0].score, pair[1]))
     return [fund for fund, _ in out[:limit]]

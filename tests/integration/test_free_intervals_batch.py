@@ -19,7 +19,12 @@ from matchmaker.models.bookings import (
     EquipmentBooking,
 )
 from matchmaker.services.facilities.bookings.queries import free_intervals_by_equipment
-from matchmaker.services.facilities.equipment_availability import free_intervals, rules_for
+from matchmaker.services.facilities.equipment_availability import (
+    free_intervals,
+    open_intervals,
+    open_intervals_by_equipment,
+    rules_for,
+)
 from matchmaker.timezones import DEFAULT_ZONE
 from tests.factories import make_equipment, make_facility, make_startup, make_user
 
@@ -168,3 +173,26 @@ def test_the_engine_s_free_hours_move_with_bookings_not_with_the_minute(
     noon = day.replace(hour=12).astimezone(UTC).replace(tzinfo=None)
     book(noon, 2)
     assert free_at(hour + timedelta(minutes=50)) == pytest.approx(first - 2)
+
+
+def test_open_time_of_many_instruments_matches_one_at_a_time(db_session: Session) -> None:
+    """The usage report (facility pages, the annual evaluation) read each instrument's
+    windows and exceptions in two statements of its own: 224 of the annual report's 260."""
+    ids = _instruments(db_session, 7)
+    now = utcnow()
+    # Each its own span, as the report's (from the day an instrument was listed).
+    spans = {i: (now + timedelta(hours=5 * k), now + timedelta(days=9)) for k, i in enumerate(ids)}
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        batch = open_intervals_by_equipment(db_session, spans)
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
+    assert len(statements) == 2  # whatever the number of instruments
+    for i, (start, end) in spans.items():
+        assert batch[i] == open_intervals(db_session, i, start, end), i
+    assert open_intervals_by_equipment(db_session, {}) == {}

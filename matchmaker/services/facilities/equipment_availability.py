@@ -7,13 +7,14 @@ is stored in UTC.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from matchmaker.database import in_ids
 from matchmaker.models import Equipment, StartupMember, User, utcnow
 from matchmaker.models.bookings import (
     ACTIVE_BOOKING_STATUSES,
@@ -115,6 +116,38 @@ def open_intervals(
         )
     )
     return _open_from(windows, exceptions, start, end)
+
+
+def open_intervals_by_equipment(
+    session: Session, spans: Mapping[int, tuple[datetime, datetime]]
+) -> dict[int, list[Interval]]:
+    """``open_intervals`` of many instruments, each over its own ``[start, end)`` span, in
+    two statements whatever their number (the annual report asked per instrument: 224 of its
+    260 statements on the demo data)."""
+    if not spans:
+        return {}
+    ids = sorted(spans)
+    windows: dict[int, list[AvailabilityWindow]] = {i: [] for i in ids}
+    for w in session.scalars(
+        sa.select(AvailabilityWindow).where(in_ids(AvailabilityWindow.equipment_id, ids))
+    ):
+        windows[w.equipment_id].append(w)
+    exceptions: dict[int, list[AvailabilityException]] = {i: [] for i in ids}
+    for x in session.scalars(
+        sa.select(AvailabilityException).where(
+            in_ids(AvailabilityException.equipment_id, ids),
+            AvailabilityException.ends_at > min(start for start, _ in spans.values()),
+            AvailabilityException.starts_at < max(end for _, end in spans.values()),
+        )
+    ):
+        exceptions[x.equipment_id].append(x)
+    return {
+        i: _open_from(
+            windows[i], [x for x in exceptions[i] if x.ends_at > start and x.starts_at < end],
+            start, end,
+        )
+        for i, (start, end) in spans.items()
+    }  # fmt: skip
 
 
 def _open_from(

@@ -26,7 +26,12 @@ from matchmaker.i18n import lazy_gettext as _l
 from matchmaker.models import Equipment
 from matchmaker.models.bookings import BookingStatus, EquipmentBooking, VoucherState
 from matchmaker.services import exports
-from matchmaker.services.facilities.equipment_availability import clip, open_intervals, total_hours
+from matchmaker.services.facilities.equipment_availability import (
+    Interval,
+    clip,
+    open_intervals_by_equipment,
+    total_hours,
+)
 from matchmaker.timezones import to_utc, wall_clock
 
 BOOKED_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
@@ -119,9 +124,16 @@ def usage_report(
     daily = _Daily(days)
     rows = []
     total = UsageRow(equipment_id=0, name="")
+    # Open from the day an instrument was listed (its hours before that were never offered).
+    listed = {
+        e.id: to_utc(datetime.combine(wall_clock(e.created_at).date(), time())) for e in equipment
+    }
+    opened = open_intervals_by_equipment(
+        session, {i: (max(start, since), end) for i, since in listed.items() if since < end}
+    )
     for eq in equipment:
         mine = [b for b in bookings if b.equipment_id == eq.id]
-        row = _usage_row(session, eq, mine, start, end, daily)
+        row = _usage_row(eq, mine, opened.get(eq.id, []), start, end, daily)
         rows.append(row)
         total.hours_open += row.hours_open
         total.hours_booked += row.hours_booked
@@ -144,17 +156,16 @@ def usage_report(
 
 
 def _usage_row(
-    session: Session,
     eq: Equipment,
     mine: list[EquipmentBooking],
+    opened: list[Interval],
     start: datetime,
     end: datetime,
     daily: _Daily,
 ) -> UsageRow:
-    """One instrument's figures over ``[start, end)``, its hours added to ``daily``."""
+    """One instrument's figures over ``[start, end)`` (``opened``: its open time in it, from
+    its listing day), its hours added to ``daily``."""
     row = UsageRow(equipment_id=eq.id, name=eq.name)
-    listed = to_utc(datetime.combine(wall_clock(eq.created_at).date(), time()))
-    opened = open_intervals(session, eq.id, max(start, listed), end) if listed < end else []
     row.hours_open = total_hours(opened)
     for s, e in opened:
         daily.spread(daily.open, s, e)

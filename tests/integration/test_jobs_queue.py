@@ -25,7 +25,7 @@ from matchmaker.queue import enqueue_after_commit
 from matchmaker.recommend.calibration import Calibration
 from matchmaker.services import notifications
 from matchmaker.services.recommendations import engines
-from tests.factories import make_investor, make_startup, make_user
+from tests.factories import PASSWORD, make_investor, make_mentor, make_startup, make_user
 from tests.integration.jobs_support import queue_app, queue_settings, running_worker, watch
 from tests.integration.test_mentoring_support import make_world, put_session
 
@@ -183,3 +183,23 @@ def test_the_ranking_weights_are_calibrated_every_night_by_a_worker(
     finally:
         engines.forget_engines()
         jobs.huey.flush()
+
+
+def test_a_sign_in_queues_no_index_work(queue_app: Flask, db_session: Session) -> None:
+    """Signing in wrote the user's timestamp, which the mentor change check read: with 4
+    workers every login made each of them reload, re-embed and re-index the mentors. Now a
+    sign-in changes nothing a profile is made of, and queues no job."""
+    mentor = make_mentor(db_session)
+    user = db_session.get(User, mentor.user_id)
+    assert user is not None
+    changed = (mentor.updated_at, user.updated_at)
+    jobs = queue.bound(queue_app)
+    assert jobs.huey.pending_count() == 0
+    reply = queue_app.test_client().post(
+        "/auth/login", data={"email": user.email, "password": PASSWORD}
+    )
+    assert reply.status_code == 302
+    assert jobs.huey.pending_count() == 0 and jobs.huey.scheduled_count() == 0
+    db_session.expire_all()
+    assert (mentor.updated_at, user.updated_at) == changed
+    assert user.last_seen_at is not None

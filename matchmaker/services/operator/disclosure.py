@@ -311,21 +311,17 @@ def _profile_text(s: Startup) -> str:
 
 
 def _stored_vectors(
-    session: Session, startups: Sequence[Startup], embedding_model: str
+    session: Session, startups: Sequence[Startup], model_id: str, dim: int
 ) -> dict[int, NDArray[np.float32]]:
     """The vectors the job worker stored for the startups' current texts (``engine_embeddings``,
     written after every save): this page embeds nothing. A startup saved seconds ago may have
     none yet."""
     from matchmaker.services.recommendations import profile_vectors
-    from matchmaker.services.recommendations.engine_settings import get_embedder
     from matchmaker.services.recommendations.profiles import startup_profile
 
-    embedder = get_embedder(embedding_model)
     texts = profile_vectors.profile_texts("startup", [startup_profile(s) for s in startups])
-    hashes = profile_vectors.content_hashes("startup", texts, embedder.model_id)
-    return profile_vectors.stored_vectors(
-        session, "startup", embedder.model_id, hashes, embedder.dim
-    )
+    hashes = profile_vectors.content_hashes("startup", texts, model_id)
+    return profile_vectors.stored_vectors(session, "startup", model_id, hashes, dim)
 
 
 def _tfidf_similarity(startups: Sequence[Startup]) -> np.ndarray:
@@ -371,12 +367,16 @@ def near_duplicate_startups(
     matrix = None
     not_compared: list[Startup] = []
     if method == "embedding" and embedding_model:
+        from matchmaker.services.recommendations.engine_settings import get_embedder
+
         try:
-            stored = _stored_vectors(session, startups, embedding_model)
+            embedder = get_embedder(embedding_model)
+            model_id, dim = embedder.model_id, embedder.dim  # a model folder loads here
         except Exception:  # no model on this machine: the lexical fallback still finds copies
             log.warning("embedding similarity unavailable; using TF-IDF", exc_info=True)
             used = "tfidf"
         else:
+            stored = _stored_vectors(session, startups, model_id, dim)
             not_compared = [s for s in startups if s.id not in stored]
             startups = [s for s in startups if s.id in stored]
             vectors = np.array([stored[s.id] for s in startups], dtype=np.float32)

@@ -118,15 +118,11 @@ def open_intervals(
     return _open_from(windows, exceptions, start, end)
 
 
-def open_intervals_by_equipment(
-    session: Session, spans: Mapping[int, tuple[datetime, datetime]]
-) -> dict[int, list[Interval]]:
-    """``open_intervals`` of many instruments, each over its own ``[start, end)`` span, in
-    two statements whatever their number (the annual report asked per instrument: 224 of its
-    260 statements on the demo data)."""
-    if not spans:
-        return {}
-    ids = sorted(spans)
+def availability_by_equipment(
+    session: Session, ids: Sequence[int], start: datetime, end: datetime
+) -> tuple[dict[int, list[AvailabilityWindow]], dict[int, list[AvailabilityException]]]:
+    """The weekly windows of each of ``ids`` and its exceptions that meet ``[start, end)``, in
+    two statements whatever their number."""
     windows: dict[int, list[AvailabilityWindow]] = {i: [] for i in ids}
     for w in session.scalars(
         sa.select(AvailabilityWindow).where(in_ids(AvailabilityWindow.equipment_id, ids))
@@ -136,11 +132,28 @@ def open_intervals_by_equipment(
     for x in session.scalars(
         sa.select(AvailabilityException).where(
             in_ids(AvailabilityException.equipment_id, ids),
-            AvailabilityException.ends_at > min(start for start, _ in spans.values()),
-            AvailabilityException.starts_at < max(end for _, end in spans.values()),
+            AvailabilityException.ends_at > start,
+            AvailabilityException.starts_at < end,
         )
     ):
         exceptions[x.equipment_id].append(x)
+    return windows, exceptions
+
+
+def open_intervals_by_equipment(
+    session: Session, spans: Mapping[int, tuple[datetime, datetime]]
+) -> dict[int, list[Interval]]:
+    """``open_intervals`` of many instruments, each over its own ``[start, end)`` span, in
+    two statements whatever their number (the annual report asked per instrument: 224 of its
+    260 statements on the demo data)."""
+    if not spans:
+        return {}
+    windows, exceptions = availability_by_equipment(
+        session,
+        sorted(spans),
+        min(start for start, _ in spans.values()),
+        max(end for _, end in spans.values()),
+    )
     return {
         i: _open_from(
             windows[i], [x for x in exceptions[i] if x.ends_at > start and x.starts_at < end],

@@ -22,8 +22,6 @@ from matchmaker.models import (
 )
 from matchmaker.models.bookings import (
     ACTIVE_BOOKING_STATUSES,
-    AvailabilityException,
-    AvailabilityWindow,
     BookingRules,
     BookingStatus,
     EquipmentBooking,
@@ -37,6 +35,7 @@ from matchmaker.services.facilities.equipment_availability import (
     Interval,
     _open_from,
     active_bookings,
+    availability_by_equipment,
     busy_intervals,
     default_rules,
     free_intervals,
@@ -296,20 +295,7 @@ def free_intervals_by_equipment(
         return {}
     set_rules = sa.select(BookingRules).where(in_ids(BookingRules.equipment_id, ids))
     rules = {r.equipment_id: r for r in session.scalars(set_rules)}
-    windows: dict[int, list[AvailabilityWindow]] = {i: [] for i in ids}
-    for w in session.scalars(
-        sa.select(AvailabilityWindow).where(in_ids(AvailabilityWindow.equipment_id, ids))
-    ):
-        windows[w.equipment_id].append(w)
-    exceptions: dict[int, list[AvailabilityException]] = {i: [] for i in ids}
-    for x in session.scalars(
-        sa.select(AvailabilityException).where(
-            in_ids(AvailabilityException.equipment_id, ids),
-            AvailabilityException.ends_at > start,
-            AvailabilityException.starts_at < end,
-        )
-    ):
-        exceptions[x.equipment_id].append(x)
+    windows, exceptions = availability_by_equipment(session, ids, start, end)
     # Only the lead time and the buffer are read below: one default object serves every
     # instrument without rules (one each took 12.6 s of 47 s for 100,000 instruments).
     fallback = default_rules(0)

@@ -114,6 +114,25 @@ def begin_write(session: Session) -> None:
     session.connection(execution_options={_WRITE_LOCK: True})
 
 
+def engine_of(session: Session) -> Engine:
+    """The engine ``session`` runs on: for a connection of another transaction than its own."""
+    bind = session.get_bind()
+    return bind if isinstance(bind, Engine) else bind.engine
+
+
+@contextmanager
+def write_apart(session: Session) -> Iterator[sa.Connection]:
+    """A short write transaction on a connection of its own (from ``session``'s engine),
+    committed when the block ends: for writes other processes must see at once, whatever the
+    session's own transaction holds (a build's long read, say). On SQLite it takes the write
+    lock at BEGIN, as ``begin_write`` does. The session must not hold SQLite's write lock
+    itself: this would wait for it."""
+    with engine_of(session).connect() as connection:
+        connection.execution_options(**{_WRITE_LOCK: True})
+        with connection.begin():
+            yield connection
+
+
 @contextmanager
 def writes_lock_up_front() -> Iterator[None]:
     """Within the block, every SQLite transaction this thread begins is ``BEGIN IMMEDIATE``,

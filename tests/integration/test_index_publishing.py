@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from matchmaker.extensions import db, queue
 from matchmaker.models import Startup
-from matchmaker.models.embeddings import ProfileEmbedding
+from matchmaker.models.embeddings import EmbeddingClaim, ProfileEmbedding
 from matchmaker.recommend import store
 from matchmaker.services.accounts import profile_events
 from matchmaker.services.recommendations import engine_settings, engines, indexing
@@ -133,9 +133,16 @@ def _answers(web: Web) -> bool:
         return False
 
 
+@dataclass
+class Worker:
+    log: Path
+    process: subprocess.Popen[bytes]
+
+
 @contextmanager
-def job_worker(env: dict[str, str], folder: Path) -> Iterator[Path]:
-    log = folder / "worker.log"
+def job_worker(env: dict[str, str], folder: Path, name: str = "worker") -> Iterator[Worker]:
+    """A ``flask worker`` process (one thread, no periodic jobs), stopped afterwards."""
+    log = folder / f"{name}.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [
@@ -157,7 +164,7 @@ def job_worker(env: dict[str, str], folder: Path) -> Iterator[Path]:
         )
     try:
         _wait_until(lambda: "consumer started" in log.read_text(errors="replace"), 60, "no worker")
-        yield log
+        yield Worker(log, proc)
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGINT)
@@ -291,13 +298,13 @@ def test_an_edit_reaches_every_web_process_while_requests_run(
     app, env, folder = shared["app"], shared["env"], shared["folder"]
     first = _build(app)
     lawyer = world["lawyer"].id
-    with web_processes(env, folder, 2) as webs, job_worker(env, folder) as worker_log:
+    with web_processes(env, folder, 2) as webs, job_worker(env, folder) as worker:
         assert not any(web.shows(lawyer) for web in webs)
         # A running worker is warm (imports, model): prime this fresh one with a job that
         # embeds nothing and publishes nothing.
         with app.app_context():
             profile_events.profile_changed("mentor", world["battery"].id)
-        _wait_until(lambda: _publication_ran(worker_log), 60, "the worker never got warm")
+        _wait_until(lambda: _publication_ran(worker.log), 60, "the worker never got warm")
         # (Equipment free hours move with the clock, so that may have published a version.)
         first = store.current_version(shared["env"]["MATCHMAKER_INDEX_DIR"]) or first
         _wait_until(lambda: all(_serves(web, first) for web in webs), 10, "not swapped")
@@ -319,7 +326,7 @@ def test_an_edit_reaches_every_web_process_while_requests_run(
             swapped = len(hammer.seen)
             _wait_until(lambda: len(hammer.seen) >= swapped + 4, 30, "requests stopped")
             assert all(web.shows(lawyer) for web in webs)  # the version holds the edit too
-        worker_text = worker_log.read_text(errors="replace")
+        worker_text = worker.log.read_text(errors="replace")
     assert not hammer.errors, hammer.errors[:3]
     assert not hammer.seen[0][1] and hammer.seen[-1][1] and hammer.monotonic()
     embeds = re.findall(r"embedded (\d+) mentor text\(s\)", worker_text)
@@ -347,9 +354,9 @@ def test_an_edit_reaches_every_web_process_while_requests_run(
 def test_a_killed_build_or_a_corrupt_file_never_makes_a_request_rebuild(
     shared: dict[str, Any], world: dict[str, Any], db_session: Session
 ) -> None:
-    """A build killed midway leaves the old version serving; a corrupt file in the published
-    version makes the process serve the last good one and queue one rebuild, which the
-    worker runs."""
+    """A worker killed in the middle of a publication leaves the old version serving (and the
+    next build takes over what it was embedding); a corrupt file in the published version makes
+    the process serve the last good one and queue one rebuild, which the worker runs."""
     app, env, folder = shared["app"], shared["env"], shared["folder"]
     first = _build(app)
     root = Path(env["MATCHMAKER_INDEX_DIR"])
@@ -365,18 +372,13 @@ def test_a_killed_build_or_a_corrupt_file_never_makes_a_request_rebuild(
     _edit_lawyer(app, db_session, lawyer, announce=False)
     with web_processes(env, folder, 1) as (web,):
         assert not web.shows(lawyer)
-        build = subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "matchmaker", "index", "build", "--quiet"],
-            env=env,
-            cwd=PROJECT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
+        # A worker killed in the middle of its publication job.
+        with job_worker(env, folder, "killed-worker") as worker:
+            assert indexing.request_publish(app)
             _wait_until(lambda: any(root.glob(".v*.staging-*")), 60, "the build never started")
-            build.kill()  # SIGKILL: no clean-up of its own
-        finally:
-            build.wait()
+            os.killpg(worker.process.pid, signal.SIGKILL)  # no clean-up of its own
+            worker.process.wait()
+        assert "Executing matchmaker.jobs.indexing.publish_indexes" in worker.log.read_text()
         assert any(root.glob(".v*.staging-*"))  # it died midway
         assert store.current_version(root) == first
         time.sleep(1.2)  # past the check interval: the process looks, and keeps the old one
@@ -384,6 +386,7 @@ def test_a_killed_build_or_a_corrupt_file_never_makes_a_request_rebuild(
 
         second = _build(app)  # the next build clears the leftovers and publishes
         assert second == first + 1 and not any(root.glob(".v*.staging-*"))
+        assert not db_session.scalar(sa.select(sa.func.count()).select_from(EmbeddingClaim))
         _wait_until(lambda: web.shows(lawyer), 30, "the new version never served")
         assert _serves(web, second)
 
@@ -401,7 +404,7 @@ def test_a_killed_build_or_a_corrupt_file_never_makes_a_request_rebuild(
         assert "published index version" not in log_text and "embedded" not in log_text
         assert "recommendations failed" not in log_text
         assert queue.bound(app).huey.pending_count() == 1  # one rebuild queued, once
-        with job_worker(env, folder) as worker_log:
+        with job_worker(env, folder) as worker:
             _wait_until(lambda: web.shows(lawyer), 60, "never rebuilt and swapped")
-        assert worker_log.read_text().count("published index version") == 1
+        assert worker.log.read_text().count("published index version") == 1
     assert store.current_version(root) == second + 1

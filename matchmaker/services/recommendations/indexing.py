@@ -44,7 +44,7 @@ from matchmaker.recommend.phrases import PHRASE
 from matchmaker.recommend.ranking import Recommender, RecommenderConfig
 from matchmaker.services.recommendations.profile_vectors import (
     content_hashes,
-    embed_and_store,
+    embed_once,
     forget_old_vectors,
     profile_texts,
     stored_vectors,
@@ -207,7 +207,7 @@ def embed_profile(session: Session, settings: EngineSettings, kind: str, profile
         hashes = content_hashes(what, texts, embedder.model_id)
         have = stored_vectors(session, what, embedder.model_id, hashes, embedder.dim)
         missing = {i: texts[i][0] for i in hashes if i not in have}
-        embed_and_store(session, embedder, what, missing, hashes)
+        embed_once(session, embedder, what, missing, hashes)
         embedded += len(missing)
         if what not in (PORTFOLIO, PHRASE) and profile_id in hashes:
             forget_old_vectors(session, what, profile_id, embedder.model_id, hashes[profile_id])
@@ -262,7 +262,7 @@ def publish_delta(
             hashes = content_hashes(what, texts, embedder.model_id)
             found = stored_vectors(session, what, embedder.model_id, hashes, embedder.dim)
             missing = {i: texts[i][0] for i in hashes if i not in found}
-            found.update(embed_and_store(session, embedder, what, missing, hashes))
+            found.update(embed_once(session, embedder, what, missing, hashes))
             vectors[what] = {
                 str(i): {"hash": hashes[i], "vector": encode_vector(found[i])} for i in hashes
             }
@@ -465,7 +465,7 @@ def _built_recommender(
         vectors = stored_vectors(session, kind, embedder.model_id, wanted, embedder.dim)
         missing = {i: texts[i][0] for i in wanted if i not in vectors}
         vectors.update(
-            embed_and_store(session, embedder, kind, missing, hashes, show_progress=show_progress)
+            embed_once(session, embedder, kind, missing, hashes, show_progress=show_progress)
         )
         embedded[kind] = len(missing)
         corpus.add_vectors(kind, vectors, hashes)

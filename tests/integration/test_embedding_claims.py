@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from datetime import timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,9 +20,16 @@ from sqlalchemy.orm import Session
 from matchmaker.database import make_engine
 from matchmaker.models.base import utcnow
 from matchmaker.models.embeddings import EmbeddingClaim, ProfileEmbedding
-from matchmaker.recommend.embedding import HashingEmbedder
-from matchmaker.services.recommendations import profile_vectors
-from matchmaker.services.recommendations.profile_vectors import embed_once, stored_vectors
+from matchmaker.recommend.embedding import HASHING_MODEL, HashingEmbedder
+from matchmaker.services.recommendations import engine_settings, indexing, profile_vectors
+from matchmaker.services.recommendations.profile_vectors import (
+    content_hashes,
+    embed_once,
+    profile_texts,
+    stored_vectors,
+)
+from matchmaker.services.recommendations.profiles import load_profiles
+from tests.factories import make_mentor
 
 KIND = "mentor"
 
@@ -155,3 +163,45 @@ def test_a_failed_embedding_leaves_no_claim_behind(
     with pytest.raises(RuntimeError, match="unavailable"):
         embed_once(sessions[0], Failing(), KIND, texts, hashes)
     assert _claims(db_session) == 0  # the next attempt (the job's retry) need not wait
+
+
+def test_the_vector_of_a_profiles_earlier_text_outlives_a_build_that_read_it(
+    db_session: Session, tmp_path: Path
+) -> None:
+    """A save deletes the vectors of the profile's earlier texts only once they are an hour old:
+    a build that read the profile before the save still finds its text's vector (the eleventh
+    pass's benchmark embedded such a text twice, the save's job having deleted it)."""
+    settings = engine_settings.EngineSettings(tmp_path / "idx", tmp_path / "m", HASHING_MODEL)
+    mentor = make_mentor(db_session, expertise="XRD characterisation")
+
+    def save(expertise: str) -> str:
+        mentor.expertise = expertise
+        db_session.commit()
+        indexing.embed_profile(db_session, settings, "mentor", mentor.id)
+        texts = profile_texts("mentor", load_profiles(db_session, "mentor", [mentor.id]).values())
+        return content_hashes("mentor", texts, HashingEmbedder().model_id)[mentor.id]
+
+    first = save("XRD and SEM characterisation")
+    second = save("Patent drafting; 专利申请")
+    assert _mentor_hashes(db_session, mentor.id) == {first, second}
+    # An hour later, the next save forgets both earlier texts.
+    db_session.execute(
+        sa.update(ProfileEmbedding)
+        .where(ProfileEmbedding.content_hash.in_([first, second]))
+        .values(
+            created_at=utcnow() - timedelta(seconds=profile_vectors.OLD_VECTOR_KEEP_SECONDS + 60)
+        )
+    )
+    db_session.commit()
+    third = save("GMP audits for medical devices")
+    assert _mentor_hashes(db_session, mentor.id) == {third}
+
+
+def _mentor_hashes(session: Session, mentor_id: int) -> set[str]:
+    return set(
+        session.scalars(
+            sa.select(ProfileEmbedding.content_hash).where(
+                ProfileEmbedding.kind == "mentor", ProfileEmbedding.profile_id == mentor_id
+            )
+        )
+    )

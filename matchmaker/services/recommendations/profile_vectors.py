@@ -269,12 +269,20 @@ def _embed_claimed(
     return {i: np.asarray(v, dtype=np.float32) for i, v in zip(ids, vectors, strict=True)}
 
 
+# How long the vector of a profile's earlier text is kept after it was stored: a build that read
+# the profile before the edit still asks for it, and would embed the text again (one did, in the
+# eleventh pass's benchmark). Builds take minutes at 100,000s of profiles per kind.
+OLD_VECTOR_KEEP_SECONDS = 3600
+
+
 def forget_old_vectors(
     session: Session, kind: str, profile_id: int, model_id: str, keep: str
 ) -> None:
-    """A profile's vectors of its earlier texts (same model) are never read again. Deleted in a
-    transaction of its own, as ``embed_once`` writes: the session's own may be a read that
-    others' writes have overtaken (SQLite would refuse its upgrade to a write)."""
+    """Delete a profile's vectors of its earlier texts (same model) stored over
+    ``OLD_VECTOR_KEEP_SECONDS`` ago: nothing reads them any more. In a transaction of its own,
+    as ``embed_once`` writes: the session's own may be a read that others' writes have
+    overtaken (SQLite would refuse its upgrade to a write)."""
+    stored_before = utcnow() - timedelta(seconds=OLD_VECTOR_KEEP_SECONDS)
     with write_apart(session) as connection:
         connection.execute(
             sa.delete(ProfileEmbedding).where(
@@ -282,5 +290,6 @@ def forget_old_vectors(
                 ProfileEmbedding.profile_id == profile_id,
                 ProfileEmbedding.model_version == model_id,
                 ProfileEmbedding.content_hash != keep,
+                ProfileEmbedding.created_at < stored_before,
             )
         )

@@ -12,7 +12,7 @@ from flask import Flask
 from huey import crontab
 
 from matchmaker.extensions import queue
-from matchmaker.jobs import facilities, indexing, mail, mentoring
+from matchmaker.jobs import facilities, indexing, mail, mentoring, reports
 
 # Request expiry is also checked whenever a request is acted on; this run closes the overdue ones
 # and tells the founders, so a quarter of an hour late is soon enough.
@@ -47,3 +47,5 @@ def register(app: Flask) -> None:
     jobs.register_periodic(indexing.publish_capacity, CAPACITY_SCHEDULE)
     jobs.register_periodic(indexing.calibrate_rankers, CALIBRATION_SCHEDULE)
     jobs.register_periodic(facilities.expire_booking_requests, BOOKING_EXPIRY_SCHEDULE)
+    # No retries: a failed report is stored as failed and the operator's page offers to retry.
+    jobs.register(reports.generate_annual_report)

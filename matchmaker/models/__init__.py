@@ -7,6 +7,7 @@ to that list); the foundation's classes are also importable from here.
 from __future__ import annotations
 
 from matchmaker.models import (  # noqa: F401 (each area's tables, registered on Base)
+    annual_reports,
     api,
     bookings,
     embeddings,

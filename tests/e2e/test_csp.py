@@ -30,6 +30,7 @@ def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
     """The fast hashing embedder: these pages do not depend on the engine's quality."""
     return {**app_config, "EMBEDDING_MODEL": "hashing"}
 
+
 # Records every CSP violation and uncaught error from the first moment of each document
 # (Playwright injects this through the DevTools protocol: the page's CSP does not apply to it).
 LISTEN = """
@@ -137,6 +138,8 @@ def test_moved_scripts_still_work(page: Any, people: dict[str, Any]) -> None:
         "[...document.querySelectorAll('canvas.metric-chart')].every(c => !!Chart.getChart(c))"
     )
     _visit(page, problems, "/operator/reports")
+    page.click("[data-testid=report-generate]")  # the test queue runs the job at once
+    page.wait_for_selector("[data-testid=report]")
     page.evaluate("window.print = function () { window.__printed = true; }")
     page.click("[data-print]")
     assert page.evaluate("window.__printed === true")

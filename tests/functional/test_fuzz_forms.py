@@ -581,6 +581,8 @@ SPECS: dict[str, Spec] = {
     "operator.edit_policy": Spec("operator", {"policy_id": "policy"}, POLICY),
     "operator.publish_policy": Spec("operator", {"policy_id": "policy"}, {"publish": "1"}),
     "operator.seed": Spec("operator", {}, {}),
+    # Queues the annual report's job (run at once here); the year is in the query string.
+    "operator.request_report": Spec("operator", {"year": "=2026"}, {}),
     "operator.residency": Spec("operator", {"startup_id": "startup"}, {"resident": "1"}),
     "operator.new_support": Spec(
         "operator",

@@ -29,7 +29,7 @@ from matchmaker.services import exports
 from matchmaker.services.errors import ServiceError
 from matchmaker.services.operator import console as console_reads
 from matchmaker.services.operator import disclosure
-from matchmaker.services.operator.evaluation import evaluation_reports, scores
+from matchmaker.services.operator.evaluation import generated_reports, scores
 from matchmaker.services.operator.imports import bulk_import, import_columns, import_files
 from matchmaker.services.operator.monitoring import dashboard
 from matchmaker.services.operator.policy_center import policies, support_checks
@@ -118,26 +118,43 @@ def performance() -> str:
     )
 
 
-def _report(year: int) -> evaluation_reports.AnnualReport:
-    facility_id = id_arg("facility_id")
-    if facility_id:
-        return evaluation_reports.facility_report(db.session, year, facility_id, current_locale())
-    return evaluation_reports.makerspace_report(db.session, year, current_locale())
+def _report_key() -> generated_reports.ReportKey:
+    """The report the query string names (``?year=&facility_id=``), in the page's language."""
+    year = int_arg("year", 1900, 9999) or date.today().year
+    return generated_reports.ReportKey.of(year, id_arg("facility_id"), current_locale())
+
+
+def _report_url(key: generated_reports.ReportKey) -> str:
+    return url_for("operator.reports", year=key.year, facility_id=key.facility_id)
 
 
 @bp.get("/reports")
 def reports() -> str:
-    year = int_arg("year", 1900, 9999) or date.today().year
-    report = _report(year)
-    facilities = console_reads.facilities_by_name(db.session)
-    return render_template("operator/report.html", report=report, facilities=facilities)
+    page = generated_reports.report_page(db.session, _report_key())
+    return render_template("operator/report.html", page=page, form=ActionForm())
+
+
+@bp.post("/reports")
+def request_report() -> WerkzeugResponse:
+    """Generate the report (the first time or again) on the job queue; the page waits for it."""
+    key = _report_key()
+    if ActionForm().validate_on_submit():
+        if generated_reports.request_report(db.session, current_user, key):
+            flash(_("The report is being generated; this page shows it when it is ready."), "info")
+        else:
+            flash(_("This report is already being generated."), "info")
+    return redirect(_report_url(key))
 
 
 @bp.get("/reports/<int:year>.xlsx")
-def report_xlsx(year: int) -> Response:
-    report = _report(year)
-    suffix = f"-facility-{report.facility.id}" if report.facility else ""
-    return download(evaluation_reports.report_xlsx(report), f"evaluation-{year}{suffix}.xlsx", XLSX)
+def report_xlsx(year: int) -> WerkzeugResponse:
+    key = generated_reports.ReportKey.of(year, id_arg("facility_id"), current_locale())
+    workbook = generated_reports.report_workbook(db.session, key)
+    if workbook is None:
+        flash(_("This report has not been generated yet: generate it first."), "warning")
+        return redirect(_report_url(key))
+    suffix = f"-facility-{key.facility_id}" if key.facility_id else ""
+    return download(workbook, f"evaluation-{year}{suffix}.xlsx", XLSX)
 
 
 # --- policies (operators) ------------------------------------------------------------------

@@ -39,7 +39,7 @@ class AnnualReport:
     locale: str | None = None  # the language the report was asked in (its labels)
 
 
-def _check_year(year: int) -> None:
+def check_year(year: int) -> None:
     if not 2000 <= year <= date.today().year + 1:
         raise Invalid(_l("Choose a year between 2000 and next year."), field="year")
 
@@ -47,7 +47,7 @@ def _check_year(year: int) -> None:
 def makerspace_report(session: Session, year: int, locale: str | None = None) -> AnnualReport:
     """The makerspace's annual evaluation for ``year``: every monitoring figure, the scores of
     mentors, investors and facilities, support granted and policies published."""
-    _check_year(year)
+    check_year(year)
     period = dashboard.Period.year(year)
     figures = operator_scores.facility_figures(session, period)
     support = session.execute(
@@ -84,7 +84,7 @@ def facility_report(
 ) -> AnnualReport:
     """One facility's annual evaluation for ``year``: its figures, its score and each
     instrument's hours and utilisation. ``NotFound`` for an unknown facility."""
-    _check_year(year)
+    check_year(year)
     facility = session.get(Facility, facility_id)
     if facility is None:
         raise NotFound(_l("No such facility."))
@@ -118,6 +118,79 @@ def facility_report(
         equipment_rows=rows,
         locale=locale,
     )
+
+
+def report_data(report: AnnualReport) -> dict[str, Any]:
+    """The report as plain JSON values, every label worded in the language in force (call it
+    under ``force_locale(report.locale)``): what is stored for the page to show later, however
+    the data, a facility's name or a translation changes meanwhile."""
+    return {
+        "year": report.year,
+        "period": {"start": report.period.start.isoformat(), "end": report.period.end.isoformat()},
+        "facility": _facility_data(report.facility) if report.facility else None,
+        "support_count": report.support_count,
+        "support_amount": str(report.support_amount),
+        "policies_published": report.policies_published,
+        "metrics": [
+            {
+                "key": m.key,
+                "title": str(m.title),
+                "total": m.total,
+                "unit": str(m.unit),
+                "note": str(m.note),
+                "labels": [str(label) for label in m.labels],
+                "datasets": [{"label": str(d.label), "data": list(d.data)} for d in m.datasets],
+            }
+            for m in report.metrics
+        ],
+        "facility_figures": [
+            {
+                "facility": _facility_data(f.facility),
+                "hours": f.hours,
+                "hours_used": f.hours_used,
+                "utilisation": f.utilisation,
+                "startups": f.startups,
+                "bookings": f.bookings,
+                "no_shows": f.no_shows,
+                "voucher_redeemed": f.voucher_redeemed,
+            }
+            for f in report.facility_figures
+        ],
+        "equipment_rows": [
+            {
+                **row,
+                "category_label": vocab.label(
+                    vocab.EQUIPMENT_CATEGORIES, row["category"], report.locale
+                ),
+            }
+            for row in report.equipment_rows
+        ],
+        "scores": [
+            {"group": group, "rows": [_score_data(s) for s in scores]}
+            for group, scores in (
+                ("mentors", report.mentors),
+                ("investors", report.investors),
+                ("facilities", report.facilities),
+            )
+        ],
+    }
+
+
+def _facility_data(facility: Facility) -> dict[str, Any]:
+    return {"id": facility.id, "name": facility.name}
+
+
+def _score_data(score: operator_scores.PerformanceScore) -> dict[str, Any]:
+    # Parts as [label, value] pairs: their order is the table's column order, which a JSON
+    # object loses on PostgreSQL's jsonb (and is not promised by every JSON reader).
+    return {
+        "kind": score.kind,
+        "id": score.id,
+        "name": score.name,
+        "score": score.score,
+        "parts": [[str(label), value] for label, value in score.parts.items()],
+        "formula": str(score.formula),
+    }
 
 
 Sheet = tuple[str, list[str], list[list[Any]]]

@@ -21,19 +21,7 @@ def statistics(session: Session, period: dashboard.Period, locale: str) -> dict[
     return {
         "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
         "months": period.months(),
-        "metrics": [
-            {
-                "key": m.key,
-                "area": m.area,
-                "title": str(m.title),
-                "total": m.total,
-                "unit": str(m.unit),
-                "note": str(m.note),
-                "labels": [str(label) for label in m.labels],
-                "datasets": [{"label": str(d.label), "data": list(d.data)} for d in m.datasets],
-            }
-            for m in metrics
-        ],
+        "metrics": [m.as_json() for m in metrics],
         "facilities": [
             {
                 "id": f.facility.id,

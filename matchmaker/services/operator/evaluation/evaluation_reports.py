@@ -131,18 +131,7 @@ def report_data(report: AnnualReport) -> dict[str, Any]:
         "support_count": report.support_count,
         "support_amount": str(report.support_amount),
         "policies_published": report.policies_published,
-        "metrics": [
-            {
-                "key": m.key,
-                "title": str(m.title),
-                "total": m.total,
-                "unit": str(m.unit),
-                "note": str(m.note),
-                "labels": [str(label) for label in m.labels],
-                "datasets": [{"label": str(d.label), "data": list(d.data)} for d in m.datasets],
-            }
-            for m in report.metrics
-        ],
+        "metrics": [m.as_json() for m in report.metrics],
         "facility_figures": [
             {
                 "facility": _facility_data(f.facility),

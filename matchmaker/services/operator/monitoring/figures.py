@@ -104,6 +104,20 @@ class Metric:
     datasets: list[Dataset] = field(default_factory=list)
     note: Any = ""
 
+    def as_json(self) -> dict[str, Any]:
+        """The figure as plain JSON values, its labels worded in the language in force (the open
+        API's statistics, a stored annual report)."""
+        return {
+            "key": self.key,
+            "area": self.area,
+            "title": str(self.title),
+            "total": self.total,
+            "unit": str(self.unit),
+            "note": str(self.note),
+            "labels": [str(label) for label in self.labels],
+            "datasets": [{"label": str(d.label), "data": list(d.data)} for d in self.datasets],
+        }
+
     def chart_json(self) -> dict[str, Any]:
         return {
             "type": self.chart,

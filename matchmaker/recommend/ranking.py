@@ -290,11 +290,16 @@ class Recommender:
         s = startup if isinstance(startup, StartupProfile) else self.profile("startup", startup)
         return sorted(self.corpus.named(kind, s))
 
+    def recorded(self, kind: PairKind, startup: int | StartupProfile) -> list[int]:
+        """Mentors or investors the platform records as tied to the startup (a past mentee, a
+        portfolio entry that links it), by id."""
+        self._check_kind(kind)
+        startup_id = startup if isinstance(startup, int) else startup.id
+        return sorted(self.corpus.linked[kind].get(startup_id, ()))
+
     def existing_ties(self, kind: PairKind, startup: StartupProfile) -> set[int]:
         """Candidates already tied to the startup: recorded relations and named ones."""
-        return set(self.corpus.linked[kind].get(startup.id, set())) | self.corpus.named(
-            kind, startup
-        )
+        return set(self.recorded(kind, startup)) | self.corpus.named(kind, startup)
 
     def _scorer(self, kind: PairKind) -> dict[str, Any]:
         """How pairs of ``kind`` are scored: a usable learned ranker, else the calibration."""

@@ -29,6 +29,10 @@ similar_meaning        phrase: str (the phrase of the result closest in meaning 
 expertise_meaning      pairs: list[[str, str]] (a founder's word and the mentor's expertise
                        word of the other language that means the same, as each wrote it:
                        [["专利", "patent"]]; ``expertise_meaning``)
+named_in_profile       name: str (the startup's own description names this candidate: a
+                       current tie, ``services.recommendations.bridge.current_ties``)
+on_record              kind: "investor" | "mentor" (the platform records the tie: a portfolio
+                       entry linking the startup, a past mentee; ``current_ties`` too)
 =====================  ============================================================
 
 No reason carries a score: a number like "similarity 0.51" means nothing to a founder.

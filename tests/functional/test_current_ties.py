@@ -1,6 +1,7 @@
 """A founder who writes "backed by X" or names a mentor states an existing tie (issue 13): the
 startup page and the founder's dashboard show X under "Current backers" / "Current mentors", in
-the reader's language, and X is not among the recommendations."""
+the reader's language, and X is not among the recommendations. So are the ties the platform
+records: a fund's portfolio entry that links the startup, a mentor's past mentee."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from matchmaker.models import User
+from matchmaker.models import MentorMentee, PortfolioEntry, User
 from matchmaker.services.recommendations import engines
 from tests.factories import make_investor, make_mentor, make_startup, make_user
 
@@ -103,3 +104,50 @@ def test_a_description_naming_nobody_adds_no_panel(
     auth.logout()
     visitor = client.get(f"/startups/{world['startup']}").get_data(as_text=True)
     assert 'data-testid="current-ties"' not in visitor
+
+
+def test_recorded_backers_and_mentors_are_current_ties_too(
+    client: FlaskClient, auth, world: dict[str, int], db_session: Session
+) -> None:
+    """The engine leaves a fund that recorded an investment in the startup, and a mentor who
+    mentored it, out of the recommendations; the founders see them here, recorded ones first,
+    and a tie both recorded and named says both."""
+    founder = db_session.get(User, world["founder"])
+    quiet = make_startup(db_session, founder, name="Quiet Labs", description="Sodium-ion cells.")
+    db_session.add_all(
+        [
+            PortfolioEntry(investor_id=world["other_fund"], company="Quiet Labs",
+                           startup_id=quiet.id, round="seed", year=2024),
+            PortfolioEntry(investor_id=world["backer"], company="Cathode Labs",
+                           startup_id=world["startup"], round="seed", year=2024),
+            MentorMentee(mentor_id=world["other_mentor"], startup_id=quiet.id),
+        ]
+    )  # fmt: skip
+    db_session.commit()
+    engines.forget_engines()  # the engine reads the new relations on its next load
+    auth.login("founder@example.com")
+
+    html = client.get(f"/startups/{quiet.id}").get_data(as_text=True)
+    ties = _panel(html, "current-ties")
+    assert _ids(ties, "investor") == [str(world["other_fund"])]
+    assert _ids(ties, "mentor") == [str(world["other_mentor"])]
+    assert "Invested in your startup" in ties and "Mentored your startup" in ties
+    assert "Named in your profile" not in ties
+    recommended = _panel(html, "reco-for-startup")
+    assert str(world["other_fund"]) not in _ids(recommended, "investor")
+    assert str(world["other_mentor"]) not in _ids(recommended, "mentor")
+    assert str(world["mentor"]) in _ids(recommended, "mentor")
+
+    # Recorded and named: one entry with both reasons.
+    html = client.get(f"/startups/{world['startup']}").get_data(as_text=True)
+    ties = _panel(html, "current-ties")
+    assert _ids(ties, "investor") == [str(world["backer"])]
+    assert "Invested in your startup" in ties
+    assert "Named in your profile: Harbor Lane Ventures" in ties
+
+    assert founder is not None
+    founder.locale = "zh_CN"
+    db_session.commit()
+    html = client.get(f"/startups/{quiet.id}").get_data(as_text=True)
+    ties = _panel(html, "current-ties")
+    assert "已投资您的项目" in ties and "曾辅导您的项目" in ties

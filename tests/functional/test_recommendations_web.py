@@ -194,3 +194,21 @@ def test_named_in_profile_reason_speaks_to_each_side(app: Flask) -> None:
         with force_locale("zh_CN"):
             assert reason_texts(named) == ["您的简介中提到：红杉资本"]
             assert reason_texts(named, viewer="candidate") == ["对方简介中提到了您"]
+
+
+def test_on_record_reason_says_which_tie_to_each_side(app: Flask) -> None:
+    from flask_babel import force_locale
+
+    from matchmaker.recommend.reasons import Reason
+    from matchmaker.web.recommendations.reasons import reason_texts
+
+    fund = [Reason("on_record", {"kind": "investor"})]
+    mentor = [Reason("on_record", {"kind": "mentor"})]
+    with app.test_request_context():
+        with force_locale("en"):
+            assert reason_texts(fund) == ["Invested in your startup"]
+            assert reason_texts(mentor) == ["Mentored your startup"]
+            assert reason_texts(fund, viewer="candidate") == ["You invested in this startup"]
+        with force_locale("zh_CN"):
+            assert reason_texts(fund) == ["已投资您的项目"]
+            assert reason_texts(mentor, viewer="candidate") == ["您曾辅导该项目"]

@@ -144,7 +144,8 @@ def _every_fund_checked(app: Flask, startup_id: int, limit: int) -> list[tuple[i
         engine, named = answer or ({}, frozenset())
         rows = []
         for investor in db.session.scalars(sa.select(Investor).where(Investor.is_active)):
-            if investor.id in named or not investor_fits(investor, need, startup):
+            backer = any(e.startup_id == startup_id for e in investor.portfolio)
+            if investor.id in named or backer or not investor_fits(investor, need, startup):
                 continue
             match = engine.get(investor.id)
             fit = fit_reasons(investor, need, startup)
@@ -161,9 +162,9 @@ def test_engine_candidates_first_give_the_same_list_without_reading_every_fund(
     reads: list[str] = []
     active_funds = fund_fit._active_funds
 
-    def spy(session: Session, **which: Any) -> Any:
+    def spy(session: Session, startup_id: int, **which: Any) -> Any:
         reads.append("candidates" if which.get("only") is not None else "every other fund")
-        return active_funds(session, **which)
+        return active_funds(session, startup_id, **which)
 
     monkeypatch.setattr(fund_fit, "_active_funds", spy)
     for limit in (1, 3, 6, 8):
@@ -194,3 +195,25 @@ def test_without_the_engine_the_newest_funds_are_read_up_to_a_bound(
         )
     assert {f.investor_id for f in read} <= {newest, newest - 1, newest - 2}
     assert newest in {f.investor_id for f in read}
+
+
+def test_a_fund_that_recorded_an_investment_in_the_startup_is_never_listed(
+    served: dict[str, Any], db_session: Session
+) -> None:
+    """A current backer (its portfolio links the startup) is shown as such, not recommended:
+    the engine leaves it out, and so does the fit check's own read of the other funds, with
+    the engine or without it."""
+    app, startup_id = served["app"], served["startup"]
+    backer = served["fitting"][0]
+    db_session.add(PortfolioEntry(investor_id=backer.id, company="Anode Works",
+                                  startup_id=startup_id, round="seed", year=2025))  # fmt: skip
+    db_session.commit()
+    listed = {i for i, _ in _listed(app, startup_id, limit=10)}
+    assert listed == {f.id for f in served["fitting"][1:]}
+    with app.app_context():
+        startup = db.session.get(Startup, startup_id)
+        without = fund_fit.ranked_funds(
+            db.session, startup, need_for(startup, None), 10, use_engine=False,
+            caller=Caller.offline(app),
+        )  # fmt: skip
+    assert {f.investor_id for f in without} == listed

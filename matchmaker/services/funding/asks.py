@@ -332,7 +332,8 @@ def recommend_investors_for_startup(
     engine's ranking orders them where available (its reasons are kept) and investors it does
     not return but which fit follow by the stated-preference score, so a fitting fund is never
     hidden because an index is stale. Funds the startup's description names ("backed by X")
-    are current backers, shown as such, never in this list (as the engine leaves them out).
+    and funds whose portfolio records the startup are current backers, shown as such, never in
+    this list (as the engine leaves them out).
     ``caller``: who asks the engine (a view: ``Caller.web_request``). ``pitches``: the ask's
     pitches by investor, when the caller read them with it (``open_ask_and_pitches``).
     """

@@ -122,11 +122,19 @@ OTHER_FUNDS_READ = 2_000
 
 
 def _active_funds(
-    session: Session, *, only: Collection[int] | None = None, besides: Collection[int] = ()
+    session: Session,
+    startup_id: int,
+    *,
+    only: Collection[int] | None = None,
+    besides: Collection[int] = (),
 ) -> list[Investor]:
-    """Active funds, without their portfolios: the ones in ``only``, else the newest
-    ``OTHER_FUNDS_READ`` not in ``besides``; one statement either way."""
-    query = sa.select(Investor).where(Investor.is_active.is_(True))
+    """Active funds, without their portfolios, that have not recorded an investment in the
+    startup (current backers, as the engine leaves them out, also when it is off): the ones in
+    ``only``, else the newest ``OTHER_FUNDS_READ`` not in ``besides``; one statement either way."""
+    backed = sa.exists().where(
+        PortfolioEntry.investor_id == Investor.id, PortfolioEntry.startup_id == startup_id
+    )
+    query = sa.select(Investor).where(Investor.is_active.is_(True), ~backed)
     if only is not None:
         query = query.where(Investor.id.in_(list(only)))
     else:
@@ -178,10 +186,10 @@ def _fitting(
     def fitting(funds: list[Investor]) -> list[Investor]:
         return [i for i in funds if i.id not in named and investor_fits(i, need, startup)]
 
-    fits = fitting(_active_funds(session, only=engine)) if engine else []
+    fits = fitting(_active_funds(session, startup.id, only=engine)) if engine else []
     # Any other fund scores at most 1: read them only when they could make the list.
     if sum(1 for i in fits if float(engine[i.id].score) > 0) < limit:
-        fits += fitting(_active_funds(session, besides=engine.keys() | named))
+        fits += fitting(_active_funds(session, startup.id, besides=engine.keys() | named))
     out = [ranked(i) for i in _with_portfolios(session, fits)]
     out.sort(key=lambda pair: (-pair[0].score, pair[1]))
     return [fund for fund, _ in out[:limit]]

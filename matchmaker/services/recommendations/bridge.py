@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
@@ -113,28 +114,52 @@ def _append_unranked(
     return list(recs) + tail
 
 
+@dataclass(frozen=True)
+class Tie:
+    """A current backer or mentor as the served engine holds it: plain values, no row."""
+
+    kind: PairKind
+    id: int
+    name: str
+    headline: str  # a mentor's headline; "" for a fund
+    fund_type: str | None  # a fund's ``vocab.INVESTOR_TYPES`` code; None for a mentor
+    reasons: tuple[Reason, ...]
+
+
 def current_ties(
     session: Session,
     startup_id: int,
     *,
     settings: EngineSettings | None = None,
     caller: Caller,
-) -> dict[PairKind, list[Match]]:
-    """The startup's current backers (``"investor"``) and mentors (``"mentor"``) as its own
-    description names them, each with a ``named_in_profile`` reason; one entity query per kind
-    that has any, none when the description names nobody."""
+) -> list[Tie]:
+    """The startup's current backers (``"investor"``), then mentors (``"mentor"``): those the
+    platform records (an ``on_record`` reason: a portfolio entry linking the startup, a past
+    mentee) and those its own description names (``named_in_profile``), recorded ones first.
+    The engine leaves both out of its recommendations. Read from the served engine's active
+    profiles as plain values: no statement for a startup the engine holds."""
     rec = serving_engine_for(session, settings, caller=caller).recommender
     startup = startup_for_ranking(session, rec, startup_id)
-    kinds: tuple[PairKind, ...] = ("investor", "mentor")
-    recs = [
-        Recommendation(kind, i, 1.0, (Reason("named_in_profile", {"name": pool[i].name}),))
-        for kind in kinds
-        for pool in (rec.corpus.profiles[kind],)
-        for i in rec.named(kind, startup)
-        if i in pool
-    ]
-    found = load_matches(session, recs, None)
-    return {kind: [m for m in found if m.kind == kind] for kind in kinds}
+    ties: list[Tie] = []
+    kind: PairKind
+    for kind in ("investor", "mentor"):
+        pool = rec.corpus.profiles[kind]
+        recorded = rec.recorded(kind, startup)
+        named = rec.named(kind, startup)
+        for i in recorded + [i for i in named if i not in recorded]:
+            profile = pool.get(i)
+            if profile is None or not profile.active:
+                continue
+            reasons: tuple[Reason, ...] = ()
+            if i in recorded:
+                reasons += (Reason("on_record", {"kind": kind}),)
+            if i in named:
+                reasons += (Reason("named_in_profile", {"name": profile.name}),)
+            if kind == "mentor":
+                ties.append(Tie(kind, i, profile.name, profile.headline, None, reasons))
+            else:
+                ties.append(Tie(kind, i, profile.name, "", profile.type, reasons))
+    return ties
 
 
 def named_tie_ids(

@@ -65,6 +65,13 @@ def _named_in_profile(p: dict[str, Any], viewer: str) -> str | None:
     return _("Named in your profile: %(name)s", name=p["name"])
 
 
+def _on_record(p: dict[str, Any], viewer: str) -> str | None:
+    investor = p.get("kind") == "investor"
+    if viewer == "candidate":
+        return _("You invested in this startup") if investor else _("You mentored this startup")
+    return _("Invested in your startup") if investor else _("Mentored your startup")
+
+
 def _shared_sectors(p: dict[str, Any], viewer: str) -> str | None:
     return _("Shared sectors: %(sectors)s", sectors=_labels(vocab.SECTORS, p["sectors"]))
 
@@ -205,6 +212,7 @@ def _similar_profile(p: dict[str, Any], viewer: str) -> str | None:
 # say to this reader.
 _WORDINGS: dict[str, Callable[[dict[str, Any], str], str | None]] = {
     "named_in_profile": _named_in_profile,
+    "on_record": _on_record,
     "shared_sectors": _shared_sectors,
     "matched_terms": _matched_terms,
     "shared_topics": _shared_topics,

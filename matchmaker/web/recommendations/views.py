@@ -80,6 +80,17 @@ def _view(match: reco.Match, viewer: str) -> MatchView:
     )
 
 
+def _tie_view(tie: reco.Tie) -> MatchView:
+    if tie.kind == "mentor":
+        url, subtitle = url_for("directory.mentor", mentor_id=tie.id), tie.headline
+    else:
+        url = url_for("directory.investor", investor_id=tie.id)
+        subtitle = str(_label(vocab.INVESTOR_TYPES, tie.fund_type or ""))
+    return MatchView(
+        tie.kind, tie.id, tie.name, url, subtitle, reason_texts(tie.reasons, "startup"), 1.0
+    )
+
+
 def _label(vocabulary: vocab.Labels, code: str) -> str:
 
     return vocab.label(vocabulary, code, current_locale()) if code else ""
@@ -191,24 +202,20 @@ def _startup_groups(startup: Startup, size: int, *, equipment: bool) -> list[Mat
     return [g for g in groups if g is not None]
 
 
-# Ties the startup's own description states ("backed by SV Angel"): shown as such, never
-# recommended (``bridge.current_ties``).
+# Ties the platform records (a fund's portfolio entry, a past mentee) or the startup's own
+# description states ("backed by SV Angel"): shown as such, never recommended
+# (``bridge.current_ties``).
 CURRENT_TIES = (("investor", _l("Current backers")), ("mentor", _l("Current mentors")))
 
 
 def current_ties_panels(startup: Startup, order: int) -> list[DashboardPanel]:
-    """The founders' view of the backers and mentors their description names: one panel, or
-    none when it names nobody (or the engine is unavailable: nothing to show, nothing wrong)."""
-    found = reco.matches_or_none(
-        db.session,
-        lambda: [
-            m
-            for ms in reco.current_ties(db.session, startup.id, caller=engine_caller()).values()
-            for m in ms
-        ],
+    """The founders' view of their recorded and named backers and mentors: one panel, or none
+    when there is none (or the engine is unavailable: nothing to show, nothing wrong)."""
+    ties = reco.matches_or_none(
+        db.session, lambda: reco.current_ties(db.session, startup.id, caller=engine_caller())
     )
     groups = [
-        MatchGroup(title, [_view(m, "startup") for m in found or () if m.kind == kind])
+        MatchGroup(title, [_tie_view(t) for t in ties or () if t.kind == kind])
         for kind, title in CURRENT_TIES
     ]
     groups = [g for g in groups if g.items]

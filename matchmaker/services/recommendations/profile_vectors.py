@@ -111,6 +111,8 @@ CLAIM_CHUNK = 64
 CLAIM_STALE_SECONDS = 30
 # How often a process waiting for texts another one claimed looks for their vectors.
 CLAIM_POLL_SECONDS = 0.2
+# A claim within one kind and model: (profile id, content hash).
+_CLAIM_KEY = sa.tuple_(EmbeddingClaim.profile_id, EmbeddingClaim.content_hash)
 
 
 def embed_once(
@@ -177,7 +179,6 @@ def _claim(
         return set(), {}
     now = utcnow()
     model_id = embedder.model_id
-    key = sa.tuple_(EmbeddingClaim.profile_id, EmbeddingClaim.content_hash)
     with write_apart(session) as connection:
         rows = [
             {
@@ -205,7 +206,7 @@ def _claim(
                     .where(
                         EmbeddingClaim.kind == kind,
                         EmbeddingClaim.model_version == model_id,
-                        key.in_(taken),
+                        _CLAIM_KEY.in_(taken),
                         EmbeddingClaim.claimed_at < now - timedelta(seconds=CLAIM_STALE_SECONDS),
                     )
                     .values(claimed_at=now)
@@ -221,11 +222,10 @@ def _claim(
 
 def _claims_of(kind: str, model_id: str, keys: Mapping[int, str]) -> sa.Delete:
     """Delete the claims of ``keys`` (id -> content hash)."""
-    key = sa.tuple_(EmbeddingClaim.profile_id, EmbeddingClaim.content_hash)
     return sa.delete(EmbeddingClaim).where(
         EmbeddingClaim.kind == kind,
         EmbeddingClaim.model_version == model_id,
-        key.in_(list(keys.items())),
+        _CLAIM_KEY.in_(list(keys.items())),
     )
 
 
